@@ -1,0 +1,124 @@
+// The shapes every resource shares: objects, resource definitions and their strategies.
+// Built-in kinds and CRD-defined kinds both become a ResourceDef and take the same path.
+
+import type { FieldError } from "../server/status.ts";
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: unknown[];
+  finalizers?: string[];
+  managedFields?: unknown[];
+  [k: string]: unknown;
+}
+
+/** Any Kubernetes object, as parsed JSON. */
+export interface KObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  [k: string]: unknown;
+}
+
+export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection";
+
+export const ALL_VERBS: Verb[] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+
+export interface SubresourceDef {
+  /** e.g. "status", "approval", "finalize", "token", "scale" */
+  name: string;
+  /** The kind served by the subresource (for discovery); defaults to the parent kind. */
+  kind?: string;
+  group?: string;
+  version?: string;
+  verbs: Verb[];
+}
+
+/** Extracts the value of a field-selector field from an object, as a string ("" when absent). */
+export type FieldGetter = (obj: KObject) => string;
+
+export interface ResourceDef {
+  group: string;
+  version: string;
+  /** The resource's plural name, e.g. "configmaps". */
+  plural: string;
+  singular: string;
+  kind: string;
+  listKind: string;
+  shortNames?: string[];
+  categories?: string[];
+  namespaced: boolean;
+  verbs: Verb[];
+  subresources: SubresourceDef[];
+  /**
+   * Field-selector fields beyond metadata.name and metadata.namespace (which every resource has).
+   * Keys are the field paths as clients send them (e.g. "involvedObject.kind").
+   */
+  selectableFields?: Record<string, FieldGetter>;
+  /** Where objects live in storage: group and resource of the key (defaults to group/plural). */
+  storage?: { group: string; resource: string };
+  /**
+   * "stored" kinds are kept in storage with the generic REST semantics.
+   * "virtual" kinds (the review APIs) answer `create` from `handleCreate` and store nothing.
+   */
+  mode: "stored" | "virtual";
+  strategy: Strategy;
+  /** For virtual kinds: compute the response for a create. */
+  handleCreate?: (obj: KObject, ctx: RequestContext) => Promise<KObject> | KObject;
+  /** The version listed first in discovery for this group (preferred); defaults to true for the only version. */
+  preferred?: boolean;
+  /** Where the definition came from, for logs and discovery filtering. */
+  source: "builtin" | "crd";
+}
+
+/**
+ * A kind's behaviour on the write path, as kube-apiserver's registry strategies:
+ * prepare (reset fields the caller may not set), validate, and the status split.
+ */
+export interface Strategy {
+  /** True when the kind has a /status subresource: the main resource then ignores status changes. */
+  hasStatus: boolean;
+  /**
+   * True when `metadata.generation` is tracked: it starts at 1 and is bumped when anything but
+   * metadata and status changes.
+   */
+  tracksGeneration: boolean;
+  /** Default and normalise a new object (after system fields are set). */
+  prepareForCreate?(obj: KObject, ctx: RequestContext): void;
+  /** Carry over fields the update may not change (e.g. status when hasStatus). */
+  prepareForUpdate?(obj: KObject, old: KObject, ctx: RequestContext): void;
+  /** Kind-specific validation of a new object (object metadata is validated by the caller). */
+  validate?(obj: KObject, ctx: RequestContext): FieldError[];
+  /** Kind-specific validation of an update. */
+  validateUpdate?(obj: KObject, old: KObject, ctx: RequestContext): FieldError[];
+  /** For the status subresource: copy into `obj` everything but status from `old`. Default: keep old, take new status. */
+  prepareForStatusUpdate?(obj: KObject, old: KObject, ctx: RequestContext): void;
+  /** Whether `metadata.name` may be any path segment (true) or must be a DNS subdomain (default). */
+  nameValidation?: "subdomain" | "label" | "path-segment";
+}
+
+/** Who is asking, and in which logical cluster. */
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+export interface RequestContext {
+  cluster: string;
+  user: UserInfo;
+  /** Dry run: everything but persistence and notification. */
+  dryRun: boolean;
+  /** Response headers to add, e.g. Warning. */
+  warnings: string[];
+}
