@@ -56,8 +56,11 @@ export interface WatchOptions {
   prefix: string;
   /** Deliver every event with a revision strictly greater than this. */
   afterRevision: number;
-  /** Called for each event, in revision order, exactly once. */
-  onEvent: (ev: WatchEvent) => void;
+  /**
+   * Called for each event, in revision order, exactly once. Return a promise to apply backpressure:
+   * the next event waits for it; meanwhile events queue up to the backend's limit (then onError(WatchOverflowError)).
+   */
+  onEvent: (ev: WatchEvent) => void | Promise<void>;
   /**
    * Called once when the watch cannot continue (compaction, a slow consumer, the store closing).
    * After it no more events are delivered.
