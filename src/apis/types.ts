@@ -41,6 +41,13 @@ export interface SubresourceDef {
   group?: string;
   version?: string;
   verbs: Verb[];
+  /**
+   * For subresources other than status that update the parent (approval, finalize): turn the
+   * desired object into the stored one, carrying over from `old` what the subresource may not change.
+   */
+  prepare?(obj: KObject, old: KObject, ctx: RequestContext): void;
+  /** Validation of an update through this subresource (instead of the strategy's validateUpdate). */
+  validate?(obj: KObject, old: KObject, ctx: RequestContext): FieldError[];
 }
 
 /** Extracts the value of a field-selector field from an object, as a string ("" when absent). */
@@ -76,6 +83,8 @@ export interface ResourceDef {
   handleCreate?: (obj: KObject, ctx: RequestContext) => Promise<KObject> | KObject;
   /** The version listed first in discovery for this group (preferred); defaults to true for the only version. */
   preferred?: boolean;
+  /** PUT of a missing object creates it (kube-apiserver's AllowCreateOnUpdate). */
+  allowCreateOnUpdate?: boolean;
   /** Where the definition came from, for logs and discovery filtering. */
   source: "builtin" | "crd";
 }
@@ -102,6 +111,8 @@ export interface Strategy {
   validateUpdate?(obj: KObject, old: KObject, ctx: RequestContext): FieldError[];
   /** For the status subresource: copy into `obj` everything but status from `old`. Default: keep old, take new status. */
   prepareForStatusUpdate?(obj: KObject, old: KObject, ctx: RequestContext): void;
+  /** Validation of an update through /status (instead of validateUpdate, whose rules are the main resource's). */
+  validateStatusUpdate?(obj: KObject, old: KObject, ctx: RequestContext): FieldError[];
   /** Whether `metadata.name` may be any path segment (true) or must be a DNS subdomain (default). */
   nameValidation?: "subdomain" | "label" | "path-segment";
 }
@@ -121,4 +132,6 @@ export interface RequestContext {
   dryRun: boolean;
   /** Response headers to add, e.g. Warning. */
   warnings: string[];
+  /** The namespace of the request URL, for namespaced requests. */
+  namespace?: string;
 }

@@ -167,6 +167,8 @@ export interface FieldError {
   supported?: string[];
   /** When true, the value is omitted from the message (e.g. secrets). */
   omitValue?: boolean;
+  /** The value as Go's %#v prints a struct or slice (`rbac.RoleRef{Kind:"Role"}`), shown verbatim instead of `value`. */
+  goValue?: string;
 }
 
 function renderValue(v: unknown): string {
@@ -188,16 +190,16 @@ export function fieldErrorMessage(e: FieldError): string {
     case "FieldValueTooMany":
       return `Too many: ${e.detail ?? "too many items"}`;
     case "FieldValueDuplicate":
-      return `Duplicate value: ${renderValue(e.value)}`;
+      return `Duplicate value: ${e.goValue ?? renderValue(e.value)}`;
     case "FieldValueNotSupported": {
       const sup = e.supported?.length ? `: supported values: ${e.supported.map((s) => JSON.stringify(s)).join(", ")}` : "";
-      return `Unsupported value: ${renderValue(e.value)}${sup}`;
+      return `Unsupported value: ${e.goValue ?? renderValue(e.value)}${sup}`;
     }
     case "FieldValueTypeInvalid":
-      return `Invalid value: ${renderValue(e.value)}${e.detail ? `: ${e.detail}` : ""}`;
+      return `Invalid value: ${e.goValue ?? renderValue(e.value)}${e.detail ? `: ${e.detail}` : ""}`;
     default:
       if (e.omitValue) return `Invalid value: ${e.detail ?? ""}`.trimEnd();
-      return `Invalid value: ${renderValue(e.value)}${e.detail ? `: ${e.detail}` : ""}`;
+      return `Invalid value: ${e.goValue ?? renderValue(e.value)}${e.detail ? `: ${e.detail}` : ""}`;
   }
 }
 

@@ -1,0 +1,62 @@
+# bash completion for kcp. Install: source this file, or copy it to
+# /usr/share/bash-completion/completions/kcp (or ~/.local/share/bash-completion/completions/kcp).
+
+_kcp() {
+  local cur prev cmd i
+  cur="${COMP_WORDS[COMP_CWORD]}"
+  prev="${COMP_WORDS[COMP_CWORD-1]}"
+  # "--flag=value": bash splits at "=", so the flag is two words back.
+  if [[ "$prev" == "=" && $COMP_CWORD -ge 2 ]]; then
+    prev="${COMP_WORDS[COMP_CWORD-2]}"
+  elif [[ "$cur" == "=" ]]; then
+    cur=""
+  fi
+
+  cmd=""
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case "${COMP_WORDS[i]}" in
+      start | version | help)
+        cmd="${COMP_WORDS[i]}"
+        break
+        ;;
+    esac
+  done
+
+  case "$cmd" in
+    "")
+      COMPREPLY=($(compgen -W "start version help --help --version" -- "$cur"))
+      ;;
+    start)
+      case "$prev" in
+        --root-dir)
+          COMPREPLY=($(compgen -d -- "$cur"))
+          return
+          ;;
+        --listen)
+          # host:port is free-form (and ":" splits words in bash): nothing to offer.
+          COMPREPLY=()
+          return
+          ;;
+        --log-level)
+          COMPREPLY=($(compgen -W "silent error warn info debug trace" -- "$cur"))
+          return
+          ;;
+      esac
+      COMPREPLY=($(compgen -W "--root-dir --listen --log-level --help" -- "$cur"))
+      ;;
+    version)
+      case "$prev" in
+        --output | -o)
+          COMPREPLY=($(compgen -W "text json" -- "$cur"))
+          return
+          ;;
+      esac
+      COMPREPLY=($(compgen -W "--output -o --help" -- "$cur"))
+      ;;
+    help)
+      COMPREPLY=($(compgen -W "start version help" -- "$cur"))
+      ;;
+  esac
+}
+
+complete -F _kcp kcp

@@ -1,0 +1,32 @@
+// Every built-in resource, in kube-apiserver's group priority order (discovery lists groups in
+// the order their first resource appears here): core, apiregistration, events, authentication,
+// authorization, certificates, rbac, apiextensions, coordination.
+
+import type { ResourceDef } from "../types.ts";
+import { apiextensionsResources } from "./apiextensions.ts";
+import { apiregistrationResources } from "./apiregistration.ts";
+import { certificatesResources } from "./certificates.ts";
+import { coordinationResources } from "./coordination.ts";
+import { coreResources } from "./core.ts";
+import { eventsV1Resources } from "./events.ts";
+import { rbacResources } from "./rbac.ts";
+import { authenticationResources, authorizationResources, type ReviewDeps } from "./reviews.ts";
+
+export type BuiltinDeps = ReviewDeps;
+
+export function builtinResources(deps: BuiltinDeps): ResourceDef[] {
+  return [
+    ...coreResources(),
+    ...apiregistrationResources(),
+    ...eventsV1Resources(),
+    ...authenticationResources(deps),
+    ...authorizationResources(deps),
+    ...certificatesResources(),
+    ...rbacResources(),
+    ...apiextensionsResources(),
+    ...coordinationResources(),
+  ];
+}
+
+export { prepareNamespaceFinalize, validateNamespaceFinalize } from "./core.ts";
+export { prepareCSRApproval, validateCSRApproval } from "./certificates.ts";

@@ -1,0 +1,72 @@
+// How objects are kept in storage and given back: the stored value is the object's JSON without
+// its resourceVersion (the storage revision is the resourceVersion), as kube-apiserver does.
+
+import type { KeyValue } from "../storage/interface.ts";
+import type { KObject, ResourceDef } from "./types.ts";
+
+/** The annotation that names an object's logical cluster in `/clusters/*` reads. */
+export const CLUSTER_ANNOTATION = "kcp.io/cluster";
+
+export function apiVersionOf(def: { group: string; version: string }): string {
+  return def.group ? `${def.group}/${def.version}` : def.version;
+}
+
+export function encodeObject(obj: KObject): string {
+  const meta = obj.metadata;
+  const rv = meta.resourceVersion;
+  const ann = meta.annotations;
+  let clusterAnn: string | undefined;
+  if (rv !== undefined) delete meta.resourceVersion;
+  if (ann && CLUSTER_ANNOTATION in ann) {
+    clusterAnn = ann[CLUSTER_ANNOTATION];
+    delete ann[CLUSTER_ANNOTATION];
+    if (Object.keys(ann).length === 0) delete meta.annotations;
+  }
+  const s = JSON.stringify(obj);
+  if (rv !== undefined) meta.resourceVersion = rv;
+  if (clusterAnn !== undefined) meta.annotations = { ...(meta.annotations ?? {}), [CLUSTER_ANNOTATION]: clusterAnn };
+  return s;
+}
+
+/** Parse a stored value into an object of `def`, with its resourceVersion and type meta set. */
+export function decodeObject(def: ResourceDef, value: string, revision: number, cluster?: string): KObject {
+  const obj = JSON.parse(value) as KObject;
+  obj.apiVersion = apiVersionOf(def);
+  obj.kind = def.kind;
+  if (!obj.metadata) obj.metadata = {};
+  obj.metadata.resourceVersion = String(revision);
+  if (cluster !== undefined) obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [CLUSTER_ANNOTATION]: cluster };
+  return obj;
+}
+
+export function decodeKeyValue(def: ResourceDef, kv: KeyValue, cluster?: string): KObject {
+  return decodeObject(def, kv.value, kv.modRevision, cluster);
+}
+
+/** RFC 3339 with second precision, as metav1.Time serialises. */
+export function nowTimestamp(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], bb[i])) return false;
+    return true;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  if (ak.length !== bk.length) return false;
+  for (const k of ak) if (!deepEqual(ao[k], bo[k])) return false;
+  return true;
+}
+
+export function clone<T>(v: T): T {
+  return structuredClone(v);
+}

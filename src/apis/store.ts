@@ -1,0 +1,456 @@
+// The generic registry store: kube-apiserver's `registry.Store` for every stored kind. It turns
+// create/get/list/update/delete into storage calls, applying the kind's strategy (prepare, validate,
+// status split, generation), object metadata rules, finalizers and optimistic concurrency.
+// HTTP handlers and in-process controllers both use it.
+
+import { randomUUID } from "node:crypto";
+import {
+  CompactedError,
+  KeyExistsError,
+  KeyNotFoundError,
+  RevisionMismatchError,
+  type Storage,
+  type KeyValue,
+} from "../storage/interface.ts";
+import { collectionPrefix, clusterOfKey, objectKey, resourcePrefix } from "../storage/keys.ts";
+import { errors, field, type FieldError, StatusError } from "../server/status.ts";
+import type { LabelSelector } from "../server/selectors/label-selector.ts";
+import type { FieldSelector } from "../server/selectors/field-selector.ts";
+import { validateObjectMeta, validateObjectMetaUpdate } from "./validation/object-meta.ts";
+import { apiVersionOf, clone, decodeKeyValue, deepEqual, encodeObject, nowTimestamp } from "./object-codec.ts";
+import type { KObject, RequestContext, ResourceDef } from "./types.ts";
+import { decodeContinue, encodeContinue } from "./continue-token.ts";
+
+export interface ListOptions {
+  labelSelector?: LabelSelector;
+  fieldSelector?: FieldSelector;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface ListResult {
+  items: KObject[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export interface DeleteOptions {
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface UpdateOptions {
+  subresource?: string;
+  /** PUT may create when the kind allows it (AllowCreateOnUpdate). */
+  allowCreate?: boolean;
+}
+
+/** Namespaces that kube-apiserver refuses to delete. */
+const IMMORTAL_NAMESPACES = new Set(["default", "kube-system", "kube-public"]);
+
+const GENERATE_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
+
+function randomSuffix(n = 5): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(n));
+  let s = "";
+  for (const b of bytes) s += GENERATE_NAME_CHARS[b % GENERATE_NAME_CHARS.length];
+  return s;
+}
+
+export function storageOf(def: ResourceDef): { group: string; resource: string } {
+  return def.storage ?? { group: def.group, resource: def.plural };
+}
+
+/** Everything but metadata and status: what bumps `generation` when it changes. */
+function specPart(obj: KObject): Record<string, unknown> {
+  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
+  return rest;
+}
+
+export function fieldValue(def: ResourceDef, obj: KObject, path: string): string | undefined {
+  if (path === "metadata.name") return obj.metadata.name ?? "";
+  if (path === "metadata.namespace") return obj.metadata.namespace ?? "";
+  const g = def.selectableFields?.[path];
+  return g ? g(obj) : undefined;
+}
+
+export function matchesSelectors(def: ResourceDef, obj: KObject, label?: LabelSelector, fieldSel?: FieldSelector): boolean {
+  if (label && !label.empty && !label.matches(obj.metadata.labels ?? {})) return false;
+  if (fieldSel && !fieldSel.matches((p) => fieldValue(def, obj, p))) return false;
+  return true;
+}
+
+export class ObjectStore {
+  constructor(
+    readonly storage: Storage,
+    readonly prefix: string,
+    /** Admission hook run before create (namespace lifecycle). */
+    private readonly admitCreate?: (def: ResourceDef, obj: KObject, ctx: RequestContext) => Promise<void>,
+  ) {}
+
+  key(def: ResourceDef, cluster: string, namespace: string | undefined, name: string): string {
+    const s = storageOf(def);
+    return objectKey(this.prefix, { group: s.group, resource: s.resource, cluster, namespace: def.namespaced ? namespace : undefined, name });
+  }
+
+  /** The storage prefix of a collection; `cluster` undefined means all clusters. */
+  collection(def: ResourceDef, cluster: string | undefined, namespace: string | undefined): string {
+    const s = storageOf(def);
+    return collectionPrefix(this.prefix, s.group, s.resource, cluster, def.namespaced ? namespace : undefined);
+  }
+
+  resourcePrefix(def: ResourceDef): string {
+    const s = storageOf(def);
+    return resourcePrefix(this.prefix, s.group, s.resource);
+  }
+
+  decode(def: ResourceDef, kv: KeyValue, wildcard: boolean): KObject {
+    return decodeKeyValue(def, kv, wildcard ? clusterOfKey(this.resourcePrefix(def), kv.key) : undefined);
+  }
+
+  async get(def: ResourceDef, cluster: string, namespace: string | undefined, name: string): Promise<KObject> {
+    const kv = await this.storage.get(this.key(def, cluster, namespace, name));
+    if (!kv) throw errors.notFound({ group: def.group, resource: def.plural }, name);
+    return this.decode(def, kv, false);
+  }
+
+  async tryGet(def: ResourceDef, cluster: string, namespace: string | undefined, name: string): Promise<KObject | null> {
+    const kv = await this.storage.get(this.key(def, cluster, namespace, name));
+    return kv ? this.decode(def, kv, false) : null;
+  }
+
+  /** List a collection. `cluster` undefined lists across all logical clusters. */
+  async list(def: ResourceDef, cluster: string | undefined, namespace: string | undefined, opts: ListOptions): Promise<ListResult> {
+    const prefix = this.collection(def, cluster, namespace);
+    let revision = 0;
+    let after: string | undefined;
+    const rv = opts.resourceVersion ?? "";
+    const match = opts.resourceVersionMatch ?? "";
+    if (opts.continue) {
+      if (rv !== "" && rv !== "0") {
+        throw errors.invalid("ListOptions", "meta.k8s.io", "", [field.forbidden("resourceVersion", "specifying resource version is not allowed when using continue")]);
+      }
+      const tok = decodeContinue(opts.continue);
+      revision = tok.rv;
+      after = prefix + tok.start;
+    } else if (rv !== "" && rv !== "0") {
+      const r = parseResourceVersion(rv);
+      const current = await this.storage.currentRevision();
+      if (r > current) throw tooLargeResourceVersion(r, current);
+      // Exact when asked for, or (legacy) when paginating without a match rule.
+      if (match === "Exact" || (match === "" && opts.limit)) revision = r;
+    }
+    if (match && match !== "Exact" && match !== "NotOlderThan") {
+      throw errors.invalid("ListOptions", "meta.k8s.io", "", [field.notSupported("resourceVersionMatch", match, ["Exact", "NotOlderThan"])]);
+    }
+    if (match && rv === "") {
+      throw errors.invalid("ListOptions", "meta.k8s.io", "", [field.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided")]);
+    }
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const filtering = (opts.labelSelector && !opts.labelSelector.empty) || (opts.fieldSelector && opts.fieldSelector.requirements.length > 0);
+    const items: KObject[] = [];
+    let lastKey: string | undefined;
+    let more = false;
+    let remaining: number | undefined;
+    let readRevision = revision;
+    for (;;) {
+      let res: Awaited<ReturnType<Storage["list"]>>;
+      try {
+        res = await this.storage.list({ prefix, revision: readRevision, after, limit: limit ? Math.max(limit - items.length, filtering ? 100 : 0) : 0 });
+      } catch (e) {
+        if (e instanceof CompactedError) {
+          throw errors.gone(
+            opts.continue
+              ? "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list."
+              : `too old resource version: ${revision} (${e.compacted})`,
+          );
+        }
+        throw e;
+      }
+      readRevision = res.revision;
+      for (const kv of res.items) {
+        lastKey = kv.key;
+        const obj = this.decode(def, kv, cluster === undefined);
+        if (filtering && !matchesSelectors(def, obj, opts.labelSelector, opts.fieldSelector)) continue;
+        items.push(obj);
+        if (limit && items.length >= limit) break;
+      }
+      const stoppedEarly = limit > 0 && items.length >= limit && lastKey !== res.items[res.items.length - 1]?.key;
+      more = res.more || stoppedEarly;
+      remaining = filtering ? undefined : res.remaining;
+      if (!limit || items.length >= limit || !res.more) break;
+      after = lastKey;
+    }
+    const out: ListResult = { items, resourceVersion: String(readRevision) };
+    if (limit && more && lastKey !== undefined) {
+      out.continue = encodeContinue(readRevision, lastKey.slice(prefix.length));
+      if (remaining !== undefined && remaining > 0) out.remainingItemCount = remaining;
+    }
+    return out;
+  }
+
+  /** Create an object (already decoded from the request). */
+  async create(def: ResourceDef, ctx: RequestContext, input: KObject, namespace: string | undefined): Promise<KObject> {
+    const obj = input;
+    if (!obj.metadata || typeof obj.metadata !== "object") obj.metadata = {};
+    const meta = obj.metadata;
+    if (def.namespaced) {
+      if (meta.namespace && namespace && meta.namespace !== namespace) {
+        throw errors.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      meta.namespace = namespace ?? meta.namespace;
+    } else if (meta.namespace) {
+      delete meta.namespace;
+    }
+    if (meta.resourceVersion) throw errors.internal("resourceVersion should not be set on objects to be created");
+    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    obj.apiVersion = apiVersionOf(def);
+    obj.kind = def.kind;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = nowTimestamp();
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    if (def.strategy.tracksGeneration) meta.generation = 1;
+    else delete meta.generation;
+    if (def.strategy.hasStatus) delete obj.status;
+    def.strategy.prepareForCreate?.(obj, ctx);
+    const errs: FieldError[] = validateObjectMeta(meta, {
+      namespaced: def.namespaced,
+      nameValidation: def.strategy.nameValidation ?? "subdomain",
+    });
+    errs.push(...(def.strategy.validate?.(obj, ctx) ?? []));
+    if (errs.length) throw errors.invalid(def.kind, def.group, meta.name ?? meta.generateName ?? "", errs);
+    if (this.admitCreate) await this.admitCreate(def, obj, ctx);
+    const key = this.key(def, ctx.cluster, meta.namespace, meta.name as string);
+    if (ctx.dryRun) {
+      if (await this.storage.get(key)) throw errors.alreadyExists({ group: def.group, resource: def.plural }, meta.name as string);
+      return obj;
+    }
+    try {
+      const rev = await this.storage.create(key, encodeObject(obj));
+      meta.resourceVersion = String(rev);
+      return obj;
+    } catch (e) {
+      if (e instanceof KeyExistsError) throw errors.alreadyExists({ group: def.group, resource: def.plural }, meta.name as string);
+      throw e;
+    }
+  }
+
+  /**
+   * Update an object through `mutate`, retried on concurrent writes unless the new object carries a
+   * resourceVersion (then a mismatch is a 409 Conflict), as GuaranteedUpdate does.
+   * `mutate` gets a private copy of the current object and returns the desired object.
+   */
+  async update(
+    def: ResourceDef,
+    ctx: RequestContext,
+    namespace: string | undefined,
+    name: string,
+    mutate: (current: KObject) => KObject | Promise<KObject>,
+    opts: UpdateOptions = {},
+  ): Promise<{ object: KObject; created: boolean }> {
+    const ref = { group: def.group, resource: def.plural };
+    const key = this.key(def, ctx.cluster, namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.storage.get(key);
+      if (!kv) {
+        if (opts.allowCreate && !opts.subresource) {
+          const obj = await mutate({ metadata: {} } as KObject);
+          if (obj.metadata?.resourceVersion) throw errors.notFound(ref, name);
+          obj.metadata = obj.metadata ?? {};
+          if (obj.metadata.name !== name) throw nameMismatch(obj.metadata.name, name);
+          try {
+            return { object: await this.create(def, ctx, obj, namespace), created: true };
+          } catch (e) {
+            if (e instanceof StatusError && e.reason === "AlreadyExists" && attempt < 5) continue;
+            throw e;
+          }
+        }
+        throw errors.notFound(ref, name);
+      }
+      const current = this.decode(def, kv, false);
+      const desired = await mutate(clone(current));
+      if (!desired || typeof desired !== "object" || !desired.metadata || typeof desired.metadata !== "object") {
+        throw errors.badRequest("the object has no metadata");
+      }
+      const wantRV = desired.metadata.resourceVersion;
+      if (wantRV && wantRV !== current.metadata.resourceVersion) throw errors.conflict(ref, name);
+      if (desired.metadata.name !== undefined && desired.metadata.name !== name) throw nameMismatch(desired.metadata.name, name);
+      if (def.namespaced && desired.metadata.namespace && namespace && desired.metadata.namespace !== namespace) {
+        throw errors.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      const next = this.prepareUpdate(def, ctx, desired, current, opts.subresource);
+      if (deepEqual(stripRV(next), stripRV(current))) return { object: current, created: false };
+      if (shouldFinishDeletion(def, next)) {
+        if (ctx.dryRun) return { object: next, created: false };
+        try {
+          const res = await this.storage.delete(key, kv.modRevision);
+          next.metadata.resourceVersion = String(res.revision);
+          return { object: next, created: false };
+        } catch (e) {
+          if (e instanceof RevisionMismatchError && !wantRV && attempt < 100) continue;
+          if (e instanceof RevisionMismatchError) throw errors.conflict(ref, name);
+          if (e instanceof KeyNotFoundError) throw errors.notFound(ref, name);
+          throw e;
+        }
+      }
+      if (ctx.dryRun) return { object: next, created: false };
+      try {
+        const rev = await this.storage.update(key, encodeObject(next), kv.modRevision);
+        next.metadata.resourceVersion = String(rev);
+        return { object: next, created: false };
+      } catch (e) {
+        if (e instanceof RevisionMismatchError && !wantRV && attempt < 100) continue;
+        if (e instanceof RevisionMismatchError) throw errors.conflict(ref, name);
+        if (e instanceof KeyNotFoundError) throw errors.notFound(ref, name);
+        throw e;
+      }
+    }
+  }
+
+  /** Apply system-field rules, the strategy and validation to an update. */
+  private prepareUpdate(def: ResourceDef, ctx: RequestContext, desired: KObject, current: KObject, subresource?: string): KObject {
+    let next: KObject;
+    const sub = subresource ? def.subresources.find((s) => s.name === subresource) : undefined;
+    if (subresource === "status") {
+      next = clone(current);
+      if (def.strategy.prepareForStatusUpdate) {
+        next = clone(desired);
+        def.strategy.prepareForStatusUpdate(next, current, ctx);
+      } else if (desired.status === undefined) delete next.status;
+      else next.status = desired.status;
+    } else if (sub?.prepare) {
+      next = clone(desired);
+      sub.prepare(next, current, ctx);
+    } else {
+      next = desired;
+      if (def.strategy.hasStatus) {
+        if (current.status === undefined) delete next.status;
+        else next.status = clone(current.status);
+      }
+      def.strategy.prepareForUpdate?.(next, current, ctx);
+    }
+    next.apiVersion = apiVersionOf(def);
+    next.kind = def.kind;
+    const m = next.metadata;
+    const o = current.metadata;
+    m.name = o.name;
+    if (def.namespaced) m.namespace = o.namespace;
+    else delete m.namespace;
+    m.uid = o.uid;
+    m.creationTimestamp = o.creationTimestamp;
+    m.resourceVersion = o.resourceVersion;
+    if (o.deletionTimestamp) m.deletionTimestamp = o.deletionTimestamp;
+    else delete m.deletionTimestamp;
+    if (o.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = o.deletionGracePeriodSeconds;
+    else delete m.deletionGracePeriodSeconds;
+    delete m.generateName;
+    if (o.generateName) m.generateName = o.generateName;
+    if (def.strategy.tracksGeneration) {
+      const gen = typeof o.generation === "number" ? o.generation : 1;
+      m.generation = deepEqual(specPart(next), specPart(current)) ? gen : gen + 1;
+    } else delete m.generation;
+    const errs: FieldError[] = validateObjectMeta(m, { namespaced: def.namespaced, nameValidation: def.strategy.nameValidation ?? "subdomain" });
+    errs.push(...validateObjectMetaUpdate(m, o));
+    const validateUpdate = subresource === "status" ? (def.strategy.validateStatusUpdate ?? def.strategy.validateUpdate) : (sub?.validate ?? def.strategy.validateUpdate);
+    errs.push(...(validateUpdate?.call(sub && subresource !== "status" ? sub : def.strategy, next, current, ctx) ?? []));
+    if (errs.length) throw errors.invalid(def.kind, def.group, o.name ?? "", errs);
+    return next;
+  }
+
+  /**
+   * Delete an object. Objects with finalizers (and namespaces) get a deletionTimestamp and stay until
+   * the finalizers are gone. Returns the object and whether it is gone now.
+   */
+  async delete(
+    def: ResourceDef,
+    ctx: RequestContext,
+    namespace: string | undefined,
+    name: string,
+    opts: DeleteOptions = {},
+  ): Promise<{ object: KObject; deleted: boolean }> {
+    const ref = { group: def.group, resource: def.plural };
+    const key = this.key(def, ctx.cluster, namespace, name);
+    const isNamespace = def.group === "" && def.plural === "namespaces";
+    if (isNamespace && IMMORTAL_NAMESPACES.has(name)) {
+      throw errors.forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, ref, name);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.storage.get(key);
+      if (!kv) throw errors.notFound(ref, name);
+      const current = this.decode(def, kv, false);
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== current.metadata.uid) {
+        throw errors.conflict(ref, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+        throw errors.conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+      }
+      const pending = (current.metadata.finalizers?.length ?? 0) > 0 || (isNamespace && namespaceFinalizers(current).length > 0);
+      if (pending) {
+        if (current.metadata.deletionTimestamp) return { object: current, deleted: false };
+        const next = clone(current);
+        next.metadata.deletionTimestamp = nowTimestamp();
+        next.metadata.deletionGracePeriodSeconds = 0;
+        if (isNamespace) next.status = { ...((next.status as object) ?? {}), phase: "Terminating" };
+        if (ctx.dryRun) return { object: next, deleted: false };
+        try {
+          const rev = await this.storage.update(key, encodeObject(next), kv.modRevision);
+          next.metadata.resourceVersion = String(rev);
+          return { object: next, deleted: false };
+        } catch (e) {
+          if (e instanceof RevisionMismatchError && attempt < 100) continue;
+          if (e instanceof KeyNotFoundError) throw errors.notFound(ref, name);
+          throw e;
+        }
+      }
+      if (ctx.dryRun) return { object: current, deleted: true };
+      try {
+        await this.storage.delete(key, kv.modRevision);
+        return { object: current, deleted: true };
+      } catch (e) {
+        if (e instanceof RevisionMismatchError && attempt < 100) continue;
+        if (e instanceof KeyNotFoundError) throw errors.notFound(ref, name);
+        throw e;
+      }
+    }
+  }
+}
+
+function stripRV(o: KObject): KObject {
+  const c = { ...o, metadata: { ...o.metadata } };
+  delete c.metadata.resourceVersion;
+  return c;
+}
+
+function namespaceFinalizers(ns: KObject): string[] {
+  const spec = ns.spec as { finalizers?: string[] } | undefined;
+  return spec?.finalizers ?? [];
+}
+
+function shouldFinishDeletion(def: ResourceDef, obj: KObject): boolean {
+  if (!obj.metadata.deletionTimestamp) return false;
+  if ((obj.metadata.finalizers?.length ?? 0) > 0) return false;
+  if (def.group === "" && def.plural === "namespaces" && namespaceFinalizers(obj).length > 0) return false;
+  return true;
+}
+
+function nameMismatch(bodyName: unknown, urlName: string): StatusError {
+  return errors.badRequest(`the name of the object (${String(bodyName ?? "")}) does not match the name on the URL (${urlName})`);
+}
+
+export function parseResourceVersion(rv: string): number {
+  if (!/^[0-9]+$/.test(rv)) {
+    throw errors.badRequest(`invalid resource version "${rv}"`) ;
+  }
+  return Number(rv);
+}
+
+function tooLargeResourceVersion(requested: number, current: number): StatusError {
+  return new StatusError(504, "Timeout", `Too large resource version: ${requested}, current: ${current}`, {
+    causes: [{ reason: "ResourceVersionTooLarge", message: `Too large resource version` }],
+    retryAfterSeconds: 1,
+  });
+}

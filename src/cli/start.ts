@@ -1,0 +1,49 @@
+// `kcp start`: validate the flags, then hand over to the server. The server module is imported
+// only here, so `kcp version` and `--help` never pay for loading it.
+import { defineCommand } from "citty";
+import { resolve } from "node:path";
+import { LOG_LEVEL_NAMES, type LogLevelName, setLogLevel } from "../log.ts";
+import { parseListenAddress } from "./listen-address.ts";
+
+// Contract with src/server/run.ts (the server side of start-up):
+//   export function runServer(opts: {
+//     rootDir: string;                          // absolute; created if missing
+//     listen: { host: string; port: number };   // host without brackets; "0.0.0.0" for all interfaces
+//     logLevel: LogLevelName;
+//   }): Promise<void>;                          // resolves once the server has stopped (SIGINT/SIGTERM)
+
+export default defineCommand({
+  meta: {
+    name: "start",
+    description: "Start the API server (listens on 127.0.0.1:6443) and write an admin kubeconfig",
+  },
+  args: {
+    "root-dir": {
+      type: "string",
+      default: ".kcp",
+      valueHint: "dir",
+      description: "Directory for state, certificates and the admin kubeconfig",
+    },
+    listen: {
+      type: "string",
+      default: "127.0.0.1:6443",
+      valueHint: "host:port",
+      description: "Address of the secure listener (IPv6 as [::1]:6443; an empty host means all interfaces)",
+    },
+    "log-level": {
+      type: "enum",
+      options: [...LOG_LEVEL_NAMES],
+      default: "info",
+      description: "How much to log",
+    },
+  },
+  async run({ args }) {
+    const listen = parseListenAddress(args.listen);
+    if (args["root-dir"] === "") throw new Error("--root-dir must not be empty");
+    const rootDir = resolve(args["root-dir"]);
+    const logLevel = args["log-level"] as LogLevelName;
+    setLogLevel(logLevel);
+    const { runServer } = await import("../server/run.ts");
+    await runServer({ rootDir, listen, logLevel });
+  },
+});

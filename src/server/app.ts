@@ -1,0 +1,144 @@
+// The HTTP application: filters (authentication → request info → logical cluster) and the routes
+// (non-resource endpoints, discovery, resources). A plain `Request → Response` hono app, so tests can
+// call `app.request(...)` without a socket.
+
+import { Hono } from "hono";
+import type { ResourceRegistry } from "../apis/registry.ts";
+import type { ObjectStore } from "../apis/store.ts";
+import type { UserInfo } from "../apis/types.ts";
+import { log } from "../log.ts";
+import { queryBool } from "../util/parse-bool.ts";
+import type { Authenticator, Authorizer } from "./auth/types.ts";
+import { discoveryResponse } from "./discovery-handlers.ts";
+import { healthResponse } from "./health.ts";
+import type { LogicalClusters } from "./logical-clusters.ts";
+import { parseRequestInfo, type RequestInfo } from "./request-info.ts";
+import { dispatchResource } from "./rest/dispatch.ts";
+import { errorResponse, jsonResponse } from "./rest/respond.ts";
+import type { WatchSettings } from "./rest/watch.ts";
+import { errors, isStatusError } from "./status.ts";
+import { versionInfo } from "./version-info.ts";
+
+export interface HealthCheck {
+  name: string;
+  check: () => Promise<boolean> | boolean;
+}
+
+export interface AppDeps {
+  registry: ResourceRegistry;
+  store: ObjectStore;
+  clusters: LogicalClusters;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  /** host:port clients use, for APIVersions.serverAddressByClientCIDRs. */
+  serverAddress: string;
+  readyChecks: HealthCheck[];
+  liveChecks: HealthCheck[];
+  watch?: WatchSettings;
+}
+
+type Env = {
+  Variables: { user: UserInfo; info: RequestInfo };
+  Bindings: { timeout?: (req: Request, seconds: number) => void } | undefined;
+};
+
+/** Endpoints anyone may read without credentials, as kube's system:public-info-viewer allows. */
+const PUBLIC_PATHS = new Set(["/healthz", "/livez", "/readyz", "/version"]);
+
+function isPublic(path: string): boolean {
+  const p = path.replace(/\/+$/, "") || "/";
+  if (PUBLIC_PATHS.has(p)) return true;
+  return p.startsWith("/healthz/") || p.startsWith("/livez/") || p.startsWith("/readyz/");
+}
+
+export function createApp(deps: AppDeps): Hono<Env> {
+  const app = new Hono<Env>({ strict: false });
+
+  app.onError((err, c) => {
+    if (isStatusError(err)) return errorResponse(err);
+    log.error(`${c.req.method} ${c.req.path}: ${(err as Error).stack ?? err}`);
+    return errorResponse(errors.internal((err as Error).message ?? String(err)));
+  });
+  app.notFound(() => errorResponse(errors.pathNotFound()));
+
+  // Request info first: it also rejects malformed /clusters/<name> prefixes.
+  app.use("*", async (c, next) => {
+    const url = new URL(c.req.url);
+    c.set("info", parseRequestInfo(c.req.method, url.pathname, url.searchParams, queryBool));
+    await next();
+  });
+
+  // Authentication: a bearer token from the static token file.
+  app.use("*", async (c, next) => {
+    const header = c.req.header("authorization");
+    const info = c.get("info");
+    if (header) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      const user = m ? deps.authenticator.authenticateToken(m[1]) : null;
+      if (!user) throw errors.unauthorized();
+      c.set("user", user);
+    } else if (info.kind === "nonresource" && isPublic(info.path)) {
+      c.set("user", { username: "system:anonymous", groups: ["system:unauthenticated"] });
+    } else {
+      throw errors.unauthorized();
+    }
+    await next();
+  });
+
+  // Authorization: allow-all until RBAC lands, through the same interface RBAC will use.
+  app.use("*", async (c, next) => {
+    const info = c.get("info");
+    const user = c.get("user");
+    const attrs =
+      info.kind === "resource"
+        ? {
+            user,
+            cluster: info.cluster,
+            verb: info.verb,
+            resourceRequest: true,
+            group: info.group,
+            version: info.version,
+            resource: info.resource,
+            subresource: info.subresource,
+            namespace: info.namespace,
+            name: info.name,
+          }
+        : { user, cluster: info.cluster, verb: info.verb, resourceRequest: false, path: info.path };
+    const decision = deps.authorizer.authorize(attrs);
+    if (!decision.allowed) {
+      const what = info.kind === "resource" ? `${info.verb} resource "${info.resource}" in API group "${info.group}"` : `${info.verb} path "${info.path}"`;
+      throw errors.forbidden(`forbidden: User "${user.username}" cannot ${what}${decision.reason ? `: ${decision.reason}` : ""}`);
+    }
+    await next();
+  });
+
+  app.all("*", async (c) => {
+    const info = c.get("info");
+    const url = new URL(c.req.url);
+    if (info.kind === "resource") {
+      if (!info.wildcard) {
+        const p = deps.clusters.ensure(info.cluster);
+        if (p) await p;
+      }
+      return dispatchResource(deps, info, c.req.raw, url.searchParams, c.get("user"), (req) => c.env?.timeout?.(req, 0));
+    }
+    return nonResource(deps, info.path.replace(/\/+$/, "") || "/", info.cluster, c.req.raw, url.searchParams);
+  });
+
+  return app;
+}
+
+async function nonResource(deps: AppDeps, path: string, cluster: string, req: Request, query: URLSearchParams): Promise<Response> {
+  if (path === "/version") return jsonResponse(versionInfo());
+  if (path === "/healthz" || path === "/livez" || path.startsWith("/livez/") || path.startsWith("/healthz/")) {
+    const kind = path.startsWith("/livez") ? "livez" : "healthz";
+    return healthResponse(kind, deps.liveChecks, query, path);
+  }
+  if (path === "/readyz" || path.startsWith("/readyz/")) return healthResponse("readyz", deps.readyChecks, query, path);
+  if (path === "/api" || path.startsWith("/api/") || path === "/apis" || path.startsWith("/apis/")) {
+    if (req.method !== "GET" && req.method !== "HEAD") throw errors.methodNotAllowed();
+    const defs = deps.registry.resources(cluster);
+    return discoveryResponse(path, req.headers.get("accept"), defs, deps.serverAddress, req.headers.get("if-none-match"));
+  }
+  throw errors.pathNotFound();
+}

@@ -1,0 +1,68 @@
+// DELETE of one object and of a collection (deletecollection).
+
+import type { ObjectStore } from "../../apis/store.ts";
+import { apiVersionOf } from "../../apis/object-codec.ts";
+import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
+import type { ResourceRequestInfo } from "../request-info.ts";
+import { errors, field } from "../status.ts";
+import { mediaType, parseDocument, readBodyText } from "./body.ts";
+import { parseListOptions } from "./list-query.ts";
+import { jsonResponse, successStatus } from "./respond.ts";
+
+interface DeleteOptionsBody {
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: string[];
+  propagationPolicy?: string;
+  gracePeriodSeconds?: number;
+}
+
+/** DeleteOptions come as a body (with or without TypeMeta) or as query parameters. */
+async function readDeleteOptions(req: Request, query: URLSearchParams): Promise<DeleteOptionsBody> {
+  const text = await readBodyText(req);
+  let opts: DeleteOptionsBody = {};
+  if (text.trim() !== "") {
+    const doc = parseDocument(text, mediaType(req.headers.get("content-type")) || "application/json");
+    if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw errors.badRequest("the DeleteOptions body is not a JSON object");
+    opts = doc as DeleteOptionsBody;
+  }
+  const policy = opts.propagationPolicy ?? query.get("propagationPolicy") ?? undefined;
+  if (policy !== undefined && !["Orphan", "Background", "Foreground"].includes(policy)) {
+    throw errors.invalid("DeleteOptions", "", "", [field.notSupported("propagationPolicy", policy, ["Foreground", "Background", "Orphan"])]);
+  }
+  if (opts.dryRun?.some((d) => d !== "All")) throw errors.invalid("DeleteOptions", "", "", [field.notSupported("dryRun", opts.dryRun, ["All"])]);
+  return opts;
+}
+
+function deletedResponse(def: ResourceDef, obj: KObject, deleted: boolean, ctx: RequestContext): Response {
+  if (!deleted || def.source === "crd") return jsonResponse(obj, 200, ctx);
+  const details: Record<string, unknown> = { name: obj.metadata.name, kind: def.plural, uid: obj.metadata.uid };
+  if (def.group) details.group = def.group;
+  return jsonResponse(successStatus(details), 200, ctx);
+}
+
+export async function handleDelete(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, query: URLSearchParams, ctx: RequestContext): Promise<Response> {
+  const opts = await readDeleteOptions(req, query);
+  if (opts.dryRun?.length) ctx.dryRun = true;
+  const { object, deleted } = await store.delete(def, ctx, info.namespace, info.name as string, { preconditions: opts.preconditions });
+  return deletedResponse(def, object, deleted, ctx);
+}
+
+export async function handleDeleteCollection(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, query: URLSearchParams, ctx: RequestContext): Promise<Response> {
+  const opts = await readDeleteOptions(req, query);
+  if (opts.dryRun?.length) ctx.dryRun = true;
+  const listOpts = parseListOptions(def, query);
+  delete listOpts.limit;
+  delete listOpts.continue;
+  const { items, resourceVersion } = await store.list(def, info.cluster, info.namespace, listOpts);
+  const out: KObject[] = [];
+  for (const item of items) {
+    try {
+      const { object } = await store.delete(def, ctx, item.metadata.namespace, item.metadata.name as string, {});
+      out.push(object);
+    } catch (e) {
+      // Deleted meanwhile by someone else: that is what was asked for.
+      if (!(e instanceof Error && "code" in e && (e as { code: number }).code === 404)) throw e;
+    }
+  }
+  return jsonResponse({ kind: def.listKind, apiVersion: apiVersionOf(def), metadata: { resourceVersion }, items: out }, 200, ctx);
+}

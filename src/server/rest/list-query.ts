@@ -1,0 +1,35 @@
+// Query parameters of list and watch requests: selectors, pagination, resourceVersion rules.
+
+import type { ListOptions } from "../../apis/store.ts";
+import type { ResourceDef } from "../../apis/types.ts";
+import { parseFieldSelector, checkSupported } from "../selectors/field-selector.ts";
+import { parseLabelSelector } from "../selectors/label-selector.ts";
+import { errors } from "../status.ts";
+
+export function supportedFields(def: ResourceDef): Set<string> {
+  return new Set(["metadata.name", "metadata.namespace", ...Object.keys(def.selectableFields ?? {})]);
+}
+
+export function parseListOptions(def: ResourceDef, q: URLSearchParams): ListOptions {
+  const opts: ListOptions = {};
+  const ls = q.get("labelSelector");
+  if (ls) opts.labelSelector = parseLabelSelector(ls);
+  const fs = q.get("fieldSelector");
+  if (fs) {
+    const sel = parseFieldSelector(fs);
+    checkSupported(sel, supportedFields(def), def.plural, def.selectableFields ? "custom" : "default");
+    opts.fieldSelector = sel;
+  }
+  const limit = q.get("limit");
+  if (limit) {
+    if (!/^-?[0-9]+$/.test(limit)) throw errors.badRequest(`limit: Invalid value: "${limit}": must be an integer`);
+    opts.limit = Number(limit);
+  }
+  const cont = q.get("continue");
+  if (cont) opts.continue = cont;
+  const rv = q.get("resourceVersion");
+  if (rv !== null) opts.resourceVersion = rv;
+  const match = q.get("resourceVersionMatch");
+  if (match) opts.resourceVersionMatch = match;
+  return opts;
+}

@@ -1,0 +1,23 @@
+// Writing responses: JSON bodies with the right status and headers, Status errors, Warning headers.
+
+import type { RequestContext } from "../../apis/types.ts";
+import { StatusError, type Status } from "../status.ts";
+
+const JSON_TYPE = "application/json";
+
+export function jsonResponse(body: unknown, status = 200, ctx?: RequestContext, extra?: Record<string, string>): Response {
+  const headers = new Headers({ "Content-Type": JSON_TYPE });
+  if (ctx) for (const w of ctx.warnings) headers.append("Warning", `299 - ${JSON.stringify(w)}`);
+  if (extra) for (const [k, v] of Object.entries(extra)) headers.set(k, v);
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+export function errorResponse(err: StatusError): Response {
+  const headers = new Headers({ "Content-Type": JSON_TYPE, "Cache-Control": "no-cache, private" });
+  if (err.headers) for (const [k, v] of Object.entries(err.headers)) headers.set(k, v);
+  return new Response(JSON.stringify(err.toStatus()), { status: err.code, headers });
+}
+
+export function successStatus(details: Status["details"]): Status {
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details, code: 200 } as Status;
+}

@@ -1,0 +1,86 @@
+// POST (create), PUT (update) and PATCH, for the main resource and its subresources.
+
+import type { ObjectStore } from "../../apis/store.ts";
+import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
+import { applyJsonPatch, decodeJsonPatch } from "../../patch/json-patch.ts";
+import { applyMergePatch, decodeMergePatch } from "../../patch/merge-patch.ts";
+import type { ResourceRequestInfo } from "../request-info.ts";
+import { errors } from "../status.ts";
+import { mediaType, PATCH_TYPES, parseDocument, readBodyText, readObjectBody } from "./body.ts";
+import { jsonResponse } from "./respond.ts";
+
+/** Check that a body's apiVersion/kind, when given, are those of the resource. */
+function checkTypeMeta(def: ResourceDef, body: Record<string, unknown>): void {
+  const want = def.group ? `${def.group}/${def.version}` : def.version;
+  if (body.apiVersion !== undefined && body.apiVersion !== "" && body.apiVersion !== want) {
+    throw errors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${want})`);
+  }
+  if (body.kind !== undefined && body.kind !== "" && body.kind !== def.kind) {
+    throw errors.badRequest(`${String(body.kind)} in version "${def.version}" cannot be handled as a ${def.kind}: the kind in the data does not match the expected kind ${def.kind}`);
+  }
+  if (body.metadata !== undefined && (body.metadata === null || typeof body.metadata !== "object" || Array.isArray(body.metadata))) {
+    throw errors.badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal into Go struct field ${def.kind}.metadata of type v1.ObjectMeta`);
+  }
+}
+
+export async function handleCreate(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, ctx: RequestContext): Promise<Response> {
+  const body = await readObjectBody(req);
+  checkTypeMeta(def, body);
+  const obj = body as KObject;
+  if (!obj.metadata) obj.metadata = {};
+  if (def.mode === "virtual") {
+    if (!def.handleCreate) throw errors.methodNotAllowed();
+    const out = await def.handleCreate(obj, ctx);
+    return jsonResponse(out, 201, ctx);
+  }
+  const created = await store.create(def, ctx, obj, info.namespace);
+  return jsonResponse(created, 201, ctx);
+}
+
+export async function handleUpdate(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, ctx: RequestContext): Promise<Response> {
+  const body = await readObjectBody(req);
+  checkTypeMeta(def, body);
+  const desired = body as KObject;
+  if (!desired.metadata) desired.metadata = {};
+  const name = info.name as string;
+  if (desired.metadata.name === undefined || desired.metadata.name === "") {
+    throw errors.badRequest(`the name of the object () does not match the name on the URL (${name})`);
+  }
+  const { object, created } = await store.update(def, ctx, info.namespace, name, () => desired, {
+    subresource: info.subresource,
+    allowCreate: def.allowCreateOnUpdate === true,
+  });
+  return jsonResponse(object, created ? 201 : 200, ctx);
+}
+
+export async function handlePatch(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, ctx: RequestContext): Promise<Response> {
+  const type = mediaType(req.headers.get("content-type"));
+  const accepted = [PATCH_TYPES.json, PATCH_TYPES.merge];
+  if (type !== PATCH_TYPES.json && type !== PATCH_TYPES.merge) throw errors.unsupportedMediaType(type, accepted);
+  const text = await readBodyText(req);
+  const raw = parseDocument(text, "application/json");
+  const patch: unknown = type === PATCH_TYPES.json ? decodeJsonPatch(raw) : decodeMergePatch(raw);
+  const name = info.name as string;
+  // A patch that names a resourceVersion makes it a precondition; otherwise the patch is retried
+  // on concurrent writes, as kube-apiserver does.
+  const pinsRV =
+    type === PATCH_TYPES.json
+      ? (patch as { path?: unknown }[]).some((op) => op && op.path === "/metadata/resourceVersion")
+      : (patch as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion != null;
+  const { object } = await store.update(
+    def,
+    ctx,
+    info.namespace,
+    name,
+    (current) => {
+      const patched = (type === PATCH_TYPES.json ? applyJsonPatch(current, patch) : applyMergePatch(current, patch)) as KObject;
+      if (patched === null || typeof patched !== "object" || Array.isArray(patched)) throw errors.badRequest("the patched object is not a JSON object");
+      checkTypeMeta(def, patched as Record<string, unknown>);
+      if (!patched.metadata) patched.metadata = {};
+      if (!pinsRV) delete patched.metadata.resourceVersion;
+      return patched;
+    },
+    { subresource: info.subresource },
+  );
+  return jsonResponse(object, 200, ctx);
+}

@@ -1,0 +1,146 @@
+// Start-up and shutdown of `kcp start`: the data directory, PKI and token, storage, the registry,
+// the HTTP server, the admin kubeconfig, the in-process controllers, and a clean stop on signals.
+
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { builtinResources } from "../apis/builtin/index.ts";
+import { ResourceRegistry } from "../apis/registry.ts";
+import { ObjectStore } from "../apis/store.ts";
+import { writeAdminKubeconfig } from "../config/kubeconfig.ts";
+import { NamespaceDeletionController } from "../controllers/namespace-deletion.ts";
+import { log, type LogLevelName } from "../log.ts";
+import { ensureServingCerts } from "../pki/certs.ts";
+import { ensureAdminToken } from "../pki/tokens.ts";
+import { DEFAULT_PREFIX } from "../storage/keys.ts";
+import { SqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import type { Storage } from "../storage/interface.ts";
+import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
+import { createApp } from "./app.ts";
+import { AllowAllAuthorizer } from "./auth/allow-all-authorizer.ts";
+import { adminUser, StaticTokenAuthenticator } from "./auth/token-authenticator.ts";
+import { LogicalClusters } from "./logical-clusters.ts";
+import { DEFAULT_CLUSTER } from "./request-info.ts";
+import { DEFAULT_WATCH_SETTINGS, type WatchSettings } from "./rest/watch.ts";
+
+export interface ServerOptions {
+  rootDir: string;
+  listen: { host: string; port: number };
+  logLevel?: LogLevelName;
+  /** Overrides for tests (e.g. a short bookmark interval). */
+  watch?: Partial<WatchSettings>;
+  /** How often to compact storage history (kube-apiserver: 5 minutes). */
+  compactionIntervalMs?: number;
+}
+
+export interface RunningServer {
+  /** https://host:port */
+  url: string;
+  port: number;
+  kubeconfigPath: string;
+  token: string;
+  caCertPem: string;
+  storage: Storage;
+  stop(): Promise<void>;
+}
+
+const COMPACTION_INTERVAL_MS = 5 * 60 * 1000;
+/** Revisions kept behind the head at each compaction, so watches can resume for a while. */
+const COMPACTION_RETAIN = 10_000;
+
+function displayHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const dataDir = join(opts.rootDir, "data");
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const [certs, token] = await Promise.all([
+    ensureServingCerts(dataDir, { extraHosts: opts.listen.host && opts.listen.host !== "0.0.0.0" && opts.listen.host !== "::" ? [opts.listen.host] : [] }),
+    ensureAdminToken(dataDir),
+  ]);
+
+  const storage = SqliteStorage.open(join(dataDir, "kcp.db"));
+  const stopCompaction = storage.startAutoCompaction(opts.compactionIntervalMs ?? COMPACTION_INTERVAL_MS, COMPACTION_RETAIN);
+  const authenticator = new StaticTokenAuthenticator([{ token, user: adminUser() }]);
+  const authorizer = new AllowAllAuthorizer();
+  const registry = new ResourceRegistry(builtinResources({ authenticator, authorizer }));
+  const namespaceDef = registry.lookup(DEFAULT_CLUSTER, "", "v1", "namespaces");
+  if (!namespaceDef) throw new Error("the namespaces resource is not registered");
+  const store = new ObjectStore(storage, DEFAULT_PREFIX, namespaceLifecycle(storage, DEFAULT_PREFIX));
+  const clusters = new LogicalClusters(storage, store, DEFAULT_PREFIX, namespaceDef);
+  await clusters.ensure(DEFAULT_CLUSTER);
+  const namespaces = new NamespaceDeletionController(store, registry, namespaceDef);
+  await namespaces.start();
+
+  const activeWatches = new Set<() => void>();
+  let ready = false;
+  const app = createApp({
+    registry,
+    store,
+    clusters,
+    authenticator,
+    authorizer,
+    serverAddress: `${displayHost(opts.listen.host || "0.0.0.0")}:${opts.listen.port}`,
+    readyChecks: [
+      { name: "ping", check: () => true },
+      { name: "storage", check: () => storage.healthy() },
+      { name: "shutdown", check: () => ready },
+    ],
+    liveChecks: [{ name: "ping", check: () => true }],
+    watch: { ...DEFAULT_WATCH_SETTINGS, ...opts.watch, active: activeWatches },
+  });
+
+  const server = Bun.serve({
+    hostname: opts.listen.host || "0.0.0.0",
+    port: opts.listen.port,
+    tls: { cert: certs.certPem, key: certs.keyPem },
+    // Watches switch this off for their own request; other idle connections are closed after 2 minutes.
+    idleTimeout: 120,
+    maxRequestBodySize: 16 * 1024 * 1024,
+    fetch: (req, srv) => app.fetch(req, srv),
+  });
+  const port = server.port as number;
+  const url = `https://${displayHost(opts.listen.host === "0.0.0.0" || opts.listen.host === "" ? "127.0.0.1" : opts.listen.host === "::" ? "::1" : opts.listen.host)}:${port}`;
+  const kubeconfigPath = join(dataDir, "admin.kubeconfig");
+  await writeAdminKubeconfig(kubeconfigPath, { server: url, caCertPem: certs.caCertPem, token });
+  ready = true;
+  log.info(`Serving securely on ${displayHost(opts.listen.host || "0.0.0.0")}:${port}`);
+  log.info(`Admin kubeconfig: ${kubeconfigPath}`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      ready = false;
+      // Stop accepting; let in-flight requests (writes) finish, but end watches, which never finish by themselves.
+      const drained = server.stop(false);
+      for (const close of [...activeWatches]) close();
+      namespaces.stop();
+      stopCompaction();
+      await Promise.race([drained, Bun.sleep(10_000)]);
+      await storage.close();
+      log.info("kcp stopped");
+    })();
+    return stopping;
+  };
+  return { url, port, kubeconfigPath, token, caCertPem: certs.caCertPem, storage, stop };
+}
+
+/** Run until SIGINT or SIGTERM, then shut down cleanly. */
+export async function runServer(opts: ServerOptions): Promise<void> {
+  const running = await startServer(opts);
+  await new Promise<void>((resolve) => {
+    const onSignal = (sig: string) => {
+      log.info(`${sig} received, shutting down`);
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      running.stop().then(resolve, (e) => {
+        log.error(`shutdown: ${(e as Error).message}`);
+        resolve();
+      });
+    };
+    const onInt = () => onSignal("SIGINT");
+    const onTerm = () => onSignal("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+  });
+}

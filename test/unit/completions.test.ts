@@ -1,0 +1,47 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import startCommand from "../../src/cli/start.ts";
+import versionCommand from "../../src/cli/version.ts";
+import { main } from "../../src/main.ts";
+
+const DIR = join(import.meta.dir, "../../completions");
+const SHELLS = ["kcp.bash", "kcp.zsh", "kcp.fish"];
+
+/** What bash offers for a command line whose last word is being completed. */
+async function bashComplete(line: string): Promise<string[]> {
+  const words = line.split(" ");
+  const script = `source ${JSON.stringify(join(DIR, "kcp.bash"))}
+COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}
+_kcp; printf '%s\\n' "\${COMPREPLY[@]}"`;
+  const proc = Bun.spawn(["bash", "-c", script], { stdout: "pipe", stderr: "pipe" });
+  const out = await new Response(proc.stdout).text();
+  expect(await proc.exited).toBe(0);
+  return out.split("\n").filter(Boolean);
+}
+
+describe("shell completions", () => {
+  test("every command and flag of the CLI appears in each shell's file", async () => {
+    const commands = Object.keys((await main.subCommands) as object);
+    const flags = [startCommand, versionCommand].flatMap((cmd) => Object.keys((cmd.args ?? {}) as object));
+    const enums = [startCommand, versionCommand].flatMap((cmd) =>
+      Object.values((cmd.args ?? {}) as Record<string, { options?: string[] }>).flatMap((a) => a.options ?? []),
+    );
+    for (const shell of SHELLS) {
+      const text = readFileSync(join(DIR, shell), "utf8");
+      for (const c of commands) expect(text).toContain(c);
+      for (const f of flags) expect(text, `${shell} lacks --${f}`).toMatch(new RegExp(`(--|-l )${f}\\b`));
+      for (const v of enums) expect(text, `${shell} lacks ${v}`).toMatch(new RegExp(`\\b${v}\\b`));
+    }
+  });
+
+  test("bash: commands, flags, enum values", async () => {
+    expect(await bashComplete("kcp ")).toEqual(["start", "version", "help", "--help", "--version"]);
+    expect(await bashComplete("kcp st")).toEqual(["start"]);
+    expect(await bashComplete("kcp start --l")).toEqual(["--listen", "--log-level"]);
+    expect(await bashComplete("kcp start --log-level d")).toEqual(["debug"]);
+    expect(await bashComplete("kcp start --log-level = t")).toEqual(["trace"]);
+    expect(await bashComplete("kcp version -o ")).toEqual(["text", "json"]);
+    expect(await bashComplete("kcp help v")).toEqual(["version"]);
+  });
+});
