@@ -87,6 +87,51 @@ export interface ResourceDef {
   allowCreateOnUpdate?: boolean;
   /** Where the definition came from, for logs and discovery filtering. */
   source: "builtin" | "crd";
+  /**
+   * Table columns (kubectl get). Built-in kinds give a `table` convertor; CRDs give their
+   * `additionalPrinterColumns` here, rendered by JSONPath. Neither: Name and Age only.
+   */
+  table?: TableConvertor;
+  printerColumns?: PrinterColumn[];
+  /**
+   * The OpenAPI v3 schema of the kind (a components.schemas entry, refs to
+   * `#/components/schemas/...`), for /openapi and kubectl explain. Built-ins get theirs from
+   * src/server/openapi; CRDs from the version's openAPIV3Schema.
+   */
+  openAPISchema?: Record<string, unknown>;
+  /** Whether this is the storage version of its group/kind (CRDs with several versions). */
+  storageVersion?: boolean;
+  /** Deprecated versions answer with a Warning header. */
+  deprecationWarning?: string;
+  /**
+   * Hooks for kinds whose objects change shape between storage and the wire (CRD defaulting on
+   * read, version conversion): applied to every object read from storage before it is served.
+   */
+  onRead?(obj: KObject): KObject;
+}
+
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  format?: string;
+  description?: string;
+  priority?: number;
+  jsonPath: string;
+}
+
+export interface TableColumn {
+  name: string;
+  type: string;
+  format: string;
+  description: string;
+  priority: number;
+}
+
+/** Turns objects into Table rows (kube-apiserver's TableConvertor), with the Name column first. */
+export interface TableConvertor {
+  columns: TableColumn[];
+  /** The cells of one row, one per column. */
+  cells(obj: KObject): unknown[];
 }
 
 /**
