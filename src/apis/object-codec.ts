@@ -36,7 +36,8 @@ export function decodeObject(def: ResourceDef, value: string, revision: number, 
   if (!obj.metadata) obj.metadata = {};
   obj.metadata.resourceVersion = String(revision);
   if (cluster !== undefined) obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [CLUSTER_ANNOTATION]: cluster };
-  return obj;
+  // Kinds whose stored form differs from what is served (CRD defaulting on read) adjust it here.
+  return def.onRead ? def.onRead(obj) : obj;
 }
 
 export function decodeKeyValue(def: ResourceDef, kv: KeyValue, cluster?: string): KObject {

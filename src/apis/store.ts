@@ -130,7 +130,7 @@ export class ObjectStore {
     const match = opts.resourceVersionMatch ?? "";
     if (opts.continue) {
       if (rv !== "" && rv !== "0") {
-        throw errors.invalid("ListOptions", "meta.k8s.io", "", [field.forbidden("resourceVersion", "specifying resource version is not allowed when using continue")]);
+        throw errors.badRequest("specifying resource version is not allowed when using continue");
       }
       const tok = decodeContinue(opts.continue);
       revision = tok.rv;
@@ -216,6 +216,7 @@ export class ObjectStore {
     else delete meta.generation;
     if (def.strategy.hasStatus) delete obj.status;
     def.strategy.prepareForCreate?.(obj, ctx);
+    dropEmptyMetadata(meta);
     const errs: FieldError[] = validateObjectMeta(meta, {
       namespaced: def.namespaced,
       nameValidation: def.strategy.nameValidation ?? "subdomain",
@@ -335,6 +336,7 @@ export class ObjectStore {
     next.apiVersion = apiVersionOf(def);
     next.kind = def.kind;
     const m = next.metadata;
+    dropEmptyMetadata(m);
     const o = current.metadata;
     m.name = o.name;
     if (def.namespaced) m.namespace = o.namespace;
@@ -388,12 +390,19 @@ export class ObjectStore {
       if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
         throw errors.conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
       }
-      const pending = (current.metadata.finalizers?.length ?? 0) > 0 || (isNamespace && namespaceFinalizers(current).length > 0);
+      // A kind may add finalizers when deletion starts (CRDs: wait for their custom resources).
+      let marked = current;
+      if (!current.metadata.deletionTimestamp && def.strategy.prepareForDelete) {
+        marked = clone(current);
+        def.strategy.prepareForDelete(marked);
+      }
+      const pending = (marked.metadata.finalizers?.length ?? 0) > 0 || (isNamespace && namespaceFinalizers(current).length > 0);
       if (pending) {
         if (current.metadata.deletionTimestamp) return { object: current, deleted: false };
-        const next = clone(current);
+        const next = clone(marked);
         next.metadata.deletionTimestamp = nowTimestamp();
-        next.metadata.deletionGracePeriodSeconds = 0;
+        // markAsDeleting sets a zero grace period; the namespace registry sets only the timestamp and phase.
+        if (!isNamespace) next.metadata.deletionGracePeriodSeconds = 0;
         if (isNamespace) next.status = { ...((next.status as object) ?? {}), phase: "Terminating" };
         if (ctx.dryRun) return { object: next, deleted: false };
         try {
@@ -416,6 +425,15 @@ export class ObjectStore {
         throw e;
       }
     }
+  }
+}
+
+/** Empty maps and lists in ObjectMeta are `omitempty` in Go: kube-apiserver never returns `annotations: {}`. */
+function dropEmptyMetadata(meta: KObject["metadata"]): void {
+  const m = meta as Record<string, unknown>;
+  for (const k of ["labels", "annotations", "finalizers", "ownerReferences", "managedFields"]) {
+    const v = m[k];
+    if (v === null || (Array.isArray(v) ? v.length === 0 : typeof v === "object" && v !== undefined && Object.keys(v).length === 0)) delete m[k];
   }
 }
 

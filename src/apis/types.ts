@@ -48,6 +48,12 @@ export interface SubresourceDef {
   prepare?(obj: KObject, old: KObject, ctx: RequestContext): void;
   /** Validation of an update through this subresource (instead of the strategy's validateUpdate). */
   validate?(obj: KObject, old: KObject, ctx: RequestContext): FieldError[];
+  /**
+   * For subresources served as another kind (a custom resource's autoscaling/v1 Scale): what GET
+   * shows for the parent, and the parent a PUT body (or a PATCH applied to the view) asks for.
+   */
+  view?(parent: KObject): KObject;
+  fromView?(body: KObject, parent: KObject): KObject;
 }
 
 /** Extracts the value of a field-selector field from an object, as a string ("" when absent). */
@@ -160,6 +166,11 @@ export interface Strategy {
   validateStatusUpdate?(obj: KObject, old: KObject, ctx: RequestContext): FieldError[];
   /** Whether `metadata.name` may be any path segment (true) or must be a DNS subdomain (default). */
   nameValidation?: "subdomain" | "label" | "path-segment";
+  /**
+   * Called on a copy of the object when a delete first marks it: may add finalizers and set status
+   * (CRDs add their cleanup finalizer and a Terminating condition, as kube's CRD REST delete does).
+   */
+  prepareForDelete?(obj: KObject): void;
 }
 
 /** Who is asking, and in which logical cluster. */
@@ -179,4 +190,9 @@ export interface RequestContext {
   warnings: string[];
   /** The namespace of the request URL, for namespaced requests. */
   namespace?: string;
+  /**
+   * How unknown and duplicate fields in the body are treated (the `fieldValidation` query
+   * parameter): Strict fails with 400, Warn (kube's default) adds Warning headers, Ignore drops them.
+   */
+  fieldValidation?: "Strict" | "Warn" | "Ignore";
 }

@@ -8,10 +8,13 @@ import type { ObjectStore } from "../apis/store.ts";
 import type { UserInfo } from "../apis/types.ts";
 import { log } from "../log.ts";
 import { queryBool } from "../util/parse-bool.ts";
+import type { ServiceAccountJWT } from "./auth/service-account-jwt.ts";
 import type { Authenticator, Authorizer } from "./auth/types.ts";
 import { discoveryResponse } from "./discovery-handlers.ts";
 import { healthResponse } from "./health.ts";
 import type { LogicalClusters } from "./logical-clusters.ts";
+import { OpenAPIDocuments } from "./openapi/openapi-documents.ts";
+import { openAPIResponse } from "./openapi/openapi-handlers.ts";
 import { parseRequestInfo, type RequestInfo } from "./request-info.ts";
 import { dispatchResource } from "./rest/dispatch.ts";
 import { errorResponse, jsonResponse } from "./rest/respond.ts";
@@ -30,6 +33,8 @@ export interface AppDeps {
   clusters: LogicalClusters;
   authenticator: Authenticator;
   authorizer: Authorizer;
+  /** Issues service account tokens (serviceaccounts/<name>/token); without it that subresource is 405. */
+  serviceAccountTokens?: ServiceAccountJWT;
   /** host:port clients use, for APIVersions.serverAddressByClientCIDRs. */
   serverAddress: string;
   readyChecks: HealthCheck[];
@@ -53,6 +58,7 @@ function isPublic(path: string): boolean {
 
 export function createApp(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>({ strict: false });
+  const openapi = new OpenAPIDocuments(deps.registry);
 
   app.onError((err, c) => {
     if (isStatusError(err)) return errorResponse(err);
@@ -74,7 +80,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const info = c.get("info");
     if (header) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const user = m ? deps.authenticator.authenticateToken(m[1]) : null;
+      const user = m ? await deps.authenticator.authenticateToken(m[1]) : null;
       if (!user) throw errors.unauthorized();
       c.set("user", user);
     } else if (info.kind === "nonresource" && isPublic(info.path)) {
@@ -122,14 +128,21 @@ export function createApp(deps: AppDeps): Hono<Env> {
       }
       return dispatchResource(deps, info, c.req.raw, url.searchParams, c.get("user"), (req) => c.env?.timeout?.(req, 0));
     }
-    return nonResource(deps, info.path.replace(/\/+$/, "") || "/", info.cluster, c.req.raw, url.searchParams);
+    return nonResource(deps, openapi, info.path.replace(/\/+$/, "") || "/", info.cluster, c.req.raw, url.searchParams);
   });
 
   return app;
 }
 
-async function nonResource(deps: AppDeps, path: string, cluster: string, req: Request, query: URLSearchParams): Promise<Response> {
+async function nonResource(deps: AppDeps, openapi: OpenAPIDocuments, path: string, cluster: string, req: Request, query: URLSearchParams): Promise<Response> {
   if (path === "/version") return jsonResponse(versionInfo());
+  if (path.startsWith("/openapi/")) {
+    // The `/clusters/<name>` prefix as the client spelled it, for the URLs the index hands out.
+    const raw = new URL(req.url).pathname;
+    const prefix = raw.startsWith("/clusters/") ? `/clusters/${raw.split("/")[2]}` : "";
+    const res = openAPIResponse(openapi, cluster, prefix, path, req, query);
+    if (res) return res;
+  }
   if (path === "/healthz" || path === "/livez" || path.startsWith("/livez/") || path.startsWith("/healthz/")) {
     const kind = path.startsWith("/livez") ? "livez" : "healthz";
     return healthResponse(kind, deps.liveChecks, query, path);

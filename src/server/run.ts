@@ -7,9 +7,11 @@ import { builtinResources } from "../apis/builtin/index.ts";
 import { ResourceRegistry } from "../apis/registry.ts";
 import { ObjectStore } from "../apis/store.ts";
 import { writeAdminKubeconfig } from "../config/kubeconfig.ts";
+import { CrdController } from "../controllers/crd/crd-controller.ts";
 import { NamespaceDeletionController } from "../controllers/namespace-deletion.ts";
 import { log, type LogLevelName } from "../log.ts";
 import { ensureServingCerts } from "../pki/certs.ts";
+import { ensureServiceAccountKey } from "../pki/service-account-key.ts";
 import { ensureAdminToken } from "../pki/tokens.ts";
 import { DEFAULT_PREFIX } from "../storage/keys.ts";
 import { SqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
@@ -17,7 +19,10 @@ import type { Storage } from "../storage/interface.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
 import { createApp } from "./app.ts";
 import { AllowAllAuthorizer } from "./auth/allow-all-authorizer.ts";
+import { ServiceAccountTokenAuthenticator, storageLookup } from "./auth/service-account-authenticator.ts";
+import { ServiceAccountJWT } from "./auth/service-account-jwt.ts";
 import { adminUser, StaticTokenAuthenticator } from "./auth/token-authenticator.ts";
+import { UnionAuthenticator } from "./auth/union-authenticator.ts";
 import { LogicalClusters } from "./logical-clusters.ts";
 import { DEFAULT_CLUSTER } from "./request-info.ts";
 import { DEFAULT_WATCH_SETTINGS, type WatchSettings } from "./rest/watch.ts";
@@ -54,14 +59,19 @@ function displayHost(host: string): string {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const dataDir = join(opts.rootDir, "data");
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const [certs, token] = await Promise.all([
+  const [certs, token, serviceAccountKey] = await Promise.all([
     ensureServingCerts(dataDir, { extraHosts: opts.listen.host && opts.listen.host !== "0.0.0.0" && opts.listen.host !== "::" ? [opts.listen.host] : [] }),
     ensureAdminToken(dataDir),
+    ensureServiceAccountKey(dataDir),
   ]);
 
   const storage = SqliteStorage.open(join(dataDir, "kcp.db"));
   const stopCompaction = storage.startAutoCompaction(opts.compactionIntervalMs ?? COMPACTION_INTERVAL_MS, COMPACTION_RETAIN);
-  const authenticator = new StaticTokenAuthenticator([{ token, user: adminUser() }]);
+  const serviceAccountTokens = new ServiceAccountJWT(serviceAccountKey);
+  const authenticator = new UnionAuthenticator(
+    new StaticTokenAuthenticator([{ token, user: adminUser() }]),
+    new ServiceAccountTokenAuthenticator(serviceAccountTokens, storageLookup(storage, DEFAULT_PREFIX)),
+  );
   const authorizer = new AllowAllAuthorizer();
   const registry = new ResourceRegistry(builtinResources({ authenticator, authorizer }));
   const namespaceDef = registry.lookup(DEFAULT_CLUSTER, "", "v1", "namespaces");
@@ -71,6 +81,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await clusters.ensure(DEFAULT_CLUSTER);
   const namespaces = new NamespaceDeletionController(store, registry, namespaceDef);
   await namespaces.start();
+  const crdDef = registry.lookup(DEFAULT_CLUSTER, "apiextensions.k8s.io", "v1", "customresourcedefinitions");
+  if (!crdDef) throw new Error("the customresourcedefinitions resource is not registered");
+  // Established CRDs are served before the server reports ready.
+  const crds = new CrdController(store, registry, crdDef);
+  await crds.start();
 
   const activeWatches = new Set<() => void>();
   let ready = false;
@@ -80,6 +95,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     clusters,
     authenticator,
     authorizer,
+    serviceAccountTokens,
     serverAddress: `${displayHost(opts.listen.host || "0.0.0.0")}:${opts.listen.port}`,
     readyChecks: [
       { name: "ping", check: () => true },
@@ -115,6 +131,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const drained = server.stop(false);
       for (const close of [...activeWatches]) close();
       namespaces.stop();
+      crds.stop();
       stopCompaction();
       await Promise.race([drained, Bun.sleep(10_000)]);
       await storage.close();

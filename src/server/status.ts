@@ -118,7 +118,7 @@ export const errors = {
     );
   },
   requestEntityTooLarge(limit: number): StatusError {
-    return new StatusError(413, "RequestEntityTooLarge", `the request is too large: limit is ${limit} bytes`);
+    return new StatusError(413, "RequestEntityTooLarge", `Request entity too large: limit is ${limit}`);
   },
   gone(message: string): StatusError {
     return new StatusError(410, "Expired", message);

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 
 const REPO = resolve(import.meta.dir, "../..");
 const KUBECTL_DIR = "/usr/lib/google-cloud-sdk/bin";
@@ -87,21 +88,97 @@ export interface KubectlResult {
   stderr: string;
 }
 
-/** Run kubectl (the given version, or the PATH dispatcher) with the server's kubeconfig and a private cache. */
-export async function kubectl(kcp: KcpProcess, args: string[], opts: { version?: string; stdin?: string; context?: string; timeoutMs?: number } = {}): Promise<KubectlResult> {
+export interface KubectlOptions {
+  /** "1.27" … "1.33" runs that versioned binary; unset runs the PATH dispatcher. */
+  version?: string;
+  stdin?: string;
+  context?: string;
+  /** Another kubeconfig than the server's admin one. */
+  kubeconfig?: string;
+  /** Another discovery cache than the server's shared one (e.g. to start cold). */
+  cacheDir?: string;
+  timeoutMs?: number;
+}
+
+function kubectlCommand(kcp: KcpProcess, args: string[], opts: KubectlOptions): string[] {
   const bin = opts.version ? join(KUBECTL_DIR, `kubectl.${opts.version}`) : "kubectl";
-  const cache = join(kcp.rootDir, "kubectl-cache");
-  const full = [bin, "--kubeconfig", kcp.kubeconfig, "--cache-dir", cache, ...(opts.context ? ["--context", opts.context] : []), ...args];
-  const proc = Bun.spawn(full, {
+  const cache = opts.cacheDir ?? join(kcp.rootDir, "kubectl-cache");
+  return [bin, "--kubeconfig", opts.kubeconfig ?? kcp.kubeconfig, "--cache-dir", cache, ...(opts.context ? ["--context", opts.context] : []), ...args];
+}
+
+function kubectlEnv(kcp: KcpProcess): Record<string, string | undefined> {
+  return { ...process.env, HOME: kcp.rootDir, PATH: `${process.env.PATH}:${KUBECTL_DIR}` };
+}
+
+/** Run kubectl (the given version, or the PATH dispatcher) with the server's kubeconfig and a private cache. */
+export async function kubectl(kcp: KcpProcess, args: string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
+  const proc = Bun.spawn(kubectlCommand(kcp, args, opts), {
     stdin: opts.stdin !== undefined ? new TextEncoder().encode(opts.stdin) : "ignore",
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, HOME: kcp.rootDir, PATH: `${process.env.PATH}:${KUBECTL_DIR}` },
+    env: kubectlEnv(kcp),
   });
   const timer = setTimeout(() => proc.kill("SIGKILL"), opts.timeoutMs ?? 30_000);
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(timer);
   return { code, stdout, stderr };
+}
+
+export interface BackgroundKubectl {
+  /** stdout so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Wait until stdout satisfies `done` (or fail with what was printed after `timeoutMs`). */
+  waitFor(done: (stdout: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number>;
+  exited: Promise<number>;
+}
+
+/** Start a long-running kubectl (e.g. `get -w`) and read its output while it runs. */
+export function spawnKubectl(kcp: KcpProcess, args: string[], opts: KubectlOptions = {}): BackgroundKubectl {
+  const proc = Bun.spawn(kubectlCommand(kcp, args, opts), { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: kubectlEnv(kcp) });
+  let out = "";
+  let err = "";
+  const pump = async (s: ReadableStream<Uint8Array>, add: (t: string) => void) => {
+    const d = new TextDecoder();
+    for await (const chunk of s) add(d.decode(chunk, { stream: true }));
+  };
+  const pumped = Promise.all([pump(proc.stdout, (t) => (out += t)), pump(proc.stderr, (t) => (err += t))]);
+  const exited = pumped.then(() => proc.exited);
+  return {
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    async waitFor(done, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!done(out)) {
+        if (Date.now() > deadline || proc.exitCode !== null) {
+          await Bun.sleep(50);
+          if (done(out)) break;
+          throw new Error(`kubectl ${args.join(" ")}: condition not met (exit ${proc.exitCode})\nstdout:\n${out}\nstderr:\n${err}`);
+        }
+        await Bun.sleep(20);
+      }
+      return out;
+    },
+    async stop() {
+      if (proc.exitCode === null) proc.kill("SIGTERM");
+      return await exited;
+    },
+  };
+}
+
+/**
+ * Write a copy of the admin kubeconfig whose clusters point at `serverPath` on the same server
+ * (e.g. "/clusters/team-a"), and return its path.
+ */
+export async function kubeconfigWithPath(kcp: KcpProcess, serverPath: string, file = `kubeconfig-${serverPath.replace(/[^a-z0-9]+/gi, "_")}`): Promise<string> {
+  const doc = parseYaml(await Bun.file(kcp.kubeconfig).text()) as { clusters: { cluster: { server: string } }[] };
+  for (const c of doc.clusters) c.cluster.server = `${kcp.url}${serverPath}`;
+  const path = join(kcp.rootDir, file);
+  await Bun.write(path, stringifyYaml(doc));
+  return path;
 }
 
 /** fetch against the server with the admin token and its CA. */

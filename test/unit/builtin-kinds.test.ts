@@ -1,11 +1,13 @@
-import "../../src/pki/reflect-polyfill.ts";
 import { beforeAll, describe, expect, test } from "bun:test";
-import * as x509 from "@peculiar/x509";
 import { builtinResources } from "../../src/apis/builtin/index.ts";
 import type { KObject, RequestContext, ResourceDef, UserInfo } from "../../src/apis/types.ts";
 import type { AuthorizationAttributes, Authenticator, Authorizer } from "../../src/server/auth/types.ts";
 import { apiGroupList, apiResourceList } from "../../src/server/discovery.ts";
 import { type FieldError, fieldErrorText, StatusError } from "../../src/server/status.ts";
+
+// @peculiar/x509 needs the Reflect polyfill evaluated first; static imports do not guarantee the order.
+await import("../../src/pki/reflect-polyfill.ts");
+const x509 = await import("@peculiar/x509");
 
 // ---- fixtures ----
 
@@ -928,8 +930,8 @@ describe("review APIs", () => {
   };
   const AUTHZ = "authorization.k8s.io";
 
-  test("TokenReview authenticates spec.token", () => {
-    const ok = call("tokenreviews", "authentication.k8s.io", { spec: { token: "good-token", audiences: ["api"] } });
+  test("TokenReview authenticates spec.token", async () => {
+    const ok = await call("tokenreviews", "authentication.k8s.io", { spec: { token: "good-token", audiences: ["api"] } });
     expect(ok).toEqual({
       kind: "TokenReview",
       apiVersion: "authentication.k8s.io/v1",
@@ -937,9 +939,10 @@ describe("review APIs", () => {
       spec: { token: "good-token", audiences: ["api"] },
       status: { authenticated: true, user: { username: "alice", uid: "u-1", groups: ["dev", "system:authenticated"] }, audiences: ["api"] },
     } as unknown as KObject);
-    const bad = call("tokenreviews", "authentication.k8s.io", { spec: { token: "nope" } });
+    const bad = await call("tokenreviews", "authentication.k8s.io", { spec: { token: "nope" } });
     expect(bad.status).toEqual({ user: {}, error: "invalid bearer token" });
-    expect(badRequest(() => call("tokenreviews", "authentication.k8s.io", { spec: {} }))).toBe("token is required for TokenReview in authentication");
+    const missing = await Promise.resolve(call("tokenreviews", "authentication.k8s.io", { spec: {} })).catch((e: unknown) => e);
+    expect(missing instanceof StatusError && missing.code === 400 ? missing.message : missing).toBe("token is required for TokenReview in authentication");
   });
 
   test("SelfSubjectReview answers with the caller", () => {

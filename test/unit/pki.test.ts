@@ -1,11 +1,13 @@
-import "reflect-metadata";
 import { afterAll, describe, expect, test } from "bun:test";
-import * as x509 from "@peculiar/x509";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeAdminKubeconfig } from "../../src/config/kubeconfig.ts";
 import { ensureServingCerts, servingHosts } from "../../src/pki/certs.ts";
+
+// @peculiar/x509 needs the Reflect polyfill evaluated first; static imports do not guarantee the order.
+await import("../../src/pki/reflect-polyfill.ts");
+const x509 = await import("@peculiar/x509");
 
 const dirs: string[] = [];
 function tempDir(): string {

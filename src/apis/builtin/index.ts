@@ -11,6 +11,7 @@ import { coreResources } from "./core.ts";
 import { eventsV1Resources } from "./events.ts";
 import { rbacResources } from "./rbac.ts";
 import { authenticationResources, authorizationResources, type ReviewDeps } from "./reviews.ts";
+import { attachTableAndSchema } from "./table-and-schema.ts";
 
 export type BuiltinDeps = ReviewDeps;
 
@@ -25,7 +26,7 @@ export function builtinResources(deps: BuiltinDeps): ResourceDef[] {
     ...rbacResources(),
     ...apiextensionsResources(),
     ...coordinationResources(),
-  ];
+  ].map(attachTableAndSchema);
 }
 
 export { prepareNamespaceFinalize, validateNamespaceFinalize } from "./core.ts";

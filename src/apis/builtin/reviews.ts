@@ -228,13 +228,13 @@ function selfSubjectRulesReview(deps: ReviewDeps, obj: KObject, ctx: RequestCont
 
 // ---- authentication reviews ----
 
-function tokenReview(deps: ReviewDeps, obj: KObject): KObject {
+async function tokenReview(deps: ReviewDeps, obj: KObject): Promise<KObject> {
   const wire = new WireDecoder("TokenReview", "v1");
   const spec = wire.object(obj.spec, { struct: "TokenReview", path: "spec" }, "v1.TokenReviewSpec") ?? {};
   const token = wire.string(spec.token, { struct: "TokenReviewSpec", path: "spec.token" }) ?? "";
   const audiences = wire.strings(spec.audiences, { struct: "TokenReviewSpec", path: "spec.audiences" }) ?? [];
   if (!token) throw errors.badRequest("token is required for TokenReview in authentication");
-  const user = deps.authenticator.authenticateToken(token);
+  const user = await deps.authenticator.authenticateToken(token);
   const status: JsonObject = {};
   if (user) {
     status.authenticated = true;
@@ -264,7 +264,7 @@ function review(
   plural: string,
   kind: string,
   namespaced: boolean,
-  handleCreate: (obj: KObject, ctx: RequestContext) => KObject,
+  handleCreate: (obj: KObject, ctx: RequestContext) => KObject | Promise<KObject>,
 ): ResourceDef {
   return builtin({
     group,

@@ -4,8 +4,11 @@
 import type { UserInfo } from "../../apis/types.ts";
 
 export interface Authenticator {
-  /** The user a bearer token belongs to, or null when the token is unknown. */
-  authenticateToken(token: string): UserInfo | null;
+  /**
+   * The user a bearer token belongs to, or null when the token is unknown. May answer
+   * asynchronously (service account tokens are checked against storage): always await it.
+   */
+  authenticateToken(token: string): UserInfo | null | Promise<UserInfo | null>;
 }
 
 /** What a request wants to do, as kube-apiserver's authorizer.Attributes. */

@@ -1,7 +1,11 @@
-// Reading request bodies: a size limit (kube-apiserver's 3 MiB), JSON or YAML, and the media types
-// each verb accepts. Malformed input is a 400 Status, an oversized body a 413.
+// Reading request bodies: a size limit (kube-apiserver's 3 MiB), JSON, YAML or (built-in kinds)
+// protobuf, and the media types each verb accepts. Malformed input is a 400 Status, an oversized
+// body a 413, an unaccepted media type a 415.
 
 import { parse as parseYaml } from "yaml";
+import { recordDuplicateFields } from "../../apis/crd/duplicate-fields.ts";
+import type { ResourceDef } from "../../apis/types.ts";
+import { decodeProtobufObject, type ExpectedKind, PROTOBUF_MEDIA_TYPE, protobufSupported } from "../protobuf/decode-object.ts";
 import { errors } from "../status.ts";
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -20,9 +24,13 @@ export function mediaType(contentType: string | null): string {
 }
 
 export async function readBodyText(req: Request): Promise<string> {
+  return Buffer.from(await readBodyBytes(req)).toString("utf8");
+}
+
+export async function readBodyBytes(req: Request): Promise<Uint8Array> {
   const len = Number(req.headers.get("content-length") ?? "0");
   if (len > MAX_BODY_BYTES) throw errors.requestEntityTooLarge(MAX_BODY_BYTES);
-  if (!req.body) return "";
+  if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -36,7 +44,7 @@ export async function readBodyText(req: Request): Promise<string> {
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : new Uint8Array(Buffer.concat(chunks));
 }
 
 /** Parse a JSON or YAML document into a value; `what` names it in errors. */
@@ -56,11 +64,26 @@ export function parseDocument(text: string, type: string): unknown {
   }
 }
 
-/** Decode an object body for create/update: JSON or YAML; protobuf and others are 415. */
-export async function readObjectBody(req: Request): Promise<Record<string, unknown>> {
+/** The kind a body sent to a resource (or one of its subresources) must be. */
+export function bodyKind(def: ResourceDef, subresource?: string): ExpectedKind {
+  const sub = subresource === undefined ? undefined : def.subresources.find((s) => s.name === subresource);
+  return { group: sub?.group ?? def.group, version: sub?.version ?? def.version, kind: sub?.kind ?? def.kind };
+}
+
+/**
+ * Decode an object body for create/update of `def` (or its `subresource`): JSON or YAML, and for
+ * built-in kinds also protobuf (kubectl ≥ 1.32 and client-go ≥ 0.32 typed clients send it).
+ * Custom resources, like kube's, take JSON and YAML only.
+ */
+export async function readObjectBody(req: Request, def: ResourceDef, subresource?: string): Promise<Record<string, unknown>> {
   const type = mediaType(req.headers.get("content-type")) || "application/json";
+  const expected = bodyKind(def, subresource);
+  const protobuf = def.source !== "crd" && protobufSupported(expected);
+  if (type === PROTOBUF_MEDIA_TYPE && protobuf) {
+    return decodeProtobufObject(await readBodyBytes(req), expected);
+  }
   if (type !== "application/json" && type !== "application/yaml" && type !== "text/yaml" && type !== "*/*") {
-    throw errors.unsupportedMediaType(type, ["application/json", "application/yaml"]);
+    throw errors.unsupportedMediaType(type, protobuf ? ["application/json", "application/yaml", PROTOBUF_MEDIA_TYPE] : ["application/json", "application/yaml"]);
   }
   const text = await readBodyText(req);
   if (text.trim() === "") throw errors.badRequest("the body of the request was empty");
@@ -68,5 +91,7 @@ export async function readObjectBody(req: Request): Promise<Record<string, unkno
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
     throw errors.badRequest("couldn't get version/kind; json parse error: the body is not a JSON object");
   }
+  // JSON.parse keeps the last of duplicated keys silently; custom resources report them (fieldValidation).
+  if (def.source === "crd" && type !== "application/yaml" && type !== "text/yaml") recordDuplicateFields(doc, text);
   return doc as Record<string, unknown>;
 }

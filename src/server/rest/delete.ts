@@ -5,7 +5,8 @@ import { apiVersionOf } from "../../apis/object-codec.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors, field } from "../status.ts";
-import { mediaType, parseDocument, readBodyText } from "./body.ts";
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "../protobuf/decode-object.ts";
+import { mediaType, parseDocument, readBodyBytes } from "./body.ts";
 import { parseListOptions } from "./list-query.ts";
 import { jsonResponse, successStatus } from "./respond.ts";
 
@@ -16,12 +17,16 @@ interface DeleteOptionsBody {
   gracePeriodSeconds?: number;
 }
 
-/** DeleteOptions come as a body (with or without TypeMeta) or as query parameters. */
+/** DeleteOptions come as a body (JSON, YAML or protobuf; with or without TypeMeta) or as query parameters. */
 async function readDeleteOptions(req: Request, query: URLSearchParams): Promise<DeleteOptionsBody> {
-  const text = await readBodyText(req);
+  const bytes = await readBodyBytes(req);
+  const type = mediaType(req.headers.get("content-type")) || "application/json";
+  const text = type === PROTOBUF_MEDIA_TYPE ? "" : Buffer.from(bytes).toString("utf8");
   let opts: DeleteOptionsBody = {};
-  if (text.trim() !== "") {
-    const doc = parseDocument(text, mediaType(req.headers.get("content-type")) || "application/json");
+  if (type === PROTOBUF_MEDIA_TYPE && bytes.length > 0) {
+    opts = decodeProtobufObject(bytes, { group: "meta.k8s.io", version: "v1", kind: "DeleteOptions" }) as DeleteOptionsBody;
+  } else if (text.trim() !== "") {
+    const doc = parseDocument(text, type);
     if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw errors.badRequest("the DeleteOptions body is not a JSON object");
     opts = doc as DeleteOptionsBody;
   }

@@ -8,10 +8,29 @@ import { errors } from "../status.ts";
 import { handleDelete, handleDeleteCollection } from "./delete.ts";
 import { handleGet, handleList } from "./read.ts";
 import { requestContext } from "./request-context.ts";
+import { handleTokenRequest } from "./token-request.ts";
+import { negotiateOutput, respondAs } from "../table/table-output.ts";
 import { handleWatch } from "./watch.ts";
 import { handleCreate, handlePatch, handleUpdate } from "./write.ts";
 
+const WRITE_VERBS = new Set(["create", "update", "patch", "delete"]);
+
 export async function dispatchResource(
+  deps: AppDeps,
+  info: ResourceRequestInfo,
+  req: Request,
+  query: URLSearchParams,
+  user: UserInfo,
+  disableIdleTimeout: (req: Request) => void,
+): Promise<Response> {
+  const res = await dispatchVerb(deps, info, req, query, user, disableIdleTimeout);
+  // A deprecated version (of a custom resource) says so on every response, as kube-apiserver does.
+  const warning = deps.registry.lookup(info.wildcard ? "*" : info.cluster, info.group, info.version, info.resource)?.deprecationWarning;
+  if (warning) res.headers.append("Warning", `299 - ${JSON.stringify(warning)}`);
+  return res;
+}
+
+async function dispatchVerb(
   deps: AppDeps,
   info: ResourceRequestInfo,
   req: Request,
@@ -36,23 +55,30 @@ export async function dispatchResource(
 
   const store = deps.store;
   const ctx = () => requestContext(info.cluster, user, query, info.namespace);
+  // Writes answer in the representation the Accept header asks for (406, before writing, when impossible).
+  const asked = WRITE_VERBS.has(info.verb) && info.subresource === undefined ? negotiateOutput(def, req.headers.get("accept")) : ({ kind: "object" } as const);
+  const answer = async (res: Promise<Response>) => respondAs(def, asked, query, await res);
   switch (info.verb) {
     case "get":
-      return handleGet(store, def, info);
+      return handleGet(store, def, info, req, query);
     case "list":
-      return handleList(store, def, info, query);
+      return handleList(store, def, info, req, query);
     case "watch":
       disableIdleTimeout(req);
       return handleWatch(store, def, info, query, req, deps.watch);
     case "create":
       if (info.namespace === undefined && def.namespaced) throw errors.methodNotAllowed();
-      return handleCreate(store, def, info, req, ctx());
+      if (info.subresource === "token" && def.group === "" && def.plural === "serviceaccounts") {
+        if (!deps.serviceAccountTokens) throw errors.methodNotAllowed();
+        return handleTokenRequest({ store, registry: deps.registry, tokens: deps.serviceAccountTokens }, def, info, req, ctx());
+      }
+      return answer(handleCreate(store, def, info, req, ctx()));
     case "update":
-      return handleUpdate(store, def, info, req, ctx());
+      return answer(handleUpdate(store, def, info, req, ctx()));
     case "patch":
-      return handlePatch(store, def, info, req, ctx());
+      return answer(handlePatch(store, def, info, req, ctx()));
     case "delete":
-      return handleDelete(store, def, info, req, query, ctx());
+      return answer(handleDelete(store, def, info, req, query, ctx()));
     case "deletecollection":
       return handleDeleteCollection(store, def, info, req, query, ctx());
     default:

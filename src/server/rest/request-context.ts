@@ -10,5 +10,7 @@ export function requestContext(cluster: string, user: UserInfo, query: URLSearch
       throw errors.invalid("DryRun", "", "", [field.notSupported("dryRun", d, ["All"])]);
     }
   }
-  return { cluster, user, dryRun: dryRun.length > 0, warnings: [], namespace };
+  const fv = query.get("fieldValidation");
+  const fieldValidation = fv === "Strict" || fv === "Ignore" ? fv : "Warn";
+  return { cluster, user, dryRun: dryRun.length > 0, warnings: [], namespace, fieldValidation };
 }

@@ -12,6 +12,7 @@ import { CompactedError, type WatchEvent } from "../../storage/interface.ts";
 import { queryBool } from "../../util/parse-bool.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors, field, StatusError } from "../status.ts";
+import { negotiateOutput, watchObjectEncoder } from "../table/table-output.ts";
 import { parseListOptions } from "./list-query.ts";
 
 export interface WatchSettings {
@@ -25,18 +26,29 @@ export interface WatchSettings {
 
 export const DEFAULT_WATCH_SETTINGS: WatchSettings = { bookmarkIntervalMs: 60_000, maxPendingBytes: 16 * 1024 * 1024 };
 
-/** Objects and their JSON, decoded once per storage event and shared by every watcher. */
-const decodedCache = new WeakMap<WatchEvent, { obj: KObject; json: string; prev?: KObject | null }>();
-const decodedWildcardCache = new WeakMap<WatchEvent, { obj: KObject; json: string; prev?: KObject | null }>();
+type Decoded = { obj: KObject; json: string; prev?: KObject | null };
 
-function decodeEvent(store: ObjectStore, def: ResourceDef, ev: WatchEvent, wildcard: boolean) {
+/**
+ * Objects and their JSON, decoded once per storage event and served definition, and shared by
+ * every watcher of it. Per definition because several versions (or groups) can share one key
+ * space and each serves the object its own way (apiVersion, read-time defaulting).
+ */
+const decodedCache = new WeakMap<WatchEvent, WeakMap<ResourceDef, Decoded>>();
+const decodedWildcardCache = new WeakMap<WatchEvent, WeakMap<ResourceDef, Decoded>>();
+
+function decodeEvent(store: ObjectStore, def: ResourceDef, ev: WatchEvent, wildcard: boolean): Decoded {
   const cache = wildcard ? decodedWildcardCache : decodedCache;
-  let d = cache.get(ev);
+  let perDef = cache.get(ev);
+  if (!perDef) {
+    perDef = new WeakMap();
+    cache.set(ev, perDef);
+  }
+  let d = perDef.get(def);
   if (!d) {
     const cluster = wildcard ? clusterOfKey(store.resourcePrefix(def), ev.key) : undefined;
     const obj = decodeObject(def, ev.value, ev.revision, cluster);
     d = { obj, json: JSON.stringify(obj) };
-    cache.set(ev, d);
+    perDef.set(def, d);
   }
   return d;
 }
@@ -60,6 +72,9 @@ export function handleWatch(
   req: Request,
   settings: WatchSettings = DEFAULT_WATCH_SETTINGS,
 ): Response {
+  // Table and metadata-only watches re-encode each event's object; plain ones share the cached JSON.
+  const asTarget = watchObjectEncoder(def, negotiateOutput(def, req.headers.get("accept")), query);
+  const encodeObject = (obj: KObject, json?: string) => (asTarget ? asTarget(obj) : (json ?? JSON.stringify(obj)));
   const opts = parseListOptions(def, query);
   if (info.name !== undefined) {
     // A watch on one object (legacy /watch/<name> path) is a watch on metadata.name.
@@ -121,8 +136,10 @@ export function handleWatch(
         cleanup = close;
         settings.active?.add(close);
         req.signal.addEventListener("abort", close, { once: true });
+        let wrote = false;
         const write = (line: string) => {
           if (closed) return;
+          wrote = true;
           controller.enqueue(encoder.encode(line));
           // A watcher that cannot keep up is closed rather than holding memory for everyone.
           if ((controller.desiredSize ?? 0) < -settings.maxPendingBytes) close();
@@ -130,7 +147,7 @@ export function handleWatch(
         const bookmark = (revision: number, initialEnd = false) => {
           const meta: Record<string, unknown> = { resourceVersion: String(revision) };
           if (initialEnd) meta.annotations = { "k8s.io/initial-events-end": "true" };
-          write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: def.kind, apiVersion: apiVersionOf(def), metadata: meta })}}\n`);
+          write(`{"type":"BOOKMARK","object":${encodeObject({ kind: def.kind, apiVersion: apiVersionOf(def), metadata: meta })}}\n`);
         };
         try {
           let after = startRV;
@@ -139,7 +156,7 @@ export function handleWatch(
               labelSelector: opts.labelSelector,
               fieldSelector: opts.fieldSelector,
             });
-            for (const obj of list.items) write(`{"type":"ADDED","object":${JSON.stringify(obj)}}\n`);
+            for (const obj of list.items) write(`{"type":"ADDED","object":${encodeObject(obj)}}\n`);
             after = Number(list.resourceVersion);
             lastRevision = after;
             if (sendInitial === true) bookmark(after, true);
@@ -148,7 +165,15 @@ export function handleWatch(
           const onEvent = (ev: WatchEvent) => {
             if (closed) return;
             lastRevision = ev.revision;
-            const d = decodeEvent(store, def, ev, wildcard);
+            let d: Decoded;
+            try {
+              d = decodeEvent(store, def, ev, wildcard);
+            } catch (e) {
+              // An object this definition cannot serve (a CRD version without conversion) ends this watch only.
+              write(statusLine(e instanceof StatusError ? e : errors.internal((e as Error).message)));
+              close();
+              return;
+            }
             let type: string;
             if (ev.type === "DELETE") {
               if (filtering && !matchesSelectors(def, d.obj, opts.labelSelector, opts.fieldSelector)) return;
@@ -166,8 +191,11 @@ export function handleWatch(
                 else return;
               }
             }
-            write(`{"type":"${type}","object":${d.json}}\n`);
+            write(`{"type":"${type}","object":${encodeObject(d.obj, d.json)}}\n`);
           };
+          // Bun sends the status line and headers only with the first body bytes, and clients wait
+          // for headers before they start reading: a newline (every watch decoder skips blank lines) sends them now.
+          if (!wrote) write("\n");
           const w = store.storage.watch({
             prefix,
             afterRevision: after,

@@ -1,13 +1,24 @@
 // POST (create), PUT (update) and PATCH, for the main resource and its subresources.
 
 import type { ObjectStore } from "../../apis/store.ts";
-import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
+import type { KObject, RequestContext, ResourceDef, SubresourceDef } from "../../apis/types.ts";
 import { applyJsonPatch, decodeJsonPatch } from "../../patch/json-patch.ts";
 import { applyMergePatch, decodeMergePatch } from "../../patch/merge-patch.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors } from "../status.ts";
 import { mediaType, PATCH_TYPES, parseDocument, readBodyText, readObjectBody } from "./body.ts";
 import { jsonResponse } from "./respond.ts";
+
+/** The subresource a request is for, when it is served as another kind (a custom resource's Scale). */
+function viewOf(def: ResourceDef, info: ResourceRequestInfo): SubresourceDef | undefined {
+  const sub = info.subresource === undefined ? undefined : def.subresources.find((s) => s.name === info.subresource);
+  return sub?.view && sub.fromView ? sub : undefined;
+}
+
+/** The group, version and kind a body must name: the subresource's own kind when it has one. */
+function bodyTypeOf(def: ResourceDef, sub: SubresourceDef | undefined): ResourceDef {
+  return sub?.kind ? { ...def, group: sub.group ?? def.group, version: sub.version ?? def.version, kind: sub.kind } : def;
+}
 
 /** Check that a body's apiVersion/kind, when given, are those of the resource. */
 function checkTypeMeta(def: ResourceDef, body: Record<string, unknown>): void {
@@ -24,7 +35,7 @@ function checkTypeMeta(def: ResourceDef, body: Record<string, unknown>): void {
 }
 
 export async function handleCreate(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, ctx: RequestContext): Promise<Response> {
-  const body = await readObjectBody(req);
+  const body = await readObjectBody(req, def, info.subresource);
   checkTypeMeta(def, body);
   const obj = body as KObject;
   if (!obj.metadata) obj.metadata = {};
@@ -38,19 +49,20 @@ export async function handleCreate(store: ObjectStore, def: ResourceDef, info: R
 }
 
 export async function handleUpdate(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, ctx: RequestContext): Promise<Response> {
-  const body = await readObjectBody(req);
-  checkTypeMeta(def, body);
+  const body = await readObjectBody(req, def, info.subresource);
+  const view = viewOf(def, info);
+  checkTypeMeta(bodyTypeOf(def, view), body);
   const desired = body as KObject;
   if (!desired.metadata) desired.metadata = {};
   const name = info.name as string;
   if (desired.metadata.name === undefined || desired.metadata.name === "") {
     throw errors.badRequest(`the name of the object () does not match the name on the URL (${name})`);
   }
-  const { object, created } = await store.update(def, ctx, info.namespace, name, () => desired, {
+  const { object, created } = await store.update(def, ctx, info.namespace, name, (current) => (view?.fromView ? view.fromView(desired, current) : desired), {
     subresource: info.subresource,
     allowCreate: def.allowCreateOnUpdate === true,
   });
-  return jsonResponse(object, created ? 201 : 200, ctx);
+  return jsonResponse(view?.view ? view.view(object) : object, created ? 201 : 200, ctx);
 }
 
 export async function handlePatch(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, ctx: RequestContext): Promise<Response> {
@@ -61,6 +73,7 @@ export async function handlePatch(store: ObjectStore, def: ResourceDef, info: Re
   const raw = parseDocument(text, "application/json");
   const patch: unknown = type === PATCH_TYPES.json ? decodeJsonPatch(raw) : decodeMergePatch(raw);
   const name = info.name as string;
+  const view = viewOf(def, info);
   // A patch that names a resourceVersion makes it a precondition; otherwise the patch is retried
   // on concurrent writes, as kube-apiserver does.
   const pinsRV =
@@ -73,14 +86,16 @@ export async function handlePatch(store: ObjectStore, def: ResourceDef, info: Re
     info.namespace,
     name,
     (current) => {
-      const patched = (type === PATCH_TYPES.json ? applyJsonPatch(current, patch) : applyMergePatch(current, patch)) as KObject;
+      // A subresource served as another kind is patched in that kind, then applied to the parent.
+      const target = view?.view ? view.view(current) : current;
+      const patched = (type === PATCH_TYPES.json ? applyJsonPatch(target, patch) : applyMergePatch(target, patch)) as KObject;
       if (patched === null || typeof patched !== "object" || Array.isArray(patched)) throw errors.badRequest("the patched object is not a JSON object");
-      checkTypeMeta(def, patched as Record<string, unknown>);
+      checkTypeMeta(bodyTypeOf(def, view), patched as Record<string, unknown>);
       if (!patched.metadata) patched.metadata = {};
       if (!pinsRV) delete patched.metadata.resourceVersion;
-      return patched;
+      return view?.fromView ? view.fromView(patched, current) : patched;
     },
     { subresource: info.subresource },
   );
-  return jsonResponse(object, 200, ctx);
+  return jsonResponse(view?.view ? view.view(object) : object, 200, ctx);
 }

@@ -1,0 +1,30 @@
+// Everything derived from one CRD version's schema, built once when the version is (re)served and
+// shared by every request and every logical cluster that serves it: the ajv validator, the CEL
+// rules, and which of the optional walks (defaults, list types, embedded resources) apply at all.
+
+import { compileCelRules, type CelNode } from "./cel-rules.ts";
+import { hasDefaults } from "./defaulting.ts";
+import { hasEmbeddedResources } from "./embedded-resources.ts";
+import { hasListTypes } from "./list-types.ts";
+import type { JSONSchemaProps } from "./schema-types.ts";
+import { compileSchemaValidator, type SchemaValidator } from "./schema-validator.ts";
+
+export interface CompiledSchema {
+  schema: JSONSchemaProps;
+  validator: SchemaValidator;
+  cel?: CelNode;
+  hasDefaults: boolean;
+  hasListTypes: boolean;
+  hasEmbeddedResources: boolean;
+}
+
+export function compileSchema(schema: JSONSchemaProps): CompiledSchema {
+  return {
+    schema,
+    validator: compileSchemaValidator(schema),
+    cel: compileCelRules(schema),
+    hasDefaults: hasDefaults(schema),
+    hasListTypes: hasListTypes(schema),
+    hasEmbeddedResources: hasEmbeddedResources(schema),
+  };
+}

@@ -1,0 +1,66 @@
+// Unknown fields of a built-in object, found by walking it against the kind's OpenAPI schema, as
+// kube-apiserver's strict decoder finds the fields its Go structs lack. They are removed from the
+// object (Go drops them while decoding) and reported per the request's fieldValidation.
+
+import { reportUnknownFields } from "../../apis/crd/unknown-fields.ts";
+import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
+import { BUILTIN_SCHEMAS, builtinSchemaName } from "./builtin-schemas/index.ts";
+import { SCHEMA_REF_PREFIX, type Schema } from "./schema-builders.ts";
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Follow `$ref` and the `allOf: [$ref]` wrapper to the schema they name. */
+function resolve(s: Schema | undefined): Schema | undefined {
+  let cur = s;
+  for (let i = 0; cur && i < 8; i++) {
+    const allOf = cur.allOf;
+    const ref = typeof cur.$ref === "string" ? cur.$ref : Array.isArray(allOf) && isObject(allOf[0]) ? allOf[0].$ref : undefined;
+    if (typeof ref !== "string" || !ref.startsWith(SCHEMA_REF_PREFIX)) return cur;
+    cur = BUILTIN_SCHEMAS[ref.slice(SCHEMA_REF_PREFIX.length)];
+  }
+  return cur;
+}
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+function walk(value: unknown, schema: Schema | undefined, path: string, found: string[]): void {
+  const s = resolve(schema);
+  if (!s) return;
+  if (isObject(s.properties) && isObject(value)) {
+    const props = s.properties as Record<string, Schema>;
+    for (const key of Object.keys(value)) {
+      if (!(key in props)) {
+        found.push(join(path, key));
+        delete value[key];
+      } else {
+        walk(value[key], props[key], join(path, key), found);
+      }
+    }
+    return;
+  }
+  if (isObject(s.additionalProperties) && isObject(value)) {
+    for (const [key, v] of Object.entries(value)) walk(v, s.additionalProperties as Schema, `${path}[${key}]`, found);
+    return;
+  }
+  if (s.type === "array" && isObject(s.items) && Array.isArray(value)) {
+    for (const [i, v] of value.entries()) walk(v, s.items as Schema, `${path}[${i}]`, found);
+  }
+}
+
+/** Remove from `obj` the fields the named schema does not declare; returns their paths. */
+export function pruneUnknownFields(schemaName: string, obj: unknown): string[] {
+  const found: string[] = [];
+  walk(obj, BUILTIN_SCHEMAS[schemaName], "", found);
+  return found;
+}
+
+/** Prune a built-in object and report what was pruned (400 under Strict, Warning headers under Warn). */
+export function checkBuiltinFields(def: ResourceDef, obj: KObject, ctx: RequestContext): void {
+  const name = builtinSchemaName(def.group, def.version, def.kind);
+  if (!name) return;
+  reportUnknownFields(def.kind, def.version, ctx, pruneUnknownFields(name, obj), []);
+}

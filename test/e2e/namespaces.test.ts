@@ -1,0 +1,152 @@
+// Namespace lifecycle with kubectl: deleting a namespace makes it Terminating, its contents are
+// deleted, then it disappears; creating in a missing or terminating namespace is refused; the
+// initial namespaces cannot be deleted.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { stringify as stringifyYaml } from "yaml";
+import { api, type KcpProcess, kubectl, removeDir, startKcp } from "../helpers/kcp-process.ts";
+
+let kcp: KcpProcess;
+
+beforeAll(async () => {
+  kcp = await startKcp();
+});
+
+afterAll(async () => {
+  await kcp?.stop();
+  if (kcp) removeDir(kcp.rootDir);
+});
+
+type Obj = Record<string, any>;
+
+function doc(apiVersion: string, kind: string, metadata: Obj, rest: Obj = {}): string {
+  return stringifyYaml({ apiVersion, kind, metadata, ...rest });
+}
+
+async function create(manifests: string[]): Promise<void> {
+  const r = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: manifests.join("---\n") });
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+}
+
+/** Names of every object of a namespaced resource in one namespace, read through the all-namespaces list. */
+async function namesIn(path: string, namespace: string): Promise<string[]> {
+  const res = await api(kcp, `${path}?fieldSelector=metadata.namespace%3D${namespace}`);
+  expect(res.status).toBe(200);
+  const list = (await res.json()) as { items: Obj[] };
+  return list.items.map((i) => i.metadata.name).sort();
+}
+
+async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(v)}`);
+    await Bun.sleep(25);
+  }
+}
+
+describe("namespaces", () => {
+  test("create with -f - and with kubectl 1.31 create namespace", async () => {
+    const a = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: doc("v1", "Namespace", { name: "ns-from-file" }) });
+    expect(a.stdout).toBe("namespace/ns-from-file created\n");
+    const b = await kubectl(kcp, ["create", "namespace", "ns-imperative"], { version: "1.31" });
+    expect(b.stderr).toBe("");
+    expect(b.stdout).toBe("namespace/ns-imperative created\n");
+    const got = await kubectl(kcp, ["get", "ns", "ns-imperative", "-o", "json"]);
+    const ns = JSON.parse(got.stdout);
+    expect(ns.status.phase).toBe("Active");
+    expect(ns.spec.finalizers).toEqual(["kubernetes"]);
+    expect(ns.metadata.labels).toEqual({ "kubernetes.io/metadata.name": "ns-imperative" });
+  });
+
+  test("kubectl delete ns waits until the namespace and its contents are gone", async () => {
+    await create([
+      doc("v1", "Namespace", { name: "doomed" }),
+      doc("v1", "ConfigMap", { name: "cm1", namespace: "doomed" }, { data: { a: "b" } }),
+      doc("v1", "Secret", { name: "s1", namespace: "doomed" }, { stringData: { a: "b" } }),
+      doc("v1", "ServiceAccount", { name: "sa1", namespace: "doomed" }),
+      doc("coordination.k8s.io/v1", "Lease", { name: "l1", namespace: "doomed" }),
+      doc("v1", "ConfigMap", { name: "survivor", namespace: "default" }),
+    ]);
+    expect(await namesIn("/api/v1/configmaps", "doomed")).toEqual(["cm1"]);
+
+    const del = await kubectl(kcp, ["delete", "ns", "doomed", "--timeout=20s"]);
+    expect(del.stderr).toBe("");
+    expect(del.code).toBe(0);
+    expect(del.stdout).toBe('namespace "doomed" deleted\n');
+
+    // kubectl returned only once the namespace was gone.
+    const get = await kubectl(kcp, ["get", "ns", "doomed"]);
+    expect(get.code).toBe(1);
+    expect(get.stderr).toContain('Error from server (NotFound): namespaces "doomed" not found');
+    expect(await namesIn("/api/v1/configmaps", "doomed")).toEqual([]);
+    expect(await namesIn("/api/v1/secrets", "doomed")).toEqual([]);
+    expect(await namesIn("/api/v1/serviceaccounts", "doomed")).toEqual([]);
+    expect(await namesIn("/apis/coordination.k8s.io/v1/leases", "doomed")).toEqual([]);
+    expect(await namesIn("/api/v1/configmaps", "default")).toContain("survivor");
+  });
+
+  test("a terminating namespace refuses new content, and goes once the last finalizer is removed", async () => {
+    await create([
+      doc("v1", "Namespace", { name: "closing" }),
+      doc("v1", "ConfigMap", { name: "plain", namespace: "closing" }),
+      doc("v1", "Secret", { name: "secret", namespace: "closing" }),
+      // A finalizer nobody removes keeps this object, and so the namespace, in deletion.
+      doc("v1", "ConfigMap", { name: "held", namespace: "closing", finalizers: ["example.com/hold"] }),
+    ]);
+    const del = await kubectl(kcp, ["delete", "ns", "closing", "--wait=false"]);
+    expect(del.stdout).toBe('namespace "closing" deleted\n');
+
+    const ns = JSON.parse((await kubectl(kcp, ["get", "ns", "closing", "-o", "json"])).stdout);
+    expect(ns.status.phase).toBe("Terminating");
+    expect(ns.metadata.deletionTimestamp).toMatch(/Z$/);
+    expect(ns.metadata.deletionGracePeriodSeconds).toBeUndefined();
+
+    // The namespace controller deletes what it can; the held object stays with a deletionTimestamp.
+    await until("the namespace's contents to be deleted", () => namesIn("/api/v1/configmaps", "closing"), (n) => n.join() === "held");
+    expect(await namesIn("/api/v1/secrets", "closing")).toEqual([]);
+    const held = JSON.parse((await kubectl(kcp, ["get", "cm", "held", "-n", "closing", "-o", "json"])).stdout);
+    expect(held.metadata.deletionTimestamp).toMatch(/Z$/);
+    expect(held.metadata.deletionGracePeriodSeconds).toBe(0);
+
+    const refused = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: doc("v1", "ConfigMap", { name: "late", namespace: "closing" }) });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'Error from server (Forbidden): error when creating "STDIN": configmaps "late" is forbidden: unable to create new content in namespace closing because it is being terminated',
+    );
+    const raw = await api(kcp, "/api/v1/namespaces/closing/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name: "late" } }) });
+    expect(raw.status).toBe(403);
+    const status = (await raw.json()) as Obj;
+    expect(status.reason).toBe("Forbidden");
+    expect(status.details.causes).toEqual([{ reason: "NamespaceTerminating", message: "namespace closing is being terminated", field: "metadata.namespace" }]);
+
+    // Still there while the finalizer is.
+    expect((await kubectl(kcp, ["get", "ns", "closing", "-o", "name"])).stdout).toBe("namespace/closing\n");
+
+    const unhold = await kubectl(kcp, ["patch", "cm", "held", "-n", "closing", "--type", "json", "-p", '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    expect(unhold.code).toBe(0);
+    const wait = await kubectl(kcp, ["wait", "--for=delete", "ns/closing", "--timeout=20s"]);
+    expect(wait.code).toBe(0);
+    expect((await api(kcp, "/api/v1/namespaces/closing")).status).toBe(404);
+    expect(await namesIn("/api/v1/configmaps", "closing")).toEqual([]);
+  });
+
+  test("creating in a namespace that does not exist: namespaces \"x\" not found", async () => {
+    const fromFile = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: doc("v1", "ConfigMap", { name: "c", namespace: "nowhere" }) });
+    expect(fromFile.code).toBe(1);
+    expect(fromFile.stderr).toContain('Error from server (NotFound): error when creating "STDIN": namespaces "nowhere" not found');
+    const imperative = await kubectl(kcp, ["create", "configmap", "c", "-n", "nowhere", "--from-literal=a=b"], { version: "1.31" });
+    expect(imperative.code).toBe(1);
+    expect(imperative.stderr).toContain('namespaces "nowhere" not found');
+  });
+
+  test("the initial namespaces cannot be deleted", async () => {
+    for (const name of ["default", "kube-system", "kube-public"]) {
+      const r = await kubectl(kcp, ["delete", "ns", name]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`Error from server (Forbidden): namespaces "${name}" is forbidden: this namespace may not be deleted`);
+    }
+    expect((await kubectl(kcp, ["get", "ns", "default", "-o", "jsonpath={.status.phase}"])).stdout).toBe("Active");
+  });
+});
