@@ -6,16 +6,16 @@
 import { stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { etcd3CompilePlugin } from "./etcd3-compile-plugin.ts";
 
 const root = join(import.meta.dir, "..");
 
 /**
  * Bundler plugins. etcd3 reads proto/rpc.proto from node_modules when it is imported, which a
- * compiled binary does not have: when the etcd backend lands, add a plugin here that replaces its
- * `loadSync` with `protoLoader.fromJSON(<the proto as JSON, parsed with keepCase: true>)`
- * (see platform-notes, "etcd3 under Bun").
+ * compiled binary does not have: the plugin embeds the proto as JSON instead (platform-notes,
+ * "etcd3 under Bun").
  */
-const plugins: Bun.BunPlugin[] = [];
+const plugins: Bun.BunPlugin[] = [etcd3CompilePlugin];
 
 export async function buildBinary(outfile: string, target?: Bun.Build.CompileTarget): Promise<number> {
   const result = await Bun.build({

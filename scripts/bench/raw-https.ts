@@ -41,17 +41,23 @@ export function rawHttpsCreates(ctx: Context, certDir: string): Promise<RawHttps
       await runPool(createClients * 4, createClients, async (i) => {
         await client.post(path, configMap(`warm-${i}`, "bench"));
       });
-      const s0 = cpuTimeOf(proc.pid);
-      const c0 = selfCpuTime();
-      const t1 = now();
+      // Best of 3 trials (a floor), each a third of the creates workload's count.
+      const perTrial = Math.max(1, Math.ceil(creates / 3));
       let failed = 0;
-      await runPool(creates, createClients, async (i) => {
-        const r = await client.post(path, configMap(`obj-${i}`, "bench"));
-        if (r.status !== 201) failed++;
-      });
-      const ms = now() - t1;
-      const serverCores = (cpuTimeOf(proc.pid) - s0) / ms;
-      const clientCores = (selfCpuTime() - c0) / ms;
+      let best = { rate: 0, serverCores: 0, clientCores: 0 };
+      for (let t = 0; t < 3; t++) {
+        const s0 = cpuTimeOf(proc.pid);
+        const c0 = selfCpuTime();
+        const t1 = now();
+        await runPool(perTrial, createClients, async (i) => {
+          const r = await client.post(path, configMap(`obj-${t}-${i}`, "bench"));
+          if (r.status !== 201) failed++;
+        });
+        const ms = now() - t1;
+        const rate = (perTrial * 1000) / ms;
+        if (rate > best.rate) best = { rate, serverCores: (cpuTimeOf(proc.pid) - s0) / ms, clientCores: (selfCpuTime() - c0) / ms };
+      }
+      const { serverCores, clientCores } = best;
       if (failed) throw new Error(`raw HTTPS server: ${failed} creates failed`);
       const g0 = cpuTimeOf(proc.pid);
       const t2 = now();
@@ -62,7 +68,7 @@ export function rawHttpsCreates(ctx: Context, certDir: string): Promise<RawHttps
       const gms = now() - t2;
       const getServerUs = ((cpuTimeOf(proc.pid) - g0) * 1000) / creates;
       client.close();
-      return { createsPerSec: (creates * 1000) / ms, serverCores, clientCores, getsPerSec: (creates * 1000) / gms, getServerUs };
+      return { createsPerSec: best.rate, serverCores, clientCores, getsPerSec: (creates * 1000) / gms, getServerUs };
     } finally {
       proc.kill("SIGTERM");
       await proc.exited;

@@ -2,7 +2,9 @@
 // durability kcp's backend uses (WAL, synchronous=NORMAL; src/storage/sqlite/schema.ts), on
 // ~1 KiB rows. Single-row commits (one INSERT per transaction) are the yardstick for write
 // throughput and latency; key-range reads of the same row counts are the floor for lists.
-// Runs in the benchmark process, before any server starts, so nothing else competes for the CPU.
+// Runs in the benchmark process, before any server starts. A raw part is a floor: each figure is
+// the best of several trials, so that a moment of contention from other processes on the machine
+// does not pass for what bun:sqlite can do.
 
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
@@ -32,15 +34,21 @@ export async function measureRawSqlite(sizes: Sizes, scratch: string): Promise<R
     // Single-row commits: autocommit INSERTs, each its own transaction (and WAL append).
     const insert = db.query<unknown, [string, string]>("INSERT INTO kv (key, value) VALUES (?, ?)");
     for (let i = 0; i < 200; i++) insert.run(key("warm", i), VALUE);
-    const lat: number[] = new Array(sizes.rawCommits);
-    const t0 = now();
-    for (let i = 0; i < sizes.rawCommits; i++) {
-      const s = now();
-      insert.run(key("single", i), VALUE);
-      lat[i] = now() - s;
+    const TRIALS = 5;
+    const perTrial = Math.max(1, Math.ceil(sizes.rawCommits / TRIALS));
+    let best = { rate: 0, latency: summarize([]) };
+    for (let t = 0; t < TRIALS; t++) {
+      const lat: number[] = new Array(perTrial);
+      const t0 = now();
+      for (let i = 0; i < perTrial; i++) {
+        const s = now();
+        insert.run(key(`single${t}`, i), VALUE);
+        lat[i] = now() - s;
+      }
+      const rate = (perTrial * 1000) / (now() - t0);
+      if (rate > best.rate) best = { rate, latency: summarize(lat) };
     }
-    const singleMs = now() - t0;
-    const latency = summarize(lat);
+    const latency = best.latency;
 
     // Batched: 1,000 rows per transaction, which also loads the rows for the range reads.
     const small = sizes.listSmall;
@@ -65,17 +73,17 @@ export async function measureRawSqlite(sizes: Sizes, scratch: string): Promise<R
       if (rows.length === 0) throw new Error("raw sqlite: empty range");
       return ms;
     };
-    const best = (f: () => number, n: number): number => {
+    const fastest = (f: () => number, n: number): number => {
       const xs: number[] = [];
       for (let i = 0; i < n; i++) xs.push(f());
-      return summarize(xs).p50;
+      return summarize(xs).min;
     };
-    const rangeSmallMs = best(() => readRange("small", `/registry/core/configmaps/admin/small/`, -1), 5);
-    const rangeLargeMs = best(() => readRange("large", `/registry/core/configmaps/admin/large/`, -1), 3);
-    const pageMs = best(() => readRange("large", key("large", Math.floor(large / 2)), 500), 20);
+    const rangeSmallMs = fastest(() => readRange("small", `/registry/core/configmaps/admin/small/`, -1), 5);
+    const rangeLargeMs = fastest(() => readRange("large", `/registry/core/configmaps/admin/large/`, -1), 3);
+    const pageMs = fastest(() => readRange("large", key("large", Math.floor(large / 2)), 500), 20);
     db.close();
     return {
-      commitsPerSec: (sizes.rawCommits * 1000) / singleMs,
+      commitsPerSec: best.rate,
       commitP50Ms: latency.p50,
       commitP99Ms: latency.p99,
       batchedRowsPerSec: (large * 1000) / batchedMs,

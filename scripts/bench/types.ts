@@ -192,13 +192,13 @@ export function verdict(row: Row): Verdict {
 
 /** The raw parts, measured once per run and shared by every row that compares with them. */
 export interface RawSqlite {
-  /** Single-row commits per second (one INSERT per transaction), WAL + synchronous=NORMAL. */
+  /** Single-row commits per second (one INSERT per transaction), WAL + synchronous=NORMAL; best of 5 trials. */
   commitsPerSec: number;
   commitP50Ms: number;
   commitP99Ms: number;
   /** Rows per second when committing 1,000 rows per transaction. */
   batchedRowsPerSec: number;
-  /** Milliseconds to read every row of a key range of listSmall / listLarge rows (bun:sqlite .all()). */
+  /** Milliseconds to read every row of a key range of listSmall / listLarge rows (bun:sqlite .all()); fastest of several. */
   rangeSmallMs: number;
   rangeLargeMs: number;
   /** Milliseconds to read 500 rows from the middle of listLarge rows. */

@@ -63,9 +63,13 @@ export function storageOf(def: ResourceDef): { group: string; resource: string }
   return def.storage ?? { group: def.group, resource: def.plural };
 }
 
-/** Everything but metadata and status: what bumps `generation` when it changes. */
-function specPart(obj: KObject): Record<string, unknown> {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
+/**
+ * What bumps `generation` when it changes: everything but metadata, and but status when the kind
+ * has a status subresource (without one, status is just another part of the object).
+ */
+function specPart(obj: KObject, hasStatus: boolean): Record<string, unknown> {
+  const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = obj;
+  if (hasStatus) delete rest.status;
   return rest;
 }
 
@@ -352,7 +356,7 @@ export class ObjectStore {
     if (o.generateName) m.generateName = o.generateName;
     if (def.strategy.tracksGeneration) {
       const gen = typeof o.generation === "number" ? o.generation : 1;
-      m.generation = deepEqual(specPart(next), specPart(current)) ? gen : gen + 1;
+      m.generation = deepEqual(specPart(next, def.strategy.hasStatus), specPart(current, def.strategy.hasStatus)) ? gen : gen + 1;
     } else delete m.generation;
     const errs: FieldError[] = validateObjectMeta(m, { namespaced: def.namespaced, nameValidation: def.strategy.nameValidation ?? "subdomain" });
     errs.push(...validateObjectMetaUpdate(m, o));

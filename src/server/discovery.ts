@@ -225,13 +225,15 @@ export function storageVersionHash(group: string, version: string, kind: string)
 }
 
 /**
- * The hash for a def: computed from the def served at the preferred version of its storage
- * group/resource (defs carry no storage-version flag, so the preferred version stands in for it).
+ * The hash for a def: computed from the storage version of its storage group/resource (CRDs mark
+ * it with `storageVersion`); without a mark, the preferred version stands in for it.
  */
 function hashFor(def: ResourceDef, defs: readonly ResourceDef[], groups: ServedGroup[]): string {
   const sGroup = def.storage?.group ?? def.group;
   const sResource = def.storage?.resource ?? def.plural;
   const candidates = defs.filter((d) => d.group === sGroup && d.plural === sResource);
+  const marked = candidates.find((c) => c.storageVersion);
+  if (marked) return storageVersionHash(marked.group, marked.version, marked.kind);
   const order = sGroup === "" ? ["v1"] : (groups.find((g) => g.name === sGroup)?.versions ?? []);
   let best: ResourceDef = def;
   let bestRank = Number.POSITIVE_INFINITY;

@@ -10,6 +10,13 @@ import { join } from "node:path";
 
 export const ETCD_BIN = process.env.ETCD_BIN ?? "etcd";
 
+/**
+ * Members die with the test process even when a failing test never stops them: setpriv (Linux,
+ * util-linux) sets the parent-death signal and then runs etcd itself in the same process.
+ */
+const SETPRIV = Bun.which("setpriv");
+const DIE_WITH_PARENT = SETPRIV ? [SETPRIV, "--pdeathsig", "SIGKILL", "--"] : [];
+
 /** Why etcd cannot be started here, or null when it can. */
 export function etcdMissingReason(): string | null {
   const found = Bun.which(ETCD_BIN);
@@ -206,7 +213,7 @@ class MemberProcess implements EtcdMember {
       "warn",
     ];
     if (s.tls) args.push("--cert-file", s.tls.certFile, "--key-file", s.tls.keyFile, "--trusted-ca-file", s.tls.caFile, "--client-cert-auth");
-    const proc = Bun.spawn(args, { stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([...DIE_WITH_PARENT, ...args], { stdout: "pipe", stderr: "pipe" });
     this.proc = proc;
     const decoder = new TextDecoder();
     const pump = async (stream: ReadableStream<Uint8Array>) => {

@@ -43,15 +43,16 @@ function normalise(o: CustomResourceOptions, obj: KObject, ctx: RequestContext):
   if (o.compiled.hasDefaults) applyDefaults(obj, schema);
 }
 
-function validateObject(o: CustomResourceOptions, obj: KObject, old: KObject | undefined, ctx: RequestContext, which: "main" | "status" | "create"): FieldError[] {
+function validateObject(o: CustomResourceOptions, obj: KObject, old: KObject | undefined, ctx: RequestContext, which: "main" | "status"): FieldError[] {
   const c = o.compiled;
   const errs: FieldError[] = [];
-  if (c.hasEmbeddedResources) errs.push(...validateEmbeddedResources(obj, c.schema, ""));
+  // kube's order: schema, scale replicas, embedded objects, list types, CEL rules.
   errs.push(...c.validator.validate(obj, old));
   if (o.scale) {
     if (which !== "status") errs.push(...validateScaleSpec(obj, o.scale));
-    if (which !== "main") errs.push(...validateScaleStatus(obj, o.scale));
+    errs.push(...validateScaleStatus(obj, o.scale));
   }
+  if (c.hasEmbeddedResources) errs.push(...validateEmbeddedResources(obj, c.schema, ""));
   if (c.hasListTypes) errs.push(...validateListTypes(obj, c.schema, ""));
   if (c.cel) {
     const r = evaluateCelRules(c.cel, obj, old);
@@ -84,7 +85,7 @@ export function customResourceStrategy(o: CustomResourceOptions): CustomResource
       else delete obj.status;
       normalise(o, obj, ctx);
     },
-    validate: (obj, ctx) => validateObject(o, obj, undefined, ctx, "create"),
+    validate: (obj, ctx) => validateObject(o, obj, undefined, ctx, "main"),
     validateUpdate: (obj, old, ctx) => validateObject(o, obj, old, ctx, "main"),
     validateStatusUpdate: (obj, old, ctx) => validateObject(o, obj, old, ctx, "status"),
   };

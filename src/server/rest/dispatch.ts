@@ -1,7 +1,7 @@
 // From request info to a REST handler: find the resource in the cluster's registry, check scope,
 // subresource and verb, then call the verb's handler.
 
-import type { UserInfo } from "../../apis/types.ts";
+import type { ResourceDef, UserInfo } from "../../apis/types.ts";
 import type { AppDeps } from "../app.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors } from "../status.ts";
@@ -23,23 +23,23 @@ export async function dispatchResource(
   user: UserInfo,
   disableIdleTimeout: (req: Request) => void,
 ): Promise<Response> {
-  const res = await dispatchVerb(deps, info, req, query, user, disableIdleTimeout);
+  const def = deps.registry.lookup(info.wildcard ? "*" : info.cluster, info.group, info.version, info.resource);
+  if (!def) throw errors.pathNotFound();
+  const res = await dispatchVerb(deps, def, info, req, query, user, disableIdleTimeout);
   // A deprecated version (of a custom resource) says so on every response, as kube-apiserver does.
-  const warning = deps.registry.lookup(info.wildcard ? "*" : info.cluster, info.group, info.version, info.resource)?.deprecationWarning;
-  if (warning) res.headers.append("Warning", `299 - ${JSON.stringify(warning)}`);
+  if (def.deprecationWarning) res.headers.append("Warning", `299 - ${JSON.stringify(def.deprecationWarning)}`);
   return res;
 }
 
 async function dispatchVerb(
   deps: AppDeps,
+  def: ResourceDef,
   info: ResourceRequestInfo,
   req: Request,
   query: URLSearchParams,
   user: UserInfo,
   disableIdleTimeout: (req: Request) => void,
 ): Promise<Response> {
-  const def = deps.registry.lookup(info.wildcard ? "*" : info.cluster, info.group, info.version, info.resource);
-  if (!def) throw errors.pathNotFound();
   // A cluster-scoped resource has no namespaced path.
   if (!def.namespaced && info.namespace !== undefined) throw errors.pathNotFound();
   let verbs = def.verbs;
