@@ -20,6 +20,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from "./validation/objec
 import { apiVersionOf, clone, decodeKeyValue, deepEqual, encodeObject, nowTimestamp } from "./object-codec.ts";
 import type { KObject, RequestContext, ResourceDef } from "./types.ts";
 import { decodeContinue, encodeContinue } from "./continue-token.ts";
+import { recordManagedFields } from "./fieldmanager/store-hook.ts";
 
 export interface ListOptions {
   labelSelector?: LabelSelector;
@@ -209,6 +210,7 @@ export class ObjectStore {
       delete meta.namespace;
     }
     if (meta.resourceVersion) throw errors.internal("resourceVersion should not be set on objects to be created");
+    const requestedManagedFields = meta.managedFields;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
     obj.apiVersion = apiVersionOf(def);
     obj.kind = def.kind;
@@ -220,6 +222,7 @@ export class ObjectStore {
     else delete meta.generation;
     if (def.strategy.hasStatus) delete obj.status;
     def.strategy.prepareForCreate?.(obj, ctx);
+    recordManagedFields(def, ctx, undefined, obj, requestedManagedFields);
     dropEmptyMetadata(meta);
     const errs: FieldError[] = validateObjectMeta(meta, {
       namespaced: def.namespaced,
@@ -317,6 +320,7 @@ export class ObjectStore {
 
   /** Apply system-field rules, the strategy and validation to an update. */
   private prepareUpdate(def: ResourceDef, ctx: RequestContext, desired: KObject, current: KObject, subresource?: string): KObject {
+    const requestedManagedFields = desired.metadata.managedFields;
     let next: KObject;
     const sub = subresource ? def.subresources.find((s) => s.name === subresource) : undefined;
     if (subresource === "status") {
@@ -358,6 +362,7 @@ export class ObjectStore {
       const gen = typeof o.generation === "number" ? o.generation : 1;
       m.generation = deepEqual(specPart(next, def.strategy.hasStatus), specPart(current, def.strategy.hasStatus)) ? gen : gen + 1;
     } else delete m.generation;
+    recordManagedFields(def, ctx, current, next, requestedManagedFields, subresource);
     const errs: FieldError[] = validateObjectMeta(m, { namespaced: def.namespaced, nameValidation: def.strategy.nameValidation ?? "subdomain" });
     errs.push(...validateObjectMetaUpdate(m, o));
     const validateUpdate = subresource === "status" ? (def.strategy.validateStatusUpdate ?? def.strategy.validateUpdate) : (sub?.validate ?? def.strategy.validateUpdate);

@@ -195,4 +195,11 @@ export interface RequestContext {
    * parameter): Strict fails with 400, Warn (kube's default) adds Warning headers, Ignore drops them.
    */
   fieldValidation?: "Strict" | "Warn" | "Ignore";
+  /**
+   * Who writes, for metadata.managedFields: the `fieldManager` parameter, else the User-Agent's
+   * product name (kubectl/v1.32.0 → "kubectl"). Unset for the server's own writes ("kube-apiserver").
+   */
+  fieldManager?: string;
+  /** A server-side apply, which computed metadata.managedFields itself: the store keeps them. */
+  applying?: boolean;
 }

@@ -2,6 +2,7 @@
 // kube-apiserver's strict decoder finds the fields its Go structs lack. They are removed from the
 // object (Go drops them while decoding) and reported per the request's fieldValidation.
 
+import { duplicateFieldsOf } from "../../apis/crd/duplicate-fields.ts";
 import { reportUnknownFields } from "../../apis/crd/unknown-fields.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import { BUILTIN_SCHEMAS, builtinSchemaName } from "./builtin-schemas/index.ts";
@@ -58,9 +59,9 @@ export function pruneUnknownFields(schemaName: string, obj: unknown): string[] {
   return found;
 }
 
-/** Prune a built-in object and report what was pruned (400 under Strict, Warning headers under Warn). */
+/** Prune a built-in object and report what was pruned and what the body duplicated (400 under Strict, Warning headers under Warn). */
 export function checkBuiltinFields(def: ResourceDef, obj: KObject, ctx: RequestContext): void {
   const name = builtinSchemaName(def.group, def.version, def.kind);
   if (!name) return;
-  reportUnknownFields(def.kind, def.version, ctx, pruneUnknownFields(name, obj), []);
+  reportUnknownFields(def.kind, def.version, ctx, pruneUnknownFields(name, obj), duplicateFieldsOf(obj));
 }

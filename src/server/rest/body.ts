@@ -91,7 +91,7 @@ export async function readObjectBody(req: Request, def: ResourceDef, subresource
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
     throw errors.badRequest("couldn't get version/kind; json parse error: the body is not a JSON object");
   }
-  // JSON.parse keeps the last of duplicated keys silently; custom resources report them (fieldValidation).
-  if (def.source === "crd" && type !== "application/yaml" && type !== "text/yaml") recordDuplicateFields(doc, text);
+  // JSON.parse keeps the last of duplicated keys silently; the kind's strategy reports them (fieldValidation).
+  if (type !== "application/yaml" && type !== "text/yaml") recordDuplicateFields(doc, text);
   return doc as Record<string, unknown>;
 }

@@ -54,7 +54,7 @@ async function dispatchVerb(
   if (info.namespace === undefined && def.namespaced && info.name !== undefined) throw errors.pathNotFound();
 
   const store = deps.store;
-  const ctx = () => requestContext(info.cluster, user, query, info.namespace);
+  const ctx = () => requestContext(info.cluster, user, query, info.namespace, req.headers.get("user-agent"));
   // Writes answer in the representation the Accept header asks for (406, before writing, when impossible).
   const asked = WRITE_VERBS.has(info.verb) && info.subresource === undefined ? negotiateOutput(def, req.headers.get("accept")) : ({ kind: "object" } as const);
   const answer = async (res: Promise<Response>) => respondAs(def, asked, query, await res);

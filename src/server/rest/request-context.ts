@@ -1,9 +1,10 @@
 // The per-request context handed to the store and strategies.
 
+import { prefixFromUserAgent } from "../../apis/fieldmanager/manager-name.ts";
 import type { RequestContext, UserInfo } from "../../apis/types.ts";
 import { errors, field } from "../status.ts";
 
-export function requestContext(cluster: string, user: UserInfo, query: URLSearchParams, namespace?: string): RequestContext {
+export function requestContext(cluster: string, user: UserInfo, query: URLSearchParams, namespace?: string, userAgent?: string | null): RequestContext {
   const dryRun = query.getAll("dryRun");
   for (const d of dryRun) {
     if (d !== "All") {
@@ -12,5 +13,6 @@ export function requestContext(cluster: string, user: UserInfo, query: URLSearch
   }
   const fv = query.get("fieldValidation");
   const fieldValidation = fv === "Strict" || fv === "Ignore" ? fv : "Warn";
-  return { cluster, user, dryRun: dryRun.length > 0, warnings: [], namespace, fieldValidation };
+  const fieldManager = query.get("fieldManager") || prefixFromUserAgent(userAgent);
+  return { cluster, user, dryRun: dryRun.length > 0, warnings: [], namespace, fieldValidation, fieldManager };
 }

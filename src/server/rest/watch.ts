@@ -12,6 +12,7 @@ import { CompactedError, type WatchEvent } from "../../storage/interface.ts";
 import { queryBool } from "../../util/parse-bool.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors, field, StatusError } from "../status.ts";
+import { storageStatusError } from "../storage-errors.ts";
 import { negotiateOutput, watchObjectEncoder } from "../table/table-output.ts";
 import { parseListOptions } from "./list-query.ts";
 
@@ -214,7 +215,7 @@ export function handleWatch(
         } catch (e) {
           if (e instanceof StatusError) write(statusLine(e));
           else if (e instanceof CompactedError) write(statusLine(errors.gone(`too old resource version: ${startRV} (${e.compacted})`)));
-          else write(statusLine(errors.internal((e as Error).message)));
+          else write(statusLine(storageStatusError(e) ?? errors.internal((e as Error).message)));
           close();
         }
       },

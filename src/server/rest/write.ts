@@ -4,6 +4,12 @@ import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef, SubresourceDef } from "../../apis/types.ts";
 import { applyJsonPatch, decodeJsonPatch } from "../../patch/json-patch.ts";
 import { applyMergePatch, decodeMergePatch } from "../../patch/merge-patch.ts";
+import { applyStrategicMergePatch } from "../../patch/strategic-merge-patch.ts";
+import { schemaNodeOf } from "../../apis/schema-node.ts";
+import { queryBool } from "../../util/parse-bool.ts";
+import { handleApply } from "./apply-patch.ts";
+import { checkPatchedFields } from "./patch-field-validation.ts";
+import { validateWriteOptions } from "./write-options.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors } from "../status.ts";
 import { mediaType, PATCH_TYPES, parseDocument, readBodyText, readObjectBody } from "./body.ts";
@@ -35,6 +41,7 @@ function checkTypeMeta(def: ResourceDef, body: Record<string, unknown>): void {
 }
 
 export async function handleCreate(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, ctx: RequestContext): Promise<Response> {
+  validateWriteOptions("CreateOptions", new URL(req.url).searchParams);
   const body = await readObjectBody(req, def, info.subresource);
   checkTypeMeta(def, body);
   const obj = body as KObject;
@@ -49,6 +56,7 @@ export async function handleCreate(store: ObjectStore, def: ResourceDef, info: R
 }
 
 export async function handleUpdate(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, ctx: RequestContext): Promise<Response> {
+  validateWriteOptions("UpdateOptions", new URL(req.url).searchParams);
   const body = await readObjectBody(req, def, info.subresource);
   const view = viewOf(def, info);
   checkTypeMeta(bodyTypeOf(def, view), body);
@@ -65,13 +73,34 @@ export async function handleUpdate(store: ObjectStore, def: ResourceDef, info: R
   return jsonResponse(view?.view ? view.view(object) : object, created ? 201 : 200, ctx);
 }
 
+/** The patch types a kind accepts: strategic merge patch needs a built-in kind's Go types (kube: 415 for custom resources). */
+function patchTypesOf(def: ResourceDef): string[] {
+  return def.source === "crd"
+    ? [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply]
+    : [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.strategic, PATCH_TYPES.apply];
+}
+
+/** A strategic merge patch body: a JSON object (null is an empty patch). */
+function decodeStrategicPatch(raw: unknown): Record<string, unknown> {
+  if (raw === null) return {};
+  if (typeof raw === "object" && !Array.isArray(raw)) return raw as Record<string, unknown>;
+  const type = Array.isArray(raw) ? "array" : typeof raw === "boolean" ? "bool" : typeof raw;
+  throw errors.badRequest(`json: cannot unmarshal ${type} into Go value of type map[string]interface {}`);
+}
+
 export async function handlePatch(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, ctx: RequestContext): Promise<Response> {
   const type = mediaType(req.headers.get("content-type"));
-  const accepted = [PATCH_TYPES.json, PATCH_TYPES.merge];
-  if (type !== PATCH_TYPES.json && type !== PATCH_TYPES.merge) throw errors.unsupportedMediaType(type, accepted);
+  const accepted = patchTypesOf(def);
+  if (!accepted.includes(type)) throw errors.unsupportedMediaType(type, accepted);
+  const query = new URL(req.url).searchParams;
+  validateWriteOptions("PatchOptions", query, type);
   const text = await readBodyText(req);
+  if (type === PATCH_TYPES.apply) {
+    if (viewOf(def, info)) throw errors.unsupportedMediaType(type, [PATCH_TYPES.json, PATCH_TYPES.merge]);
+    return handleApply(store, def, info, text, ctx, queryBool(query.get("force")));
+  }
   const raw = parseDocument(text, "application/json");
-  const patch: unknown = type === PATCH_TYPES.json ? decodeJsonPatch(raw) : decodeMergePatch(raw);
+  const patch: unknown = type === PATCH_TYPES.json ? decodeJsonPatch(raw) : type === PATCH_TYPES.strategic ? decodeStrategicPatch(raw) : decodeMergePatch(raw);
   const name = info.name as string;
   const view = viewOf(def, info);
   // A patch that names a resourceVersion makes it a precondition; otherwise the patch is retried
@@ -80,6 +109,11 @@ export async function handlePatch(store: ObjectStore, def: ResourceDef, info: Re
     type === PATCH_TYPES.json
       ? (patch as { path?: unknown }[]).some((op) => op && op.path === "/metadata/resourceVersion")
       : (patch as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion != null;
+  const apply = (target: KObject): unknown => {
+    if (type === PATCH_TYPES.json) return applyJsonPatch(target, patch);
+    if (type === PATCH_TYPES.strategic) return applyStrategicMergePatch(target, patch as Record<string, unknown>, schemaNodeOf(def));
+    return applyMergePatch(target, patch);
+  };
   const { object } = await store.update(
     def,
     ctx,
@@ -88,9 +122,10 @@ export async function handlePatch(store: ObjectStore, def: ResourceDef, info: Re
     (current) => {
       // A subresource served as another kind is patched in that kind, then applied to the parent.
       const target = view?.view ? view.view(current) : current;
-      const patched = (type === PATCH_TYPES.json ? applyJsonPatch(target, patch) : applyMergePatch(target, patch)) as KObject;
+      const patched = apply(target) as KObject;
       if (patched === null || typeof patched !== "object" || Array.isArray(patched)) throw errors.badRequest("the patched object is not a JSON object");
       checkTypeMeta(bodyTypeOf(def, view), patched as Record<string, unknown>);
+      if (!view) checkPatchedFields(def, ctx, patched, type, patch);
       if (!patched.metadata) patched.metadata = {};
       if (!pinsRV) delete patched.metadata.resourceVersion;
       return view?.fromView ? view.fromView(patched, current) : patched;

@@ -1,0 +1,63 @@
+// What changed between two versions of an object, as field sets (structured-merge-diff's
+// Compare): leaves added, removed or modified, and containers added or removed as a whole.
+// Items of granular lists are matched by their path element (key or value), not position.
+
+import { deepEqual } from "../object-codec.ts";
+import type { SchemaNode } from "../schema-node.ts";
+import { FieldSet } from "./field-set.ts";
+import { listItemElement } from "./list-item-element.ts";
+import { type PathElement, serializePathElement } from "./path-element.ts";
+import { isGranularMap, isLeafPair } from "./typed-shape.ts";
+
+export interface Comparison {
+  added: FieldSet;
+  modified: FieldSet;
+  removed: FieldSet;
+}
+
+export function compareValues(lhs: unknown, rhs: unknown, node: SchemaNode): Comparison {
+  const out: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
+  walk(lhs, rhs, node, [], out);
+  return out;
+}
+
+/** The items of a granular list by serialized path element (the first of duplicates wins). */
+export function indexItems(list: unknown[] | undefined, node: SchemaNode): Map<string, { pe: PathElement; item: unknown }> {
+  const out = new Map<string, { pe: PathElement; item: unknown }>();
+  (list ?? []).forEach((item, i) => {
+    const pe = listItemElement(node, item, i);
+    const k = serializePathElement(pe);
+    if (!out.has(k)) out.set(k, { pe, item });
+  });
+  return out;
+}
+
+function walk(l: unknown, r: unknown, node: SchemaNode, path: PathElement[], out: Comparison): void {
+  if (l === undefined && r === undefined) return;
+  if (isLeafPair(l, r, node)) {
+    if (path.length === 0) return;
+    if (l === undefined) out.added.insert(path);
+    else if (r === undefined) out.removed.insert(path);
+    else if (!deepEqual(l, r)) out.modified.insert(path);
+    return;
+  }
+  const sample = l ?? r;
+  if (Array.isArray(sample)) {
+    const items = node.items();
+    const li = indexItems(l as unknown[] | undefined, node);
+    const ri = indexItems(r as unknown[] | undefined, node);
+    for (const [k, { pe, item }] of li) walk(item, ri.get(k)?.item, items, [...path, pe], out);
+    for (const [k, { pe, item }] of ri) if (!li.has(k)) walk(undefined, item, items, [...path, pe], out);
+  } else if (isGranularMap(sample, node)) {
+    const lo = (l ?? {}) as Record<string, unknown>;
+    const ro = (r ?? {}) as Record<string, unknown>;
+    for (const k of new Set([...Object.keys(lo), ...Object.keys(ro)])) {
+      const sub = node.field(k);
+      if (!sub) continue;
+      walk(lo[k], ro[k], sub, [...path, { field: k }], out);
+    }
+  }
+  if (path.length === 0) return;
+  if (l === undefined) out.added.insert(path);
+  else if (r === undefined) out.removed.insert(path);
+}

@@ -1,0 +1,70 @@
+// PATCH with application/apply-patch+yaml: server-side apply. The body (YAML, or JSON, which is
+// YAML) is the manager's whole intent for the object; the object is created when it does not
+// exist (201). Field ownership, conflicts and managedFields are the field manager's business
+// (src/apis/fieldmanager); a resourceVersion in the body is a precondition.
+
+import { parse as parseYaml } from "yaml";
+import { trackApply } from "../../apis/fieldmanager/field-manager.ts";
+import type { ObjectStore } from "../../apis/store.ts";
+import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
+import type { ResourceRequestInfo } from "../request-info.ts";
+import { errors } from "../status.ts";
+import { jsonResponse } from "./respond.ts";
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function parseApplyConfiguration(text: string): KObject {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+  } catch (e) {
+    throw errors.badRequest(`error decoding YAML: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (doc === null || doc === undefined) doc = {};
+  if (!isObject(doc)) throw errors.badRequest("error decoding YAML: the apply configuration is not an object");
+  if (doc.metadata !== undefined && doc.metadata !== null && !isObject(doc.metadata)) {
+    throw errors.badRequest("error decoding YAML: metadata must be an object");
+  }
+  return doc as KObject;
+}
+
+export async function handleApply(
+  store: ObjectStore,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  text: string,
+  ctx: RequestContext,
+  force: boolean,
+): Promise<Response> {
+  const config = parseApplyConfiguration(text);
+  const name = info.name as string;
+  const manager = ctx.fieldManager ?? "";
+  const meta = (config.metadata ?? {}) as KObject["metadata"];
+  const pinsRV = typeof meta.resourceVersion === "string" && meta.resourceVersion !== "";
+  // The same warnings list: what the write path warns about reaches the response.
+  const applyCtx: RequestContext = { ...ctx, applying: true };
+  const { object, created } = await store.update(
+    def,
+    applyCtx,
+    info.namespace,
+    name,
+    (current) => {
+      // The store hands a stand-in without a uid when the object does not exist.
+      const exists = current.metadata.uid !== undefined;
+      if (!exists && typeof meta.uid === "string" && meta.uid !== "") {
+        throw errors.conflict(
+          { group: def.group, resource: def.plural },
+          name,
+          `uid mismatch: the provided object specified uid ${meta.uid}, and no existing object was found`,
+        );
+      }
+      const out = trackApply({ def, subresource: info.subresource, manager }, exists ? current : undefined, config, force);
+      if (!pinsRV) delete out.metadata.resourceVersion;
+      return out;
+    },
+    { subresource: info.subresource, allowCreate: info.subresource === undefined },
+  );
+  return jsonResponse(object, created ? 201 : 200, ctx);
+}
