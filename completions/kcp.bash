@@ -15,7 +15,7 @@ _kcp() {
   cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      start | version | help)
+      start | migrate | version | help)
         cmd="${COMP_WORDS[i]}"
         break
         ;;
@@ -24,7 +24,7 @@ _kcp() {
 
   case "$cmd" in
     "")
-      COMPREPLY=($(compgen -W "start version help --help --version" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate version help --help --version" -- "$cur"))
       ;;
     start)
       case "$prev" in
@@ -32,8 +32,12 @@ _kcp() {
           COMPREPLY=($(compgen -d -- "$cur"))
           return
           ;;
-        --listen)
-          # host:port is free-form (and ":" splits words in bash): nothing to offer.
+        --etcd-cafile | --etcd-certfile | --etcd-keyfile)
+          COMPREPLY=($(compgen -f -- "$cur"))
+          return
+          ;;
+        --listen | --etcd-servers | --etcd-prefix | --etcd-compaction-interval | --etcd-request-timeout | --embedded-etcd-client-port | --embedded-etcd-peer-port)
+          # Free-form values (and ":" splits words in bash): nothing to offer.
           COMPREPLY=()
           return
           ;;
@@ -42,7 +46,25 @@ _kcp() {
           return
           ;;
       esac
-      COMPREPLY=($(compgen -W "--root-dir --listen --log-level --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--root-dir --listen --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --help" -- "$cur"))
+      ;;
+    migrate)
+      case "$prev" in
+        --from | --to)
+          COMPREPLY=($(compgen -W "sqlite: etcd:" -- "$cur"))
+          compopt -o nospace 2>/dev/null
+          return
+          ;;
+        --etcd-cafile | --etcd-certfile | --etcd-keyfile)
+          COMPREPLY=($(compgen -f -- "$cur"))
+          return
+          ;;
+        --etcd-prefix)
+          COMPREPLY=()
+          return
+          ;;
+      esac
+      COMPREPLY=($(compgen -W "--from --to --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --force --help" -- "$cur"))
       ;;
     version)
       case "$prev" in
@@ -54,7 +76,7 @@ _kcp() {
       COMPREPLY=($(compgen -W "--output -o --help" -- "$cur"))
       ;;
     help)
-      COMPREPLY=($(compgen -W "start version help" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate version help" -- "$cur"))
       ;;
   esac
 }

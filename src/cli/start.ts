@@ -4,12 +4,14 @@ import { defineCommand } from "citty";
 import { resolve } from "node:path";
 import { LOG_LEVEL_NAMES, type LogLevelName, setLogLevel } from "../log.ts";
 import { parseListenAddress } from "./listen-address.ts";
+import { startStorageArgs, storageFromFlags } from "./storage-flags.ts";
 
 // Contract with src/server/run.ts (the server side of start-up):
 //   export function runServer(opts: {
 //     rootDir: string;                          // absolute; created if missing
 //     listen: { host: string; port: number };   // host without brackets; "0.0.0.0" for all interfaces
 //     logLevel: LogLevelName;
+//     storage?: StorageOptions;                 // src/storage/open-storage.ts; absent: SQLite in <rootDir>/data
 //   }): Promise<void>;                          // resolves once the server has stopped (SIGINT/SIGTERM)
 
 export default defineCommand({
@@ -36,14 +38,16 @@ export default defineCommand({
       default: "info",
       description: "How much to log",
     },
+    ...startStorageArgs,
   },
   async run({ args }) {
     const listen = parseListenAddress(args.listen);
     if (args["root-dir"] === "") throw new Error("--root-dir must not be empty");
     const rootDir = resolve(args["root-dir"]);
     const logLevel = args["log-level"] as LogLevelName;
+    const storage = storageFromFlags(args, rootDir);
     setLogLevel(logLevel);
     const { runServer } = await import("../server/run.ts");
-    await runServer({ rootDir, listen, logLevel });
+    await runServer({ rootDir, listen, logLevel, ...(storage ? { storage } : {}) });
   },
 });

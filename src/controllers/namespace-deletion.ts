@@ -41,8 +41,23 @@ export class NamespaceDeletionController {
         if (this.stopped) return;
         log.warn(`namespace controller: watch ended (${err.message}); restarting`);
         this.watch = undefined;
-        void this.start();
+        this.restart();
       },
+    });
+  }
+
+  /** List and watch again; while storage is unavailable, keep trying with backoff. */
+  private restart(attempt = 0): void {
+    if (this.stopped) return;
+    this.start().catch((e) => {
+      if (this.stopped) return;
+      const delay = Math.min(100 * 2 ** attempt, 5000);
+      log.warn(`namespace controller: restart failed (${(e as Error).message}); retrying in ${delay} ms`);
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        this.restart(attempt + 1);
+      }, delay);
+      this.timers.add(t);
     });
   }
 
@@ -121,19 +136,24 @@ export class NamespaceDeletionController {
       const left = await this.countLeft(cluster, name);
       if (left > 0) return false;
     }
-    await this.store.update(
-      this.namespaceDef,
-      ctx,
-      undefined,
-      name,
-      (cur) => {
-        const spec = (cur.spec as { finalizers?: string[] } | undefined) ?? {};
-        cur.spec = { ...spec, finalizers: (spec.finalizers ?? []).filter((f) => f !== "kubernetes") };
-        delete cur.metadata.resourceVersion;
-        return cur;
-      },
-      { subresource: "finalize" },
-    );
+    try {
+      await this.store.update(
+        this.namespaceDef,
+        ctx,
+        undefined,
+        name,
+        (cur) => {
+          const spec = (cur.spec as { finalizers?: string[] } | undefined) ?? {};
+          cur.spec = { ...spec, finalizers: (spec.finalizers ?? []).filter((f) => f !== "kubernetes") };
+          delete cur.metadata.resourceVersion;
+          return cur;
+        },
+        { subresource: "finalize" },
+      );
+    } catch (e) {
+      // Another kcp replica on the same storage finished it first.
+      if (!(e instanceof StatusError && e.code === 404)) throw e;
+    }
     return true;
   }
 

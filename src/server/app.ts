@@ -20,6 +20,7 @@ import { dispatchResource } from "./rest/dispatch.ts";
 import { errorResponse, jsonResponse } from "./rest/respond.ts";
 import type { WatchSettings } from "./rest/watch.ts";
 import { errors, isStatusError } from "./status.ts";
+import { storageStatusError } from "./storage-errors.ts";
 import { versionInfo } from "./version-info.ts";
 
 export interface HealthCheck {
@@ -62,6 +63,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.onError((err, c) => {
     if (isStatusError(err)) return errorResponse(err);
+    const unavailable = storageStatusError(err);
+    if (unavailable) {
+      log.warn(`${c.req.method} ${c.req.path}: ${unavailable.code} ${(err as Error).message}`);
+      return errorResponse(unavailable);
+    }
     log.error(`${c.req.method} ${c.req.path}: ${(err as Error).stack ?? err}`);
     return errorResponse(errors.internal((err as Error).message ?? String(err)));
   });

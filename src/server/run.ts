@@ -13,9 +13,8 @@ import { log, type LogLevelName } from "../log.ts";
 import { ensureServingCerts } from "../pki/certs.ts";
 import { ensureServiceAccountKey } from "../pki/service-account-key.ts";
 import { ensureAdminToken } from "../pki/tokens.ts";
-import { DEFAULT_PREFIX } from "../storage/keys.ts";
-import { SqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { Storage } from "../storage/interface.ts";
+import { type OpenedStorage, openStorage, type StorageOptions } from "../storage/open-storage.ts";
 import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
 import { createApp } from "./app.ts";
 import { AllowAllAuthorizer } from "./auth/allow-all-authorizer.ts";
@@ -33,8 +32,10 @@ export interface ServerOptions {
   logLevel?: LogLevelName;
   /** Overrides for tests (e.g. a short bookmark interval). */
   watch?: Partial<WatchSettings>;
-  /** How often to compact storage history (kube-apiserver: 5 minutes). */
+  /** How often to compact the default SQLite store's history (kube-apiserver: 5 minutes). */
   compactionIntervalMs?: number;
+  /** The storage backend (default: SQLite at `<rootDir>/data/kcp.db`). See src/storage/open-storage.ts. */
+  storage?: StorageOptions;
 }
 
 export interface RunningServer {
@@ -48,9 +49,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-const COMPACTION_INTERVAL_MS = 5 * 60 * 1000;
-/** Revisions kept behind the head at each compaction, so watches can resume for a while. */
-const COMPACTION_RETAIN = 10_000;
+/** How long /readyz waits for the storage check before calling it failed. */
+const STORAGE_CHECK_TIMEOUT_MS = 3000;
 
 function displayHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
@@ -65,26 +65,52 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ensureServiceAccountKey(dataDir),
   ]);
 
-  const storage = SqliteStorage.open(join(dataDir, "kcp.db"));
-  const stopCompaction = storage.startAutoCompaction(opts.compactionIntervalMs ?? COMPACTION_INTERVAL_MS, COMPACTION_RETAIN);
+  const opened = await openStorage(
+    opts.storage ?? { backend: "sqlite", path: join(dataDir, "kcp.db"), ...(opts.compactionIntervalMs !== undefined ? { compactionIntervalMs: opts.compactionIntervalMs } : {}) },
+  );
+  // What to stop should the start fail half-way; nothing may outlive it, above all not an embedded etcd.
+  const undo: (() => void)[] = [];
+  try {
+    return await serve(opts, opened, { certs, token, serviceAccountKey, dataDir }, undo);
+  } catch (err) {
+    for (const u of undo) u();
+    await opened.close().catch(() => {});
+    throw err;
+  }
+}
+
+interface Credentials {
+  certs: Awaited<ReturnType<typeof ensureServingCerts>>;
+  token: string;
+  serviceAccountKey: string;
+  dataDir: string;
+}
+
+async function serve(opts: ServerOptions, opened: OpenedStorage, { certs, token, serviceAccountKey, dataDir }: Credentials, undo: (() => void)[]): Promise<RunningServer> {
+  log.info(`Storage: ${opened.description}`);
+  const stopCompaction = opened.startCompaction();
+  undo.push(stopCompaction);
+  const { storage, keyPrefix } = opened;
   const serviceAccountTokens = new ServiceAccountJWT(serviceAccountKey);
   const authenticator = new UnionAuthenticator(
     new StaticTokenAuthenticator([{ token, user: adminUser() }]),
-    new ServiceAccountTokenAuthenticator(serviceAccountTokens, storageLookup(storage, DEFAULT_PREFIX)),
+    new ServiceAccountTokenAuthenticator(serviceAccountTokens, storageLookup(storage, keyPrefix)),
   );
   const authorizer = new AllowAllAuthorizer();
   const registry = new ResourceRegistry(builtinResources({ authenticator, authorizer }));
   const namespaceDef = registry.lookup(DEFAULT_CLUSTER, "", "v1", "namespaces");
   if (!namespaceDef) throw new Error("the namespaces resource is not registered");
-  const store = new ObjectStore(storage, DEFAULT_PREFIX, namespaceLifecycle(storage, DEFAULT_PREFIX));
-  const clusters = new LogicalClusters(storage, store, DEFAULT_PREFIX, namespaceDef);
+  const store = new ObjectStore(storage, keyPrefix, namespaceLifecycle(storage, keyPrefix));
+  const clusters = new LogicalClusters(storage, store, keyPrefix, namespaceDef);
   await clusters.ensure(DEFAULT_CLUSTER);
   const namespaces = new NamespaceDeletionController(store, registry, namespaceDef);
+  undo.push(() => namespaces.stop());
   await namespaces.start();
   const crdDef = registry.lookup(DEFAULT_CLUSTER, "apiextensions.k8s.io", "v1", "customresourcedefinitions");
   if (!crdDef) throw new Error("the customresourcedefinitions resource is not registered");
   // Established CRDs are served before the server reports ready.
   const crds = new CrdController(store, registry, crdDef);
+  undo.push(() => crds.stop());
   await crds.start();
 
   const activeWatches = new Set<() => void>();
@@ -99,7 +125,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     serverAddress: `${displayHost(opts.listen.host || "0.0.0.0")}:${opts.listen.port}`,
     readyChecks: [
       { name: "ping", check: () => true },
-      { name: "storage", check: () => storage.healthy() },
+      { name: "storage", check: () => withDeadline(storage.healthy(), STORAGE_CHECK_TIMEOUT_MS) },
       { name: "shutdown", check: () => ready },
     ],
     liveChecks: [{ name: "ping", check: () => true }],
@@ -134,12 +160,25 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       crds.stop();
       stopCompaction();
       await Promise.race([drained, Bun.sleep(10_000)]);
-      await storage.close();
+      await opened.close();
       log.info("kcp stopped");
     })();
     return stopping;
   };
   return { url, port, kubeconfigPath, token, caCertPem: certs.caCertPem, storage, stop };
+}
+
+/** The check's answer, or false when it takes longer than `ms` (a hung backend must not hang /readyz). */
+async function withDeadline(check: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: Timer | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([check, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Run until SIGINT or SIGTERM, then shut down cleanly. */

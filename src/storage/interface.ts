@@ -151,6 +151,12 @@ export class WatchOverflowError extends Error {
 /** The store is closed or unreachable. */
 export class StorageUnavailableError extends Error {}
 
+/**
+ * The store did not answer a write in time and whether it applied cannot be established: it may
+ * have. (The HTTP layer answers 504 Timeout, as kube-apiserver does for a write past its deadline.)
+ */
+export class WriteOutcomeUnknownError extends StorageUnavailableError {}
+
 /** The smallest string greater than every string with the given prefix (for range scans). */
 export function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import migrateCommand from "../../src/cli/migrate.ts";
 import startCommand from "../../src/cli/start.ts";
 import versionCommand from "../../src/cli/version.ts";
 import { main } from "../../src/main.ts";
@@ -23,8 +24,8 @@ _kcp; printf '%s\\n' "\${COMPREPLY[@]}"`;
 describe("shell completions", () => {
   test("every command and flag of the CLI appears in each shell's file", async () => {
     const commands = Object.keys((await main.subCommands) as object);
-    const flags = [startCommand, versionCommand].flatMap((cmd) => Object.keys((cmd.args ?? {}) as object));
-    const enums = [startCommand, versionCommand].flatMap((cmd) =>
+    const flags = [startCommand, migrateCommand, versionCommand].flatMap((cmd) => Object.keys((cmd.args ?? {}) as object));
+    const enums = [startCommand, migrateCommand, versionCommand].flatMap((cmd) =>
       Object.values((cmd.args ?? {}) as Record<string, { options?: string[] }>).flatMap((a) => a.options ?? []),
     );
     for (const shell of SHELLS) {
@@ -36,9 +37,12 @@ describe("shell completions", () => {
   });
 
   test("bash: commands, flags, enum values", async () => {
-    expect(await bashComplete("kcp ")).toEqual(["start", "version", "help", "--help", "--version"]);
+    expect(await bashComplete("kcp ")).toEqual(["start", "migrate", "version", "help", "--help", "--version"]);
     expect(await bashComplete("kcp st")).toEqual(["start"]);
     expect(await bashComplete("kcp start --l")).toEqual(["--listen", "--log-level"]);
+    expect(await bashComplete("kcp start --embedded-etcd-")).toEqual(["--embedded-etcd-client-port", "--embedded-etcd-peer-port"]);
+    expect(await bashComplete("kcp migrate --f")).toEqual(["--from", "--force"]);
+    expect(await bashComplete("kcp migrate --to e")).toEqual(["etcd:"]);
     expect(await bashComplete("kcp start --log-level d")).toEqual(["debug"]);
     expect(await bashComplete("kcp start --log-level = t")).toEqual(["trace"]);
     expect(await bashComplete("kcp version -o ")).toEqual(["text", "json"]);

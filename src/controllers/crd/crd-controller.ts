@@ -77,8 +77,23 @@ export class CrdController {
         if (this.stopped) return;
         log.warn(`crd controller: watch ended (${err.message}); restarting`);
         this.watch = undefined;
-        void this.start();
+        this.restart();
       },
+    });
+  }
+
+  /** List and watch again; while storage is unavailable, keep trying with backoff. */
+  private restart(attempt = 0): void {
+    if (this.stopped) return;
+    this.start().catch((e) => {
+      if (this.stopped) return;
+      const delay = Math.min(100 * 2 ** attempt, 5000);
+      log.warn(`crd controller: restart failed (${(e as Error).message}); retrying in ${delay} ms`);
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        this.restart(attempt + 1);
+      }, delay);
+      this.timers.add(t);
     });
   }
 

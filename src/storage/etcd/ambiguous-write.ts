@@ -10,7 +10,7 @@
 // precondition are indistinguishable, and either answer is then true for both.
 
 import type { Etcd3, IEvent } from "etcd3";
-import { StorageUnavailableError } from "../interface.ts";
+import { WriteOutcomeUnknownError } from "../interface.ts";
 import { errorMessage } from "./etcd-errors.ts";
 import { RawWatch, WatchCompactedError } from "./raw-watch.ts";
 
@@ -26,9 +26,9 @@ export async function keyHistory(client: Etcd3, key: Buffer, afterRevision: numb
     try {
       return await keyHistoryOnce(client, key, afterRevision, last, giveUp - Date.now());
     } catch (err) {
-      if (err instanceof StorageUnavailableError) throw err;
+      if (err instanceof WriteOutcomeUnknownError) throw err;
       const wait = Math.min(25 * 2 ** attempt, 500);
-      if (Date.now() + wait >= giveUp) throw new StorageUnavailableError(`etcd: the outcome of a write is unknown: ${errorMessage(err)}`);
+      if (Date.now() + wait >= giveUp) throw new WriteOutcomeUnknownError(`etcd: the outcome of a write is unknown: ${errorMessage(err)}`);
       await Bun.sleep(wait);
     }
   }
@@ -40,7 +40,7 @@ async function keyHistoryOnce(client: Etcd3, key: Buffer, afterRevision: number,
   let timer: Timer | undefined;
   try {
     return await new Promise<IEvent[]>((resolve, reject) => {
-      timer = setTimeout(() => reject(new StorageUnavailableError(`etcd: the outcome of a write is unknown (its history could not be read in time)`)), timeoutMs);
+      timer = setTimeout(() => reject(new WriteOutcomeUnknownError(`etcd: the outcome of a write is unknown (its history could not be read in time)`)), timeoutMs);
       RawWatch.open(client, {
         key,
         startRevision: afterRevision + 1,
@@ -54,7 +54,7 @@ async function keyHistoryOnce(client: Etcd3, key: Buffer, afterRevision: number,
             }
           }
         },
-        onEnd: (err) => reject(err instanceof WatchCompactedError ? new StorageUnavailableError("etcd: the outcome of a write is unknown (its history was compacted)") : err),
+        onEnd: (err) => reject(err instanceof WatchCompactedError ? new WriteOutcomeUnknownError("etcd: the outcome of a write is unknown (its history was compacted)") : err),
       }).then((w) => {
         raw = w;
       }, reject);

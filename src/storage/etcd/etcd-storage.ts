@@ -27,7 +27,7 @@
 // application), and if the retry is refused, the key's history says whether our first attempt is
 // what changed it (ambiguous-write.ts); the write then succeeds with that revision. Nothing is
 // reported as failed that did apply: when the outcome cannot be established the error is
-// StorageUnavailableError ("outcome unknown"), as for every other unreachable state. Unary calls
+// WriteOutcomeUnknownError, a StorageUnavailableError like every other unreachable state. Unary calls
 // and watch streams use two clients on separate connections (etcd-client-options.ts).
 //
 // Watch. One etcd watch per backend covers the whole key space, with previous values; its events
@@ -61,6 +61,7 @@ import {
   StorageUnavailableError,
   type Watch,
   type WatchOptions,
+  WriteOutcomeUnknownError,
 } from "../interface.ts";
 import { DEFAULT_MAX_WATCHER_QUEUE } from "../watch-hub.ts";
 import { resolveCreate, resolveDelete, resolveUpdate } from "./ambiguous-write.ts";
@@ -456,12 +457,12 @@ export class EtcdStorage implements Storage {
    * or give up with StorageUnavailableError once the budget is spent.
    */
   private async beforeRetry(err: unknown, attempt: number, giveUp: number, ambiguous: boolean): Promise<void> {
-    if (isClientClosedError(err)) throw new StorageUnavailableError(ambiguous ? "storage closed; the outcome of the write is unknown" : "storage is closed");
+    if (isClientClosedError(err)) throw ambiguous ? new WriteOutcomeUnknownError("storage closed; the outcome of the write is unknown") : new StorageUnavailableError("storage is closed");
     if (!isTransientError(err)) throw err;
     const wait = Math.min(25 * 2 ** attempt, 500);
     if (Date.now() + wait >= giveUp) {
-      const what = ambiguous ? "etcd is unavailable; the outcome of the write is unknown" : "etcd is unavailable";
-      throw new StorageUnavailableError(`${what}: ${errorMessage(err)}`);
+      if (ambiguous) throw new WriteOutcomeUnknownError(`etcd is unavailable; the outcome of the write is unknown: ${errorMessage(err)}`);
+      throw new StorageUnavailableError(`etcd is unavailable: ${errorMessage(err)}`);
     }
     await Bun.sleep(wait);
   }
@@ -496,8 +497,12 @@ export class EtcdStorage implements Storage {
       const res = await this.call(() => this.client.kv.range({ key, revision }));
       return Number(res.kvs[0]?.mod_revision ?? 0) === revision;
     } catch (err) {
-      if (isCompactedError(err)) throw new StorageUnavailableError("etcd: the outcome of a write is unknown (its history was compacted)");
+      if (isCompactedError(err)) throw new WriteOutcomeUnknownError("etcd: the outcome of a write is unknown (its history was compacted)");
       if (isFutureRevisionError(err)) return false;
+      // Only asked after an ambiguous attempt: not being able to ask leaves the outcome unknown.
+      if (err instanceof StorageUnavailableError && !(err instanceof WriteOutcomeUnknownError)) {
+        throw new WriteOutcomeUnknownError(`etcd: the outcome of a write is unknown: ${err.message}`);
+      }
       throw err;
     }
   }
@@ -508,8 +513,8 @@ export class EtcdStorage implements Storage {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof StorageUnavailableError) throw err;
-      throw new StorageUnavailableError(`etcd: the outcome of a write is unknown: ${errorMessage(err)}`);
+      if (err instanceof WriteOutcomeUnknownError) throw err;
+      throw new WriteOutcomeUnknownError(`etcd: the outcome of a write is unknown: ${errorMessage(err)}`);
     }
   }
 
