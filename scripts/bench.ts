@@ -23,7 +23,7 @@ import { list10kWorkload } from "./bench/list-10k.ts";
 import { list100kWorkload } from "./bench/list-100k.ts";
 import { page500Workload } from "./bench/page-500.ts";
 import { loadAverage, machineInfo } from "./bench/proc.ts";
-import { renderMarkdown, renderTerminal } from "./bench/report.ts";
+import { type Header, renderMarkdown, renderTerminal } from "./bench/report.ts";
 import { start100kWorkload } from "./bench/start-100k.ts";
 import { startupWorkload } from "./bench/startup.ts";
 import { storageWorkload } from "./bench/storage.ts";
@@ -64,6 +64,7 @@ function usage(): string {
     "  --cpu-prof <dir>       run each kcp under bun --cpu-prof (summarise with scripts/bench/profile-summary.ts)",
     "  --heap-snapshot <dir>  write a heap snapshot of each kcp before it stops (scripts/bench/heap-summary.ts)",
     "  --update-doc           put the table into docs/performance.md (between its bench:table markers)",
+    "  --render <file.json>   print (and with --update-doc, write) the table of an earlier run; runs nothing",
     "",
     "workloads (all by default, in this order):",
     ...WORKLOADS.map((w) => `  ${w.name.padEnd(11)} ${w.description}`),
@@ -71,7 +72,7 @@ function usage(): string {
     `counts (override the size's): ${counts}`,
     "",
     "sizes:",
-    ...SIZE_NAMES.map((n) => `  ${n.padEnd(8)} ${n === "default" ? "the targets' sizes, shortened where the task allows (200 writers for 10 s, 2,000 logical clusters); < 5 min on 2 cores" : n === "large" ? "the targets' full sizes (200 writers for 30 s, 10,000 logical clusters)" : n === "small" ? "quick look (about a minute)" : "seconds; the smoke test's size (checks correctness, not speed)"}`),
+    ...SIZE_NAMES.map((n) => `  ${n.padEnd(8)} ${n === "default" ? "the targets' sizes, shortened where the task allows (200 writers for 10 s, 2,000 logical clusters); about 2 min on 2 cores" : n === "large" ? "the targets' full sizes (200 writers for 30 s, 10,000 logical clusters)" : n === "small" ? "quick look (about a minute)" : "seconds; the smoke test's size (checks correctness, not speed)"}`),
   ].join("\n");
 }
 
@@ -84,6 +85,7 @@ interface Options {
   heapSnapshot?: string;
   build: boolean;
   updateDoc: boolean;
+  render?: string;
 }
 
 const DOC = join(REPO, "docs", "performance.md");
@@ -114,6 +116,7 @@ function parse(argv: string[]): Options | null {
       "heap-snapshot": { type: "string" },
       "no-build": { type: "boolean", default: false },
       "update-doc": { type: "boolean", default: false },
+      render: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
       ...countOptions,
     },
@@ -143,6 +146,7 @@ function parse(argv: string[]): Options | null {
     ...(values["heap-snapshot"] ? { heapSnapshot: resolve(values["heap-snapshot"]) } : {}),
     build: !values["no-build"],
     updateDoc: values["update-doc"] === true,
+    ...(values.render ? { render: resolve(values.render) } : {}),
   };
 }
 
@@ -156,6 +160,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!opts) {
     console.log(usage());
+    return 0;
+  }
+  if (opts.render) {
+    const saved = JSON.parse(readFileSync(opts.render, "utf8")) as Header & { rows: Row[] };
+    console.log(renderTerminal(saved.rows, saved));
+    if (opts.updateDoc) console.log(updateDoc(renderMarkdown(saved.rows, saved), opts.render) ? `table written to ${DOC}` : `${DOC} has no markers: not updated`);
     return 0;
   }
   const machine = machineInfo();

@@ -70,6 +70,30 @@ async function startEtcd(scratch: string): Promise<EtcdServer> {
   };
 }
 
+/** gRPC calls etcd has answered, by method (etcd's /metrics, grpc_server_handled_total). */
+async function etcdCalls(endpoint: string): Promise<Map<string, number>> {
+  const calls = new Map<string, number>();
+  try {
+    const text = await (await fetch(`${endpoint}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    for (const line of text.split("\n")) {
+      if (!line.startsWith("grpc_server_handled_total{")) continue;
+      const m = /grpc_method="([^"]+)"[^}]*}\s+([0-9.e+]+)/.exec(line);
+      if (m) calls.set(m[1] as string, (calls.get(m[1] as string) ?? 0) + Number(m[2]));
+    }
+  } catch {}
+  return calls;
+}
+
+/** "Range 1.0, Txn 1.0" per operation: the calls made between two etcdCalls snapshots. */
+function callsPer(before: Map<string, number>, after: Map<string, number>, ops: number): string {
+  const parts: string[] = [];
+  for (const [method, n] of after) {
+    const d = n - (before.get(method) ?? 0);
+    if (d > 0 && method !== "Watch") parts.push(`${method} ${(d / ops).toFixed(2)}`);
+  }
+  return parts.length ? parts.join(", ") : "unknown";
+}
+
 function etcdMissing(): string | null {
   return Bun.which(ETCD_BIN) ? null : `etcd ("${ETCD_BIN}") is not on PATH (Debian: apt-get install etcd-server, or set ETCD_BIN)`;
 }
@@ -141,19 +165,25 @@ export function rawEtcd(ctx: Context): Promise<RawEtcd | { skipped: string }> {
   });
 }
 
-/** The `kcp start` flags that select etcd, read from its --help; or why there are none. */
-async function kcpEtcdFlags(endpoint: string): Promise<string[] | { skipped: string }> {
+/**
+ * The `kcp start` flags that select etcd, read from its --help: an endpoints flag
+ * (`--etcd-servers`/`--etcd-endpoints`, pointed at this run's etcd), else a storage enum with an
+ * `etcd` value or an `--embedded-etcd` switch (kcp runs its own etcd); or why there are none.
+ */
+async function kcpEtcdFlags(endpoint: string): Promise<{ flags: string[]; embedded: boolean } | { skipped: string }> {
   const proc = Bun.spawn([BUN, join(REPO, "src/main.ts"), "start", "--help"], { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
   const [out, errText] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   await proc.exited;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping terminal colours
   const help = (out + errText).replace(/\x1b\[[0-9;]*m/g, "");
   const servers = /--(etcd[-a-z]*(?:servers|endpoints))\b/.exec(help);
-  if (!servers) return { skipped: "the etcd backend is not wired into `kcp start` yet (no --etcd-servers flag in `kcp start --help`)" };
-  const flags = [`--${servers[1]}=${endpoint}`];
-  const backend = /--(storage(?:-backend)?)=<([^>]*)>/.exec(help);
-  if (backend && /etcd/.test(backend[2] as string)) flags.push(`--${backend[1]}=etcd`);
-  return flags;
+  const backend = /--([a-z-]*storage[a-z-]*)=<([^>]*)>/.exec(help);
+  const storageFlag = backend && /(^|\|)etcd(\||$)/.test(backend[2] as string) ? [`--${backend[1]}=etcd`] : [];
+  if (servers) return { flags: [...storageFlag, `--${servers[1]}=${endpoint}`], embedded: false };
+  if (storageFlag.length) return { flags: storageFlag, embedded: true };
+  const embedded = /--(embedded-etcd|etcd-embedded)\b/.exec(help);
+  if (embedded) return { flags: [`--${embedded[1]}`], embedded: true };
+  return { skipped: "the etcd backend is not wired into `kcp start` yet (no --etcd-servers, --storage=etcd or --embedded-etcd in `kcp start --help`)" };
 }
 
 export const etcdWorkload: Workload = {
@@ -177,11 +207,12 @@ export const etcdWorkload: Workload = {
       { workload: "etcd", metric: "raw etcd watch latency p99 (put → event)", value: raw.watchP99Ms, unit: "ms", notes: `p50 ${raw.watchP50Ms.toFixed(2)} ms, ${ctx.sizes.etcdWatchEvents} events at ${ctx.sizes.watchRate}/s` },
     ];
     const server = await etcdServer(ctx);
-    const flags = await kcpEtcdFlags(server.endpoint);
-    if (!Array.isArray(flags)) {
-      rows.push(skippedRow("etcd", createsMetric, "/s", flags.skipped), skippedRow("etcd", watchMetric, "ms", flags.skipped, { op: "<=", value: 50 }));
+    const selection = await kcpEtcdFlags(server.endpoint);
+    if ("skipped" in selection) {
+      rows.push(skippedRow("etcd", createsMetric, "/s", selection.skipped), skippedRow("etcd", watchMetric, "ms", selection.skipped, { op: "<=", value: 50 }));
       return rows;
     }
+    const which = selection.embedded ? "kcp's own embedded etcd (TLS), raw parts against a plain local etcd" : `this run's etcd (${server.endpoint})`;
     const more = await withKcp(
       ctx,
       "etcd",
@@ -191,6 +222,7 @@ export const etcdWorkload: Workload = {
         const n = ctx.sizes.creates;
         let failed = 0;
         let sample = "";
+        const calls0 = selection.embedded ? new Map<string, number>() : await etcdCalls(server.endpoint);
         const { usage } = await measured(kcp.pid, () =>
           runPool(n, clients, async (i) => {
             const r = await client.post(path, configMap(`obj-${i}`, "bench"));
@@ -201,6 +233,7 @@ export const etcdWorkload: Workload = {
           }),
         );
         const conns = connectionsNote(kcp.port);
+        const perCreate = selection.embedded ? "unknown (embedded etcd)" : callsPer(calls0, await etcdCalls(server.endpoint), n);
         const rate = (n * 1000) / usage.wallMs;
         const out: Row[] = [
           {
@@ -211,14 +244,15 @@ export const etcdWorkload: Workload = {
             raw: { name: "raw etcd3 puts/s", value: raw.putsPerSec, unit: "/s" },
             ratio: rate / raw.putsPerSec,
             ratioTarget: { op: ">=", value: 0.5 },
-            notes: `${n} creates, ${failed} errors${sample ? ` (${sample})` : ""}; ${conns.note}; ${usageNote(usage)}`,
+            notes: `${n} creates on ${which}, ${failed} errors${sample ? ` (${sample})` : ""}; etcd calls per create: ${perCreate}; ${conns.note}; ${usageNote(usage)}`,
+            details: { usage, etcdCallsPerCreate: perCreate },
           },
         ];
         const o = await measureWatch(ctx, kcp, client, "etcd");
         out.push(...watchRows("etcd", o, { name: "raw etcd watch p99", value: raw.watchP99Ms, unit: "ms" }).map((r) => ({ ...r, metric: `etcd backend: ${r.metric}` })));
         return out;
       },
-      { args: flags, concurrency: clients },
+      { args: selection.flags, concurrency: clients },
     );
     rows.push(...more);
     return rows;

@@ -18,7 +18,9 @@ const OPS: Record<Target["op"], string> = { ">=": "≥", "<=": "≤", "==": "=" 
 function value(r: Row): string {
   if (r.error !== undefined) return "error";
   if (r.skipped !== undefined) return "skipped";
-  return `${fmt(r.value)}${r.unit ? ` ${r.unit}` : ""}`;
+  // Counts (errors, lost writes) print as integers.
+  const digits = r.unit === "" && r.value !== null && Number.isInteger(r.value) ? 0 : undefined;
+  return `${fmt(r.value, digits)}${r.unit ? ` ${r.unit}` : ""}`;
 }
 
 function target(r: Row): string {
