@@ -48,6 +48,11 @@ function kindOf(s: Schema): NodeKind {
 export class SchemaNode {
   readonly kind: NodeKind;
   private readonly s: Schema;
+  // Child nodes, made on first use: a schema is immutable, and the same kind's tree is walked by
+  // every write (field manager, strategic merge patch).
+  private declaredCache?: Map<string, SchemaNode>;
+  private restCache?: SchemaNode | null;
+  private itemsCache?: SchemaNode;
 
   private constructor(
     site: Schema,
@@ -79,7 +84,15 @@ export class SchemaNode {
     if (this.kind === "untyped") return UNTYPED;
     if (this.kind === "struct") {
       const props = this.s.properties as Record<string, unknown>;
-      if (Object.hasOwn(props, name) && isObject(props[name])) return new SchemaNode(props[name] as Schema, this.lookup);
+      if (Object.hasOwn(props, name) && isObject(props[name])) {
+        this.declaredCache ??= new Map();
+        let node = this.declaredCache.get(name);
+        if (!node) {
+          node = new SchemaNode(props[name] as Schema, this.lookup);
+          this.declaredCache.set(name, node);
+        }
+        return node;
+      }
       return this.rest();
     }
     if (this.kind === "map") return this.rest();
@@ -88,15 +101,21 @@ export class SchemaNode {
 
   /** The schema of members a struct does not declare, or of a map's values. */
   private rest(): SchemaNode | undefined {
+    if (this.restCache !== undefined) return this.restCache ?? undefined;
     const ap = this.s.additionalProperties;
-    if (isObject(ap)) return new SchemaNode(ap, this.lookup);
-    if (ap === true || this.s["x-kubernetes-preserve-unknown-fields"] === true) return UNTYPED;
-    return undefined;
+    let node: SchemaNode | null = null;
+    if (isObject(ap)) node = new SchemaNode(ap, this.lookup);
+    else if (ap === true || this.s["x-kubernetes-preserve-unknown-fields"] === true) node = UNTYPED;
+    this.restCache = node;
+    return node ?? undefined;
   }
 
   /** The schema of a list's items. */
   items(): SchemaNode {
-    if (this.kind === "list" && isObject(this.s.items)) return new SchemaNode(this.s.items as Schema, this.lookup);
+    if (this.kind === "list" && isObject(this.s.items)) {
+      this.itemsCache ??= new SchemaNode(this.s.items as Schema, this.lookup);
+      return this.itemsCache;
+    }
     return UNTYPED;
   }
 
@@ -148,7 +167,23 @@ const UNTYPED = SchemaNode.of({});
 
 /** The schema tree of a kind: its published OpenAPI schema, or the built-in catalog's entry. */
 export function schemaNodeOf(def: ResourceDef): SchemaNode {
-  if (def.openAPISchema) return SchemaNode.of(def.openAPISchema);
+  if (def.openAPISchema) {
+    // Resolved once per kind (per schema object: a CRD's new schema comes in a new definition).
+    const cached = customNodes.get(def.openAPISchema);
+    if (cached) return cached;
+    const node = SchemaNode.of(def.openAPISchema);
+    customNodes.set(def.openAPISchema, node);
+    return node;
+  }
   const name = builtinSchemaName(def.group, def.version, def.kind);
-  return name ? SchemaNode.of(BUILTIN_SCHEMAS[name]) : SchemaNode.untyped();
+  if (!name) return SchemaNode.untyped();
+  let node = builtinNodes.get(name);
+  if (!node) {
+    node = SchemaNode.of(BUILTIN_SCHEMAS[name]);
+    builtinNodes.set(name, node);
+  }
+  return node;
 }
+
+const customNodes = new WeakMap<object, SchemaNode>();
+const builtinNodes = new Map<string, SchemaNode>();

@@ -11,13 +11,15 @@ import {
   RevisionMismatchError,
   type Storage,
   type KeyValue,
+  type ListOptions as StorageListOptions,
+  type ListResult as StorageListResult,
 } from "../storage/interface.ts";
 import { collectionPrefix, clusterOfKey, objectKey, resourcePrefix } from "../storage/keys.ts";
 import { errors, field, type FieldError, StatusError } from "../server/status.ts";
 import type { LabelSelector } from "../server/selectors/label-selector.ts";
 import type { FieldSelector } from "../server/selectors/field-selector.ts";
 import { validateObjectMeta, validateObjectMetaUpdate } from "./validation/object-meta.ts";
-import { apiVersionOf, clone, decodeKeyValue, deepEqual, encodeObject, nowTimestamp } from "./object-codec.ts";
+import { apiVersionOf, clone, decodeKeyValue, deepEqual, encodeObject, nowTimestamp, servedItemJson } from "./object-codec.ts";
 import type { KObject, RequestContext, ResourceDef } from "./types.ts";
 import { decodeContinue, encodeContinue } from "./continue-token.ts";
 import { recordManagedFields } from "./fieldmanager/store-hook.ts";
@@ -37,6 +39,19 @@ export interface ListResult {
   continue?: string;
   remainingItemCount?: number;
 }
+
+/** A list served as it is read (ObjectStore.openListStream). */
+export interface ListStream {
+  /** The revision every page is read at: the list's resourceVersion. */
+  resourceVersion: string;
+  /** True when the first page held every item (one `next` call gives them all). */
+  complete: boolean;
+  /** The next page's items as served JSON joined by commas ("" when none matched), or null after the last page. */
+  next(): Promise<string | null>;
+}
+
+/** Keys per storage read of a streamed list. */
+export const LIST_STREAM_PAGE = 1000;
 
 export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
@@ -126,8 +141,13 @@ export class ObjectStore {
     return kv ? this.decode(def, kv, false) : null;
   }
 
-  /** List a collection. `cluster` undefined lists across all logical clusters. */
-  async list(def: ResourceDef, cluster: string | undefined, namespace: string | undefined, opts: ListOptions): Promise<ListResult> {
+  /** Where a list starts reading: the collection prefix, the revision (0: latest) and the key to resume after. */
+  private async listStart(
+    def: ResourceDef,
+    cluster: string | undefined,
+    namespace: string | undefined,
+    opts: ListOptions,
+  ): Promise<{ prefix: string; revision: number; after: string | undefined }> {
     const prefix = this.collection(def, cluster, namespace);
     let revision = 0;
     let after: string | undefined;
@@ -153,6 +173,29 @@ export class ObjectStore {
     if (match && rv === "") {
       throw errors.invalid("ListOptions", "meta.k8s.io", "", [field.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided")]);
     }
+    return { prefix, revision, after };
+  }
+
+  /** One storage read of a list; a compacted revision is 410 Gone, as kube answers. */
+  private async readListPage(opts: ListOptions, revision: number, read: StorageListOptions): Promise<StorageListResult> {
+    try {
+      return await this.storage.list(read);
+    } catch (e) {
+      if (e instanceof CompactedError) {
+        throw errors.gone(
+          opts.continue
+            ? "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list."
+            : `too old resource version: ${revision} (${e.compacted})`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  /** List a collection. `cluster` undefined lists across all logical clusters. */
+  async list(def: ResourceDef, cluster: string | undefined, namespace: string | undefined, opts: ListOptions): Promise<ListResult> {
+    const { prefix, revision, after: start } = await this.listStart(def, cluster, namespace, opts);
+    let after = start;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     const filtering = (opts.labelSelector && !opts.labelSelector.empty) || (opts.fieldSelector && opts.fieldSelector.requirements.length > 0);
     const items: KObject[] = [];
@@ -161,19 +204,12 @@ export class ObjectStore {
     let remaining: number | undefined;
     let readRevision = revision;
     for (;;) {
-      let res: Awaited<ReturnType<Storage["list"]>>;
-      try {
-        res = await this.storage.list({ prefix, revision: readRevision, after, limit: limit ? Math.max(limit - items.length, filtering ? 100 : 0) : 0 });
-      } catch (e) {
-        if (e instanceof CompactedError) {
-          throw errors.gone(
-            opts.continue
-              ? "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list."
-              : `too old resource version: ${revision} (${e.compacted})`,
-          );
-        }
-        throw e;
-      }
+      const res = await this.readListPage(opts, revision, {
+        prefix,
+        revision: readRevision,
+        after,
+        limit: limit ? Math.max(limit - items.length, filtering ? 100 : 0) : 0,
+      });
       readRevision = res.revision;
       for (const kv of res.items) {
         lastKey = kv.key;
@@ -194,6 +230,63 @@ export class ObjectStore {
       if (remaining !== undefined && remaining > 0) out.remainingItemCount = remaining;
     }
     return out;
+  }
+
+  /**
+   * A list without a limit, read and served page by page: the first page is read now (so a bad
+   * resourceVersion, continue token or a compacted revision fails before anything is sent), the
+   * others as `next` asks for them, each at the revision of the first, so the pages make one
+   * consistent snapshot however long the client takes. Items come out as served JSON text
+   * (servedItemJson): spliced from the stored value when possible, never parsed unless a selector
+   * or the kind's onRead needs the object. Memory is one page, not the whole list.
+   */
+  async openListStream(
+    def: ResourceDef,
+    cluster: string | undefined,
+    namespace: string | undefined,
+    opts: ListOptions,
+    pageSize = LIST_STREAM_PAGE,
+  ): Promise<ListStream> {
+    if (opts.limit && opts.limit > 0) throw new Error("openListStream: a list with a limit is paged by list()");
+    const { prefix, revision, after: start } = await this.listStart(def, cluster, namespace, opts);
+    const wildcard = cluster === undefined;
+    const resPrefix = this.resourcePrefix(def);
+    const filtering = (opts.labelSelector && !opts.labelSelector.empty) || (opts.fieldSelector && opts.fieldSelector.requirements.length > 0);
+    const read = (rev: number, after: string | undefined) =>
+      this.readListPage(opts, revision, { prefix, revision: rev, after, limit: pageSize, skipRemaining: true });
+    const encode = (kvs: KeyValue[]): string => {
+      const out: string[] = [];
+      for (const kv of kvs) {
+        const clusterName = wildcard ? clusterOfKey(resPrefix, kv.key) : undefined;
+        if (filtering) {
+          const obj = decodeKeyValue(def, kv, clusterName);
+          if (!matchesSelectors(def, obj, opts.labelSelector, opts.fieldSelector)) continue;
+          // Parsed for the selector: serialise that object only when onRead changed it.
+          out.push(def.onRead ? JSON.stringify(obj) : servedItemJson(def, kv.value, kv.modRevision, clusterName));
+        } else {
+          out.push(servedItemJson(def, kv.value, kv.modRevision, clusterName));
+        }
+      }
+      return out.join(",");
+    };
+    const first = await read(revision, start);
+    const readRevision = first.revision;
+    let page: StorageListResult | null = first;
+    let lastKey = start;
+    let done = false;
+    return {
+      resourceVersion: String(readRevision),
+      complete: !first.more,
+      async next(): Promise<string | null> {
+        if (done) return null;
+        const p = page ?? (await read(readRevision, lastKey));
+        page = null;
+        const last = p.items[p.items.length - 1];
+        if (!p.more || !last) done = true;
+        else lastKey = last.key;
+        return encode(p.items);
+      },
+    };
   }
 
   /** Create an object (already decoded from the request). */

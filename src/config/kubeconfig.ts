@@ -1,9 +1,9 @@
 // Kubeconfig files: the admin one the server writes at start, and reading any kubeconfig into
 // what a client needs to connect (the basis of our own REST client).
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { parse, stringify } from "yaml";
 import { writeFileAtomic } from "../util/atomic-write.ts";
+import { yamlModule } from "../util/lazy-modules.ts";
 
 export interface AdminKubeconfigOptions {
   /** Base URL of the server, e.g. https://127.0.0.1:6443. A wildcard host is replaced by loopback. */
@@ -43,28 +43,61 @@ export function serverUrlForListen(host: string, port: number): string {
   return `https://${target.includes(":") ? `[${target}]` : target}:${port}`;
 }
 
+/**
+ * The admin kubeconfig as YAML text. Written by hand, not through the yaml library: the shape is
+ * fixed and small, and `kcp start` then never loads a YAML library (~8 MiB and several ms).
+ */
 export function buildAdminKubeconfig(opts: AdminKubeconfigOptions): string {
   const base = loopbackForWildcard(opts.server).replace(/\/+$/, "");
   const caData = Buffer.from(opts.caCertPem).toString("base64");
-  const cluster = (name: string, server: string) => ({
-    name,
-    cluster: { server, "certificate-authority-data": caData },
-  });
-  const context = (name: string) => ({ name, context: { cluster: name, user: "admin" } });
-  return stringify({
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [cluster(ADMIN_CONTEXT, base), cluster(USER_CONTEXT, `${base}/clusters/${USER_LOGICAL_CLUSTER}`)],
-    users: [{ name: "admin", user: { token: opts.token } }],
-    contexts: [context(ADMIN_CONTEXT), context(USER_CONTEXT)],
-    "current-context": ADMIN_CONTEXT,
-    preferences: {},
-  });
+  const cluster = (name: string, server: string) =>
+    [`  - name: ${scalar(name)}`, "    cluster:", `      server: ${scalar(server)}`, `      certificate-authority-data: ${scalar(caData)}`];
+  const context = (name: string) => [`  - name: ${scalar(name)}`, "    context:", `      cluster: ${scalar(name)}`, "      user: admin"];
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    ...cluster(ADMIN_CONTEXT, base),
+    ...cluster(USER_CONTEXT, `${base}/clusters/${USER_LOGICAL_CLUSTER}`),
+    "users:",
+    "  - name: admin",
+    "    user:",
+    `      token: ${scalar(opts.token)}`,
+    "contexts:",
+    ...context(ADMIN_CONTEXT),
+    ...context(USER_CONTEXT),
+    `current-context: ${scalar(ADMIN_CONTEXT)}`,
+    "preferences: {}",
+    "",
+  ].join("\n");
 }
 
-/** Written 0600: the file holds the admin token. */
+/** YAML 1.1 words that a plain scalar would turn into a boolean or null (Go's yaml.v2 reads 1.1). */
+const YAML_KEYWORDS = /^(y|yes|n|no|true|false|on|off|null)$/i;
+
+/**
+ * A string as a YAML scalar: plain when it is unmistakably a string (starts with a letter, no
+ * spaces, quotes, comment or flow indicators, no trailing colon, not a keyword), otherwise
+ * double-quoted — a JSON string is a valid YAML double-quoted scalar.
+ */
+function scalar(value: string): string {
+  if (/^[A-Za-z][A-Za-z0-9._/:+=@-]*$/.test(value) && !value.endsWith(":") && !YAML_KEYWORDS.test(value)) return value;
+  return JSON.stringify(value);
+}
+
+/**
+ * Written 0600: the file holds the admin token. Left alone when it already has this content, so a
+ * restart does not rewrite it (nor touch its modification time).
+ */
 export async function writeAdminKubeconfig(path: string, opts: AdminKubeconfigOptions): Promise<void> {
-  await writeFileAtomic(path, buildAdminKubeconfig(opts), 0o600);
+  const text = buildAdminKubeconfig(opts);
+  try {
+    const [current, info] = await Promise.all([readFile(path, "utf8"), stat(path)]);
+    if (current === text && (info.mode & 0o777) === 0o600) return;
+  } catch {
+    // Missing or unreadable: write it.
+  }
+  await writeFileAtomic(path, text, 0o600);
 }
 
 /** Reads a kubeconfig file and resolves one context (default: current-context). */
@@ -78,7 +111,7 @@ export async function parseKubeconfig(
   text: string,
   opts: { contextName?: string; baseDir?: string } = {},
 ): Promise<KubeconfigContext> {
-  const doc = asRecord(parse(text), "kubeconfig");
+  const doc = asRecord(yamlModule().parse(text), "kubeconfig");
   const contextName = opts.contextName ?? optionalString(doc["current-context"]);
   if (!contextName) throw new Error("kubeconfig has no current-context and no context was given");
   const context = findNamed(doc.contexts, "context", contextName);

@@ -1,20 +1,15 @@
 // The server's own PKI: a long-lived CA and a serving certificate it signs, kept in the data
 // directory so kubeconfigs written earlier stay valid across restarts.
-import type * as X509 from "@peculiar/x509";
+import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject, X509Certificate as NativeX509, sign } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.ts";
+import { type Bytes, bits, bool, children, explicit, implicit, octets, oid, oidText, read, seq, set, TAG, time, uint, utf8 } from "./der.ts";
 
-// @peculiar/x509 needs the Reflect metadata polyfill loaded first. Static imports do not guarantee
-// that order (a bundler may evaluate npm ES modules before a CommonJS polyfill), so both are loaded
-// here, in sequence, on first use — which also keeps them off the start-up path of other commands.
-let x509: typeof X509;
-async function loadX509(): Promise<void> {
-  if (x509) return;
-  await import("./reflect-polyfill.ts");
-  x509 = await import("@peculiar/x509");
-}
+// Certificates are checked with node:crypto's X509Certificate and written with the small DER
+// encoder in der.ts, signed by node:crypto: no X.509 library is loaded on the way to a running
+// server (@peculiar/x509 cost ~60 ms to import and ~17 MiB, and its first certificate ~100 ms).
 
 export interface ServingCerts {
   caCertPem: string;
@@ -35,8 +30,6 @@ export const CA_KEY_FILE = "ca.key";
 export const SERVING_CERT_FILE = "apiserver.crt";
 export const SERVING_KEY_FILE = "apiserver.key";
 
-const KEY_ALGORITHM = { name: "ECDSA", namedCurve: "P-256" };
-const SIGNING_ALGORITHM = { name: "ECDSA", hash: "SHA-256" };
 const DAY_MS = 24 * 60 * 60 * 1000;
 const CA_LIFETIME_MS = 3650 * DAY_MS;
 const SERVING_LIFETIME_MS = 365 * DAY_MS;
@@ -45,9 +38,10 @@ const RENEW_BEFORE_MS = 30 * DAY_MS;
 /** Back-date notBefore: a client whose clock is a little behind must not see "not yet valid". */
 const CLOCK_SKEW_MS = 60 * 60 * 1000;
 
+/** A certificate and its private key. */
 interface KeyedCert {
-  cert: X509.X509Certificate;
-  key: CryptoKey;
+  cert: NativeX509;
+  key: KeyObject;
   certPem: string;
   keyPem: string;
 }
@@ -56,19 +50,18 @@ export async function ensureServingCerts(
   dataDir: string,
   opts: ServingCertOptions = {},
 ): Promise<ServingCerts> {
-  await loadX509();
   const now = opts.now ?? new Date();
   const hosts = servingHosts(opts.extraHosts ?? []);
 
   let ca = await loadPair(join(dataDir, CA_CERT_FILE), join(dataDir, CA_KEY_FILE));
-  if (!ca || !(await isUsableCa(ca, now))) {
-    ca = await createCa(now);
+  if (!ca || !isUsableCa(ca.cert, now)) {
+    ca = createCa(now);
     await writePair(dataDir, CA_CERT_FILE, CA_KEY_FILE, ca);
   }
 
   let serving = await loadPair(join(dataDir, SERVING_CERT_FILE), join(dataDir, SERVING_KEY_FILE));
-  if (!serving || !(await isUsableServingCert(serving, ca, hosts, now))) {
-    serving = await createServingCert(ca, hosts, now);
+  if (!serving || !isUsableServingCert(serving.cert, ca.cert, hosts, now)) {
+    serving = createServingCert(ca, hosts, now);
     await writePair(dataDir, SERVING_CERT_FILE, SERVING_KEY_FILE, serving);
   }
 
@@ -98,113 +91,215 @@ export function servingHosts(extraHosts: string[]): { dns: string[]; ips: string
   return { dns: [...dns], ips: [...ips] };
 }
 
-async function createCa(now: Date): Promise<KeyedCert> {
-  const keys = await generateKeys();
-  const ski = await x509.SubjectKeyIdentifierExtension.create(keys.publicKey);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(),
-    name: "CN=kcp-ca",
+const OID = {
+  commonName: "2.5.4.3",
+  ecdsaWithSha256: "1.2.840.10045.4.3.2",
+  basicConstraints: "2.5.29.19",
+  keyUsage: "2.5.29.15",
+  extKeyUsage: "2.5.29.37",
+  subjectAltName: "2.5.29.17",
+  subjectKeyId: "2.5.29.14",
+  authorityKeyId: "2.5.29.35",
+  serverAuth: "1.3.6.1.5.5.7.3.1",
+} as const;
+
+/** keyUsage (RFC 5280 §4.2.1.3) as BIT STRING content: the count of unused bits, then the bits. */
+const KEY_USAGE_CA = Uint8Array.of(0x01, 0x86); // digitalSignature, keyCertSign, cRLSign
+const KEY_USAGE_SERVING = Uint8Array.of(0x07, 0x80); // digitalSignature
+
+function extension(id: string, critical: boolean, value: Bytes): Bytes {
+  return critical ? seq(oid(id), bool(true), octets(value)) : seq(oid(id), octets(value));
+}
+
+const commonName = (cn: string): Bytes => seq(set(seq(oid(OID.commonName), utf8(cn))));
+
+/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits of a SubjectPublicKeyInfo. */
+function keyIdentifier(spki: Bytes): Bytes {
+  const bitString = children(read(spki))[1];
+  if (!bitString || bitString.tag !== TAG.BIT_STRING) throw new Error("unexpected SubjectPublicKeyInfo");
+  return createHash("sha1").update(bitString.content.subarray(1)).digest();
+}
+
+interface CertificateFields {
+  subject: Bytes;
+  issuer: Bytes;
+  notBefore: Date;
+  notAfter: Date;
+  spki: Bytes;
+  extensions: Bytes[];
+  signingKey: KeyObject;
+}
+
+/** An X.509 v3 certificate signed with ECDSA P-256 / SHA-256, as PEM. */
+function certificatePem(f: CertificateFields): string {
+  const algorithm = seq(oid(OID.ecdsaWithSha256));
+  const tbs = seq(
+    explicit(0, uint(Uint8Array.of(2))), // v3
+    uint(randomSerial()),
+    algorithm,
+    f.issuer,
+    seq(time(f.notBefore), time(f.notAfter)),
+    f.subject,
+    f.spki,
+    explicit(3, seq(...f.extensions)),
+  );
+  const signature = sign("sha256", tbs, { key: f.signingKey, dsaEncoding: "der" });
+  const der = Buffer.from(seq(tbs, algorithm, bits(signature)));
+  const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----\n`;
+}
+
+function keyed(certPem: string, key: KeyObject): KeyedCert {
+  return { cert: new NativeX509(certPem), key, certPem, keyPem: key.export({ type: "pkcs8", format: "pem" }) as string };
+}
+
+function createCa(now: Date): KeyedCert {
+  const { privateKey, publicKey } = generateKeys();
+  const spki = publicKey.export({ type: "spki", format: "der" });
+  const keyId = keyIdentifier(spki);
+  const name = commonName("kcp-ca");
+  const certPem = certificatePem({
+    subject: name,
+    issuer: name,
     notBefore: new Date(now.getTime() - CLOCK_SKEW_MS),
     notAfter: new Date(now.getTime() + CA_LIFETIME_MS),
-    keys,
-    signingAlgorithm: SIGNING_ALGORITHM,
+    spki,
     extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
-        true,
-      ),
-      ski,
-      new x509.AuthorityKeyIdentifierExtension(ski.keyId),
+      extension(OID.basicConstraints, true, seq(bool(true))),
+      extension(OID.keyUsage, true, bitString(KEY_USAGE_CA)),
+      extension(OID.subjectKeyId, false, octets(keyId)),
+      extension(OID.authorityKeyId, false, seq(implicit(0, keyId))),
     ],
+    signingKey: privateKey,
   });
-  return { cert, key: keys.privateKey, certPem: cert.toString("pem"), keyPem: await exportKeyPem(keys.privateKey) };
+  return keyed(certPem, privateKey);
 }
 
-async function createServingCert(
-  ca: KeyedCert,
-  hosts: { dns: string[]; ips: string[] },
-  now: Date,
-): Promise<KeyedCert> {
-  const keys = await generateKeys();
-  const caKeyId = ca.cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-  const extensions: X509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-    new x509.SubjectAlternativeNameExtension([
-      ...hosts.dns.map((value) => ({ type: "dns" as const, value })),
-      ...hosts.ips.map((value) => ({ type: "ip" as const, value })),
-    ]),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+function createServingCert(ca: KeyedCert, hosts: { dns: string[]; ips: string[] }, now: Date): KeyedCert {
+  const { privateKey, publicKey } = generateKeys();
+  const spki = publicKey.export({ type: "spki", format: "der" });
+  const caFields = certificateFields(ca.cert);
+  const names = [
+    ...hosts.dns.map((dns) => implicit(2, new TextEncoder().encode(dns))),
+    ...hosts.ips.map((ip) => implicit(7, ipBytes(ip))),
   ];
-  if (caKeyId) extensions.push(new x509.AuthorityKeyIdentifierExtension(caKeyId));
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
-    subject: "CN=kcp",
+  const extensions = [
+    extension(OID.basicConstraints, true, seq()),
+    extension(OID.keyUsage, true, bitString(KEY_USAGE_SERVING)),
+    extension(OID.extKeyUsage, false, seq(oid(OID.serverAuth))),
+    extension(OID.subjectAltName, false, seq(...names)),
+    extension(OID.subjectKeyId, false, octets(keyIdentifier(spki))),
+  ];
+  if (caFields.keyId) extensions.push(extension(OID.authorityKeyId, false, seq(implicit(0, caFields.keyId))));
+  const certPem = certificatePem({
+    subject: commonName("kcp"),
     // The CA's own encoded name: Go matches issuer to subject byte for byte.
-    issuer: ca.cert.subjectName,
+    issuer: caFields.subject,
     notBefore: new Date(now.getTime() - CLOCK_SKEW_MS),
     notAfter: new Date(now.getTime() + SERVING_LIFETIME_MS),
-    publicKey: keys.publicKey,
-    signingKey: ca.key,
-    signingAlgorithm: SIGNING_ALGORITHM,
+    spki,
     extensions,
+    signingKey: ca.key,
   });
-  return { cert, key: keys.privateKey, certPem: cert.toString("pem"), keyPem: await exportKeyPem(keys.privateKey) };
+  return keyed(certPem, privateKey);
 }
 
-async function isUsableCa(ca: KeyedCert, now: Date): Promise<boolean> {
-  const constraints = ca.cert.getExtension(x509.BasicConstraintsExtension);
-  return (
-    constraints?.ca === true &&
-    isValidAt(ca.cert, now) &&
-    (await ca.cert.verify({ signatureOnly: true }))
-  );
+/** A BIT STRING from its content octets (the count of unused bits first). */
+function bitString(content: Bytes): Bytes {
+  return Uint8Array.of(TAG.BIT_STRING, content.length, ...content);
 }
 
-async function isUsableServingCert(
-  serving: KeyedCert,
-  ca: KeyedCert,
-  hosts: { dns: string[]; ips: string[] },
-  now: Date,
-): Promise<boolean> {
-  if (!isValidAt(serving.cert, now)) return false;
+/** The subject Name (encoded as it is) and the subject key identifier of a certificate. */
+function certificateFields(cert: NativeX509): { subject: Bytes; keyId?: Bytes } {
+  const tbs = children(read(new Uint8Array(cert.raw)))[0];
+  if (!tbs) throw new Error("unexpected certificate");
+  const fields = children(tbs);
+  // version [0] is optional; serial, signature, issuer, validity and subject follow it.
+  const base = fields[0]?.tag === 0xa0 ? 1 : 0;
+  const subject = fields[base + 4];
+  if (!subject) throw new Error("unexpected certificate");
+  let keyId: Bytes | undefined;
+  const extensionsField = fields.find((f) => f.tag === 0xa3);
+  const list = extensionsField ? children(extensionsField)[0] : undefined;
+  for (const ext of list ? children(list) : []) {
+    const parts = children(ext);
+    const id = parts[0];
+    const value = parts[parts.length - 1];
+    if (id && value && oidText(id.content) === OID.subjectKeyId) keyId = read(value.content).content;
+  }
+  return { subject: subject.raw, keyId };
+}
+
+/** The 4 or 16 bytes of a canonical IPv4 or IPv6 address (as canonicalIp writes them). */
+function ipBytes(ip: string): Bytes {
+  if (!ip.includes(":")) return Uint8Array.from(ip.split(".").map(Number));
+  const [head = "", tail] = ip.split("::");
+  const groups = (s: string) => (s === "" ? [] : s.split(":").map((h) => Number.parseInt(h, 16)));
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+  const out = new Uint8Array(16);
+  all.forEach((g, i) => {
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 0xff;
+  });
+  return out;
+}
+
+function isUsableCa(cert: NativeX509, now: Date): boolean {
+  // A self-signed CA: basic constraints CA:TRUE, and its signature verifies with its own key.
+  return cert.ca && isValidAt(cert, now) && cert.checkIssued(cert) && cert.verify(cert.publicKey);
+}
+
+function isUsableServingCert(cert: NativeX509, ca: NativeX509, hosts: { dns: string[]; ips: string[] }, now: Date): boolean {
+  if (!isValidAt(cert, now)) return false;
   // Signed by this CA: a CA regenerated since would leave an orphaned serving certificate.
-  if (!(await serving.cert.verify({ publicKey: ca.cert.publicKey, signatureOnly: true }))) return false;
-  const san = serving.cert.getExtension(x509.SubjectAlternativeNameExtension);
-  const have = new Set((san?.names.items ?? []).map((n) => (n.type === "ip" ? canonicalIp(n.value) : n.value.toLowerCase())));
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
+  const have = new Set(subjectAltNames(cert));
   return [...hosts.dns, ...hosts.ips].every((h) => have.has(h));
 }
 
-/** Valid now and for the renewal margin ahead. */
-function isValidAt(cert: X509.X509Certificate, now: Date): boolean {
-  return cert.notBefore.getTime() <= now.getTime() && cert.notAfter.getTime() - RENEW_BEFORE_MS > now.getTime();
+/**
+ * The DNS names (lower case) and IP addresses (canonical) of a certificate's SAN extension.
+ * node:crypto gives it as text: "DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1".
+ */
+function subjectAltNames(cert: NativeX509): string[] {
+  const names: string[] = [];
+  for (const entry of (cert.subjectAltName ?? "").split(/,\s*/)) {
+    const colon = entry.indexOf(":");
+    if (colon < 0) continue;
+    const type = entry.slice(0, colon).trim();
+    const value = entry.slice(colon + 1).trim().toLowerCase();
+    if (type === "DNS") names.push(value);
+    else if (type === "IP Address") names.push(canonicalIp(value) ?? value);
+  }
+  return names;
 }
 
-/** A certificate and key read back from disk, or undefined when either is missing, unreadable or they do not match. */
+/** Valid now and for the renewal margin ahead. */
+function isValidAt(cert: NativeX509, now: Date): boolean {
+  const notBefore = cert.validFromDate.getTime();
+  const notAfter = cert.validToDate.getTime();
+  if (Number.isNaN(notBefore) || Number.isNaN(notAfter)) return false;
+  return notBefore <= now.getTime() && notAfter - RENEW_BEFORE_MS > now.getTime();
+}
+
+/**
+ * A certificate and key read back from disk, or undefined when either is missing or unreadable,
+ * the key is not a P-256 key, or they do not match: a crash between writing a key and its
+ * certificate must not pair a key with someone else's certificate.
+ */
 async function loadPair(certPath: string, keyPath: string): Promise<KeyedCert | undefined> {
   try {
     const [certPem, keyPem] = await Promise.all([readFile(certPath, "utf8"), readFile(keyPath, "utf8")]);
-    const cert = new x509.X509Certificate(certPem);
-    const key = await crypto.subtle.importKey("pkcs8", x509.PemConverter.decodeFirst(keyPem), KEY_ALGORITHM, true, [
-      "sign",
-    ]);
-    if (!(await keyMatchesCert(key, cert))) return undefined;
+    const cert = new NativeX509(certPem);
+    const key = createPrivateKey(keyPem);
+    if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") return undefined;
+    if (!cert.checkPrivateKey(key)) return undefined;
     return { cert, key, certPem, keyPem };
   } catch {
     return undefined;
   }
-}
-
-/** A crash between writing a key and its certificate must not pair a key with someone else's certificate. */
-async function keyMatchesCert(privateKey: CryptoKey, cert: X509.X509Certificate): Promise<boolean> {
-  const publicKey = await cert.publicKey.export(KEY_ALGORITHM, ["verify"]);
-  const [priv, pub] = await Promise.all([
-    crypto.subtle.exportKey("jwk", privateKey),
-    crypto.subtle.exportKey("jwk", publicKey),
-  ]);
-  return priv.crv === pub.crv && priv.x === pub.x && priv.y === pub.y;
 }
 
 async function writePair(dataDir: string, certFile: string, keyFile: string, pair: KeyedCert): Promise<void> {
@@ -213,19 +308,15 @@ async function writePair(dataDir: string, certFile: string, keyFile: string, pai
   await writeFileAtomic(join(dataDir, certFile), pair.certPem, 0o644);
 }
 
-async function generateKeys(): Promise<CryptoKeyPair> {
-  return (await crypto.subtle.generateKey(KEY_ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
-}
-
-async function exportKeyPem(key: CryptoKey): Promise<string> {
-  return x509.PemConverter.encode(await crypto.subtle.exportKey("pkcs8", key), "PRIVATE KEY");
+function generateKeys(): { privateKey: KeyObject; publicKey: KeyObject } {
+  return generateKeyPairSync("ec", { namedCurve: "P-256" });
 }
 
 /** 128 random bits, first byte in 0x01–0x7f: Go rejects negative serials, and DER must not pad it. */
-function randomSerial(): string {
+function randomSerial(): Bytes {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01;
-  return Buffer.from(bytes).toString("hex");
+  return bytes;
 }
 
 /** The canonical text of an IP address (so "::0001" and "::1" compare equal), or undefined. */

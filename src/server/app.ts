@@ -44,7 +44,7 @@ export interface AppDeps {
 }
 
 type Env = {
-  Variables: { user: UserInfo; info: RequestInfo };
+  Variables: { user: UserInfo; info: RequestInfo; url: URL };
   Bindings: { timeout?: (req: Request, seconds: number) => void } | undefined;
 };
 
@@ -73,60 +73,22 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
   app.notFound(() => errorResponse(errors.pathNotFound()));
 
-  // Request info first: it also rejects malformed /clusters/<name> prefixes.
+  // The filters, in one middleware over one parse of the URL (kept in the context for the
+  // handler): request info first (it also rejects malformed /clusters/<name> prefixes), then
+  // authentication, then authorization.
   app.use("*", async (c, next) => {
     const url = new URL(c.req.url);
-    c.set("info", parseRequestInfo(c.req.method, url.pathname, url.searchParams, queryBool));
-    await next();
-  });
-
-  // Authentication: a bearer token from the static token file.
-  app.use("*", async (c, next) => {
-    const header = c.req.header("authorization");
-    const info = c.get("info");
-    if (header) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const user = m ? await deps.authenticator.authenticateToken(m[1]) : null;
-      if (!user) throw errors.unauthorized();
-      c.set("user", user);
-    } else if (info.kind === "nonresource" && isPublic(info.path)) {
-      c.set("user", { username: "system:anonymous", groups: ["system:unauthenticated"] });
-    } else {
-      throw errors.unauthorized();
-    }
-    await next();
-  });
-
-  // Authorization: allow-all until RBAC lands, through the same interface RBAC will use.
-  app.use("*", async (c, next) => {
-    const info = c.get("info");
-    const user = c.get("user");
-    const attrs =
-      info.kind === "resource"
-        ? {
-            user,
-            cluster: info.cluster,
-            verb: info.verb,
-            resourceRequest: true,
-            group: info.group,
-            version: info.version,
-            resource: info.resource,
-            subresource: info.subresource,
-            namespace: info.namespace,
-            name: info.name,
-          }
-        : { user, cluster: info.cluster, verb: info.verb, resourceRequest: false, path: info.path };
-    const decision = deps.authorizer.authorize(attrs);
-    if (!decision.allowed) {
-      const what = info.kind === "resource" ? `${info.verb} resource "${info.resource}" in API group "${info.group}"` : `${info.verb} path "${info.path}"`;
-      throw errors.forbidden(`forbidden: User "${user.username}" cannot ${what}${decision.reason ? `: ${decision.reason}` : ""}`);
-    }
+    const info = parseRequestInfo(c.req.method, url.pathname, url.searchParams, queryBool);
+    c.set("info", info);
+    c.set("url", url);
+    c.set("user", await authenticate(deps, info, c.req.raw.headers.get("authorization")));
+    authorize(deps, info, c.get("user"));
     await next();
   });
 
   app.all("*", async (c) => {
     const info = c.get("info");
-    const url = new URL(c.req.url);
+    const url = c.get("url");
     if (info.kind === "resource") {
       if (!info.wildcard) {
         const p = deps.clusters.ensure(info.cluster);
@@ -138,6 +100,42 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   return app;
+}
+
+/** Authentication: a bearer token from the static token file (or a service account's); anonymous for public paths. */
+async function authenticate(deps: AppDeps, info: RequestInfo, header: string | null): Promise<UserInfo> {
+  if (header) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const user = m ? await deps.authenticator.authenticateToken(m[1]) : null;
+    if (!user) throw errors.unauthorized();
+    return user;
+  }
+  if (info.kind === "nonresource" && isPublic(info.path)) return { username: "system:anonymous", groups: ["system:unauthenticated"] };
+  throw errors.unauthorized();
+}
+
+/** Authorization: allow-all until RBAC lands, through the same interface RBAC will use. */
+function authorize(deps: AppDeps, info: RequestInfo, user: UserInfo): void {
+  const attrs =
+    info.kind === "resource"
+      ? {
+          user,
+          cluster: info.cluster,
+          verb: info.verb,
+          resourceRequest: true,
+          group: info.group,
+          version: info.version,
+          resource: info.resource,
+          subresource: info.subresource,
+          namespace: info.namespace,
+          name: info.name,
+        }
+      : { user, cluster: info.cluster, verb: info.verb, resourceRequest: false, path: info.path };
+  const decision = deps.authorizer.authorize(attrs);
+  if (!decision.allowed) {
+    const what = info.kind === "resource" ? `${info.verb} resource "${info.resource}" in API group "${info.group}"` : `${info.verb} path "${info.path}"`;
+    throw errors.forbidden(`forbidden: User "${user.username}" cannot ${what}${decision.reason ? `: ${decision.reason}` : ""}`);
+  }
 }
 
 async function nonResource(deps: AppDeps, openapi: OpenAPIDocuments, path: string, cluster: string, req: Request, query: URLSearchParams): Promise<Response> {

@@ -135,6 +135,11 @@ function sortedVerbs(verbs: readonly string[]): string[] {
   return [...verbs].sort(byteOrder);
 }
 
+/** A resource's verbs as kube lists them: sorted for built-in kinds, in apiextensions' own order for CRDs. */
+function resourceVerbs(def: ResourceDef): string[] {
+  return def.source === "crd" ? [...def.verbs] : sortedVerbs(def.verbs);
+}
+
 export interface ServedGroup {
   name: string;
   /** Served versions, the preferred one first. */
@@ -257,7 +262,7 @@ function legacyEntries(def: ResourceDef, defs: readonly ResourceDef[], groups: S
     singularName: def.singular,
     namespaced: def.namespaced,
     kind: def.kind,
-    verbs: sortedVerbs(def.verbs),
+    verbs: resourceVerbs(def),
   };
   if (def.shortNames?.length) main.shortNames = [...def.shortNames];
   if (def.categories?.length) main.categories = [...def.categories];
@@ -303,7 +308,7 @@ function aggregatedResource(def: ResourceDef): APIResourceDiscovery {
     responseKind: { group: def.group, version: def.version, kind: def.kind },
     scope: def.namespaced ? "Namespaced" : "Cluster",
     singularResource: def.singular,
-    verbs: sortedVerbs(def.verbs),
+    verbs: resourceVerbs(def),
   };
   if (def.shortNames?.length) r.shortNames = [...def.shortNames];
   if (def.categories?.length) r.categories = [...def.categories];

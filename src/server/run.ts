@@ -15,7 +15,7 @@ import { ensureServiceAccountKey } from "../pki/service-account-key.ts";
 import { ensureAdminToken } from "../pki/tokens.ts";
 import type { Storage } from "../storage/interface.ts";
 import { type OpenedStorage, openStorage, type StorageOptions } from "../storage/open-storage.ts";
-import { namespaceLifecycle } from "./admission/namespace-lifecycle.ts";
+import { namespaceLifecycle, NamespaceView } from "./admission/namespace-lifecycle.ts";
 import { createApp } from "./app.ts";
 import { AllowAllAuthorizer } from "./auth/allow-all-authorizer.ts";
 import { ServiceAccountTokenAuthenticator, storageLookup } from "./auth/service-account-authenticator.ts";
@@ -100,7 +100,11 @@ async function serve(opts: ServerOptions, opened: OpenedStorage, { certs, token,
   const registry = new ResourceRegistry(builtinResources({ authenticator, authorizer }));
   const namespaceDef = registry.lookup(DEFAULT_CLUSTER, "", "v1", "namespaces");
   if (!namespaceDef) throw new Error("the namespaces resource is not registered");
-  const store = new ObjectStore(storage, keyPrefix, namespaceLifecycle(storage, keyPrefix));
+  // The namespaces admission answers from: listed and watched before the server is ready.
+  const namespaceView = new NamespaceView(storage, keyPrefix);
+  undo.push(() => namespaceView.stop());
+  await namespaceView.start();
+  const store = new ObjectStore(storage, keyPrefix, namespaceLifecycle(storage, keyPrefix, namespaceView));
   const clusters = new LogicalClusters(storage, store, keyPrefix, namespaceDef);
   await clusters.ensure(DEFAULT_CLUSTER);
   const namespaces = new NamespaceDeletionController(store, registry, namespaceDef);
@@ -158,8 +162,12 @@ async function serve(opts: ServerOptions, opened: OpenedStorage, { certs, token,
       for (const close of [...activeWatches]) close();
       namespaces.stop();
       crds.stop();
+      namespaceView.stop();
       stopCompaction();
-      await Promise.race([drained, Bun.sleep(10_000)]);
+      // In-flight requests get 10 s; the timer must not keep a stopped process alive.
+      let grace: Timer | undefined;
+      await Promise.race([drained, new Promise<void>((resolve) => (grace = setTimeout(resolve, 10_000)))]);
+      clearTimeout(grace);
       await opened.close();
       log.info("kcp stopped");
     })();

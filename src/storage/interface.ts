@@ -23,6 +23,8 @@ export interface ListOptions {
   after?: string;
   /** At most this many items (0 or absent: all). */
   limit?: number;
+  /** The caller does not need `remaining` (a count of the rest of the range): backends may leave it out. */
+  skipRemaining?: boolean;
 }
 
 export interface ListResult {

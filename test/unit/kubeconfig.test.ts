@@ -51,6 +51,17 @@ describe("buildAdminKubeconfig", () => {
   });
 });
 
+describe("buildAdminKubeconfig quoting", () => {
+  test("values YAML would read as numbers, booleans or syntax come back as the same strings", () => {
+    for (const token of ["12345", "0123e4", "true", "yes", "null", "~", "a: b", "x #y", "'q'", '"dq"', "tail:", "-dash", "[x]", "ümlaut", "line\nbreak"]) {
+      const doc = parse(buildAdminKubeconfig({ server: "https://127.0.0.1:6443", caCertPem: CA, token }));
+      expect(doc.users[0].user.token).toBe(token);
+    }
+    const doc = parse(buildAdminKubeconfig({ server: "https://[fe80::1]:6443", caCertPem: CA, token: "t" }));
+    expect(doc.clusters[0].cluster.server).toBe("https://[fe80::1]:6443");
+  });
+});
+
 describe("serverUrlForListen", () => {
   test("loopback for wildcard binds, brackets for IPv6", () => {
     expect(serverUrlForListen("127.0.0.1", 6443)).toBe("https://127.0.0.1:6443");
@@ -83,6 +94,21 @@ describe("writeAdminKubeconfig and readKubeconfig", () => {
     expect(user.server).toBe("https://127.0.0.1:6443/clusters/user");
     expect(user.token).toBe("secret");
     expect(user.caData).toBe(CA);
+  });
+
+  test("an unchanged kubeconfig is not rewritten; a changed one is, with mode 0600", async () => {
+    const path = join(tempDir(), "admin.kubeconfig");
+    const opts = { server: "https://127.0.0.1:6443", caCertPem: CA, token: "secret" };
+    await writeAdminKubeconfig(path, opts);
+    const first = statSync(path);
+    await writeAdminKubeconfig(path, opts);
+    // The atomic write renames a new file into place: the same inode means no write happened.
+    expect(statSync(path).ino).toBe(first.ino);
+    await writeAdminKubeconfig(path, { ...opts, token: "other" });
+    const changed = statSync(path);
+    expect(changed.ino).not.toBe(first.ino);
+    expect(changed.mode & 0o777).toBe(0o600);
+    expect((await readKubeconfig(path)).token).toBe("other");
   });
 
   test("an unknown context is a clear error", async () => {

@@ -55,11 +55,21 @@ const swagger = buildSwaggerDocument([core, rbac]);
 describe("v3 schemas in v2 form", () => {
   test("allOf wrappers become references with their description; v3-only keywords go", () => {
     expect(toV2Schema({ description: "d", default: {}, allOf: [{ $ref: "#/components/schemas/X" }] })).toEqual({ $ref: "#/definitions/X", description: "d" });
-    expect(toV2Schema({ type: "string", nullable: true, oneOf: [{}] })).toEqual({ type: "string" });
+    expect(toV2Schema({ type: "string", oneOf: [{}], anyOf: [{}], not: {} })).toEqual({ type: "string" });
+    // As kube's ToStructuralOpenAPIV2: nullable values are untyped, without fields or items, and never required.
+    expect(toV2Schema({ type: "string", nullable: true })).toEqual({});
+    expect(toV2Schema({ type: "object", required: ["a", "b"], properties: { a: { type: "object", nullable: true, properties: { x: {} } }, b: { type: "string" } } })).toEqual({
+      type: "object",
+      required: ["b"],
+      properties: { a: {}, b: { type: "string" } },
+    });
   });
 
-  test("objects without properties or a value schema, and arrays without items, become untyped", () => {
+  test("values preserving unknown fields, objects whose value schema is `true`, and arrays without items become untyped", () => {
     expect(toV2Schema({ type: "object", "x-kubernetes-preserve-unknown-fields": true })).toEqual({ "x-kubernetes-preserve-unknown-fields": true });
+    expect(toV2Schema({ type: "object", "x-kubernetes-preserve-unknown-fields": true, properties: { a: { type: "string" } } })).toEqual({ "x-kubernetes-preserve-unknown-fields": true });
+    // An object without properties keeps its type, as in kube's v2 (FieldsV1, RawExtension, CR fields).
+    expect(toV2Schema({ description: "d", type: "object" })).toEqual({ description: "d", type: "object" });
     expect(toV2Schema({ type: "object", additionalProperties: true })).toEqual({});
     expect(toV2Schema({ type: "array" })).toEqual({});
     expect(toV2Schema({ type: "object", additionalProperties: { type: "string" } })).toEqual({ type: "object", additionalProperties: { type: "string" } });

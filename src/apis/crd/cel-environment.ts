@@ -4,7 +4,8 @@
 // being maintained, dependency-free and extensible with functions; see README for what is missing
 // (quantity, url, ip/cidr, format and authorizer libraries, cost limits).
 
-import { Environment } from "@marcbachmann/cel-js";
+import type { Environment } from "@marcbachmann/cel-js";
+import { celModule } from "../../util/lazy-modules.ts";
 
 function compare(a: unknown, b: unknown): number {
   if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime();
@@ -34,7 +35,7 @@ function sum(list: unknown[]): unknown {
 }
 
 function build(): Environment {
-  return new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false })
+  return new (celModule().Environment)({ enableOptionalTypes: true, homogeneousAggregateLiterals: false })
     .registerVariable("self", "dyn")
     .registerVariable("oldSelf", "dyn")
     .registerFunction("list.isSorted(): bool", (l: unknown[]) => l.every((x, i) => i === 0 || compare(l[i - 1], x) <= 0))

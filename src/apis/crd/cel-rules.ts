@@ -3,9 +3,9 @@
 // (the correlated old value on update). Failures are worded as kube-apiserver words them:
 // `spec: Invalid value: "object": failed rule: self.min <= self.max` or the rule's message.
 
-import { Optional } from "@marcbachmann/cel-js";
 import { field, type FieldError, fieldErrorText } from "../../server/status.ts";
 import { deepEqual } from "../object-codec.ts";
+import { celModule } from "../../util/lazy-modules.ts";
 import { celEnvironment } from "./cel-environment.ts";
 import { child, index, key } from "./field-path.ts";
 import { fieldSchema, isIntOrString, isSchema, itemsOf, type JSONSchemaProps, someSchema, type ValidationRule } from "./schema-types.ts";
@@ -165,7 +165,7 @@ function evaluateRules(node: CelNode, value: unknown, old: unknown, path: string
     if (c.usesOldSelf && !hasOld && !optionalOld) continue;
     self ??= toCel(value, node.schema);
     if (oldSelf === undefined && hasOld) oldSelf = toCel(old, node.schema);
-    const activation = { self, oldSelf: optionalOld ? (hasOld ? Optional.of(oldSelf) : Optional.none()) : hasOld ? oldSelf : null };
+    const activation = { self, oldSelf: optionalOld ? (hasOld ? celModule().Optional.of(oldSelf) : celModule().Optional.none()) : hasOld ? oldSelf : null };
     let result: unknown;
     try {
       result = c.program(activation);

@@ -4,8 +4,8 @@
 
 import { errors } from "../../server/status.ts";
 import { compareKubeAwareVersions } from "../../server/discovery.ts";
-import { STORED_VERBS, SUBRESOURCE_RW_VERBS } from "../builtin/strategy-helpers.ts";
-import type { FieldGetter, KObject, PrinterColumn, ResourceDef, SubresourceDef } from "../types.ts";
+import { SUBRESOURCE_RW_VERBS } from "../builtin/strategy-helpers.ts";
+import type { FieldGetter, KObject, PrinterColumn, ResourceDef, SubresourceDef, Verb } from "../types.ts";
 import type { CompiledSchema } from "./compiled-schema.ts";
 import { acceptedNamesOf, type CRDSpec, type CRDVersion, crdSpec, isConditionTrue } from "./crd-spec.ts";
 import { customResourceStrategy } from "./custom-resource-strategy.ts";
@@ -15,6 +15,9 @@ import { scaleSubresource } from "./scale-subresource.ts";
 import type { JSONSchemaProps } from "./schema-types.ts";
 
 const OBJECT_META_REF = "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+
+/** The verbs of a custom resource in the order apiextensions-apiserver lists them in discovery (unsorted). */
+const CUSTOM_RESOURCE_VERBS: Verb[] = ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"];
 
 /** kube's default deprecation warning: `example.com/v1beta1 Widget is deprecated; use example.com/v1 Widget`. */
 export function defaultDeprecationWarning(spec: CRDSpec, deprecated: string): string {
@@ -137,7 +140,7 @@ export function customResourceDefs(crd: KObject, compile: SchemaCompiler): Resou
       shortNames: names.shortNames.length ? names.shortNames : undefined,
       categories: names.categories.length ? names.categories : undefined,
       namespaced: spec.namespaced,
-      verbs: STORED_VERBS,
+      verbs: CUSTOM_RESOURCE_VERBS,
       subresources,
       selectableFields: selectableFields(v.selectableFields),
       storage: { group: spec.group, resource: names.plural },

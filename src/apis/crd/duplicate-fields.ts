@@ -4,53 +4,72 @@
 
 const recorded = new WeakMap<object, string[]>();
 
+/** An open container while scanning: where it sits in its parent, and for objects the keys seen. */
+interface Frame {
+  parent: Frame | undefined;
+  /** The key (parent an object) or index (parent an array) this container has in its parent. */
+  at: string | number | undefined;
+  keys?: Set<string>;
+  key?: string;
+  index: number;
+}
+
+/** The dotted path of a container, built only when a duplicate is reported. */
+function framePath(frame: Frame | undefined): string {
+  if (!frame?.parent) return "";
+  const parent = framePath(frame.parent);
+  if (typeof frame.at === "number") return `${parent}[${frame.at}]`;
+  const k = frame.at ?? "";
+  return parent ? `${parent}.${k}` : k;
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+
 /** Paths of duplicated keys in well-formed JSON text, in order of appearance. */
 export function findDuplicateFields(text: string): string[] {
   const dups: string[] = [];
-  // One frame per open container: its path, and for objects the keys seen and the pending key.
-  const stack: { path: string; keys?: Set<string>; key?: string; index?: number }[] = [];
-  const pathOf = (frame: { path: string }, k: string) => (frame.path ? `${frame.path}.${k}` : k);
-  const childPath = (): string => {
-    const top = stack[stack.length - 1];
-    if (!top) return "";
-    if (top.keys) return pathOf(top, top.key ?? "");
-    return `${top.path}[${top.index ?? 0}]`;
-  };
+  let top: Frame | undefined;
   let expectKey = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === "{") {
-      stack.push({ path: childPath(), keys: new Set() });
-      expectKey = true;
-    } else if (c === "[") {
-      stack.push({ path: childPath(), index: 0 });
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 123 /* { */ || c === 91 /* [ */) {
+      const at = top === undefined ? undefined : top.keys ? (top.key ?? "") : top.index;
+      top = { parent: top, at, index: 0, keys: c === 123 ? new Set() : undefined };
+      expectKey = c === 123;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      top = top?.parent;
       expectKey = false;
-    } else if (c === "}" || c === "]") {
-      stack.pop();
-      expectKey = false;
-    } else if (c === ",") {
-      const top = stack[stack.length - 1];
+    } else if (c === 44 /* , */) {
       if (top?.keys) expectKey = true;
-      else if (top) top.index = (top.index ?? 0) + 1;
-    } else if (c === '"') {
+      else if (top) top.index++;
+    } else if (c === QUOTE) {
       let j = i + 1;
-      let s = "";
-      for (; j < text.length && text[j] !== '"'; j++) {
-        if (text[j] === "\\") {
-          s += text.slice(j, j + 2);
+      let escaped = false;
+      for (; j < n; j++) {
+        const d = text.charCodeAt(j);
+        if (d === QUOTE) break;
+        if (d === BACKSLASH) {
+          escaped = true;
           j++;
-        } else s += text[j];
+        }
       }
       if (expectKey) {
-        const top = stack[stack.length - 1];
-        let k: string;
-        try {
-          k = JSON.parse(`"${s}"`);
-        } catch {
-          k = s;
+        const raw = text.slice(i + 1, Math.min(j, n));
+        let k = raw;
+        if (escaped) {
+          try {
+            k = JSON.parse(`"${raw}"`);
+          } catch {
+            k = raw;
+          }
         }
         if (top?.keys) {
-          if (top.keys.has(k)) dups.push(pathOf(top, k));
+          if (top.keys.has(k)) {
+            const path = framePath(top);
+            dups.push(path ? `${path}.${k}` : k);
+          }
           top.keys.add(k);
           top.key = k;
         }

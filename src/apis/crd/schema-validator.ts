@@ -3,20 +3,29 @@
 // conversion to field errors (`spec.replicas: Invalid value: -1: spec.replicas in body should be
 // greater than or equal to 0`). Each schema is compiled once; validation is per request.
 
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import type { default as Ajv, ErrorObject, ValidateFunction } from "ajv";
 import { deepEqual } from "../object-codec.ts";
 import { field, type FieldError } from "../../server/status.ts";
 import { goNumber, goQuote, jsonTypeName } from "./go-json-values.ts";
 import { isIntOrString, isSchema, type JSONSchemaProps } from "./schema-types.ts";
+import { ajvModule } from "../../util/lazy-modules.ts";
 import { STRING_FORMATS, stringFormat } from "./string-formats.ts";
 
 /** Where the original (OpenAPI) type of a node is kept on the ajv schema, for messages. */
 const TYPE_NAME = "x-kcp-type";
 
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, validateFormats: true, unicodeRegExp: true });
-for (const name of STRING_FORMATS) {
-  const check = stringFormat(name) as (s: string) => boolean;
-  ajv.addFormat(name, { type: "string", validate: check });
+/** One ajv instance, made (and ajv loaded) when the first schema is compiled, not at start-up. */
+let shared: Ajv | undefined;
+function sharedAjv(): Ajv {
+  if (shared) return shared;
+  const AjvClass = ajvModule().default;
+  const ajv = new AjvClass({ allErrors: true, strict: false, verbose: true, validateFormats: true, unicodeRegExp: true });
+  for (const name of STRING_FORMATS) {
+    const check = stringFormat(name) as (s: string) => boolean;
+    ajv.addFormat(name, { type: "string", validate: check });
+  }
+  shared = ajv;
+  return ajv;
 }
 
 export interface SchemaValidator {
@@ -31,6 +40,7 @@ export interface SchemaValidator {
 export function compileSchemaValidator(schema: JSONSchemaProps): SchemaValidator {
   const converted = toAjv(schema);
   let fn: ValidateFunction;
+  const ajv = sharedAjv();
   try {
     fn = ajv.compile(converted);
   } catch (e) {

@@ -13,6 +13,7 @@ import { apiVersionOf, deepEqual, nowTimestamp } from "../object-codec.ts";
 import { type SchemaNode, schemaNodeOf } from "../schema-node.ts";
 import type { KObject, ResourceDef } from "../types.ts";
 import { capUpdateManagers } from "./cap-managers.ts";
+import { addedFieldSet } from "./compare.ts";
 import { ConflictsError, conflictStatusError } from "./conflicts.ts";
 import { FieldSet } from "./field-set.ts";
 import { buildLastApplied, fieldsFromLastApplied, KUBECTL_SSA_MANAGER, LAST_APPLIED_ANNOTATION, lastAppliedOf } from "./last-applied.ts";
@@ -135,8 +136,26 @@ export function trackUpdate(w: ManagedWrite, live: KObject | undefined, next: KO
     managed = fromRequest && !fromRequest.isEmpty() ? fromRequest : decodeLive(live);
   }
   const node = schemaNodeOf(w.def);
-  const liveObj = live ? withoutManagedFields(live) : {};
   const nextObj = withoutManagedFields(next);
+  if (live === undefined && w.subresource === undefined && managed.isEmpty()) {
+    // A create with no managed fields to start from: the manager owns every field of the object,
+    // which is what comparing it with an empty object gives — built in one pass.
+    let set: FieldSet;
+    try {
+      set = addedFieldSet(nextObj, node, STRIPPED);
+    } catch (e) {
+      if (e instanceof TypedValueError) return undefined;
+      throw e;
+    }
+    const ignored = ignoredFields(w.def, undefined, next);
+    if (ignored) set = set.recursiveDifference(ignored);
+    if (set.isEmpty()) return undefined;
+    const id = updaterId(w);
+    managed.fields.set(id, { set, apiVersion: apiVersionOf(w.def), applied: false });
+    managed.times.set(id, w.now ?? nowTimestamp());
+    return encodeManagedFields(managed);
+  }
+  const liveObj = live ? withoutManagedFields(live) : {};
   try {
     recordUpdate(updaterContext(w, node, live, next), liveObj, nextObj, managed.fields, CURRENT_OPERATION);
   } catch (e) {

@@ -44,7 +44,8 @@ function reassign(ctx: UpdaterContext, live: unknown, next: unknown, managers: M
     const c = vs.set.intersection(changed);
     if (c.isEmpty()) continue;
     taken.set(id, c);
-    for (const path of c.paths()) conflicts.push({ manager: id, path });
+    // Conflicts matter only when not forced (an update always is).
+    if (!force) for (const path of c.paths()) conflicts.push({ manager: id, path });
   }
   if (!force && conflicts.length > 0) throw new ConflictsError(conflicts);
   for (const [id, vs] of managers) {

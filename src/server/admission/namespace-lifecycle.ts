@@ -1,19 +1,155 @@
 // NamespaceLifecycle admission: a namespaced object may only be created in a namespace that exists
 // and is not being terminated, with kube-apiserver's errors.
+//
+// Like kube-apiserver's plugin (an informer's lister), it answers from memory: NamespaceView keeps
+// every logical cluster's namespaces (name → terminating?) from a list of the namespaces prefix and
+// a watch from the list's revision. A namespace the view does not know (created a moment ago, maybe
+// by another replica, and not yet seen by the watch), or any namespace while the watch is down, is
+// read from storage.
 
-import type { Storage } from "../../storage/interface.ts";
-import { objectKey } from "../../storage/keys.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
+import { log } from "../../log.ts";
+import type { Storage, Watch, WatchEvent } from "../../storage/interface.ts";
+import { objectKey, resourcePrefix } from "../../storage/keys.ts";
 import { errors } from "../status.ts";
 
-export function namespaceLifecycle(storage: Storage, prefix: string) {
+interface NamespaceState {
+  terminating: boolean;
+  /** Revision of the write the state comes from. */
+  revision: number;
+}
+
+function isTerminating(value: string): boolean {
+  const ns = JSON.parse(value) as KObject;
+  return Boolean(ns.metadata?.deletionTimestamp) || (ns.status as { phase?: string } | undefined)?.phase === "Terminating";
+}
+
+/** The namespaces of every logical cluster, kept from a storage list + watch. */
+export class NamespaceView {
+  private readonly prefix: string;
+  /** cluster → namespace name → state. */
+  private clusters = new Map<string, Map<string, NamespaceState>>();
+  private watch?: Watch;
+  /** True while the watch runs: otherwise every lookup reads storage. */
+  private synced = false;
+  private stopped = false;
+  private timer?: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly storage: Storage,
+    keyPrefix: string,
+  ) {
+    this.prefix = resourcePrefix(keyPrefix, "", "namespaces");
+  }
+
+  /** List, then watch from the list's revision: nothing in between is missed. */
+  async start(): Promise<void> {
+    const list = await this.storage.list({ prefix: this.prefix });
+    if (this.stopped) return;
+    const clusters = new Map<string, Map<string, NamespaceState>>();
+    for (const kv of list.items) this.put(clusters, kv.key, { terminating: isTerminating(kv.value), revision: kv.modRevision });
+    this.clusters = clusters;
+    this.watch = this.storage.watch({
+      prefix: this.prefix,
+      afterRevision: list.revision,
+      onEvent: (ev: WatchEvent) => this.onEvent(ev),
+      onError: (err) => {
+        this.synced = false;
+        this.watch = undefined;
+        if (this.stopped) return;
+        log.warn(`namespace lifecycle: watch ended (${err.message}); restarting`);
+        this.restart();
+      },
+    });
+    this.synced = true;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.synced = false;
+    this.watch?.stop();
+    this.watch = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * What the view knows of a namespace: its state, or undefined when it has to be read from
+   * storage (unknown, or the view is not in sync).
+   */
+  lookup(cluster: string, name: string): NamespaceState | undefined {
+    if (!this.synced) return undefined;
+    return this.clusters.get(cluster)?.get(name);
+  }
+
+  private restart(attempt = 0): void {
+    if (this.stopped) return;
+    this.start().catch((e) => {
+      if (this.stopped) return;
+      const delay = Math.min(100 * 2 ** attempt, 5000);
+      log.warn(`namespace lifecycle: restart failed (${(e as Error).message}); retrying in ${delay} ms`);
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.restart(attempt + 1);
+      }, delay);
+    });
+  }
+
+  private onEvent(ev: WatchEvent): void {
+    if (ev.type === "DELETE") {
+      const parts = this.split(ev.key);
+      if (!parts) return;
+      const names = this.clusters.get(parts.cluster);
+      if (!names) return;
+      names.delete(parts.name);
+      if (names.size === 0) this.clusters.delete(parts.cluster);
+      return;
+    }
+    let terminating: boolean;
+    try {
+      terminating = isTerminating(ev.value);
+    } catch {
+      return;
+    }
+    this.put(this.clusters, ev.key, { terminating, revision: ev.revision });
+  }
+
+  private put(clusters: Map<string, Map<string, NamespaceState>>, key: string, state: NamespaceState): void {
+    const parts = this.split(key);
+    if (!parts) return;
+    let names = clusters.get(parts.cluster);
+    if (!names) {
+      names = new Map();
+      clusters.set(parts.cluster, names);
+    }
+    names.set(parts.name, state);
+  }
+
+  /** `<prefix><cluster>/<name>` → cluster and name. */
+  private split(key: string): { cluster: string; name: string } | undefined {
+    if (!key.startsWith(this.prefix)) return undefined;
+    const rest = key.slice(this.prefix.length);
+    const i = rest.indexOf("/");
+    if (i <= 0 || i === rest.length - 1) return undefined;
+    return { cluster: rest.slice(0, i), name: rest.slice(i + 1) };
+  }
+}
+
+/**
+ * The admission hook. With `view`, known namespaces are answered from memory; unknown ones (and
+ * everything without a view) are read from storage.
+ */
+export function namespaceLifecycle(storage: Storage, prefix: string, view?: NamespaceView) {
   return async (def: ResourceDef, obj: KObject, ctx: RequestContext): Promise<void> => {
     if (!def.namespaced) return;
     const ns = obj.metadata.namespace as string;
-    const kv = await storage.get(objectKey(prefix, { group: "", resource: "namespaces", cluster: ctx.cluster, name: ns }));
-    if (!kv) throw errors.notFound({ group: "", resource: "namespaces" }, ns);
-    const nsObj = JSON.parse(kv.value) as KObject;
-    if (nsObj.metadata.deletionTimestamp || (nsObj.status as { phase?: string } | undefined)?.phase === "Terminating") {
+    let terminating = view?.lookup(ctx.cluster, ns)?.terminating;
+    if (terminating === undefined) {
+      const kv = await storage.get(objectKey(prefix, { group: "", resource: "namespaces", cluster: ctx.cluster, name: ns }));
+      if (!kv) throw errors.notFound({ group: "", resource: "namespaces" }, ns);
+      terminating = isTerminating(kv.value);
+    }
+    if (terminating) {
       throw errors.forbidden(
         `${def.group ? `${def.plural}.${def.group}` : def.plural} "${obj.metadata.name ?? ""}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
         { group: def.group, resource: def.plural },

@@ -18,7 +18,7 @@ export interface SwaggerDocument {
 
 const V2_REF_PREFIX = "#/definitions/";
 /** JSON-schema keywords v2 has no place for. */
-const DROPPED = new Set(["nullable", "oneOf", "anyOf", "not"]);
+const DROPPED = new Set(["nullable", "allOf", "oneOf", "anyOf", "not"]);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -38,28 +38,51 @@ export function toV2Schema(s: Schema): Schema {
     return out;
   }
   if (typeof s.$ref === "string") return { $ref: ref(s.$ref) };
+  // As kube's ToStructuralOpenAPIV2: a nullable value becomes untyped, and neither it nor a value
+  // preserving unknown fields keeps properties or items (kubectl rejects unknown fields otherwise).
+  const nullable = s.nullable === true;
+  const preserving = s["x-kubernetes-preserve-unknown-fields"] === true;
   const out: Schema = {};
   for (const [k, v] of Object.entries(s)) {
     if (DROPPED.has(k)) continue;
+    if ((nullable || preserving) && (k === "properties" || k === "items")) continue;
     if (k === "properties" && isObject(v)) {
       out.properties = Object.fromEntries(Object.entries(v).map(([name, p]) => [name, toV2Schema(p as Schema)]));
     } else if (k === "items" && isObject(v)) {
       out.items = toV2Schema(v);
     } else if (k === "additionalProperties" && isObject(v)) {
       out.additionalProperties = toV2Schema(v);
-    } else if (k === "allOf" && Array.isArray(v)) {
-      out.allOf = v.map((x) => toV2Schema(x as Schema));
     } else {
       out[k] = v;
     }
   }
-  // An object with neither properties nor a value schema, or an array without items, is an
-  // arbitrary value to the v2 parser (which rejects the typed forms).
+  if (nullable || (preserving && out.type === "object")) delete out.type;
+  // Nullable fields cannot be required in v2.
+  if (Array.isArray(out.required)) {
+    const props = isObject(s.properties) ? s.properties : {};
+    const ap = s.additionalProperties;
+    const required = isObject(ap) && ap.nullable === true ? [] : (out.required as string[]).filter((n) => !(isObject(props[n]) && props[n].nullable === true));
+    if (required.length > 0) out.required = required;
+    else delete out.required;
+  }
+  // An array without items, or an object whose value schema is just `true`, is an arbitrary value
+  // to the v2 parser (which rejects the typed forms).
   const hasValueSchema = isObject(out.additionalProperties);
-  if (out.type === "object" && !isObject(out.properties) && !hasValueSchema) delete out.type;
+  if (out.type === "object" && out.additionalProperties !== undefined && !hasValueSchema) delete out.type;
   if (out.type === "array" && !isObject(out.items)) delete out.type;
   if (out.additionalProperties !== undefined && !hasValueSchema) delete out.additionalProperties;
   return out;
+}
+
+/**
+ * A top-level definition in v2 form. A custom resource whose schema preserves unknown fields at
+ * its root is published as a bare object, as kube does: kubectl would reject every field but
+ * the listed ones otherwise.
+ */
+function toV2Definition(s: Schema): Schema {
+  const gvk = s["x-kubernetes-group-version-kind"];
+  if (s["x-kubernetes-preserve-unknown-fields"] === true && Array.isArray(gvk)) return { type: "object", "x-kubernetes-group-version-kind": gvk };
+  return toV2Schema(s);
 }
 
 interface V3Parameter {
@@ -131,7 +154,7 @@ export function buildSwaggerDocument(documents: readonly OpenAPIV3Document[]): S
       paths[path] = out;
     }
     for (const [name, schema] of Object.entries(doc.components.schemas)) {
-      const v2 = toV2Schema(schema);
+      const v2 = toV2Definition(schema);
       definitions[name] = definitions[name] ? mergeGVKs(definitions[name], v2) : v2;
     }
   }

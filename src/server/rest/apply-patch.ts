@@ -3,12 +3,12 @@
 // exist (201). Field ownership, conflicts and managedFields are the field manager's business
 // (src/apis/fieldmanager); a resourceVersion in the body is a precondition.
 
-import { parse as parseYaml } from "yaml";
 import { trackApply } from "../../apis/fieldmanager/field-manager.ts";
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors } from "../status.ts";
+import { yamlModule } from "../../util/lazy-modules.ts";
 import { jsonResponse } from "./respond.ts";
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -18,7 +18,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function parseApplyConfiguration(text: string): KObject {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+    doc = yamlModule().parse(text, { maxAliasCount: 100, uniqueKeys: false });
   } catch (e) {
     throw errors.badRequest(`error decoding YAML: ${(e as Error).message.split("\n")[0]}`);
   }

@@ -2,11 +2,11 @@
 // protobuf, and the media types each verb accepts. Malformed input is a 400 Status, an oversized
 // body a 413, an unaccepted media type a 415.
 
-import { parse as parseYaml } from "yaml";
 import { recordDuplicateFields } from "../../apis/crd/duplicate-fields.ts";
 import type { ResourceDef } from "../../apis/types.ts";
 import { decodeProtobufObject, type ExpectedKind, PROTOBUF_MEDIA_TYPE, protobufSupported } from "../protobuf/decode-object.ts";
 import { errors } from "../status.ts";
+import { yamlModule } from "../../util/lazy-modules.ts";
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -24,13 +24,22 @@ export function mediaType(contentType: string | null): string {
 }
 
 export async function readBodyText(req: Request): Promise<string> {
-  return Buffer.from(await readBodyBytes(req)).toString("utf8");
+  const bytes = await readBodyBytes(req);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
 }
 
 export async function readBodyBytes(req: Request): Promise<Uint8Array> {
-  const len = Number(req.headers.get("content-length") ?? "0");
+  const header = req.headers.get("content-length");
+  const len = Number(header ?? "0");
   if (len > MAX_BODY_BYTES) throw errors.requestEntityTooLarge(MAX_BODY_BYTES);
   if (!req.body) return new Uint8Array(0);
+  // With a Content-Length within the limit, one read: no stream reader, no chunks.
+  if (header !== null && Number.isSafeInteger(len) && len >= 0) {
+    const buf = await req.arrayBuffer();
+    if (buf.byteLength > MAX_BODY_BYTES) throw errors.requestEntityTooLarge(MAX_BODY_BYTES);
+    return new Uint8Array(buf);
+  }
+  // Otherwise (chunked) read it as a stream, stopping at the limit.
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -52,7 +61,7 @@ export function parseDocument(text: string, type: string): unknown {
   if (type === "application/yaml" || type === "application/apply-patch+yaml" || type === "text/yaml") {
     try {
       // maxAliasCount guards against "billion laughs" documents (CVE-2019-11253).
-      return parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+      return yamlModule().parse(text, { maxAliasCount: 100, uniqueKeys: false });
     } catch (e) {
       throw errors.badRequest(`error converting YAML to JSON: ${(e as Error).message.split("\n")[0]}`);
     }

@@ -72,11 +72,11 @@ async function dispatchVerb(
         if (!deps.serviceAccountTokens) throw errors.methodNotAllowed();
         return handleTokenRequest({ store, registry: deps.registry, tokens: deps.serviceAccountTokens }, def, info, req, ctx());
       }
-      return answer(handleCreate(store, def, info, req, ctx()));
+      return answer(handleCreate(store, def, info, req, ctx(), query));
     case "update":
-      return answer(handleUpdate(store, def, info, req, ctx()));
+      return answer(handleUpdate(store, def, info, req, ctx(), query));
     case "patch":
-      return answer(handlePatch(store, def, info, req, ctx()));
+      return answer(handlePatch(store, def, info, req, ctx(), query));
     case "delete":
       return answer(handleDelete(store, def, info, req, query, ctx()));
     case "deletecollection":

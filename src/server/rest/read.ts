@@ -1,12 +1,13 @@
 // GET of one object and LIST of a collection.
 
-import type { ObjectStore } from "../../apis/store.ts";
+import type { ListOptions, ObjectStore } from "../../apis/store.ts";
 import type { ResourceDef } from "../../apis/types.ts";
 import { apiVersionOf } from "../../apis/object-codec.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { negotiateOutput, transformList, transformObject } from "../table/table-output.ts";
 import { parseListOptions } from "./list-query.ts";
 import { jsonResponse } from "./respond.ts";
+import { log } from "../../log.ts";
 
 export async function handleGet(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, query: URLSearchParams): Promise<Response> {
   // A Table or metadata-only answer, when the Accept header asks for one (406 before any read when impossible).
@@ -21,9 +22,57 @@ export async function handleGet(store: ObjectStore, def: ResourceDef, info: Reso
 export async function handleList(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, query: URLSearchParams): Promise<Response> {
   const target = negotiateOutput(def, req.headers.get("accept"));
   const opts = parseListOptions(def, query);
+  // The objects themselves, all of them: written as they are read, never held whole.
+  if (target.kind === "object" && !(opts.limit && opts.limit > 0)) return streamList(store, def, info, opts);
   const res = await store.list(def, info.wildcard ? undefined : info.cluster, info.namespace, opts);
   const metadata: Record<string, unknown> = { resourceVersion: res.resourceVersion };
   if (res.continue) metadata.continue = res.continue;
   if (res.remainingItemCount !== undefined) metadata.remainingItemCount = res.remainingItemCount;
   return jsonResponse(transformList(def, { kind: def.listKind, apiVersion: apiVersionOf(def), metadata, items: res.items }, target, query));
+}
+
+/**
+ * A list without a limit in plain JSON: `{"kind","apiVersion","metadata":{"resourceVersion"},"items":[`,
+ * then each page of items as the store reads it (all at one revision), then `]}`. One page needs
+ * no stream; more go out through a pull stream, so a slow reader holds back the reads.
+ */
+async function streamList(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, opts: ListOptions): Promise<Response> {
+  const list = await store.openListStream(def, info.wildcard ? undefined : info.cluster, info.namespace, opts);
+  const head = `{"kind":${JSON.stringify(def.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(def))},"metadata":{"resourceVersion":${JSON.stringify(list.resourceVersion)}},"items":[`;
+  const headers = { "Content-Type": "application/json" };
+  if (list.complete) return new Response(`${head}${(await list.next()) ?? ""}]}`, { headers });
+  const encoder = new TextEncoder();
+  let started = false;
+  let empty = true;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!started) {
+        started = true;
+        controller.enqueue(encoder.encode(head));
+        return;
+      }
+      try {
+        // Every pull enqueues something (a page whose items all missed the selector reads the next),
+        // or the stream would wait for a pull that never comes.
+        for (;;) {
+          const items = await list.next();
+          if (items === null) {
+            controller.enqueue(encoder.encode("]}"));
+            controller.close();
+            return;
+          }
+          if (items !== "") {
+            controller.enqueue(encoder.encode(empty ? items : `,${items}`));
+            empty = false;
+            return;
+          }
+        }
+      } catch (err) {
+        // The status line is sent: all that is left is to cut the body short, so the client sees an error.
+        log.warn(`list of ${def.plural} failed while streaming: ${err instanceof Error ? err.message : String(err)}`);
+        controller.error(err);
+      }
+    },
+  });
+  return new Response(body, { headers });
 }

@@ -40,8 +40,15 @@ function checkTypeMeta(def: ResourceDef, body: Record<string, unknown>): void {
   }
 }
 
-export async function handleCreate(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, ctx: RequestContext): Promise<Response> {
-  validateWriteOptions("CreateOptions", new URL(req.url).searchParams);
+export async function handleCreate(
+  store: ObjectStore,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  req: Request,
+  ctx: RequestContext,
+  query: URLSearchParams = new URL(req.url).searchParams,
+): Promise<Response> {
+  validateWriteOptions("CreateOptions", query);
   const body = await readObjectBody(req, def, info.subresource);
   checkTypeMeta(def, body);
   const obj = body as KObject;
@@ -55,8 +62,15 @@ export async function handleCreate(store: ObjectStore, def: ResourceDef, info: R
   return jsonResponse(created, 201, ctx);
 }
 
-export async function handleUpdate(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, ctx: RequestContext): Promise<Response> {
-  validateWriteOptions("UpdateOptions", new URL(req.url).searchParams);
+export async function handleUpdate(
+  store: ObjectStore,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  req: Request,
+  ctx: RequestContext,
+  query: URLSearchParams = new URL(req.url).searchParams,
+): Promise<Response> {
+  validateWriteOptions("UpdateOptions", query);
   const body = await readObjectBody(req, def, info.subresource);
   const view = viewOf(def, info);
   checkTypeMeta(bodyTypeOf(def, view), body);
@@ -88,11 +102,17 @@ function decodeStrategicPatch(raw: unknown): Record<string, unknown> {
   throw errors.badRequest(`json: cannot unmarshal ${type} into Go value of type map[string]interface {}`);
 }
 
-export async function handlePatch(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, ctx: RequestContext): Promise<Response> {
+export async function handlePatch(
+  store: ObjectStore,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  req: Request,
+  ctx: RequestContext,
+  query: URLSearchParams = new URL(req.url).searchParams,
+): Promise<Response> {
   const type = mediaType(req.headers.get("content-type"));
   const accepted = patchTypesOf(def);
   if (!accepted.includes(type)) throw errors.unsupportedMediaType(type, accepted);
-  const query = new URL(req.url).searchParams;
   validateWriteOptions("PatchOptions", query, type);
   const text = await readBodyText(req);
   if (type === PATCH_TYPES.apply) {

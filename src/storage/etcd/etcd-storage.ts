@@ -1,4 +1,5 @@
-// The scale-out storage backend: etcd 3.4+ through the etcd3 gRPC client.
+// The scale-out storage backend: etcd 3.4+, unary calls through etcd's JSON gateway with fetch
+// (gateway-kv.ts), watches through the etcd3 gRPC client.
 //
 // Key layout. A storage key (keys.ts: `/registry/<group>/<resource>/<cluster>/[<namespace>/]<name>`)
 // is stored in etcd as `<prefix><key>`, the value as UTF-8 text. The prefix defaults to "" because
@@ -69,6 +70,7 @@ import { createEtcdClients, DEFAULT_CALL_TIMEOUT_MS, type EtcdClientOptions, typ
 import { EtcdKeyCodec, keyAfter } from "./etcd-codec.ts";
 import { errorMessage, isClientClosedError, isCompactedError, isFutureRevisionError, isTransientError } from "./etcd-errors.ts";
 import { EtcdWatch } from "./etcd-watch.ts";
+import type { GatewayKv } from "./gateway-kv.ts";
 import { DEFAULT_RING_EVENTS } from "./event-ring.ts";
 import { KeyspaceFeed } from "./keyspace-feed.ts";
 
@@ -117,8 +119,8 @@ export class EtcdStorage implements Storage {
   private readonly watchers = new Set<EtcdWatch>();
   private resolvedWrites = 0;
 
-  /** Unary calls. */
-  private readonly client: Etcd3;
+  /** Unary calls (etcd's JSON gateway, gateway-kv.ts). */
+  private readonly client: GatewayKv;
   /** Watch streams (see EtcdClients). */
   private readonly streams: Etcd3;
 
@@ -232,7 +234,7 @@ export class EtcdStorage implements Storage {
   async count(prefix: string): Promise<number> {
     this.ensureOpen();
     const range = this.codec.range(prefix);
-    const res = await this.call(() => this.client.kv.range({ key: range.key, range_end: range.end, count_only: true }));
+    const res = await this.call(() => this.client.range({ key: range.key, range_end: range.end, count_only: true }));
     return Number(res.count);
   }
 
@@ -364,7 +366,7 @@ export class EtcdStorage implements Storage {
     this.ensureOpen();
     if (revision <= this.compacted) return;
     try {
-      await this.call(() => this.client.kv.compact({ revision, physical: true }, { deadline: Date.now() + COMPACT_TIMEOUT_MS }));
+      await this.call(() => this.client.compact({ revision, physical: true }, { deadline: Date.now() + COMPACT_TIMEOUT_MS }));
     } catch (err) {
       if (isFutureRevisionError(err)) throw new RangeError(`cannot compact at future revision ${revision}`);
       // Someone (or our own timed-out attempt) compacted at least this far already.
@@ -381,7 +383,7 @@ export class EtcdStorage implements Storage {
     // Each attempt goes to a member picked at random: a dead one answers fast, so try again.
     while (Date.now() < giveUp) {
       try {
-        await this.client.kv.range({ key: this.codec.encode("/"), keys_only: true }, { deadline: giveUp });
+        await this.client.range({ key: this.codec.encode("/"), keys_only: true }, { deadline: giveUp });
         return true;
       } catch (err) {
         if (!isTransientError(err)) return false;
@@ -423,19 +425,19 @@ export class EtcdStorage implements Storage {
   }
 
   private async readKey(key: string): Promise<KeyValue | null> {
-    const res = await this.call(() => this.client.kv.range({ key: this.codec.encode(key) }));
+    const res = await this.call(() => this.client.range({ key: this.codec.encode(key) }));
     const kv = res.kvs[0];
     return kv ? this.codec.keyValue(kv) : null;
   }
 
   private async readRevision(): Promise<number> {
-    const res = await this.call(() => this.client.kv.range({ key: this.codec.encode("/"), keys_only: true }));
+    const res = await this.call(() => this.client.range({ key: this.codec.encode("/"), keys_only: true }));
     return Number(res.header.revision);
   }
 
   private rangeAt(key: Buffer, end: Buffer, revision: number, limit: number) {
     const req: IRangeRequest = { key, range_end: end, limit, ...(revision > 0 ? { revision } : {}) };
-    return this.call(() => this.client.kv.range(req));
+    return this.call(() => this.client.range(req));
   }
 
   /** Run an idempotent call, retrying transient failures while the budget lasts. */
@@ -478,7 +480,7 @@ export class EtcdStorage implements Storage {
     for (let attempt = 0; ; attempt++) {
       let res: ITxnResponse;
       try {
-        res = await this.client.kv.txn(txn);
+        res = await this.client.txn(txn);
       } catch (err) {
         // Sent but unanswered: it may have applied. Retrying is safe (the guard stops a repeat).
         if (isTransientError(err) || isClientClosedError(err)) ambiguous = true;
@@ -494,7 +496,7 @@ export class EtcdStorage implements Storage {
   /** Whether the key had a version with mod_revision `revision` (then a later event exists). */
   private async existedAt(key: Buffer, revision: number): Promise<boolean> {
     try {
-      const res = await this.call(() => this.client.kv.range({ key, revision }));
+      const res = await this.call(() => this.client.range({ key, revision }));
       return Number(res.kvs[0]?.mod_revision ?? 0) === revision;
     } catch (err) {
       if (isCompactedError(err)) throw new WriteOutcomeUnknownError("etcd: the outcome of a write is unknown (its history was compacted)");
@@ -555,7 +557,7 @@ export class EtcdStorage implements Storage {
     const probeKey = this.codec.encode("/");
     const readable = async (revision: number) => {
       try {
-        await this.call(() => this.client.kv.range({ key: probeKey, revision, keys_only: true }));
+        await this.call(() => this.client.range({ key: probeKey, revision, keys_only: true }));
         return true;
       } catch (err) {
         if (isCompactedError(err)) return false;

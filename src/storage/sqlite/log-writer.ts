@@ -27,6 +27,7 @@ export interface AppliedBatch {
 
 export class LogWriter {
   private readonly getStmt: Statement<KeyValue, [string]>;
+  private readonly existsStmt: Statement<{ rev: number }, [string]>;
   private readonly insertStmt: Statement<unknown, [number, string, number, number, number, string]>;
   private readonly upsertStmt: Statement<unknown, [string, number, number]>;
   private readonly removeStmt: Statement<unknown, [string]>;
@@ -37,6 +38,8 @@ export class LogWriter {
       `SELECT c.key AS key, l.value AS value, c.rev AS modRevision, c.create_rev AS createRevision
        FROM current c JOIN log l ON l.rev = c.rev WHERE c.key = ?`,
     );
+    // A create only needs to know the key is absent: no join with the log, no value copied out.
+    this.existsStmt = db.query("SELECT rev FROM current WHERE key = ?");
     this.insertStmt = db.query("INSERT INTO log (rev, key, create_rev, prev_rev, deleted, value) VALUES (?, ?, ?, ?, ?, ?)");
     this.upsertStmt = db.query(
       "INSERT INTO current (key, rev, create_rev) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET rev = excluded.rev, create_rev = excluded.create_rev",
@@ -63,6 +66,20 @@ export class LogWriter {
     const events: WatchEvent[] = [];
 
     for (const op of ops) {
+      if (op.kind === "create") {
+        const seen = overlay.get(op.key);
+        if (seen !== undefined ? seen !== null : this.existsStmt.get(op.key) !== null) {
+          outcomes.push({ ok: false, error: new KeyExistsError(op.key) });
+          continue;
+        }
+        const rev = ++revision;
+        this.insertStmt.run(rev, op.key, rev, 0, 0, op.value);
+        this.upsertStmt.run(op.key, rev, rev);
+        overlay.set(op.key, { key: op.key, value: op.value, modRevision: rev, createRevision: rev });
+        events.push({ type: "PUT", key: op.key, value: op.value, revision: rev, createRevision: rev, prevRevision: 0 });
+        outcomes.push({ ok: true, value: { revision: rev, prev: null } });
+        continue;
+      }
       const prev = current(op.key);
       const failure = checkPrecondition(op, prev);
       if (failure) {

@@ -107,6 +107,7 @@ export class SqliteStorage implements Storage {
     if (!limit) return { items, revision, more: false };
     if (items.length <= limit) return { items, revision, more: false, remaining: 0 };
     items.length = limit;
+    if (opts.skipRemaining) return { items, revision, more: true };
     const rest = { lo: (items[limit - 1] as KeyValue).key, loExclusive: true, hi: range.hi };
     const remaining = latest ? this.reader.countLatest(rest) : this.reader.countAt(rest, revision);
     return { items, revision, more: true, remaining };
