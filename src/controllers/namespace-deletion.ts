@@ -6,14 +6,15 @@ import type { ResourceRegistry } from "../apis/registry.ts";
 import type { ObjectStore } from "../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../apis/types.ts";
 import { log } from "../log.ts";
-import type { Watch, WatchEvent } from "../storage/interface.ts";
+import type { WatchEvent } from "../storage/interface.ts";
+import { PrefixInformer } from "../storage/prefix-informer.ts";
 import { clusterOfKey } from "../storage/keys.ts";
 import { StatusError } from "../server/status.ts";
 
 const SYSTEM_USER = { username: "system:serviceaccount:kube-system:namespace-controller", groups: ["system:masters"] };
 
 export class NamespaceDeletionController {
-  private watch?: Watch;
+  private informer?: PrefixInformer;
   private readonly queue = new Set<string>();
   private readonly retries = new Map<string, number>();
   private running = false;
@@ -27,43 +28,20 @@ export class NamespaceDeletionController {
   ) {}
 
   async start(): Promise<void> {
-    const prefix = this.store.resourcePrefix(this.namespaceDef);
-    // List every namespace, then watch from the list's revision: nothing in between is missed.
-    const list = await this.store.storage.list({ prefix });
-    for (const kv of list.items) this.consider(kv.key, kv.value);
-    this.watch = this.store.storage.watch({
-      prefix,
-      afterRevision: list.revision,
+    this.informer = new PrefixInformer(this.store.storage, this.store.resourcePrefix(this.namespaceDef), "namespace controller", {
+      onList: (items) => {
+        for (const kv of items) this.consider(kv.key, kv.value);
+      },
       onEvent: (ev: WatchEvent) => {
         if (ev.type === "PUT") this.consider(ev.key, ev.value);
       },
-      onError: (err) => {
-        if (this.stopped) return;
-        log.warn(`namespace controller: watch ended (${err.message}); restarting`);
-        this.watch = undefined;
-        this.restart();
-      },
     });
-  }
-
-  /** List and watch again; while storage is unavailable, keep trying with backoff. */
-  private restart(attempt = 0): void {
-    if (this.stopped) return;
-    this.start().catch((e) => {
-      if (this.stopped) return;
-      const delay = Math.min(100 * 2 ** attempt, 5000);
-      log.warn(`namespace controller: restart failed (${(e as Error).message}); retrying in ${delay} ms`);
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        this.restart(attempt + 1);
-      }, delay);
-      this.timers.add(t);
-    });
+    await this.informer.start();
   }
 
   stop(): void {
     this.stopped = true;
-    this.watch?.stop();
+    this.informer?.stop();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }

@@ -13,7 +13,8 @@ import { INHERITED_FROM, type ResourceRegistry } from "../../apis/registry.ts";
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import { log } from "../../log.ts";
-import type { Watch, WatchEvent } from "../../storage/interface.ts";
+import type { WatchEvent } from "../../storage/interface.ts";
+import { PrefixInformer } from "../../storage/prefix-informer.ts";
 import { clusterOfKey } from "../../storage/keys.ts";
 import { StatusError } from "../../server/status.ts";
 import { deleteInstances } from "./instance-cleanup.ts";
@@ -29,7 +30,7 @@ function byCreation(a: KObject, b: KObject): number {
 }
 
 export class CrdController {
-  private watch?: Watch;
+  private informer?: PrefixInformer;
   /** The latest CRDs, by cluster and name. */
   private readonly crds = new Map<string, Map<string, KObject>>();
   /** Compiled schemas by CRD uid/version, with the schema text they were compiled from. */
@@ -52,54 +53,32 @@ export class CrdController {
   /** List every CRD, serve what is established, then follow changes. Resolves once serving is set up. */
   async start(): Promise<void> {
     const prefix = this.store.resourcePrefix(this.crdDef);
-    const list = await this.store.storage.list({ prefix });
-    this.crds.clear();
-    for (const kv of list.items) this.remember(kv.key, kv.value, kv.modRevision);
-    for (const cluster of new Set([...this.crds.keys(), ...this.registry.clustersWithOwnResources()])) {
-      try {
-        await this.sync(cluster);
-      } catch (e) {
-        log.warn(`crd controller: ${cluster}: ${(e as Error).message}`);
-        this.requeueLater(cluster);
-      }
-    }
-    if (this.stopped) return;
-    this.watch = this.store.storage.watch({
-      prefix,
-      afterRevision: list.revision,
+    this.informer = new PrefixInformer(this.store.storage, prefix, "crd controller", {
+      onList: async (items) => {
+        this.crds.clear();
+        for (const kv of items) this.remember(kv.key, kv.value, kv.modRevision);
+        for (const cluster of new Set([...this.crds.keys(), ...this.registry.clustersWithOwnResources()])) {
+          try {
+            await this.sync(cluster);
+          } catch (e) {
+            log.warn(`crd controller: ${cluster}: ${(e as Error).message}`);
+            this.requeueLater(cluster);
+          }
+        }
+      },
       onEvent: (ev: WatchEvent) => {
         const cluster = clusterOfKey(prefix, ev.key);
         if (ev.type === "PUT") this.remember(ev.key, ev.value, ev.revision);
         else this.crds.get(cluster)?.delete(ev.key.slice(ev.key.lastIndexOf("/") + 1));
         this.enqueue(cluster);
       },
-      onError: (err) => {
-        if (this.stopped) return;
-        log.warn(`crd controller: watch ended (${err.message}); restarting`);
-        this.watch = undefined;
-        this.restart();
-      },
     });
-  }
-
-  /** List and watch again; while storage is unavailable, keep trying with backoff. */
-  private restart(attempt = 0): void {
-    if (this.stopped) return;
-    this.start().catch((e) => {
-      if (this.stopped) return;
-      const delay = Math.min(100 * 2 ** attempt, 5000);
-      log.warn(`crd controller: restart failed (${(e as Error).message}); retrying in ${delay} ms`);
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        this.restart(attempt + 1);
-      }, delay);
-      this.timers.add(t);
-    });
+    await this.informer.start();
   }
 
   stop(): void {
     this.stopped = true;
-    this.watch?.stop();
+    this.informer?.stop();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }

@@ -8,8 +8,8 @@
 // read from storage.
 
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
-import { log } from "../../log.ts";
-import type { Storage, Watch, WatchEvent } from "../../storage/interface.ts";
+import type { Storage, WatchEvent } from "../../storage/interface.ts";
+import { PrefixInformer } from "../../storage/prefix-informer.ts";
 import { objectKey, resourcePrefix } from "../../storage/keys.ts";
 import { errors } from "../status.ts";
 
@@ -29,11 +29,9 @@ export class NamespaceView {
   private readonly prefix: string;
   /** cluster → namespace name → state. */
   private clusters = new Map<string, Map<string, NamespaceState>>();
-  private watch?: Watch;
+  private informer?: PrefixInformer;
   /** True while the watch runs: otherwise every lookup reads storage. */
   private synced = false;
-  private stopped = false;
-  private timer?: ReturnType<typeof setTimeout>;
 
   constructor(
     private readonly storage: Storage,
@@ -44,33 +42,24 @@ export class NamespaceView {
 
   /** List, then watch from the list's revision: nothing in between is missed. */
   async start(): Promise<void> {
-    const list = await this.storage.list({ prefix: this.prefix });
-    if (this.stopped) return;
-    const clusters = new Map<string, Map<string, NamespaceState>>();
-    for (const kv of list.items) this.put(clusters, kv.key, { terminating: isTerminating(kv.value), revision: kv.modRevision });
-    this.clusters = clusters;
-    this.watch = this.storage.watch({
-      prefix: this.prefix,
-      afterRevision: list.revision,
-      onEvent: (ev: WatchEvent) => this.onEvent(ev),
-      onError: (err) => {
+    this.informer = new PrefixInformer(this.storage, this.prefix, "namespace lifecycle", {
+      onList: (items) => {
+        const clusters = new Map<string, Map<string, NamespaceState>>();
+        for (const kv of items) this.put(clusters, kv.key, { terminating: isTerminating(kv.value), revision: kv.modRevision });
+        this.clusters = clusters;
+        this.synced = true;
+      },
+      onEvent: (ev) => this.onEvent(ev),
+      onLost: () => {
         this.synced = false;
-        this.watch = undefined;
-        if (this.stopped) return;
-        log.warn(`namespace lifecycle: watch ended (${err.message}); restarting`);
-        this.restart();
       },
     });
-    this.synced = true;
+    await this.informer.start();
   }
 
   stop(): void {
-    this.stopped = true;
     this.synced = false;
-    this.watch?.stop();
-    this.watch = undefined;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.informer?.stop();
   }
 
   /**
@@ -80,19 +69,6 @@ export class NamespaceView {
   lookup(cluster: string, name: string): NamespaceState | undefined {
     if (!this.synced) return undefined;
     return this.clusters.get(cluster)?.get(name);
-  }
-
-  private restart(attempt = 0): void {
-    if (this.stopped) return;
-    this.start().catch((e) => {
-      if (this.stopped) return;
-      const delay = Math.min(100 * 2 ** attempt, 5000);
-      log.warn(`namespace lifecycle: restart failed (${(e as Error).message}); retrying in ${delay} ms`);
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.restart(attempt + 1);
-      }, delay);
-    });
   }
 
   private onEvent(ev: WatchEvent): void {
