@@ -79,10 +79,20 @@ export function decodeKeyValue(def: ResourceDef, kv: KeyValue, cluster?: string)
   return decodeObject(def, kv.value, kv.modRevision, cluster);
 }
 
+let stampSecond = Number.NaN;
+let stampText = "";
+
 /** RFC 3339 with second precision, as metav1.Time serialises. */
 export function nowTimestamp(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  // Formatted once per second: every write stamps one or two of these.
+  const sec = Math.floor(Date.now() / 1000);
+  if (sec !== stampSecond) {
+    stampSecond = sec;
+    stampText = new Date(sec * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+  return stampText;
 }
+
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

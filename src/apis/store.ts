@@ -19,7 +19,7 @@ import { errors, field, type FieldError, StatusError } from "../server/status.ts
 import type { LabelSelector } from "../server/selectors/label-selector.ts";
 import type { FieldSelector } from "../server/selectors/field-selector.ts";
 import { validateObjectMeta, validateObjectMetaUpdate } from "./validation/object-meta.ts";
-import { apiVersionOf, clone, decodeKeyValue, deepEqual, encodeObject, nowTimestamp, servedItemJson } from "./object-codec.ts";
+import { apiVersionOf, CLUSTER_ANNOTATION, clone, decodeKeyValue, deepEqual, encodeObject, nowTimestamp, servedItemJson } from "./object-codec.ts";
 import type { KObject, RequestContext, ResourceDef } from "./types.ts";
 import { decodeContinue, encodeContinue } from "./continue-token.ts";
 import { recordManagedFields } from "./fieldmanager/store-hook.ts";
@@ -291,6 +291,21 @@ export class ObjectStore {
 
   /** Create an object (already decoded from the request). */
   async create(def: ResourceDef, ctx: RequestContext, input: KObject, namespace: string | undefined): Promise<KObject> {
+    return (await this.createServed(def, ctx, input, namespace, false)).object;
+  }
+
+  /**
+   * Create an object and, when `wantJson` and the kind serves what it stores (no onRead hook, no
+   * cluster annotation taken out for storage), also its JSON as served: the stored text with the
+   * resourceVersion spliced in (servedItemJson), so the response needs no second JSON.stringify.
+   */
+  async createServed(
+    def: ResourceDef,
+    ctx: RequestContext,
+    input: KObject,
+    namespace: string | undefined,
+    wantJson = true,
+  ): Promise<{ object: KObject; json?: string }> {
     const obj = input;
     if (!obj.metadata || typeof obj.metadata !== "object") obj.metadata = {};
     const meta = obj.metadata;
@@ -327,12 +342,14 @@ export class ObjectStore {
     const key = this.key(def, ctx.cluster, meta.namespace, meta.name as string);
     if (ctx.dryRun) {
       if (await this.storage.get(key)) throw errors.alreadyExists({ group: def.group, resource: def.plural }, meta.name as string);
-      return obj;
+      return { object: obj };
     }
     try {
-      const rev = await this.storage.create(key, encodeObject(obj));
+      const value = encodeObject(obj);
+      const rev = await this.storage.create(key, value);
       meta.resourceVersion = String(rev);
-      return obj;
+      const served = wantJson && !def.onRead && !(meta.annotations && CLUSTER_ANNOTATION in meta.annotations);
+      return served ? { object: obj, json: servedItemJson(def, value, rev) } : { object: obj };
     } catch (e) {
       if (e instanceof KeyExistsError) throw errors.alreadyExists({ group: def.group, resource: def.plural }, meta.name as string);
       throw e;

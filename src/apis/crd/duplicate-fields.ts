@@ -45,20 +45,19 @@ export function findDuplicateFields(text: string): string[] {
       if (top?.keys) expectKey = true;
       else if (top) top.index++;
     } else if (c === QUOTE) {
-      let j = i + 1;
-      let escaped = false;
-      for (; j < n; j++) {
-        const d = text.charCodeAt(j);
-        if (d === QUOTE) break;
-        if (d === BACKSLASH) {
-          escaped = true;
-          j++;
-        }
+      // The closing quote: the next one not escaped (an odd run of backslashes before it).
+      let j = text.indexOf('"', i + 1);
+      while (j !== -1) {
+        let b = 0;
+        while (text.charCodeAt(j - 1 - b) === BACKSLASH) b++;
+        if (b % 2 === 0) break;
+        j = text.indexOf('"', j + 1);
       }
+      if (j === -1) j = n;
       if (expectKey) {
-        const raw = text.slice(i + 1, Math.min(j, n));
+        const raw = text.slice(i + 1, j);
         let k = raw;
-        if (escaped) {
+        if (raw.includes("\\")) {
           try {
             k = JSON.parse(`"${raw}"`);
           } catch {

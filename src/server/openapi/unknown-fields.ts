@@ -24,38 +24,74 @@ function resolve(s: Schema | undefined): Schema | undefined {
   return cur;
 }
 
-function join(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
+/** Where the walk is: each step a property name or a map key / array index (`[k]`). */
+type Step = { key: string; bracket: boolean };
+
+/** The dotted path of the steps, built only for a field reported. */
+function pathOf(steps: Step[], last: string): string {
+  let path = "";
+  for (const s of steps) path = s.bracket ? `${path}[${s.key}]` : path ? `${path}.${s.key}` : s.key;
+  return path ? `${path}.${last}` : last;
 }
 
-function walk(value: unknown, schema: Schema | undefined, path: string, found: string[]): void {
-  const s = resolve(schema);
+const resolved = new WeakMap<Schema, Schema | null>();
+
+/** resolve(), remembered per schema object (the built-in schemas never change). */
+function resolveCached(schema: Schema): Schema | undefined {
+  let r = resolved.get(schema);
+  if (r === undefined) {
+    r = resolve(schema) ?? null;
+    resolved.set(schema, r);
+  }
+  return r ?? undefined;
+}
+
+function walk(value: unknown, schema: Schema | undefined, steps: Step[], found: string[]): void {
+  // Only objects and arrays can hold unknown fields.
+  if (typeof value !== "object" || value === null || !schema) return;
+  const s = resolveCached(schema);
   if (!s) return;
   if (isObject(s.properties) && isObject(value)) {
     const props = s.properties as Record<string, Schema>;
     for (const key of Object.keys(value)) {
       if (!(key in props)) {
-        found.push(join(path, key));
+        found.push(pathOf(steps, key));
         delete value[key];
       } else {
-        walk(value[key], props[key], join(path, key), found);
+        const v = value[key];
+        if (typeof v !== "object" || v === null) continue;
+        steps.push({ key, bracket: false });
+        walk(v, props[key], steps, found);
+        steps.pop();
       }
     }
     return;
   }
   if (isObject(s.additionalProperties) && isObject(value)) {
-    for (const [key, v] of Object.entries(value)) walk(v, s.additionalProperties as Schema, `${path}[${key}]`, found);
+    for (const key of Object.keys(value)) {
+      const v = value[key];
+      if (typeof v !== "object" || v === null) continue;
+      steps.push({ key, bracket: true });
+      walk(v, s.additionalProperties as Schema, steps, found);
+      steps.pop();
+    }
     return;
   }
   if (s.type === "array" && isObject(s.items) && Array.isArray(value)) {
-    for (const [i, v] of value.entries()) walk(v, s.items as Schema, `${path}[${i}]`, found);
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v !== "object" || v === null) continue;
+      steps.push({ key: String(i), bracket: true });
+      walk(v, s.items as Schema, steps, found);
+      steps.pop();
+    }
   }
 }
 
 /** Remove from `obj` the fields the named schema does not declare; returns their paths. */
 export function pruneUnknownFields(schemaName: string, obj: unknown): string[] {
   const found: string[] = [];
-  walk(obj, BUILTIN_SCHEMAS[schemaName], "", found);
+  walk(obj, BUILTIN_SCHEMAS[schemaName], [], found);
   return found;
 }
 

@@ -13,7 +13,7 @@ import { validateWriteOptions } from "./write-options.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors } from "../status.ts";
 import { mediaType, PATCH_TYPES, parseDocument, readBodyText, readObjectBody } from "./body.ts";
-import { jsonResponse } from "./respond.ts";
+import { jsonResponse, jsonTextResponse } from "./respond.ts";
 
 /** The subresource a request is for, when it is served as another kind (a custom resource's Scale). */
 function viewOf(def: ResourceDef, info: ResourceRequestInfo): SubresourceDef | undefined {
@@ -58,8 +58,8 @@ export async function handleCreate(
     const out = await def.handleCreate(obj, ctx);
     return jsonResponse(out, 201, ctx);
   }
-  const created = await store.create(def, ctx, obj, info.namespace);
-  return jsonResponse(created, 201, ctx);
+  const { object, json } = await store.createServed(def, ctx, obj, info.namespace);
+  return json === undefined ? jsonResponse(object, 201, ctx) : jsonTextResponse(json, 201, ctx);
 }
 
 export async function handleUpdate(
