@@ -6,7 +6,7 @@ import { deepEqual } from "../object-codec.ts";
 import type { SchemaNode } from "../schema-node.ts";
 import { FieldSet } from "./field-set.ts";
 import { listItemElement } from "./list-item-element.ts";
-import { type PathElement, serializePathElement } from "./path-element.ts";
+import { comparePathElements, compareStrings, type PathElement, serializePathElement } from "./path-element.ts";
 import { isGranularMap, isLeafPair } from "./typed-shape.ts";
 
 export interface Comparison {
@@ -98,4 +98,72 @@ function addWalk(r: unknown, node: SchemaNode, pe: PathElement, parent: FieldSet
     parent.setChild(pe, child, key);
   }
   if (!strip?.hasMemberKey(key)) parent.addMember(pe, key);
+}
+
+/**
+ * The fieldsV1 JSON of `addedFieldSet(value, node, strip).recursiveDifference(ignored)`, written
+ * directly in structured-merge-diff's key order without building the set: what a create with no
+ * managed fields records. Undefined when the set would be empty. Throws TypedValueError where
+ * addedFieldSet would (also for values under ignored paths, which it walks too).
+ */
+export function addedFieldsV1(value: unknown, node: SchemaNode, strip: FieldSet, ignored: FieldSet | undefined): Record<string, unknown> | undefined {
+  if (isLeafPair({}, value, node) || !isGranularMap({}, node)) return undefined;
+  return mapFieldsV1(value as Record<string, unknown>, node, strip, ignored, false);
+}
+
+/** The fieldsV1 of one walked element (serialized `key`) of value `r` into its parent's entries. */
+function elementFieldsV1(r: unknown, node: SchemaNode, key: string, strip: FieldSet | undefined, ignored: FieldSet | undefined): Record<string, unknown> | undefined {
+  const member = !strip?.hasMemberKey(key);
+  let out: Record<string, unknown> | undefined;
+  if (!isLeafPair(undefined, r, node)) {
+    const childStrip = strip?.childKey(key);
+    const childIgnored = ignored?.childKey(key);
+    out = Array.isArray(r) ? listFieldsV1(r, node, childStrip, childIgnored, member) : mapFieldsV1(r as Record<string, unknown>, node, childStrip, childIgnored, member);
+  }
+  if (ignored?.hasMemberKey(key)) return undefined;
+  return out ?? (member ? {} : undefined);
+}
+
+function mapFieldsV1(o: Record<string, unknown>, node: SchemaNode, strip: FieldSet | undefined, ignored: FieldSet | undefined, self: boolean): Record<string, unknown> | undefined {
+  const names: string[] = [];
+  const values: Record<string, unknown>[] = [];
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (v === undefined) continue;
+    const sub = node.field(k);
+    if (!sub) continue;
+    const e = elementFieldsV1(v, sub, `f:${k}`, strip, ignored);
+    if (e === undefined) continue;
+    // Insertion sort by name: objects have few fields, and usually arrive nearly sorted.
+    let i = names.length;
+    while (i > 0 && compareStrings(names[i - 1] as string, k) > 0) i--;
+    names.splice(i, 0, k);
+    values.splice(i, 0, e);
+  }
+  if (names.length === 0) return undefined;
+  const out: Record<string, unknown> = {};
+  if (self) out["."] = {};
+  for (let i = 0; i < names.length; i++) out[`f:${names[i]}`] = values[i];
+  return out;
+}
+
+function listFieldsV1(list: unknown[], node: SchemaNode, strip: FieldSet | undefined, ignored: FieldSet | undefined, self: boolean): Record<string, unknown> | undefined {
+  const items = node.items();
+  const entries: { pe: PathElement; key: string; fields: Record<string, unknown> | undefined }[] = [];
+  for (const { pe, item } of indexItems(list, node).values()) {
+    if (item === undefined) continue;
+    const key = serializePathElement(pe);
+    entries.push({ pe, key, fields: elementFieldsV1(item, items, key, strip, ignored) });
+  }
+  entries.sort((a, b) => comparePathElements(a.pe, b.pe));
+  let out: Record<string, unknown> | undefined;
+  for (const e of entries) {
+    if (e.fields === undefined) continue;
+    if (!out) {
+      out = {};
+      if (self) out["."] = {};
+    }
+    out[e.key] = e.fields;
+  }
+  return out;
 }

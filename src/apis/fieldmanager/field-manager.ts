@@ -13,7 +13,7 @@ import { apiVersionOf, deepEqual, nowTimestamp } from "../object-codec.ts";
 import { type SchemaNode, schemaNodeOf } from "../schema-node.ts";
 import type { KObject, ResourceDef } from "../types.ts";
 import { capUpdateManagers } from "./cap-managers.ts";
-import { addedFieldSet } from "./compare.ts";
+import { addedFieldsV1 } from "./compare.ts";
 import { ConflictsError, conflictStatusError } from "./conflicts.ts";
 import { FieldSet } from "./field-set.ts";
 import { buildLastApplied, fieldsFromLastApplied, KUBECTL_SSA_MANAGER, LAST_APPLIED_ANNOTATION, lastAppliedOf } from "./last-applied.ts";
@@ -139,21 +139,26 @@ export function trackUpdate(w: ManagedWrite, live: KObject | undefined, next: KO
   const nextObj = withoutManagedFields(next);
   if (live === undefined && w.subresource === undefined && managed.isEmpty()) {
     // A create with no managed fields to start from: the manager owns every field of the object,
-    // which is what comparing it with an empty object gives — built in one pass.
-    let set: FieldSet;
+    // which is what comparing it with an empty object gives — its fieldsV1 written in one pass.
+    let fieldsV1: Record<string, unknown> | undefined;
     try {
-      set = addedFieldSet(nextObj, node, STRIPPED);
+      fieldsV1 = addedFieldsV1(nextObj, node, STRIPPED, ignoredFields(w.def, undefined, next));
     } catch (e) {
       if (e instanceof TypedValueError) return undefined;
       throw e;
     }
-    const ignored = ignoredFields(w.def, undefined, next);
-    if (ignored) set = set.recursiveDifference(ignored);
-    if (set.isEmpty()) return undefined;
-    const id = updaterId(w);
-    managed.fields.set(id, { set, apiVersion: apiVersionOf(w.def), applied: false });
-    managed.times.set(id, w.now ?? nowTimestamp());
-    return encodeManagedFields(managed);
+    if (fieldsV1 === undefined) return undefined;
+    // encodeManagedFields of the one entry.
+    const entry: ManagedFieldsEntry = {};
+    if (w.manager) entry.manager = w.manager;
+    entry.operation = "Update";
+    const apiVersion = apiVersionOf(w.def);
+    if (apiVersion) entry.apiVersion = apiVersion;
+    const time = w.now ?? nowTimestamp();
+    if (time) entry.time = time;
+    entry.fieldsType = "FieldsV1";
+    entry.fieldsV1 = fieldsV1;
+    return [entry];
   }
   const liveObj = live ? withoutManagedFields(live) : {};
   try {

@@ -50,6 +50,15 @@ export function goJSON(v: unknown): string {
 /** Go's strings.Compare: byte order of the UTF-8 encodings, which is code point order. */
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
+  // UTF-16 unit order is code point order up to the first differing unit unless both units are
+  // at or above the surrogates (0xD800), where a surrogate pair sorts after U+E000–U+FFFF.
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length < b.length ? -1 : 1;
+  const ca = a.charCodeAt(i);
+  const cb = b.charCodeAt(i);
+  if (ca < 0xd800 || cb < 0xd800) return ca < cb ? -1 : 1;
   const ia = a[Symbol.iterator]();
   const ib = b[Symbol.iterator]();
   for (;;) {
