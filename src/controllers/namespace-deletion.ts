@@ -8,6 +8,7 @@ import type { KObject, RequestContext, ResourceDef } from "../apis/types.ts";
 import { log } from "../log.ts";
 import type { WatchEvent } from "../storage/interface.ts";
 import { PrefixInformer } from "../storage/prefix-informer.ts";
+import { WorkQueue } from "./work-queue.ts";
 import { clusterOfKey } from "../storage/keys.ts";
 import { StatusError } from "../server/status.ts";
 
@@ -15,11 +16,11 @@ const SYSTEM_USER = { username: "system:serviceaccount:kube-system:namespace-con
 
 export class NamespaceDeletionController {
   private informer?: PrefixInformer;
-  private readonly queue = new Set<string>();
-  private readonly retries = new Map<string, number>();
-  private running = false;
-  private stopped = false;
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Items are `<cluster>/<namespace>`. */
+  private readonly work = new WorkQueue("namespace controller", (item) => {
+    const [cluster, name] = item.split("/");
+    return this.sync(cluster, name);
+  });
 
   constructor(
     private readonly store: ObjectStore,
@@ -40,55 +41,15 @@ export class NamespaceDeletionController {
   }
 
   stop(): void {
-    this.stopped = true;
     this.informer?.stop();
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.work.stop();
   }
 
   private consider(key: string, value: string): void {
     const obj = JSON.parse(value) as KObject;
     if (!obj.metadata.deletionTimestamp) return;
     const cluster = clusterOfKey(this.store.resourcePrefix(this.namespaceDef), key);
-    this.enqueue(`${cluster}/${obj.metadata.name}`);
-  }
-
-  private enqueue(item: string): void {
-    if (this.stopped) return;
-    this.queue.add(item);
-    if (!this.running) void this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    this.running = true;
-    try {
-      while (this.queue.size > 0 && !this.stopped) {
-        const item = this.queue.values().next().value as string;
-        this.queue.delete(item);
-        const [cluster, name] = item.split("/");
-        let done = false;
-        try {
-          done = await this.sync(cluster, name);
-        } catch (e) {
-          log.warn(`namespace controller: ${cluster}/${name}: ${(e as Error).message}`);
-        }
-        if (done) this.retries.delete(item);
-        else this.requeueLater(item);
-      }
-    } finally {
-      this.running = false;
-    }
-  }
-
-  private requeueLater(item: string): void {
-    const n = (this.retries.get(item) ?? 0) + 1;
-    this.retries.set(item, n);
-    const delay = Math.min(50 * 2 ** Math.min(n, 7), 5000);
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      this.enqueue(item);
-    }, delay);
-    this.timers.add(t);
+    this.work.add(`${cluster}/${obj.metadata.name}`);
   }
 
   /** Returns true when the namespace is gone or not terminating; false to try again later. */

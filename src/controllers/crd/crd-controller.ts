@@ -15,6 +15,7 @@ import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import { log } from "../../log.ts";
 import type { WatchEvent } from "../../storage/interface.ts";
 import { PrefixInformer } from "../../storage/prefix-informer.ts";
+import { WorkQueue } from "../work-queue.ts";
 import { clusterOfKey } from "../../storage/keys.ts";
 import { StatusError } from "../../server/status.ts";
 import { deleteInstances } from "./instance-cleanup.ts";
@@ -37,11 +38,12 @@ export class CrdController {
   private readonly compiled = new Map<string, { cluster: string; text: string; compiled: CompiledSchema }>();
   /** What each cluster's registered definitions were built from, to skip needless re-registration. */
   private readonly signatures = new Map<string, string>();
-  private readonly queue = new Set<string>();
-  private readonly retries = new Map<string, number>();
+  /** Items are logical cluster names: each cluster's CRDs are decided together. */
+  private readonly work = new WorkQueue("crd controller", async (cluster) => {
+    await this.sync(cluster);
+    return true;
+  });
   private readonly cleanups = new Set<string>();
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
-  private running = false;
   private stopped = false;
 
   constructor(
@@ -62,7 +64,7 @@ export class CrdController {
             await this.sync(cluster);
           } catch (e) {
             log.warn(`crd controller: ${cluster}: ${(e as Error).message}`);
-            this.requeueLater(cluster);
+            this.work.addLater(cluster);
           }
         }
       },
@@ -70,7 +72,7 @@ export class CrdController {
         const cluster = clusterOfKey(prefix, ev.key);
         if (ev.type === "PUT") this.remember(ev.key, ev.value, ev.revision);
         else this.crds.get(cluster)?.delete(ev.key.slice(ev.key.lastIndexOf("/") + 1));
-        this.enqueue(cluster);
+        this.work.add(cluster);
       },
     });
     await this.informer.start();
@@ -79,8 +81,7 @@ export class CrdController {
   stop(): void {
     this.stopped = true;
     this.informer?.stop();
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.work.stop();
   }
 
   private remember(key: string, value: string, revision: number): void {
@@ -93,43 +94,6 @@ export class CrdController {
       this.crds.set(cluster, m);
     }
     m.set(obj.metadata.name as string, obj);
-  }
-
-  private enqueue(cluster: string): void {
-    if (this.stopped) return;
-    this.queue.add(cluster);
-    if (!this.running) void this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    this.running = true;
-    try {
-      while (this.queue.size > 0 && !this.stopped) {
-        const cluster = this.queue.values().next().value as string;
-        this.queue.delete(cluster);
-        try {
-          await this.sync(cluster);
-          this.retries.delete(cluster);
-        } catch (e) {
-          log.warn(`crd controller: ${cluster}: ${(e as Error).message}`);
-          this.requeueLater(cluster);
-        }
-      }
-    } finally {
-      this.running = false;
-    }
-  }
-
-  private requeueLater(cluster: string, delayMs?: number): void {
-    if (this.stopped) return;
-    const n = (this.retries.get(cluster) ?? 0) + 1;
-    this.retries.set(cluster, n);
-    const delay = delayMs ?? Math.min(50 * 2 ** Math.min(n, 7), 5000);
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      this.enqueue(cluster);
-    }, delay);
-    this.timers.add(t);
   }
 
   private compileFor(cluster: string, crd: KObject, v: CRDVersion): CompiledSchema {
@@ -235,12 +199,12 @@ export class CrdController {
     void this.cleanup(cluster, crd)
       .then((done) => {
         this.cleanups.delete(key);
-        if (!done) this.requeueLater(cluster, 200);
+        if (!done) this.work.addLater(cluster, 200);
       })
       .catch((e) => {
         this.cleanups.delete(key);
         log.warn(`crd controller: cleanup of ${key}: ${(e as Error).message}`);
-        this.requeueLater(cluster);
+        this.work.addLater(cluster);
       });
   }
 
