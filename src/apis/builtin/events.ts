@@ -6,32 +6,23 @@
 // one API is not visible through the other; `kubectl describe` reads core/v1 events only.
 
 import type { KObject, ResourceDef } from "../types.ts";
-import { decodeObjectReference } from "./core/events.ts";
+import { decodeEventFields, decodeObjectReference, type EventFieldNames } from "./core/events.ts";
 import { type InternalEvent, validateEventLegacy, validateEventStrictCreate, validateEventStrictUpdate } from "./event-validation.ts";
 import { builtin, fieldValue, objectAt, STORED_VERBS, str } from "./strategy-helpers.ts";
 import { type FieldRef, WireDecoder } from "./wire-decode.ts";
 
 const wire = new WireDecoder("Event", "v1");
 const at = (path: string): FieldRef => ({ struct: "Event", path });
+const EVENTS_V1_FIELDS: EventFieldNames = {
+  regarding: "regarding",
+  strings: ["note", "reason", "type", "action", "reportingController", "reportingInstance"],
+  source: "deprecatedSource",
+  times: ["deprecatedFirstTimestamp", "deprecatedLastTimestamp"],
+  count: "deprecatedCount",
+};
 
-/** Type checks, with times normalised in place. */
 function decode(obj: KObject): void {
-  decodeObjectReference(wire, obj.regarding, at("regarding"));
-  decodeObjectReference(wire, obj.related, at("related"));
-  for (const f of ["note", "reason", "type", "action", "reportingController", "reportingInstance"]) wire.string(obj[f], at(f));
-  const source = wire.object(obj.deprecatedSource, at("deprecatedSource"), "v1.EventSource");
-  if (source) {
-    wire.string(source.component, { struct: "EventSource", path: "deprecatedSource.component" });
-    wire.string(source.host, { struct: "EventSource", path: "deprecatedSource.host" });
-  }
-  for (const f of ["deprecatedFirstTimestamp", "deprecatedLastTimestamp"]) if (obj[f] !== undefined) obj[f] = wire.time(obj[f], "time") ?? null;
-  if (obj.eventTime !== undefined) obj.eventTime = wire.time(obj.eventTime, "micro") ?? null;
-  wire.int(obj.deprecatedCount, at("deprecatedCount"), 32);
-  const series = wire.object(obj.series, at("series"), "v1.EventSeries");
-  if (series) {
-    wire.int(series.count, { struct: "EventSeries", path: "series.count" }, 32);
-    if (series.lastObservedTime !== undefined) series.lastObservedTime = wire.time(series.lastObservedTime, "micro") ?? null;
-  }
+  decodeEventFields(wire, obj, EVENTS_V1_FIELDS);
 }
 
 /** The internal view of an events.k8s.io/v1 Event (kube's conversion to core). */

@@ -21,25 +21,47 @@ export function decodeObjectReference(d: WireDecoder, v: unknown, at: FieldRef):
   return out;
 }
 
-/** Type checks, with times normalised in place. */
-function decode(obj: KObject): void {
+/** Where the fields of the shared Event shape live in one API version (core/v1 or events.k8s.io/v1). */
+export interface EventFieldNames {
+  regarding: string;
+  /** String fields, in the order their type checks run (the first error is the one reported). */
+  strings: string[];
+  source: string;
+  times: [string, string];
+  count: string;
+}
+
+/** Type checks of an Event in either version, with times normalised in place. */
+export function decodeEventFields(wire: WireDecoder, obj: KObject, names: EventFieldNames): void {
   const at = (path: string): FieldRef => ({ struct: "Event", path });
-  decodeObjectReference(wire, obj.involvedObject, at("involvedObject"));
+  decodeObjectReference(wire, obj[names.regarding], at(names.regarding));
   decodeObjectReference(wire, obj.related, at("related"));
-  for (const f of ["reason", "message", "type", "action", "reportingComponent", "reportingInstance"]) wire.string(obj[f], at(f));
-  const source = wire.object(obj.source, at("source"), "v1.EventSource");
+  for (const f of names.strings) wire.string(obj[f], at(f));
+  const source = wire.object(obj[names.source], at(names.source), "v1.EventSource");
   if (source) {
-    wire.string(source.component, { struct: "EventSource", path: "source.component" });
-    wire.string(source.host, { struct: "EventSource", path: "source.host" });
+    wire.string(source.component, { struct: "EventSource", path: `${names.source}.component` });
+    wire.string(source.host, { struct: "EventSource", path: `${names.source}.host` });
   }
-  for (const f of ["firstTimestamp", "lastTimestamp"]) if (obj[f] !== undefined) obj[f] = wire.time(obj[f], "time") ?? null;
+  for (const f of names.times) if (obj[f] !== undefined) obj[f] = wire.time(obj[f], "time") ?? null;
   if (obj.eventTime !== undefined) obj.eventTime = wire.time(obj.eventTime, "micro") ?? null;
-  wire.int(obj.count, at("count"), 32);
+  wire.int(obj[names.count], at(names.count), 32);
   const series = wire.object(obj.series, at("series"), "v1.EventSeries");
   if (series) {
     wire.int(series.count, { struct: "EventSeries", path: "series.count" }, 32);
     if (series.lastObservedTime !== undefined) series.lastObservedTime = wire.time(series.lastObservedTime, "micro") ?? null;
   }
+}
+
+const CORE_EVENT_FIELDS: EventFieldNames = {
+  regarding: "involvedObject",
+  strings: ["reason", "message", "type", "action", "reportingComponent", "reportingInstance"],
+  source: "source",
+  times: ["firstTimestamp", "lastTimestamp"],
+  count: "count",
+};
+
+function decode(obj: KObject): void {
+  decodeEventFields(wire, obj, CORE_EVENT_FIELDS);
 }
 
 /** The internal view of a core/v1 Event. */
