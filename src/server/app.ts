@@ -44,7 +44,6 @@ export interface AppDeps {
 }
 
 type Env = {
-  Variables: { user: UserInfo; info: RequestInfo; url: URL };
   Bindings: { timeout?: (req: Request, seconds: number) => void } | undefined;
 };
 
@@ -73,30 +72,22 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
   app.notFound(() => errorResponse(errors.pathNotFound()));
 
-  // The filters, in one middleware over one parse of the URL (kept in the context for the
-  // handler): request info first (it also rejects malformed /clusters/<name> prefixes), then
-  // authentication, then authorization.
-  app.use("*", async (c, next) => {
-    const url = new URL(c.req.url);
-    const info = parseRequestInfo(c.req.method, url.pathname, url.searchParams, queryBool);
-    c.set("info", info);
-    c.set("url", url);
-    c.set("user", await authenticate(deps, info, c.req.raw.headers.get("authorization")));
-    authorize(deps, info, c.get("user"));
-    await next();
-  });
-
+  // The filters, over one parse of the URL: request info first (it also rejects malformed
+  // /clusters/<name> prefixes), then authentication, then authorization; then the handler.
   app.all("*", async (c) => {
-    const info = c.get("info");
-    const url = c.get("url");
+    const req = c.req.raw;
+    const url = new URL(req.url);
+    const info = parseRequestInfo(req.method, url.pathname, url.searchParams, queryBool);
+    const user = await authenticate(deps, info, req.headers.get("authorization"));
+    authorize(deps, info, user);
     if (info.kind === "resource") {
       if (!info.wildcard) {
         const p = deps.clusters.ensure(info.cluster);
         if (p) await p;
       }
-      return dispatchResource(deps, info, c.req.raw, url.searchParams, c.get("user"), (req) => c.env?.timeout?.(req, 0));
+      return dispatchResource(deps, info, req, url.searchParams, user, (r) => c.env?.timeout?.(r, 0));
     }
-    return nonResource(deps, openapi, info.path.replace(/\/+$/, "") || "/", info.cluster, c.req.raw, url.searchParams);
+    return nonResource(deps, openapi, info.path.replace(/\/+$/, "") || "/", info.cluster, req, url.searchParams);
   });
 
   return app;

@@ -46,7 +46,21 @@ function specificity(e: AcceptEntry): number {
  * Parse an Accept header into entries ordered by preference: q descending, then exact types before
  * wildcards, then header order. Malformed ranges are dropped (goautoneg skips them too).
  */
-export function parseAccept(header: string): AcceptEntry[] {
+export function parseAccept(header: string): readonly AcceptEntry[] {
+  // Clients send the same few headers over and over: parse each once.
+  const known = parsedAccepts.get(header);
+  if (known) return known;
+  const entries = parseAcceptUncached(header);
+  if (parsedAccepts.size >= PARSED_ACCEPTS_MAX) parsedAccepts.clear();
+  parsedAccepts.set(header, entries);
+  return entries;
+}
+
+/** Accept headers seen, parsed (frozen: every caller shares them). */
+const parsedAccepts = new Map<string, readonly AcceptEntry[]>();
+const PARSED_ACCEPTS_MAX = 256;
+
+function parseAcceptUncached(header: string): readonly AcceptEntry[] {
   const entries: AcceptEntry[] = [];
   for (const part of header.split(",")) {
     const [range = "", ...paramParts] = part.split(";");
@@ -74,7 +88,9 @@ export function parseAccept(header: string): AcceptEntry[] {
     entries.push({ type, subtype, params, q });
   }
   // Array.prototype.sort is stable, so equal entries keep header order.
-  return entries.sort((a, b) => b.q - a.q || specificity(b) - specificity(a));
+  entries.sort((a, b) => b.q - a.q || specificity(b) - specificity(a));
+  for (const e of entries) Object.freeze(Object.freeze(e).params);
+  return Object.freeze(entries);
 }
 
 function conversionMatches(entry: AcceptEntry, o: Offer): boolean {

@@ -32,13 +32,15 @@ export async function readBodyBytes(req: Request): Promise<Uint8Array> {
   const header = req.headers.get("content-length");
   const len = Number(header ?? "0");
   if (len > MAX_BODY_BYTES) throw errors.requestEntityTooLarge(MAX_BODY_BYTES);
-  if (!req.body) return new Uint8Array(0);
-  // With a Content-Length within the limit, one read: no stream reader, no chunks.
+  // With a Content-Length within the limit, one read: no stream reader, no chunks (and not
+  // even the `req.body` stream object, which Bun makes on first access).
   if (header !== null && Number.isSafeInteger(len) && len >= 0) {
+    if (len === 0) return new Uint8Array(0);
     const buf = await req.arrayBuffer();
     if (buf.byteLength > MAX_BODY_BYTES) throw errors.requestEntityTooLarge(MAX_BODY_BYTES);
     return new Uint8Array(buf);
   }
+  if (!req.body) return new Uint8Array(0);
   // Otherwise (chunked) read it as a stream, stopping at the limit.
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
