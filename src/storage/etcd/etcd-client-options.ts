@@ -1,6 +1,6 @@
-// The etcd clients as the etcd backend needs them: unary KV calls through etcd's JSON gateway
-// with fetch (gateway-kv.ts: a third of gRPC's client CPU under Bun), watch streams through the
-// etcd3 gRPC client; a deadline on every unary call, no retries or circuit breakers of their own
+// The etcd clients as the etcd backend needs them: unary KV calls through a lean gRPC client
+// (grpc-kv.ts: a third of etcd3's client CPU under Bun), watch streams through the etcd3 gRPC
+// client; a deadline on every unary call, no retries or circuit breakers of their own
 // (the storage retries, because only it knows when a retried write became ambiguous), fast
 // reconnects, and TLS that works under Bun with endpoints given as IP addresses.
 
@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { Etcd3, type IOptions } from "etcd3";
-import { GatewayKv } from "./gateway-kv.ts";
+import { GrpcKv } from "./grpc-kv.ts";
 
 export interface EtcdClientOptions {
   /** Client URLs, `http://host:port` or `https://host:port`. */
@@ -36,13 +36,13 @@ const runOnce = {
 } as unknown as Policy;
 
 /**
- * Two clients over separate connections: one for unary calls (HTTP/1.1 to the JSON gateway),
- * one for watch streams (gRPC). etcd3 closes every channel of a member when a call on it fails
+ * Two clients over separate connections: one for unary calls (grpc-kv.ts), one for watch
+ * streams (etcd3). etcd3 closes every channel of a member when a call on it fails
  * with a recoverable error (one deadline is enough); kept apart, a timed-out read or write does
  * not break the watches, and a broken watch does not cancel calls in flight.
  */
 export interface EtcdClients {
-  unary: GatewayKv;
+  unary: GrpcKv;
   streams: Etcd3;
 }
 
@@ -51,11 +51,9 @@ export function createEtcdClients(opts: EtcdClientOptions): EtcdClients {
   const secure = isSecure(opts);
   const tls = secure ? readTls(opts) : undefined;
   const streams = createEtcdClient(opts);
-  const unary = new GatewayKv(
-    opts.endpoints.map((e) => withScheme(e, secure)),
-    opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
-    tls ? { ...tls, checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) } : undefined,
-  );
+  const endpoints = opts.endpoints.map((e) => withScheme(e, secure));
+  const timeout = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  const unary = new GrpcKv(endpoints, timeout, tls ? { ...tls, servername: SNI_NAME, checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) } : undefined);
   return { unary, streams };
 }
 
@@ -63,7 +61,7 @@ function isSecure(opts: EtcdClientOptions): boolean {
   return opts.endpoints.some((e) => e.startsWith("https://")) || opts.caFile !== undefined;
 }
 
-/** etcd3 accepts endpoints without a scheme (`host:port`); fetch needs one. */
+/** etcd3 accepts endpoints without a scheme (`host:port`); node:http2 needs one. */
 function withScheme(endpoint: string, secure: boolean): string {
   const e = endpoint.replace(/\/+$/, "");
   return /^https?:\/\//.test(e) ? e : `${secure ? "https" : "http"}://${e}`;

@@ -1,5 +1,5 @@
-// The scale-out storage backend: etcd 3.4+, unary calls through etcd's JSON gateway with fetch
-// (gateway-kv.ts), watches through the etcd3 gRPC client.
+// The scale-out storage backend: etcd 3.4+, unary calls through a lean gRPC client of its own
+// (grpc-kv.ts), watches through the etcd3 gRPC client.
 //
 // Key layout. A storage key (keys.ts: `/registry/<group>/<resource>/<cluster>/[<namespace>/]<name>`)
 // is stored in etcd as `<prefix><key>`, the value as UTF-8 text. The prefix defaults to "" because
@@ -70,7 +70,7 @@ import { createEtcdClients, DEFAULT_CALL_TIMEOUT_MS, type EtcdClientOptions, typ
 import { EtcdKeyCodec, keyAfter } from "./etcd-codec.ts";
 import { errorMessage, isClientClosedError, isCompactedError, isFutureRevisionError, isTransientError } from "./etcd-errors.ts";
 import { EtcdWatch } from "./etcd-watch.ts";
-import type { GatewayKv } from "./gateway-kv.ts";
+import type { GrpcKv } from "./grpc-kv.ts";
 import { DEFAULT_RING_EVENTS } from "./event-ring.ts";
 import { KeyspaceFeed } from "./keyspace-feed.ts";
 
@@ -119,8 +119,8 @@ export class EtcdStorage implements Storage {
   private readonly watchers = new Set<EtcdWatch>();
   private resolvedWrites = 0;
 
-  /** Unary calls (etcd's JSON gateway, gateway-kv.ts). */
-  private readonly client: GatewayKv;
+  /** Unary calls (grpc-kv.ts). */
+  private readonly client: GrpcKv;
   /** Watch streams (see EtcdClients). */
   private readonly streams: Etcd3;
 
