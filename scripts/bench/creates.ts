@@ -2,11 +2,12 @@
 // single-row commits. Target: ≥ 2,000/s and ≥ 0.3 of raw, 0 errors.
 
 import { rawSqlite } from "./raw-sqlite.ts";
-import { configMap, configMapsPath, ensureNamespace, runPool } from "./client.ts";
-import { connectionsNote, measured, type Usage, usageNote, withKcp } from "./harness.ts";
+import { configMapsPath, ensureNamespace } from "./client.ts";
+import { connectionsNote, usageNote, withKcp } from "./harness.ts";
 import { join } from "node:path";
 import { rawHttpsCreates } from "./raw-https.ts";
 import { summarize } from "./stats.ts";
+import { steadyCreates, steadyNote } from "./steady-creates.ts";
 import type { Context, Row, Workload } from "./types.ts";
 
 export const createsWorkload: Workload = {
@@ -18,47 +19,14 @@ export const createsWorkload: Workload = {
     return withKcp(ctx, "creates", async ({ kcp, client }) => {
       await ensureNamespace(client, "bench");
       const path = configMapsPath("bench");
-      // Steady state, as the raw parts are measured (best of three trials after a warm-up): a
-      // server runs for days, and over its first ~10,000 requests JSC is still compiling its request
-      // path (the JITWorker thread took a third of a core during the first 15,000 creates). So one
-      // trial's worth of creates warms up first (its rate is in the notes), then three trials of a
-      // third of the creates each; the best one counts and all are in the notes.
-      const perTrial = Math.max(1, Math.ceil(creates / 3));
-      const lat: number[] = [];
-      const statuses = new Map<number, number>();
-      let sample = "";
-      const count = (status: number, body: string) => {
-        statuses.set(status, (statuses.get(status) ?? 0) + 1);
-        if (status !== 201 && !sample) sample = body.slice(0, 300);
-      };
-      const warm = await measured(kcp.pid, () =>
-        runPool(perTrial, createClients, async (i) => {
-          const r = await client.post(path, configMap(`warm-${i}`, "bench"));
-          count(r.status, r.body);
-        }),
-      );
-      const warmRate = (perTrial * 1000) / warm.usage.wallMs;
-      const trials: { rate: number; usage: Usage }[] = [];
-      for (let t = 0; t < 3; t++) {
-        const { usage } = await measured(kcp.pid, () =>
-          runPool(perTrial, createClients, async (i) => {
-            const r = await client.post(path, configMap(`obj-${t}-${i}`, "bench"));
-            lat.push(r.ms);
-            count(r.status, r.body);
-          }),
-        );
-        trials.push({ rate: (perTrial * 1000) / usage.wallMs, usage });
-      }
-      const best = trials.reduce((a, b) => (b.rate > a.rate ? b : a));
-      const usage = best.usage;
-      const total = perTrial * 4;
+      const steady = await steadyCreates(kcp.pid, client, path, "bench", creates, createClients);
+      const { rate, usage } = steady;
       const conns = connectionsNote(kcp.port);
       // The floor, measured while this kcp idles (it has its certificates to lend).
       const floor = await rawHttpsCreates(ctx, join(kcp.rootDir, "data"));
-      const errorsCount = total - (statuses.get(201) ?? 0);
-      const rate = best.rate;
-      const l = summarize(lat);
-      const trialsNote = trials.map((t) => `${Math.round(t.rate).toLocaleString("en-US")}/s`).join(", ");
+      const errorsCount = steady.sent - steady.created;
+      const sample = steady.errorSample;
+      const l = summarize(steady.latenciesMs);
       const rows: Row[] = [
         {
           workload: "creates",
@@ -69,8 +37,8 @@ export const createsWorkload: Workload = {
           raw: { name: "raw SQLite single-row commits/s", value: raw.commitsPerSec, unit: "/s" },
           ratio: rate / raw.commitsPerSec,
           ratioTarget: { op: ">=", value: 0.3 },
-          notes: `best of 3 trials of ${perTrial} creates (${trialsNote}) after ${perTrial} to warm up (${Math.round(warmRate).toLocaleString("en-US")}/s), p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms; ${conns.note} (${client.transport}); ${usageNote(usage)}`,
-          details: { latencyMs: l, usage, trials, connections: conns, statuses: Object.fromEntries(statuses), errorSample: sample },
+          notes: `${steadyNote(steady)}, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms; ${conns.note} (${client.transport}); ${usageNote(usage)}`,
+          details: { latencyMs: l, usage, warmRate: steady.warmRate, trialRates: steady.trialRates, connections: conns, statuses: Object.fromEntries(steady.statuses), errorSample: sample },
         },
         {
           workload: "creates",

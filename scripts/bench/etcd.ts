@@ -6,12 +6,13 @@
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { Etcd3 } from "etcd3";
-import { configMap, configMapsPath, ensureNamespace, runAtRate, runPool } from "./client.ts";
-import { connectionsNote, measured, usageNote, withKcp } from "./harness.ts";
+import { configMapsPath, ensureNamespace, runAtRate, runPool } from "./client.ts";
+import { connectionsNote, usageNote, withKcp } from "./harness.ts";
 import { BUN, freePort, REPO, removeDir } from "./kcp-launcher.ts";
 import { now, summarize } from "./stats.ts";
 import type { Context, RawEtcd, Row, Workload } from "./types.ts";
 import { skippedRow } from "./types.ts";
+import { steadyCreates, steadyNote } from "./steady-creates.ts";
 import { measureWatch, watchRows } from "./watch.ts";
 
 const ETCD_BIN = process.env.ETCD_BIN ?? "etcd";
@@ -219,22 +220,14 @@ export const etcdWorkload: Workload = {
       async ({ kcp, client }) => {
         await ensureNamespace(client, "bench");
         const path = configMapsPath("bench");
-        const n = ctx.sizes.creates;
-        let failed = 0;
-        let sample = "";
         const calls0 = selection.embedded ? new Map<string, number>() : await etcdCalls(server.endpoint);
-        const { usage } = await measured(kcp.pid, () =>
-          runPool(n, clients, async (i) => {
-            const r = await client.post(path, configMap(`obj-${i}`, "bench"));
-            if (r.status !== 201) {
-              failed++;
-              sample ||= `HTTP ${r.status} ${r.body.slice(0, 200)}`;
-            }
-          }),
-        );
+        // At steady state, as the raw puts above and the SQLite creates are measured.
+        const steady = await steadyCreates(kcp.pid, client, path, "bench", ctx.sizes.creates, clients);
+        const { rate, usage } = steady;
+        const failed = steady.sent - steady.created;
+        const sample = steady.errorSample;
         const conns = connectionsNote(kcp.port);
-        const perCreate = selection.embedded ? "unknown (embedded etcd)" : callsPer(calls0, await etcdCalls(server.endpoint), n);
-        const rate = (n * 1000) / usage.wallMs;
+        const perCreate = selection.embedded ? "unknown (embedded etcd)" : callsPer(calls0, await etcdCalls(server.endpoint), steady.sent);
         const out: Row[] = [
           {
             workload: "etcd",
@@ -244,7 +237,7 @@ export const etcdWorkload: Workload = {
             raw: { name: "raw etcd3 puts/s", value: raw.putsPerSec, unit: "/s" },
             ratio: rate / raw.putsPerSec,
             ratioTarget: { op: ">=", value: 0.5 },
-            notes: `${n} creates on ${which}, ${failed} errors${sample ? ` (${sample})` : ""}; etcd calls per create: ${perCreate}; ${conns.note}; ${usageNote(usage)}`,
+            notes: `${steadyNote(steady)} on ${which}, ${failed} errors${sample ? ` (${sample})` : ""}; etcd calls per create: ${perCreate}; ${conns.note}; ${usageNote(usage)}`,
             details: { usage, etcdCallsPerCreate: perCreate },
           },
         ];
