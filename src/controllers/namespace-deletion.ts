@@ -5,7 +5,6 @@
 import type { ResourceRegistry } from "../apis/registry.ts";
 import type { ObjectStore } from "../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../apis/types.ts";
-import { log } from "../log.ts";
 import type { WatchEvent } from "../storage/interface.ts";
 import { PrefixInformer } from "../storage/prefix-informer.ts";
 import { WorkQueue } from "./work-queue.ts";
@@ -55,7 +54,7 @@ export class NamespaceDeletionController {
   /** Returns true when the namespace is gone or not terminating; false to try again later. */
   private async sync(cluster: string, name: string): Promise<boolean> {
     const ns = await this.store.tryGet(this.namespaceDef, cluster, undefined, name);
-    if (!ns || !ns.metadata.deletionTimestamp) return true;
+    if (!ns?.metadata.deletionTimestamp) return true;
     const ctx: RequestContext = { cluster, user: SYSTEM_USER, dryRun: false, warnings: [] };
     let remaining = 0;
     for (const def of this.registry.namespacedStorageResources(cluster)) {

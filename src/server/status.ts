@@ -109,7 +109,7 @@ export const errors = {
   notAcceptable(accepted: string[]): StatusError {
     return new StatusError(406, "NotAcceptable", `only the following media types are accepted: ${accepted.join(", ")}`);
   },
-  unsupportedMediaType(contentType: string, accepted: string[]): StatusError {
+  unsupportedMediaType(_contentType: string, accepted: string[]): StatusError {
     return new StatusError(
       415,
       "UnsupportedMediaType",
