@@ -25,13 +25,14 @@ export async function dispatchResource(
 ): Promise<Response> {
   const def = deps.registry.lookup(info.wildcard ? "*" : info.cluster, info.group, info.version, info.resource);
   if (!def) throw errors.pathNotFound();
-  const res = await dispatchVerb(deps, def, info, req, query, user, disableIdleTimeout);
+  if (!def.deprecationWarning) return dispatchVerb(deps, def, info, req, query, user, disableIdleTimeout);
   // A deprecated version (of a custom resource) says so on every response, as kube-apiserver does.
-  if (def.deprecationWarning) res.headers.append("Warning", `299 - ${JSON.stringify(def.deprecationWarning)}`);
+  const res = await dispatchVerb(deps, def, info, req, query, user, disableIdleTimeout);
+  res.headers.append("Warning", `299 - ${JSON.stringify(def.deprecationWarning)}`);
   return res;
 }
 
-async function dispatchVerb(
+function dispatchVerb(
   deps: AppDeps,
   def: ResourceDef,
   info: ResourceRequestInfo,
@@ -39,7 +40,7 @@ async function dispatchVerb(
   query: URLSearchParams,
   user: UserInfo,
   disableIdleTimeout: (req: Request) => void,
-): Promise<Response> {
+): Response | Promise<Response> {
   // A cluster-scoped resource has no namespaced path.
   if (!def.namespaced && info.namespace !== undefined) throw errors.pathNotFound();
   let verbs = def.verbs;
@@ -57,7 +58,8 @@ async function dispatchVerb(
   const ctx = () => requestContext(info.cluster, user, query, info.namespace, req.headers.get("user-agent"));
   // Writes answer in the representation the Accept header asks for (406, before writing, when impossible).
   const asked = WRITE_VERBS.has(info.verb) && info.subresource === undefined ? negotiateOutput(def, req.headers.get("accept")) : ({ kind: "object" } as const);
-  const answer = async (res: Promise<Response>) => respondAs(def, asked, query, await res);
+  // The object as stored needs no second pass over the response.
+  const answer = asked.kind === "object" ? (res: Promise<Response>) => res : async (res: Promise<Response>) => respondAs(def, asked, query, await res);
   switch (info.verb) {
     case "get":
       return handleGet(store, def, info, req, query);
