@@ -38,7 +38,7 @@ export const createsWorkload: Workload = {
           ratio: rate / raw.commitsPerSec,
           ratioTarget: { op: ">=", value: 0.3 },
           notes: `${steadyNote(steady)}, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms; ${conns.note} (${client.transport}); ${usageNote(usage)}`,
-          details: { latencyMs: l, usage, warmRate: steady.warmRate, trialRates: steady.trialRates, connections: conns, statuses: Object.fromEntries(steady.statuses), errorSample: sample },
+          details: { latencyMs: l, usage, warmRates: steady.warmRates, trialRates: steady.trialRates, connections: conns, statuses: Object.fromEntries(steady.statuses), errorSample: sample },
         },
         {
           workload: "creates",
