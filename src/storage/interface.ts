@@ -159,6 +159,9 @@ export class StorageUnavailableError extends Error {}
  */
 export class WriteOutcomeUnknownError extends StorageUnavailableError {}
 
+/** The store refused a write as too large (etcd's request size limit). It was not applied. */
+export class ValueTooLargeError extends Error {}
+
 /** The smallest string greater than every string with the given prefix (for range scans). */
 export function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);

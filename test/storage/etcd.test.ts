@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { Etcd3 } from "etcd3";
 import { EtcdStorage, type EtcdStorageOptions } from "../../src/storage/etcd/etcd-storage.ts";
-import { CompactedError, RevisionMismatchError, StorageUnavailableError, WatchOverflowError } from "../../src/storage/interface.ts";
+import { CompactedError, RevisionMismatchError, StorageUnavailableError, ValueTooLargeError, WatchOverflowError } from "../../src/storage/interface.ts";
 import { type EtcdCluster, etcdMissingReason, freePort, startEtcd } from "../helpers/etcd-process.ts";
 import { record, runStorageSuite, waitFor } from "./suite.ts";
 
@@ -65,6 +65,27 @@ if (missing) {
       // A key outside the backend's "<prefix>/" space is not its business, even if it shares the prefix.
       await raw.put(`${prefix}x/registry/core/configmaps/root/default/a`).value("stranger");
       expect(await s.count("/")).toBe(1);
+    });
+
+    test("a value over etcd's request size limits is refused at once as too large, and nothing is stored", async () => {
+      const { s } = await connect({ retryBudgetMs: 10_000 });
+      // Over etcd's --max-request-bytes (1.5 MiB by default), then over gRPC's 2 MiB message limit.
+      for (const [size, words] of [
+        [1.7 * 1024 * 1024, "etcdserver: request is too large"],
+        [2.5 * 1024 * 1024, "larger than max"],
+      ] as const) {
+        const err = await s.create("/huge/a", "x".repeat(size)).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        // A definite answer: were it taken for a transient failure, it would be retried until the
+        // budget ran out and end as WriteOutcomeUnknownError.
+        expect(err).toBeInstanceOf(ValueTooLargeError);
+        expect((err as Error).message).toContain(words);
+        expect(await s.get("/huge/a")).toBeNull();
+      }
+      // The same key with a value etcd takes still works.
+      expect(await s.create("/huge/a", "small")).toBeGreaterThan(0);
     });
 
     test("a list without a limit reads several chunks, all at one revision", async () => {

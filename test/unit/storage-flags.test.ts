@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { parseDurationFlag } from "../../src/cli/duration-flag.ts";
 import { parseEtcdServers, storageFromFlags } from "../../src/cli/storage-flags.ts";
 import { storageStatusError } from "../../src/server/storage-errors.ts";
-import { StorageUnavailableError, WriteOutcomeUnknownError } from "../../src/storage/interface.ts";
+import { StorageUnavailableError, ValueTooLargeError, WriteOutcomeUnknownError } from "../../src/storage/interface.ts";
 import { normalizeEtcdPrefix } from "../../src/storage/open-storage.ts";
 
 const ROOT = "/var/lib/kcp";
@@ -117,5 +117,11 @@ describe("storage errors as Status", () => {
     timeout.name = "TimeoutError";
     expect(storageStatusError(timeout)?.code).toBe(504);
     expect(storageStatusError(new Error("boom"))).toBeNull();
+  });
+
+  test("a write the store refused as too large → 413 RequestEntityTooLarge with the store's words", () => {
+    const tooLarge = storageStatusError(new ValueTooLargeError("etcdserver: request is too large"));
+    expect(tooLarge?.toStatus()).toMatchObject({ code: 413, reason: "RequestEntityTooLarge" });
+    expect(tooLarge?.message).toContain("etcdserver: request is too large");
   });
 });

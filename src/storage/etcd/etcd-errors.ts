@@ -29,11 +29,26 @@ export function isFutureRevisionError(err: unknown): boolean {
 }
 
 /**
+ * etcd refused the request as too large (its --max-request-bytes, 1.5 MiB by default, or the gRPC
+ * message limit): an answer, never applied, and no retry will change it.
+ */
+export function isTooLargeError(err: unknown): boolean {
+  return err instanceof Error && /request is too large|larger than max/.test(err.message);
+}
+
+/** etcd is out of space (its NOSPACE alarm): writes are refused until an operator frees some. */
+function isNoSpaceError(err: unknown): boolean {
+  return err instanceof Error && err.message.includes("database space exceeded");
+}
+
+/**
  * A failure of the transport or of the cluster's availability (no leader, a deadline, a dropped
  * connection, an overloaded member), as opposed to an answer. Worth retrying; for a write, the
  * request may or may not have been applied.
  */
 export function isTransientError(err: unknown): boolean {
+  // RESOURCE_EXHAUSTED also carries these two refusals, which no retry changes.
+  if (isTooLargeError(err) || isNoSpaceError(err)) return false;
   if (
     err instanceof GRPCDeadlineExceededError ||
     err instanceof GRPCUnavailableError ||

@@ -61,6 +61,7 @@ import {
   type Storage,
   StorageUnavailableError,
   type Watch,
+  ValueTooLargeError,
   type WatchOptions,
   WriteOutcomeUnknownError,
 } from "../interface.ts";
@@ -68,7 +69,7 @@ import { DEFAULT_MAX_WATCHER_QUEUE } from "../watch-hub.ts";
 import { resolveCreate, resolveDelete, resolveUpdate } from "./ambiguous-write.ts";
 import { createEtcdClients, DEFAULT_CALL_TIMEOUT_MS, type EtcdClientOptions, type EtcdClients } from "./etcd-client-options.ts";
 import { EtcdKeyCodec, keyAfter } from "./etcd-codec.ts";
-import { errorMessage, isClientClosedError, isCompactedError, isFutureRevisionError, isTransientError } from "./etcd-errors.ts";
+import { errorMessage, isClientClosedError, isCompactedError, isFutureRevisionError, isTooLargeError, isTransientError } from "./etcd-errors.ts";
 import { EtcdWatch } from "./etcd-watch.ts";
 import type { GrpcKv } from "./grpc-kv.ts";
 import { DEFAULT_RING_EVENTS } from "./event-ring.ts";
@@ -460,7 +461,12 @@ export class EtcdStorage implements Storage {
    */
   private async beforeRetry(err: unknown, attempt: number, giveUp: number, ambiguous: boolean): Promise<void> {
     if (isClientClosedError(err)) throw ambiguous ? new WriteOutcomeUnknownError("storage closed; the outcome of the write is unknown") : new StorageUnavailableError("storage is closed");
-    if (!isTransientError(err)) throw err;
+    if (!isTransientError(err)) {
+      // A refusal after an attempt that may have applied says nothing of that attempt.
+      if (ambiguous) throw new WriteOutcomeUnknownError(`the outcome of the write is unknown: ${errorMessage(err)}`);
+      if (isTooLargeError(err)) throw new ValueTooLargeError(errorMessage(err));
+      throw err;
+    }
     const wait = Math.min(25 * 2 ** attempt, 500);
     if (Date.now() + wait >= giveUp) {
       if (ambiguous) throw new WriteOutcomeUnknownError(`etcd is unavailable; the outcome of the write is unknown: ${errorMessage(err)}`);
