@@ -252,6 +252,9 @@ export function encodeCompactionRequest(c: ICompactionRequest): Buffer {
 /** Reads fields of one message: `buf[pos, end)`. */
 class Reader {
   pos: number;
+  /** The field number and wire type of the field `next()` read. */
+  field = 0;
+  wire = 0;
 
   constructor(
     readonly buf: Buffer,
@@ -263,6 +266,21 @@ class Reader {
 
   more(): boolean {
     return this.pos < this.end;
+  }
+
+  /** Read the next field's tag into `field` and `wire`. */
+  next(): void {
+    const tag = this.uint();
+    this.field = Math.floor(tag / 8);
+    this.wire = tag & 7;
+  }
+
+  /** An embedded message, read by `read` over its bytes; `pos` moves past it. */
+  message<T>(read: (buf: Buffer, start: number, end: number) => T): T {
+    const end = this.len();
+    const v = read(this.buf, this.pos, end);
+    this.pos = end;
+    return v;
   }
 
   /** A varint that fits in 53 bits (tags, lengths, booleans, enums). */
@@ -334,21 +352,19 @@ function emptyHeader(): IResponseHeader {
   return { cluster_id: ZERO, member_id: ZERO, revision: ZERO, raft_term: ZERO };
 }
 
-function readHeader(r: Reader, end: number): IResponseHeader {
+function readHeader(buf: Buffer, start: number, end: number): IResponseHeader {
   const h = emptyHeader();
-  const sub = new Reader(r.buf, r.pos, end);
-  while (sub.more()) {
-    const tag = sub.uint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (wire !== VARINT) sub.skip(wire);
-    else if (field === 1) h.cluster_id = sub.int64(false);
-    else if (field === 2) h.member_id = sub.int64(false);
-    else if (field === 3) h.revision = sub.int64(true);
-    else if (field === 4) h.raft_term = sub.int64(false);
-    else sub.skip(wire);
+  const r = new Reader(buf, start, end);
+  while (r.more()) {
+    r.next();
+    const { field, wire } = r;
+    if (wire !== VARINT) r.skip(wire);
+    else if (field === 1) h.cluster_id = r.int64(false);
+    else if (field === 2) h.member_id = r.int64(false);
+    else if (field === 3) h.revision = r.int64(true);
+    else if (field === 4) h.raft_term = r.int64(false);
+    else r.skip(wire);
   }
-  r.pos = end;
   return h;
 }
 
@@ -356,9 +372,8 @@ function readKeyValue(buf: Buffer, start: number, end: number): IKeyValue {
   const kv: IKeyValue = { key: EMPTY, create_revision: ZERO, mod_revision: ZERO, version: ZERO, value: EMPTY, lease: ZERO };
   const r = new Reader(buf, start, end);
   while (r.more()) {
-    const tag = r.uint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
+    r.next();
+    const { field, wire } = r;
     if (field === 1 && wire === LEN) kv.key = r.bytes();
     else if (field === 5 && wire === LEN) kv.value = r.bytes();
     else if (wire !== VARINT) r.skip(wire);
@@ -377,15 +392,11 @@ function readRangeResponse(buf: Buffer, start: number, end: number): IRangeRespo
   const res: IRangeResponse = { header: emptyHeader(), kvs: [], more: false, count: ZERO };
   const r = new Reader(buf, start, end);
   while (r.more()) {
-    const tag = r.uint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (field === 1 && wire === LEN) res.header = readHeader(r, r.len());
-    else if (field === 2 && wire === LEN) {
-      const e = r.len();
-      res.kvs.push(readKeyValue(buf, r.pos, e));
-      r.pos = e;
-    } else if (field === 3 && wire === VARINT) res.more = r.uint() !== 0;
+    r.next();
+    const { field, wire } = r;
+    if (field === 1 && wire === LEN) res.header = r.message(readHeader);
+    else if (field === 2 && wire === LEN) res.kvs.push(r.message(readKeyValue));
+    else if (field === 3 && wire === VARINT) res.more = r.uint() !== 0;
     else if (field === 4 && wire === VARINT) res.count = r.int64(true);
     else r.skip(wire);
   }
@@ -396,15 +407,11 @@ function readPutResponse(buf: Buffer, start: number, end: number): IPutResponse 
   const res = { header: emptyHeader() } as IPutResponse;
   const r = new Reader(buf, start, end);
   while (r.more()) {
-    const tag = r.uint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (field === 1 && wire === LEN) res.header = readHeader(r, r.len());
-    else if (field === 2 && wire === LEN) {
-      const e = r.len();
-      res.prev_kv = readKeyValue(buf, r.pos, e);
-      r.pos = e;
-    } else r.skip(wire);
+    r.next();
+    const { field, wire } = r;
+    if (field === 1 && wire === LEN) res.header = r.message(readHeader);
+    else if (field === 2 && wire === LEN) res.prev_kv = r.message(readKeyValue);
+    else r.skip(wire);
   }
   return res;
 }
@@ -413,16 +420,12 @@ function readDeleteRangeResponse(buf: Buffer, start: number, end: number): IDele
   const res: IDeleteRangeResponse = { header: emptyHeader(), deleted: ZERO, prev_kvs: [] };
   const r = new Reader(buf, start, end);
   while (r.more()) {
-    const tag = r.uint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (field === 1 && wire === LEN) res.header = readHeader(r, r.len());
+    r.next();
+    const { field, wire } = r;
+    if (field === 1 && wire === LEN) res.header = r.message(readHeader);
     else if (field === 2 && wire === VARINT) res.deleted = r.int64(true);
-    else if (field === 3 && wire === LEN) {
-      const e = r.len();
-      res.prev_kvs.push(readKeyValue(buf, r.pos, e));
-      r.pos = e;
-    } else r.skip(wire);
+    else if (field === 3 && wire === LEN) res.prev_kvs.push(r.message(readKeyValue));
+    else r.skip(wire);
   }
   return res;
 }
@@ -431,19 +434,14 @@ function readResponseOp(buf: Buffer, start: number, end: number): IResponseOp {
   const r = new Reader(buf, start, end);
   let op: Partial<IResponseOp> = {};
   while (r.more()) {
-    const tag = r.uint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (wire !== LEN) {
-      r.skip(wire);
-      continue;
-    }
-    const e = r.len();
-    if (field === 1) op = { response_range: readRangeResponse(buf, r.pos, e) };
-    else if (field === 2) op = { response_put: readPutResponse(buf, r.pos, e) };
-    else if (field === 3) op = { response_delete_range: readDeleteRangeResponse(buf, r.pos, e) };
-    else if (field === 4) op = { response_txn: readTxnResponse(buf, r.pos, e) };
-    r.pos = e;
+    r.next();
+    const { field, wire } = r;
+    if (wire !== LEN) r.skip(wire);
+    else if (field === 1) op = { response_range: r.message(readRangeResponse) };
+    else if (field === 2) op = { response_put: r.message(readPutResponse) };
+    else if (field === 3) op = { response_delete_range: r.message(readDeleteRangeResponse) };
+    else if (field === 4) op = { response_txn: r.message(readTxnResponse) };
+    else r.skip(wire);
   }
   return op as IResponseOp;
 }
@@ -452,16 +450,12 @@ function readTxnResponse(buf: Buffer, start: number, end: number): ITxnResponse 
   const res: ITxnResponse = { header: emptyHeader(), succeeded: false, responses: [] };
   const r = new Reader(buf, start, end);
   while (r.more()) {
-    const tag = r.uint();
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (field === 1 && wire === LEN) res.header = readHeader(r, r.len());
+    r.next();
+    const { field, wire } = r;
+    if (field === 1 && wire === LEN) res.header = r.message(readHeader);
     else if (field === 2 && wire === VARINT) res.succeeded = r.uint() !== 0;
-    else if (field === 3 && wire === LEN) {
-      const e = r.len();
-      res.responses.push(readResponseOp(buf, r.pos, e));
-      r.pos = e;
-    } else r.skip(wire);
+    else if (field === 3 && wire === LEN) res.responses.push(r.message(readResponseOp));
+    else r.skip(wire);
   }
   return res;
 }
@@ -470,9 +464,9 @@ function readCompactionResponse(buf: Buffer, start: number, end: number): ICompa
   const res: ICompactionResponse = { header: emptyHeader() };
   const r = new Reader(buf, start, end);
   while (r.more()) {
-    const tag = r.uint();
-    if (Math.floor(tag / 8) === 1 && (tag & 7) === LEN) res.header = readHeader(r, r.len());
-    else r.skip(tag & 7);
+    r.next();
+    if (r.field === 1 && r.wire === LEN) res.header = r.message(readHeader);
+    else r.skip(r.wire);
   }
   return res;
 }

@@ -30,6 +30,7 @@ import {
   type ITxnRequest,
   type ITxnResponse,
 } from "etcd3";
+import { errorMessage } from "./etcd-errors.ts";
 import { decodeCompactionResponse, decodeRangeResponse, decodeTxnResponse, encodeCompactionRequest, encodeRangeRequest, encodeTxnRequest } from "./etcd-proto.ts";
 
 /** The unary calls the storage makes; etcd3's `client.kv` has the same shape. */
@@ -150,7 +151,7 @@ export class GrpcKv implements KvCalls {
         );
       } catch (err) {
         this.failover(endpoint);
-        pending.fail(new GRPCUnavailableError(`etcd: ${endpoint} unreachable: ${describe(err)}`));
+        pending.fail(new GRPCUnavailableError(`etcd: ${endpoint} unreachable: ${errorMessage(err)}`));
         return;
       }
       pending.stream = stream;
@@ -184,13 +185,13 @@ export class GrpcKv implements KvCalls {
           try {
             resolve(decode(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
           } catch (err) {
-            reject(new GRPCInternalError(`etcd: unreadable answer to ${path}: ${describe(err)}`));
+            reject(new GRPCInternalError(`etcd: unreadable answer to ${path}: ${errorMessage(err)}`));
           }
           return;
         }
         if (status === undefined || status === "") {
           this.failover(endpoint);
-          const why = failure ? describe(failure) : httpStatus ? `HTTP ${httpStatus} without a gRPC status` : `stream closed (code ${stream.rstCode ?? "?"})`;
+          const why = failure ? errorMessage(failure) : httpStatus ? `HTTP ${httpStatus} without a gRPC status` : `stream closed (code ${stream.rstCode ?? "?"})`;
           reject(new GRPCUnavailableError(`etcd: ${endpoint} unreachable: ${why}`));
           return;
         }
@@ -274,6 +275,3 @@ function headerText(v: string | string[] | undefined): string | undefined {
   }
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
