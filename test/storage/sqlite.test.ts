@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RevisionMismatchError, WatchOverflowError } from "../../src/storage/interface.ts";
+import { KeyExistsError, RevisionMismatchError, WatchOverflowError } from "../../src/storage/interface.ts";
 import { GroupCommitter } from "../../src/storage/sqlite/group-commit.ts";
 import { SqliteStorage, type SqliteStorageOptions } from "../../src/storage/sqlite/sqlite-storage.ts";
 import { record, runStorageSuite, waitFor } from "./suite.ts";
@@ -100,6 +100,20 @@ describe("SqliteStorage", () => {
       r0 + 4,
     ]);
     expect(await s.get("/g/k")).toBeNull();
+
+    // A create finds keys of earlier batches, and a key deleted earlier in its own batch free.
+    const r1 = await s.currentRevision();
+    const second = await Promise.allSettled([
+      s.create("/g/k", "again"),
+      s.create("/g/other", "taken"),
+      s.delete("/g/k"),
+      s.create("/g/k", "third"),
+    ]);
+    expect(second.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    expect((second[1] as PromiseRejectedResult).reason).toBeInstanceOf(KeyExistsError);
+    expect(await s.get("/g/other")).toEqual({ key: "/g/other", value: "o", modRevision: r0 + 4, createRevision: r0 + 4 });
+    expect(await s.get("/g/k")).toEqual({ key: "/g/k", value: "third", modRevision: r1 + 3, createRevision: r1 + 3 });
+    await s.close();
   });
 
   test("group commit: a batch that fails as a whole rejects each of its ops, and only those", async () => {

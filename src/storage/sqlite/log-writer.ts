@@ -27,7 +27,7 @@ export interface AppliedBatch {
 
 export class LogWriter {
   private readonly getStmt: Statement<KeyValue, [string]>;
-  private readonly existsStmt: Statement<{ rev: number }, [string]>;
+  private readonly claimStmt: Statement<unknown, [string, number, number]>;
   private readonly insertStmt: Statement<unknown, [number, string, number, number, number, string]>;
   private readonly upsertStmt: Statement<unknown, [string, number, number]>;
   private readonly removeStmt: Statement<unknown, [string]>;
@@ -38,8 +38,9 @@ export class LogWriter {
       `SELECT c.key AS key, l.value AS value, c.rev AS modRevision, c.create_rev AS createRevision
        FROM current c JOIN log l ON l.rev = c.rev WHERE c.key = ?`,
     );
-    // A create only needs to know the key is absent: no join with the log, no value copied out.
-    this.existsStmt = db.query("SELECT rev FROM current WHERE key = ?");
+    // A create only needs the key to be absent: one statement both checks and claims it (no row
+    // changed: the key exists), without a lookup of its own or a join with the log.
+    this.claimStmt = db.query("INSERT INTO current (key, rev, create_rev) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING");
     this.insertStmt = db.query("INSERT INTO log (rev, key, create_rev, prev_rev, deleted, value) VALUES (?, ?, ?, ?, ?, ?)");
     this.upsertStmt = db.query(
       "INSERT INTO current (key, rev, create_rev) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET rev = excluded.rev, create_rev = excluded.create_rev",
@@ -68,13 +69,13 @@ export class LogWriter {
     for (const op of ops) {
       if (op.kind === "create") {
         const seen = overlay.get(op.key);
-        if (seen !== undefined ? seen !== null : this.existsStmt.get(op.key) !== null) {
+        // A key written earlier in this batch is in `current` already (or was removed from it).
+        if ((seen !== undefined && seen !== null) || this.claimStmt.run(op.key, revision + 1, revision + 1).changes === 0) {
           outcomes.push({ ok: false, error: new KeyExistsError(op.key) });
           continue;
         }
         const rev = ++revision;
         this.insertStmt.run(rev, op.key, rev, 0, 0, op.value);
-        this.upsertStmt.run(op.key, rev, rev);
         overlay.set(op.key, { key: op.key, value: op.value, modRevision: rev, createRevision: rev });
         events.push({ type: "PUT", key: op.key, value: op.value, revision: rev, createRevision: rev, prevRevision: 0 });
         outcomes.push({ ok: true, value: { revision: rev, prev: null } });
