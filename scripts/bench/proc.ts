@@ -2,7 +2,7 @@
 // to a port (to show that clients reuse connections). Linux only.
 
 import { cpus, totalmem } from "node:os";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 export interface MemoryStatus {
   /** Resident set size now, bytes. */
@@ -40,6 +40,31 @@ export function cpuTimeOf(pid: number): number {
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   return ((utime + stime) * 1000) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU time, in milliseconds, of a process's JavaScriptCore compiler threads (named "JITWorker"),
+ * from /proc/<pid>/task/<tid>/stat; null where that cannot be read (not Linux, process gone).
+ */
+export function jitCpuTimeOf(pid: number): number | null {
+  let total = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      } catch {
+        continue; // the thread ended meanwhile
+      }
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      if (name !== "JITWorker") continue;
+      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += ((Number(rest[11]) + Number(rest[12])) * 1000) / TICKS_PER_SECOND;
+    }
+  } catch {
+    return null;
+  }
+  return total;
 }
 
 /** CPU time of this (the benchmark client) process, milliseconds. */
