@@ -52,6 +52,22 @@ describe("negotiating the representation", () => {
     expect(negotiateOutput(ssar, KUBECTL_ACCEPT)).toEqual({ kind: "object" });
     expect(status(() => negotiateOutput(configmaps, "application/json;as=Table;v=v2;g=meta.k8s.io"))).toBe(406);
   });
+
+  test("a header asked again gets the same answer (negotiated once), per kind with or without Tables", () => {
+    const header = "application/json;as=Table;v=v1beta1;g=meta.k8s.io";
+    for (let i = 0; i < 3; i++) {
+      expect(status(() => negotiateOutput(ssar, header))).toBe(406);
+      expect(negotiateOutput(configmaps, header)).toEqual({ kind: "Table", version: "v1beta1" });
+    }
+    // Answers are shared, so nobody may change one.
+    expect(Object.isFrozen(negotiateOutput(configmaps, header))).toBe(true);
+    expect(Object.isFrozen(negotiateOutput(configmaps, "application/json"))).toBe(true);
+    // Hundreds of distinct headers (only the first 256 are remembered) are all still negotiated.
+    for (let i = 0; i < 400; i++) {
+      expect(negotiateOutput(configmaps, `application/json;as=Table;v=v1;g=meta.k8s.io;x=${i}`)).toEqual({ kind: "Table", version: "v1" });
+      expect(status(() => negotiateOutput(ssar, `application/json;as=Table;v=v1;g=meta.k8s.io;x=${i}`))).toBe(406);
+    }
+  });
 });
 
 describe("rendering", () => {

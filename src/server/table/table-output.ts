@@ -21,7 +21,7 @@ interface TargetOffer extends Offer {
 }
 
 function targetOffer(kind: OutputKind, version: "v1" | "v1beta1"): TargetOffer {
-  return { ...offer(`application/json;as=${kind};v=${version};g=meta.k8s.io`), target: { kind, version } };
+  return { ...offer(`application/json;as=${kind};v=${version};g=meta.k8s.io`), target: Object.freeze({ kind, version }) };
 }
 
 const TABLE_OFFERS = [targetOffer("Table", "v1"), targetOffer("Table", "v1beta1")];
@@ -31,7 +31,8 @@ const METADATA_OFFERS = [
   targetOffer("PartialObjectMetadataList", "v1"),
   targetOffer("PartialObjectMetadataList", "v1beta1"),
 ];
-const PLAIN: TargetOffer = { ...offer("application/json"), target: { kind: "object" } };
+// Targets are shared by every request that negotiated them (see negotiateOutput): frozen.
+const PLAIN: TargetOffer = { ...offer("application/json"), target: Object.freeze({ kind: "object" }) };
 
 const crdConvertors = new WeakMap<ResourceDef, TableConvertor>();
 
@@ -61,12 +62,31 @@ function servedMediaTypes(def: ResourceDef): string[] {
  * serializations besides JSON are another layer's business).
  */
 export function negotiateOutput(def: ResourceDef, accept: string | null): OutputTarget {
-  const offers = [...(tableConvertorOf(def) ? TABLE_OFFERS : []), ...METADATA_OFFERS, PLAIN];
-  const chosen = negotiate(accept, offers);
+  // Clients send the same few Accept headers over and over: each is negotiated once per offer set
+  // (null: 406), up to a bound, so an endless variety of headers cannot grow memory.
+  const withTable = tableConvertorOf(def) !== undefined;
+  const cache = withTable ? withTableTargets : withoutTableTargets;
+  const key = accept ?? "";
+  let target = cache.get(key);
+  if (target === undefined) {
+    target = chooseOutput(withTable, accept);
+    if (cache.size < MAX_CACHED_TARGETS) cache.set(key, target);
+  }
+  if (target === null) throw errors.notAcceptable(servedMediaTypes(def));
+  return target;
+}
+
+const MAX_CACHED_TARGETS = 256;
+const withTableTargets = new Map<string, OutputTarget | null>();
+const withoutTableTargets = new Map<string, OutputTarget | null>();
+const OFFERS_WITH_TABLE = [...TABLE_OFFERS, ...METADATA_OFFERS, PLAIN];
+const OFFERS_WITHOUT_TABLE = [...METADATA_OFFERS, PLAIN];
+
+function chooseOutput(withTable: boolean, accept: string | null): OutputTarget | null {
+  const chosen = negotiate(accept, withTable ? OFFERS_WITH_TABLE : OFFERS_WITHOUT_TABLE);
   if (chosen) return chosen.target;
   const plainAsked = parseAccept(accept ?? "").some((e) => e.q > 0 && e.params.as === undefined);
-  if (plainAsked) return { kind: "object" };
-  throw errors.notAcceptable(servedMediaTypes(def));
+  return plainAsked ? PLAIN.target : null;
 }
 
 export function parseIncludeObject(query: URLSearchParams): IncludeObject {
