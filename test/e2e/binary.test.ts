@@ -35,6 +35,24 @@ async function run(args: string[], env: Record<string, string> = {}) {
   return { code: await proc.exited, stdout, stderr };
 }
 
+/** Start `dist/kcp` with `args`, gathering its stdout and stderr into one text. */
+function spawnKcp(args: string[], env: Record<string, string> = {}) {
+  const proc = Bun.spawn([binary, ...args], { cwd: workDir, stdout: "pipe", stderr: "pipe", env: { PATH: "/usr/bin:/bin", HOME: workDir, ...env } });
+  let out = "";
+  const decoder = new TextDecoder();
+  const pump = async (s: ReadableStream<Uint8Array>) => {
+    for await (const chunk of s) out += decoder.decode(chunk);
+  };
+  const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
+  /** The first match of `re` in the output, waiting up to 20 s for it (null if it never came). */
+  const waitFor = async (re: RegExp) => {
+    const deadline = Date.now() + 20_000;
+    while (!re.test(out) && proc.exitCode === null && Date.now() < deadline) await Bun.sleep(20);
+    return re.exec(out);
+  };
+  return { proc, pumped, waitFor, output: () => out };
+}
+
 describe("dist/kcp", () => {
   test("version runs from a directory without node_modules", async () => {
     const r = await run(["version"]);
@@ -60,22 +78,9 @@ describe("dist/kcp", () => {
 
   test("start serves kubectl and stops cleanly on SIGTERM", async () => {
     const rootDir = join(workDir, "root");
-    const proc = Bun.spawn([binary, "start", "--root-dir", rootDir, "--listen", "127.0.0.1:0"], {
-      cwd: workDir,
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { PATH: "/usr/bin:/bin", HOME: workDir },
-    });
-    let out = "";
-    const decoder = new TextDecoder();
-    const pump = async (s: ReadableStream<Uint8Array>) => {
-      for await (const chunk of s) out += decoder.decode(chunk);
-    };
-    const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
+    const { proc, pumped, waitFor } = spawnKcp(["start", "--root-dir", rootDir, "--listen", "127.0.0.1:0"]);
     try {
-      const deadline = Date.now() + 20_000;
-      while (!/Serving securely on \S+:\d+/.test(out) && proc.exitCode === null && Date.now() < deadline) await Bun.sleep(20);
-      expect(out).toMatch(/Serving securely on \S+:\d+/);
+      expect(await waitFor(/Serving securely on \S+:\d+/)).not.toBeNull();
 
       const kubectl = Bun.spawn(["kubectl", "--kubeconfig", join(rootDir, "data", "admin.kubeconfig"), "get", "namespaces", "-o", "name"], {
         stdout: "pipe",
@@ -95,23 +100,7 @@ describe("dist/kcp", () => {
 
   test("after a few MiB of writes, WAL checkpoints run on their own thread (a worker from inside the binary)", async () => {
     const rootDir = join(workDir, "root-wal");
-    const proc = Bun.spawn([binary, "start", "--root-dir", rootDir, "--listen", "127.0.0.1:0", "--log-level", "debug"], {
-      cwd: workDir,
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { PATH: "/usr/bin:/bin", HOME: workDir, NO_COLOR: "1" },
-    });
-    let out = "";
-    const decoder = new TextDecoder();
-    const pump = async (s: ReadableStream<Uint8Array>) => {
-      for await (const chunk of s) out += decoder.decode(chunk);
-    };
-    const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
-    const waitFor = async (re: RegExp) => {
-      const deadline = Date.now() + 20_000;
-      while (!re.test(out) && proc.exitCode === null && Date.now() < deadline) await Bun.sleep(20);
-      return re.exec(out);
-    };
+    const { proc, pumped, waitFor, output } = spawnKcp(["start", "--root-dir", rootDir, "--listen", "127.0.0.1:0", "--log-level", "debug"], { NO_COLOR: "1" });
     try {
       const serving = await waitFor(/Serving securely on (\S+:\d+)/);
       expect(serving).not.toBeNull();
@@ -126,8 +115,8 @@ describe("dist/kcp", () => {
         await r.arrayBuffer();
       }
       expect(await waitFor(/checkpoint thread copied the whole WAL/)).not.toBeNull();
-      expect(out).toContain("WAL checkpoints moved to their own thread");
-      expect(out).not.toContain("checkpoint thread failed");
+      expect(output()).toContain("WAL checkpoints moved to their own thread");
+      expect(output()).not.toContain("checkpoint thread failed");
     } finally {
       proc.kill("SIGTERM");
     }
