@@ -97,32 +97,4 @@ describe("dist/kcp", () => {
     expect(await proc.exited).toBe(0);
     await pumped;
   }, 60_000);
-
-  test("after a few MiB of writes, WAL checkpoints run on their own thread (a worker from inside the binary)", async () => {
-    const rootDir = join(workDir, "root-wal");
-    const { proc, pumped, waitFor, output } = spawnKcp(["start", "--root-dir", rootDir, "--listen", "127.0.0.1:0", "--log-level", "debug"], { NO_COLOR: "1" });
-    try {
-      const serving = await waitFor(/Serving securely on (\S+:\d+)/);
-      expect(serving).not.toBeNull();
-      const url = `https://${(serving as RegExpExecArray)[1]}/api/v1/namespaces/default/configmaps`;
-      const token = (await Bun.file(join(rootDir, "data", "admin.token")).text()).trim();
-      const ca = await Bun.file(join(rootDir, "data", "ca.crt")).text();
-      const payload = "p".repeat(900 * 1024);
-      for (let i = 0; i < 6; i++) {
-        const body = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `big-${i}` }, data: { payload } });
-        const r = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body, tls: { ca } });
-        expect(r.status).toBe(201);
-        await r.arrayBuffer();
-      }
-      expect(await waitFor(/checkpoint thread copied the whole WAL/)).not.toBeNull();
-      expect(output()).toContain("WAL checkpoints moved to their own thread");
-      expect(output()).not.toContain("checkpoint thread failed");
-    } finally {
-      proc.kill("SIGTERM");
-    }
-    expect(await proc.exited).toBe(0);
-    await pumped;
-    // A clean stop leaves no WAL behind: the thread closed its connection before the writer did.
-    expect(await Bun.file(join(rootDir, "data", "kcp.db-wal")).exists()).toBe(false);
-  }, 60_000);
 });

@@ -1,8 +1,7 @@
 // Group commit: writes submitted while the event loop is busy are applied together in one
 // transaction on the next turn (or as soon as `maxBatch` are waiting). One transaction per batch
 // instead of per write is what makes SQLite fast here (each COMMIT costs a WAL write), and a single
-// writer can never meet "database is locked". The WAL checkpointer may hold commits back for a
-// moment (hold/release); writes submitted meanwhile wait and go in the next batches.
+// writer can never meet "database is locked".
 
 /** What the batch function reports for one op: its result, or the error that op alone failed with. */
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: Error };
@@ -30,7 +29,6 @@ export class GroupCommitter<Op, R> {
   private queue: Pending<Op, R>[] = [];
   private scheduled = false;
   private flushing = false;
-  private held = false;
   readonly stats: GroupCommitStats = { commits: 0, ops: 0 };
 
   constructor(
@@ -58,28 +56,10 @@ export class GroupCommitter<Op, R> {
     });
   }
 
-  /** Stop committing until release(): queued and new writes wait. */
-  hold(): void {
-    this.held = true;
-  }
-
-  /** Commit again, starting with what queued up while held. */
-  release(): void {
-    if (!this.held) return;
-    this.held = false;
-    if (this.queue.length > 0 && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.flush();
-      });
-    }
-  }
-
-  /** Commit everything queued, now, in batches of at most `maxBatch` (unless held). */
+  /** Commit everything queued, now, in batches of at most `maxBatch`. */
   flush(): void {
     // Re-entry (an op settled inside a batch submitting more) waits for the scheduled flush.
-    if (this.flushing || this.held) return;
+    if (this.flushing) return;
     this.flushing = true;
     try {
       while (this.queue.length > 0) {

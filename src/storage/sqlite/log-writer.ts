@@ -23,12 +23,7 @@ export interface AppliedBatch {
   events: WatchEvent[];
   /** The revision of the last write (unchanged when every op failed). */
   revision: number;
-  /** About how many bytes the batch added to the WAL: the keys and values of its successful ops. */
-  bytes: number;
 }
-
-/** Bytes a write adds besides its value and key (stored three times: log, its index, current). */
-const ROW_OVERHEAD = 64;
 
 export class LogWriter {
   private readonly getStmt: Statement<KeyValue, [string]>;
@@ -70,7 +65,6 @@ export class LogWriter {
     };
     const outcomes: Outcome<WriteResult>[] = [];
     const events: WatchEvent[] = [];
-    let bytes = 0;
 
     for (const op of ops) {
       if (op.kind === "create") {
@@ -83,7 +77,6 @@ export class LogWriter {
         const rev = ++revision;
         this.insertStmt.run(rev, op.key, rev, 0, 0, op.value);
         overlay.set(op.key, { key: op.key, value: op.value, modRevision: rev, createRevision: rev });
-        bytes += ROW_OVERHEAD + 3 * op.key.length + op.value.length;
         events.push({ type: "PUT", key: op.key, value: op.value, revision: rev, createRevision: rev, prevRevision: 0 });
         outcomes.push({ ok: true, value: { revision: rev, prev: null } });
         continue;
@@ -119,10 +112,9 @@ export class LogWriter {
         if (prev) ev.prevValue = prev.value;
         events.push(ev);
       }
-      bytes += ROW_OVERHEAD + 3 * op.key.length + (op.kind === "delete" ? (prev as KeyValue).value.length : op.value.length);
       outcomes.push({ ok: true, value: { revision: rev, prev } });
     }
-    return { outcomes, events, revision, bytes };
+    return { outcomes, events, revision };
   }
 }
 

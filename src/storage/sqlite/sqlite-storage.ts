@@ -23,7 +23,6 @@ import { type GroupCommitStats, GroupCommitter } from "./group-commit.ts";
 import { keyRange, LogReader } from "./log-reader.ts";
 import { type AppliedBatch, LogWriter, type WriteOp, type WriteResult } from "./log-writer.ts";
 import { openDatabase } from "./schema.ts";
-import { WalCheckpointer, type WalCheckpointerOptions, type WalCheckpointerStats } from "./wal-checkpointer.ts";
 
 export interface SqliteStorageOptions {
   /** Revisions auto-compaction keeps when not told otherwise (default 1,000, like kine). */
@@ -34,8 +33,6 @@ export interface SqliteStorageOptions {
   maxBatch?: number;
   /** How often idle watchers get onProgress (default 1,000 ms; 0 disables). */
   progressIntervalMs?: number;
-  /** When WAL checkpoints move to their own thread (see wal-checkpointer.ts). */
-  checkpoints?: WalCheckpointerOptions;
 }
 
 export interface SqliteStorageStats extends GroupCommitStats {
@@ -43,8 +40,6 @@ export interface SqliteStorageStats extends GroupCommitStats {
   logRows: number;
   /** Active watchers. */
   watchers: number;
-  /** The WAL checkpoint thread's counters. */
-  checkpoints: WalCheckpointerStats;
 }
 
 const noopWatch: Watch = { stop() {} };
@@ -54,7 +49,6 @@ export class SqliteStorage implements Storage {
   private readonly writer: LogWriter;
   private readonly committer: GroupCommitter<WriteOp, WriteResult>;
   private readonly compactor: Compactor;
-  private readonly checkpointer: WalCheckpointer;
   private readonly hub: WatchHub;
   private revision: number;
   private closed = false;
@@ -62,7 +56,6 @@ export class SqliteStorage implements Storage {
 
   private constructor(
     private readonly db: Database,
-    path: string,
     private readonly opts: SqliteStorageOptions,
   ) {
     this.reader = new LogReader(db);
@@ -70,7 +63,6 @@ export class SqliteStorage implements Storage {
     this.compactor = new Compactor(db);
     this.hub = new WatchHub({ maxQueue: opts.maxWatcherQueue ?? DEFAULT_MAX_WATCHER_QUEUE });
     this.committer = new GroupCommitter((ops) => this.commit(ops), opts.maxBatch ?? 1000);
-    this.checkpointer = new WalCheckpointer(db, path, this.committer, opts.checkpoints);
     // Deletes and compaction may have removed the newest rows; the compacted revision still
     // bounds what was ever written. A new store starts at 1, like etcd, so no list reports 0.
     this.revision = Math.max(this.reader.maxRevision(), this.compactor.revision, 1);
@@ -80,7 +72,7 @@ export class SqliteStorage implements Storage {
 
   /** Open (or create) the store at `path`. */
   static open(path: string, opts: SqliteStorageOptions = {}): SqliteStorage {
-    return new SqliteStorage(openDatabase(path), path, opts);
+    return new SqliteStorage(openDatabase(path), opts);
   }
 
   async currentRevision(): Promise<number> {
@@ -194,8 +186,6 @@ export class SqliteStorage implements Storage {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
-    // The thread's running checkpoint ends first (releasing commits it held), then the queue commits.
-    await this.checkpointer.close();
     this.committer.flush();
     this.hub.closeAll(new StorageUnavailableError("storage is closed"));
     this.db.close();
@@ -205,7 +195,7 @@ export class SqliteStorage implements Storage {
   stats(): SqliteStorageStats {
     this.ensureOpen();
     const logRows = this.db.query<{ n: number }, []>("SELECT count(*) AS n FROM log").get()?.n ?? 0;
-    return { ...this.committer.stats, logRows, watchers: this.hub.size, checkpoints: { ...this.checkpointer.stats } };
+    return { ...this.committer.stats, logRows, watchers: this.hub.size };
   }
 
   private submit(op: WriteOp): Promise<WriteResult> {
@@ -218,7 +208,6 @@ export class SqliteStorage implements Storage {
     const applied: AppliedBatch = this.writer.apply(ops, this.revision);
     this.revision = applied.revision;
     this.hub.publish(applied.events);
-    this.checkpointer.noteCommit(applied.bytes);
     return applied.outcomes;
   }
 
