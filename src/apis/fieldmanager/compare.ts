@@ -124,6 +124,22 @@ function elementFieldsV1(r: unknown, node: SchemaNode, key: string, strip: Field
   return out ?? (member ? {} : undefined);
 }
 
+/**
+ * `f:<name>`, the serialized path element of a field, made once per name: a fresh concatenation
+ * would be hashed again by every set lookup and object key it serves as. Bounded, since map keys
+ * (labels, data) come from users.
+ */
+const fieldKeys = new Map<string, string>();
+const MAX_FIELD_KEYS = 4096;
+function fieldKey(name: string): string {
+  let key = fieldKeys.get(name);
+  if (key === undefined) {
+    key = `f:${name}`;
+    if (fieldKeys.size < MAX_FIELD_KEYS) fieldKeys.set(name, key);
+  }
+  return key;
+}
+
 function mapFieldsV1(o: Record<string, unknown>, node: SchemaNode, strip: FieldSet | undefined, ignored: FieldSet | undefined, self: boolean): Record<string, unknown> | undefined {
   const names: string[] = [];
   const values: Record<string, unknown>[] = [];
@@ -132,7 +148,7 @@ function mapFieldsV1(o: Record<string, unknown>, node: SchemaNode, strip: FieldS
     if (v === undefined) continue;
     const sub = node.field(k);
     if (!sub) continue;
-    const e = elementFieldsV1(v, sub, `f:${k}`, strip, ignored);
+    const e = elementFieldsV1(v, sub, fieldKey(k), strip, ignored);
     if (e === undefined) continue;
     // Insertion sort by name: objects have few fields, and usually arrive nearly sorted.
     let i = names.length;
@@ -143,7 +159,7 @@ function mapFieldsV1(o: Record<string, unknown>, node: SchemaNode, strip: FieldS
   if (names.length === 0) return undefined;
   const out: Record<string, unknown> = {};
   if (self) out["."] = {};
-  for (let i = 0; i < names.length; i++) out[`f:${names[i]}`] = values[i];
+  for (let i = 0; i < names.length; i++) out[fieldKey(names[i] as string)] = values[i];
   return out;
 }
 
