@@ -338,6 +338,10 @@ describe("manager names", () => {
     expect(prefixFromUserAgent("a\u0007b")).toBe("ab");
     expect(prefixFromUserAgent("x".repeat(200)).length).toBe(128);
     expect(prefixFromUserAgent(undefined)).toBe("");
+    // Remembered per User-Agent (up to a bound): asked again, and past the bound, the same answers.
+    for (let i = 0; i < 300; i++) expect(prefixFromUserAgent(`client-${i}/v1`)).toBe(`client-${i}`);
+    for (let i = 0; i < 300; i++) expect(prefixFromUserAgent(`client-${i}/v2`)).toBe(`client-${i}`);
+    expect(prefixFromUserAgent("kubectl/v1.32.5 (linux/amd64) kubernetes/abc")).toBe("kubectl");
     expect(validateFieldManager("ok-name")).toEqual([]);
     expect(validateFieldManager("a\tb").map((e) => e.detail)).toEqual(["invalid character U+0009 (at position 1)"]);
   });

@@ -12,8 +12,22 @@ function isPrint(ch: string): boolean {
   return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch);
 }
 
+/** Answers for the User-Agents seen (clients send the same one on every request), bounded. */
+const prefixes = new Map<string, string>();
+const MAX_REMEMBERED_AGENTS = 256;
+
 export function prefixFromUserAgent(userAgent: string | null | undefined): string {
-  const head = (userAgent ?? "").split("/")[0] as string;
+  const agent = userAgent ?? "";
+  let prefix = prefixes.get(agent);
+  if (prefix === undefined) {
+    prefix = computePrefix(agent);
+    if (prefixes.size < MAX_REMEMBERED_AGENTS) prefixes.set(agent, prefix);
+  }
+  return prefix;
+}
+
+function computePrefix(userAgent: string): string {
+  const head = userAgent.split("/")[0] as string;
   let out = "";
   let bytes = 0;
   for (const ch of head) {
