@@ -310,7 +310,7 @@ if (missing) {
       }
     });
 
-    test("TLS with client certificates, endpoints given as IP addresses", async () => {
+    test("TLS with client certificates, endpoints given as IP addresses or DNS names", async () => {
       const secure = await startEtcd({ tls: true });
       const tls = secure.tls;
       if (!tls) throw new Error("no TLS material");
@@ -325,6 +325,18 @@ if (missing) {
         // Without a client certificate the member refuses the connection.
         const refused = await EtcdStorage.connect({ endpoints: secure.endpoints, caFile: tls.caFile, callTimeoutMs: 200, retryBudgetMs: 600 }).catch((e) => e);
         expect(refused).toBeInstanceOf(StorageUnavailableError);
+        // Named by a DNS name, the member is asked for by that name (both clients: calls and watches).
+        const named = await EtcdStorage.connect({ endpoints: secure.endpoints.map((e) => e.replace("127.0.0.1", "localhost")), ...tls, callTimeoutMs: 1000 });
+        try {
+          const watched = record(named, { prefix: "/tls/", afterRevision: rev });
+          const rev2 = await named.create("/tls/b", "by name");
+          expect(await named.get("/tls/a")).toEqual({ key: "/tls/a", value: "secret", modRevision: rev, createRevision: rev });
+          await waitFor(() => watched.events.length === 1, "1 event by name");
+          expect(watched.events[0]?.revision).toBe(rev2);
+          watched.stop();
+        } finally {
+          await named.close();
+        }
       } finally {
         await s.close();
         await secure.stop();

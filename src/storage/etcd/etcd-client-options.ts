@@ -5,6 +5,7 @@
 // reconnects, and TLS that works under Bun with endpoints given as IP addresses.
 
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { Etcd3, type IOptions } from "etcd3";
@@ -90,14 +91,19 @@ export function createEtcdClient(opts: EtcdClientOptions): Etcd3 {
       "grpc.keepalive_timeout_ms": 5000,
       // A connection of this client's own, not shared with other clients to the same member.
       "grpc.use_local_subchannel_pool": 1,
-      ...(tls ? { "grpc.ssl_target_name_override": SNI_NAME } : {}),
+      // Only when a member is named by an IP address (the option is the client's, not a member's).
+      ...(tls && opts.endpoints.some((e) => isIP(hostOf(stripScheme(e)))) ? { "grpc.ssl_target_name_override": SNI_NAME } : {}),
     },
   });
   if (tls) useVerifiedTls(client, tls);
   return client;
 }
 
-/** The server name sent in the TLS handshake (etcd serves one certificate and ignores it). */
+/**
+ * The server name sent in the TLS handshake to members named by an IP address, which cannot be
+ * sent there (etcd serves one certificate and ignores it). Members named by a DNS name are asked
+ * for by that name.
+ */
 const SNI_NAME = "etcd";
 
 interface TlsFiles {
@@ -137,6 +143,11 @@ function useVerifiedTls(client: Etcd3, tls: TlsFiles): void {
       checkServerIdentity: (_sni: string, cert: PeerCertificate) => checkServerIdentity(name, cert),
     });
   }
+}
+
+/** `https://host:port/` → `host:port`. */
+function stripScheme(endpoint: string): string {
+  return endpoint.replace(/^[a-z]+:\/\//, "").replace(/\/+$/, "");
 }
 
 /** `host:port` or `[v6]:port` → host. */

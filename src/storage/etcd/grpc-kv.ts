@@ -16,6 +16,7 @@
 // host check as the watch client (etcd-client-options.ts).
 
 import http2 from "node:http2";
+import { isIP } from "node:net";
 import type { PeerCertificate } from "node:tls";
 import {
   castGrpcError,
@@ -44,7 +45,7 @@ export interface GrpcTls {
   ca: Buffer | null;
   cert: Buffer | null;
   key: Buffer | null;
-  /** The server name sent in the handshake (Bun refuses an IP address there). */
+  /** The server name sent in the handshake to members named by an IP address (Bun refuses one there). */
   servername: string;
   /** Checks a member's certificate against its host (IP SANs included). */
   checkServerIdentity: (host: string, cert: PeerCertificate) => Error | undefined;
@@ -168,7 +169,9 @@ export class GrpcKv implements KvCalls {
         size += chunk.length;
       });
       stream.on("trailers", (trailers) => {
-        status = String(trailers["grpc-status"] ?? "");
+        // Trailers without a status leave the one the headers may have carried.
+        if (trailers["grpc-status"] === undefined) return;
+        status = String(trailers["grpc-status"]);
         message = headerText(trailers["grpc-message"]);
       });
       stream.on("error", (err) => {
@@ -258,7 +261,9 @@ export class GrpcKv implements KvCalls {
       ...(tls.ca ? { ca: tls.ca } : {}),
       ...(tls.cert ? { cert: tls.cert } : {}),
       ...(tls.key ? { key: tls.key } : {}),
-      servername: tls.servername,
+      // A member named by a DNS name is asked for by that name (SNI), as proxies that route on it
+      // need; an IP address cannot be sent there, so such a member gets the placeholder.
+      servername: isIP(host) ? tls.servername : host,
       ALPNProtocols: ["h2"],
       checkServerIdentity: (_name: string, cert: PeerCertificate) => tls.checkServerIdentity(host, cert),
     };
