@@ -14,6 +14,7 @@
 // an event looks up `key.slice(0, len)` for each length. The cost per event is the number of
 // distinct prefix lengths (bounded by key length), not the number of watchers.
 
+import { asError, deliverEvent } from "./deliver-event.ts";
 import { type Watch, type WatchEvent, WatchOverflowError } from "./interface.ts";
 
 /** A page of stored events after a revision, for subscribers that start in the past. */
@@ -218,23 +219,11 @@ class Subscriber {
       this.queue = [];
       this.head = 0;
     }
-    let result: void | Promise<void>;
-    try {
-      result = this.opts.onEvent(ev);
-    } catch (err) {
-      this.fail(asError(err));
-      return;
-    }
-    if (result && typeof result.then === "function") {
-      this.busy = true;
-      result.then(
-        () => {
-          this.busy = false;
-          this.schedule();
-        },
-        (err) => this.fail(asError(err)),
-      );
-    }
+    const resume = () => {
+      this.busy = false;
+      this.schedule();
+    };
+    if (deliverEvent(this.opts.onEvent, ev, resume, (err) => this.fail(err)) === "waiting") this.busy = true;
   }
 
   private readBacklog(): void {
@@ -263,8 +252,4 @@ class Subscriber {
       this.fail(asError(err));
     }
   }
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }

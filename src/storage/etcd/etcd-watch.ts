@@ -10,6 +10,7 @@
 // once, in order.
 
 import type { Etcd3, IEvent } from "etcd3";
+import { deliverEvent } from "../deliver-event.ts";
 import { CompactedError, type Watch, type WatchEvent, type WatchOptions } from "../interface.ts";
 import type { EtcdKeyCodec } from "./etcd-codec.ts";
 import { RingMissError } from "./event-ring.ts";
@@ -166,23 +167,13 @@ export class EtcdWatch implements Watch {
   private drain(): void {
     while (!this.done && !this.busy && this.head < this.queue.length) {
       const ev = this.queue[this.head++] as WatchEvent;
-      let result: void | Promise<void>;
-      try {
-        result = this.opts.onEvent(ev);
-      } catch (err) {
-        this.fail(asError(err));
-        return;
-      }
-      if (result && typeof result.then === "function") {
-        this.busy = true;
-        result.then(
-          () => {
-            this.busy = false;
-            this.drain();
-          },
-          (err) => this.fail(asError(err)),
-        );
-      }
+      const resume = () => {
+        this.busy = false;
+        this.drain();
+      };
+      const delivered = deliverEvent(this.opts.onEvent, ev, resume, (err) => this.fail(err));
+      if (delivered === "failed") return;
+      if (delivered === "waiting") this.busy = true;
     }
     if (this.done || this.busy) return;
     this.queue = [];
@@ -200,8 +191,4 @@ export class EtcdWatch implements Watch {
       this.goLive(this.scanned);
     }
   }
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }
