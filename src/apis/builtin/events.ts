@@ -6,15 +6,16 @@
 // one API is not visible through the other; `kubectl describe` reads core/v1 events only.
 
 import type { KObject, ResourceDef } from "../types.ts";
-import { decodeEventFields, decodeObjectReference, type EventFieldNames } from "./core/events.ts";
+import { decodeEventFields, type EventFieldNames, internalEvent } from "./core/events.ts";
 import { type InternalEvent, validateEventLegacy, validateEventStrictCreate, validateEventStrictUpdate } from "./event-validation.ts";
-import { builtin, fieldValue, objectAt, STORED_VERBS, str } from "./strategy-helpers.ts";
-import { type FieldRef, WireDecoder } from "./wire-decode.ts";
+import { builtin, fieldValue, STORED_VERBS } from "./strategy-helpers.ts";
+import { WireDecoder } from "./wire-decode.ts";
 
 const wire = new WireDecoder("Event", "v1");
-const at = (path: string): FieldRef => ({ struct: "Event", path });
 const EVENTS_V1_FIELDS: EventFieldNames = {
   regarding: "regarding",
+  message: "note",
+  reportingController: "reportingController",
   strings: ["note", "reason", "type", "action", "reportingController", "reportingInstance"],
   source: "deprecatedSource",
   times: ["deprecatedFirstTimestamp", "deprecatedLastTimestamp"],
@@ -27,25 +28,7 @@ function decode(obj: KObject): void {
 
 /** The internal view of an events.k8s.io/v1 Event (kube's conversion to core). */
 function internalFromEventsV1(obj: KObject): InternalEvent {
-  const source = objectAt(obj, "deprecatedSource");
-  const series = obj.series ? objectAt(obj, "series") : undefined;
-  return {
-    namespace: str(obj.metadata.namespace),
-    involvedObject: decodeObjectReference(wire, obj.regarding, at("regarding")) ?? {},
-    reason: str(obj.reason),
-    message: str(obj.note),
-    source: { component: str(source.component), host: str(source.host) },
-    firstTimestamp: str(obj.deprecatedFirstTimestamp),
-    lastTimestamp: str(obj.deprecatedLastTimestamp),
-    count: typeof obj.deprecatedCount === "number" ? obj.deprecatedCount : 0,
-    type: str(obj.type),
-    eventTime: str(obj.eventTime),
-    series: series ? { count: typeof series.count === "number" ? series.count : 0, lastObservedTime: str(series.lastObservedTime) } : undefined,
-    action: str(obj.action),
-    related: decodeObjectReference(wire, obj.related, at("related")),
-    reportingController: str(obj.reportingController),
-    reportingInstance: str(obj.reportingInstance),
-  };
+  return internalEvent(wire, obj, EVENTS_V1_FIELDS);
 }
 
 export function eventsV1Resources(): ResourceDef[] {

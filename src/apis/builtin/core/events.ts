@@ -24,6 +24,9 @@ export function decodeObjectReference(d: WireDecoder, v: unknown, at: FieldRef):
 /** Where the fields of the shared Event shape live in one API version (core/v1 or events.k8s.io/v1). */
 export interface EventFieldNames {
   regarding: string;
+  /** The human-readable text and the reporting component, as each version names them. */
+  message: string;
+  reportingController: string;
   /** String fields, in the order their type checks run (the first error is the one reported). */
   strings: string[];
   source: string;
@@ -54,6 +57,8 @@ export function decodeEventFields(wire: WireDecoder, obj: KObject, names: EventF
 
 const CORE_EVENT_FIELDS: EventFieldNames = {
   regarding: "involvedObject",
+  message: "message",
+  reportingController: "reportingComponent",
   strings: ["reason", "message", "type", "action", "reportingComponent", "reportingInstance"],
   source: "source",
   times: ["firstTimestamp", "lastTimestamp"],
@@ -64,25 +69,26 @@ function decode(obj: KObject): void {
   decodeEventFields(wire, obj, CORE_EVENT_FIELDS);
 }
 
-/** The internal view of a core/v1 Event. */
-export function internalFromCore(obj: KObject): InternalEvent {
-  const source = objectAt(obj, "source");
+/** The internal view of an Event in either version (for events.k8s.io/v1, kube's conversion to core). */
+export function internalEvent(wire: WireDecoder, obj: KObject, names: EventFieldNames): InternalEvent {
+  const at = (path: string): FieldRef => ({ struct: "Event", path });
+  const source = objectAt(obj, names.source);
   const series = obj.series ? objectAt(obj, "series") : undefined;
   return {
     namespace: str(obj.metadata.namespace),
-    involvedObject: decodeObjectReference(wire, obj.involvedObject, { struct: "Event", path: "involvedObject" }) ?? {},
+    involvedObject: decodeObjectReference(wire, obj[names.regarding], at(names.regarding)) ?? {},
     reason: str(obj.reason),
-    message: str(obj.message),
+    message: str(obj[names.message]),
     source: { component: str(source.component), host: str(source.host) },
-    firstTimestamp: str(obj.firstTimestamp),
-    lastTimestamp: str(obj.lastTimestamp),
-    count: typeof obj.count === "number" ? obj.count : 0,
+    firstTimestamp: str(obj[names.times[0]]),
+    lastTimestamp: str(obj[names.times[1]]),
+    count: typeof obj[names.count] === "number" ? (obj[names.count] as number) : 0,
     type: str(obj.type),
     eventTime: str(obj.eventTime),
     series: series ? { count: typeof series.count === "number" ? series.count : 0, lastObservedTime: str(series.lastObservedTime) } : undefined,
     action: str(obj.action),
-    related: decodeObjectReference(wire, obj.related, { struct: "Event", path: "related" }),
-    reportingController: str(obj.reportingComponent),
+    related: decodeObjectReference(wire, obj.related, at("related")),
+    reportingController: str(obj[names.reportingController]),
     reportingInstance: str(obj.reportingInstance),
   };
 }
@@ -120,8 +126,8 @@ export function coreEvents(): ResourceDef {
       nameValidation: "path-segment",
       prepareForCreate: (obj) => decode(obj),
       prepareForUpdate: (obj) => decode(obj),
-      validate: (obj) => validateEventLegacy(internalFromCore(obj), true),
-      validateUpdate: (obj) => validateEventLegacy(internalFromCore(obj), true),
+      validate: (obj) => validateEventLegacy(internalEvent(wire, obj, CORE_EVENT_FIELDS), true),
+      validateUpdate: (obj) => validateEventLegacy(internalEvent(wire, obj, CORE_EVENT_FIELDS), true),
     },
   });
 }
