@@ -2,9 +2,9 @@
 // `kubectl apply` (strategic merge patch for built-in kinds, merge patch for custom resources),
 // `kubectl patch`, server-side apply with managedFields, conflicts and --force-conflicts, the
 // client-side → server-side migration, `kubectl diff`, server dry runs, and fieldValidation.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { stringify as stringifyYaml } from "yaml";
-import { api, type KcpProcess, kubectl, type KubectlOptions, removeDir, startKcp } from "../helpers/kcp-process.ts";
+import { api, type KcpProcess, kubectl, type KubectlOptions, useKcp } from "../helpers/kcp-process.ts";
 
 let kcp: KcpProcess;
 
@@ -49,17 +49,13 @@ const CRD = {
   },
 };
 
-beforeAll(async () => {
-  kcp = await startKcp();
-  const r = await kubectl(kcp, ["create", "-f", "-", "--validate=false"], { stdin: stringifyYaml(CRD) });
-  expect(r.stderr).toBe("");
-  const w = await kubectl(kcp, ["wait", "--for=condition=established", "crd/gadgets.example.com", "--timeout=10s"]);
-  expect(w.stdout).toContain("condition met");
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
+useKcp((k) => (kcp = k), {
+  setup: async () => {
+    const r = await kubectl(kcp, ["create", "-f", "-", "--validate=false"], { stdin: stringifyYaml(CRD) });
+    expect(r.stderr).toBe("");
+    const w = await kubectl(kcp, ["wait", "--for=condition=established", "crd/gadgets.example.com", "--timeout=10s"]);
+    expect(w.stdout).toContain("condition met");
+  },
 });
 
 const cmObject = (ns: string, name: string, data: Record<string, string>, labels?: Record<string, string>) => ({

@@ -1,25 +1,21 @@
 // @kubernetes/client-node against a real server: the generated kubeconfig, CoreV1Api CRUD with a
 // merge patch, and a Watch that sees ADDED, MODIFIED and DELETED.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import * as k8s from "@kubernetes/client-node";
-import { type KcpProcess, removeDir, startKcp } from "../helpers/kcp-process.ts";
+import { type KcpProcess, useKcp } from "../helpers/kcp-process.ts";
 
 let kcp: KcpProcess;
 let kc: k8s.KubeConfig;
 let core: k8s.CoreV1Api;
 const NS = "client-node";
 
-beforeAll(async () => {
-  kcp = await startKcp();
-  kc = new k8s.KubeConfig();
-  kc.loadFromFile(kcp.kubeconfig);
-  core = kc.makeApiClient(k8s.CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: NS } } });
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
+useKcp((k) => (kcp = k), {
+  setup: async () => {
+    kc = new k8s.KubeConfig();
+    kc.loadFromFile(kcp.kubeconfig);
+    core = kc.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: NS } } });
+  },
 });
 
 interface Seen {

@@ -4,11 +4,11 @@
 // (legacy and aggregated) and its removal; watches on custom resources; OpenAPI v3 and v2
 // publishing (preserve-unknown-fields, several versions, groups and kinds, a renamed version, a
 // version no longer served); and deleting a CRD that still has 1,000 custom resources.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { stringify as stringifyYaml } from "yaml";
-import { api, type KcpProcess, kubectl, type KubectlOptions, removeDir, startKcp } from "../helpers/kcp-process.ts";
+import { api, type KcpProcess, kubectl, type KubectlOptions, useKcp } from "../helpers/kcp-process.ts";
 import { parseTable } from "../helpers/kubectl-table.ts";
 import { WatchStream } from "../helpers/watch-stream.ts";
 
@@ -16,14 +16,7 @@ type Obj = Record<string, any>;
 
 let kcp: KcpProcess;
 
-beforeAll(async () => {
-  kcp = await startKcp();
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
-});
+useKcp((k) => (kcp = k));
 
 const CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 const AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";

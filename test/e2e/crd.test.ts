@@ -2,10 +2,10 @@
 // resources are served (discovery, CRUD, watch, patch, validation, pruning, defaulting, status and
 // scale subresources, categories and short names, versions), deleting it deletes its objects and
 // the API, and logical clusters keep CRDs apart except for admin's, which every cluster inherits.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { stringify as stringifyYaml } from "yaml";
-import { api, type KcpProcess, kubeconfigWithPath, kubectl, type KubectlOptions, removeDir, startKcp } from "../helpers/kcp-process.ts";
+import { api, type KcpProcess, kubeconfigWithPath, kubectl, type KubectlOptions, startKcp, useKcp } from "../helpers/kcp-process.ts";
 import { WatchStream } from "../helpers/watch-stream.ts";
 
 let kcp: KcpProcess;
@@ -14,15 +14,11 @@ let teamB: KubectlOptions;
 
 type Obj = Record<string, any>;
 
-beforeAll(async () => {
-  kcp = await startKcp();
-  teamA = { kubeconfig: await kubeconfigWithPath(kcp, "/clusters/team-a") };
-  teamB = { kubeconfig: await kubeconfigWithPath(kcp, "/clusters/team-b") };
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
+useKcp((k) => (kcp = k), {
+  setup: async () => {
+    teamA = { kubeconfig: await kubeconfigWithPath(kcp, "/clusters/team-a") };
+    teamB = { kubeconfig: await kubeconfigWithPath(kcp, "/clusters/team-b") };
+  },
 });
 
 /** Poll `fn` until it returns something other than undefined, or fail after `ms`. */

@@ -1,20 +1,13 @@
 // Create, read, update, patch, label, annotate and delete with the real kubectl, for several kinds
 // of several groups: configmaps, secrets, serviceaccounts (core), leases (coordination), roles (rbac).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { parseTable } from "../helpers/kubectl-table.ts";
-import { api, type KcpProcess, kubectl, removeDir, startKcp } from "../helpers/kcp-process.ts";
+import { api, type KcpProcess, kubectl, useKcp } from "../helpers/kcp-process.ts";
 
 let kcp: KcpProcess;
 
-beforeAll(async () => {
-  kcp = await startKcp();
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
-});
+useKcp((k) => (kcp = k));
 
 type Obj = Record<string, any>;
 

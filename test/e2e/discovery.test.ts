@@ -1,20 +1,13 @@
 // Discovery as kubectl sees it: `api-resources` (aggregated v2 and, for kubectl 1.27, v2beta1),
 // `api-versions`, `version`, and the error for a resource the server does not serve.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { parseTable } from "../helpers/kubectl-table.ts";
-import { type KcpProcess, kubectl, removeDir, startKcp } from "../helpers/kcp-process.ts";
+import { type KcpProcess, kubectl, useKcp } from "../helpers/kcp-process.ts";
 
 let kcp: KcpProcess;
 
-beforeAll(async () => {
-  kcp = await startKcp();
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
-});
+useKcp((k) => (kcp = k));
 
 // NAME, SHORTNAMES, APIVERSION, NAMESPACED, KIND — in kubectl's order (by group, then name).
 const EXPECTED_RESOURCES = [

@@ -1,19 +1,12 @@
 // Malformed or refused requests get kube-apiserver's Status (code, reason, message, details), and
 // kubectl turns them into its usual messages.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { stringify as stringifyYaml } from "yaml";
-import { api, type KcpProcess, kubectl, removeDir, startKcp } from "../helpers/kcp-process.ts";
+import { api, type KcpProcess, kubectl, useKcp } from "../helpers/kcp-process.ts";
 
 let kcp: KcpProcess;
 
-beforeAll(async () => {
-  kcp = await startKcp();
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
-});
+useKcp((k) => (kcp = k));
 
 type Obj = Record<string, any>;
 const JSON_HEADERS = { "Content-Type": "application/json" };

@@ -1,25 +1,21 @@
 // Logical clusters through kubectl: the `user` context of the admin kubeconfig and any
 // `/clusters/<name>` server URL are isolated from `admin`; `/clusters/*` reads across all of them
 // (naming each object's cluster in the kcp.io/cluster annotation) and refuses writes.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { stringify as stringifyYaml } from "yaml";
-import { api, type KcpProcess, kubeconfigWithPath, kubectl, type KubectlOptions, removeDir, startKcp } from "../helpers/kcp-process.ts";
+import { api, type KcpProcess, kubeconfigWithPath, kubectl, type KubectlOptions, useKcp } from "../helpers/kcp-process.ts";
 import { WatchStream } from "../helpers/watch-stream.ts";
 
 let kcp: KcpProcess;
 /** How kubectl reaches each logical cluster. */
 const targets: Record<string, KubectlOptions> = {};
 
-beforeAll(async () => {
-  kcp = await startKcp();
-  targets.admin = {};
-  targets.user = { context: "user" };
-  targets["team-x"] = { kubeconfig: await kubeconfigWithPath(kcp, "/clusters/team-x") };
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
+useKcp((k) => (kcp = k), {
+  setup: async () => {
+    targets.admin = {};
+    targets.user = { context: "user" };
+    targets["team-x"] = { kubeconfig: await kubeconfigWithPath(kcp, "/clusters/team-x") };
+  },
 });
 
 type Obj = Record<string, any>;

@@ -1,20 +1,13 @@
 // Namespace lifecycle with kubectl: deleting a namespace makes it Terminating, its contents are
 // deleted, then it disappears; creating in a missing or terminating namespace is refused; the
 // initial namespaces cannot be deleted.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { stringify as stringifyYaml } from "yaml";
-import { api, type KcpProcess, kubectl, removeDir, startKcp } from "../helpers/kcp-process.ts";
+import { api, type KcpProcess, kubectl, useKcp } from "../helpers/kcp-process.ts";
 
 let kcp: KcpProcess;
 
-beforeAll(async () => {
-  kcp = await startKcp();
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
-});
+useKcp((k) => (kcp = k));
 
 type Obj = Record<string, any>;
 

@@ -3,21 +3,14 @@
 // OpenAPI v2 protobuf path of kubectl 1.27 and 1.28, and `kubectl get` tables (per-kind columns,
 // -w, --sort-by, -o wide, -L, --show-labels, custom resource printer columns), in the default
 // logical cluster and under /clusters/<name>.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { stringify as stringifyYaml } from "yaml";
 import { parseTable } from "../helpers/kubectl-table.ts";
-import { api, type KcpProcess, kubeconfigWithPath, kubectl, removeDir, spawnKubectl, startKcp } from "../helpers/kcp-process.ts";
+import { api, type KcpProcess, kubeconfigWithPath, kubectl, spawnKubectl, useKcp } from "../helpers/kcp-process.ts";
 
 let kcp: KcpProcess;
 
-beforeAll(async () => {
-  kcp = await startKcp();
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
-});
+useKcp((k) => (kcp = k));
 
 type Obj = Record<string, any>;
 const JSON_HEADERS = { "Content-Type": "application/json" };

@@ -1,8 +1,8 @@
 // Chunked lists (`limit`/`continue`) with one consistent resourceVersion across pages, and field
 // selectors as kubectl sends them.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { stringify as stringifyYaml } from "yaml";
-import { api, type KcpProcess, kubectl, removeDir, startKcp } from "../helpers/kcp-process.ts";
+import { api, type KcpProcess, kubectl, useKcp } from "../helpers/kcp-process.ts";
 
 let kcp: KcpProcess;
 const NS = "paged";
@@ -11,19 +11,15 @@ const NAMES = ["cm-1", "cm-2", "cm-3", "cm-4", "cm-5", "cm-6", "cm-7"];
 type Obj = Record<string, any>;
 const JSON_HEADERS = { "Content-Type": "application/json" };
 
-beforeAll(async () => {
-  kcp = await startKcp();
-  const docs = [
-    { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } },
-    ...NAMES.map((name, i) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: NS, labels: { parity: i % 2 ? "odd" : "even" } } })),
-  ];
-  const r = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: docs.map((d) => stringifyYaml(d)).join("---\n") });
-  expect(r.code).toBe(0);
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
+useKcp((k) => (kcp = k), {
+  setup: async () => {
+    const docs = [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } },
+      ...NAMES.map((name, i) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: NS, labels: { parity: i % 2 ? "odd" : "even" } } })),
+    ];
+    const r = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: docs.map((d) => stringifyYaml(d)).join("---\n") });
+    expect(r.code).toBe(0);
+  },
 });
 
 async function getList(path: string): Promise<Obj> {

@@ -2,27 +2,23 @@
 // can-i` / `whoami`, `certificate approve|deny` and `create token` must work against kcp, with the
 // default kubectl (1.32, picked by the server version) and with 1.33. Service account tokens from
 // `create token` authenticate until the service account is deleted.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { api, type KcpProcess, kubectl, type KubectlOptions, removeDir, startKcp } from "../helpers/kcp-process.ts";
+import { describe, expect, test } from "bun:test";
+import { api, type KcpProcess, kubectl, type KubectlOptions, useKcp } from "../helpers/kcp-process.ts";
 import { envelope, int, kubectlMeta, msg, str, time } from "../helpers/protobuf-encoder.ts";
 
 let kcp: KcpProcess;
 let csrPem: string;
 
-beforeAll(async () => {
-  kcp = await startKcp();
-  // A real certificate request for the CSR cases.
-  const proc = Bun.spawn(
-    ["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "/dev/null", "-subj", "/CN=alice", "-out", "-"],
-    { stdout: "pipe", stderr: "pipe" },
-  );
-  csrPem = await new Response(proc.stdout).text();
-  expect(await proc.exited).toBe(0);
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
+useKcp((k) => (kcp = k), {
+  setup: async () => {
+    // A real certificate request for the CSR cases.
+    const proc = Bun.spawn(
+      ["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "/dev/null", "-subj", "/CN=alice", "-out", "-"],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    csrPem = await new Response(proc.stdout).text();
+    expect(await proc.exited).toBe(0);
+  },
 });
 
 type Obj = Record<string, any>;

@@ -1,19 +1,12 @@
 // Review APIs: `kubectl auth can-i` and `auth whoami` (kubectl 1.31 and 1.28, which send JSON), and
 // TokenReview for the admin token and a wrong one. Reviews are answered, not stored.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { parseTable } from "../helpers/kubectl-table.ts";
-import { api, type KcpProcess, kubectl, removeDir, startKcp } from "../helpers/kcp-process.ts";
+import { api, type KcpProcess, kubectl, useKcp } from "../helpers/kcp-process.ts";
 
 let kcp: KcpProcess;
 
-beforeAll(async () => {
-  kcp = await startKcp();
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
-});
+useKcp((k) => (kcp = k));
 
 type Obj = Record<string, any>;
 const JSON_HEADERS = { "Content-Type": "application/json" };

@@ -2,21 +2,14 @@
 // repeated), watch-list with the initial-events-end bookmark, ParseBool casing, and selector
 // watches where an object that stops matching arrives as DELETED.
 // (A too-old resourceVersion → 410 Expired is tested against storage directly: test/unit/watch-expired.test.ts.)
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { stringify as stringifyYaml } from "yaml";
-import { api, type KcpProcess, kubectl, removeDir, spawnKubectl, startKcp } from "../helpers/kcp-process.ts";
+import { api, type KcpProcess, kubectl, spawnKubectl, useKcp } from "../helpers/kcp-process.ts";
 import { type WatchEvent, WatchStream } from "../helpers/watch-stream.ts";
 
 let kcp: KcpProcess;
 
-beforeAll(async () => {
-  kcp = await startKcp();
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
-});
+useKcp((k) => (kcp = k));
 
 type Obj = Record<string, any>;
 const JSON_HEADERS = { "Content-Type": "application/json" };

@@ -1,6 +1,7 @@
 // Start a real `kcp start` process on a free port with a temporary root directory, and drive the
 // real kubectl against it. Every end-to-end test starts and stops its own server.
 
+import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -191,4 +192,21 @@ export async function api(kcp: KcpProcess, path: string, init: RequestInit & { t
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * One kcp for a test file: started before its tests (then `setup` runs, when given), stopped after
+ * them with its root directory removed. `bind` hands the process to the file's own variable.
+ */
+export function useKcp(bind: (kcp: KcpProcess) => void, opts: StartOptions & { setup?: (kcp: KcpProcess) => Promise<void> } = {}): void {
+  let started: KcpProcess | undefined;
+  beforeAll(async () => {
+    started = await startKcp(opts);
+    bind(started);
+    await opts.setup?.(started);
+  });
+  afterAll(async () => {
+    await started?.stop();
+    if (started) removeDir(started.rootDir);
+  });
 }

@@ -2,11 +2,11 @@
 // Watch): a CRD through ApiextensionsV1Api, the generic KubernetesObjectApi (its own legacy discovery
 // per kind) with server-side apply, CustomObjectsApi's status and scale subresources, and an
 // informer (makeInformer: list, then watch) that sees add/update/delete and relists after a 410.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { SqliteStorage } from "../../../src/storage/sqlite/sqlite-storage.ts";
-import { type KcpProcess, removeDir, startKcp } from "../../helpers/kcp-process.ts";
+import { type KcpProcess, startKcp, useKcp } from "../../helpers/kcp-process.ts";
 
 type Obj = Record<string, any>;
 
@@ -21,15 +21,11 @@ function connect(): void {
   kc.loadFromFile(kcp.kubeconfig);
 }
 
-beforeAll(async () => {
-  kcp = await startKcp();
-  connect();
-  await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: NS } } });
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
+useKcp((k) => (kcp = k), {
+  setup: async () => {
+    connect();
+    await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: NS } } });
+  },
 });
 
 /** Poll until `check` is true; fail with `describe()` after the deadline. */

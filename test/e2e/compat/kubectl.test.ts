@@ -5,10 +5,10 @@
 // through /status), diff, explain (OpenAPI v3 and v2), delete with each cascade policy, auth
 // whoami/can-i, api-resources and api-versions. Where a version behaves differently, the test
 // asserts what that version really does, and says why. docs/compatibility.md summarises it.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { type KcpProcess, type KubectlResult, kubectl, removeDir, spawnKubectl, startKcp } from "../../helpers/kcp-process.ts";
+import { type KcpProcess, kubectl, type KubectlResult, spawnKubectl, useKcp } from "../../helpers/kcp-process.ts";
 import { parseTable } from "../../helpers/kubectl-table.ts";
 
 type Obj = Record<string, any>;
@@ -85,17 +85,13 @@ const widget = (name: string, spec: Obj) => stringifyYaml({ apiVersion: "compat.
 
 let kcp: KcpProcess;
 
-beforeAll(async () => {
-  kcp = await startKcp();
-  const r = await kubectl(kcp, ["apply", "-f", "-"], { version: "1.33", stdin: stringifyYaml(WIDGETS_CRD) });
-  expect(r.stderr).toBe("");
-  const w = await kubectl(kcp, ["wait", "--for=condition=established", "crd/widgets.compat.example.com", "--timeout=20s"], { version: "1.33" });
-  expect(w.stdout).toContain("condition met");
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
+useKcp((k) => (kcp = k), {
+  setup: async () => {
+    const r = await kubectl(kcp, ["apply", "-f", "-"], { version: "1.33", stdin: stringifyYaml(WIDGETS_CRD) });
+    expect(r.stderr).toBe("");
+    const w = await kubectl(kcp, ["wait", "--for=condition=established", "crd/widgets.compat.example.com", "--timeout=20s"], { version: "1.33" });
+    expect(w.stdout).toContain("condition met");
+  },
 });
 
 /** The paths of the GET requests in a `-v=6` log (1.33 logs in a structured format: match the URL only). */

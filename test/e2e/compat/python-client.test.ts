@@ -3,10 +3,10 @@
 // `watch=True` and `timeoutSeconds`), another logical cluster through the kubeconfig's `user`
 // context, and the DynamicClient (legacy discovery, then create/get/patch/list of a custom
 // resource). It prints one JSON document; this file asserts on it.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { stringify as stringifyYaml } from "yaml";
-import { type KcpProcess, kubectl, removeDir, startKcp } from "../../helpers/kcp-process.ts";
+import { type KcpProcess, kubectl, useKcp } from "../../helpers/kcp-process.ts";
 
 type Obj = Record<string, any>;
 
@@ -44,29 +44,25 @@ const CRD = {
 let kcp: KcpProcess;
 let result: Obj;
 
-beforeAll(async () => {
-  kcp = await startKcp();
-  expect((await kubectl(kcp, ["create", "namespace", NS])).code).toBe(0);
-  expect((await kubectl(kcp, ["apply", "-f", "-"], { stdin: stringifyYaml(CRD) })).code).toBe(0);
-  const w = await kubectl(kcp, ["wait", "--for=condition=established", "crd/widgets.compat.example.com", "--timeout=20s"]);
-  expect(w.stdout).toContain("condition met");
+useKcp((k) => (kcp = k), {
+  setup: async () => {
+    expect((await kubectl(kcp, ["create", "namespace", NS])).code).toBe(0);
+    expect((await kubectl(kcp, ["apply", "-f", "-"], { stdin: stringifyYaml(CRD) })).code).toBe(0);
+    const w = await kubectl(kcp, ["wait", "--for=condition=established", "crd/widgets.compat.example.com", "--timeout=20s"]);
+    expect(w.stdout).toContain("condition met");
 
-  const proc = Bun.spawn([PYTHON, join(import.meta.dir, "python_client.py"), kcp.kubeconfig, NS, join(kcp.rootDir, "python-discovery.json")], {
-    stdout: "pipe",
-    stderr: "pipe",
-    // Debian's interpreter and its dist-packages only: no user site or PYTHONPATH from a pyenv.
-    env: { PATH: "/usr/bin:/bin", HOME: kcp.rootDir, PYTHONNOUSERSITE: "1" },
-  });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), 40_000);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`python_client.py exited with ${code}:\n${stderr}\n${stdout}`);
-  result = JSON.parse(stdout) as Obj;
-});
-
-afterAll(async () => {
-  await kcp?.stop();
-  if (kcp) removeDir(kcp.rootDir);
+    const proc = Bun.spawn([PYTHON, join(import.meta.dir, "python_client.py"), kcp.kubeconfig, NS, join(kcp.rootDir, "python-discovery.json")], {
+      stdout: "pipe",
+      stderr: "pipe",
+      // Debian's interpreter and its dist-packages only: no user site or PYTHONPATH from a pyenv.
+      env: { PATH: "/usr/bin:/bin", HOME: kcp.rootDir, PYTHONNOUSERSITE: "1" },
+    });
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 40_000);
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    clearTimeout(timer);
+    if (code !== 0) throw new Error(`python_client.py exited with ${code}:\n${stderr}\n${stdout}`);
+    result = JSON.parse(stdout) as Obj;
+  },
 });
 
 describe("python kubernetes client", () => {
