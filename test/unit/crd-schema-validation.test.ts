@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { applyDefaults, pruneNonNullableNulls } from "../../src/apis/crd/defaulting.ts";
-import { findDuplicateFields } from "../../src/apis/crd/duplicate-fields.ts";
+import { duplicateFieldsOf, findDuplicateFields, recordDuplicateFields } from "../../src/apis/crd/duplicate-fields.ts";
 import { validateEmbeddedResources } from "../../src/apis/crd/embedded-resources.ts";
 import { goFloat } from "../../src/apis/crd/go-json-values.ts";
 import { validateListTypes } from "../../src/apis/crd/list-types.ts";
@@ -204,5 +204,19 @@ describe("duplicate fields", () => {
   test("paths of repeated keys in a JSON text", () => {
     expect(findDuplicateFields('{"spec":{"a":1,"b":[{"x":1,"x":2}],"a":3},"kind":"W","kind":"W"}')).toEqual(["spec.b[0].x", "spec.a", "kind"]);
     expect(findDuplicateFields('{"a":"}\\"{","b":{"a":1}}')).toEqual([]);
+  });
+
+  test("recorded for the parsed object only when the text repeats a key", () => {
+    const record = (text: string) => {
+      const doc = JSON.parse(text) as object;
+      recordDuplicateFields(doc, text);
+      return duplicateFieldsOf(doc);
+    };
+    // Strings that look like keys, escaped quotes, spaces before the colon, empty objects, arrays of objects.
+    expect(record('{"a": "\\"b\\": 1", "c" : {"d":[{"e":1},{"e":2}], "f":{}}, "g":[1,"h:",null]}')).toEqual([]);
+    expect(record('{"a":1, "b" : {"c":[{"d":1, "d" : 2}]}, "a":3}')).toEqual(["b.c[0].d", "a"]);
+    expect(record('{"x\\"y":1,"x\\"y":2}')).toEqual(['x"y']);
+    expect(record('{"__proto__":{"a":1},"b":1}')).toEqual([]);
+    expect(record('{"__proto__":{"a":1},"__proto__":{"a":2}}')).toEqual(["__proto__"]);
   });
 });

@@ -80,9 +80,50 @@ export function findDuplicateFields(text: string): string[] {
   return dups;
 }
 
-/** Remember the duplicates of the text `doc` was parsed from (one pass over the text). */
+/** How many object keys well-formed JSON text holds, duplicates included (no allocation). */
+function countKeys(text: string): number {
+  let keys = 0;
+  const n = text.length;
+  for (let i = text.indexOf('"'); i !== -1 && i < n; i = text.indexOf('"', i + 1)) {
+    let j = text.indexOf('"', i + 1);
+    while (j !== -1) {
+      let b = 0;
+      while (text.charCodeAt(j - 1 - b) === BACKSLASH) b++;
+      if (b % 2 === 0) break;
+      j = text.indexOf('"', j + 1);
+    }
+    if (j === -1) break;
+    let k = j + 1;
+    let c = text.charCodeAt(k);
+    while (c === 32 || c === 9 || c === 10 || c === 13) c = text.charCodeAt(++k);
+    if (c === 58 /* : */) keys++;
+    i = j;
+  }
+  return keys;
+}
+
+/** How many keys the objects of a parsed value hold (JSON.parse keeps one per distinct name). */
+function countParsedKeys(v: unknown): number {
+  if (typeof v !== "object" || v === null) return 0;
+  let keys = 0;
+  if (Array.isArray(v)) {
+    for (const item of v) keys += countParsedKeys(item);
+    return keys;
+  }
+  for (const k in v) {
+    keys++;
+    keys += countParsedKeys((v as Record<string, unknown>)[k]);
+  }
+  return keys;
+}
+
+/**
+ * Remember the duplicates of the text `doc` was parsed from. Counting the keys on both sides
+ * shows whether there are any without building anything; only then is the text scanned for them.
+ */
 export function recordDuplicateFields(doc: unknown, text: string): void {
   if (typeof doc !== "object" || doc === null) return;
+  if (countKeys(text) === countParsedKeys(doc)) return;
   const dups = findDuplicateFields(text);
   if (dups.length > 0) recorded.set(doc, dups);
 }
