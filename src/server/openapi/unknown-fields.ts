@@ -95,9 +95,16 @@ export function pruneUnknownFields(schemaName: string, obj: unknown): string[] {
   return found;
 }
 
+/** The schema name of each kind checked (null: none), found once per kind rather than per request. */
+const schemaNames = new WeakMap<ResourceDef, string | null>();
+
 /** Prune a built-in object and report what was pruned and what the body duplicated (400 under Strict, Warning headers under Warn). */
 export function checkBuiltinFields(def: ResourceDef, obj: KObject, ctx: RequestContext): void {
-  const name = builtinSchemaName(def.group, def.version, def.kind);
+  let name = schemaNames.get(def);
+  if (name === undefined) {
+    name = builtinSchemaName(def.group, def.version, def.kind) ?? null;
+    schemaNames.set(def, name);
+  }
   if (!name) return;
   reportUnknownFields(def.kind, def.version, ctx, pruneUnknownFields(name, obj), duplicateFieldsOf(obj));
 }
