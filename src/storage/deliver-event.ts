@@ -27,6 +27,8 @@ export function deliverEvent(
     return "failed";
   }
   if (!result || typeof result.then !== "function") return "done";
-  result.then(resume, (err) => fail(asError(err)));
+  // Through a native promise, so that `resume` runs after the caller has noted that it waits, even
+  // for a thenable that settles at once.
+  Promise.resolve(result).then(resume, (err) => fail(asError(err)));
   return "waiting";
 }

@@ -37,4 +37,19 @@ describe("deliverEvent", () => {
     ).toBe("failed");
     expect(calls).toEqual(["resume", "fail: gone", "fail: broken"]);
   });
+
+  test("a thenable that settles at once still resumes only after the caller heard \"waiting\"", async () => {
+    const calls: string[] = [];
+    // biome-ignore lint/suspicious/noThenProperty: a thenable that settles at once is what this test is about
+    const thenable = { then: (ok: () => void) => ok() } as unknown as Promise<void>;
+    const outcome = deliverEvent(
+      () => thenable,
+      ev,
+      () => calls.push("resume"),
+      () => calls.push("fail"),
+    );
+    calls.push(`returned ${outcome}`);
+    await Bun.sleep(0);
+    expect(calls).toEqual(["returned waiting", "resume"]);
+  });
 });

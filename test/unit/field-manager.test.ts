@@ -1,13 +1,15 @@
 import { describe, expect, test } from "bun:test";
+import { builtinResources } from "../../src/apis/builtin/index.ts";
 import { capUpdateManagers } from "../../src/apis/fieldmanager/cap-managers.ts";
 import { checkApplyConfiguration, trackApply, trackUpdate } from "../../src/apis/fieldmanager/field-manager.ts";
 import { FieldSet } from "../../src/apis/fieldmanager/field-set.ts";
 import { fieldSetOf } from "../../src/apis/fieldmanager/field-set-of.ts";
 import { decodeManagedFields, encodeManagedFields, Managed, type ManagedFieldsEntry, managerIdentifier } from "../../src/apis/fieldmanager/managed-fields.ts";
 import { prefixFromUserAgent, validateFieldManager } from "../../src/apis/fieldmanager/manager-name.ts";
+import { recordManagedFields } from "../../src/apis/fieldmanager/store-hook.ts";
 import { displayPath, parsePathElement, serializePathElement } from "../../src/apis/fieldmanager/path-element.ts";
 import { SchemaNode } from "../../src/apis/schema-node.ts";
-import type { KObject, ResourceDef } from "../../src/apis/types.ts";
+import type { KObject, RequestContext, ResourceDef } from "../../src/apis/types.ts";
 import { BUILTIN_SCHEMAS } from "../../src/server/openapi/builtin-schemas/index.ts";
 import { StatusError } from "../../src/server/status.ts";
 
@@ -350,5 +352,24 @@ describe("manager names", () => {
     const node = SchemaNode.of(widgets.openAPISchema);
     expect(node.field("metadata")?.field("ownerReferences")?.listMapKeys).toEqual(["uid"]);
     expect(SchemaNode.of(BUILTIN_SCHEMAS["io.k8s.api.core.v1.ServiceAccount"]).field("secrets")?.listType).toBe("map");
+  });
+});
+
+describe("managedFields of a create with user-chosen keys", () => {
+  test("long map keys are not kept after the request (the field-key cache holds short names only)", async () => {
+    const { heapSize, fullGC } = await import("bun:jsc");
+    const defs = builtinResources({} as never);
+    const configmaps = defs.find((d) => d.group === "" && d.plural === "configmaps") as ResourceDef;
+    const ctx = { cluster: "admin", user: { username: "u", groups: [] }, dryRun: false, warnings: [], fieldValidation: "Warn", fieldManager: "t" } as RequestContext;
+    fullGC();
+    const before = heapSize();
+    for (let i = 0; i < 200; i++) {
+      const obj = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "d" }, data: { [`${i}-${"k".repeat(100_000)}`]: "v" } } as KObject;
+      recordManagedFields(configmaps, ctx, undefined, obj, undefined);
+      expect(Object.keys((obj.metadata.managedFields as { fieldsV1: { "f:data": object } }[])[0]?.fieldsV1["f:data"] ?? {})).toHaveLength(2);
+    }
+    fullGC();
+    // 200 keys of 100 KB: kept (with their "f:" copies) they would hold 40 MB.
+    expect(heapSize() - before).toBeLessThan(10 * 1024 * 1024);
   });
 });

@@ -123,7 +123,13 @@ function countParsedKeys(v: unknown): number {
  */
 export function recordDuplicateFields(doc: unknown, text: string): void {
   if (typeof doc !== "object" || doc === null) return;
-  if (countKeys(text) === countParsedKeys(doc)) return;
+  let parsedKeys: number;
+  try {
+    parsedKeys = countParsedKeys(doc);
+  } catch {
+    parsedKeys = -1; // nested too deep to count by recursion: scan for the paths
+  }
+  if (countKeys(text) === parsedKeys) return;
   const dups = findDuplicateFields(text);
   if (dups.length > 0) recorded.set(doc, dups);
 }

@@ -126,16 +126,17 @@ function elementFieldsV1(r: unknown, node: SchemaNode, key: string, strip: Field
 
 /**
  * `f:<name>`, the serialized path element of a field, made once per name: a fresh concatenation
- * would be hashed again by every set lookup and object key it serves as. Bounded, since map keys
- * (labels, data) come from users.
+ * would be hashed again by every set lookup and object key it serves as. Bounded in count and in
+ * name length (at most 4096 × 64 characters), since map keys (labels, data) come from users.
  */
 const fieldKeys = new Map<string, string>();
 const MAX_FIELD_KEYS = 4096;
+const MAX_CACHED_NAME = 64;
 function fieldKey(name: string): string {
   let key = fieldKeys.get(name);
   if (key === undefined) {
     key = `f:${name}`;
-    if (fieldKeys.size < MAX_FIELD_KEYS) fieldKeys.set(name, key);
+    if (name.length <= MAX_CACHED_NAME && fieldKeys.size < MAX_FIELD_KEYS) fieldKeys.set(name, key);
   }
   return key;
 }

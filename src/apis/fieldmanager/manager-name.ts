@@ -12,16 +12,17 @@ function isPrint(ch: string): boolean {
   return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch);
 }
 
-/** Answers for the User-Agents seen (clients send the same one on every request), bounded. */
+/** Answers for the User-Agents seen (clients send the same one on every request), bounded in count and length. */
 const prefixes = new Map<string, string>();
 const MAX_REMEMBERED_AGENTS = 256;
+const MAX_REMEMBERED_LENGTH = 512;
 
 export function prefixFromUserAgent(userAgent: string | null | undefined): string {
   const agent = userAgent ?? "";
   let prefix = prefixes.get(agent);
   if (prefix === undefined) {
     prefix = computePrefix(agent);
-    if (prefixes.size < MAX_REMEMBERED_AGENTS) prefixes.set(agent, prefix);
+    if (agent.length <= MAX_REMEMBERED_LENGTH && prefixes.size < MAX_REMEMBERED_AGENTS) prefixes.set(agent, prefix);
   }
   return prefix;
 }

@@ -31,18 +31,11 @@ function declaredLength(req: Request): number | null {
   return header !== null && Number.isSafeInteger(len) && len >= 0 ? len : null;
 }
 
+/** UTF-8 as Go reads it: a leading byte order mark is kept (so JSON with one is refused, as kube does). */
+const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
 export async function readBodyText(req: Request): Promise<string> {
-  // With a Content-Length, Bun decodes the body it read in one step (HTTP framing holds it to
-  // that length; a Request made in-process is held to the limit here, by characters).
-  const len = declaredLength(req);
-  if (len === 0) return "";
-  if (len !== null) {
-    const text = await req.text();
-    if (text.length > MAX_BODY_BYTES) throw errors.requestEntityTooLarge(MAX_BODY_BYTES);
-    return text;
-  }
-  const bytes = await readBodyBytes(req);
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  return UTF8.decode(await readBodyBytes(req));
 }
 
 export async function readBodyBytes(req: Request): Promise<Uint8Array> {
@@ -51,9 +44,9 @@ export async function readBodyBytes(req: Request): Promise<Uint8Array> {
   // even the `req.body` stream object, which Bun makes on first access).
   if (len !== null) {
     if (len === 0) return new Uint8Array(0);
-    const buf = await req.arrayBuffer();
-    if (buf.byteLength > MAX_BODY_BYTES) throw errors.requestEntityTooLarge(MAX_BODY_BYTES);
-    return new Uint8Array(buf);
+    const bytes = await req.bytes();
+    if (bytes.byteLength > MAX_BODY_BYTES) throw errors.requestEntityTooLarge(MAX_BODY_BYTES);
+    return bytes;
   }
   if (!req.body) return new Uint8Array(0);
   // Otherwise (chunked) read it as a stream, stopping at the limit.

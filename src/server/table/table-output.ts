@@ -63,20 +63,21 @@ function servedMediaTypes(def: ResourceDef): string[] {
  */
 export function negotiateOutput(def: ResourceDef, accept: string | null): OutputTarget {
   // Clients send the same few Accept headers over and over: each is negotiated once per offer set
-  // (null: 406), up to a bound, so an endless variety of headers cannot grow memory.
+  // (null: 406), up to a bound in count and length, so an endless variety of headers cannot grow memory.
   const withTable = tableConvertorOf(def) !== undefined;
   const cache = withTable ? withTableTargets : withoutTableTargets;
   const key = accept ?? "";
   let target = cache.get(key);
   if (target === undefined) {
     target = chooseOutput(withTable, accept);
-    if (cache.size < MAX_CACHED_TARGETS) cache.set(key, target);
+    if (key.length <= MAX_CACHED_HEADER && cache.size < MAX_CACHED_TARGETS) cache.set(key, target);
   }
   if (target === null) throw errors.notAcceptable(servedMediaTypes(def));
   return target;
 }
 
 const MAX_CACHED_TARGETS = 256;
+const MAX_CACHED_HEADER = 1024;
 const withTableTargets = new Map<string, OutputTarget | null>();
 const withoutTableTargets = new Map<string, OutputTarget | null>();
 const OFFERS_WITH_TABLE = [...TABLE_OFFERS, ...METADATA_OFFERS, PLAIN];
