@@ -65,7 +65,9 @@ export async function startKcp(opts: StartOptions = {}): Promise<KcpProcess> {
     throw new Error(`kcp did not become ready:\n${out}`);
   }
   const token = (await Bun.file(join(rootDir, "data", "admin.token")).text()).trim();
-  return {
+  const seq = ++startedCount;
+  proc.exited.then(() => running.delete(seq));
+  const kcp: KcpProcess = {
     rootDir,
     url: `https://127.0.0.1:${port}`,
     port,
@@ -81,7 +83,13 @@ export async function startKcp(opts: StartOptions = {}): Promise<KcpProcess> {
       await proc.exited;
     },
   };
+  running.set(seq, kcp);
+  return kcp;
 }
+
+/** Processes startKcp started that have not exited, by start order (useKcp stops its file's leftovers). */
+const running = new Map<number, KcpProcess>();
+let startedCount = 0;
 
 export interface KubectlResult {
   code: number;
@@ -196,17 +204,26 @@ export function removeDir(dir: string): void {
 
 /**
  * One kcp for a test file: started before its tests (then `setup` runs, when given), stopped after
- * them with its root directory removed. `bind` hands the process to the file's own variable.
+ * them with its root directory removed. `bind` hands the process to the file's own variable. Any
+ * other kcp the file started and left running (a test that restarts the server on the same root
+ * directory) is stopped too, and its root directory removed.
  */
 export function useKcp(bind: (kcp: KcpProcess) => void, opts: StartOptions & { setup?: (kcp: KcpProcess) => Promise<void> } = {}): void {
-  let started: KcpProcess | undefined;
+  let first = Number.POSITIVE_INFINITY;
+  const roots = new Set<string>();
   beforeAll(async () => {
-    started = await startKcp(opts);
-    bind(started);
-    await opts.setup?.(started);
+    first = startedCount + 1;
+    const kcp = await startKcp(opts);
+    roots.add(kcp.rootDir);
+    bind(kcp);
+    await opts.setup?.(kcp);
   });
   afterAll(async () => {
-    await started?.stop();
-    if (started) removeDir(started.rootDir);
+    for (const [seq, kcp] of running) {
+      if (seq < first) continue;
+      roots.add(kcp.rootDir);
+      await kcp.stop();
+    }
+    for (const root of roots) removeDir(root);
   });
 }
