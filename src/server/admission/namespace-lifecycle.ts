@@ -15,8 +15,6 @@ import { errors } from "../status.ts";
 
 interface NamespaceState {
   terminating: boolean;
-  /** Revision of the write the state comes from. */
-  revision: number;
 }
 
 function isTerminating(value: string): boolean {
@@ -45,7 +43,7 @@ export class NamespaceView {
     this.informer = new PrefixInformer(this.storage, this.prefix, "namespace lifecycle", {
       onList: (items) => {
         const clusters = new Map<string, Map<string, NamespaceState>>();
-        for (const kv of items) this.put(clusters, kv.key, { terminating: isTerminating(kv.value), revision: kv.modRevision });
+        for (const kv of items) this.put(clusters, kv.key, { terminating: isTerminating(kv.value) });
         this.clusters = clusters;
         this.synced = true;
       },
@@ -87,7 +85,7 @@ export class NamespaceView {
     } catch {
       return;
     }
-    this.put(this.clusters, ev.key, { terminating, revision: ev.revision });
+    this.put(this.clusters, ev.key, { terminating });
   }
 
   private put(clusters: Map<string, Map<string, NamespaceState>>, key: string, state: NamespaceState): void {
