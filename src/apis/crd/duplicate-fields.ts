@@ -26,6 +26,18 @@ function framePath(frame: Frame | undefined): string {
 const QUOTE = 34;
 const BACKSLASH = 92;
 
+/** The quote closing the string opened at `open`: the next one not escaped (an odd run of backslashes before it); -1 if none. */
+function closingQuote(text: string, open: number): number {
+  let j = text.indexOf('"', open + 1);
+  while (j !== -1) {
+    let b = 0;
+    while (text.charCodeAt(j - 1 - b) === BACKSLASH) b++;
+    if (b % 2 === 0) return j;
+    j = text.indexOf('"', j + 1);
+  }
+  return -1;
+}
+
 /** Paths of duplicated keys in well-formed JSON text, in order of appearance. */
 export function findDuplicateFields(text: string): string[] {
   const dups: string[] = [];
@@ -45,14 +57,7 @@ export function findDuplicateFields(text: string): string[] {
       if (top?.keys) expectKey = true;
       else if (top) top.index++;
     } else if (c === QUOTE) {
-      // The closing quote: the next one not escaped (an odd run of backslashes before it).
-      let j = text.indexOf('"', i + 1);
-      while (j !== -1) {
-        let b = 0;
-        while (text.charCodeAt(j - 1 - b) === BACKSLASH) b++;
-        if (b % 2 === 0) break;
-        j = text.indexOf('"', j + 1);
-      }
+      let j = closingQuote(text, i);
       if (j === -1) j = n;
       if (expectKey) {
         const raw = text.slice(i + 1, j);
@@ -85,13 +90,7 @@ function countKeys(text: string): number {
   let keys = 0;
   const n = text.length;
   for (let i = text.indexOf('"'); i !== -1 && i < n; i = text.indexOf('"', i + 1)) {
-    let j = text.indexOf('"', i + 1);
-    while (j !== -1) {
-      let b = 0;
-      while (text.charCodeAt(j - 1 - b) === BACKSLASH) b++;
-      if (b % 2 === 0) break;
-      j = text.indexOf('"', j + 1);
-    }
+    const j = closingQuote(text, i);
     if (j === -1) break;
     let k = j + 1;
     let c = text.charCodeAt(k);
