@@ -46,7 +46,7 @@ export async function handleCreate(
   info: ResourceRequestInfo,
   req: Request,
   ctx: RequestContext,
-  query: URLSearchParams = new URL(req.url).searchParams,
+  query: URLSearchParams,
 ): Promise<Response> {
   validateWriteOptions("CreateOptions", query);
   const body = await readObjectBody(req, def, info.subresource);
@@ -68,7 +68,7 @@ export async function handleUpdate(
   info: ResourceRequestInfo,
   req: Request,
   ctx: RequestContext,
-  query: URLSearchParams = new URL(req.url).searchParams,
+  query: URLSearchParams,
 ): Promise<Response> {
   validateWriteOptions("UpdateOptions", query);
   const body = await readObjectBody(req, def, info.subresource);
@@ -108,7 +108,7 @@ export async function handlePatch(
   info: ResourceRequestInfo,
   req: Request,
   ctx: RequestContext,
-  query: URLSearchParams = new URL(req.url).searchParams,
+  query: URLSearchParams,
 ): Promise<Response> {
   const type = mediaType(req.headers.get("content-type"));
   const accepted = patchTypesOf(def);
