@@ -96,6 +96,11 @@ export function fieldValue(def: ResourceDef, obj: KObject, path: string): string
   return g ? g(obj) : undefined;
 }
 
+/** Whether a list's options select some of the items (else every item is served without decoding it for the test). */
+function hasSelectors(opts: ListOptions): boolean {
+  return Boolean((opts.labelSelector && !opts.labelSelector.empty) || (opts.fieldSelector && opts.fieldSelector.requirements.length > 0));
+}
+
 export function matchesSelectors(def: ResourceDef, obj: KObject, label?: LabelSelector, fieldSel?: FieldSelector): boolean {
   if (label && !label.empty && !label.matches(obj.metadata.labels ?? {})) return false;
   if (fieldSel && !fieldSel.matches((p) => fieldValue(def, obj, p))) return false;
@@ -197,7 +202,7 @@ export class ObjectStore {
     const { prefix, revision, after: start } = await this.listStart(def, cluster, namespace, opts);
     let after = start;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
-    const filtering = (opts.labelSelector && !opts.labelSelector.empty) || (opts.fieldSelector && opts.fieldSelector.requirements.length > 0);
+    const filtering = hasSelectors(opts);
     const items: KObject[] = [];
     let lastKey: string | undefined;
     let more = false;
@@ -251,7 +256,7 @@ export class ObjectStore {
     const { prefix, revision, after: start } = await this.listStart(def, cluster, namespace, opts);
     const wildcard = cluster === undefined;
     const resPrefix = this.resourcePrefix(def);
-    const filtering = (opts.labelSelector && !opts.labelSelector.empty) || (opts.fieldSelector && opts.fieldSelector.requirements.length > 0);
+    const filtering = hasSelectors(opts);
     const read = (rev: number, after: string | undefined) =>
       this.readListPage(opts, revision, { prefix, revision: rev, after, limit: pageSize, skipRemaining: true });
     const encode = (kvs: KeyValue[]): string => {
