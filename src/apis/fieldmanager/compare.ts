@@ -63,48 +63,11 @@ function walk(l: unknown, r: unknown, node: SchemaNode, path: PathElement[], out
 }
 
 /**
- * `compareValues({}, value, node).added` with the paths of `strip` left out (as `difference`
- * would: a stripped path goes, the paths below it stay), built in one pass: what a create records.
- * Throws TypedValueError where compareValues would.
- */
-export function addedFieldSet(value: unknown, node: SchemaNode, strip: FieldSet): FieldSet {
-  const out = new FieldSet();
-  if (isLeafPair({}, value, node) || !isGranularMap({}, node)) return out;
-  const obj = value as Record<string, unknown>;
-  for (const k of Object.keys(obj)) {
-    const sub = node.field(k);
-    if (sub) addWalk(obj[k], sub, { field: k }, out, strip);
-  }
-  return out;
-}
-
-/** walk(undefined, r, node, path + pe) of compareValues, into `parent` (the set at path). */
-function addWalk(r: unknown, node: SchemaNode, pe: PathElement, parent: FieldSet, strip: FieldSet | undefined): void {
-  if (r === undefined) return;
-  const key = serializePathElement(pe);
-  if (!isLeafPair(undefined, r, node)) {
-    const child = new FieldSet();
-    const childStrip = strip?.childKey(key);
-    if (Array.isArray(r)) {
-      const items = node.items();
-      for (const { pe: ipe, item } of indexItems(r, node).values()) addWalk(item, items, ipe, child, childStrip);
-    } else {
-      const o = r as Record<string, unknown>;
-      for (const k of Object.keys(o)) {
-        const sub = node.field(k);
-        if (sub) addWalk(o[k], sub, { field: k }, child, childStrip);
-      }
-    }
-    parent.setChild(pe, child, key);
-  }
-  if (!strip?.hasMemberKey(key)) parent.addMember(pe, key);
-}
-
-/**
- * The fieldsV1 JSON of `addedFieldSet(value, node, strip).recursiveDifference(ignored)`, written
- * directly in structured-merge-diff's key order without building the set: what a create with no
- * managed fields records. Undefined when the set would be empty. Throws TypedValueError where
- * addedFieldSet would (also for values under ignored paths, which it walks too).
+ * The fieldsV1 JSON of `compareValues({}, value, node).added.difference(strip)
+ * .recursiveDifference(ignored)`, written directly in structured-merge-diff's key order without
+ * building a set: what a create with no managed fields records. Undefined when the set would be
+ * empty. Throws TypedValueError where compareValues would (also for values under ignored paths,
+ * which it walks too).
  */
 export function addedFieldsV1(value: unknown, node: SchemaNode, strip: FieldSet, ignored: FieldSet | undefined): Record<string, unknown> | undefined {
   if (isLeafPair({}, value, node) || !isGranularMap({}, node)) return undefined;

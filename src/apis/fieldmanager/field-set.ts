@@ -34,17 +34,6 @@ export class FieldSet {
     child.set.insert(rest);
   }
 
-  /** Add the one-element path `[pe]` (`key` is its serialized form). For builders that walk values. */
-  addMember(pe: PathElement, key: string = serializePathElement(pe)): void {
-    this.members.set(key, pe);
-  }
-
-  /** Put `set` as the paths below `[pe]`, replacing any; an empty set is left out. */
-  setChild(pe: PathElement, set: FieldSet, key: string = serializePathElement(pe)): void {
-    if (set.isEmpty()) this.children.delete(key);
-    else this.children.set(key, { pe, set });
-  }
-
   has(path: Path): boolean {
     if (path.length === 0) return false;
     const [first, ...rest] = path as [PathElement, ...PathElement[]];
