@@ -2,6 +2,8 @@
 // offer satisfies). The `as`, `g` and `v` parameters name a conversion target (Table, aggregated
 // discovery): a clause that names one matches only an offer serving exactly that target.
 
+import { BoundedMemo } from "../util/bounded-memo.ts";
+
 export interface AcceptEntry {
   type: string;
   subtype: string;
@@ -47,18 +49,13 @@ function specificity(e: AcceptEntry): number {
  * wildcards, then header order. Malformed ranges are dropped (goautoneg skips them too).
  */
 export function parseAccept(header: string): readonly AcceptEntry[] {
-  // Clients send the same few headers over and over: parse each once.
-  const known = parsedAccepts.get(header);
-  if (known) return known;
-  const entries = parseAcceptUncached(header);
-  if (parsedAccepts.size >= PARSED_ACCEPTS_MAX) parsedAccepts.clear();
-  parsedAccepts.set(header, entries);
-  return entries;
+  return parsedAccepts.get(header);
 }
 
-/** Accept headers seen, parsed (frozen: every caller shares them). */
-const parsedAccepts = new Map<string, readonly AcceptEntry[]>();
-const PARSED_ACCEPTS_MAX = 256;
+/** Clients send the same few headers over and over: each is parsed once (frozen: every caller shares it). */
+const MAX_REMEMBERED_HEADERS = 256;
+const MAX_REMEMBERED_HEADER_LENGTH = 1024;
+const parsedAccepts = new BoundedMemo(parseAcceptUncached, MAX_REMEMBERED_HEADERS, MAX_REMEMBERED_HEADER_LENGTH);
 
 function parseAcceptUncached(header: string): readonly AcceptEntry[] {
   const entries: AcceptEntry[] = [];
@@ -112,7 +109,19 @@ function isPlain(o: Offer): boolean {
  * refusals and never match. Offers are tried in the order given for each clause.
  */
 export function negotiate<T extends Offer>(accept: string | null | undefined, offers: readonly T[]): T | null {
-  if (accept === null || accept === undefined || accept.trim() === "") {
+  // Negotiated once per offer list and header.
+  let answers = negotiated.get(offers);
+  if (!answers) {
+    answers = new BoundedMemo((header) => negotiateUncached(header, offers), MAX_REMEMBERED_HEADERS, MAX_REMEMBERED_HEADER_LENGTH);
+    negotiated.set(offers, answers);
+  }
+  return answers.get(accept ?? "") as T | null;
+}
+
+const negotiated = new WeakMap<readonly Offer[], BoundedMemo<Offer | null>>();
+
+function negotiateUncached<T extends Offer>(accept: string, offers: readonly T[]): T | null {
+  if (accept.trim() === "") {
     const plain = offers.filter(isPlain);
     return plain.find((o) => o.type === "application" && o.subtype === "json") ?? plain[0] ?? null;
   }

@@ -8,6 +8,7 @@ import { FieldSet } from "./field-set.ts";
 import { listItemElement } from "./list-item-element.ts";
 import { comparePathElements, compareStrings, type PathElement, serializePathElement } from "./path-element.ts";
 import { isGranularMap, isLeafPair } from "./typed-shape.ts";
+import { BoundedMemo } from "../../util/bounded-memo.ts";
 
 export interface Comparison {
   added: FieldSet;
@@ -92,16 +93,9 @@ function elementFieldsV1(r: unknown, node: SchemaNode, key: string, strip: Field
  * would be hashed again by every set lookup and object key it serves as. Bounded in count and in
  * name length (at most 4096 × 64 characters), since map keys (labels, data) come from users.
  */
-const fieldKeys = new Map<string, string>();
-const MAX_FIELD_KEYS = 4096;
-const MAX_CACHED_NAME = 64;
+const fieldKeys = new BoundedMemo((name) => `f:${name}`, 4096, 64);
 function fieldKey(name: string): string {
-  let key = fieldKeys.get(name);
-  if (key === undefined) {
-    key = `f:${name}`;
-    if (name.length <= MAX_CACHED_NAME && fieldKeys.size < MAX_FIELD_KEYS) fieldKeys.set(name, key);
-  }
-  return key;
+  return fieldKeys.get(name);
 }
 
 function mapFieldsV1(o: Record<string, unknown>, node: SchemaNode, strip: FieldSet | undefined, ignored: FieldSet | undefined, self: boolean): Record<string, unknown> | undefined {

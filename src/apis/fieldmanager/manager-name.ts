@@ -3,6 +3,7 @@
 // Names are at most 128 bytes of printable characters.
 
 import { field, type FieldError } from "../../server/status.ts";
+import { BoundedMemo } from "../../util/bounded-memo.ts";
 
 export const FIELD_MANAGER_MAX_LENGTH = 128;
 
@@ -12,20 +13,12 @@ function isPrint(ch: string): boolean {
   return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch);
 }
 
-/** Answers for the User-Agents seen (clients send the same one on every request), bounded in count and length. */
-const prefixes = new Map<string, string>();
-const MAX_REMEMBERED_AGENTS = 256;
-const MAX_REMEMBERED_LENGTH = 512;
-
 export function prefixFromUserAgent(userAgent: string | null | undefined): string {
-  const agent = userAgent ?? "";
-  let prefix = prefixes.get(agent);
-  if (prefix === undefined) {
-    prefix = computePrefix(agent);
-    if (agent.length <= MAX_REMEMBERED_LENGTH && prefixes.size < MAX_REMEMBERED_AGENTS) prefixes.set(agent, prefix);
-  }
-  return prefix;
+  return prefixes.get(userAgent ?? "");
 }
+
+/** Clients send the same User-Agent on every request: each is worked out once. */
+const prefixes = new BoundedMemo(computePrefix, 256, 512);
 
 function computePrefix(userAgent: string): string {
   const head = userAgent.split("/")[0] as string;

@@ -62,33 +62,16 @@ function servedMediaTypes(def: ResourceDef): string[] {
  * serializations besides JSON are another layer's business).
  */
 export function negotiateOutput(def: ResourceDef, accept: string | null): OutputTarget {
-  // Clients send the same few Accept headers over and over: each is negotiated once per offer set
-  // (null: 406), up to a bound in count and length, so an endless variety of headers cannot grow memory.
-  const withTable = tableConvertorOf(def) !== undefined;
-  const cache = withTable ? withTableTargets : withoutTableTargets;
-  const key = accept ?? "";
-  let target = cache.get(key);
-  if (target === undefined) {
-    target = chooseOutput(withTable, accept);
-    if (key.length <= MAX_CACHED_HEADER && cache.size < MAX_CACHED_TARGETS) cache.set(key, target);
-  }
-  if (target === null) throw errors.notAcceptable(servedMediaTypes(def));
-  return target;
-}
-
-const MAX_CACHED_TARGETS = 256;
-const MAX_CACHED_HEADER = 1024;
-const withTableTargets = new Map<string, OutputTarget | null>();
-const withoutTableTargets = new Map<string, OutputTarget | null>();
-const OFFERS_WITH_TABLE = [...TABLE_OFFERS, ...METADATA_OFFERS, PLAIN];
-const OFFERS_WITHOUT_TABLE = [...METADATA_OFFERS, PLAIN];
-
-function chooseOutput(withTable: boolean, accept: string | null): OutputTarget | null {
-  const chosen = negotiate(accept, withTable ? OFFERS_WITH_TABLE : OFFERS_WITHOUT_TABLE);
+  const chosen = negotiate(accept, tableConvertorOf(def) ? OFFERS_WITH_TABLE : OFFERS_WITHOUT_TABLE);
   if (chosen) return chosen.target;
   const plainAsked = parseAccept(accept ?? "").some((e) => e.q > 0 && e.params.as === undefined);
-  return plainAsked ? PLAIN.target : null;
+  if (plainAsked) return PLAIN.target;
+  throw errors.notAcceptable(servedMediaTypes(def));
 }
+
+// One array per offer set, so that negotiate remembers its answers per header.
+const OFFERS_WITH_TABLE = [...TABLE_OFFERS, ...METADATA_OFFERS, PLAIN];
+const OFFERS_WITHOUT_TABLE = [...METADATA_OFFERS, PLAIN];
 
 export function parseIncludeObject(query: URLSearchParams): IncludeObject {
   const v = query.get("includeObject") ?? "";
