@@ -4,7 +4,7 @@
 // `allOf`) resolve against the built-in schema catalog, so a custom resource's `metadata` is the
 // real ObjectMeta.
 
-import { BUILTIN_SCHEMAS, builtinSchemaName } from "../server/openapi/builtin-schemas/index.ts";
+import { BUILTIN_SCHEMAS, schemaNameOfKind } from "../server/openapi/builtin-schemas/index.ts";
 import type { ResourceDef } from "./types.ts";
 
 type Schema = Record<string, unknown>;
@@ -175,7 +175,7 @@ export function schemaNodeOf(def: ResourceDef): SchemaNode {
     customNodes.set(def.openAPISchema, node);
     return node;
   }
-  const name = builtinSchemaName(def.group, def.version, def.kind);
+  const name = schemaNameOfKind(def);
   if (!name) return SchemaNode.untyped();
   let node = builtinNodes.get(name);
   if (!node) {

@@ -5,7 +5,7 @@
 import { duplicateFieldsOf } from "../../apis/crd/duplicate-fields.ts";
 import { reportUnknownFields } from "../../apis/crd/unknown-fields.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
-import { BUILTIN_SCHEMAS, builtinSchemaName } from "./builtin-schemas/index.ts";
+import { BUILTIN_SCHEMAS, schemaNameOfKind } from "./builtin-schemas/index.ts";
 import { SCHEMA_REF_PREFIX, type Schema } from "./schema-builders.ts";
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -95,16 +95,9 @@ export function pruneUnknownFields(schemaName: string, obj: unknown): string[] {
   return found;
 }
 
-/** The schema name of each kind checked (null: none), found once per kind rather than per request. */
-const schemaNames = new WeakMap<ResourceDef, string | null>();
-
 /** Prune a built-in object and report what was pruned and what the body duplicated (400 under Strict, Warning headers under Warn). */
 export function checkBuiltinFields(def: ResourceDef, obj: KObject, ctx: RequestContext): void {
-  let name = schemaNames.get(def);
-  if (name === undefined) {
-    name = builtinSchemaName(def.group, def.version, def.kind) ?? null;
-    schemaNames.set(def, name);
-  }
+  const name = schemaNameOfKind(def);
   if (!name) return;
   reportUnknownFields(def.kind, def.version, ctx, pruneUnknownFields(name, obj), duplicateFieldsOf(obj));
 }

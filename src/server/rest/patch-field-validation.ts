@@ -4,7 +4,7 @@
 // per field, Ignore nothing. Either way the fields are dropped.
 
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
-import { BUILTIN_SCHEMAS, builtinSchemaName } from "../openapi/builtin-schemas/index.ts";
+import { BUILTIN_SCHEMAS, schemaNameOfKind } from "../openapi/builtin-schemas/index.ts";
 import { pruneUnknownFields } from "../openapi/unknown-fields.ts";
 import { errors, field } from "../status.ts";
 import { PATCH_TYPES } from "./body.ts";
@@ -25,7 +25,7 @@ function goPrint(v: unknown): string {
 
 export function checkPatchedFields(def: ResourceDef, ctx: RequestContext, patched: KObject, patchType: string, patch: unknown): void {
   if (def.source === "crd") return;
-  const name = builtinSchemaName(def.group, def.version, def.kind);
+  const name = schemaNameOfKind(def);
   if (!name || !BUILTIN_SCHEMAS[name]) return;
   const before = ctx.fieldValidation === "Strict" ? JSON.stringify(patched) : "";
   const unknown = pruneUnknownFields(name, patched);

@@ -49,6 +49,19 @@ export function builtinSchemaName(group: string, version: string, kind: string):
   return name in BUILTIN_SCHEMAS ? name : undefined;
 }
 
+/** The schema name of each kind definition asked about (null: none), found once per definition. */
+const namesOfKinds = new WeakMap<object, string | null>();
+
+/** builtinSchemaName of a kind definition's own group, version and kind, remembered per definition. */
+export function schemaNameOfKind(def: { group: string; version: string; kind: string }): string | undefined {
+  let name = namesOfKinds.get(def);
+  if (name === undefined) {
+    name = builtinSchemaName(def.group, def.version, def.kind) ?? null;
+    namesOfKinds.set(def, name);
+  }
+  return name ?? undefined;
+}
+
 /** A field's description in the catalog, for Table column definitions that quote the API reference. */
 export function fieldDescription(schemaName: string, field: string): string {
   const schema = BUILTIN_SCHEMAS[schemaName];
