@@ -20,7 +20,7 @@ const TARGETS: [string, string][] = [
   ["citty", "citty"],
   ["etcd3", "etcd3"],
   ["bun:sqlite", "bun:sqlite"],
-  ["kcp: src/server/run.ts (everything `kcp start` loads)", `${REPO}/src/server/run.ts`],
+  ["kcp: src/app/start-server.ts (everything `kcp start` loads)", `${REPO}/src/app/start-server.ts`],
 ];
 
 const SCRIPT = `

@@ -1,7 +1,7 @@
 // Continue tokens for paginated lists: the revision of the first page (so every page reads the same
 // snapshot) and the last key returned, relative to the collection prefix. Opaque to clients.
 
-import { errors } from "../server/status.ts";
+import { errors } from "../machinery/status.ts";
 
 export function encodeContinue(rv: number, start: string): string {
   return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv, start })).toString("base64url");

@@ -4,7 +4,7 @@
 // `allOf`) resolve against the built-in schema catalog, so a custom resource's `metadata` is the
 // real ObjectMeta.
 
-import { BUILTIN_SCHEMAS, schemaNameOfKind } from "../server/openapi/builtin-schemas/index.ts";
+import { BUILTIN_SCHEMAS, schemaNameOfKind } from "./builtin/schemas/index.ts";
 import type { ResourceDef } from "./types.ts";
 
 type Schema = Record<string, unknown>;

@@ -15,10 +15,10 @@ import {
   type ListResult as StorageListResult,
 } from "../storage/interface.ts";
 import { collectionPrefix, clusterOfKey, objectKey, resourcePrefix } from "../storage/keys.ts";
-import { errors, field, type FieldError, StatusError } from "../server/status.ts";
-import type { LabelSelector } from "../server/selectors/label-selector.ts";
-import type { FieldSelector } from "../server/selectors/field-selector.ts";
-import { validateObjectMeta, validateObjectMetaUpdate } from "./validation/object-meta.ts";
+import { errors, field, type FieldError, StatusError } from "../machinery/status.ts";
+import type { LabelSelector } from "../machinery/selectors/label-selector.ts";
+import type { FieldSelector } from "../machinery/selectors/field-selector.ts";
+import { validateObjectMeta, validateObjectMetaUpdate } from "../machinery/validation/object-meta.ts";
 import { apiVersionOf, CLUSTER_ANNOTATION, clone, decodeKeyValue, deepEqual, encodeObject, nowTimestamp, servedItemJson } from "./object-codec.ts";
 import type { KObject, RequestContext, ResourceDef } from "./types.ts";
 import { decodeContinue, encodeContinue } from "./continue-token.ts";

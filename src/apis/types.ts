@@ -1,33 +1,10 @@
 // The shapes every resource shares: objects, resource definitions and their strategies.
 // Built-in kinds and CRD-defined kinds both become a ResourceDef and take the same path.
 
-import type { FieldError } from "../server/status.ts";
+import type { FieldError } from "../machinery/status.ts";
 
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: unknown[];
-  finalizers?: string[];
-  managedFields?: unknown[];
-  [k: string]: unknown;
-}
-
-/** Any Kubernetes object, as parsed JSON. */
-export interface KObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta;
-  [k: string]: unknown;
-}
+export type { KObject, ObjectMeta } from "../machinery/object.ts";
+import type { KObject } from "../machinery/object.ts";
 
 export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection";
 
@@ -102,7 +79,7 @@ export interface ResourceDef {
   /**
    * The OpenAPI v3 schema of the kind (a components.schemas entry, refs to
    * `#/components/schemas/...`), for /openapi and kubectl explain. Built-ins get theirs from
-   * src/server/openapi; CRDs from the version's openAPIV3Schema.
+   * src/apis/builtin/schemas; CRDs from the version's openAPIV3Schema.
    */
   openAPISchema?: Record<string, unknown>;
   /** Whether this is the storage version of its group/kind (CRDs with several versions). */

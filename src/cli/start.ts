@@ -6,7 +6,7 @@ import { LOG_LEVEL_NAMES, type LogLevelName, setLogLevel } from "../log.ts";
 import { parseListenAddress } from "./listen-address.ts";
 import { startStorageArgs, storageFromFlags } from "./storage-flags.ts";
 
-// Contract with src/server/run.ts (the server side of start-up):
+// Contract with src/app/start-server.ts (the server side of start-up):
 //   export function runServer(opts: {
 //     rootDir: string;                          // absolute; created if missing
 //     listen: { host: string; port: number };   // host without brackets; "0.0.0.0" for all interfaces
@@ -47,7 +47,7 @@ export default defineCommand({
     const logLevel = args["log-level"] as LogLevelName;
     const storage = storageFromFlags(args, rootDir);
     setLogLevel(logLevel);
-    const { runServer } = await import("../server/run.ts");
+    const { runServer } = await import("../app/start-server.ts");
     await runServer({ rootDir, listen, logLevel, ...(storage ? { storage } : {}) });
   },
 });

@@ -9,7 +9,7 @@ import type { WatchEvent } from "../storage/interface.ts";
 import { PrefixInformer } from "../storage/prefix-informer.ts";
 import { WorkQueue } from "./work-queue.ts";
 import { clusterOfKey } from "../storage/keys.ts";
-import { StatusError } from "../server/status.ts";
+import { StatusError } from "../machinery/status.ts";
 
 const SYSTEM_USER = { username: "system:serviceaccount:kube-system:namespace-controller", groups: ["system:masters"] };
 

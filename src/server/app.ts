@@ -3,45 +3,20 @@
 // call `app.request(...)` without a socket.
 
 import { Hono } from "hono";
-import type { ResourceRegistry } from "../apis/registry.ts";
-import type { ObjectStore } from "../apis/store.ts";
+import type { AppDeps } from "./app-deps.ts";
 import type { UserInfo } from "../apis/types.ts";
 import { log } from "../log.ts";
-import { queryBool } from "../util/parse-bool.ts";
-import type { ServiceAccountJWT } from "./auth/service-account-jwt.ts";
-import type { Authenticator, Authorizer } from "./auth/types.ts";
+import { queryBool } from "../machinery/parse-bool.ts";
 import { discoveryResponse } from "./discovery-handlers.ts";
 import { healthResponse } from "./health.ts";
-import type { LogicalClusters } from "./logical-clusters.ts";
 import { OpenAPIDocuments } from "./openapi/openapi-documents.ts";
 import { openAPIResponse } from "./openapi/openapi-handlers.ts";
 import { parseRequestInfo, type RequestInfo } from "./request-info.ts";
 import { dispatchResource } from "./rest/dispatch.ts";
 import { errorResponse, jsonResponse } from "./rest/respond.ts";
-import type { WatchSettings } from "./rest/watch.ts";
-import { errors, isStatusError } from "./status.ts";
+import { errors, isStatusError } from "../machinery/status.ts";
 import { storageStatusError } from "./storage-errors.ts";
 import { versionInfo } from "./version-info.ts";
-
-export interface HealthCheck {
-  name: string;
-  check: () => Promise<boolean> | boolean;
-}
-
-export interface AppDeps {
-  registry: ResourceRegistry;
-  store: ObjectStore;
-  clusters: LogicalClusters;
-  authenticator: Authenticator;
-  authorizer: Authorizer;
-  /** Issues service account tokens (serviceaccounts/<name>/token); without it that subresource is 405. */
-  serviceAccountTokens?: ServiceAccountJWT;
-  /** host:port clients use, for APIVersions.serverAddressByClientCIDRs. */
-  serverAddress: string;
-  readyChecks: HealthCheck[];
-  liveChecks: HealthCheck[];
-  watch?: WatchSettings;
-}
 
 type Env = {
   Bindings: { timeout?: (req: Request, seconds: number) => void } | undefined;

@@ -12,7 +12,7 @@ import {
   apiResourceList,
   apiVersions,
 } from "./discovery.ts";
-import { errors } from "./status.ts";
+import { errors } from "../machinery/status.ts";
 import { statusResponse } from "./status-response.ts";
 
 export const AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";

@@ -3,6 +3,7 @@
 
 import { createHash } from "node:crypto";
 import type { ResourceDef, SubresourceDef } from "../apis/types.ts";
+import { compareKubeAwareVersions } from "../machinery/kube-aware-version.ts";
 
 // ---- document shapes (field order follows the Go structs, so output reads like kube's) ----
 
@@ -103,28 +104,6 @@ export interface APIGroupDiscoveryList {
 }
 
 // ---- ordering ----
-
-const KUBE_VERSION = /^v([1-9][0-9]*)(?:(alpha|beta)([1-9][0-9]*))?$/;
-
-/**
- * Kube's version priority (CompareKubeAwareVersionStrings): GA before beta before alpha, higher
- * numbers first, and versions that do not look like `v1beta2` last, alphabetically.
- * Negative when `a` comes first.
- */
-export function compareKubeAwareVersions(a: string, b: string): number {
-  const ma = KUBE_VERSION.exec(a);
-  const mb = KUBE_VERSION.exec(b);
-  if (!ma || !mb) {
-    if (ma) return -1;
-    if (mb) return 1;
-    return a < b ? -1 : a > b ? 1 : 0;
-  }
-  const level = (m: RegExpExecArray) => (m[2] === undefined ? 2 : m[2] === "beta" ? 1 : 0);
-  if (level(ma) !== level(mb)) return level(mb) - level(ma);
-  const major = Number(mb[1]) - Number(ma[1]);
-  if (major !== 0) return major;
-  return Number(mb[3] ?? 0) - Number(ma[3] ?? 0);
-}
 
 /** Go's sort.Strings order (byte-wise), which kube uses for resource names; localeCompare is not that. */
 function byteOrder(a: string, b: string): number {

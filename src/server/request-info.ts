@@ -1,7 +1,7 @@
 // Request info: what a URL and method ask for, as kube-apiserver's RequestInfoFactory works it out,
 // plus the logical cluster taken from a `/clusters/<name>` prefix.
 
-import { StatusError } from "./status.ts";
+import { StatusError } from "../machinery/status.ts";
 
 export const DEFAULT_CLUSTER = "admin";
 export const WILDCARD_CLUSTER = "*";

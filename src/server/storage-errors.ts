@@ -8,7 +8,7 @@
 //   - a write the store refuses as too large (etcd's request size limit) → 413 RequestEntityTooLarge.
 
 import { StorageUnavailableError, ValueTooLargeError, WriteOutcomeUnknownError } from "../storage/interface.ts";
-import { errors, StatusError } from "./status.ts";
+import { errors, StatusError } from "../machinery/status.ts";
 
 const RETRY_AFTER_SECONDS = 1;
 

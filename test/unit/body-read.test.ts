@@ -2,7 +2,7 @@
 // limit (413) either way.
 import { expect, test } from "bun:test";
 import { MAX_BODY_BYTES, readBodyBytes, readBodyText } from "../../src/server/rest/body.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 
 function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
   return new ReadableStream({

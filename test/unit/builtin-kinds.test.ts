@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { builtinResources } from "../../src/apis/builtin/index.ts";
 import type { KObject, RequestContext, ResourceDef, UserInfo } from "../../src/apis/types.ts";
-import type { AuthorizationAttributes, Authenticator, Authorizer } from "../../src/server/auth/types.ts";
+import type { AuthorizationAttributes, Authenticator, Authorizer } from "../../src/auth/types.ts";
 import { apiGroupList, apiResourceList } from "../../src/server/discovery.ts";
-import { type FieldError, fieldErrorText, StatusError } from "../../src/server/status.ts";
+import { type FieldError, fieldErrorText, StatusError } from "../../src/machinery/status.ts";
 
 // @peculiar/x509 needs the Reflect polyfill evaluated first; static imports do not guarantee the order.
 await import("../../src/pki/reflect-polyfill.ts");

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { compileCelRules, evaluateCelRules } from "../../src/apis/crd/cel-rules.ts";
 import type { JSONSchemaProps } from "../../src/apis/crd/schema-types.ts";
-import { fieldErrorText } from "../../src/server/status.ts";
+import { fieldErrorText } from "../../src/machinery/status.ts";
 
 const schema: JSONSchemaProps = {
   type: "object",

@@ -10,7 +10,7 @@ import { validateListTypes } from "../../src/apis/crd/list-types.ts";
 import { prune, pruneObjectMeta } from "../../src/apis/crd/pruning.ts";
 import type { JSONSchemaProps } from "../../src/apis/crd/schema-types.ts";
 import { compileSchemaValidator } from "../../src/apis/crd/schema-validator.ts";
-import { fieldErrorText } from "../../src/server/status.ts";
+import { fieldErrorText } from "../../src/machinery/status.ts";
 
 const schema: JSONSchemaProps = {
   type: "object",

@@ -8,7 +8,7 @@ import { customResourceDefs, defaultDeprecationWarning } from "../../src/apis/cr
 import { crdSpec } from "../../src/apis/crd/crd-spec.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../src/apis/types.ts";
 import { acceptNames, claimedNames } from "../../src/controllers/crd/names-acceptance.ts";
-import { fieldErrorText, StatusError } from "../../src/server/status.ts";
+import { fieldErrorText, StatusError } from "../../src/machinery/status.ts";
 
 function crd(name: string, names: Record<string, unknown>, versions?: Record<string, unknown>[]): KObject {
   return {

@@ -6,7 +6,7 @@ import { validateCRD } from "../../src/apis/crd/crd-validation.ts";
 import { validateStructural } from "../../src/apis/crd/structural-schema.ts";
 import type { JSONSchemaProps } from "../../src/apis/crd/schema-types.ts";
 import type { KObject } from "../../src/apis/types.ts";
-import { fieldErrorText } from "../../src/server/status.ts";
+import { fieldErrorText } from "../../src/machinery/status.ts";
 
 const texts = (s: JSONSchemaProps) => validateStructural(s, "spec.validation.openAPIV3Schema").map(fieldErrorText);
 

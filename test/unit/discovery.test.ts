@@ -11,7 +11,6 @@ import {
   apiGroupList,
   apiResourceList,
   apiVersions,
-  compareKubeAwareVersions,
   storageVersionHash,
 } from "../../src/server/discovery.ts";
 import {
@@ -21,7 +20,8 @@ import {
   negotiateDiscovery,
   renderDiscovery,
 } from "../../src/server/discovery-handlers.ts";
-import type { Status } from "../../src/server/status.ts";
+import type { Status } from "../../src/machinery/status.ts";
+import { compareKubeAwareVersions } from "../../src/machinery/kube-aware-version.ts";
 
 const CRUD: Verb[] = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
 

@@ -10,8 +10,8 @@ import { recordManagedFields } from "../../src/apis/fieldmanager/store-hook.ts";
 import { displayPath, parsePathElement, serializePathElement } from "../../src/apis/fieldmanager/path-element.ts";
 import { SchemaNode } from "../../src/apis/schema-node.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../src/apis/types.ts";
-import { BUILTIN_SCHEMAS } from "../../src/server/openapi/builtin-schemas/index.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { BUILTIN_SCHEMAS } from "../../src/apis/builtin/schemas/index.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 
 function kind(over: Partial<ResourceDef>): ResourceDef {
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { checkSupported, escapeValue, parseFieldSelector, unescapeValue } from "../../src/server/selectors/field-selector.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { checkSupported, escapeValue, parseFieldSelector, unescapeValue } from "../../src/machinery/selectors/field-selector.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 
 function errorOf(fn: () => unknown): StatusError {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ageSince, humanDuration } from "../../src/server/table/human-duration.ts";
+import { ageSince, humanDuration } from "../../src/machinery/human-duration.ts";
 
 const S = 1000;
 const M = 60 * S;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { applyJsonPatch, decodeJsonPatch, JsonPatchApplyError, jsonEqual, parsePointer } from "../../src/patch/json-patch.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { applyJsonPatch, decodeJsonPatch, JsonPatchApplyError, jsonEqual, parsePointer } from "../../src/machinery/patch/json-patch.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 
 function errorOf(fn: () => unknown): StatusError {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { findResults, formatGoFloat, JsonPathError, parseJsonPath, printResult } from "../../src/server/table/jsonpath.ts";
+import { findResults, formatGoFloat, JsonPathError, parseJsonPath, printResult } from "../../src/machinery/jsonpath.ts";
 
 const obj = {
   metadata: { name: "w1", labels: { "app.kubernetes.io/name": "demo", tier: "web" }, annotations: { "a.b/c": "x" } },

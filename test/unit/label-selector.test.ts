@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { everything, labelSelectorFromObject, nothing, parseLabelSelector } from "../../src/server/selectors/label-selector.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { everything, labelSelectorFromObject, nothing, parseLabelSelector } from "../../src/machinery/selectors/label-selector.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 
 function errorOf(fn: () => unknown): StatusError {
   try {

@@ -10,12 +10,12 @@ import { join } from "node:path";
 import { apiVersionOf, encodeObject, servedItemJson, decodeObject } from "../../src/apis/object-codec.ts";
 import { type ListOptions, ObjectStore } from "../../src/apis/store.ts";
 import type { KObject, ResourceDef } from "../../src/apis/types.ts";
-import { adminUser } from "../../src/server/auth/token-authenticator.ts";
+import { adminUser } from "../../src/auth/token-authenticator.ts";
 import type { ResourceRequestInfo } from "../../src/server/request-info.ts";
 import { parseListOptions } from "../../src/server/rest/list-query.ts";
 import { handleList } from "../../src/server/rest/read.ts";
 import { requestContext } from "../../src/server/rest/request-context.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 import { DEFAULT_PREFIX } from "../../src/storage/keys.ts";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
 

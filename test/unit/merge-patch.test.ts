@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { applyMergePatch, decodeMergePatch } from "../../src/patch/merge-patch.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { applyMergePatch, decodeMergePatch } from "../../src/machinery/patch/merge-patch.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 
 describe("RFC 7386 appendix A", () => {
   const cases: [unknown, unknown, unknown][] = [

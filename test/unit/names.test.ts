@@ -7,7 +7,7 @@ import {
   isValidLabelValue,
   isValidPathSegmentName,
   isValidPathSegmentPrefix,
-} from "../../src/apis/validation/names.ts";
+} from "../../src/machinery/validation/names.ts";
 
 const SUBDOMAIN_MSG =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KObject, RequestContext, ResourceDef } from "../../src/apis/types.ts";
-import { namespaceLifecycle, NamespaceView } from "../../src/server/admission/namespace-lifecycle.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { namespaceLifecycle, NamespaceView } from "../../src/admission/namespace-lifecycle.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 import { DEFAULT_PREFIX, objectKey } from "../../src/storage/keys.ts";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { validateObjectMeta, validateObjectMetaUpdate } from "../../src/apis/validation/object-meta.ts";
-import { errors, fieldErrorText, type FieldError } from "../../src/server/status.ts";
+import { validateObjectMeta, validateObjectMetaUpdate } from "../../src/machinery/validation/object-meta.ts";
+import { errors, fieldErrorText, type FieldError } from "../../src/machinery/status.ts";
 
 const ns = { namespaced: true, nameValidation: "subdomain" as const };
 const cluster = { namespaced: false, nameValidation: "subdomain" as const };

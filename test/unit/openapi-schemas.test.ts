@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { builtinResources } from "../../src/apis/builtin/index.ts";
-import { BUILTIN_SCHEMAS, builtinSchemaName } from "../../src/server/openapi/builtin-schemas/index.ts";
+import { BUILTIN_SCHEMAS, builtinSchemaName } from "../../src/apis/builtin/schemas/index.ts";
 import { buildGroupVersionDocument } from "../../src/server/openapi/group-version-document.ts";
-import { SCHEMA_REF_PREFIX, type Schema } from "../../src/server/openapi/schema-builders.ts";
+import { SCHEMA_REF_PREFIX, type Schema } from "../../src/apis/schema-builders.ts";
 
 const defs = builtinResources({} as never);
 const META = "io.k8s.apimachinery.pkg.apis.meta.v1.";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { parseBool, queryBool } from "../../src/util/parse-bool.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { parseBool, queryBool } from "../../src/machinery/parse-bool.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 
 describe("parseBool", () => {
   test("Go's true and false spellings", () => {

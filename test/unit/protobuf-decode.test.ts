@@ -6,7 +6,7 @@ import { decodeMessage } from "../../src/server/protobuf/decode-message.ts";
 import { decodeProtobufObject, protobufSupported } from "../../src/server/protobuf/decode-object.ts";
 import { bytes, int32, int64, map, message, msg as msgField, msgs, string, strings } from "../../src/server/protobuf/schema.ts";
 import { IntOrString, Quantity, RawExtension } from "../../src/server/protobuf/messages/values.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 import { bool, double, entry, envelope, fixed32, int, kubectlMeta, len, msg, str, stringMap, tag, time, varint } from "../helpers/protobuf-encoder.ts";
 
 const V1 = { group: "", version: "v1" };

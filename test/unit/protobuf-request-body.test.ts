@@ -2,10 +2,10 @@
 import { describe, expect, test } from "bun:test";
 import { builtinResources } from "../../src/apis/builtin/index.ts";
 import type { ResourceDef } from "../../src/apis/types.ts";
-import { AllowAllAuthorizer } from "../../src/server/auth/allow-all-authorizer.ts";
-import { StaticTokenAuthenticator } from "../../src/server/auth/token-authenticator.ts";
+import { AllowAllAuthorizer } from "../../src/auth/allow-all-authorizer.ts";
+import { StaticTokenAuthenticator } from "../../src/auth/token-authenticator.ts";
 import { bodyKind, readObjectBody } from "../../src/server/rest/body.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 import { envelope, kubectlMeta, msg, str } from "../helpers/protobuf-encoder.ts";
 
 const defs = builtinResources({ authenticator: new StaticTokenAuthenticator([]), authorizer: new AllowAllAuthorizer() });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { compareQuantities, ERR_FORMAT_WRONG, ERR_SUFFIX, formatQuantity, milliValue, parseQuantity } from "../../src/apis/builtin/quantity.ts";
+import { compareQuantities, ERR_FORMAT_WRONG, ERR_SUFFIX, formatQuantity, milliValue, parseQuantity } from "../../src/machinery/quantity.ts";
 
 const canonical = (s: string) => formatQuantity(parseQuantity(s));
 

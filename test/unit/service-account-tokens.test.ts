@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureServiceAccountKey } from "../../src/pki/service-account-key.ts";
-import { ServiceAccountTokenAuthenticator, storageLookup } from "../../src/server/auth/service-account-authenticator.ts";
-import { DEFAULT_ISSUER, type ServiceAccountClaims, ServiceAccountJWT } from "../../src/server/auth/service-account-jwt.ts";
-import { adminUser, StaticTokenAuthenticator } from "../../src/server/auth/token-authenticator.ts";
-import { UnionAuthenticator } from "../../src/server/auth/union-authenticator.ts";
+import { ServiceAccountTokenAuthenticator, storageLookup } from "../../src/auth/service-account-authenticator.ts";
+import { DEFAULT_ISSUER, type ServiceAccountClaims, ServiceAccountJWT } from "../../src/auth/service-account-jwt.ts";
+import { adminUser, StaticTokenAuthenticator } from "../../src/auth/token-authenticator.ts";
+import { UnionAuthenticator } from "../../src/auth/union-authenticator.ts";
 import { DEFAULT_PREFIX, objectKey } from "../../src/storage/keys.ts";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
 

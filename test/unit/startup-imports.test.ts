@@ -13,7 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // A fresh process starts the server twice on one root directory (making, then reusing, the
 // certificates and the kubeconfig) and lists the packages it loaded.
 const SCRIPT = `
-const { startServer } = await import(${JSON.stringify(join(REPO, "src/server/run.ts"))});
+const { startServer } = await import(${JSON.stringify(join(REPO, "src/app/start-server.ts"))});
 const { setLogLevel } = await import(${JSON.stringify(join(REPO, "src/log.ts"))});
 setLogLevel("silent");
 for (let i = 0; i < 2; i++) {

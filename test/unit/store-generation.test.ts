@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ObjectStore } from "../../src/apis/store.ts";
 import type { KObject, ResourceDef } from "../../src/apis/types.ts";
-import { adminUser } from "../../src/server/auth/token-authenticator.ts";
+import { adminUser } from "../../src/auth/token-authenticator.ts";
 import { requestContext } from "../../src/server/rest/request-context.ts";
 import { DEFAULT_PREFIX } from "../../src/storage/keys.ts";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";

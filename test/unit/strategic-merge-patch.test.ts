@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { SchemaNode } from "../../src/apis/schema-node.ts";
-import { BUILTIN_SCHEMAS } from "../../src/server/openapi/builtin-schemas/index.ts";
-import { applyStrategicMergePatch } from "../../src/patch/strategic-merge-patch.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { BUILTIN_SCHEMAS } from "../../src/apis/builtin/schemas/index.ts";
+import { applyStrategicMergePatch } from "../../src/machinery/patch/strategic-merge-patch.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 
 const schemaOf = (name: string) => SchemaNode.of(BUILTIN_SCHEMAS[name]);
 const configMap = schemaOf("io.k8s.api.core.v1.ConfigMap");

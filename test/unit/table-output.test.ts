@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { builtinResources } from "../../src/apis/builtin/index.ts";
 import type { KObject, ResourceDef } from "../../src/apis/types.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 import { negotiateOutput, respondAs, transformList, transformObject, watchObjectEncoder } from "../../src/server/table/table-output.ts";
 
 const defs = builtinResources({} as never);

@@ -15,7 +15,7 @@ import {
   roleBindingPrinter,
   secretPrinter,
   serviceAccountPrinter,
-} from "../../src/server/table/builtin-printers.ts";
+} from "../../src/apis/builtin/printers.ts";
 import { customResourceTable } from "../../src/server/table/custom-resource-columns.ts";
 
 const NOW = Date.parse("2026-03-01T12:00:00Z");

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { builtinResources } from "../../src/apis/builtin/index.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../src/apis/types.ts";
-import { checkBuiltinFields, pruneUnknownFields } from "../../src/server/openapi/unknown-fields.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { checkBuiltinFields, pruneUnknownFields } from "../../src/apis/builtin/builtin-unknown-fields.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 
 const defs = builtinResources({} as never);
 const def = (group: string, plural: string) => defs.find((d) => d.group === group && d.plural === plural) as ResourceDef;

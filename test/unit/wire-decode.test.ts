@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { normalizeGoTime, parseGoTime } from "../../src/apis/builtin/timestamps.ts";
 import { base64ErrorOffset, WireDecoder } from "../../src/apis/builtin/wire-decode.ts";
-import { StatusError } from "../../src/server/status.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 
 describe("base64 as Go's StdEncoding decodes it", () => {
   test("valid input, line breaks allowed", () => {

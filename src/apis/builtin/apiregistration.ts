@@ -1,9 +1,9 @@
 // apiregistration.k8s.io/v1 APIService: one per served group-version, named `<version>.<group>`.
 // A local one (no spec.service) is served by this server itself; status is written through /status.
 
-import { field, type FieldError } from "../../server/status.ts";
+import { field, type FieldError } from "../../machinery/status.ts";
 import type { KObject, ResourceDef } from "../types.ts";
-import { isDNS1123Subdomain } from "../validation/names.ts";
+import { isDNS1123Subdomain } from "../../machinery/validation/names.ts";
 import { builtin, keepStatus, objectAt, objects, STORED_VERBS, statusSubresource, str } from "./strategy-helpers.ts";
 import { WireDecoder } from "./wire-decode.ts";
 import { isDNS1035Label } from "./dns1035-label.ts";

@@ -3,10 +3,10 @@
 // through /approval, the signed certificate through /status, and the main resource changes
 // neither — as kube-apiserver's three CSR strategies split it.
 
-import { field, type FieldError } from "../../server/status.ts";
+import { field, type FieldError } from "../../machinery/status.ts";
 import { deepEqual } from "../object-codec.ts";
 import type { KObject, RequestContext, ResourceDef } from "../types.ts";
-import { isDNS1123Label, isDNS1123Subdomain } from "../validation/names.ts";
+import { isDNS1123Label, isDNS1123Subdomain } from "../../machinery/validation/names.ts";
 import { goBytes } from "./go-values.ts";
 import { certificateChainError, certificateRequestError } from "./pem-blocks.ts";
 import {

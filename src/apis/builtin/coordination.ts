@@ -1,7 +1,7 @@
 // coordination.k8s.io/v1 Lease: plain CRUD for leader election. PUT may create (clients acquire
 // a lease that way) and the times are MicroTime, written back in UTC with six fraction digits.
 
-import { field, type FieldError } from "../../server/status.ts";
+import { field, type FieldError } from "../../machinery/status.ts";
 import type { KObject, ResourceDef } from "../types.ts";
 import { builtin, isObject, objectAt, STORED_VERBS } from "./strategy-helpers.ts";
 import { WireDecoder } from "./wire-decode.ts";

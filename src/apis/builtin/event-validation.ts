@@ -3,9 +3,9 @@
 // even for an events.k8s.io request) are the same. core/v1 requests get the lenient legacy rules;
 // events.k8s.io/v1 requests get the strict ones on top.
 
-import { field, type FieldError } from "../../server/status.ts";
+import { field, type FieldError } from "../../machinery/status.ts";
 import { deepEqual } from "../object-codec.ts";
-import { isDNS1123Subdomain, isQualifiedName } from "../validation/names.ts";
+import { isDNS1123Subdomain, isQualifiedName } from "../../machinery/validation/names.ts";
 import type { JsonObject } from "./strategy-helpers.ts";
 
 /** The internal Event: the fields validation reads, whatever API version they came in. */

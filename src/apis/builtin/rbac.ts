@@ -2,10 +2,10 @@
 // path segment; rules need verbs; bindings point at one role forever (roleRef is immutable) and
 // name User, Group or ServiceAccount subjects.
 
-import { field, type FieldError } from "../../server/status.ts";
+import { field, type FieldError } from "../../machinery/status.ts";
 import type { KObject, ResourceDef, Strategy } from "../types.ts";
-import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue, isValidPathSegmentName } from "../validation/names.ts";
-import { validateLabels } from "../validation/object-meta.ts";
+import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue, isValidPathSegmentName } from "../../machinery/validation/names.ts";
+import { validateLabels } from "../../machinery/validation/object-meta.ts";
 import { goStringSlice, goStruct } from "./go-values.ts";
 import { builtin, isObject, type JsonObject, objectAt, objects, STORED_VERBS, str, strings } from "./strategy-helpers.ts";
 import { WireDecoder } from "./wire-decode.ts";

@@ -3,8 +3,8 @@
 // `auth can-i --list` (SelfSubjectRulesReview) and `auth whoami` (SelfSubjectReview) use them,
 // as do webhook-style callers (TokenReview, SubjectAccessReview).
 
-import type { AuthorizationAttributes, Authenticator, Authorizer } from "../../server/auth/types.ts";
-import { errors, field, type FieldError } from "../../server/status.ts";
+import type { AuthorizationAttributes, Authenticator, Authorizer } from "../../auth/types.ts";
+import { errors, field, type FieldError } from "../../machinery/status.ts";
 import type { KObject, RequestContext, ResourceDef, UserInfo } from "../types.ts";
 import { builtin, CREATE_ONLY, isObject, isZero, type JsonObject, objectAt, str, strings } from "./strategy-helpers.ts";
 import { nowTime } from "./timestamps.ts";

@@ -2,8 +2,8 @@
 // printer renders for `kubectl get`, and the strict-decoding check of request bodies against its
 // OpenAPI schema (unknown fields pruned, then reported per the request's fieldValidation).
 
-import { checkBuiltinFields } from "../../server/openapi/unknown-fields.ts";
-import { builtinTableConvertor } from "../../server/table/builtin-printers.ts";
+import { checkBuiltinFields } from "./builtin-unknown-fields.ts";
+import { builtinTableConvertor } from "./printers.ts";
 import type { ResourceDef } from "../types.ts";
 
 export function attachTableAndSchema(def: ResourceDef): ResourceDef {

@@ -4,8 +4,8 @@
 //   Lease in version "v1" cannot be handled as a Lease: json: cannot unmarshal string into Go struct field LeaseSpec.spec.leaseDurationSeconds of type int32
 // Each check returns the decoded (and, for times and quantities, canonical) value; null and absent pass as undefined.
 
-import { errors, type StatusError } from "../../server/status.ts";
-import { formatQuantity, QuantityError, quantityFromJSON } from "./quantity.ts";
+import { errors, type StatusError } from "../../machinery/status.ts";
+import { formatQuantity, QuantityError, quantityFromJSON } from "../../machinery/quantity.ts";
 import { normalizeGoTime, TimeParseError, type TimeLayout } from "./timestamps.ts";
 
 /** The JSON kind of a value as Go's decoder names it in errors. */

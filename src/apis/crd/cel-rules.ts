@@ -3,7 +3,7 @@
 // (the correlated old value on update). Failures are worded as kube-apiserver words them:
 // `spec: Invalid value: "object": failed rule: self.min <= self.max` or the rule's message.
 
-import { field, type FieldError, fieldErrorText } from "../../server/status.ts";
+import { field, type FieldError, fieldErrorText } from "../../machinery/status.ts";
 import { deepEqual } from "../object-codec.ts";
 import { celModule } from "../../util/lazy-modules.ts";
 import { celEnvironment } from "./cel-environment.ts";

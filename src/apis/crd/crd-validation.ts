@@ -3,11 +3,11 @@
 // version are reported at spec.validation, spec.subresources, spec.additionalPrinterColumns;
 // otherwise per version. Messages and their order follow kube's ValidateCustomResourceDefinition.
 
-import { field, type FieldError } from "../../server/status.ts";
+import { field, type FieldError } from "../../machinery/status.ts";
 import { isDNS1035Label } from "../builtin/dns1035-label.ts";
 import { deepEqual } from "../object-codec.ts";
 import type { KObject } from "../types.ts";
-import { isDNS1123Subdomain } from "../validation/names.ts";
+import { isDNS1123Subdomain } from "../../machinery/validation/names.ts";
 import { isConditionTrue } from "./crd-spec.ts";
 import { index, key } from "./field-path.ts";
 import { validateVersionSchema } from "./openapi-schema-checks.ts";

@@ -2,8 +2,8 @@
 // accepted names, all sharing one storage key space (group/plural) whatever the version. Versions
 // convert with strategy None: the stored object is served with the requested apiVersion.
 
-import { errors } from "../../server/status.ts";
-import { compareKubeAwareVersions } from "../../server/discovery.ts";
+import { errors } from "../../machinery/status.ts";
+import { compareKubeAwareVersions } from "../../machinery/kube-aware-version.ts";
 import { SUBRESOURCE_RW_VERBS } from "../builtin/strategy-helpers.ts";
 import type { FieldGetter, KObject, PrinterColumn, ResourceDef, SubresourceDef, Verb } from "../types.ts";
 import type { CompiledSchema } from "./compiled-schema.ts";

@@ -3,7 +3,7 @@
 // defaults, then validate against the version's schema, list types, embedded resources, CEL
 // rules and the scale subresource's replica paths.
 
-import { type FieldError, StatusError } from "../../server/status.ts";
+import { type FieldError, StatusError } from "../../machinery/status.ts";
 import type { KObject, RequestContext, Strategy } from "../types.ts";
 import type { CompiledSchema } from "./compiled-schema.ts";
 import type { ScaleSubresource } from "./crd-spec.ts";

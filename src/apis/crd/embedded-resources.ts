@@ -1,7 +1,7 @@
 // Objects under x-kubernetes-embedded-resource are Kubernetes objects themselves: they need an
 // apiVersion and a kind (kube's schemaobjectmeta validation of embedded resources).
 
-import { field, type FieldError } from "../../server/status.ts";
+import { field, type FieldError } from "../../machinery/status.ts";
 import { isDNS1035Label } from "../builtin/dns1035-label.ts";
 import { fieldSchema, isEmbeddedResource, isSchema, type JSONSchemaProps, someSchema } from "./schema-types.ts";
 

@@ -2,7 +2,7 @@
 // (x-kubernetes-list-map-keys). Duplicates are reported as kube does, at the later element:
 // `spec.tags[2]: Duplicate value: "a"`, `spec.ports[1]: Duplicate value: map[string]interface {}{"name":"http"}`.
 
-import { field, type FieldError } from "../../server/status.ts";
+import { field, type FieldError } from "../../machinery/status.ts";
 import { goSharpV } from "./go-json-values.ts";
 import { fieldSchema, isSchema, type JSONSchemaProps, someSchema } from "./schema-types.ts";
 

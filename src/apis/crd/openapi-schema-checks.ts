@@ -2,7 +2,7 @@
 // messages: the root rules, structurality, defaults, the OpenAPI subset CRDs may use, list and
 // map types, and x-kubernetes-validations (static checks and CEL compilation).
 
-import { field, type FieldError } from "../../server/status.ts";
+import { field, type FieldError } from "../../machinery/status.ts";
 import { deepEqual } from "../object-codec.ts";
 import { celRuleCompileErrors } from "./cel-rules.ts";
 import { child, index, key } from "./field-path.ts";

@@ -2,7 +2,7 @@
 // specReplicasPath / statusReplicasPath (and the selector at labelSelectorPath). GET shows it,
 // PUT and PATCH set the spec replicas of the custom resource, which is then validated as a whole.
 
-import { errors, field, type FieldError } from "../../server/status.ts";
+import { errors, field, type FieldError } from "../../machinery/status.ts";
 import type { KObject, RequestContext, SubresourceDef } from "../types.ts";
 import type { ScaleSubresource } from "./crd-spec.ts";
 

@@ -5,7 +5,7 @@
 
 import type { default as Ajv, ErrorObject, ValidateFunction } from "ajv";
 import { deepEqual } from "../object-codec.ts";
-import { field, type FieldError } from "../../server/status.ts";
+import { field, type FieldError } from "../../machinery/status.ts";
 import { goNumber, goQuote, jsonTypeName } from "./go-json-values.ts";
 import { isIntOrString, isSchema, type JSONSchemaProps } from "./schema-types.ts";
 import { ajvModule } from "../../util/lazy-modules.ts";

@@ -3,7 +3,7 @@
 // every node says its type; value validations (allOf, anyOf, oneOf, not) only restrict what the
 // structure already specifies; metadata at the root restricts name and generateName at most.
 
-import { field, type FieldError, fieldErrorText } from "../../server/status.ts";
+import { field, type FieldError, fieldErrorText } from "../../machinery/status.ts";
 import { child, index, key } from "./field-path.ts";
 import { isSchema, type JSONSchemaProps } from "./schema-types.ts";
 

@@ -2,7 +2,7 @@
 // fails the request as kube's strict decoder does, Warn (the default) answers with one Warning
 // header per field, Ignore drops them silently.
 
-import { errors } from "../../server/status.ts";
+import { errors } from "../../machinery/status.ts";
 import type { RequestContext } from "../types.ts";
 
 export function reportUnknownFields(kind: string, version: string, ctx: RequestContext, unknown: string[], duplicates: string[]): void {

@@ -2,7 +2,7 @@
 // 409 Conflict with one FieldManagerConflict cause per field and a message naming the managers:
 //   Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a
 
-import { StatusError } from "../../server/status.ts";
+import { StatusError } from "../../machinery/status.ts";
 import { parseManagerIdentifier } from "./managed-fields.ts";
 import { displayPath, type Path } from "./path-element.ts";
 

@@ -8,7 +8,7 @@
 //   never owned, nor are fields the request cannot change (status on the main resource of kinds
 //   with a status subresource, everything but status through /status).
 
-import { StatusError, errors } from "../../server/status.ts";
+import { StatusError, errors } from "../../machinery/status.ts";
 import { apiVersionOf, deepEqual, nowTimestamp } from "../object-codec.ts";
 import { type SchemaNode, schemaNodeOf } from "../schema-node.ts";
 import type { KObject, ResourceDef } from "../types.ts";

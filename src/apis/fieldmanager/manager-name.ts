@@ -2,7 +2,7 @@
 // the User-Agent names before its first "/" (kubectl/v1.32.0 … → "kubectl"), as kube defaults it.
 // Names are at most 128 bytes of printable characters.
 
-import { field, type FieldError } from "../../server/status.ts";
+import { field, type FieldError } from "../../machinery/status.ts";
 import { BoundedMemo } from "../../util/bounded-memo.ts";
 
 export const FIELD_MANAGER_MAX_LENGTH = 128;

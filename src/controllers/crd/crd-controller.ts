@@ -17,7 +17,7 @@ import type { WatchEvent } from "../../storage/interface.ts";
 import { PrefixInformer } from "../../storage/prefix-informer.ts";
 import { WorkQueue } from "../work-queue.ts";
 import { clusterOfKey } from "../../storage/keys.ts";
-import { StatusError } from "../../server/status.ts";
+import { StatusError } from "../../machinery/status.ts";
 import { deleteInstances } from "./instance-cleanup.ts";
 import { acceptNames, claimedNames } from "./names-acceptance.ts";
 

@@ -8,7 +8,7 @@ import { INHERITED_FROM } from "../../apis/registry.ts";
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import { clusterOfKey } from "../../storage/keys.ts";
-import { StatusError } from "../../server/status.ts";
+import { StatusError } from "../../machinery/status.ts";
 
 const SYSTEM_USER = { username: "system:kcp:crd-finalizer", groups: ["system:masters"] };
 

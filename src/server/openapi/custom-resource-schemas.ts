@@ -3,7 +3,7 @@
 // reference to ObjectMeta on top, plus the `<Kind>List` type, each tagged with its group-version-kind.
 
 import type { ResourceDef } from "../../apis/types.ts";
-import { apiVersionProperty, kindProperty, META, OBJECT_METADATA_DESCRIPTION, type Schema, schemaRef } from "./schema-builders.ts";
+import { apiVersionProperty, kindProperty, META, OBJECT_METADATA_DESCRIPTION, type Schema, schemaRef } from "../../apis/schema-builders.ts";
 
 /** `example.com` → `com.example`: kube-openapi names CR types after the reversed group. */
 function reversedGroup(group: string): string {

@@ -6,10 +6,10 @@
 
 import type { ResourceDef, SubresourceDef } from "../../apis/types.ts";
 import { KUBE_GIT_VERSION } from "../../version.ts";
-import { BUILTIN_SCHEMAS, builtinSchemaName } from "./builtin-schemas/index.ts";
+import { BUILTIN_SCHEMAS, builtinSchemaName } from "../../apis/builtin/schemas/index.ts";
 import { customResourceSchemaName, customResourceSchemas } from "./custom-resource-schemas.ts";
 import { DELETE_PARAMS, LIST_PARAMS, nameParam, type Parameter, PARAMS, PATCH_PARAMS, WRITE_PARAMS } from "./parameters.ts";
-import { META, SCHEMA_REF_PREFIX, type Schema, schemaRef } from "./schema-builders.ts";
+import { META, SCHEMA_REF_PREFIX, type Schema, schemaRef } from "../../apis/schema-builders.ts";
 
 export interface OpenAPIV3Document {
   openapi: string;

@@ -5,7 +5,7 @@
 
 import { createHash } from "node:crypto";
 import { negotiate, offer } from "../negotiation.ts";
-import { errors } from "../status.ts";
+import { errors } from "../../machinery/status.ts";
 import { statusResponse } from "../status-response.ts";
 import type { OpenAPIDocuments } from "./openapi-documents.ts";
 

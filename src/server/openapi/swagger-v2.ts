@@ -5,7 +5,7 @@
 
 import { KUBE_GIT_VERSION } from "../../version.ts";
 import type { OpenAPIV3Document } from "./group-version-document.ts";
-import { SCHEMA_REF_PREFIX, type Schema } from "./schema-builders.ts";
+import { SCHEMA_REF_PREFIX, type Schema } from "../../apis/schema-builders.ts";
 
 export interface SwaggerDocument {
   swagger: "2.0";

@@ -3,7 +3,7 @@
 // string contentType = 4; }, then the object in `raw` into the JSON object a JSON client would
 // have sent. Errors are worded as kube-apiserver's 400 answers for the same bodies.
 
-import { errors, type StatusError } from "../status.ts";
+import { errors, type StatusError } from "../../machinery/status.ts";
 import { decodeMessage } from "./decode-message.ts";
 import { protobufMessageFor } from "./messages/index.ts";
 import { ProtoError, WIRE_BYTES, WireReader } from "./wire-reader.ts";

@@ -7,7 +7,7 @@ import { trackApply } from "../../apis/fieldmanager/field-manager.ts";
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
-import { errors } from "../status.ts";
+import { errors } from "../../machinery/status.ts";
 import { yamlModule } from "../../util/lazy-modules.ts";
 import { jsonResponse } from "./respond.ts";
 

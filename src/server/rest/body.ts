@@ -5,7 +5,7 @@
 import { recordDuplicateFields } from "../../apis/crd/duplicate-fields.ts";
 import type { ResourceDef } from "../../apis/types.ts";
 import { decodeProtobufObject, type ExpectedKind, PROTOBUF_MEDIA_TYPE, protobufSupported } from "../protobuf/decode-object.ts";
-import { errors } from "../status.ts";
+import { errors } from "../../machinery/status.ts";
 import { yamlModule } from "../../util/lazy-modules.ts";
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;

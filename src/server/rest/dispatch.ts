@@ -2,9 +2,9 @@
 // subresource and verb, then call the verb's handler.
 
 import type { ResourceDef, UserInfo } from "../../apis/types.ts";
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../app-deps.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
-import { errors } from "../status.ts";
+import { errors } from "../../machinery/status.ts";
 import { handleDelete, handleDeleteCollection } from "./delete.ts";
 import { handleGet, handleList } from "./read.ts";
 import { requestContext } from "./request-context.ts";

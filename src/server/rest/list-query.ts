@@ -2,9 +2,9 @@
 
 import type { ListOptions } from "../../apis/store.ts";
 import type { ResourceDef } from "../../apis/types.ts";
-import { parseFieldSelector, checkSupported } from "../selectors/field-selector.ts";
-import { parseLabelSelector } from "../selectors/label-selector.ts";
-import { errors } from "../status.ts";
+import { parseFieldSelector, checkSupported } from "../../machinery/selectors/field-selector.ts";
+import { parseLabelSelector } from "../../machinery/selectors/label-selector.ts";
+import { errors } from "../../machinery/status.ts";
 
 export function supportedFields(def: ResourceDef): Set<string> {
   return new Set(["metadata.name", "metadata.namespace", ...Object.keys(def.selectableFields ?? {})]);

@@ -4,9 +4,9 @@
 // per field, Ignore nothing. Either way the fields are dropped.
 
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
-import { BUILTIN_SCHEMAS, schemaNameOfKind } from "../openapi/builtin-schemas/index.ts";
-import { pruneUnknownFields } from "../openapi/unknown-fields.ts";
-import { errors, field } from "../status.ts";
+import { BUILTIN_SCHEMAS, schemaNameOfKind } from "../../apis/builtin/schemas/index.ts";
+import { pruneUnknownFields } from "../../apis/builtin/builtin-unknown-fields.ts";
+import { errors, field } from "../../machinery/status.ts";
 import { PATCH_TYPES } from "./body.ts";
 
 /** Go's `%+v` of a decoded JSON value, as kube prints a strategic merge patch: `map[data:map[a:1]]`. */

@@ -2,7 +2,7 @@
 
 import { prefixFromUserAgent } from "../../apis/fieldmanager/manager-name.ts";
 import type { RequestContext, UserInfo } from "../../apis/types.ts";
-import { errors, field } from "../status.ts";
+import { errors, field } from "../../machinery/status.ts";
 
 export function requestContext(cluster: string, user: UserInfo, query: URLSearchParams, namespace?: string, userAgent?: string | null): RequestContext {
   // Most writes carry no parameters at all.

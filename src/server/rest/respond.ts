@@ -1,7 +1,7 @@
 // Writing responses: JSON bodies with the right status and headers, Status errors, Warning headers.
 
 import type { RequestContext } from "../../apis/types.ts";
-import type { StatusError, Status } from "../status.ts";
+import type { StatusError, Status } from "../../machinery/status.ts";
 
 const JSON_TYPE = "application/json";
 

@@ -8,9 +8,9 @@ import { WireDecoder } from "../../apis/builtin/wire-decode.ts";
 import type { ResourceRegistry } from "../../apis/registry.ts";
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
-import type { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
+import type { ServiceAccountJWT } from "../../auth/service-account-jwt.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
-import { errors, field, type FieldError } from "../status.ts";
+import { errors, field, type FieldError } from "../../machinery/status.ts";
 import { readObjectBody } from "./body.ts";
 import { jsonResponse } from "./respond.ts";
 

@@ -3,7 +3,7 @@
 // for apply, and a known fieldValidation. Failures are 422 Invalid of the options kind.
 
 import { validateFieldManager } from "../../apis/fieldmanager/manager-name.ts";
-import { errors, field, type FieldError } from "../status.ts";
+import { errors, field, type FieldError } from "../../machinery/status.ts";
 import { PATCH_TYPES } from "./body.ts";
 
 export type WriteOptionsKind = "CreateOptions" | "UpdateOptions" | "PatchOptions";

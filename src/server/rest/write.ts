@@ -2,16 +2,16 @@
 
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef, SubresourceDef } from "../../apis/types.ts";
-import { applyJsonPatch, decodeJsonPatch } from "../../patch/json-patch.ts";
-import { applyMergePatch, decodeMergePatch } from "../../patch/merge-patch.ts";
-import { applyStrategicMergePatch } from "../../patch/strategic-merge-patch.ts";
+import { applyJsonPatch, decodeJsonPatch } from "../../machinery/patch/json-patch.ts";
+import { applyMergePatch, decodeMergePatch } from "../../machinery/patch/merge-patch.ts";
+import { applyStrategicMergePatch } from "../../machinery/patch/strategic-merge-patch.ts";
 import { schemaNodeOf } from "../../apis/schema-node.ts";
-import { queryBool } from "../../util/parse-bool.ts";
+import { queryBool } from "../../machinery/parse-bool.ts";
 import { handleApply } from "./apply-patch.ts";
 import { checkPatchedFields } from "./patch-field-validation.ts";
 import { validateWriteOptions } from "./write-options.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
-import { errors } from "../status.ts";
+import { errors } from "../../machinery/status.ts";
 import { mediaType, PATCH_TYPES, parseDocument, readBodyText, readObjectBody } from "./body.ts";
 import { jsonResponse, jsonTextResponse } from "./respond.ts";
 

@@ -5,8 +5,8 @@
 
 import type { KObject, ResourceDef, TableConvertor } from "../../apis/types.ts";
 import { negotiate, type Offer, offer, parseAccept } from "../negotiation.ts";
-import { errors, StatusError } from "../status.ts";
-import { builtinTableConvertor } from "./builtin-printers.ts";
+import { errors, StatusError } from "../../machinery/status.ts";
+import { builtinTableConvertor } from "../../apis/builtin/printers.ts";
 import { customResourceTableConvertor } from "./custom-resource-columns.ts";
 
 export type OutputKind = "Table" | "PartialObjectMetadata" | "PartialObjectMetadataList";

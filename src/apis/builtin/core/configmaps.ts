@@ -1,9 +1,9 @@
 // core/v1 ConfigMap: keys that can become file names, at most 1 MiB of data in all, and
 // `immutable: true` freezing data, binaryData and the flag itself.
 
-import { field, type FieldError } from "../../../server/status.ts";
+import { field, type FieldError } from "../../../machinery/status.ts";
 import type { KObject, ResourceDef } from "../../types.ts";
-import { isConfigMapKey } from "../../validation/names.ts";
+import { isConfigMapKey } from "../../../machinery/validation/names.ts";
 import { builtin, STORED_VERBS, stringMap } from "../strategy-helpers.ts";
 import { WireDecoder } from "../wire-decode.ts";
 import { immutableFieldErrors, MAX_DATA_SIZE } from "./data-limits.ts";

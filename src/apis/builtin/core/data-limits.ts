@@ -1,6 +1,6 @@
 // Rules ConfigMap and Secret share: the 1 MiB cap on their data and what `immutable: true` freezes.
 
-import { field, type FieldError } from "../../../server/status.ts";
+import { field, type FieldError } from "../../../machinery/status.ts";
 import { deepEqual } from "../../object-codec.ts";
 import type { KObject } from "../../types.ts";
 

@@ -1,10 +1,10 @@
 // core/v1 LimitRange: one item per limit type (Pod, Container, PersistentVolumeClaim or a qualified
 // name), quantities in canonical form, and min ≤ defaultRequest ≤ default ≤ max per resource.
 
-import { field, type FieldError } from "../../../server/status.ts";
+import { field, type FieldError } from "../../../machinery/status.ts";
 import type { KObject, ResourceDef } from "../../types.ts";
-import { isQualifiedName } from "../../validation/names.ts";
-import { compareQuantities, formatQuantity, parseQuantity, type Quantity } from "../quantity.ts";
+import { isQualifiedName } from "../../../machinery/validation/names.ts";
+import { compareQuantities, formatQuantity, parseQuantity, type Quantity } from "../../../machinery/quantity.ts";
 import { builtin, objectAt, objects, STORED_VERBS, str } from "../strategy-helpers.ts";
 import { WireDecoder } from "../wire-decode.ts";
 import { isOvercommitAllowed, validateContainerResourceName, validateResourceName } from "./resource-names.ts";

@@ -2,9 +2,9 @@
 // finalizer, labelled with its own name. Its spec changes only through /finalize and its status
 // only through /status, as kube-apiserver's namespace strategies have it.
 
-import { field, type FieldError } from "../../../server/status.ts";
+import { field, type FieldError } from "../../../machinery/status.ts";
 import type { KObject, ResourceDef } from "../../types.ts";
-import { isQualifiedName } from "../../validation/names.ts";
+import { isQualifiedName } from "../../../machinery/validation/names.ts";
 import {
   builtin,
   ensureObject,

@@ -2,9 +2,9 @@
 // "count/deployments.apps", "example.com/gpu"), with kube's rules for which are standard,
 // which must be whole numbers, and which may be overcommitted.
 
-import { field, type FieldError } from "../../../server/status.ts";
-import { isQualifiedName } from "../../validation/names.ts";
-import { formatQuantity, milliValue, type Quantity } from "../quantity.ts";
+import { field, type FieldError } from "../../../machinery/status.ts";
+import { isQualifiedName } from "../../../machinery/validation/names.ts";
+import { formatQuantity, milliValue, type Quantity } from "../../../machinery/quantity.ts";
 
 const STANDARD_RESOURCES = new Set([
   "cpu",

@@ -1,10 +1,10 @@
 // core/v1 ResourceQuota: `spec.hard` limits on standard (or qualified) resources, scopes that fit
 // those resources and never change, and a status only the quota controller writes (via /status).
 
-import { field, type FieldError } from "../../../server/status.ts";
+import { field, type FieldError } from "../../../machinery/status.ts";
 import type { KObject, ResourceDef } from "../../types.ts";
 import { goStringSlice } from "../go-values.ts";
-import { parseQuantity } from "../quantity.ts";
+import { parseQuantity } from "../../../machinery/quantity.ts";
 import { builtin, keepAllButStatus, keepStatus, objectAt, objects, STORED_VERBS, statusSubresource, str, strings } from "../strategy-helpers.ts";
 import { WireDecoder } from "../wire-decode.ts";
 import { isStandardQuotaResourceName, validateQuotaResourceName, validateResourceQuantityValue } from "./resource-names.ts";

@@ -2,9 +2,9 @@
 // converting, so stringData is never stored or returned), a type that defaults to Opaque and never
 // changes, and the per-type key requirements.
 
-import { field, type FieldError } from "../../../server/status.ts";
+import { field, type FieldError } from "../../../machinery/status.ts";
 import type { KObject, ResourceDef } from "../../types.ts";
-import { isConfigMapKey } from "../../validation/names.ts";
+import { isConfigMapKey } from "../../../machinery/validation/names.ts";
 import { builtin, fieldValue, STORED_VERBS, str } from "../strategy-helpers.ts";
 import { WireDecoder } from "../wire-decode.ts";
 import { immutableFieldErrors, MAX_DATA_SIZE } from "./data-limits.ts";

@@ -1,0 +1,68 @@
+// Logical clusters come into being on first use: a marker object and the namespaces `default`,
+// `kube-system` and `kube-public`. Before that a cluster costs nothing; after, a few rows and one
+// entry in the `known` set.
+
+import type { ObjectStore } from "./store.ts";
+import type { ResourceDef, RequestContext } from "./types.ts";
+import { KeyExistsError, type Storage } from "../storage/interface.ts";
+import { objectKey } from "../storage/keys.ts";
+import { nowTimestamp } from "./object-codec.ts";
+import { StatusError } from "../machinery/status.ts";
+
+export const INITIAL_NAMESPACES = ["default", "kube-system", "kube-public"];
+
+const SYSTEM_USER = { username: "system:kcp", groups: ["system:masters"] };
+
+export class LogicalClusters {
+  private readonly known = new Set<string>();
+  private readonly pending = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly store: ObjectStore,
+    private readonly prefix: string,
+    private readonly namespaceDef: ResourceDef,
+  ) {}
+
+  markerKey(name: string): string {
+    return objectKey(this.prefix, { group: "tenancy.kcp.io", resource: "logicalclusters", cluster: name, name: "cluster" });
+  }
+
+  /** Make sure `name` exists; cheap after the first call. */
+  ensure(name: string): Promise<void> | undefined {
+    if (this.known.has(name)) return undefined;
+    let p = this.pending.get(name);
+    if (!p) {
+      p = this.bootstrap(name).finally(() => this.pending.delete(name));
+      this.pending.set(name, p);
+    }
+    return p;
+  }
+
+  private async bootstrap(name: string): Promise<void> {
+    const key = this.markerKey(name);
+    if (!(await this.storage.get(key))) {
+      const ctx: RequestContext = { cluster: name, user: SYSTEM_USER, dryRun: false, warnings: [] };
+      for (const ns of INITIAL_NAMESPACES) {
+        try {
+          await this.store.create(this.namespaceDef, ctx, { metadata: { name: ns } }, undefined);
+        } catch (e) {
+          if (!(e instanceof StatusError && e.reason === "AlreadyExists")) throw e;
+        }
+      }
+      try {
+        await this.storage.create(key, JSON.stringify({ name, creationTimestamp: nowTimestamp() }));
+      } catch (e) {
+        if (!(e instanceof KeyExistsError)) throw e;
+      }
+    }
+    this.known.add(name);
+  }
+
+  /** Names of every logical cluster that exists. */
+  async list(): Promise<string[]> {
+    const prefix = `${this.prefix}/tenancy.kcp.io/logicalclusters/`;
+    const res = await this.storage.list({ prefix });
+    return res.items.map((kv) => kv.key.slice(prefix.length).split("/")[0]);
+  }
+}

@@ -1,0 +1,210 @@
+// Start-up and shutdown of `kcp start`: the data directory, PKI and token, storage, the registry,
+// the HTTP server, the admin kubeconfig, the in-process controllers, and a clean stop on signals.
+
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { builtinResources } from "../apis/builtin/index.ts";
+import { ResourceRegistry } from "../apis/registry.ts";
+import { ObjectStore } from "../apis/store.ts";
+import { writeAdminKubeconfig } from "../config/kubeconfig.ts";
+import { CrdController } from "../controllers/crd/crd-controller.ts";
+import { NamespaceDeletionController } from "../controllers/namespace-deletion.ts";
+import { log, type LogLevelName } from "../log.ts";
+import { ensureServingCerts } from "../pki/certs.ts";
+import { ensureServiceAccountKey } from "../pki/service-account-key.ts";
+import { ensureAdminToken } from "../pki/tokens.ts";
+import type { Storage } from "../storage/interface.ts";
+import { type OpenedStorage, openStorage, type StorageOptions } from "../storage/open-storage.ts";
+import { namespaceLifecycle, NamespaceView } from "../admission/namespace-lifecycle.ts";
+import { createApp } from "../server/app.ts";
+import { AllowAllAuthorizer } from "../auth/allow-all-authorizer.ts";
+import { ServiceAccountTokenAuthenticator, storageLookup } from "../auth/service-account-authenticator.ts";
+import { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
+import { adminUser, StaticTokenAuthenticator } from "../auth/token-authenticator.ts";
+import { UnionAuthenticator } from "../auth/union-authenticator.ts";
+import { LogicalClusters } from "../apis/logical-clusters.ts";
+import { DEFAULT_CLUSTER } from "../server/request-info.ts";
+import { DEFAULT_WATCH_SETTINGS, type WatchSettings } from "../server/rest/watch.ts";
+
+export interface ServerOptions {
+  rootDir: string;
+  listen: { host: string; port: number };
+  logLevel?: LogLevelName;
+  /** Overrides for tests (e.g. a short bookmark interval). */
+  watch?: Partial<WatchSettings>;
+  /** How often to compact the default SQLite store's history (kube-apiserver: 5 minutes). */
+  compactionIntervalMs?: number;
+  /** The storage backend (default: SQLite at `<rootDir>/data/kcp.db`). See src/storage/open-storage.ts. */
+  storage?: StorageOptions;
+}
+
+export interface RunningServer {
+  /** https://host:port */
+  url: string;
+  port: number;
+  kubeconfigPath: string;
+  token: string;
+  caCertPem: string;
+  storage: Storage;
+  stop(): Promise<void>;
+}
+
+/** How long /readyz waits for the storage check before calling it failed. */
+const STORAGE_CHECK_TIMEOUT_MS = 3000;
+
+function displayHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const dataDir = join(opts.rootDir, "data");
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const [certs, token, serviceAccountKey] = await Promise.all([
+    ensureServingCerts(dataDir, { extraHosts: opts.listen.host && opts.listen.host !== "0.0.0.0" && opts.listen.host !== "::" ? [opts.listen.host] : [] }),
+    ensureAdminToken(dataDir),
+    ensureServiceAccountKey(dataDir),
+  ]);
+
+  const opened = await openStorage(
+    opts.storage ?? { backend: "sqlite", path: join(dataDir, "kcp.db"), ...(opts.compactionIntervalMs !== undefined ? { compactionIntervalMs: opts.compactionIntervalMs } : {}) },
+  );
+  // What to stop should the start fail half-way; nothing may outlive it, above all not an embedded etcd.
+  const undo: (() => void)[] = [];
+  try {
+    return await serve(opts, opened, { certs, token, serviceAccountKey, dataDir }, undo);
+  } catch (err) {
+    for (const u of undo) u();
+    await opened.close().catch(() => {});
+    throw err;
+  }
+}
+
+interface Credentials {
+  certs: Awaited<ReturnType<typeof ensureServingCerts>>;
+  token: string;
+  serviceAccountKey: string;
+  dataDir: string;
+}
+
+async function serve(opts: ServerOptions, opened: OpenedStorage, { certs, token, serviceAccountKey, dataDir }: Credentials, undo: (() => void)[]): Promise<RunningServer> {
+  log.info(`Storage: ${opened.description}`);
+  const stopCompaction = opened.startCompaction();
+  undo.push(stopCompaction);
+  const { storage, keyPrefix } = opened;
+  const serviceAccountTokens = new ServiceAccountJWT(serviceAccountKey);
+  const authenticator = new UnionAuthenticator(
+    new StaticTokenAuthenticator([{ token, user: adminUser() }]),
+    new ServiceAccountTokenAuthenticator(serviceAccountTokens, storageLookup(storage, keyPrefix)),
+  );
+  const authorizer = new AllowAllAuthorizer();
+  const registry = new ResourceRegistry(builtinResources({ authenticator, authorizer }));
+  const namespaceDef = registry.lookup(DEFAULT_CLUSTER, "", "v1", "namespaces");
+  if (!namespaceDef) throw new Error("the namespaces resource is not registered");
+  // The namespaces admission answers from: listed and watched before the server is ready.
+  const namespaceView = new NamespaceView(storage, keyPrefix);
+  undo.push(() => namespaceView.stop());
+  await namespaceView.start();
+  const store = new ObjectStore(storage, keyPrefix, namespaceLifecycle(storage, keyPrefix, namespaceView));
+  const clusters = new LogicalClusters(storage, store, keyPrefix, namespaceDef);
+  await clusters.ensure(DEFAULT_CLUSTER);
+  const namespaces = new NamespaceDeletionController(store, registry, namespaceDef);
+  undo.push(() => namespaces.stop());
+  await namespaces.start();
+  const crdDef = registry.lookup(DEFAULT_CLUSTER, "apiextensions.k8s.io", "v1", "customresourcedefinitions");
+  if (!crdDef) throw new Error("the customresourcedefinitions resource is not registered");
+  // Established CRDs are served before the server reports ready.
+  const crds = new CrdController(store, registry, crdDef);
+  undo.push(() => crds.stop());
+  await crds.start();
+
+  const activeWatches = new Set<() => void>();
+  let ready = false;
+  const app = createApp({
+    registry,
+    store,
+    clusters,
+    authenticator,
+    authorizer,
+    serviceAccountTokens,
+    serverAddress: `${displayHost(opts.listen.host || "0.0.0.0")}:${opts.listen.port}`,
+    readyChecks: [
+      { name: "ping", check: () => true },
+      { name: "storage", check: () => withDeadline(storage.healthy(), STORAGE_CHECK_TIMEOUT_MS) },
+      { name: "shutdown", check: () => ready },
+    ],
+    liveChecks: [{ name: "ping", check: () => true }],
+    watch: { ...DEFAULT_WATCH_SETTINGS, ...opts.watch, active: activeWatches },
+  });
+
+  const server = Bun.serve({
+    hostname: opts.listen.host || "0.0.0.0",
+    port: opts.listen.port,
+    tls: { cert: certs.certPem, key: certs.keyPem },
+    // Watches switch this off for their own request; other idle connections are closed after 2 minutes.
+    idleTimeout: 120,
+    maxRequestBodySize: 16 * 1024 * 1024,
+    fetch: (req, srv) => app.fetch(req, srv),
+  });
+  const port = server.port as number;
+  const url = `https://${displayHost(opts.listen.host === "0.0.0.0" || opts.listen.host === "" ? "127.0.0.1" : opts.listen.host === "::" ? "::1" : opts.listen.host)}:${port}`;
+  const kubeconfigPath = join(dataDir, "admin.kubeconfig");
+  await writeAdminKubeconfig(kubeconfigPath, { server: url, caCertPem: certs.caCertPem, token });
+  ready = true;
+  log.info(`Serving securely on ${displayHost(opts.listen.host || "0.0.0.0")}:${port}`);
+  log.info(`Admin kubeconfig: ${kubeconfigPath}`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      ready = false;
+      // Stop accepting; let in-flight requests (writes) finish, but end watches, which never finish by themselves.
+      const drained = server.stop(false);
+      for (const close of [...activeWatches]) close();
+      namespaces.stop();
+      crds.stop();
+      namespaceView.stop();
+      stopCompaction();
+      // In-flight requests get 10 s; the timer must not keep a stopped process alive.
+      let grace: Timer | undefined;
+      await Promise.race([drained, new Promise<void>((resolve) => (grace = setTimeout(resolve, 10_000)))]);
+      clearTimeout(grace);
+      await opened.close();
+      log.info("kcp stopped");
+    })();
+    return stopping;
+  };
+  return { url, port, kubeconfigPath, token, caCertPem: certs.caCertPem, storage, stop };
+}
+
+/** The check's answer, or false when it takes longer than `ms` (a hung backend must not hang /readyz). */
+async function withDeadline(check: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: Timer | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([check, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Run until SIGINT or SIGTERM, then shut down cleanly. */
+export async function runServer(opts: ServerOptions): Promise<void> {
+  const running = await startServer(opts);
+  await new Promise<void>((resolve) => {
+    const onSignal = (sig: string) => {
+      log.info(`${sig} received, shutting down`);
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      running.stop().then(resolve, (e) => {
+        log.error(`shutdown: ${(e as Error).message}`);
+        resolve();
+      });
+    };
+    const onInt = () => onSignal("SIGINT");
+    const onTerm = () => onSignal("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+  });
+}

@@ -1,0 +1,45 @@
+// Authentication and authorization contracts. The review APIs (tokenreviews, *subjectaccessreviews,
+// selfsubjectreviews) answer from these same objects that guard every request.
+
+import type { UserInfo } from "../apis/types.ts";
+
+export interface Authenticator {
+  /**
+   * The user a bearer token belongs to, or null when the token is unknown. May answer
+   * asynchronously (service account tokens are checked against storage): always await it.
+   */
+  authenticateToken(token: string): UserInfo | null | Promise<UserInfo | null>;
+}
+
+/** What a request wants to do, as kube-apiserver's authorizer.Attributes. */
+export interface AuthorizationAttributes {
+  user: UserInfo;
+  cluster: string;
+  verb: string;
+  /** Resource requests. */
+  resourceRequest: boolean;
+  group?: string;
+  version?: string;
+  resource?: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  /** Non-resource requests, e.g. /healthz. */
+  path?: string;
+}
+
+export interface AuthorizationDecision {
+  allowed: boolean;
+  denied?: boolean;
+  reason: string;
+}
+
+export interface Authorizer {
+  authorize(attrs: AuthorizationAttributes): AuthorizationDecision;
+  /** The rules a user has in a namespace, for selfsubjectrulesreviews. */
+  rulesFor(user: UserInfo, cluster: string, namespace: string): {
+    resourceRules: { verbs: string[]; apiGroups?: string[]; resources?: string[]; resourceNames?: string[] }[];
+    nonResourceRules: { verbs: string[]; nonResourceURLs?: string[] }[];
+    incomplete: boolean;
+  };
+}

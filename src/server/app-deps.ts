@@ -1,0 +1,25 @@
+// What the HTTP layer is given by the composition root (src/app/): the registry, the store, the
+// authenticator and authorizer, health checks and watch settings.
+
+import type { ResourceRegistry } from "../apis/registry.ts";
+import type { ObjectStore } from "../apis/store.ts";
+import type { LogicalClusters } from "../apis/logical-clusters.ts";
+import type { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
+import type { Authenticator, Authorizer } from "../auth/types.ts";
+import type { HealthCheck } from "./health.ts";
+import type { WatchSettings } from "./rest/watch.ts";
+
+export interface AppDeps {
+  registry: ResourceRegistry;
+  store: ObjectStore;
+  clusters: LogicalClusters;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  /** Issues service account tokens (serviceaccounts/<name>/token); without it that subresource is 405. */
+  serviceAccountTokens?: ServiceAccountJWT;
+  /** host:port clients use, for APIVersions.serverAddressByClientCIDRs. */
+  serverAddress: string;
+  readyChecks: HealthCheck[];
+  liveChecks: HealthCheck[];
+  watch?: WatchSettings;
+}
