@@ -6,6 +6,7 @@
 
 import { BUILTIN_SCHEMAS, schemaNameOfKind } from "./builtin/schemas/index.ts";
 import type { ResourceDef } from "./types.ts";
+import { isObject } from "../machinery/object.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -13,10 +14,6 @@ const REF_PREFIX = "#/components/schemas/";
 
 export type NodeKind = "struct" | "map" | "list" | "scalar" | "untyped";
 export type ListType = "atomic" | "set" | "map";
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function refName(s: Schema): string | undefined {
   if (typeof s.$ref === "string") return s.$ref;

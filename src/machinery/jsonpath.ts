@@ -1,3 +1,4 @@
+import { isObject } from "./object.ts";
 // kubectl's JSONPath, the subset custom resource printer columns use: `.a.b`, `['a.b']`, array
 // indexes and slices (negative too), `*`, recursive descent `..a`, unions `[0,2]`, and filters
 // `[?(@.type=="Ready")]` comparing a relative path with a literal (or testing it exists).
@@ -172,10 +173,6 @@ export function parseJsonPath(expr: string): JsonPath {
   if (text.startsWith("{") && text.endsWith("}")) text = text.slice(1, -1).trim();
   if (text.startsWith("$")) text = text.slice(1);
   return { source: expr, steps: new Parser(text).steps() };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function descendants(v: unknown, out: unknown[]): void {

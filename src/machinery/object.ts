@@ -26,7 +26,7 @@ export interface KObject {
   [k: string]: unknown;
 }
 
-/** A JSON object (not null, not an array). */
-export function isObject(v: unknown): v is Record<string, unknown> {
+/** A JSON object (not null, not an array); `T` narrows what its values are known to be. */
+export function isObject<T = unknown>(v: unknown): v is Record<string, T> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }

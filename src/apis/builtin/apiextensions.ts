@@ -6,8 +6,9 @@ import { setCondition } from "../crd/crd-conditions.ts";
 import { CLEANUP_FINALIZER } from "../crd/crd-spec.ts";
 import { validateAPIApproval, validateCRD, validateCRDUpdate, validateNames, validateStoredVersions } from "../crd/crd-validation.ts";
 import type { KObject, ResourceDef } from "../types.ts";
-import { builtin, ensureObject, isObject, keepAllButStatus, objectAt, objects, STORED_VERBS, statusSubresource, str, strings } from "./strategy-helpers.ts";
+import { builtin, ensureObject, keepAllButStatus, objectAt, objects, STORED_VERBS, statusSubresource, str, strings } from "./strategy-helpers.ts";
 import { WireDecoder } from "./wire-decode.ts";
+import { isObject } from "../../machinery/object.ts";
 
 const wire = new WireDecoder("CustomResourceDefinition", "v1");
 

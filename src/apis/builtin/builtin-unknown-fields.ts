@@ -7,10 +7,7 @@ import { reportUnknownFields } from "../crd/unknown-fields.ts";
 import type { KObject, RequestContext, ResourceDef } from "../types.ts";
 import { BUILTIN_SCHEMAS, schemaNameOfKind } from "./schemas/index.ts";
 import { SCHEMA_REF_PREFIX, type Schema } from "../schema-builders.ts";
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+import { isObject } from "../../machinery/object.ts";
 
 /** Follow `$ref` and the `allOf: [$ref]` wrapper to the schema they name. */
 function resolve(s: Schema | undefined): Schema | undefined {

@@ -3,8 +3,9 @@
 
 import { field, type FieldError } from "../../machinery/status.ts";
 import type { KObject, ResourceDef } from "../types.ts";
-import { builtin, isObject, objectAt, STORED_VERBS } from "./strategy-helpers.ts";
+import { builtin, objectAt, STORED_VERBS } from "./strategy-helpers.ts";
 import { WireDecoder } from "./wire-decode.ts";
+import { isObject } from "../../machinery/object.ts";
 
 const wire = new WireDecoder("Lease", "v1");
 /** Fields of the CoordinatedLeaderElection feature, off by default in 1.32: kube drops them. */

@@ -12,7 +12,7 @@ import { builtin, fieldValue, STORED_VERBS } from "./strategy-helpers.ts";
 import { WireDecoder } from "./wire-decode.ts";
 
 const wire = new WireDecoder("Event", "v1");
-const EVENTS_V1_FIELDS: EventFieldNames = {
+export const EVENTS_V1_FIELDS: EventFieldNames = {
   regarding: "regarding",
   message: "note",
   reportingController: "reportingController",

@@ -9,6 +9,9 @@ import { LEASE_HOLDER_DESCRIPTION } from "./schemas/coordination.ts";
 import { OBJECT_META_CREATION_TIMESTAMP_DESCRIPTION, OBJECT_META_NAME_DESCRIPTION } from "./schemas/meta.ts";
 import { CLUSTER_ROLE_BINDING_ROLE_REF_DESCRIPTION, ROLE_BINDING_ROLE_REF_DESCRIPTION } from "./schemas/rbac.ts";
 import { ageSince, humanDuration, parseTimestamp } from "../../machinery/human-duration.ts";
+import { type JsonObject, obj, str } from "../../machinery/json-access.ts";
+import { CORE_EVENT_FIELDS, type EventFieldNames } from "./core/events.ts";
+import { EVENTS_V1_FIELDS } from "./events.ts";
 
 /** A kind's columns and how to fill them for an object at a given time. */
 export interface Printer {
@@ -23,15 +26,7 @@ function column(name: string, description: string, extra: Partial<TableColumn> =
 const NAME = column("Name", OBJECT_META_NAME_DESCRIPTION, { format: "name" });
 const AGE = column("Age", OBJECT_META_CREATION_TIMESTAMP_DESCRIPTION);
 
-type Json = Record<string, unknown>;
-
-function obj(v: unknown): Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {};
-}
-
-function str(v: unknown): string {
-  return typeof v === "string" ? v : "";
-}
+type Json = JsonObject;
 
 function count(v: unknown): number {
   if (Array.isArray(v)) return v.length;
@@ -116,52 +111,35 @@ const EVENT_COLUMNS: TableColumn[] = [
   column("Name", OBJECT_META_NAME_DESCRIPTION, { priority: 1, format: "name" }),
 ];
 
-export const coreEventPrinter: Printer = {
-  columns: EVENT_COLUMNS,
-  row: (o, now) =>
-    eventRow(
-      {
-        name: name(o),
-        firstTimestamp: o.firstTimestamp,
-        lastTimestamp: o.lastTimestamp,
-        eventTime: o.eventTime,
-        count: typeof o.count === "number" ? o.count : 0,
-        series: o.series ? obj(o.series) : undefined,
-        involvedObject: obj(o.involvedObject),
-        type: str(o.type),
-        reason: str(o.reason),
-        message: str(o.message),
-        source: obj(o.source),
-        reportingComponent: str(o.reportingComponent),
-        reportingInstance: str(o.reportingInstance),
-      },
-      now,
-    ),
-};
+/** The Event printer of one API version, reading the shared Event shape by that version's field names. */
+function eventPrinter(f: EventFieldNames): Printer {
+  return {
+    columns: EVENT_COLUMNS,
+    row: (o, now) =>
+      eventRow(
+        {
+          name: name(o),
+          firstTimestamp: o[f.times[0]],
+          lastTimestamp: o[f.times[1]],
+          eventTime: o.eventTime,
+          count: typeof o[f.count] === "number" ? (o[f.count] as number) : 0,
+          series: o.series ? obj(o.series) : undefined,
+          involvedObject: obj(o[f.regarding]),
+          type: str(o.type),
+          reason: str(o.reason),
+          message: str(o[f.message]),
+          source: obj(o[f.source]),
+          reportingComponent: str(o[f.reportingController]),
+          reportingInstance: str(o.reportingInstance),
+        },
+        now,
+      ),
+  };
+}
 
+export const coreEventPrinter = eventPrinter(CORE_EVENT_FIELDS);
 /** events.k8s.io/v1 events print through their core/v1 view, as kube converts them. */
-export const eventsV1Printer: Printer = {
-  columns: EVENT_COLUMNS,
-  row: (o, now) =>
-    eventRow(
-      {
-        name: name(o),
-        firstTimestamp: o.deprecatedFirstTimestamp,
-        lastTimestamp: o.deprecatedLastTimestamp,
-        eventTime: o.eventTime,
-        count: typeof o.deprecatedCount === "number" ? o.deprecatedCount : 0,
-        series: o.series ? obj(o.series) : undefined,
-        involvedObject: obj(o.regarding),
-        type: str(o.type),
-        reason: str(o.reason),
-        message: str(o.note),
-        source: obj(o.deprecatedSource),
-        reportingComponent: str(o.reportingController),
-        reportingInstance: str(o.reportingInstance),
-      },
-      now,
-    ),
-};
+export const eventsV1Printer = eventPrinter(EVENTS_V1_FIELDS);
 
 /** rbac.SubjectsStrings: users, groups and service accounts (namespace/name) of a binding. */
 function subjects(o: KObject): [string, string, string] {

@@ -7,8 +7,9 @@ import type { KObject, ResourceDef, Strategy } from "../types.ts";
 import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue, isValidPathSegmentName } from "../../machinery/validation/names.ts";
 import { validateLabels } from "../../machinery/validation/object-meta.ts";
 import { goStringSlice, goStruct } from "./go-values.ts";
-import { builtin, isObject, type JsonObject, objectAt, objects, STORED_VERBS, str, strings } from "./strategy-helpers.ts";
+import { builtin, type JsonObject, objectAt, objects, STORED_VERBS, str, strings } from "./strategy-helpers.ts";
 import { WireDecoder } from "./wire-decode.ts";
+import { isObject } from "../../machinery/object.ts";
 
 export const RBAC_GROUP = "rbac.authorization.k8s.io";
 

@@ -6,9 +6,10 @@
 import type { AuthorizationAttributes, Authenticator, Authorizer } from "../../auth/types.ts";
 import { errors, field, type FieldError } from "../../machinery/status.ts";
 import type { KObject, RequestContext, ResourceDef, UserInfo } from "../types.ts";
-import { builtin, CREATE_ONLY, isObject, isZero, type JsonObject, objectAt, str, strings } from "./strategy-helpers.ts";
+import { builtin, CREATE_ONLY, isZero, type JsonObject, objectAt, str, strings } from "./strategy-helpers.ts";
 import { nowTime } from "./timestamps.ts";
 import { WireDecoder } from "./wire-decode.ts";
+import { isObject } from "../../machinery/object.ts";
 
 export interface ReviewDeps {
   authenticator: Authenticator;

@@ -3,6 +3,7 @@
 
 import { clone } from "../object-codec.ts";
 import type { KObject, ResourceDef, SubresourceDef, Verb } from "../types.ts";
+import { isObject } from "../../machinery/object.ts";
 
 /** The verbs of a kind kept in storage (sorted, as discovery lists them). */
 export const STORED_VERBS: Verb[] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
@@ -48,46 +49,7 @@ export function keepAllButStatus(obj: KObject, old: KObject): void {
 
 // ---- JSON access ----
 
-export type JsonObject = Record<string, unknown>;
-
-export function isObject(v: unknown): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** The object at `obj[key]`, or an empty object to read from (not attached). */
-export function objectAt(obj: JsonObject, key: string): JsonObject {
-  const v = obj[key];
-  return isObject(v) ? v : {};
-}
-
-/** The object at `obj[key]`, created when absent, to write into. */
-export function ensureObject(obj: JsonObject, key: string): JsonObject {
-  const v = obj[key];
-  if (isObject(v)) return v;
-  const created: JsonObject = {};
-  obj[key] = created;
-  return created;
-}
-
-/** A string field as Go sees it: absent and null are "". */
-export function str(v: unknown): string {
-  return typeof v === "string" ? v : "";
-}
-
-export function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : [];
-}
-
-export function objects(v: unknown): JsonObject[] {
-  return Array.isArray(v) ? v.map((o) => (isObject(o) ? o : {})) : [];
-}
-
-export function stringMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isObject(v)) return out;
-  for (const [k, s] of Object.entries(v)) if (typeof s === "string") out[k] = s;
-  return out;
-}
+export { ensureObject, type JsonObject, objectAt, objects, str, stringMap, strings } from "../../machinery/json-access.ts";
 
 /** A string of a field-selector value; selectors compare strings. */
 export function fieldValue(obj: KObject, ...path: string[]): string {

@@ -3,6 +3,7 @@
 
 import type { KObject } from "../types.ts";
 import { isSchema, type JSONSchemaProps } from "./schema-types.ts";
+import { type JsonObject, obj, objects, str, strings } from "../../machinery/json-access.ts";
 
 export interface CRDNames {
   plural: string;
@@ -49,23 +50,8 @@ export interface CRDSpec {
   conversionStrategy: string;
 }
 
-type Json = Record<string, unknown>;
+type Json = JsonObject;
 
-function obj(v: unknown): Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {};
-}
-
-function str(v: unknown): string {
-  return typeof v === "string" ? v : "";
-}
-
-function strs(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : [];
-}
-
-function objs(v: unknown): Json[] {
-  return Array.isArray(v) ? v.map(obj) : [];
-}
 
 export function namesOf(v: unknown): CRDNames {
   const n = obj(v);
@@ -74,8 +60,8 @@ export function namesOf(v: unknown): CRDNames {
     singular: str(n.singular),
     kind: str(n.kind),
     listKind: str(n.listKind),
-    shortNames: strs(n.shortNames),
-    categories: strs(n.categories),
+    shortNames: strings(n.shortNames),
+    categories: strings(n.categories),
   };
 }
 
@@ -98,7 +84,7 @@ function versionOf(v: Json): CRDVersion {
           labelSelectorPath: typeof scale.labelSelectorPath === "string" && scale.labelSelectorPath !== "" ? scale.labelSelectorPath : undefined,
         }
       : undefined,
-    printerColumns: objs(v.additionalPrinterColumns).map((c) => ({
+    printerColumns: objects(v.additionalPrinterColumns).map((c) => ({
       name: str(c.name),
       type: str(c.type),
       format: typeof c.format === "string" ? c.format : undefined,
@@ -106,7 +92,7 @@ function versionOf(v: Json): CRDVersion {
       priority: typeof c.priority === "number" ? c.priority : undefined,
       jsonPath: str(c.jsonPath),
     })),
-    selectableFields: objs(v.selectableFields).map((f) => str(f.jsonPath)),
+    selectableFields: objects(v.selectableFields).map((f) => str(f.jsonPath)),
   };
 }
 
@@ -116,7 +102,7 @@ export function crdSpec(crd: KObject): CRDSpec {
     group: str(spec.group),
     names: namesOf(spec.names),
     namespaced: spec.scope !== "Cluster",
-    versions: objs(spec.versions).map(versionOf),
+    versions: objects(spec.versions).map(versionOf),
     conversionStrategy: str(obj(spec.conversion).strategy) || "None",
   };
 }
@@ -130,7 +116,7 @@ export interface CRDCondition {
 }
 
 export function conditionsOf(crd: KObject): CRDCondition[] {
-  return objs(obj(crd.status).conditions).map((c) => ({
+  return objects(obj(crd.status).conditions).map((c) => ({
     type: str(c.type),
     status: str(c.status),
     lastTransitionTime: typeof c.lastTransitionTime === "string" ? c.lastTransitionTime : undefined,

@@ -12,21 +12,10 @@ import { isConditionTrue } from "./crd-spec.ts";
 import { index, key } from "./field-path.ts";
 import { validateVersionSchema } from "./openapi-schema-checks.ts";
 import { isSchema, type JSONSchemaProps } from "./schema-types.ts";
+import { type JsonObject, obj, objects, str, strings } from "../../machinery/json-access.ts";
 
-type Json = Record<string, unknown>;
+type Json = JsonObject;
 
-function obj(v: unknown): Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Json) : {};
-}
-function str(v: unknown): string {
-  return typeof v === "string" ? v : "";
-}
-function strs(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : [];
-}
-function objs(v: unknown): Json[] {
-  return Array.isArray(v) ? v.map(obj) : [];
-}
 
 const PRINTER_COLUMN_TYPES = ["boolean", "date", "integer", "number", "string"];
 const PRINTER_COLUMN_FORMATS = ["byte", "date", "date-time", "double", "float", "int32", "int64", "password"];
@@ -43,8 +32,8 @@ interface Hoisted {
 
 function hoisting(versions: Json[]): Hoisted {
   const same = (f: (v: Json) => unknown) => versions.length > 0 && versions.every((v) => deepEqual(f(v), f(versions[0] as Json)));
-  const cols = (v: Json) => (objs(v.additionalPrinterColumns).length > 0 ? v.additionalPrinterColumns : undefined);
-  const sel = (v: Json) => (objs(v.selectableFields).length > 0 ? v.selectableFields : undefined);
+  const cols = (v: Json) => (objects(v.additionalPrinterColumns).length > 0 ? v.additionalPrinterColumns : undefined);
+  const sel = (v: Json) => (objects(v.selectableFields).length > 0 ? v.selectableFields : undefined);
   return { schema: same((v) => v.schema), subresources: same((v) => v.subresources), columns: same(cols), selectableFields: same(sel) };
 }
 
@@ -95,7 +84,7 @@ function validateSpec(spec: Json): FieldError[] {
   if (!scope) errs.push(field.required("spec.scope"));
   else if (scope !== "Cluster" && scope !== "Namespaced") errs.push(field.notSupported("spec.scope", scope, ["Cluster", "Namespaced"]));
 
-  const versions = objs(spec.versions);
+  const versions = objects(spec.versions);
   const hoisted = hoisting(versions);
   const anyStatus = versions.some((v) => obj(v.subresources).status !== undefined && obj(v.subresources).status !== null);
 
@@ -122,11 +111,11 @@ function validateSpec(spec: Json): FieldError[] {
     const schema = obj(v.schema).openAPIV3Schema;
     if (!hoisted.schema && isSchema(schema)) errs.push(...validateVersionSchema(schema, `${at}.schema`, { statusEnabled }));
     if (!hoisted.subresources) errs.push(...validateSubresources(v.subresources, `${at}.subresources`));
-    if (!hoisted.columns) objs(v.additionalPrinterColumns).forEach((c, j) => {
+    if (!hoisted.columns) objects(v.additionalPrinterColumns).forEach((c, j) => {
       errs.push(...validateColumn(c, index(`${at}.additionalPrinterColumns`, j)));
     });
-    if (!hoisted.selectableFields && objs(v.selectableFields).length > 0) {
-      errs.push(...validateSelectableFields(objs(v.selectableFields), isSchema(schema) ? schema : undefined, `${at}.selectableFields`));
+    if (!hoisted.selectableFields && objects(v.selectableFields).length > 0) {
+      errs.push(...validateSelectableFields(objects(v.selectableFields), isSchema(schema) ? schema : undefined, `${at}.selectableFields`));
     }
   });
   if (!unique) errs.push({ ...field.invalid("spec.versions", versions, "must contain unique version names"), goValue: versionsGoValue(versions) });
@@ -144,11 +133,11 @@ function validateSpec(spec: Json): FieldError[] {
   const hoistedSchema = obj(first.schema).openAPIV3Schema;
   if (hoisted.schema && isSchema(hoistedSchema)) errs.push(...validateVersionSchema(hoistedSchema, "spec.validation", { statusEnabled: anyStatus }));
   if (hoisted.subresources) errs.push(...validateSubresources(first.subresources, "spec.subresources"));
-  if (hoisted.columns) objs(first.additionalPrinterColumns).forEach((c, j) => {
+  if (hoisted.columns) objects(first.additionalPrinterColumns).forEach((c, j) => {
     errs.push(...validateColumn(c, index("spec.additionalPrinterColumns", j)));
   });
-  if (hoisted.selectableFields && objs(first.selectableFields).length > 0) {
-    errs.push(...validateSelectableFields(objs(first.selectableFields), isSchema(hoistedSchema) ? hoistedSchema : undefined, "spec.selectableFields"));
+  if (hoisted.selectableFields && objects(first.selectableFields).length > 0) {
+    errs.push(...validateSelectableFields(objects(first.selectableFields), isSchema(hoistedSchema) ? hoistedSchema : undefined, "spec.selectableFields"));
   }
   errs.push(...validateConversion(spec.conversion));
   if (spec.preserveUnknownFields === true) {
@@ -178,11 +167,11 @@ export function validateNames(names: Json, path: string): FieldError[] {
     const e = isDNS1035Label(listKind.toLowerCase());
     if (e.length) errs.push(field.invalid(`${path}.listKind`, listKind, `may have mixed case, but should otherwise match: ${e.join(",")}`));
   }
-  strs(names.shortNames).forEach((s, i) => {
+  strings(names.shortNames).forEach((s, i) => {
     dns(`${path}.shortNames[${i}]`, s);
   });
   if (kind && kind === listKind) errs.push(field.invalid(`${path}.listKind`, listKind, "kind and listKind may not be the same"));
-  strs(names.categories).forEach((c, i) => {
+  strings(names.categories).forEach((c, i) => {
     dns(`${path}.categories[${i}]`, c);
   });
   return errs;
@@ -301,14 +290,14 @@ function validateConversion(v: unknown): FieldError[] {
     const cc = webhook?.clientConfig === undefined || webhook?.clientConfig === null ? undefined : obj(webhook.clientConfig);
     if (!cc) errs.push(field.required("spec.conversion.webhookClientConfig", "required when strategy is set to Webhook"));
     else if ((cc.url === undefined) === (cc.service === undefined)) errs.push(field.required("spec.conversion.webhookClientConfig", "exactly one of url or service is required"));
-    const reviews = strs(webhook?.conversionReviewVersions);
+    const reviews = strings(webhook?.conversionReviewVersions);
     if (reviews.length === 0) errs.push(field.required("spec.conversion.conversionReviewVersions"));
     else if (!reviews.some((r) => r === "v1" || r === "v1beta1")) {
       errs.push({ ...field.invalid("spec.conversion.conversionReviewVersions", reviews, "must include at least one of v1, v1beta1"), goValue: `[]string{${reviews.map((r) => JSON.stringify(r)).join(", ")}}` });
     }
   } else if (webhook) {
     if (webhook.clientConfig !== undefined) errs.push(field.forbidden("spec.conversion.webhookClientConfig", "should not be set when strategy is not set to Webhook"));
-    if (strs(webhook.conversionReviewVersions).length > 0) errs.push(field.forbidden("spec.conversion.conversionReviewVersions", "should not be set when strategy is not set to Webhook"));
+    if (strings(webhook.conversionReviewVersions).length > 0) errs.push(field.forbidden("spec.conversion.conversionReviewVersions", "should not be set when strategy is not set to Webhook"));
   }
   return errs;
 }
@@ -345,13 +334,13 @@ export function validateAPIApproval(crd: KObject, old?: KObject): FieldError[] {
 
 /** ValidateCustomResourceDefinitionStoredVersions. */
 export function validateStoredVersions(crd: KObject): FieldError[] {
-  const stored = strs(obj(crd.status).storedVersions);
+  const stored = strings(obj(crd.status).storedVersions);
   if (stored.length === 0) {
     return [{ ...field.invalid("status.storedVersions", stored, "must have at least one stored version"), goValue: `[]string{}` }];
   }
   const errs: FieldError[] = [];
   const unmatched = new Map(stored.map((v, i) => [v, i]));
-  for (const v of objs(obj(crd.spec).versions)) {
+  for (const v of objects(obj(crd.spec).versions)) {
     const name = str(v.name);
     if (v.storage === true && !stored.includes(name)) {
       errs.push({ ...field.invalid("status.storedVersions", stored, `must have the storage version ${name}`), goValue: `[]string{${stored.map((s) => JSON.stringify(s)).join(", ")}}` });

@@ -3,12 +3,8 @@
 // every absent (or null, non-nullable) field with a default gets a copy of it, recursively.
 
 import { additionalPropertiesOf, fieldSchema, isSchema, type JSONSchemaProps, someSchema } from "./schema-types.ts";
+import { isObject } from "../../machinery/object.ts";
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function nonNullableNull(v: unknown, s: JSONSchemaProps | undefined): boolean {
   return v === null && isSchema(s) && s.nullable !== true;

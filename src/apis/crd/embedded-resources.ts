@@ -4,10 +4,7 @@
 import { field, type FieldError } from "../../machinery/status.ts";
 import { isDNS1035Label } from "../builtin/dns1035-label.ts";
 import { fieldSchema, isEmbeddedResource, isSchema, type JSONSchemaProps, someSchema } from "./schema-types.ts";
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+import { isObject } from "../../machinery/object.ts";
 
 const GROUP_VERSION = /^([^/]+\/)?[^/]+$/;
 

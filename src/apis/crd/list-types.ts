@@ -5,10 +5,7 @@
 import { field, type FieldError } from "../../machinery/status.ts";
 import { goSharpV } from "./go-json-values.ts";
 import { fieldSchema, isSchema, type JSONSchemaProps, someSchema } from "./schema-types.ts";
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+import { isObject } from "../../machinery/object.ts";
 
 /** A canonical text of a JSON value, so equal values compare equal whatever their key order. */
 function canonical(v: unknown): string {

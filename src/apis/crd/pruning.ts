@@ -4,14 +4,10 @@
 // worded as kube reports unknown fields (`spec.foo`, `spec.items[0].bar`).
 
 import { additionalPropertiesOf, isEmbeddedResource, isSchema, type JSONSchemaProps, preservesUnknownFields } from "./schema-types.ts";
+import { isObject } from "../../machinery/object.ts";
 
 const META_FIELDS = new Set(["apiVersion", "kind", "metadata"]);
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function join(path: string, k: string): string {
   return path ? `${path}.${k}` : k;

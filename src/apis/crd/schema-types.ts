@@ -1,6 +1,8 @@
 // The JSON shape of a CRD's openAPIV3Schema (apiextensions.k8s.io/v1 JSONSchemaProps), as it
 // arrives in a request: loosely typed, so every reader checks before trusting a field.
 
+import { isObject } from "../../machinery/object.ts";
+
 export interface ValidationRule {
   rule?: string;
   message?: string;
@@ -58,7 +60,7 @@ export interface JSONSchemaProps {
 }
 
 export function isSchema(v: unknown): v is JSONSchemaProps {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return isObject(v);
 }
 
 /** The single items schema (a list of schemas is not structural and has no single meaning). */

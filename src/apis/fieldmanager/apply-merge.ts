@@ -6,7 +6,8 @@
 
 import type { SchemaNode } from "../schema-node.ts";
 import { indexItems } from "./compare.ts";
-import { isGranularMap, isLeafPair, isObject } from "./typed-shape.ts";
+import { isGranularMap, isLeafPair } from "./typed-shape.ts";
+import { isObject } from "../../machinery/object.ts";
 
 export function mergeValues(live: unknown, config: unknown, node: SchemaNode): unknown {
   if (config === undefined) return structuredClone(live);

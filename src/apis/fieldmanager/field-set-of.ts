@@ -7,7 +7,8 @@ import type { SchemaNode } from "../schema-node.ts";
 import { FieldSet } from "./field-set.ts";
 import { listItemElement, TypedValueError } from "./list-item-element.ts";
 import { displayPath, type PathElement } from "./path-element.ts";
-import { isGranularList, isGranularMap, isObject } from "./typed-shape.ts";
+import { isGranularList, isGranularMap } from "./typed-shape.ts";
+import { isObject } from "../../machinery/object.ts";
 
 export function fieldSetOf(value: unknown, node: SchemaNode): FieldSet {
   const out = new FieldSet();

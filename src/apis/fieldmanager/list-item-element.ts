@@ -3,13 +3,10 @@
 
 import type { SchemaNode } from "../schema-node.ts";
 import { keyElement, type PathElement } from "./path-element.ts";
+import { isObject } from "../../machinery/object.ts";
 
 /** A value that does not fit its schema (structured-merge-diff's validation errors). */
 export class TypedValueError extends Error {}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 export function listItemElement(list: SchemaNode, item: unknown, index: number): PathElement {
   const type = list.listType;

@@ -5,6 +5,7 @@
 
 import { FieldSet } from "./field-set.ts";
 import { compareStrings } from "./path-element.ts";
+import { isObject } from "../../machinery/object.ts";
 
 export type Operation = "Apply" | "Update";
 
@@ -60,10 +61,6 @@ export function parseManagerIdentifier(id: string): ManagerInfo {
 
 /** A managedFields problem; the message is kube's. */
 export class ManagedFieldsError extends Error {}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 export function decodeManagedFields(entries: unknown): Managed {
   const out = new Managed();

@@ -1,3 +1,4 @@
+import { isObject } from "../../machinery/object.ts";
 // One step of a field path, as structured-merge-diff names them: a struct field or map key
 // (`f:name`), a map-list item by its key fields (`k:{"name":"a"}`), a set item by its value
 // (`v:"a"`), or a list position (`i:0`). The serialized form is what metadata.managedFields'
@@ -11,10 +12,6 @@ export type PathElement =
   | { readonly index: number };
 
 export type Path = readonly PathElement[];
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Go's encoding/json text of a string (HTML-safe, as the structured-merge-diff serializer writes it). */
 function goString(s: string): string {

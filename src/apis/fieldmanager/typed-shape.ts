@@ -4,10 +4,7 @@
 // is a leaf, owned and replaced as a whole.
 
 import type { SchemaNode } from "../schema-node.ts";
-
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+import { isObject } from "../../machinery/object.ts";
 
 /** A map value walked key by key. */
 export function isGranularMap(v: unknown, node: SchemaNode): v is Record<string, unknown> {

@@ -3,6 +3,7 @@
 // (missing path, failed test, bad op) is the generic 422 kube answers, whose details are empty.
 
 import { StatusError, errors } from "../status.ts";
+import { isObject } from "../object.ts";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 
@@ -86,10 +87,6 @@ export function parsePointer(pointer: string): string[] {
 
 type Container = JsonValue[] | { [k: string]: JsonValue };
 
-function isObject(v: unknown): v is { [k: string]: JsonValue } {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
 /** An array index per RFC 6901: "0" or digits without a leading zero. */
 function arrayIndex(token: string, length: number, allowEnd: boolean, path: string): number {
   if (token === "-") {
@@ -109,10 +106,10 @@ function parentOf(doc: JsonValue, tokens: string[], path: string): { parent: Con
   for (let i = 0; i < tokens.length - 1; i++) {
     const t = tokens[i] as string;
     if (Array.isArray(cur)) cur = cur[arrayIndex(t, cur.length, false, path)] as JsonValue;
-    else if (isObject(cur) && Object.hasOwn(cur, t)) cur = cur[t] as JsonValue;
+    else if (isObject<JsonValue>(cur) && Object.hasOwn(cur, t)) cur = cur[t] as JsonValue;
     else throw new JsonPatchApplyError(`doc is missing path: ${path}`);
   }
-  if (!Array.isArray(cur) && !isObject(cur)) throw new JsonPatchApplyError(`doc is missing path: ${path}`);
+  if (!Array.isArray(cur) && !isObject<JsonValue>(cur)) throw new JsonPatchApplyError(`doc is missing path: ${path}`);
   return { parent: cur, key: tokens[tokens.length - 1] as string };
 }
 
@@ -163,8 +160,8 @@ function replace(doc: JsonValue, pointer: string, value: JsonValue): JsonValue {
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  if (isObject(a)) {
-    if (!isObject(b)) return false;
+  if (isObject<JsonValue>(a)) {
+    if (!isObject<JsonValue>(b)) return false;
     const ka = Object.keys(a);
     if (ka.length !== Object.keys(b).length) return false;
     return ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));

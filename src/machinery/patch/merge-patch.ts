@@ -1,10 +1,7 @@
 // JSON Merge Patch (RFC 7386): objects merge recursively, null deletes, anything else replaces.
 
 import { errors } from "../status.ts";
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
+import { isObject } from "../object.ts";
 
 /** Apply `patch` to `target` and return the result; neither argument is modified. */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {

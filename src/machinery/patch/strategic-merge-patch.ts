@@ -10,6 +10,7 @@
 // live list's.
 
 import { StatusError, errors } from "../status.ts";
+import { isObject } from "../object.ts";
 
 /** What the patch needs to know of the schema at a point: the patch strategy and merge key. */
 export interface PatchSchema {
@@ -29,10 +30,6 @@ const DIRECTIVE = "$patch";
 const RETAIN_KEYS = "$retainKeys";
 const SET_ORDER = "$setElementOrder/";
 const DELETE_FROM_LIST = "$deleteFromPrimitiveList/";
-
-function isObject(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Go's `%v` of a decoded JSON value, for error messages (`map[name:a]`, `[a b]`). */
 function goValue(v: unknown): string {

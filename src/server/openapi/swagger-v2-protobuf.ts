@@ -5,12 +5,9 @@
 
 import { ProtoWriter } from "./proto-writer.ts";
 import type { SwaggerDocument } from "./swagger-v2.ts";
+import { isObject } from "../../machinery/object.ts";
 
 type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;

@@ -6,6 +6,7 @@
 import { KUBE_GIT_VERSION } from "../../version.ts";
 import type { OpenAPIV3Document } from "./group-version-document.ts";
 import { SCHEMA_REF_PREFIX, type Schema } from "../../apis/schema-builders.ts";
+import { isObject } from "../../machinery/object.ts";
 
 export interface SwaggerDocument {
   swagger: "2.0";
@@ -19,10 +20,6 @@ export interface SwaggerDocument {
 const V2_REF_PREFIX = "#/definitions/";
 /** JSON-schema keywords v2 has no place for. */
 const DROPPED = new Set(["nullable", "allOf", "oneOf", "anyOf", "not"]);
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function ref(r: string): string {
   return r.startsWith(SCHEMA_REF_PREFIX) ? V2_REF_PREFIX + r.slice(SCHEMA_REF_PREFIX.length) : r;

@@ -10,10 +10,7 @@ import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors } from "../../machinery/status.ts";
 import { yamlModule } from "../../util/lazy-modules.ts";
 import { jsonResponse } from "./respond.ts";
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+import { isObject } from "../../machinery/object.ts";
 
 export function parseApplyConfiguration(text: string): KObject {
   let doc: unknown;

@@ -55,7 +55,7 @@ export function decodeEventFields(wire: WireDecoder, obj: KObject, names: EventF
   }
 }
 
-const CORE_EVENT_FIELDS: EventFieldNames = {
+export const CORE_EVENT_FIELDS: EventFieldNames = {
   regarding: "involvedObject",
   message: "message",
   reportingController: "reportingComponent",

@@ -3,8 +3,9 @@
 // issuer answers it; this module only declares it).
 
 import type { KObject, RequestContext, ResourceDef } from "../../types.ts";
-import { builtin, isObject, STORED_VERBS } from "../strategy-helpers.ts";
+import { builtin, STORED_VERBS } from "../strategy-helpers.ts";
 import { WireDecoder } from "../wire-decode.ts";
+import { isObject } from "../../../machinery/object.ts";
 
 const wire = new WireDecoder("ServiceAccount", "v1");
 const ENFORCE_MOUNTABLE_SECRETS = "kubernetes.io/enforce-mountable-secrets";
