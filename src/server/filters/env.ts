@@ -1,0 +1,18 @@
+// The hono environment every filter and handler of the app shares: what Bun passes as `c.env`, and
+// the variables the filters set on the context for those after them.
+
+import type { UserInfo } from "../../apis/types.ts";
+import type { RequestInfo } from "../request-info.ts";
+
+export type Env = {
+  /** Bun.serve's server, given to `app.fetch(req, server)`; absent under `app.request(...)` in tests. */
+  Bindings: { timeout?: (req: Request, seconds: number) => void } | undefined;
+  Variables: {
+    /** The request URL, parsed once by the request info filter. */
+    url: URL;
+    /** Set by the request info filter. */
+    requestInfo: RequestInfo;
+    /** Set by the authentication filter: the token's user, or system:anonymous on a public path. */
+    user: UserInfo;
+  };
+};
