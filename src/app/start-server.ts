@@ -102,7 +102,7 @@ async function serve(opts: ServerOptions, opened: OpenedStorage, { certs, token,
   const namespaceDef = registry.lookup(DEFAULT_CLUSTER, "", "v1", "namespaces");
   if (!namespaceDef) throw new Error("the namespaces resource is not registered");
   // The namespaces admission answers from: listed and watched before the server is ready.
-  const namespaceView = new NamespaceView(storage, keyPrefix);
+  const namespaceView = new NamespaceView(new ObjectStore(storage, keyPrefix), namespaceDef);
   undo.push(() => namespaceView.stop());
   await namespaceView.start();
   const store = new ObjectStore(storage, keyPrefix, namespaceLifecycle(storage, keyPrefix, namespaceView));

@@ -1,20 +1,19 @@
 // The namespace deletion controller: when a namespace is Terminating (it has a deletionTimestamp),
 // delete everything in it, then remove the `kubernetes` finalizer so the namespace goes away, as
-// kube-controller-manager's namespace controller does. It watches namespaces in every logical cluster.
+// kube-controller-manager's namespace controller does. It follows namespaces in every logical
+// cluster through an informer (client/informer.ts).
 
 import type { ResourceRegistry } from "../apis/registry.ts";
 import type { ObjectStore } from "../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../apis/types.ts";
-import type { WatchEvent } from "../storage/interface.ts";
-import { PrefixInformer } from "../storage/prefix-informer.ts";
+import { Informer } from "../client/informer.ts";
 import { WorkQueue } from "./work-queue.ts";
-import { clusterOfKey } from "../storage/keys.ts";
 import { StatusError } from "../machinery/status.ts";
 
 const SYSTEM_USER = { username: "system:serviceaccount:kube-system:namespace-controller", groups: ["system:masters"] };
 
 export class NamespaceDeletionController {
-  private informer?: PrefixInformer;
+  private informer?: Informer;
   /** Items are `<cluster>/<namespace>`. */
   private readonly work = new WorkQueue("namespace controller", (item) => {
     const [cluster, name] = item.split("/");
@@ -28,13 +27,11 @@ export class NamespaceDeletionController {
   ) {}
 
   async start(): Promise<void> {
-    this.informer = new PrefixInformer(this.store.storage, this.store.resourcePrefix(this.namespaceDef), "namespace controller", {
-      onList: (items) => {
-        for (const kv of items) this.consider(kv.key, kv.value);
-      },
-      onEvent: (ev: WatchEvent) => {
-        if (ev.type === "PUT") this.consider(ev.key, ev.value);
-      },
+    // Every namespace listed and every change (and relist) is considered: deletes need nothing.
+    this.informer = new Informer(this.store, this.namespaceDef, {
+      name: "namespace controller",
+      onAdd: (ns, cluster) => this.consider(ns, cluster),
+      onUpdate: (_old, ns, cluster) => this.consider(ns, cluster),
     });
     await this.informer.start();
   }
@@ -44,11 +41,9 @@ export class NamespaceDeletionController {
     this.work.stop();
   }
 
-  private consider(key: string, value: string): void {
-    const obj = JSON.parse(value) as KObject;
-    if (!obj.metadata.deletionTimestamp) return;
-    const cluster = clusterOfKey(this.store.resourcePrefix(this.namespaceDef), key);
-    this.work.add(`${cluster}/${obj.metadata.name}`);
+  private consider(ns: KObject, cluster: string): void {
+    if (!ns.metadata.deletionTimestamp) return;
+    this.work.add(`${cluster}/${ns.metadata.name}`);
   }
 
   /** Returns true when the namespace is gone or not terminating; false to try again later. */

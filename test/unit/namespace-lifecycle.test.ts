@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { KObject, RequestContext, ResourceDef } from "../../src/apis/types.ts";
 import { namespaceLifecycle } from "../../src/admission/namespace-lifecycle.ts";
 import { NamespaceView } from "../../src/admission/namespace-view.ts";
+import { ObjectStore } from "../../src/apis/store.ts";
 import { StatusError } from "../../src/machinery/status.ts";
 import { DEFAULT_PREFIX, objectKey } from "../../src/storage/keys.ts";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
@@ -15,6 +16,7 @@ let dir: string;
 let storage: SqliteStorage;
 let view: NamespaceView;
 
+const namespaces = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false } as ResourceDef;
 const configMaps = { group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true } as ResourceDef;
 const ctx = (cluster: string) => ({ cluster }) as RequestContext;
 const cm = (namespace: string): KObject => ({ metadata: { name: "c", namespace } });
@@ -42,7 +44,7 @@ beforeAll(async () => {
   storage = SqliteStorage.open(join(dir, "kcp.db"));
   await storage.create(nsKey("a", "listed"), nsValue("listed"));
   await storage.create(nsKey("a", "going"), nsValue("going", true));
-  view = new NamespaceView(storage, DEFAULT_PREFIX);
+  view = new NamespaceView(new ObjectStore(storage, DEFAULT_PREFIX), namespaces);
   await view.start();
 });
 
@@ -82,7 +84,7 @@ test("the watch keeps the view current: created, terminating, deleted", async ()
 test("a namespace the view has not seen yet is read from storage", async () => {
   // A view that is not running knows nothing: every lookup goes to storage (as for a namespace
   // another replica created a moment ago).
-  const cold = new NamespaceView(storage, DEFAULT_PREFIX);
+  const cold = new NamespaceView(new ObjectStore(storage, DEFAULT_PREFIX), namespaces);
   const admit = namespaceLifecycle(storage, DEFAULT_PREFIX, cold);
   expect(cold.lookup("a", "listed")).toBeUndefined();
   expect(await codeOf(admit(configMaps, cm("listed"), ctx("a")))).toBe(0);

@@ -1,4 +1,5 @@
-// The CRD controller: watches CustomResourceDefinitions in every logical cluster and, per cluster,
+// The CRD controller: follows CustomResourceDefinitions in every logical cluster (an informer over
+// the object store, client/informer.ts) and, per cluster,
 // decides names acceptance (status.acceptedNames, NamesAccepted, Established), serves the
 // Established CRDs' versions through the resource registry, and on deletion removes their custom
 // resources before releasing the cleanup finalizer. Schemas are compiled once per CRD version and
@@ -8,15 +9,13 @@ import { compileSchema, type CompiledSchema } from "../../apis/crd/compiled-sche
 import { setCondition } from "../../apis/crd/crd-conditions.ts";
 import { acceptedNamesOf, CLEANUP_FINALIZER, conditionsOf, type CRDVersion, crdSpec, isConditionTrue } from "../../apis/crd/crd-spec.ts";
 import { customResourceDefs } from "../../apis/crd/custom-resource-defs.ts";
-import { decodeObject, deepEqual } from "../../apis/object-codec.ts";
+import { deepEqual } from "../../apis/object-codec.ts";
 import { INHERITED_FROM, type ResourceRegistry } from "../../apis/registry.ts";
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import { log } from "../../log.ts";
-import type { WatchEvent } from "../../storage/interface.ts";
-import { PrefixInformer } from "../../storage/prefix-informer.ts";
+import { Informer } from "../../client/informer.ts";
 import { WorkQueue } from "../work-queue.ts";
-import { clusterOfKey } from "../../storage/keys.ts";
 import { StatusError } from "../../machinery/status.ts";
 import { deleteInstances } from "./instance-cleanup.ts";
 import { acceptNames, claimedNames } from "./names-acceptance.ts";
@@ -31,7 +30,7 @@ function byCreation(a: KObject, b: KObject): number {
 }
 
 export class CrdController {
-  private informer?: PrefixInformer;
+  private informer?: Informer;
   /** The latest CRDs, by cluster and name. */
   private readonly crds = new Map<string, Map<string, KObject>>();
   /** Compiled schemas by CRD uid/version, with the schema text they were compiled from. */
@@ -45,6 +44,11 @@ export class CrdController {
   });
   private readonly cleanups = new Set<string>();
   private stopped = false;
+  /**
+   * Clusters changed while start() decides the listed CRDs: queued once that is done (the work
+   * queue takes over then). Null after start.
+   */
+  private changedDuringStart: Set<string> | null = new Set();
 
   constructor(
     private readonly store: ObjectStore,
@@ -54,28 +58,27 @@ export class CrdController {
 
   /** List every CRD, serve what is established, then follow changes. Resolves once serving is set up. */
   async start(): Promise<void> {
-    const prefix = this.store.resourcePrefix(this.crdDef);
-    this.informer = new PrefixInformer(this.store.storage, prefix, "crd controller", {
-      onList: async (items) => {
-        this.crds.clear();
-        for (const kv of items) this.remember(kv.key, kv.value, kv.modRevision);
-        for (const cluster of new Set([...this.crds.keys(), ...this.registry.clustersWithOwnResources()])) {
-          try {
-            await this.sync(cluster);
-          } catch (e) {
-            log.warn(`crd controller: ${cluster}: ${(e as Error).message}`);
-            this.work.addLater(cluster);
-          }
-        }
-      },
-      onEvent: (ev: WatchEvent) => {
-        const cluster = clusterOfKey(prefix, ev.key);
-        if (ev.type === "PUT") this.remember(ev.key, ev.value, ev.revision);
-        else this.crds.get(cluster)?.delete(ev.key.slice(ev.key.lastIndexOf("/") + 1));
-        this.work.add(cluster);
+    this.informer = new Informer(this.store, this.crdDef, {
+      name: "crd controller",
+      onAdd: (crd, cluster) => this.remember(crd, cluster),
+      onUpdate: (_old, crd, cluster) => this.remember(crd, cluster),
+      onDelete: (crd, cluster) => {
+        this.crds.get(cluster)?.delete(crd.metadata.name as string);
+        this.changed(cluster);
       },
     });
     await this.informer.start();
+    for (const cluster of new Set([...this.crds.keys(), ...this.registry.clustersWithOwnResources()])) {
+      try {
+        await this.sync(cluster);
+      } catch (e) {
+        log.warn(`crd controller: ${cluster}: ${(e as Error).message}`);
+        this.work.addLater(cluster);
+      }
+    }
+    const changed = this.changedDuringStart ?? [];
+    this.changedDuringStart = null;
+    for (const cluster of changed) this.work.add(cluster);
   }
 
   stop(): void {
@@ -84,16 +87,22 @@ export class CrdController {
     this.work.stop();
   }
 
-  private remember(key: string, value: string, revision: number): void {
-    const prefix = this.store.resourcePrefix(this.crdDef);
-    const cluster = clusterOfKey(prefix, key);
-    const obj = decodeObject(this.crdDef, value, revision);
+  /** The latest version of a CRD (the informer's object: never mutated here). */
+  private remember(crd: KObject, cluster: string): void {
     let m = this.crds.get(cluster);
     if (!m) {
       m = new Map();
       this.crds.set(cluster, m);
     }
-    m.set(obj.metadata.name as string, obj);
+    m.set(crd.metadata.name as string, crd);
+    this.changed(cluster);
+  }
+
+  private changed(cluster: string): void {
+    // The first list is decided by start() itself.
+    if (!this.informer?.hasSynced()) return;
+    if (this.changedDuringStart) this.changedDuringStart.add(cluster);
+    else this.work.add(cluster);
   }
 
   private compileFor(cluster: string, crd: KObject, v: CRDVersion): CompiledSchema {

@@ -7,7 +7,7 @@ import { crdSpec } from "../../apis/crd/crd-spec.ts";
 import { INHERITED_FROM } from "../../apis/registry.ts";
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
-import { clusterOfKey } from "../../storage/keys.ts";
+import { CLUSTER_ANNOTATION } from "../../apis/object-codec.ts";
 import { StatusError } from "../../machinery/status.ts";
 
 const SYSTEM_USER = { username: "system:kcp:crd-finalizer", groups: ["system:masters"] };
@@ -39,21 +39,20 @@ export function storageDef(crd: KObject): ResourceDef {
  */
 export async function deleteInstances(store: ObjectStore, crd: KObject, cluster: string, ownedIn: (c: string) => boolean): Promise<number> {
   const def = storageDef(crd);
-  const prefix = store.resourcePrefix(def);
-  const { items } = await store.storage.list({ prefix: cluster === INHERITED_FROM ? prefix : store.collection(def, cluster, undefined) });
+  const wildcard = cluster === INHERITED_FROM;
+  const { items } = await store.list(def, wildcard ? undefined : cluster, undefined, {});
   let remaining = 0;
-  for (const kv of items) {
-    const c = clusterOfKey(prefix, kv.key);
+  for (const obj of items) {
+    const c = wildcard ? (obj.metadata.annotations?.[CLUSTER_ANNOTATION] ?? "") : cluster;
     if (c !== cluster && !ownedIn(c)) continue;
     remaining++;
-    const obj = JSON.parse(kv.value) as KObject;
-    if (obj.metadata?.deletionTimestamp) continue;
+    if (obj.metadata.deletionTimestamp) continue;
     const ctx: RequestContext = { cluster: c, user: SYSTEM_USER, dryRun: false, warnings: [] };
-    // The key says where the object is, whatever scope the CRD has now.
-    const parts = kv.key.slice(prefix.length).split("/");
-    const scoped = parts.length === 3 ? { ...def, namespaced: true } : { ...def, namespaced: false };
+    // Where the object is stored, whatever scope the CRD has now: objects stored namespaced keep their namespace.
+    const namespace = obj.metadata.namespace;
+    const scoped = { ...def, namespaced: Boolean(namespace) };
     try {
-      const { deleted } = await store.delete(scoped, ctx, parts.length === 3 ? parts[1] : undefined, parts[parts.length - 1] as string);
+      const { deleted } = await store.delete(scoped, ctx, namespace, obj.metadata.name as string);
       if (deleted) remaining--;
     } catch (e) {
       if (e instanceof StatusError && e.code === 404) remaining--;
@@ -62,4 +61,3 @@ export async function deleteInstances(store: ObjectStore, crd: KObject, cluster:
   }
   return remaining;
 }
-
