@@ -35,7 +35,7 @@ export async function inMemoryApp(opts: { authorizer?: Authorizer } = {}): Promi
   const registry = new ResourceRegistry(builtinResources({ authenticator, authorizer }));
   const namespaceDef = registry.lookup(DEFAULT_CLUSTER, "", "v1", "namespaces");
   if (!namespaceDef) throw new Error("the namespaces resource is not registered");
-  const namespaceView = new NamespaceView(storage, DEFAULT_PREFIX);
+  const namespaceView = new NamespaceView(new ObjectStore(storage, DEFAULT_PREFIX), namespaceDef);
   await namespaceView.start();
   const store = new ObjectStore(storage, DEFAULT_PREFIX, namespaceLifecycle(storage, DEFAULT_PREFIX, namespaceView));
   const clusters = new LogicalClusters(storage, store, DEFAULT_PREFIX, namespaceDef);
