@@ -20,7 +20,8 @@ import type { LabelSelector } from "../machinery/selectors/label-selector.ts";
 import type { FieldSelector } from "../machinery/selectors/field-selector.ts";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../machinery/validation/object-meta.ts";
 import { apiVersionOf, CLUSTER_ANNOTATION, clone, decodeKeyValue, deepEqual, encodeObject, nowTimestamp, servedItemJson } from "./object-codec.ts";
-import type { KObject, RequestContext, ResourceDef } from "./types.ts";
+import type { KObject, RequestContext, ResourceDef, UserInfo } from "./types.ts";
+import type { Admission, AdmissionAttributes, AdmissionOperation } from "./admission.ts";
 import { decodeContinue, encodeContinue } from "./continue-token.ts";
 import { recordManagedFields } from "./fieldmanager/store-hook.ts";
 
@@ -107,12 +108,52 @@ export function matchesSelectors(def: ResourceDef, obj: KObject, label?: LabelSe
   return true;
 }
 
+/**
+ * The attributes admission sees of one write. A class, so that every write makes objects of one
+ * shape; made only when some plugin wants the operation.
+ */
+class WriteAttributes implements AdmissionAttributes {
+  readonly user: UserInfo;
+  readonly dryRun: boolean;
+  constructor(
+    readonly operation: AdmissionOperation,
+    readonly def: ResourceDef,
+    readonly ctx: RequestContext,
+    readonly name: string,
+    readonly namespace: string | undefined,
+    readonly object: KObject | undefined,
+    readonly oldObject: KObject | undefined,
+    readonly subresource: string | undefined,
+  ) {
+    this.user = ctx.user;
+    this.dryRun = ctx.dryRun;
+  }
+
+  /** The same write with the object as prepared for storage (the strategy may have built a new one). */
+  withObject(object: KObject): WriteAttributes {
+    return new WriteAttributes(this.operation, this.def, this.ctx, this.name, this.namespace, object, this.oldObject, this.subresource);
+  }
+}
+
+/**
+ * Where admission runs in a write, in kube-apiserver's order:
+ *  - create: mutating admission first (kube runs it in the handler, before registry.Store.Create),
+ *    then the strategy's prepare and validation (rest.BeforeCreate), then validating admission
+ *    (createValidation), then the write;
+ *  - update (main resource or subresource): the desired object is worked out (body, patch), then
+ *    mutating admission (kube: an UpdatedObjectInfo transformer inside GuaranteedUpdate), the
+ *    strategy's prepare and validation (rest.BeforeUpdate), validating admission
+ *    (updateValidation), the write;
+ *  - delete: once the preconditions hold, mutating then validating admission on the stored
+ *    object (kube: deleteValidation), then the mark or the removal.
+ * A dry run runs all of it and stops before the write.
+ */
 export class ObjectStore {
   constructor(
     readonly storage: Storage,
     readonly prefix: string,
-    /** Admission hook run before create (namespace lifecycle). */
-    private readonly admitCreate?: (def: ResourceDef, obj: KObject, ctx: RequestContext) => Promise<void>,
+    /** Admission (src/admission/chain.ts); none: every write is admitted. */
+    private readonly admission?: Admission,
   ) {}
 
   key(def: ResourceDef, cluster: string, namespace: string | undefined, name: string): string {
@@ -323,6 +364,15 @@ export class ObjectStore {
       delete meta.namespace;
     }
     if (meta.resourceVersion) throw errors.internal("resourceVersion should not be set on objects to be created");
+    const admission = this.admission;
+    const attributes =
+      admission && (admission.mutates("CREATE") || admission.validates("CREATE"))
+        ? new WriteAttributes("CREATE", def, ctx, meta.name ?? "", meta.namespace, obj, undefined, undefined)
+        : undefined;
+    if (attributes && admission?.mutates("CREATE")) {
+      const pending = admission.admit(attributes);
+      if (pending) await pending;
+    }
     const requestedManagedFields = meta.managedFields;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
     obj.apiVersion = apiVersionOf(def);
@@ -343,7 +393,10 @@ export class ObjectStore {
     });
     errs.push(...(def.strategy.validate?.(obj, ctx) ?? []));
     if (errs.length) throw errors.invalid(def.kind, def.group, meta.name ?? meta.generateName ?? "", errs);
-    if (this.admitCreate) await this.admitCreate(def, obj, ctx);
+    if (attributes && admission?.validates("CREATE")) {
+      const pending = admission.validate(attributes);
+      if (pending) await pending;
+    }
     const key = this.key(def, ctx.cluster, meta.namespace, meta.name as string);
     if (ctx.dryRun) {
       if (await this.storage.get(key)) throw errors.alreadyExists({ group: def.group, resource: def.plural }, meta.name as string);
@@ -404,7 +457,21 @@ export class ObjectStore {
       if (def.namespaced && desired.metadata.namespace && namespace && desired.metadata.namespace !== namespace) {
         throw errors.badRequest("the namespace of the provided object does not match the namespace sent on the request");
       }
+      const admission = this.admission;
+      const attributes =
+        admission && (admission.mutates("UPDATE") || admission.validates("UPDATE"))
+          ? new WriteAttributes("UPDATE", def, ctx, name, def.namespaced ? current.metadata.namespace : undefined, desired, current, opts.subresource)
+          : undefined;
+      if (attributes && admission?.mutates("UPDATE")) {
+        const pending = admission.admit(attributes);
+        if (pending) await pending;
+      }
       const next = this.prepareUpdate(def, ctx, desired, current, opts.subresource);
+      if (attributes && admission?.validates("UPDATE")) {
+        // The prepared object is what will be written; plugins validate that one.
+        const pending = admission.validate(attributes.object === next ? attributes : attributes.withObject(next));
+        if (pending) await pending;
+      }
       if (deepEqual(stripRV(next), stripRV(current))) return { object: current, created: false };
       if (shouldFinishDeletion(def, next)) {
         if (ctx.dryRun) return { object: next, created: false };
@@ -513,6 +580,18 @@ export class ObjectStore {
       }
       if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
         throw errors.conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+      }
+      const admission = this.admission;
+      if (admission && (admission.mutates("DELETE") || admission.validates("DELETE"))) {
+        const attributes = new WriteAttributes("DELETE", def, ctx, name, def.namespaced ? current.metadata.namespace : undefined, undefined, current, undefined);
+        if (admission.mutates("DELETE")) {
+          const pending = admission.admit(attributes);
+          if (pending) await pending;
+        }
+        if (admission.validates("DELETE")) {
+          const pending = admission.validate(attributes);
+          if (pending) await pending;
+        }
       }
       // A kind may add finalizers when deletion starts (CRDs: wait for their custom resources).
       let marked = current;

@@ -15,7 +15,9 @@ import { ensureServiceAccountKey } from "../pki/service-account-key.ts";
 import { ensureAdminToken } from "../pki/tokens.ts";
 import type { Storage } from "../storage/interface.ts";
 import { type OpenedStorage, openStorage, type StorageOptions } from "../storage/open-storage.ts";
-import { namespaceLifecycle } from "../admission/namespace-lifecycle.ts";
+import type { AdmissionPlugin } from "../apis/admission.ts";
+import { AdmissionChain } from "../admission/chain.ts";
+import { namespaceLifecycle } from "../admission/plugins/namespace-lifecycle.ts";
 import { NamespaceView } from "../admission/namespace-view.ts";
 import { createApp } from "../server/app.ts";
 import { AllowAllAuthorizer } from "../auth/allow-all-authorizer.ts";
@@ -37,6 +39,8 @@ export interface ServerOptions {
   compactionIntervalMs?: number;
   /** The storage backend (default: SQLite at `<rootDir>/data/kcp.db`). See src/storage/open-storage.ts. */
   storage?: StorageOptions;
+  /** Admission plugins of the embedding program, run after kcp's own (NamespaceLifecycle), in this order. */
+  admission?: AdmissionPlugin[];
 }
 
 export interface RunningServer {
@@ -105,7 +109,8 @@ async function serve(opts: ServerOptions, opened: OpenedStorage, { certs, token,
   const namespaceView = new NamespaceView(storage, keyPrefix);
   undo.push(() => namespaceView.stop());
   await namespaceView.start();
-  const store = new ObjectStore(storage, keyPrefix, namespaceLifecycle(storage, keyPrefix, namespaceView));
+  const admission = new AdmissionChain([namespaceLifecycle(storage, keyPrefix, namespaceView), ...(opts.admission ?? [])]);
+  const store = new ObjectStore(storage, keyPrefix, admission);
   const clusters = new LogicalClusters(storage, store, keyPrefix, namespaceDef);
   await clusters.ensure(DEFAULT_CLUSTER);
   const namespaces = new NamespaceDeletionController(store, registry, namespaceDef);
