@@ -64,9 +64,6 @@ export interface UpdateOptions {
   allowCreate?: boolean;
 }
 
-/** Namespaces that kube-apiserver refuses to delete. */
-const IMMORTAL_NAMESPACES = new Set(["default", "kube-system", "kube-public"]);
-
 const GENERATE_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
 
 function randomSuffix(n = 5): string {
@@ -554,8 +551,9 @@ export class ObjectStore {
   }
 
   /**
-   * Delete an object. Objects with finalizers (and namespaces) get a deletionTimestamp and stay until
-   * the finalizers are gone. Returns the object and whether it is gone now.
+   * Delete an object. Objects with finalizers (metadata.finalizers, or the kind's own: see
+   * Strategy.pendingFinalizers) get a deletionTimestamp and stay until the finalizers are gone.
+   * Returns the object and whether it is gone now.
    */
   async delete(
     def: ResourceDef,
@@ -566,10 +564,7 @@ export class ObjectStore {
   ): Promise<{ object: KObject; deleted: boolean }> {
     const ref = { group: def.group, resource: def.plural };
     const key = this.key(def, ctx.cluster, namespace, name);
-    const isNamespace = def.group === "" && def.plural === "namespaces";
-    if (isNamespace && IMMORTAL_NAMESPACES.has(name)) {
-      throw errors.forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, ref, name);
-    }
+    def.strategy.beforeDelete?.(name, ctx);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.storage.get(key);
       if (!kv) throw errors.notFound(ref, name);
@@ -599,14 +594,12 @@ export class ObjectStore {
         marked = clone(current);
         def.strategy.prepareForDelete(marked);
       }
-      const pending = (marked.metadata.finalizers?.length ?? 0) > 0 || (isNamespace && namespaceFinalizers(current).length > 0);
-      if (pending) {
+      if (hasFinalizers(def, marked)) {
         if (current.metadata.deletionTimestamp) return { object: current, deleted: false };
         const next = clone(marked);
         next.metadata.deletionTimestamp = nowTimestamp();
-        // markAsDeleting sets a zero grace period; the namespace registry sets only the timestamp and phase.
-        if (!isNamespace) next.metadata.deletionGracePeriodSeconds = 0;
-        if (isNamespace) next.status = { ...((next.status as object) ?? {}), phase: "Terminating" };
+        // kube's markAsDeleting sets a zero grace period (some registries set only the timestamp).
+        if (!def.strategy.noDeletionGracePeriod) next.metadata.deletionGracePeriodSeconds = 0;
         if (ctx.dryRun) return { object: next, deleted: false };
         try {
           const rev = await this.storage.update(key, encodeObject(next), kv.modRevision);
@@ -646,16 +639,13 @@ function stripRV(o: KObject): KObject {
   return c;
 }
 
-function namespaceFinalizers(ns: KObject): string[] {
-  const spec = ns.spec as { finalizers?: string[] } | undefined;
-  return spec?.finalizers ?? [];
+/** Whether something still holds the object: metadata.finalizers, or the kind's own finalizers. */
+function hasFinalizers(def: ResourceDef, obj: KObject): boolean {
+  return (obj.metadata.finalizers?.length ?? 0) > 0 || def.strategy.pendingFinalizers?.(obj) === true;
 }
 
 function shouldFinishDeletion(def: ResourceDef, obj: KObject): boolean {
-  if (!obj.metadata.deletionTimestamp) return false;
-  if ((obj.metadata.finalizers?.length ?? 0) > 0) return false;
-  if (def.group === "" && def.plural === "namespaces" && namespaceFinalizers(obj).length > 0) return false;
-  return true;
+  return Boolean(obj.metadata.deletionTimestamp) && !hasFinalizers(def, obj);
 }
 
 function nameMismatch(bodyName: unknown, urlName: string): StatusError {

@@ -148,6 +148,21 @@ export interface Strategy {
    * (CRDs add their cleanup finalizer and a Terminating condition, as kube's CRD REST delete does).
    */
   prepareForDelete?(obj: KObject): void;
+  /**
+   * Called before a delete looks at the object: throws (a StatusError) to refuse deleting `name`
+   * whatever its state (namespaces: the immortal ones).
+   */
+  beforeDelete?(name: string, ctx: RequestContext): void;
+  /**
+   * Whether the object waits for finalizers of its own besides metadata.finalizers (namespaces:
+   * spec.finalizers): a delete then only marks it, and it goes once they too are gone.
+   */
+  pendingFinalizers?(obj: KObject): boolean;
+  /**
+   * True when marking an object for deletion sets deletionTimestamp only (the namespace registry),
+   * not also the zero deletionGracePeriodSeconds of kube's markAsDeleting.
+   */
+  noDeletionGracePeriod?: boolean;
 }
 
 /** Who is asking, and in which logical cluster. */
