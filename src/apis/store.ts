@@ -477,10 +477,8 @@ export class ObjectStore {
           next.metadata.resourceVersion = String(res.revision);
           return { object: next, created: false };
         } catch (e) {
-          if (e instanceof RevisionMismatchError && !wantRV && attempt < 100) continue;
-          if (e instanceof RevisionMismatchError) throw errors.conflict(ref, name);
-          if (e instanceof KeyNotFoundError) throw errors.notFound(ref, name);
-          throw e;
+          retryOrThrow(e, ref, name, !wantRV && attempt < MAX_WRITE_ATTEMPTS);
+          continue;
         }
       }
       if (ctx.dryRun) return { object: next, created: false };
@@ -489,10 +487,8 @@ export class ObjectStore {
         next.metadata.resourceVersion = String(rev);
         return { object: next, created: false };
       } catch (e) {
-        if (e instanceof RevisionMismatchError && !wantRV && attempt < 100) continue;
-        if (e instanceof RevisionMismatchError) throw errors.conflict(ref, name);
-        if (e instanceof KeyNotFoundError) throw errors.notFound(ref, name);
-        throw e;
+        retryOrThrow(e, ref, name, !wantRV && attempt < MAX_WRITE_ATTEMPTS);
+        continue;
       }
     }
   }
@@ -606,9 +602,8 @@ export class ObjectStore {
           next.metadata.resourceVersion = String(rev);
           return { object: next, deleted: false };
         } catch (e) {
-          if (e instanceof RevisionMismatchError && attempt < 100) continue;
-          if (e instanceof KeyNotFoundError) throw errors.notFound(ref, name);
-          throw e;
+          retryOrThrow(e, ref, name, attempt < MAX_WRITE_ATTEMPTS);
+          continue;
         }
       }
       if (ctx.dryRun) return { object: current, deleted: true };
@@ -616,9 +611,8 @@ export class ObjectStore {
         await this.storage.delete(key, kv.modRevision);
         return { object: current, deleted: true };
       } catch (e) {
-        if (e instanceof RevisionMismatchError && attempt < 100) continue;
-        if (e instanceof KeyNotFoundError) throw errors.notFound(ref, name);
-        throw e;
+        retryOrThrow(e, ref, name, attempt < MAX_WRITE_ATTEMPTS);
+        continue;
       }
     }
   }
@@ -646,6 +640,23 @@ function hasFinalizers(def: ResourceDef, obj: KObject): boolean {
 
 function shouldFinishDeletion(def: ResourceDef, obj: KObject): boolean {
   return Boolean(obj.metadata.deletionTimestamp) && !hasFinalizers(def, obj);
+}
+
+/** How many times a write is tried while other writers keep changing the object under it. */
+const MAX_WRITE_ATTEMPTS = 100;
+
+/**
+ * What a failed conditional write (update or delete at the revision read) means. Someone else
+ * wrote in between: return, for the caller to read again and retry, when `retry` (it may, and has
+ * attempts left), else 409 Conflict. The object is gone: 404. Anything else is thrown as it is.
+ */
+function retryOrThrow(e: unknown, ref: { group: string; resource: string }, name: string, retry: boolean): void {
+  if (e instanceof RevisionMismatchError) {
+    if (retry) return;
+    throw errors.conflict(ref, name);
+  }
+  if (e instanceof KeyNotFoundError) throw errors.notFound(ref, name);
+  throw e;
 }
 
 function nameMismatch(bodyName: unknown, urlName: string): StatusError {
