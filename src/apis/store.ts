@@ -20,7 +20,7 @@ import type { LabelSelector } from "../machinery/selectors/label-selector.ts";
 import type { FieldSelector } from "../machinery/selectors/field-selector.ts";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../machinery/validation/object-meta.ts";
 import { apiVersionOf, CLUSTER_ANNOTATION, clone, decodeKeyValue, deepEqual, encodeObject, nowTimestamp, servedItemJson } from "./object-codec.ts";
-import type { KObject, RequestContext, ResourceDef, UserInfo } from "./types.ts";
+import type { KObject, RequestContext, ResourceDef, SubresourceDef, UserInfo } from "./types.ts";
 import type { Admission, AdmissionAttributes, AdmissionOperation } from "./admission.ts";
 import { decodeContinue, encodeContinue } from "./continue-token.ts";
 import { recordManagedFields } from "./fieldmanager/store-hook.ts";
@@ -487,8 +487,8 @@ export class ObjectStore {
         next.metadata.resourceVersion = String(rev);
         return { object: next, created: false };
       } catch (e) {
+        // Returns to read the object again and retry.
         retryOrThrow(e, ref, name, !wantRV && attempt < MAX_WRITE_ATTEMPTS);
-        continue;
       }
     }
   }
@@ -496,26 +496,8 @@ export class ObjectStore {
   /** Apply system-field rules, the strategy and validation to an update. */
   private prepareUpdate(def: ResourceDef, ctx: RequestContext, desired: KObject, current: KObject, subresource?: string): KObject {
     const requestedManagedFields = desired.metadata.managedFields;
-    let next: KObject;
-    const sub = subresource ? def.subresources.find((s) => s.name === subresource) : undefined;
-    if (subresource === "status") {
-      next = clone(current);
-      if (def.strategy.prepareForStatusUpdate) {
-        next = clone(desired);
-        def.strategy.prepareForStatusUpdate(next, current, ctx);
-      } else if (desired.status === undefined) delete next.status;
-      else next.status = desired.status;
-    } else if (sub?.prepare) {
-      next = clone(desired);
-      sub.prepare(next, current, ctx);
-    } else {
-      next = desired;
-      if (def.strategy.hasStatus) {
-        if (current.status === undefined) delete next.status;
-        else next.status = clone(current.status);
-      }
-      def.strategy.prepareForUpdate?.(next, current, ctx);
-    }
+    const rules = updateRules(def, subresource);
+    const next = rules.prepare(def, desired, current, ctx);
     next.apiVersion = apiVersionOf(def);
     next.kind = def.kind;
     const m = next.metadata;
@@ -540,8 +522,8 @@ export class ObjectStore {
     recordManagedFields(def, ctx, current, next, requestedManagedFields, subresource);
     const errs: FieldError[] = validateObjectMeta(m, { namespaced: def.namespaced, nameValidation: def.strategy.nameValidation ?? "subdomain" });
     errs.push(...validateObjectMetaUpdate(m, o));
-    const validateUpdate = subresource === "status" ? (def.strategy.validateStatusUpdate ?? def.strategy.validateUpdate) : (sub?.validate ?? def.strategy.validateUpdate);
-    errs.push(...(validateUpdate?.call(sub && subresource !== "status" ? sub : def.strategy, next, current, ctx) ?? []));
+    const kindErrs = rules.validate(def, next, current, ctx);
+    if (kindErrs) errs.push(...kindErrs);
     if (errs.length) throw errors.invalid(def.kind, def.group, o.name ?? "", errs);
     return next;
   }
@@ -611,11 +593,95 @@ export class ObjectStore {
         await this.storage.delete(key, kv.modRevision);
         return { object: current, deleted: true };
       } catch (e) {
+        // Returns to read the object again and retry.
         retryOrThrow(e, ref, name, attempt < MAX_WRITE_ATTEMPTS);
-        continue;
       }
     }
   }
+}
+
+/**
+ * The kind's rules for an update, by the way it comes in: prepare (the object to store from the
+ * desired and the current one) and validate. Methods are looked up on the strategy or subresource
+ * at each call; only the choice of path is remembered.
+ */
+interface UpdateRules {
+  prepare(def: ResourceDef, desired: KObject, current: KObject, ctx: RequestContext): KObject;
+  validate(def: ResourceDef, next: KObject, current: KObject, ctx: RequestContext): FieldError[] | undefined;
+}
+
+/**
+ * Through /status: the status split, in this one place. The status comes from the request and
+ * everything else stays as stored (or as the strategy's prepareForStatusUpdate has it), and the
+ * strategy's validateStatusUpdate checks it (else its validateUpdate).
+ */
+const STATUS_UPDATE: UpdateRules = {
+  prepare(def, desired, current, ctx) {
+    const strategy = def.strategy;
+    if (strategy.prepareForStatusUpdate) {
+      const next = clone(desired);
+      strategy.prepareForStatusUpdate(next, current, ctx);
+      return next;
+    }
+    const next = clone(current);
+    if (desired.status === undefined) delete next.status;
+    else next.status = desired.status;
+    return next;
+  },
+  validate(def, next, current, ctx) {
+    const strategy = def.strategy;
+    return (strategy.validateStatusUpdate ?? strategy.validateUpdate)?.call(strategy, next, current, ctx);
+  },
+};
+
+/**
+ * Through the main resource (or a subresource without rules of its own, such as scale): a kind
+ * with a /status keeps its stored status, then the strategy's prepareForUpdate and validateUpdate.
+ */
+const MAIN_UPDATE: UpdateRules = {
+  prepare(def, desired, current, ctx) {
+    const next = desired;
+    if (def.strategy.hasStatus) {
+      if (current.status === undefined) delete next.status;
+      else next.status = clone(current.status);
+    }
+    def.strategy.prepareForUpdate?.(next, current, ctx);
+    return next;
+  },
+  validate(def, next, current, ctx) {
+    return def.strategy.validateUpdate?.call(def.strategy, next, current, ctx);
+  },
+};
+
+/** Rules of a subresource that updates its parent (approval, finalize): its own prepare, and its validate when it has one. */
+function subresourceUpdate(sub: SubresourceDef): UpdateRules {
+  const prepare = sub.prepare;
+  return {
+    prepare: prepare
+      ? (_def, desired, current, ctx) => {
+          const next = clone(desired);
+          prepare.call(sub, next, current, ctx);
+          return next;
+        }
+      : MAIN_UPDATE.prepare,
+    validate: (def, next, current, ctx) => (sub.validate ?? def.strategy.validateUpdate)?.call(sub, next, current, ctx),
+  };
+}
+
+const subresourceRules = new WeakMap<SubresourceDef, UpdateRules>();
+
+/** Which rules an update through `subresource` (undefined or "": the main resource) follows. */
+function updateRules(def: ResourceDef, subresource: string | undefined): UpdateRules {
+  if (!subresource) return MAIN_UPDATE;
+  if (subresource === "status") return STATUS_UPDATE;
+  const sub = def.subresources.find((s) => s.name === subresource);
+  if (!sub) return MAIN_UPDATE;
+  let rules = subresourceRules.get(sub);
+  if (!rules) {
+    rules = subresourceUpdate(sub);
+    subresourceRules.set(sub, rules);
+  }
+  return rules;
 }
 
 /** Empty maps and lists in ObjectMeta are `omitempty` in Go: kube-apiserver never returns `annotations: {}`. */
