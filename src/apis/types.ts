@@ -68,8 +68,17 @@ export interface ResourceDef {
   preferred?: boolean;
   /** PUT of a missing object creates it (kube-apiserver's AllowCreateOnUpdate). */
   allowCreateOnUpdate?: boolean;
-  /** Where the definition came from, for logs and discovery filtering. */
+  /**
+   * Where the definition came from, for logs and discovery's group order. What the kind can do
+   * is said by `capabilities`, never by testing this.
+   */
   source: "builtin" | "crd";
+  /**
+   * What the kind can do where built-in kinds and custom resources differ in kube (see
+   * ResourceCapabilities). Set by the definition builders; a definition without it gets the
+   * defaults of its `source` (capabilitiesOf in src/apis/capabilities.ts).
+   */
+  capabilities?: ResourceCapabilities;
   /**
    * Table columns (kubectl get). Built-in kinds give a `table` convertor; CRDs give their
    * `additionalPrinterColumns` here, rendered by JSONPath. Neither: Name and Age only.
@@ -91,6 +100,36 @@ export interface ResourceDef {
    * read, version conversion): applied to every object read from storage before it is served.
    */
   onRead?(obj: KObject): KObject;
+}
+
+/**
+ * The behaviours in which kube serves kinds differently, each named for why: a built-in kind has
+ * Go types behind it (protobuf, strategic merge patch, typed decoding, generated schemas and
+ * printers), a custom resource is unstructured JSON described by its CRD.
+ */
+export interface ResourceCapabilities {
+  /** Strategic merge patch, which needs the Go types' patch strategies (kube: 415 for custom resources). */
+  strategicMergePatch: boolean;
+  /** Protobuf request bodies and responses (kube has no protobuf for custom resources). */
+  protobuf: boolean;
+  /**
+   * The kind's OpenAPI schema: "builtin", kube's schemas of the Go types (the same in every
+   * cluster, named by schemaNameOfKind, tagged with x-kubernetes-group-version-kind, and the ones
+   * a patch's result is checked against for unknown fields); "custom", the definition's own
+   * openAPISchema (a CRD's, whose unknown fields are pruned on decoding instead).
+   */
+  schema: "builtin" | "custom";
+  /** Table columns: kube's printers of the built-in kind, or the CRD's additionalPrinterColumns (def.printerColumns). */
+  table: "builtin" | "printer-columns";
+  /** Discovery lists the verbs sorted (kube's built-in storage) or as declared (apiextensions' own order). */
+  verbOrder: "sorted" | "declared";
+  /** A delete that removes the object at once answers with the object (custom resources) or a Success Status. */
+  deleteReturnsObject: boolean;
+  /**
+   * Whether null fields survive a server-side apply's merge: unstructured objects keep them, Go
+   * types drop them when the merged object is decoded.
+   */
+  keepsNullFields: boolean;
 }
 
 export interface PrinterColumn {

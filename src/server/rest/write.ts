@@ -14,6 +14,7 @@ import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors } from "../../machinery/status.ts";
 import { mediaType, PATCH_TYPES, parseDocument, readBodyText, readObjectBody } from "./body.ts";
 import { jsonResponse, jsonTextResponse } from "./respond.ts";
+import { capabilitiesOf } from "../../apis/capabilities.ts";
 
 /** The subresource a request is for, when it is served as another kind (a custom resource's Scale). */
 function viewOf(def: ResourceDef, info: ResourceRequestInfo): SubresourceDef | undefined {
@@ -89,9 +90,9 @@ export async function handleUpdate(
 
 /** The patch types a kind accepts: strategic merge patch needs a built-in kind's Go types (kube: 415 for custom resources). */
 function patchTypesOf(def: ResourceDef): string[] {
-  return def.source === "crd"
-    ? [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply]
-    : [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.strategic, PATCH_TYPES.apply];
+  return capabilitiesOf(def).strategicMergePatch
+    ? [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.strategic, PATCH_TYPES.apply]
+    : [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply];
 }
 
 /** A strategic merge patch body: a JSON object (null is an empty patch). */
