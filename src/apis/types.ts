@@ -31,6 +31,27 @@ export interface SubresourceDef {
    */
   view?(parent: KObject): KObject;
   fromView?(body: KObject, parent: KObject): KObject;
+  /**
+   * For subresources that answer a create themselves and store nothing (serviceaccounts/token):
+   * the response to the decoded body, served with 201. A subresource with the create verb but no
+   * handler answers 405.
+   */
+  create?(request: SubresourceCreate): Promise<KObject> | KObject;
+}
+
+/** A create through a subresource (SubresourceDef.create), for the parent named in the URL. */
+export interface SubresourceCreate {
+  /** The parent resource. */
+  def: ResourceDef;
+  name: string;
+  namespace: string | undefined;
+  /** The request body, decoded as the subresource's kind. */
+  body: Record<string, unknown>;
+  ctx: RequestContext;
+  /** Reads an object of the request's logical cluster (the parent, or one the body refers to); 404 when missing. */
+  get(def: ResourceDef, namespace: string | undefined, name: string): Promise<KObject>;
+  /** A resource served in the request's logical cluster. */
+  lookup(group: string, version: string, resource: string): ResourceDef | undefined;
 }
 
 /** Extracts the value of a field-selector field from an object, as a string ("" when absent). */

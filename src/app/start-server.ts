@@ -102,7 +102,7 @@ async function serve(opts: ServerOptions, opened: OpenedStorage, { certs, token,
     new ServiceAccountTokenAuthenticator(serviceAccountTokens, storageLookup(storage, keyPrefix)),
   );
   const authorizer = new AllowAllAuthorizer();
-  const registry = new ResourceRegistry(builtinResources({ authenticator, authorizer }));
+  const registry = new ResourceRegistry(builtinResources({ authenticator, authorizer, serviceAccountTokens }));
   const namespaceDef = registry.lookup(DEFAULT_CLUSTER, "", "v1", "namespaces");
   if (!namespaceDef) throw new Error("the namespaces resource is not registered");
   // The namespaces admission answers from: listed and watched before the server is ready.

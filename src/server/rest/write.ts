@@ -1,5 +1,6 @@
 // POST (create), PUT (update) and PATCH, for the main resource and its subresources.
 
+import type { ResourceRegistry } from "../../apis/registry.ts";
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef, SubresourceDef } from "../../apis/types.ts";
 import { applyJsonPatch, decodeJsonPatch } from "../../machinery/patch/json-patch.ts";
@@ -61,6 +62,33 @@ export async function handleCreate(
   }
   const { object, json } = await store.createServed(def, ctx, obj, info.namespace);
   return json === undefined ? jsonResponse(object, 201, ctx) : jsonTextResponse(json, 201, ctx);
+}
+
+/**
+ * POST to a subresource: its own handler (SubresourceDef.create) answers from the body decoded as
+ * the subresource's kind, with 201; nothing is stored. Without a handler: 405.
+ */
+export async function handleSubresourceCreate(
+  store: ObjectStore,
+  registry: ResourceRegistry,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  req: Request,
+  ctx: RequestContext,
+): Promise<Response> {
+  const sub = def.subresources.find((s) => s.name === info.subresource);
+  if (!sub?.create) throw errors.methodNotAllowed();
+  const body = await readObjectBody(req, def, info.subresource);
+  const out = await sub.create({
+    def,
+    name: info.name as string,
+    namespace: info.namespace,
+    body,
+    ctx,
+    get: (d, namespace, name) => store.get(d, ctx.cluster, namespace, name),
+    lookup: (group, version, resource) => registry.lookup(ctx.cluster, group, version, resource),
+  });
+  return jsonResponse(out, 201, ctx);
 }
 
 export async function handleUpdate(
