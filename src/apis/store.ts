@@ -110,8 +110,6 @@ export function matchesSelectors(def: ResourceDef, obj: KObject, label?: LabelSe
  * shape; made only when some plugin wants the operation.
  */
 class WriteAttributes implements AdmissionAttributes {
-  readonly user: UserInfo;
-  readonly dryRun: boolean;
   constructor(
     readonly operation: AdmissionOperation,
     readonly def: ResourceDef,
@@ -121,9 +119,14 @@ class WriteAttributes implements AdmissionAttributes {
     readonly object: KObject | undefined,
     readonly oldObject: KObject | undefined,
     readonly subresource: string | undefined,
-  ) {
-    this.user = ctx.user;
-    this.dryRun = ctx.dryRun;
+  ) {}
+
+  get user(): UserInfo {
+    return this.ctx.user;
+  }
+
+  get dryRun(): boolean {
+    return this.ctx.dryRun;
   }
 
   /** The same write with the object as prepared for storage (the strategy may have built a new one). */
