@@ -20,7 +20,8 @@ import type { LabelSelector } from "../machinery/selectors/label-selector.ts";
 import type { FieldSelector } from "../machinery/selectors/field-selector.ts";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../machinery/validation/object-meta.ts";
 import { apiVersionOf, CLUSTER_ANNOTATION, clone, decodeKeyValue, deepEqual, encodeObject, nowTimestamp, servedItemJson } from "./object-codec.ts";
-import type { KObject, RequestContext, ResourceDef } from "./types.ts";
+import type { KObject, RequestContext, ResourceDef, SubresourceDef, UserInfo } from "./types.ts";
+import type { Admission, AdmissionAttributes, AdmissionOperation } from "./admission.ts";
 import { decodeContinue, encodeContinue } from "./continue-token.ts";
 import { recordManagedFields } from "./fieldmanager/store-hook.ts";
 
@@ -63,9 +64,6 @@ export interface UpdateOptions {
   allowCreate?: boolean;
 }
 
-/** Namespaces that kube-apiserver refuses to delete. */
-const IMMORTAL_NAMESPACES = new Set(["default", "kube-system", "kube-public"]);
-
 const GENERATE_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
 
 function randomSuffix(n = 5): string {
@@ -107,12 +105,55 @@ export function matchesSelectors(def: ResourceDef, obj: KObject, label?: LabelSe
   return true;
 }
 
+/**
+ * The attributes admission sees of one write. A class, so that every write makes objects of one
+ * shape; made only when some plugin wants the operation.
+ */
+class WriteAttributes implements AdmissionAttributes {
+  constructor(
+    readonly operation: AdmissionOperation,
+    readonly def: ResourceDef,
+    readonly ctx: RequestContext,
+    readonly name: string,
+    readonly namespace: string | undefined,
+    readonly object: KObject | undefined,
+    readonly oldObject: KObject | undefined,
+    readonly subresource: string | undefined,
+  ) {}
+
+  get user(): UserInfo {
+    return this.ctx.user;
+  }
+
+  get dryRun(): boolean {
+    return this.ctx.dryRun;
+  }
+
+  /** The same write with the object as prepared for storage (the strategy may have built a new one). */
+  withObject(object: KObject): WriteAttributes {
+    return new WriteAttributes(this.operation, this.def, this.ctx, this.name, this.namespace, object, this.oldObject, this.subresource);
+  }
+}
+
+/**
+ * Where admission runs in a write, in kube-apiserver's order:
+ *  - create: mutating admission first (kube runs it in the handler, before registry.Store.Create),
+ *    then the strategy's prepare and validation (rest.BeforeCreate), then validating admission
+ *    (createValidation), then the write;
+ *  - update (main resource or subresource): the desired object is worked out (body, patch), then
+ *    mutating admission (kube: an UpdatedObjectInfo transformer inside GuaranteedUpdate), the
+ *    strategy's prepare and validation (rest.BeforeUpdate), validating admission
+ *    (updateValidation), the write;
+ *  - delete: once the preconditions hold, mutating then validating admission on the stored
+ *    object (kube: deleteValidation), then the mark or the removal.
+ * A dry run runs all of it and stops before the write.
+ */
 export class ObjectStore {
   constructor(
     readonly storage: Storage,
     readonly prefix: string,
-    /** Admission hook run before create (namespace lifecycle). */
-    private readonly admitCreate?: (def: ResourceDef, obj: KObject, ctx: RequestContext) => Promise<void>,
+    /** Admission (src/admission/chain.ts); none: every write is admitted. */
+    private readonly admission?: Admission,
   ) {}
 
   key(def: ResourceDef, cluster: string, namespace: string | undefined, name: string): string {
@@ -323,6 +364,15 @@ export class ObjectStore {
       delete meta.namespace;
     }
     if (meta.resourceVersion) throw errors.internal("resourceVersion should not be set on objects to be created");
+    const admission = this.admission;
+    const attributes =
+      admission && (admission.mutates("CREATE") || admission.validates("CREATE"))
+        ? new WriteAttributes("CREATE", def, ctx, meta.name ?? "", meta.namespace, obj, undefined, undefined)
+        : undefined;
+    if (attributes && admission?.mutates("CREATE")) {
+      const pending = admission.admit(attributes);
+      if (pending) await pending;
+    }
     const requestedManagedFields = meta.managedFields;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
     obj.apiVersion = apiVersionOf(def);
@@ -343,7 +393,10 @@ export class ObjectStore {
     });
     errs.push(...(def.strategy.validate?.(obj, ctx) ?? []));
     if (errs.length) throw errors.invalid(def.kind, def.group, meta.name ?? meta.generateName ?? "", errs);
-    if (this.admitCreate) await this.admitCreate(def, obj, ctx);
+    if (attributes && admission?.validates("CREATE")) {
+      const pending = admission.validate(attributes);
+      if (pending) await pending;
+    }
     const key = this.key(def, ctx.cluster, meta.namespace, meta.name as string);
     if (ctx.dryRun) {
       if (await this.storage.get(key)) throw errors.alreadyExists({ group: def.group, resource: def.plural }, meta.name as string);
@@ -404,7 +457,21 @@ export class ObjectStore {
       if (def.namespaced && desired.metadata.namespace && namespace && desired.metadata.namespace !== namespace) {
         throw errors.badRequest("the namespace of the provided object does not match the namespace sent on the request");
       }
+      const admission = this.admission;
+      const attributes =
+        admission && (admission.mutates("UPDATE") || admission.validates("UPDATE"))
+          ? new WriteAttributes("UPDATE", def, ctx, name, def.namespaced ? current.metadata.namespace : undefined, desired, current, opts.subresource)
+          : undefined;
+      if (attributes && admission?.mutates("UPDATE")) {
+        const pending = admission.admit(attributes);
+        if (pending) await pending;
+      }
       const next = this.prepareUpdate(def, ctx, desired, current, opts.subresource);
+      if (attributes && admission?.validates("UPDATE")) {
+        // The prepared object is what will be written; plugins validate that one.
+        const pending = admission.validate(attributes.object === next ? attributes : attributes.withObject(next));
+        if (pending) await pending;
+      }
       if (deepEqual(stripRV(next), stripRV(current))) return { object: current, created: false };
       if (shouldFinishDeletion(def, next)) {
         if (ctx.dryRun) return { object: next, created: false };
@@ -413,10 +480,8 @@ export class ObjectStore {
           next.metadata.resourceVersion = String(res.revision);
           return { object: next, created: false };
         } catch (e) {
-          if (e instanceof RevisionMismatchError && !wantRV && attempt < 100) continue;
-          if (e instanceof RevisionMismatchError) throw errors.conflict(ref, name);
-          if (e instanceof KeyNotFoundError) throw errors.notFound(ref, name);
-          throw e;
+          retryOrThrow(e, ref, name, !wantRV && attempt < MAX_WRITE_ATTEMPTS);
+          continue;
         }
       }
       if (ctx.dryRun) return { object: next, created: false };
@@ -425,10 +490,8 @@ export class ObjectStore {
         next.metadata.resourceVersion = String(rev);
         return { object: next, created: false };
       } catch (e) {
-        if (e instanceof RevisionMismatchError && !wantRV && attempt < 100) continue;
-        if (e instanceof RevisionMismatchError) throw errors.conflict(ref, name);
-        if (e instanceof KeyNotFoundError) throw errors.notFound(ref, name);
-        throw e;
+        // Returns to read the object again and retry.
+        retryOrThrow(e, ref, name, !wantRV && attempt < MAX_WRITE_ATTEMPTS);
       }
     }
   }
@@ -436,26 +499,8 @@ export class ObjectStore {
   /** Apply system-field rules, the strategy and validation to an update. */
   private prepareUpdate(def: ResourceDef, ctx: RequestContext, desired: KObject, current: KObject, subresource?: string): KObject {
     const requestedManagedFields = desired.metadata.managedFields;
-    let next: KObject;
-    const sub = subresource ? def.subresources.find((s) => s.name === subresource) : undefined;
-    if (subresource === "status") {
-      next = clone(current);
-      if (def.strategy.prepareForStatusUpdate) {
-        next = clone(desired);
-        def.strategy.prepareForStatusUpdate(next, current, ctx);
-      } else if (desired.status === undefined) delete next.status;
-      else next.status = desired.status;
-    } else if (sub?.prepare) {
-      next = clone(desired);
-      sub.prepare(next, current, ctx);
-    } else {
-      next = desired;
-      if (def.strategy.hasStatus) {
-        if (current.status === undefined) delete next.status;
-        else next.status = clone(current.status);
-      }
-      def.strategy.prepareForUpdate?.(next, current, ctx);
-    }
+    const rules = updateRules(def, subresource);
+    const next = rules.prepare(def, desired, current, ctx);
     next.apiVersion = apiVersionOf(def);
     next.kind = def.kind;
     const m = next.metadata;
@@ -480,15 +525,16 @@ export class ObjectStore {
     recordManagedFields(def, ctx, current, next, requestedManagedFields, subresource);
     const errs: FieldError[] = validateObjectMeta(m, { namespaced: def.namespaced, nameValidation: def.strategy.nameValidation ?? "subdomain" });
     errs.push(...validateObjectMetaUpdate(m, o));
-    const validateUpdate = subresource === "status" ? (def.strategy.validateStatusUpdate ?? def.strategy.validateUpdate) : (sub?.validate ?? def.strategy.validateUpdate);
-    errs.push(...(validateUpdate?.call(sub && subresource !== "status" ? sub : def.strategy, next, current, ctx) ?? []));
+    const kindErrs = rules.validate(def, next, current, ctx);
+    if (kindErrs) errs.push(...kindErrs);
     if (errs.length) throw errors.invalid(def.kind, def.group, o.name ?? "", errs);
     return next;
   }
 
   /**
-   * Delete an object. Objects with finalizers (and namespaces) get a deletionTimestamp and stay until
-   * the finalizers are gone. Returns the object and whether it is gone now.
+   * Delete an object. Objects with finalizers (metadata.finalizers, or the kind's own: see
+   * Strategy.pendingFinalizers) get a deletionTimestamp and stay until the finalizers are gone.
+   * Returns the object and whether it is gone now.
    */
   async delete(
     def: ResourceDef,
@@ -499,10 +545,7 @@ export class ObjectStore {
   ): Promise<{ object: KObject; deleted: boolean }> {
     const ref = { group: def.group, resource: def.plural };
     const key = this.key(def, ctx.cluster, namespace, name);
-    const isNamespace = def.group === "" && def.plural === "namespaces";
-    if (isNamespace && IMMORTAL_NAMESPACES.has(name)) {
-      throw errors.forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, ref, name);
-    }
+    def.strategy.beforeDelete?.(name, ctx);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.storage.get(key);
       if (!kv) throw errors.notFound(ref, name);
@@ -514,29 +557,38 @@ export class ObjectStore {
       if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
         throw errors.conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
       }
+      const admission = this.admission;
+      if (admission && (admission.mutates("DELETE") || admission.validates("DELETE"))) {
+        const attributes = new WriteAttributes("DELETE", def, ctx, name, def.namespaced ? current.metadata.namespace : undefined, undefined, current, undefined);
+        if (admission.mutates("DELETE")) {
+          const pending = admission.admit(attributes);
+          if (pending) await pending;
+        }
+        if (admission.validates("DELETE")) {
+          const pending = admission.validate(attributes);
+          if (pending) await pending;
+        }
+      }
       // A kind may add finalizers when deletion starts (CRDs: wait for their custom resources).
       let marked = current;
       if (!current.metadata.deletionTimestamp && def.strategy.prepareForDelete) {
         marked = clone(current);
         def.strategy.prepareForDelete(marked);
       }
-      const pending = (marked.metadata.finalizers?.length ?? 0) > 0 || (isNamespace && namespaceFinalizers(current).length > 0);
-      if (pending) {
+      if (hasFinalizers(def, marked)) {
         if (current.metadata.deletionTimestamp) return { object: current, deleted: false };
         const next = clone(marked);
         next.metadata.deletionTimestamp = nowTimestamp();
-        // markAsDeleting sets a zero grace period; the namespace registry sets only the timestamp and phase.
-        if (!isNamespace) next.metadata.deletionGracePeriodSeconds = 0;
-        if (isNamespace) next.status = { ...((next.status as object) ?? {}), phase: "Terminating" };
+        // kube's markAsDeleting sets a zero grace period (some registries set only the timestamp).
+        if (!def.strategy.noDeletionGracePeriod) next.metadata.deletionGracePeriodSeconds = 0;
         if (ctx.dryRun) return { object: next, deleted: false };
         try {
           const rev = await this.storage.update(key, encodeObject(next), kv.modRevision);
           next.metadata.resourceVersion = String(rev);
           return { object: next, deleted: false };
         } catch (e) {
-          if (e instanceof RevisionMismatchError && attempt < 100) continue;
-          if (e instanceof KeyNotFoundError) throw errors.notFound(ref, name);
-          throw e;
+          retryOrThrow(e, ref, name, attempt < MAX_WRITE_ATTEMPTS);
+          continue;
         }
       }
       if (ctx.dryRun) return { object: current, deleted: true };
@@ -544,12 +596,95 @@ export class ObjectStore {
         await this.storage.delete(key, kv.modRevision);
         return { object: current, deleted: true };
       } catch (e) {
-        if (e instanceof RevisionMismatchError && attempt < 100) continue;
-        if (e instanceof KeyNotFoundError) throw errors.notFound(ref, name);
-        throw e;
+        // Returns to read the object again and retry.
+        retryOrThrow(e, ref, name, attempt < MAX_WRITE_ATTEMPTS);
       }
     }
   }
+}
+
+/**
+ * The kind's rules for an update, by the way it comes in: prepare (the object to store from the
+ * desired and the current one) and validate. Methods are looked up on the strategy or subresource
+ * at each call; only the choice of path is remembered.
+ */
+interface UpdateRules {
+  prepare(def: ResourceDef, desired: KObject, current: KObject, ctx: RequestContext): KObject;
+  validate(def: ResourceDef, next: KObject, current: KObject, ctx: RequestContext): FieldError[] | undefined;
+}
+
+/**
+ * Through /status: the status split, in this one place. The status comes from the request and
+ * everything else stays as stored (or as the strategy's prepareForStatusUpdate has it), and the
+ * strategy's validateStatusUpdate checks it (else its validateUpdate).
+ */
+const STATUS_UPDATE: UpdateRules = {
+  prepare(def, desired, current, ctx) {
+    const strategy = def.strategy;
+    if (strategy.prepareForStatusUpdate) {
+      const next = clone(desired);
+      strategy.prepareForStatusUpdate(next, current, ctx);
+      return next;
+    }
+    const next = clone(current);
+    if (desired.status === undefined) delete next.status;
+    else next.status = desired.status;
+    return next;
+  },
+  validate(def, next, current, ctx) {
+    const strategy = def.strategy;
+    return (strategy.validateStatusUpdate ?? strategy.validateUpdate)?.call(strategy, next, current, ctx);
+  },
+};
+
+/**
+ * Through the main resource (or a subresource without rules of its own, such as scale): a kind
+ * with a /status keeps its stored status, then the strategy's prepareForUpdate and validateUpdate.
+ */
+const MAIN_UPDATE: UpdateRules = {
+  prepare(def, desired, current, ctx) {
+    const next = desired;
+    if (def.strategy.hasStatus) {
+      if (current.status === undefined) delete next.status;
+      else next.status = clone(current.status);
+    }
+    def.strategy.prepareForUpdate?.(next, current, ctx);
+    return next;
+  },
+  validate(def, next, current, ctx) {
+    return def.strategy.validateUpdate?.call(def.strategy, next, current, ctx);
+  },
+};
+
+/** Rules of a subresource that updates its parent (approval, finalize): its own prepare, and its validate when it has one. */
+function subresourceUpdate(sub: SubresourceDef): UpdateRules {
+  const prepare = sub.prepare;
+  return {
+    prepare: prepare
+      ? (_def, desired, current, ctx) => {
+          const next = clone(desired);
+          prepare.call(sub, next, current, ctx);
+          return next;
+        }
+      : MAIN_UPDATE.prepare,
+    validate: (def, next, current, ctx) => (sub.validate ?? def.strategy.validateUpdate)?.call(sub, next, current, ctx),
+  };
+}
+
+const subresourceRules = new WeakMap<SubresourceDef, UpdateRules>();
+
+/** Which rules an update through `subresource` (undefined or "": the main resource) follows. */
+function updateRules(def: ResourceDef, subresource: string | undefined): UpdateRules {
+  if (!subresource) return MAIN_UPDATE;
+  if (subresource === "status") return STATUS_UPDATE;
+  const sub = def.subresources.find((s) => s.name === subresource);
+  if (!sub) return MAIN_UPDATE;
+  let rules = subresourceRules.get(sub);
+  if (!rules) {
+    rules = subresourceUpdate(sub);
+    subresourceRules.set(sub, rules);
+  }
+  return rules;
 }
 
 /** Empty maps and lists in ObjectMeta are `omitempty` in Go: kube-apiserver never returns `annotations: {}`. */
@@ -567,16 +702,30 @@ function stripRV(o: KObject): KObject {
   return c;
 }
 
-function namespaceFinalizers(ns: KObject): string[] {
-  const spec = ns.spec as { finalizers?: string[] } | undefined;
-  return spec?.finalizers ?? [];
+/** Whether something still holds the object: metadata.finalizers, or the kind's own finalizers. */
+function hasFinalizers(def: ResourceDef, obj: KObject): boolean {
+  return (obj.metadata.finalizers?.length ?? 0) > 0 || def.strategy.pendingFinalizers?.(obj) === true;
 }
 
 function shouldFinishDeletion(def: ResourceDef, obj: KObject): boolean {
-  if (!obj.metadata.deletionTimestamp) return false;
-  if ((obj.metadata.finalizers?.length ?? 0) > 0) return false;
-  if (def.group === "" && def.plural === "namespaces" && namespaceFinalizers(obj).length > 0) return false;
-  return true;
+  return Boolean(obj.metadata.deletionTimestamp) && !hasFinalizers(def, obj);
+}
+
+/** How many times a write is tried while other writers keep changing the object under it. */
+const MAX_WRITE_ATTEMPTS = 100;
+
+/**
+ * What a failed conditional write (update or delete at the revision read) means. Someone else
+ * wrote in between: return, for the caller to read again and retry, when `retry` (it may, and has
+ * attempts left), else 409 Conflict. The object is gone: 404. Anything else is thrown as it is.
+ */
+function retryOrThrow(e: unknown, ref: { group: string; resource: string }, name: string, retry: boolean): void {
+  if (e instanceof RevisionMismatchError) {
+    if (retry) return;
+    throw errors.conflict(ref, name);
+  }
+  if (e instanceof KeyNotFoundError) throw errors.notFound(ref, name);
+  throw e;
 }
 
 function nameMismatch(bodyName: unknown, urlName: string): StatusError {

@@ -31,6 +31,27 @@ export interface SubresourceDef {
    */
   view?(parent: KObject): KObject;
   fromView?(body: KObject, parent: KObject): KObject;
+  /**
+   * For subresources that answer a create themselves and store nothing (serviceaccounts/token):
+   * the response to the decoded body, served with 201. A subresource with the create verb but no
+   * handler answers 405.
+   */
+  create?(request: SubresourceCreate): Promise<KObject> | KObject;
+}
+
+/** A create through a subresource (SubresourceDef.create), for the parent named in the URL. */
+export interface SubresourceCreate {
+  /** The parent resource. */
+  def: ResourceDef;
+  name: string;
+  namespace: string | undefined;
+  /** The request body, decoded as the subresource's kind. */
+  body: Record<string, unknown>;
+  ctx: RequestContext;
+  /** Reads an object of the request's logical cluster (the parent, or one the body refers to); 404 when missing. */
+  get(def: ResourceDef, namespace: string | undefined, name: string): Promise<KObject>;
+  /** A resource served in the request's logical cluster. */
+  lookup(group: string, version: string, resource: string): ResourceDef | undefined;
 }
 
 /** Extracts the value of a field-selector field from an object, as a string ("" when absent). */
@@ -68,8 +89,17 @@ export interface ResourceDef {
   preferred?: boolean;
   /** PUT of a missing object creates it (kube-apiserver's AllowCreateOnUpdate). */
   allowCreateOnUpdate?: boolean;
-  /** Where the definition came from, for logs and discovery filtering. */
+  /**
+   * Where the definition came from, for logs and discovery's group order. What the kind can do
+   * is said by `capabilities`, never by testing this.
+   */
   source: "builtin" | "crd";
+  /**
+   * What the kind can do where built-in kinds and custom resources differ in kube (see
+   * ResourceCapabilities). Set by the definition builders; a definition without it gets the
+   * defaults of its `source` (capabilitiesOf in src/apis/capabilities.ts).
+   */
+  capabilities?: ResourceCapabilities;
   /**
    * Table columns (kubectl get). Built-in kinds give a `table` convertor; CRDs give their
    * `additionalPrinterColumns` here, rendered by JSONPath. Neither: Name and Age only.
@@ -91,6 +121,36 @@ export interface ResourceDef {
    * read, version conversion): applied to every object read from storage before it is served.
    */
   onRead?(obj: KObject): KObject;
+}
+
+/**
+ * The behaviours in which kube serves kinds differently, each named for why: a built-in kind has
+ * Go types behind it (protobuf, strategic merge patch, typed decoding, generated schemas and
+ * printers), a custom resource is unstructured JSON described by its CRD.
+ */
+export interface ResourceCapabilities {
+  /** Strategic merge patch, which needs the Go types' patch strategies (kube: 415 for custom resources). */
+  strategicMergePatch: boolean;
+  /** Protobuf request bodies and responses (kube has no protobuf for custom resources). */
+  protobuf: boolean;
+  /**
+   * The kind's OpenAPI schema: "builtin", kube's schemas of the Go types (the same in every
+   * cluster, named by schemaNameOfKind, tagged with x-kubernetes-group-version-kind, and the ones
+   * a patch's result is checked against for unknown fields); "custom", the definition's own
+   * openAPISchema (a CRD's, whose unknown fields are pruned on decoding instead).
+   */
+  schema: "builtin" | "custom";
+  /** Table columns: kube's printers of the built-in kind, or the CRD's additionalPrinterColumns (def.printerColumns). */
+  table: "builtin" | "printer-columns";
+  /** Discovery lists the verbs sorted (kube's built-in storage) or as declared (apiextensions' own order). */
+  verbOrder: "sorted" | "declared";
+  /** A delete that removes the object at once answers with the object (custom resources) or a Success Status. */
+  deleteReturnsObject: boolean;
+  /**
+   * Whether null fields survive a server-side apply's merge: unstructured objects keep them, Go
+   * types drop them when the merged object is decoded.
+   */
+  keepsNullFields: boolean;
 }
 
 export interface PrinterColumn {
@@ -148,6 +208,21 @@ export interface Strategy {
    * (CRDs add their cleanup finalizer and a Terminating condition, as kube's CRD REST delete does).
    */
   prepareForDelete?(obj: KObject): void;
+  /**
+   * Called before a delete looks at the object: throws (a StatusError) to refuse deleting `name`
+   * whatever its state (namespaces: the immortal ones).
+   */
+  beforeDelete?(name: string, ctx: RequestContext): void;
+  /**
+   * Whether the object waits for finalizers of its own besides metadata.finalizers (namespaces:
+   * spec.finalizers): a delete then only marks it, and it goes once they too are gone.
+   */
+  pendingFinalizers?(obj: KObject): boolean;
+  /**
+   * True when marking an object for deletion sets deletionTimestamp only (the namespace registry),
+   * not also the zero deletionGracePeriodSeconds of kube's markAsDeleting.
+   */
+  noDeletionGracePeriod?: boolean;
 }
 
 /** Who is asking, and in which logical cluster. */

@@ -3,9 +3,6 @@
 
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { builtinResources } from "../apis/builtin/index.ts";
-import { ResourceRegistry } from "../apis/registry.ts";
-import { ObjectStore } from "../apis/store.ts";
 import { writeAdminKubeconfig } from "../config/kubeconfig.ts";
 import { CrdController } from "../controllers/crd/crd-controller.ts";
 import { NamespaceDeletionController } from "../controllers/namespace-deletion.ts";
@@ -15,16 +12,14 @@ import { ensureServiceAccountKey } from "../pki/service-account-key.ts";
 import { ensureAdminToken } from "../pki/tokens.ts";
 import type { Storage } from "../storage/interface.ts";
 import { type OpenedStorage, openStorage, type StorageOptions } from "../storage/open-storage.ts";
-import { namespaceLifecycle } from "../admission/namespace-lifecycle.ts";
-import { NamespaceView } from "../admission/namespace-view.ts";
 import { createApp } from "../server/app.ts";
+import { startApiCore } from "./api-core.ts";
+import type { AdmissionPlugin } from "../apis/admission.ts";
 import { AllowAllAuthorizer } from "../auth/allow-all-authorizer.ts";
 import { ServiceAccountTokenAuthenticator, storageLookup } from "../auth/service-account-authenticator.ts";
 import { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
 import { adminUser, StaticTokenAuthenticator } from "../auth/token-authenticator.ts";
 import { UnionAuthenticator } from "../auth/union-authenticator.ts";
-import { LogicalClusters } from "../apis/logical-clusters.ts";
-import { DEFAULT_CLUSTER } from "../server/request-info.ts";
 import { DEFAULT_WATCH_SETTINGS, type WatchSettings } from "../server/rest/watch.ts";
 
 export interface ServerOptions {
@@ -37,6 +32,8 @@ export interface ServerOptions {
   compactionIntervalMs?: number;
   /** The storage backend (default: SQLite at `<rootDir>/data/kcp.db`). See src/storage/open-storage.ts. */
   storage?: StorageOptions;
+  /** Admission plugins of the embedding program, run after kcp's own (NamespaceLifecycle), in this order. */
+  admission?: AdmissionPlugin[];
 }
 
 export interface RunningServer {
@@ -98,21 +95,12 @@ async function serve(opts: ServerOptions, opened: OpenedStorage, { certs, token,
     new ServiceAccountTokenAuthenticator(serviceAccountTokens, storageLookup(storage, keyPrefix)),
   );
   const authorizer = new AllowAllAuthorizer();
-  const registry = new ResourceRegistry(builtinResources({ authenticator, authorizer }));
-  const namespaceDef = registry.lookup(DEFAULT_CLUSTER, "", "v1", "namespaces");
-  if (!namespaceDef) throw new Error("the namespaces resource is not registered");
-  // The namespaces admission answers from: listed and watched before the server is ready.
-  const namespaceView = new NamespaceView(new ObjectStore(storage, keyPrefix), namespaceDef);
-  undo.push(() => namespaceView.stop());
-  await namespaceView.start();
-  const store = new ObjectStore(storage, keyPrefix, namespaceLifecycle(storage, keyPrefix, namespaceView));
-  const clusters = new LogicalClusters(storage, store, keyPrefix, namespaceDef);
-  await clusters.ensure(DEFAULT_CLUSTER);
+  const core = await startApiCore({ storage, keyPrefix, authenticator, authorizer, serviceAccountTokens, admission: opts.admission });
+  undo.push(() => core.stop());
+  const { registry, store, clusters, namespaceDef, crdDef } = core;
   const namespaces = new NamespaceDeletionController(store, registry, namespaceDef);
   undo.push(() => namespaces.stop());
   await namespaces.start();
-  const crdDef = registry.lookup(DEFAULT_CLUSTER, "apiextensions.k8s.io", "v1", "customresourcedefinitions");
-  if (!crdDef) throw new Error("the customresourcedefinitions resource is not registered");
   // Established CRDs are served before the server reports ready.
   const crds = new CrdController(store, registry, crdDef);
   undo.push(() => crds.stop());
@@ -126,7 +114,6 @@ async function serve(opts: ServerOptions, opened: OpenedStorage, { certs, token,
     clusters,
     authenticator,
     authorizer,
-    serviceAccountTokens,
     serverAddress: `${displayHost(opts.listen.host || "0.0.0.0")}:${opts.listen.port}`,
     readyChecks: [
       { name: "ping", check: () => true },
@@ -163,7 +150,7 @@ async function serve(opts: ServerOptions, opened: OpenedStorage, { certs, token,
       for (const close of [...activeWatches]) close();
       namespaces.stop();
       crds.stop();
-      namespaceView.stop();
+      core.stop();
       stopCompaction();
       // In-flight requests get 10 s; the timer must not keep a stopped process alive.
       let grace: Timer | undefined;

@@ -4,7 +4,6 @@
 import type { ResourceRegistry } from "../apis/registry.ts";
 import type { ObjectStore } from "../apis/store.ts";
 import type { LogicalClusters } from "../apis/logical-clusters.ts";
-import type { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
 import type { Authenticator, Authorizer } from "../auth/types.ts";
 import type { HealthCheck } from "./health.ts";
 import type { WatchSettings } from "./rest/watch.ts";
@@ -15,8 +14,6 @@ export interface AppDeps {
   clusters: LogicalClusters;
   authenticator: Authenticator;
   authorizer: Authorizer;
-  /** Issues service account tokens (serviceaccounts/<name>/token); without it that subresource is 405. */
-  serviceAccountTokens?: ServiceAccountJWT;
   /** host:port clients use, for APIVersions.serverAddressByClientCIDRs. */
   serverAddress: string;
   readyChecks: HealthCheck[];

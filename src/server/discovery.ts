@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import type { ResourceDef, SubresourceDef } from "../apis/types.ts";
 import { compareKubeAwareVersions } from "../machinery/kube-aware-version.ts";
+import { capabilitiesOf } from "../apis/capabilities.ts";
 
 // ---- document shapes (field order follows the Go structs, so output reads like kube's) ----
 
@@ -116,7 +117,7 @@ function sortedVerbs(verbs: readonly string[]): string[] {
 
 /** A resource's verbs as kube lists them: sorted for built-in kinds, in apiextensions' own order for CRDs. */
 function resourceVerbs(def: ResourceDef): string[] {
-  return def.source === "crd" ? [...def.verbs] : sortedVerbs(def.verbs);
+  return capabilitiesOf(def).verbOrder === "declared" ? [...def.verbs] : sortedVerbs(def.verbs);
 }
 
 export interface ServedGroup {

@@ -1,19 +1,13 @@
-// The HTTP app of `kcp start` without a socket: the same registry, object store, logical clusters and
-// authentication as src/app/start-server.ts builds, over SQLite in memory, for `app.request(...)`.
+// The HTTP app of `kcp start` without a socket: the same API core (registry, admission, object store,
+// logical clusters) as src/app/start-server.ts builds, over SQLite in memory, for `app.request(...)`.
 // The authorizer can be swapped for a test's own.
 
-import { NamespaceView } from "../../src/admission/namespace-view.ts";
-import { namespaceLifecycle } from "../../src/admission/namespace-lifecycle.ts";
-import { builtinResources } from "../../src/apis/builtin/index.ts";
-import { LogicalClusters } from "../../src/apis/logical-clusters.ts";
-import { ResourceRegistry } from "../../src/apis/registry.ts";
-import { ObjectStore } from "../../src/apis/store.ts";
+import { startApiCore } from "../../src/app/api-core.ts";
 import { AllowAllAuthorizer } from "../../src/auth/allow-all-authorizer.ts";
 import { adminUser, StaticTokenAuthenticator } from "../../src/auth/token-authenticator.ts";
 import type { Authorizer } from "../../src/auth/types.ts";
 import { createApp } from "../../src/server/app.ts";
 import type { AppDeps } from "../../src/server/app-deps.ts";
-import { DEFAULT_CLUSTER } from "../../src/server/request-info.ts";
 import { DEFAULT_PREFIX } from "../../src/storage/keys.ts";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
 
@@ -32,14 +26,8 @@ export async function inMemoryApp(opts: { authorizer?: Authorizer } = {}): Promi
   const storage = SqliteStorage.open(":memory:", { progressIntervalMs: 0 });
   const authenticator = new StaticTokenAuthenticator([{ token: TEST_TOKEN, user: adminUser() }]);
   const authorizer = opts.authorizer ?? new AllowAllAuthorizer();
-  const registry = new ResourceRegistry(builtinResources({ authenticator, authorizer }));
-  const namespaceDef = registry.lookup(DEFAULT_CLUSTER, "", "v1", "namespaces");
-  if (!namespaceDef) throw new Error("the namespaces resource is not registered");
-  const namespaceView = new NamespaceView(new ObjectStore(storage, DEFAULT_PREFIX), namespaceDef);
-  await namespaceView.start();
-  const store = new ObjectStore(storage, DEFAULT_PREFIX, namespaceLifecycle(storage, DEFAULT_PREFIX, namespaceView));
-  const clusters = new LogicalClusters(storage, store, DEFAULT_PREFIX, namespaceDef);
-  await clusters.ensure(DEFAULT_CLUSTER);
+  const core = await startApiCore({ storage, keyPrefix: DEFAULT_PREFIX, authenticator, authorizer });
+  const { registry, store, clusters } = core;
   const deps: AppDeps = {
     registry,
     store,
@@ -55,7 +43,7 @@ export async function inMemoryApp(opts: { authorizer?: Authorizer } = {}): Promi
     deps,
     storage,
     async close() {
-      namespaceView.stop();
+      core.stop();
       await storage.close();
     },
   };

@@ -2,6 +2,7 @@
 // the custom resource strategy (pruning with fieldValidation, defaulting, status split, scale).
 
 import { describe, expect, test } from "bun:test";
+import { CUSTOM_RESOURCE_CAPABILITIES } from "../../src/apis/capabilities.ts";
 import { compileSchema } from "../../src/apis/crd/compiled-schema.ts";
 import { acceptedNamesOf, conditionsOf } from "../../src/apis/crd/crd-spec.ts";
 import { customResourceDefs, defaultDeprecationWarning } from "../../src/apis/crd/custom-resource-defs.ts";
@@ -87,6 +88,7 @@ describe("custom resource definitions per version", () => {
     expect(defs.map((d) => d.version)).toEqual(["v1", "v1beta1"]);
     expect(v1).toMatchObject({ group: "example.com", plural: "widgets", kind: "Widget", namespaced: true, shortNames: ["wd"], storageVersion: true, source: "crd" });
     expect(v1.storage).toEqual({ group: "example.com", resource: "widgets" });
+    expect(v1.capabilities).toBe(CUSTOM_RESOURCE_CAPABILITIES);
     expect(v1.subresources.map((s) => s.name)).toEqual(["status", "scale"]);
     expect(v1.printerColumns).toEqual([{ name: "Replicas", type: "integer", jsonPath: ".spec.replicas" }]);
     expect(defs[1]?.deprecationWarning).toBe("example.com/v1beta1 Widget is deprecated; use example.com/v1 Widget");

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KObject, RequestContext, ResourceDef } from "../../src/apis/types.ts";
-import { namespaceLifecycle } from "../../src/admission/namespace-lifecycle.ts";
+import { namespaceLifecycle as lifecyclePlugin } from "../../src/admission/plugins/namespace-lifecycle.ts";
 import { NamespaceView } from "../../src/admission/namespace-view.ts";
 import { ObjectStore } from "../../src/apis/store.ts";
 import { StatusError } from "../../src/machinery/status.ts";
@@ -28,6 +28,27 @@ const nsValue = (name: string, terminating = false) =>
     metadata: { name, ...(terminating ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}) },
     status: { phase: terminating ? "Terminating" : "Active" },
   });
+
+/** The plugin's check of a create of `obj`, as the admission chain makes it. */
+function namespaceLifecycle(...args: Parameters<typeof lifecyclePlugin>) {
+  const plugin = lifecyclePlugin(...args);
+  return async (def: ResourceDef, obj: KObject, c: RequestContext): Promise<void> => {
+    expect(plugin.handles("CREATE")).toBe(true);
+    const attributes = {
+      operation: "CREATE",
+      def,
+      subresource: undefined,
+      name: obj.metadata.name ?? "",
+      namespace: obj.metadata.namespace,
+      object: obj,
+      oldObject: undefined,
+      user: c.user,
+      dryRun: false,
+      ctx: c,
+    } as const;
+    await plugin.validate?.(attributes);
+  };
+}
 
 async function codeOf(p: Promise<void>): Promise<number> {
   try {

@@ -1,5 +1,6 @@
 // The core/v1 kinds in scope, one module each under core/.
 
+import type { ServiceAccountJWT } from "../../auth/service-account-jwt.ts";
 import type { ResourceDef } from "../types.ts";
 import { configMaps } from "./core/configmaps.ts";
 import { coreEvents } from "./core/events.ts";
@@ -11,6 +12,7 @@ import { serviceAccounts } from "./core/service-accounts.ts";
 
 export { NAMESPACE_FINALIZER, NAMESPACE_NAME_LABEL, prepareNamespaceFinalize, validateNamespaceFinalize } from "./core/namespaces.ts";
 
-export function coreResources(): ResourceDef[] {
-  return [configMaps(), coreEvents(), limitRanges(), namespaces(), resourceQuotas(), secrets(), serviceAccounts()];
+/** `tokens` answers serviceaccounts/<name>/token (without it, that subresource is 405). */
+export function coreResources(tokens?: ServiceAccountJWT): ResourceDef[] {
+  return [configMaps(), coreEvents(), limitRanges(), namespaces(), resourceQuotas(), secrets(), serviceAccounts(tokens)];
 }

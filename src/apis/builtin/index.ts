@@ -2,6 +2,7 @@
 // the order their first resource appears here): core, apiregistration, events, authentication,
 // authorization, certificates, rbac, apiextensions, coordination.
 
+import type { ServiceAccountJWT } from "../../auth/service-account-jwt.ts";
 import type { ResourceDef } from "../types.ts";
 import { apiextensionsResources } from "./apiextensions.ts";
 import { apiregistrationResources } from "./apiregistration.ts";
@@ -13,11 +14,14 @@ import { rbacResources } from "./rbac.ts";
 import { authenticationResources, authorizationResources, type ReviewDeps } from "./reviews.ts";
 import { attachTableAndSchema } from "./table-and-schema.ts";
 
-export type BuiltinDeps = ReviewDeps;
+export interface BuiltinDeps extends ReviewDeps {
+  /** Issues service account tokens (serviceaccounts/<name>/token); without it that subresource is 405. */
+  serviceAccountTokens?: ServiceAccountJWT;
+}
 
 export function builtinResources(deps: BuiltinDeps): ResourceDef[] {
   return [
-    ...coreResources(),
+    ...coreResources(deps.serviceAccountTokens),
     ...apiregistrationResources(),
     ...eventsV1Resources(),
     ...authenticationResources(deps),

@@ -4,6 +4,7 @@
 import { clone } from "../object-codec.ts";
 import type { KObject, ResourceDef, SubresourceDef, Verb } from "../types.ts";
 import { isObject } from "../../machinery/object.ts";
+import { BUILTIN_CAPABILITIES } from "../capabilities.ts";
 
 /** The verbs of a kind kept in storage (sorted, as discovery lists them). */
 export const STORED_VERBS: Verb[] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
@@ -19,13 +20,14 @@ export function statusSubresource(): SubresourceDef {
 }
 
 /** The fields every built-in definition has in common, so each kind states only what differs. */
-export function builtin(def: Omit<ResourceDef, "source" | "listKind" | "mode" | "subresources"> & Partial<Pick<ResourceDef, "listKind" | "mode" | "subresources">>): ResourceDef {
+export function builtin(def: Omit<ResourceDef, "source" | "capabilities" | "listKind" | "mode" | "subresources"> & Partial<Pick<ResourceDef, "listKind" | "mode" | "subresources">>): ResourceDef {
   return {
     ...def,
     listKind: def.listKind ?? `${def.kind}List`,
     mode: def.mode ?? "stored",
     subresources: def.subresources ?? [],
     source: "builtin",
+    capabilities: BUILTIN_CAPABILITIES,
   };
 }
 

@@ -6,6 +6,7 @@ import { errors } from "../../machinery/status.ts";
 import { compareKubeAwareVersions } from "../../machinery/kube-aware-version.ts";
 import { SUBRESOURCE_RW_VERBS } from "../builtin/strategy-helpers.ts";
 import type { FieldGetter, KObject, PrinterColumn, ResourceDef, SubresourceDef, Verb } from "../types.ts";
+import { CUSTOM_RESOURCE_CAPABILITIES } from "../capabilities.ts";
 import type { CompiledSchema } from "./compiled-schema.ts";
 import { acceptedNamesOf, type CRDSpec, type CRDVersion, crdSpec, isConditionTrue } from "./crd-spec.ts";
 import { customResourceStrategy } from "./custom-resource-strategy.ts";
@@ -147,6 +148,7 @@ export function customResourceDefs(crd: KObject, compile: SchemaCompiler): Resou
       mode: "stored",
       strategy,
       source: "crd",
+      capabilities: CUSTOM_RESOURCE_CAPABILITIES,
       printerColumns,
       openAPISchema: publishedSchema(spec, names.kind, v),
       storageVersion: v.storage,

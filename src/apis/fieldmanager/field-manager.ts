@@ -20,6 +20,7 @@ import { buildLastApplied, fieldsFromLastApplied, KUBECTL_SSA_MANAGER, LAST_APPL
 import { TypedValueError } from "./list-item-element.ts";
 import { decodeManagedFields, encodeManagedFields, Managed, type ManagedFieldsEntry, managerIdentifier } from "./managed-fields.ts";
 import { recordApply, recordUpdate, type UpdaterContext } from "./updater.ts";
+import { capabilitiesOf } from "../capabilities.ts";
 
 /** The owner kube gives every field of an object that is applied to for the first time without managed fields. */
 export const BEFORE_FIRST_APPLY = "before-first-apply";
@@ -258,7 +259,7 @@ export function trackApply(w: ManagedWrite, live: KObject | undefined, config: K
     if (set.isEmpty()) managed.fields.delete(id);
     else managed.fields.set(id, { ...own, set });
   }
-  let merged = (w.def.source === "crd" ? result.merged : dropNulls(result.merged)) as KObject;
+  let merged = (capabilitiesOf(w.def).keepsNullFields ? result.merged : dropNulls(result.merged)) as KObject;
   if (!merged.metadata || typeof merged.metadata !== "object") merged.metadata = {};
   if (deepEqual(merged, liveObj)) merged = structuredClone(liveObj);
   else managed.times.set(id, now);

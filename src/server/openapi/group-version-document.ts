@@ -10,6 +10,7 @@ import { BUILTIN_SCHEMAS, builtinSchemaName } from "../../apis/builtin/schemas/i
 import { customResourceSchemaName, customResourceSchemas } from "./custom-resource-schemas.ts";
 import { DELETE_PARAMS, LIST_PARAMS, nameParam, type Parameter, PARAMS, PATCH_PARAMS, WRITE_PARAMS } from "./parameters.ts";
 import { META, SCHEMA_REF_PREFIX, type Schema, schemaRef } from "../../apis/schema-builders.ts";
+import { capabilitiesOf } from "../../apis/capabilities.ts";
 
 export interface OpenAPIV3Document {
   openapi: string;
@@ -61,7 +62,7 @@ interface KindSchemas {
 }
 
 function kindSchemas(def: ResourceDef): KindSchemas {
-  if (def.source === "crd") {
+  if (capabilitiesOf(def).schema === "custom") {
     const name = customResourceSchemaName(def);
     return { kind: name, list: `${name}List`, own: customResourceSchemas(def) };
   }
@@ -237,7 +238,7 @@ function byName(a: Parameter, b: Parameter): number {
 /** JSON Patch, merge patch and apply for every kind; strategic merge patch only for built-ins. */
 export function patchContentTypes(def: ResourceDef): string[] {
   const types = ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json"];
-  if (def.source === "builtin") types.push("application/strategic-merge-patch+json");
+  if (capabilitiesOf(def).strategicMergePatch) types.push("application/strategic-merge-patch+json");
   return types;
 }
 
@@ -291,7 +292,7 @@ export function buildGroupVersionDocument(group: string, version: string, defs: 
   for (const def of defs) {
     const schemas = kindSchemas(def);
     Object.assign(own, schemas.own);
-    if (def.source !== "crd") {
+    if (capabilitiesOf(def).schema === "builtin") {
       tag(schemas.kind, { group: def.group, version: def.version, kind: def.kind });
       tag(schemas.list, { group: def.group, version: def.version, kind: def.listKind });
     }

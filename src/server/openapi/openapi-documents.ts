@@ -9,6 +9,7 @@ import type { ResourceDef } from "../../apis/types.ts";
 import { buildGroupVersionDocument, groupVersionPath, type OpenAPIV3Document } from "./group-version-document.ts";
 import { buildSwaggerDocument } from "./swagger-v2.ts";
 import { encodeSwaggerProtobuf } from "./swagger-v2-protobuf.ts";
+import { capabilitiesOf } from "../../apis/capabilities.ts";
 
 export interface RenderedDocument {
   document: OpenAPIV3Document;
@@ -74,7 +75,7 @@ export class OpenAPIDocuments {
     if (cached) return cached;
     const defs = s.groupVersions.get(gvPath);
     if (!defs) return undefined;
-    const builtinOnly = defs.every((d) => d.source === "builtin");
+    const builtinOnly = defs.every((d) => capabilitiesOf(d).schema === "builtin");
     let doc = builtinOnly ? this.builtinDocuments.get(gvPath) : undefined;
     if (!doc) {
       doc = render(buildGroupVersionDocument(defs[0].group, defs[0].version, defs));

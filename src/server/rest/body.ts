@@ -7,6 +7,7 @@ import type { ResourceDef } from "../../apis/types.ts";
 import { decodeProtobufObject, type ExpectedKind, PROTOBUF_MEDIA_TYPE, protobufSupported } from "../protobuf/decode-object.ts";
 import { errors } from "../../machinery/status.ts";
 import { yamlModule } from "../../util/lazy-modules.ts";
+import { capabilitiesOf } from "../../apis/capabilities.ts";
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -97,7 +98,7 @@ export function bodyKind(def: ResourceDef, subresource?: string): ExpectedKind {
 export async function readObjectBody(req: Request, def: ResourceDef, subresource?: string): Promise<Record<string, unknown>> {
   const type = mediaType(req.headers.get("content-type")) || "application/json";
   const expected = bodyKind(def, subresource);
-  const protobuf = def.source !== "crd" && protobufSupported(expected);
+  const protobuf = capabilitiesOf(def).protobuf && protobufSupported(expected);
   if (type === PROTOBUF_MEDIA_TYPE && protobuf) {
     return decodeProtobufObject(await readBodyBytes(req), expected);
   }

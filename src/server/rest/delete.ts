@@ -9,6 +9,7 @@ import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "../protobuf/decode-ob
 import { mediaType, parseDocument, readBodyBytes } from "./body.ts";
 import { parseListOptions } from "./list-query.ts";
 import { jsonResponse, successStatus } from "./respond.ts";
+import { capabilitiesOf } from "../../apis/capabilities.ts";
 
 interface DeleteOptionsBody {
   preconditions?: { uid?: string; resourceVersion?: string };
@@ -39,7 +40,7 @@ async function readDeleteOptions(req: Request, query: URLSearchParams): Promise<
 }
 
 function deletedResponse(def: ResourceDef, obj: KObject, deleted: boolean, ctx: RequestContext): Response {
-  if (!deleted || def.source === "crd") return jsonResponse(obj, 200, ctx);
+  if (!deleted || capabilitiesOf(def).deleteReturnsObject) return jsonResponse(obj, 200, ctx);
   const details: Record<string, unknown> = { name: obj.metadata.name, kind: def.plural, uid: obj.metadata.uid };
   if (def.group) details.group = def.group;
   return jsonResponse(successStatus(details), 200, ctx);

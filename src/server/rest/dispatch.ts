@@ -8,10 +8,9 @@ import { errors } from "../../machinery/status.ts";
 import { handleDelete, handleDeleteCollection } from "./delete.ts";
 import { handleGet, handleList } from "./read.ts";
 import { requestContext } from "./request-context.ts";
-import { handleTokenRequest } from "./token-request.ts";
 import { negotiateOutput, respondAs } from "../table/table-output.ts";
 import { handleWatch } from "./watch.ts";
-import { handleCreate, handlePatch, handleUpdate } from "./write.ts";
+import { handleCreate, handlePatch, handleSubresourceCreate, handleUpdate } from "./write.ts";
 
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete"]);
 
@@ -70,10 +69,8 @@ function dispatchVerb(
       return handleWatch(store, def, info, query, req, deps.watch);
     case "create":
       if (info.namespace === undefined && def.namespaced) throw errors.methodNotAllowed();
-      if (info.subresource === "token" && def.group === "" && def.plural === "serviceaccounts") {
-        if (!deps.serviceAccountTokens) throw errors.methodNotAllowed();
-        return handleTokenRequest({ store, registry: deps.registry, tokens: deps.serviceAccountTokens }, def, info, req, ctx());
-      }
+      // A subresource that takes creates answers them itself (serviceaccounts/token).
+      if (info.subresource !== undefined) return handleSubresourceCreate(store, deps.registry, def, info, req, ctx());
       return answer(handleCreate(store, def, info, req, ctx(), query));
     case "update":
       return answer(handleUpdate(store, def, info, req, ctx(), query));

@@ -8,6 +8,7 @@ import { BUILTIN_SCHEMAS, schemaNameOfKind } from "../../apis/builtin/schemas/in
 import { pruneUnknownFields } from "../../apis/builtin/builtin-unknown-fields.ts";
 import { errors, field } from "../../machinery/status.ts";
 import { PATCH_TYPES } from "./body.ts";
+import { capabilitiesOf } from "../../apis/capabilities.ts";
 
 /** Go's `%+v` of a decoded JSON value, as kube prints a strategic merge patch: `map[data:map[a:1]]`. */
 function goPrint(v: unknown): string {
@@ -24,7 +25,7 @@ function goPrint(v: unknown): string {
 }
 
 export function checkPatchedFields(def: ResourceDef, ctx: RequestContext, patched: KObject, patchType: string, patch: unknown): void {
-  if (def.source === "crd") return;
+  if (capabilitiesOf(def).schema !== "builtin") return;
   const name = schemaNameOfKind(def);
   if (!name || !BUILTIN_SCHEMAS[name]) return;
   const before = ctx.fieldValidation === "Strict" ? JSON.stringify(patched) : "";

@@ -1,5 +1,6 @@
 // POST (create), PUT (update) and PATCH, for the main resource and its subresources.
 
+import type { ResourceRegistry } from "../../apis/registry.ts";
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef, SubresourceDef } from "../../apis/types.ts";
 import { applyJsonPatch, decodeJsonPatch } from "../../machinery/patch/json-patch.ts";
@@ -14,6 +15,7 @@ import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors } from "../../machinery/status.ts";
 import { mediaType, PATCH_TYPES, parseDocument, readBodyText, readObjectBody } from "./body.ts";
 import { jsonResponse, jsonTextResponse } from "./respond.ts";
+import { capabilitiesOf } from "../../apis/capabilities.ts";
 
 /** The subresource a request is for, when it is served as another kind (a custom resource's Scale). */
 function viewOf(def: ResourceDef, info: ResourceRequestInfo): SubresourceDef | undefined {
@@ -62,6 +64,33 @@ export async function handleCreate(
   return json === undefined ? jsonResponse(object, 201, ctx) : jsonTextResponse(json, 201, ctx);
 }
 
+/**
+ * POST to a subresource: its own handler (SubresourceDef.create) answers from the body decoded as
+ * the subresource's kind, with 201; nothing is stored. Without a handler: 405.
+ */
+export async function handleSubresourceCreate(
+  store: ObjectStore,
+  registry: ResourceRegistry,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  req: Request,
+  ctx: RequestContext,
+): Promise<Response> {
+  const sub = def.subresources.find((s) => s.name === info.subresource);
+  if (!sub?.create) throw errors.methodNotAllowed();
+  const body = await readObjectBody(req, def, info.subresource);
+  const out = await sub.create({
+    def,
+    name: info.name as string,
+    namespace: info.namespace,
+    body,
+    ctx,
+    get: (d, namespace, name) => store.get(d, ctx.cluster, namespace, name),
+    lookup: (group, version, resource) => registry.lookup(ctx.cluster, group, version, resource),
+  });
+  return jsonResponse(out, 201, ctx);
+}
+
 export async function handleUpdate(
   store: ObjectStore,
   def: ResourceDef,
@@ -89,9 +118,9 @@ export async function handleUpdate(
 
 /** The patch types a kind accepts: strategic merge patch needs a built-in kind's Go types (kube: 415 for custom resources). */
 function patchTypesOf(def: ResourceDef): string[] {
-  return def.source === "crd"
-    ? [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply]
-    : [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.strategic, PATCH_TYPES.apply];
+  return capabilitiesOf(def).strategicMergePatch
+    ? [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.strategic, PATCH_TYPES.apply]
+    : [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply];
 }
 
 /** A strategic merge patch body: a JSON object (null is an empty patch). */

@@ -8,6 +8,7 @@ import { negotiate, type Offer, offer, parseAccept } from "../negotiation.ts";
 import { errors, StatusError } from "../../machinery/status.ts";
 import { builtinTableConvertor } from "../../apis/builtin/printers.ts";
 import { customResourceTableConvertor } from "./custom-resource-columns.ts";
+import { capabilitiesOf } from "../../apis/capabilities.ts";
 
 export type OutputKind = "Table" | "PartialObjectMetadata" | "PartialObjectMetadataList";
 
@@ -40,7 +41,7 @@ const crdConvertors = new WeakMap<ResourceDef, TableConvertor>();
 export function tableConvertorOf(def: ResourceDef): TableConvertor | undefined {
   if (def.table) return def.table;
   if (def.mode !== "stored") return undefined;
-  if (def.source === "crd") {
+  if (capabilitiesOf(def).table === "printer-columns") {
     let c = crdConvertors.get(def);
     if (!c) {
       c = customResourceTableConvertor(def.printerColumns);
@@ -53,7 +54,7 @@ export function tableConvertorOf(def: ResourceDef): TableConvertor | undefined {
 
 /** The media types kube lists in a 406 for this kind's endpoints. */
 function servedMediaTypes(def: ResourceDef): string[] {
-  return def.source === "crd" ? ["application/json", "application/yaml"] : ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"];
+  return capabilitiesOf(def).protobuf ? ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"] : ["application/json", "application/yaml"];
 }
 
 /**

@@ -2,7 +2,7 @@
 // finalizer, labelled with its own name. Its spec changes only through /finalize and its status
 // only through /status, as kube-apiserver's namespace strategies have it.
 
-import { field, type FieldError } from "../../../machinery/status.ts";
+import { errors, field, type FieldError } from "../../../machinery/status.ts";
 import type { KObject, ResourceDef } from "../../types.ts";
 import { isQualifiedName } from "../../../machinery/validation/names.ts";
 import {
@@ -23,6 +23,9 @@ import { WireDecoder } from "../wire-decode.ts";
 export const NAMESPACE_FINALIZER = "kubernetes";
 /** The label kube sets on every namespace to its own name (selectable by namespaceSelector). */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+/** Namespaces that kube-apiserver refuses to delete. */
+const IMMORTAL_NAMESPACES = new Set(["default", "kube-system", "kube-public"]);
 
 const STANDARD_FINALIZERS = new Set([NAMESPACE_FINALIZER, "orphan", "foregroundDeletion"]);
 const wire = new WireDecoder("Namespace", "v1");
@@ -110,6 +113,19 @@ export function namespaces(): ResourceDef {
         decode(obj);
         keepAllButStatus(obj, old);
         labelWithName(obj);
+      },
+      // Deletion, as kube's namespace registry: the immortal namespaces are refused; the others wait
+      // for spec.finalizers (the namespace controller empties them) as well as metadata.finalizers,
+      // and are marked with the Terminating phase but no grace period.
+      beforeDelete(name) {
+        if (IMMORTAL_NAMESPACES.has(name)) {
+          throw errors.forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, { group: "", resource: "namespaces" }, name);
+        }
+      },
+      pendingFinalizers: (obj) => ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0,
+      noDeletionGracePeriod: true,
+      prepareForDelete(obj) {
+        obj.status = { ...((obj.status as object) ?? {}), phase: "Terminating" };
       },
       validate: (obj) => validateNamespace(obj),
       validateUpdate: (obj) => validateNamespace(obj),

@@ -1,11 +1,13 @@
 // core/v1 ServiceAccount: only its metadata is validated; secret references keep just their names,
-// and the `token` subresource is served as authentication.k8s.io/v1 TokenRequest (the token
-// issuer answers it; this module only declares it).
+// and the `token` subresource is served as authentication.k8s.io/v1 TokenRequest, answered by the
+// token issuer the composition root gives (token-request.ts).
 
 import type { KObject, RequestContext, ResourceDef } from "../../types.ts";
 import { builtin, STORED_VERBS } from "../strategy-helpers.ts";
 import { WireDecoder } from "../wire-decode.ts";
 import { isObject } from "../../../machinery/object.ts";
+import type { ServiceAccountJWT } from "../../../auth/service-account-jwt.ts";
+import { tokenSubresource } from "./token-request.ts";
 
 const wire = new WireDecoder("ServiceAccount", "v1");
 const ENFORCE_MOUNTABLE_SECRETS = "kubernetes.io/enforce-mountable-secrets";
@@ -30,7 +32,7 @@ function warnOnEnforceMountableSecrets(obj: KObject, old: KObject | undefined, c
   }
 }
 
-export function serviceAccounts(): ResourceDef {
+export function serviceAccounts(tokens?: ServiceAccountJWT): ResourceDef {
   return builtin({
     group: "",
     version: "v1",
@@ -40,7 +42,7 @@ export function serviceAccounts(): ResourceDef {
     shortNames: ["sa"],
     namespaced: true,
     verbs: STORED_VERBS,
-    subresources: [{ name: "token", kind: "TokenRequest", group: "authentication.k8s.io", version: "v1", verbs: ["create"] }],
+    subresources: [tokenSubresource(tokens)],
     strategy: {
       hasStatus: false,
       tracksGeneration: false,

@@ -4,20 +4,26 @@
 // Like kube-apiserver's plugin (an informer's lister), it answers from memory (NamespaceView). A
 // namespace the view does not know (created a moment ago, maybe by another replica, and not yet
 // seen by the watch), or any namespace while the watch is down, is read from storage.
+//
+// It checks at the validating step, after the object has been prepared and validated: an invalid
+// object is refused as invalid before its namespace is looked at, as it always was here. (The
+// immortal namespaces, which kube's plugin also guards, are the namespace strategy's rule.)
 
-import type { KObject, RequestContext, ResourceDef } from "../apis/types.ts";
-import { errors } from "../machinery/status.ts";
-import type { Storage } from "../storage/interface.ts";
-import { objectKey } from "../storage/keys.ts";
-import { isTerminating, type NamespaceView } from "./namespace-view.ts";
+import type { AdmissionAttributes, AdmissionOperation, AdmissionPlugin } from "../../apis/admission.ts";
+import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
+import { errors } from "../../machinery/status.ts";
+import type { Storage } from "../../storage/interface.ts";
+import { objectKey } from "../../storage/keys.ts";
+import { isTerminating, type NamespaceView } from "../namespace-view.ts";
+
+export const NAMESPACE_LIFECYCLE = "NamespaceLifecycle";
 
 /**
- * The admission hook. With `view`, known namespaces are answered from memory; unknown ones (and
+ * The plugin. With `view`, known namespaces are answered from memory; unknown ones (and
  * everything without a view) are read from storage.
  */
-export function namespaceLifecycle(storage: Storage, prefix: string, view?: NamespaceView) {
-  return async (def: ResourceDef, obj: KObject, ctx: RequestContext): Promise<void> => {
-    if (!def.namespaced) return;
+export function namespaceLifecycle(storage: Storage, prefix: string, view?: NamespaceView): AdmissionPlugin {
+  const admitCreate = async (def: ResourceDef, obj: KObject, ctx: RequestContext): Promise<void> => {
     const ns = obj.metadata.namespace as string;
     let terminating = view?.lookup(ctx.cluster, ns)?.terminating;
     if (terminating === undefined) {
@@ -33,5 +39,13 @@ export function namespaceLifecycle(storage: Storage, prefix: string, view?: Name
         [{ reason: "NamespaceTerminating", message: `namespace ${ns} is being terminated`, field: "metadata.namespace" }],
       );
     }
+  };
+  return {
+    name: NAMESPACE_LIFECYCLE,
+    handles: (operation: AdmissionOperation) => operation === "CREATE",
+    validate(a: AdmissionAttributes): Promise<void> | undefined {
+      if (!a.def.namespaced || !a.object) return undefined;
+      return admitCreate(a.def, a.object, a.ctx);
+    },
   };
 }

@@ -1,18 +1,15 @@
 // POST serviceaccounts/<name>/token: an authentication.k8s.io/v1 TokenRequest in, the same
 // TokenRequest with status.token (a signed JWT) and status.expirationTimestamp out, as kube's
 // TokenREST does. `kubectl create token` sends it (as protobuf from 1.32 on). Nothing is stored.
+// The subresource answers the create itself (SubresourceDef.create); the token issuer is given by
+// the composition root, and without one the subresource has no handler (405).
 
 import { randomUUID } from "node:crypto";
-import { formatGoTime } from "../../apis/builtin/timestamps.ts";
-import { WireDecoder } from "../../apis/builtin/wire-decode.ts";
-import type { ResourceRegistry } from "../../apis/registry.ts";
-import type { ObjectStore } from "../../apis/store.ts";
-import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
-import type { ServiceAccountJWT } from "../../auth/service-account-jwt.ts";
-import type { ResourceRequestInfo } from "../request-info.ts";
-import { errors, field, type FieldError } from "../../machinery/status.ts";
-import { readObjectBody } from "./body.ts";
-import { jsonResponse } from "./respond.ts";
+import type { ServiceAccountJWT } from "../../../auth/service-account-jwt.ts";
+import { errors, field, type FieldError } from "../../../machinery/status.ts";
+import type { KObject, SubresourceCreate, SubresourceDef } from "../../types.ts";
+import { formatGoTime } from "../timestamps.ts";
+import { WireDecoder } from "../wire-decode.ts";
 
 const GROUP = "authentication.k8s.io";
 const API_VERSION = `${GROUP}/v1`;
@@ -20,12 +17,6 @@ const KIND = "TokenRequest";
 const DEFAULT_EXPIRATION_SECONDS = 3600;
 const MIN_EXPIRATION_SECONDS = 600;
 const MAX_EXPIRATION_SECONDS = 2 ** 32;
-
-export interface TokenRequestDeps {
-  store: ObjectStore;
-  registry: ResourceRegistry;
-  tokens: ServiceAccountJWT;
-}
 
 interface BoundObjectRef {
   kind: string;
@@ -72,7 +63,7 @@ function refJSON(ref: BoundObjectRef): Record<string, string> {
 }
 
 /** The bound secret's identity; pods and nodes are not served by kcp, so none can be found. */
-async function boundSecret(deps: TokenRequestDeps, ctx: RequestContext, saName: string, namespace: string, ref: BoundObjectRef): Promise<{ name: string; uid: string }> {
+async function boundSecret(req: SubresourceCreate, saName: string, namespace: string, ref: BoundObjectRef): Promise<{ name: string; uid: string }> {
   const slash = ref.apiVersion.indexOf("/");
   const group = slash < 0 ? "" : ref.apiVersion.slice(0, slash);
   const version = slash < 0 ? ref.apiVersion : ref.apiVersion.slice(slash + 1);
@@ -82,9 +73,9 @@ async function boundSecret(deps: TokenRequestDeps, ctx: RequestContext, saName: 
   if (group !== "" || ref.kind !== "Secret") {
     throw errors.badRequest(`cannot bind token for serviceaccount "${saName}" to object of kind "${group}/${version}, Kind=${ref.kind}"`);
   }
-  const secretsDef = deps.registry.lookup(ctx.cluster, "", "v1", "secrets");
+  const secretsDef = req.lookup("", "v1", "secrets");
   if (!secretsDef) throw errors.notFound({ group: "", resource: "secrets" }, ref.name);
-  const secret = await deps.store.get(secretsDef, ctx.cluster, namespace, ref.name);
+  const secret = await req.get(secretsDef, namespace, ref.name);
   const uid = String(secret.metadata.uid ?? "");
   if (ref.uid && ref.uid !== uid) {
     throw errors.conflict(
@@ -96,11 +87,17 @@ async function boundSecret(deps: TokenRequestDeps, ctx: RequestContext, saName: 
   return { name: ref.name, uid };
 }
 
-export async function handleTokenRequest(deps: TokenRequestDeps, def: ResourceDef, info: ResourceRequestInfo, req: Request, ctx: RequestContext): Promise<Response> {
-  const name = info.name as string;
-  const namespace = info.namespace;
+/** The token subresource of serviceaccounts, answered by `tokens` (none: not served, 405). */
+export function tokenSubresource(tokens?: ServiceAccountJWT): SubresourceDef {
+  const sub: SubresourceDef = { name: "token", kind: KIND, group: GROUP, version: "v1", verbs: ["create"] };
+  if (tokens) sub.create = (req) => issueToken(tokens, req);
+  return sub;
+}
+
+async function issueToken(tokens: ServiceAccountJWT, req: SubresourceCreate): Promise<KObject> {
+  const { name, namespace, ctx } = req;
   if (!namespace) throw errors.badRequest("namespace is required");
-  const request = decodeRequest(await readObjectBody(req, def, "token"));
+  const request = decodeRequest(req.body);
 
   // The name and namespace in the body, if any, must be those of the URL.
   const meta = request.metadata;
@@ -111,9 +108,9 @@ export async function handleTokenRequest(deps: TokenRequestDeps, def: ResourceDe
     throw errors.invalid(KIND, GROUP, name, [field.invalid("metadata.namespace", meta.namespace, "must match the service account namespace if specified")]);
   }
 
-  const sa: KObject = await deps.store.get(def, ctx.cluster, namespace, name);
-  const audiences = request.audiences.length > 0 ? request.audiences : [...deps.tokens.apiAudiences];
-  const now = deps.tokens.nowSeconds();
+  const sa: KObject = await req.get(req.def, namespace, name);
+  const audiences = request.audiences.length > 0 ? request.audiences : [...tokens.apiAudiences];
+  const now = tokens.nowSeconds();
 
   const errs: FieldError[] = [];
   if (request.expirationSeconds < MIN_EXPIRATION_SECONDS) {
@@ -124,9 +121,9 @@ export async function handleTokenRequest(deps: TokenRequestDeps, def: ResourceDe
   }
   if (errs.length) throw errors.invalid(KIND, GROUP, "", errs);
 
-  const secret = request.boundObjectRef ? await boundSecret(deps, ctx, name, namespace, request.boundObjectRef) : undefined;
+  const secret = request.boundObjectRef ? await boundSecret(req, name, namespace, request.boundObjectRef) : undefined;
   const expiresAt = now + request.expirationSeconds;
-  const token = deps.tokens.sign({
+  const token = tokens.sign({
     cluster: ctx.cluster,
     namespace,
     name,
@@ -139,7 +136,7 @@ export async function handleTokenRequest(deps: TokenRequestDeps, def: ResourceDe
   });
 
   const metadata: Record<string, unknown> = { ...meta, name, namespace, creationTimestamp: formatGoTime({ seconds: now, nanos: 0 }, "time") };
-  const out = {
+  return {
     kind: KIND,
     apiVersion: API_VERSION,
     metadata,
@@ -150,5 +147,4 @@ export async function handleTokenRequest(deps: TokenRequestDeps, def: ResourceDe
     },
     status: { token, expirationTimestamp: formatGoTime({ seconds: expiresAt, nanos: 0 }, "time") },
   };
-  return jsonResponse(out, 201, ctx);
 }

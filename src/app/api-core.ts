@@ -1,0 +1,69 @@
+// The API without its listener: the resource registry, the admission chain (namespace lifecycle
+// over its in-memory namespace view, then the embedding program's plugins), the object store and
+// the logical clusters, with `admin` bootstrapped. `kcp start` (start-server.ts) adds the
+// controllers and the HTTPS server around it; tests serve it through `app.request(...)`.
+
+import { AdmissionChain } from "../admission/chain.ts";
+import { NamespaceView } from "../admission/namespace-view.ts";
+import { namespaceLifecycle } from "../admission/plugins/namespace-lifecycle.ts";
+import type { AdmissionPlugin } from "../apis/admission.ts";
+import { builtinResources } from "../apis/builtin/index.ts";
+import { LogicalClusters } from "../apis/logical-clusters.ts";
+import { ResourceRegistry } from "../apis/registry.ts";
+import { ObjectStore } from "../apis/store.ts";
+import type { ResourceDef } from "../apis/types.ts";
+import type { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
+import type { Authenticator, Authorizer } from "../auth/types.ts";
+import { DEFAULT_CLUSTER } from "../server/request-info.ts";
+import type { Storage } from "../storage/interface.ts";
+
+export interface ApiCoreOptions {
+  storage: Storage;
+  keyPrefix: string;
+  /** What the review kinds (TokenReview, SubjectAccessReview, …) answer from. */
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  /** Issues service account tokens (serviceaccounts/<name>/token); without it that subresource is 405. */
+  serviceAccountTokens?: ServiceAccountJWT;
+  /** Admission plugins of the embedding program, run after kcp's own (NamespaceLifecycle), in this order. */
+  admission?: AdmissionPlugin[];
+}
+
+export interface ApiCore {
+  registry: ResourceRegistry;
+  store: ObjectStore;
+  clusters: LogicalClusters;
+  namespaceDef: ResourceDef;
+  crdDef: ResourceDef;
+  /** Stops what runs in the background (the namespace view's watch); storage stays open. */
+  stop(): void;
+}
+
+function builtinDef(registry: ResourceRegistry, group: string, resource: string): ResourceDef {
+  const def = registry.lookup(DEFAULT_CLUSTER, group, "v1", resource);
+  if (!def) throw new Error(`the ${group ? `${resource}.${group}` : resource} resource is not registered`);
+  return def;
+}
+
+export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
+  const { storage, keyPrefix } = opts;
+  const registry = new ResourceRegistry(
+    builtinResources({ authenticator: opts.authenticator, authorizer: opts.authorizer, serviceAccountTokens: opts.serviceAccountTokens }),
+  );
+  const namespaceDef = builtinDef(registry, "", "namespaces");
+  const crdDef = builtinDef(registry, "apiextensions.k8s.io", "customresourcedefinitions");
+  // The namespaces admission answers from: listed and watched before the API serves. It reads
+  // through a store without admission (the view is what admission itself consults).
+  const namespaceView = new NamespaceView(new ObjectStore(storage, keyPrefix), namespaceDef);
+  await namespaceView.start();
+  try {
+    const admission = new AdmissionChain([namespaceLifecycle(storage, keyPrefix, namespaceView), ...(opts.admission ?? [])]);
+    const store = new ObjectStore(storage, keyPrefix, admission);
+    const clusters = new LogicalClusters(storage, store, keyPrefix, namespaceDef);
+    await clusters.ensure(DEFAULT_CLUSTER);
+    return { registry, store, clusters, namespaceDef, crdDef, stop: () => namespaceView.stop() };
+  } catch (err) {
+    namespaceView.stop();
+    throw err;
+  }
+}
