@@ -15,11 +15,6 @@ export function isTerminatingNamespace(ns: KObject): boolean {
   return Boolean(ns.metadata?.deletionTimestamp) || (ns.status as { phase?: string } | undefined)?.phase === "Terminating";
 }
 
-/** The same for a namespace as stored (for the plugin's storage reads). */
-export function isTerminating(value: string): boolean {
-  return isTerminatingNamespace(JSON.parse(value) as KObject);
-}
-
 /** The namespaces of every logical cluster, kept by an informer. */
 export class NamespaceView {
   private informer?: Informer;
@@ -48,5 +43,16 @@ export class NamespaceView {
     if (!this.informer?.isCurrent()) return undefined;
     const ns = this.informer.get(cluster, undefined, name);
     return ns ? { terminating: isTerminatingNamespace(ns) } : undefined;
+  }
+
+  /**
+   * A namespace's state from memory when the view knows it, else read from the store (a namespace
+   * created a moment ago, maybe by another replica, and not seen by the watch yet; or any
+   * namespace while the watch is down); null when it does not exist.
+   */
+  state(cluster: string, name: string): NamespaceState | Promise<NamespaceState | null> {
+    const known = this.lookup(cluster, name);
+    if (known) return known;
+    return this.store.tryGet(this.namespaceDef, cluster, undefined, name).then((ns) => (ns ? { terminating: isTerminatingNamespace(ns) } : null));
   }
 }

@@ -57,7 +57,7 @@ export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
   const namespaceView = new NamespaceView(new ObjectStore(storage, keyPrefix), namespaceDef);
   await namespaceView.start();
   try {
-    const admission = new AdmissionChain([namespaceLifecycle(storage, keyPrefix, namespaceView), ...(opts.admission ?? [])]);
+    const admission = new AdmissionChain([namespaceLifecycle(namespaceView), ...(opts.admission ?? [])]);
     const store = new ObjectStore(storage, keyPrefix, admission);
     const clusters = new LogicalClusters(storage, store, keyPrefix, namespaceDef);
     await clusters.ensure(DEFAULT_CLUSTER);

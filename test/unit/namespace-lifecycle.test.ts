@@ -79,7 +79,7 @@ test("namespaces listed at start are known, with their phase", async () => {
   expect(view.lookup("a", "listed")?.terminating).toBe(false);
   expect(view.lookup("a", "going")?.terminating).toBe(true);
   expect(view.lookup("b", "listed")).toBeUndefined();
-  const admit = namespaceLifecycle(storage, DEFAULT_PREFIX, view);
+  const admit = namespaceLifecycle(view);
   expect(await codeOf(admit(configMaps, cm("listed"), ctx("a")))).toBe(0);
   expect(await codeOf(admit(configMaps, cm("going"), ctx("a")))).toBe(403);
   expect(await codeOf(admit(configMaps, cm("listed"), ctx("b")))).toBe(404);
@@ -87,7 +87,7 @@ test("namespaces listed at start are known, with their phase", async () => {
 });
 
 test("the watch keeps the view current: created, terminating, deleted", async () => {
-  const admit = namespaceLifecycle(storage, DEFAULT_PREFIX, view);
+  const admit = namespaceLifecycle(view);
   const rev = await storage.create(nsKey("a", "new"), nsValue("new"));
   await Bun.sleep(0);
   expect(view.lookup("a", "new")?.terminating).toBe(false);
@@ -106,7 +106,7 @@ test("a namespace the view has not seen yet is read from storage", async () => {
   // A view that is not running knows nothing: every lookup goes to storage (as for a namespace
   // another replica created a moment ago).
   const cold = new NamespaceView(new ObjectStore(storage, DEFAULT_PREFIX), namespaces);
-  const admit = namespaceLifecycle(storage, DEFAULT_PREFIX, cold);
+  const admit = namespaceLifecycle(cold);
   expect(cold.lookup("a", "listed")).toBeUndefined();
   expect(await codeOf(admit(configMaps, cm("listed"), ctx("a")))).toBe(0);
   expect(await codeOf(admit(configMaps, cm("going"), ctx("a")))).toBe(403);
@@ -114,7 +114,7 @@ test("a namespace the view has not seen yet is read from storage", async () => {
 });
 
 test("cluster-scoped kinds are not checked", async () => {
-  const admit = namespaceLifecycle(storage, DEFAULT_PREFIX, view);
+  const admit = namespaceLifecycle(view);
   const clusterScoped = { ...configMaps, namespaced: false } as ResourceDef;
   expect(await codeOf(admit(clusterScoped, { metadata: { name: "x" } }, ctx("a")))).toBe(0);
 });

@@ -10,42 +10,38 @@
 // immortal namespaces, which kube's plugin also guards, are the namespace strategy's rule.)
 
 import type { AdmissionAttributes, AdmissionOperation, AdmissionPlugin } from "../../apis/admission.ts";
-import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
+import type { KObject, ResourceDef } from "../../apis/types.ts";
 import { errors } from "../../machinery/status.ts";
-import type { Storage } from "../../storage/interface.ts";
-import { objectKey } from "../../storage/keys.ts";
-import { isTerminating, type NamespaceView } from "../namespace-view.ts";
+import type { NamespaceState, NamespaceView } from "../namespace-view.ts";
 
 export const NAMESPACE_LIFECYCLE = "NamespaceLifecycle";
 
-/**
- * The plugin. With `view`, known namespaces are answered from memory; unknown ones (and
- * everything without a view) are read from storage.
- */
-export function namespaceLifecycle(storage: Storage, prefix: string, view?: NamespaceView): AdmissionPlugin {
-  const admitCreate = async (def: ResourceDef, obj: KObject, ctx: RequestContext): Promise<void> => {
-    const ns = obj.metadata.namespace as string;
-    let terminating = view?.lookup(ctx.cluster, ns)?.terminating;
-    if (terminating === undefined) {
-      const kv = await storage.get(objectKey(prefix, { group: "", resource: "namespaces", cluster: ctx.cluster, name: ns }));
-      if (!kv) throw errors.notFound({ group: "", resource: "namespaces" }, ns);
-      terminating = isTerminating(kv.value);
-    }
-    if (terminating) {
-      throw errors.forbidden(
-        `${def.group ? `${def.plural}.${def.group}` : def.plural} "${obj.metadata.name ?? ""}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
-        { group: def.group, resource: def.plural },
-        obj.metadata.name,
-        [{ reason: "NamespaceTerminating", message: `namespace ${ns} is being terminated`, field: "metadata.namespace" }],
-      );
-    }
-  };
+/** The plugin: namespaces known to the view are answered from memory (no await), others read through it. */
+export function namespaceLifecycle(view: NamespaceView): AdmissionPlugin {
   return {
     name: NAMESPACE_LIFECYCLE,
     handles: (operation: AdmissionOperation) => operation === "CREATE",
     validate(a: AdmissionAttributes): Promise<void> | undefined {
       if (!a.def.namespaced || !a.object) return undefined;
-      return admitCreate(a.def, a.object, a.ctx);
+      const obj = a.object;
+      const ns = obj.metadata.namespace as string;
+      const state = view.state(a.ctx.cluster, ns);
+      if (state instanceof Promise) return state.then((s) => checkNamespace(a.def, obj, ns, s));
+      checkNamespace(a.def, obj, ns, state);
+      return undefined;
     },
   };
+}
+
+/** kube's answers: 404 for a namespace that does not exist, 403 NamespaceTerminating for one going away. */
+function checkNamespace(def: ResourceDef, obj: KObject, ns: string, state: NamespaceState | null): void {
+  if (!state) throw errors.notFound({ group: "", resource: "namespaces" }, ns);
+  if (state.terminating) {
+    throw errors.forbidden(
+      `${def.group ? `${def.plural}.${def.group}` : def.plural} "${obj.metadata.name ?? ""}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+      { group: def.group, resource: def.plural },
+      obj.metadata.name,
+      [{ reason: "NamespaceTerminating", message: `namespace ${ns} is being terminated`, field: "metadata.namespace" }],
+    );
+  }
 }
