@@ -27,7 +27,16 @@ import { type Header, renderMarkdown, renderTerminal } from "./bench/report.ts";
 import { start100kWorkload } from "./bench/start-100k.ts";
 import { startupWorkload } from "./bench/startup.ts";
 import { storageWorkload } from "./bench/storage.ts";
-import { type Context, type Row, SIZE_NAMES, SIZES, type SizeName, type Sizes, verdict, type Workload } from "./bench/types.ts";
+import {
+  type Context,
+  type Row,
+  SIZE_NAMES,
+  SIZES,
+  type SizeName,
+  type Sizes,
+  verdict,
+  type Workload,
+} from "./bench/types.ts";
 import { watchWorkload } from "./bench/watch.ts";
 import { writersWorkload } from "./bench/writers.ts";
 
@@ -72,7 +81,10 @@ function usage(): string {
     `counts (override the size's): ${counts}`,
     "",
     "sizes:",
-    ...SIZE_NAMES.map((n) => `  ${n.padEnd(8)} ${n === "default" ? "the targets' sizes, shortened where the task allows (200 writers for 10 s, 2,000 logical clusters); about 2 min on 2 cores" : n === "large" ? "the targets' full sizes (200 writers for 30 s, 10,000 logical clusters)" : n === "small" ? "quick look (about a minute)" : "seconds; the smoke test's size (checks correctness, not speed)"}`),
+    ...SIZE_NAMES.map(
+      (n) =>
+        `  ${n.padEnd(8)} ${n === "default" ? "the targets' sizes, shortened where the task allows (200 writers for 10 s, 2,000 logical clusters); about 2 min on 2 cores" : n === "large" ? "the targets' full sizes (200 writers for 30 s, 10,000 logical clusters)" : n === "small" ? "quick look (about a minute)" : "seconds; the smoke test's size (checks correctness, not speed)"}`,
+    ),
   ].join("\n");
 }
 
@@ -105,7 +117,9 @@ function updateDoc(markdown: string, resultsFile: string): boolean {
 }
 
 function parse(argv: string[]): Options | null {
-  const countOptions = Object.fromEntries(Object.keys(SIZES.default).map((k) => [kebab(k), { type: "string" as const }]));
+  const countOptions = Object.fromEntries(
+    Object.keys(SIZES.default).map((k) => [kebab(k), { type: "string" as const }]),
+  );
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -135,8 +149,12 @@ function parse(argv: string[]): Options | null {
   }
   const known = new Set(WORKLOADS.map((w) => w.name));
   const names = positionals.length === 0 || positionals.includes("all") ? WORKLOADS.map((w) => w.name) : positionals;
-  for (const n of names) if (!known.has(n)) throw new Error(`unknown workload "${n}" (one of ${[...known].join(", ")})`);
-  const stamp = new Date().toISOString().replace(/:/g, "-").replace(/\.\d+Z$/, "Z");
+  for (const n of names)
+    if (!known.has(n)) throw new Error(`unknown workload "${n}" (one of ${[...known].join(", ")})`);
+  const stamp = new Date()
+    .toISOString()
+    .replace(/:/g, "-")
+    .replace(/\.\d+Z$/, "Z");
   return {
     names,
     sizeName,
@@ -165,7 +183,12 @@ export async function main(argv: string[]): Promise<number> {
   if (opts.render) {
     const saved = JSON.parse(readFileSync(opts.render, "utf8")) as Header & { rows: Row[] };
     console.log(renderTerminal(saved.rows, saved));
-    if (opts.updateDoc) console.log(updateDoc(renderMarkdown(saved.rows, saved), opts.render) ? `table written to ${DOC}` : `${DOC} has no markers: not updated`);
+    if (opts.updateDoc)
+      console.log(
+        updateDoc(renderMarkdown(saved.rows, saved), opts.render)
+          ? `table written to ${DOC}`
+          : `${DOC} has no markers: not updated`,
+      );
     return 0;
   }
   const machine = machineInfo();
@@ -187,7 +210,13 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
   };
-  const profiling = opts.cpuProf || opts.heapSnapshot ? { ...(opts.cpuProf ? { cpuDir: opts.cpuProf } : {}), ...(opts.heapSnapshot ? { heapDir: opts.heapSnapshot } : {}) } : undefined;
+  const profiling =
+    opts.cpuProf || opts.heapSnapshot
+      ? {
+          ...(opts.cpuProf ? { cpuDir: opts.cpuProf } : {}),
+          ...(opts.heapSnapshot ? { heapDir: opts.heapSnapshot } : {}),
+        }
+      : undefined;
   const ctx: Context = {
     sizes: opts.sizes,
     sizeName: opts.sizeName,
@@ -209,11 +238,15 @@ export async function main(argv: string[]): Promise<number> {
     },
   };
 
-  log(`kcp bench: ${opts.names.join(", ")} (size ${opts.sizeName}); ${machine.nproc} cores shared by the benchmark client and the server`);
+  log(
+    `kcp bench: ${opts.names.join(", ")} (size ${opts.sizeName}); ${machine.nproc} cores shared by the benchmark client and the server`,
+  );
   // Other work on the machine skews every figure: say so up front and in the results.
   const loadBefore = loadAverage();
   if (loadBefore[0] > machine.nproc / 4) {
-    log(`warning: load average is ${loadBefore[0]} before the run: other processes compete for the ${machine.nproc} cores, expect lower and noisier figures`);
+    log(
+      `warning: load average is ${loadBefore[0]} before the run: other processes compete for the ${machine.nproc} cores, expect lower and noisier figures`,
+    );
   }
   const rows: Row[] = [];
   const timings: Record<string, number> = {};
@@ -227,12 +260,21 @@ export async function main(argv: string[]): Promise<number> {
       try {
         const got = await w.run(ctx);
         rows.push(...got);
-        for (const r of got) log(`  ${verdict(r).padEnd(7)} ${r.metric}: ${r.skipped !== undefined ? `skipped: ${r.skipped}` : `${r.value === null ? "—" : r.value.toFixed(2)} ${r.unit}`}`);
+        for (const r of got)
+          log(
+            `  ${verdict(r).padEnd(7)} ${r.metric}: ${r.skipped !== undefined ? `skipped: ${r.skipped}` : `${r.value === null ? "—" : r.value.toFixed(2)} ${r.unit}`}`,
+          );
       } catch (e) {
         crashed = true;
         const msg = (e as Error).stack ?? String(e);
         log(`  FAILED: ${msg}`);
-        rows.push({ workload: w.name, metric: `${w.name}: run`, value: null, unit: "", error: (e as Error).message.slice(0, 500) });
+        rows.push({
+          workload: w.name,
+          metric: `${w.name}: run`,
+          value: null,
+          unit: "",
+          error: (e as Error).message.slice(0, 500),
+        });
       }
       timings[w.name] = (performance.now() - ws) / 1000;
       if (w.name === lastDataset) await runDeferred("dataset-server");
@@ -263,7 +305,12 @@ export async function main(argv: string[]): Promise<number> {
   };
   writeFileSync(opts.out, `${JSON.stringify(json, null, 2)}\n`);
   console.log(`\nresults: ${opts.out} (${seconds.toFixed(0)} s)`);
-  if (opts.updateDoc) console.log(updateDoc(json.markdown, opts.out) ? `table written to ${DOC}` : `${DOC} has no ${DOC_START} … ${DOC_END} markers: not updated`);
+  if (opts.updateDoc)
+    console.log(
+      updateDoc(json.markdown, opts.out)
+        ? `table written to ${DOC}`
+        : `${DOC} has no ${DOC_START} … ${DOC_END} markers: not updated`,
+    );
   return crashed ? 1 : 0;
 }
 

@@ -46,7 +46,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   const size = await buildBinary(outfile, values.target as Bun.Build.CompileTarget | undefined);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`built ${relative(process.cwd(), outfile) || outfile}: ${(size / 1024 / 1024).toFixed(1)} MiB in ${seconds}s`);
+  console.log(
+    `built ${relative(process.cwd(), outfile) || outfile}: ${(size / 1024 / 1024).toFixed(1)} MiB in ${seconds}s`,
+  );
 }
 
 if (import.meta.main) {

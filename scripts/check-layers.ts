@@ -10,7 +10,18 @@ import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 
 /** Folders (under src/) that must never import src/server/. */
-export const BELOW_SERVER = ["apis", "admission", "auth", "storage", "controllers", "client", "machinery", "pki", "config", "util"];
+export const BELOW_SERVER = [
+  "apis",
+  "admission",
+  "auth",
+  "storage",
+  "controllers",
+  "client",
+  "machinery",
+  "pki",
+  "config",
+  "util",
+];
 /** What the machinery floor may import of ours. */
 export const MACHINERY_MAY_IMPORT = ["machinery", "util"];
 
@@ -20,7 +31,8 @@ export interface Violation {
   rule: string;
 }
 
-const IMPORT_RE = /(?:^|[;\s}])(?:import|export)\s+(?:type\s+)?(?:[^"'`;]*?\s+from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+const IMPORT_RE =
+  /(?:^|[;\s}])(?:import|export)\s+(?:type\s+)?(?:[^"'`;]*?\s+from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 
 /** The relative module specifiers a source file imports (comments and strings outside imports are ignored). */
 export function importsOf(source: string): string[] {
@@ -50,7 +62,10 @@ function topFolder(srcRoot: string, file: string): string {
 }
 
 /** Checks a tree of files given as path → source; paths are relative to the project root. */
-export function checkGraph(files: Map<string, string>, srcRoot = "src"): { violations: Violation[]; cycles: string[][] } {
+export function checkGraph(
+  files: Map<string, string>,
+  srcRoot = "src",
+): { violations: Violation[]; cycles: string[][] } {
   const graph = new Map<string, string[]>();
   const violations: Violation[] = [];
   for (const [file, source] of files) {
@@ -61,7 +76,8 @@ export function checkGraph(files: Map<string, string>, srcRoot = "src"): { viola
       if (files.has(target)) deps.push(target);
       const to = topFolder(srcRoot, target);
       if (!target.startsWith(`${srcRoot}/`)) continue;
-      if (to === "server" && BELOW_SERVER.includes(from)) violations.push({ file, imports: target, rule: `src/${from} may not import src/server` });
+      if (to === "server" && BELOW_SERVER.includes(from))
+        violations.push({ file, imports: target, rule: `src/${from} may not import src/server` });
       if (from === "machinery" && to !== "" && !MACHINERY_MAY_IMPORT.includes(to)) {
         violations.push({ file, imports: target, rule: "src/machinery may import only src/machinery and src/util" });
       }

@@ -20,7 +20,9 @@ function run(command, args) {
   console.error(`ensure-deps: ${command} ${args.join(" ")}`);
   const result = spawnSync(command, args, { cwd: root, stdio: "inherit", shell: process.platform === "win32" });
   if (result.status !== 0) {
-    console.error(`ensure-deps: ${command} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`})`);
+    console.error(
+      `ensure-deps: ${command} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`})`,
+    );
     process.exit(result.status || 1);
   }
 }

@@ -26,14 +26,18 @@ interface ProtobufRoot {
 export function etcd3ProtoJson(connectionPoolPath: string): unknown {
   const requireFromLoader = createRequire(createRequire(connectionPoolPath).resolve("@grpc/proto-loader"));
   const protobuf = requireFromLoader("protobufjs") as { Root: new () => ProtobufRoot };
-  const root = new protobuf.Root().loadSync(join(dirname(connectionPoolPath), "../proto/rpc.proto"), { keepCase: true });
+  const root = new protobuf.Root().loadSync(join(dirname(connectionPoolPath), "../proto/rpc.proto"), {
+    keepCase: true,
+  });
   return root.resolveAll().toJSON();
 }
 
 /** Replace etcd3's runtime loadSync in the source of `lib/connection-pool.js`. */
 export function embedEtcd3Proto(source: string, connectionPoolPath: string): string {
   if (!LOAD_SYNC.test(source)) {
-    throw new Error(`etcd3 compile plugin: the loadSync call was not found in ${connectionPoolPath}; check the etcd3 version`);
+    throw new Error(
+      `etcd3 compile plugin: the loadSync call was not found in ${connectionPoolPath}; check the etcd3 version`,
+    );
   }
   const json = JSON.stringify(JSON.stringify(etcd3ProtoJson(connectionPoolPath)));
   return source.replace(LOAD_SYNC, `(0, proto_loader_1.fromJSON)(JSON.parse(${json}),`);

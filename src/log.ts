@@ -10,7 +10,14 @@ import { type ConsolaReporter, createConsola, LogLevels, type LogObject } from "
 export const LOG_LEVEL_NAMES = ["silent", "error", "warn", "info", "debug", "trace"] as const;
 export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];
 
-const COLORS: Record<string, string> = { fatal: "31", error: "31", warn: "33", success: "32", debug: "90", trace: "90" };
+const COLORS: Record<string, string> = {
+  fatal: "31",
+  error: "31",
+  warn: "33",
+  success: "32",
+  debug: "90",
+  trace: "90",
+};
 
 /** One line per entry: time, level, tag, message. Errors and warnings go to stderr, the rest to stdout, as consola does. */
 export const lineReporter: ConsolaReporter = {
@@ -22,11 +29,15 @@ export const lineReporter: ConsolaReporter = {
 
 export function formatLogLine(entry: Pick<LogObject, "date" | "type" | "tag" | "args">, color = false): string {
   // Upper case, as consola's badges were: WARN and ERROR lines are easy to find (and tests grep them).
-  const label = (entry.type === "log" || entry.type === "box" ? "info" : entry.type === "success" ? "ok" : entry.type).toUpperCase();
+  const label = (
+    entry.type === "log" || entry.type === "box" ? "info" : entry.type === "success" ? "ok" : entry.type
+  ).toUpperCase();
   const code = COLORS[entry.type];
   const level = color && code ? `\x1b[${code}m${label.padEnd(5)}\x1b[39m` : label.padEnd(5);
   const tag = entry.tag ? ` [${entry.tag}]` : "";
-  const message = entry.args.map((a) => (typeof a === "string" ? a : a instanceof Error ? (a.stack ?? a.message) + causes(a) : Bun.inspect(a))).join(" ");
+  const message = entry.args
+    .map((a) => (typeof a === "string" ? a : a instanceof Error ? (a.stack ?? a.message) + causes(a) : Bun.inspect(a)))
+    .join(" ");
   return `${entry.date.toISOString()} ${level}${tag} ${message}`;
 }
 

@@ -88,7 +88,8 @@ function reportError(err: unknown, withStack: boolean): void {
 /** Errors can happen before `start` applies --log-level, so look at the flag itself. */
 function wantsDebug(args: string[]): boolean {
   return args.some(
-    (a, i) => /^--log-level=(debug|trace)$/.test(a) || (a === "--log-level" && /^(debug|trace)$/.test(args[i + 1] ?? "")),
+    (a, i) =>
+      /^--log-level=(debug|trace)$/.test(a) || (a === "--log-level" && /^(debug|trace)$/.test(args[i + 1] ?? "")),
   );
 }
 

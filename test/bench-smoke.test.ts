@@ -30,11 +30,14 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "kcp-bench-smoke-"));
   const out = join(dir, "results.json");
   // --no-build: a stale dist/kcp gives skipped binary rows instead of a build inside the tests.
-  const proc = Bun.spawn([process.execPath, join(REPO, "scripts/bench.ts"), "--size", "tiny", "--no-build", "--out", out], {
-    cwd: REPO,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const proc = Bun.spawn(
+    [process.execPath, join(REPO, "scripts/bench.ts"), "--size", "tiny", "--no-build", "--out", out],
+    {
+      cwd: REPO,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
   const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   code = await proc.exited;
   output = stdout + stderr;
@@ -85,11 +88,21 @@ describe("npm run bench --size tiny", () => {
     // Every exact-count target (= 0) is a correctness check.
     const checks = results.rows.filter((r) => r.target?.op === "==" && r.skipped === undefined);
     expect(checks.length).toBeGreaterThanOrEqual(7);
-    for (const r of checks) expect({ metric: r.metric, value: r.value, notes: r.notes }).toEqual({ metric: r.metric, value: 0, notes: r.notes });
+    for (const r of checks)
+      expect({ metric: r.metric, value: r.value, notes: r.notes }).toEqual({
+        metric: r.metric,
+        value: 0,
+        notes: r.notes,
+      });
   });
 
   test("counts add up", () => {
-    const writers = row("writers", /writes\/s/).details as { objects: number; listed: number; unacknowledged: number; writes: number };
+    const writers = row("writers", /writes\/s/).details as {
+      objects: number;
+      listed: number;
+      unacknowledged: number;
+      writes: number;
+    };
     expect(writers.writes).toBeGreaterThan(0);
     expect(writers.listed).toBe(writers.objects + writers.unacknowledged);
     expect((row("list-10k", /full list/).details as { wrongLists: number }).wrongLists).toBe(0);

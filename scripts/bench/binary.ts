@@ -36,7 +36,8 @@ async function timeRuns(cmd: string[], runs: number, expect: RegExp): Promise<nu
     const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
     const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
     const ms = now() - t0;
-    if (code !== 0 || !expect.test(out)) throw new Error(`${cmd.join(" ")}: exit ${code}, output ${JSON.stringify(out.slice(0, 200))}`);
+    if (code !== 0 || !expect.test(out))
+      throw new Error(`${cmd.join(" ")}: exit ${code}, output ${JSON.stringify(out.slice(0, 200))}`);
     // The first run pays for reading the executable into the page cache; it is not counted.
     if (i > 0) times.push(ms);
   }
@@ -53,12 +54,19 @@ export const binaryWorkload: Workload = {
     if (stale) {
       if (!ctx.build) {
         const why = "dist/kcp is missing or older than src/ and building was turned off (--no-build)";
-        return [skippedRow("binary", "dist/kcp size", "MiB", why), skippedRow("binary", "`kcp version` start-up", "ms", why, { op: "<=", value: 50 })];
+        return [
+          skippedRow("binary", "dist/kcp size", "MiB", why),
+          skippedRow("binary", "`kcp version` start-up", "ms", why, { op: "<=", value: 50 }),
+        ];
       }
       ctx.log("  binary: building dist/kcp (bun scripts/build.ts)");
       const t0 = now();
       const proc = Bun.spawn([BUN, join(REPO, "scripts/build.ts")], { cwd: REPO, stdout: "pipe", stderr: "pipe" });
-      const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      const [out, err, code] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
       if (code !== 0) throw new Error(`build failed (${code}): ${out}${err}`);
       buildNote = `rebuilt in ${((now() - t0) / 1000).toFixed(1)} s`;
     }
@@ -70,7 +78,12 @@ export const binaryWorkload: Workload = {
     const src = join(ctx.scratch, "hello.ts");
     const hello = join(ctx.scratch, "hello-bin");
     writeFileSync(src, 'console.log("hello");\n');
-    const built = await Bun.build({ entrypoints: [src], compile: { outfile: hello, autoloadDotenv: false, autoloadBunfig: false }, minify: true, target: "bun" });
+    const built = await Bun.build({
+      entrypoints: [src],
+      compile: { outfile: hello, autoloadDotenv: false, autoloadBunfig: false },
+      minify: true,
+      target: "bun",
+    });
     if (!built.success) throw new AggregateError(built.logs, "building the raw executable failed");
     const rawTimes = await timeRuns([hello], runs, /hello/);
     const rawSize = statSync(hello).size;

@@ -19,7 +19,13 @@ interface Step {
   run: (client: KcpClient, i: number) => Promise<number>;
 }
 
-async function measureStep(client: KcpClient, pid: number, n: number, concurrency: number, step: Step): Promise<{ perSec: number; serverUs: number; failed: number }> {
+async function measureStep(
+  client: KcpClient,
+  pid: number,
+  n: number,
+  concurrency: number,
+  step: Step,
+): Promise<{ perSec: number; serverUs: number; failed: number }> {
   let failed = 0;
   const go = (count: number, offset: number) =>
     runPool(count, concurrency, async (i) => {
@@ -53,7 +59,10 @@ export const breakdownWorkload: Workload = {
         const steps: Step[] = [
           { name: "GET /version (filters only)", run: async (c) => (await c.get("/version")).status },
           { name: "GET one ConfigMap", run: async (c) => (await c.get(`${path}/seed`)).status },
-          { name: "POST ConfigMap, dryRun=All", run: async (c, i) => (await c.post(`${path}?dryRun=All`, configMap(`dry-${i}`, "bd"))).status },
+          {
+            name: "POST ConfigMap, dryRun=All",
+            run: async (c, i) => (await c.post(`${path}?dryRun=All`, configMap(`dry-${i}`, "bd"))).status,
+          },
           {
             name: "POST ConfigMap (create)",
             run: async (c, i) => {

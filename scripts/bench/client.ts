@@ -46,7 +46,12 @@ export class KcpClient {
     this.session = new Bun.FetchSession({ tls: { ca: target.ca }, keepAlive: { idleTimeout: 300 } });
     const concurrency = opts.concurrency ?? 1;
     if (concurrency > FETCH_POOL_LIMIT) {
-      this.agent = new https.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency, ca: target.ca });
+      this.agent = new https.Agent({
+        keepAlive: true,
+        maxSockets: concurrency,
+        maxFreeSockets: concurrency,
+        ca: target.ca,
+      });
     }
     this.transport = this.agent ? "node:https agent" : "fetch";
     this.auth = `Bearer ${target.token}`;
@@ -70,14 +75,21 @@ export class KcpClient {
       });
       return { status, body: text, ms: now() - t0 };
     }
-    const res = await this.session.fetch(this.target.url + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const res = await this.session.fetch(this.target.url + path, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
     const text = await res.text();
     return { status: res.status, body: text, ms: now() - t0 };
   }
 
   /** A GET whose body the caller reads (streams). */
   open(path: string, signal?: AbortSignal): Promise<Response> {
-    return this.session.fetch(this.target.url + path, { headers: { Authorization: this.auth, Accept: "application/json" }, ...(signal ? { signal } : {}) });
+    return this.session.fetch(this.target.url + path, {
+      headers: { Authorization: this.auth, Accept: "application/json" },
+      ...(signal ? { signal } : {}),
+    });
   }
 
   get(path: string): Promise<Reply> {
@@ -128,14 +140,19 @@ export function namespacesPath(cluster?: string): string {
 /** Create a namespace (201, or 409 if it exists). */
 export async function ensureNamespace(client: KcpClient, name: string, cluster?: string): Promise<void> {
   const r = await client.post(namespacesPath(cluster), { apiVersion: "v1", kind: "Namespace", metadata: { name } });
-  if (r.status !== 201 && r.status !== 409) throw new Error(`creating namespace ${name}: HTTP ${r.status} ${r.body.slice(0, 300)}`);
+  if (r.status !== 201 && r.status !== 409)
+    throw new Error(`creating namespace ${name}: HTTP ${r.status} ${r.body.slice(0, 300)}`);
 }
 
 /**
  * Run `count` tasks with `concurrency` workers, each running its tasks one after another (a
  * closed loop). `task(i, worker)` gets the task index and the worker index.
  */
-export async function runPool(count: number, concurrency: number, task: (i: number, worker: number) => Promise<void>): Promise<void> {
+export async function runPool(
+  count: number,
+  concurrency: number,
+  task: (i: number, worker: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(concurrency, count) }, async (_, w) => {
     for (;;) {
@@ -152,7 +169,11 @@ export async function runPool(count: number, concurrency: number, task: (i: numb
  * not earlier ones finished. `task` gets the time it was due, so latency can be measured from it
  * and a stalled server cannot hide its backlog (no coordinated omission).
  */
-export async function runAtRate(count: number, perSecond: number, task: (i: number, dueAt: number) => Promise<void>): Promise<void> {
+export async function runAtRate(
+  count: number,
+  perSecond: number,
+  task: (i: number, dueAt: number) => Promise<void>,
+): Promise<void> {
   const start = now() + 5;
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {

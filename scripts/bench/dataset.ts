@@ -67,7 +67,12 @@ export interface DatasetServer {
 export function datasetServer(ctx: Context): Promise<DatasetServer> {
   return ctx.once("dataset-server", async () => {
     const data = await dataset(ctx);
-    const kcp = await launchKcp({ rootDir: data.rootDir, timeReady: true, label: "lists", ...(ctx.profiling ? { profiling: ctx.profiling } : {}) });
+    const kcp = await launchKcp({
+      rootDir: data.rootDir,
+      timeReady: true,
+      label: "lists",
+      ...(ctx.profiling ? { profiling: ctx.profiling } : {}),
+    });
     const client = new KcpClient(kcp);
     ctx.defer(async () => {
       client.close();

@@ -96,7 +96,9 @@ function callsPer(before: Map<string, number>, after: Map<string, number>, ops: 
 }
 
 function etcdMissing(): string | null {
-  return Bun.which(ETCD_BIN) ? null : `etcd ("${ETCD_BIN}") is not on PATH (Debian: apt-get install etcd-server, or set ETCD_BIN)`;
+  return Bun.which(ETCD_BIN)
+    ? null
+    : `etcd ("${ETCD_BIN}") is not on PATH (Debian: apt-get install etcd-server, or set ETCD_BIN)`;
 }
 
 /** One etcd per run, started on first use and stopped at the end. */
@@ -113,7 +115,9 @@ export function rawEtcd(ctx: Context): Promise<RawEtcd | { skipped: string }> {
     const missing = etcdMissing();
     if (missing) return { skipped: missing };
     const server = await etcdServer(ctx);
-    ctx.log(`  raw part: etcd3 puts (${ctx.sizes.createClients} concurrent) and watch latency against ${server.endpoint}`);
+    ctx.log(
+      `  raw part: etcd3 puts (${ctx.sizes.createClients} concurrent) and watch latency against ${server.endpoint}`,
+    );
     const client = new Etcd3({ hosts: server.endpoint });
     try {
       for (let i = 0; i < 100; i++) await client.put(`/raw-warm/${i}`).value(VALUE);
@@ -172,7 +176,11 @@ export function rawEtcd(ctx: Context): Promise<RawEtcd | { skipped: string }> {
  * `etcd` value or an `--embedded-etcd` switch (kcp runs its own etcd); or why there are none.
  */
 async function kcpEtcdFlags(endpoint: string): Promise<{ flags: string[]; embedded: boolean } | { skipped: string }> {
-  const proc = Bun.spawn([BUN, join(REPO, "src/main.ts"), "start", "--help"], { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const proc = Bun.spawn([BUN, join(REPO, "src/main.ts"), "start", "--help"], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   const [out, errText] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   await proc.exited;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping terminal colours
@@ -184,7 +192,10 @@ async function kcpEtcdFlags(endpoint: string): Promise<{ flags: string[]; embedd
   if (storageFlag.length) return { flags: storageFlag, embedded: true };
   const embedded = /--(embedded-etcd|etcd-embedded)\b/.exec(help);
   if (embedded) return { flags: [`--${embedded[1]}`], embedded: true };
-  return { skipped: "the etcd backend is not wired into `kcp start` yet (no --etcd-servers, --storage=etcd or --embedded-etcd in `kcp start --help`)" };
+  return {
+    skipped:
+      "the etcd backend is not wired into `kcp start` yet (no --etcd-servers, --storage=etcd or --embedded-etcd in `kcp start --help`)",
+  };
 }
 
 export const etcdWorkload: Workload = {
@@ -204,16 +215,33 @@ export const etcdWorkload: Workload = {
       ];
     }
     const rows: Row[] = [
-      { workload: "etcd", metric: `raw etcd3 puts/s, ${clients} clients (1 KiB)`, value: raw.putsPerSec, unit: "/s", notes: `${ctx.sizes.etcdPuts} puts, p99 ${raw.putP99Ms.toFixed(1)} ms; etcd ${raw.endpoint}` },
-      { workload: "etcd", metric: "raw etcd watch latency p99 (put → event)", value: raw.watchP99Ms, unit: "ms", notes: `p50 ${raw.watchP50Ms.toFixed(2)} ms, ${ctx.sizes.etcdWatchEvents} events at ${ctx.sizes.watchRate}/s` },
+      {
+        workload: "etcd",
+        metric: `raw etcd3 puts/s, ${clients} clients (1 KiB)`,
+        value: raw.putsPerSec,
+        unit: "/s",
+        notes: `${ctx.sizes.etcdPuts} puts, p99 ${raw.putP99Ms.toFixed(1)} ms; etcd ${raw.endpoint}`,
+      },
+      {
+        workload: "etcd",
+        metric: "raw etcd watch latency p99 (put → event)",
+        value: raw.watchP99Ms,
+        unit: "ms",
+        notes: `p50 ${raw.watchP50Ms.toFixed(2)} ms, ${ctx.sizes.etcdWatchEvents} events at ${ctx.sizes.watchRate}/s`,
+      },
     ];
     const server = await etcdServer(ctx);
     const selection = await kcpEtcdFlags(server.endpoint);
     if ("skipped" in selection) {
-      rows.push(skippedRow("etcd", createsMetric, "/s", selection.skipped), skippedRow("etcd", watchMetric, "ms", selection.skipped, { op: "<=", value: 50 }));
+      rows.push(
+        skippedRow("etcd", createsMetric, "/s", selection.skipped),
+        skippedRow("etcd", watchMetric, "ms", selection.skipped, { op: "<=", value: 50 }),
+      );
       return rows;
     }
-    const which = selection.embedded ? "kcp's own embedded etcd (TLS), raw parts against a plain local etcd" : `this run's etcd (${server.endpoint})`;
+    const which = selection.embedded
+      ? "kcp's own embedded etcd (TLS), raw parts against a plain local etcd"
+      : `this run's etcd (${server.endpoint})`;
     const more = await withKcp(
       ctx,
       "etcd",
@@ -227,7 +255,9 @@ export const etcdWorkload: Workload = {
         const failed = steady.sent - steady.created;
         const sample = steady.errorSample;
         const conns = connectionsNote(kcp.port);
-        const perCreate = selection.embedded ? "unknown (embedded etcd)" : callsPer(calls0, await etcdCalls(server.endpoint), steady.sent);
+        const perCreate = selection.embedded
+          ? "unknown (embedded etcd)"
+          : callsPer(calls0, await etcdCalls(server.endpoint), steady.sent);
         const out: Row[] = [
           {
             workload: "etcd",
@@ -242,7 +272,12 @@ export const etcdWorkload: Workload = {
           },
         ];
         const o = await measureWatch(ctx, kcp, client, "etcd");
-        out.push(...watchRows("etcd", o, { name: "raw etcd watch p99", value: raw.watchP99Ms, unit: "ms" }).map((r) => ({ ...r, metric: `etcd backend: ${r.metric}` })));
+        out.push(
+          ...watchRows("etcd", o, { name: "raw etcd watch p99", value: raw.watchP99Ms, unit: "ms" }).map((r) => ({
+            ...r,
+            metric: `etcd backend: ${r.metric}`,
+          })),
+        );
         return out;
       },
       { args: selection.flags, concurrency: clients },

@@ -26,7 +26,10 @@ export function summarizeHeap(s: Snapshot, top: number): string {
     const type = types[s.nodes[i + typeAt] as number] ?? "?";
     const name = s.strings[s.nodes[i + nameAt] as number] ?? "?";
     const size = s.nodes[i + sizeAt] as number;
-    const key = type === "string" || type === "concatenated string" || type === "sliced string" ? `(${type})` : `${name} (${type})`;
+    const key =
+      type === "string" || type === "concatenated string" || type === "sliced string"
+        ? `(${type})`
+        : `${name} (${type})`;
     const g = groups.get(key) ?? { count: 0, bytes: 0 };
     g.count++;
     g.bytes += size;
@@ -48,7 +51,11 @@ export function summarizeHeap(s: Snapshot, top: number): string {
 }
 
 if (import.meta.main) {
-  const { values, positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { top: { type: "string", default: "25" } } });
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: { top: { type: "string", default: "25" } },
+  });
   if (!positionals[0]) {
     console.error("usage: bun scripts/bench/heap-summary.ts <file.heapsnapshot> [--top N]");
     process.exit(2);

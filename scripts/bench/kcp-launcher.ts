@@ -77,7 +77,10 @@ export function freePort(): Promise<number> {
 /** GET /readyz without trusting anything (the CA may not exist yet); true on 200. */
 export async function readyzOk(port: number): Promise<boolean> {
   try {
-    const res = await fetch(`https://127.0.0.1:${port}/readyz`, { tls: { rejectUnauthorized: false }, signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`https://127.0.0.1:${port}/readyz`, {
+      tls: { rejectUnauthorized: false },
+      signal: AbortSignal.timeout(2000),
+    });
     await res.arrayBuffer();
     return res.status === 200;
   } catch {

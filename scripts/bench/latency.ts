@@ -75,7 +75,15 @@ export const latencyWorkload: Workload = {
           raw: rawRef,
           ratio: c.p99 / raw.commitP99Ms,
           notes: `p50 ${c.p50.toFixed(2)} ms, max ${c.max.toFixed(1)} ms; ${common}`,
-          details: { create: c, update: u, service: s, usage, connections: conns, errors: errorsCount, errorSample: sample },
+          details: {
+            create: c,
+            update: u,
+            service: s,
+            usage,
+            connections: conns,
+            errors: errorsCount,
+            errorSample: sample,
+          },
         },
         {
           workload: "latency",

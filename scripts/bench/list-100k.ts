@@ -37,7 +37,9 @@ export const list100kWorkload: Workload = {
     const peak = Math.max(...runs.map((r) => r.peak));
     const s = summarize(times);
     const dataMiB = mib(bytes);
-    const hwmNote = peakReset ? "VmHWM reset before each list" : "VmHWM could not be reset (clear_refs): peak since start";
+    const hwmNote = peakReset
+      ? "VmHWM reset before each list"
+      : "VmHWM could not be reset (clear_refs): peak since start";
     return [
       {
         workload: "list-100k",

@@ -20,7 +20,10 @@ export const page500Workload: Workload = {
     for (let i = 0; i < ctx.sizes.pageRepeats; i++) {
       const r = await client.get(token ? `${base}&continue=${encodeURIComponent(token)}` : base);
       times.push(r.ms);
-      const body = JSON.parse(r.body) as { items?: unknown[]; metadata?: { continue?: string; remainingItemCount?: number } };
+      const body = JSON.parse(r.body) as {
+        items?: unknown[];
+        metadata?: { continue?: string; remainingItemCount?: number };
+      };
       const expect = Math.min(500, data.large);
       if (r.status !== 200 || (body.items?.length !== expect && body.metadata?.continue)) wrong++;
       if (body.metadata?.remainingItemCount !== undefined) remainingSeen = true;

@@ -42,7 +42,10 @@ function label(f: CallFrame): string {
   return f.url ? `${name} ${place(f)}:${f.lineNumber + 1}` : name;
 }
 
-export function summarizeProfile(p: Profile, opts: { top: number; fromMs?: number; toMs?: number; focus?: string }): string {
+export function summarizeProfile(
+  p: Profile,
+  opts: { top: number; fromMs?: number; toMs?: number; focus?: string },
+): string {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -82,7 +85,8 @@ export function summarizeProfile(p: Profile, opts: { top: number; fromMs?: numbe
   if (opts.focus) {
     for (const [id, us] of selfUs) {
       const chain: string[] = [];
-      for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) chain.push(label((byId.get(cur) as ProfileNode).callFrame));
+      for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur))
+        chain.push(label((byId.get(cur) as ProfileNode).callFrame));
       const at = chain.findLastIndex((l) => l.split(" ")[0] === opts.focus);
       if (at < 0) continue;
       focusTotal += us;
@@ -95,7 +99,8 @@ export function summarizeProfile(p: Profile, opts: { top: number; fromMs?: numbe
       below.set("(self)", (below.get("(self)") ?? 0) + (at === 0 ? us : 0));
     }
   }
-  const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(6)} ms`;
+  const pct = (us: number) =>
+    `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(6)} ms`;
   const top = (m: Map<string, number>, n: number) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
@@ -126,11 +131,18 @@ if (import.meta.main) {
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
     allowPositionals: true,
-    options: { top: { type: "string", default: "25" }, "from-ms": { type: "string" }, "to-ms": { type: "string" }, focus: { type: "string" } },
+    options: {
+      top: { type: "string", default: "25" },
+      "from-ms": { type: "string" },
+      "to-ms": { type: "string" },
+      focus: { type: "string" },
+    },
   });
   const file = positionals[0];
   if (!file) {
-    console.error("usage: bun scripts/bench/profile-summary.ts <file.cpuprofile> [--top N] [--from-ms A] [--to-ms B] [--focus <function>]");
+    console.error(
+      "usage: bun scripts/bench/profile-summary.ts <file.cpuprofile> [--top N] [--from-ms A] [--to-ms B] [--focus <function>]",
+    );
     process.exit(2);
   }
   const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;

@@ -25,10 +25,20 @@ export function rawHttpsCreates(ctx: Context, certDir: string): Promise<RawHttps
     const dir = mkdtempSync(join(ctx.scratch, "raw-https-"));
     for (const f of ["apiserver.crt", "apiserver.key", "ca.crt"]) copyFileSync(join(certDir, f), join(dir, f));
     const port = await freePort();
-    const proc = Bun.spawn([BUN, join(import.meta.dir, "raw-server.ts"), String(port), join(dir, "apiserver.crt"), join(dir, "apiserver.key"), join(dir, "raw.db")], {
-      stdout: "ignore",
-      stderr: "inherit",
-    });
+    const proc = Bun.spawn(
+      [
+        BUN,
+        join(import.meta.dir, "raw-server.ts"),
+        String(port),
+        join(dir, "apiserver.crt"),
+        join(dir, "apiserver.key"),
+        join(dir, "raw.db"),
+      ],
+      {
+        stdout: "ignore",
+        stderr: "inherit",
+      },
+    );
     try {
       const t0 = now();
       while (!(await readyzOk(port))) {
@@ -36,7 +46,10 @@ export function rawHttpsCreates(ctx: Context, certDir: string): Promise<RawHttps
         await Bun.sleep(5);
       }
       const { createClients, creates } = ctx.sizes;
-      const client = new KcpClient({ url: `https://127.0.0.1:${port}`, token: "-", ca: await Bun.file(join(dir, "ca.crt")).text() }, { concurrency: createClients });
+      const client = new KcpClient(
+        { url: `https://127.0.0.1:${port}`, token: "-", ca: await Bun.file(join(dir, "ca.crt")).text() },
+        { concurrency: createClients },
+      );
       const path = "/api/v1/namespaces/bench/configmaps";
       await runPool(createClients * 4, createClients, async (i) => {
         await client.post(path, configMap(`warm-${i}`, "bench"));
@@ -55,7 +68,8 @@ export function rawHttpsCreates(ctx: Context, certDir: string): Promise<RawHttps
         });
         const ms = now() - t1;
         const rate = (perTrial * 1000) / ms;
-        if (rate > best.rate) best = { rate, serverCores: (cpuTimeOf(proc.pid) - s0) / ms, clientCores: (selfCpuTime() - c0) / ms };
+        if (rate > best.rate)
+          best = { rate, serverCores: (cpuTimeOf(proc.pid) - s0) / ms, clientCores: (selfCpuTime() - c0) / ms };
       }
       const { serverCores, clientCores } = best;
       if (failed) throw new Error(`raw HTTPS server: ${failed} creates failed`);

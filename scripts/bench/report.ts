@@ -25,7 +25,10 @@ function value(r: Row): string {
 
 function target(r: Row): string {
   const parts: string[] = [];
-  if (r.target) parts.push(`${OPS[r.target.op]} ${fmt(r.target.value, Number.isInteger(r.target.value) ? 0 : undefined)}${r.unit ? ` ${r.unit}` : ""}`);
+  if (r.target)
+    parts.push(
+      `${OPS[r.target.op]} ${fmt(r.target.value, Number.isInteger(r.target.value) ? 0 : undefined)}${r.unit ? ` ${r.unit}` : ""}`,
+    );
   if (r.ratioTarget) parts.push(`${OPS[r.ratioTarget.op]} ${r.ratioTarget.value}× raw`);
   return parts.join(" and ") || "—";
 }
@@ -67,9 +70,28 @@ function notes(rows: Row[]): string[] {
 
 export function renderTerminal(rows: Row[], h: Header): string {
   const table = [COLUMNS, ...cells(rows)];
-  const widths = COLUMNS.map((_, c) => Math.min(c === 7 ? 60 : 70, Math.max(...table.map((row) => (row[c] as string).length))));
-  const line = (row: string[]) => row.map((cell, c) => (cell.length > (widths[c] as number) ? `${cell.slice(0, (widths[c] as number) - 1)}…` : cell.padEnd(widths[c] as number))).join("  ");
-  return ["", ...headerLines(h), "", line(COLUMNS), widths.map((w) => "─".repeat(w)).join("  "), ...table.slice(1).map(line), "", "notes:", ...notes(rows)].join("\n");
+  const widths = COLUMNS.map((_, c) =>
+    Math.min(c === 7 ? 60 : 70, Math.max(...table.map((row) => (row[c] as string).length))),
+  );
+  const line = (row: string[]) =>
+    row
+      .map((cell, c) =>
+        cell.length > (widths[c] as number)
+          ? `${cell.slice(0, (widths[c] as number) - 1)}…`
+          : cell.padEnd(widths[c] as number),
+      )
+      .join("  ");
+  return [
+    "",
+    ...headerLines(h),
+    "",
+    line(COLUMNS),
+    widths.map((w) => "─".repeat(w)).join("  "),
+    ...table.slice(1).map(line),
+    "",
+    "notes:",
+    ...notes(rows),
+  ].join("\n");
 }
 
 export function renderMarkdown(rows: Row[], h: Header): string {

@@ -35,7 +35,12 @@ console.log(JSON.stringify({ ms, rss, heap: (await import("bun:jsc")).heapSize()
 
 async function once(mods: string): Promise<{ ms: number; rss: number; heap: number; wall: number }> {
   const t0 = performance.now();
-  const proc = Bun.spawn([BUN, "-e", SCRIPT], { cwd: REPO, env: { ...process.env, MODS: mods }, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([BUN, "-e", SCRIPT], {
+    cwd: REPO,
+    env: { ...process.env, MODS: mods },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   const wall = performance.now() - t0;
   if ((await proc.exited) !== 0) throw new Error(`import ${mods}: ${err}`);
@@ -56,8 +61,12 @@ if (import.meta.main) {
     const wall = median(xs.map((x) => x.wall));
     if (mods === "") base = { rss, heap };
     const d = (v: number, b: number) => (mods === "" ? "" : ` (+${((v - b) / 1048576).toFixed(1)})`);
-    rows.push(`| ${name} | ${ms.toFixed(1)} | ${wall.toFixed(0)} | ${(rss / 1048576).toFixed(1)}${d(rss, base.rss)} | ${(heap / 1048576).toFixed(1)}${d(heap, base.heap)} |`);
+    rows.push(
+      `| ${name} | ${ms.toFixed(1)} | ${wall.toFixed(0)} | ${(rss / 1048576).toFixed(1)}${d(rss, base.rss)} | ${(heap / 1048576).toFixed(1)}${d(heap, base.heap)} |`,
+    );
   }
-  console.log(`| import | import ms | process wall ms | RSS MiB (Δ) | JS heap MiB (Δ) |\n|---|---:|---:|---:|---:|\n${rows.join("\n")}`);
+  console.log(
+    `| import | import ms | process wall ms | RSS MiB (Δ) | JS heap MiB (Δ) |\n|---|---:|---:|---:|---:|\n${rows.join("\n")}`,
+  );
   console.log(`\nmedians of ${runs} fresh processes each; RSS after a full GC`);
 }

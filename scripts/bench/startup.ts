@@ -22,10 +22,19 @@ export function rawServer(ctx: Context, certDir: string): Promise<RawServer> {
     for (let i = 0; i < Math.max(3, ctx.sizes.startRuns); i++) {
       const port = await freePort();
       const t0 = now();
-      const proc = Bun.spawn([BUN, join(import.meta.dir, "raw-server.ts"), String(port), join(certDir, "apiserver.crt"), join(certDir, "apiserver.key")], {
-        stdout: "ignore",
-        stderr: "inherit",
-      });
+      const proc = Bun.spawn(
+        [
+          BUN,
+          join(import.meta.dir, "raw-server.ts"),
+          String(port),
+          join(certDir, "apiserver.crt"),
+          join(certDir, "apiserver.key"),
+        ],
+        {
+          stdout: "ignore",
+          stderr: "inherit",
+        },
+      );
       try {
         while (!(await readyzOk(port))) {
           if (proc.exitCode !== null) throw new Error(`raw server exited with ${proc.exitCode}`);
@@ -65,7 +74,12 @@ export const startupWorkload: Workload = {
         if (root !== keep) removeDir(root);
       }
       for (let i = 0; i < runs; i++) {
-        const kcp = await launchKcp({ rootDir: keep, timeReady: true, label: `start-warm-${i}`, ...(i === 0 && ctx.profiling ? { profiling: ctx.profiling } : {}) });
+        const kcp = await launchKcp({
+          rootDir: keep,
+          timeReady: true,
+          label: `start-warm-${i}`,
+          ...(i === 0 && ctx.profiling ? { profiling: ctx.profiling } : {}),
+        });
         warm.push(kcp.readyMs ?? Number.NaN);
         if (i === 0) {
           // Idle: nothing but /readyz has been asked; give timers and the GC a moment.

@@ -39,7 +39,14 @@ export interface SteadyCreates {
   latenciesMs: number[];
 }
 
-export async function steadyCreates(pid: number, client: KcpClient, path: string, namespace: string, count: number, clients: number): Promise<SteadyCreates> {
+export async function steadyCreates(
+  pid: number,
+  client: KcpClient,
+  path: string,
+  namespace: string,
+  count: number,
+  clients: number,
+): Promise<SteadyCreates> {
   const perTrial = Math.max(1, Math.ceil(count / 3));
   const statuses = new Map<number, number>();
   let errorSample = "";

@@ -15,9 +15,19 @@ import { now } from "./stats.ts";
 import type { Context, Row, Workload } from "./types.ts";
 import { skippedRow } from "./types.ts";
 
-const VALUE = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: { payload: "v".repeat(900) } });
+const VALUE = JSON.stringify({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name: "x" },
+  data: { payload: "v".repeat(900) },
+});
 
-async function createsPerSec(storage: Storage, n: number, concurrency: number, prefix: string): Promise<{ rate: number; errors: number }> {
+async function createsPerSec(
+  storage: Storage,
+  n: number,
+  concurrency: number,
+  prefix: string,
+): Promise<{ rate: number; errors: number }> {
   let errors = 0;
   for (let i = 0; i < 100; i++) await storage.create(`${prefix}/warm/${i}`, VALUE);
   const t0 = now();

@@ -113,7 +113,10 @@ await Promise.race([completed.then(() => Bun.sleep(500)), Bun.sleep(cfg.timeoutM
 for (const a of aborts) a.abort();
 await Promise.race([Promise.all(pumps), Bun.sleep(2000)]);
 const cpu = process.cpuUsage(cpu0);
-writeFileSync(cfg.out, JSON.stringify({ watchers: results, cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - wall0 }));
+writeFileSync(
+  cfg.out,
+  JSON.stringify({ watchers: results, cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - wall0 }),
+);
 console.log("DONE");
 session.close();
 process.exit(0);

@@ -80,8 +80,12 @@ export async function measureWatch(ctx: Context, kcp: Kcp, client: KcpClient, la
   const waitFor = async (word: string, ms: number) => {
     const until = now() + ms;
     while (!childOut.includes(word)) {
-      if (child.exitCode !== null && !childOut.includes(word)) throw new Error(`watch client exited (${child.exitCode}): ${childErr.slice(-2000)}`);
-      if (now() > until) throw new Error(`watch client: no ${word} within ${ms} ms; its output: ${childOut.slice(-500)} ${childErr.slice(-2000)}`);
+      if (child.exitCode !== null && !childOut.includes(word))
+        throw new Error(`watch client exited (${child.exitCode}): ${childErr.slice(-2000)}`);
+      if (now() > until)
+        throw new Error(
+          `watch client: no ${word} within ${ms} ms; its output: ${childOut.slice(-500)} ${childErr.slice(-2000)}`,
+        );
       await Bun.sleep(10);
     }
   };
@@ -149,7 +153,11 @@ export async function measureWatch(ctx: Context, kcp: Kcp, client: KcpClient, la
       watcherClientCores: 0,
     };
     await child.exited;
-    const data = JSON.parse(await Bun.file(out).text()) as { watchers: { rvs: string[]; at: number[]; error?: string }[]; cpuMs: number; wallMs: number };
+    const data = JSON.parse(await Bun.file(out).text()) as {
+      watchers: { rvs: string[]; at: number[]; error?: string }[];
+      cpuMs: number;
+      wallMs: number;
+    };
     usage.watcherClientCores = data.cpuMs / data.wallMs;
     rmSync(out, { force: true });
     // Expected order: by revision (the writes' revisions, as acknowledged).
@@ -201,7 +209,11 @@ export async function measureWatch(ctx: Context, kcp: Kcp, client: KcpClient, la
   }
 }
 
-export function watchRows(workload: string, o: WatchOutcome, raw: { name: string; value: number; unit: string }): Row[] {
+export function watchRows(
+  workload: string,
+  o: WatchOutcome,
+  raw: { name: string; value: number; unit: string },
+): Row[] {
   const reduced = o.reducedFrom !== undefined ? ` (reduced from ${o.reducedFrom} by the open-files limit)` : "";
   return [
     {

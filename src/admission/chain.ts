@@ -17,7 +17,12 @@ const check: Step = (p, a) => p.validate?.(a);
  * returns a promise on, each waits for the one before. The first error (thrown or rejected) ends
  * the run and is what the caller gets, unchanged.
  */
-function runFrom(plugins: readonly AdmissionPlugin[], from: number, step: Step, attributes: AdmissionAttributes): void | Promise<void> {
+function runFrom(
+  plugins: readonly AdmissionPlugin[],
+  from: number,
+  step: Step,
+  attributes: AdmissionAttributes,
+): void | Promise<void> {
   for (let i = from; i < plugins.length; i++) {
     const pending = step(plugins[i] as AdmissionPlugin, attributes);
     if (pending !== undefined) {
@@ -39,7 +44,10 @@ export class AdmissionChain implements Admission {
       names.add(p.name);
     }
     const byOperation = (has: (p: AdmissionPlugin) => boolean) =>
-      Object.fromEntries(OPERATIONS.map((op) => [op, plugins.filter((p) => has(p) && p.handles(op))])) as Record<AdmissionOperation, AdmissionPlugin[]>;
+      Object.fromEntries(OPERATIONS.map((op) => [op, plugins.filter((p) => has(p) && p.handles(op))])) as Record<
+        AdmissionOperation,
+        AdmissionPlugin[]
+      >;
     this.mutating = byOperation((p) => p.admit !== undefined);
     this.validating = byOperation((p) => p.validate !== undefined);
   }

@@ -12,7 +12,9 @@ export interface NamespaceState {
 
 /** Whether a namespace is going away: it has a deletionTimestamp or its phase is Terminating. */
 export function isTerminatingNamespace(ns: KObject): boolean {
-  return Boolean(ns.metadata?.deletionTimestamp) || (ns.status as { phase?: string } | undefined)?.phase === "Terminating";
+  return (
+    Boolean(ns.metadata?.deletionTimestamp) || (ns.status as { phase?: string } | undefined)?.phase === "Terminating"
+  );
 }
 
 /** The namespaces of every logical cluster, kept by an informer. */
@@ -53,6 +55,8 @@ export class NamespaceView {
   state(cluster: string, name: string): NamespaceState | Promise<NamespaceState | null> {
     const known = this.lookup(cluster, name);
     if (known) return known;
-    return this.store.tryGet(this.namespaceDef, cluster, undefined, name).then((ns) => (ns ? { terminating: isTerminatingNamespace(ns) } : null));
+    return this.store
+      .tryGet(this.namespaceDef, cluster, undefined, name)
+      .then((ns) => (ns ? { terminating: isTerminatingNamespace(ns) } : null));
   }
 }

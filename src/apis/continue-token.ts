@@ -15,11 +15,14 @@ export function decodeContinue(token: string): { rv: number; start: string } {
     throw invalidToken();
   }
   const t = parsed as { v?: unknown; rv?: unknown; start?: unknown };
-  if (t?.v !== "meta.k8s.io/v1" || typeof t.rv !== "number" || typeof t.start !== "string" || t.rv <= 0) throw invalidToken();
+  if (t?.v !== "meta.k8s.io/v1" || typeof t.rv !== "number" || typeof t.start !== "string" || t.rv <= 0)
+    throw invalidToken();
   if (t.start.includes("..") || t.start.startsWith("/")) throw invalidToken();
   return { rv: t.rv, start: t.start };
 }
 
 function invalidToken() {
-  return errors.badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+  return errors.badRequest(
+    "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+  );
 }

@@ -25,7 +25,12 @@ export class LogicalClusters {
   ) {}
 
   markerKey(name: string): string {
-    return objectKey(this.prefix, { group: "tenancy.kcp.io", resource: "logicalclusters", cluster: name, name: "cluster" });
+    return objectKey(this.prefix, {
+      group: "tenancy.kcp.io",
+      resource: "logicalclusters",
+      cluster: name,
+      name: "cluster",
+    });
   }
 
   /** Make sure `name` exists; cheap after the first call. */

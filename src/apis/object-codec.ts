@@ -37,7 +37,8 @@ export function decodeObject(def: ResourceDef, value: string, revision: number, 
   obj.kind = def.kind;
   if (!obj.metadata) obj.metadata = {};
   obj.metadata.resourceVersion = String(revision);
-  if (cluster !== undefined) obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [CLUSTER_ANNOTATION]: cluster };
+  if (cluster !== undefined)
+    obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [CLUSTER_ANNOTATION]: cluster };
   // Kinds whose stored form differs from what is served (CRD defaulting on read) adjust it here.
   return def.onRead ? def.onRead(obj) : obj;
 }
@@ -69,7 +70,8 @@ export function servedItemJson(def: ResourceDef, value: string, revision: number
   if (!def.onRead && value.startsWith(prefix) && (cluster === undefined || !value.includes('"annotations":'))) {
     const n = prefix.length;
     let inject = `"resourceVersion":"${revision}"`;
-    if (cluster !== undefined) inject += `,"annotations":{${JSON.stringify(CLUSTER_ANNOTATION)}:${JSON.stringify(cluster)}}`;
+    if (cluster !== undefined)
+      inject += `,"annotations":{${JSON.stringify(CLUSTER_ANNOTATION)}:${JSON.stringify(cluster)}}`;
     return value.slice(0, n) + inject + (value.charCodeAt(n) === 0x7d /* } */ ? "" : ",") + value.slice(n);
   }
   return JSON.stringify(decodeObject(def, value, revision, cluster));
@@ -92,7 +94,6 @@ export function nowTimestamp(): string {
   }
   return stampText;
 }
-
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -165,7 +165,8 @@ export function watchObjects(store: ObjectStore, def: ResourceDef, opts: WatchOb
       if (!filtering) type = created ? "ADDED" : "MODIFIED";
       else {
         const now = matchesSelectors(def, d.obj, labelSelector, fieldSelector);
-        const before = !created && matchesSelectors(def, prevObject(def, ev, d, wildcard), labelSelector, fieldSelector);
+        const before =
+          !created && matchesSelectors(def, prevObject(def, ev, d, wildcard), labelSelector, fieldSelector);
         if (now && before) type = "MODIFIED";
         else if (now) type = "ADDED";
         else if (before) type = "DELETED";
@@ -183,12 +184,17 @@ export function watchObjects(store: ObjectStore, def: ResourceDef, opts: WatchOb
         const list = await store.list(def, cluster, opts.namespace, { labelSelector, fieldSelector });
         for (const obj of list.items) {
           if (stopped) return;
-          opts.onEvent({ type: "ADDED", object: obj, cluster: cluster ?? obj.metadata.annotations?.[CLUSTER_ANNOTATION] });
+          opts.onEvent({
+            type: "ADDED",
+            object: obj,
+            cluster: cluster ?? obj.metadata.annotations?.[CLUSTER_ANNOTATION],
+          });
         }
         after = Number(list.resourceVersion);
         if (stopped) return;
         handle.revision = after;
-        if (opts.sendInitialEvents === true) opts.onEvent({ type: "BOOKMARK", object: bookmarkObject(def, after, true) });
+        if (opts.sendInitialEvents === true)
+          opts.onEvent({ type: "BOOKMARK", object: bookmarkObject(def, after, true) });
       }
       if (stopped) return;
       opts.onStart?.();
@@ -198,7 +204,13 @@ export function watchObjects(store: ObjectStore, def: ResourceDef, opts: WatchOb
         prefix,
         afterRevision: from,
         onEvent: onStorageEvent,
-        onError: (err) => end(err, err instanceof CompactedError ? errors.gone(`too old resource version: ${from} (${err.compacted})`) : undefined),
+        onError: (err) =>
+          end(
+            err,
+            err instanceof CompactedError
+              ? errors.gone(`too old resource version: ${from} (${err.compacted})`)
+              : undefined,
+          ),
         onProgress: (revision) => {
           if (revision > handle.revision) handle.revision = revision;
         },
@@ -207,7 +219,8 @@ export function watchObjects(store: ObjectStore, def: ResourceDef, opts: WatchOb
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       if (e instanceof StatusError) end(err, e);
-      else if (e instanceof CompactedError) end(err, errors.gone(`too old resource version: ${startRV} (${e.compacted})`));
+      else if (e instanceof CompactedError)
+        end(err, errors.gone(`too old resource version: ${startRV} (${e.compacted})`));
       else end(err, errors.internal(err.message));
     }
   };

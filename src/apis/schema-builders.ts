@@ -117,7 +117,8 @@ const KIND_DESCRIPTION =
   "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds";
 export const OBJECT_METADATA_DESCRIPTION =
   "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
-const LIST_METADATA_DESCRIPTION = "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds";
+const LIST_METADATA_DESCRIPTION =
+  "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds";
 
 export function apiVersionProperty(): Schema {
   return optStr(API_VERSION_DESCRIPTION);
@@ -128,7 +129,12 @@ export function kindProperty(): Schema {
 }
 
 /** A top-level kind: apiVersion, kind and metadata come first, as in kube's documents. */
-export function kindType(description: string, properties: Record<string, Schema>, extra: Schema = {}, metadataDescription = OBJECT_METADATA_DESCRIPTION): Schema {
+export function kindType(
+  description: string,
+  properties: Record<string, Schema>,
+  extra: Schema = {},
+  metadataDescription = OBJECT_METADATA_DESCRIPTION,
+): Schema {
   return objectType(
     description,
     {

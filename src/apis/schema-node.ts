@@ -18,7 +18,8 @@ export type ListType = "atomic" | "set" | "map";
 function refName(s: Schema): string | undefined {
   if (typeof s.$ref === "string") return s.$ref;
   const allOf = s.allOf;
-  if (Array.isArray(allOf) && allOf.length === 1 && isObject(allOf[0]) && typeof allOf[0].$ref === "string") return allOf[0].$ref;
+  if (Array.isArray(allOf) && allOf.length === 1 && isObject(allOf[0]) && typeof allOf[0].$ref === "string")
+    return allOf[0].$ref;
   return undefined;
 }
 
@@ -59,7 +60,10 @@ export class SchemaNode {
     this.kind = kindOf(this.s);
   }
 
-  static of(schema: Schema | undefined, lookup: (name: string) => Schema | undefined = (n) => BUILTIN_SCHEMAS[n]): SchemaNode {
+  static of(
+    schema: Schema | undefined,
+    lookup: (name: string) => Schema | undefined = (n) => BUILTIN_SCHEMAS[n],
+  ): SchemaNode {
     return new SchemaNode(schema ?? {}, lookup);
   }
 
@@ -143,7 +147,8 @@ export class SchemaNode {
   /** The key fields of a map list. */
   get listMapKeys(): string[] {
     const keys = this.s["x-kubernetes-list-map-keys"];
-    if (Array.isArray(keys) && this.s["x-kubernetes-list-type"] === "map") return keys.filter((k): k is string => typeof k === "string");
+    if (Array.isArray(keys) && this.s["x-kubernetes-list-type"] === "map")
+      return keys.filter((k): k is string => typeof k === "string");
     const mk = this.patchMergeKey;
     return mk ? [mk] : [];
   }

@@ -19,7 +19,16 @@ import { errors, field, type FieldError, StatusError } from "../machinery/status
 import type { LabelSelector } from "../machinery/selectors/label-selector.ts";
 import type { FieldSelector } from "../machinery/selectors/field-selector.ts";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../machinery/validation/object-meta.ts";
-import { apiVersionOf, CLUSTER_ANNOTATION, clone, decodeKeyValue, deepEqual, encodeObject, nowTimestamp, servedItemJson } from "./object-codec.ts";
+import {
+  apiVersionOf,
+  CLUSTER_ANNOTATION,
+  clone,
+  decodeKeyValue,
+  deepEqual,
+  encodeObject,
+  nowTimestamp,
+  servedItemJson,
+} from "./object-codec.ts";
 import type { KObject, RequestContext, ResourceDef, SubresourceDef, UserInfo } from "./types.ts";
 import type { Admission, AdmissionAttributes, AdmissionOperation } from "./admission.ts";
 import { decodeContinue, encodeContinue } from "./continue-token.ts";
@@ -96,10 +105,18 @@ export function fieldValue(def: ResourceDef, obj: KObject, path: string): string
 
 /** Whether a list's options select some of the items (else every item is served without decoding it for the test). */
 function hasSelectors(opts: ListOptions): boolean {
-  return Boolean((opts.labelSelector && !opts.labelSelector.empty) || (opts.fieldSelector && opts.fieldSelector.requirements.length > 0));
+  return Boolean(
+    (opts.labelSelector && !opts.labelSelector.empty) ||
+      (opts.fieldSelector && opts.fieldSelector.requirements.length > 0),
+  );
 }
 
-export function matchesSelectors(def: ResourceDef, obj: KObject, label?: LabelSelector, fieldSel?: FieldSelector): boolean {
+export function matchesSelectors(
+  def: ResourceDef,
+  obj: KObject,
+  label?: LabelSelector,
+  fieldSel?: FieldSelector,
+): boolean {
   if (label && !label.empty && !label.matches(obj.metadata.labels ?? {})) return false;
   if (fieldSel && !fieldSel.matches((p) => fieldValue(def, obj, p))) return false;
   return true;
@@ -131,7 +148,16 @@ class WriteAttributes implements AdmissionAttributes {
 
   /** The same write with the object as prepared for storage (the strategy may have built a new one). */
   withObject(object: KObject): WriteAttributes {
-    return new WriteAttributes(this.operation, this.def, this.ctx, this.name, this.namespace, object, this.oldObject, this.subresource);
+    return new WriteAttributes(
+      this.operation,
+      this.def,
+      this.ctx,
+      this.name,
+      this.namespace,
+      object,
+      this.oldObject,
+      this.subresource,
+    );
   }
 }
 
@@ -158,7 +184,13 @@ export class ObjectStore {
 
   key(def: ResourceDef, cluster: string, namespace: string | undefined, name: string): string {
     const s = storageOf(def);
-    return objectKey(this.prefix, { group: s.group, resource: s.resource, cluster, namespace: def.namespaced ? namespace : undefined, name });
+    return objectKey(this.prefix, {
+      group: s.group,
+      resource: s.resource,
+      cluster,
+      namespace: def.namespaced ? namespace : undefined,
+      name,
+    });
   }
 
   /** The storage prefix of a collection; `cluster` undefined means all clusters. */
@@ -182,7 +214,12 @@ export class ObjectStore {
     return this.decode(def, kv, false);
   }
 
-  async tryGet(def: ResourceDef, cluster: string, namespace: string | undefined, name: string): Promise<KObject | null> {
+  async tryGet(
+    def: ResourceDef,
+    cluster: string,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<KObject | null> {
     const kv = await this.storage.get(this.key(def, cluster, namespace, name));
     return kv ? this.decode(def, kv, false) : null;
   }
@@ -214,16 +251,24 @@ export class ObjectStore {
       if (match === "Exact" || (match === "" && opts.limit)) revision = r;
     }
     if (match && match !== "Exact" && match !== "NotOlderThan") {
-      throw errors.invalid("ListOptions", "meta.k8s.io", "", [field.notSupported("resourceVersionMatch", match, ["Exact", "NotOlderThan"])]);
+      throw errors.invalid("ListOptions", "meta.k8s.io", "", [
+        field.notSupported("resourceVersionMatch", match, ["Exact", "NotOlderThan"]),
+      ]);
     }
     if (match && rv === "") {
-      throw errors.invalid("ListOptions", "meta.k8s.io", "", [field.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided")]);
+      throw errors.invalid("ListOptions", "meta.k8s.io", "", [
+        field.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"),
+      ]);
     }
     return { prefix, revision, after };
   }
 
   /** One storage read of a list; a compacted revision is 410 Gone, as kube answers. */
-  private async readListPage(opts: ListOptions, revision: number, read: StorageListOptions): Promise<StorageListResult> {
+  private async readListPage(
+    opts: ListOptions,
+    revision: number,
+    read: StorageListOptions,
+  ): Promise<StorageListResult> {
     try {
       return await this.storage.list(read);
     } catch (e) {
@@ -239,7 +284,12 @@ export class ObjectStore {
   }
 
   /** List a collection. `cluster` undefined lists across all logical clusters. */
-  async list(def: ResourceDef, cluster: string | undefined, namespace: string | undefined, opts: ListOptions): Promise<ListResult> {
+  async list(
+    def: ResourceDef,
+    cluster: string | undefined,
+    namespace: string | undefined,
+    opts: ListOptions,
+  ): Promise<ListResult> {
     const { prefix, revision, after: start } = await this.listStart(def, cluster, namespace, opts);
     let after = start;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
@@ -357,7 +407,9 @@ export class ObjectStore {
     const meta = obj.metadata;
     if (def.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
-        throw errors.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+        throw errors.badRequest(
+          "the namespace of the provided object does not match the namespace sent on the request",
+        );
       }
       meta.namespace = namespace ?? meta.namespace;
     } else if (meta.namespace) {
@@ -399,7 +451,8 @@ export class ObjectStore {
     }
     const key = this.key(def, ctx.cluster, meta.namespace, meta.name as string);
     if (ctx.dryRun) {
-      if (await this.storage.get(key)) throw errors.alreadyExists({ group: def.group, resource: def.plural }, meta.name as string);
+      if (await this.storage.get(key))
+        throw errors.alreadyExists({ group: def.group, resource: def.plural }, meta.name as string);
       return { object: obj };
     }
     try {
@@ -409,7 +462,8 @@ export class ObjectStore {
       const served = wantJson && !def.onRead && !(meta.annotations && CLUSTER_ANNOTATION in meta.annotations);
       return served ? { object: obj, json: servedItemJson(def, value, rev) } : { object: obj };
     } catch (e) {
-      if (e instanceof KeyExistsError) throw errors.alreadyExists({ group: def.group, resource: def.plural }, meta.name as string);
+      if (e instanceof KeyExistsError)
+        throw errors.alreadyExists({ group: def.group, resource: def.plural }, meta.name as string);
       throw e;
     }
   }
@@ -453,14 +507,26 @@ export class ObjectStore {
       }
       const wantRV = desired.metadata.resourceVersion;
       if (wantRV && wantRV !== current.metadata.resourceVersion) throw errors.conflict(ref, name);
-      if (desired.metadata.name !== undefined && desired.metadata.name !== name) throw nameMismatch(desired.metadata.name, name);
+      if (desired.metadata.name !== undefined && desired.metadata.name !== name)
+        throw nameMismatch(desired.metadata.name, name);
       if (def.namespaced && desired.metadata.namespace && namespace && desired.metadata.namespace !== namespace) {
-        throw errors.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+        throw errors.badRequest(
+          "the namespace of the provided object does not match the namespace sent on the request",
+        );
       }
       const admission = this.admission;
       const attributes =
         admission && (admission.mutates("UPDATE") || admission.validates("UPDATE"))
-          ? new WriteAttributes("UPDATE", def, ctx, name, def.namespaced ? current.metadata.namespace : undefined, desired, current, opts.subresource)
+          ? new WriteAttributes(
+              "UPDATE",
+              def,
+              ctx,
+              name,
+              def.namespaced ? current.metadata.namespace : undefined,
+              desired,
+              current,
+              opts.subresource,
+            )
           : undefined;
       if (attributes && admission?.mutates("UPDATE")) {
         const pending = admission.admit(attributes);
@@ -497,7 +563,13 @@ export class ObjectStore {
   }
 
   /** Apply system-field rules, the strategy and validation to an update. */
-  private prepareUpdate(def: ResourceDef, ctx: RequestContext, desired: KObject, current: KObject, subresource?: string): KObject {
+  private prepareUpdate(
+    def: ResourceDef,
+    ctx: RequestContext,
+    desired: KObject,
+    current: KObject,
+    subresource?: string,
+  ): KObject {
     const requestedManagedFields = desired.metadata.managedFields;
     const rules = updateRules(def, subresource);
     const next = rules.prepare(def, desired, current, ctx);
@@ -520,10 +592,15 @@ export class ObjectStore {
     if (o.generateName) m.generateName = o.generateName;
     if (def.strategy.tracksGeneration) {
       const gen = typeof o.generation === "number" ? o.generation : 1;
-      m.generation = deepEqual(specPart(next, def.strategy.hasStatus), specPart(current, def.strategy.hasStatus)) ? gen : gen + 1;
+      m.generation = deepEqual(specPart(next, def.strategy.hasStatus), specPart(current, def.strategy.hasStatus))
+        ? gen
+        : gen + 1;
     } else delete m.generation;
     recordManagedFields(def, ctx, current, next, requestedManagedFields, subresource);
-    const errs: FieldError[] = validateObjectMeta(m, { namespaced: def.namespaced, nameValidation: def.strategy.nameValidation ?? "subdomain" });
+    const errs: FieldError[] = validateObjectMeta(m, {
+      namespaced: def.namespaced,
+      nameValidation: def.strategy.nameValidation ?? "subdomain",
+    });
     errs.push(...validateObjectMetaUpdate(m, o));
     const kindErrs = rules.validate(def, next, current, ctx);
     if (kindErrs) errs.push(...kindErrs);
@@ -552,14 +629,31 @@ export class ObjectStore {
       const current = this.decode(def, kv, false);
       const pre = opts.preconditions;
       if (pre?.uid && pre.uid !== current.metadata.uid) {
-        throw errors.conflict(ref, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+        throw errors.conflict(
+          ref,
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`,
+        );
       }
       if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
-        throw errors.conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+        throw errors.conflict(
+          ref,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
+        );
       }
       const admission = this.admission;
       if (admission && (admission.mutates("DELETE") || admission.validates("DELETE"))) {
-        const attributes = new WriteAttributes("DELETE", def, ctx, name, def.namespaced ? current.metadata.namespace : undefined, undefined, current, undefined);
+        const attributes = new WriteAttributes(
+          "DELETE",
+          def,
+          ctx,
+          name,
+          def.namespaced ? current.metadata.namespace : undefined,
+          undefined,
+          current,
+          undefined,
+        );
         if (admission.mutates("DELETE")) {
           const pending = admission.admit(attributes);
           if (pending) await pending;
@@ -692,7 +786,11 @@ function dropEmptyMetadata(meta: KObject["metadata"]): void {
   const m = meta as Record<string, unknown>;
   for (const k of ["labels", "annotations", "finalizers", "ownerReferences", "managedFields"]) {
     const v = m[k];
-    if (v === null || (Array.isArray(v) ? v.length === 0 : typeof v === "object" && v !== undefined && Object.keys(v).length === 0)) delete m[k];
+    if (
+      v === null ||
+      (Array.isArray(v) ? v.length === 0 : typeof v === "object" && v !== undefined && Object.keys(v).length === 0)
+    )
+      delete m[k];
   }
 }
 
@@ -729,12 +827,14 @@ function retryOrThrow(e: unknown, ref: { group: string; resource: string }, name
 }
 
 function nameMismatch(bodyName: unknown, urlName: string): StatusError {
-  return errors.badRequest(`the name of the object (${String(bodyName ?? "")}) does not match the name on the URL (${urlName})`);
+  return errors.badRequest(
+    `the name of the object (${String(bodyName ?? "")}) does not match the name on the URL (${urlName})`,
+  );
 }
 
 export function parseResourceVersion(rv: string): number {
   if (!/^[0-9]+$/.test(rv)) {
-    throw errors.badRequest(`invalid resource version "${rv}"`) ;
+    throw errors.badRequest(`invalid resource version "${rv}"`);
   }
   return Number(rv);
 }

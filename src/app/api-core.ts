@@ -48,7 +48,11 @@ function builtinDef(registry: ResourceRegistry, group: string, resource: string)
 export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
   const { storage, keyPrefix } = opts;
   const registry = new ResourceRegistry(
-    builtinResources({ authenticator: opts.authenticator, authorizer: opts.authorizer, serviceAccountTokens: opts.serviceAccountTokens }),
+    builtinResources({
+      authenticator: opts.authenticator,
+      authorizer: opts.authorizer,
+      serviceAccountTokens: opts.serviceAccountTokens,
+    }),
   );
   const namespaceDef = builtinDef(registry, "", "namespaces");
   const crdDef = builtinDef(registry, "apiextensions.k8s.io", "customresourcedefinitions");

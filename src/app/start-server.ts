@@ -58,13 +58,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const dataDir = join(opts.rootDir, "data");
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const [certs, token, serviceAccountKey] = await Promise.all([
-    ensureServingCerts(dataDir, { extraHosts: opts.listen.host && opts.listen.host !== "0.0.0.0" && opts.listen.host !== "::" ? [opts.listen.host] : [] }),
+    ensureServingCerts(dataDir, {
+      extraHosts:
+        opts.listen.host && opts.listen.host !== "0.0.0.0" && opts.listen.host !== "::" ? [opts.listen.host] : [],
+    }),
     ensureAdminToken(dataDir),
     ensureServiceAccountKey(dataDir),
   ]);
 
   const opened = await openStorage(
-    opts.storage ?? { backend: "sqlite", path: join(dataDir, "kcp.db"), ...(opts.compactionIntervalMs !== undefined ? { compactionIntervalMs: opts.compactionIntervalMs } : {}) },
+    opts.storage ?? {
+      backend: "sqlite",
+      path: join(dataDir, "kcp.db"),
+      ...(opts.compactionIntervalMs !== undefined ? { compactionIntervalMs: opts.compactionIntervalMs } : {}),
+    },
   );
   // What to stop should the start fail half-way; nothing may outlive it, above all not an embedded etcd.
   const undo: (() => void)[] = [];
@@ -84,7 +91,12 @@ interface Credentials {
   dataDir: string;
 }
 
-async function serve(opts: ServerOptions, opened: OpenedStorage, { certs, token, serviceAccountKey, dataDir }: Credentials, undo: (() => void)[]): Promise<RunningServer> {
+async function serve(
+  opts: ServerOptions,
+  opened: OpenedStorage,
+  { certs, token, serviceAccountKey, dataDir }: Credentials,
+  undo: (() => void)[],
+): Promise<RunningServer> {
   log.info(`Storage: ${opened.description}`);
   const stopCompaction = opened.startCompaction();
   undo.push(stopCompaction);
@@ -95,7 +107,14 @@ async function serve(opts: ServerOptions, opened: OpenedStorage, { certs, token,
     new ServiceAccountTokenAuthenticator(serviceAccountTokens, storageLookup(storage, keyPrefix)),
   );
   const authorizer = new AllowAllAuthorizer();
-  const core = await startApiCore({ storage, keyPrefix, authenticator, authorizer, serviceAccountTokens, admission: opts.admission });
+  const core = await startApiCore({
+    storage,
+    keyPrefix,
+    authenticator,
+    authorizer,
+    serviceAccountTokens,
+    admission: opts.admission,
+  });
   undo.push(() => core.stop());
   const { registry, store, clusters, namespaceDef, crdDef } = core;
   const namespaces = new NamespaceDeletionController(store, registry, namespaceDef);

@@ -15,7 +15,12 @@ export const CLUSTER_NAME_EXTRA = "authentication.kcp.io/cluster-name";
 export const CREDENTIAL_ID_EXTRA = "authentication.kubernetes.io/credential-id";
 
 /** The identity of a stored core/v1 object, or null when it does not exist. */
-export type ObjectLookup = (cluster: string, resource: "serviceaccounts" | "secrets", namespace: string, name: string) => Promise<{ uid: string; deleting: boolean } | null>;
+export type ObjectLookup = (
+  cluster: string,
+  resource: "serviceaccounts" | "secrets",
+  namespace: string,
+  name: string,
+) => Promise<{ uid: string; deleting: boolean } | null>;
 
 /** Look objects up directly in storage (their stored JSON). */
 export function storageLookup(storage: Storage, prefix: string): ObjectLookup {
@@ -28,7 +33,13 @@ export function storageLookup(storage: Storage, prefix: string): ObjectLookup {
 }
 
 /** The user of a service account, as kube's serviceaccount.UserInfo names it. */
-export function serviceAccountUser(cluster: string, namespace: string, name: string, uid: string, tokenId: string): UserInfo {
+export function serviceAccountUser(
+  cluster: string,
+  namespace: string,
+  name: string,
+  uid: string,
+  tokenId: string,
+): UserInfo {
   const extra: Record<string, string[]> = { [CLUSTER_NAME_EXTRA]: [cluster] };
   if (tokenId) extra[CREDENTIAL_ID_EXTRA] = [`JTI=${tokenId}`];
   return {

@@ -84,7 +84,10 @@ export class ServiceAccountJWT {
 
   sign(c: ServiceAccountClaims): string {
     const header = { alg: "ES256", kid: this.keyId };
-    const kube: NonNullable<Payload["kubernetes.io"]> = { namespace: c.namespace, serviceaccount: { name: c.name, uid: c.uid } };
+    const kube: NonNullable<Payload["kubernetes.io"]> = {
+      namespace: c.namespace,
+      serviceaccount: { name: c.name, uid: c.uid },
+    };
     if (c.secret) kube.secret = { name: c.secret.name, uid: c.secret.uid };
     const payload = {
       aud: c.audiences,
@@ -114,7 +117,8 @@ export class ServiceAccountJWT {
     if (header?.alg !== "ES256" || (header.kid !== undefined && header.kid !== this.keyId)) return null;
     const sig = Buffer.from(s, "base64url");
     if (sig.length !== 64) return null;
-    if (!verify("sha256", Buffer.from(`${h}.${p}`), { key: this.publicKey, dsaEncoding: "ieee-p1363" }, sig)) return null;
+    if (!verify("sha256", Buffer.from(`${h}.${p}`), { key: this.publicKey, dsaEncoding: "ieee-p1363" }, sig))
+      return null;
     const payload = parseJSONPart(p) as Payload | undefined;
     if (!payload || typeof payload !== "object" || payload.iss !== this.issuer) return null;
     const now = this.nowSeconds();
@@ -129,7 +133,11 @@ export class ServiceAccountJWT {
     const cluster = str(payload["kcp.io/cluster"]);
     if (!namespace || !name || !uid || !cluster) return null;
     if (payload.sub !== `system:serviceaccount:${namespace}:${name}`) return null;
-    const aud = Array.isArray(payload.aud) ? payload.aud.filter((a): a is string => typeof a === "string") : typeof payload.aud === "string" ? [payload.aud] : [];
+    const aud = Array.isArray(payload.aud)
+      ? payload.aud.filter((a): a is string => typeof a === "string")
+      : typeof payload.aud === "string"
+        ? [payload.aud]
+        : [];
     const claims: ServiceAccountClaims = {
       cluster,
       namespace,

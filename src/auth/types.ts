@@ -37,7 +37,11 @@ export interface AuthorizationDecision {
 export interface Authorizer {
   authorize(attrs: AuthorizationAttributes): AuthorizationDecision;
   /** The rules a user has in a namespace, for selfsubjectrulesreviews. */
-  rulesFor(user: UserInfo, cluster: string, namespace: string): {
+  rulesFor(
+    user: UserInfo,
+    cluster: string,
+    namespace: string,
+  ): {
     resourceRules: { verbs: string[]; apiGroups?: string[]; resources?: string[]; resourceNames?: string[] }[];
     nonResourceRules: { verbs: string[]; nonResourceURLs?: string[] }[];
     incomplete: boolean;

@@ -40,5 +40,8 @@ export function parseListenAddress(value: string): ListenAddress {
 /** A dotted IPv4 address or a DNS name (a dotted string of digits must be a valid IPv4 address). */
 function isHostName(host: string): boolean {
   if (/^[\d.]+$/.test(host)) return isIP(host) === 4;
-  return host.length <= 253 && /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(host);
+  return (
+    host.length <= 253 &&
+    /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(host)
+  );
 }

@@ -75,7 +75,9 @@ export default defineCommand({
         log.success(
           `Migrated ${result.copied} keys in ${seconds}s (source revision ${result.sourceRevision}, destination revision ${result.destinationRevision}).`,
         );
-        log.info("Every resourceVersion changed: restart clients and controllers (they must relist; old resourceVersions mean nothing here).");
+        log.info(
+          "Every resourceVersion changed: restart clients and controllers (they must relist; old resourceVersions mean nothing here).",
+        );
       } finally {
         await destination.close();
       }
@@ -91,7 +93,8 @@ function parseSide(raw: string, flag: string, isSource: boolean): Side {
   const kind = i < 0 ? "" : raw.slice(0, i);
   const rest = i < 0 ? "" : raw.slice(i + 1);
   if (kind === "etcd") return { kind, endpoints: parseEtcdServers(rest, flag) };
-  if (kind !== "sqlite") throw new Error(`${flag} must be sqlite:<root-dir or .db file> or etcd:<member URLs>, not "${raw}"`);
+  if (kind !== "sqlite")
+    throw new Error(`${flag} must be sqlite:<root-dir or .db file> or etcd:<member URLs>, not "${raw}"`);
   if (rest === "") throw new Error(`${flag}: sqlite: needs a path (a kcp root directory or a database file)`);
   return { kind, path: sqlitePath(resolve(rest), flag, isSource) };
 }

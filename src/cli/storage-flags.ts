@@ -41,7 +41,8 @@ export const startStorageArgs = {
   "etcd-servers": {
     type: "string",
     valueHint: "urls",
-    description: "Store data in these etcd members (comma-separated https://host:port or http://host:port) instead of SQLite",
+    description:
+      "Store data in these etcd members (comma-separated https://host:port or http://host:port) instead of SQLite",
   },
   ...etcdConnectionArgs,
   "etcd-compaction-interval": {
@@ -109,7 +110,12 @@ export function parseEtcdServers(raw: string, flag = "--etcd-servers"): string[]
     } catch {
       throw new Error(`${flag}: "${e}" is not a URL (expected https://host:port or http://host:port)`);
     }
-    if ((url.protocol !== "https:" && url.protocol !== "http:") || !url.port || (url.pathname !== "/" && url.pathname !== "") || url.search) {
+    if (
+      (url.protocol !== "https:" && url.protocol !== "http:") ||
+      !url.port ||
+      (url.pathname !== "/" && url.pathname !== "") ||
+      url.search
+    ) {
       throw new Error(`${flag}: "${e}" must be https://host:port or http://host:port`);
     }
   }
@@ -117,11 +123,15 @@ export function parseEtcdServers(raw: string, flag = "--etcd-servers"): string[]
 }
 
 /** The TLS flags, checked against the endpoints: a client certificate needs its key, and TLS needs https. */
-export function etcdTls(flags: { "etcd-cafile"?: string; "etcd-certfile"?: string; "etcd-keyfile"?: string }, endpoints: string[]): EtcdTlsFlags {
+export function etcdTls(
+  flags: { "etcd-cafile"?: string; "etcd-certfile"?: string; "etcd-keyfile"?: string },
+  endpoints: string[],
+): EtcdTlsFlags {
   const caFile = flags["etcd-cafile"] || undefined;
   const certFile = flags["etcd-certfile"] || undefined;
   const keyFile = flags["etcd-keyfile"] || undefined;
-  if ((certFile === undefined) !== (keyFile === undefined)) throw new Error("--etcd-certfile and --etcd-keyfile must be given together");
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new Error("--etcd-certfile and --etcd-keyfile must be given together");
   if ((caFile || certFile) && endpoints.some((e) => e.startsWith("http://"))) {
     throw new Error("--etcd-cafile/--etcd-certfile are for TLS: give the members as https:// URLs");
   }
@@ -130,7 +140,8 @@ export function etcdTls(flags: { "etcd-cafile"?: string; "etcd-certfile"?: strin
 
 function parsePort(raw: string, flag: string): number {
   const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${flag} must be a port number (1-65535), not "${raw}"`);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(n) || n < 1 || n > 65535)
+    throw new Error(`${flag} must be a port number (1-65535), not "${raw}"`);
   return n;
 }
 
@@ -143,21 +154,40 @@ export function storageFromFlags(flags: StartStorageFlags, rootDir: string): Sto
   const embedded = flags["embedded-etcd"] === true;
   const tlsGiven = Boolean(flags["etcd-cafile"] || flags["etcd-certfile"] || flags["etcd-keyfile"]);
   const prefix = normalizeEtcdPrefix(flags["etcd-prefix"] ?? DEFAULT_ETCD_PREFIX);
-  const compactionIntervalMs = parseDurationFlag(flags["etcd-compaction-interval"] ?? "5m", "--etcd-compaction-interval");
+  const compactionIntervalMs = parseDurationFlag(
+    flags["etcd-compaction-interval"] ?? "5m",
+    "--etcd-compaction-interval",
+  );
   const requestTimeoutMs = parseDurationFlag(flags["etcd-request-timeout"] ?? "5s", "--etcd-request-timeout");
   if (requestTimeoutMs < 100) throw new Error("--etcd-request-timeout must be at least 100ms");
-  const clientPort = parsePort(flags["embedded-etcd-client-port"] ?? String(DEFAULT_EMBEDDED_ETCD_CLIENT_PORT), "--embedded-etcd-client-port");
-  const peerPort = parsePort(flags["embedded-etcd-peer-port"] ?? String(DEFAULT_EMBEDDED_ETCD_PEER_PORT), "--embedded-etcd-peer-port");
+  const clientPort = parsePort(
+    flags["embedded-etcd-client-port"] ?? String(DEFAULT_EMBEDDED_ETCD_CLIENT_PORT),
+    "--embedded-etcd-client-port",
+  );
+  const peerPort = parsePort(
+    flags["embedded-etcd-peer-port"] ?? String(DEFAULT_EMBEDDED_ETCD_PEER_PORT),
+    "--embedded-etcd-peer-port",
+  );
 
   if (embedded && servers !== "") throw new Error("--embedded-etcd and --etcd-servers cannot be used together");
-  if (tlsGiven && servers === "") throw new Error("--etcd-cafile, --etcd-certfile and --etcd-keyfile need --etcd-servers");
+  if (tlsGiven && servers === "")
+    throw new Error("--etcd-cafile, --etcd-certfile and --etcd-keyfile need --etcd-servers");
   if (servers !== "") {
     const endpoints = parseEtcdServers(servers);
     return { backend: "etcd", endpoints, ...etcdTls(flags, endpoints), prefix, compactionIntervalMs, requestTimeoutMs };
   }
   if (embedded) {
-    if (clientPort === peerPort) throw new Error("--embedded-etcd-client-port and --embedded-etcd-peer-port must differ");
-    return { backend: "embedded-etcd", dataDir: join(rootDir, "data"), clientPort, peerPort, prefix, compactionIntervalMs, requestTimeoutMs };
+    if (clientPort === peerPort)
+      throw new Error("--embedded-etcd-client-port and --embedded-etcd-peer-port must differ");
+    return {
+      backend: "embedded-etcd",
+      dataDir: join(rootDir, "data"),
+      clientPort,
+      peerPort,
+      prefix,
+      compactionIntervalMs,
+      requestTimeoutMs,
+    };
   }
   const changed = (
     [

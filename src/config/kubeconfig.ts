@@ -50,9 +50,18 @@ export function serverUrlForListen(host: string, port: number): string {
 export function buildAdminKubeconfig(opts: AdminKubeconfigOptions): string {
   const base = loopbackForWildcard(opts.server).replace(/\/+$/, "");
   const caData = Buffer.from(opts.caCertPem).toString("base64");
-  const cluster = (name: string, server: string) =>
-    [`  - name: ${scalar(name)}`, "    cluster:", `      server: ${scalar(server)}`, `      certificate-authority-data: ${scalar(caData)}`];
-  const context = (name: string) => [`  - name: ${scalar(name)}`, "    context:", `      cluster: ${scalar(name)}`, "      user: admin"];
+  const cluster = (name: string, server: string) => [
+    `  - name: ${scalar(name)}`,
+    "    cluster:",
+    `      server: ${scalar(server)}`,
+    `      certificate-authority-data: ${scalar(caData)}`,
+  ];
+  const context = (name: string) => [
+    `  - name: ${scalar(name)}`,
+    "    context:",
+    `      cluster: ${scalar(name)}`,
+    "      user: admin",
+  ];
   return [
     "apiVersion: v1",
     "kind: Config",

@@ -73,7 +73,19 @@ class Parser {
         this.pos += 2;
         continue;
       }
-      if (c === "." || c === "[" || c === "]" || c === " " || c === ")" || c === "=" || c === "!" || c === "<" || c === ">" || c === ",") break;
+      if (
+        c === "." ||
+        c === "[" ||
+        c === "]" ||
+        c === " " ||
+        c === ")" ||
+        c === "=" ||
+        c === "!" ||
+        c === "<" ||
+        c === ">" ||
+        c === ","
+      )
+        break;
       name += c;
       this.pos++;
     }
@@ -283,7 +295,12 @@ export function formatGoFloat(n: number): string {
 export function goJson(v: unknown): string {
   const sort = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.map(sort);
-    if (isObject(x)) return Object.fromEntries(Object.keys(x).sort().map((k) => [k, sort(x[k])]));
+    if (isObject(x))
+      return Object.fromEntries(
+        Object.keys(x)
+          .sort()
+          .map((k) => [k, sort(x[k])]),
+      );
     return x;
   };
   return JSON.stringify(sort(v)).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);

@@ -12,7 +12,8 @@ export interface Quantity {
   cached?: string;
 }
 
-export const ERR_FORMAT_WRONG = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+export const ERR_FORMAT_WRONG =
+  "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 export const ERR_NUMERIC = "unable to parse quantity's numeric part";
 export const ERR_SUFFIX = "unable to parse quantity's suffix";
 

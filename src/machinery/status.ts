@@ -43,7 +43,13 @@ export class StatusError extends Error {
   /** Extra response headers (e.g. Retry-After). */
   readonly headers?: Record<string, string>;
 
-  constructor(code: number, reason: string, message: string, details?: StatusDetails, headers?: Record<string, string>) {
+  constructor(
+    code: number,
+    reason: string,
+    message: string,
+    details?: StatusDetails,
+    headers?: Record<string, string>,
+  ) {
     super(message);
     this.code = code;
     this.reason = reason;
@@ -87,16 +93,34 @@ export const errors = {
     return new StatusError(404, "NotFound", "the server could not find the requested resource", {});
   },
   alreadyExists(ref: ResourceRef, name: string): StatusError {
-    return new StatusError(409, "AlreadyExists", `${qualifiedResource(ref)} "${name}" already exists`, details(ref, name));
+    return new StatusError(
+      409,
+      "AlreadyExists",
+      `${qualifiedResource(ref)} "${name}" already exists`,
+      details(ref, name),
+    );
   },
-  conflict(ref: ResourceRef, name: string, why = "the object has been modified; please apply your changes to the latest version and try again"): StatusError {
-    return new StatusError(409, "Conflict", `Operation cannot be fulfilled on ${qualifiedResource(ref)} "${name}": ${why}`, details(ref, name));
+  conflict(
+    ref: ResourceRef,
+    name: string,
+    why = "the object has been modified; please apply your changes to the latest version and try again",
+  ): StatusError {
+    return new StatusError(
+      409,
+      "Conflict",
+      `Operation cannot be fulfilled on ${qualifiedResource(ref)} "${name}": ${why}`,
+      details(ref, name),
+    );
   },
   /** 422 with one cause per field error. `kind` is the object's Kind (e.g. "ConfigMap"). */
   invalid(kind: string, group: string, name: string, causes: FieldError[]): StatusError {
     const msgs = causes.map(fieldErrorText);
     const summary = msgs.length === 1 ? msgs[0] : `[${msgs.join(", ")}]`;
-    const d: StatusDetails = { name, kind, causes: causes.map((c) => ({ reason: c.type, message: fieldErrorMessage(c), field: c.field })) };
+    const d: StatusDetails = {
+      name,
+      kind,
+      causes: causes.map((c) => ({ reason: c.type, message: fieldErrorMessage(c), field: c.field })),
+    };
     if (group) d.group = group;
     return new StatusError(422, "Invalid", `${kind}${group ? `.${group}` : ""} "${name}" is invalid: ${summary}`, d);
   },
@@ -104,7 +128,12 @@ export const errors = {
     return new StatusError(400, "BadRequest", message, causes ? { causes } : undefined);
   },
   methodNotAllowed(): StatusError {
-    return new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {});
+    return new StatusError(
+      405,
+      "MethodNotAllowed",
+      "the server does not allow this method on the requested resource",
+      {},
+    );
   },
   notAcceptable(accepted: string[]): StatusError {
     return new StatusError(406, "NotAcceptable", `only the following media types are accepted: ${accepted.join(", ")}`);
@@ -141,7 +170,13 @@ export const errors = {
     return new StatusError(504, "Timeout", message);
   },
   tooManyRequests(message: string, retryAfterSeconds: number): StatusError {
-    return new StatusError(429, "TooManyRequests", message, { retryAfterSeconds }, { "Retry-After": String(retryAfterSeconds) });
+    return new StatusError(
+      429,
+      "TooManyRequests",
+      message,
+      { retryAfterSeconds },
+      { "Retry-After": String(retryAfterSeconds) },
+    );
   },
 };
 
@@ -192,7 +227,9 @@ export function fieldErrorMessage(e: FieldError): string {
     case "FieldValueDuplicate":
       return `Duplicate value: ${e.goValue ?? renderValue(e.value)}`;
     case "FieldValueNotSupported": {
-      const sup = e.supported?.length ? `: supported values: ${e.supported.map((s) => JSON.stringify(s)).join(", ")}` : "";
+      const sup = e.supported?.length
+        ? `: supported values: ${e.supported.map((s) => JSON.stringify(s)).join(", ")}`
+        : "";
       return `Unsupported value: ${e.goValue ?? renderValue(e.value)}${sup}`;
     }
     case "FieldValueTypeInvalid":

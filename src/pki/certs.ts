@@ -1,11 +1,35 @@
 // The server's own PKI: a long-lived CA and a serving certificate it signs, kept in the data
 // directory so kubeconfigs written earlier stay valid across restarts.
-import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject, X509Certificate as NativeX509, sign } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  generateKeyPairSync,
+  type KeyObject,
+  X509Certificate as NativeX509,
+  sign,
+} from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.ts";
-import { type Bytes, bits, bool, children, explicit, implicit, octets, oid, oidText, read, seq, set, TAG, time, uint, utf8 } from "./der.ts";
+import {
+  type Bytes,
+  bits,
+  bool,
+  children,
+  explicit,
+  implicit,
+  octets,
+  oid,
+  oidText,
+  read,
+  seq,
+  set,
+  TAG,
+  time,
+  uint,
+  utf8,
+} from "./der.ts";
 
 // Certificates are checked with node:crypto's X509Certificate and written with the small DER
 // encoder in der.ts, signed by node:crypto: no X.509 library is loaded on the way to a running
@@ -46,10 +70,7 @@ interface KeyedCert {
   keyPem: string;
 }
 
-export async function ensureServingCerts(
-  dataDir: string,
-  opts: ServingCertOptions = {},
-): Promise<ServingCerts> {
+export async function ensureServingCerts(dataDir: string, opts: ServingCertOptions = {}): Promise<ServingCerts> {
   const now = opts.now ?? new Date();
   const hosts = servingHosts(opts.extraHosts ?? []);
 
@@ -80,7 +101,10 @@ export function servingHosts(extraHosts: string[]): { dns: string[]; ips: string
   const own = hostname().toLowerCase();
   if (isDnsName(own)) dns.add(own);
   for (const raw of extraHosts) {
-    const host = raw.trim().replace(/^\[(.*)\]$/, "$1").toLowerCase();
+    const host = raw
+      .trim()
+      .replace(/^\[(.*)\]$/, "$1")
+      .toLowerCase();
     const ip = canonicalIp(host);
     // Wildcard listen addresses are not names anyone connects to.
     if (ip === "0.0.0.0" || ip === "::" || host === "") continue;
@@ -150,7 +174,12 @@ function certificatePem(f: CertificateFields): string {
 }
 
 function keyed(certPem: string, key: KeyObject): KeyedCert {
-  return { cert: new NativeX509(certPem), key, certPem, keyPem: key.export({ type: "pkcs8", format: "pem" }) as string };
+  return {
+    cert: new NativeX509(certPem),
+    key,
+    certPem,
+    keyPem: key.export({ type: "pkcs8", format: "pem" }) as string,
+  };
 }
 
 function createCa(now: Date): KeyedCert {
@@ -251,7 +280,12 @@ function isUsableCa(cert: NativeX509, now: Date): boolean {
   return cert.ca && isValidAt(cert, now) && cert.checkIssued(cert) && cert.verify(cert.publicKey);
 }
 
-function isUsableServingCert(cert: NativeX509, ca: NativeX509, hosts: { dns: string[]; ips: string[] }, now: Date): boolean {
+function isUsableServingCert(
+  cert: NativeX509,
+  ca: NativeX509,
+  hosts: { dns: string[]; ips: string[] },
+  now: Date,
+): boolean {
   if (!isValidAt(cert, now)) return false;
   // Signed by this CA: a CA regenerated since would leave an orphaned serving certificate.
   if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
@@ -269,7 +303,10 @@ function subjectAltNames(cert: NativeX509): string[] {
     const colon = entry.indexOf(":");
     if (colon < 0) continue;
     const type = entry.slice(0, colon).trim();
-    const value = entry.slice(colon + 1).trim().toLowerCase();
+    const value = entry
+      .slice(colon + 1)
+      .trim()
+      .toLowerCase();
     if (type === "DNS") names.push(value);
     else if (type === "IP Address") names.push(canonicalIp(value) ?? value);
   }
@@ -334,5 +371,9 @@ function canonicalIp(host: string): string | undefined {
 }
 
 function isDnsName(name: string): boolean {
-  return name.length > 0 && name.length <= 253 && /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/.test(name);
+  return (
+    name.length > 0 &&
+    name.length <= 253 &&
+    /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/.test(name)
+  );
 }

@@ -101,7 +101,9 @@ function validFor(cert: X509.X509Certificate, now: Date): boolean {
 async function loadPair(certFile: string, keyFile: string): Promise<Pair | undefined> {
   const [certPem, keyPem] = await Promise.all([readFile(certFile, "utf8"), readFile(keyFile, "utf8")]);
   const cert = new x509.X509Certificate(certPem);
-  const key = await crypto.subtle.importKey("pkcs8", x509.PemConverter.decodeFirst(keyPem), KEY_ALGORITHM, true, ["sign"]);
+  const key = await crypto.subtle.importKey("pkcs8", x509.PemConverter.decodeFirst(keyPem), KEY_ALGORITHM, true, [
+    "sign",
+  ]);
   // The key must belong to the certificate.
   const pub = await cert.publicKey.export(KEY_ALGORITHM, ["verify"]);
   const [a, b] = await Promise.all([crypto.subtle.exportKey("jwk", key), crypto.subtle.exportKey("jwk", pub)]);
@@ -121,7 +123,10 @@ async function createCa(now: Date): Promise<Pair> {
     signingAlgorithm: SIGNING_ALGORITHM,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
       ski,
       new x509.AuthorityKeyIdentifierExtension(ski.keyId),
     ],
@@ -129,7 +134,12 @@ async function createCa(now: Date): Promise<Pair> {
   return { cert, key: keys.privateKey, certPem: cert.toString("pem"), keyPem: await exportKeyPem(keys.privateKey) };
 }
 
-async function createLeaf(ca: Pair, subject: string, now: Date, opts: { usages: string[]; dns: string[]; ips: string[] }): Promise<Pair> {
+async function createLeaf(
+  ca: Pair,
+  subject: string,
+  now: Date,
+  opts: { usages: string[]; dns: string[]; ips: string[] },
+): Promise<Pair> {
   const keys = (await crypto.subtle.generateKey(KEY_ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
   const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),

@@ -45,7 +45,10 @@ function parseAccept(header: string): AcceptClause[] {
       const eq = p.indexOf("=");
       if (eq < 0) continue;
       const key = p.slice(0, eq).trim().toLowerCase();
-      const value = p.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1");
+      const value = p
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, "$1");
       if (key === "q") q = Number(value);
       else params.set(key, value);
     }
@@ -71,7 +74,12 @@ export function negotiateDiscovery(accept: string | null, aggregatedAllowed: boo
     const g = c.params.get("g");
     const v = c.params.get("v");
     if (as === undefined && g === undefined && v === undefined) return "json";
-    if (aggregatedAllowed && as === "APIGroupDiscoveryList" && g === "apidiscovery.k8s.io" && (v === "v2" || v === "v2beta1")) {
+    if (
+      aggregatedAllowed &&
+      as === "APIGroupDiscoveryList" &&
+      g === "apidiscovery.k8s.io" &&
+      (v === "v2" || v === "v2beta1")
+    ) {
       return v;
     }
   }
@@ -98,10 +106,16 @@ function segments(path: string): string[] | null {
   return rest.every((s) => s !== "") ? rest : null;
 }
 
-function buildDocument(parts: string[], media: DiscoveryMedia, defs: readonly ResourceDef[], serverAddress: string): object | null {
+function buildDocument(
+  parts: string[],
+  media: DiscoveryMedia,
+  defs: readonly ResourceDef[],
+  serverAddress: string,
+): object | null {
   const [root, a, b] = parts;
   if (root === "api") {
-    if (parts.length === 1) return media === "json" ? apiVersions(serverAddress) : aggregatedDiscovery(defs, "api", media);
+    if (parts.length === 1)
+      return media === "json" ? apiVersions(serverAddress) : aggregatedDiscovery(defs, "api", media);
     if (parts.length === 2 && media === "json") return apiResourceList(defs, "", a as string);
     return null;
   }

@@ -33,7 +33,8 @@ export async function healthResponse(
   path?: string,
 ): Promise<Response> {
   const prefix = `/${kind}/`;
-  if (path?.startsWith(prefix) && path.length > prefix.length) return healthCheckResponse(checks, path.slice(prefix.length));
+  if (path?.startsWith(prefix) && path.length > prefix.length)
+    return healthCheckResponse(checks, path.slice(prefix.length));
   const excluded = new Set(query.getAll("exclude"));
   const results = await Promise.all(checks.map((c) => (excluded.has(c.name) ? "excluded" : failure(c))));
   let lines = "";

@@ -112,7 +112,11 @@ export function negotiate<T extends Offer>(accept: string | null | undefined, of
   // Negotiated once per offer list and header.
   let answers = negotiated.get(offers);
   if (!answers) {
-    answers = new BoundedMemo((header) => negotiateUncached(header, offers), MAX_REMEMBERED_HEADERS, MAX_REMEMBERED_HEADER_LENGTH);
+    answers = new BoundedMemo(
+      (header) => negotiateUncached(header, offers),
+      MAX_REMEMBERED_HEADERS,
+      MAX_REMEMBERED_HEADER_LENGTH,
+    );
     negotiated.set(offers, answers);
   }
   return answers.get(accept ?? "") as T | null;

@@ -12,7 +12,13 @@ import { errors } from "../machinery/status.ts";
 import { versionInfo } from "./version-info.ts";
 
 /** Answers a non-resource request; `url` is the request's, as the request info filter parsed it. */
-export async function nonResourceResponse(deps: AppDeps, openapi: OpenAPIDocuments, info: NonResourceRequestInfo, req: Request, url: URL): Promise<Response> {
+export async function nonResourceResponse(
+  deps: AppDeps,
+  openapi: OpenAPIDocuments,
+  info: NonResourceRequestInfo,
+  req: Request,
+  url: URL,
+): Promise<Response> {
   const path = info.path.replace(/\/+$/, "") || "/";
   const cluster = info.cluster;
   const query = url.searchParams;
@@ -32,7 +38,13 @@ export async function nonResourceResponse(deps: AppDeps, openapi: OpenAPIDocumen
   if (path === "/api" || path.startsWith("/api/") || path === "/apis" || path.startsWith("/apis/")) {
     if (req.method !== "GET" && req.method !== "HEAD") throw errors.methodNotAllowed();
     const defs = deps.registry.resources(cluster);
-    return discoveryResponse(path, req.headers.get("accept"), defs, deps.serverAddress, req.headers.get("if-none-match"));
+    return discoveryResponse(
+      path,
+      req.headers.get("accept"),
+      defs,
+      deps.serverAddress,
+      req.headers.get("if-none-match"),
+    );
   }
   throw errors.pathNotFound();
 }

@@ -75,11 +75,22 @@ function unknownCluster(name: string) {
 }
 
 /** Work out what a request asks for. `query` is used for `watch`. */
-export function parseRequestInfo(method: string, rawPath: string, query: URLSearchParams, parseBool: (s: string | null) => boolean | undefined): RequestInfo {
+export function parseRequestInfo(
+  method: string,
+  rawPath: string,
+  query: URLSearchParams,
+  parseBool: (s: string | null) => boolean | undefined,
+): RequestInfo {
   const { cluster, wildcard, path } = splitClusterPrefix(rawPath);
   const parts = splitPath(path);
   const lowerMethod = method.toLowerCase();
-  const nonResource = (): NonResourceRequestInfo => ({ kind: "nonresource", cluster, wildcard, verb: lowerMethod, path: path || "/" });
+  const nonResource = (): NonResourceRequestInfo => ({
+    kind: "nonresource",
+    cluster,
+    wildcard,
+    verb: lowerMethod,
+    path: path || "/",
+  });
 
   let rest: string[];
   let apiPrefix: "api" | "apis";
@@ -141,7 +152,33 @@ export function parseRequestInfo(method: string, rawPath: string, query: URLSear
   }
   // `/api/v1/namespaces/foo` addresses the namespace itself.
   if (namespaceItself) {
-    return { kind: "resource", cluster, wildcard, verb, apiPrefix, group, version, namespace: undefined, resource, name, subresource, path };
+    return {
+      kind: "resource",
+      cluster,
+      wildcard,
+      verb,
+      apiPrefix,
+      group,
+      version,
+      namespace: undefined,
+      resource,
+      name,
+      subresource,
+      path,
+    };
   }
-  return { kind: "resource", cluster, wildcard, verb, apiPrefix, group, version, namespace, resource, name, subresource, path };
+  return {
+    kind: "resource",
+    cluster,
+    wildcard,
+    verb,
+    apiPrefix,
+    group,
+    version,
+    namespace,
+    resource,
+    name,
+    subresource,
+    path,
+  };
 }

@@ -15,7 +15,9 @@ const RETRY_AFTER_SECONDS = 1;
 /** The Status for a storage or deadline failure, or null when `err` is neither. */
 export function storageStatusError(err: unknown): StatusError | null {
   if (err instanceof WriteOutcomeUnknownError) {
-    return errors.timeout(`Timeout: request did not complete within the allotted time; the write may or may not have been applied (${err.message})`);
+    return errors.timeout(
+      `Timeout: request did not complete within the allotted time; the write may or may not have been applied (${err.message})`,
+    );
   }
   if (err instanceof StorageUnavailableError) {
     return new StatusError(
@@ -27,7 +29,11 @@ export function storageStatusError(err: unknown): StatusError | null {
     );
   }
   if (err instanceof ValueTooLargeError) {
-    return new StatusError(413, "RequestEntityTooLarge", `Request entity too large: the storage refused the object (${err.message})`);
+    return new StatusError(
+      413,
+      "RequestEntityTooLarge",
+      `Request entity too large: the storage refused the object (${err.message})`,
+    );
   }
   if (err instanceof Error && err.name === "TimeoutError") {
     return errors.timeout(`Timeout: request did not complete within the allotted time (${err.message})`);

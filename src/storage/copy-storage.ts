@@ -44,7 +44,9 @@ export interface CopyResult {
 
 export class DestinationNotEmptyError extends Error {
   constructor(readonly keys: number) {
-    super(`the destination already holds ${keys} key${keys === 1 ? "" : "s"}: use --force to delete them and copy anyway`);
+    super(
+      `the destination already holds ${keys} key${keys === 1 ? "" : "s"}: use --force to delete them and copy anyway`,
+    );
   }
 }
 
@@ -67,7 +69,12 @@ export async function copyStorage(from: CopyEnd, to: CopyEnd, opts: CopyOptions 
   let revision = 0;
   let after: string | undefined;
   for (;;) {
-    const page = await from.storage.list({ prefix: fromRoot, limit: pageSize, ...(revision ? { revision } : {}), ...(after !== undefined ? { after } : {}) });
+    const page = await from.storage.list({
+      prefix: fromRoot,
+      limit: pageSize,
+      ...(revision ? { revision } : {}),
+      ...(after !== undefined ? { after } : {}),
+    });
     if (revision === 0) revision = page.revision;
     await inParallel(page.items, concurrency, async (kv) => {
       await to.storage.create(toRoot + kv.key.slice(fromRoot.length), kv.value);

@@ -30,7 +30,13 @@ export function resourcePrefix(prefix: string, group: string, resource: string):
  * The prefix of a collection: one resource in one cluster (or all clusters when cluster is undefined),
  * optionally within one namespace. Ends in "/".
  */
-export function collectionPrefix(prefix: string, group: string, resource: string, cluster?: string, namespace?: string): string {
+export function collectionPrefix(
+  prefix: string,
+  group: string,
+  resource: string,
+  cluster?: string,
+  namespace?: string,
+): string {
   let p = resourcePrefix(prefix, group, resource);
   if (cluster === undefined) return p;
   p += `${cluster}/`;
@@ -44,7 +50,11 @@ export function objectKey(prefix: string, parts: KeyParts): string {
 }
 
 /** Split a key back into cluster, namespace and name, given whether the resource is namespaced. */
-export function parseObjectKey(prefix: string, key: string, namespaced: boolean): { group: string; resource: string; cluster: string; namespace?: string; name: string } | null {
+export function parseObjectKey(
+  prefix: string,
+  key: string,
+  namespaced: boolean,
+): { group: string; resource: string; cluster: string; namespace?: string; name: string } | null {
   if (!key.startsWith(`${prefix}/`)) return null;
   const parts = key.slice(prefix.length + 1).split("/");
   if (namespaced ? parts.length !== 5 : parts.length !== 4) return null;

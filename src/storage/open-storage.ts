@@ -30,9 +30,14 @@ export interface EtcdConnection {
 }
 
 export type StorageOptions =
-  | { backend: "sqlite"; /** The database file. */ path: string; compactionIntervalMs?: number }
+  | { backend: "sqlite" /** The database file. */; path: string; compactionIntervalMs?: number }
   | ({ backend: "etcd"; endpoints: string[]; caFile?: string; certFile?: string; keyFile?: string } & EtcdConnection)
-  | ({ backend: "embedded-etcd"; /** `<root>/data`: the member's data goes to `etcd/`, its PKI to `etcd-pki/`. */ dataDir: string; clientPort: number; peerPort: number } & EtcdConnection);
+  | ({
+      backend: "embedded-etcd" /** `<root>/data`: the member's data goes to `etcd/`, its PKI to `etcd-pki/`. */;
+      dataDir: string;
+      clientPort: number;
+      peerPort: number;
+    } & EtcdConnection);
 
 export interface OpenedStorage {
   storage: Storage;
@@ -68,7 +73,11 @@ export async function openStorage(opts: StorageOptions): Promise<OpenedStorage> 
     case "sqlite":
       return openSqlite(opts.path, opts.compactionIntervalMs);
     case "etcd":
-      return openEtcd(opts, { endpoints: opts.endpoints, caFile: opts.caFile, certFile: opts.certFile, keyFile: opts.keyFile }, null);
+      return openEtcd(
+        opts,
+        { endpoints: opts.endpoints, caFile: opts.caFile, certFile: opts.certFile, keyFile: opts.keyFile },
+        null,
+      );
     case "embedded-etcd": {
       const member = await EmbeddedEtcd.start({
         dataDir: join(opts.dataDir, "etcd"),
@@ -79,7 +88,12 @@ export async function openStorage(opts: StorageOptions): Promise<OpenedStorage> 
       try {
         return await openEtcd(
           opts,
-          { endpoints: [member.endpoint], caFile: member.pki.caFile, certFile: member.pki.clientCertFile, keyFile: member.pki.clientKeyFile },
+          {
+            endpoints: [member.endpoint],
+            caFile: member.pki.caFile,
+            certFile: member.pki.clientCertFile,
+            keyFile: member.pki.clientKeyFile,
+          },
           member,
         );
       } catch (err) {
@@ -97,7 +111,8 @@ async function openSqlite(path: string, intervalMs = SQLITE_COMPACTION_INTERVAL_
     storage,
     keyPrefix: DEFAULT_PREFIX,
     description: `SQLite database ${path}`,
-    startCompaction: () => (intervalMs > 0 ? storage.startAutoCompaction(intervalMs, SQLITE_COMPACTION_RETAIN) : () => {}),
+    startCompaction: () =>
+      intervalMs > 0 ? storage.startAutoCompaction(intervalMs, SQLITE_COMPACTION_RETAIN) : () => {},
     close: () => storage.close(),
   };
 }
@@ -109,7 +124,11 @@ interface EtcdEndpoints {
   keyFile?: string;
 }
 
-async function openEtcd(conn: EtcdConnection, where: EtcdEndpoints, member: EmbeddedEtcd | null): Promise<OpenedStorage> {
+async function openEtcd(
+  conn: EtcdConnection,
+  where: EtcdEndpoints,
+  member: EmbeddedEtcd | null,
+): Promise<OpenedStorage> {
   // Loaded only here: the SQLite default never pays for the gRPC client.
   const [{ EtcdStorage }, { startEtcdCompaction, DEFAULT_ETCD_COMPACTION_INTERVAL_MS }] = await Promise.all([
     import("./etcd/etcd-storage.ts"),

@@ -37,7 +37,12 @@ async function run(args: string[], env: Record<string, string> = {}) {
 
 /** Start `dist/kcp` with `args`, gathering its stdout and stderr into one text. */
 function spawnKcp(args: string[], env: Record<string, string> = {}) {
-  const proc = Bun.spawn([binary, ...args], { cwd: workDir, stdout: "pipe", stderr: "pipe", env: { PATH: "/usr/bin:/bin", HOME: workDir, ...env } });
+  const proc = Bun.spawn([binary, ...args], {
+    cwd: workDir,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { PATH: "/usr/bin:/bin", HOME: workDir, ...env },
+  });
   let out = "";
   const decoder = new TextDecoder();
   const pump = async (s: ReadableStream<Uint8Array>) => {
@@ -82,12 +87,18 @@ describe("dist/kcp", () => {
     try {
       expect(await waitFor(/Serving securely on \S+:\d+/)).not.toBeNull();
 
-      const kubectl = Bun.spawn(["kubectl", "--kubeconfig", join(rootDir, "data", "admin.kubeconfig"), "get", "namespaces", "-o", "name"], {
-        stdout: "pipe",
-        stderr: "pipe",
-        env: { ...process.env, HOME: workDir, PATH: `${process.env.PATH}:${KUBECTL_DIR}` },
-      });
-      const [stdout, stderr] = await Promise.all([new Response(kubectl.stdout).text(), new Response(kubectl.stderr).text()]);
+      const kubectl = Bun.spawn(
+        ["kubectl", "--kubeconfig", join(rootDir, "data", "admin.kubeconfig"), "get", "namespaces", "-o", "name"],
+        {
+          stdout: "pipe",
+          stderr: "pipe",
+          env: { ...process.env, HOME: workDir, PATH: `${process.env.PATH}:${KUBECTL_DIR}` },
+        },
+      );
+      const [stdout, stderr] = await Promise.all([
+        new Response(kubectl.stdout).text(),
+        new Response(kubectl.stderr).text(),
+      ]);
       expect(stderr).toBe("");
       expect(await kubectl.exited).toBe(0);
       expect(stdout).toContain("namespace/default");

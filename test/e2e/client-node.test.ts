@@ -46,7 +46,10 @@ describe("@kubernetes/client-node", () => {
       },
     );
     try {
-      const created = await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: "from-node", labels: { via: "client-node" } }, data: { a: "1" } } });
+      const created = await core.createNamespacedConfigMap({
+        namespace: NS,
+        body: { metadata: { name: "from-node", labels: { via: "client-node" } }, data: { a: "1" } },
+      });
       expect(created.metadata?.uid).toBeTruthy();
       expect(created.metadata?.resourceVersion).toBeTruthy();
 

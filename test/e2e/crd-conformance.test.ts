@@ -155,7 +155,9 @@ async function waitForV2Definition(name: string, expected?: Obj): Promise<Obj> {
 }
 
 async function waitForV2DefinitionGone(name: string): Promise<void> {
-  await until(`definition ${name} to leave /openapi/v2`, async () => ((await v2Definitions())[name] === undefined ? true : undefined));
+  await until(`definition ${name} to leave /openapi/v2`, async () =>
+    (await v2Definitions())[name] === undefined ? true : undefined,
+  );
 }
 
 /** Wait until the v3 document of group/version has `name` with `expected` (without the defaults). */
@@ -184,17 +186,30 @@ describe("CustomResourceDefinition resources", () => {
     const def = crd({ group: "lifecycle.example.com", plural: "noxus", kind: "Noxu", scope: "Cluster" });
     const applied = await kubectl(kcp, ["apply", "-f", "-"], { stdin: stringifyYaml(def) });
     expect(applied.stderr).toBe("");
-    expect(applied.stdout.trim()).toBe("customresourcedefinition.apiextensions.k8s.io/noxus.lifecycle.example.com created");
-    const waited = await kubectl(kcp, ["wait", "--for=condition=Established", "crd/noxus.lifecycle.example.com", "--timeout=10s"]);
-    expect(waited.stdout.trim()).toBe("customresourcedefinition.apiextensions.k8s.io/noxus.lifecycle.example.com condition met");
+    expect(applied.stdout.trim()).toBe(
+      "customresourcedefinition.apiextensions.k8s.io/noxus.lifecycle.example.com created",
+    );
+    const waited = await kubectl(kcp, [
+      "wait",
+      "--for=condition=Established",
+      "crd/noxus.lifecycle.example.com",
+      "--timeout=10s",
+    ]);
+    expect(waited.stdout.trim()).toBe(
+      "customresourcedefinition.apiextensions.k8s.io/noxus.lifecycle.example.com condition met",
+    );
     expect(waited.code).toBe(0);
     // Established means served: the API answers at once.
     expect((await json("/apis/lifecycle.example.com/v1/noxus")).body.kind).toBe("NoxuList");
     // Applying it again changes nothing.
     const again = await kubectl(kcp, ["apply", "-f", "-"], { stdin: stringifyYaml(def) });
-    expect(again.stdout.trim()).toBe("customresourcedefinition.apiextensions.k8s.io/noxus.lifecycle.example.com unchanged");
+    expect(again.stdout.trim()).toBe(
+      "customresourcedefinition.apiextensions.k8s.io/noxus.lifecycle.example.com unchanged",
+    );
     const deleted = await kubectl(kcp, ["delete", "crd", "noxus.lifecycle.example.com"]);
-    expect(deleted.stdout.trim()).toBe('customresourcedefinition.apiextensions.k8s.io "noxus.lifecycle.example.com" deleted');
+    expect(deleted.stdout.trim()).toBe(
+      'customresourcedefinition.apiextensions.k8s.io "noxus.lifecycle.example.com" deleted',
+    );
     // kubectl delete waited for the CRD to be gone.
     expect((await json(`${CRDS}/noxus.lifecycle.example.com`)).status).toBe(404);
     expect((await api(kcp, "/apis/lifecycle.example.com/v1/noxus")).status).toBe(404);
@@ -204,10 +219,18 @@ describe("CustomResourceDefinition resources", () => {
     const label = "e2e-list-test-uuid";
     const uuid = crypto.randomUUID();
     const labelled = Array.from({ length: 10 }, (_, i) =>
-      crd({ group: "list.example.com", plural: `items${i}s`, kind: `Item${i}`, scope: "Cluster", labels: { [label]: uuid } }),
+      crd({
+        group: "list.example.com",
+        plural: `items${i}s`,
+        kind: `Item${i}`,
+        scope: "Cluster",
+        labels: { [label]: uuid },
+      }),
     );
     const created = await Promise.all(labelled.map(createCRD));
-    const other = await createCRD(crd({ group: "list.example.com", plural: "others", kind: "Other", scope: "Cluster" }));
+    const other = await createCRD(
+      crd({ group: "list.example.com", plural: "others", kind: "Other", scope: "Cluster" }),
+    );
 
     const selector = `labelSelector=${encodeURIComponent(`${label}=${uuid}`)}`;
     const list = await json(`${CRDS}?${selector}`);
@@ -221,14 +244,19 @@ describe("CustomResourceDefinition resources", () => {
     }
     // kubectl sees the same selection.
     const names = await kubectl(kcp, ["get", "crds", "-l", `${label}=${uuid}`, "-o", "name"]);
-    expect(names.stdout.trim().split("\n").sort()).toEqual(labelled.map((d) => `customresourcedefinition.apiextensions.k8s.io/${d.metadata.name}`).sort());
+    expect(names.stdout.trim().split("\n").sort()).toEqual(
+      labelled.map((d) => `customresourcedefinition.apiextensions.k8s.io/${d.metadata.name}`).sort(),
+    );
     const negated = await json(`${CRDS}?labelSelector=${encodeURIComponent(`${label}!=${uuid}`)}`);
     expect(negated.body.items.map((i: Obj) => i.metadata.name)).toEqual(["others.list.example.com"]);
 
     const dc = await json(`${CRDS}?${selector}`, { method: "DELETE" });
     expect(dc.status).toBe(200);
-    await until("the labelled CRDs to go", async () => ((await json(`${CRDS}?${selector}`)).body.items.length === 0 ? true : undefined));
-    for (const d of labelled) expect((await api(kcp, `/apis/list.example.com/v1/${d.spec.names.plural}`)).status).toBe(404);
+    await until("the labelled CRDs to go", async () =>
+      (await json(`${CRDS}?${selector}`)).body.items.length === 0 ? true : undefined,
+    );
+    for (const d of labelled)
+      expect((await api(kcp, `/apis/list.example.com/v1/${d.spec.names.plural}`)).status).toBe(404);
     const remaining = await json(`${CRDS}/others.list.example.com`);
     expect(remaining.status).toBe(200);
     expect(remaining.body.metadata.uid).toBe(other.metadata.uid);
@@ -237,7 +265,9 @@ describe("CustomResourceDefinition resources", () => {
   }, 30_000);
 
   test("the CRD's status subresource: get, update and patch are visible to later reads", async () => {
-    const created = await createCRD(crd({ group: "status.example.com", plural: "gauges", kind: "Gauge", scope: "Cluster" }));
+    const created = await createCRD(
+      crd({ group: "status.example.com", plural: "gauges", kind: "Gauge", scope: "Cluster" }),
+    );
     const path = `${CRDS}/gauges.status.example.com/status`;
     const got = await json(path);
     expect(got.status).toBe(200);
@@ -255,21 +285,36 @@ describe("CustomResourceDefinition resources", () => {
     expect(updated.body.metadata.generation).toBe(created.metadata.generation);
 
     // A stale resourceVersion is a conflict, as for any update.
-    const stale = await send("PUT", path, { ...body, metadata: { ...body.metadata, resourceVersion: created.metadata.resourceVersion } });
+    const stale = await send("PUT", path, {
+      ...body,
+      metadata: { ...body.metadata, resourceVersion: created.metadata.resourceVersion },
+    });
     expect(stale.status).toBe(409);
 
-    const patched = await send("PATCH", path, [{ op: "add", path: "/status/conditions", value: [{ message: "patched" }] }], "application/json-patch+json");
+    const patched = await send(
+      "PATCH",
+      path,
+      [{ op: "add", path: "/status/conditions", value: [{ message: "patched" }] }],
+      "application/json-patch+json",
+    );
     expect(patched.status).toBe(200);
     expect(patched.body.status.conditions.map((c: Obj) => c.message)).toEqual(["patched"]);
     const reread = await json(path);
     expect(reread.body.status.conditions.some((c: Obj) => c.message === "patched")).toBe(true);
 
     // The CRD controller restores the conditions it owns; the API stays served throughout.
-    await until("Established to come back", async () => (isEstablished((await json(`${CRDS}/gauges.status.example.com`)).body) ? true : undefined));
+    await until("Established to come back", async () =>
+      isEstablished((await json(`${CRDS}/gauges.status.example.com`)).body) ? true : undefined,
+    );
     expect((await json("/apis/status.example.com/v1/gauges")).status).toBe(200);
 
     // The main resource ignores status changes.
-    const main = await send("PATCH", `${CRDS}/gauges.status.example.com`, { status: { conditions: [] } }, "application/merge-patch+json");
+    const main = await send(
+      "PATCH",
+      `${CRDS}/gauges.status.example.com`,
+      { status: { conditions: [] } },
+      "application/merge-patch+json",
+    );
     expect(main.status).toBe(200);
     expect(main.body.status.conditions.length).toBeGreaterThan(0);
     await deleteCRD("gauges.status.example.com");
@@ -280,18 +325,32 @@ describe("CustomResourceDefinition resources", () => {
     const group = (groups.body.groups as Obj[]).find((g) => g.name === "apiextensions.k8s.io");
     expect(group?.versions).toContainEqual({ groupVersion: "apiextensions.k8s.io/v1", version: "v1" });
     const one = await json("/apis/apiextensions.k8s.io");
-    expect(one.body).toMatchObject({ kind: "APIGroup", name: "apiextensions.k8s.io", preferredVersion: { groupVersion: "apiextensions.k8s.io/v1", version: "v1" } });
+    expect(one.body).toMatchObject({
+      kind: "APIGroup",
+      name: "apiextensions.k8s.io",
+      preferredVersion: { groupVersion: "apiextensions.k8s.io/v1", version: "v1" },
+    });
     const resources = await json("/apis/apiextensions.k8s.io/v1");
     expect(resources.body.groupVersion).toBe("apiextensions.k8s.io/v1");
     const names = (resources.body.resources as Obj[]).map((r) => r.name);
     expect(names).toEqual(["customresourcedefinitions", "customresourcedefinitions/status"]);
-    expect(resources.body.resources[0]).toMatchObject({ kind: "CustomResourceDefinition", namespaced: false, shortNames: ["crd", "crds"], categories: ["api-extensions"] });
-    expect(resources.body.resources[1]).toMatchObject({ kind: "CustomResourceDefinition", verbs: ["get", "patch", "update"] });
+    expect(resources.body.resources[0]).toMatchObject({
+      kind: "CustomResourceDefinition",
+      namespaced: false,
+      shortNames: ["crd", "crds"],
+      categories: ["api-extensions"],
+    });
+    expect(resources.body.resources[1]).toMatchObject({
+      kind: "CustomResourceDefinition",
+      verbs: ["get", "patch", "update"],
+    });
   }, 30_000);
 
   test("defaulting: applied on requests and from storage, and persisted only by writes", async () => {
     const schema = { type: "object", properties: { a: { type: "string" }, b: { type: "string" } } };
-    await createCRD(crd({ group: "defaulting.example.com", plural: "defaulteds", kind: "Defaulted", scope: "Cluster", schema }));
+    await createCRD(
+      crd({ group: "defaulting.example.com", plural: "defaulteds", kind: "Defaulted", scope: "Cluster", schema }),
+    );
     const base = "/apis/defaulting.example.com/v1/defaulteds";
     const obj = (name: string) => ({ apiVersion: "defaulting.example.com/v1", kind: "Defaulted", metadata: { name } });
     const cr1 = await send("POST", base, obj("cr-1"));
@@ -300,7 +359,12 @@ describe("CustomResourceDefinition resources", () => {
 
     // A default for `a`, added once the object is stored, shows on read without a write.
     const crdPath = `${CRDS}/defaulteds.defaulting.example.com`;
-    const p1 = await send("PATCH", crdPath, [{ op: "add", path: "/spec/versions/0/schema/openAPIV3Schema/properties/a/default", value: "A" }], "application/json-patch+json");
+    const p1 = await send(
+      "PATCH",
+      crdPath,
+      [{ op: "add", path: "/spec/versions/0/schema/openAPIV3Schema/properties/a/default", value: "A" }],
+      "application/json-patch+json",
+    );
     expect(p1.status).toBe(200);
     const read1 = await until("cr-1 to be defaulted on read", async () => {
       const g = await json(`${base}/cr-1`);
@@ -345,9 +409,19 @@ describe("CustomResourceDefinition resources", () => {
     // An explicit value wins over the default; a write persists defaults applied on read.
     const cr3 = await send("POST", base, { ...obj("cr-3"), b: "explicit" });
     expect(cr3.body.b).toBe("explicit");
-    const touched = await send("PATCH", `${base}/cr-1`, { metadata: { labels: { touched: "yes" } } }, "application/merge-patch+json");
+    const touched = await send(
+      "PATCH",
+      `${base}/cr-1`,
+      { metadata: { labels: { touched: "yes" } } },
+      "application/merge-patch+json",
+    );
     expect(touched.body.b).toBe("B");
-    await send("PATCH", crdPath, [{ op: "remove", path: "/spec/versions/0/schema/openAPIV3Schema/properties/b/default" }], "application/json-patch+json");
+    await send(
+      "PATCH",
+      crdPath,
+      [{ op: "remove", path: "/spec/versions/0/schema/openAPIV3Schema/properties/b/default" }],
+      "application/json-patch+json",
+    );
     await until("the default for b to be gone from cr-2 reads", async () => {
       const g = await json(`${base}/cr-2`);
       return g.body.b === undefined ? true : undefined;
@@ -359,31 +433,57 @@ describe("CustomResourceDefinition resources", () => {
 
 describe("CustomResourceDefinition watch", () => {
   test("watches on two custom resources see their own ADDED, MODIFIED and DELETED events", async () => {
-    const def = crd({ group: "mygroup.example.com", plural: "noxus", kind: "WishIHadChosenNoxu", scope: "Cluster", shortNames: ["foo", "bar"], categories: ["all"] });
+    const def = crd({
+      group: "mygroup.example.com",
+      plural: "noxus",
+      kind: "WishIHadChosenNoxu",
+      scope: "Cluster",
+      shortNames: ["foo", "bar"],
+      categories: ["all"],
+    });
     await createCRD(def);
     const base = "/apis/mygroup.example.com/v1/noxus";
-    const watchOf = async (name: string) => new WatchStream(await api(kcp, `${base}?watch=true&timeoutSeconds=600&fieldSelector=metadata.name%3D${name}`));
+    const watchOf = async (name: string) =>
+      new WatchStream(await api(kcp, `${base}?watch=true&timeoutSeconds=600&fieldSelector=metadata.name%3D${name}`));
     const watchA = await watchOf("name1");
     const watchB = await watchOf("name2");
-    const instance = (name: string) => ({ apiVersion: "mygroup.example.com/v1", kind: "WishIHadChosenNoxu", metadata: { name }, content: { key: "value" }, num: { num1: 42 } });
+    const instance = (name: string) => ({
+      apiVersion: "mygroup.example.com/v1",
+      kind: "WishIHadChosenNoxu",
+      metadata: { name },
+      content: { key: "value" },
+      num: { num1: 42 },
+    });
 
     const a = await send("POST", base, instance("name1"));
     expect(a.status).toBe(201);
     expect(a.body.metadata.uid).toBeTruthy();
     expect(a.body).toMatchObject({ apiVersion: "mygroup.example.com/v1", kind: "WishIHadChosenNoxu" });
-    expect(await watchA.next()).toMatchObject({ type: "ADDED", object: { metadata: { name: "name1", uid: a.body.metadata.uid }, content: { key: "value" } } });
+    expect(await watchA.next()).toMatchObject({
+      type: "ADDED",
+      object: { metadata: { name: "name1", uid: a.body.metadata.uid }, content: { key: "value" } },
+    });
     const b = await send("POST", base, instance("name2"));
     expect(b.status).toBe(201);
     expect(await watchB.next()).toMatchObject({ type: "ADDED", object: { metadata: { name: "name2" } } });
 
     const patch = [{ op: "add", path: "/dummy", value: "test" }];
     expect((await send("PATCH", `${base}/name1`, patch, "application/json-patch+json")).status).toBe(200);
-    expect(await watchA.next()).toMatchObject({ type: "MODIFIED", object: { metadata: { name: "name1" }, dummy: "test" } });
+    expect(await watchA.next()).toMatchObject({
+      type: "MODIFIED",
+      object: { metadata: { name: "name1" }, dummy: "test" },
+    });
     expect((await send("PATCH", `${base}/name2`, patch, "application/json-patch+json")).status).toBe(200);
-    expect(await watchB.next()).toMatchObject({ type: "MODIFIED", object: { metadata: { name: "name2" }, dummy: "test" } });
+    expect(await watchB.next()).toMatchObject({
+      type: "MODIFIED",
+      object: { metadata: { name: "name2" }, dummy: "test" },
+    });
 
     expect((await json(`${base}/name1`, { method: "DELETE" })).status).toBe(200);
-    expect(await watchA.next()).toMatchObject({ type: "DELETED", object: { metadata: { name: "name1" }, dummy: "test" } });
+    expect(await watchA.next()).toMatchObject({
+      type: "DELETED",
+      object: { metadata: { name: "name1" }, dummy: "test" },
+    });
     expect((await json(`${base}/name2`, { method: "DELETE" })).status).toBe(200);
     expect(await watchB.next()).toMatchObject({ type: "DELETED", object: { metadata: { name: "name2" } } });
 
@@ -431,9 +531,32 @@ describe("discovery of a CRD's API", () => {
         apiVersion: "v1",
         groupVersion: `${group}/${version}`,
         resources: [
-          { name: "crontabs", singularName: "crontab", namespaced: true, kind: "CronTab", verbs: CR_VERBS, shortNames: ["ct"], categories: ["all"], storageVersionHash: hash },
-          { name: "crontabs/scale", singularName: "", namespaced: true, group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] },
-          { name: "crontabs/status", singularName: "", namespaced: true, kind: "CronTab", verbs: ["get", "patch", "update"] },
+          {
+            name: "crontabs",
+            singularName: "crontab",
+            namespaced: true,
+            kind: "CronTab",
+            verbs: CR_VERBS,
+            shortNames: ["ct"],
+            categories: ["all"],
+            storageVersionHash: hash,
+          },
+          {
+            name: "crontabs/scale",
+            singularName: "",
+            namespaced: true,
+            group: "autoscaling",
+            version: "v1",
+            kind: "Scale",
+            verbs: ["get", "patch", "update"],
+          },
+          {
+            name: "crontabs/status",
+            singularName: "",
+            namespaced: true,
+            kind: "CronTab",
+            verbs: ["get", "patch", "update"],
+          },
         ],
       });
     }
@@ -452,8 +575,16 @@ describe("discovery of a CRD's API", () => {
         shortNames: ["ct"],
         categories: ["all"],
         subresources: [
-          { subresource: "scale", responseKind: { group: "autoscaling", version: "v1", kind: "Scale" }, verbs: ["get", "patch", "update"] },
-          { subresource: "status", responseKind: { group, version, kind: "CronTab" }, verbs: ["get", "patch", "update"] },
+          {
+            subresource: "scale",
+            responseKind: { group: "autoscaling", version: "v1", kind: "Scale" },
+            verbs: ["get", "patch", "update"],
+          },
+          {
+            subresource: "status",
+            responseKind: { group, version, kind: "CronTab" },
+            verbs: ["get", "patch", "update"],
+          },
         ],
       });
       expect(item?.versions[0]).toEqual({ version: "v1", resources: [resource("v1")], freshness: "Current" });
@@ -463,10 +594,22 @@ describe("discovery of a CRD's API", () => {
     // kubectl, starting cold, finds it through aggregated discovery, with its verbs and categories.
     const r = await kubectl(kcp, ["api-resources", `--api-group=${group}`, "-o", "wide"], freshCache());
     expect(parseTable(r.stdout)).toEqual([
-      { NAME: "crontabs", SHORTNAMES: "ct", APIVERSION: `${group}/v1`, NAMESPACED: "true", KIND: "CronTab", VERBS: CR_VERBS.join(","), CATEGORIES: "all" },
+      {
+        NAME: "crontabs",
+        SHORTNAMES: "ct",
+        APIVERSION: `${group}/v1`,
+        NAMESPACED: "true",
+        KIND: "CronTab",
+        VERBS: CR_VERBS.join(","),
+        CATEGORIES: "all",
+      },
     ]);
     // The category "all" reaches it.
-    const ct = await send("POST", `/apis/${group}/v1/namespaces/default/crontabs`, { apiVersion: `${group}/v1`, kind: "CronTab", metadata: { name: "ct1" } });
+    const ct = await send("POST", `/apis/${group}/v1/namespaces/default/crontabs`, {
+      apiVersion: `${group}/v1`,
+      kind: "CronTab",
+      metadata: { name: "ct1" },
+    });
     expect(ct.status).toBe(201);
     const byCategory = await kubectl(kcp, ["get", "all", "-A", "-o", "name"], freshCache());
     expect(byCategory.stdout.trim()).toBe("crontab.stable.example.com/ct1");
@@ -500,7 +643,11 @@ describe("AggregatedDiscovery", () => {
       ["events.k8s.io", "v1", "events"],
     ];
     const present = (items: Obj[], g: string, v: string, r: string) =>
-      items.some((i) => (i.metadata.name ?? "") === g && i.versions.some((x: Obj) => x.version === v && x.resources.some((y: Obj) => y.resource === r)));
+      items.some(
+        (i) =>
+          (i.metadata.name ?? "") === g &&
+          i.versions.some((x: Obj) => x.version === v && x.resources.some((y: Obj) => y.resource === r)),
+      );
     for (const accept of [AGGREGATED_V2, AGGREGATED_V2BETA1]) {
       const apis = await json("/apis", { headers: { Accept: accept } });
       expect(apis.status).toBe(200);
@@ -519,18 +666,44 @@ describe("AggregatedDiscovery", () => {
     await createCRD(def);
     const agg = await json("/apis", { headers: { Accept: AGGREGATED_V2 } });
     const item = (agg.body.items as Obj[]).find((g) => g.metadata.name === "group-x7k2q.example.com");
-    expect(item?.versions[0].resources[0]).toMatchObject({ resource: "testcrds", responseKind: { kind: "testcrd" }, scope: "Namespaced", verbs: CR_VERBS });
+    expect(item?.versions[0].resources[0]).toMatchObject({
+      resource: "testcrds",
+      responseKind: { kind: "testcrd" },
+      scope: "Namespaced",
+      verbs: CR_VERBS,
+    });
 
     const cache = freshCache();
     const r = await kubectl(kcp, ["api-resources", "--api-group=group-x7k2q.example.com", "-v=6"], cache);
-    expect(parseTable(r.stdout)).toEqual([{ NAME: "testcrds", SHORTNAMES: "", APIVERSION: "group-x7k2q.example.com/v1", NAMESPACED: "true", KIND: "testcrd" }]);
+    expect(parseTable(r.stdout)).toEqual([
+      {
+        NAME: "testcrds",
+        SHORTNAMES: "",
+        APIVERSION: "group-x7k2q.example.com/v1",
+        NAMESPACED: "true",
+        KIND: "testcrd",
+      },
+    ]);
     // Only the two aggregated requests: no per-group-version fallback.
-    const paths = [...r.stderr.matchAll(/(?:GET|url=")\s*https:\/\/127\.0\.0\.1:\d+(\/[^\s?"]*)/g)].map((m) => m[1]).filter((p) => p.startsWith("/api"));
+    const paths = [...r.stderr.matchAll(/(?:GET|url=")\s*https:\/\/127\.0\.0\.1:\d+(\/[^\s?"]*)/g)]
+      .map((m) => m[1])
+      .filter((p) => p.startsWith("/api"));
     expect(paths).toEqual(["/api", "/apis"]);
     // kubectl 1.27 asks for v2beta1 and finds it too; the resource works through that client.
-    const old = await kubectl(kcp, ["api-resources", "--api-group=group-x7k2q.example.com", "-o", "name"], { ...freshCache(), version: "1.27" });
+    const old = await kubectl(kcp, ["api-resources", "--api-group=group-x7k2q.example.com", "-o", "name"], {
+      ...freshCache(),
+      version: "1.27",
+    });
     expect(old.stdout.trim()).toBe("testcrds.group-x7k2q.example.com");
-    const created = await kubectl(kcp, ["create", "-f", "-"], { ...cache, stdin: stringifyYaml({ apiVersion: "group-x7k2q.example.com/v1", kind: "testcrd", metadata: { name: "t1" }, any: { thing: 1 } }) });
+    const created = await kubectl(kcp, ["create", "-f", "-"], {
+      ...cache,
+      stdin: stringifyYaml({
+        apiVersion: "group-x7k2q.example.com/v1",
+        kind: "testcrd",
+        metadata: { name: "t1" },
+        any: { thing: 1 },
+      }),
+    });
     expect(created.stdout.trim()).toBe("testcrd.group-x7k2q.example.com/t1 created");
     await deleteCRD(def.metadata.name);
   }, 30_000);
@@ -574,7 +747,11 @@ const schemaFoo = {
             properties: {
               name: { description: "Name of Bar.", type: "string" },
               available: { description: "Whether the Bar is installed.", type: "boolean" },
-              quxType: { description: "Indicates to external qux type.", pattern: "in-tree|out-of-tree", type: "string" },
+              quxType: {
+                description: "Indicates to external qux type.",
+                pattern: "in-tree|out-of-tree",
+                type: "string",
+              },
             },
           },
         },
@@ -584,7 +761,11 @@ const schemaFoo = {
 };
 
 const waldoParts = {
-  spec: { description: "Specification of Waldo", type: "object", properties: { dummy: { description: "Dummy property.", type: "object" } } },
+  spec: {
+    description: "Specification of Waldo",
+    type: "object",
+    properties: { dummy: { description: "Dummy property.", type: "object" } },
+  },
   status: {
     description: "Status of Waldo",
     type: "object",
@@ -592,7 +773,12 @@ const waldoParts = {
   },
 };
 const schemaWaldo = { description: "Waldo CRD for Testing", type: "object", properties: waldoParts };
-const schemaPreserveRoot = { description: "preserve-unknown-properties at root for Testing", "x-kubernetes-preserve-unknown-fields": true, type: "object", properties: waldoParts };
+const schemaPreserveRoot = {
+  description: "preserve-unknown-properties at root for Testing",
+  "x-kubernetes-preserve-unknown-fields": true,
+  type: "object",
+  properties: waldoParts,
+};
 const schemaPreserveNested = {
   description: "preserve-unknown-properties in nested field for Testing",
   type: "object",
@@ -603,7 +789,13 @@ const opaGroup = (suffix: string) => `crd-publish-openapi-test-${suffix}.example
 
 /** A CRD for the OpenAPI tests: kind and plural from `name`, in the group of `suffix`. */
 function publishCRD(suffix: string, name: string, schema: Obj, versions: string[]): Obj {
-  return crd({ group: opaGroup(suffix), plural: `${name}s`, kind: name.charAt(0).toUpperCase() + name.slice(1), versions, schema });
+  return crd({
+    group: opaGroup(suffix),
+    plural: `${name}s`,
+    kind: name.charAt(0).toUpperCase() + name.slice(1),
+    versions,
+    schema,
+  });
 }
 
 /** Delete a CRD and wait until none of its versions is published any more. */
@@ -646,31 +838,55 @@ describe("CustomResourcePublishOpenAPI", () => {
     const name = definitionName(group, "v1", "Foo");
     expect(name).toBe("com.example.crd-publish-openapi-test-foo.v1.Foo");
     const index = await json("/openapi/v3");
-    expect(index.body.paths[`apis/${group}/v1`].serverRelativeURL).toMatch(new RegExp(`^/openapi/v3/apis/${group}/v1\\?hash=[0-9A-F]+$`));
+    expect(index.body.paths[`apis/${group}/v1`].serverRelativeURL).toMatch(
+      new RegExp(`^/openapi/v3/apis/${group}/v1\\?hash=[0-9A-F]+$`),
+    );
     const v3 = await waitForV3Definition(group, "v1", name, schemaFoo);
     expect(v3["x-kubernetes-group-version-kind"]).toEqual([{ group, kind: "Foo", version: "v1" }]);
-    expect(v3.properties.metadata).toMatchObject({ allOf: [{ $ref: "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" }] });
+    expect(v3.properties.metadata).toMatchObject({
+      allOf: [{ $ref: "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" }],
+    });
     const v2 = await waitForV2Definition(name, schemaFoo);
-    expect(v2.properties.metadata).toMatchObject({ $ref: "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" });
+    expect(v2.properties.metadata).toMatchObject({
+      $ref: "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    });
     expect(v2.properties.apiVersion).toMatchObject({ type: "string" });
-    expect((await v2Definitions())[`${name}List`]).toMatchObject({ properties: { items: { items: { $ref: `#/definitions/${name}` } } } });
+    expect((await v2Definitions())[`${name}List`]).toMatchObject({
+      properties: { items: { items: { $ref: `#/definitions/${name}` } } },
+    });
 
     const meta = { kind: "Foo", apiVersion: `${group}/v1`, metadata: { name: "test-foo" } };
     await createAndApply({ ...meta, spec: { bars: [{ name: "test-bar" }] } }, "foos");
     // Server-side validation rejects unknown fields, values outside the enum and missing required fields.
-    const unknown = await kubectl(kcp, ["create", "-f", "-"], { stdin: JSON.stringify({ ...meta, spec: { foo: true } }) });
+    const unknown = await kubectl(kcp, ["create", "-f", "-"], {
+      stdin: JSON.stringify({ ...meta, spec: { foo: true } }),
+    });
     expect(unknown.stderr).toContain('unknown field "spec.foo"');
-    const badEnum = await kubectl(kcp, ["create", "-f", "-"], { stdin: JSON.stringify({ ...meta, spec: { bars: [{ name: "b", feeling: "NonExistentValue" }] } }) });
+    const badEnum = await kubectl(kcp, ["create", "-f", "-"], {
+      stdin: JSON.stringify({ ...meta, spec: { bars: [{ name: "b", feeling: "NonExistentValue" }] } }),
+    });
     expect(badEnum.stderr).toContain('Unsupported value: "NonExistentValue"');
-    const noRequired = await kubectl(kcp, ["apply", "-f", "-"], { stdin: JSON.stringify({ ...meta, spec: { bars: [{ age: "10" }] } }) });
+    const noRequired = await kubectl(kcp, ["apply", "-f", "-"], {
+      stdin: JSON.stringify({ ...meta, spec: { bars: [{ age: "10" }] } }),
+    });
     expect(noRequired.stderr).toContain("spec.bars[0].name: Required value");
 
-    expect(await explain("foos")).toMatch(/DESCRIPTION:[\s\S]*Foo CRD for Testing[\s\S]*FIELDS:[\s\S]*apiVersion\s+<string>[\s\S]*APIVersion defines[\s\S]*spec\s+<Object>[\s\S]*Specification of Foo/);
-    expect(await explain("foos.metadata")).toMatch(/DESCRIPTION:[\s\S]*Standard object's metadata[\s\S]*FIELDS:[\s\S]*creationTimestamp\s+<string>[\s\S]*CreationTimestamp is a timestamp/);
-    expect(await explain("foos.spec")).toMatch(/DESCRIPTION:[\s\S]*Specification of Foo[\s\S]*FIELDS:[\s\S]*bars\s+<\[\]Object>[\s\S]*List of Bars and their specs/);
-    expect(await explain("foos.spec.bars")).toMatch(/bars <\[\]Object>[\s\S]*DESCRIPTION:[\s\S]*List of Bars and their specs[\s\S]*FIELDS:[\s\S]*bazs\s+<\[\]string>[\s\S]*List of Bazs[\s\S]*name\s+<string> -required-[\s\S]*Name of Bar/);
+    expect(await explain("foos")).toMatch(
+      /DESCRIPTION:[\s\S]*Foo CRD for Testing[\s\S]*FIELDS:[\s\S]*apiVersion\s+<string>[\s\S]*APIVersion defines[\s\S]*spec\s+<Object>[\s\S]*Specification of Foo/,
+    );
+    expect(await explain("foos.metadata")).toMatch(
+      /DESCRIPTION:[\s\S]*Standard object's metadata[\s\S]*FIELDS:[\s\S]*creationTimestamp\s+<string>[\s\S]*CreationTimestamp is a timestamp/,
+    );
+    expect(await explain("foos.spec")).toMatch(
+      /DESCRIPTION:[\s\S]*Specification of Foo[\s\S]*FIELDS:[\s\S]*bars\s+<\[\]Object>[\s\S]*List of Bars and their specs/,
+    );
+    expect(await explain("foos.spec.bars")).toMatch(
+      /bars <\[\]Object>[\s\S]*DESCRIPTION:[\s\S]*List of Bars and their specs[\s\S]*FIELDS:[\s\S]*bazs\s+<\[\]string>[\s\S]*List of Bazs[\s\S]*name\s+<string> -required-[\s\S]*Name of Bar/,
+    );
     // The v2 document explains the same (what kubectl ≤ 1.28 and --output=plaintext-openapiv2 read).
-    expect(await explain("foos.spec.bars", ["--output=plaintext-openapiv2"])).toMatch(/RESOURCE:\s+bars <\[\]Object>[\s\S]*DESCRIPTION:[\s\S]*List of Bars and their specs[\s\S]*FIELDS:[\s\S]*bazs\s+<\[\]string>[\s\S]*List of Bazs[\s\S]*name\s+<string> -required-[\s\S]*Name of Bar/);
+    expect(await explain("foos.spec.bars", ["--output=plaintext-openapiv2"])).toMatch(
+      /RESOURCE:\s+bars <\[\]Object>[\s\S]*DESCRIPTION:[\s\S]*List of Bars and their specs[\s\S]*FIELDS:[\s\S]*bazs\s+<\[\]string>[\s\S]*List of Bazs[\s\S]*name\s+<string> -required-[\s\S]*Name of Bar/,
+    );
     const missing = await kubectl(kcp, ["explain", "foos.spec.bars2"]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('field "bars2" does not exist');
@@ -686,7 +902,10 @@ describe("CustomResourcePublishOpenAPI", () => {
     // unknown fields otherwise); v3 keeps the schema as it is.
     expect(dropDefaults(await waitForV2Definition(name))).toEqual({ type: "object" });
     await waitForV3Definition(group, "v1", name, ALLOW_ALL);
-    await createAndApply({ kind: "Empty", apiVersion: `${group}/v1`, metadata: { name: "test-cr" }, a: { b: [{ c: "d" }] } }, "emptys");
+    await createAndApply(
+      { kind: "Empty", apiVersion: `${group}/v1`, metadata: { name: "test-cr" }, a: { b: [{ c: "d" }] } },
+      "emptys",
+    );
     expect(await explain("emptys")).toMatch(/DESCRIPTION:[\s\S]*<empty>/);
     expect(await explain("emptys", ["--output=plaintext-openapiv2"])).toMatch(/DESCRIPTION:[\s\S]*<empty>/);
     await cleanupPublished(def);
@@ -699,7 +918,10 @@ describe("CustomResourcePublishOpenAPI", () => {
     const name = definitionName(group, "v1", "Root");
     expect(dropDefaults(await waitForV2Definition(name))).toEqual({ type: "object" });
     await waitForV3Definition(group, "v1", name, schemaPreserveRoot);
-    await createAndApply({ kind: "Root", apiVersion: `${group}/v1`, metadata: { name: "test-cr" }, a: { b: [{ c: "d" }] } }, "roots");
+    await createAndApply(
+      { kind: "Root", apiVersion: `${group}/v1`, metadata: { name: "test-cr" }, a: { b: [{ c: "d" }] } },
+      "roots",
+    );
     expect(await explain("roots")).toMatch(/KIND:\s+Root/);
     expect(await explain("roots", ["--output=plaintext-openapiv2"])).toMatch(/KIND:\s+Root/);
     await cleanupPublished(def);
@@ -713,13 +935,23 @@ describe("CustomResourcePublishOpenAPI", () => {
     // In v2, kube drops what it cannot express: the preserving object's fields and type, and the
     // type of an array whose items went with them.
     const v2 = dropDefaults(await waitForV2Definition(name));
-    expect(v2.properties.spec).toEqual({ description: "Specification of Waldo", "x-kubernetes-preserve-unknown-fields": true });
+    expect(v2.properties.spec).toEqual({
+      description: "Specification of Waldo",
+      "x-kubernetes-preserve-unknown-fields": true,
+    });
     expect(v2.properties.status).toEqual(waldoParts.status);
     await waitForV3Definition(group, "v1", name, schemaPreserveNested);
     // A null among the preserved fields is kept as it is.
-    await createAndApply({ kind: "Nested", apiVersion: `${group}/v1`, metadata: { name: "test-cr" }, spec: { a: null, b: [{ c: "d" }] } }, "nesteds");
-    expect(await explain("nesteds")).toMatch(/DESCRIPTION:[\s\S]*preserve-unknown-properties in nested field for Testing/);
-    expect(await explain("nesteds.spec", ["--output=plaintext-openapiv2"])).toMatch(/DESCRIPTION:[\s\S]*Specification of Waldo/);
+    await createAndApply(
+      { kind: "Nested", apiVersion: `${group}/v1`, metadata: { name: "test-cr" }, spec: { a: null, b: [{ c: "d" }] } },
+      "nesteds",
+    );
+    expect(await explain("nesteds")).toMatch(
+      /DESCRIPTION:[\s\S]*preserve-unknown-properties in nested field for Testing/,
+    );
+    expect(await explain("nesteds.spec", ["--output=plaintext-openapiv2"])).toMatch(
+      /DESCRIPTION:[\s\S]*Specification of Waldo/,
+    );
     await cleanupPublished(def);
   }, 30_000);
 
@@ -750,7 +982,11 @@ describe("CustomResourcePublishOpenAPI", () => {
     }
     // One group-version document holds both kinds.
     const v6 = (await v3Schemas(opaGroup("common-group"), "v6")) as Obj;
-    expect(Object.keys(v6).filter((k) => k.startsWith("com.example")).sort()).toEqual([
+    expect(
+      Object.keys(v6)
+        .filter((k) => k.startsWith("com.example"))
+        .sort(),
+    ).toEqual([
       "com.example.crd-publish-openapi-test-common-group.v6.Sixa",
       "com.example.crd-publish-openapi-test-common-group.v6.SixaList",
       "com.example.crd-publish-openapi-test-common-group.v6.Sixb",
@@ -777,7 +1013,10 @@ describe("CustomResourcePublishOpenAPI", () => {
     await waitForV2Definition(name("v2"), schemaFoo);
     await waitForV3Definition(group, "v4", name("v4"), schemaFoo);
     expect(await v3Schemas(group, "v3")).toBeUndefined();
-    expect(Object.keys((await json("/openapi/v3")).body.paths).filter((p) => p.includes(group))).toEqual([`apis/${group}/v2`, `apis/${group}/v4`]);
+    expect(Object.keys((await json("/openapi/v3")).body.paths).filter((p) => p.includes(group))).toEqual([
+      `apis/${group}/v2`,
+      `apis/${group}/v4`,
+    ]);
     def.spec.versions[1].name = "v4";
     await cleanupPublished(def);
   }, 30_000);
@@ -803,7 +1042,12 @@ describe("CustomResourcePublishOpenAPI", () => {
 
 describe("deleting a CRD with 1,000 custom resources", () => {
   test("every object goes from storage, then the CRD, then its API", async () => {
-    const def = crd({ group: "bulk.example.com", plural: "bulks", kind: "Bulk", schema: { type: "object", properties: { spec: { type: "object", properties: { n: { type: "integer" } } } } } });
+    const def = crd({
+      group: "bulk.example.com",
+      plural: "bulks",
+      kind: "Bulk",
+      schema: { type: "object", properties: { spec: { type: "object", properties: { n: { type: "integer" } } } } },
+    });
     await createCRD(def);
     const base = "/apis/bulk.example.com/v1/namespaces/default/bulks";
     const total = 1000;
@@ -815,7 +1059,12 @@ describe("deleting a CRD with 1,000 custom resources", () => {
           return api(kcp, base, {
             method: "POST",
             headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ apiVersion: "bulk.example.com/v1", kind: "Bulk", metadata: { name: `bulk-${n}` }, spec: { n } }),
+            body: JSON.stringify({
+              apiVersion: "bulk.example.com/v1",
+              kind: "Bulk",
+              metadata: { name: `bulk-${n}` },
+              spec: { n },
+            }),
           }).then(async (r) => {
             await r.arrayBuffer();
             return r.status;

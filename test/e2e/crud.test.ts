@@ -106,19 +106,30 @@ const CASES: KindCase[] = [
     checkCreated: (o) => expect(o.rules).toEqual([{ apiGroups: [""], resources: ["configmaps"], verbs: ["get"] }]),
     mergePatch: { rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["list"] }] },
     checkMerged: (o) => expect(o.rules).toEqual([{ apiGroups: [""], resources: ["secrets"], verbs: ["list"] }]),
-    jsonPatch: [{ op: "add", path: "/rules/-", value: { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["*"] } }],
+    jsonPatch: [
+      {
+        op: "add",
+        path: "/rules/-",
+        value: { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["*"] },
+      },
+    ],
     checkJsonPatched: (o) =>
       expect(o.rules).toEqual([
         { apiGroups: [""], resources: ["secrets"], verbs: ["list"] },
         { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["*"] },
       ]),
     imperative: (name) => ["create", "role", name, "--verb=get,list", "--resource=configmaps"],
-    checkImperative: (o) => expect(o.rules).toEqual([{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list"] }]),
+    checkImperative: (o) =>
+      expect(o.rules).toEqual([{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list"] }]),
   },
 ];
 
 async function createNamespace(name: string): Promise<void> {
-  const res = await api(kcp, "/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name } }), headers: { "Content-Type": "application/json" } });
+  const res = await api(kcp, "/api/v1/namespaces", {
+    method: "POST",
+    body: JSON.stringify({ metadata: { name } }),
+    headers: { "Content-Type": "application/json" },
+  });
   expect(res.status).toBe(201);
 }
 
@@ -144,7 +155,9 @@ for (const c of CASES) {
     });
 
     test("create -f - (--validate=false), then get -o yaml and -o json", async () => {
-      const created = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: manifest(c, "first", ns, { labels: { app: "demo" } }) });
+      const created = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], {
+        stdin: manifest(c, "first", ns, { labels: { app: "demo" } }),
+      });
       expect(created.stderr).toBe("");
       expect(created.stdout).toBe(`${c.printed}/first created\n`);
 
@@ -176,7 +189,9 @@ for (const c of CASES) {
     }
 
     test("get -A, -l and -o name", async () => {
-      const elsewhere = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: manifest(c, "elsewhere", other, { labels: { app: "demo" } }) });
+      const elsewhere = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], {
+        stdin: manifest(c, "elsewhere", other, { labels: { app: "demo" } }),
+      });
       expect(elsewhere.code).toBe(0);
 
       const all = await kubectl(kcp, ["get", c.resource, "-A"]);
@@ -219,14 +234,44 @@ for (const c of CASES) {
     });
 
     test("patch --type merge, then --type json", async () => {
-      const merge = await kubectl(kcp, ["patch", c.resource, "first", "-n", ns, "--type", "merge", "-p", JSON.stringify(c.mergePatch)]);
+      const merge = await kubectl(kcp, [
+        "patch",
+        c.resource,
+        "first",
+        "-n",
+        ns,
+        "--type",
+        "merge",
+        "-p",
+        JSON.stringify(c.mergePatch),
+      ]);
       expect(merge.stderr).toBe("");
       expect(merge.stdout).toBe(`${c.printed}/first patched\n`);
       c.checkMerged(await getJson(c.resource, "first", ns));
-      const again = await kubectl(kcp, ["patch", c.resource, "first", "-n", ns, "--type", "merge", "-p", JSON.stringify(c.mergePatch)]);
+      const again = await kubectl(kcp, [
+        "patch",
+        c.resource,
+        "first",
+        "-n",
+        ns,
+        "--type",
+        "merge",
+        "-p",
+        JSON.stringify(c.mergePatch),
+      ]);
       expect(again.stdout).toBe(`${c.printed}/first patched (no change)\n`);
 
-      const json = await kubectl(kcp, ["patch", c.resource, "first", "-n", ns, "--type", "json", "-p", JSON.stringify(c.jsonPatch)]);
+      const json = await kubectl(kcp, [
+        "patch",
+        c.resource,
+        "first",
+        "-n",
+        ns,
+        "--type",
+        "json",
+        "-p",
+        JSON.stringify(c.jsonPatch),
+      ]);
       expect(json.stderr).toBe("");
       expect(json.stdout).toBe(`${c.printed}/first patched\n`);
       c.checkJsonPatched(await getJson(c.resource, "first", ns));
@@ -251,7 +296,9 @@ for (const c of CASES) {
         expect(ann.stdout).toBe(`${c.printed}/first annotated\n`);
         const annRefused = await kubectl(kcp, ["annotate", c.resource, "first", "-n", ns, "note=again"]);
         expect(annRefused.code).toBe(1);
-        expect(annRefused.stderr).toContain("--overwrite is false but found the following declared annotation(s): 'note' already has a value (hello)");
+        expect(annRefused.stderr).toContain(
+          "--overwrite is false but found the following declared annotation(s): 'note' already has a value (hello)",
+        );
         await kubectl(kcp, ["annotate", c.resource, "first", "-n", ns, "note=again", "--overwrite"]);
         expect((await getJson(c.resource, "first", ns)).metadata.annotations).toEqual({ note: "again" });
         await kubectl(kcp, ["annotate", c.resource, "first", "-n", ns, "note-"]);
@@ -279,7 +326,11 @@ describe("collections", () => {
   beforeAll(() => createNamespace(ns));
 
   test("generateName gives a fresh name on each create", async () => {
-    const doc = stringifyYaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { generateName: "gen-", namespace: ns } });
+    const doc = stringifyYaml({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { generateName: "gen-", namespace: ns },
+    });
     const first = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: doc });
     const second = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: doc });
     const re = /^configmap\/(gen-[bcdfghjklmnpqrstvwxz2456789]{5}) created\n$/;
@@ -294,13 +345,21 @@ describe("collections", () => {
 
   test("delete -l deletes exactly the matching objects", async () => {
     const docs = ["a", "b", "c", "d"].map((n) =>
-      stringifyYaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `sel-${n}`, namespace: ns, labels: { tier: n === "d" ? "keep" : "drop" } } }),
+      stringifyYaml({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: `sel-${n}`, namespace: ns, labels: { tier: n === "d" ? "keep" : "drop" } },
+      }),
     );
     const created = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: docs.join("---\n") });
     expect(created.code).toBe(0);
     const del = await kubectl(kcp, ["delete", "configmap", "-n", ns, "-l", "tier=drop"]);
     expect(del.code).toBe(0);
-    expect(del.stdout.trim().split("\n").sort()).toEqual(['configmap "sel-a" deleted', 'configmap "sel-b" deleted', 'configmap "sel-c" deleted']);
+    expect(del.stdout.trim().split("\n").sort()).toEqual([
+      'configmap "sel-a" deleted',
+      'configmap "sel-b" deleted',
+      'configmap "sel-c" deleted',
+    ]);
     const left = await kubectl(kcp, ["get", "configmap", "-n", ns, "-l", "tier", "-o", "name"]);
     expect(left.stdout).toBe("configmap/sel-d\n");
   });

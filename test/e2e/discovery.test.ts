@@ -77,9 +77,18 @@ describe("kubectl api-resources", () => {
   });
 
   test("--api-group and --namespaced filter the same data", async () => {
-    const r = await kubectl(kcp, ["api-resources", "--api-group=rbac.authorization.k8s.io", "--namespaced=true", "-o", "name"]);
+    const r = await kubectl(kcp, [
+      "api-resources",
+      "--api-group=rbac.authorization.k8s.io",
+      "--namespaced=true",
+      "-o",
+      "name",
+    ]);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split("\n")).toEqual(["rolebindings.rbac.authorization.k8s.io", "roles.rbac.authorization.k8s.io"]);
+    expect(r.stdout.trim().split("\n")).toEqual([
+      "rolebindings.rbac.authorization.k8s.io",
+      "roles.rbac.authorization.k8s.io",
+    ]);
   });
 });
 
@@ -121,7 +130,11 @@ describe("other discovery commands", () => {
   test("kubectl get by short name and by resource.group", async () => {
     const ns = await kubectl(kcp, ["get", "ns", "-o", "name"]);
     expect(ns.code).toBe(0);
-    expect(ns.stdout.trim().split("\n")).toEqual(["namespace/default", "namespace/kube-public", "namespace/kube-system"]);
+    expect(ns.stdout.trim().split("\n")).toEqual([
+      "namespace/default",
+      "namespace/kube-public",
+      "namespace/kube-system",
+    ]);
     const ev = await kubectl(kcp, ["get", "events.events.k8s.io", "-A", "-o", "name"]);
     expect(ev.code).toBe(0);
     expect(ev.stderr).toBe("");

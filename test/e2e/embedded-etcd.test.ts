@@ -30,15 +30,33 @@ describe("kcp start --embedded-etcd", () => {
   test("without an etcd binary on PATH: a clear error and exit 1", async () => {
     const root = tempDir("kcp-noetcd-");
     dirs.push(root);
-    const proc = Bun.spawn([process.execPath, join(REPO, "src/main.ts"), "start", "--root-dir", root, "--listen", "127.0.0.1:0", "--embedded-etcd"], {
-      cwd: root,
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { PATH: join(root, "empty-bin"), NO_COLOR: "1", HOME: root },
-    });
-    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const proc = Bun.spawn(
+      [
+        process.execPath,
+        join(REPO, "src/main.ts"),
+        "start",
+        "--root-dir",
+        root,
+        "--listen",
+        "127.0.0.1:0",
+        "--embedded-etcd",
+      ],
+      {
+        cwd: root,
+        stdout: "pipe",
+        stderr: "pipe",
+        env: { PATH: join(root, "empty-bin"), NO_COLOR: "1", HOME: root },
+      },
+    );
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
     expect(code).toBe(1);
-    expect(out + err).toContain("etcd binary not found on PATH: install etcd (Debian: apt-get install etcd-server) or use the default SQLite storage");
+    expect(out + err).toContain(
+      "etcd binary not found on PATH: install etcd (Debian: apt-get install etcd-server) or use the default SQLite storage",
+    );
     expect(out + err).not.toContain("    at ");
   });
 
@@ -55,7 +73,13 @@ describe("kcp start --embedded-etcd", () => {
     const clientPort = await freePort();
     let peerPort = await freePort();
     while (peerPort === clientPort) peerPort = await freePort();
-    const args = ["--embedded-etcd", "--embedded-etcd-client-port", String(clientPort), "--embedded-etcd-peer-port", String(peerPort)];
+    const args = [
+      "--embedded-etcd",
+      "--embedded-etcd-client-port",
+      String(clientPort),
+      "--embedded-etcd-peer-port",
+      String(peerPort),
+    ];
     let kcp: KcpProcess | undefined = await startKcp({ rootDir: root, args });
     try {
       const started = /embedded etcd serving on (\S+) \(pid (\d+)/.exec(kcp.output());
@@ -64,22 +88,32 @@ describe("kcp start --embedded-etcd", () => {
       expect(alive(firstPid)).toBe(true);
 
       const pki = join(root, "data", "etcd-pki");
-      for (const f of ["ca.crt", "ca.key", "server.crt", "server.key", "client.crt", "client.key"]) expect(existsSync(join(pki, f))).toBe(true);
+      for (const f of ["ca.crt", "ca.key", "server.crt", "server.key", "client.crt", "client.key"])
+        expect(existsSync(join(pki, f))).toBe(true);
       expect(existsSync(join(root, "data", "etcd", "member"))).toBe(true);
       const ca = readFileSync(join(pki, "ca.crt"), "utf8");
       // Only a client with kcp's certificate gets in.
-      const anonymous = await fetch(`https://127.0.0.1:${clientPort}/health`, { tls: { ca }, signal: AbortSignal.timeout(5000) } as RequestInit).then(
+      const anonymous = await fetch(`https://127.0.0.1:${clientPort}/health`, {
+        tls: { ca },
+        signal: AbortSignal.timeout(5000),
+      } as RequestInit).then(
         (r) => r.status,
         () => "refused",
       );
       expect(anonymous).toBe("refused");
       const withCert = await fetch(`https://127.0.0.1:${clientPort}/health`, {
-        tls: { ca, cert: readFileSync(join(pki, "client.crt"), "utf8"), key: readFileSync(join(pki, "client.key"), "utf8") },
+        tls: {
+          ca,
+          cert: readFileSync(join(pki, "client.crt"), "utf8"),
+          key: readFileSync(join(pki, "client.key"), "utf8"),
+        },
         signal: AbortSignal.timeout(5000),
       } as RequestInit);
       expect(await withCert.json()).toEqual({ health: "true" });
 
-      expect((await call(kcp, "POST", "/api/v1/namespaces/default/configmaps", configMap("kept", { a: "b" }))).status).toBe(201);
+      expect(
+        (await call(kcp, "POST", "/api/v1/namespaces/default/configmaps", configMap("kept", { a: "b" }))).status,
+      ).toBe(201);
 
       // A crash of the member: kcp logs it and starts it again; requests work again.
       process.kill(firstPid, "SIGKILL");
@@ -90,7 +124,9 @@ describe("kcp start --embedded-etcd", () => {
       });
       expect(kcp.output()).toContain("embedded etcd exited unexpectedly (signal SIGKILL");
       expect(restartedPid).not.toBe(firstPid);
-      await until("reads to work again", async () => ((await call(k, "GET", "/api/v1/namespaces/default/configmaps/kept")).status === 200 ? true : undefined));
+      await until("reads to work again", async () =>
+        (await call(k, "GET", "/api/v1/namespaces/default/configmaps/kept")).status === 200 ? true : undefined,
+      );
       expect((await call(kcp, "GET", "/readyz")).status).toBe(200);
 
       // kcp stops its member with itself.

@@ -26,15 +26,25 @@ async function status(res: Response, code: number, reason: string): Promise<Obj>
 
 describe("bodies", () => {
   test("invalid JSON is 400 BadRequest", async () => {
-    const res = await api(kcp, "/api/v1/namespaces/default/configmaps", { method: "POST", body: '{"metadata": {', headers: JSON_HEADERS });
+    const res = await api(kcp, "/api/v1/namespaces/default/configmaps", {
+      method: "POST",
+      body: '{"metadata": {',
+      headers: JSON_HEADERS,
+    });
     await status(res, 400, "BadRequest");
   });
 
   test("JSON behind a byte order mark is 400, however the body is framed (Go's decoder refuses it too)", async () => {
-    const json = new TextEncoder().encode(JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "bom" } }));
+    const json = new TextEncoder().encode(
+      JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "bom" } }),
+    );
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...json]);
     // With a Content-Length, and chunked (a stream body has no length).
-    const framed = await api(kcp, "/api/v1/namespaces/default/configmaps", { method: "POST", body: bytes, headers: JSON_HEADERS });
+    const framed = await api(kcp, "/api/v1/namespaces/default/configmaps", {
+      method: "POST",
+      body: bytes,
+      headers: JSON_HEADERS,
+    });
     expect((await status(framed, 400, "BadRequest")).message).toContain("json parse error");
     const stream = new ReadableStream<Uint8Array>({
       start(c) {
@@ -42,12 +52,20 @@ describe("bodies", () => {
         c.close();
       },
     });
-    const chunked = await api(kcp, "/api/v1/namespaces/default/configmaps", { method: "POST", body: stream, headers: JSON_HEADERS });
+    const chunked = await api(kcp, "/api/v1/namespaces/default/configmaps", {
+      method: "POST",
+      body: stream,
+      headers: JSON_HEADERS,
+    });
     expect((await status(chunked, 400, "BadRequest")).message).toContain("json parse error");
   });
 
   test("a body that is not an object, or the wrong kind, is 400", async () => {
-    const arr = await api(kcp, "/api/v1/namespaces/default/configmaps", { method: "POST", body: "[1,2]", headers: JSON_HEADERS });
+    const arr = await api(kcp, "/api/v1/namespaces/default/configmaps", {
+      method: "POST",
+      body: "[1,2]",
+      headers: JSON_HEADERS,
+    });
     await status(arr, 400, "BadRequest");
     const wrongKind = await api(kcp, "/api/v1/namespaces/default/configmaps", {
       method: "POST",
@@ -58,20 +76,28 @@ describe("bodies", () => {
   });
 
   test("an invalid name is 422 Invalid, and kubectl prints `is invalid: metadata.name: Invalid value`", async () => {
-    const res = await api(kcp, "/api/v1/namespaces/default/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name: "Bad_Name" } }), headers: JSON_HEADERS });
+    const res = await api(kcp, "/api/v1/namespaces/default/configmaps", {
+      method: "POST",
+      body: JSON.stringify({ metadata: { name: "Bad_Name" } }),
+      headers: JSON_HEADERS,
+    });
     const body = await status(res, 422, "Invalid");
     expect(body.details.name).toBe("Bad_Name");
     expect(body.details.kind).toBe("ConfigMap");
     expect(body.details.causes).toHaveLength(1);
     expect(body.details.causes[0].reason).toBe("FieldValueInvalid");
     expect(body.details.causes[0].field).toBe("metadata.name");
-    expect(body.message).toStartWith('ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain');
+    expect(body.message).toStartWith(
+      'ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain',
+    );
 
     const r = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], {
       stdin: stringifyYaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "Bad_Name" } }),
     });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('The ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of');
+    expect(r.stderr).toContain(
+      'The ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of',
+    );
   });
 
   test("a body over 3 MiB is 413 RequestEntityTooLarge, from kubectl too", async () => {
@@ -122,7 +148,9 @@ describe("paths and verbs", () => {
     expect(body.message).toBe("the server does not allow this method on the requested resource");
     const r = await kubectl(kcp, ["get", "tokenreviews"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("Error from server (MethodNotAllowed): the server does not allow this method on the requested resource");
+    expect(r.stderr).toContain(
+      "Error from server (MethodNotAllowed): the server does not allow this method on the requested resource",
+    );
   });
 });
 
@@ -148,15 +176,26 @@ describe("authentication", () => {
     const warm = await kubectl(kcp, ["get", "cm"], { kubeconfig: badConfig, version: "1.32" });
     expect(warm.code).toBe(1);
     expect(warm.stderr).toContain("error: You must be logged in to the server (Unauthorized)");
-    const cold = await kubectl(kcp, ["get", "cm"], { kubeconfig: badConfig, version: "1.32", cacheDir: `${kcp.rootDir}/cold-cache` });
+    const cold = await kubectl(kcp, ["get", "cm"], {
+      kubeconfig: badConfig,
+      version: "1.32",
+      cacheDir: `${kcp.rootDir}/cold-cache`,
+    });
     expect(cold.code).toBe(1);
-    expect(cold.stderr).toContain("error: You must be logged in to the server (the server has asked for the client to provide credentials)");
+    expect(cold.stderr).toContain(
+      "error: You must be logged in to the server (the server has asked for the client to provide credentials)",
+    );
   });
 });
 
 describe("conflicts", () => {
   test("a duplicate create is 409 AlreadyExists", async () => {
-    const make = () => api(kcp, "/api/v1/namespaces/default/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name: "dup" } }), headers: JSON_HEADERS });
+    const make = () =>
+      api(kcp, "/api/v1/namespaces/default/configmaps", {
+        method: "POST",
+        body: JSON.stringify({ metadata: { name: "dup" } }),
+        headers: JSON_HEADERS,
+      });
     expect((await make()).status).toBe(201);
     const body = await status(await make(), 409, "AlreadyExists");
     expect(body.message).toBe('configmaps "dup" already exists');
@@ -165,16 +204,30 @@ describe("conflicts", () => {
       stdin: stringifyYaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "dup" } }),
     });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('Error from server (AlreadyExists): error when creating "STDIN": configmaps "dup" already exists');
+    expect(r.stderr).toContain(
+      'Error from server (AlreadyExists): error when creating "STDIN": configmaps "dup" already exists',
+    );
   });
 
   test("an update with a stale resourceVersion is 409 Conflict; so is a patch that pins one", async () => {
     const created = (await (
-      await api(kcp, "/api/v1/namespaces/default/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name: "cas" } }), headers: JSON_HEADERS })
+      await api(kcp, "/api/v1/namespaces/default/configmaps", {
+        method: "POST",
+        body: JSON.stringify({ metadata: { name: "cas" } }),
+        headers: JSON_HEADERS,
+      })
     ).json()) as Obj;
-    const first = await api(kcp, "/api/v1/namespaces/default/configmaps/cas", { method: "PUT", body: JSON.stringify({ ...created, data: { n: "1" } }), headers: JSON_HEADERS });
+    const first = await api(kcp, "/api/v1/namespaces/default/configmaps/cas", {
+      method: "PUT",
+      body: JSON.stringify({ ...created, data: { n: "1" } }),
+      headers: JSON_HEADERS,
+    });
     expect(first.status).toBe(200);
-    const stale = await api(kcp, "/api/v1/namespaces/default/configmaps/cas", { method: "PUT", body: JSON.stringify({ ...created, data: { n: "2" } }), headers: JSON_HEADERS });
+    const stale = await api(kcp, "/api/v1/namespaces/default/configmaps/cas", {
+      method: "PUT",
+      body: JSON.stringify({ ...created, data: { n: "2" } }),
+      headers: JSON_HEADERS,
+    });
     const body = await status(stale, 409, "Conflict");
     expect(body.message).toBe(
       'Operation cannot be fulfilled on configmaps "cas": the object has been modified; please apply your changes to the latest version and try again',
@@ -191,7 +244,11 @@ describe("conflicts", () => {
   });
 
   test("an unsupported patch type is 415", async () => {
-    const res = await api(kcp, "/api/v1/namespaces/default/configmaps/cas", { method: "PATCH", body: "{}", headers: { "Content-Type": "text/plain" } });
+    const res = await api(kcp, "/api/v1/namespaces/default/configmaps/cas", {
+      method: "PATCH",
+      body: "{}",
+      headers: { "Content-Type": "text/plain" },
+    });
     await status(res, 415, "UnsupportedMediaType");
   });
 });

@@ -40,7 +40,9 @@ if (missing) {
       const project = join(dir, "project");
       copyProject(project);
       try {
-        const { buildBinary } = (await import(join(project, "scripts/build.ts"))) as typeof import("../../scripts/build.ts");
+        const { buildBinary } = (await import(
+          join(project, "scripts/build.ts")
+        )) as typeof import("../../scripts/build.ts");
         await buildBinary(binary);
       } finally {
         rmSync(project, { recursive: true, force: true });
@@ -74,18 +76,33 @@ if (missing) {
     async function serving(r: Running): Promise<void> {
       const deadline = Date.now() + 30_000;
       while (!/Admin kubeconfig/.test(r.output())) {
-        if (r.proc.exitCode !== null || Date.now() > deadline) throw new Error(`kcp did not start (exit ${r.proc.exitCode}):\n${r.output()}`);
+        if (r.proc.exitCode !== null || Date.now() > deadline)
+          throw new Error(`kcp did not start (exit ${r.proc.exitCode}):\n${r.output()}`);
         await Bun.sleep(20);
       }
     }
 
     async function kubectl(root: string, args: string[]): Promise<{ code: number; out: string }> {
-      const proc = Bun.spawn(["kubectl", "--kubeconfig", join(root, "data", "admin.kubeconfig"), "--cache-dir", join(root, "cache"), ...args], {
-        stdout: "pipe",
-        stderr: "pipe",
-        env: { PATH: `/usr/bin:/bin:${KUBECTL_DIR}`, HOME: root },
-      });
-      const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      const proc = Bun.spawn(
+        [
+          "kubectl",
+          "--kubeconfig",
+          join(root, "data", "admin.kubeconfig"),
+          "--cache-dir",
+          join(root, "cache"),
+          ...args,
+        ],
+        {
+          stdout: "pipe",
+          stderr: "pipe",
+          env: { PATH: `/usr/bin:/bin:${KUBECTL_DIR}`, HOME: root },
+        },
+      );
+      const [out, err, code] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
       return { code, out: out + err };
     }
 
@@ -97,7 +114,18 @@ if (missing) {
 
     test("start on an external etcd over TLS, then migrate out of it", async () => {
       const root = join(work, "external");
-      const kcp = run(["start", "--root-dir", root, "--listen", "127.0.0.1:0", "--etcd-servers", etcd.endpoints.join(","), ...tlsArgs(), "--etcd-prefix", "/bin"]);
+      const kcp = run([
+        "start",
+        "--root-dir",
+        root,
+        "--listen",
+        "127.0.0.1:0",
+        "--etcd-servers",
+        etcd.endpoints.join(","),
+        ...tlsArgs(),
+        "--etcd-prefix",
+        "/bin",
+      ]);
       try {
         await serving(kcp);
         expect(kcp.output()).toContain(`Connected to etcd at ${etcd.endpoints[0]} (key prefix /bin`);
@@ -111,7 +139,16 @@ if (missing) {
       expect(await kcp.proc.exited).toBe(0);
       expect(kcp.output()).not.toContain("node_modules");
 
-      const migrate = run(["migrate", "--from", `etcd:${etcd.endpoints[0]}`, ...tlsArgs(), "--etcd-prefix", "/bin", "--to", `sqlite:${join(work, "copy")}`]);
+      const migrate = run([
+        "migrate",
+        "--from",
+        `etcd:${etcd.endpoints[0]}`,
+        ...tlsArgs(),
+        "--etcd-prefix",
+        "/bin",
+        "--to",
+        `sqlite:${join(work, "copy")}`,
+      ]);
       expect(await migrate.proc.exited).toBe(0);
       expect(migrate.output()).toMatch(/Migrated \d+ keys/);
       expect(existsSync(join(work, "copy", "data", "kcp.db"))).toBe(true);
@@ -120,7 +157,18 @@ if (missing) {
     test("start --embedded-etcd runs and stops its own member", async () => {
       const root = join(work, "embedded");
       const [clientPort, peerPort] = [await freePort(), await freePort()];
-      const kcp = run(["start", "--root-dir", root, "--listen", "127.0.0.1:0", "--embedded-etcd", "--embedded-etcd-client-port", String(clientPort), "--embedded-etcd-peer-port", String(peerPort)]);
+      const kcp = run([
+        "start",
+        "--root-dir",
+        root,
+        "--listen",
+        "127.0.0.1:0",
+        "--embedded-etcd",
+        "--embedded-etcd-client-port",
+        String(clientPort),
+        "--embedded-etcd-peer-port",
+        String(peerPort),
+      ]);
       let pid = 0;
       try {
         await serving(kcp);

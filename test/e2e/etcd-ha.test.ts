@@ -76,7 +76,9 @@ if (missing) {
     /** The watch's next `n` events must be the ADDED events of the last `n` acknowledged creates. */
     async function expectWatched(n: number): Promise<void> {
       const events = await watch.take(n, 30_000);
-      expect(events.map((e) => [e.type, e.object.metadata.name, e.object.metadata.resourceVersion])).toEqual(acked.slice(-n).map(([name, rv]) => ["ADDED", name, rv]));
+      expect(events.map((e) => [e.type, e.object.metadata.name, e.object.metadata.resourceVersion])).toEqual(
+        acked.slice(-n).map(([name, rv]) => ["ADDED", name, rv]),
+      );
       expect(await watch.drain(300)).toEqual([]);
     }
 
@@ -99,12 +101,18 @@ if (missing) {
       await expectWatched(total);
       // Every acknowledged write is there, through either replica.
       const list = await call(a, "GET", "/api/v1/namespaces/ha/configmaps");
-      expect(list.body.items.map((o: any) => [o.metadata.name, o.metadata.resourceVersion]).sort()).toEqual([...acked].sort());
+      expect(list.body.items.map((o: any) => [o.metadata.name, o.metadata.resourceVersion]).sort()).toEqual(
+        [...acked].sort(),
+      );
     }, 60_000);
 
     test("with every member down: not ready, 503/504 Status errors, then recovery by itself", async () => {
       await Promise.all(etcd.members.map((m) => m.stop("SIGKILL")));
-      await until("/readyz to fail", async () => ((await call(b, "GET", "/readyz")).status === 500 ? true : undefined), 15_000);
+      await until(
+        "/readyz to fail",
+        async () => ((await call(b, "GET", "/readyz")).status === 500 ? true : undefined),
+        15_000,
+      );
       const verbose = await call(b, "GET", "/readyz?verbose");
       expect(verbose.body).toContain("[-]storage failed");
       // Liveness is not storage's business: restarting kcp would not bring etcd back.
@@ -113,16 +121,28 @@ if (missing) {
       // Reads and writes fail with a Status, in bounded time (call() aborts after 30 s).
       const read = await call(b, "GET", "/api/v1/namespaces/ha/configmaps/k-0");
       expect([503, 504]).toContain(read.status);
-      expect(read.body).toMatchObject({ kind: "Status", status: "Failure", code: read.status, reason: read.status === 503 ? "ServiceUnavailable" : "Timeout" });
+      expect(read.body).toMatchObject({
+        kind: "Status",
+        status: "Failure",
+        code: read.status,
+        reason: read.status === 503 ? "ServiceUnavailable" : "Timeout",
+      });
       const write = await call(a, "POST", "/api/v1/namespaces/ha/configmaps", configMap("during-outage"));
       expect([503, 504]).toContain(write.status);
       expect(write.body).toMatchObject({ kind: "Status", code: write.status });
 
       await Promise.all(etcd.members.map((m) => m.start()));
-      for (const kcp of [a, b]) await until("/readyz to pass again", async () => ((await call(kcp, "GET", "/readyz")).status === 200 ? true : undefined), 30_000);
+      for (const kcp of [a, b])
+        await until(
+          "/readyz to pass again",
+          async () => ((await call(kcp, "GET", "/readyz")).status === 200 ? true : undefined),
+          30_000,
+        );
       const { rv } = await createAcknowledged(b, "ha", "after-outage");
       acked.push(["after-outage", rv]);
-      expect((await call(a, "GET", "/api/v1/namespaces/ha/configmaps/after-outage")).body.metadata.resourceVersion).toBe(rv);
+      expect(
+        (await call(a, "GET", "/api/v1/namespaces/ha/configmaps/after-outage")).body.metadata.resourceVersion,
+      ).toBe(rv);
       // The watch opened before the outage carries on.
       await expectWatched(1);
     }, 60_000);

@@ -16,7 +16,11 @@ async function migrate(args: string[]): Promise<{ code: number; out: string }> {
     stderr: "pipe",
     env: { ...process.env, NO_COLOR: "1" },
   });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   return { code, out: out + err };
 }
 
@@ -27,10 +31,13 @@ function migratedKeys(out: string): number {
 }
 
 async function etcdKeys(etcd: EtcdCluster, prefix: string): Promise<string[]> {
-  const proc = Bun.spawn(["etcdctl", "--endpoints", etcd.endpoints.join(","), "get", "--prefix", prefix, "--keys-only"], {
-    stdout: "pipe",
-    env: { ...process.env, ETCDCTL_API: "3" },
-  });
+  const proc = Bun.spawn(
+    ["etcdctl", "--endpoints", etcd.endpoints.join(","), "get", "--prefix", prefix, "--keys-only"],
+    {
+      stdout: "pipe",
+      env: { ...process.env, ETCDCTL_API: "3" },
+    },
+  );
   const out = await new Response(proc.stdout).text();
   expect(await proc.exited).toBe(0);
   return out.split("\n").filter(Boolean);
@@ -44,7 +51,14 @@ const thingCrd = {
     group: "example.com",
     scope: "Namespaced",
     names: { plural: "things", singular: "thing", kind: "Thing" },
-    versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+      },
+    ],
   },
 };
 
@@ -56,7 +70,11 @@ async function snapshot(kcp: KcpProcess, paths: string[]): Promise<Snapshot> {
   for (const p of paths) {
     const r = await call(kcp, "GET", p);
     expect(r.status).toBe(200);
-    out[p] = { uid: r.body.metadata.uid, created: r.body.metadata.creationTimestamp, payload: r.body.data ?? r.body.spec };
+    out[p] = {
+      uid: r.body.metadata.uid,
+      created: r.body.metadata.creationTimestamp,
+      payload: r.body.data ?? r.body.spec,
+    };
   }
   return out;
 }
@@ -93,13 +111,40 @@ if (missing) {
       dirs.push(rootSqlite);
       const k = await start(rootSqlite);
       expect((await call(k, "POST", "/api/v1/namespaces", { metadata: { name: "apps" } })).status).toBe(201);
-      for (let i = 0; i < 25; i++) expect((await call(k, "POST", "/api/v1/namespaces/apps/configmaps", configMap(`cm-${i}`, { i: String(i) }))).status).toBe(201);
-      expect((await call(k, "POST", "/api/v1/namespaces/apps/secrets", { metadata: { name: "s" }, stringData: { p: "w" } })).status).toBe(201);
-      expect((await call(k, "POST", "/clusters/team-a/api/v1/namespaces/default/configmaps", configMap("in-team-a", { t: "a" }))).status).toBe(201);
-      expect((await call(k, "POST", "/clusters/team-a/apis/apiextensions.k8s.io/v1/customresourcedefinitions", thingCrd)).status).toBe(201);
-      await until("things to be served in team-a", async () => ((await call(k, "GET", "/clusters/team-a/apis/example.com/v1")).status === 200 ? true : undefined));
-      const thing = { apiVersion: "example.com/v1", kind: "Thing", metadata: { name: "t1" }, spec: { colour: "green" } };
-      expect((await call(k, "POST", "/clusters/team-a/apis/example.com/v1/namespaces/default/things", thing)).status).toBe(201);
+      for (let i = 0; i < 25; i++)
+        expect(
+          (await call(k, "POST", "/api/v1/namespaces/apps/configmaps", configMap(`cm-${i}`, { i: String(i) }))).status,
+        ).toBe(201);
+      expect(
+        (await call(k, "POST", "/api/v1/namespaces/apps/secrets", { metadata: { name: "s" }, stringData: { p: "w" } }))
+          .status,
+      ).toBe(201);
+      expect(
+        (
+          await call(
+            k,
+            "POST",
+            "/clusters/team-a/api/v1/namespaces/default/configmaps",
+            configMap("in-team-a", { t: "a" }),
+          )
+        ).status,
+      ).toBe(201);
+      expect(
+        (await call(k, "POST", "/clusters/team-a/apis/apiextensions.k8s.io/v1/customresourcedefinitions", thingCrd))
+          .status,
+      ).toBe(201);
+      await until("things to be served in team-a", async () =>
+        (await call(k, "GET", "/clusters/team-a/apis/example.com/v1")).status === 200 ? true : undefined,
+      );
+      const thing = {
+        apiVersion: "example.com/v1",
+        kind: "Thing",
+        metadata: { name: "t1" },
+        spec: { colour: "green" },
+      };
+      expect(
+        (await call(k, "POST", "/clusters/team-a/apis/example.com/v1/namespaces/default/things", thing)).status,
+      ).toBe(201);
       before = await snapshot(k, paths);
       expect(await k.stop()).toBe(0);
     }, 60_000);
@@ -113,7 +158,14 @@ if (missing) {
     let keysIntoEtcd = 0;
 
     test("SQLite → etcd: everything arrives under --etcd-prefix; a second run is refused", async () => {
-      const r = await migrate(["--from", `sqlite:${rootSqlite}`, "--to", `etcd:${etcd.endpoints[0]}`, "--etcd-prefix", "/mig"]);
+      const r = await migrate([
+        "--from",
+        `sqlite:${rootSqlite}`,
+        "--to",
+        `etcd:${etcd.endpoints[0]}`,
+        "--etcd-prefix",
+        "/mig",
+      ]);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/copied \d+\/\d+ keys \(100%\)/);
       expect(r.out).toContain("resourceVersion");
@@ -125,7 +177,14 @@ if (missing) {
       expect(keys).toContain("/mig/tenancy.kcp.io/logicalclusters/admin/cluster");
       expect(keys).toContain("/mig/tenancy.kcp.io/logicalclusters/team-a/cluster");
 
-      const again = await migrate(["--from", `sqlite:${rootSqlite}`, "--to", `etcd:${etcd.endpoints[0]}`, "--etcd-prefix", "/mig"]);
+      const again = await migrate([
+        "--from",
+        `sqlite:${rootSqlite}`,
+        "--to",
+        `etcd:${etcd.endpoints[0]}`,
+        "--etcd-prefix",
+        "/mig",
+      ]);
       expect(again.code).toBe(1);
       expect(again.out).toContain(`the destination already holds ${keysIntoEtcd} keys: use --force`);
     }, 30_000);
@@ -133,10 +192,14 @@ if (missing) {
     test("kcp on the etcd copy serves every object, the CRD and its resources", async () => {
       // Same root directory: same CA and token; the data now comes from etcd.
       const k = await start(rootSqlite, etcdArgs(etcd, ["--etcd-prefix", "/mig"]));
-      await until("things to be served in team-a", async () => ((await call(k, "GET", "/clusters/team-a/apis/example.com/v1")).status === 200 ? true : undefined));
+      await until("things to be served in team-a", async () =>
+        (await call(k, "GET", "/clusters/team-a/apis/example.com/v1")).status === 200 ? true : undefined,
+      );
       expect(await snapshot(k, paths)).toEqual(before);
       expect((await call(k, "GET", "/api/v1/namespaces/apps/configmaps")).body.items).toHaveLength(25);
-      expect((await call(k, "POST", "/api/v1/namespaces/apps/configmaps", configMap("made-on-etcd", { x: "y" }))).status).toBe(201);
+      expect(
+        (await call(k, "POST", "/api/v1/namespaces/apps/configmaps", configMap("made-on-etcd", { x: "y" }))).status,
+      ).toBe(201);
       expect(await k.stop()).toBe(0);
       // Nothing but kcp's prefix was touched.
       expect(await etcdKeys(etcd, "/registry/")).toEqual([]);
@@ -145,20 +208,44 @@ if (missing) {
     test("etcd → SQLite, into a new root and (with --force) over the old database", async () => {
       const rootBack = tempDir("kcp-mig-back-");
       dirs.push(rootBack);
-      const back = await migrate(["--from", `etcd:${etcd.endpoints[0]}`, "--etcd-prefix", "/mig", "--to", `sqlite:${rootBack}`]);
+      const back = await migrate([
+        "--from",
+        `etcd:${etcd.endpoints[0]}`,
+        "--etcd-prefix",
+        "/mig",
+        "--to",
+        `sqlite:${rootBack}`,
+      ]);
       expect(back.code).toBe(0);
       expect(migratedKeys(back.out)).toBe(keysIntoEtcd + 1);
 
-      const refused = await migrate(["--from", `etcd:${etcd.endpoints[0]}`, "--etcd-prefix", "/mig", "--to", `sqlite:${rootSqlite}`]);
+      const refused = await migrate([
+        "--from",
+        `etcd:${etcd.endpoints[0]}`,
+        "--etcd-prefix",
+        "/mig",
+        "--to",
+        `sqlite:${rootSqlite}`,
+      ]);
       expect(refused.code).toBe(1);
       expect(refused.out).toContain("use --force");
-      const forced = await migrate(["--from", `etcd:${etcd.endpoints[0]}`, "--etcd-prefix", "/mig", "--to", `sqlite:${rootSqlite}`, "--force"]);
+      const forced = await migrate([
+        "--from",
+        `etcd:${etcd.endpoints[0]}`,
+        "--etcd-prefix",
+        "/mig",
+        "--to",
+        `sqlite:${rootSqlite}`,
+        "--force",
+      ]);
       expect(forced.code).toBe(0);
       expect(forced.out).toContain(`--force: deleting the ${keysIntoEtcd} keys the destination holds`);
 
       for (const root of [rootBack, rootSqlite]) {
         const k = await start(root);
-        await until("things to be served in team-a", async () => ((await call(k, "GET", "/clusters/team-a/apis/example.com/v1")).status === 200 ? true : undefined));
+        await until("things to be served in team-a", async () =>
+          (await call(k, "GET", "/clusters/team-a/apis/example.com/v1")).status === 200 ? true : undefined,
+        );
         expect(await snapshot(k, paths)).toEqual(before);
         expect((await call(k, "GET", "/api/v1/namespaces/apps/configmaps/made-on-etcd")).body.data).toEqual({ x: "y" });
         expect((await call(k, "GET", "/api/v1/namespaces/apps/configmaps")).body.items).toHaveLength(26);

@@ -40,27 +40,42 @@ if (missing) {
       expect(await call(a, "POST", "/api/v1/namespaces", { metadata: { name: "rw" } })).toMatchObject({ status: 201 });
       for (let i = 0; i < 20; i++) {
         const [writer, reader] = i % 2 === 0 ? [a, b] : [b, a];
-        const created = await call(writer, "POST", "/api/v1/namespaces/rw/configmaps", configMap(`cm-${i}`, { n: "0" }));
+        const created = await call(
+          writer,
+          "POST",
+          "/api/v1/namespaces/rw/configmaps",
+          configMap(`cm-${i}`, { n: "0" }),
+        );
         expect(created.status).toBe(201);
         const read = await call(reader, "GET", `/api/v1/namespaces/rw/configmaps/cm-${i}`);
         expect(read.status).toBe(200);
         expect(read.body.metadata.resourceVersion).toBe(created.body.metadata.resourceVersion);
-        const updated = await call(reader, "PUT", `/api/v1/namespaces/rw/configmaps/cm-${i}`, { ...read.body, data: { n: "1" } });
+        const updated = await call(reader, "PUT", `/api/v1/namespaces/rw/configmaps/cm-${i}`, {
+          ...read.body,
+          data: { n: "1" },
+        });
         expect(updated.status).toBe(200);
         const again = await call(writer, "GET", `/api/v1/namespaces/rw/configmaps/cm-${i}`);
         expect(again.body.data).toEqual({ n: "1" });
         expect(again.body.metadata.resourceVersion).toBe(updated.body.metadata.resourceVersion);
         // A stale update through the other replica is a conflict, as on one server.
-        const stale = await call(writer, "PUT", `/api/v1/namespaces/rw/configmaps/cm-${i}`, { ...read.body, data: { n: "2" } });
+        const stale = await call(writer, "PUT", `/api/v1/namespaces/rw/configmaps/cm-${i}`, {
+          ...read.body,
+          data: { n: "2" },
+        });
         expect(stale.status).toBe(409);
       }
       const listA = await call(a, "GET", "/api/v1/namespaces/rw/configmaps");
       const listB = await call(b, "GET", "/api/v1/namespaces/rw/configmaps");
-      expect(listA.body.items.map((o: any) => o.metadata.name)).toEqual(listB.body.items.map((o: any) => o.metadata.name));
+      expect(listA.body.items.map((o: any) => o.metadata.name)).toEqual(
+        listB.body.items.map((o: any) => o.metadata.name),
+      );
       expect(listA.body.items).toHaveLength(20);
       // A new logical cluster bootstrapped through one replica exists through the other.
       expect((await call(a, "GET", "/clusters/team-x/api/v1/namespaces/default")).status).toBe(200);
-      expect((await call(b, "GET", "/clusters/team-x/api/v1/namespaces")).body.items.map((o: any) => o.metadata.name)).toEqual(["default", "kube-public", "kube-system"]);
+      expect(
+        (await call(b, "GET", "/clusters/team-x/api/v1/namespaces")).body.items.map((o: any) => o.metadata.name),
+      ).toEqual(["default", "kube-public", "kube-system"]);
     });
 
     test("a watch on either replica sees every write through both, in order, exactly once", async () => {
@@ -76,7 +91,10 @@ if (missing) {
         const created = await call(via, "POST", "/api/v1/namespaces/w/configmaps", configMap(name, { i: String(i) }));
         if (created.status === 201) {
           expected.push(["ADDED", name, created.body.metadata.resourceVersion]);
-          const updated = await call(other, "PUT", `/api/v1/namespaces/w/configmaps/${name}`, { ...created.body, data: { i: `${i}+` } });
+          const updated = await call(other, "PUT", `/api/v1/namespaces/w/configmaps/${name}`, {
+            ...created.body,
+            data: { i: `${i}+` },
+          });
           expect(updated.status).toBe(200);
           expected.push(["MODIFIED", name, updated.body.metadata.resourceVersion]);
         } else {
@@ -88,7 +106,11 @@ if (missing) {
       }
       for (const w of watches) {
         const events = await w.take(expected.length);
-        const seen = events.map((e, i) => [e.type, e.object.metadata.name, expected[i]?.[2] === null ? null : e.object.metadata.resourceVersion]);
+        const seen = events.map((e, i) => [
+          e.type,
+          e.object.metadata.name,
+          expected[i]?.[2] === null ? null : e.object.metadata.resourceVersion,
+        ]);
         expect(seen).toEqual(expected);
         const revisions = events.map((e) => Number(e.object.metadata.resourceVersion));
         expect(revisions).toEqual([...revisions].sort((x, y) => x - y));
@@ -108,19 +130,35 @@ if (missing) {
           group: "example.com",
           scope: "Namespaced",
           names: { plural: "gizmos", singular: "gizmo", kind: "Gizmo" },
-          versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+          versions: [
+            {
+              name: "v1",
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+            },
+          ],
         },
       };
       expect((await call(a, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)).status).toBe(201);
-      await until("replica b to serve gizmos", async () => ((await call(b, "GET", "/apis/example.com/v1")).status === 200 ? true : undefined));
-      const made = await call(b, "POST", "/apis/example.com/v1/namespaces/default/gizmos", { apiVersion: "example.com/v1", kind: "Gizmo", metadata: { name: "g1" }, spec: { size: 3 } });
+      await until("replica b to serve gizmos", async () =>
+        (await call(b, "GET", "/apis/example.com/v1")).status === 200 ? true : undefined,
+      );
+      const made = await call(b, "POST", "/apis/example.com/v1/namespaces/default/gizmos", {
+        apiVersion: "example.com/v1",
+        kind: "Gizmo",
+        metadata: { name: "g1" },
+        spec: { size: 3 },
+      });
       expect(made.status).toBe(201);
       const read = await call(a, "GET", "/apis/example.com/v1/namespaces/default/gizmos/g1");
       expect(read.body.spec).toEqual({ size: 3 });
       // Both replicas settle the CRD's status to the same thing.
       const established = await until("the CRD to be Established", async () => {
         const r = await call(b, "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.example.com");
-        return r.body.status?.conditions?.some((c: any) => c.type === "Established" && c.status === "True") ? r.body : undefined;
+        return r.body.status?.conditions?.some((c: any) => c.type === "Established" && c.status === "True")
+          ? r.body
+          : undefined;
       });
       expect(established.status.acceptedNames.kind).toBe("Gizmo");
     });
@@ -128,10 +166,16 @@ if (missing) {
     test("namespace deletion completes with both replicas' controllers running", async () => {
       expect((await call(a, "POST", "/api/v1/namespaces", { metadata: { name: "doomed" } })).status).toBe(201);
       for (let i = 0; i < 10; i++) {
-        expect((await call(i % 2 ? a : b, "POST", "/api/v1/namespaces/doomed/configmaps", configMap(`c${i}`))).status).toBe(201);
+        expect(
+          (await call(i % 2 ? a : b, "POST", "/api/v1/namespaces/doomed/configmaps", configMap(`c${i}`))).status,
+        ).toBe(201);
       }
       expect((await call(b, "DELETE", "/api/v1/namespaces/doomed")).status).toBe(200);
-      await until("namespace doomed to be gone", async () => ((await call(a, "GET", "/api/v1/namespaces/doomed")).status === 404 ? true : undefined), 20_000);
+      await until(
+        "namespace doomed to be gone",
+        async () => ((await call(a, "GET", "/api/v1/namespaces/doomed")).status === 404 ? true : undefined),
+        20_000,
+      );
       expect((await call(b, "GET", "/api/v1/namespaces/doomed/configmaps")).body.items).toEqual([]);
     });
 
@@ -140,8 +184,15 @@ if (missing) {
       await until(
         "a compaction past the first namespace's revision",
         async () => {
-          await call(a, "POST", "/api/v1/namespaces/rw/configmaps", { ...configMap(""), metadata: { generateName: "tick-" } });
-          const r = await call(b, "GET", `/api/v1/namespaces/rw/configmaps?watch=1&resourceVersion=${first}&timeoutSeconds=1`);
+          await call(a, "POST", "/api/v1/namespaces/rw/configmaps", {
+            ...configMap(""),
+            metadata: { generateName: "tick-" },
+          });
+          const r = await call(
+            b,
+            "GET",
+            `/api/v1/namespaces/rw/configmaps?watch=1&resourceVersion=${first}&timeoutSeconds=1`,
+          );
           const text = typeof r.body === "string" ? r.body : JSON.stringify(r.body);
           return text.includes('"code":410') ? true : undefined;
         },

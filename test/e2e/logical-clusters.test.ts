@@ -3,7 +3,14 @@
 // (naming each object's cluster in the kcp.io/cluster annotation) and refuses writes.
 import { describe, expect, test } from "bun:test";
 import { stringify as stringifyYaml } from "yaml";
-import { api, type KcpProcess, kubeconfigWithPath, kubectl, type KubectlOptions, useKcp } from "../helpers/kcp-process.ts";
+import {
+  api,
+  type KcpProcess,
+  kubeconfigWithPath,
+  kubectl,
+  type KubectlOptions,
+  useKcp,
+} from "../helpers/kcp-process.ts";
 import { WatchStream } from "../helpers/watch-stream.ts";
 
 let kcp: KcpProcess;
@@ -20,7 +27,8 @@ useKcp((k) => (kcp = k), {
 
 type Obj = Record<string, any>;
 
-const cm = (name: string, data: Record<string, string>) => stringifyYaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data });
+const cm = (name: string, data: Record<string, string>) =>
+  stringifyYaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data });
 
 describe("isolation", () => {
   test("each logical cluster starts with default, kube-public and kube-system", async () => {
@@ -36,14 +44,23 @@ describe("isolation", () => {
 
   test("objects created in one cluster are absent from the others, even with the same name", async () => {
     for (const [cluster, opts] of Object.entries(targets)) {
-      const r = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { ...opts, stdin: cm(`only-in-${cluster}`, { from: cluster }) });
+      const r = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], {
+        ...opts,
+        stdin: cm(`only-in-${cluster}`, { from: cluster }),
+      });
       expect(r.stdout).toBe(`configmap/only-in-${cluster} created\n`);
-      const shared = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { ...opts, stdin: cm("same-name", { from: cluster }) });
+      const shared = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], {
+        ...opts,
+        stdin: cm("same-name", { from: cluster }),
+      });
       expect(shared.stdout).toBe("configmap/same-name created\n");
     }
     for (const [cluster, opts] of Object.entries(targets)) {
       const r = await kubectl(kcp, ["get", "cm", "-o", "name"], opts);
-      expect({ cluster, names: r.stdout.trim().split("\n").sort() }).toEqual({ cluster, names: [`configmap/only-in-${cluster}`, "configmap/same-name"] });
+      expect({ cluster, names: r.stdout.trim().split("\n").sort() }).toEqual({
+        cluster,
+        names: [`configmap/only-in-${cluster}`, "configmap/same-name"],
+      });
       const data = await kubectl(kcp, ["get", "cm", "same-name", "-o", "jsonpath={.data.from}"], opts);
       expect(data.stdout).toBe(cluster);
       for (const other of Object.keys(targets).filter((c) => c !== cluster)) {
@@ -67,12 +84,19 @@ describe("isolation", () => {
   });
 
   test("watches see only their own cluster", async () => {
-    const rv = ((await (await api(kcp, "/clusters/team-x/api/v1/namespaces/default/configmaps")).json()) as Obj).metadata.resourceVersion;
-    const res = await api(kcp, `/clusters/team-x/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}`);
+    const rv = ((await (await api(kcp, "/clusters/team-x/api/v1/namespaces/default/configmaps")).json()) as Obj)
+      .metadata.resourceVersion;
+    const res = await api(
+      kcp,
+      `/clusters/team-x/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}`,
+    );
     const w = new WatchStream(res);
     try {
       await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: cm("watched-admin", {}) });
-      await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { ...targets["team-x"], stdin: cm("watched-team", {}) });
+      await kubectl(kcp, ["create", "--validate=false", "-f", "-"], {
+        ...targets["team-x"],
+        stdin: cm("watched-team", {}),
+      });
       const ev = await w.next();
       expect(`${ev.type} ${ev.object.metadata.name}`).toBe("ADDED watched-team");
       expect(await w.drain(300)).toEqual([]);
@@ -88,7 +112,9 @@ describe("/clusters/*", () => {
     expect(res.status).toBe(200);
     const list = (await res.json()) as Obj;
     expect(list.kind).toBe("ConfigMapList");
-    const seen = list.items.filter((i: Obj) => i.metadata.name === "same-name").map((i: Obj) => [i.metadata.annotations["kcp.io/cluster"], i.data.from]);
+    const seen = list.items
+      .filter((i: Obj) => i.metadata.name === "same-name")
+      .map((i: Obj) => [i.metadata.annotations["kcp.io/cluster"], i.data.from]);
     expect(seen.sort()).toEqual([
       ["admin", "admin"],
       ["team-x", "team-x"],
@@ -101,7 +127,9 @@ describe("/clusters/*", () => {
     const wildcard = { kubeconfig: await kubeconfigWithPath(kcp, "/clusters/*", "kubeconfig-wildcard") };
     const r = await kubectl(kcp, ["get", "cm", "-A", "-o", "json"], wildcard);
     expect(r.code).toBe(0);
-    const names = (JSON.parse(r.stdout).items as Obj[]).map((i) => `${i.metadata.annotations["kcp.io/cluster"]}/${i.metadata.name}`);
+    const names = (JSON.parse(r.stdout).items as Obj[]).map(
+      (i) => `${i.metadata.annotations["kcp.io/cluster"]}/${i.metadata.name}`,
+    );
     expect(names).toContain("user/only-in-user");
     expect(names).toContain("team-x/only-in-team-x");
     expect(names).toContain("admin/only-in-admin");
@@ -143,7 +171,9 @@ describe("invalid cluster names", () => {
       const status = (await res.json()) as Obj;
       expect(status.kind).toBe("Status");
       expect(status.reason).toBe("NotFound");
-      expect(status.message).toStartWith(`Unknown cluster "${bad}": a logical cluster name has 2 to 80 lowercase letters, digits or '-'`);
+      expect(status.message).toStartWith(
+        `Unknown cluster "${bad}": a logical cluster name has 2 to 80 lowercase letters, digits or '-'`,
+      );
     }
     const r = await kubectl(kcp, ["get", "cm"], { kubeconfig: await kubeconfigWithPath(kcp, "/clusters/Bad_Name") });
     expect(r.code).toBe(1);

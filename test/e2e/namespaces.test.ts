@@ -41,7 +41,9 @@ async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => bo
 
 describe("namespaces", () => {
   test("create with -f - and with kubectl 1.31 create namespace", async () => {
-    const a = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: doc("v1", "Namespace", { name: "ns-from-file" }) });
+    const a = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], {
+      stdin: doc("v1", "Namespace", { name: "ns-from-file" }),
+    });
     expect(a.stdout).toBe("namespace/ns-from-file created\n");
     const b = await kubectl(kcp, ["create", "namespace", "ns-imperative"], { version: "1.31" });
     expect(b.stderr).toBe("");
@@ -97,27 +99,48 @@ describe("namespaces", () => {
     expect(ns.metadata.deletionGracePeriodSeconds).toBeUndefined();
 
     // The namespace controller deletes what it can; the held object stays with a deletionTimestamp.
-    await until("the namespace's contents to be deleted", () => namesIn("/api/v1/configmaps", "closing"), (n) => n.join() === "held");
+    await until(
+      "the namespace's contents to be deleted",
+      () => namesIn("/api/v1/configmaps", "closing"),
+      (n) => n.join() === "held",
+    );
     expect(await namesIn("/api/v1/secrets", "closing")).toEqual([]);
     const held = JSON.parse((await kubectl(kcp, ["get", "cm", "held", "-n", "closing", "-o", "json"])).stdout);
     expect(held.metadata.deletionTimestamp).toMatch(/Z$/);
     expect(held.metadata.deletionGracePeriodSeconds).toBe(0);
 
-    const refused = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: doc("v1", "ConfigMap", { name: "late", namespace: "closing" }) });
+    const refused = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], {
+      stdin: doc("v1", "ConfigMap", { name: "late", namespace: "closing" }),
+    });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(
       'Error from server (Forbidden): error when creating "STDIN": configmaps "late" is forbidden: unable to create new content in namespace closing because it is being terminated',
     );
-    const raw = await api(kcp, "/api/v1/namespaces/closing/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name: "late" } }) });
+    const raw = await api(kcp, "/api/v1/namespaces/closing/configmaps", {
+      method: "POST",
+      body: JSON.stringify({ metadata: { name: "late" } }),
+    });
     expect(raw.status).toBe(403);
     const status = (await raw.json()) as Obj;
     expect(status.reason).toBe("Forbidden");
-    expect(status.details.causes).toEqual([{ reason: "NamespaceTerminating", message: "namespace closing is being terminated", field: "metadata.namespace" }]);
+    expect(status.details.causes).toEqual([
+      { reason: "NamespaceTerminating", message: "namespace closing is being terminated", field: "metadata.namespace" },
+    ]);
 
     // Still there while the finalizer is.
     expect((await kubectl(kcp, ["get", "ns", "closing", "-o", "name"])).stdout).toBe("namespace/closing\n");
 
-    const unhold = await kubectl(kcp, ["patch", "cm", "held", "-n", "closing", "--type", "json", "-p", '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    const unhold = await kubectl(kcp, [
+      "patch",
+      "cm",
+      "held",
+      "-n",
+      "closing",
+      "--type",
+      "json",
+      "-p",
+      '[{"op":"remove","path":"/metadata/finalizers"}]',
+    ]);
     expect(unhold.code).toBe(0);
     const wait = await kubectl(kcp, ["wait", "--for=delete", "ns/closing", "--timeout=20s"]);
     expect(wait.code).toBe(0);
@@ -125,11 +148,17 @@ describe("namespaces", () => {
     expect(await namesIn("/api/v1/configmaps", "closing")).toEqual([]);
   });
 
-  test("creating in a namespace that does not exist: namespaces \"x\" not found", async () => {
-    const fromFile = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: doc("v1", "ConfigMap", { name: "c", namespace: "nowhere" }) });
+  test('creating in a namespace that does not exist: namespaces "x" not found', async () => {
+    const fromFile = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], {
+      stdin: doc("v1", "ConfigMap", { name: "c", namespace: "nowhere" }),
+    });
     expect(fromFile.code).toBe(1);
-    expect(fromFile.stderr).toContain('Error from server (NotFound): error when creating "STDIN": namespaces "nowhere" not found');
-    const imperative = await kubectl(kcp, ["create", "configmap", "c", "-n", "nowhere", "--from-literal=a=b"], { version: "1.31" });
+    expect(fromFile.stderr).toContain(
+      'Error from server (NotFound): error when creating "STDIN": namespaces "nowhere" not found',
+    );
+    const imperative = await kubectl(kcp, ["create", "configmap", "c", "-n", "nowhere", "--from-literal=a=b"], {
+      version: "1.31",
+    });
     expect(imperative.code).toBe(1);
     expect(imperative.stderr).toContain('namespaces "nowhere" not found');
   });
@@ -138,7 +167,9 @@ describe("namespaces", () => {
     for (const name of ["default", "kube-system", "kube-public"]) {
       const r = await kubectl(kcp, ["delete", "ns", name]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`Error from server (Forbidden): namespaces "${name}" is forbidden: this namespace may not be deleted`);
+      expect(r.stderr).toContain(
+        `Error from server (Forbidden): namespaces "${name}" is forbidden: this namespace may not be deleted`,
+      );
     }
     expect((await kubectl(kcp, ["get", "ns", "default", "-o", "jsonpath={.status.phase}"])).stdout).toBe("Active");
   });

@@ -16,12 +16,22 @@ type Obj = Record<string, any>;
 const JSON_HEADERS = { "Content-Type": "application/json" };
 
 async function createNamespace(name: string, path = ""): Promise<void> {
-  const res = await api(kcp, `${path}/api/v1/namespaces`, { method: "POST", body: JSON.stringify({ metadata: { name } }), headers: JSON_HEADERS });
+  const res = await api(kcp, `${path}/api/v1/namespaces`, {
+    method: "POST",
+    body: JSON.stringify({ metadata: { name } }),
+    headers: JSON_HEADERS,
+  });
   expect(res.status).toBe(201);
 }
 
 function configMap(name: string, ns: string, extra: Obj = {}): string {
-  return stringifyYaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { a: "1" }, ...extra });
+  return stringifyYaml({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name, namespace: ns },
+    data: { a: "1" },
+    ...extra,
+  });
 }
 
 const CRD = {
@@ -56,7 +66,15 @@ const CRD = {
                   color: { type: "string", description: "Color of the casing." },
                 },
               },
-              status: { type: "object", properties: { conditions: { type: "array", items: { type: "object", properties: { type: { type: "string" }, status: { type: "string" } } } } } },
+              status: {
+                type: "object",
+                properties: {
+                  conditions: {
+                    type: "array",
+                    items: { type: "object", properties: { type: { type: "string" }, status: { type: "string" } } },
+                  },
+                },
+              },
             },
           },
         },
@@ -108,13 +126,17 @@ describe("create -f and apply -f with default validation (OpenAPI v3 fieldValida
 
   test("custom resources: create -f and apply -f, and strict validation of their schema", async () => {
     await installCrd();
-    const created = await kubectl(kcp, ["create", "-f", "-"], { stdin: gadget("g1", "oa-create", { size: 2, color: "red" }) });
+    const created = await kubectl(kcp, ["create", "-f", "-"], {
+      stdin: gadget("g1", "oa-create", { size: 2, color: "red" }),
+    });
     expect(created.stderr).toBe("");
     expect(created.stdout.trim()).toBe("gadget.example.com/g1 created");
     const applied = await kubectl(kcp, ["apply", "-f", "-"], { stdin: gadget("g2", "oa-create", { size: 3 }) });
     expect(applied.stderr).toBe("");
     expect(applied.stdout.trim()).toBe("gadget.example.com/g2 created");
-    const strict = await kubectl(kcp, ["create", "-f", "-"], { stdin: gadget("g3", "oa-create", { size: 1, colour: "blue" }) });
+    const strict = await kubectl(kcp, ["create", "-f", "-"], {
+      stdin: gadget("g3", "oa-create", { size: 1, colour: "blue" }),
+    });
     expect(strict.code).toBe(1);
     expect(strict.stderr).toContain('unknown field "spec.colour"');
   }, 30_000);
@@ -156,10 +178,16 @@ describe("kubectl 1.27 and 1.28: OpenAPI v2 in protobuf", () => {
       const created = await kubectl(kcp, ["create", "-f", "-"], { version, stdin: configMap(name, "oa-old") });
       expect(created.stderr).toBe("");
       expect(created.stdout.trim()).toBe(`configmap/${name} created`);
-      const applied = await kubectl(kcp, ["apply", "-f", "-"], { version, stdin: configMap(`${name}-applied`, "oa-old") });
+      const applied = await kubectl(kcp, ["apply", "-f", "-"], {
+        version,
+        stdin: configMap(`${name}-applied`, "oa-old"),
+      });
       expect(applied.stderr).toBe("");
       expect(applied.stdout.trim()).toBe(`configmap/${name}-applied created`);
-      const bad = await kubectl(kcp, ["create", "-f", "-"], { version, stdin: configMap(`${name}-bad`, "oa-old", { dta: {} }) });
+      const bad = await kubectl(kcp, ["create", "-f", "-"], {
+        version,
+        stdin: configMap(`${name}-bad`, "oa-old", { dta: {} }),
+      });
       expect(bad.code).toBe(1);
       expect(bad.stderr).toContain('unknown field "dta"');
       const explained = await kubectl(kcp, ["explain", "configmap"], { version });
@@ -178,9 +206,25 @@ describe("kubectl get tables", () => {
     await createNamespace("tbl");
     const docs = [
       configMap("zeta", "tbl"),
-      stringifyYaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "alpha", namespace: "tbl", labels: { tier: "web", app: "shop" } }, data: { a: "1", b: "2" } }),
-      stringifyYaml({ apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "tbl" }, type: "Opaque", stringData: { k: "v" } }),
-      stringifyYaml({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "l", namespace: "tbl" }, spec: { holderIdentity: "node-1" } }),
+      stringifyYaml({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "alpha", namespace: "tbl", labels: { tier: "web", app: "shop" } },
+        data: { a: "1", b: "2" },
+      }),
+      stringifyYaml({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "s", namespace: "tbl" },
+        type: "Opaque",
+        stringData: { k: "v" },
+      }),
+      stringifyYaml({
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name: "l", namespace: "tbl" },
+        spec: { holderIdentity: "node-1" },
+      }),
       stringifyYaml({
         apiVersion: "rbac.authorization.k8s.io/v1",
         kind: "RoleBinding",
@@ -216,7 +260,14 @@ describe("kubectl get tables", () => {
     const l = parseTable((await kubectl(kcp, ["get", "leases", "-n", "tbl"])).stdout);
     expect(l).toEqual([{ NAME: "l", HOLDER: "node-1", AGE: expect.any(String) }]);
     const rb = await kubectl(kcp, ["get", "rolebindings", "-n", "tbl", "-o", "wide"]);
-    expect(rb.stdout.split("\n")[0].split(/\s+/)).toEqual(["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"]);
+    expect(rb.stdout.split("\n")[0].split(/\s+/)).toEqual([
+      "NAME",
+      "ROLE",
+      "AGE",
+      "USERS",
+      "GROUPS",
+      "SERVICEACCOUNTS",
+    ]);
     expect(rb.stdout).toContain("ClusterRole/view");
     expect(rb.stdout).toContain("alice");
     expect(rb.stdout).toContain("tbl/robot");
@@ -243,7 +294,11 @@ describe("kubectl get tables", () => {
 
   test("get cm -w prints a table row per event", async () => {
     await createNamespace("tbl-watch");
-    const before = await api(kcp, "/api/v1/namespaces/tbl-watch/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name: "before" } }), headers: JSON_HEADERS });
+    const before = await api(kcp, "/api/v1/namespaces/tbl-watch/configmaps", {
+      method: "POST",
+      body: JSON.stringify({ metadata: { name: "before" } }),
+      headers: JSON_HEADERS,
+    });
     expect(before.status).toBe(201);
     const w = spawnKubectl(kcp, ["get", "cm", "-n", "tbl-watch", "-w"]);
     try {
@@ -264,7 +319,9 @@ describe("kubectl get tables", () => {
 
   test("custom resources: Name, the printer columns (priority 1 with -o wide), Age", async () => {
     await createNamespace("tbl-cr");
-    const r = await kubectl(kcp, ["apply", "-f", "-"], { stdin: gadget("gizmo", "tbl-cr", { size: 7, color: "teal" }) });
+    const r = await kubectl(kcp, ["apply", "-f", "-"], {
+      stdin: gadget("gizmo", "tbl-cr", { size: 7, color: "teal" }),
+    });
     expect(r.code).toBe(0);
     const status = await api(kcp, "/apis/example.com/v1/namespaces/tbl-cr/gadgets/gizmo/status", {
       method: "PATCH",
@@ -287,9 +344,13 @@ describe("kubectl get tables", () => {
     });
     expect(res.status).toBe(406);
     expect(((await res.json()) as Obj).reason).toBe("NotAcceptable");
-    const v1beta1 = await api(kcp, "/api/v1/namespaces/tbl/configmaps", { headers: { Accept: "application/json;as=Table;v=v1beta1;g=meta.k8s.io" } });
+    const v1beta1 = await api(kcp, "/api/v1/namespaces/tbl/configmaps", {
+      headers: { Accept: "application/json;as=Table;v=v1beta1;g=meta.k8s.io" },
+    });
     expect(((await v1beta1.json()) as Obj).apiVersion).toBe("meta.k8s.io/v1beta1");
-    const metadata = await api(kcp, "/api/v1/namespaces/tbl/configmaps", { headers: { Accept: "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io" } });
+    const metadata = await api(kcp, "/api/v1/namespaces/tbl/configmaps", {
+      headers: { Accept: "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io" },
+    });
     const list = (await metadata.json()) as Obj;
     expect(list.kind).toBe("PartialObjectMetadataList");
     expect(list.items.every((i: Obj) => i.kind === "PartialObjectMetadata" && i.data === undefined)).toBe(true);
@@ -299,7 +360,9 @@ describe("kubectl get tables", () => {
 describe("logical clusters", () => {
   test("under /clusters/<name>: serverRelativeURLs keep the prefix, and create -f, explain and get work", async () => {
     const index = (await (await api(kcp, "/clusters/oa-team/openapi/v3")).json()) as Obj;
-    expect(index.paths["api/v1"].serverRelativeURL).toMatch(/^\/clusters\/oa-team\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/);
+    expect(index.paths["api/v1"].serverRelativeURL).toMatch(
+      /^\/clusters\/oa-team\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/,
+    );
     const stale = await api(kcp, "/clusters/oa-team/openapi/v3/api/v1?hash=0", { redirect: "manual" });
     expect(stale.status).toBe(301);
     expect(stale.headers.get("location")).toBe(index.paths["api/v1"].serverRelativeURL);

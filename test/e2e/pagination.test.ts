@@ -15,9 +15,15 @@ useKcp((k) => (kcp = k), {
   setup: async () => {
     const docs = [
       { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } },
-      ...NAMES.map((name, i) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: NS, labels: { parity: i % 2 ? "odd" : "even" } } })),
+      ...NAMES.map((name, i) => ({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name, namespace: NS, labels: { parity: i % 2 ? "odd" : "even" } },
+      })),
     ];
-    const r = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: docs.map((d) => stringifyYaml(d)).join("---\n") });
+    const r = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], {
+      stdin: docs.map((d) => stringifyYaml(d)).join("---\n"),
+    });
     expect(r.code).toBe(0);
   },
 });
@@ -33,7 +39,9 @@ describe("pagination", () => {
     const r = await kubectl(kcp, ["get", "cm", "-n", NS, "--chunk-size=2", "-o", "name", "-v=6"]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split("\n")).toEqual(NAMES.map((n) => `configmap/${n}`));
-    const lists = [...r.stderr.matchAll(/https:\/\/127\.0\.0\.1:\d+(\/api\/v1\/namespaces\/paged\/configmaps\?[^\s"]*)/g)].map((m) => m[1]);
+    const lists = [
+      ...r.stderr.matchAll(/https:\/\/127\.0\.0\.1:\d+(\/api\/v1\/namespaces\/paged\/configmaps\?[^\s"]*)/g),
+    ].map((m) => m[1]);
     expect(lists).toHaveLength(4);
     expect(lists[0]).toBe("/api/v1/namespaces/paged/configmaps?limit=2");
     for (const next of lists.slice(1)) expect(next).toMatch(/[?&]continue=[^&]+/);
@@ -59,7 +67,11 @@ describe("pagination", () => {
     const rv = first.metadata.resourceVersion;
 
     // A write between pages: the snapshot does not change.
-    const res = await api(kcp, `${path}`, { method: "POST", body: JSON.stringify({ metadata: { name: "cm-55" } }), headers: JSON_HEADERS });
+    const res = await api(kcp, `${path}`, {
+      method: "POST",
+      body: JSON.stringify({ metadata: { name: "cm-55" } }),
+      headers: JSON_HEADERS,
+    });
     expect(res.status).toBe(201);
     const del = await api(kcp, `${path}/cm-6`, { method: "DELETE" });
     expect(del.status).toBe(200);
@@ -76,12 +88,24 @@ describe("pagination", () => {
 
     // A fresh list sees the writes.
     const now = await getList(path);
-    expect(now.items.map((i: Obj) => i.metadata.name)).toEqual(["cm-1", "cm-2", "cm-3", "cm-4", "cm-5", "cm-55", "cm-7"]);
+    expect(now.items.map((i: Obj) => i.metadata.name)).toEqual([
+      "cm-1",
+      "cm-2",
+      "cm-3",
+      "cm-4",
+      "cm-5",
+      "cm-55",
+      "cm-7",
+    ]);
     expect(Number(now.metadata.resourceVersion)).toBeGreaterThan(Number(rv));
 
     // Restore for the other tests.
     await api(kcp, `${path}/cm-55`, { method: "DELETE" });
-    await api(kcp, path, { method: "POST", body: JSON.stringify({ metadata: { name: "cm-6", labels: { parity: "odd" } } }), headers: JSON_HEADERS });
+    await api(kcp, path, {
+      method: "POST",
+      body: JSON.stringify({ metadata: { name: "cm-6", labels: { parity: "odd" } } }),
+      headers: JSON_HEADERS,
+    });
   });
 
   test("limit with a label selector pages over the matching objects only", async () => {
@@ -95,7 +119,10 @@ describe("pagination", () => {
 
   test("continue with a resourceVersion, or a garbled token, is 400", async () => {
     const first = await getList(`/api/v1/namespaces/${NS}/configmaps?limit=2`);
-    const both = await api(kcp, `/api/v1/namespaces/${NS}/configmaps?limit=2&continue=${encodeURIComponent(first.metadata.continue)}&resourceVersion=${first.metadata.resourceVersion}`);
+    const both = await api(
+      kcp,
+      `/api/v1/namespaces/${NS}/configmaps?limit=2&continue=${encodeURIComponent(first.metadata.continue)}&resourceVersion=${first.metadata.resourceVersion}`,
+    );
     expect(both.status).toBe(400);
     expect(((await both.json()) as Obj).message).toBe("specifying resource version is not allowed when using continue");
     const garbled = await api(kcp, `/api/v1/namespaces/${NS}/configmaps?limit=2&continue=not-a-token`);
@@ -112,7 +139,15 @@ describe("field selectors", () => {
     expect(eqeq.stdout).toBe("configmap/cm-2\n");
     const ne = await kubectl(kcp, ["get", "cm", "-n", NS, "--field-selector", "metadata.name!=cm-4", "-o", "name"]);
     expect(ne.stdout.trim().split("\n")).toEqual(NAMES.filter((n) => n !== "cm-4").map((n) => `configmap/${n}`));
-    const ns = await kubectl(kcp, ["get", "cm", "-A", "--field-selector", `metadata.namespace=${NS},metadata.name=cm-7`, "-o", "name"]);
+    const ns = await kubectl(kcp, [
+      "get",
+      "cm",
+      "-A",
+      "--field-selector",
+      `metadata.namespace=${NS},metadata.name=cm-7`,
+      "-o",
+      "name",
+    ]);
     expect(ns.stdout).toBe("configmap/cm-7\n");
   });
 
@@ -128,12 +163,32 @@ describe("field selectors", () => {
       source: { component: "e2e" },
     });
     const r = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], {
-      stdin: [event("ev-a", "cm-1"), event("ev-b", "cm-2"), event("ev-c", "cm-1")].map((e) => stringifyYaml(e)).join("---\n"),
+      stdin: [event("ev-a", "cm-1"), event("ev-b", "cm-2"), event("ev-c", "cm-1")]
+        .map((e) => stringifyYaml(e))
+        .join("---\n"),
     });
     expect(r.stderr).toBe("");
-    const got = await kubectl(kcp, ["get", "events", "-n", NS, "--field-selector", "involvedObject.name=cm-1", "-o", "name"]);
+    const got = await kubectl(kcp, [
+      "get",
+      "events",
+      "-n",
+      NS,
+      "--field-selector",
+      "involvedObject.name=cm-1",
+      "-o",
+      "name",
+    ]);
     expect(got.stdout.trim().split("\n")).toEqual(["event/ev-a", "event/ev-c"]);
-    const both = await kubectl(kcp, ["get", "events", "-n", NS, "--field-selector", "involvedObject.kind=ConfigMap,involvedObject.name=cm-2,type=Normal", "-o", "name"]);
+    const both = await kubectl(kcp, [
+      "get",
+      "events",
+      "-n",
+      NS,
+      "--field-selector",
+      "involvedObject.kind=ConfigMap,involvedObject.name=cm-2,type=Normal",
+      "-o",
+      "name",
+    ]);
     expect(both.stdout).toBe("event/ev-b\n");
   });
 
@@ -145,6 +200,8 @@ describe("field selectors", () => {
     );
     const ev = await kubectl(kcp, ["get", "events", "-n", NS, "--field-selector", "bogus=x"]);
     expect(ev.code).toBe(1);
-    expect(ev.stderr).toContain('Error from server (BadRequest): Unable to find "/v1, Resource=events" that match label selector "", field selector "bogus=x": field label not supported: bogus');
+    expect(ev.stderr).toContain(
+      'Error from server (BadRequest): Unable to find "/v1, Resource=events" that match label selector "", field selector "bogus=x": field label not supported: bogus',
+    );
   });
 });

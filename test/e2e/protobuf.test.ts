@@ -13,7 +13,22 @@ useKcp((k) => (kcp = k), {
   setup: async () => {
     // A real certificate request for the CSR cases.
     const proc = Bun.spawn(
-      ["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "/dev/null", "-subj", "/CN=alice", "-out", "-"],
+      [
+        "openssl",
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "/dev/null",
+        "-subj",
+        "/CN=alice",
+        "-out",
+        "-",
+      ],
       { stdout: "pipe", stderr: "pipe" },
     );
     csrPem = await new Response(proc.stdout).text();
@@ -49,7 +64,16 @@ for (const version of [undefined, "1.33"] as const) {
       expect(r.stdout).toContain(`namespace/${ns} created`);
       expect((await getJSON(["namespace", ns])).status).toEqual({ phase: "Active" });
 
-      await run(["-n", ns, "create", "configmap", "cm1", "--from-literal=a=b", "--from-literal=c=d", "--from-literal=empty="]);
+      await run([
+        "-n",
+        ns,
+        "create",
+        "configmap",
+        "cm1",
+        "--from-literal=a=b",
+        "--from-literal=c=d",
+        "--from-literal=empty=",
+      ]);
       const cm = await getJSON(["-n", ns, "configmap", "cm1"]);
       expect(cm.data).toEqual({ a: "b", c: "d", empty: "" });
       expect(cm.metadata.namespace).toBe(ns);
@@ -68,7 +92,9 @@ for (const version of [undefined, "1.33"] as const) {
 
     test("`create role`, `rolebinding`, `clusterrole`, `clusterrolebinding`", async () => {
       await run(["-n", ns, "create", "role", "r1", "--verb=get,list", "--resource=configmaps", "--resource-name=cm1"]);
-      expect((await getJSON(["-n", ns, "role", "r1"])).rules).toEqual([{ apiGroups: [""], resources: ["configmaps"], resourceNames: ["cm1"], verbs: ["get", "list"] }]);
+      expect((await getJSON(["-n", ns, "role", "r1"])).rules).toEqual([
+        { apiGroups: [""], resources: ["configmaps"], resourceNames: ["cm1"], verbs: ["get", "list"] },
+      ]);
       await run(["-n", ns, "create", "rolebinding", "rb1", "--role=r1", "--user=bob", `--serviceaccount=${ns}:sa1`]);
       const rb = await getJSON(["-n", ns, "rolebinding", "rb1"]);
       expect(rb.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "r1" });
@@ -77,25 +103,40 @@ for (const version of [undefined, "1.33"] as const) {
         { kind: "ServiceAccount", name: "sa1", namespace: ns },
       ]);
       await run(["create", "clusterrole", `cr-${ns}`, "--verb=get", "--resource=configmaps"]);
-      expect((await getJSON(["clusterrole", `cr-${ns}`])).rules).toEqual([{ apiGroups: [""], resources: ["configmaps"], verbs: ["get"] }]);
+      expect((await getJSON(["clusterrole", `cr-${ns}`])).rules).toEqual([
+        { apiGroups: [""], resources: ["configmaps"], verbs: ["get"] },
+      ]);
       await run(["create", "clusterrole", `agg-${ns}`, "--aggregation-rule=tier=gold"]);
-      expect((await getJSON(["clusterrole", `agg-${ns}`])).aggregationRule).toEqual({ clusterRoleSelectors: [{ matchLabels: { tier: "gold" } }] });
+      expect((await getJSON(["clusterrole", `agg-${ns}`])).aggregationRule).toEqual({
+        clusterRoleSelectors: [{ matchLabels: { tier: "gold" } }],
+      });
       await run(["create", "clusterrolebinding", `crb-${ns}`, `--clusterrole=cr-${ns}`, "--group=g1"]);
-      expect((await getJSON(["clusterrolebinding", `crb-${ns}`])).subjects).toEqual([{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "g1" }]);
+      expect((await getJSON(["clusterrolebinding", `crb-${ns}`])).subjects).toEqual([
+        { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "g1" },
+      ]);
     });
 
     test("`create quota` with quantities and scopes", async () => {
       await run(["-n", ns, "create", "quota", "q1", "--hard=cpu=1,memory=1Gi,pods=2"]);
-      expect((await getJSON(["-n", ns, "resourcequota", "q1"])).spec).toEqual({ hard: { cpu: "1", memory: "1Gi", pods: "2" } });
+      expect((await getJSON(["-n", ns, "resourcequota", "q1"])).spec).toEqual({
+        hard: { cpu: "1", memory: "1Gi", pods: "2" },
+      });
       await run(["-n", ns, "create", "quota", "q2", "--hard=pods=3", "--scopes=BestEffort"]);
-      expect((await getJSON(["-n", ns, "resourcequota", "q2"])).spec).toEqual({ hard: { pods: "3" }, scopes: ["BestEffort"] });
+      expect((await getJSON(["-n", ns, "resourcequota", "q2"])).spec).toEqual({
+        hard: { pods: "3" },
+        scopes: ["BestEffort"],
+      });
     });
 
     test("`auth can-i`, `auth can-i --list` and `auth whoami`", async () => {
       expect((await run(["-n", ns, "auth", "can-i", "create", "configmaps"])).trim()).toBe("yes");
       expect(await run(["-n", ns, "auth", "can-i", "--list"])).toMatch(/^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]/m);
       const who = await run(["auth", "whoami", "-o", "json"]);
-      expect(JSON.parse(who).status.userInfo).toEqual({ username: "kcp-admin", uid: "kcp-admin", groups: ["system:masters", "system:authenticated"] });
+      expect(JSON.parse(who).status.userInfo).toEqual({
+        username: "kcp-admin",
+        uid: "kcp-admin",
+        groups: ["system:masters", "system:authenticated"],
+      });
     });
 
     test("`certificate approve` and `certificate deny` PUT a protobuf CSR to /approval", async () => {
@@ -116,10 +157,18 @@ for (const version of [undefined, "1.33"] as const) {
       expect(await run(["certificate", "deny", `${ns}-deny`])).toContain("denied");
       const approved = await getJSON(["csr", `${ns}-approve`]);
       expect(approved.status.conditions).toHaveLength(1);
-      expect(approved.status.conditions[0]).toMatchObject({ type: "Approved", status: "True", reason: "KubectlApprove" });
+      expect(approved.status.conditions[0]).toMatchObject({
+        type: "Approved",
+        status: "True",
+        reason: "KubectlApprove",
+      });
       expect(approved.status.conditions[0].lastUpdateTime).toMatch(/Z$/);
       expect(approved.spec.request).toBe(Buffer.from(csrPem).toString("base64"));
-      expect((await getJSON(["csr", `${ns}-deny`])).status.conditions[0]).toMatchObject({ type: "Denied", status: "True", reason: "KubectlDeny" });
+      expect((await getJSON(["csr", `${ns}-deny`])).status.conditions[0]).toMatchObject({
+        type: "Denied",
+        status: "True",
+        reason: "KubectlDeny",
+      });
     });
 
     test("`create token` gives a token for the service account's user, until the service account is deleted", async () => {
@@ -130,13 +179,18 @@ for (const version of [undefined, "1.33"] as const) {
       expect(who.username).toBe(`system:serviceaccount:${ns}:robot`);
       expect(who.groups).toEqual(["system:serviceaccounts", `system:serviceaccounts:${ns}`, "system:authenticated"]);
       expect(who.uid).toBe((await getJSON(["-n", ns, "serviceaccount", "robot"])).metadata.uid);
-      expect(await ok(["--token", token, "-n", ns, "get", "configmap", "cm1", "-o", "name"], opts)).toContain("configmap/cm1");
+      expect(await ok(["--token", token, "-n", ns, "get", "configmap", "cm1", "-o", "name"], opts)).toContain(
+        "configmap/cm1",
+      );
       const review = await api(kcp, "/apis/authentication.k8s.io/v1/tokenreviews", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token } }),
       });
-      expect(((await review.json()) as Obj).status).toMatchObject({ authenticated: true, user: { username: `system:serviceaccount:${ns}:robot` } });
+      expect(((await review.json()) as Obj).status).toMatchObject({
+        authenticated: true,
+        user: { username: `system:serviceaccount:${ns}:robot` },
+      });
 
       await run(["-n", ns, "delete", "serviceaccount", "robot"]);
       const after = await kubectl(kcp, ["--token", token, "auth", "whoami"], opts);
@@ -150,11 +204,17 @@ for (const version of [undefined, "1.33"] as const) {
 
     test("`create token --bound-object-kind Secret`: the token dies with the secret", async () => {
       await run(["-n", ns, "create", "secret", "generic", "binder", "--from-literal=k=v"]);
-      const token = (await run(["-n", ns, "create", "token", "sa1", "--bound-object-kind=Secret", "--bound-object-name=binder"])).trim();
+      const token = (
+        await run(["-n", ns, "create", "token", "sa1", "--bound-object-kind=Secret", "--bound-object-name=binder"])
+      ).trim();
       expect((await api(kcp, "/api/v1/namespaces", { token })).status).toBe(200);
       await run(["-n", ns, "delete", "secret", "binder"]);
       expect((await api(kcp, "/api/v1/namespaces", { token })).status).toBe(401);
-      const noSecret = await kubectl(kcp, ["-n", ns, "create", "token", "sa1", "--bound-object-kind=Secret", "--bound-object-name=binder"], opts);
+      const noSecret = await kubectl(
+        kcp,
+        ["-n", ns, "create", "token", "sa1", "--bound-object-kind=Secret", "--bound-object-name=binder"],
+        opts,
+      );
       expect(noSecret.stderr).toContain('secrets "binder" not found');
     });
 
@@ -177,14 +237,16 @@ describe("kubectl 1.31 (JSON bodies)", () => {
     const r = await kubectl(kcp, ["create", "token", "json-sa", "-v=8"], { version: "1.31" });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("Content-Type: application/json");
-    const who = JSON.parse(await ok(["--token", r.stdout.trim(), "auth", "whoami", "-o", "json"], { version: "1.31" })).status.userInfo;
+    const who = JSON.parse(await ok(["--token", r.stdout.trim(), "auth", "whoami", "-o", "json"], { version: "1.31" }))
+      .status.userInfo;
     expect(who.username).toBe("system:serviceaccount:default:json-sa");
   });
 });
 
 describe("client-go style protobuf requests", () => {
   test("a Lease created and updated in protobuf keeps MicroTime precision", async () => {
-    const spec = (renew: number) => msg(2, str(1, "holder-1"), int(2, 15), time(3, 1700000000, 123456000), time(4, renew, 654321000), int(5, 0));
+    const spec = (renew: number) =>
+      msg(2, str(1, "holder-1"), int(2, 15), time(3, 1700000000, 123456000), time(4, renew, 654321000), int(5, 0));
     const headers = { "Content-Type": PROTOBUF, Accept: `${PROTOBUF}, application/json` };
     const created = await api(kcp, "/apis/coordination.k8s.io/v1/namespaces/default/leases", {
       method: "POST",
@@ -205,7 +267,10 @@ describe("client-go style protobuf requests", () => {
     const updated = await api(kcp, "/apis/coordination.k8s.io/v1/namespaces/default/leases/lock", {
       method: "PUT",
       headers,
-      body: envelope("coordination.k8s.io/v1", "Lease", [...msg(1, str(1, "lock"), str(3, "default"), str(6, rv)), ...spec(1700000002)]),
+      body: envelope("coordination.k8s.io/v1", "Lease", [
+        ...msg(1, str(1, "lock"), str(3, "default"), str(6, rv)),
+        ...spec(1700000002),
+      ]),
     });
     expect(updated.status).toBe(200);
     expect(((await updated.json()) as Obj).spec.renewTime).toBe("2023-11-14T22:13:22.654321Z");
@@ -223,9 +288,18 @@ describe("client-go style protobuf requests", () => {
       ...str(10, "all good"),
       ...str(11, "Normal"),
     ];
-    const r = await api(kcp, "/apis/events.k8s.io/v1/namespaces/default/events", { method: "POST", headers: { "Content-Type": PROTOBUF }, body: envelope("events.k8s.io/v1", "Event", raw) });
+    const r = await api(kcp, "/apis/events.k8s.io/v1/namespaces/default/events", {
+      method: "POST",
+      headers: { "Content-Type": PROTOBUF },
+      body: envelope("events.k8s.io/v1", "Event", raw),
+    });
     expect(r.status).toBe(201);
-    expect((await r.json()) as Obj).toMatchObject({ eventTime: "2023-11-14T22:13:20.000001Z", reportingController: "example.com/ctrl", note: "all good", regarding: { kind: "Lease", name: "lock" } });
+    expect((await r.json()) as Obj).toMatchObject({
+      eventTime: "2023-11-14T22:13:20.000001Z",
+      reportingController: "example.com/ctrl",
+      note: "all good",
+      regarding: { kind: "Lease", name: "lock" },
+    });
   });
 
   test("DELETE with a protobuf DeleteOptions body: preconditions are honoured", async () => {
@@ -245,10 +319,18 @@ describe("client-go style protobuf requests", () => {
   });
 
   test("a malformed protobuf body is a 400; an unknown media type a 415 naming protobuf", async () => {
-    const bad = await api(kcp, "/api/v1/namespaces/default/configmaps", { method: "POST", headers: { "Content-Type": PROTOBUF }, body: new Uint8Array([1, 2, 3]) });
+    const bad = await api(kcp, "/api/v1/namespaces/default/configmaps", {
+      method: "POST",
+      headers: { "Content-Type": PROTOBUF },
+      body: new Uint8Array([1, 2, 3]),
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as Obj).message).toContain("provided data does not appear to be a protobuf message");
-    const other = await api(kcp, "/api/v1/namespaces/default/configmaps", { method: "POST", headers: { "Content-Type": "application/cbor" }, body: "x" });
+    const other = await api(kcp, "/api/v1/namespaces/default/configmaps", {
+      method: "POST",
+      headers: { "Content-Type": "application/cbor" },
+      body: "x",
+    });
     expect(other.status).toBe(415);
     expect(((await other.json()) as Obj).message).toContain("application/vnd.kubernetes.protobuf");
   });

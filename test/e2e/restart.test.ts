@@ -34,11 +34,23 @@ describe("restart on the same root directory", () => {
     current = first;
     const manifests = [
       { apiVersion: "v1", kind: "Namespace", metadata: { name: "keep" } },
-      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: "keep", labels: { a: "b" } }, data: { k: "v" } },
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "settings", namespace: "keep", labels: { a: "b" } },
+        data: { k: "v" },
+      },
       { apiVersion: "v1", kind: "Secret", metadata: { name: "creds", namespace: "keep" }, stringData: { p: "w" } },
-      { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "leader", namespace: "keep" }, spec: { holderIdentity: "me" } },
+      {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name: "leader", namespace: "keep" },
+        spec: { holderIdentity: "me" },
+      },
     ];
-    const created = await kubectl(first, ["create", "--validate=false", "-f", "-"], { stdin: manifests.map((m) => stringifyYaml(m)).join("---\n") });
+    const created = await kubectl(first, ["create", "--validate=false", "-f", "-"], {
+      stdin: manifests.map((m) => stringifyYaml(m)).join("---\n"),
+    });
     expect(created.code).toBe(0);
     const userCm = await kubectl(first, ["create", "--validate=false", "-f", "-"], {
       context: "user",
@@ -84,7 +96,11 @@ describe("restart on the same root directory", () => {
     expect(u.stdout).toBe("configmap/in-user\n");
 
     // Writes after the restart get newer resourceVersions than anything before it.
-    const res = await api(second, "/api/v1/namespaces/keep/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name: "after" } }), headers: JSON_HEADERS });
+    const res = await api(second, "/api/v1/namespaces/keep/configmaps", {
+      method: "POST",
+      body: JSON.stringify({ metadata: { name: "after" } }),
+      headers: JSON_HEADERS,
+    });
     expect(res.status).toBe(201);
     const after = (await res.json()) as Obj;
     expect(Number(after.metadata.resourceVersion)).toBeGreaterThan(Number(before.list.metadata.resourceVersion));
@@ -95,7 +111,11 @@ describe("restart on the same root directory", () => {
     const names = Array.from({ length: 20 }, (_, i) => `acked-${i}`);
     const acked = await Promise.all(
       names.map(async (name) => {
-        const res = await api(kcp, "/api/v1/namespaces/keep/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name }, data: { n: name } }), headers: JSON_HEADERS });
+        const res = await api(kcp, "/api/v1/namespaces/keep/configmaps", {
+          method: "POST",
+          body: JSON.stringify({ metadata: { name }, data: { n: name } }),
+          headers: JSON_HEADERS,
+        });
         expect(res.status).toBe(201);
         return (await res.json()) as Obj;
       }),

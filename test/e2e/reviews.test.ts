@@ -17,7 +17,9 @@ describe("kubectl auth", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("yes\n");
-    const ns = await kubectl(kcp, ["auth", "can-i", "delete", "leases.coordination.k8s.io", "-n", "kube-system"], { version: "1.31" });
+    const ns = await kubectl(kcp, ["auth", "can-i", "delete", "leases.coordination.k8s.io", "-n", "kube-system"], {
+      version: "1.31",
+    });
     expect(ns.stdout).toBe("yes\n");
   });
 
@@ -82,7 +84,9 @@ describe("TokenReview", () => {
   test("a SubjectAccessReview for another user is answered", async () => {
     const res = await api(kcp, "/apis/authorization.k8s.io/v1/subjectaccessreviews", {
       method: "POST",
-      body: JSON.stringify({ spec: { user: "someone", resourceAttributes: { verb: "get", resource: "configmaps", namespace: "default" } } }),
+      body: JSON.stringify({
+        spec: { user: "someone", resourceAttributes: { verb: "get", resource: "configmaps", namespace: "default" } },
+      }),
       headers: JSON_HEADERS,
     });
     expect(res.status).toBe(201);

@@ -15,12 +15,20 @@ type Obj = Record<string, any>;
 const JSON_HEADERS = { "Content-Type": "application/json" };
 
 async function createNamespace(name: string): Promise<void> {
-  const res = await api(kcp, "/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name } }), headers: JSON_HEADERS });
+  const res = await api(kcp, "/api/v1/namespaces", {
+    method: "POST",
+    body: JSON.stringify({ metadata: { name } }),
+    headers: JSON_HEADERS,
+  });
   expect(res.status).toBe(201);
 }
 
 async function createCm(ns: string, name: string, labels: Record<string, string> = {}): Promise<Obj> {
-  const res = await api(kcp, `/api/v1/namespaces/${ns}/configmaps`, { method: "POST", body: JSON.stringify({ metadata: { name, labels } }), headers: JSON_HEADERS });
+  const res = await api(kcp, `/api/v1/namespaces/${ns}/configmaps`, {
+    method: "POST",
+    body: JSON.stringify({ metadata: { name, labels } }),
+    headers: JSON_HEADERS,
+  });
   expect(res.status).toBe(201);
   return (await res.json()) as Obj;
 }
@@ -70,7 +78,9 @@ describe("kubectl get -w", () => {
           .map((l) => JSON.parse(l) as WatchEvent);
       await w.waitFor(() => events().length >= 1);
       // The list kubectl started with, then everything after it.
-      await kubectl(kcp, ["create", "--validate=false", "-f", "-"], { stdin: stringifyYaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "live", namespace: ns } }) });
+      await kubectl(kcp, ["create", "--validate=false", "-f", "-"], {
+        stdin: stringifyYaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "live", namespace: ns } }),
+      });
       await kubectl(kcp, ["label", "cm", "live", "-n", ns, "step=two"]);
       await kubectl(kcp, ["delete", "cm", "live", "-n", ns]);
       await w.waitFor(() => events().length >= 4);
@@ -115,7 +125,12 @@ describe("raw watch", () => {
       for (let i = 0; i < 12; i++) {
         const name = `obj-${i % 4}`;
         if (i < 4) expected.push({ type: "ADDED", name, rv: (await createCm(ns, name)).metadata.resourceVersion });
-        else if (i < 8) expected.push({ type: "MODIFIED", name, rv: (await patchCm(ns, name, { data: { i: String(i) } })).metadata.resourceVersion });
+        else if (i < 8)
+          expected.push({
+            type: "MODIFIED",
+            name,
+            rv: (await patchCm(ns, name, { data: { i: String(i) } })).metadata.resourceVersion,
+          });
         else {
           await deleteCm(ns, name);
           expected.push({ type: "DELETED", name });
@@ -137,7 +152,9 @@ describe("raw watch", () => {
     expect(extra).toEqual([]);
 
     const seen = [...part1, ...part2];
-    expect(seen.map((e) => ({ type: e.type, name: e.object.metadata.name }))).toEqual(expected.map(({ type, name }) => ({ type, name })));
+    expect(seen.map((e) => ({ type: e.type, name: e.object.metadata.name }))).toEqual(
+      expected.map(({ type, name }) => ({ type, name })),
+    );
     const rvs = seen.map((e) => Number(e.object.metadata.resourceVersion));
     for (let i = 1; i < rvs.length; i++) expect(rvs[i]).toBeGreaterThan(rvs[i - 1]);
     expected.forEach((e, i) => {
@@ -186,7 +203,10 @@ describe("raw watch", () => {
   });
 
   test("sendInitialEvents without resourceVersionMatch=NotOlderThan is Invalid", async () => {
-    const res = await api(kcp, "/api/v1/namespaces/default/configmaps?watch=true&sendInitialEvents=true&allowWatchBookmarks=true");
+    const res = await api(
+      kcp,
+      "/api/v1/namespaces/default/configmaps?watch=true&sendInitialEvents=true&allowWatchBookmarks=true",
+    );
     expect(res.status).toBe(422);
     const status = (await res.json()) as Obj;
     expect(status.reason).toBe("Invalid");
@@ -213,7 +233,9 @@ describe("raw watch", () => {
     const ns = "watch-selector";
     await createNamespace(ns);
     const rv = await listRV(`/api/v1/namespaces/${ns}/configmaps`);
-    const w = await openWatch(`/api/v1/namespaces/${ns}/configmaps?watch=true&labelSelector=team%3Da&resourceVersion=${rv}`);
+    const w = await openWatch(
+      `/api/v1/namespaces/${ns}/configmaps?watch=true&labelSelector=team%3Da&resourceVersion=${rv}`,
+    );
     try {
       await createCm(ns, "member", { team: "a" });
       await createCm(ns, "outsider", { team: "b" });
@@ -225,7 +247,13 @@ describe("raw watch", () => {
       await deleteCm(ns, "member");
       await deleteCm(ns, "outsider");
       const evs = await w.take(5);
-      expect(summary(evs)).toEqual(["ADDED member", "DELETED member", "ADDED member", "MODIFIED member", "DELETED member"]);
+      expect(summary(evs)).toEqual([
+        "ADDED member",
+        "DELETED member",
+        "ADDED member",
+        "MODIFIED member",
+        "DELETED member",
+      ]);
       // DELETED on leaving carries the object as it is now (no longer matching).
       expect(evs[1].object.metadata.labels).toEqual({ team: "b" });
       expect(await w.drain(300)).toEqual([]);
@@ -238,7 +266,9 @@ describe("raw watch", () => {
     const ns = "watch-field";
     await createNamespace(ns);
     const rv = await listRV(`/api/v1/namespaces/${ns}/configmaps`);
-    const w = await openWatch(`/api/v1/namespaces/${ns}/configmaps?watch=true&fieldSelector=metadata.name%3Dwanted&resourceVersion=${rv}`);
+    const w = await openWatch(
+      `/api/v1/namespaces/${ns}/configmaps?watch=true&fieldSelector=metadata.name%3Dwanted&resourceVersion=${rv}`,
+    );
     try {
       await createCm(ns, "other");
       await createCm(ns, "wanted");
@@ -250,7 +280,9 @@ describe("raw watch", () => {
   });
 
   test("timeoutSeconds ends the stream", async () => {
-    const w = await openWatch(`/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=1&resourceVersion=${await listRV("/api/v1/namespaces/default/configmaps")}`);
+    const w = await openWatch(
+      `/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=1&resourceVersion=${await listRV("/api/v1/namespaces/default/configmaps")}`,
+    );
     expect(await w.closedByServer(10_000)).toBe(true);
   });
 });

@@ -6,7 +6,9 @@ import { api, type KcpProcess } from "./kcp-process.ts";
 
 /** `--etcd-servers` (and the TLS flags when the cluster uses TLS) for a test etcd, plus `extra`. */
 export function etcdArgs(etcd: EtcdCluster, extra: string[] = []): string[] {
-  const tls = etcd.tls ? ["--etcd-cafile", etcd.tls.caFile, "--etcd-certfile", etcd.tls.certFile, "--etcd-keyfile", etcd.tls.keyFile] : [];
+  const tls = etcd.tls
+    ? ["--etcd-cafile", etcd.tls.caFile, "--etcd-certfile", etcd.tls.certFile, "--etcd-keyfile", etcd.tls.keyFile]
+    : [];
   return ["--etcd-servers", etcd.endpoints.join(","), ...tls, ...extra];
 }
 
@@ -16,7 +18,13 @@ export interface JsonReply {
 }
 
 /** A JSON request through kcp's API with the admin token; `timeoutMs` bounds it (a hang fails). */
-export async function call(kcp: KcpProcess, method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<JsonReply> {
+export async function call(
+  kcp: KcpProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+  timeoutMs = 30_000,
+): Promise<JsonReply> {
   const res = await api(kcp, path, {
     method,
     signal: AbortSignal.timeout(timeoutMs),

@@ -212,7 +212,16 @@ class MemberProcess implements EtcdMember {
       "--log-level",
       "warn",
     ];
-    if (s.tls) args.push("--cert-file", s.tls.certFile, "--key-file", s.tls.keyFile, "--trusted-ca-file", s.tls.caFile, "--client-cert-auth");
+    if (s.tls)
+      args.push(
+        "--cert-file",
+        s.tls.certFile,
+        "--key-file",
+        s.tls.keyFile,
+        "--trusted-ca-file",
+        s.tls.caFile,
+        "--client-cert-auth",
+      );
     const proc = Bun.spawn([...DIE_WITH_PARENT, ...args], { stdout: "pipe", stderr: "pipe" });
     this.proc = proc;
     const decoder = new TextDecoder();
@@ -245,7 +254,15 @@ async function gatewayPost(url: string, path: string, tls: EtcdTls | undefined, 
     method: "POST",
     body: "{}",
     signal: AbortSignal.timeout(timeoutMs),
-    ...(tls ? { tls: { ca: readFileSync(tls.caFile, "utf8"), cert: readFileSync(tls.certFile, "utf8"), key: readFileSync(tls.keyFile, "utf8") } } : {}),
+    ...(tls
+      ? {
+          tls: {
+            ca: readFileSync(tls.caFile, "utf8"),
+            cert: readFileSync(tls.certFile, "utf8"),
+            key: readFileSync(tls.keyFile, "utf8"),
+          },
+        }
+      : {}),
   });
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
   return res.json();
@@ -256,7 +273,15 @@ async function isHealthy(url: string, tls: EtcdTls | undefined): Promise<boolean
     // /health is true only when the member has a leader and can serve a linearizable read.
     const res = await fetch(`${url}/health`, {
       signal: AbortSignal.timeout(1000),
-      ...(tls ? { tls: { ca: readFileSync(tls.caFile, "utf8"), cert: readFileSync(tls.certFile, "utf8"), key: readFileSync(tls.keyFile, "utf8") } } : {}),
+      ...(tls
+        ? {
+            tls: {
+              ca: readFileSync(tls.caFile, "utf8"),
+              cert: readFileSync(tls.certFile, "utf8"),
+              key: readFileSync(tls.keyFile, "utf8"),
+            },
+          }
+        : {}),
     });
     if (!res.ok) return false;
     const body = (await res.json()) as { health?: string };
@@ -309,7 +334,23 @@ function makeTls(root: string): EtcdTls {
   run(["pkcs8", "-topk8", "-nocrypt", "-in", f("tmp.key"), "-out", f("member.key")]);
   run(["req", "-new", "-key", f("member.key"), "-subj", "/CN=127.0.0.1", "-out", f("member.csr")]);
   writeFileSync(f("ext.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
-  run(["x509", "-req", "-in", f("member.csr"), "-CA", f("ca.crt"), "-CAkey", f("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", f("ext.cnf"), "-out", f("member.crt")]);
+  run([
+    "x509",
+    "-req",
+    "-in",
+    f("member.csr"),
+    "-CA",
+    f("ca.crt"),
+    "-CAkey",
+    f("ca.key"),
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    f("ext.cnf"),
+    "-out",
+    f("member.crt"),
+  ]);
   return { caFile: f("ca.crt"), certFile: f("member.crt"), keyFile: f("member.key") };
 }
 

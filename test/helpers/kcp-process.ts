@@ -36,12 +36,24 @@ export function tempDir(prefix = "kcp-test-"): string {
 /** Start `bun src/main.ts start --listen 127.0.0.1:0` and wait for the "Serving securely" line. */
 export async function startKcp(opts: StartOptions = {}): Promise<KcpProcess> {
   const rootDir = opts.rootDir ?? tempDir();
-  const proc = Bun.spawn([process.execPath, join(REPO, "src/main.ts"), "start", "--root-dir", rootDir, "--listen", "127.0.0.1:0", ...(opts.args ?? [])], {
-    cwd: rootDir,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, ...opts.env },
-  });
+  const proc = Bun.spawn(
+    [
+      process.execPath,
+      join(REPO, "src/main.ts"),
+      "start",
+      "--root-dir",
+      rootDir,
+      "--listen",
+      "127.0.0.1:0",
+      ...(opts.args ?? []),
+    ],
+    {
+      cwd: rootDir,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, ...opts.env },
+    },
+  );
   let out = "";
   const decoder = new TextDecoder();
   const pump = async (s: ReadableStream<Uint8Array>) => {
@@ -112,7 +124,15 @@ export interface KubectlOptions {
 function kubectlCommand(kcp: KcpProcess, args: string[], opts: KubectlOptions): string[] {
   const bin = opts.version ? join(KUBECTL_DIR, `kubectl.${opts.version}`) : "kubectl";
   const cache = opts.cacheDir ?? join(kcp.rootDir, "kubectl-cache");
-  return [bin, "--kubeconfig", opts.kubeconfig ?? kcp.kubeconfig, "--cache-dir", cache, ...(opts.context ? ["--context", opts.context] : []), ...args];
+  return [
+    bin,
+    "--kubeconfig",
+    opts.kubeconfig ?? kcp.kubeconfig,
+    "--cache-dir",
+    cache,
+    ...(opts.context ? ["--context", opts.context] : []),
+    ...args,
+  ];
 }
 
 function kubectlEnv(kcp: KcpProcess): Record<string, string | undefined> {
@@ -128,7 +148,11 @@ export async function kubectl(kcp: KcpProcess, args: string[], opts: KubectlOpti
     env: kubectlEnv(kcp),
   });
   const timer = setTimeout(() => proc.kill("SIGKILL"), opts.timeoutMs ?? 30_000);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
@@ -146,7 +170,12 @@ export interface BackgroundKubectl {
 
 /** Start a long-running kubectl (e.g. `get -w`) and read its output while it runs. */
 export function spawnKubectl(kcp: KcpProcess, args: string[], opts: KubectlOptions = {}): BackgroundKubectl {
-  const proc = Bun.spawn(kubectlCommand(kcp, args, opts), { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: kubectlEnv(kcp) });
+  const proc = Bun.spawn(kubectlCommand(kcp, args, opts), {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: kubectlEnv(kcp),
+  });
   let out = "";
   let err = "";
   const pump = async (s: ReadableStream<Uint8Array>, add: (t: string) => void) => {
@@ -165,7 +194,9 @@ export function spawnKubectl(kcp: KcpProcess, args: string[], opts: KubectlOptio
         if (Date.now() > deadline || proc.exitCode !== null) {
           await Bun.sleep(50);
           if (done(out)) break;
-          throw new Error(`kubectl ${args.join(" ")}: condition not met (exit ${proc.exitCode})\nstdout:\n${out}\nstderr:\n${err}`);
+          throw new Error(
+            `kubectl ${args.join(" ")}: condition not met (exit ${proc.exitCode})\nstdout:\n${out}\nstderr:\n${err}`,
+          );
         }
         await Bun.sleep(20);
       }
@@ -182,7 +213,11 @@ export function spawnKubectl(kcp: KcpProcess, args: string[], opts: KubectlOptio
  * Write a copy of the admin kubeconfig whose clusters point at `serverPath` on the same server
  * (e.g. "/clusters/team-a"), and return its path.
  */
-export async function kubeconfigWithPath(kcp: KcpProcess, serverPath: string, file = `kubeconfig-${serverPath.replace(/[^a-z0-9]+/gi, "_")}`): Promise<string> {
+export async function kubeconfigWithPath(
+  kcp: KcpProcess,
+  serverPath: string,
+  file = `kubeconfig-${serverPath.replace(/[^a-z0-9]+/gi, "_")}`,
+): Promise<string> {
   const doc = parseYaml(await Bun.file(kcp.kubeconfig).text()) as { clusters: { cluster: { server: string } }[] };
   for (const c of doc.clusters) c.cluster.server = `${kcp.url}${serverPath}`;
   const path = join(kcp.rootDir, file);
@@ -191,7 +226,11 @@ export async function kubeconfigWithPath(kcp: KcpProcess, serverPath: string, fi
 }
 
 /** fetch against the server with the admin token and its CA. */
-export async function api(kcp: KcpProcess, path: string, init: RequestInit & { token?: string | null } = {}): Promise<Response> {
+export async function api(
+  kcp: KcpProcess,
+  path: string,
+  init: RequestInit & { token?: string | null } = {},
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.token !== null) headers.set("Authorization", `Bearer ${init.token ?? kcp.token}`);
   const ca = await Bun.file(join(kcp.rootDir, "data", "ca.crt")).text();
@@ -208,7 +247,10 @@ export function removeDir(dir: string): void {
  * other kcp the file started and left running (a test that restarts the server on the same root
  * directory) is stopped too, and its root directory removed.
  */
-export function useKcp(bind: (kcp: KcpProcess) => void, opts: StartOptions & { setup?: (kcp: KcpProcess) => Promise<void> } = {}): void {
+export function useKcp(
+  bind: (kcp: KcpProcess) => void,
+  opts: StartOptions & { setup?: (kcp: KcpProcess) => Promise<void> } = {},
+): void {
   let first = Number.POSITIVE_INFINITY;
   const roots = new Set<string>();
   beforeAll(async () => {

@@ -32,7 +32,11 @@ function copyDependencies(names: string[], fromRoot: string, toRoot: string): vo
     const dest = join(toRoot, relative(fromRoot, dir));
     mkdirSync(dest, { recursive: true });
     // A package's own node_modules are copied package by package, as they are reached.
-    cpSync(dir, dest, { recursive: true, dereference: true, filter: (src) => src === dir || !relative(dir, src).startsWith("node_modules") });
+    cpSync(dir, dest, {
+      recursive: true,
+      dereference: true,
+      filter: (src) => src === dir || !relative(dir, src).startsWith("node_modules"),
+    });
     const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
       dependencies?: Record<string, string>;
       optionalDependencies?: Record<string, string>;

@@ -31,12 +31,22 @@ if (missing) {
     });
 
     test("killing the leader under writes and a watch loses nothing and repeats nothing", async () => {
-      const s = await EtcdStorage.connect({ endpoints: cluster.endpoints, callTimeoutMs: 1000, retryBudgetMs: 5000, progressIntervalMs: 200 });
+      const s = await EtcdStorage.connect({
+        endpoints: cluster.endpoints,
+        callTimeoutMs: 1000,
+        retryBudgetMs: 5000,
+        progressIntervalMs: 200,
+      });
       storage = s;
       const r0 = await s.currentRevision();
       const events: WatchEvent[] = [];
       const watchErrors: Error[] = [];
-      const w = s.watch({ prefix: "/load/", afterRevision: r0, onEvent: (ev) => void events.push(ev), onError: (err) => void watchErrors.push(err) });
+      const w = s.watch({
+        prefix: "/load/",
+        afterRevision: r0,
+        onEvent: (ev) => void events.push(ev),
+        onError: (err) => void watchErrors.push(err),
+      });
 
       interface Ack {
         key: string;
@@ -98,7 +108,8 @@ if (missing) {
       for (const [key, a] of last) {
         const kv = stored.get(key);
         if (!kv) lost.push(`${key} missing`);
-        else if (!unknown.has(key) && (kv.modRevision !== a.revision || kv.value !== a.value)) lost.push(`${key}: ${kv.value}@${kv.modRevision}, acknowledged ${a.value}@${a.revision}`);
+        else if (!unknown.has(key) && (kv.modRevision !== a.revision || kv.value !== a.value))
+          lost.push(`${key}: ${kv.value}@${kv.modRevision}, acknowledged ${a.value}@${a.revision}`);
         else if (unknown.has(key) && kv.modRevision < a.revision) lost.push(`${key}: older than acknowledged`);
       }
       expect(lost).toEqual([]);
@@ -109,9 +120,13 @@ if (missing) {
       await waitFor(() => (events[events.length - 1]?.revision ?? 0) >= newest, "the watch to catch up", 10_000);
       expect(watchErrors).toEqual([]);
       const revs = events.map((e) => e.revision);
-      for (let i = 1; i < revs.length; i++) if ((revs[i] as number) <= (revs[i - 1] as number)) throw new Error(`watch out of order or repeated at ${revs[i]}`);
+      for (let i = 1; i < revs.length; i++)
+        if ((revs[i] as number) <= (revs[i - 1] as number))
+          throw new Error(`watch out of order or repeated at ${revs[i]}`);
       const byRevision = new Map(events.map((e) => [e.revision, e]));
-      const unseen = acks.filter((a) => byRevision.get(a.revision)?.key !== a.key || byRevision.get(a.revision)?.value !== a.value);
+      const unseen = acks.filter(
+        (a) => byRevision.get(a.revision)?.key !== a.key || byRevision.get(a.revision)?.value !== a.value,
+      );
       expect(unseen).toEqual([]);
       for (const ev of events) {
         if (ev.type !== "PUT") throw new Error(`unexpected ${ev.type} ${ev.key}`);

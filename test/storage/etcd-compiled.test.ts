@@ -97,9 +97,18 @@ if (missing) {
       // An empty working directory: nothing to find in node_modules, no bunfig, no .env.
       const cwd = tempDir("kcp-etcd-run-");
       try {
-        const proc = Bun.spawn([binary, etcd.endpoints[0] as string], { cwd, stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "" } });
+        const proc = Bun.spawn([binary, etcd.endpoints[0] as string], {
+          cwd,
+          stdout: "pipe",
+          stderr: "pipe",
+          env: { PATH: process.env.PATH ?? "" },
+        });
         const timer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
-        const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+        const [out, err, code] = await Promise.all([
+          new Response(proc.stdout).text(),
+          new Response(proc.stderr).text(),
+          proc.exited,
+        ]);
         clearTimeout(timer);
         return { code, out, err };
       } finally {
@@ -114,7 +123,10 @@ if (missing) {
       expect(err).toBe("");
       expect(code).toBe(0);
       const res = JSON.parse(out);
-      expect(res.keys).toEqual(["/registry/core/configmaps/root/default/a", "/registry/core/configmaps/root/default/b"]);
+      expect(res.keys).toEqual([
+        "/registry/core/configmaps/root/default/a",
+        "/registry/core/configmaps/root/default/b",
+      ]);
       expect(res.first).toBe("a2");
       expect(res.count).toBe(3);
       expect(res.stale).toContain("revision mismatch");
@@ -152,8 +164,14 @@ function copyPackages(names: string[], fromModules: string, toModules: string): 
     const dest = join(dirname(toModules), relative(root, dir));
     mkdirSync(dest, { recursive: true });
     // Nested node_modules are copied package by package as they are reached.
-    cpSync(dir, dest, { recursive: true, filter: (src) => src === dir || !relative(dir, src).startsWith("node_modules") });
-    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    cpSync(dir, dest, {
+      recursive: true,
+      filter: (src) => src === dir || !relative(dir, src).startsWith("node_modules"),
+    });
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
     for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
       if (pkg.optionalDependencies?.[dep] !== undefined && !resolvePackage(dep, dir, root)) continue;
       visit(dep, dir);

@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { Etcd3 } from "etcd3";
 import { EtcdStorage, type EtcdStorageOptions } from "../../src/storage/etcd/etcd-storage.ts";
-import { CompactedError, RevisionMismatchError, StorageUnavailableError, ValueTooLargeError, WatchOverflowError } from "../../src/storage/interface.ts";
+import {
+  CompactedError,
+  RevisionMismatchError,
+  StorageUnavailableError,
+  ValueTooLargeError,
+  WatchOverflowError,
+} from "../../src/storage/interface.ts";
 import { type EtcdCluster, etcdMissingReason, freePort, startEtcd } from "../helpers/etcd-process.ts";
 import { record, runStorageSuite, waitFor } from "./suite.ts";
 
@@ -45,7 +51,11 @@ if (missing) {
   // A short deadline keeps the suite quick should a call stall (the suite avoids bun's
   // expect(...).rejects, which stalls gRPC calls until a timer fires: see failure() in suite.ts).
   runStorageSuite("etcd", async () => {
-    const storage = await EtcdStorage.connect({ endpoints: etcd.endpoints, prefix: `/suite-${++n}`, callTimeoutMs: 300 });
+    const storage = await EtcdStorage.connect({
+      endpoints: etcd.endpoints,
+      prefix: `/suite-${++n}`,
+      callTimeoutMs: 300,
+    });
     return { storage, cleanup: () => storage.close() };
   });
 
@@ -106,7 +116,8 @@ if (missing) {
       const { s } = await connect();
       const value = "x".repeat(20_000);
       const keys = Array.from({ length: 300 }, (_, i) => `/large/k${String(i).padStart(4, "0")}`);
-      for (let i = 0; i < keys.length; i += 100) await Promise.all(keys.slice(i, i + 100).map((k) => s.create(k, value)));
+      for (let i = 0; i < keys.length; i += 100)
+        await Promise.all(keys.slice(i, i + 100).map((k) => s.create(k, value)));
       const res = await s.list({ prefix: "/large/" });
       expect(res.items.map((kv) => kv.key)).toEqual(keys);
       expect(res.items.every((kv) => kv.value === value)).toBe(true);
@@ -184,7 +195,12 @@ if (missing) {
       const { s } = await connect({ progressIntervalMs: 20, maxWatcherQueue: 30 });
       const quiet = record(s, { prefix: "/quiet/", afterRevision: await s.currentRevision() });
       const errors: Error[] = [];
-      s.watch({ prefix: "/busy/", afterRevision: await s.currentRevision(), onEvent: () => new Promise<void>(() => {}), onError: (e) => errors.push(e) });
+      s.watch({
+        prefix: "/busy/",
+        afterRevision: await s.currentRevision(),
+        onEvent: () => new Promise<void>(() => {}),
+        onError: (e) => errors.push(e),
+      });
       let rev = 0;
       for (let i = 0; i < 40; i++) rev = await s.create(`/busy/k${i}`, "v");
       await waitFor(() => quiet.progress.some((r) => r >= rev), "progress");
@@ -202,7 +218,13 @@ if (missing) {
       beforeAll(async () => {
         link = await FaultyLink.to(etcd.endpoints[0] as string);
         prefix = `/t${++n}`;
-        s = await EtcdStorage.connect({ endpoints: [link.url], prefix, callTimeoutMs: 300, retryBudgetMs: 10_000, progressIntervalMs: 100 });
+        s = await EtcdStorage.connect({
+          endpoints: [link.url],
+          prefix,
+          callTimeoutMs: 300,
+          retryBudgetMs: 10_000,
+          progressIntervalMs: 100,
+        });
         open.push(s);
       });
       afterAll(() => link?.close());
@@ -319,18 +341,37 @@ if (missing) {
       try {
         const rec = record(s, { prefix: "/tls/", afterRevision: await s.currentRevision() });
         const rev = await s.create("/tls/a", "secret");
-        expect(await s.get("/tls/a")).toEqual({ key: "/tls/a", value: "secret", modRevision: rev, createRevision: rev });
+        expect(await s.get("/tls/a")).toEqual({
+          key: "/tls/a",
+          value: "secret",
+          modRevision: rev,
+          createRevision: rev,
+        });
         await waitFor(() => rec.events.length === 1, "1 event");
         rec.stop();
         // Without a client certificate the member refuses the connection.
-        const refused = await EtcdStorage.connect({ endpoints: secure.endpoints, caFile: tls.caFile, callTimeoutMs: 200, retryBudgetMs: 600 }).catch((e) => e);
+        const refused = await EtcdStorage.connect({
+          endpoints: secure.endpoints,
+          caFile: tls.caFile,
+          callTimeoutMs: 200,
+          retryBudgetMs: 600,
+        }).catch((e) => e);
         expect(refused).toBeInstanceOf(StorageUnavailableError);
         // Named by a DNS name, the member is asked for by that name (both clients: calls and watches).
-        const named = await EtcdStorage.connect({ endpoints: secure.endpoints.map((e) => e.replace("127.0.0.1", "localhost")), ...tls, callTimeoutMs: 1000 });
+        const named = await EtcdStorage.connect({
+          endpoints: secure.endpoints.map((e) => e.replace("127.0.0.1", "localhost")),
+          ...tls,
+          callTimeoutMs: 1000,
+        });
         try {
           const watched = record(named, { prefix: "/tls/", afterRevision: rev });
           const rev2 = await named.create("/tls/b", "by name");
-          expect(await named.get("/tls/a")).toEqual({ key: "/tls/a", value: "secret", modRevision: rev, createRevision: rev });
+          expect(await named.get("/tls/a")).toEqual({
+            key: "/tls/a",
+            value: "secret",
+            modRevision: rev,
+            createRevision: rev,
+          });
           await waitFor(() => watched.events.length === 1, "1 event by name");
           expect(watched.events[0]?.revision).toBe(rev2);
           watched.stop();
@@ -346,12 +387,15 @@ if (missing) {
     test("an unreachable cluster fails to connect with StorageUnavailableError within the budget", async () => {
       const port = await freePort();
       const started = Date.now();
-      const err = await EtcdStorage.connect({ endpoints: [`http://127.0.0.1:${port}`], callTimeoutMs: 200, retryBudgetMs: 800 }).catch((e) => e);
+      const err = await EtcdStorage.connect({
+        endpoints: [`http://127.0.0.1:${port}`],
+        callTimeoutMs: 200,
+        retryBudgetMs: 800,
+      }).catch((e) => e);
       expect(err).toBeInstanceOf(StorageUnavailableError);
       expect(Date.now() - started).toBeLessThan(3000);
     });
   });
-
 }
 
 /**
@@ -375,7 +419,10 @@ class FaultyLink {
     const listening = new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     await listening;
     const address = server.address();
-    const link = new FaultyLink(server, `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`);
+    const link = new FaultyLink(
+      server,
+      `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`,
+    );
     server.on("connection", (client) => {
       const upstream = tcpConnect(Number(port), hostname);
       const pair: [Socket, Socket] = [client, upstream];

@@ -91,7 +91,14 @@ describe("SqliteStorage", () => {
       s.create("/g/other", "o"),
     ]);
     expect(s.stats().commits - commits).toBe(1);
-    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    expect(results.map((r) => r.status)).toEqual([
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
     expect((results[3] as PromiseRejectedResult).reason).toBeInstanceOf(RevisionMismatchError);
     expect(results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []))).toEqual([
       r0 + 1,
@@ -111,7 +118,12 @@ describe("SqliteStorage", () => {
     ]);
     expect(second.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
     expect((second[1] as PromiseRejectedResult).reason).toBeInstanceOf(KeyExistsError);
-    expect(await s.get("/g/other")).toEqual({ key: "/g/other", value: "o", modRevision: r0 + 4, createRevision: r0 + 4 });
+    expect(await s.get("/g/other")).toEqual({
+      key: "/g/other",
+      value: "o",
+      modRevision: r0 + 4,
+      createRevision: r0 + 4,
+    });
     expect(await s.get("/g/k")).toEqual({ key: "/g/k", value: "third", modRevision: r1 + 3, createRevision: r1 + 3 });
     await s.close();
   });
@@ -122,13 +134,22 @@ describe("SqliteStorage", () => {
       return ops.map((v) => ({ ok: true, value: v * 2 }));
     }, 3);
     const results = await Promise.allSettled([1, 2, 3, 13, 5].map((v) => committer.submit(v)));
-    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual([2, 4, 6, "disk full", "disk full"]);
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual([
+      2,
+      4,
+      6,
+      "disk full",
+      "disk full",
+    ]);
     expect(committer.stats).toEqual({ commits: 1, ops: 3 });
   });
 
   test("every acknowledged write survives kill -9", async () => {
     const path = tempPath();
-    const child = Bun.spawn([process.execPath, join(import.meta.dir, "crash-writer.ts"), path], { stdout: "pipe", stderr: "inherit" });
+    const child = Bun.spawn([process.execPath, join(import.meta.dir, "crash-writer.ts"), path], {
+      stdout: "pipe",
+      stderr: "inherit",
+    });
     const acked = new Map<string, number>();
     const decoder = new TextDecoder();
     let buffered = "";
@@ -197,7 +218,9 @@ describe("SqliteStorage", () => {
     // Speed is measured by the benchmark script, never asserted here.
     const s = openAt(tempPath());
     const value = "x".repeat(1024);
-    await Promise.all(Array.from({ length: 10_000 }, (_, i) => s.create(`/perf/ns/obj-${String(i).padStart(5, "0")}`, value)));
+    await Promise.all(
+      Array.from({ length: 10_000 }, (_, i) => s.create(`/perf/ns/obj-${String(i).padStart(5, "0")}`, value)),
+    );
     await Promise.all(Array.from({ length: 2_000 }, (_, i) => s.create(`/perf2/other-${i}`, value)));
     const res = await s.list({ prefix: "/perf/" });
     expect(res.items).toHaveLength(10_000);
@@ -229,7 +252,12 @@ describe("SqliteStorage", () => {
     const s = openAt(tempPath(), { maxWatcherQueue: 50 });
     const r0 = await s.currentRevision();
     const errors: Error[] = [];
-    s.watch({ prefix: "/ov/", afterRevision: r0, onEvent: () => new Promise<void>(() => {}), onError: (e) => errors.push(e) });
+    s.watch({
+      prefix: "/ov/",
+      afterRevision: r0,
+      onEvent: () => new Promise<void>(() => {}),
+      onError: (e) => errors.push(e),
+    });
     const healthy = record(s, { prefix: "/ov/", afterRevision: r0 });
     for (let i = 0; i < 100; i++) await s.create(`/ov/k${i}`, "v");
     await waitFor(() => healthy.events.length === 100, "100 events");

@@ -112,7 +112,12 @@ export function runStorageSuite(name: string, open: () => Promise<OpenedStorage>
 
         const stale = await s.update("/t/u", "v3", r1).catch((e) => e);
         expect(stale).toBeInstanceOf(RevisionMismatchError);
-        expect((stale as RevisionMismatchError).current).toEqual({ key: "/t/u", value: "v2", modRevision: r2, createRevision: r1 });
+        expect((stale as RevisionMismatchError).current).toEqual({
+          key: "/t/u",
+          value: "v2",
+          modRevision: r2,
+          createRevision: r1,
+        });
         expect((await s.get("/t/u"))?.value).toBe("v2");
 
         expect(await failure(s.update("/t/none", "x", r1))).toBeInstanceOf(KeyNotFoundError);
@@ -158,7 +163,8 @@ export function runStorageSuite(name: string, open: () => Promise<OpenedStorage>
 
     describe("list", () => {
       test("by prefix, without leaking into sibling prefixes", async () => {
-        for (const k of ["/a/b/2", "/a/b/1", "/a/b/x/y", "/a/bc/1", "/a/b", "/a/a/1", "/a/c"]) await s.create(k, `v${k}`);
+        for (const k of ["/a/b/2", "/a/b/1", "/a/b/x/y", "/a/bc/1", "/a/b", "/a/a/1", "/a/c"])
+          await s.create(k, `v${k}`);
         const res = await s.list({ prefix: "/a/b/" });
         expect(res.items.map((kv) => kv.key)).toEqual(["/a/b/1", "/a/b/2", "/a/b/x/y"]);
         expect(res.items[0]?.value).toBe("v/a/b/1");
@@ -230,7 +236,9 @@ export function runStorageSuite(name: string, open: () => Promise<OpenedStorage>
 
         const latest = await s.list({ prefix: "/o/" });
         expect(latest.items.map((kv) => `${kv.key}=${kv.value}`)).toEqual(["/o/b=b2", "/o/c=c1"]);
-        expect(await failure(s.list({ prefix: "/o/", revision: (await s.currentRevision()) + 1000 }))).toBeInstanceOf(Error);
+        expect(await failure(s.list({ prefix: "/o/", revision: (await s.currentRevision()) + 1000 }))).toBeInstanceOf(
+          Error,
+        );
       });
     });
 
@@ -303,7 +311,15 @@ export function runStorageSuite(name: string, open: () => Promise<OpenedStorage>
         await waitFor(() => rec.events.length >= 7, "7 events");
         await settle();
         expect(rec.errors).toEqual([]);
-        expect(summary(rec.events)).toEqual(["PUT /w/a 1", "PUT /w/a 2", "PUT /w/b x", "DELETE /w/b x", "PUT /w/a 3", "DELETE /w/a 3", "PUT /w/c c"]);
+        expect(summary(rec.events)).toEqual([
+          "PUT /w/a 1",
+          "PUT /w/a 2",
+          "PUT /w/b x",
+          "DELETE /w/b x",
+          "PUT /w/a 3",
+          "DELETE /w/a 3",
+          "PUT /w/c c",
+        ]);
         expect(rec.events.map((e) => e.revision)).toEqual([a1, a2, b1, bDel.revision, a3, aDel.revision, c1]);
         expect(rec.events.map((e) => e.prevValue)).toEqual([undefined, "1", undefined, "x", "2", "3", undefined]);
         expect(rec.events.map((e) => e.prevRevision)).toEqual([0, a1, 0, b1, a2, a3, 0]);
@@ -393,7 +409,9 @@ export function runStorageSuite(name: string, open: () => Promise<OpenedStorage>
         expect(err).toBeInstanceOf(CompactedError);
         expect((err as CompactedError).compacted).toBe(at);
         // The state as of the compacted revision is kept.
-        expect((await s.list({ prefix: "/c/", revision: at })).items).toEqual([{ key: "/c/a", value: "v2", modRevision: a2, createRevision: a1 }]);
+        expect((await s.list({ prefix: "/c/", revision: at })).items).toEqual([
+          { key: "/c/a", value: "v2", modRevision: a2, createRevision: a1 },
+        ]);
         expect((await s.list({ prefix: "/c/" })).items.map((kv) => kv.key)).toEqual(["/c/a", "/c/d"]);
         expect(await s.get("/c/a")).toEqual({ key: "/c/a", value: "v2", modRevision: a2, createRevision: a1 });
 

@@ -3,7 +3,14 @@ import { CompactedError, type WatchEvent, WatchOverflowError } from "../../src/s
 import { type BacklogReader, WatchHub } from "../../src/storage/watch-hub.ts";
 import { waitFor } from "./suite.ts";
 
-const put = (revision: number, key: string): WatchEvent => ({ type: "PUT", key, value: `v${revision}`, revision, createRevision: revision, prevRevision: 0 });
+const put = (revision: number, key: string): WatchEvent => ({
+  type: "PUT",
+  key,
+  value: `v${revision}`,
+  revision,
+  createRevision: revision,
+  prevRevision: 0,
+});
 
 /** A minimal revisioned store feeding a hub, like a backend does. */
 class FakeStore {
@@ -24,7 +31,8 @@ class FakeStore {
     this.reads++;
     if (after < this.compacted) throw new CompactedError(after, this.compacted);
     const events = this.log.filter((e) => e.revision > after && e.key.startsWith(prefix)).slice(0, limit);
-    if (events.length === limit) return { events, through: (events[limit - 1] as WatchEvent).revision, complete: false };
+    if (events.length === limit)
+      return { events, through: (events[limit - 1] as WatchEvent).revision, complete: false };
     return { events, through: Math.max(after, this.revision), complete: true };
   };
 }

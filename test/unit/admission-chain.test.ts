@@ -20,11 +20,32 @@ const ALL: AdmissionOperation[] = ["CREATE", "UPDATE", "DELETE"];
 
 function attrs(operation: AdmissionOperation): AdmissionAttributes {
   const ctx = requestContext("admin", adminUser(), new URLSearchParams());
-  return { operation, def: {} as ResourceDef, subresource: undefined, name: "x", namespace: undefined, object: { metadata: {} }, oldObject: undefined, user: ctx.user, dryRun: false, ctx };
+  return {
+    operation,
+    def: {} as ResourceDef,
+    subresource: undefined,
+    name: "x",
+    namespace: undefined,
+    object: { metadata: {} },
+    oldObject: undefined,
+    user: ctx.user,
+    dryRun: false,
+    ctx,
+  };
 }
 
 /** A plugin that logs its steps into `log`, synchronously or after a tick. */
-function logging(name: string, log: string[], opts: { ops?: AdmissionOperation[]; async?: boolean; mutate?: boolean; validate?: boolean; fail?: "admit" | "validate" } = {}): AdmissionPlugin {
+function logging(
+  name: string,
+  log: string[],
+  opts: {
+    ops?: AdmissionOperation[];
+    async?: boolean;
+    mutate?: boolean;
+    validate?: boolean;
+    fail?: "admit" | "validate";
+  } = {},
+): AdmissionPlugin {
   const ops = opts.ops ?? ALL;
   const step = (what: "admit" | "validate") => (a: AdmissionAttributes) => {
     const act = () => {
@@ -64,12 +85,22 @@ describe("the chain", () => {
       logging("d", log, { validate: false, async: true }),
     ]);
     await runBoth(chain, attrs("CREATE"));
-    expect(log).toEqual(["a.admit(CREATE)", "b.admit(CREATE)", "d.admit(CREATE)", "a.validate(CREATE)", "b.validate(CREATE)", "c.validate(CREATE)"]);
+    expect(log).toEqual([
+      "a.admit(CREATE)",
+      "b.admit(CREATE)",
+      "d.admit(CREATE)",
+      "a.validate(CREATE)",
+      "b.validate(CREATE)",
+      "c.validate(CREATE)",
+    ]);
   });
 
   test("asks each plugin which operations it handles, and says when a step has nobody", async () => {
     const log: string[] = [];
-    const chain = new AdmissionChain([logging("creates", log, { ops: ["CREATE"] }), logging("deletes", log, { ops: ["DELETE"], mutate: false })]);
+    const chain = new AdmissionChain([
+      logging("creates", log, { ops: ["CREATE"] }),
+      logging("deletes", log, { ops: ["DELETE"], mutate: false }),
+    ]);
     expect([chain.mutates("CREATE"), chain.validates("CREATE")]).toEqual([true, true]);
     expect([chain.mutates("UPDATE"), chain.validates("UPDATE")]).toEqual([false, false]);
     expect([chain.mutates("DELETE"), chain.validates("DELETE")]).toEqual([false, true]);
@@ -89,7 +120,11 @@ describe("the chain", () => {
   test("the first error stops the chain and comes out as it was thrown", async () => {
     for (const async of [false, true]) {
       const log: string[] = [];
-      const chain = new AdmissionChain([logging("a", log), logging("b", log, { async, fail: "admit" }), logging("c", log)]);
+      const chain = new AdmissionChain([
+        logging("a", log),
+        logging("b", log, { async, fail: "admit" }),
+        logging("c", log),
+      ]);
       const err = await runBoth(chain, attrs("UPDATE")).then(
         () => undefined,
         (e) => e,
@@ -135,7 +170,10 @@ describe("through the store", () => {
   };
 
   /** A plugin that records what it saw (a snapshot of the attributes) and may act on it. */
-  function recorder(seen: Record<string, unknown>[], act?: { admit?: (a: AdmissionAttributes) => void; validate?: (a: AdmissionAttributes) => void }): AdmissionPlugin {
+  function recorder(
+    seen: Record<string, unknown>[],
+    act?: { admit?: (a: AdmissionAttributes) => void; validate?: (a: AdmissionAttributes) => void },
+  ): AdmissionPlugin {
     const snap = (step: string, a: AdmissionAttributes) =>
       seen.push({
         step,
@@ -177,7 +215,19 @@ describe("through the store", () => {
     const seen: Record<string, unknown>[] = [];
     const store = new ObjectStore(storage, DEFAULT_PREFIX, new AdmissionChain([recorder(seen)]));
     const created = await store.create(widgets, ctx(), { metadata: { name: "w" }, spec: { size: 1 } } as KObject, "ns");
-    expect(seen.map((s) => [s.step, s.operation, s.resource, s.subresource, s.name, s.namespace, s.oldObject, s.user, s.dryRun])).toEqual([
+    expect(
+      seen.map((s) => [
+        s.step,
+        s.operation,
+        s.resource,
+        s.subresource,
+        s.name,
+        s.namespace,
+        s.oldObject,
+        s.user,
+        s.dryRun,
+      ]),
+    ).toEqual([
       ["admit", "CREATE", "widgets", undefined, "w", "ns", undefined, adminUser().username, false],
       ["validate", "CREATE", "widgets", undefined, "w", "ns", undefined, adminUser().username, false],
     ]);
@@ -197,7 +247,9 @@ describe("through the store", () => {
     expect(seenObject(seen, 1, "object").metadata.generation).toBe(2);
 
     seen.length = 0;
-    await store.update(widgets, ctx(), "ns", "w", (cur) => ({ ...cur, status: { ready: true } }), { subresource: "status" });
+    await store.update(widgets, ctx(), "ns", "w", (cur) => ({ ...cur, status: { ready: true } }), {
+      subresource: "status",
+    });
     expect(seen.map((s) => [s.step, s.operation, s.subresource])).toEqual([
       ["admit", "UPDATE", "status"],
       ["validate", "UPDATE", "status"],
@@ -223,7 +275,8 @@ describe("through the store", () => {
           name: "Labeller",
           handles: (op) => op !== "DELETE",
           admit(a) {
-            if (a.object) a.object.metadata.labels = { ...a.object.metadata.labels, admitted: a.operation.toLowerCase() };
+            if (a.object)
+              a.object.metadata.labels = { ...a.object.metadata.labels, admitted: a.operation.toLowerCase() };
           },
         },
         {
@@ -231,7 +284,12 @@ describe("through the store", () => {
           handles: () => true,
           validate(a) {
             const obj = a.object ?? a.oldObject;
-            if (obj?.metadata.labels?.locked === "true") throw errors.forbidden(`widgets "${a.name}" is locked`, { group: "example.com", resource: "widgets" }, a.name);
+            if (obj?.metadata.labels?.locked === "true")
+              throw errors.forbidden(
+                `widgets "${a.name}" is locked`,
+                { group: "example.com", resource: "widgets" },
+                a.name,
+              );
           },
         },
       ]),
@@ -242,14 +300,24 @@ describe("through the store", () => {
     const { object } = await store.update(widgets, ctx(), "ns", "m", (cur) => ({ ...cur, spec: { size: 3 } }));
     expect(object.metadata.labels).toEqual({ admitted: "update" });
 
-    await expect(store.create(widgets, ctx(), { metadata: { name: "l", labels: { locked: "true" } } } as KObject, "ns")).rejects.toThrow('widgets "l" is locked');
+    await expect(
+      store.create(widgets, ctx(), { metadata: { name: "l", labels: { locked: "true" } } } as KObject, "ns"),
+    ).rejects.toThrow('widgets "l" is locked');
     expect(await store.tryGet(widgets, "admin", "ns", "l")).toBeNull();
-    await expect(store.update(widgets, ctx(), "ns", "m", (cur) => ({ ...cur, metadata: { ...cur.metadata, labels: { locked: "true" } } }))).rejects.toThrow('widgets "m" is locked');
+    await expect(
+      store.update(widgets, ctx(), "ns", "m", (cur) => ({
+        ...cur,
+        metadata: { ...cur.metadata, labels: { locked: "true" } },
+      })),
+    ).rejects.toThrow('widgets "m" is locked');
     expect((await store.get(widgets, "admin", "ns", "m")).metadata.labels).toEqual({ admitted: "update" });
 
     // Locked behind the store's back: the delete is refused too.
     const plain = new ObjectStore(storage, DEFAULT_PREFIX);
-    await plain.update(widgets, ctx(), "ns", "m", (cur) => ({ ...cur, metadata: { ...cur.metadata, labels: { locked: "true" } } }));
+    await plain.update(widgets, ctx(), "ns", "m", (cur) => ({
+      ...cur,
+      metadata: { ...cur.metadata, labels: { locked: "true" } },
+    }));
     await expect(store.delete(widgets, ctx(), "ns", "m")).rejects.toThrow('widgets "m" is locked');
     expect(await store.tryGet(widgets, "admin", "ns", "m")).not.toBeNull();
     expect((await plain.delete(widgets, ctx(), "ns", "m")).deleted).toBe(true);

@@ -25,7 +25,11 @@ async function codeOf(p: Promise<unknown>): Promise<number> {
 
 test("a body with Content-Length is read whole", async () => {
   const text = JSON.stringify({ metadata: { name: "é" } });
-  const req = new Request("https://x/", { method: "POST", body: text, headers: { "content-length": String(Buffer.byteLength(text)) } });
+  const req = new Request("https://x/", {
+    method: "POST",
+    body: text,
+    headers: { "content-length": String(Buffer.byteLength(text)) },
+  });
   expect(await readBodyText(req)).toBe(text);
 });
 
@@ -38,7 +42,11 @@ test("a chunked body is read as a stream", async () => {
 
 test("over 3 MiB is 413, with or without Content-Length", async () => {
   const big = new Uint8Array(MAX_BODY_BYTES + 1);
-  const declared = new Request("https://x/", { method: "POST", body: big, headers: { "content-length": String(big.byteLength) } });
+  const declared = new Request("https://x/", {
+    method: "POST",
+    body: big,
+    headers: { "content-length": String(big.byteLength) },
+  });
   expect(await codeOf(readBodyBytes(declared))).toBe(413);
   const half = new Uint8Array(MAX_BODY_BYTES / 2 + 1);
   const chunked = new Request("https://x/", { method: "POST", body: streamOf([half, half]) });

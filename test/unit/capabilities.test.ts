@@ -7,8 +7,20 @@ import type { ResourceDef } from "../../src/apis/types.ts";
 
 test("every built-in kind has the built-in capabilities", () => {
   for (const def of builtinResources({} as never)) expect(def.capabilities).toBe(BUILTIN_CAPABILITIES);
-  expect(BUILTIN_CAPABILITIES).toMatchObject({ strategicMergePatch: true, protobuf: true, schema: "builtin", verbOrder: "sorted", deleteReturnsObject: false });
-  expect(CUSTOM_RESOURCE_CAPABILITIES).toMatchObject({ strategicMergePatch: false, protobuf: false, schema: "custom", verbOrder: "declared", deleteReturnsObject: true });
+  expect(BUILTIN_CAPABILITIES).toMatchObject({
+    strategicMergePatch: true,
+    protobuf: true,
+    schema: "builtin",
+    verbOrder: "sorted",
+    deleteReturnsObject: false,
+  });
+  expect(CUSTOM_RESOURCE_CAPABILITIES).toMatchObject({
+    strategicMergePatch: false,
+    protobuf: false,
+    schema: "custom",
+    verbOrder: "declared",
+    deleteReturnsObject: true,
+  });
 });
 
 test("a definition without capabilities gets its source's; its own win", () => {

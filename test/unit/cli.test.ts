@@ -21,7 +21,8 @@ describe("kcp CLI", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("USAGE kcp start|migrate|version|help");
     expect(r.stdout).toContain(`kcp v${pkg.version}`);
-    for (const cmd of ["start", "migrate", "version", "help"]) expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\s+\\S`, "m"));
+    for (const cmd of ["start", "migrate", "version", "help"])
+      expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\s+\\S`, "m"));
   });
 
   test("version prints the kcp version and the Kubernetes API level", async () => {
@@ -66,7 +67,9 @@ describe("kcp CLI", () => {
   test("a bad --listen exits 1 with a clear message and no stack", async () => {
     const r = await kcp("start", "--listen", "localhost");
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('--listen must be of format host:port (for example 127.0.0.1:6443, :6443 or [::1]:6443): "localhost" has no port');
+    expect(r.stderr).toContain(
+      '--listen must be of format host:port (for example 127.0.0.1:6443, :6443 or [::1]:6443): "localhost" has no port',
+    );
     expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
   });
 

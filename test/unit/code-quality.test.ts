@@ -7,7 +7,11 @@ const ROOT = join(import.meta.dir, "../..");
 
 async function run(cmd: string[]): Promise<{ code: number; out: string }> {
   const proc = Bun.spawn(cmd, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   return { code, out: `${out}${err}` };
 }
 

@@ -24,7 +24,9 @@ _kcp; printf '%s\\n' "\${COMPREPLY[@]}"`;
 describe("shell completions", () => {
   test("every command and flag of the CLI appears in each shell's file", async () => {
     const commands = Object.keys((await main.subCommands) as object);
-    const flags = [startCommand, migrateCommand, versionCommand].flatMap((cmd) => Object.keys((cmd.args ?? {}) as object));
+    const flags = [startCommand, migrateCommand, versionCommand].flatMap((cmd) =>
+      Object.keys((cmd.args ?? {}) as object),
+    );
     const enums = [startCommand, migrateCommand, versionCommand].flatMap((cmd) =>
       Object.values((cmd.args ?? {}) as Record<string, { options?: string[] }>).flatMap((a) => a.options ?? []),
     );
@@ -40,7 +42,10 @@ describe("shell completions", () => {
     expect(await bashComplete("kcp ")).toEqual(["start", "migrate", "version", "help", "--help", "--version"]);
     expect(await bashComplete("kcp st")).toEqual(["start"]);
     expect(await bashComplete("kcp start --l")).toEqual(["--listen", "--log-level"]);
-    expect(await bashComplete("kcp start --embedded-etcd-")).toEqual(["--embedded-etcd-client-port", "--embedded-etcd-peer-port"]);
+    expect(await bashComplete("kcp start --embedded-etcd-")).toEqual([
+      "--embedded-etcd-client-port",
+      "--embedded-etcd-peer-port",
+    ]);
     expect(await bashComplete("kcp migrate --f")).toEqual(["--from", "--force"]);
     expect(await bashComplete("kcp migrate --to e")).toEqual(["etcd:"]);
     expect(await bashComplete("kcp start --log-level d")).toEqual(["debug"]);

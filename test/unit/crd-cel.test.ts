@@ -14,7 +14,11 @@ const schema: JSONSchemaProps = {
       type: "object",
       "x-kubernetes-validations": [
         { rule: "self.min <= self.max" },
-        { rule: "!has(self.frozen) || self.frozen == oldSelf.frozen", message: "frozen is immutable", fieldPath: ".frozen" },
+        {
+          rule: "!has(self.frozen) || self.frozen == oldSelf.frozen",
+          message: "frozen is immutable",
+          fieldPath: ".frozen",
+        },
         { rule: "self.max < 100", messageExpression: "'max is ' + string(self.max)", reason: "FieldValueForbidden" },
       ],
       properties: {
@@ -22,14 +26,38 @@ const schema: JSONSchemaProps = {
         max: { type: "integer" },
         frozen: { type: "string" },
         ratio: { type: "number", "x-kubernetes-validations": [{ rule: "self <= 1.0" }] },
-        tags: { type: "array", items: { type: "string" }, "x-kubernetes-validations": [{ rule: "self.all(t, t.size() < 5)", message: "short tags" }, { rule: "self.isSorted()" }] },
-        when: { type: "string", format: "date-time", "x-kubernetes-validations": [{ rule: "self > timestamp('2020-01-01T00:00:00Z')" }] },
-        labels: { type: "object", additionalProperties: { type: "string", "x-kubernetes-validations": [{ rule: "self != 'bad'" }] } },
+        tags: {
+          type: "array",
+          items: { type: "string" },
+          "x-kubernetes-validations": [
+            { rule: "self.all(t, t.size() < 5)", message: "short tags" },
+            { rule: "self.isSorted()" },
+          ],
+        },
+        when: {
+          type: "string",
+          format: "date-time",
+          "x-kubernetes-validations": [{ rule: "self > timestamp('2020-01-01T00:00:00Z')" }],
+        },
+        labels: {
+          type: "object",
+          additionalProperties: { type: "string", "x-kubernetes-validations": [{ rule: "self != 'bad'" }] },
+        },
         items: {
           type: "array",
           "x-kubernetes-list-type": "map",
           "x-kubernetes-list-map-keys": ["name"],
-          items: { type: "object", required: ["name"], properties: { name: { type: "string" }, v: { type: "integer", "x-kubernetes-validations": [{ rule: "self >= oldSelf", message: "v may only grow" }] } } },
+          items: {
+            type: "object",
+            required: ["name"],
+            properties: {
+              name: { type: "string" },
+              v: {
+                type: "integer",
+                "x-kubernetes-validations": [{ rule: "self >= oldSelf", message: "v may only grow" }],
+              },
+            },
+          },
         },
       },
     },
@@ -49,7 +77,12 @@ const ok = { metadata: { name: "w1" }, spec: { min: 1, max: 2 } };
 describe("CEL validation rules", () => {
   test("passing rules", () => {
     expect(run(ok).errors).toEqual([]);
-    expect(run({ ...ok, spec: { ...ok.spec, ratio: 0.5, tags: ["a", "b"], when: "2024-05-01T00:00:00Z", labels: { a: "ok" } } }).errors).toEqual([]);
+    expect(
+      run({
+        ...ok,
+        spec: { ...ok.spec, ratio: 0.5, tags: ["a", "b"], when: "2024-05-01T00:00:00Z", labels: { a: "ok" } },
+      }).errors,
+    ).toEqual([]);
   });
 
   test("failures: default message, message, messageExpression with reason, fieldPath", () => {
@@ -58,11 +91,18 @@ describe("CEL validation rules", () => {
       'spec: Invalid value: "object": failed rule: self.min <= self.max',
       "spec: Forbidden: max is 200",
     ]);
-    expect(run({ ...ok, spec: { ...ok.spec, frozen: "b" } }, { ...ok, spec: { ...ok.spec, frozen: "a" } }).errors).toEqual(['spec.frozen: Invalid value: "object": frozen is immutable']);
+    expect(
+      run({ ...ok, spec: { ...ok.spec, frozen: "b" } }, { ...ok, spec: { ...ok.spec, frozen: "a" } }).errors,
+    ).toEqual(['spec.frozen: Invalid value: "object": frozen is immutable']);
   });
 
   test("rules on scalars, lists, maps and timestamps", () => {
-    expect(run({ ...ok, spec: { ...ok.spec, ratio: 1.5, tags: ["zz", "longtag"], when: "2019-01-01T00:00:00Z", labels: { x: "bad" } } }).errors).toEqual([
+    expect(
+      run({
+        ...ok,
+        spec: { ...ok.spec, ratio: 1.5, tags: ["zz", "longtag"], when: "2019-01-01T00:00:00Z", labels: { x: "bad" } },
+      }).errors,
+    ).toEqual([
       'spec.ratio: Invalid value: "number": failed rule: self <= 1.0',
       'spec.tags: Invalid value: "array": short tags',
       'spec.tags: Invalid value: "array": failed rule: self.isSorted()',
@@ -72,9 +112,27 @@ describe("CEL validation rules", () => {
   });
 
   test("transition rules run only on update, with list-map items correlated by key", () => {
-    const next = { ...ok, spec: { ...ok.spec, items: [{ name: "a", v: 1 }, { name: "b", v: 9 }] } };
+    const next = {
+      ...ok,
+      spec: {
+        ...ok.spec,
+        items: [
+          { name: "a", v: 1 },
+          { name: "b", v: 9 },
+        ],
+      },
+    };
     expect(run(next).errors).toEqual([]);
-    const old = { ...ok, spec: { ...ok.spec, items: [{ name: "b", v: 5 }, { name: "a", v: 2 }] } };
+    const old = {
+      ...ok,
+      spec: {
+        ...ok.spec,
+        items: [
+          { name: "b", v: 5 },
+          { name: "a", v: 2 },
+        ],
+      },
+    };
     expect(run(next, old).errors).toEqual(['spec.items[0].v: Invalid value: "integer": v may only grow']);
   });
 

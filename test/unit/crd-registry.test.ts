@@ -5,7 +5,13 @@ import { describe, expect, test } from "bun:test";
 import { ResourceRegistry } from "../../src/apis/registry.ts";
 import type { ResourceDef } from "../../src/apis/types.ts";
 
-function def(group: string, plural: string, kind: string, source: "builtin" | "crd" = "crd", version = "v1"): ResourceDef {
+function def(
+  group: string,
+  plural: string,
+  kind: string,
+  source: "builtin" | "crd" = "crd",
+  version = "v1",
+): ResourceDef {
   return {
     group,
     version,
@@ -90,6 +96,9 @@ describe("ResourceRegistry with CRDs", () => {
     const v1 = { ...def("example.com", "widgets", "Widget"), storage: { group: "example.com", resource: "widgets" } };
     const v2 = { ...v1, version: "v2" };
     r.setClusterResources("team-a", [v1, v2]);
-    expect(r.namespacedStorageResources("team-a").map((d) => `${d.group}/${d.plural}`)).toEqual(["/configmaps", "example.com/widgets"]);
+    expect(r.namespacedStorageResources("team-a").map((d) => `${d.group}/${d.plural}`)).toEqual([
+      "/configmaps",
+      "example.com/widgets",
+    ]);
   });
 });

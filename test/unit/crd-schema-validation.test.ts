@@ -39,41 +39,79 @@ const errs = (obj: unknown, old?: unknown) => validator.validate(obj, old).map(f
 
 describe("schema validation messages", () => {
   test("a valid object", () => {
-    expect(errs({ spec: { name: "abc", replicas: 3, port: "http", maybe: null, tags: ["a"], when: "2024-01-02T03:04:05Z" } })).toEqual([]);
+    expect(
+      errs({
+        spec: { name: "abc", replicas: 3, port: "http", maybe: null, tags: ["a"], when: "2024-01-02T03:04:05Z" },
+      }),
+    ).toEqual([]);
     expect(errs({ spec: { name: "abc", port: 8080, ratio: 0.6 } })).toEqual([]);
   });
 
   test("numbers, strings and enums", () => {
-    expect(errs({ spec: { name: "abc", replicas: -1 } })).toEqual(["spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0"]);
-    expect(errs({ spec: { name: "abc", replicas: 11 } })).toEqual(["spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10"]);
-    expect(errs({ spec: { name: "abc", ratio: 0.5 } })).toEqual(["spec.ratio: Invalid value: 0.5: spec.ratio in body should be greater than 0.5"]);
-    expect(errs({ spec: { name: "ABC" } })).toEqual(['spec.name: Invalid value: "ABC": spec.name in body should match \'^[a-z]+$\'']);
-    expect(errs({ spec: { name: "a" } })).toEqual(['spec.name: Invalid value: "a": spec.name in body should be at least 2 chars long']);
+    expect(errs({ spec: { name: "abc", replicas: -1 } })).toEqual([
+      "spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0",
+    ]);
+    expect(errs({ spec: { name: "abc", replicas: 11 } })).toEqual([
+      "spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10",
+    ]);
+    expect(errs({ spec: { name: "abc", ratio: 0.5 } })).toEqual([
+      "spec.ratio: Invalid value: 0.5: spec.ratio in body should be greater than 0.5",
+    ]);
+    expect(errs({ spec: { name: "ABC" } })).toEqual([
+      "spec.name: Invalid value: \"ABC\": spec.name in body should match '^[a-z]+$'",
+    ]);
+    expect(errs({ spec: { name: "a" } })).toEqual([
+      'spec.name: Invalid value: "a": spec.name in body should be at least 2 chars long',
+    ]);
     expect(errs({ spec: { name: "abcdef" } })).toEqual(["spec.name: Too long: may not be more than 5 bytes"]);
-    expect(errs({ spec: { name: "abc", color: "green" } })).toEqual(['spec.color: Unsupported value: "green": supported values: "red", "blue"']);
-    expect(errs({ spec: { name: "abc", when: "yesterday" } })).toEqual(['spec.when: Invalid value: "yesterday": spec.when in body must be of type date-time: "yesterday"']);
+    expect(errs({ spec: { name: "abc", color: "green" } })).toEqual([
+      'spec.color: Unsupported value: "green": supported values: "red", "blue"',
+    ]);
+    expect(errs({ spec: { name: "abc", when: "yesterday" } })).toEqual([
+      'spec.when: Invalid value: "yesterday": spec.when in body must be of type date-time: "yesterday"',
+    ]);
   });
 
   test("types, nulls and required fields", () => {
-    expect(errs({ spec: { name: "abc", replicas: "two" } })).toEqual(['spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"']);
-    expect(errs({ spec: { name: "abc", replicas: 1.5 } })).toEqual(['spec.replicas: Invalid value: "number": spec.replicas in body must be of type integer: "number"']);
-    expect(errs({ spec: { name: "abc", port: true } })).toEqual(['spec.port: Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean"']);
-    expect(errs({ spec: { name: "abc", tags: [null] } })).toEqual(['spec.tags[0]: Invalid value: "null": spec.tags[0] in body must be of type string: "null"']);
+    expect(errs({ spec: { name: "abc", replicas: "two" } })).toEqual([
+      'spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"',
+    ]);
+    expect(errs({ spec: { name: "abc", replicas: 1.5 } })).toEqual([
+      'spec.replicas: Invalid value: "number": spec.replicas in body must be of type integer: "number"',
+    ]);
+    expect(errs({ spec: { name: "abc", port: true } })).toEqual([
+      'spec.port: Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean"',
+    ]);
+    expect(errs({ spec: { name: "abc", tags: [null] } })).toEqual([
+      'spec.tags[0]: Invalid value: "null": spec.tags[0] in body must be of type string: "null"',
+    ]);
     expect(errs({ spec: {} })).toEqual(["spec.name: Required value"]);
   });
 
   test("arrays and maps", () => {
-    expect(errs({ spec: { name: "abc", tags: ["a", "b", "c"] } })).toEqual(["spec.tags: Too many: 3: must have at most 2 items"]);
-    expect(errs({ spec: { name: "abc", tags: [] } })).toEqual(["spec.tags: Invalid value: 0: spec.tags in body should have at least 1 items"]);
-    expect(errs({ spec: { name: "abc", labels: { a: "1", b: "2" } } })).toEqual(["spec.labels: Too many: 1: has too many items"]);
-    expect(errs({ spec: { name: "abc", labels: { a: 1 } } })).toEqual(['spec.labels.a: Invalid value: "integer": spec.labels.a in body must be of type string: "integer"']);
-    expect(errs({ spec: { name: "abc", items: [{ n: 5 }, { n: 7 }] } })).toEqual(["spec.items[1].n: Invalid value: 7: spec.items[1].n in body should be a multiple of 5"]);
+    expect(errs({ spec: { name: "abc", tags: ["a", "b", "c"] } })).toEqual([
+      "spec.tags: Too many: 3: must have at most 2 items",
+    ]);
+    expect(errs({ spec: { name: "abc", tags: [] } })).toEqual([
+      "spec.tags: Invalid value: 0: spec.tags in body should have at least 1 items",
+    ]);
+    expect(errs({ spec: { name: "abc", labels: { a: "1", b: "2" } } })).toEqual([
+      "spec.labels: Too many: 1: has too many items",
+    ]);
+    expect(errs({ spec: { name: "abc", labels: { a: 1 } } })).toEqual([
+      'spec.labels.a: Invalid value: "integer": spec.labels.a in body must be of type string: "integer"',
+    ]);
+    expect(errs({ spec: { name: "abc", items: [{ n: 5 }, { n: 7 }] } })).toEqual([
+      "spec.items[1].n: Invalid value: 7: spec.items[1].n in body should be a multiple of 5",
+    ]);
   });
 
   test("ratcheting: unchanged invalid values are accepted on update", () => {
     const old = { spec: { name: "abc", replicas: 20 }, other: 1 };
     expect(errs({ spec: { name: "abc", replicas: 20 }, other: 2 }, old)).toEqual([]);
-    expect(errs({ spec: { name: "abc", replicas: 21 } }, old)).toEqual(["spec.replicas: Invalid value: 21: spec.replicas in body should be less than or equal to 10"]);
+    expect(errs({ spec: { name: "abc", replicas: 21 } }, old)).toEqual([
+      "spec.replicas: Invalid value: 21: spec.replicas in body should be less than or equal to 10",
+    ]);
   });
 
   test("Go's float formatting in limits", () => {
@@ -93,16 +131,40 @@ describe("list types and embedded resources", () => {
         type: "array",
         "x-kubernetes-list-type": "map",
         "x-kubernetes-list-map-keys": ["name", "protocol"],
-        items: { type: "object", required: ["name"], properties: { name: { type: "string" }, protocol: { type: "string", default: "TCP" }, port: { type: "integer" } } },
+        items: {
+          type: "object",
+          required: ["name"],
+          properties: {
+            name: { type: "string" },
+            protocol: { type: "string", default: "TCP" },
+            port: { type: "integer" },
+          },
+        },
       },
-      template: { type: "object", "x-kubernetes-embedded-resource": true, "x-kubernetes-preserve-unknown-fields": true },
+      template: {
+        type: "object",
+        "x-kubernetes-embedded-resource": true,
+        "x-kubernetes-preserve-unknown-fields": true,
+      },
     },
   };
 
   test("sets and maps hold unique entries", () => {
-    expect(validateListTypes({ tags: ["a", "b", "a"] }, s, "spec").map(fieldErrorText)).toEqual(['spec.tags[2]: Duplicate value: "a"']);
+    expect(validateListTypes({ tags: ["a", "b", "a"] }, s, "spec").map(fieldErrorText)).toEqual([
+      'spec.tags[2]: Duplicate value: "a"',
+    ]);
     expect(
-      validateListTypes({ ports: [{ name: "http", port: 80 }, { name: "http", protocol: "UDP" }, { name: "http", protocol: "TCP", port: 81 }] }, s, "spec").map(fieldErrorText),
+      validateListTypes(
+        {
+          ports: [
+            { name: "http", port: 80 },
+            { name: "http", protocol: "UDP" },
+            { name: "http", protocol: "TCP", port: 81 },
+          ],
+        },
+        s,
+        "spec",
+      ).map(fieldErrorText),
     ).toEqual(['spec.ports[2]: Duplicate value: map[string]interface {}{"name":"http", "protocol":"TCP"}']);
   });
 
@@ -123,10 +185,18 @@ describe("pruning", () => {
         type: "object",
         properties: {
           a: { type: "string" },
-          free: { type: "object", "x-kubernetes-preserve-unknown-fields": true, properties: { known: { type: "object", properties: { x: { type: "string" } } } } },
+          free: {
+            type: "object",
+            "x-kubernetes-preserve-unknown-fields": true,
+            properties: { known: { type: "object", properties: { x: { type: "string" } } } },
+          },
           list: { type: "array", items: { type: "object", properties: { k: { type: "string" } } } },
           map: { type: "object", additionalProperties: { type: "object", properties: { v: { type: "string" } } } },
-          embedded: { type: "object", "x-kubernetes-embedded-resource": true, properties: { spec: { type: "object" } } },
+          embedded: {
+            type: "object",
+            "x-kubernetes-embedded-resource": true,
+            properties: { spec: { type: "object" } },
+          },
         },
       },
     },
@@ -148,7 +218,14 @@ describe("pruning", () => {
       top: 1,
     };
     const pruned = prune(obj, s, true);
-    expect(pruned.sort()).toEqual(["spec.b", "spec.embedded.junk", "spec.free.known.z", "spec.list[0].extra", "spec.map.one.w", "top"]);
+    expect(pruned.sort()).toEqual([
+      "spec.b",
+      "spec.embedded.junk",
+      "spec.free.known.z",
+      "spec.list[0].extra",
+      "spec.map.one.w",
+      "top",
+    ]);
     expect(pruneObjectMeta(obj.metadata)).toEqual(["metadata.bogus"]);
     expect(obj).toEqual({
       apiVersion: "example.com/v1",
@@ -185,7 +262,9 @@ describe("defaulting", () => {
   };
 
   test("absent and null non-nullable fields get defaults, recursively", () => {
-    const obj: Record<string, unknown> = { spec: { size: null, plain: null, nullableWithDefault: null, items: [{}, { w: 5 }] } };
+    const obj: Record<string, unknown> = {
+      spec: { size: null, plain: null, nullableWithDefault: null, items: [{}, { w: 5 }] },
+    };
     pruneNonNullableNulls(obj, s);
     applyDefaults(obj, s);
     expect(obj).toEqual({
@@ -202,7 +281,11 @@ describe("defaulting", () => {
 
 describe("duplicate fields", () => {
   test("paths of repeated keys in a JSON text", () => {
-    expect(findDuplicateFields('{"spec":{"a":1,"b":[{"x":1,"x":2}],"a":3},"kind":"W","kind":"W"}')).toEqual(["spec.b[0].x", "spec.a", "kind"]);
+    expect(findDuplicateFields('{"spec":{"a":1,"b":[{"x":1,"x":2}],"a":3},"kind":"W","kind":"W"}')).toEqual([
+      "spec.b[0].x",
+      "spec.a",
+      "kind",
+    ]);
     expect(findDuplicateFields('{"a":"}\\"{","b":{"a":1}}')).toEqual([]);
   });
 

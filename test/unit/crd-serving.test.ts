@@ -18,7 +18,9 @@ function crd(name: string, names: Record<string, unknown>, versions?: Record<str
       group: "example.com",
       scope: "Namespaced",
       names: { listKind: `${names.kind}List`, singular: String(names.kind).toLowerCase(), ...names },
-      versions: versions ?? [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object" } } }],
+      versions: versions ?? [
+        { name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object" } } },
+      ],
     },
     status: { acceptedNames: { plural: "", kind: "" }, storedVersions: ["v1"] },
   };
@@ -60,7 +62,14 @@ describe("names acceptance", () => {
   });
 });
 
-const ctx = (over: Partial<RequestContext> = {}): RequestContext => ({ cluster: "admin", user: { username: "u", groups: [] }, dryRun: false, warnings: [], fieldValidation: "Warn", ...over });
+const ctx = (over: Partial<RequestContext> = {}): RequestContext => ({
+  cluster: "admin",
+  user: { username: "u", groups: [] },
+  dryRun: false,
+  warnings: [],
+  fieldValidation: "Warn",
+  ...over,
+});
 
 function served(versions: Record<string, unknown>[]): ResourceDef[] {
   const c = crd("widgets", { plural: "widgets", kind: "Widget", shortNames: ["wd"] }, versions);
@@ -71,36 +80,75 @@ function served(versions: Record<string, unknown>[]): ResourceDef[] {
 const schema = {
   type: "object",
   properties: {
-    spec: { type: "object", properties: { replicas: { type: "integer", minimum: 0 }, color: { type: "string", default: "blue" } } },
+    spec: {
+      type: "object",
+      properties: { replicas: { type: "integer", minimum: 0 }, color: { type: "string", default: "blue" } },
+    },
     status: { type: "object", properties: { replicas: { type: "integer" } } },
   },
 };
 
 describe("custom resource definitions per version", () => {
   const defs = served([
-    { name: "v1", served: true, storage: true, schema: { openAPIV3Schema: schema }, subresources: { status: {}, scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" } }, additionalPrinterColumns: [{ name: "Replicas", type: "integer", jsonPath: ".spec.replicas" }] },
-    { name: "v1beta1", served: true, storage: false, deprecated: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } },
+    {
+      name: "v1",
+      served: true,
+      storage: true,
+      schema: { openAPIV3Schema: schema },
+      subresources: {
+        status: {},
+        scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" },
+      },
+      additionalPrinterColumns: [{ name: "Replicas", type: "integer", jsonPath: ".spec.replicas" }],
+    },
+    {
+      name: "v1beta1",
+      served: true,
+      storage: false,
+      deprecated: true,
+      schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+    },
     { name: "v1alpha1", served: false, storage: false, schema: { openAPIV3Schema: { type: "object" } } },
   ]);
   const v1 = defs[0] as ResourceDef;
 
   test("served versions, names, subresources, columns, deprecation", () => {
     expect(defs.map((d) => d.version)).toEqual(["v1", "v1beta1"]);
-    expect(v1).toMatchObject({ group: "example.com", plural: "widgets", kind: "Widget", namespaced: true, shortNames: ["wd"], storageVersion: true, source: "crd" });
+    expect(v1).toMatchObject({
+      group: "example.com",
+      plural: "widgets",
+      kind: "Widget",
+      namespaced: true,
+      shortNames: ["wd"],
+      storageVersion: true,
+      source: "crd",
+    });
     expect(v1.storage).toEqual({ group: "example.com", resource: "widgets" });
     expect(v1.capabilities).toBe(CUSTOM_RESOURCE_CAPABILITIES);
     expect(v1.subresources.map((s) => s.name)).toEqual(["status", "scale"]);
     expect(v1.printerColumns).toEqual([{ name: "Replicas", type: "integer", jsonPath: ".spec.replicas" }]);
     expect(defs[1]?.deprecationWarning).toBe("example.com/v1beta1 Widget is deprecated; use example.com/v1 Widget");
-    expect((v1.openAPISchema as Record<string, unknown>)["x-kubernetes-group-version-kind"]).toEqual([{ group: "example.com", kind: "Widget", version: "v1" }]);
+    expect((v1.openAPISchema as Record<string, unknown>)["x-kubernetes-group-version-kind"]).toEqual([
+      { group: "example.com", kind: "Widget", version: "v1" },
+    ]);
   });
 
   test("create: unknown fields pruned and reported per fieldValidation, defaults applied", () => {
-    const obj = (): KObject => ({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", bogus: 1 }, spec: { replicas: 1, extra: 2 } });
+    const obj = (): KObject => ({
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: "w", bogus: 1 },
+      spec: { replicas: 1, extra: 2 },
+    });
     const warn = ctx();
     const o = obj();
     v1.strategy.prepareForCreate?.(o, warn);
-    expect(o).toEqual({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { replicas: 1, color: "blue" } } as never);
+    expect(o).toEqual({
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: "w" },
+      spec: { replicas: 1, color: "blue" },
+    } as never);
     expect(warn.warnings).toEqual(['unknown field "metadata.bogus"', 'unknown field "spec.extra"']);
     const ignore = ctx({ fieldValidation: "Ignore" });
     v1.strategy.prepareForCreate?.(obj(), ignore);
@@ -111,7 +159,9 @@ describe("custom resource definitions per version", () => {
     } catch (e) {
       expect(e).toBeInstanceOf(StatusError);
       expect((e as StatusError).code).toBe(400);
-      expect((e as StatusError).message).toBe('Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "metadata.bogus", unknown field "spec.extra"');
+      expect((e as StatusError).message).toBe(
+        'Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "metadata.bogus", unknown field "spec.extra"',
+      );
     }
   });
 
@@ -124,8 +174,18 @@ describe("custom resource definitions per version", () => {
   });
 
   test("/status changes only status; the scale view", () => {
-    const old: KObject = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", namespace: "default", uid: "u", resourceVersion: "5", labels: { a: "b" } }, spec: { replicas: 2, color: "red" } };
-    const desired: KObject = { ...structuredClone(old), metadata: { name: "w", labels: { changed: "yes" } }, spec: { replicas: 9 }, status: { replicas: 2 } };
+    const old: KObject = {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: "w", namespace: "default", uid: "u", resourceVersion: "5", labels: { a: "b" } },
+      spec: { replicas: 2, color: "red" },
+    };
+    const desired: KObject = {
+      ...structuredClone(old),
+      metadata: { name: "w", labels: { changed: "yes" } },
+      spec: { replicas: 9 },
+      status: { replicas: 2 },
+    };
     v1.strategy.prepareForStatusUpdate?.(desired, old, ctx());
     expect(desired.spec).toEqual({ replicas: 2, color: "red" });
     expect(desired.metadata.labels).toEqual({ a: "b" });
@@ -157,7 +217,9 @@ describe("deprecation warnings", () => {
       { name: "v2", served: true, deprecated: true },
     ]);
     const spec = crdSpec(c);
-    expect(defaultDeprecationWarning(spec, "v1alpha1")).toBe("example.com/v1alpha1 Widget is deprecated; use example.com/v1beta2 Widget");
+    expect(defaultDeprecationWarning(spec, "v1alpha1")).toBe(
+      "example.com/v1alpha1 Widget is deprecated; use example.com/v1beta2 Widget",
+    );
     expect(defaultDeprecationWarning(spec, "v2")).toBe("example.com/v2 Widget is deprecated");
   });
 });
@@ -168,7 +230,10 @@ describe("conversion and deletion", () => {
       { name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object" } } },
       { name: "v2", served: true, storage: false, schema: { openAPIV3Schema: { type: "object" } } },
     ]);
-    (c.spec as Record<string, unknown>).conversion = { strategy: "Webhook", webhook: { clientConfig: { url: "https://x" }, conversionReviewVersions: ["v1"] } };
+    (c.spec as Record<string, unknown>).conversion = {
+      strategy: "Webhook",
+      webhook: { clientConfig: { url: "https://x" }, conversionReviewVersions: ["v1"] },
+    };
     acceptNames(c, claimedNames([]));
     const [v1, v2] = customResourceDefs(c, (_crd, v) => compileSchema(v.schema ?? { type: "object" }));
     expect(v1?.onRead?.({ metadata: { name: "a" } } as KObject).metadata.name).toBe("a");
@@ -177,7 +242,9 @@ describe("conversion and deletion", () => {
       throw new Error("expected a conversion error");
     } catch (e) {
       expect((e as StatusError).code).toBe(500);
-      expect((e as StatusError).message).toBe("Internal error occurred: conversion webhook for example.com/v1, Kind=Widget failed: webhook conversion is not supported by this server");
+      expect((e as StatusError).message).toBe(
+        "Internal error occurred: conversion webhook for example.com/v1, Kind=Widget failed: webhook conversion is not supported by this server",
+      );
     }
   });
 
@@ -187,6 +254,8 @@ describe("conversion and deletion", () => {
     const c = crd("widgets", { plural: "widgets", kind: "Widget" });
     def.strategy.prepareForDelete?.(c);
     expect(c.metadata.finalizers).toEqual(["customresourcecleanup.apiextensions.k8s.io"]);
-    expect(conditionsOf(c).map((x) => [x.type, x.status, x.reason])).toEqual([["Terminating", "True", "InstanceDeletionPending"]]);
+    expect(conditionsOf(c).map((x) => [x.type, x.status, x.reason])).toEqual([
+      ["Terminating", "True", "InstanceDeletionPending"],
+    ]);
   });
 });

@@ -15,7 +15,13 @@ function crd(versions: Record<string, unknown>[], extra: Record<string, unknown>
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
     metadata: { name: "widgets.example.com" },
-    spec: { group: "example.com", scope: "Namespaced", names: { plural: "widgets", singular: "widget", kind: "Widget", listKind: "WidgetList" }, versions, ...extra },
+    spec: {
+      group: "example.com",
+      scope: "Namespaced",
+      names: { plural: "widgets", singular: "widget", kind: "Widget", listKind: "WidgetList" },
+      versions,
+      ...extra,
+    },
     status: { storedVersions: ["v1"] },
   };
 }
@@ -32,7 +38,10 @@ describe("structural schema", () => {
       texts({
         type: "object",
         properties: {
-          spec: { type: "object", properties: { replicas: { type: "integer" }, tags: { type: "array", items: { type: "string" } } } },
+          spec: {
+            type: "object",
+            properties: { replicas: { type: "integer" }, tags: { type: "array", items: { type: "string" } } },
+          },
           status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
         },
       }),
@@ -52,7 +61,9 @@ describe("structural schema", () => {
   });
 
   test("the root is an object without additionalProperties", () => {
-    expect(texts({ type: "string" })).toEqual(['spec.validation.openAPIV3Schema.type: Invalid value: "string": must be object at the root']);
+    expect(texts({ type: "string" })).toEqual([
+      'spec.validation.openAPIV3Schema.type: Invalid value: "string": must be object at the root',
+    ]);
     expect(texts({ type: "object", additionalProperties: { type: "string" } })).toEqual([
       "spec.validation.openAPIV3Schema.additionalProperties: Forbidden: must not be used at the root",
     ]);
@@ -62,7 +73,12 @@ describe("structural schema", () => {
     expect(
       texts({
         type: "object",
-        properties: { spec: { type: "object", anyOf: [{ type: "object", description: "x", properties: { a: { type: "string" } } }] } },
+        properties: {
+          spec: {
+            type: "object",
+            anyOf: [{ type: "object", description: "x", properties: { a: { type: "string" } } }],
+          },
+        },
       }),
     ).toEqual([
       "spec.validation.openAPIV3Schema.properties[spec].anyOf[0].description: Forbidden: must be empty to be structural",
@@ -72,7 +88,13 @@ describe("structural schema", () => {
   });
 
   test("root value validations must refer to specified fields", () => {
-    expect(texts({ type: "object", properties: { a: { type: "string" } }, oneOf: [{ required: ["b"], properties: { b: {} } }] })).toEqual([
+    expect(
+      texts({
+        type: "object",
+        properties: { a: { type: "string" } },
+        oneOf: [{ required: ["b"], properties: { b: {} } }],
+      }),
+    ).toEqual([
       "spec.validation.openAPIV3Schema.properties[b]: Required value: because it is defined in spec.validation.openAPIV3Schema.oneOf[0].properties[b]",
     ]);
   });
@@ -80,17 +102,31 @@ describe("structural schema", () => {
   test("int-or-string: the anyOf of integer and string is allowed", () => {
     const port = { "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] };
     expect(texts({ type: "object", properties: { port } })).toEqual([]);
-    expect(texts({ type: "object", properties: { port: { ...port, "x-kubernetes-preserve-unknown-fields": true } } })).toEqual([
+    expect(
+      texts({ type: "object", properties: { port: { ...port, "x-kubernetes-preserve-unknown-fields": true } } }),
+    ).toEqual([
       "spec.validation.openAPIV3Schema.properties[port].x-kubernetes-preserve-unknown-fields: Invalid value: true: must be false if x-kubernetes-int-or-string is true",
     ]);
   });
 
   test("embedded resources and metadata", () => {
-    expect(texts({ type: "object", properties: { t: { type: "object", "x-kubernetes-embedded-resource": true } } })).toEqual([
+    expect(
+      texts({ type: "object", properties: { t: { type: "object", "x-kubernetes-embedded-resource": true } } }),
+    ).toEqual([
       "spec.validation.openAPIV3Schema.properties[t].properties: Required value: must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields",
     ]);
-    expect(texts({ type: "object", properties: { metadata: { type: "object", properties: { name: { type: "string", maxLength: 10 } } } } })).toEqual([]);
-    expect(texts({ type: "object", properties: { metadata: { type: "object", properties: { labels: { type: "object" } } } } })).toEqual([
+    expect(
+      texts({
+        type: "object",
+        properties: { metadata: { type: "object", properties: { name: { type: "string", maxLength: 10 } } } },
+      }),
+    ).toEqual([]);
+    expect(
+      texts({
+        type: "object",
+        properties: { metadata: { type: "object", properties: { labels: { type: "object" } } } },
+      }),
+    ).toEqual([
       "spec.validation.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified",
     ]);
     expect(texts({ type: "object", properties: { kind: { type: "integer" } } })).toEqual([
@@ -125,7 +161,11 @@ describe("CRD schema validation", () => {
           properties: {
             a: { type: "string", uniqueItems: true, $ref: "#/x" },
             b: { type: "object", properties: { x: { type: "string" } }, additionalProperties: { type: "string" } },
-            c: { type: "array", items: { type: "object", properties: { k: { type: "string" } } }, "x-kubernetes-list-type": "map" },
+            c: {
+              type: "array",
+              items: { type: "object", properties: { k: { type: "string" } } },
+              "x-kubernetes-list-type": "map",
+            },
             d: { type: "string", "x-kubernetes-list-type": "set" },
             e: { type: "null" },
           },
@@ -165,19 +205,42 @@ describe("CRD schema validation", () => {
   });
 
   test("with the status subresource only some root fields are allowed", () => {
-    const errs = crdErrors(crd([version("v1", { type: "object", "x-kubernetes-embedded-resource": true, properties: { a: { type: "string" } } }, { subresources: { status: {} } })]));
+    const errs = crdErrors(
+      crd([
+        version(
+          "v1",
+          { type: "object", "x-kubernetes-embedded-resource": true, properties: { a: { type: "string" } } },
+          { subresources: { status: {} } },
+        ),
+      ]),
+    );
     expect(errs[0]).toStartWith("spec.validation.openAPIV3Schema: Invalid value: ");
     expect(errs[0]).toEndWith("fields are allowed at the root of the schema if the status subresource is enabled");
   });
 
   test("defaults: not in metadata, pruned and valid", () => {
-    expect(crdErrors(crd([version("v1", { type: "object", properties: { metadata: { type: "object", default: {} } } })]))).toContain(
+    expect(
+      crdErrors(crd([version("v1", { type: "object", properties: { metadata: { type: "object", default: {} } } })])),
+    ).toContain(
       "spec.validation.openAPIV3Schema.properties[metadata].default: Forbidden: must not be set in top-level metadata",
     );
-    expect(crdErrors(crd([version("v1", { type: "object", properties: { n: { type: "integer", minimum: 0, default: -1 } } })]))).toEqual([
+    expect(
+      crdErrors(
+        crd([version("v1", { type: "object", properties: { n: { type: "integer", minimum: 0, default: -1 } } })]),
+      ),
+    ).toEqual([
       "spec.validation.openAPIV3Schema.properties[n].default: Invalid value: -1:  in body should be greater than or equal to 0",
     ]);
-    expect(crdErrors(crd([version("v1", { type: "object", properties: { o: { type: "object", properties: { a: { type: "string" } }, default: { a: "x", b: 1 } } } })]))).toEqual([
+    expect(
+      crdErrors(
+        crd([
+          version("v1", {
+            type: "object",
+            properties: { o: { type: "object", properties: { a: { type: "string" } }, default: { a: "x", b: 1 } } },
+          }),
+        ]),
+      ),
+    ).toEqual([
       'spec.validation.openAPIV3Schema.properties[o].default: Invalid value: map[string]interface {}{"a":"x", "b":1}: must not have unknown fields',
     ]);
   });
@@ -193,12 +256,17 @@ describe("CRD schema validation", () => {
               properties: { x: { type: "integer" } },
               "x-kubernetes-validations": [{ rule: "self.x >" }, { rule: "" }, { rule: "self.x > 0", reason: "Nope" }],
             },
-            list: { type: "array", items: { type: "string", "x-kubernetes-validations": [{ rule: "self == oldSelf" }] } },
+            list: {
+              type: "array",
+              items: { type: "string", "x-kubernetes-validations": [{ rule: "self == oldSelf" }] },
+            },
           },
         }),
       ]),
     );
-    expect(errs).toContain("spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[1].rule: Required value: rule is not specified");
+    expect(errs).toContain(
+      "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[1].rule: Required value: rule is not specified",
+    );
     expect(errs).toContain(
       'spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[2].reason: Unsupported value: "Nope": supported values: "FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid", "FieldValueRequired"',
     );
@@ -209,7 +277,20 @@ describe("CRD schema validation", () => {
   });
 
   test("a rule that does not compile", () => {
-    const errs = crdErrors(crd([version("v1", { type: "object", properties: { spec: { type: "object", properties: { x: { type: "integer" } }, "x-kubernetes-validations": [{ rule: "self.x >" }] } } })]));
+    const errs = crdErrors(
+      crd([
+        version("v1", {
+          type: "object",
+          properties: {
+            spec: {
+              type: "object",
+              properties: { x: { type: "integer" } },
+              "x-kubernetes-validations": [{ rule: "self.x >" }],
+            },
+          },
+        }),
+      ]),
+    );
     expect(errs).toHaveLength(1);
     expect(errs[0]).toStartWith(
       'spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self.x >", Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: compilation failed: ERROR: <input>:',

@@ -32,14 +32,29 @@ const STRIPPED = FieldSet.of(
   [f("apiVersion")],
   [f("kind")],
   [f("metadata")],
-  ...["name", "namespace", "creationTimestamp", "selfLink", "uid", "clusterName", "generation", "managedFields", "resourceVersion"].map((n) => [f("metadata"), f(n)]),
+  ...[
+    "name",
+    "namespace",
+    "creationTimestamp",
+    "selfLink",
+    "uid",
+    "clusterName",
+    "generation",
+    "managedFields",
+    "resourceVersion",
+  ].map((n) => [f("metadata"), f(n)]),
 );
 const STATUS = FieldSet.of([f("status")]);
 
 const configMaps = kind({});
 const pods = kind({ kind: "Pod", plural: "pods", strategy: { hasStatus: true, tracksGeneration: false } });
 const services = kind({ kind: "Service", plural: "services", strategy: { hasStatus: true, tracksGeneration: false } });
-const deployments = kind({ group: "apps", kind: "Deployment", plural: "deployments", strategy: { hasStatus: true, tracksGeneration: true } });
+const deployments = kind({
+  group: "apps",
+  kind: "Deployment",
+  plural: "deployments",
+  strategy: { hasStatus: true, tracksGeneration: true },
+});
 const widgets = kind({
   group: "example.com",
   kind: "Widget",
@@ -63,7 +78,14 @@ const widgets = kind({
             type: "array",
             "x-kubernetes-list-type": "map",
             "x-kubernetes-list-map-keys": ["name", "protocol"],
-            items: { type: "object", properties: { name: { type: "string" }, protocol: { type: "string", default: "TCP" }, port: { type: "integer" } } },
+            items: {
+              type: "object",
+              properties: {
+                name: { type: "string" },
+                protocol: { type: "string", default: "TCP" },
+                port: { type: "integer" },
+              },
+            },
           },
           labels: { type: "object", additionalProperties: { type: "string" } },
           selector: { type: "object", "x-kubernetes-map-type": "atomic", properties: { a: { type: "string" } } },
@@ -72,13 +94,28 @@ const widgets = kind({
       },
       status: {
         type: "object",
-        properties: { ready: { type: "boolean" }, conds: { type: "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"], items: { type: "object" } } },
+        properties: {
+          ready: { type: "boolean" },
+          conds: {
+            type: "array",
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["type"],
+            items: { type: "object" },
+          },
+        },
       },
     },
   },
 });
 
-const meta = { name: "x", namespace: "default", uid: "u", resourceVersion: "1", creationTimestamp: "2024-01-01T00:00:00Z", generation: 1 };
+const meta = {
+  name: "x",
+  namespace: "default",
+  uid: "u",
+  resourceVersion: "1",
+  creationTimestamp: "2024-01-01T00:00:00Z",
+  generation: 1,
+};
 
 const cases: [string, ResourceDef, KObject][] = [
   ["bare ConfigMap", configMaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { ...meta } }],
@@ -88,23 +125,58 @@ const cases: [string, ResourceDef, KObject][] = [
     {
       apiVersion: "v1",
       kind: "ConfigMap",
-      metadata: { ...meta, labels: { b: "1", a: "2", "x.io/Z": "3" }, annotations: { k: "v" }, finalizers: ["a/b", "c"] },
-      data: { zeta: "1", alpha: "2", Beta: "3", "a.b": "", "a-b": "", "\u00e9": "", "\uffff": "", "\u{1f600}": "", "\ue000": "" },
+      metadata: {
+        ...meta,
+        labels: { b: "1", a: "2", "x.io/Z": "3" },
+        annotations: { k: "v" },
+        finalizers: ["a/b", "c"],
+      },
+      data: {
+        zeta: "1",
+        alpha: "2",
+        Beta: "3",
+        "a.b": "",
+        "a-b": "",
+        "\u00e9": "",
+        "\uffff": "",
+        "\u{1f600}": "",
+        "\ue000": "",
+      },
       binaryData: { q: "AA==" },
       immutable: true,
     },
   ],
-  ["ConfigMap with empty data", configMaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { ...meta, labels: {} }, data: {} }],
+  [
+    "ConfigMap with empty data",
+    configMaps,
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { ...meta, labels: {} }, data: {} },
+  ],
   [
     "Pod",
     pods,
     {
       apiVersion: "v1",
       kind: "Pod",
-      metadata: { ...meta, ownerReferences: [{ apiVersion: "v1", kind: "X", name: "o", uid: "2" }, { apiVersion: "v1", kind: "X", name: "p", uid: "1" }] },
+      metadata: {
+        ...meta,
+        ownerReferences: [
+          { apiVersion: "v1", kind: "X", name: "o", uid: "2" },
+          { apiVersion: "v1", kind: "X", name: "p", uid: "1" },
+        ],
+      },
       spec: {
         containers: [
-          { name: "b", image: "i", ports: [{ containerPort: 80 }, { containerPort: 53, protocol: "UDP" }, { containerPort: 53, protocol: "TCP" }], args: ["x", "y"], env: [{ name: "E", value: "1" }] },
+          {
+            name: "b",
+            image: "i",
+            ports: [
+              { containerPort: 80 },
+              { containerPort: 53, protocol: "UDP" },
+              { containerPort: 53, protocol: "TCP" },
+            ],
+            args: ["x", "y"],
+            env: [{ name: "E", value: "1" }],
+          },
           { name: "a", image: "j", resources: { limits: { cpu: "1" } } },
           { name: "a", image: "duplicate" },
         ],
@@ -121,7 +193,11 @@ const cases: [string, ResourceDef, KObject][] = [
       apiVersion: "v1",
       kind: "Service",
       metadata: { ...meta },
-      spec: { ports: [{ port: 443, protocol: "TCP", targetPort: 8443 }, { port: 80 }], selector: { app: "a" }, type: "ClusterIP" },
+      spec: {
+        ports: [{ port: 443, protocol: "TCP", targetPort: 8443 }, { port: 80 }],
+        selector: { app: "a" },
+        type: "ClusterIP",
+      },
     },
   ],
   [
@@ -134,7 +210,10 @@ const cases: [string, ResourceDef, KObject][] = [
       spec: {
         replicas: 2,
         selector: { matchLabels: { app: "a" } },
-        template: { metadata: { labels: { app: "a" } }, spec: { containers: [{ name: "c", image: "i" }], volumes: [{ name: "v", emptyDir: {} }] } },
+        template: {
+          metadata: { labels: { app: "a" } },
+          spec: { containers: [{ name: "c", image: "i" }], volumes: [{ name: "v", emptyDir: {} }] },
+        },
       },
     },
   ],
@@ -150,7 +229,12 @@ const cases: [string, ResourceDef, KObject][] = [
         tags: ["b", "a", "b", "\u{1f600}", "\ue000"],
         nums: [2, 1.5, -1, 10],
         args: ["z", "a"],
-        ports: [{ name: "http", port: 80 }, { name: "http", protocol: "UDP", port: 81 }, { name: "dns", protocol: "TCP" }, { name: "http", protocol: "TCP", port: 82 }],
+        ports: [
+          { name: "http", port: 80 },
+          { name: "http", protocol: "UDP", port: 81 },
+          { name: "dns", protocol: "TCP" },
+          { name: "http", protocol: "TCP", port: 82 },
+        ],
         labels: { b: "", a: "" },
         selector: { a: "b" },
         free: { nested: { deep: [1, { x: 1 }] }, empty: {}, list: [] },
@@ -162,9 +246,19 @@ const cases: [string, ResourceDef, KObject][] = [
   [
     "Widget with empty containers",
     widgets,
-    { apiVersion: "example.com/v1", kind: "Widget", metadata: { ...meta }, spec: { tags: [], ports: [], labels: {}, free: {} }, status: {} },
+    {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { ...meta },
+      spec: { tags: [], ports: [], labels: {}, free: {} },
+      status: {},
+    },
   ],
-  ["Widget with only status", widgets, { apiVersion: "example.com/v1", kind: "Widget", metadata: { ...meta }, status: { ready: false } }],
+  [
+    "Widget with only status",
+    widgets,
+    { apiVersion: "example.com/v1", kind: "Widget", metadata: { ...meta }, status: { ready: false } },
+  ],
 ];
 
 /** What a create records, the general way: compare with an empty object, then leave out the stripped and ignored paths. */
@@ -196,8 +290,16 @@ describe("addedFieldsV1", () => {
       const set = addedSet(obj, def);
       const managed = new Managed();
       if (!set.isEmpty()) {
-        const id = managerIdentifier({ manager: "m", operation: "Update", apiVersion: def.group ? `${def.group}/${def.version}` : def.version });
-        managed.fields.set(id, { set, apiVersion: def.group ? `${def.group}/${def.version}` : def.version, applied: false });
+        const id = managerIdentifier({
+          manager: "m",
+          operation: "Update",
+          apiVersion: def.group ? `${def.group}/${def.version}` : def.version,
+        });
+        managed.fields.set(id, {
+          set,
+          apiVersion: def.group ? `${def.group}/${def.version}` : def.version,
+          applied: false,
+        });
         managed.times.set(id, now);
       }
       expect(JSON.stringify(got)).toBe(JSON.stringify(encodeManagedFields(managed)));
@@ -205,9 +307,18 @@ describe("addedFieldsV1", () => {
   }
 
   const bad: [string, KObject][] = [
-    ["a map-list item without its key", { apiVersion: "example.com/v1", kind: "Widget", metadata: { ...meta }, spec: { ports: [{ protocol: "TCP" }] } }],
-    ["a set item that is a map", { apiVersion: "example.com/v1", kind: "Widget", metadata: { ...meta }, spec: { tags: [{ a: 1 }] } }],
-    ["a bad item under the ignored status", { apiVersion: "example.com/v1", kind: "Widget", metadata: { ...meta }, status: { conds: ["x"] } }],
+    [
+      "a map-list item without its key",
+      { apiVersion: "example.com/v1", kind: "Widget", metadata: { ...meta }, spec: { ports: [{ protocol: "TCP" }] } },
+    ],
+    [
+      "a set item that is a map",
+      { apiVersion: "example.com/v1", kind: "Widget", metadata: { ...meta }, spec: { tags: [{ a: 1 }] } },
+    ],
+    [
+      "a bad item under the ignored status",
+      { apiVersion: "example.com/v1", kind: "Widget", metadata: { ...meta }, status: { conds: ["x"] } },
+    ],
   ];
   for (const [name, obj] of bad) {
     test(`${name}: throws TypedValueError as comparing with an empty object does`, () => {
@@ -224,12 +335,30 @@ describe("compareStrings", () => {
   function reference(a: string, b: string): number {
     const x = [...a].map((c) => c.codePointAt(0) as number);
     const y = [...b].map((c) => c.codePointAt(0) as number);
-    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return (x[i] as number) < (y[i] as number) ? -1 : 1;
+    for (let i = 0; i < Math.min(x.length, y.length); i++)
+      if (x[i] !== y[i]) return (x[i] as number) < (y[i] as number) ? -1 : 1;
     return x.length === y.length ? 0 : x.length < y.length ? -1 : 1;
   }
 
   test("orders by code point, surrogate pairs after U+E000–U+FFFF", () => {
-    const words = ["", "a", "ab", "b", "B", "\u00e9", "\ud7ff", "\ue000", "\uffff", "\u{10000}", "\u{1f600}", "a\u{1f600}", "a\uffff", "\ud83d", "\ud83dx", "a\ud83d"];
+    const words = [
+      "",
+      "a",
+      "ab",
+      "b",
+      "B",
+      "\u00e9",
+      "\ud7ff",
+      "\ue000",
+      "\uffff",
+      "\u{10000}",
+      "\u{1f600}",
+      "a\u{1f600}",
+      "a\uffff",
+      "\ud83d",
+      "\ud83dx",
+      "a\ud83d",
+    ];
     for (const a of words) for (const b of words) expect(compareStrings(a, b)).toBe(reference(a, b));
   });
 });

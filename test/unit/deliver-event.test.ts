@@ -38,7 +38,7 @@ describe("deliverEvent", () => {
     expect(calls).toEqual(["resume", "fail: gone", "fail: broken"]);
   });
 
-  test("a thenable that settles at once still resumes only after the caller heard \"waiting\"", async () => {
+  test('a thenable that settles at once still resumes only after the caller heard "waiting"', async () => {
     const calls: string[] = [];
     // biome-ignore lint/suspicious/noThenProperty: a thenable that settles at once is what this test is about
     const thenable = { then: (ok: () => void) => ok() } as unknown as Promise<void>;

@@ -20,7 +20,11 @@ describe("DER", () => {
   });
 
   test("UTCTime through 2049, GeneralizedTime from 2050, whole seconds", () => {
-    expect(Buffer.from(read(time(new Date("2049-12-31T23:59:59.900Z"))).raw).subarray(2).toString()).toBe("491231235959Z");
+    expect(
+      Buffer.from(read(time(new Date("2049-12-31T23:59:59.900Z"))).raw)
+        .subarray(2)
+        .toString(),
+    ).toBe("491231235959Z");
     expect(read(time(new Date("2049-12-31T23:59:59Z"))).tag).toBe(0x17);
     const late = read(time(new Date("2050-01-01T00:00:00Z")));
     expect(late.tag).toBe(0x18);

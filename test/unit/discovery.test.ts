@@ -48,23 +48,73 @@ const STATUS = { name: "status", verbs: ["get", "patch", "update"] as Verb[] };
 
 // Deliberately out of alphabetical order, to see discovery sort what kube sorts and keep what it keeps.
 const DEFS: ResourceDef[] = [
-  def({ group: "", version: "v1", plural: "namespaces", kind: "Namespace", shortNames: ["ns"], namespaced: false,
+  def({
+    group: "",
+    version: "v1",
+    plural: "namespaces",
+    kind: "Namespace",
+    shortNames: ["ns"],
+    namespaced: false,
     verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
-    subresources: [STATUS, { name: "finalize", verbs: ["update"] }] }),
+    subresources: [STATUS, { name: "finalize", verbs: ["update"] }],
+  }),
   def({ group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", shortNames: ["cm"] }),
-  def({ group: "", version: "v1", plural: "serviceaccounts", kind: "ServiceAccount", shortNames: ["sa"],
-    subresources: [{ name: "token", kind: "TokenRequest", group: "authentication.k8s.io", version: "v1", verbs: ["create"] }] }),
+  def({
+    group: "",
+    version: "v1",
+    plural: "serviceaccounts",
+    kind: "ServiceAccount",
+    shortNames: ["sa"],
+    subresources: [
+      { name: "token", kind: "TokenRequest", group: "authentication.k8s.io", version: "v1", verbs: ["create"] },
+    ],
+  }),
   def({ group: "rbac.authorization.k8s.io", version: "v1", plural: "roles", kind: "Role" }),
-  def({ group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", kind: "CustomResourceDefinition",
-    singular: "customresourcedefinition", namespaced: false, shortNames: ["crd", "crds"], categories: ["api-extensions"],
-    subresources: [STATUS] }),
-  def({ group: "authentication.k8s.io", version: "v1", plural: "tokenreviews", kind: "TokenReview", namespaced: false,
-    verbs: ["create"], mode: "virtual" }),
+  def({
+    group: "apiextensions.k8s.io",
+    version: "v1",
+    plural: "customresourcedefinitions",
+    kind: "CustomResourceDefinition",
+    singular: "customresourcedefinition",
+    namespaced: false,
+    shortNames: ["crd", "crds"],
+    categories: ["api-extensions"],
+    subresources: [STATUS],
+  }),
+  def({
+    group: "authentication.k8s.io",
+    version: "v1",
+    plural: "tokenreviews",
+    kind: "TokenReview",
+    namespaced: false,
+    verbs: ["create"],
+    mode: "virtual",
+  }),
   // A CRD served at two versions, listed beta first: kube's version priority must still put v1 first.
-  def({ group: "example.com", version: "v1beta1", plural: "widgets", kind: "Widget", source: "crd", shortNames: ["wd"],
-    subresources: [STATUS, { name: "scale", kind: "Scale", group: "autoscaling", version: "v1", verbs: ["get", "patch", "update"] }] }),
-  def({ group: "example.com", version: "v1", plural: "widgets", kind: "Widget", source: "crd", shortNames: ["wd"],
-    subresources: [STATUS, { name: "scale", kind: "Scale", group: "autoscaling", version: "v1", verbs: ["get", "patch", "update"] }] }),
+  def({
+    group: "example.com",
+    version: "v1beta1",
+    plural: "widgets",
+    kind: "Widget",
+    source: "crd",
+    shortNames: ["wd"],
+    subresources: [
+      STATUS,
+      { name: "scale", kind: "Scale", group: "autoscaling", version: "v1", verbs: ["get", "patch", "update"] },
+    ],
+  }),
+  def({
+    group: "example.com",
+    version: "v1",
+    plural: "widgets",
+    kind: "Widget",
+    source: "crd",
+    shortNames: ["wd"],
+    subresources: [
+      STATUS,
+      { name: "scale", kind: "Scale", group: "autoscaling", version: "v1", verbs: ["get", "patch", "update"] },
+    ],
+  }),
   // A CRD group that sorts before example.com, and one whose author marked a beta version preferred.
   def({ group: "a.example.org", version: "v1alpha1", plural: "gadgets", kind: "Gadget", source: "crd" }),
   def({ group: "b.example.org", version: "v1", plural: "things", kind: "Thing", source: "crd" }),
@@ -168,7 +218,15 @@ describe("legacy discovery documents", () => {
       kind: "APIResourceList",
       apiVersion: "v1",
       groupVersion: "authentication.k8s.io/v1",
-      resources: [{ name: "tokenreviews", singularName: "tokenreview", namespaced: false, kind: "TokenReview", verbs: ["create"] }],
+      resources: [
+        {
+          name: "tokenreviews",
+          singularName: "tokenreview",
+          namespaced: false,
+          kind: "TokenReview",
+          verbs: ["create"],
+        },
+      ],
     });
     const crd = apiResourceList(DEFS, "apiextensions.k8s.io", "v1")?.resources[0];
     expect(crd?.categories).toEqual(["api-extensions"]);
@@ -198,10 +256,30 @@ describe("legacy discovery documents", () => {
   });
 
   test("kube-aware version priority", () => {
-    const sorted = ["v1alpha1", "foo", "v2beta1", "v1", "v1beta2", "v11alpha2", "v2", "v1beta1", "bar", "v12alpha1"].sort(
-      compareKubeAwareVersions,
-    );
-    expect(sorted).toEqual(["v2", "v1", "v2beta1", "v1beta2", "v1beta1", "v12alpha1", "v11alpha2", "v1alpha1", "bar", "foo"]);
+    const sorted = [
+      "v1alpha1",
+      "foo",
+      "v2beta1",
+      "v1",
+      "v1beta2",
+      "v11alpha2",
+      "v2",
+      "v1beta1",
+      "bar",
+      "v12alpha1",
+    ].sort(compareKubeAwareVersions);
+    expect(sorted).toEqual([
+      "v2",
+      "v1",
+      "v2beta1",
+      "v1beta2",
+      "v1beta1",
+      "v12alpha1",
+      "v11alpha2",
+      "v1alpha1",
+      "bar",
+      "foo",
+    ]);
   });
 });
 
@@ -227,7 +305,11 @@ describe("aggregated discovery documents", () => {
       shortNames: ["ns"],
       subresources: [
         { subresource: "finalize", responseKind: { group: "", version: "v1", kind: "Namespace" }, verbs: ["update"] },
-        { subresource: "status", responseKind: { group: "", version: "v1", kind: "Namespace" }, verbs: ["get", "patch", "update"] },
+        {
+          subresource: "status",
+          responseKind: { group: "", version: "v1", kind: "Namespace" },
+          verbs: ["get", "patch", "update"],
+        },
       ],
     });
     expect(v1?.resources[2]?.subresources?.[0]).toEqual({
@@ -274,7 +356,9 @@ describe("negotiation", () => {
     expect(negotiateDiscovery(`application/json,${AGGREGATED_V2}`, true)).toBe("json");
     expect(negotiateDiscovery(`application/json;q=0.5,${AGGREGATED_V2BETA1}`, true)).toBe("v2beta1");
     // Parameter order and spacing do not matter.
-    expect(negotiateDiscovery("application/json; as=APIGroupDiscoveryList; v=v2; g=apidiscovery.k8s.io", true)).toBe("v2");
+    expect(negotiateDiscovery("application/json; as=APIGroupDiscoveryList; v=v2; g=apidiscovery.k8s.io", true)).toBe(
+      "v2",
+    );
   });
 
   test("conversions the endpoint cannot do are skipped, and nothing servable is null", () => {
@@ -321,7 +405,14 @@ describe("discoveryResponse", () => {
   });
 
   test("unknown groups, versions and paths are 404 Status", async () => {
-    for (const path of ["/apis/nope.io", "/apis/example.com/v9", "/apis/nope.io/v1", "/api/v2", "/apis/a/b/c", "/apis//v1"]) {
+    for (const path of [
+      "/apis/nope.io",
+      "/apis/example.com/v9",
+      "/apis/nope.io/v1",
+      "/api/v2",
+      "/apis/a/b/c",
+      "/apis//v1",
+    ]) {
       const res = discoveryResponse(path, KUBECTL_132_ACCEPT, DEFS, ADDR);
       expect(res.status).toBe(404);
       expect(res.headers.get("Content-Type")).toBe("application/json");

@@ -15,7 +15,9 @@ import {
   encodeTxnRequest,
 } from "../../src/storage/etcd/etcd-proto.ts";
 
-const root = new protobuf.Root().loadSync(join(import.meta.dir, "../../node_modules/etcd3/proto/rpc.proto"), { keepCase: true });
+const root = new protobuf.Root().loadSync(join(import.meta.dir, "../../node_modules/etcd3/proto/rpc.proto"), {
+  keepCase: true,
+});
 const type = (name: string) => root.lookupType(`etcdserverpb.${name}`);
 
 /** A request frame as protobufjs reads it (int64 as strings, enums by name, bytes as Buffers, oneof names). */
@@ -23,7 +25,12 @@ function read(name: string, frame: Buffer): Record<string, unknown> {
   expect(frame[0]).toBe(0);
   expect(frame.readUInt32BE(1)).toBe(frame.length - 5);
   const t = type(name);
-  return t.toObject(t.decode(frame.subarray(5)), { longs: String, enums: String, bytes: Buffer, oneofs: true }) as Record<string, unknown>;
+  return t.toObject(t.decode(frame.subarray(5)), {
+    longs: String,
+    enums: String,
+    bytes: Buffer,
+    oneofs: true,
+  }) as Record<string, unknown>;
 }
 
 /** An answer as etcd sends it: protobufjs encodes it, in a gRPC frame. */
@@ -37,12 +44,36 @@ function answer(name: string, obj: Record<string, unknown>, trailing?: Buffer): 
 }
 
 const b = (s: string) => Buffer.from(s, "utf8");
-const header = { cluster_id: "14841639068965178418", member_id: "10276657743932975437", revision: "9007199254740993", raft_term: "7" };
+const header = {
+  cluster_id: "14841639068965178418",
+  member_id: "10276657743932975437",
+  revision: "9007199254740993",
+  raft_term: "7",
+};
 
 describe("etcd protobuf codec: requests", () => {
   test("RangeRequest with every field the storage sets", () => {
-    const got = read("RangeRequest", encodeRangeRequest({ key: b("/a/"), range_end: b("/a0"), limit: 500, revision: "9007199254740993", keys_only: true, count_only: true, serializable: true }));
-    expect(got).toEqual({ key: b("/a/"), range_end: b("/a0"), limit: "500", revision: "9007199254740993", keys_only: true, count_only: true, serializable: true });
+    const got = read(
+      "RangeRequest",
+      encodeRangeRequest({
+        key: b("/a/"),
+        range_end: b("/a0"),
+        limit: 500,
+        revision: "9007199254740993",
+        keys_only: true,
+        count_only: true,
+        serializable: true,
+      }),
+    );
+    expect(got).toEqual({
+      key: b("/a/"),
+      range_end: b("/a0"),
+      limit: "500",
+      revision: "9007199254740993",
+      keys_only: true,
+      count_only: true,
+      serializable: true,
+    });
     // Defaults are left out, as proto3 does.
     expect(read("RangeRequest", encodeRangeRequest({ key: b("/k"), revision: 0 }))).toEqual({ key: b("/k") });
   });
@@ -98,7 +129,10 @@ describe("etcd protobuf codec: requests", () => {
   });
 
   test("CompactionRequest", () => {
-    expect(read("CompactionRequest", encodeCompactionRequest({ revision: 42, physical: true }))).toEqual({ revision: "42", physical: true });
+    expect(read("CompactionRequest", encodeCompactionRequest({ revision: 42, physical: true }))).toEqual({
+      revision: "42",
+      physical: true,
+    });
     expect(read("CompactionRequest", encodeCompactionRequest({ revision: "300" }))).toEqual({ revision: "300" });
   });
 });
@@ -115,23 +149,51 @@ const kv = (key: string, value: string, create: string, mod: string, version: st
 describe("etcd protobuf codec: answers", () => {
   test("RangeResponse: header with 64-bit ids, key-values, more, count", () => {
     const got = decodeRangeResponse(
-      answer("RangeResponse", { header, kvs: [kv("/a", "1", "5", "9", "2"), kv("/b", "", "6", "6", "1", "7587870162098487123")], more: true, count: "12" }),
+      answer("RangeResponse", {
+        header,
+        kvs: [kv("/a", "1", "5", "9", "2"), kv("/b", "", "6", "6", "1", "7587870162098487123")],
+        more: true,
+        count: "12",
+      }),
     );
-    expect(got).toEqual({ header, kvs: [kv("/a", "1", "5", "9", "2"), kv("/b", "", "6", "6", "1", "7587870162098487123")], more: true, count: "12" });
+    expect(got).toEqual({
+      header,
+      kvs: [kv("/a", "1", "5", "9", "2"), kv("/b", "", "6", "6", "1", "7587870162098487123")],
+      more: true,
+      count: "12",
+    });
     expect(Buffer.isBuffer(got.kvs[0]?.key)).toBe(true);
   });
 
   test("an empty RangeResponse has etcd3's defaults", () => {
-    expect(decodeRangeResponse(answer("RangeResponse", {}))).toEqual({ header: { cluster_id: "0", member_id: "0", revision: "0", raft_term: "0" }, kvs: [], more: false, count: "0" });
+    expect(decodeRangeResponse(answer("RangeResponse", {}))).toEqual({
+      header: { cluster_id: "0", member_id: "0", revision: "0", raft_term: "0" },
+      kvs: [],
+      more: false,
+      count: "0",
+    });
   });
 
   test("TxnResponse of a failed compare carries the current KeyValue", () => {
     const current = kv("/registry/k", "x".repeat(5000), "17", "23", "3");
-    const got = decodeTxnResponse(answer("TxnResponse", { header, succeeded: false, responses: [{ response_range: { header: { revision: "9007199254740993" }, kvs: [current], count: "1" } }] }));
+    const got = decodeTxnResponse(
+      answer("TxnResponse", {
+        header,
+        succeeded: false,
+        responses: [{ response_range: { header: { revision: "9007199254740993" }, kvs: [current], count: "1" } }],
+      }),
+    );
     expect(got.succeeded).toBe(false);
     expect(got.header).toEqual(header);
     expect(got.responses).toEqual([
-      { response_range: { header: { cluster_id: "0", member_id: "0", revision: "9007199254740993", raft_term: "0" }, kvs: [current], more: false, count: "1" } },
+      {
+        response_range: {
+          header: { cluster_id: "0", member_id: "0", revision: "9007199254740993", raft_term: "0" },
+          kvs: [current],
+          more: false,
+          count: "1",
+        },
+      },
     ] as never);
   });
 
@@ -143,7 +205,13 @@ describe("etcd protobuf codec: answers", () => {
         responses: [
           { response_put: { header: { revision: "30" }, prev_kv: kv("/k", "old", "3", "4", "2") } },
           { response_put: { header: { revision: "30" } } },
-          { response_delete_range: { header: { revision: "30" }, deleted: "2", prev_kvs: [kv("/k", "a", "1", "1", "1"), kv("/l", "b", "2", "2", "1")] } },
+          {
+            response_delete_range: {
+              header: { revision: "30" },
+              deleted: "2",
+              prev_kvs: [kv("/k", "a", "1", "1", "1"), kv("/l", "b", "2", "2", "1")],
+            },
+          },
         ],
       }),
     );
@@ -154,7 +222,13 @@ describe("etcd protobuf codec: answers", () => {
       responses: [
         { response_put: { header: h, prev_kv: kv("/k", "old", "3", "4", "2") } },
         { response_put: { header: h } },
-        { response_delete_range: { header: h, deleted: "2", prev_kvs: [kv("/k", "a", "1", "1", "1"), kv("/l", "b", "2", "2", "1")] } },
+        {
+          response_delete_range: {
+            header: h,
+            deleted: "2",
+            prev_kvs: [kv("/k", "a", "1", "1", "1"), kv("/l", "b", "2", "2", "1")],
+          },
+        },
       ],
     } as never);
   });
@@ -165,12 +239,19 @@ describe("etcd protobuf codec: answers", () => {
 
   test("fields it does not know are skipped, whatever their wire type", () => {
     // field 20 varint, field 21 fixed64, field 22 bytes, field 23 fixed32
-    const extra = Buffer.from([0xa0, 0x01, 0xff, 0x01, 0xa9, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 0xb2, 0x01, 2, 9, 9, 0xbd, 0x01, 1, 2, 3, 4]);
+    const extra = Buffer.from([
+      0xa0, 0x01, 0xff, 0x01, 0xa9, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 0xb2, 0x01, 2, 9, 9, 0xbd, 0x01, 1, 2, 3, 4,
+    ]);
     expect(decodeRangeResponse(answer("RangeResponse", { count: "3" }, extra)).count).toBe("3");
   });
 
   test("negative int64 and the largest uint64 keep their value", () => {
-    const got = decodeRangeResponse(answer("RangeResponse", { header: { cluster_id: "18446744073709551615" }, kvs: [kv("/k", "v", "1", "1", "1", "-1")] }));
+    const got = decodeRangeResponse(
+      answer("RangeResponse", {
+        header: { cluster_id: "18446744073709551615" },
+        kvs: [kv("/k", "v", "1", "1", "1", "-1")],
+      }),
+    );
     expect(got.header.cluster_id).toBe("18446744073709551615");
     expect(got.kvs[0]?.lease).toBe("-1");
   });

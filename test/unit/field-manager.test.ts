@@ -4,7 +4,13 @@ import { capUpdateManagers } from "../../src/apis/fieldmanager/cap-managers.ts";
 import { checkApplyConfiguration, trackApply, trackUpdate } from "../../src/apis/fieldmanager/field-manager.ts";
 import { FieldSet } from "../../src/apis/fieldmanager/field-set.ts";
 import { fieldSetOf } from "../../src/apis/fieldmanager/field-set-of.ts";
-import { decodeManagedFields, encodeManagedFields, Managed, type ManagedFieldsEntry, managerIdentifier } from "../../src/apis/fieldmanager/managed-fields.ts";
+import {
+  decodeManagedFields,
+  encodeManagedFields,
+  Managed,
+  type ManagedFieldsEntry,
+  managerIdentifier,
+} from "../../src/apis/fieldmanager/managed-fields.ts";
 import { prefixFromUserAgent, validateFieldManager } from "../../src/apis/fieldmanager/manager-name.ts";
 import { recordManagedFields } from "../../src/apis/fieldmanager/store-hook.ts";
 import { displayPath, parsePathElement, serializePathElement } from "../../src/apis/fieldmanager/path-element.ts";
@@ -55,7 +61,14 @@ const widgets = kind({
             type: "array",
             "x-kubernetes-list-type": "map",
             "x-kubernetes-list-map-keys": ["name", "protocol"],
-            items: { type: "object", properties: { name: { type: "string" }, protocol: { type: "string", default: "TCP" }, port: { type: "integer" } } },
+            items: {
+              type: "object",
+              properties: {
+                name: { type: "string" },
+                protocol: { type: "string", default: "TCP" },
+                port: { type: "integer" },
+              },
+            },
           },
           labels: { type: "object", additionalProperties: { type: "string" } },
           free: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
@@ -75,7 +88,13 @@ function cm(data: Record<string, string>, meta: Partial<KObject["metadata"]> = {
 }
 
 function widget(spec: Record<string, unknown>, extra: Record<string, unknown> = {}): KObject {
-  return { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", namespace: "default" }, spec, ...extra };
+  return {
+    apiVersion: "example.com/v1",
+    kind: "Widget",
+    metadata: { name: "w", namespace: "default" },
+    spec,
+    ...extra,
+  };
 }
 
 function withManaged(obj: KObject, entries: unknown): KObject {
@@ -96,7 +115,15 @@ describe("fieldsV1 encoding", () => {
   test("path elements serialize as kube writes them, and parse back", () => {
     const cases: [Parameters<typeof serializePathElement>[0], string][] = [
       [{ field: "data" }, "f:data"],
-      [{ key: [["name", "a"], ["protocol", "TCP"]] }, 'k:{"name":"a","protocol":"TCP"}'],
+      [
+        {
+          key: [
+            ["name", "a"],
+            ["protocol", "TCP"],
+          ],
+        },
+        'k:{"name":"a","protocol":"TCP"}',
+      ],
       [{ key: [["port", 80]] }, 'k:{"port":80}'],
       [{ value: "a<b" }, 'v:"a\\u003cb"'],
       [{ value: 3 }, "v:3"],
@@ -106,7 +133,19 @@ describe("fieldsV1 encoding", () => {
       expect(serializePathElement(pe)).toBe(text);
       expect(serializePathElement(parsePathElement(text))).toBe(text);
     }
-    expect(displayPath([{ field: "spec" }, { field: "ports" }, { key: [["name", "a"], ["port", 80]] }, { field: "x" }])).toBe('.spec.ports[name="a",port=80].x');
+    expect(
+      displayPath([
+        { field: "spec" },
+        { field: "ports" },
+        {
+          key: [
+            ["name", "a"],
+            ["port", 80],
+          ],
+        },
+        { field: "x" },
+      ]),
+    ).toBe('.spec.ports[name="a",port=80].x');
     expect(displayPath([{ field: "tags" }, { value: "a" }, { index: 1 }])).toBe('.tags[="a"][1]');
   });
 
@@ -133,13 +172,26 @@ describe("fieldsV1 encoding", () => {
     const b = FieldSet.of([{ field: "d" }]);
     expect(a.difference(b).toFieldsV1()).toEqual({ "f:d": { "f:x": {} }, "f:e": {} });
     expect(a.recursiveDifference(b).toFieldsV1()).toEqual({ "f:e": {} });
-    expect(a.intersection(FieldSet.of([{ field: "d" }, { field: "x" }])).toFieldsV1()).toEqual({ "f:d": { "f:x": {} } });
+    expect(a.intersection(FieldSet.of([{ field: "d" }, { field: "x" }])).toFieldsV1()).toEqual({
+      "f:d": { "f:x": {} },
+    });
   });
 
   test("the fields of a value: leaves, granular list items, map keys, empty maps and nulls", () => {
     const node = SchemaNode.of(widgets.openAPISchema);
     const set = fieldSetOf(
-      { spec: { size: 1, tags: ["a"], args: ["x"], ports: [{ name: "http", port: 80 }], labels: { k: "v" }, free: { deep: { x: 1 } } }, status: {}, metadata: { labels: { a: "b" } } },
+      {
+        spec: {
+          size: 1,
+          tags: ["a"],
+          args: ["x"],
+          ports: [{ name: "http", port: 80 }],
+          labels: { k: "v" },
+          free: { deep: { x: 1 } },
+        },
+        status: {},
+        metadata: { labels: { a: "b" } },
+      },
       node,
     );
     expect(set.toFieldsV1()).toEqual({
@@ -157,26 +209,55 @@ describe("fieldsV1 encoding", () => {
   });
 
   test("managedFields entries: decode errors name the entry, encoding sorts Apply first, then by time", () => {
-    expect(() => decodeManagedFields([{ manager: "m", operation: "Update", apiVersion: "v1" }])).toThrow("missing fieldsType in managed fields entry 0");
-    expect(() => decodeManagedFields([{ manager: "m", operation: "Update", fieldsType: "FieldsV2" }])).toThrow('invalid fieldsType "FieldsV2" in managed fields entry 0');
+    expect(() => decodeManagedFields([{ manager: "m", operation: "Update", apiVersion: "v1" }])).toThrow(
+      "missing fieldsType in managed fields entry 0",
+    );
+    expect(() => decodeManagedFields([{ manager: "m", operation: "Update", fieldsType: "FieldsV2" }])).toThrow(
+      'invalid fieldsType "FieldsV2" in managed fields entry 0',
+    );
     const m = new Managed();
     const set = FieldSet.of([{ field: "data" }]);
-    m.fields.set(managerIdentifier({ manager: "b", operation: "Update", apiVersion: "v1" }), { set, apiVersion: "v1", applied: false });
+    m.fields.set(managerIdentifier({ manager: "b", operation: "Update", apiVersion: "v1" }), {
+      set,
+      apiVersion: "v1",
+      applied: false,
+    });
     m.times.set(managerIdentifier({ manager: "b", operation: "Update", apiVersion: "v1" }), T0);
-    m.fields.set(managerIdentifier({ manager: "a", operation: "Update", apiVersion: "v1" }), { set, apiVersion: "v1", applied: false });
+    m.fields.set(managerIdentifier({ manager: "a", operation: "Update", apiVersion: "v1" }), {
+      set,
+      apiVersion: "v1",
+      applied: false,
+    });
     m.times.set(managerIdentifier({ manager: "a", operation: "Update", apiVersion: "v1" }), T1);
-    m.fields.set(managerIdentifier({ manager: "z", operation: "Apply", subresource: "status" }), { set, apiVersion: "v1", applied: true });
+    m.fields.set(managerIdentifier({ manager: "z", operation: "Apply", subresource: "status" }), {
+      set,
+      apiVersion: "v1",
+      applied: true,
+    });
     m.times.set(managerIdentifier({ manager: "z", operation: "Apply", subresource: "status" }), T2);
     const entries = encodeManagedFields(m) as ManagedFieldsEntry[];
     expect(entries.map((e) => e.manager)).toEqual(["z", "b", "a"]);
-    expect(Object.keys(entries[0] as object)).toEqual(["manager", "operation", "apiVersion", "time", "fieldsType", "fieldsV1", "subresource"]);
+    expect(Object.keys(entries[0] as object)).toEqual([
+      "manager",
+      "operation",
+      "apiVersion",
+      "time",
+      "fieldsType",
+      "fieldsV1",
+      "subresource",
+    ]);
     expect(encodeManagedFields(decodeManagedFields(entries))).toEqual(entries);
   });
 });
 
 describe("updates", () => {
   test("a create owns what it set; '.' marks maps it created", () => {
-    const entries = trackUpdate({ def: configMaps, manager: "kubectl-create", now: T0 }, undefined, cm({ a: "1" }, { labels: { x: "y" }, uid: "u" }), undefined);
+    const entries = trackUpdate(
+      { def: configMaps, manager: "kubectl-create", now: T0 },
+      undefined,
+      cm({ a: "1" }, { labels: { x: "y" }, uid: "u" }),
+      undefined,
+    );
     expect(entries).toEqual([
       {
         manager: "kubectl-create",
@@ -190,15 +271,31 @@ describe("updates", () => {
   });
 
   test("an update takes changed fields from their owner; one manager's updates accumulate; no change keeps the time", () => {
-    const created = withManaged(cm({ a: "1", b: "2" }), trackUpdate({ def: configMaps, manager: "create", now: T0 }, undefined, cm({ a: "1", b: "2" }), undefined));
-    const patched = trackUpdate({ def: configMaps, manager: "patch", now: T1 }, created, cm({ a: "9", b: "2" }), created.metadata.managedFields);
+    const created = withManaged(
+      cm({ a: "1", b: "2" }),
+      trackUpdate({ def: configMaps, manager: "create", now: T0 }, undefined, cm({ a: "1", b: "2" }), undefined),
+    );
+    const patched = trackUpdate(
+      { def: configMaps, manager: "patch", now: T1 },
+      created,
+      cm({ a: "9", b: "2" }),
+      created.metadata.managedFields,
+    );
     expect(patched?.map((e) => [e.manager, e.time, e.fieldsV1])).toEqual([
       ["create", T0, { "f:data": { ".": {}, "f:b": {} } }],
       ["patch", T1, { "f:data": { "f:a": {} } }],
     ]);
     const live = withManaged(cm({ a: "9", b: "2" }), patched);
-    const again = trackUpdate({ def: configMaps, manager: "patch", now: T2 }, live, cm({ a: "9", b: "2", c: "3" }), patched);
-    expect(again?.find((e) => e.manager === "patch")).toMatchObject({ time: T2, fieldsV1: { "f:data": { "f:a": {}, "f:c": {} } } });
+    const again = trackUpdate(
+      { def: configMaps, manager: "patch", now: T2 },
+      live,
+      cm({ a: "9", b: "2", c: "3" }),
+      patched,
+    );
+    expect(again?.find((e) => e.manager === "patch")).toMatchObject({
+      time: T2,
+      fieldsV1: { "f:data": { "f:a": {}, "f:c": {} } },
+    });
     const noop = trackUpdate({ def: configMaps, manager: "patch", now: T2 }, live, cm({ a: "9", b: "2" }), patched);
     expect(noop).toEqual(patched);
     // A removed field is owned by no one any more ("create" still owns the map it created).
@@ -210,13 +307,44 @@ describe("updates", () => {
   });
 
   test("managedFields written by the client replace the stored ones; [{}] resets them; subresources keep the stored ones", () => {
-    const live = withManaged(cm({ a: "1" }), trackUpdate({ def: configMaps, manager: "create", now: T0 }, undefined, cm({ a: "1" }), undefined));
-    const rewritten = [{ manager: "kubectl", operation: "Apply", apiVersion: "v1", time: T0, fieldsType: "FieldsV1", fieldsV1: { "f:data": { "f:a": {} } } }];
-    expect(trackUpdate({ def: configMaps, manager: "kubectl", now: T1 }, live, cm({ a: "1" }), rewritten)).toEqual(rewritten);
+    const live = withManaged(
+      cm({ a: "1" }),
+      trackUpdate({ def: configMaps, manager: "create", now: T0 }, undefined, cm({ a: "1" }), undefined),
+    );
+    const rewritten = [
+      {
+        manager: "kubectl",
+        operation: "Apply",
+        apiVersion: "v1",
+        time: T0,
+        fieldsType: "FieldsV1",
+        fieldsV1: { "f:data": { "f:a": {} } },
+      },
+    ];
+    expect(trackUpdate({ def: configMaps, manager: "kubectl", now: T1 }, live, cm({ a: "1" }), rewritten)).toEqual(
+      rewritten,
+    );
     expect(trackUpdate({ def: configMaps, manager: "kubectl", now: T1 }, live, cm({ a: "1" }), [{}])).toBeUndefined();
-    expect(trackUpdate({ def: configMaps, manager: "x", now: T1 }, live, cm({ a: "1" }), [{ bad: 1 }])).toEqual(live.metadata.managedFields as ManagedFieldsEntry[]);
-    const status = trackUpdate({ def: widgets, subresource: "status", manager: "ctrl", now: T1 }, widget({ size: 1 }), widget({ size: 1 }, { status: { ready: true } }), rewritten);
-    expect(status).toEqual([{ manager: "ctrl", operation: "Update", apiVersion: "example.com/v1", time: T1, fieldsType: "FieldsV1", fieldsV1: { "f:status": { ".": {}, "f:ready": {} } }, subresource: "status" }]);
+    expect(trackUpdate({ def: configMaps, manager: "x", now: T1 }, live, cm({ a: "1" }), [{ bad: 1 }])).toEqual(
+      live.metadata.managedFields as ManagedFieldsEntry[],
+    );
+    const status = trackUpdate(
+      { def: widgets, subresource: "status", manager: "ctrl", now: T1 },
+      widget({ size: 1 }),
+      widget({ size: 1 }, { status: { ready: true } }),
+      rewritten,
+    );
+    expect(status).toEqual([
+      {
+        manager: "ctrl",
+        operation: "Update",
+        apiVersion: "example.com/v1",
+        time: T1,
+        fieldsType: "FieldsV1",
+        fieldsV1: { "f:status": { ".": {}, "f:ready": {} } },
+        subresource: "status",
+      },
+    ]);
   });
 
   test("at most 10 update managers: the oldest merge into ancient-changes", () => {
@@ -229,33 +357,68 @@ describe("updates", () => {
     capUpdateManagers(m);
     const entries = encodeManagedFields(m) as ManagedFieldsEntry[];
     expect(entries.length).toBe(10);
-    expect(entries[0]).toMatchObject({ manager: "ancient-changes", time: "2024-01-01T00:00:12Z", fieldsV1: { "f:f0": {}, "f:f1": {}, "f:f2": {} } });
+    expect(entries[0]).toMatchObject({
+      manager: "ancient-changes",
+      time: "2024-01-01T00:00:12Z",
+      fieldsV1: { "f:f0": {}, "f:f1": {}, "f:f2": {} },
+    });
   });
 });
 
 describe("server-side apply", () => {
-  const apply = (live: KObject | undefined, config: KObject, manager = "kubectl", force = false, now = T1) => trackApply({ def: configMaps, manager, now }, live, config, force);
+  const apply = (live: KObject | undefined, config: KObject, manager = "kubectl", force = false, now = T1) =>
+    trackApply({ def: configMaps, manager, now }, live, config, force);
 
   test("creates: the applier owns exactly its configuration", () => {
     const out = apply(undefined, cm({ a: "1" }, { labels: { x: "y" } }));
     expect(out.data).toEqual({ a: "1" });
     expect(out.metadata.managedFields).toEqual([
-      { manager: "kubectl", operation: "Apply", apiVersion: "v1", time: T1, fieldsType: "FieldsV1", fieldsV1: { "f:data": { "f:a": {} }, "f:metadata": { "f:labels": { "f:x": {} } } } },
+      {
+        manager: "kubectl",
+        operation: "Apply",
+        apiVersion: "v1",
+        time: T1,
+        fieldsType: "FieldsV1",
+        fieldsV1: { "f:data": { "f:a": {} }, "f:metadata": { "f:labels": { "f:x": {} } } },
+      },
     ]);
   });
 
   test("a conflict names the other manager and field; force takes the field over", () => {
-    const live = withManaged(cm({ a: "1", b: "2" }), trackUpdate({ def: configMaps, manager: "kubectl-client-side-apply", now: T0 }, undefined, cm({ a: "1", b: "2" }), undefined));
+    const live = withManaged(
+      cm({ a: "1", b: "2" }),
+      trackUpdate(
+        { def: configMaps, manager: "kubectl-client-side-apply", now: T0 },
+        undefined,
+        cm({ a: "1", b: "2" }),
+        undefined,
+      ),
+    );
     const e = statusError(() => apply(live, cm({ a: "9" })));
     expect(e.code).toBe(409);
     expect(e.reason).toBe("Conflict");
     expect(e.message).toBe('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a');
-    expect(e.details).toEqual({ causes: [{ reason: "FieldManagerConflict", message: 'conflict with "kubectl-client-side-apply" using v1', field: ".data.a" }] });
+    expect(e.details).toEqual({
+      causes: [
+        {
+          reason: "FieldManagerConflict",
+          message: 'conflict with "kubectl-client-side-apply" using v1',
+          field: ".data.a",
+        },
+      ],
+    });
     const two = statusError(() => apply(live, cm({ a: "9", b: "8" }), "other"));
-    expect(two.message).toBe('Apply failed with 2 conflicts: conflicts with "kubectl-client-side-apply" using v1:\n- .data.a\n- .data.b');
+    expect(two.message).toBe(
+      'Apply failed with 2 conflicts: conflicts with "kubectl-client-side-apply" using v1:\n- .data.a\n- .data.b',
+    );
     const forced = apply(live, cm({ a: "9" }), "kubectl", true);
     expect(forced.data).toEqual({ a: "9", b: "2" });
-    expect(forced.metadata.managedFields?.map((e) => [(e as ManagedFieldsEntry).manager, (e as ManagedFieldsEntry).fieldsV1])).toEqual([
+    expect(
+      forced.metadata.managedFields?.map((e) => [
+        (e as ManagedFieldsEntry).manager,
+        (e as ManagedFieldsEntry).fieldsV1,
+      ]),
+    ).toEqual([
       ["kubectl", { "f:data": { "f:a": {} } }],
       ["kubectl-client-side-apply", { "f:data": { ".": {}, "f:b": {} } }],
     ]);
@@ -279,23 +442,45 @@ describe("server-side apply", () => {
   });
 
   test("list types: sets by value, map lists by key (with defaulted keys), atomic lists replaced", () => {
-    const applyW = (live: KObject | undefined, config: KObject, manager: string) => trackApply({ def: widgets, manager, now: T1 }, live, config, false);
+    const applyW = (live: KObject | undefined, config: KObject, manager: string) =>
+      trackApply({ def: widgets, manager, now: T1 }, live, config, false);
     const a = applyW(undefined, widget({ tags: ["x"], args: ["1", "2"], ports: [{ name: "http", port: 80 }] }), "a");
     const b = applyW(a, widget({ tags: ["y"], ports: [{ name: "https", port: 443 }] }), "b");
-    expect(b.spec).toEqual({ tags: ["x", "y"], args: ["1", "2"], ports: [{ name: "http", port: 80 }, { name: "https", port: 443 }] });
+    expect(b.spec).toEqual({
+      tags: ["x", "y"],
+      args: ["1", "2"],
+      ports: [
+        { name: "http", port: 80 },
+        { name: "https", port: 443 },
+      ],
+    });
     const c = applyW(b, widget({ tags: ["y"], ports: [{ name: "https", port: 443 }] }), "a");
     expect(c.spec).toEqual({ tags: ["y"], ports: [{ name: "https", port: 443 }] });
     const e = statusError(() => applyW(b, widget({ args: ["3"] }), "b"));
     expect(e.message).toBe('Apply failed with 1 conflict: conflict with "a": .spec.args');
     const conflictOnItem = statusError(() => applyW(b, widget({ ports: [{ name: "http", port: 81 }] }), "b"));
-    expect(conflictOnItem.message).toBe('Apply failed with 1 conflict: conflict with "a": .spec.ports[name="http",protocol="TCP"].port');
+    expect(conflictOnItem.message).toBe(
+      'Apply failed with 1 conflict: conflict with "a": .spec.ports[name="http",protocol="TCP"].port',
+    );
   });
 
   test("status is not the main resource's to own; through /status only status is", () => {
-    const out = trackApply({ def: widgets, manager: "m", now: T1 }, undefined, widget({ size: 1 }, { status: { ready: true } }), false);
+    const out = trackApply(
+      { def: widgets, manager: "m", now: T1 },
+      undefined,
+      widget({ size: 1 }, { status: { ready: true } }),
+      false,
+    );
     expect((out.metadata.managedFields as ManagedFieldsEntry[])[0]?.fieldsV1).toEqual({ "f:spec": { "f:size": {} } });
-    const viaStatus = trackApply({ def: widgets, subresource: "status", manager: "m", now: T1 }, out, widget({ size: 5 }, { status: { ready: true } }), false);
-    expect(viaStatus.metadata.managedFields?.map((e) => (e as ManagedFieldsEntry).fieldsV1)).toContainEqual({ "f:status": { "f:ready": {} } });
+    const viaStatus = trackApply(
+      { def: widgets, subresource: "status", manager: "m", now: T1 },
+      out,
+      widget({ size: 5 }, { status: { ready: true } }),
+      false,
+    );
+    expect(viaStatus.metadata.managedFields?.map((e) => (e as ManagedFieldsEntry).fieldsV1)).toContainEqual({
+      "f:status": { "f:ready": {} },
+    });
   });
 
   test("objects without managed fields get a before-first-apply owner", () => {
@@ -304,14 +489,22 @@ describe("server-side apply", () => {
   });
 
   test("kubectl's server-side apply takes over what kubectl applied client-side, and keeps the annotation current", () => {
-    const last = '{"apiVersion":"v1","data":{"a":"1"},"kind":"ConfigMap","metadata":{"annotations":{},"name":"c","namespace":"default"}}\n';
+    const last =
+      '{"apiVersion":"v1","data":{"a":"1"},"kind":"ConfigMap","metadata":{"annotations":{},"name":"c","namespace":"default"}}\n';
     const csa = cm({ a: "1", b: "2" }, { annotations: { "kubectl.kubernetes.io/last-applied-configuration": last } });
-    const live = withManaged(csa, trackUpdate({ def: configMaps, manager: "kubectl-client-side-apply", now: T0 }, undefined, csa, undefined));
+    const live = withManaged(
+      csa,
+      trackUpdate({ def: configMaps, manager: "kubectl-client-side-apply", now: T0 }, undefined, csa, undefined),
+    );
     const out = apply(live, cm({ a: "10" }));
     expect(out.data).toEqual({ a: "10", b: "2" });
-    expect(out.metadata.annotations?.["kubectl.kubernetes.io/last-applied-configuration"]).toBe('{"apiVersion":"v1","data":{"a":"10"},"kind":"ConfigMap","metadata":{"name":"c","namespace":"default"}}\n');
+    expect(out.metadata.annotations?.["kubectl.kubernetes.io/last-applied-configuration"]).toBe(
+      '{"apiVersion":"v1","data":{"a":"10"},"kind":"ConfigMap","metadata":{"name":"c","namespace":"default"}}\n',
+    );
     // b was never in the annotation: still a conflict. Another manager gets no such allowance.
-    expect(statusError(() => apply(live, cm({ a: "10", b: "3" }))).message).toBe('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.b');
+    expect(statusError(() => apply(live, cm({ a: "10", b: "3" }))).message).toBe(
+      'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.b',
+    );
     expect(statusError(() => apply(live, cm({ a: "10" }), "mine")).code).toBe(409);
   });
 
@@ -322,14 +515,22 @@ describe("server-side apply", () => {
   });
 
   test("the body must be of the URL's kind and version, without managedFields; unknown fields fail typed conversion", () => {
-    expect(statusError(() => checkApplyConfiguration(configMaps, { apiVersion: "v1", kind: "Secret" })).message).toBe("invalid object type: /v1, Kind=Secret");
-    expect(statusError(() => checkApplyConfiguration(configMaps, { kind: "ConfigMap" })).message).toBe("invalid object type: /, Kind=ConfigMap");
-    expect(statusError(() => checkApplyConfiguration(configMaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { managedFields: [] } })).message).toBe(
-      "metadata.managedFields must be nil",
+    expect(statusError(() => checkApplyConfiguration(configMaps, { apiVersion: "v1", kind: "Secret" })).message).toBe(
+      "invalid object type: /v1, Kind=Secret",
     );
+    expect(statusError(() => checkApplyConfiguration(configMaps, { kind: "ConfigMap" })).message).toBe(
+      "invalid object type: /, Kind=ConfigMap",
+    );
+    expect(
+      statusError(() =>
+        checkApplyConfiguration(configMaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { managedFields: [] } }),
+      ).message,
+    ).toBe("metadata.managedFields must be nil");
     const e = statusError(() => apply(undefined, { ...cm({}), spec: { x: 1 } }));
     expect(e.code).toBe(500);
-    expect(e.message).toBe("failed to create typed patch object (default/c; /v1, Kind=ConfigMap): .spec: field not declared in schema");
+    expect(e.message).toBe(
+      "failed to create typed patch object (default/c; /v1, Kind=ConfigMap): .spec: field not declared in schema",
+    );
     expect(e.toStatus().reason).toBeUndefined();
   });
 });
@@ -360,13 +561,27 @@ describe("managedFields of a create with user-chosen keys", () => {
     const { heapSize, fullGC } = await import("bun:jsc");
     const defs = builtinResources({} as never);
     const configmaps = defs.find((d) => d.group === "" && d.plural === "configmaps") as ResourceDef;
-    const ctx = { cluster: "admin", user: { username: "u", groups: [] }, dryRun: false, warnings: [], fieldValidation: "Warn", fieldManager: "t" } as RequestContext;
+    const ctx = {
+      cluster: "admin",
+      user: { username: "u", groups: [] },
+      dryRun: false,
+      warnings: [],
+      fieldValidation: "Warn",
+      fieldManager: "t",
+    } as RequestContext;
     fullGC();
     const before = heapSize();
     for (let i = 0; i < 200; i++) {
-      const obj = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "d" }, data: { [`${i}-${"k".repeat(100_000)}`]: "v" } } as KObject;
+      const obj = {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "c", namespace: "d" },
+        data: { [`${i}-${"k".repeat(100_000)}`]: "v" },
+      } as KObject;
       recordManagedFields(configmaps, ctx, undefined, obj, undefined);
-      expect(Object.keys((obj.metadata.managedFields as { fieldsV1: { "f:data": object } }[])[0]?.fieldsV1["f:data"] ?? {})).toHaveLength(2);
+      expect(
+        Object.keys((obj.metadata.managedFields as { fieldsV1: { "f:data": object } }[])[0]?.fieldsV1["f:data"] ?? {}),
+      ).toHaveLength(2);
     }
     fullGC();
     // 200 keys of 100 KB: kept (with their "f:" copies) they would hold 40 MB.

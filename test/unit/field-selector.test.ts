@@ -1,5 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { checkSupported, escapeValue, parseFieldSelector, unescapeValue } from "../../src/machinery/selectors/field-selector.ts";
+import {
+  checkSupported,
+  escapeValue,
+  parseFieldSelector,
+  unescapeValue,
+} from "../../src/machinery/selectors/field-selector.ts";
 import { StatusError } from "../../src/machinery/status.ts";
 
 function errorOf(fn: () => unknown): StatusError {
@@ -22,15 +27,33 @@ describe("parseFieldSelector", () => {
   });
 
   test("operators =, == and !=", () => {
-    expect(parseFieldSelector("metadata.name=a").requirements).toEqual([{ field: "metadata.name", op: "=", value: "a" }]);
-    expect(parseFieldSelector("metadata.name==a").requirements).toEqual([{ field: "metadata.name", op: "=", value: "a" }]);
-    expect(parseFieldSelector("metadata.name!=a").requirements).toEqual([{ field: "metadata.name", op: "!=", value: "a" }]);
+    expect(parseFieldSelector("metadata.name=a").requirements).toEqual([
+      { field: "metadata.name", op: "=", value: "a" },
+    ]);
+    expect(parseFieldSelector("metadata.name==a").requirements).toEqual([
+      { field: "metadata.name", op: "=", value: "a" },
+    ]);
+    expect(parseFieldSelector("metadata.name!=a").requirements).toEqual([
+      { field: "metadata.name", op: "!=", value: "a" },
+    ]);
   });
 
   test("the terms kubectl describe sends", () => {
-    const sel = parseFieldSelector("involvedObject.kind=ConfigMap,involvedObject.uid=u1,involvedObject.name=demo,involvedObject.namespace=default");
-    expect(sel.requirements.map((r) => r.field)).toEqual(["involvedObject.kind", "involvedObject.name", "involvedObject.namespace", "involvedObject.uid"]);
-    const ev = { "involvedObject.kind": "ConfigMap", "involvedObject.uid": "u1", "involvedObject.name": "demo", "involvedObject.namespace": "default" };
+    const sel = parseFieldSelector(
+      "involvedObject.kind=ConfigMap,involvedObject.uid=u1,involvedObject.name=demo,involvedObject.namespace=default",
+    );
+    expect(sel.requirements.map((r) => r.field)).toEqual([
+      "involvedObject.kind",
+      "involvedObject.name",
+      "involvedObject.namespace",
+      "involvedObject.uid",
+    ]);
+    const ev = {
+      "involvedObject.kind": "ConfigMap",
+      "involvedObject.uid": "u1",
+      "involvedObject.name": "demo",
+      "involvedObject.namespace": "default",
+    };
     expect(sel.matches(fields(ev))).toBe(true);
     expect(sel.matches(fields({ ...ev, "involvedObject.uid": "u2" }))).toBe(false);
   });
@@ -38,7 +61,9 @@ describe("parseFieldSelector", () => {
   test("absent fields compare as empty", () => {
     expect(parseFieldSelector("spec.x=").matches(() => undefined)).toBe(true);
     expect(parseFieldSelector("spec.x!=").matches(() => undefined)).toBe(false);
-    expect(parseFieldSelector("metadata.namespace!=default").matches(fields({ "metadata.namespace": "kube-system" }))).toBe(true);
+    expect(
+      parseFieldSelector("metadata.namespace!=default").matches(fields({ "metadata.namespace": "kube-system" })),
+    ).toBe(true);
   });
 
   test("escapes in values", () => {
@@ -55,9 +80,15 @@ describe("parseFieldSelector", () => {
     const e = errorOf(() => parseFieldSelector("metadata.name"));
     expect(e.code).toBe(400);
     expect(e.message).toBe("invalid selector: 'metadata.name'; can't understand 'metadata.name'");
-    expect(errorOf(() => parseFieldSelector("a=b=c")).message).toBe("invalid field selector: unescaped character in value: 61");
-    expect(errorOf(() => parseFieldSelector("a=b\\q")).message).toBe("invalid field selector: invalid escape sequence: \\q");
-    expect(errorOf(() => parseFieldSelector("a=b\\")).message).toBe("invalid field selector: invalid escape sequence: \\");
+    expect(errorOf(() => parseFieldSelector("a=b=c")).message).toBe(
+      "invalid field selector: unescaped character in value: 61",
+    );
+    expect(errorOf(() => parseFieldSelector("a=b\\q")).message).toBe(
+      "invalid field selector: invalid escape sequence: \\q",
+    );
+    expect(errorOf(() => parseFieldSelector("a=b\\")).message).toBe(
+      "invalid field selector: invalid escape sequence: \\",
+    );
   });
 });
 
@@ -71,8 +102,8 @@ describe("checkSupported", () => {
     expect(e.code).toBe(400);
     expect(e.reason).toBe("BadRequest");
     expect(e.message).toBe("field label not supported: spec.foo");
-    expect(errorOf(() => checkSupported(parseFieldSelector("foo.bar=baz"), supported, "configmaps", "default")).message).toBe(
-      '"foo.bar" is not a known field selector: only "metadata.name", "metadata.namespace"',
-    );
+    expect(
+      errorOf(() => checkSupported(parseFieldSelector("foo.bar=baz"), supported, "configmaps", "default")).message,
+    ).toBe('"foo.bar" is not a known field selector: only "metadata.name", "metadata.namespace"');
   });
 });

@@ -48,7 +48,12 @@ function configMap(name: string, data: Record<string, string>) {
 describe("request info", () => {
   test("a malformed /clusters/<name> prefix is 404 before credentials are looked at", async () => {
     const { app } = await open();
-    for (const path of ["/clusters/Bad_Name/api/v1/configmaps", "/clusters/x/api/v1/configmaps", "/clusters/admin", "/clusters/*/"]) {
+    for (const path of [
+      "/clusters/Bad_Name/api/v1/configmaps",
+      "/clusters/x/api/v1/configmaps",
+      "/clusters/admin",
+      "/clusters/*/",
+    ]) {
       const res = await app.request(path);
       expect(res.status).toBe(404);
       const body = await json(res);
@@ -61,7 +66,9 @@ describe("request info", () => {
   test("the authorizer sees the request info of a resource request", async () => {
     const authz = new RecordingAuthorizer({ allowed: true, reason: "" });
     const { app } = await open(authz);
-    const res = await app.request("/clusters/team-a/apis/apps/v1/namespaces/web/deployments/front/scale", { headers: AUTH });
+    const res = await app.request("/clusters/team-a/apis/apps/v1/namespaces/web/deployments/front/scale", {
+      headers: AUTH,
+    });
     expect(res.status).toBe(404);
     expect(authz.asked).toHaveLength(1);
     expect(authz.asked[0]).toEqual({
@@ -83,7 +90,13 @@ describe("request info", () => {
     const { app } = await open(authz);
     expect((await app.request("/clusters/team-a/apis", { method: "HEAD", headers: AUTH })).status).toBe(200);
     expect(authz.asked).toEqual([
-      { user: { username: "kcp-admin", uid: "kcp-admin", groups: ["system:masters", "system:authenticated"] }, cluster: "team-a", verb: "head", resourceRequest: false, path: "/apis" },
+      {
+        user: { username: "kcp-admin", uid: "kcp-admin", groups: ["system:masters", "system:authenticated"] },
+        cluster: "team-a",
+        verb: "head",
+        resourceRequest: false,
+        path: "/apis",
+      },
     ]);
   });
 });
@@ -94,7 +107,15 @@ describe("authentication", () => {
     const res = await app.request("/api/v1/namespaces/default/configmaps");
     expect(res.status).toBe(401);
     expect(res.headers.get("content-type")).toBe("application/json");
-    expect(await json(res)).toEqual({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "Unauthorized", reason: "Unauthorized", code: 401 });
+    expect(await json(res)).toEqual({
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message: "Unauthorized",
+      reason: "Unauthorized",
+      code: 401,
+    });
   });
 
   test("an unknown token, or an authorization header that is not a bearer token, is 401 even on public paths", async () => {
@@ -110,7 +131,9 @@ describe("authentication", () => {
 
   test("the bearer scheme is case-insensitive and trailing blanks are allowed", async () => {
     const { app } = await open();
-    expect((await app.request("/api/v1/namespaces", { headers: { authorization: `bearer ${TEST_TOKEN}  ` } })).status).toBe(200);
+    expect(
+      (await app.request("/api/v1/namespaces", { headers: { authorization: `bearer ${TEST_TOKEN}  ` } })).status,
+    ).toBe(200);
   });
 
   test("health and version endpoints answer without credentials, as system:anonymous", async () => {
@@ -140,7 +163,11 @@ describe("authentication", () => {
 describe("authorization", () => {
   test("a denied resource request is 403 with kube's message", async () => {
     const { app } = await open(new RecordingAuthorizer({ allowed: false, reason: "no RBAC rule" }));
-    const res = await app.request("/api/v1/namespaces/default/configmaps", { method: "POST", headers: JSON_HEADERS, body: configMap("x", {}) });
+    const res = await app.request("/api/v1/namespaces/default/configmaps", {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: configMap("x", {}),
+    });
     expect(res.status).toBe(403);
     expect(await json(res)).toEqual({
       kind: "Status",
@@ -167,13 +194,18 @@ describe("authorization", () => {
     const authz = new RecordingAuthorizer({ allowed: false, reason: "denied" });
     const { app } = await open(authz);
     expect((await app.request("/api/v1/namespaces/default/configmaps")).status).toBe(401);
-    expect((await app.request("/api/v1/namespaces/default/configmaps", { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    expect(
+      (await app.request("/api/v1/namespaces/default/configmaps", { headers: { authorization: "Bearer wrong" } }))
+        .status,
+    ).toBe(401);
     expect(authz.asked).toHaveLength(0);
   });
 
   test("a denied request does not create its logical cluster", async () => {
     const { app, deps } = await open(new RecordingAuthorizer({ allowed: false, reason: "" }));
-    expect((await app.request("/clusters/denied/api/v1/namespaces/default/configmaps", { headers: AUTH })).status).toBe(403);
+    expect((await app.request("/clusters/denied/api/v1/namespaces/default/configmaps", { headers: AUTH })).status).toBe(
+      403,
+    );
     expect(await deps.clusters.list()).toEqual(["admin"]);
   });
 });
@@ -181,16 +213,28 @@ describe("authorization", () => {
 describe("logical cluster and handler", () => {
   test("a configmap created and read back in admin, and another under /clusters/other", async () => {
     const { app } = await open();
-    const created = await app.request("/api/v1/namespaces/default/configmaps", { method: "POST", headers: JSON_HEADERS, body: configMap("settings", { tier: "admin" }) });
+    const created = await app.request("/api/v1/namespaces/default/configmaps", {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: configMap("settings", { tier: "admin" }),
+    });
     expect(created.status).toBe(201);
     const got = await app.request("/api/v1/namespaces/default/configmaps/settings", { headers: AUTH });
     expect(got.status).toBe(200);
     expect((await json(got)).data).toEqual({ tier: "admin" });
     // The default cluster by its name: the same object.
-    expect((await json(await app.request("/clusters/admin/api/v1/namespaces/default/configmaps/settings", { headers: AUTH }))).data).toEqual({ tier: "admin" });
+    expect(
+      (
+        await json(
+          await app.request("/clusters/admin/api/v1/namespaces/default/configmaps/settings", { headers: AUTH }),
+        )
+      ).data,
+    ).toEqual({ tier: "admin" });
 
     // Not in other, until created there.
-    const missing = await app.request("/clusters/other/api/v1/namespaces/default/configmaps/settings", { headers: AUTH });
+    const missing = await app.request("/clusters/other/api/v1/namespaces/default/configmaps/settings", {
+      headers: AUTH,
+    });
     expect(missing.status).toBe(404);
     expect((await json(missing)).message).toBe('configmaps "settings" not found');
     const createdOther = await app.request("/clusters/other/api/v1/namespaces/default/configmaps", {
@@ -199,24 +243,39 @@ describe("logical cluster and handler", () => {
       body: configMap("settings", { tier: "other" }),
     });
     expect(createdOther.status).toBe(201);
-    const gotOther = await app.request("/clusters/other/api/v1/namespaces/default/configmaps/settings", { headers: AUTH });
+    const gotOther = await app.request("/clusters/other/api/v1/namespaces/default/configmaps/settings", {
+      headers: AUTH,
+    });
     expect(gotOther.status).toBe(200);
     expect((await json(gotOther)).data).toEqual({ tier: "other" });
     // admin's copy is untouched.
-    expect((await json(await app.request("/api/v1/namespaces/default/configmaps/settings", { headers: AUTH }))).data).toEqual({ tier: "admin" });
+    expect(
+      (await json(await app.request("/api/v1/namespaces/default/configmaps/settings", { headers: AUTH }))).data,
+    ).toEqual({ tier: "admin" });
   });
 
   test("a list across /clusters/* has the objects of every cluster, each with its cluster", async () => {
     const { app } = await open();
-    for (const [prefix, name] of [["", "in-admin"], ["/clusters/one", "in-one"], ["/clusters/two", "in-two"]]) {
-      const res = await app.request(`${prefix}/api/v1/namespaces/default/configmaps`, { method: "POST", headers: JSON_HEADERS, body: configMap(name, {}) });
+    for (const [prefix, name] of [
+      ["", "in-admin"],
+      ["/clusters/one", "in-one"],
+      ["/clusters/two", "in-two"],
+    ]) {
+      const res = await app.request(`${prefix}/api/v1/namespaces/default/configmaps`, {
+        method: "POST",
+        headers: JSON_HEADERS,
+        body: configMap(name, {}),
+      });
       expect(res.status).toBe(201);
     }
     const res = await app.request("/clusters/*/api/v1/configmaps", { headers: AUTH });
     expect(res.status).toBe(200);
     const list = await json(res);
     expect(list.kind).toBe("ConfigMapList");
-    const seen = list.items.map((i: { metadata: { name: string; annotations: Record<string, string> } }) => `${i.metadata.annotations["kcp.io/cluster"]}/${i.metadata.name}`);
+    const seen = list.items.map(
+      (i: { metadata: { name: string; annotations: Record<string, string> } }) =>
+        `${i.metadata.annotations["kcp.io/cluster"]}/${i.metadata.name}`,
+    );
     expect(seen.sort()).toEqual(["admin/in-admin", "one/in-one", "two/in-two"]);
   });
 
@@ -235,7 +294,11 @@ describe("logical cluster and handler", () => {
     expect((await json(ns)).status.phase).toBe("Active");
     expect((await deps.clusters.list()).sort()).toEqual(["admin", "fresh"]);
     const names = await json(await app.request("/clusters/fresh/api/v1/namespaces", { headers: AUTH }));
-    expect(names.items.map((n: { metadata: { name: string } }) => n.metadata.name).sort()).toEqual(["default", "kube-public", "kube-system"]);
+    expect(names.items.map((n: { metadata: { name: string } }) => n.metadata.name).sort()).toEqual([
+      "default",
+      "kube-public",
+      "kube-system",
+    ]);
   });
 
   test("non-resource endpoints: discovery, 405 on a write to it, 404 elsewhere", async () => {
@@ -263,7 +326,11 @@ describe("logical cluster and handler", () => {
   test("a watch switches off the idle timeout of its own request through the server binding", async () => {
     const { app } = await open();
     const calls: [Request, number][] = [];
-    const res = await app.request("/api/v1/namespaces/default/configmaps?watch=true", { headers: AUTH }, { timeout: (req: Request, seconds: number) => calls.push([req, seconds]) });
+    const res = await app.request(
+      "/api/v1/namespaces/default/configmaps?watch=true",
+      { headers: AUTH },
+      { timeout: (req: Request, seconds: number) => calls.push([req, seconds]) },
+    );
     expect(res.status).toBe(200);
     await res.body?.cancel();
     expect(calls).toHaveLength(1);

@@ -25,13 +25,21 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "kcp-grpc-tls-"));
   certs = await ensureServingCerts(dir);
   server = http2.createSecureServer({ cert: certs.certPem, key: certs.keyPem });
-  server.on("secureConnection", (s: TLSSocket) => names.push(String((s as TLSSocket & { servername?: string }).servername)));
+  server.on("secureConnection", (s: TLSSocket) =>
+    names.push(String((s as TLSSocket & { servername?: string }).servername)),
+  );
   server.on("stream", (stream: http2.ServerHttp2Stream) => {
     if (answer === "trailers-only") {
-      stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "12", "grpc-message": "not here" }, { endStream: true });
+      stream.respond(
+        { ":status": 200, "content-type": "application/grpc", "grpc-status": "12", "grpc-message": "not here" },
+        { endStream: true },
+      );
       return;
     }
-    stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "5", "grpc-message": "no such key" }, { waitForTrailers: true });
+    stream.respond(
+      { ":status": 200, "content-type": "application/grpc", "grpc-status": "5", "grpc-message": "no such key" },
+      { waitForTrailers: true },
+    );
     stream.on("wantTrailers", () => stream.sendTrailers({ "x-note": "no status here" }));
     stream.end();
   });

@@ -39,7 +39,11 @@ describe("healthResponse", () => {
   });
 
   test("exclude skips a failing check and warns about names that match nothing", async () => {
-    const res = await healthResponse("readyz", [ok("ping"), bad("etcd")], q("exclude=etcd&exclude=zz&exclude=aa&verbose"));
+    const res = await healthResponse(
+      "readyz",
+      [ok("ping"), bad("etcd")],
+      q("exclude=etcd&exclude=zz&exclude=aa&verbose"),
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(
       '[+]ping ok\n[+]etcd excluded: ok\nwarn: some health checks cannot be excluded: no matches for "aa","zz"\nreadyz check passed\n',

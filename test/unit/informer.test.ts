@@ -119,7 +119,12 @@ test("after the watch is lost, the relist synthesises the deletes and adds of th
   // Two writes in one commit batch: the informer's watch (queue limit 1) is dropped, and neither
   // event reaches it.
   const gone = await storage.get(store.key(configmaps, "a", "default", "mine"));
-  const born: KObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "born", namespace: "default", uid: "u-born" }, data: { v: "0" } };
+  const born: KObject = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "born", namespace: "default", uid: "u-born" },
+    data: { v: "0" },
+  };
   await Promise.all([
     storage.delete(store.key(configmaps, "a", "default", "mine"), gone?.modRevision),
     storage.create(store.key(configmaps, "b", "default", "born"), encodeObject(born)),
@@ -127,7 +132,11 @@ test("after the watch is lost, the relist synthesises the deletes and adds of th
   await waitFor(() => calls.includes("delete a/mine") && calls.includes("add b/born"), "the relist's delete and add");
   expect(informer.isCurrent()).toBe(true);
   // Objects present before and after the gap are updates (client-go's Replace), as they were.
-  expect(calls.filter((c) => c.startsWith("update")).sort()).toEqual(["update a/x 1→1", "update b/other 0→0", "update c/z 0→0"]);
+  expect(calls.filter((c) => c.startsWith("update")).sort()).toEqual([
+    "update a/x 1→1",
+    "update b/other 0→0",
+    "update c/z 0→0",
+  ]);
   expect(informer.get("a", "default", "mine")).toBeUndefined();
   expect(informer.get("b", "default", "born")?.metadata.uid).toBe("u-born");
   // And the new watch follows changes again.

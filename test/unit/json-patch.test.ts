@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { applyJsonPatch, decodeJsonPatch, JsonPatchApplyError, jsonEqual, parsePointer } from "../../src/machinery/patch/json-patch.ts";
+import {
+  applyJsonPatch,
+  decodeJsonPatch,
+  JsonPatchApplyError,
+  jsonEqual,
+  parsePointer,
+} from "../../src/machinery/patch/json-patch.ts";
 import { StatusError } from "../../src/machinery/status.ts";
 
 function errorOf(fn: () => unknown): StatusError {
@@ -14,18 +20,43 @@ function errorOf(fn: () => unknown): StatusError {
 
 describe("RFC 6902 appendix A", () => {
   const ok: [string, unknown, unknown[], unknown][] = [
-    ["A.1 add an object member", { foo: "bar" }, [{ op: "add", path: "/baz", value: "qux" }], { baz: "qux", foo: "bar" }],
-    ["A.2 add an array element", { foo: ["bar", "baz"] }, [{ op: "add", path: "/foo/1", value: "qux" }], { foo: ["bar", "qux", "baz"] }],
+    [
+      "A.1 add an object member",
+      { foo: "bar" },
+      [{ op: "add", path: "/baz", value: "qux" }],
+      { baz: "qux", foo: "bar" },
+    ],
+    [
+      "A.2 add an array element",
+      { foo: ["bar", "baz"] },
+      [{ op: "add", path: "/foo/1", value: "qux" }],
+      { foo: ["bar", "qux", "baz"] },
+    ],
     ["A.3 remove an object member", { baz: "qux", foo: "bar" }, [{ op: "remove", path: "/baz" }], { foo: "bar" }],
-    ["A.4 remove an array element", { foo: ["bar", "qux", "baz"] }, [{ op: "remove", path: "/foo/1" }], { foo: ["bar", "baz"] }],
-    ["A.5 replace a value", { baz: "qux", foo: "bar" }, [{ op: "replace", path: "/baz", value: "boo" }], { baz: "boo", foo: "bar" }],
+    [
+      "A.4 remove an array element",
+      { foo: ["bar", "qux", "baz"] },
+      [{ op: "remove", path: "/foo/1" }],
+      { foo: ["bar", "baz"] },
+    ],
+    [
+      "A.5 replace a value",
+      { baz: "qux", foo: "bar" },
+      [{ op: "replace", path: "/baz", value: "boo" }],
+      { baz: "boo", foo: "bar" },
+    ],
     [
       "A.6 move a value",
       { foo: { bar: "baz", waldo: "fred" }, qux: { corge: "grault" } },
       [{ op: "move", from: "/foo/waldo", path: "/qux/thud" }],
       { foo: { bar: "baz" }, qux: { corge: "grault", thud: "fred" } },
     ],
-    ["A.7 move an array element", { foo: ["all", "grass", "cows", "eat"] }, [{ op: "move", from: "/foo/1", path: "/foo/3" }], { foo: ["all", "cows", "eat", "grass"] }],
+    [
+      "A.7 move an array element",
+      { foo: ["all", "grass", "cows", "eat"] },
+      [{ op: "move", from: "/foo/1", path: "/foo/3" }],
+      { foo: ["all", "cows", "eat", "grass"] },
+    ],
     [
       "A.8 test a value: success",
       { baz: "qux", foo: ["a", 2, "c"] },
@@ -35,10 +66,25 @@ describe("RFC 6902 appendix A", () => {
       ],
       { baz: "qux", foo: ["a", 2, "c"] },
     ],
-    ["A.10 add a nested member object", { foo: "bar" }, [{ op: "add", path: "/child", value: { grandchild: {} } }], { foo: "bar", child: { grandchild: {} } }],
-    ["A.11 ignore unrecognized elements", { foo: "bar" }, [{ op: "add", path: "/baz", value: "qux", xyz: 123 }], { foo: "bar", baz: "qux" }],
+    [
+      "A.10 add a nested member object",
+      { foo: "bar" },
+      [{ op: "add", path: "/child", value: { grandchild: {} } }],
+      { foo: "bar", child: { grandchild: {} } },
+    ],
+    [
+      "A.11 ignore unrecognized elements",
+      { foo: "bar" },
+      [{ op: "add", path: "/baz", value: "qux", xyz: 123 }],
+      { foo: "bar", baz: "qux" },
+    ],
     ["A.14 ~ escape ordering", { "/": 9, "~1": 10 }, [{ op: "test", path: "/~01", value: 10 }], { "/": 9, "~1": 10 }],
-    ["A.16 add an array value", { foo: ["bar"] }, [{ op: "add", path: "/foo/-", value: ["abc", "def"] }], { foo: ["bar", ["abc", "def"]] }],
+    [
+      "A.16 add an array value",
+      { foo: ["bar"] },
+      [{ op: "add", path: "/foo/-", value: ["abc", "def"] }],
+      { foo: ["bar", ["abc", "def"]] },
+    ],
   ];
   for (const [name, doc, patch, want] of ok) {
     test(name, () => {
@@ -100,12 +146,16 @@ describe("applyJsonPatch", () => {
   });
 
   test("the CSA-to-SSA migration patch kubectl sends", () => {
-    const obj = { metadata: { name: "x", resourceVersion: "100", managedFields: [{ manager: "kubectl-client-side-apply" }] } };
+    const obj = {
+      metadata: { name: "x", resourceVersion: "100", managedFields: [{ manager: "kubectl-client-side-apply" }] },
+    };
     const out = applyJsonPatch(obj, [
       { op: "replace", path: "/metadata/managedFields", value: [{ manager: "kubectl", operation: "Apply" }] },
       { op: "replace", path: "/metadata/resourceVersion", value: "107" },
     ]);
-    expect(out).toEqual({ metadata: { name: "x", resourceVersion: "107", managedFields: [{ manager: "kubectl", operation: "Apply" }] } });
+    expect(out).toEqual({
+      metadata: { name: "x", resourceVersion: "107", managedFields: [{ manager: "kubectl", operation: "Apply" }] },
+    });
   });
 
   test("replace and remove need an existing target", () => {
@@ -130,13 +180,22 @@ describe("applyJsonPatch", () => {
   });
 
   test("move rules", () => {
-    expect(() => applyJsonPatch({ a: { b: 1 } }, [{ op: "move", from: "/a", path: "/a/c" }])).toThrow(JsonPatchApplyError);
+    expect(() => applyJsonPatch({ a: { b: 1 } }, [{ op: "move", from: "/a", path: "/a/c" }])).toThrow(
+      JsonPatchApplyError,
+    );
     expect(applyJsonPatch({ a: 1 }, [{ op: "move", from: "/a", path: "/a" }])).toEqual({ a: 1 });
     expect(() => applyJsonPatch({}, [{ op: "move", from: "/x", path: "/y" }])).toThrow(JsonPatchApplyError);
   });
 
   test("malformed operations are 422s", () => {
-    for (const op of [{ op: "frob", path: "/a" }, { path: "/a" }, { op: "add", value: 1 }, { op: "add", path: "/a" }, { op: "add", path: "a", value: 1 }, null]) {
+    for (const op of [
+      { op: "frob", path: "/a" },
+      { path: "/a" },
+      { op: "add", value: 1 },
+      { op: "add", path: "/a" },
+      { op: "add", path: "a", value: 1 },
+      null,
+    ]) {
       expect(errorOf(() => applyJsonPatch({}, [op])).code).toBe(422);
     }
     expect(() => applyJsonPatch({ "a~b": 1 }, [{ op: "remove", path: "/a~2b" }])).toThrow(JsonPatchApplyError);
@@ -151,8 +210,13 @@ describe("applyJsonPatch", () => {
 
   test("copy limit, when set", () => {
     const doc = { a: "x".repeat(100) };
-    expect(() => applyJsonPatch(doc, [{ op: "copy", from: "/a", path: "/b" }], { maxCopyBytes: 50 })).toThrow(JsonPatchApplyError);
-    expect(applyJsonPatch(doc, [{ op: "copy", from: "/a", path: "/b" }], { maxCopyBytes: 1000 })).toEqual({ a: doc.a, b: doc.a });
+    expect(() => applyJsonPatch(doc, [{ op: "copy", from: "/a", path: "/b" }], { maxCopyBytes: 50 })).toThrow(
+      JsonPatchApplyError,
+    );
+    expect(applyJsonPatch(doc, [{ op: "copy", from: "/a", path: "/b" }], { maxCopyBytes: 1000 })).toEqual({
+      a: doc.a,
+      b: doc.a,
+    });
   });
 
   test("pointer decoding", () => {
@@ -165,8 +229,12 @@ describe("decodeJsonPatch", () => {
   test("not a list is kube's 400", () => {
     const e = errorOf(() => decodeJsonPatch({ op: "add" }));
     expect(e.code).toBe(400);
-    expect(e.message).toBe("error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp");
-    expect(errorOf(() => decodeJsonPatch(["x"])).message).toBe("error decoding patch: json: cannot unmarshal string into Go value of type handlers.jsonPatchOp");
+    expect(e.message).toBe(
+      "error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp",
+    );
+    expect(errorOf(() => decodeJsonPatch(["x"])).message).toBe(
+      "error decoding patch: json: cannot unmarshal string into Go value of type handlers.jsonPatchOp",
+    );
   });
   test("null is an empty patch", () => {
     expect(decodeJsonPatch(null)).toEqual([]);
@@ -177,6 +245,8 @@ describe("decodeJsonPatch", () => {
     const e = errorOf(() => decodeJsonPatch(ops));
     expect(e.code).toBe(413);
     expect(e.reason).toBe("RequestEntityTooLarge");
-    expect(e.message).toBe("Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001");
+    expect(e.message).toBe(
+      "Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001",
+    );
   });
 });

@@ -3,7 +3,16 @@ import { findResults, formatGoFloat, JsonPathError, parseJsonPath, printResult }
 
 const obj = {
   metadata: { name: "w1", labels: { "app.kubernetes.io/name": "demo", tier: "web" }, annotations: { "a.b/c": "x" } },
-  spec: { replicas: 3, size: 1.5, enabled: true, ports: [{ name: "http", port: 80 }, { name: "https", port: 443 }], nested: { deep: { value: "d" } } },
+  spec: {
+    replicas: 3,
+    size: 1.5,
+    enabled: true,
+    ports: [
+      { name: "http", port: 80 },
+      { name: "https", port: 443 },
+    ],
+    nested: { deep: { value: "d" } },
+  },
   status: {
     conditions: [
       { type: "Ready", status: "True", reason: "Up" },

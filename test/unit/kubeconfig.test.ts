@@ -29,10 +29,16 @@ describe("buildAdminKubeconfig", () => {
     expect(doc.kind).toBe("Config");
     expect(doc["current-context"]).toBe("admin");
     expect(doc.clusters).toEqual([
-      { name: "admin", cluster: { server: "https://127.0.0.1:6443", "certificate-authority-data": Buffer.from(CA).toString("base64") } },
+      {
+        name: "admin",
+        cluster: { server: "https://127.0.0.1:6443", "certificate-authority-data": Buffer.from(CA).toString("base64") },
+      },
       {
         name: "user",
-        cluster: { server: "https://127.0.0.1:6443/clusters/user", "certificate-authority-data": Buffer.from(CA).toString("base64") },
+        cluster: {
+          server: "https://127.0.0.1:6443/clusters/user",
+          "certificate-authority-data": Buffer.from(CA).toString("base64"),
+        },
       },
     ]);
     expect(doc.users).toEqual([{ name: "admin", user: { token: "secret" } }]);
@@ -53,7 +59,23 @@ describe("buildAdminKubeconfig", () => {
 
 describe("buildAdminKubeconfig quoting", () => {
   test("values YAML would read as numbers, booleans or syntax come back as the same strings", () => {
-    for (const token of ["12345", "0123e4", "true", "yes", "null", "~", "a: b", "x #y", "'q'", '"dq"', "tail:", "-dash", "[x]", "ümlaut", "line\nbreak"]) {
+    for (const token of [
+      "12345",
+      "0123e4",
+      "true",
+      "yes",
+      "null",
+      "~",
+      "a: b",
+      "x #y",
+      "'q'",
+      '"dq"',
+      "tail:",
+      "-dash",
+      "[x]",
+      "ümlaut",
+      "line\nbreak",
+    ]) {
       const doc = parse(buildAdminKubeconfig({ server: "https://127.0.0.1:6443", caCertPem: CA, token }));
       expect(doc.users[0].user.token).toBe(token);
     }
@@ -120,7 +142,9 @@ describe("writeAdminKubeconfig and readKubeconfig", () => {
   test("kubectl reads the file we write", async () => {
     const path = join(tempDir(), "admin.kubeconfig");
     await writeAdminKubeconfig(path, { server: "https://127.0.0.1:6443", caCertPem: CA, token: "t" });
-    const proc = Bun.spawn(["kubectl", "--kubeconfig", path, "config", "get-contexts", "-o", "name"], { stdout: "pipe" });
+    const proc = Bun.spawn(["kubectl", "--kubeconfig", path, "config", "get-contexts", "-o", "name"], {
+      stdout: "pipe",
+    });
     const out = await new Response(proc.stdout).text();
     expect(await proc.exited).toBe(0);
     expect(out.trim().split("\n").sort()).toEqual(["admin", "user"]);

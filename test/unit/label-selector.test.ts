@@ -1,5 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { everything, labelSelectorFromObject, nothing, parseLabelSelector } from "../../src/machinery/selectors/label-selector.ts";
+import {
+  everything,
+  labelSelectorFromObject,
+  nothing,
+  parseLabelSelector,
+} from "../../src/machinery/selectors/label-selector.ts";
 import { StatusError } from "../../src/machinery/status.ts";
 
 function errorOf(fn: () => unknown): StatusError {
@@ -97,7 +102,10 @@ describe("parseLabelSelector: kube's errors", () => {
     ["a=>b", "unable to parse requirement: found '>', expected: identifier"],
     ["!a=b", "found '=', expected: ',' or 'end of string'"],
     ["a (b)", "unable to parse requirement: found '(', expected: in, notin, =, ==, !=, gt, lt"],
-    ["n>x", "unable to parse requirement: values[0]: Invalid value: \"x\": for 'Gt', 'Lt' operators, the value must be an integer"],
+    [
+      "n>x",
+      "unable to parse requirement: values[0]: Invalid value: \"x\": for 'Gt', 'Lt' operators, the value must be an integer",
+    ],
   ];
   for (const [input, message] of cases) {
     test(JSON.stringify(input), () => {
@@ -115,7 +123,9 @@ describe("parseLabelSelector: kube's errors", () => {
     expect(errorOf(() => parseLabelSelector("a=b_")).message).toStartWith(
       'unable to parse requirement: values[0][a]: Invalid value: "b_": a valid label must be an empty string or consist of',
     );
-    expect(errorOf(() => parseLabelSelector("a in (ok,-x)")).message).toStartWith('unable to parse requirement: values[0][a]: Invalid value: "-x"');
+    expect(errorOf(() => parseLabelSelector("a in (ok,-x)")).message).toStartWith(
+      'unable to parse requirement: values[0][a]: Invalid value: "-x"',
+    );
   });
 });
 
@@ -145,13 +155,18 @@ describe("labelSelectorFromObject", () => {
   });
 
   test("bad operators and empty value sets", () => {
-    expect(errorOf(() => labelSelectorFromObject({ matchExpressions: [{ key: "a", operator: "Gt" }] })).message).toBe('"Gt" is not a valid label selector operator');
-    expect(errorOf(() => labelSelectorFromObject({ matchExpressions: [{ key: "a", operator: "In", values: [] }] })).message).toBe(
-      "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty",
+    expect(errorOf(() => labelSelectorFromObject({ matchExpressions: [{ key: "a", operator: "Gt" }] })).message).toBe(
+      '"Gt" is not a valid label selector operator',
     );
-    expect(errorOf(() => labelSelectorFromObject({ matchExpressions: [{ key: "a", operator: "Exists", values: ["x"] }] })).message).toBe(
-      'values: Invalid value: []string{"x"}: values set must be empty for exists and does not exist',
+    expect(
+      errorOf(() => labelSelectorFromObject({ matchExpressions: [{ key: "a", operator: "In", values: [] }] })).message,
+    ).toBe("values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty");
+    expect(
+      errorOf(() => labelSelectorFromObject({ matchExpressions: [{ key: "a", operator: "Exists", values: ["x"] }] }))
+        .message,
+    ).toBe('values: Invalid value: []string{"x"}: values set must be empty for exists and does not exist');
+    expect(errorOf(() => labelSelectorFromObject({ matchLabels: { "a b": "c" } })).message).toStartWith(
+      'key: Invalid value: "a b": name part',
     );
-    expect(errorOf(() => labelSelectorFromObject({ matchLabels: { "a b": "c" } })).message).toStartWith('key: Invalid value: "a b": name part');
   });
 });

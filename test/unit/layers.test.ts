@@ -18,7 +18,15 @@ describe("check-layers", () => {
       'import { z } from "node:fs";',
       "import {\n  e,\n  f,\n} from './multi.ts';",
     ].join("\n");
-    expect(importsOf(src)).toEqual(["./a.ts", "../b.ts", "./c.ts", "./d.ts", "./side-effect.ts", "./lazy.ts", "./multi.ts"]);
+    expect(importsOf(src)).toEqual([
+      "./a.ts",
+      "../b.ts",
+      "./c.ts",
+      "./d.ts",
+      "./side-effect.ts",
+      "./lazy.ts",
+      "./multi.ts",
+    ]);
   });
 
   test("an import of src/server from a lower folder is a violation, from src/app it is not", () => {
@@ -51,12 +59,26 @@ describe("check-layers", () => {
       ["src/e.ts", 'import { a } from "./a.ts";'],
     ]);
     expect(checkGraph(files).cycles).toEqual([["src/a.ts", "src/b.ts", "src/c.ts"], ["src/d.ts"]]);
-    expect(cyclesOf(new Map([["x", ["y"]], ["y", []]]))).toEqual([]);
+    expect(
+      cyclesOf(
+        new Map([
+          ["x", ["y"]],
+          ["y", []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   test("src/ has no forbidden import and no import cycle", async () => {
-    const proc = Bun.spawn([process.execPath, join(import.meta.dir, "../../scripts/check-layers.ts")], { stdout: "pipe", stderr: "pipe" });
-    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const proc = Bun.spawn([process.execPath, join(import.meta.dir, "../../scripts/check-layers.ts")], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
     if (code !== 0) console.error(err);
     expect(code).toBe(0);
     expect(out).toContain("no forbidden import, no cycle");

@@ -79,22 +79,48 @@ afterAll(async () => {
 const ctx = (cluster = "admin") => requestContext(cluster, adminUser(), new URLSearchParams());
 
 function info(def: ResourceDef, cluster: string, namespace?: string, wildcard = false): ResourceRequestInfo {
-  return { kind: "resource", cluster, wildcard, verb: "list", apiPrefix: "apis", group: def.group, version: def.version, namespace, resource: def.plural, path: "" };
+  return {
+    kind: "resource",
+    cluster,
+    wildcard,
+    verb: "list",
+    apiPrefix: "apis",
+    group: def.group,
+    version: def.version,
+    namespace,
+    resource: def.plural,
+    path: "",
+  };
 }
 
-async function streamed(def: ResourceDef, inf: ResourceRequestInfo, query = ""): Promise<{ status: number; body: unknown; streamed: boolean }> {
+async function streamed(
+  def: ResourceDef,
+  inf: ResourceRequestInfo,
+  query = "",
+): Promise<{ status: number; body: unknown; streamed: boolean }> {
   const req = new Request("https://127.0.0.1/x", { headers: { accept: "application/json" } });
   const res = await handleList(store, def, inf, req, new URLSearchParams(query));
   const text = await res.text();
   // A Response built from a string has no ReadableStream source; ours over several pages does.
-  return { status: res.status, body: JSON.parse(text), streamed: text.length > 0 && res.headers.get("content-length") === null };
+  return {
+    status: res.status,
+    body: JSON.parse(text),
+    streamed: text.length > 0 && res.headers.get("content-length") === null,
+  };
 }
 
 /** The materialised list, in the envelope handleList wrote before lists were streamed. */
 async function materialised(def: ResourceDef, inf: ResourceRequestInfo, query = ""): Promise<unknown> {
   const opts: ListOptions = parseListOptions(def, new URLSearchParams(query));
   const res = await store.list(def, inf.wildcard ? undefined : inf.cluster, inf.namespace, opts);
-  return JSON.parse(JSON.stringify({ kind: def.listKind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: res.resourceVersion }, items: res.items }));
+  return JSON.parse(
+    JSON.stringify({
+      kind: def.listKind,
+      apiVersion: apiVersionOf(def),
+      metadata: { resourceVersion: res.resourceVersion },
+      items: res.items,
+    }),
+  );
 }
 
 let seeded = false;
@@ -102,29 +128,60 @@ async function seed(): Promise<void> {
   if (seeded) return;
   seeded = true;
   const variants = (i: number): KObject => {
-    const o: KObject = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: `w-${String(i).padStart(5, "0")}` } } as KObject;
+    const o: KObject = {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: `w-${String(i).padStart(5, "0")}` },
+    } as KObject;
     if (i % 3 === 0) o.metadata.labels = { color: i % 2 ? "red" : "blue", tier: "a" };
-    if (i % 5 === 0) o.metadata.annotations = { note: `é "quoted" \\ ${i}`, "annotations": "{\"annotations\":{}}" };
+    if (i % 5 === 0) o.metadata.annotations = { note: `é "quoted" \\ ${i}`, annotations: '{"annotations":{}}' };
     if (i % 7 === 0) o.metadata.finalizers = ["example.com/keep"];
-    (o as Record<string, unknown>).spec = { color: i % 2 ? "red" : "blue", n: i, nested: { list: [1, "two", { three: null }], empty: {} }, text: "}{\",\u2028" };
+    (o as Record<string, unknown>).spec = {
+      color: i % 2 ? "red" : "blue",
+      n: i,
+      nested: { list: [1, "two", { three: null }], empty: {} },
+      text: '}{",\u2028',
+    };
     return o;
   };
   for (let i = 0; i < 2345; i++) await store.create(widgets, ctx(), variants(i), "ns1");
   for (let i = 0; i < 20; i++) await store.create(widgets, ctx("other"), variants(i), "ns1");
   // Body keys in another order than apiVersion, kind, metadata still store in that order.
-  await store.create(widgets, ctx(), { spec: { first: true }, metadata: { name: "spec-first" }, kind: "Widget", apiVersion: "example.com/v1" } as KObject, "ns2");
+  await store.create(
+    widgets,
+    ctx(),
+    {
+      spec: { first: true },
+      metadata: { name: "spec-first" },
+      kind: "Widget",
+      apiVersion: "example.com/v1",
+    } as KObject,
+    "ns2",
+  );
   for (let i = 0; i < 30; i++) {
-    await store.create(gadgets, ctx(), { metadata: { name: `g-${i}` }, spec: i % 2 ? { replicas: 3 } : {} } as KObject, "ns1");
+    await store.create(
+      gadgets,
+      ctx(),
+      { metadata: { name: `g-${i}` }, spec: i % 2 ? { replicas: 3 } : {} } as KObject,
+      "ns1",
+    );
   }
 }
 
 test("encodeObject writes apiVersion, kind and metadata first, and servedItemJson equals decoding", async () => {
-  const obj = { data: { a: "b" }, metadata: { name: "x", resourceVersion: "7", annotations: { "kcp.io/cluster": "c" } }, kind: "Widget", apiVersion: "example.com/v1" } as KObject;
+  const obj = {
+    data: { a: "b" },
+    metadata: { name: "x", resourceVersion: "7", annotations: { "kcp.io/cluster": "c" } },
+    kind: "Widget",
+    apiVersion: "example.com/v1",
+  } as KObject;
   const stored = encodeObject(obj);
   expect(stored.startsWith('{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"x"}')).toBe(true);
   expect(obj.metadata.resourceVersion).toBe("7");
   for (const cluster of [undefined, "root:org"]) {
-    expect(JSON.parse(servedItemJson(widgets, stored, 42, cluster))).toEqual(JSON.parse(JSON.stringify(decodeObject(widgets, stored, 42, cluster))));
+    expect(JSON.parse(servedItemJson(widgets, stored, 42, cluster))).toEqual(
+      JSON.parse(JSON.stringify(decodeObject(widgets, stored, 42, cluster))),
+    );
   }
   // Empty metadata, another key order, existing annotations on a wildcard read, an onRead kind.
   const odd = [
@@ -136,7 +193,9 @@ test("encodeObject writes apiVersion, kind and metadata first, and servedItemJso
   for (const v of odd) {
     for (const cluster of [undefined, "c1"]) {
       for (const def of [widgets, gadgets]) {
-        expect(JSON.parse(servedItemJson(def, v, 9, cluster))).toEqual(JSON.parse(JSON.stringify(decodeObject(def, v, 9, cluster))));
+        expect(JSON.parse(servedItemJson(def, v, 9, cluster))).toEqual(
+          JSON.parse(JSON.stringify(decodeObject(def, v, 9, cluster))),
+        );
       }
     }
   }
@@ -178,12 +237,20 @@ test("kinds with onRead (defaults) and selectors parse to the same list", async 
   const body = (await streamed(gadgets, g)).body as { items: KObject[] };
   expect(body as unknown).toEqual(await materialised(gadgets, g));
   expect(body.items.every((o) => (o.spec as { replicas?: number }).replicas !== undefined)).toBe(true);
-  for (const q of ["labelSelector=color%3Dred", "labelSelector=tier", "fieldSelector=spec.color%3Dblue", "labelSelector=color%3Dnone", "fieldSelector=metadata.name%3Dw-00003"]) {
+  for (const q of [
+    "labelSelector=color%3Dred",
+    "labelSelector=tier",
+    "fieldSelector=spec.color%3Dblue",
+    "labelSelector=color%3Dnone",
+    "fieldSelector=metadata.name%3Dw-00003",
+  ]) {
     const inf = info(widgets, "admin", "ns1");
     expect((await streamed(widgets, inf, q)).body).toEqual(await materialised(widgets, inf, q));
   }
   const wild = info(widgets, "*", undefined, true);
-  expect((await streamed(widgets, wild, "labelSelector=color%3Dblue")).body).toEqual(await materialised(widgets, wild, "labelSelector=color%3Dblue"));
+  expect((await streamed(widgets, wild, "labelSelector=color%3Dblue")).body).toEqual(
+    await materialised(widgets, wild, "labelSelector=color%3Dblue"),
+  );
 });
 
 test("pages of openListStream read one snapshot while writes happen between them", async () => {
@@ -219,13 +286,18 @@ test("pages of openListStream read one snapshot while writes happen between them
 
 test("a compacted resourceVersion or continue token is 410 before anything is streamed", async () => {
   await seed();
-  const old = Number(((await materialised(widgets, info(widgets, "admin", "ns1"))) as { metadata: { resourceVersion: string } }).metadata.resourceVersion);
+  const old = Number(
+    ((await materialised(widgets, info(widgets, "admin", "ns1"))) as { metadata: { resourceVersion: string } }).metadata
+      .resourceVersion,
+  );
   const page = await store.list(widgets, "admin", "ns1", { limit: 5 });
   await store.update(widgets, ctx(), "ns1", "w-00001", (cur) => ({ ...cur, spec: { bump: 1 } }));
   await storage.compact(await storage.currentRevision());
   const inf = info(widgets, "admin", "ns1");
   for (const q of [`resourceVersion=${old}&resourceVersionMatch=Exact`, `continue=${page.continue}`]) {
-    const err = await handleList(store, widgets, inf, new Request("https://127.0.0.1/x"), new URLSearchParams(q)).catch((e) => e);
+    const err = await handleList(store, widgets, inf, new Request("https://127.0.0.1/x"), new URLSearchParams(q)).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(StatusError);
     expect((err as StatusError).code).toBe(410);
   }
@@ -234,5 +306,7 @@ test("a compacted resourceVersion or continue token is 410 before anything is st
   const meta = (limited.body as { metadata: { continue?: string; remainingItemCount?: number } }).metadata;
   expect(meta.continue).toBeString();
   expect(meta.remainingItemCount).toBeGreaterThan(0);
-  expect((limited.body as { items: unknown[] }).items).toEqual(((await materialised(widgets, inf, "limit=7")) as { items: unknown[] }).items);
+  expect((limited.body as { items: unknown[] }).items).toEqual(
+    ((await materialised(widgets, inf, "limit=7")) as { items: unknown[] }).items,
+  );
 });

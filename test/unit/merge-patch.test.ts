@@ -12,7 +12,11 @@ describe("RFC 7386 appendix A", () => {
     [{ a: "c" }, { a: ["b"] }, { a: ["b"] }],
     [{ a: { b: "c" } }, { a: { b: "d", c: null } }, { a: { b: "d" } }],
     [{ a: [{ b: "c" }] }, { a: [1] }, { a: [1] }],
-    [["a", "b"], ["c", "d"], ["c", "d"]],
+    [
+      ["a", "b"],
+      ["c", "d"],
+      ["c", "d"],
+    ],
     [{ a: "b" }, ["c"], ["c"]],
     [{ a: "foo" }, null, null],
     [{ a: "foo" }, "bar", "bar"],
@@ -33,10 +37,16 @@ describe("applyMergePatch", () => {
     const patch = { metadata: { labels: { b: "2", a: null } }, data: { n: { deep: 1 } } };
     const t0 = structuredClone(target);
     const p0 = structuredClone(patch);
-    const out = applyMergePatch(target, patch) as { metadata: { annotations: Record<string, string> }; data: { n: { deep: number } } };
+    const out = applyMergePatch(target, patch) as {
+      metadata: { annotations: Record<string, string> };
+      data: { n: { deep: number } };
+    };
     expect(target).toEqual(t0);
     expect(patch).toEqual(p0);
-    expect(out as unknown).toEqual({ metadata: { labels: { b: "2" }, annotations: { x: "y" } }, data: { k: "v", n: { deep: 1 } } });
+    expect(out as unknown).toEqual({
+      metadata: { labels: { b: "2" }, annotations: { x: "y" } },
+      data: { k: "v", n: { deep: 1 } },
+    });
     out.metadata.annotations.x = "changed";
     out.data.n.deep = 2;
     expect(target.metadata.annotations.x).toBe("y");
@@ -44,7 +54,9 @@ describe("applyMergePatch", () => {
   });
 
   test("kubectl label's patch", () => {
-    expect(applyMergePatch({ metadata: { name: "cm" } }, { metadata: { labels: { env: "prod" } } })).toEqual({ metadata: { name: "cm", labels: { env: "prod" } } });
+    expect(applyMergePatch({ metadata: { name: "cm" } }, { metadata: { labels: { env: "prod" } } })).toEqual({
+      metadata: { name: "cm", labels: { env: "prod" } },
+    });
   });
 
   test("arrays keep their nulls", () => {

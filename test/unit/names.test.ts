@@ -56,7 +56,8 @@ describe("isValidPathSegmentName", () => {
 
 describe("isQualifiedName", () => {
   test("accepts keys with and without prefix", () => {
-    for (const v of ["app", "App.Name_1", "example.com/app", "kubernetes.io/metadata.name", "a".repeat(63)]) expect(isQualifiedName(v)).toEqual([]);
+    for (const v of ["app", "App.Name_1", "example.com/app", "kubernetes.io/metadata.name", "a".repeat(63)])
+      expect(isQualifiedName(v)).toEqual([]);
   });
   test("name part errors", () => {
     expect(isQualifiedName("x y")).toEqual([NAME_PART_MSG]);

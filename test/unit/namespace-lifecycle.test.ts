@@ -16,11 +16,24 @@ let dir: string;
 let storage: SqliteStorage;
 let view: NamespaceView;
 
-const namespaces = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false } as ResourceDef;
-const configMaps = { group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true } as ResourceDef;
+const namespaces = {
+  group: "",
+  version: "v1",
+  plural: "namespaces",
+  kind: "Namespace",
+  namespaced: false,
+} as ResourceDef;
+const configMaps = {
+  group: "",
+  version: "v1",
+  plural: "configmaps",
+  kind: "ConfigMap",
+  namespaced: true,
+} as ResourceDef;
 const ctx = (cluster: string) => ({ cluster }) as RequestContext;
 const cm = (namespace: string): KObject => ({ metadata: { name: "c", namespace } });
-const nsKey = (cluster: string, name: string) => objectKey(DEFAULT_PREFIX, { group: "", resource: "namespaces", cluster, name });
+const nsKey = (cluster: string, name: string) =>
+  objectKey(DEFAULT_PREFIX, { group: "", resource: "namespaces", cluster, name });
 const nsValue = (name: string, terminating = false) =>
   JSON.stringify({
     apiVersion: "v1",

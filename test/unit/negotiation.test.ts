@@ -15,13 +15,17 @@ const resource = [TABLE_V1, TABLE_V1BETA1, JSON_, YAML];
 // The Accept headers the wire-protocol notes recorded from real clients.
 const KUBECTL_DISCOVERY =
   "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
-const KUBECTL_OLD_DISCOVERY = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
-const KUBECTL_TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+const KUBECTL_OLD_DISCOVERY =
+  "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
+const KUBECTL_TABLE =
+  "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
 const KUBECTL_PROTOBUF = "application/vnd.kubernetes.protobuf,application/json";
 
 describe("parseAccept", () => {
   test("entries with params and q, ordered by q then specificity", () => {
-    const entries = parseAccept("*/*;q=0.8, application/json;as=Table;v=v1;g=meta.k8s.io, text/*;q=0.8, application/yaml");
+    const entries = parseAccept(
+      "*/*;q=0.8, application/json;as=Table;v=v1;g=meta.k8s.io, text/*;q=0.8, application/yaml",
+    );
     expect(entries).toEqual([
       { type: "application", subtype: "json", params: { as: "Table", v: "v1", g: "meta.k8s.io" }, q: 1 },
       { type: "application", subtype: "yaml", params: {}, q: 1 },
@@ -51,7 +55,9 @@ describe("negotiate", () => {
   });
   test("kubectl get asks for a Table", () => {
     expect(negotiate(KUBECTL_TABLE, resource)).toBe(TABLE_V1);
-    expect(negotiate("application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json", resource)).toBe(TABLE_V1BETA1);
+    expect(negotiate("application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json", resource)).toBe(
+      TABLE_V1BETA1,
+    );
     expect(negotiate(KUBECTL_TABLE, [JSON_, YAML])).toBe(JSON_);
   });
   test("a conversion nobody offers is not acceptable", () => {
@@ -87,7 +93,10 @@ describe("negotiate", () => {
     expect(negotiate("Application/JSON", resource)).toBe(JSON_);
   });
   test("offers may carry extra fields", () => {
-    const offers = [{ ...JSON_, id: "json" as const }, { ...YAML, id: "yaml" as const }];
+    const offers = [
+      { ...JSON_, id: "json" as const },
+      { ...YAML, id: "yaml" as const },
+    ];
     expect(negotiate("application/yaml", offers)?.id).toBe("yaml");
   });
 });

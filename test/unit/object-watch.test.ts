@@ -8,7 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { builtinResources } from "../../src/apis/builtin/index.ts";
 import { CLUSTER_ANNOTATION } from "../../src/apis/object-codec.ts";
-import { type ObjectEvent, type ObjectWatch, type WatchObjectsOptions, watchObjects } from "../../src/apis/object-watch.ts";
+import {
+  type ObjectEvent,
+  type ObjectWatch,
+  type WatchObjectsOptions,
+  watchObjects,
+} from "../../src/apis/object-watch.ts";
 import { ResourceRegistry } from "../../src/apis/registry.ts";
 import { ObjectStore } from "../../src/apis/store.ts";
 import type { KObject, ResourceDef } from "../../src/apis/types.ts";
@@ -57,7 +62,12 @@ async function update(cluster: string, name: string, change: (o: KObject) => voi
 }
 
 /** A watch whose events (and end) are recorded. */
-function record(opts: Partial<WatchObjectsOptions>): { events: ObjectEvent[]; closed: Error[]; started: () => boolean; watch: ObjectWatch } {
+function record(opts: Partial<WatchObjectsOptions>): {
+  events: ObjectEvent[];
+  closed: Error[];
+  started: () => boolean;
+  watch: ObjectWatch;
+} {
   const events: ObjectEvent[] = [];
   const closed: Error[] = [];
   let started = false;
@@ -102,7 +112,13 @@ describe("selectors", () => {
     await store.delete(configmaps, ctx("sel"), "default", "other");
     await waitFor(() => w.events.length >= 5, "5 events");
     await Bun.sleep(20);
-    expect(summary(w.events)).toEqual(["ADDED sel/match", "MODIFIED sel/match", "DELETED sel/match", "ADDED sel/other", "DELETED sel/other"]);
+    expect(summary(w.events)).toEqual([
+      "ADDED sel/match",
+      "MODIFIED sel/match",
+      "DELETED sel/match",
+      "ADDED sel/other",
+      "DELETED sel/other",
+    ]);
     // The DELETED for a label change carries the object as it is now (no longer matching).
     expect(w.events[2]?.object.metadata.labels).toEqual({ app: "db" });
     expect(w.closed).toEqual([]);

@@ -124,7 +124,9 @@ describe("ensureServingCerts", () => {
     const dir = tempDir();
     await ensureServingCerts(dir);
     const before = files(dir);
-    const certs = await ensureServingCerts(dir, { extraHosts: ["kcp.example.test", "10.1.2.3", "[fe80::1]", "0.0.0.0"] });
+    const certs = await ensureServingCerts(dir, {
+      extraHosts: ["kcp.example.test", "10.1.2.3", "[fe80::1]", "0.0.0.0"],
+    });
     const after = files(dir);
     expect(after.ca).toBe(before.ca);
     expect(after.caKey).toBe(before.caKey);
@@ -206,7 +208,16 @@ describe("ensureServingCerts", () => {
     expect(certs.caCertPem).toBe(ca.toString("pem"));
     const leaf = new x509.X509Certificate(certs.certPem);
     expect(leaf.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId).toBe(ski.keyId);
-    const verify = await run(["openssl", "verify", "-purpose", "sslserver", "-x509_strict", "-CAfile", join(dir, "ca.crt"), join(dir, "apiserver.crt")]);
+    const verify = await run([
+      "openssl",
+      "verify",
+      "-purpose",
+      "sslserver",
+      "-x509_strict",
+      "-CAfile",
+      join(dir, "ca.crt"),
+      join(dir, "apiserver.crt"),
+    ]);
     expect(verify.out).toContain(": OK");
   });
 
@@ -246,7 +257,11 @@ describe("ensureServingCerts", () => {
     const server = serveTls(certs);
     try {
       const kubeconfig = join(dir, "admin.kubeconfig");
-      await writeAdminKubeconfig(kubeconfig, { server: `https://127.0.0.1:${server.port}`, caCertPem: certs.caCertPem, token: "t" });
+      await writeAdminKubeconfig(kubeconfig, {
+        server: `https://127.0.0.1:${server.port}`,
+        caCertPem: certs.caCertPem,
+        token: "t",
+      });
       const result = await run(["kubectl", "--kubeconfig", kubeconfig, "version", "-o", "json"]);
       expect(result.out).not.toContain("x509");
       expect(result.code).toBe(0);

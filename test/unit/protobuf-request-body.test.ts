@@ -8,7 +8,10 @@ import { bodyKind, readObjectBody } from "../../src/server/rest/body.ts";
 import { StatusError } from "../../src/machinery/status.ts";
 import { envelope, kubectlMeta, msg, str } from "../helpers/protobuf-encoder.ts";
 
-const defs = builtinResources({ authenticator: new StaticTokenAuthenticator([]), authorizer: new AllowAllAuthorizer() });
+const defs = builtinResources({
+  authenticator: new StaticTokenAuthenticator([]),
+  authorizer: new AllowAllAuthorizer(),
+});
 
 function def(plural: string, group = ""): ResourceDef {
   const d = defs.find((x) => x.plural === plural && x.group === group);
@@ -19,7 +22,11 @@ function def(plural: string, group = ""): ResourceDef {
 const PROTOBUF = "application/vnd.kubernetes.protobuf";
 
 function request(body: Uint8Array | string, contentType: string): Request {
-  return new Request("https://kcp.test/api/v1/namespaces/default/configmaps", { method: "POST", body, headers: { "Content-Type": contentType } });
+  return new Request("https://kcp.test/api/v1/namespaces/default/configmaps", {
+    method: "POST",
+    body,
+    headers: { "Content-Type": contentType },
+  });
 }
 
 async function failure(p: Promise<unknown>): Promise<StatusError> {
@@ -43,7 +50,11 @@ describe("readObjectBody", () => {
   });
 
   test("a subresource's body is its own kind: TokenRequest for token, the parent's for approval and status", async () => {
-    expect(bodyKind(def("serviceaccounts"), "token")).toEqual({ group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" });
+    expect(bodyKind(def("serviceaccounts"), "token")).toEqual({
+      group: "authentication.k8s.io",
+      version: "v1",
+      kind: "TokenRequest",
+    });
     expect(bodyKind(def("certificatesigningrequests", "certificates.k8s.io"), "approval")).toEqual({
       group: "certificates.k8s.io",
       version: "v1",
@@ -51,23 +62,42 @@ describe("readObjectBody", () => {
     });
     expect(bodyKind(def("namespaces"), "status")).toEqual({ group: "", version: "v1", kind: "Namespace" });
     const token = envelope("authentication.k8s.io/v1", "TokenRequest", [...kubectlMeta("sa1"), ...msg(2)]);
-    expect(await readObjectBody(request(token, PROTOBUF), def("serviceaccounts"), "token")).toMatchObject({ kind: "TokenRequest", spec: { audiences: null, boundObjectRef: null } });
+    expect(await readObjectBody(request(token, PROTOBUF), def("serviceaccounts"), "token")).toMatchObject({
+      kind: "TokenRequest",
+      spec: { audiences: null, boundObjectRef: null },
+    });
     const wrong = await failure(readObjectBody(request(token, PROTOBUF), def("serviceaccounts")));
-    expect(wrong.message).toBe('TokenRequest in version "v1" cannot be handled as a ServiceAccount: the kind in the data (TokenRequest) does not match the expected kind (ServiceAccount)');
+    expect(wrong.message).toBe(
+      'TokenRequest in version "v1" cannot be handled as a ServiceAccount: the kind in the data (TokenRequest) does not match the expected kind (ServiceAccount)',
+    );
   });
 
   test("JSON and YAML still work; other media types are 415 listing protobuf for built-in kinds", async () => {
-    expect(await readObjectBody(request('{"metadata":{"name":"a"}}', "application/json"), def("configmaps"))).toEqual({ metadata: { name: "a" } });
-    expect(await readObjectBody(request("metadata:\n  name: b\n", "application/yaml"), def("configmaps"))).toEqual({ metadata: { name: "b" } });
+    expect(await readObjectBody(request('{"metadata":{"name":"a"}}', "application/json"), def("configmaps"))).toEqual({
+      metadata: { name: "a" },
+    });
+    expect(await readObjectBody(request("metadata:\n  name: b\n", "application/yaml"), def("configmaps"))).toEqual({
+      metadata: { name: "b" },
+    });
     const e = await failure(readObjectBody(request("x", "text/plain"), def("configmaps")));
     expect(e.code).toBe(415);
-    expect(e.message).toBe("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf");
+    expect(e.message).toBe(
+      "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf",
+    );
   });
 
   test("custom resources take no protobuf: 415 listing JSON and YAML", async () => {
-    const crd: ResourceDef = { ...def("configmaps"), group: "example.com", kind: "Widget", plural: "widgets", source: "crd" };
+    const crd: ResourceDef = {
+      ...def("configmaps"),
+      group: "example.com",
+      kind: "Widget",
+      plural: "widgets",
+      source: "crd",
+    };
     const e = await failure(readObjectBody(request(envelope("example.com/v1", "Widget", []), PROTOBUF), crd));
     expect(e.code).toBe(415);
-    expect(e.message).toBe("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
+    expect(e.message).toBe(
+      "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml",
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { compareQuantities, ERR_FORMAT_WRONG, ERR_SUFFIX, formatQuantity, milliValue, parseQuantity } from "../../src/machinery/quantity.ts";
+import {
+  compareQuantities,
+  ERR_FORMAT_WRONG,
+  ERR_SUFFIX,
+  formatQuantity,
+  milliValue,
+  parseQuantity,
+} from "../../src/machinery/quantity.ts";
 
 const canonical = (s: string) => formatQuantity(parseQuantity(s));
 
@@ -25,7 +32,8 @@ describe("resource.Quantity", () => {
   });
 
   test("input already in canonical form is kept verbatim, as kube does", () => {
-    for (const s of ["1Ki", "500Mi", "10Gi", "1e3", "5e-3", "1E3", "+1", "-1", "1M", "1n"]) expect(canonical(s)).toBe(s);
+    for (const s of ["1Ki", "500Mi", "10Gi", "1e3", "5e-3", "1E3", "+1", "-1", "1M", "1n"])
+      expect(canonical(s)).toBe(s);
   });
 
   test("syntax errors", () => {

@@ -26,13 +26,26 @@ afterAll(async () => {
 });
 
 function newKeyPem(): string {
-  return generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+  return generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({
+    type: "pkcs8",
+    format: "pem",
+  }) as string;
 }
 
 const NOW = 1_800_000_000;
 
 function claims(over: Partial<ServiceAccountClaims> = {}): ServiceAccountClaims {
-  return { cluster: "root", namespace: "default", name: "sa1", uid: "uid-1", audiences: [DEFAULT_ISSUER], issuedAt: NOW, expiresAt: NOW + 3600, id: "jti-1", ...over };
+  return {
+    cluster: "root",
+    namespace: "default",
+    name: "sa1",
+    uid: "uid-1",
+    audiences: [DEFAULT_ISSUER],
+    issuedAt: NOW,
+    expiresAt: NOW + 3600,
+    id: "jti-1",
+    ...over,
+  };
 }
 
 describe("ensureServiceAccountKey", () => {
@@ -69,7 +82,11 @@ describe("ServiceAccountJWT", () => {
       iss: DEFAULT_ISSUER,
       jti: "jti-1",
       "kcp.io/cluster": "root",
-      "kubernetes.io": { namespace: "default", serviceaccount: { name: "sa1", uid: "uid-1" }, secret: { name: "s", uid: "s-uid" } },
+      "kubernetes.io": {
+        namespace: "default",
+        serviceaccount: { name: "sa1", uid: "uid-1" },
+        secret: { name: "s", uid: "s-uid" },
+      },
       nbf: NOW,
       sub: "system:serviceaccount:default:sa1",
     });
@@ -80,7 +97,9 @@ describe("ServiceAccountJWT", () => {
     const token = jwt.sign(claims());
     const [h, p, s] = token.split(".") as [string, string, string];
     const payload = JSON.parse(Buffer.from(p, "base64url").toString());
-    const forged = Buffer.from(JSON.stringify({ ...payload, sub: "system:serviceaccount:default:admin" })).toString("base64url");
+    const forged = Buffer.from(JSON.stringify({ ...payload, sub: "system:serviceaccount:default:admin" })).toString(
+      "base64url",
+    );
     expect(jwt.verify(`${h}.${forged}.${s}`)).toBeNull();
     expect(jwt.verify(new ServiceAccountJWT(newKeyPem(), DEFAULT_ISSUER, () => clock).sign(claims()))).toBeNull();
     const none = Buffer.from(JSON.stringify({ alg: "none" })).toString("base64url");
@@ -108,7 +127,8 @@ describe("ServiceAccountTokenAuthenticator", () => {
   const jwt = new ServiceAccountJWT(newKeyPem(), DEFAULT_ISSUER, () => NOW * 1000);
   const storage = SqliteStorage.open(join(tempDir(), "kcp.db"));
   stores.push(storage);
-  const key = (resource: string, name: string) => objectKey(DEFAULT_PREFIX, { group: "", resource, cluster: "root", namespace: "default", name });
+  const key = (resource: string, name: string) =>
+    objectKey(DEFAULT_PREFIX, { group: "", resource, cluster: "root", namespace: "default", name });
   const put = (resource: string, name: string, uid: string, extra: Record<string, unknown> = {}) =>
     storage.create(key(resource, name), JSON.stringify({ metadata: { name, namespace: "default", uid, ...extra } }));
   const authn = new ServiceAccountTokenAuthenticator(jwt, storageLookup(storage, DEFAULT_PREFIX));
@@ -120,7 +140,10 @@ describe("ServiceAccountTokenAuthenticator", () => {
       username: "system:serviceaccount:default:sa1",
       uid: "uid-1",
       groups: ["system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"],
-      extra: { "authentication.kcp.io/cluster-name": ["root"], "authentication.kubernetes.io/credential-id": ["JTI=jti-1"] },
+      extra: {
+        "authentication.kcp.io/cluster-name": ["root"],
+        "authentication.kubernetes.io/credential-id": ["JTI=jti-1"],
+      },
     });
     // The same token in another logical cluster names a service account that does not exist there.
     expect(await authn.authenticateToken(jwt.sign(claims({ cluster: "other" })))).toBeNull();
@@ -149,9 +172,14 @@ describe("ServiceAccountTokenAuthenticator", () => {
 
   test("a union tries the static tokens first, then service account tokens", async () => {
     await put("serviceaccounts", "u", "uid-u");
-    const union = new UnionAuthenticator(new StaticTokenAuthenticator([{ token: "admin-token", user: adminUser() }]), authn);
+    const union = new UnionAuthenticator(
+      new StaticTokenAuthenticator([{ token: "admin-token", user: adminUser() }]),
+      authn,
+    );
     expect((await union.authenticateToken("admin-token"))?.username).toBe("kcp-admin");
-    expect((await union.authenticateToken(jwt.sign(claims({ name: "u", uid: "uid-u" }))))?.username).toBe("system:serviceaccount:default:u");
+    expect((await union.authenticateToken(jwt.sign(claims({ name: "u", uid: "uid-u" }))))?.username).toBe(
+      "system:serviceaccount:default:u",
+    );
     expect(await union.authenticateToken("nobody")).toBeNull();
   });
 });

@@ -31,12 +31,28 @@ console.log(JSON.stringify([...pkgs].sort()));
 process.exit(0);
 `;
 
-test("kcp start loads no YAML, JSON Schema, CEL or X.509 library, and no etcd client", { timeout: 20_000 }, async () => {
-  const proc = Bun.spawn([process.execPath, "-e", SCRIPT], { cwd: REPO, env: { ...process.env, ROOT: dir }, stdout: "pipe", stderr: "pipe" });
+test("kcp start loads no YAML, JSON Schema, CEL or X.509 library, and no etcd client", {
+  timeout: 20_000,
+}, async () => {
+  const proc = Bun.spawn([process.execPath, "-e", SCRIPT], {
+    cwd: REPO,
+    env: { ...process.env, ROOT: dir },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   expect(await proc.exited, err).toBe(0);
   const loaded = JSON.parse(out.trim().split("\n").pop() ?? "[]") as string[];
-  for (const pkg of ["yaml", "ajv", "@marcbachmann/cel-js", "@peculiar/x509", "asn1js", "reflect-metadata", "etcd3", "@grpc/grpc-js"]) {
+  for (const pkg of [
+    "yaml",
+    "ajv",
+    "@marcbachmann/cel-js",
+    "@peculiar/x509",
+    "asn1js",
+    "reflect-metadata",
+    "etcd3",
+    "@grpc/grpc-js",
+  ]) {
     expect(loaded).not.toContain(pkg);
   }
   // The probe itself: the server's own dependencies are seen.

@@ -12,7 +12,9 @@ const ROOT = "/var/lib/kcp";
 describe("storageFromFlags", () => {
   test("no storage flag: the SQLite default", () => {
     expect(storageFromFlags({}, ROOT)).toBeUndefined();
-    expect(storageFromFlags({ "etcd-prefix": "/registry", "etcd-compaction-interval": "5m", "embedded-etcd": false }, ROOT)).toBeUndefined();
+    expect(
+      storageFromFlags({ "etcd-prefix": "/registry", "etcd-compaction-interval": "5m", "embedded-etcd": false }, ROOT),
+    ).toBeUndefined();
   });
 
   test("--etcd-servers with TLS, prefix, compaction and request timeout", () => {
@@ -51,7 +53,15 @@ describe("storageFromFlags", () => {
       compactionIntervalMs: 300_000,
       requestTimeoutMs: 5000,
     });
-    const o = storageFromFlags({ "embedded-etcd": true, "embedded-etcd-client-port": "12379", "embedded-etcd-peer-port": "12380", "etcd-compaction-interval": "0" }, ROOT);
+    const o = storageFromFlags(
+      {
+        "embedded-etcd": true,
+        "embedded-etcd-client-port": "12379",
+        "embedded-etcd-peer-port": "12380",
+        "etcd-compaction-interval": "0",
+      },
+      ROOT,
+    );
     expect(o).toMatchObject({ clientPort: 12379, peerPort: 12380, compactionIntervalMs: 0 });
   });
 
@@ -59,24 +69,37 @@ describe("storageFromFlags", () => {
     const bad: [Record<string, string | boolean>, string][] = [
       [{ "embedded-etcd": true, "etcd-servers": "http://127.0.0.1:2379" }, "cannot be used together"],
       [{ "etcd-cafile": "/ca.crt" }, "need --etcd-servers"],
-      [{ "etcd-servers": "https://h:2379", "etcd-certfile": "/c.crt" }, "--etcd-certfile and --etcd-keyfile must be given together"],
+      [
+        { "etcd-servers": "https://h:2379", "etcd-certfile": "/c.crt" },
+        "--etcd-certfile and --etcd-keyfile must be given together",
+      ],
       [{ "etcd-servers": "http://h:2379", "etcd-cafile": "/ca.crt" }, "https://"],
       [{ "etcd-servers": "h:2379" }, "must be https://host:port or http://host:port"],
       [{ "etcd-servers": "https://h" }, "must be https://host:port"],
       [{ "etcd-servers": " , " }, "at least one"],
       [{ "etcd-servers": "http://h:2379", "etcd-prefix": "registry" }, 'must start with "/"'],
-      [{ "etcd-servers": "http://h:2379", "etcd-compaction-interval": "5" }, "--etcd-compaction-interval: invalid duration"],
+      [
+        { "etcd-servers": "http://h:2379", "etcd-compaction-interval": "5" },
+        "--etcd-compaction-interval: invalid duration",
+      ],
       [{ "etcd-servers": "http://h:2379", "etcd-request-timeout": "1ms" }, "at least 100ms"],
-      [{ "embedded-etcd": true, "embedded-etcd-client-port": "70000" }, "--embedded-etcd-client-port must be a port number"],
+      [
+        { "embedded-etcd": true, "embedded-etcd-client-port": "70000" },
+        "--embedded-etcd-client-port must be a port number",
+      ],
       [{ "embedded-etcd": true, "embedded-etcd-client-port": "2380" }, "must differ"],
       [{ "etcd-prefix": "/other" }, "--etcd-prefix applies to etcd"],
       [{ "embedded-etcd-peer-port": "3000" }, "--embedded-etcd-peer-port applies to etcd"],
     ];
-    for (const [flags, message] of bad) expect(() => storageFromFlags(flags, ROOT), JSON.stringify(flags)).toThrow(message);
+    for (const [flags, message] of bad)
+      expect(() => storageFromFlags(flags, ROOT), JSON.stringify(flags)).toThrow(message);
   });
 
   test("etcd member URLs", () => {
-    expect(parseEtcdServers("http://127.0.0.1:2379,http://[::1]:2379")).toEqual(["http://127.0.0.1:2379", "http://[::1]:2379"]);
+    expect(parseEtcdServers("http://127.0.0.1:2379,http://[::1]:2379")).toEqual([
+      "http://127.0.0.1:2379",
+      "http://[::1]:2379",
+    ]);
     expect(() => parseEtcdServers("unix:///tmp/etcd.sock")).toThrow("https://host:port");
   });
 
@@ -100,14 +123,19 @@ describe("parseDurationFlag (Go syntax)", () => {
   });
 
   test("no unit, unknown units, negatives and junk are refused", () => {
-    for (const bad of ["", "5", "5d", "-5m", "m", "5m junk", "1.2.3s"]) expect(() => parseDurationFlag(bad, "--x"), bad).toThrow("--x: invalid duration");
+    for (const bad of ["", "5", "5d", "-5m", "m", "5m junk", "1.2.3s"])
+      expect(() => parseDurationFlag(bad, "--x"), bad).toThrow("--x: invalid duration");
   });
 });
 
 describe("storage errors as Status", () => {
   test("unavailable → 503 with Retry-After, unknown write outcome → 504, other errors → none", () => {
     const unavailable = storageStatusError(new StorageUnavailableError("etcd is unavailable: no leader"));
-    expect(unavailable?.toStatus()).toMatchObject({ code: 503, reason: "ServiceUnavailable", details: { retryAfterSeconds: 1 } });
+    expect(unavailable?.toStatus()).toMatchObject({
+      code: 503,
+      reason: "ServiceUnavailable",
+      details: { retryAfterSeconds: 1 },
+    });
     expect(unavailable?.message).toContain("no leader");
     expect(unavailable?.headers).toEqual({ "Retry-After": "1" });
     const unknown = storageStatusError(new WriteOutcomeUnknownError("etcd: the outcome of a write is unknown"));

@@ -60,7 +60,9 @@ test("with a status subresource, only spec changes bump generation", async () =>
   expect(created.metadata.generation).toBe(1);
   expect(await change(def, "g", (o) => (o.metadata.labels = { a: "b" }))).toBe(1);
   expect(await change(def, "g", (o) => (o.spec = { size: 2 }))).toBe(2);
-  const { object } = await store.update(def, ctx(), undefined, "g", (cur) => ({ ...cur, status: { ready: true } }), { subresource: "status" });
+  const { object } = await store.update(def, ctx(), undefined, "g", (cur) => ({ ...cur, status: { ready: true } }), {
+    subresource: "status",
+  });
   expect(object.metadata.generation).toBe(2);
   expect(object.status).toEqual({ ready: true });
 });

@@ -16,14 +16,25 @@ const fixture = SchemaNode.of({
   properties: {
     items: {
       type: "array",
-      items: { type: "object", properties: { name: { type: "string" }, value: { type: "string" }, extra: { type: "string" } } },
+      items: {
+        type: "object",
+        properties: { name: { type: "string" }, value: { type: "string" }, extra: { type: "string" } },
+      },
       "x-kubernetes-patch-strategy": "merge",
       "x-kubernetes-patch-merge-key": "name",
     },
     tags: { type: "array", items: { type: "string" }, "x-kubernetes-patch-strategy": "merge" },
     plain: { type: "array", items: { type: "string" } },
-    replaced: { type: "object", properties: { a: { type: "string" }, b: { type: "string" } }, "x-kubernetes-patch-strategy": "replace" },
-    union: { type: "object", properties: { kind: { type: "string" }, a: { type: "string" }, b: { type: "string" } }, "x-kubernetes-patch-strategy": "retainKeys" },
+    replaced: {
+      type: "object",
+      properties: { a: { type: "string" }, b: { type: "string" } },
+      "x-kubernetes-patch-strategy": "replace",
+    },
+    union: {
+      type: "object",
+      properties: { kind: { type: "string" }, a: { type: "string" }, b: { type: "string" } },
+      "x-kubernetes-patch-strategy": "retainKeys",
+    },
   },
 });
 
@@ -53,9 +64,17 @@ describe("strategic merge patch: maps", () => {
 
   test("$patch: replace replaces a map, $patch: delete empties it", () => {
     const original = { data: { a: "1", b: "2" }, binaryData: { x: "eA==" } };
-    expect(applyStrategicMergePatch(original, { data: { $patch: "replace", c: "3" } }, configMap)).toEqual({ data: { c: "3" }, binaryData: { x: "eA==" } });
-    expect(applyStrategicMergePatch(original, { data: { $patch: "delete" } }, configMap)).toEqual({ data: {}, binaryData: { x: "eA==" } });
-    expect(applyStrategicMergePatch(original, { $patch: "replace", data: { z: "9" } }, configMap)).toEqual({ data: { z: "9" } });
+    expect(applyStrategicMergePatch(original, { data: { $patch: "replace", c: "3" } }, configMap)).toEqual({
+      data: { c: "3" },
+      binaryData: { x: "eA==" },
+    });
+    expect(applyStrategicMergePatch(original, { data: { $patch: "delete" } }, configMap)).toEqual({
+      data: {},
+      binaryData: { x: "eA==" },
+    });
+    expect(applyStrategicMergePatch(original, { $patch: "replace", data: { z: "9" } }, configMap)).toEqual({
+      data: { z: "9" },
+    });
   });
 
   test("an unknown $patch directive in a map is kube's 500", () => {
@@ -65,13 +84,21 @@ describe("strategic merge patch: maps", () => {
   });
 
   test("$retainKeys drops the other keys of the original", () => {
-    const out = applyStrategicMergePatch({ union: { kind: "A", a: "1" } }, { union: { $retainKeys: ["kind", "b"], kind: "B", b: "2" } }, fixture);
+    const out = applyStrategicMergePatch(
+      { union: { kind: "A", a: "1" } },
+      { union: { $retainKeys: ["kind", "b"], kind: "B", b: "2" } },
+      fixture,
+    );
     expect(out).toEqual({ union: { kind: "B", b: "2" } });
-    expect(statusOf(() => applyStrategicMergePatch({ union: {} }, { union: { $retainKeys: "kind" } }, fixture)).message).toBe("invalid patch format of retainKeys");
+    expect(
+      statusOf(() => applyStrategicMergePatch({ union: {} }, { union: { $retainKeys: "kind" } }, fixture)).message,
+    ).toBe("invalid patch format of retainKeys");
   });
 
   test("a map with the replace strategy is replaced", () => {
-    expect(applyStrategicMergePatch({ replaced: { a: "1" } }, { replaced: { b: "2" } }, fixture)).toEqual({ replaced: { b: "2" } });
+    expect(applyStrategicMergePatch({ replaced: { a: "1" } }, { replaced: { b: "2" } }, fixture)).toEqual({
+      replaced: { b: "2" },
+    });
   });
 });
 
@@ -79,60 +106,122 @@ describe("strategic merge patch: lists", () => {
   test("metadata.ownerReferences merge by uid", () => {
     const ref = (uid: string, name: string) => ({ apiVersion: "v1", kind: "ConfigMap", name, uid });
     const original = { metadata: { ownerReferences: [ref("1", "a"), ref("2", "b")] } };
-    const out = applyStrategicMergePatch(original, { metadata: { ownerReferences: [{ uid: "2", name: "b2" }, ref("3", "c")] } }, configMap);
+    const out = applyStrategicMergePatch(
+      original,
+      { metadata: { ownerReferences: [{ uid: "2", name: "b2" }, ref("3", "c")] } },
+      configMap,
+    );
     expect(out.metadata).toEqual({ ownerReferences: [ref("1", "a"), ref("2", "b2"), ref("3", "c")] });
   });
 
   test("metadata.finalizers are a merged set (new items first); $deleteFromPrimitiveList removes items", () => {
     const original = { metadata: { finalizers: ["a", "b"] } };
-    expect(applyStrategicMergePatch(original, { metadata: { finalizers: ["c", "a"] } }, configMap).metadata).toEqual({ finalizers: ["c", "a", "b"] });
-    expect(applyStrategicMergePatch(original, { metadata: { "$deleteFromPrimitiveList/finalizers": ["a"] } }, configMap).metadata).toEqual({ finalizers: ["b"] });
+    expect(applyStrategicMergePatch(original, { metadata: { finalizers: ["c", "a"] } }, configMap).metadata).toEqual({
+      finalizers: ["c", "a", "b"],
+    });
+    expect(
+      applyStrategicMergePatch(original, { metadata: { "$deleteFromPrimitiveList/finalizers": ["a"] } }, configMap)
+        .metadata,
+    ).toEqual({ finalizers: ["b"] });
   });
 
   test("$setElementOrder orders a merged primitive list (kubectl apply's patches)", () => {
     const original = { metadata: { finalizers: ["a", "b", "c"] } };
-    const patch = { metadata: { "$setElementOrder/finalizers": ["c", "a", "d"], finalizers: ["d"], "$deleteFromPrimitiveList/finalizers": ["b"] } };
+    const patch = {
+      metadata: {
+        "$setElementOrder/finalizers": ["c", "a", "d"],
+        finalizers: ["d"],
+        "$deleteFromPrimitiveList/finalizers": ["b"],
+      },
+    };
     expect(applyStrategicMergePatch(original, patch, configMap).metadata).toEqual({ finalizers: ["c", "a", "d"] });
   });
 
   test("ServiceAccount.secrets merge by name; $patch: delete removes an item, $patch: replace replaces the list", () => {
     const original = { secrets: [{ name: "a" }, { name: "b" }] };
     // Without $setElementOrder, items the live list lacks come first (kube's mergeSortedSlice).
-    expect(applyStrategicMergePatch(original, { secrets: [{ name: "c" }] }, serviceAccount)).toEqual({ secrets: [{ name: "c" }, { name: "a" }, { name: "b" }] });
-    expect(applyStrategicMergePatch(original, { secrets: [{ name: "a", $patch: "delete" }] }, serviceAccount)).toEqual({ secrets: [{ name: "b" }] });
-    expect(applyStrategicMergePatch(original, { secrets: [{ $patch: "replace" }, { name: "z" }] }, serviceAccount)).toEqual({ secrets: [{ name: "z" }] });
+    expect(applyStrategicMergePatch(original, { secrets: [{ name: "c" }] }, serviceAccount)).toEqual({
+      secrets: [{ name: "c" }, { name: "a" }, { name: "b" }],
+    });
+    expect(applyStrategicMergePatch(original, { secrets: [{ name: "a", $patch: "delete" }] }, serviceAccount)).toEqual({
+      secrets: [{ name: "b" }],
+    });
+    expect(
+      applyStrategicMergePatch(original, { secrets: [{ $patch: "replace" }, { name: "z" }] }, serviceAccount),
+    ).toEqual({ secrets: [{ name: "z" }] });
   });
 
   test("merge lists: items merge by key, new ones go after, the patch's order wins for its items", () => {
-    const original = { items: [{ name: "a", value: "1" }, { name: "b", value: "2", extra: "x" }, { name: "c", value: "3" }] };
-    const out = applyStrategicMergePatch(original, { items: [{ name: "c", value: "30" }, { name: "b", value: null }, { name: "d", value: "4" }] }, fixture);
-    expect(out.items).toEqual([{ name: "a", value: "1" }, { name: "c", value: "30" }, { name: "b", extra: "x" }, { name: "d", value: "4" }]);
+    const original = {
+      items: [
+        { name: "a", value: "1" },
+        { name: "b", value: "2", extra: "x" },
+        { name: "c", value: "3" },
+      ],
+    };
+    const out = applyStrategicMergePatch(
+      original,
+      {
+        items: [
+          { name: "c", value: "30" },
+          { name: "b", value: null },
+          { name: "d", value: "4" },
+        ],
+      },
+      fixture,
+    );
+    expect(out.items).toEqual([
+      { name: "a", value: "1" },
+      { name: "c", value: "30" },
+      { name: "b", extra: "x" },
+      { name: "d", value: "4" },
+    ]);
   });
 
   test("$setElementOrder orders a merged list of maps; a server-only item goes before the first listed item it preceded", () => {
     const original = { items: [{ name: "a" }, { name: "s" }, { name: "b" }] };
-    const patch = { "$setElementOrder/items": [{ name: "b" }, { name: "a" }, { name: "n" }], items: [{ name: "n", value: "new" }] };
-    expect(applyStrategicMergePatch(original, patch, fixture).items).toEqual([{ name: "s" }, { name: "b" }, { name: "a" }, { name: "n", value: "new" }]);
+    const patch = {
+      "$setElementOrder/items": [{ name: "b" }, { name: "a" }, { name: "n" }],
+      items: [{ name: "n", value: "new" }],
+    };
+    expect(applyStrategicMergePatch(original, patch, fixture).items).toEqual([
+      { name: "s" },
+      { name: "b" },
+      { name: "a" },
+      { name: "n", value: "new" },
+    ]);
   });
 
   test("an item without the merge key is kube's 500", () => {
-    const e = statusOf(() => applyStrategicMergePatch({ items: [{ name: "a" }] }, { items: [{ value: "1" }] }, fixture));
+    const e = statusOf(() =>
+      applyStrategicMergePatch({ items: [{ name: "a" }] }, { items: [{ value: "1" }] }, fixture),
+    );
     expect(e.code).toBe(500);
     expect(e.message).toBe("map: map[value:1] does not contain declared merge key: name");
   });
 
   test("primitive merge lists union without duplicates; lists without a strategy are replaced", () => {
-    expect(applyStrategicMergePatch({ tags: ["a", "b"] }, { tags: ["b", "c"] }, fixture)).toEqual({ tags: ["a", "b", "c"] });
+    expect(applyStrategicMergePatch({ tags: ["a", "b"] }, { tags: ["b", "c"] }, fixture)).toEqual({
+      tags: ["a", "b", "c"],
+    });
     expect(applyStrategicMergePatch({ plain: ["a", "b"] }, { plain: ["c"] }, fixture)).toEqual({ plain: ["c"] });
   });
 
   test("atomic lists of built-in kinds are replaced: RBAC rules, LimitRange limits", () => {
     const rules = [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }];
-    expect(applyStrategicMergePatch({ rules }, { rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["list"] }] }, role)).toEqual({
+    expect(
+      applyStrategicMergePatch(
+        { rules },
+        { rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["list"] }] },
+        role,
+      ),
+    ).toEqual({
       rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["list"] }],
     });
     const limits = [{ type: "Container", max: { cpu: "1" } }];
-    expect(applyStrategicMergePatch({ spec: { limits } }, { spec: { limits: [{ type: "Pod" }] } }, limitRange)).toEqual({ spec: { limits: [{ type: "Pod" }] } });
+    expect(applyStrategicMergePatch({ spec: { limits } }, { spec: { limits: [{ type: "Pod" }] } }, limitRange)).toEqual(
+      { spec: { limits: [{ type: "Pod" }] } },
+    );
   });
 
   test("values of another type replace the original; lists of lists are refused", () => {
@@ -141,6 +230,9 @@ describe("strategic merge patch: lists", () => {
   });
 
   test("without a schema, lists are replaced and maps merged", () => {
-    expect(applyStrategicMergePatch({ a: [1, 2], m: { x: 1 } }, { a: [3], m: { y: 2 } }, undefined)).toEqual({ a: [3], m: { x: 1, y: 2 } });
+    expect(applyStrategicMergePatch({ a: [1, 2], m: { x: 1 } }, { a: [3], m: { y: 2 } }, undefined)).toEqual({
+      a: [3],
+      m: { x: 1, y: 2 },
+    });
   });
 });

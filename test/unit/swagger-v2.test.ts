@@ -48,17 +48,34 @@ const all = (f: Fields, n: number) => (f.get(n) ?? []).map((v) => decode(v as Ui
 const named = (f: Fields, n: number) => new Map(all(f, n).map((e) => [text(e.get(1)?.[0]), msg(e, 2)]));
 
 const defs = builtinResources({} as never);
-const core = buildGroupVersionDocument("", "v1", defs.filter((d) => d.group === ""));
-const rbac = buildGroupVersionDocument("rbac.authorization.k8s.io", "v1", defs.filter((d) => d.group === "rbac.authorization.k8s.io"));
+const core = buildGroupVersionDocument(
+  "",
+  "v1",
+  defs.filter((d) => d.group === ""),
+);
+const rbac = buildGroupVersionDocument(
+  "rbac.authorization.k8s.io",
+  "v1",
+  defs.filter((d) => d.group === "rbac.authorization.k8s.io"),
+);
 const swagger = buildSwaggerDocument([core, rbac]);
 
 describe("v3 schemas in v2 form", () => {
   test("allOf wrappers become references with their description; v3-only keywords go", () => {
-    expect(toV2Schema({ description: "d", default: {}, allOf: [{ $ref: "#/components/schemas/X" }] })).toEqual({ $ref: "#/definitions/X", description: "d" });
+    expect(toV2Schema({ description: "d", default: {}, allOf: [{ $ref: "#/components/schemas/X" }] })).toEqual({
+      $ref: "#/definitions/X",
+      description: "d",
+    });
     expect(toV2Schema({ type: "string", oneOf: [{}], anyOf: [{}], not: {} })).toEqual({ type: "string" });
     // As kube's ToStructuralOpenAPIV2: nullable values are untyped, without fields or items, and never required.
     expect(toV2Schema({ type: "string", nullable: true })).toEqual({});
-    expect(toV2Schema({ type: "object", required: ["a", "b"], properties: { a: { type: "object", nullable: true, properties: { x: {} } }, b: { type: "string" } } })).toEqual({
+    expect(
+      toV2Schema({
+        type: "object",
+        required: ["a", "b"],
+        properties: { a: { type: "object", nullable: true, properties: { x: {} } }, b: { type: "string" } },
+      }),
+    ).toEqual({
       type: "object",
       required: ["b"],
       properties: { a: {}, b: { type: "string" } },
@@ -66,13 +83,24 @@ describe("v3 schemas in v2 form", () => {
   });
 
   test("values preserving unknown fields, objects whose value schema is `true`, and arrays without items become untyped", () => {
-    expect(toV2Schema({ type: "object", "x-kubernetes-preserve-unknown-fields": true })).toEqual({ "x-kubernetes-preserve-unknown-fields": true });
-    expect(toV2Schema({ type: "object", "x-kubernetes-preserve-unknown-fields": true, properties: { a: { type: "string" } } })).toEqual({ "x-kubernetes-preserve-unknown-fields": true });
+    expect(toV2Schema({ type: "object", "x-kubernetes-preserve-unknown-fields": true })).toEqual({
+      "x-kubernetes-preserve-unknown-fields": true,
+    });
+    expect(
+      toV2Schema({
+        type: "object",
+        "x-kubernetes-preserve-unknown-fields": true,
+        properties: { a: { type: "string" } },
+      }),
+    ).toEqual({ "x-kubernetes-preserve-unknown-fields": true });
     // An object without properties keeps its type, as in kube's v2 (FieldsV1, RawExtension, CR fields).
     expect(toV2Schema({ description: "d", type: "object" })).toEqual({ description: "d", type: "object" });
     expect(toV2Schema({ type: "object", additionalProperties: true })).toEqual({});
     expect(toV2Schema({ type: "array" })).toEqual({});
-    expect(toV2Schema({ type: "object", additionalProperties: { type: "string" } })).toEqual({ type: "object", additionalProperties: { type: "string" } });
+    expect(toV2Schema({ type: "object", additionalProperties: { type: "string" } })).toEqual({
+      type: "object",
+      additionalProperties: { type: "string" },
+    });
   });
 
   test("the merged document has every path and definition once", () => {
@@ -81,10 +109,20 @@ describe("v3 schemas in v2 form", () => {
     expect(swagger.paths["/apis/rbac.authorization.k8s.io/v1/clusterroles"]).toBeDefined();
     const patch = swagger.paths["/api/v1/namespaces/{namespace}/configmaps/{name}"].patch as Record<string, any>;
     expect(patch.consumes).toContain("application/strategic-merge-patch+json");
-    expect(patch.parameters[0]).toMatchObject({ name: "body", in: "body", required: true, schema: { $ref: "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch" } });
-    expect(patch.parameters.find((p: { name: string }) => p.name === "fieldValidation")).toMatchObject({ in: "query", type: "string" });
+    expect(patch.parameters[0]).toMatchObject({
+      name: "body",
+      in: "body",
+      required: true,
+      schema: { $ref: "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch" },
+    });
+    expect(patch.parameters.find((p: { name: string }) => p.name === "fieldValidation")).toMatchObject({
+      in: "query",
+      type: "string",
+    });
     // DeleteOptions is published in both group-versions: its group-version-kinds are merged.
-    const gvks = swagger.definitions["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"]["x-kubernetes-group-version-kind"] as unknown[];
+    const gvks = swagger.definitions["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"][
+      "x-kubernetes-group-version-kind"
+    ] as unknown[];
     expect(gvks).toHaveLength(2);
   });
 });
@@ -105,7 +143,11 @@ describe("gnostic openapi_v2.Document protobuf", () => {
     const patch = msg(item, 8);
     expect(text(patch.get(5)?.[0])).toBe("patchCoreV1NamespacedConfigMap");
     const ext = named(patch, 13);
-    expect(JSON.parse(text(ext.get("x-kubernetes-group-version-kind")?.get(2)?.[0]))).toEqual({ group: "", version: "v1", kind: "ConfigMap" });
+    expect(JSON.parse(text(ext.get("x-kubernetes-group-version-kind")?.get(2)?.[0]))).toEqual({
+      group: "",
+      version: "v1",
+      kind: "ConfigMap",
+    });
     const params = all(patch, 8).map((p) => msg(p, 1));
     const body = msg(params[0], 1);
     expect(text(body.get(2)?.[0])).toBe("body");
@@ -138,8 +180,12 @@ describe("gnostic openapi_v2.Document protobuf", () => {
     expect(text(msg(msg(msg(data, 21), 1), 22).get(1)?.[0])).toBe("string");
     const metadata = props.get("metadata") as Fields;
     expect(text(metadata.get(1)?.[0])).toBe("#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta");
-    const owners = named(msg(defs.get("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") as Fields, 25), 1).get("ownerReferences") as Fields;
+    const owners = named(msg(defs.get("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") as Fields, 25), 1).get(
+      "ownerReferences",
+    ) as Fields;
     expect(JSON.parse(text(named(owners, 31).get("x-kubernetes-patch-merge-key")?.get(2)?.[0]))).toBe("uid");
-    expect(text(msg(msg(owners, 23), 1).get(1)?.[0])).toBe("#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference");
+    expect(text(msg(msg(owners, 23), 1).get(1)?.[0])).toBe(
+      "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference",
+    );
   });
 });

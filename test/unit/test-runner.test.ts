@@ -24,7 +24,11 @@ function project(files: Record<string, string>): string {
 }
 
 async function runTests(dir: string, ...args: string[]) {
-  const proc = Bun.spawn([process.execPath, join(dir, "scripts/test.ts"), ...args], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([process.execPath, join(dir, "scripts/test.ts"), ...args], {
+    cwd: dir,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   return { code: await proc.exited, stdout, stderr, lastLine: stdout.trimEnd().split("\n").at(-1) };
 }
@@ -92,7 +96,13 @@ describe("runner helpers", () => {
 
   test("bunTestArgs defaults the filter to test/", () => {
     expect(bunTestArgs([], "out.xml")).toEqual(["test", "--reporter=junit", "--reporter-outfile=out.xml", "./test"]);
-    expect(bunTestArgs(["--bail"], "o")).toEqual(["test", "--reporter=junit", "--reporter-outfile=o", "--bail", "./test"]);
+    expect(bunTestArgs(["--bail"], "o")).toEqual([
+      "test",
+      "--reporter=junit",
+      "--reporter-outfile=o",
+      "--bail",
+      "./test",
+    ]);
     expect(bunTestArgs(["pki"], "o")).toEqual(["test", "--reporter=junit", "--reporter-outfile=o", "pki"]);
   });
 

@@ -9,7 +9,10 @@ import { adminUser } from "../../src/auth/token-authenticator.ts";
 import { errors, StatusError } from "../../src/machinery/status.ts";
 import { requestContext } from "../../src/server/rest/request-context.ts";
 
-const pem = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+const pem = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({
+  type: "pkcs8",
+  format: "pem",
+}) as string;
 
 function tokenOf(defs: ResourceDef[]) {
   const sa = defs.find((d) => d.group === "" && d.plural === "serviceaccounts");
@@ -18,7 +21,13 @@ function tokenOf(defs: ResourceDef[]) {
 
 test("without an issuer the token subresource is declared but has no create handler", () => {
   const { sub } = tokenOf(builtinResources({} as never));
-  expect(sub).toMatchObject({ name: "token", kind: "TokenRequest", group: "authentication.k8s.io", version: "v1", verbs: ["create"] });
+  expect(sub).toMatchObject({
+    name: "token",
+    kind: "TokenRequest",
+    group: "authentication.k8s.io",
+    version: "v1",
+    verbs: ["create"],
+  });
   expect(sub?.create).toBeUndefined();
 });
 
@@ -26,7 +35,11 @@ test("with an issuer it signs a token for the service account it reads", async (
   const tokens = new ServiceAccountJWT(pem);
   const { sa, sub } = tokenOf(builtinResources({ serviceAccountTokens: tokens } as never));
   const reads: string[] = [];
-  const stored: KObject = { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "robot", namespace: "team", uid: "uid-1" } };
+  const stored: KObject = {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: "robot", namespace: "team", uid: "uid-1" },
+  };
   const request = (name: string): SubresourceCreate => ({
     def: sa,
     name,
@@ -41,9 +54,20 @@ test("with an issuer it signs a token for the service account it reads", async (
     lookup: () => undefined,
   });
   const out = (await sub?.create?.(request("robot"))) as KObject;
-  expect(out).toMatchObject({ kind: "TokenRequest", apiVersion: "authentication.k8s.io/v1", metadata: { name: "robot", namespace: "team" }, spec: { audiences: ["x"], expirationSeconds: 3600 } });
+  expect(out).toMatchObject({
+    kind: "TokenRequest",
+    apiVersion: "authentication.k8s.io/v1",
+    metadata: { name: "robot", namespace: "team" },
+    spec: { audiences: ["x"], expirationSeconds: 3600 },
+  });
   const token = (out.status as { token: string }).token;
-  expect(tokens.verify(token)).toMatchObject({ cluster: "c1", namespace: "team", name: "robot", uid: "uid-1", audiences: ["x"] });
+  expect(tokens.verify(token)).toMatchObject({
+    cluster: "c1",
+    namespace: "team",
+    name: "robot",
+    uid: "uid-1",
+    audiences: ["x"],
+  });
   expect(reads).toEqual(["serviceaccounts/team/robot"]);
   const missing = await Promise.resolve(sub?.create?.(request("ghost"))).catch((e) => e);
   expect(missing).toBeInstanceOf(StatusError);

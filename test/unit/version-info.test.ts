@@ -3,7 +3,8 @@ import { versionInfo } from "../../src/server/version-info.ts";
 import { KCP_VERSION } from "../../src/version.ts";
 
 // k8s.io/apimachinery/pkg/util/version's ParseSemantic, which kubectl's version-skew check uses.
-const KUBE_SEMVER = /^v?([0-9]+)\.([0-9]+)\.([0-9]+)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
+const KUBE_SEMVER =
+  /^v?([0-9]+)\.([0-9]+)\.([0-9]+)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
 
 test("reports the served Kubernetes level, with kcp's version as build metadata", () => {
   const v = versionInfo();
@@ -23,6 +24,14 @@ test("describes the runtime in Go's terms", () => {
   if (process.arch === "x64") expect(v.platform.endsWith("/amd64")).toBe(true);
   expect(Number.isNaN(Date.parse(v.buildDate))).toBe(false);
   expect(Object.keys(v)).toEqual([
-    "major", "minor", "gitVersion", "gitCommit", "gitTreeState", "buildDate", "goVersion", "compiler", "platform",
+    "major",
+    "minor",
+    "gitVersion",
+    "gitCommit",
+    "gitTreeState",
+    "buildDate",
+    "goVersion",
+    "compiler",
+    "platform",
   ]);
 });

@@ -44,7 +44,10 @@ beforeAll(async () => {
     revisions.push(Number(o.metadata.resourceVersion));
   }
   for (let i = 1; i <= 3; i++) {
-    const { object } = await store.update(configmaps, ctx, "default", "a", (cur) => ({ ...cur, data: { v: String(i) } }));
+    const { object } = await store.update(configmaps, ctx, "default", "a", (cur) => ({
+      ...cur,
+      data: { v: String(i) },
+    }));
     revisions.push(Number(object.metadata.resourceVersion));
   }
   compactedAt = await storage.currentRevision();
@@ -103,7 +106,12 @@ describe("after compaction", () => {
     const { stream, abort } = watch("watch=true");
     try {
       const evs = await stream.take(4);
-      expect(evs.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(["ADDED a", "ADDED after", "ADDED b", "ADDED c"]);
+      expect(evs.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual([
+        "ADDED a",
+        "ADDED after",
+        "ADDED b",
+        "ADDED c",
+      ]);
       expect(evs[0].object.data).toEqual({ v: "3" });
     } finally {
       abort();
@@ -115,7 +123,10 @@ describe("after compaction", () => {
     const old = revisions[0];
     const err = await store
       .list(configmaps, "admin", "default", { resourceVersion: String(old), resourceVersionMatch: "Exact" })
-      .then(() => null, (e: unknown) => e);
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(StatusError);
     const status = (err as StatusError).toStatus();
     expect(status.code).toBe(410);

@@ -35,8 +35,12 @@ describe("metav1.Time and MicroTime", () => {
     };
     expect(msg("2024-13-01T00:00:00Z", "time")).toBe('parsing time "2024-13-01T00:00:00Z": month out of range');
     expect(msg("2023-02-29T00:00:00Z", "time")).toBe('parsing time "2023-02-29T00:00:00Z": day out of range');
-    expect(msg("2024-01-01 00:00:00Z", "time")).toBe('parsing time "2024-01-01 00:00:00Z" as "2006-01-02T15:04:05Z07:00": cannot parse " 00:00:00Z" as "T"');
-    expect(msg("2024-01-01T00:00:00.123Z", "micro")).toBe('parsing time "2024-01-01T00:00:00.123Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".123Z" as ".000000"');
+    expect(msg("2024-01-01 00:00:00Z", "time")).toBe(
+      'parsing time "2024-01-01 00:00:00Z" as "2006-01-02T15:04:05Z07:00": cannot parse " 00:00:00Z" as "T"',
+    );
+    expect(msg("2024-01-01T00:00:00.123Z", "micro")).toBe(
+      'parsing time "2024-01-01T00:00:00.123Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".123Z" as ".000000"',
+    );
     expect(msg("2024-01-01T00:00:00Zjunk", "time")).toBe('parsing time "2024-01-01T00:00:00Zjunk": extra text: "junk"');
   });
 });
@@ -63,7 +67,9 @@ describe("WireDecoder", () => {
     expect(fail(() => wire.object([], { struct: "Widget", path: "spec" }, "v1.WidgetSpec"))).toBe(
       '400 Widget in version "v1" cannot be handled as a Widget: json: cannot unmarshal array into Go struct field Widget.spec of type v1.WidgetSpec',
     );
-    expect(fail(() => wire.int(2 ** 31, { struct: "Widget", path: "n" }, 32))).toContain("cannot unmarshal number 2147483648 into Go struct field Widget.n of type int32");
+    expect(fail(() => wire.int(2 ** 31, { struct: "Widget", path: "n" }, 32))).toContain(
+      "cannot unmarshal number 2147483648 into Go struct field Widget.n of type int32",
+    );
   });
 
   test("null and absent decode as unset", () => {
@@ -74,7 +80,10 @@ describe("WireDecoder", () => {
 
   test("quantities and times come back canonical", () => {
     expect(wire.quantity(2)).toBe("2");
-    expect(wire.quantityMap({ cpu: "500m", memory: "1024Mi" }, { struct: "W", path: "r" })).toEqual({ cpu: "500m", memory: "1Gi" });
+    expect(wire.quantityMap({ cpu: "500m", memory: "1024Mi" }, { struct: "W", path: "r" })).toEqual({
+      cpu: "500m",
+      memory: "1Gi",
+    });
     expect(wire.time("2024-01-01T01:00:00+01:00", "time")).toBe("2024-01-01T00:00:00Z");
   });
 });

@@ -4,24 +4,46 @@
 
 import { setCondition } from "../crd/crd-conditions.ts";
 import { CLEANUP_FINALIZER } from "../crd/crd-spec.ts";
-import { validateAPIApproval, validateCRD, validateCRDUpdate, validateNames, validateStoredVersions } from "../crd/crd-validation.ts";
+import {
+  validateAPIApproval,
+  validateCRD,
+  validateCRDUpdate,
+  validateNames,
+  validateStoredVersions,
+} from "../crd/crd-validation.ts";
 import type { KObject, ResourceDef } from "../types.ts";
-import { builtin, ensureObject, keepAllButStatus, objectAt, objects, STORED_VERBS, statusSubresource, str, strings } from "./strategy-helpers.ts";
+import {
+  builtin,
+  ensureObject,
+  keepAllButStatus,
+  objectAt,
+  objects,
+  STORED_VERBS,
+  statusSubresource,
+  str,
+  strings,
+} from "./strategy-helpers.ts";
 import { WireDecoder } from "./wire-decode.ts";
 import { isObject } from "../../machinery/object.ts";
 
 const wire = new WireDecoder("CustomResourceDefinition", "v1");
 
 function decode(obj: KObject): void {
-  const spec = wire.object(obj.spec, { struct: "CustomResourceDefinition", path: "spec" }, "v1.CustomResourceDefinitionSpec");
+  const spec = wire.object(
+    obj.spec,
+    { struct: "CustomResourceDefinition", path: "spec" },
+    "v1.CustomResourceDefinitionSpec",
+  );
   if (!spec) return;
   const at = (f: string) => ({ struct: "CustomResourceDefinitionSpec", path: `spec.${f}` });
   wire.string(spec.group, at("group"));
   wire.string(spec.scope, at("scope"));
   const names = wire.object(spec.names, at("names"), "v1.CustomResourceDefinitionNames");
   if (names) {
-    for (const f of ["plural", "singular", "kind", "listKind"]) wire.string(names[f], { struct: "CustomResourceDefinitionNames", path: `spec.names.${f}` });
-    for (const f of ["shortNames", "categories"]) wire.strings(names[f], { struct: "CustomResourceDefinitionNames", path: `spec.names.${f}` });
+    for (const f of ["plural", "singular", "kind", "listKind"])
+      wire.string(names[f], { struct: "CustomResourceDefinitionNames", path: `spec.names.${f}` });
+    for (const f of ["shortNames", "categories"])
+      wire.strings(names[f], { struct: "CustomResourceDefinitionNames", path: `spec.names.${f}` });
   }
   for (const v of wire.objectList(spec.versions, at("versions"), "v1.CustomResourceDefinitionVersion") ?? []) {
     const vat = (f: string) => ({ struct: "CustomResourceDefinitionVersion", path: `spec.versions.${f}` });
@@ -97,11 +119,17 @@ export function apiextensionsResources(): ResourceDef[] {
           keepAllButStatus(obj, old);
         },
         validate: (obj) => [...validateCRD(obj), ...validateStoredVersions(obj), ...validateAPIApproval(obj)],
-        validateUpdate: (obj, old) => [...validateCRDUpdate(obj, old), ...validateStoredVersions(obj), ...validateAPIApproval(obj, old)],
-        validateStatusUpdate: (obj) => [...validateNames(objectAt(objectAt(obj, "status"), "acceptedNames"), "status.acceptedNames"), ...validateStoredVersions(obj)],
+        validateUpdate: (obj, old) => [
+          ...validateCRDUpdate(obj, old),
+          ...validateStoredVersions(obj),
+          ...validateAPIApproval(obj, old),
+        ],
+        validateStatusUpdate: (obj) => [
+          ...validateNames(objectAt(objectAt(obj, "status"), "acceptedNames"), "status.acceptedNames"),
+          ...validateStoredVersions(obj),
+        ],
         prepareForDelete,
       },
     }),
   ];
 }
-

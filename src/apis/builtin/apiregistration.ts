@@ -23,7 +23,8 @@ function decode(obj: KObject): void {
     if (ca) spec.caBundle = ca.toString("base64");
     const svc = wire.object(spec.service, at("service"), "v1.ServiceReference");
     if (svc) {
-      for (const f of ["namespace", "name"]) wire.string(svc[f], { struct: "ServiceReference", path: `spec.service.${f}` });
+      for (const f of ["namespace", "name"])
+        wire.string(svc[f], { struct: "ServiceReference", path: `spec.service.${f}` });
       wire.int(svc.port, { struct: "ServiceReference", path: "spec.service.port" }, 32);
       // SetDefaults_ServiceReference.
       if (svc.port === undefined || svc.port === null) svc.port = 443;
@@ -31,7 +32,11 @@ function decode(obj: KObject): void {
   }
   const status = wire.object(obj.status, { struct: "APIService", path: "status" }, "v1.APIServiceStatus");
   if (status) {
-    for (const c of wire.objectList(status.conditions, { struct: "APIServiceStatus", path: "status.conditions" }, "v1.APIServiceCondition") ?? []) {
+    for (const c of wire.objectList(
+      status.conditions,
+      { struct: "APIServiceStatus", path: "status.conditions" },
+      "v1.APIServiceCondition",
+    ) ?? []) {
       if (c.lastTransitionTime !== undefined) c.lastTransitionTime = wire.time(c.lastTransitionTime, "time") ?? null;
     }
   }
@@ -46,13 +51,17 @@ function validateAPIService(obj: KObject): FieldError[] {
   const name = str(obj.metadata.name);
   // Checked after the path-segment rule the store applies; kube reports it under metadata.name.
   if (name && !name.includes("/") && !name.includes("%") && name !== required) {
-    errs.push(field.invalid("metadata.name", name, `must be \`spec.version+"."+spec.group\`: ${JSON.stringify(required)}`));
+    errs.push(
+      field.invalid("metadata.name", name, `must be \`spec.version+"."+spec.group\`: ${JSON.stringify(required)}`),
+    );
   }
-  if (!group && version !== "v1") errs.push(field.required("spec.group", "only v1 may have an empty group and it better be legacy kube"));
+  if (!group && version !== "v1")
+    errs.push(field.required("spec.group", "only v1 may have an empty group and it better be legacy kube"));
   if (group) for (const msg of isDNS1123Subdomain(group)) errs.push(field.invalid("spec.group", group, msg));
   for (const msg of isDNS1035Label(version)) errs.push(field.invalid("spec.version", version, msg));
   const gpm = typeof spec.groupPriorityMinimum === "number" ? spec.groupPriorityMinimum : 0;
-  if (gpm <= 0 || gpm > 20000) errs.push(field.invalid("spec.groupPriorityMinimum", gpm, "must be positive and less than 20000"));
+  if (gpm <= 0 || gpm > 20000)
+    errs.push(field.invalid("spec.groupPriorityMinimum", gpm, "must be positive and less than 20000"));
   const vp = typeof spec.versionPriority === "number" ? spec.versionPriority : 0;
   if (vp <= 0 || vp > 1000) errs.push(field.invalid("spec.versionPriority", vp, "must be positive and less than 1000"));
 
@@ -60,15 +69,20 @@ function validateAPIService(obj: KObject): FieldError[] {
   const insecure = spec.insecureSkipTLSVerify === true;
   if (spec.service === undefined || spec.service === null) {
     if (caLen) errs.push(field.invalid("spec.caBundle", `${caLen} bytes`, "local APIServices may not have a caBundle"));
-    if (insecure) errs.push(field.invalid("spec.insecureSkipTLSVerify", true, "local APIServices may not have insecureSkipTLSVerify"));
+    if (insecure)
+      errs.push(
+        field.invalid("spec.insecureSkipTLSVerify", true, "local APIServices may not have insecureSkipTLSVerify"),
+      );
     return errs;
   }
   const svc = objectAt(spec, "service");
   if (!str(svc.namespace)) errs.push(field.required("spec.service.namespace"));
   if (!str(svc.name)) errs.push(field.required("spec.service.name"));
   const port = typeof svc.port === "number" ? svc.port : 0;
-  if (port < 1 || port > 65535) errs.push(field.invalid("spec.service.port", port, "port is not valid: must be between 1 and 65535, inclusive"));
-  if (insecure && caLen) errs.push(field.invalid("spec.insecureSkipTLSVerify", true, "may not be true if caBundle is present"));
+  if (port < 1 || port > 65535)
+    errs.push(field.invalid("spec.service.port", port, "port is not valid: must be between 1 and 65535, inclusive"));
+  if (insecure && caLen)
+    errs.push(field.invalid("spec.insecureSkipTLSVerify", true, "may not be true if caBundle is present"));
   return errs;
 }
 
@@ -76,7 +90,8 @@ function validateStatus(obj: KObject): FieldError[] {
   const errs: FieldError[] = [];
   objects(objectAt(obj, "status").conditions).forEach((c, i) => {
     const s = str(c.status);
-    if (s !== "True" && s !== "False" && s !== "Unknown") errs.push(field.notSupported(`status.conditions[${i}].status`, s, ["True", "False", "Unknown"]));
+    if (s !== "True" && s !== "False" && s !== "Unknown")
+      errs.push(field.notSupported(`status.conditions[${i}].status`, s, ["True", "False", "Unknown"]));
   });
   return errs;
 }

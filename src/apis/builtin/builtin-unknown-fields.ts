@@ -14,7 +14,8 @@ function resolve(s: Schema | undefined): Schema | undefined {
   let cur = s;
   for (let i = 0; cur && i < 8; i++) {
     const allOf = cur.allOf;
-    const ref = typeof cur.$ref === "string" ? cur.$ref : Array.isArray(allOf) && isObject(allOf[0]) ? allOf[0].$ref : undefined;
+    const ref =
+      typeof cur.$ref === "string" ? cur.$ref : Array.isArray(allOf) && isObject(allOf[0]) ? allOf[0].$ref : undefined;
     if (typeof ref !== "string" || !ref.startsWith(SCHEMA_REF_PREFIX)) return cur;
     cur = BUILTIN_SCHEMAS[ref.slice(SCHEMA_REF_PREFIX.length)];
   }

@@ -60,7 +60,11 @@ const TRUE_ONLY_CONDITIONS = new Set(["Approved", "Denied", "Failed"]);
 
 /** Type checks; []byte fields are re-encoded and condition times normalised in place. */
 function decode(obj: KObject): void {
-  const spec = wire.object(obj.spec, { struct: "CertificateSigningRequest", path: "spec" }, "v1.CertificateSigningRequestSpec");
+  const spec = wire.object(
+    obj.spec,
+    { struct: "CertificateSigningRequest", path: "spec" },
+    "v1.CertificateSigningRequestSpec",
+  );
   if (spec) {
     const at = (f: string) => ({ struct: "CertificateSigningRequestSpec", path: `spec.${f}` });
     const request = wire.bytes(spec.request, at("request"));
@@ -70,14 +74,27 @@ function decode(obj: KObject): void {
     wire.strings(spec.usages, at("usages"), "v1.KeyUsage");
     wire.strings(spec.groups, at("groups"));
   }
-  const status = wire.object(obj.status, { struct: "CertificateSigningRequest", path: "status" }, "v1.CertificateSigningRequestStatus");
+  const status = wire.object(
+    obj.status,
+    { struct: "CertificateSigningRequest", path: "status" },
+    "v1.CertificateSigningRequestStatus",
+  );
   if (status) {
-    const certificate = wire.bytes(status.certificate, { struct: "CertificateSigningRequestStatus", path: "status.certificate" });
+    const certificate = wire.bytes(status.certificate, {
+      struct: "CertificateSigningRequestStatus",
+      path: "status.certificate",
+    });
     if (certificate) status.certificate = certificate.toString("base64");
-    const conditions = wire.objectList(status.conditions, { struct: "CertificateSigningRequestStatus", path: "status.conditions" }, "v1.CertificateSigningRequestCondition");
+    const conditions = wire.objectList(
+      status.conditions,
+      { struct: "CertificateSigningRequestStatus", path: "status.conditions" },
+      "v1.CertificateSigningRequestCondition",
+    );
     for (const c of conditions ?? []) {
-      for (const f of ["type", "status", "reason", "message"]) wire.string(c[f], { struct: "CertificateSigningRequestCondition", path: `status.conditions.${f}` });
-      for (const f of ["lastUpdateTime", "lastTransitionTime"]) if (c[f] !== undefined) c[f] = wire.time(c[f], "time") ?? null;
+      for (const f of ["type", "status", "reason", "message"])
+        wire.string(c[f], { struct: "CertificateSigningRequestCondition", path: `status.conditions.${f}` });
+      for (const f of ["lastUpdateTime", "lastTransitionTime"])
+        if (c[f] !== undefined) c[f] = wire.time(c[f], "time") ?? null;
     }
   }
 }
@@ -141,7 +158,9 @@ function optionsFor(obj: KObject, old: KObject | undefined): Options {
     allowDuplicateConditionTypes: new Set(oldTypes).size !== oldTypes.length,
     allowEmptyConditionType: oldTypes.includes(""),
     allowArbitraryCertificate:
-      old !== undefined && (Buffer.from(certificateOf(obj)).equals(Buffer.from(certificateOf(old))) || certificateChainError(certificateOf(old)) !== ""),
+      old !== undefined &&
+      (Buffer.from(certificateOf(obj)).equals(Buffer.from(certificateOf(old))) ||
+        certificateChainError(certificateOf(old)) !== ""),
     allowUnknownUsages: oldUsages.some((u) => !VALID_USAGES.includes(u)),
     allowDuplicateUsages: new Set(oldUsages).size !== oldUsages.length,
   };
@@ -152,7 +171,13 @@ export function validateSignerName(path: string, signerName: string): FieldError
   if (!signerName) return [field.required(path)];
   const segments = signerName.split("/");
   if (segments.length !== 2) {
-    return [field.invalid(path, signerName, "must be a fully qualified domain and path of the form 'example.com/signer-name'")];
+    return [
+      field.invalid(
+        path,
+        signerName,
+        "must be a fully qualified domain and path of the form 'example.com/signer-name'",
+      ),
+    ];
   }
   const [domain, rest] = segments as [string, string];
   const errs: FieldError[] = [];
@@ -161,12 +186,14 @@ export function validateSignerName(path: string, signerName: string): FieldError
   for (const label of labels) {
     const labelErrs = isDNS1123Label(label);
     if (labelErrs.length) {
-      for (const msg of labelErrs) errs.push(field.invalid(path, domain, `validating label ${JSON.stringify(label)}: ${msg}`));
+      for (const msg of labelErrs)
+        errs.push(field.invalid(path, domain, `validating label ${JSON.stringify(label)}: ${msg}`));
       // The remaining labels would only repeat the same complaint.
       break;
     }
   }
-  if (labels.length < 2) errs.push(field.invalid(path, domain, "should be a domain with at least two segments separated by dots"));
+  if (labels.length < 2)
+    errs.push(field.invalid(path, domain, "should be a domain with at least two segments separated by dots"));
   const maxPath = 253 + 63 + 1;
   if (rest.length > maxPath) errs.push(field.tooLong(path, rest, maxPath));
   for (const msg of isDNS1123Subdomain(rest)) errs.push(field.invalid(path, rest, msg));
@@ -189,10 +216,12 @@ function validateConditions(obj: KObject, opts: Options): FieldError[] {
     if (!opts.allowBothApprovedAndDenied) {
       if (type === "Approved") {
         approved = true;
-        if (denied) errs.push(field.invalid(`${p}.type`, type, "Approved and Denied conditions are mutually exclusive"));
+        if (denied)
+          errs.push(field.invalid(`${p}.type`, type, "Approved and Denied conditions are mutually exclusive"));
       } else if (type === "Denied") {
         denied = true;
-        if (approved) errs.push(field.invalid(`${p}.type`, type, "Approved and Denied conditions are mutually exclusive"));
+        if (approved)
+          errs.push(field.invalid(`${p}.type`, type, "Approved and Denied conditions are mutually exclusive"));
       }
     }
     if (!opts.allowDuplicateConditionTypes) {
@@ -208,7 +237,8 @@ function validateCSR(obj: KObject, opts: Options): FieldError[] {
   const spec = objectAt(obj, "spec");
   const request = bytesOf(spec.request);
   const requestErr = certificateRequestError(request);
-  if (requestErr) errs.push({ ...field.invalid("spec.request", spec.request ?? null, requestErr), goValue: goBytes(request) });
+  if (requestErr)
+    errs.push({ ...field.invalid("spec.request", spec.request ?? null, requestErr), goValue: goBytes(request) });
   const usages = strings(spec.usages);
   if (usages.length === 0) errs.push(field.required("spec.usages"));
   if (!opts.allowUnknownUsages) {
@@ -225,12 +255,20 @@ function validateCSR(obj: KObject, opts: Options): FieldError[] {
   }
   const signerName = str(spec.signerName);
   if (!opts.allowLegacySignerName && signerName === LEGACY_UNKNOWN_SIGNER) {
-    errs.push(field.invalid("spec.signerName", signerName, "the legacy signerName is not allowed via this API version"));
+    errs.push(
+      field.invalid("spec.signerName", signerName, "the legacy signerName is not allowed via this API version"),
+    );
   } else {
     errs.push(...validateSignerName("spec.signerName", signerName));
   }
   if (typeof spec.expirationSeconds === "number" && spec.expirationSeconds < 600) {
-    errs.push(field.invalid("spec.expirationSeconds", spec.expirationSeconds, "may not specify a duration less than 600 seconds (10 minutes)"));
+    errs.push(
+      field.invalid(
+        "spec.expirationSeconds",
+        spec.expirationSeconds,
+        "may not specify a duration less than 600 seconds (10 minutes)",
+      ),
+    );
   }
   errs.push(...validateConditions(obj, opts));
   if (!opts.allowArbitraryCertificate) {
@@ -245,7 +283,9 @@ function validateCSRUpdate(obj: KObject, old: KObject, opts: Options): FieldErro
   const byType = (o: KObject, t: string) => conditionsOf(o).filter((c) => c.type === t);
   for (const t of ["Approved", "Denied", "Failed"]) {
     if (byType(obj, t).length < byType(old, t).length) {
-      errs.push(field.forbidden("status.conditions", `updates may not remove a condition of type ${JSON.stringify(t)}`));
+      errs.push(
+        field.forbidden("status.conditions", `updates may not remove a condition of type ${JSON.stringify(t)}`),
+      );
     }
   }
   if (!opts.allowSettingApprovalConditions) {
@@ -255,13 +295,17 @@ function validateCSRUpdate(obj: KObject, old: KObject, opts: Options): FieldErro
       if (now.length > before.length) {
         errs.push(field.forbidden("status.conditions", `updates may not add a condition of type ${JSON.stringify(t)}`));
       } else if (now.length === before.length && !deepEqual(now, before)) {
-        errs.push(field.forbidden("status.conditions", `updates may not modify a condition of type ${JSON.stringify(t)}`));
+        errs.push(
+          field.forbidden("status.conditions", `updates may not modify a condition of type ${JSON.stringify(t)}`),
+        );
       }
     }
   }
   if (!Buffer.from(certificateOf(obj)).equals(Buffer.from(certificateOf(old)))) {
-    if (!opts.allowSettingCertificate) errs.push(field.forbidden("status.certificate", "updates may not set certificate content"));
-    else if (certificateOf(old).length > 0) errs.push(field.forbidden("status.certificate", "updates may not modify existing certificate content"));
+    if (!opts.allowSettingCertificate)
+      errs.push(field.forbidden("status.certificate", "updates may not set certificate content"));
+    else if (certificateOf(old).length > 0)
+      errs.push(field.forbidden("status.certificate", "updates may not modify existing certificate content"));
   }
   return errs;
 }
@@ -308,7 +352,10 @@ export function certificatesResources(): ResourceDef[] {
       shortNames: ["csr"],
       namespaced: false,
       verbs: STORED_VERBS,
-      subresources: [{ name: "approval", verbs: SUBRESOURCE_RW_VERBS, prepare: prepareCSRApproval, validate: validateCSRApproval }, statusSubresource()],
+      subresources: [
+        { name: "approval", verbs: SUBRESOURCE_RW_VERBS, prepare: prepareCSRApproval, validate: validateCSRApproval },
+        statusSubresource(),
+      ],
       selectableFields: { "spec.signerName": (o) => fieldValue(o, "spec", "signerName") },
       strategy: {
         hasStatus: true,
@@ -330,7 +377,8 @@ export function certificatesResources(): ResourceDef[] {
         },
         validate: (obj) => validateCSR(obj, optionsFor(obj, undefined)),
         validateUpdate: (obj, old) => validateCSRUpdate(obj, old, optionsFor(obj, old)),
-        validateStatusUpdate: (obj, old) => validateCSRUpdate(obj, old, { ...optionsFor(obj, old), allowSettingCertificate: true }),
+        validateStatusUpdate: (obj, old) =>
+          validateCSRUpdate(obj, old, { ...optionsFor(obj, old), allowSettingCertificate: true }),
       },
     }),
   ];

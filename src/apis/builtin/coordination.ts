@@ -21,7 +21,8 @@ function decode(obj: KObject): void {
   wire.string(spec.holderIdentity, at("holderIdentity"));
   wire.int(spec.leaseDurationSeconds, at("leaseDurationSeconds"), 32);
   wire.int(spec.leaseTransitions, at("leaseTransitions"), 32);
-  for (const f of ["acquireTime", "renewTime"]) if (spec[f] !== undefined) spec[f] = wire.time(spec[f], "micro") ?? null;
+  for (const f of ["acquireTime", "renewTime"])
+    if (spec[f] !== undefined) spec[f] = wire.time(spec[f], "micro") ?? null;
 }
 
 function dropGatedFields(obj: KObject, old?: KObject): void {
@@ -34,7 +35,8 @@ function validateLease(obj: KObject): FieldError[] {
   const errs: FieldError[] = [];
   const spec = objectAt(obj, "spec");
   const duration = spec.leaseDurationSeconds;
-  if (typeof duration === "number" && duration <= 0) errs.push(field.invalid("spec.leaseDurationSeconds", duration, "must be greater than 0"));
+  if (typeof duration === "number" && duration <= 0)
+    errs.push(field.invalid("spec.leaseDurationSeconds", duration, "must be greater than 0"));
   const transitions = spec.leaseTransitions;
   if (typeof transitions === "number" && transitions < 0) {
     errs.push(field.invalid("spec.leaseTransitions", transitions, "must be greater than or equal to 0"));

@@ -10,9 +10,22 @@ import { resourceQuotas } from "./core/resource-quotas.ts";
 import { secrets } from "./core/secrets.ts";
 import { serviceAccounts } from "./core/service-accounts.ts";
 
-export { NAMESPACE_FINALIZER, NAMESPACE_NAME_LABEL, prepareNamespaceFinalize, validateNamespaceFinalize } from "./core/namespaces.ts";
+export {
+  NAMESPACE_FINALIZER,
+  NAMESPACE_NAME_LABEL,
+  prepareNamespaceFinalize,
+  validateNamespaceFinalize,
+} from "./core/namespaces.ts";
 
 /** `tokens` answers serviceaccounts/<name>/token (without it, that subresource is 405). */
 export function coreResources(tokens?: ServiceAccountJWT): ResourceDef[] {
-  return [configMaps(), coreEvents(), limitRanges(), namespaces(), resourceQuotas(), secrets(), serviceAccounts(tokens)];
+  return [
+    configMaps(),
+    coreEvents(),
+    limitRanges(),
+    namespaces(),
+    resourceQuotas(),
+    secrets(),
+    serviceAccounts(tokens),
+  ];
 }

@@ -14,4 +14,3 @@ export function isDNS1035Label(value: string): string[] {
   }
   return errs;
 }
-

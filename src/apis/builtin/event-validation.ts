@@ -53,16 +53,20 @@ export function validateEventLegacy(ev: InternalEvent, coreV1Request: boolean): 
       errs.push(field.invalid("involvedObject.namespace", involvedNs, "does not match event.namespace"));
     }
     if (!ev.reportingController) errs.push(field.required(reportingField));
-    for (const msg of isQualifiedName(ev.reportingController)) errs.push(field.invalid(reportingField, ev.reportingController, msg));
+    for (const msg of isQualifiedName(ev.reportingController))
+      errs.push(field.invalid(reportingField, ev.reportingController, msg));
     if (!ev.reportingInstance) errs.push(field.required("reportingInstance"));
     if (byteLen(ev.reportingInstance) > REPORTING_INSTANCE_LIMIT) {
       errs.push(field.invalid("reportingInstance", "", `can have at most ${REPORTING_INSTANCE_LIMIT} characters`));
     }
     if (!ev.action) errs.push(field.required("action"));
-    if (byteLen(ev.action) > ACTION_LIMIT) errs.push(field.invalid("action", "", `can have at most ${ACTION_LIMIT} characters`));
+    if (byteLen(ev.action) > ACTION_LIMIT)
+      errs.push(field.invalid("action", "", `can have at most ${ACTION_LIMIT} characters`));
     if (!ev.reason) errs.push(field.required("reason"));
-    if (byteLen(ev.reason) > REASON_LIMIT) errs.push(field.invalid("reason", "", `can have at most ${REASON_LIMIT} characters`));
-    if (byteLen(ev.message) > NOTE_LIMIT) errs.push(field.invalid("message", "", `can have at most ${NOTE_LIMIT} characters`));
+    if (byteLen(ev.reason) > REASON_LIMIT)
+      errs.push(field.invalid("reason", "", `can have at most ${REASON_LIMIT} characters`));
+    if (byteLen(ev.message) > NOTE_LIMIT)
+      errs.push(field.invalid("message", "", `can have at most ${NOTE_LIMIT} characters`));
   }
   for (const msg of isDNS1123Subdomain(ev.namespace)) errs.push(field.invalid("namespace", ev.namespace, msg));
   return errs;
@@ -81,7 +85,8 @@ function validateSeries(ev: InternalEvent): FieldError[] {
 export function validateEventStrictCreate(ev: InternalEvent): FieldError[] {
   const errs = validateSeries(ev);
   if (!ev.eventTime) errs.push(field.required("eventTime"));
-  if (ev.type !== "Normal" && ev.type !== "Warning") errs.push(field.invalid("type", "", `has invalid value: ${ev.type}`));
+  if (ev.type !== "Normal" && ev.type !== "Warning")
+    errs.push(field.invalid("type", "", `has invalid value: ${ev.type}`));
   if (ev.firstTimestamp) errs.push(field.invalid("deprecatedFirstTimestamp", "", "needs to be unset"));
   if (ev.lastTimestamp) errs.push(field.invalid("deprecatedLastTimestamp", "", "needs to be unset"));
   if (ev.count !== 0) errs.push(field.invalid("deprecatedCount", "", "needs to be unset"));

@@ -7,7 +7,12 @@
 
 import type { KObject, ResourceDef } from "../types.ts";
 import { decodeEventFields, type EventFieldNames, internalEvent } from "./core/events.ts";
-import { type InternalEvent, validateEventLegacy, validateEventStrictCreate, validateEventStrictUpdate } from "./event-validation.ts";
+import {
+  type InternalEvent,
+  validateEventLegacy,
+  validateEventStrictCreate,
+  validateEventStrictUpdate,
+} from "./event-validation.ts";
 import { builtin, fieldValue, STORED_VERBS } from "./strategy-helpers.ts";
 import { WireDecoder } from "./wire-decode.ts";
 

@@ -53,7 +53,8 @@ export function certificateChainError(pemData: Uint8Array): string {
   if (pemData.length === 0) return "";
   const blocks = decodePemBlocks(Buffer.from(pemData).toString("latin1"));
   for (const block of blocks) {
-    if (block.type !== "CERTIFICATE") return `only CERTIFICATE PEM blocks are allowed, found ${JSON.stringify(block.type)}`;
+    if (block.type !== "CERTIFICATE")
+      return `only CERTIFICATE PEM blocks are allowed, found ${JSON.stringify(block.type)}`;
     if (Object.keys(block.headers).length !== 0) return "no PEM block headers are permitted";
     // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE, signatureAlgorithm SEQUENCE, signatureValue BIT STRING }
     if (derShapeError(block.bytes, [SEQUENCE, SEQUENCE, BIT_STRING], null)) return "x509: malformed certificate";
@@ -111,11 +112,13 @@ function derShapeError(der: Uint8Array, outer: number[], inner: number[] | null)
   if (top.tag !== SEQUENCE) return "asn1: structure error: tags don't match";
   const elems = children(der, top);
   if (typeof elems === "string") return elems;
-  if (elems.length < outer.length || outer.some((tag, i) => elems[i]?.tag !== tag)) return "asn1: structure error: tags don't match";
+  if (elems.length < outer.length || outer.some((tag, i) => elems[i]?.tag !== tag))
+    return "asn1: structure error: tags don't match";
   if (inner) {
     const first = children(der, elems[0] as Tlv);
     if (typeof first === "string") return first;
-    if (first.length < inner.length || inner.some((tag, i) => first[i]?.tag !== tag)) return "asn1: structure error: tags don't match";
+    if (first.length < inner.length || inner.some((tag, i) => first[i]?.tag !== tag))
+      return "asn1: structure error: tags don't match";
   }
   return "";
 }

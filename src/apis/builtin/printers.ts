@@ -3,7 +3,13 @@
 // have no printer. The server always renders the wide form: -o wide only shows priority>0 columns.
 
 import type { KObject, TableColumn, TableConvertor } from "../types.ts";
-import { CONFIG_MAP_DATA_DESCRIPTION, EVENT_DESCRIPTIONS, SECRET_DATA_DESCRIPTION, SECRET_TYPE_DESCRIPTION, SERVICE_ACCOUNT_SECRETS_DESCRIPTION } from "./schemas/core.ts";
+import {
+  CONFIG_MAP_DATA_DESCRIPTION,
+  EVENT_DESCRIPTIONS,
+  SECRET_DATA_DESCRIPTION,
+  SECRET_TYPE_DESCRIPTION,
+  SERVICE_ACCOUNT_SECRETS_DESCRIPTION,
+} from "./schemas/core.ts";
 import { CSR_DESCRIPTIONS } from "./schemas/certificates.ts";
 import { LEASE_HOLDER_DESCRIPTION } from "./schemas/coordination.ts";
 import { OBJECT_META_CREATION_TIMESTAMP_DESCRIPTION, OBJECT_META_NAME_DESCRIPTION } from "./schemas/meta.ts";
@@ -80,7 +86,8 @@ interface EventView {
 
 function eventRow(e: EventView, now: number): unknown[] {
   // An unset Time prints as "<unknown>"; the new-style eventTime stands in for an unset firstTimestamp.
-  const first = parseTimestamp(e.firstTimestamp) === undefined ? ageSince(e.eventTime, now) : ageSince(e.firstTimestamp, now);
+  const first =
+    parseTimestamp(e.firstTimestamp) === undefined ? ageSince(e.eventTime, now) : ageSince(e.firstTimestamp, now);
   let last = parseTimestamp(e.lastTimestamp) === undefined ? first : ageSince(e.lastTimestamp, now);
   let n = e.count;
   if (e.series) {
@@ -173,7 +180,10 @@ function bindingPrinter(roleRefDescription: string, what: string): Printer {
 }
 
 export const roleBindingPrinter = bindingPrinter(ROLE_BINDING_ROLE_REF_DESCRIPTION, "roleBinding");
-export const clusterRoleBindingPrinter = bindingPrinter(CLUSTER_ROLE_BINDING_ROLE_REF_DESCRIPTION, "clusterRoleBinding");
+export const clusterRoleBindingPrinter = bindingPrinter(
+  CLUSTER_ROLE_BINDING_ROLE_REF_DESCRIPTION,
+  "clusterRoleBinding",
+);
 
 function csrCondition(o: KObject): string {
   let approved = false;
@@ -229,7 +239,10 @@ export const resourceQuotaPrinter: Printer = {
   columns: [
     NAME,
     column("Request", "Request represents a minimum amount of cpu/memory that a container may consume."),
-    column("Limit", "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node."),
+    column(
+      "Limit",
+      "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.",
+    ),
     AGE,
   ],
   row: (o, now) => [name(o), ...quotaColumns(o), age(o, now)],

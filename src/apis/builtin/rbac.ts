@@ -4,7 +4,12 @@
 
 import { field, type FieldError } from "../../machinery/status.ts";
 import type { KObject, ResourceDef, Strategy } from "../types.ts";
-import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue, isValidPathSegmentName } from "../../machinery/validation/names.ts";
+import {
+  isDNS1123Subdomain,
+  isQualifiedName,
+  isValidLabelValue,
+  isValidPathSegmentName,
+} from "../../machinery/validation/names.ts";
 import { validateLabels } from "../../machinery/validation/object-meta.ts";
 import { goStringSlice, goStruct } from "./go-values.ts";
 import { builtin, type JsonObject, objectAt, objects, STORED_VERBS, str, strings } from "./strategy-helpers.ts";
@@ -29,7 +34,8 @@ function decodeRules(wire: WireDecoder, obj: KObject): void {
 function decodeBinding(wire: WireDecoder, obj: KObject): void {
   const subjects = wire.objectList(obj.subjects, { struct: wire.kind, path: "subjects" }, "v1.Subject");
   for (const s of subjects ?? []) {
-    for (const f of ["kind", "apiGroup", "name", "namespace"]) wire.string(s[f], { struct: "Subject", path: `subjects.${f}` });
+    for (const f of ["kind", "apiGroup", "name", "namespace"])
+      wire.string(s[f], { struct: "Subject", path: `subjects.${f}` });
     // SetDefaults_Subject: users and groups belong to the RBAC group.
     if (!str(s.apiGroup) && (s.kind === "User" || s.kind === "Group")) s.apiGroup = RBAC_GROUP;
   }
@@ -49,18 +55,31 @@ function validatePolicyRule(rule: JsonObject, namespaced: boolean, path: string)
   if (nonResourceURLs.length > 0) {
     const shown = goStringSlice("string", nonResourceURLs);
     if (namespaced) {
-      errs.push({ ...field.invalid(`${path}.nonResourceURLs`, nonResourceURLs, "namespaced rules cannot apply to non-resource URLs"), goValue: shown });
+      errs.push({
+        ...field.invalid(
+          `${path}.nonResourceURLs`,
+          nonResourceURLs,
+          "namespaced rules cannot apply to non-resource URLs",
+        ),
+        goValue: shown,
+      });
     }
     if (strings(rule.apiGroups).length || strings(rule.resources).length || strings(rule.resourceNames).length) {
       errs.push({
-        ...field.invalid(`${path}.nonResourceURLs`, nonResourceURLs, "rules cannot apply to both regular resources and non-resource URLs"),
+        ...field.invalid(
+          `${path}.nonResourceURLs`,
+          nonResourceURLs,
+          "rules cannot apply to both regular resources and non-resource URLs",
+        ),
         goValue: shown,
       });
     }
     return errs;
   }
-  if (strings(rule.apiGroups).length === 0) errs.push(field.required(`${path}.apiGroups`, "resource rules must supply at least one api group"));
-  if (strings(rule.resources).length === 0) errs.push(field.required(`${path}.resources`, "resource rules must supply at least one resource"));
+  if (strings(rule.apiGroups).length === 0)
+    errs.push(field.required(`${path}.apiGroups`, "resource rules must supply at least one api group"));
+  if (strings(rule.resources).length === 0)
+    errs.push(field.required(`${path}.resources`, "resource rules must supply at least one resource"));
   return errs;
 }
 
@@ -75,9 +94,11 @@ function validateLabelSelector(sel: JsonObject, path: string): FieldError[] {
     const op = str(req.operator);
     const values = strings(req.values);
     if (op === "In" || op === "NotIn") {
-      if (values.length === 0) errs.push(field.required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+      if (values.length === 0)
+        errs.push(field.required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
     } else if (op === "Exists" || op === "DoesNotExist") {
-      if (values.length > 0) errs.push(field.forbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+      if (values.length > 0)
+        errs.push(field.forbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
     } else {
       errs.push(field.invalid(`${p}.operator`, op, "not a valid selector operator"));
     }
@@ -93,7 +114,8 @@ function validateAggregationRule(obj: KObject): FieldError[] {
   if (!isObject(obj.aggregationRule)) return [];
   const selectors = objects(obj.aggregationRule.clusterRoleSelectors);
   const path = "aggregationRule.clusterRoleSelectors";
-  if (selectors.length === 0) return [field.required(path, "at least one clusterRoleSelector required if aggregationRule is non-nil")];
+  if (selectors.length === 0)
+    return [field.required(path, "at least one clusterRoleSelector required if aggregationRule is non-nil")];
   return selectors.flatMap((sel, i) => validateLabelSelector(sel, `${path}[${i}]`));
 }
 
@@ -153,7 +175,12 @@ function validateBindingUpdate(obj: KObject, old: KObject, namespaced: boolean):
 
 // ---- definitions ----
 
-function rbacKind(plural: string, kind: string, namespaced: boolean, strategy: Omit<Strategy, "hasStatus" | "tracksGeneration">): ResourceDef {
+function rbacKind(
+  plural: string,
+  kind: string,
+  namespaced: boolean,
+  strategy: Omit<Strategy, "hasStatus" | "tracksGeneration">,
+): ResourceDef {
   return builtin({
     group: RBAC_GROUP,
     version: "v1",
@@ -174,8 +201,17 @@ export function rbacResources(): ResourceDef[] {
   const crbWire = new WireDecoder("ClusterRoleBinding", "v1");
   const decodeClusterRole = (obj: KObject) => {
     decodeRules(clusterRoleWire, obj);
-    const rule = clusterRoleWire.object(obj.aggregationRule, { struct: "ClusterRole", path: "aggregationRule" }, "v1.AggregationRule");
-    if (rule) clusterRoleWire.objectList(rule.clusterRoleSelectors, { struct: "AggregationRule", path: "aggregationRule.clusterRoleSelectors" }, "v1.LabelSelector");
+    const rule = clusterRoleWire.object(
+      obj.aggregationRule,
+      { struct: "ClusterRole", path: "aggregationRule" },
+      "v1.AggregationRule",
+    );
+    if (rule)
+      clusterRoleWire.objectList(
+        rule.clusterRoleSelectors,
+        { struct: "AggregationRule", path: "aggregationRule.clusterRoleSelectors" },
+        "v1.LabelSelector",
+      );
   };
   return [
     rbacKind("clusterrolebindings", "ClusterRoleBinding", false, {
@@ -204,4 +240,3 @@ export function rbacResources(): ResourceDef[] {
     }),
   ];
 }
-

@@ -52,16 +52,39 @@ function invalid(kind: string, group: string, errs: FieldError[]): void {
 // ---- access reviews ----
 
 function decodeAccessSpec(wire: WireDecoder, obj: KObject, withSubject: boolean): void {
-  const spec = wire.object(obj.spec, { struct: wire.kind, path: "spec" }, `v1.${withSubject ? "SubjectAccessReviewSpec" : "SelfSubjectAccessReviewSpec"}`);
+  const spec = wire.object(
+    obj.spec,
+    { struct: wire.kind, path: "spec" },
+    `v1.${withSubject ? "SubjectAccessReviewSpec" : "SelfSubjectAccessReviewSpec"}`,
+  );
   if (!spec) return;
-  const ra = wire.object(spec.resourceAttributes, { struct: "SubjectAccessReviewSpec", path: "spec.resourceAttributes" }, "v1.ResourceAttributes");
+  const ra = wire.object(
+    spec.resourceAttributes,
+    { struct: "SubjectAccessReviewSpec", path: "spec.resourceAttributes" },
+    "v1.ResourceAttributes",
+  );
   if (ra) {
-    for (const f of RESOURCE_ATTRIBUTES) wire.string(ra[f], { struct: "ResourceAttributes", path: `spec.resourceAttributes.${f}` });
-    wire.object(ra.fieldSelector, { struct: "ResourceAttributes", path: "spec.resourceAttributes.fieldSelector" }, "v1.FieldSelectorAttributes");
-    wire.object(ra.labelSelector, { struct: "ResourceAttributes", path: "spec.resourceAttributes.labelSelector" }, "v1.LabelSelectorAttributes");
+    for (const f of RESOURCE_ATTRIBUTES)
+      wire.string(ra[f], { struct: "ResourceAttributes", path: `spec.resourceAttributes.${f}` });
+    wire.object(
+      ra.fieldSelector,
+      { struct: "ResourceAttributes", path: "spec.resourceAttributes.fieldSelector" },
+      "v1.FieldSelectorAttributes",
+    );
+    wire.object(
+      ra.labelSelector,
+      { struct: "ResourceAttributes", path: "spec.resourceAttributes.labelSelector" },
+      "v1.LabelSelectorAttributes",
+    );
   }
-  const nra = wire.object(spec.nonResourceAttributes, { struct: "SubjectAccessReviewSpec", path: "spec.nonResourceAttributes" }, "v1.NonResourceAttributes");
-  if (nra) for (const f of ["path", "verb"]) wire.string(nra[f], { struct: "NonResourceAttributes", path: `spec.nonResourceAttributes.${f}` });
+  const nra = wire.object(
+    spec.nonResourceAttributes,
+    { struct: "SubjectAccessReviewSpec", path: "spec.nonResourceAttributes" },
+    "v1.NonResourceAttributes",
+  );
+  if (nra)
+    for (const f of ["path", "verb"])
+      wire.string(nra[f], { struct: "NonResourceAttributes", path: `spec.nonResourceAttributes.${f}` });
   if (withSubject) {
     const at = (f: string) => ({ struct: "SubjectAccessReviewSpec", path: `spec.${f}` });
     wire.string(spec.user, at("user"));
@@ -77,8 +100,12 @@ function validateSelectorAttributes(sel: unknown, path: string): FieldError[] {
   const raw = str(sel.rawSelector);
   const reqs = Array.isArray(sel.requirements) ? sel.requirements : [];
   const errs: FieldError[] = [];
-  if (raw && reqs.length) errs.push(field.invalid(`${path}.rawSelector`, raw, "may not specified at the same time as requirements"));
-  if (!raw && !reqs.length) errs.push(field.required(`${path}.requirements`, `when ${path} is specified, requirements or rawSelector is required`));
+  if (raw && reqs.length)
+    errs.push(field.invalid(`${path}.rawSelector`, raw, "may not specified at the same time as requirements"));
+  if (!raw && !reqs.length)
+    errs.push(
+      field.required(`${path}.requirements`, `when ${path} is specified, requirements or rawSelector is required`),
+    );
   return errs;
 }
 
@@ -86,8 +113,22 @@ function validateAccessSpec(spec: JsonObject, requireSubject: boolean): FieldErr
   const errs: FieldError[] = [];
   const hasRA = isObject(spec.resourceAttributes);
   const hasNRA = isObject(spec.nonResourceAttributes);
-  if (hasRA && hasNRA) errs.push(field.invalid("spec.nonResourceAttributes", spec.nonResourceAttributes, "cannot be specified in combination with resourceAttributes"));
-  if (!hasRA && !hasNRA) errs.push(field.invalid("spec.resourceAttributes", null, "exactly one of nonResourceAttributes or resourceAttributes must be specified"));
+  if (hasRA && hasNRA)
+    errs.push(
+      field.invalid(
+        "spec.nonResourceAttributes",
+        spec.nonResourceAttributes,
+        "cannot be specified in combination with resourceAttributes",
+      ),
+    );
+  if (!hasRA && !hasNRA)
+    errs.push(
+      field.invalid(
+        "spec.resourceAttributes",
+        null,
+        "exactly one of nonResourceAttributes or resourceAttributes must be specified",
+      ),
+    );
   if (requireSubject && !str(spec.user) && strings(spec.groups).length === 0) {
     errs.push(field.invalid("spec.user", str(spec.user), "at least one of user or group must be specified"));
   }
@@ -151,7 +192,12 @@ function subjectAccessReview(deps: ReviewDeps, obj: KObject, ctx: RequestContext
   const errs = validateAccessSpec(spec, true);
   if (!metadataIsEmpty(obj, [])) errs.push(field.invalid("metadata", obj.metadata, "must be empty"));
   invalid("SubjectAccessReview", AUTHZ, errs);
-  const user: UserInfo = { username: str(spec.user), uid: str(spec.uid) || undefined, groups: strings(spec.groups), extra: extraOf(spec.extra) };
+  const user: UserInfo = {
+    username: str(spec.user),
+    uid: str(spec.uid) || undefined,
+    groups: strings(spec.groups),
+    extra: extraOf(spec.extra),
+  };
   return {
     kind: "SubjectAccessReview",
     apiVersion: `${AUTHZ}/v1`,
@@ -173,15 +219,29 @@ function localSubjectAccessReview(deps: ReviewDeps, obj: KObject, ctx: RequestCo
   decodeAccessSpec(wire, obj, true);
   const spec = objectAt(obj, "spec");
   const errs = validateAccessSpec(spec, true);
-  if (!metadataIsEmpty(obj, ["namespace"])) errs.push(field.invalid("metadata", obj.metadata, "must be empty except for namespace"));
+  if (!metadataIsEmpty(obj, ["namespace"]))
+    errs.push(field.invalid("metadata", obj.metadata, "must be empty except for namespace"));
   if (isObject(spec.resourceAttributes) && str(spec.resourceAttributes.namespace) !== namespace) {
-    errs.push(field.invalid("spec.resourceAttributes.namespace", str(spec.resourceAttributes.namespace), "must match metadata.namespace"));
+    errs.push(
+      field.invalid(
+        "spec.resourceAttributes.namespace",
+        str(spec.resourceAttributes.namespace),
+        "must match metadata.namespace",
+      ),
+    );
   }
   if (isObject(spec.nonResourceAttributes)) {
-    errs.push(field.invalid("spec.nonResourceAttributes", spec.nonResourceAttributes, "disallowed on this kind of request"));
+    errs.push(
+      field.invalid("spec.nonResourceAttributes", spec.nonResourceAttributes, "disallowed on this kind of request"),
+    );
   }
   invalid("LocalSubjectAccessReview", AUTHZ, errs);
-  const user: UserInfo = { username: str(spec.user), uid: str(spec.uid) || undefined, groups: strings(spec.groups), extra: extraOf(spec.extra) };
+  const user: UserInfo = {
+    username: str(spec.user),
+    uid: str(spec.uid) || undefined,
+    groups: strings(spec.groups),
+    extra: extraOf(spec.extra),
+  };
   return {
     kind: "LocalSubjectAccessReview",
     apiVersion: `${AUTHZ}/v1`,
@@ -209,7 +269,8 @@ function selfSubjectAccessReview(deps: ReviewDeps, obj: KObject, ctx: RequestCon
 
 function selfSubjectRulesReview(deps: ReviewDeps, obj: KObject, ctx: RequestContext): KObject {
   const wire = new WireDecoder("SelfSubjectRulesReview", "v1");
-  const spec = wire.object(obj.spec, { struct: "SelfSubjectRulesReview", path: "spec" }, "v1.SelfSubjectRulesReviewSpec") ?? {};
+  const spec =
+    wire.object(obj.spec, { struct: "SelfSubjectRulesReview", path: "spec" }, "v1.SelfSubjectRulesReviewSpec") ?? {};
   const namespace = wire.string(spec.namespace, { struct: "SelfSubjectRulesReviewSpec", path: "spec.namespace" }) ?? "";
   if (!namespace) throw errors.badRequest("no namespace on request");
   const rules = deps.authorizer.rulesFor(ctx.user, ctx.cluster, namespace);
@@ -220,8 +281,14 @@ function selfSubjectRulesReview(deps: ReviewDeps, obj: KObject, ctx: RequestCont
     metadata: { creationTimestamp: null } as unknown as KObject["metadata"],
     spec: {},
     status: {
-      resourceRules: rules.resourceRules.map((r) => ({ verbs: r.verbs, ...omitEmpty({ apiGroups: r.apiGroups, resources: r.resources, resourceNames: r.resourceNames }) })),
-      nonResourceRules: rules.nonResourceRules.map((r) => ({ verbs: r.verbs, ...omitEmpty({ nonResourceURLs: r.nonResourceURLs }) })),
+      resourceRules: rules.resourceRules.map((r) => ({
+        verbs: r.verbs,
+        ...omitEmpty({ apiGroups: r.apiGroups, resources: r.resources, resourceNames: r.resourceNames }),
+      })),
+      nonResourceRules: rules.nonResourceRules.map((r) => ({
+        verbs: r.verbs,
+        ...omitEmpty({ nonResourceURLs: r.nonResourceURLs }),
+      })),
       incomplete: rules.incomplete,
     },
   };
@@ -290,9 +357,17 @@ export function authenticationResources(deps: ReviewDeps): ResourceDef[] {
 
 export function authorizationResources(deps: ReviewDeps): ResourceDef[] {
   return [
-    review(AUTHZ, "localsubjectaccessreviews", "LocalSubjectAccessReview", true, (obj, ctx) => localSubjectAccessReview(deps, obj, ctx)),
-    review(AUTHZ, "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, (obj, ctx) => selfSubjectAccessReview(deps, obj, ctx)),
-    review(AUTHZ, "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, (obj, ctx) => selfSubjectRulesReview(deps, obj, ctx)),
-    review(AUTHZ, "subjectaccessreviews", "SubjectAccessReview", false, (obj, ctx) => subjectAccessReview(deps, obj, ctx)),
+    review(AUTHZ, "localsubjectaccessreviews", "LocalSubjectAccessReview", true, (obj, ctx) =>
+      localSubjectAccessReview(deps, obj, ctx),
+    ),
+    review(AUTHZ, "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, (obj, ctx) =>
+      selfSubjectAccessReview(deps, obj, ctx),
+    ),
+    review(AUTHZ, "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, (obj, ctx) =>
+      selfSubjectRulesReview(deps, obj, ctx),
+    ),
+    review(AUTHZ, "subjectaccessreviews", "SubjectAccessReview", false, (obj, ctx) =>
+      subjectAccessReview(deps, obj, ctx),
+    ),
   ];
 }

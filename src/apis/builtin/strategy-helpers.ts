@@ -20,7 +20,10 @@ export function statusSubresource(): SubresourceDef {
 }
 
 /** The fields every built-in definition has in common, so each kind states only what differs. */
-export function builtin(def: Omit<ResourceDef, "source" | "capabilities" | "listKind" | "mode" | "subresources"> & Partial<Pick<ResourceDef, "listKind" | "mode" | "subresources">>): ResourceDef {
+export function builtin(
+  def: Omit<ResourceDef, "source" | "capabilities" | "listKind" | "mode" | "subresources"> &
+    Partial<Pick<ResourceDef, "listKind" | "mode" | "subresources">>,
+): ResourceDef {
   return {
     ...def,
     listKind: def.listKind ?? `${def.kind}List`,
@@ -51,7 +54,15 @@ export function keepAllButStatus(obj: KObject, old: KObject): void {
 
 // ---- JSON access ----
 
-export { ensureObject, type JsonObject, objectAt, objects, str, stringMap, strings } from "../../machinery/json-access.ts";
+export {
+  ensureObject,
+  type JsonObject,
+  objectAt,
+  objects,
+  str,
+  stringMap,
+  strings,
+} from "../../machinery/json-access.ts";
 
 /** A string of a field-selector value; selectors compare strings. */
 export function fieldValue(obj: KObject, ...path: string[]): string {
@@ -70,4 +81,3 @@ export function isZero(v: unknown): boolean {
   if (isObject(v)) return Object.keys(v).length === 0;
   return false;
 }
-

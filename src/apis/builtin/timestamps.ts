@@ -31,7 +31,9 @@ export function parseGoTime(value: string, layout: TimeLayout): Parsed {
   const layoutText = layout === "micro" ? RFC3339_MICRO : RFC3339;
   let rest = value;
   const cannot = (elem: string): never => {
-    throw new TimeParseError(`parsing time ${quote(value)} as ${quote(layoutText)}: cannot parse ${quote(rest)} as ${quote(elem)}`);
+    throw new TimeParseError(
+      `parsing time ${quote(value)} as ${quote(layoutText)}: cannot parse ${quote(rest)} as ${quote(elem)}`,
+    );
   };
   const outOfRange = (what: string): never => {
     throw new TimeParseError(`parsing time ${quote(value)}: ${what} out of range`);

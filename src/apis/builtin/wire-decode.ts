@@ -30,7 +30,9 @@ export class WireDecoder {
   ) {}
 
   fail(detail: string): StatusError {
-    return errors.badRequest(`${this.kind} in version "${this.version}" cannot be handled as a ${this.kind}: ${detail}`);
+    return errors.badRequest(
+      `${this.kind} in version "${this.version}" cannot be handled as a ${this.kind}: ${detail}`,
+    );
   }
 
   private mismatch(at: FieldRef, value: string, goType: string): StatusError {
@@ -87,7 +89,8 @@ export class WireDecoder {
   stringMap(v: unknown, at: FieldRef, goType = "map[string]string"): Record<string, string> | undefined {
     const obj = this.object(v, at, goType);
     if (!obj) return undefined;
-    for (const e of Object.values(obj)) if (e !== null && typeof e !== "string") throw this.mismatch(at, jsonKind(e), "string");
+    for (const e of Object.values(obj))
+      if (e !== null && typeof e !== "string") throw this.mismatch(at, jsonKind(e), "string");
     return obj as Record<string, string>;
   }
 

@@ -10,14 +10,20 @@ import { celModule } from "../../util/lazy-modules.ts";
 function compare(a: unknown, b: unknown): number {
   if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime();
   if (typeof a === "bigint" && typeof b === "bigint") return a < b ? -1 : a > b ? 1 : 0;
-  if ((typeof a === "number" || typeof a === "bigint") && (typeof b === "number" || typeof b === "bigint")) return Number(a) - Number(b);
+  if ((typeof a === "number" || typeof a === "bigint") && (typeof b === "number" || typeof b === "bigint"))
+    return Number(a) - Number(b);
   if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === "boolean" && typeof b === "boolean") return Number(a) - Number(b);
   throw new Error("no such overload");
 }
 
 function equal(a: unknown, b: unknown): boolean {
-  if (typeof a === "bigint" || typeof b === "bigint") return (typeof a === "number" || typeof a === "bigint") && (typeof b === "number" || typeof b === "bigint") && Number(a) === Number(b);
+  if (typeof a === "bigint" || typeof b === "bigint")
+    return (
+      (typeof a === "number" || typeof a === "bigint") &&
+      (typeof b === "number" || typeof b === "bigint") &&
+      Number(a) === Number(b)
+    );
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
@@ -38,7 +44,9 @@ function build(): Environment {
   return new (celModule().Environment)({ enableOptionalTypes: true, homogeneousAggregateLiterals: false })
     .registerVariable("self", "dyn")
     .registerVariable("oldSelf", "dyn")
-    .registerFunction("list.isSorted(): bool", (l: unknown[]) => l.every((x, i) => i === 0 || compare(l[i - 1], x) <= 0))
+    .registerFunction("list.isSorted(): bool", (l: unknown[]) =>
+      l.every((x, i) => i === 0 || compare(l[i - 1], x) <= 0),
+    )
     .registerFunction("list.sum(): dyn", (l: unknown[]) => sum(l))
     .registerFunction("list.min(): dyn", (l: unknown[]) => extreme(l, -1))
     .registerFunction("list.max(): dyn", (l: unknown[]) => extreme(l, 1))
@@ -65,7 +73,9 @@ function build(): Environment {
       return cps[Number(i)] ?? "";
     })
     .registerFunction("string.find(string): string", (s: string, re: string) => new RegExp(re, "u").exec(s)?.[0] ?? "")
-    .registerFunction("string.findAll(string): list<string>", (s: string, re: string) => [...s.matchAll(new RegExp(re, "gu"))].map((m) => m[0]))
+    .registerFunction("string.findAll(string): list<string>", (s: string, re: string) =>
+      [...s.matchAll(new RegExp(re, "gu"))].map((m) => m[0]),
+    )
     .registerFunction("string.findAll(string, int): list<string>", (s: string, re: string, n: bigint) => {
       const all = [...s.matchAll(new RegExp(re, "gu"))].map((m) => m[0]);
       return n < 0n ? all : all.slice(0, Number(n));

@@ -8,7 +8,15 @@ import { deepEqual } from "../object-codec.ts";
 import { celModule } from "../../util/lazy-modules.ts";
 import { celEnvironment } from "./cel-environment.ts";
 import { child, index, key } from "./field-path.ts";
-import { fieldSchema, isIntOrString, isSchema, itemsOf, type JSONSchemaProps, someSchema, type ValidationRule } from "./schema-types.ts";
+import {
+  fieldSchema,
+  isIntOrString,
+  isSchema,
+  itemsOf,
+  type JSONSchemaProps,
+  someSchema,
+  type ValidationRule,
+} from "./schema-types.ts";
 
 type Program = (ctx: Record<string, unknown>) => unknown;
 
@@ -63,7 +71,11 @@ function compileRule(rule: ValidationRule): CompiledRule {
   else out.program = r.program;
   if (typeof rule.messageExpression === "string" && rule.messageExpression.trim() !== "") {
     const m = compileExpression(rule.messageExpression, "string");
-    if (m.error) out.messageError = m.error === "must evaluate to a string" ? "must evaluate to a string" : `messageExpression compilation failed: ${m.error}`;
+    if (m.error)
+      out.messageError =
+        m.error === "must evaluate to a string"
+          ? "must evaluate to a string"
+          : `messageExpression compilation failed: ${m.error}`;
     else out.message = m.program;
   }
   return out;
@@ -71,8 +83,13 @@ function compileRule(rule: ValidationRule): CompiledRule {
 
 /** Compile every rule under `schema`; undefined when there are none (nothing to evaluate). */
 export function compileCelRules(schema: JSONSchemaProps | undefined): CelNode | undefined {
-  if (!isSchema(schema) || !someSchema(schema, (n) => (n["x-kubernetes-validations"]?.length ?? 0) > 0)) return undefined;
-  const node: CelNode = { schema, rules: (schema["x-kubernetes-validations"] ?? []).map(compileRule), properties: new Map() };
+  if (!isSchema(schema) || !someSchema(schema, (n) => (n["x-kubernetes-validations"]?.length ?? 0) > 0))
+    return undefined;
+  const node: CelNode = {
+    schema,
+    rules: (schema["x-kubernetes-validations"] ?? []).map(compileRule),
+    properties: new Map(),
+  };
   for (const [k, v] of Object.entries(schema.properties ?? {})) {
     const c = compileCelRules(v);
     if (c) node.properties.set(k, c);
@@ -84,7 +101,10 @@ export function compileCelRules(schema: JSONSchemaProps | undefined): CelNode | 
 
 /** The kube rendering of a ValidationRule struct in messages about the rule itself. */
 function goRule(r: ValidationRule): string {
-  const reason = r.reason === undefined ? "(*apiextensions.FieldValueErrorReason)(nil)" : `(*apiextensions.FieldValueErrorReason)(${JSON.stringify(r.reason)})`;
+  const reason =
+    r.reason === undefined
+      ? "(*apiextensions.FieldValueErrorReason)(nil)"
+      : `(*apiextensions.FieldValueErrorReason)(${JSON.stringify(r.reason)})`;
   const optional = r.optionalOldSelf === undefined ? "(*bool)(nil)" : `(*bool)(${r.optionalOldSelf})`;
   return `apiextensions.ValidationRule{Rule:${JSON.stringify(r.rule ?? "")}, Message:${JSON.stringify(r.message ?? "")}, MessageExpression:${JSON.stringify(r.messageExpression ?? "")}, Reason:${reason}, FieldPath:${JSON.stringify(r.fieldPath ?? "")}, OptionalOldSelf:${optional}}`;
 }
@@ -93,17 +113,30 @@ function goRule(r: ValidationRule): string {
  * Compile errors of the rules on one schema node, for CRD validation. `oldSelfForbiddenIn` is the
  * path of the uncorrelatable ancestor (an atomic or set list) when oldSelf cannot be used here.
  */
-export function celRuleCompileErrors(rules: ValidationRule[], path: string, oldSelfForbiddenIn: string | undefined): FieldError[] {
+export function celRuleCompileErrors(
+  rules: ValidationRule[],
+  path: string,
+  oldSelfForbiddenIn: string | undefined,
+): FieldError[] {
   const errs: FieldError[] = [];
   rules.forEach((r, i) => {
     const at = index(child(path, "x-kubernetes-validations"), i);
     const c = compileRule(r);
     if (c.error) errs.push({ ...field.invalid(child(at, "rule"), r, c.error), goValue: goRule(r) });
-    if (c.messageError) errs.push({ ...field.invalid(child(at, "messageExpression"), r, c.messageError), goValue: goRule(r) });
+    if (c.messageError)
+      errs.push({ ...field.invalid(child(at, "messageExpression"), r, c.messageError), goValue: goRule(r) });
     if (c.usesOldSelf && oldSelfForbiddenIn !== undefined) {
-      errs.push(field.invalid(child(at, "rule"), r.rule, `oldSelf cannot be used on the uncorrelatable portion of the schema within ${oldSelfForbiddenIn}`));
+      errs.push(
+        field.invalid(
+          child(at, "rule"),
+          r.rule,
+          `oldSelf cannot be used on the uncorrelatable portion of the schema within ${oldSelfForbiddenIn}`,
+        ),
+      );
     } else if (!c.usesOldSelf && r.optionalOldSelf !== undefined) {
-      errs.push(field.invalid(child(at, "optionalOldSelf"), r.optionalOldSelf, "may not be set if oldSelf is not used in rule"));
+      errs.push(
+        field.invalid(child(at, "optionalOldSelf"), r.optionalOldSelf, "may not be set if oldSelf is not used in rule"),
+      );
     }
   });
   return errs;
@@ -145,9 +178,7 @@ export interface CelResult {
 
 /** kube's normalised rule fieldPath: `.spec.x` or `['a.b']` relative to the node. */
 function normaliseFieldPath(fp: string): string {
-  return fp
-    .replace(/\['((?:[^'\\]|\\.)*)'\]/g, ".$1")
-    .replace(/^\./, "");
+  return fp.replace(/\['((?:[^'\\]|\\.)*)'\]/g, ".$1").replace(/^\./, "");
 }
 
 function evaluateRules(node: CelNode, value: unknown, old: unknown, path: string, out: CelResult): void {
@@ -165,7 +196,16 @@ function evaluateRules(node: CelNode, value: unknown, old: unknown, path: string
     if (c.usesOldSelf && !hasOld && !optionalOld) continue;
     self ??= toCel(value, node.schema);
     if (oldSelf === undefined && hasOld) oldSelf = toCel(old, node.schema);
-    const activation = { self, oldSelf: optionalOld ? (hasOld ? celModule().Optional.of(oldSelf) : celModule().Optional.none()) : hasOld ? oldSelf : null };
+    const activation = {
+      self,
+      oldSelf: optionalOld
+        ? hasOld
+          ? celModule().Optional.of(oldSelf)
+          : celModule().Optional.none()
+        : hasOld
+          ? oldSelf
+          : null,
+    };
     let result: unknown;
     try {
       result = c.program(activation);
@@ -185,7 +225,8 @@ function evaluateRules(node: CelNode, value: unknown, old: unknown, path: string
       }
     }
     detail ??= c.rule.message && c.rule.message.trim() !== "" ? c.rule.message.trim() : `failed rule: ${c.rule.rule}`;
-    const fp = typeof c.rule.fieldPath === "string" && c.rule.fieldPath !== "" ? normaliseFieldPath(c.rule.fieldPath) : "";
+    const fp =
+      typeof c.rule.fieldPath === "string" && c.rule.fieldPath !== "" ? normaliseFieldPath(c.rule.fieldPath) : "";
     const at = fp ? child(path, fp) : path || "<nil>";
     let err: FieldError;
     switch (c.rule.reason) {
@@ -213,11 +254,16 @@ function walk(node: CelNode, value: unknown, old: unknown, path: string, out: Ce
   if (Array.isArray(value)) {
     if (!node.items) return;
     const items = node.items;
-    const keys = node.schema["x-kubernetes-list-type"] === "map" ? (node.schema["x-kubernetes-list-map-keys"] ?? []) : undefined;
+    const keys =
+      node.schema["x-kubernetes-list-type"] === "map" ? (node.schema["x-kubernetes-list-map-keys"] ?? []) : undefined;
     const olds = Array.isArray(old) ? old : [];
     value.forEach((v, i) => {
       // Only list-type=map items are correlated with the old list (by their keys).
-      const match = keys ? olds.find((o) => keys.every((k) => deepEqual((o as Record<string, unknown>)?.[k], (v as Record<string, unknown>)?.[k]))) : undefined;
+      const match = keys
+        ? olds.find((o) =>
+            keys.every((k) => deepEqual((o as Record<string, unknown>)?.[k], (v as Record<string, unknown>)?.[k])),
+          )
+        : undefined;
       walk(items, v, match, index(path, i), out);
     });
   } else if (typeof value === "object") {
@@ -226,7 +272,8 @@ function walk(node: CelNode, value: unknown, old: unknown, path: string, out: Ce
     for (const [k, v] of Object.entries(obj)) {
       const sub = node.properties.get(k);
       if (sub) walk(sub, v, oldObj?.[k], child(path, k), out);
-      else if (node.additionalProperties && !node.schema.properties?.[k]) walk(node.additionalProperties, v, oldObj?.[k], key(path, k), out);
+      else if (node.additionalProperties && !node.schema.properties?.[k])
+        walk(node.additionalProperties, v, oldObj?.[k], key(path, k), out);
     }
   }
 }

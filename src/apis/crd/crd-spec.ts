@@ -52,7 +52,6 @@ export interface CRDSpec {
 
 type Json = JsonObject;
 
-
 export function namesOf(v: unknown): CRDNames {
   const n = obj(v);
   return {
@@ -81,7 +80,10 @@ function versionOf(v: Json): CRDVersion {
       ? {
           specReplicasPath: str(scale.specReplicasPath),
           statusReplicasPath: str(scale.statusReplicasPath),
-          labelSelectorPath: typeof scale.labelSelectorPath === "string" && scale.labelSelectorPath !== "" ? scale.labelSelectorPath : undefined,
+          labelSelectorPath:
+            typeof scale.labelSelectorPath === "string" && scale.labelSelectorPath !== ""
+              ? scale.labelSelectorPath
+              : undefined,
         }
       : undefined,
     printerColumns: objects(v.additionalPrinterColumns).map((c) => ({

@@ -16,7 +16,6 @@ import { type JsonObject, obj, objects, str, strings } from "../../machinery/jso
 
 type Json = JsonObject;
 
-
 const PRINTER_COLUMN_TYPES = ["boolean", "date", "integer", "number", "string"];
 const PRINTER_COLUMN_FORMATS = ["byte", "date", "date-time", "double", "float", "int32", "int64", "password"];
 const MAX_SELECTABLE_FIELDS = 8;
@@ -31,10 +30,16 @@ interface Hoisted {
 }
 
 function hoisting(versions: Json[]): Hoisted {
-  const same = (f: (v: Json) => unknown) => versions.length > 0 && versions.every((v) => deepEqual(f(v), f(versions[0] as Json)));
+  const same = (f: (v: Json) => unknown) =>
+    versions.length > 0 && versions.every((v) => deepEqual(f(v), f(versions[0] as Json)));
   const cols = (v: Json) => (objects(v.additionalPrinterColumns).length > 0 ? v.additionalPrinterColumns : undefined);
   const sel = (v: Json) => (objects(v.selectableFields).length > 0 ? v.selectableFields : undefined);
-  return { schema: same((v) => v.schema), subresources: same((v) => v.subresources), columns: same(cols), selectableFields: same(sel) };
+  return {
+    schema: same((v) => v.schema),
+    subresources: same((v) => v.subresources),
+    columns: same(cols),
+    selectableFields: same(sel),
+  };
 }
 
 function versionsGoValue(versions: Json[]): string {
@@ -47,7 +52,8 @@ export function validateCRD(crd: KObject): FieldError[] {
   const spec = obj(crd.spec);
   const names = obj(spec.names);
   const name = str(crd.metadata.name);
-  if (name && name !== `${str(names.plural)}.${str(spec.group)}`) errs.push(field.invalid("metadata.name", name, 'must be spec.names.plural+"."+spec.group'));
+  if (name && name !== `${str(names.plural)}.${str(spec.group)}`)
+    errs.push(field.invalid("metadata.name", name, 'must be spec.names.plural+"."+spec.group'));
   errs.push(...validateSpec(spec));
   errs.push(...validateNames(obj(obj(crd.status).acceptedNames), "status.acceptedNames"));
   return errs;
@@ -78,20 +84,25 @@ function validateSpec(spec: Json): FieldError[] {
   else {
     const groupErrs = isDNS1123Subdomain(group);
     if (groupErrs.length) errs.push(field.invalid("spec.group", group, groupErrs.join(",")));
-    else if (group.split(".").length < 2) errs.push(field.invalid("spec.group", group, "should be a domain with at least one dot"));
+    else if (group.split(".").length < 2)
+      errs.push(field.invalid("spec.group", group, "should be a domain with at least one dot"));
   }
   const scope = str(spec.scope);
   if (!scope) errs.push(field.required("spec.scope"));
-  else if (scope !== "Cluster" && scope !== "Namespaced") errs.push(field.notSupported("spec.scope", scope, ["Cluster", "Namespaced"]));
+  else if (scope !== "Cluster" && scope !== "Namespaced")
+    errs.push(field.notSupported("spec.scope", scope, ["Cluster", "Namespaced"]));
 
   const versions = objects(spec.versions);
   const hoisted = hoisting(versions);
-  const anyStatus = versions.some((v) => obj(v.subresources).status !== undefined && obj(v.subresources).status !== null);
+  const anyStatus = versions.some(
+    (v) => obj(v.subresources).status !== undefined && obj(v.subresources).status !== null,
+  );
 
   // Every version needs a schema: pruning would otherwise drop every field.
   if (!hoisted.schema || !isSchema(obj(versions[0]?.schema).openAPIV3Schema)) {
     versions.forEach((v, i) => {
-      if (!isSchema(obj(v.schema).openAPIV3Schema)) errs.push(field.required(`spec.versions[${i}].schema.openAPIV3Schema`, "schemas are required"));
+      if (!isSchema(obj(v.schema).openAPIV3Schema))
+        errs.push(field.required(`spec.versions[${i}].schema.openAPIV3Schema`, "schemas are required"));
     });
   }
 
@@ -109,17 +120,33 @@ function validateSpec(spec: Json): FieldError[] {
     errs.push(...validateDeprecationWarning(v, at));
     const statusEnabled = obj(v.subresources).status !== undefined && obj(v.subresources).status !== null;
     const schema = obj(v.schema).openAPIV3Schema;
-    if (!hoisted.schema && isSchema(schema)) errs.push(...validateVersionSchema(schema, `${at}.schema`, { statusEnabled }));
+    if (!hoisted.schema && isSchema(schema))
+      errs.push(...validateVersionSchema(schema, `${at}.schema`, { statusEnabled }));
     if (!hoisted.subresources) errs.push(...validateSubresources(v.subresources, `${at}.subresources`));
-    if (!hoisted.columns) objects(v.additionalPrinterColumns).forEach((c, j) => {
-      errs.push(...validateColumn(c, index(`${at}.additionalPrinterColumns`, j)));
-    });
+    if (!hoisted.columns)
+      objects(v.additionalPrinterColumns).forEach((c, j) => {
+        errs.push(...validateColumn(c, index(`${at}.additionalPrinterColumns`, j)));
+      });
     if (!hoisted.selectableFields && objects(v.selectableFields).length > 0) {
-      errs.push(...validateSelectableFields(objects(v.selectableFields), isSchema(schema) ? schema : undefined, `${at}.selectableFields`));
+      errs.push(
+        ...validateSelectableFields(
+          objects(v.selectableFields),
+          isSchema(schema) ? schema : undefined,
+          `${at}.selectableFields`,
+        ),
+      );
     }
   });
-  if (!unique) errs.push({ ...field.invalid("spec.versions", versions, "must contain unique version names"), goValue: versionsGoValue(versions) });
-  if (storageCount !== 1) errs.push({ ...field.invalid("spec.versions", versions, "must have exactly one version marked as storage version"), goValue: versionsGoValue(versions) });
+  if (!unique)
+    errs.push({
+      ...field.invalid("spec.versions", versions, "must contain unique version names"),
+      goValue: versionsGoValue(versions),
+    });
+  if (storageCount !== 1)
+    errs.push({
+      ...field.invalid("spec.versions", versions, "must have exactly one version marked as storage version"),
+      goValue: versionsGoValue(versions),
+    });
   if (versions.length === 0) errs.push(field.required("spec.versions", "must have at least one version"));
 
   const names = obj(spec.names);
@@ -131,17 +158,31 @@ function validateSpec(spec: Json): FieldError[] {
 
   const first = versions[0] ?? {};
   const hoistedSchema = obj(first.schema).openAPIV3Schema;
-  if (hoisted.schema && isSchema(hoistedSchema)) errs.push(...validateVersionSchema(hoistedSchema, "spec.validation", { statusEnabled: anyStatus }));
+  if (hoisted.schema && isSchema(hoistedSchema))
+    errs.push(...validateVersionSchema(hoistedSchema, "spec.validation", { statusEnabled: anyStatus }));
   if (hoisted.subresources) errs.push(...validateSubresources(first.subresources, "spec.subresources"));
-  if (hoisted.columns) objects(first.additionalPrinterColumns).forEach((c, j) => {
-    errs.push(...validateColumn(c, index("spec.additionalPrinterColumns", j)));
-  });
+  if (hoisted.columns)
+    objects(first.additionalPrinterColumns).forEach((c, j) => {
+      errs.push(...validateColumn(c, index("spec.additionalPrinterColumns", j)));
+    });
   if (hoisted.selectableFields && objects(first.selectableFields).length > 0) {
-    errs.push(...validateSelectableFields(objects(first.selectableFields), isSchema(hoistedSchema) ? hoistedSchema : undefined, "spec.selectableFields"));
+    errs.push(
+      ...validateSelectableFields(
+        objects(first.selectableFields),
+        isSchema(hoistedSchema) ? hoistedSchema : undefined,
+        "spec.selectableFields",
+      ),
+    );
   }
   errs.push(...validateConversion(spec.conversion));
   if (spec.preserveUnknownFields === true) {
-    errs.push(field.invalid("spec.preserveUnknownFields", true, "cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead"));
+    errs.push(
+      field.invalid(
+        "spec.preserveUnknownFields",
+        true,
+        "cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead",
+      ),
+    );
   }
   return errs;
 }
@@ -161,16 +202,21 @@ export function validateNames(names: Json, path: string): FieldError[] {
   if (singular) dns(`${path}.singular`, singular);
   if (kind) {
     const e = isDNS1035Label(kind.toLowerCase());
-    if (e.length) errs.push(field.invalid(`${path}.kind`, kind, `may have mixed case, but should otherwise match: ${e.join(",")}`));
+    if (e.length)
+      errs.push(field.invalid(`${path}.kind`, kind, `may have mixed case, but should otherwise match: ${e.join(",")}`));
   }
   if (listKind) {
     const e = isDNS1035Label(listKind.toLowerCase());
-    if (e.length) errs.push(field.invalid(`${path}.listKind`, listKind, `may have mixed case, but should otherwise match: ${e.join(",")}`));
+    if (e.length)
+      errs.push(
+        field.invalid(`${path}.listKind`, listKind, `may have mixed case, but should otherwise match: ${e.join(",")}`),
+      );
   }
   strings(names.shortNames).forEach((s, i) => {
     dns(`${path}.shortNames[${i}]`, s);
   });
-  if (kind && kind === listKind) errs.push(field.invalid(`${path}.listKind`, listKind, "kind and listKind may not be the same"));
+  if (kind && kind === listKind)
+    errs.push(field.invalid(`${path}.listKind`, listKind, "kind and listKind may not be the same"));
   strings(names.categories).forEach((c, i) => {
     dns(`${path}.categories[${i}]`, c);
   });
@@ -188,7 +234,14 @@ function validateDeprecationWarning(v: Json, path: string): FieldError[] {
   if (s.length === 0) errs.push(field.invalid(at, s, "must not be an empty string"));
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
   const bad = /[\u0000-\u001f\u007f-\u009f]/.exec(s);
-  if (bad) errs.push(field.invalid(at, s, `must only contain printable UTF-8 characters; non-printable character found at index ${bad.index}`));
+  if (bad)
+    errs.push(
+      field.invalid(
+        at,
+        s,
+        `must only contain printable UTF-8 characters; non-printable character found at index ${bad.index}`,
+      ),
+    );
   return errs;
 }
 
@@ -209,20 +262,25 @@ function validateSubresources(v: unknown, path: string): FieldError[] {
   else {
     const e = simpleJSONPathErrors(spec, `${path}.scale.specReplicasPath`);
     if (e.length) errs.push(...e);
-    else if (!spec.startsWith(".spec.")) errs.push(field.invalid(`${path}.scale.specReplicasPath`, spec, "should be a json path under .spec"));
+    else if (!spec.startsWith(".spec."))
+      errs.push(field.invalid(`${path}.scale.specReplicasPath`, spec, "should be a json path under .spec"));
   }
   const status = str(s.statusReplicasPath);
   if (!status) errs.push(field.required(`${path}.scale.statusReplicasPath`));
   else {
     const e = simpleJSONPathErrors(status, `${path}.scale.statusReplicasPath`);
     if (e.length) errs.push(...e);
-    else if (!status.startsWith(".status.")) errs.push(field.invalid(`${path}.scale.statusReplicasPath`, status, "should be a json path under .status"));
+    else if (!status.startsWith(".status."))
+      errs.push(field.invalid(`${path}.scale.statusReplicasPath`, status, "should be a json path under .status"));
   }
   const sel = str(s.labelSelectorPath);
   if (sel) {
     const e = simpleJSONPathErrors(sel, `${path}.scale.labelSelectorPath`);
     if (e.length) errs.push(...e);
-    else if (!sel.startsWith(".spec.") && !sel.startsWith(".status.")) errs.push(field.invalid(`${path}.scale.labelSelectorPath`, sel, "should be a json path under either .spec or .status"));
+    else if (!sel.startsWith(".spec.") && !sel.startsWith(".status."))
+      errs.push(
+        field.invalid(`${path}.scale.labelSelectorPath`, sel, "should be a json path under either .spec or .status"),
+      );
   }
   return errs;
 }
@@ -232,9 +290,11 @@ function validateColumn(c: Json, path: string): FieldError[] {
   if (!str(c.name)) errs.push(field.required(`${path}.name`));
   const type = str(c.type);
   if (!type) errs.push(field.required(`${path}.type`, `must be one of ${PRINTER_COLUMN_TYPES.join(",")}`));
-  else if (!PRINTER_COLUMN_TYPES.includes(type)) errs.push(field.invalid(`${path}.type`, type, `must be one of ${PRINTER_COLUMN_TYPES.join(",")}`));
+  else if (!PRINTER_COLUMN_TYPES.includes(type))
+    errs.push(field.invalid(`${path}.type`, type, `must be one of ${PRINTER_COLUMN_TYPES.join(",")}`));
   const format = str(c.format);
-  if (format && !PRINTER_COLUMN_FORMATS.includes(format)) errs.push(field.invalid(`${path}.format`, format, `must be one of ${PRINTER_COLUMN_FORMATS.join(",")}`));
+  if (format && !PRINTER_COLUMN_FORMATS.includes(format))
+    errs.push(field.invalid(`${path}.format`, format, `must be one of ${PRINTER_COLUMN_FORMATS.join(",")}`));
   const jp = str(c.jsonPath);
   if (!jp) errs.push(field.required(`${path}.JSONPath`));
   else errs.push(...simpleJSONPathErrors(jp, `${path}.JSONPath`));
@@ -246,7 +306,8 @@ export function schemaAtPath(s: JSONSchemaProps | undefined, jsonPath: string): 
   let cur = s;
   for (const part of jsonPath.replace(/^\./, "").split(".")) {
     if (!cur || !part) return undefined;
-    const next: unknown = cur.properties?.[part] ?? (isSchema(cur.additionalProperties) ? cur.additionalProperties : undefined);
+    const next: unknown =
+      cur.properties?.[part] ?? (isSchema(cur.additionalProperties) ? cur.additionalProperties : undefined);
     cur = isSchema(next) ? next : undefined;
   }
   return cur;
@@ -269,12 +330,24 @@ function validateSelectableFields(fields: Json[], schema: JSONSchemaProps | unde
     }
     if (jp.startsWith(".metadata.")) errs.push(field.invalid(at, jp, "must not point to fields in metadata"));
     if (found.type !== "string" && found.type !== "boolean" && found.type !== "integer") {
-      errs.push(field.invalid(at, jp, "must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed."));
+      errs.push(
+        field.invalid(
+          at,
+          jp,
+          "must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.",
+        ),
+      );
     }
     if (seen.has(jp)) errs.push(field.duplicate(at, jp));
     seen.add(jp);
   });
-  if (seen.size > MAX_SELECTABLE_FIELDS) errs.push({ type: "FieldValueTooMany", field: path, value: seen.size, detail: `${seen.size}: must have at most ${MAX_SELECTABLE_FIELDS} items` });
+  if (seen.size > MAX_SELECTABLE_FIELDS)
+    errs.push({
+      type: "FieldValueTooMany",
+      field: path,
+      value: seen.size,
+      detail: `${seen.size}: must have at most ${MAX_SELECTABLE_FIELDS} items`,
+    });
   return errs;
 }
 
@@ -284,27 +357,49 @@ function validateConversion(v: unknown): FieldError[] {
   const errs: FieldError[] = [];
   const strategy = str(c.strategy);
   if (!strategy) errs.push(field.required("spec.conversion.strategy"));
-  else if (strategy !== "None" && strategy !== "Webhook") errs.push(field.notSupported("spec.conversion.strategy", strategy, ["None", "Webhook"]));
+  else if (strategy !== "None" && strategy !== "Webhook")
+    errs.push(field.notSupported("spec.conversion.strategy", strategy, ["None", "Webhook"]));
   const webhook = c.webhook === undefined || c.webhook === null ? undefined : obj(c.webhook);
   if (strategy === "Webhook") {
-    const cc = webhook?.clientConfig === undefined || webhook?.clientConfig === null ? undefined : obj(webhook.clientConfig);
-    if (!cc) errs.push(field.required("spec.conversion.webhookClientConfig", "required when strategy is set to Webhook"));
-    else if ((cc.url === undefined) === (cc.service === undefined)) errs.push(field.required("spec.conversion.webhookClientConfig", "exactly one of url or service is required"));
+    const cc =
+      webhook?.clientConfig === undefined || webhook?.clientConfig === null ? undefined : obj(webhook.clientConfig);
+    if (!cc)
+      errs.push(field.required("spec.conversion.webhookClientConfig", "required when strategy is set to Webhook"));
+    else if ((cc.url === undefined) === (cc.service === undefined))
+      errs.push(field.required("spec.conversion.webhookClientConfig", "exactly one of url or service is required"));
     const reviews = strings(webhook?.conversionReviewVersions);
     if (reviews.length === 0) errs.push(field.required("spec.conversion.conversionReviewVersions"));
     else if (!reviews.some((r) => r === "v1" || r === "v1beta1")) {
-      errs.push({ ...field.invalid("spec.conversion.conversionReviewVersions", reviews, "must include at least one of v1, v1beta1"), goValue: `[]string{${reviews.map((r) => JSON.stringify(r)).join(", ")}}` });
+      errs.push({
+        ...field.invalid(
+          "spec.conversion.conversionReviewVersions",
+          reviews,
+          "must include at least one of v1, v1beta1",
+        ),
+        goValue: `[]string{${reviews.map((r) => JSON.stringify(r)).join(", ")}}`,
+      });
     }
   } else if (webhook) {
-    if (webhook.clientConfig !== undefined) errs.push(field.forbidden("spec.conversion.webhookClientConfig", "should not be set when strategy is not set to Webhook"));
-    if (strings(webhook.conversionReviewVersions).length > 0) errs.push(field.forbidden("spec.conversion.conversionReviewVersions", "should not be set when strategy is not set to Webhook"));
+    if (webhook.clientConfig !== undefined)
+      errs.push(
+        field.forbidden("spec.conversion.webhookClientConfig", "should not be set when strategy is not set to Webhook"),
+      );
+    if (strings(webhook.conversionReviewVersions).length > 0)
+      errs.push(
+        field.forbidden(
+          "spec.conversion.conversionReviewVersions",
+          "should not be set when strategy is not set to Webhook",
+        ),
+      );
   }
   return errs;
 }
 
 /** Groups whose CRDs need the API-review annotation (kube's protected groups). */
 function isProtectedGroup(group: string): boolean {
-  return group === "k8s.io" || group === "kubernetes.io" || group.endsWith(".k8s.io") || group.endsWith(".kubernetes.io");
+  return (
+    group === "k8s.io" || group === "kubernetes.io" || group.endsWith(".k8s.io") || group.endsWith(".kubernetes.io")
+  );
 }
 
 function approvalState(crd: KObject): "ok" | "missing" | "invalid" {
@@ -336,14 +431,22 @@ export function validateAPIApproval(crd: KObject, old?: KObject): FieldError[] {
 export function validateStoredVersions(crd: KObject): FieldError[] {
   const stored = strings(obj(crd.status).storedVersions);
   if (stored.length === 0) {
-    return [{ ...field.invalid("status.storedVersions", stored, "must have at least one stored version"), goValue: `[]string{}` }];
+    return [
+      {
+        ...field.invalid("status.storedVersions", stored, "must have at least one stored version"),
+        goValue: `[]string{}`,
+      },
+    ];
   }
   const errs: FieldError[] = [];
   const unmatched = new Map(stored.map((v, i) => [v, i]));
   for (const v of objects(obj(crd.spec).versions)) {
     const name = str(v.name);
     if (v.storage === true && !stored.includes(name)) {
-      errs.push({ ...field.invalid("status.storedVersions", stored, `must have the storage version ${name}`), goValue: `[]string{${stored.map((s) => JSON.stringify(s)).join(", ")}}` });
+      errs.push({
+        ...field.invalid("status.storedVersions", stored, `must have the storage version ${name}`),
+        goValue: `[]string{${stored.map((s) => JSON.stringify(s)).join(", ")}}`,
+      });
     }
     unmatched.delete(name);
   }
@@ -358,4 +461,3 @@ export function validateStoredVersions(crd: KObject): FieldError[] {
   }
   return errs;
 }
-

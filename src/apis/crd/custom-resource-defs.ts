@@ -18,7 +18,16 @@ import type { JSONSchemaProps } from "./schema-types.ts";
 const OBJECT_META_REF = "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 /** The verbs of a custom resource in the order apiextensions-apiserver lists them in discovery (unsorted). */
-const CUSTOM_RESOURCE_VERBS: Verb[] = ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"];
+const CUSTOM_RESOURCE_VERBS: Verb[] = [
+  "delete",
+  "deletecollection",
+  "get",
+  "list",
+  "patch",
+  "create",
+  "update",
+  "watch",
+];
 
 /** kube's default deprecation warning: `example.com/v1beta1 Widget is deprecated; use example.com/v1 Widget`. */
 export function defaultDeprecationWarning(spec: CRDSpec, deprecated: string): string {
@@ -46,7 +55,8 @@ function publishedSchema(spec: CRDSpec, kind: string, v: CRDVersion): Record<str
   };
   props.metadata = {
     allOf: [{ $ref: OBJECT_META_REF }],
-    description: "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+    description:
+      "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
   };
   s.properties = props;
   s.type ??= "object";
@@ -99,7 +109,10 @@ export function customResourceDefs(crd: KObject, compile: SchemaCompiler): Resou
     // Conversion through a webhook is not implemented: only the storage version can be served.
     const conversionError =
       webhook && storage && v.name !== storage.name
-        ? () => errors.internal(`conversion webhook for ${spec.group}/${storage.name}, Kind=${names.kind} failed: webhook conversion is not supported by this server`)
+        ? () =>
+            errors.internal(
+              `conversion webhook for ${spec.group}/${storage.name}, Kind=${names.kind} failed: webhook conversion is not supported by this server`,
+            )
         : undefined;
     if (conversionError) {
       strategy.prepareForCreate = () => {
@@ -170,4 +183,3 @@ export function customResourceDefs(crd: KObject, compile: SchemaCompiler): Resou
   }
   return defs;
 }
-

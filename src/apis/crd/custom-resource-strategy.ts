@@ -43,7 +43,13 @@ function normalise(o: CustomResourceOptions, obj: KObject, ctx: RequestContext):
   if (o.compiled.hasDefaults) applyDefaults(obj, schema);
 }
 
-function validateObject(o: CustomResourceOptions, obj: KObject, old: KObject | undefined, ctx: RequestContext, which: "main" | "status"): FieldError[] {
+function validateObject(
+  o: CustomResourceOptions,
+  obj: KObject,
+  old: KObject | undefined,
+  ctx: RequestContext,
+  which: "main" | "status",
+): FieldError[] {
   const c = o.compiled;
   const errs: FieldError[] = [];
   // kube's order: schema, scale replicas, embedded objects, list types, CEL rules.
@@ -68,7 +74,12 @@ export function customResourceStrategy(o: CustomResourceOptions): CustomResource
     tracksGeneration: true,
     prepareForCreate(obj, ctx) {
       if (o.terminating) {
-        throw new StatusError(405, "MethodNotAllowed", "create not allowed while custom resource definition is terminating", { group: o.group, kind: o.plural });
+        throw new StatusError(
+          405,
+          "MethodNotAllowed",
+          "create not allowed while custom resource definition is terminating",
+          { group: o.group, kind: o.plural },
+        );
       }
       normalise(o, obj, ctx);
     },

@@ -5,7 +5,6 @@
 import { additionalPropertiesOf, fieldSchema, isSchema, type JSONSchemaProps, someSchema } from "./schema-types.ts";
 import { isObject } from "../../machinery/object.ts";
 
-
 function nonNullableNull(v: unknown, s: JSONSchemaProps | undefined): boolean {
   return v === null && isSchema(s) && s.nullable !== true;
 }

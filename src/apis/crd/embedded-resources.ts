@@ -17,7 +17,8 @@ function embeddedErrors(x: Record<string, unknown>, path: string): FieldError[] 
   if ("apiVersion" in x) {
     if (typeof av !== "string") errs.push(field.invalid(at("apiVersion"), av, "must be a string"));
     else if (av === "") errs.push(field.invalid(at("apiVersion"), av, "must not be empty"));
-    else if (!GROUP_VERSION.test(av)) errs.push(field.invalid(at("apiVersion"), av, `unexpected GroupVersion string: ${av}`));
+    else if (!GROUP_VERSION.test(av))
+      errs.push(field.invalid(at("apiVersion"), av, `unexpected GroupVersion string: ${av}`));
   }
   const kind = x.kind;
   if ("kind" in x) {
@@ -25,7 +26,8 @@ function embeddedErrors(x: Record<string, unknown>, path: string): FieldError[] 
     else if (kind === "") errs.push(field.invalid(at("kind"), kind, "must not be empty"));
     else {
       const e = isDNS1035Label(kind.toLowerCase());
-      if (e.length) errs.push(field.invalid(at("kind"), kind, `may have mixed case, but should otherwise match: ${e.join(",")}`));
+      if (e.length)
+        errs.push(field.invalid(at("kind"), kind, `may have mixed case, but should otherwise match: ${e.join(",")}`));
     }
   }
   return errs;

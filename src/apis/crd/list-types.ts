@@ -50,9 +50,10 @@ export function validateListTypes(x: unknown, s: JSONSchemaProps | undefined, pa
         seen.add(c);
       });
     }
-    if (items) x.forEach((v, i) => {
-      errs.push(...validateListTypes(v, items, `${path}[${i}]`));
-    });
+    if (items)
+      x.forEach((v, i) => {
+        errs.push(...validateListTypes(v, items, `${path}[${i}]`));
+      });
   } else if (isObject(x)) {
     for (const [k, v] of Object.entries(x)) {
       const sub = fieldSchema(s, k);

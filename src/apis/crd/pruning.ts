@@ -3,11 +3,16 @@
 // metadata (metadata is trimmed to ObjectMeta's fields separately). Returns the pruned paths,
 // worded as kube reports unknown fields (`spec.foo`, `spec.items[0].bar`).
 
-import { additionalPropertiesOf, isEmbeddedResource, isSchema, type JSONSchemaProps, preservesUnknownFields } from "./schema-types.ts";
+import {
+  additionalPropertiesOf,
+  isEmbeddedResource,
+  isSchema,
+  type JSONSchemaProps,
+  preservesUnknownFields,
+} from "./schema-types.ts";
 import { isObject } from "../../machinery/object.ts";
 
 const META_FIELDS = new Set(["apiVersion", "kind", "metadata"]);
-
 
 function join(path: string, k: string): string {
   return path ? `${path}.${k}` : k;
@@ -63,9 +68,10 @@ function skipPrune(x: unknown, s: JSONSchemaProps, path: string, pruned: string[
     }
   } else if (Array.isArray(x)) {
     const items = isSchema(s.items) ? s.items : undefined;
-    if (items) x.forEach((v, i) => {
-      skipPrune(v, items, `${path}[${i}]`, pruned);
-    });
+    if (items)
+      x.forEach((v, i) => {
+        skipPrune(v, items, `${path}[${i}]`, pruned);
+      });
   }
 }
 

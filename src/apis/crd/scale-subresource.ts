@@ -21,8 +21,23 @@ function nestedInt(obj: Json, path: string): { value: number; found: boolean; er
     if (cur === undefined) return { value: 0, found: false };
   }
   if (typeof cur === "number" && Number.isInteger(cur)) return { value: cur, found: true };
-  const goType = typeof cur === "string" ? "string" : typeof cur === "number" ? "float64" : typeof cur === "boolean" ? "bool" : Array.isArray(cur) ? "[]interface {}" : cur === null ? "<nil>" : "map[string]interface {}";
-  return { value: 0, found: true, error: `${path} accessor error: ${String(cur)} is of the type ${goType}, expected int64` };
+  const goType =
+    typeof cur === "string"
+      ? "string"
+      : typeof cur === "number"
+        ? "float64"
+        : typeof cur === "boolean"
+          ? "bool"
+          : Array.isArray(cur)
+            ? "[]interface {}"
+            : cur === null
+              ? "<nil>"
+              : "map[string]interface {}";
+  return {
+    value: 0,
+    found: true,
+    error: `${path} accessor error: ${String(cur)} is of the type ${goType}, expected int64`,
+  };
 }
 
 function nestedString(obj: Json, path: string): { value: string; error?: string } {
@@ -76,7 +91,9 @@ export function applyScale(body: KObject, cr: KObject, scale: ScaleSubresource):
   const desired = structuredClone(cr);
   const replicas = (body.spec as Json | undefined)?.replicas;
   if (replicas !== undefined && replicas !== null && (typeof replicas !== "number" || !Number.isInteger(replicas))) {
-    throw errors.badRequest(`Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal ${typeof replicas} into Go struct field ScaleSpec.spec.replicas of type int32`);
+    throw errors.badRequest(
+      `Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal ${typeof replicas} into Go struct field ScaleSpec.spec.replicas of type int32`,
+    );
   }
   setNested(desired, scale.specReplicasPath, typeof replicas === "number" ? replicas : 0);
   const rv = body.metadata?.resourceVersion;
@@ -90,7 +107,8 @@ export function validateScaleSpec(cr: KObject, scale: ScaleSubresource): FieldEr
   const r = nestedInt(cr, scale.specReplicasPath);
   if (r.error) return [field.invalid(scale.specReplicasPath, r.value, r.error)];
   if (r.value < 0) return [field.invalid(scale.specReplicasPath, r.value, "should be a non-negative integer")];
-  if (r.value > 2147483647) return [field.invalid(scale.specReplicasPath, r.value, "should be less than or equal to 2147483647")];
+  if (r.value > 2147483647)
+    return [field.invalid(scale.specReplicasPath, r.value, "should be less than or equal to 2147483647")];
   return [];
 }
 
@@ -100,7 +118,8 @@ export function validateScaleStatus(cr: KObject, scale: ScaleSubresource): Field
   const r = nestedInt(cr, scale.statusReplicasPath);
   if (r.error) errs.push(field.invalid(scale.statusReplicasPath, r.value, r.error));
   else if (r.value < 0) errs.push(field.invalid(scale.statusReplicasPath, r.value, "should be a non-negative integer"));
-  else if (r.value > 2147483647) errs.push(field.invalid(scale.statusReplicasPath, r.value, "should be less than or equal to 2147483647"));
+  else if (r.value > 2147483647)
+    errs.push(field.invalid(scale.statusReplicasPath, r.value, "should be less than or equal to 2147483647"));
   if (scale.labelSelectorPath) {
     const s = nestedString(cr, scale.labelSelectorPath);
     if (s.error) errs.push(field.invalid(scale.labelSelectorPath, "", s.error));
@@ -114,7 +133,10 @@ export function validateScaleStatus(cr: KObject, scale: ScaleSubresource): Field
  */
 export function scaleSubresource(
   scale: ScaleSubresource,
-  main: { prepare(obj: KObject, old: KObject, ctx: RequestContext): void; validate(obj: KObject, old: KObject, ctx: RequestContext): FieldError[] },
+  main: {
+    prepare(obj: KObject, old: KObject, ctx: RequestContext): void;
+    validate(obj: KObject, old: KObject, ctx: RequestContext): FieldError[];
+  },
 ): SubresourceDef {
   return {
     name: "scale",

@@ -19,7 +19,13 @@ let shared: Ajv | undefined;
 function sharedAjv(): Ajv {
   if (shared) return shared;
   const AjvClass = ajvModule().default;
-  const ajv = new AjvClass({ allErrors: true, strict: false, verbose: true, validateFormats: true, unicodeRegExp: true });
+  const ajv = new AjvClass({
+    allErrors: true,
+    strict: false,
+    verbose: true,
+    validateFormats: true,
+    unicodeRegExp: true,
+  });
   for (const name of STRING_FORMATS) {
     const check = stringFormat(name) as (s: string) => boolean;
     ajv.addFormat(name, { type: "string", validate: check });
@@ -45,7 +51,9 @@ export function compileSchemaValidator(schema: JSONSchemaProps): SchemaValidator
     fn = ajv.compile(converted);
   } catch (e) {
     const msg = (e as Error).message;
-    return { validate: (_obj, _old, prefix = "") => [field.invalid(prefix || "<nil>", "", `error building validator: ${msg}`)] };
+    return {
+      validate: (_obj, _old, prefix = "") => [field.invalid(prefix || "<nil>", "", `error building validator: ${msg}`)],
+    };
   } finally {
     // The compiled function stays usable; the cache would otherwise keep every schema ever seen.
     ajv.removeSchema(converted);
@@ -81,7 +89,15 @@ function toAjv(s: JSONSchemaProps): Record<string, unknown> {
     if (s.exclusiveMinimum === true) out.exclusiveMinimum = s.minimum;
     else out.minimum = s.minimum;
   }
-  for (const k of ["maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties", "multipleOf"] as const) {
+  for (const k of [
+    "maxLength",
+    "minLength",
+    "maxItems",
+    "minItems",
+    "maxProperties",
+    "minProperties",
+    "multipleOf",
+  ] as const) {
     if (typeof s[k] === "number") out[k] = s[k];
   }
   if (typeof s.pattern === "string") out.pattern = s.pattern;
@@ -136,7 +152,16 @@ function unchanged(obj: unknown, old: unknown, segs: string[]): boolean {
   let b: unknown = old;
   for (let i = 0; ; i++) {
     if (deepEqual(a, b)) return true;
-    if (i === segs.length || Array.isArray(a) || !a || typeof a !== "object" || !b || typeof b !== "object" || Array.isArray(b)) return false;
+    if (
+      i === segs.length ||
+      Array.isArray(a) ||
+      !a ||
+      typeof a !== "object" ||
+      !b ||
+      typeof b !== "object" ||
+      Array.isArray(b)
+    )
+      return false;
     const k = segs[i] as string;
     a = (a as Record<string, unknown>)[k];
     b = (b as Record<string, unknown>)[k];
@@ -160,7 +185,8 @@ function selectAnyOfBranches(errs: ErrorObject[]): ErrorObject[] {
       byBranch.set(branch, [...(byBranch.get(branch) ?? []), x]);
     }
     let best: string | undefined;
-    for (const [b, list] of byBranch) if (best === undefined || list.length < (byBranch.get(best)?.length ?? 0)) best = b;
+    for (const [b, list] of byBranch)
+      if (best === undefined || list.length < (byBranch.get(best)?.length ?? 0)) best = b;
     for (const [b, list] of byBranch) if (b !== best || e.keyword === "oneOf") for (const x of list) dropped.add(x);
   }
   return errs.filter((e) => !dropped.has(e));
@@ -197,10 +223,18 @@ function toFieldErrors(e: ErrorObject, data: unknown, prefix: string): FieldErro
       return [field.typeInvalid(path, actual, `${inBody} must be of type ${typeNameOf(e)}: ${goQuote(actual)}`)];
     }
     case "format":
-      return [field.typeInvalid(path, value, `${inBody} must be of type ${String(params.format)}: ${goQuote(String(value))}`)];
+      return [
+        field.typeInvalid(path, value, `${inBody} must be of type ${String(params.format)}: ${goQuote(String(value))}`),
+      ];
     case "enum": {
       const allowed = (params.allowedValues as unknown[]) ?? [];
-      return [field.notSupported(path, value, allowed.map((v) => (typeof v === "string" ? v : JSON.stringify(v))))];
+      return [
+        field.notSupported(
+          path,
+          value,
+          allowed.map((v) => (typeof v === "string" ? v : JSON.stringify(v))),
+        ),
+      ];
     }
     case "pattern":
       return [field.invalid(path, value, `${inBody} should match '${String(params.pattern)}'`)];
@@ -209,28 +243,64 @@ function toFieldErrors(e: ErrorObject, data: unknown, prefix: string): FieldErro
     case "maxLength":
       return [field.tooLong(path, value, Number(params.limit))];
     case "minimum":
-      return [field.invalid(path, value, `${inBody} should be greater than or equal to ${limitText(Number(params.limit), value)}`)];
+      return [
+        field.invalid(
+          path,
+          value,
+          `${inBody} should be greater than or equal to ${limitText(Number(params.limit), value)}`,
+        ),
+      ];
     case "exclusiveMinimum":
       return [field.invalid(path, value, `${inBody} should be greater than ${limitText(Number(params.limit), value)}`)];
     case "maximum":
-      return [field.invalid(path, value, `${inBody} should be less than or equal to ${limitText(Number(params.limit), value)}`)];
+      return [
+        field.invalid(
+          path,
+          value,
+          `${inBody} should be less than or equal to ${limitText(Number(params.limit), value)}`,
+        ),
+      ];
     case "exclusiveMaximum":
       return [field.invalid(path, value, `${inBody} should be less than ${limitText(Number(params.limit), value)}`)];
     case "multipleOf":
-      return [field.invalid(path, value, `${inBody} should be a multiple of ${limitText(Number(params.multipleOf), value)}`)];
+      return [
+        field.invalid(path, value, `${inBody} should be a multiple of ${limitText(Number(params.multipleOf), value)}`),
+      ];
     case "minItems":
-      return [field.invalid(path, Array.isArray(value) ? value.length : 0, `${inBody} should have at least ${String(params.limit)} items`)];
+      return [
+        field.invalid(
+          path,
+          Array.isArray(value) ? value.length : 0,
+          `${inBody} should have at least ${String(params.limit)} items`,
+        ),
+      ];
     case "maxItems": {
       const n = Array.isArray(value) ? value.length : 0;
-      return [{ type: "FieldValueTooMany", field: path, value: n, detail: `${n}: must have at most ${String(params.limit)} ${Number(params.limit) === 1 ? "item" : "items"}` }];
+      return [
+        {
+          type: "FieldValueTooMany",
+          field: path,
+          value: n,
+          detail: `${n}: must have at most ${String(params.limit)} ${Number(params.limit) === 1 ? "item" : "items"}`,
+        },
+      ];
     }
     case "uniqueItems":
       return [field.invalid(path, "", `${inBody} shouldn't contain duplicates`)];
     case "minProperties":
-      return [field.invalid(path, Number(params.limit), `${inBody} should have at least ${String(params.limit)} properties`)];
+      return [
+        field.invalid(path, Number(params.limit), `${inBody} should have at least ${String(params.limit)} properties`),
+      ];
     case "maxProperties":
       // kube passes the limit where the count belongs and no limit, hence this odd wording.
-      return [{ type: "FieldValueTooMany", field: path, value: Number(params.limit), detail: `${String(params.limit)}: has too many items` }];
+      return [
+        {
+          type: "FieldValueTooMany",
+          field: path,
+          value: Number(params.limit),
+          detail: `${String(params.limit)}: has too many items`,
+        },
+      ];
     case "additionalProperties": {
       const k = String(params.additionalProperty);
       return [field.invalid(path, k, `${name}.${k} in body is a forbidden property`)];

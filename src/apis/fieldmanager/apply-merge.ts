@@ -13,7 +13,8 @@ export function mergeValues(live: unknown, config: unknown, node: SchemaNode): u
   if (config === undefined) return structuredClone(live);
   if (live === undefined) return structuredClone(config);
   // A null in the configuration does not clear a granular map or list (as in structured-merge-diff).
-  if (config === null && (isObject(live) || Array.isArray(live)) && !isLeafPair(live, undefined, node)) return structuredClone(live);
+  if (config === null && (isObject(live) || Array.isArray(live)) && !isLeafPair(live, undefined, node))
+    return structuredClone(live);
   if (isLeafPair(live, config, node)) return structuredClone(config);
   if (Array.isArray(live)) return mergeLists(live, config as unknown[], node);
   if (isGranularMap(live, node)) {

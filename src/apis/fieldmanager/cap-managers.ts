@@ -35,7 +35,11 @@ export function capUpdateManagers(managed: Managed, max = MAX_UPDATE_MANAGERS): 
       }
     }
     const current = managed.fields.get(bucket);
-    managed.fields.set(bucket, { set: vs.set.union(current?.set ?? vs.set), apiVersion: vs.apiVersion, applied: false });
+    managed.fields.set(bucket, {
+      set: vs.set.union(current?.set ?? vs.set),
+      apiVersion: vs.apiVersion,
+      applied: false,
+    });
     managed.fields.delete(id);
     managed.times.set(bucket, managed.times.get(id));
     managed.times.delete(id);

@@ -23,7 +23,10 @@ export function compareValues(lhs: unknown, rhs: unknown, node: SchemaNode): Com
 }
 
 /** The items of a granular list by serialized path element (the first of duplicates wins). */
-export function indexItems(list: unknown[] | undefined, node: SchemaNode): Map<string, { pe: PathElement; item: unknown }> {
+export function indexItems(
+  list: unknown[] | undefined,
+  node: SchemaNode,
+): Map<string, { pe: PathElement; item: unknown }> {
   const out = new Map<string, { pe: PathElement; item: unknown }>();
   (list ?? []).forEach((item, i) => {
     const pe = listItemElement(node, item, i);
@@ -70,19 +73,32 @@ function walk(l: unknown, r: unknown, node: SchemaNode, path: PathElement[], out
  * empty. Throws TypedValueError where compareValues would (also for values under ignored paths,
  * which it walks too).
  */
-export function addedFieldsV1(value: unknown, node: SchemaNode, strip: FieldSet, ignored: FieldSet | undefined): Record<string, unknown> | undefined {
+export function addedFieldsV1(
+  value: unknown,
+  node: SchemaNode,
+  strip: FieldSet,
+  ignored: FieldSet | undefined,
+): Record<string, unknown> | undefined {
   if (isLeafPair({}, value, node) || !isGranularMap({}, node)) return undefined;
   return mapFieldsV1(value as Record<string, unknown>, node, strip, ignored, false);
 }
 
 /** The fieldsV1 of one walked element (serialized `key`) of value `r` into its parent's entries. */
-function elementFieldsV1(r: unknown, node: SchemaNode, key: string, strip: FieldSet | undefined, ignored: FieldSet | undefined): Record<string, unknown> | undefined {
+function elementFieldsV1(
+  r: unknown,
+  node: SchemaNode,
+  key: string,
+  strip: FieldSet | undefined,
+  ignored: FieldSet | undefined,
+): Record<string, unknown> | undefined {
   const member = !strip?.hasMemberKey(key);
   let out: Record<string, unknown> | undefined;
   if (!isLeafPair(undefined, r, node)) {
     const childStrip = strip?.childKey(key);
     const childIgnored = ignored?.childKey(key);
-    out = Array.isArray(r) ? listFieldsV1(r, node, childStrip, childIgnored, member) : mapFieldsV1(r as Record<string, unknown>, node, childStrip, childIgnored, member);
+    out = Array.isArray(r)
+      ? listFieldsV1(r, node, childStrip, childIgnored, member)
+      : mapFieldsV1(r as Record<string, unknown>, node, childStrip, childIgnored, member);
   }
   if (ignored?.hasMemberKey(key)) return undefined;
   return out ?? (member ? {} : undefined);
@@ -98,7 +114,13 @@ function fieldKey(name: string): string {
   return fieldKeys.get(name);
 }
 
-function mapFieldsV1(o: Record<string, unknown>, node: SchemaNode, strip: FieldSet | undefined, ignored: FieldSet | undefined, self: boolean): Record<string, unknown> | undefined {
+function mapFieldsV1(
+  o: Record<string, unknown>,
+  node: SchemaNode,
+  strip: FieldSet | undefined,
+  ignored: FieldSet | undefined,
+  self: boolean,
+): Record<string, unknown> | undefined {
   const names: string[] = [];
   const values: Record<string, unknown>[] = [];
   for (const k of Object.keys(o)) {
@@ -121,7 +143,13 @@ function mapFieldsV1(o: Record<string, unknown>, node: SchemaNode, strip: FieldS
   return out;
 }
 
-function listFieldsV1(list: unknown[], node: SchemaNode, strip: FieldSet | undefined, ignored: FieldSet | undefined, self: boolean): Record<string, unknown> | undefined {
+function listFieldsV1(
+  list: unknown[],
+  node: SchemaNode,
+  strip: FieldSet | undefined,
+  ignored: FieldSet | undefined,
+  self: boolean,
+): Record<string, unknown> | undefined {
   const items = node.items();
   const entries: { pe: PathElement; key: string; fields: Record<string, unknown> | undefined }[] = [];
   for (const { pe, item } of indexItems(list, node).values()) {

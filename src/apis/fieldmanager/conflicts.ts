@@ -51,6 +51,10 @@ function message(conflicts: Conflict[]): string {
 /** The 409 kube answers for apply conflicts (details carry only the causes). */
 export function conflictStatusError(conflicts: Conflict[]): StatusError {
   return new StatusError(409, "Conflict", message(conflicts), {
-    causes: conflicts.map((c) => ({ reason: "FieldManagerConflict", message: `conflict with ${printManager(c.manager)}`, field: displayPath(c.path) })),
+    causes: conflicts.map((c) => ({
+      reason: "FieldManagerConflict",
+      message: `conflict with ${printManager(c.manager)}`,
+      field: displayPath(c.path),
+    })),
   });
 }

@@ -16,9 +16,21 @@ import { capUpdateManagers } from "./cap-managers.ts";
 import { addedFieldsV1 } from "./compare.ts";
 import { ConflictsError, conflictStatusError } from "./conflicts.ts";
 import { FieldSet } from "./field-set.ts";
-import { buildLastApplied, fieldsFromLastApplied, KUBECTL_SSA_MANAGER, LAST_APPLIED_ANNOTATION, lastAppliedOf } from "./last-applied.ts";
+import {
+  buildLastApplied,
+  fieldsFromLastApplied,
+  KUBECTL_SSA_MANAGER,
+  LAST_APPLIED_ANNOTATION,
+  lastAppliedOf,
+} from "./last-applied.ts";
 import { TypedValueError } from "./list-item-element.ts";
-import { decodeManagedFields, encodeManagedFields, Managed, type ManagedFieldsEntry, managerIdentifier } from "./managed-fields.ts";
+import {
+  decodeManagedFields,
+  encodeManagedFields,
+  Managed,
+  type ManagedFieldsEntry,
+  managerIdentifier,
+} from "./managed-fields.ts";
 import { recordApply, recordUpdate, type UpdaterContext } from "./updater.ts";
 import { capabilitiesOf } from "../capabilities.ts";
 
@@ -72,12 +84,17 @@ function withoutManagedFields(obj: KObject): KObject {
 }
 
 /** Fields a write through `subresource` cannot change, so that nobody gains or loses them. */
-function ignoredFields(def: ResourceDef, subresource: string | undefined, ...objs: (KObject | undefined)[]): FieldSet | undefined {
+function ignoredFields(
+  def: ResourceDef,
+  subresource: string | undefined,
+  ...objs: (KObject | undefined)[]
+): FieldSet | undefined {
   if (subresource === undefined) return def.strategy.hasStatus ? FieldSet.of([f("status")]) : undefined;
   if (subresource !== "status") return undefined;
   const out = new FieldSet();
   for (const o of objs) {
-    for (const k of Object.keys(o ?? {})) if (k !== "status" && k !== "metadata" && k !== "apiVersion" && k !== "kind") out.insert([f(k)]);
+    for (const k of Object.keys(o ?? {}))
+      if (k !== "status" && k !== "metadata" && k !== "apiVersion" && k !== "kind") out.insert([f(k)]);
   }
   return out.isEmpty() ? undefined : out;
 }
@@ -88,7 +105,11 @@ function updaterContext(w: ManagedWrite, node: SchemaNode, ...objs: (KObject | u
 
 /** `[{}]` (every entry empty) resets an object's managed fields, as kube documents. */
 function isReset(requested: unknown): boolean {
-  return Array.isArray(requested) && requested.length > 0 && requested.every((e) => typeof e === "object" && e !== null && !Array.isArray(e) && Object.keys(e).length === 0);
+  return (
+    Array.isArray(requested) &&
+    requested.length > 0 &&
+    requested.every((e) => typeof e === "object" && e !== null && !Array.isArray(e) && Object.keys(e).length === 0)
+  );
 }
 
 function decodeLive(obj: KObject | undefined): Managed {
@@ -113,7 +134,12 @@ function credit(managed: Managed, id: string, now: string): void {
 }
 
 function updaterId(w: ManagedWrite, manager = w.manager): string {
-  return managerIdentifier({ manager, operation: "Update", apiVersion: apiVersionOf(w.def), subresource: w.subresource });
+  return managerIdentifier({
+    manager,
+    operation: "Update",
+    apiVersion: apiVersionOf(w.def),
+    subresource: w.subresource,
+  });
 }
 
 /**
@@ -122,7 +148,12 @@ function updaterId(w: ManagedWrite, manager = w.manager): string {
  * decodes to something (a client may rewrite managedFields), except through subresources.
  * Undefined means none (kube drops them when the object does not fit its schema).
  */
-export function trackUpdate(w: ManagedWrite, live: KObject | undefined, next: KObject, requested: unknown): ManagedFieldsEntry[] | undefined {
+export function trackUpdate(
+  w: ManagedWrite,
+  live: KObject | undefined,
+  next: KObject,
+  requested: unknown,
+): ManagedFieldsEntry[] | undefined {
   let managed: Managed;
   if (isReset(requested)) managed = new Managed();
   else {
@@ -249,7 +280,10 @@ export function trackApply(w: ManagedWrite, live: KObject | undefined, config: K
       result = attempt(true);
     }
   } catch (e) {
-    if (e instanceof TypedValueError) throw new PlainServerError(`failed to create typed patch object (${objectName(config)}; ${gvkString(config)}): ${e.message}`);
+    if (e instanceof TypedValueError)
+      throw new PlainServerError(
+        `failed to create typed patch object (${objectName(config)}; ${gvkString(config)}): ${e.message}`,
+      );
     throw e;
   }
   managed = result.trial;
@@ -264,7 +298,10 @@ export function trackApply(w: ManagedWrite, live: KObject | undefined, config: K
   if (deepEqual(merged, liveObj)) merged = structuredClone(liveObj);
   else managed.times.set(id, now);
   if (w.manager === KUBECTL_SSA_MANAGER && lastAppliedOf(merged) !== undefined) {
-    merged.metadata.annotations = { ...merged.metadata.annotations, [LAST_APPLIED_ANNOTATION]: buildLastApplied(config) };
+    merged.metadata.annotations = {
+      ...merged.metadata.annotations,
+      [LAST_APPLIED_ANNOTATION]: buildLastApplied(config),
+    };
   }
   capUpdateManagers(managed);
   const entries = encodeManagedFields(managed);

@@ -4,7 +4,13 @@
 // path itself is in the set too. Keys are written in structured-merge-diff's order.
 
 import { SchemaNode } from "../schema-node.ts";
-import { comparePathElements, type Path, type PathElement, parsePathElement, serializePathElement } from "./path-element.ts";
+import {
+  comparePathElements,
+  type Path,
+  type PathElement,
+  parsePathElement,
+  serializePathElement,
+} from "./path-element.ts";
 
 export class FieldSet {
   /** Paths of one element that are in the set, by serialized element. */
@@ -75,8 +81,10 @@ export class FieldSet {
     const out = new FieldSet();
     for (const [k, pe] of this.members) out.members.set(k, pe);
     for (const [k, pe] of other.members) out.members.set(k, pe);
-    for (const [k, c] of this.children) out.children.set(k, { pe: c.pe, set: c.set.union(other.children.get(k)?.set ?? EMPTY) });
-    for (const [k, c] of other.children) if (!out.children.has(k)) out.children.set(k, { pe: c.pe, set: c.set.union(EMPTY) });
+    for (const [k, c] of this.children)
+      out.children.set(k, { pe: c.pe, set: c.set.union(other.children.get(k)?.set ?? EMPTY) });
+    for (const [k, c] of other.children)
+      if (!out.children.has(k)) out.children.set(k, { pe: c.pe, set: c.set.union(EMPTY) });
     return out.pruned();
   }
 
@@ -94,7 +102,8 @@ export class FieldSet {
   difference(other: FieldSet): FieldSet {
     const out = new FieldSet();
     for (const [k, pe] of this.members) if (!other.members.has(k)) out.members.set(k, pe);
-    for (const [k, c] of this.children) out.children.set(k, { pe: c.pe, set: c.set.difference(other.children.get(k)?.set ?? EMPTY) });
+    for (const [k, c] of this.children)
+      out.children.set(k, { pe: c.pe, set: c.set.difference(other.children.get(k)?.set ?? EMPTY) });
     return out.pruned();
   }
 
@@ -144,7 +153,8 @@ export class FieldSet {
     if (includeSelf) out["."] = {};
     const entries: { pe: PathElement; member: boolean; child?: FieldSet }[] = [];
     for (const [k, pe] of this.members) entries.push({ pe, member: true, child: this.children.get(k)?.set });
-    for (const [k, c] of this.children) if (!this.members.has(k)) entries.push({ pe: c.pe, member: false, child: c.set });
+    for (const [k, c] of this.children)
+      if (!this.members.has(k)) entries.push({ pe: c.pe, member: false, child: c.set });
     entries.sort((a, b) => comparePathElements(a.pe, b.pe));
     for (const e of entries) {
       const child = e.child && !e.child.isEmpty() ? e.child : undefined;

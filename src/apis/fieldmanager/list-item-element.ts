@@ -20,7 +20,10 @@ export function listItemElement(list: SchemaNode, item: unknown, index: number):
       if (Object.hasOwn(item, k)) fields.push([k, item[k]]);
       else {
         const def = items.defaultOf(k);
-        if (def === undefined) throw new TypedValueError(`associative list with keys has an element that omits key field ${JSON.stringify(k)} (and doesn't have default value)`);
+        if (def === undefined)
+          throw new TypedValueError(
+            `associative list with keys has an element that omits key field ${JSON.stringify(k)} (and doesn't have default value)`,
+          );
         fields.push([k, def]);
       }
     }
@@ -28,7 +31,8 @@ export function listItemElement(list: SchemaNode, item: unknown, index: number):
   }
   if (type === "set") {
     if (isObject(item)) throw new TypedValueError("associative list without keys has an element that's a map type");
-    if (Array.isArray(item)) throw new TypedValueError("associative list without keys has an element that's a list type");
+    if (Array.isArray(item))
+      throw new TypedValueError("associative list without keys has an element that's a list type");
     return { value: item };
   }
   return { index };

@@ -56,7 +56,12 @@ export function managerIdentifier(info: ManagerInfo): string {
 
 export function parseManagerIdentifier(id: string): ManagerInfo {
   const o = JSON.parse(id) as Record<string, string>;
-  return { manager: o.manager ?? "", operation: o.operation as Operation, apiVersion: o.apiVersion, subresource: o.subresource };
+  return {
+    manager: o.manager ?? "",
+    operation: o.operation as Operation,
+    apiVersion: o.apiVersion,
+    subresource: o.subresource,
+  };
 }
 
 /** A managedFields problem; the message is kube's. */
@@ -69,9 +74,12 @@ export function decodeManagedFields(entries: unknown): Managed {
   entries.forEach((raw, i) => {
     if (!isObject(raw)) throw new ManagedFieldsError(`invalid managed fields entry ${i}`);
     const e = raw as ManagedFieldsEntry;
-    if (e.fieldsType === undefined || e.fieldsType === "") throw new ManagedFieldsError(`missing fieldsType in managed fields entry ${i}`);
-    if (e.fieldsType !== "FieldsV1") throw new ManagedFieldsError(`invalid fieldsType ${JSON.stringify(e.fieldsType)} in managed fields entry ${i}`);
-    if (e.operation !== "Apply" && e.operation !== "Update") throw new ManagedFieldsError(`operation must be \`Apply\` or \`Update\` in managed fields entry ${i}`);
+    if (e.fieldsType === undefined || e.fieldsType === "")
+      throw new ManagedFieldsError(`missing fieldsType in managed fields entry ${i}`);
+    if (e.fieldsType !== "FieldsV1")
+      throw new ManagedFieldsError(`invalid fieldsType ${JSON.stringify(e.fieldsType)} in managed fields entry ${i}`);
+    if (e.operation !== "Apply" && e.operation !== "Update")
+      throw new ManagedFieldsError(`operation must be \`Apply\` or \`Update\` in managed fields entry ${i}`);
     const id = managerIdentifier({
       manager: typeof e.manager === "string" ? e.manager : "",
       operation: e.operation,
@@ -82,9 +90,15 @@ export function decodeManagedFields(entries: unknown): Managed {
     try {
       set = FieldSet.fromFieldsV1(e.fieldsV1);
     } catch (err) {
-      throw new ManagedFieldsError(`error decoding versioned set from managed fields entry ${i}: error decoding set: ${(err as Error).message}`);
+      throw new ManagedFieldsError(
+        `error decoding versioned set from managed fields entry ${i}: error decoding set: ${(err as Error).message}`,
+      );
     }
-    out.fields.set(id, { set, apiVersion: typeof e.apiVersion === "string" ? e.apiVersion : "", applied: e.operation === "Apply" });
+    out.fields.set(id, {
+      set,
+      apiVersion: typeof e.apiVersion === "string" ? e.apiVersion : "",
+      applied: e.operation === "Apply",
+    });
     out.times.set(id, typeof e.time === "string" ? e.time : undefined);
   });
   return out;

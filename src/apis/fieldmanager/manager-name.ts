@@ -43,7 +43,8 @@ function goRune(ch: string): string {
 /** kube's ValidateFieldManager. */
 export function validateFieldManager(name: string, path = "fieldManager"): FieldError[] {
   const errs: FieldError[] = [];
-  if (Buffer.byteLength(name, "utf8") > FIELD_MANAGER_MAX_LENGTH) errs.push(field.tooLong(path, "", FIELD_MANAGER_MAX_LENGTH));
+  if (Buffer.byteLength(name, "utf8") > FIELD_MANAGER_MAX_LENGTH)
+    errs.push(field.tooLong(path, "", FIELD_MANAGER_MAX_LENGTH));
   let pos = 0;
   for (const ch of name) {
     if (!isPrint(ch)) errs.push(field.invalid(path, name, `invalid character ${goRune(ch)} (at position ${pos})`));

@@ -23,7 +23,8 @@ function goString(s: string): string {
     else if (ch === "\n") out += "\\n";
     else if (ch === "\r") out += "\\r";
     else if (ch === "\t") out += "\\t";
-    else if (c < 0x20 || ch === "<" || ch === ">" || ch === "&" || c === 0x2028 || c === 0x2029) out += `\\u${c.toString(16).padStart(4, "0")}`;
+    else if (c < 0x20 || ch === "<" || ch === ">" || ch === "&" || c === 0x2028 || c === 0x2029)
+      out += `\\u${c.toString(16).padStart(4, "0")}`;
     else out += ch;
   }
   return `${out}"`;
@@ -72,7 +73,19 @@ export function compareStrings(a: string, b: string): number {
 /** The total order of structured-merge-diff's value.Compare: numbers, strings, bools, lists, maps, null. */
 export function compareValues(a: unknown, b: unknown): number {
   const rank = (v: unknown) =>
-    typeof v === "number" ? (Number.isInteger(v) ? 1 : 0) : typeof v === "string" ? 2 : typeof v === "boolean" ? 3 : Array.isArray(v) ? 4 : isObject(v) ? 5 : 6;
+    typeof v === "number"
+      ? Number.isInteger(v)
+        ? 1
+        : 0
+      : typeof v === "string"
+        ? 2
+        : typeof v === "boolean"
+          ? 3
+          : Array.isArray(v)
+            ? 4
+            : isObject(v)
+              ? 5
+              : 6;
   const ra = rank(a);
   const rb = rank(b);
   if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
@@ -92,7 +105,8 @@ export function compareValues(a: unknown, b: unknown): number {
     const ak = Object.keys(a).sort(compareStrings);
     const bk = Object.keys(bo).sort(compareStrings);
     for (let i = 0; i < Math.min(ak.length, bk.length); i++) {
-      const c = compareStrings(ak[i] as string, bk[i] as string) || compareValues(a[ak[i] as string], bo[bk[i] as string]);
+      const c =
+        compareStrings(ak[i] as string, bk[i] as string) || compareValues(a[ak[i] as string], bo[bk[i] as string]);
       if (c !== 0) return c;
     }
     return ak.length < bk.length ? -1 : ak.length === bk.length ? 0 : 1;

@@ -11,10 +11,23 @@ export const SERVER_FIELD_MANAGER = "kube-apiserver";
  * Set `next.metadata.managedFields` for a write of `live` (undefined for a create) into `next`.
  * `requested` is the managedFields the request's object carried before the strategy ran.
  */
-export function recordManagedFields(def: ResourceDef, ctx: RequestContext, live: KObject | undefined, next: KObject, requested: unknown, subresource?: string): void {
+export function recordManagedFields(
+  def: ResourceDef,
+  ctx: RequestContext,
+  live: KObject | undefined,
+  next: KObject,
+  requested: unknown,
+  subresource?: string,
+): void {
   let entries: unknown[] | undefined;
   if (ctx.applying) entries = Array.isArray(requested) ? requested : undefined;
-  else entries = trackUpdate({ def, subresource, manager: ctx.fieldManager ?? SERVER_FIELD_MANAGER }, live, next, requested);
+  else
+    entries = trackUpdate(
+      { def, subresource, manager: ctx.fieldManager ?? SERVER_FIELD_MANAGER },
+      live,
+      next,
+      requested,
+    );
   if (entries && entries.length > 0) next.metadata.managedFields = entries;
   else delete next.metadata.managedFields;
 }

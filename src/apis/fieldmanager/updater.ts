@@ -26,14 +26,25 @@ export interface UpdaterContext {
 
 function filtered(c: Comparison, ignored: FieldSet | undefined): Comparison {
   if (!ignored) return c;
-  return { added: c.added.recursiveDifference(ignored), modified: c.modified.recursiveDifference(ignored), removed: c.removed.recursiveDifference(ignored) };
+  return {
+    added: c.added.recursiveDifference(ignored),
+    modified: c.modified.recursiveDifference(ignored),
+    removed: c.removed.recursiveDifference(ignored),
+  };
 }
 
 /**
  * Compare `live` and `next`; take what changed away from every manager but `workflow`, or fail
  * with conflicts when not forced. Removed fields are owned by no one. Returns the comparison.
  */
-function reassign(ctx: UpdaterContext, live: unknown, next: unknown, managers: ManagerSets, workflow: string, force: boolean): Comparison {
+function reassign(
+  ctx: UpdaterContext,
+  live: unknown,
+  next: unknown,
+  managers: ManagerSets,
+  workflow: string,
+  force: boolean,
+): Comparison {
   const cmp = filtered(compareValues(live, next, ctx.node), ctx.ignored);
   const changed = cmp.modified.union(cmp.added);
   const conflicts: Conflict[] = [];
@@ -61,7 +72,13 @@ function reassign(ctx: UpdaterContext, live: unknown, next: unknown, managers: M
 }
 
 /** Record an update from `live` to `next` by `manager`; `managers` is updated in place. */
-export function recordUpdate(ctx: UpdaterContext, live: unknown, next: unknown, managers: ManagerSets, manager: string): void {
+export function recordUpdate(
+  ctx: UpdaterContext,
+  live: unknown,
+  next: unknown,
+  managers: ManagerSets,
+  manager: string,
+): void {
   const cmp = reassign(ctx, live, next, managers, manager, true);
   let set = (managers.get(manager)?.set ?? new FieldSet()).difference(cmp.removed).union(cmp.modified).union(cmp.added);
   if (ctx.ignored) set = set.recursiveDifference(ctx.ignored);
@@ -74,7 +91,14 @@ export function recordUpdate(ctx: UpdaterContext, live: unknown, next: unknown, 
  * Throws ConflictsError (unless `force`) and TypedValueError for a configuration that does not fit
  * the schema.
  */
-export function recordApply(ctx: UpdaterContext, live: unknown, config: unknown, managers: ManagerSets, manager: string, force: boolean): unknown {
+export function recordApply(
+  ctx: UpdaterContext,
+  live: unknown,
+  config: unknown,
+  managers: ManagerSets,
+  manager: string,
+  force: boolean,
+): unknown {
   let configSet = fieldSetOf(config, ctx.node);
   if (ctx.ignored) configSet = configSet.recursiveDifference(ctx.ignored);
   let merged = mergeValues(live, config, ctx.node);

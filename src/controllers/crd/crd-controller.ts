@@ -7,7 +7,14 @@
 
 import { compileSchema, type CompiledSchema } from "../../apis/crd/compiled-schema.ts";
 import { setCondition } from "../../apis/crd/crd-conditions.ts";
-import { acceptedNamesOf, CLEANUP_FINALIZER, conditionsOf, type CRDVersion, crdSpec, isConditionTrue } from "../../apis/crd/crd-spec.ts";
+import {
+  acceptedNamesOf,
+  CLEANUP_FINALIZER,
+  conditionsOf,
+  type CRDVersion,
+  crdSpec,
+  isConditionTrue,
+} from "../../apis/crd/crd-spec.ts";
 import { customResourceDefs } from "../../apis/crd/custom-resource-defs.ts";
 import { deepEqual } from "../../apis/object-codec.ts";
 import { INHERITED_FROM, type ResourceRegistry } from "../../apis/registry.ts";
@@ -123,7 +130,9 @@ export class CrdController {
     const desired: KObject[] = [];
     for (const crd of crds) {
       const group = crdSpec(crd).group;
-      const others = crds.filter((o) => o !== crd && crdSpec(o).group === group).map((o) => granted.get(o.metadata.name as string) ?? acceptedNamesOf(o));
+      const others = crds
+        .filter((o) => o !== crd && crdSpec(o).group === group)
+        .map((o) => granted.get(o.metadata.name as string) ?? acceptedNamesOf(o));
       const next = structuredClone(crd);
       granted.set(crd.metadata.name as string, acceptNames(next, claimedNames(others)));
       desired.push(next);
@@ -135,7 +144,8 @@ export class CrdController {
       const before = crds[i] as KObject;
       const after = desired[i] as KObject;
       if (!sameNamesStatus(before, after)) await this.writeNamesStatus(cluster, after);
-      if (after.metadata.deletionTimestamp && after.metadata.finalizers?.includes(CLEANUP_FINALIZER)) this.startCleanup(cluster, after);
+      if (after.metadata.deletionTimestamp && after.metadata.finalizers?.includes(CLEANUP_FINALIZER))
+        this.startCleanup(cluster, after);
     }
     // Forget compiled schemas of CRDs this cluster no longer has.
     const uids = new Set(crds.map((c) => c.metadata.uid));
@@ -149,7 +159,13 @@ export class CrdController {
     const signature = JSON.stringify(
       crds
         .filter((c) => isConditionTrue(c, "Established"))
-        .map((c) => [c.metadata.uid, c.metadata.generation, c.metadata.deletionTimestamp ?? "", (c.status as Record<string, unknown>)?.acceptedNames, isConditionTrue(c, "Terminating")]),
+        .map((c) => [
+          c.metadata.uid,
+          c.metadata.generation,
+          c.metadata.deletionTimestamp ?? "",
+          (c.status as Record<string, unknown>)?.acceptedNames,
+          isConditionTrue(c, "Terminating"),
+        ]),
     );
     if (this.signatures.get(cluster) === signature) return;
     const defs = crds.flatMap((c) => customResourceDefs(c, (crd, v) => this.compileFor(cluster, crd, v)));
@@ -177,7 +193,12 @@ export class CrdController {
           s.acceptedNames = status.acceptedNames;
           for (const c of conditionsOf(desired)) {
             if (c.type !== "NamesAccepted" && c.type !== "Established") continue;
-            setCondition(cur, { type: c.type, status: c.status as "True" | "False", reason: c.reason ?? "", message: c.message ?? "" });
+            setCondition(cur, {
+              type: c.type,
+              status: c.status as "True" | "False",
+              reason: c.reason ?? "",
+              message: c.message ?? "",
+            });
           }
           delete cur.metadata.resourceVersion;
           return cur;
@@ -222,7 +243,11 @@ export class CrdController {
     const name = crd.metadata.name as string;
     const established = isConditionTrue(crd, "Established");
     if (established) {
-      await this.setTerminating(cluster, name, { status: "True", reason: "InstanceDeletionInProgress", message: "CustomResource deletion is in progress" });
+      await this.setTerminating(cluster, name, {
+        status: "True",
+        reason: "InstanceDeletionInProgress",
+        message: "CustomResource deletion is in progress",
+      });
       const owned = cluster === INHERITED_FROM ? (c: string) => this.inheritsFromAdmin(crd, c) : () => false;
       const remaining = await deleteInstances(this.store, crd, cluster, owned);
       if (remaining > 0) return false;
@@ -250,7 +275,11 @@ export class CrdController {
     return true;
   }
 
-  private async setTerminating(cluster: string, name: string, c: { status: "True" | "False"; reason: string; message: string }): Promise<void> {
+  private async setTerminating(
+    cluster: string,
+    name: string,
+    c: { status: "True" | "False"; reason: string; message: string },
+  ): Promise<void> {
     await this.store.update(
       this.crdDef,
       this.ctx(cluster),

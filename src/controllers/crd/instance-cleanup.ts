@@ -37,7 +37,12 @@ export function storageDef(crd: KObject): ResourceDef {
  * Delete every custom resource `crd` (in `cluster`) owns. `ownedIn` says whether a logical cluster's
  * objects belong to this CRD. Returns how many objects are still there (waiting for finalizers).
  */
-export async function deleteInstances(store: ObjectStore, crd: KObject, cluster: string, ownedIn: (c: string) => boolean): Promise<number> {
+export async function deleteInstances(
+  store: ObjectStore,
+  crd: KObject,
+  cluster: string,
+  ownedIn: (c: string) => boolean,
+): Promise<number> {
   const def = storageDef(crd);
   const wildcard = cluster === INHERITED_FROM;
   const { items } = await store.list(def, wildcard ? undefined : cluster, undefined, {});

@@ -61,8 +61,12 @@ export function acceptNames(crd: KObject, claimed: Claimed): CRDNames {
   else next.singular = requested.singular;
   if (JSON.stringify(requested.shortNames) !== JSON.stringify(accepted.shortNames)) {
     const held = new Set(accepted.shortNames);
-    const conflicts = requested.shortNames.filter((s) => !held.has(s)).map((s) => equalToAcceptedOrFresh(s, "", claimed.resources)).filter((e): e is string => e !== undefined);
-    if (conflicts.length) fail("ShortNamesConflict", conflicts.length === 1 ? (conflicts[0] as string) : `[${conflicts.join(", ")}]`);
+    const conflicts = requested.shortNames
+      .filter((s) => !held.has(s))
+      .map((s) => equalToAcceptedOrFresh(s, "", claimed.resources))
+      .filter((e): e is string => e !== undefined);
+    if (conflicts.length)
+      fail("ShortNamesConflict", conflicts.length === 1 ? (conflicts[0] as string) : `[${conflicts.join(", ")}]`);
     else next.shortNames = [...requested.shortNames];
   }
   const kind = equalToAcceptedOrFresh(requested.kind, accepted.kind, claimed.kinds);
@@ -77,13 +81,28 @@ export function acceptNames(crd: KObject, claimed: Claimed): CRDNames {
   crd.status = status;
   status.acceptedNames = namesJSON(next);
   const accepted_ = reason === "";
-  setCondition(crd, accepted_ ? { type: "NamesAccepted", status: "True", reason: "NoConflicts", message: "no conflicts found" } : { type: "NamesAccepted", status: "False", reason, message });
+  setCondition(
+    crd,
+    accepted_
+      ? { type: "NamesAccepted", status: "True", reason: "NoConflicts", message: "no conflicts found" }
+      : { type: "NamesAccepted", status: "False", reason, message },
+  );
   const established = conditionsOf(crd).find((c) => c.type === "Established");
   if (accepted_) {
     // kube's establishing controller follows at once on a single server: merged into one step here.
-    setCondition(crd, { type: "Established", status: "True", reason: "InitialNamesAccepted", message: "the initial names have been accepted" });
+    setCondition(crd, {
+      type: "Established",
+      status: "True",
+      reason: "InitialNamesAccepted",
+      message: "the initial names have been accepted",
+    });
   } else if (!established) {
-    setCondition(crd, { type: "Established", status: "False", reason: "NotAccepted", message: "not all names are accepted" });
+    setCondition(crd, {
+      type: "Established",
+      status: "False",
+      reason: "NotAccepted",
+      message: "not all names are accepted",
+    });
   }
   return next;
 }

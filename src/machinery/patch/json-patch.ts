@@ -54,12 +54,16 @@ function goJsonType(v: unknown): string {
 export function decodeJsonPatch(body: unknown): JsonPatchOperation[] {
   if (!Array.isArray(body)) {
     if (body === null) return [];
-    throw errors.badRequest(`error decoding patch: json: cannot unmarshal ${goJsonType(body)} into Go value of type []handlers.jsonPatchOp`);
+    throw errors.badRequest(
+      `error decoding patch: json: cannot unmarshal ${goJsonType(body)} into Go value of type []handlers.jsonPatchOp`,
+    );
   }
   for (const op of body) {
     if (op === null) continue;
     if (typeof op !== "object" || Array.isArray(op)) {
-      throw errors.badRequest(`error decoding patch: json: cannot unmarshal ${goJsonType(op)} into Go value of type handlers.jsonPatchOp`);
+      throw errors.badRequest(
+        `error decoding patch: json: cannot unmarshal ${goJsonType(op)} into Go value of type handlers.jsonPatchOp`,
+      );
     }
   }
   if (body.length > MAX_JSON_PATCH_OPERATIONS) {
@@ -75,12 +79,14 @@ export function decodeJsonPatch(body: unknown): JsonPatchOperation[] {
 /** RFC 6901: "" is the whole document; otherwise "/"-separated tokens with ~1 for "/" and ~0 for "~". */
 export function parsePointer(pointer: string): string[] {
   if (pointer === "") return [];
-  if (!pointer.startsWith("/")) throw new JsonPatchApplyError(`JSON pointer must be empty or start with "/": ${JSON.stringify(pointer)}`);
+  if (!pointer.startsWith("/"))
+    throw new JsonPatchApplyError(`JSON pointer must be empty or start with "/": ${JSON.stringify(pointer)}`);
   return pointer
     .slice(1)
     .split("/")
     .map((t) => {
-      if (/~[^01]|~$/.test(t)) throw new JsonPatchApplyError(`invalid escape in JSON pointer token: ${JSON.stringify(t)}`);
+      if (/~[^01]|~$/.test(t))
+        throw new JsonPatchApplyError(`invalid escape in JSON pointer token: ${JSON.stringify(t)}`);
       return t.replace(/~1/g, "/").replace(/~0/g, "~");
     });
 }
@@ -93,7 +99,8 @@ function arrayIndex(token: string, length: number, allowEnd: boolean, path: stri
     if (allowEnd) return length;
     throw new JsonPatchApplyError(`"-" is only valid in an add: ${path}`);
   }
-  if (!/^(0|[1-9][0-9]*)$/.test(token)) throw new JsonPatchApplyError(`invalid array index ${JSON.stringify(token)}: ${path}`);
+  if (!/^(0|[1-9][0-9]*)$/.test(token))
+    throw new JsonPatchApplyError(`invalid array index ${JSON.stringify(token)}: ${path}`);
   const i = Number(token);
   const max = allowEnd ? length : length - 1;
   if (i > max) throw new JsonPatchApplyError(`array index ${i} out of bounds: ${path}`);
@@ -140,7 +147,8 @@ function remove(doc: JsonValue, pointer: string): JsonValue {
     const [removed] = parent.splice(arrayIndex(key, parent.length, false, pointer), 1);
     return removed as JsonValue;
   }
-  if (!Object.hasOwn(parent, key)) throw new JsonPatchApplyError(`Unable to remove nonexistent key: ${key}: missing value`);
+  if (!Object.hasOwn(parent, key))
+    throw new JsonPatchApplyError(`Unable to remove nonexistent key: ${key}: missing value`);
   const v = parent[key] as JsonValue;
   delete parent[key];
   return v;
@@ -151,7 +159,8 @@ function replace(doc: JsonValue, pointer: string, value: JsonValue): JsonValue {
   if (tokens.length === 0) return value;
   const { parent, key } = parentOf(doc, tokens, pointer);
   if (Array.isArray(parent)) parent[arrayIndex(key, parent.length, false, pointer)] = value;
-  else if (!Object.hasOwn(parent, key)) throw new JsonPatchApplyError(`replace operation does not apply: doc is missing key: ${pointer}: missing value`);
+  else if (!Object.hasOwn(parent, key))
+    throw new JsonPatchApplyError(`replace operation does not apply: doc is missing key: ${pointer}: missing value`);
   else parent[key] = value;
   return doc;
 }
@@ -170,7 +179,8 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 function operationValue(op: Record<string, unknown>, index: number): JsonValue {
-  if (!Object.hasOwn(op, "value")) throw new JsonPatchApplyError(`operation ${index} (${String(op.op)}) is missing "value"`);
+  if (!Object.hasOwn(op, "value"))
+    throw new JsonPatchApplyError(`operation ${index} (${String(op.op)}) is missing "value"`);
   return structuredClone(op.value) as JsonValue;
 }
 
@@ -213,7 +223,8 @@ export function applyJsonPatch(doc: unknown, ops: unknown, options: JsonPatchOpt
           get(out, from);
           break;
         }
-        if (path.startsWith(`${from}/`)) throw new JsonPatchApplyError(`cannot move ${from} into its own child ${path}`);
+        if (path.startsWith(`${from}/`))
+          throw new JsonPatchApplyError(`cannot move ${from} into its own child ${path}`);
         if (from === "") throw new JsonPatchApplyError("cannot move the whole document");
         const value = remove(out, from);
         out = add(out, path, value);
@@ -225,7 +236,8 @@ export function applyJsonPatch(doc: unknown, ops: unknown, options: JsonPatchOpt
         const value = structuredClone(get(out, from));
         if (options.maxCopyBytes !== undefined) {
           copied += Buffer.byteLength(JSON.stringify(value), "utf8");
-          if (copied > options.maxCopyBytes) throw new JsonPatchApplyError(`copies exceed the limit of ${options.maxCopyBytes} bytes`);
+          if (copied > options.maxCopyBytes)
+            throw new JsonPatchApplyError(`copies exceed the limit of ${options.maxCopyBytes} bytes`);
         }
         out = add(out, path, value);
         break;
@@ -233,7 +245,8 @@ export function applyJsonPatch(doc: unknown, ops: unknown, options: JsonPatchOpt
       case "test": {
         const path = stringField(op, "path", i);
         const expected = operationValue(op, i);
-        if (!jsonEqual(get(out, path), expected)) throw new JsonPatchApplyError(`testing value ${path} failed: test failed`);
+        if (!jsonEqual(get(out, path), expected))
+          throw new JsonPatchApplyError(`testing value ${path} failed: test failed`);
         break;
       }
       default:

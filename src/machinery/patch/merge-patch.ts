@@ -25,5 +25,7 @@ export function decodeMergePatch(body: unknown): Record<string, unknown> {
   if (isObject(body)) return body;
   if (body === null) throw errors.badRequest("Invalid JSON Patch");
   const type = Array.isArray(body) ? "array" : typeof body === "boolean" ? "bool" : typeof body;
-  throw errors.badRequest(`error decoding patch: json: cannot unmarshal ${type} into Go value of type map[string]interface {}`);
+  throw errors.badRequest(
+    `error decoding patch: json: cannot unmarshal ${type} into Go value of type map[string]interface {}`,
+  );
 }

@@ -55,8 +55,10 @@ const noListOfLists = () =>
   });
 const badRetainKeys = () => errors.badRequest("invalid patch format of retainKeys");
 const badSetOrder = () => errors.badRequest("invalid patch format of setElementOrder list");
-const noMergeKey = (m: unknown, key: string) => internalError(`map: ${goValue(m)} does not contain declared merge key: ${key}`);
-const badPatchType = (t: unknown, m: unknown) => internalError(`unknown patch type: ${String(t)} in map: ${goValue(m)}`);
+const noMergeKey = (m: unknown, key: string) =>
+  internalError(`map: ${goValue(m)} does not contain declared merge key: ${key}`);
+const badPatchType = (t: unknown, m: unknown) =>
+  internalError(`unknown patch type: ${String(t)} in map: ${goValue(m)}`);
 
 /**
  * Apply `patch` to `original`; neither is modified. `schema` describes the original's type
@@ -153,7 +155,12 @@ function applyRetainKeys(original: Obj, patch: Obj): void {
 }
 
 /** A list field: merged when its strategy is `merge` (or it is a deletion list), replaced otherwise. */
-function mergeListField(original: unknown[], patch: unknown[], schema: PatchSchema | undefined, deleteList: boolean): unknown[] {
+function mergeListField(
+  original: unknown[],
+  patch: unknown[],
+  schema: PatchSchema | undefined,
+  deleteList: boolean,
+): unknown[] {
   if (strategyOf(schema) === "merge" || deleteList) return mergeList(original, patch, schema, deleteList);
   return discardNulls(patch) as unknown[];
 }
@@ -178,7 +185,12 @@ function elementKind(...lists: unknown[][]): ElementKind | undefined {
   return seen === "map" ? "map" : "scalar";
 }
 
-function mergeList(originalIn: unknown[], patchIn: unknown[], schema: PatchSchema | undefined, deleteList: boolean): unknown[] {
+function mergeList(
+  originalIn: unknown[],
+  patchIn: unknown[],
+  schema: PatchSchema | undefined,
+  deleteList: boolean,
+): unknown[] {
   if (originalIn.length === 0 && patchIn.length === 0) return originalIn;
   const kind = elementKind(originalIn, patchIn) ?? "scalar";
   let original = originalIn;
@@ -224,7 +236,12 @@ function applySpecialElements(original: unknown[], patch: unknown[], mergeKey: s
   return replace ? [plain, []] : [out, plain];
 }
 
-function mergeByKey(original: unknown[], patch: unknown[], mergeKey: string, items: PatchSchema | undefined): unknown[] {
+function mergeByKey(
+  original: unknown[],
+  patch: unknown[],
+  mergeKey: string,
+  items: PatchSchema | undefined,
+): unknown[] {
   const out = [...original];
   for (const item of patch) {
     const m = item as Obj;
@@ -267,7 +284,8 @@ function partition(list: unknown[], by: unknown[], mergeKey: string): [unknown[]
 /** Sort `items` by their position in `order` (stable; items `order` lacks keep their place after). */
 function sortBy(items: unknown[], order: unknown[], mergeKey: string): unknown[] {
   if (mergeKey) {
-    for (const v of [...items, ...order]) if (!(isObject(v) && Object.hasOwn(v, mergeKey))) throw noMergeKey(v, mergeKey);
+    for (const v of [...items, ...order])
+      if (!(isObject(v) && Object.hasOwn(v, mergeKey))) throw noMergeKey(v, mergeKey);
   }
   const pos = (v: unknown) => {
     const i = indexIn(order, v, mergeKey);
@@ -284,7 +302,13 @@ function sortBy(items: unknown[], order: unknown[], mergeKey: string): unknown[]
  * `serverOrder`, interleaved so that a server-only item goes before the first patch item that
  * comes after it in the live list.
  */
-function normalizeOrder(fromPatch: unknown[], serverOnly: unknown[], patchOrder: unknown[], serverOrder: unknown[], mergeKey: string): unknown[] {
+function normalizeOrder(
+  fromPatch: unknown[],
+  serverOnly: unknown[],
+  patchOrder: unknown[],
+  serverOrder: unknown[],
+  mergeKey: string,
+): unknown[] {
   const right = sortBy(fromPatch, patchOrder, mergeKey);
   const left = sortBy(serverOnly, serverOrder, mergeKey);
   const out: unknown[] = [];
@@ -320,7 +344,9 @@ function checkOrderList(patchList: unknown[], order: unknown[], mergeKey: string
     o++;
   }
   if (p < items.length) {
-    throw internalError(`The order in patch list:\n${goValue(patchList)}\n doesn't match ${SET_ORDER} list:\n${goValue(order)}\n`);
+    throw internalError(
+      `The order in patch list:\n${goValue(patchList)}\n doesn't match ${SET_ORDER} list:\n${goValue(order)}\n`,
+    );
   }
 }
 

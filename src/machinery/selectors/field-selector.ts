@@ -53,7 +53,8 @@ export function unescapeValue(s: string): string {
   let inSlash = false;
   for (const c of s) {
     if (inSlash) {
-      if (c !== "\\" && c !== "," && c !== "=") throw errors.badRequest(`invalid field selector: invalid escape sequence: \\${c}`);
+      if (c !== "\\" && c !== "," && c !== "=")
+        throw errors.badRequest(`invalid field selector: invalid escape sequence: \\${c}`);
       out += c;
       inSlash = false;
     } else if (c === "\\") {
@@ -105,12 +106,19 @@ export function parseFieldSelector(s: string): FieldSelector {
  * know metadata.name and metadata.namespace use the scheme default, which `wording: "default"` selects.
  * `resource` is for call sites only: kube's message does not name it.
  */
-export function checkSupported(sel: FieldSelector, supported: Set<string>, resource: string, wording: "custom" | "default" = "custom"): void {
+export function checkSupported(
+  sel: FieldSelector,
+  supported: Set<string>,
+  resource: string,
+  wording: "custom" | "default" = "custom",
+): void {
   void resource;
   for (const r of sel.requirements) {
     if (supported.has(r.field)) continue;
     if (wording === "default") {
-      throw errors.badRequest(`${JSON.stringify(r.field)} is not a known field selector: only "metadata.name", "metadata.namespace"`);
+      throw errors.badRequest(
+        `${JSON.stringify(r.field)} is not a known field selector: only "metadata.name", "metadata.namespace"`,
+      );
     }
     throw errors.badRequest(`field label not supported: ${r.field}`);
   }

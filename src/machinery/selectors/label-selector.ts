@@ -47,30 +47,40 @@ function newRequirement(key: string, operator: string, values: string[]): LabelR
   switch (operator) {
     case "in":
     case "notin":
-      if (values.length === 0) errs.push(`values: Invalid value: ${goSlice(values)}: for 'in', 'notin' operators, values set can't be empty`);
+      if (values.length === 0)
+        errs.push(`values: Invalid value: ${goSlice(values)}: for 'in', 'notin' operators, values set can't be empty`);
       break;
     case "=":
     case "==":
     case "!=":
-      if (values.length !== 1) errs.push(`values: Invalid value: ${goSlice(values)}: exact-match compatibility requires one single value`);
+      if (values.length !== 1)
+        errs.push(`values: Invalid value: ${goSlice(values)}: exact-match compatibility requires one single value`);
       break;
     case "exists":
     case "!":
-      if (values.length !== 0) errs.push(`values: Invalid value: ${goSlice(values)}: values set must be empty for exists and does not exist`);
+      if (values.length !== 0)
+        errs.push(`values: Invalid value: ${goSlice(values)}: values set must be empty for exists and does not exist`);
       break;
     case "gt":
     case "lt":
-      if (values.length !== 1) errs.push(`values: Invalid value: ${goSlice(values)}: for 'Gt', 'Lt' operators, exactly one value is required`);
+      if (values.length !== 1)
+        errs.push(`values: Invalid value: ${goSlice(values)}: for 'Gt', 'Lt' operators, exactly one value is required`);
       values.forEach((v, i) => {
-        if (!isInt64(v)) errs.push(`values[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`);
+        if (!isInt64(v))
+          errs.push(
+            `values[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`,
+          );
       });
       break;
     default:
-      errs.push(`operator: Unsupported value: ${JSON.stringify(operator)}: supported values: ${ALL_OPERATORS.map((o) => JSON.stringify(o)).join(", ")}`);
+      errs.push(
+        `operator: Unsupported value: ${JSON.stringify(operator)}: supported values: ${ALL_OPERATORS.map((o) => JSON.stringify(o)).join(", ")}`,
+      );
   }
   values.forEach((v, i) => {
     const valueErrs = isValidLabelValue(v);
-    if (valueErrs.length) errs.push(`values[${i}][${key}]: Invalid value: ${JSON.stringify(v)}: ${valueErrs.join("; ")}`);
+    if (valueErrs.length)
+      errs.push(`values[${i}][${key}]: Invalid value: ${JSON.stringify(v)}: ${valueErrs.join("; ")}`);
   });
   if (errs.length) throw parseError(aggregate(errs));
   return { key, operator: operator as LabelOperator, values };
@@ -154,21 +164,7 @@ export function nothing(): LabelSelector {
 
 // ---- the query syntax ----
 
-type Token =
-  | "error"
-  | "end"
-  | ")"
-  | ","
-  | "!"
-  | "=="
-  | "="
-  | ">"
-  | "identifier"
-  | "in"
-  | "<"
-  | "!="
-  | "notin"
-  | "(";
+type Token = "error" | "end" | ")" | "," | "!" | "==" | "=" | ">" | "identifier" | "in" | "<" | "!=" | "notin" | "(";
 
 interface Item {
   tok: Token;
@@ -276,7 +272,8 @@ class Parser {
         if (after.tok === "end") return reqs;
         if (after.tok === ",") {
           const t2 = this.peek(true);
-          if (t2.tok !== "identifier" && t2.tok !== "!") throw parseError(`found '${t2.lit}', expected: identifier after ','`);
+          if (t2.tok !== "identifier" && t2.tok !== "!")
+            throw parseError(`found '${t2.lit}', expected: identifier after ','`);
         } else {
           throw parseError(`found '${after.lit}', expected: ',' or 'end of string'`);
         }
@@ -400,7 +397,12 @@ export interface LabelSelectorObject {
   matchExpressions?: LabelSelectorRequirementObject[];
 }
 
-const EXPRESSION_OPERATORS: Record<string, LabelOperator> = { In: "in", NotIn: "notin", Exists: "exists", DoesNotExist: "!" };
+const EXPRESSION_OPERATORS: Record<string, LabelOperator> = {
+  In: "in",
+  NotIn: "notin",
+  Exists: "exists",
+  DoesNotExist: "!",
+};
 
 /**
  * metav1.LabelSelectorAsSelector: a missing selector selects nothing, an empty one everything.

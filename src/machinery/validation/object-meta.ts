@@ -3,7 +3,14 @@
 
 import { field, type FieldError } from "../status.ts";
 import type { ObjectMeta } from "../object.ts";
-import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue, isValidPathSegmentName, isValidPathSegmentPrefix } from "./names.ts";
+import {
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isQualifiedName,
+  isValidLabelValue,
+  isValidPathSegmentName,
+  isValidPathSegmentPrefix,
+} from "./names.ts";
 
 export type NameValidation = "subdomain" | "label" | "path-segment";
 
@@ -48,18 +55,22 @@ export function validateObjectMeta(meta: ObjectMeta, opts: ObjectMetaOptions): F
   const nameFn = nameValidator(opts.nameValidation);
 
   if (meta.generateName) {
-    for (const msg of nameFn(meta.generateName, true)) errs.push(field.invalid("metadata.generateName", meta.generateName, msg));
+    for (const msg of nameFn(meta.generateName, true))
+      errs.push(field.invalid("metadata.generateName", meta.generateName, msg));
   }
   if (!meta.name) {
     // A caller that has not generated the name yet still holds a valid request.
-    if (opts.requireName !== false && !meta.generateName) errs.push(field.required("metadata.name", "name or generateName is required"));
+    if (opts.requireName !== false && !meta.generateName)
+      errs.push(field.required("metadata.name", "name or generateName is required"));
   } else {
     for (const msg of nameFn(meta.name, false)) errs.push(field.invalid("metadata.name", meta.name, msg));
   }
 
   if (opts.namespaced) {
     if (!meta.namespace) errs.push(field.required("metadata.namespace"));
-    else for (const msg of isDNS1123Label(meta.namespace)) errs.push(field.invalid("metadata.namespace", meta.namespace, msg));
+    else
+      for (const msg of isDNS1123Label(meta.namespace))
+        errs.push(field.invalid("metadata.namespace", meta.namespace, msg));
   } else if (meta.namespace) {
     errs.push(field.forbidden("metadata.namespace", "not allowed on this type"));
   }
@@ -86,15 +97,30 @@ export function validateObjectMetaUpdate(newMeta: ObjectMeta, oldMeta: ObjectMet
     const old = new Set(oldMeta.finalizers ?? []);
     const added = [...new Set(stringsOf(newMeta.finalizers).filter((f) => !old.has(f)))].sort();
     if (added.length) {
-      errs.push(field.forbidden("metadata.finalizers", `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice(added)}`));
+      errs.push(
+        field.forbidden(
+          "metadata.finalizers",
+          `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice(added)}`,
+        ),
+      );
     }
   }
-  if (!newMeta.resourceVersion) errs.push(field.invalid("metadata.resourceVersion", newMeta.resourceVersion ?? "", "must be specified for an update"));
+  if (!newMeta.resourceVersion)
+    errs.push(
+      field.invalid("metadata.resourceVersion", newMeta.resourceVersion ?? "", "must be specified for an update"),
+    );
   const newGen = typeof newMeta.generation === "number" ? newMeta.generation : 0;
   const oldGen = typeof oldMeta.generation === "number" ? oldMeta.generation : 0;
   if (newGen < oldGen) errs.push(field.invalid("metadata.generation", newGen, "must not be decremented"));
 
-  const immutable: (keyof ObjectMeta & string)[] = ["name", "namespace", "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"];
+  const immutable: (keyof ObjectMeta & string)[] = [
+    "name",
+    "namespace",
+    "uid",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+  ];
   for (const key of immutable) {
     const nv = newMeta[key];
     const ov = oldMeta[key];
@@ -123,7 +149,8 @@ export function validateLabels(labels: unknown, path: string): FieldError[] {
 export function validateAnnotations(annotations: unknown, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (annotations === undefined || annotations === null) return errs;
-  if (!isStringMap(annotations)) return [field.typeInvalid(path, annotations, "must be a map of string keys to string values")];
+  if (!isStringMap(annotations))
+    return [field.typeInvalid(path, annotations, "must be a map of string keys to string values")];
   let total = 0;
   for (const [k, v] of Object.entries(annotations)) {
     // Annotation keys are qualified names, except that case does not matter.
@@ -142,7 +169,9 @@ export function validateFinalizers(finalizers: unknown, path: string): FieldErro
   }
   for (const f of finalizers as string[]) for (const msg of isQualifiedName(f)) errs.push(field.invalid(path, f, msg));
   if (finalizers.includes(FINALIZER_ORPHAN) && finalizers.includes(FINALIZER_FOREGROUND)) {
-    errs.push(field.invalid(path, finalizers, `finalizer ${FINALIZER_ORPHAN} and ${FINALIZER_FOREGROUND} cannot be both set`));
+    errs.push(
+      field.invalid(path, finalizers, `finalizer ${FINALIZER_ORPHAN} and ${FINALIZER_FOREGROUND} cannot be both set`),
+    );
   }
   return errs;
 }
@@ -181,7 +210,11 @@ export function validateOwnerReferences(refs: unknown, path: string): FieldError
       const current = `${kind}/${str(ref.name)}`;
       if (firstController) {
         errs.push(
-          field.invalid(path, refs, `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}`),
+          field.invalid(
+            path,
+            refs,
+            `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}`,
+          ),
         );
       } else {
         firstController = current;
@@ -203,7 +236,8 @@ export function validateManagedFields(entries: unknown, path: string): FieldErro
     }
     const e = raw as Record<string, unknown>;
     const op = str(e.operation);
-    if (op !== "Apply" && op !== "Update") errs.push(field.invalid(`${p}.operation`, op, "must be `Apply` or `Update`"));
+    if (op !== "Apply" && op !== "Update")
+      errs.push(field.invalid(`${p}.operation`, op, "must be `Apply` or `Update`"));
     const ft = str(e.fieldsType);
     if (ft && ft !== "FieldsV1") errs.push(field.invalid(`${p}.fieldsType`, ft, "must be `FieldsV1`"));
     const manager = str(e.manager);

@@ -28,8 +28,13 @@ export function authorizationFilter(authorizer: Authorizer): MiddlewareHandler<E
         : { user, cluster: info.cluster, verb: info.verb, resourceRequest: false, path: info.path };
     const decision = authorizer.authorize(attrs);
     if (!decision.allowed) {
-      const what = info.kind === "resource" ? `${info.verb} resource "${info.resource}" in API group "${info.group}"` : `${info.verb} path "${info.path}"`;
-      throw errors.forbidden(`forbidden: User "${user.username}" cannot ${what}${decision.reason ? `: ${decision.reason}` : ""}`);
+      const what =
+        info.kind === "resource"
+          ? `${info.verb} resource "${info.resource}" in API group "${info.group}"`
+          : `${info.verb} path "${info.path}"`;
+      throw errors.forbidden(
+        `forbidden: User "${user.username}" cannot ${what}${decision.reason ? `: ${decision.reason}` : ""}`,
+      );
     }
     return next();
   };

@@ -3,7 +3,14 @@
 // reference to ObjectMeta on top, plus the `<Kind>List` type, each tagged with its group-version-kind.
 
 import type { ResourceDef } from "../../apis/types.ts";
-import { apiVersionProperty, kindProperty, META, OBJECT_METADATA_DESCRIPTION, type Schema, schemaRef } from "../../apis/schema-builders.ts";
+import {
+  apiVersionProperty,
+  kindProperty,
+  META,
+  OBJECT_METADATA_DESCRIPTION,
+  type Schema,
+  schemaRef,
+} from "../../apis/schema-builders.ts";
 
 /** `example.com` → `com.example`: kube-openapi names CR types after the reversed group. */
 function reversedGroup(group: string): string {
@@ -20,7 +27,11 @@ export function gvkExtension(group: string, version: string, kind: string): Sche
 
 export function customResourceSchemas(def: ResourceDef): Record<string, Schema> {
   const name = customResourceSchemaName(def);
-  const raw = (def.openAPISchema ? structuredClone(def.openAPISchema) : { type: "object", "x-kubernetes-preserve-unknown-fields": true }) as Schema;
+  const raw = (
+    def.openAPISchema
+      ? structuredClone(def.openAPISchema)
+      : { type: "object", "x-kubernetes-preserve-unknown-fields": true }
+  ) as Schema;
   const own = (raw.properties ?? {}) as Record<string, Schema>;
   const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = own;
   const schema: Schema = {
@@ -47,7 +58,8 @@ export function customResourceSchemas(def: ResourceDef): Record<string, Schema> 
       },
       kind: kindProperty(),
       metadata: {
-        description: "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+        description:
+          "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
         allOf: [schemaRef(`${META}ListMeta`)],
       },
     },

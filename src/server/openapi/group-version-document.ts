@@ -8,7 +8,15 @@ import type { ResourceDef, SubresourceDef } from "../../apis/types.ts";
 import { KUBE_GIT_VERSION } from "../../version.ts";
 import { BUILTIN_SCHEMAS, builtinSchemaName } from "../../apis/builtin/schemas/index.ts";
 import { customResourceSchemaName, customResourceSchemas } from "./custom-resource-schemas.ts";
-import { DELETE_PARAMS, LIST_PARAMS, nameParam, type Parameter, PARAMS, PATCH_PARAMS, WRITE_PARAMS } from "./parameters.ts";
+import {
+  DELETE_PARAMS,
+  LIST_PARAMS,
+  nameParam,
+  type Parameter,
+  PARAMS,
+  PATCH_PARAMS,
+  WRITE_PARAMS,
+} from "./parameters.ts";
 import { META, SCHEMA_REF_PREFIX, type Schema, schemaRef } from "../../apis/schema-builders.ts";
 import { capabilitiesOf } from "../../apis/capabilities.ts";
 
@@ -32,7 +40,10 @@ export function groupVersionPath(group: string, version: string): string {
 
 function camel(group: string): string {
   if (!group) return "core";
-  const parts = group.replace(/\.k8s\.io$/, "").split(/[.-]/).filter((p) => p !== "");
+  const parts = group
+    .replace(/\.k8s\.io$/, "")
+    .split(/[.-]/)
+    .filter((p) => p !== "");
   return parts.map((p, i) => (i === 0 ? p : p[0].toUpperCase() + p.slice(1))).join("");
 }
 
@@ -98,7 +109,14 @@ class PathWriter {
     this.paths[path] = item;
   }
 
-  private op(verb: string, id: string, description: string, action: string, gvk: GVK, rest: Record<string, unknown>): Record<string, unknown> {
+  private op(
+    verb: string,
+    id: string,
+    description: string,
+    action: string,
+    gvk: GVK,
+    rest: Record<string, unknown>,
+  ): Record<string, unknown> {
     return {
       tags: [this.tag],
       description,
@@ -124,69 +142,144 @@ class PathWriter {
     const K = def.kind;
 
     if (verbs.has("list")) {
-      this.put(collection, "get", this.op("list", `${ns}${K}`, `list or watch objects of kind ${K}`, "list", gvk, {
-        parameters: LIST_PARAMS,
-        responses: responses({ "200": "OK" }, LIST_TYPES, listRef),
-      }), nsParams);
-      if (def.namespaced) {
-        this.put(`${this.base()}/${def.plural}`, "get", this.op("list", `${K}ForAllNamespaces`, `list or watch objects of kind ${K}`, "list", gvk, {
+      this.put(
+        collection,
+        "get",
+        this.op("list", `${ns}${K}`, `list or watch objects of kind ${K}`, "list", gvk, {
+          parameters: LIST_PARAMS,
           responses: responses({ "200": "OK" }, LIST_TYPES, listRef),
-        }), LIST_PARAMS);
+        }),
+        nsParams,
+      );
+      if (def.namespaced) {
+        this.put(
+          `${this.base()}/${def.plural}`,
+          "get",
+          this.op("list", `${K}ForAllNamespaces`, `list or watch objects of kind ${K}`, "list", gvk, {
+            responses: responses({ "200": "OK" }, LIST_TYPES, listRef),
+          }),
+          LIST_PARAMS,
+        );
       }
     }
     if (verbs.has("create")) {
-      this.put(collection, "post", this.op("create", `${ns}${K}`, `create ${article(K)} ${K}`, "post", gvk, {
-        parameters: WRITE_PARAMS,
-        requestBody: { content: { "*/*": { schema: kindRef } }, required: true },
-        responses: responses({ "200": "OK", "201": "Created", "202": "Accepted" }, JSON_YAML, kindRef),
-      }), nsParams);
+      this.put(
+        collection,
+        "post",
+        this.op("create", `${ns}${K}`, `create ${article(K)} ${K}`, "post", gvk, {
+          parameters: WRITE_PARAMS,
+          requestBody: { content: { "*/*": { schema: kindRef } }, required: true },
+          responses: responses({ "200": "OK", "201": "Created", "202": "Accepted" }, JSON_YAML, kindRef),
+        }),
+        nsParams,
+      );
     }
     if (verbs.has("deletecollection")) {
-      this.put(collection, "delete", this.op("delete", `Collection${ns}${K}`, `delete collection of ${K}`, "deletecollection", gvk, {
-        parameters: [...LIST_PARAMS.filter((p) => p.name !== "allowWatchBookmarks" && p.name !== "watch"), ...DELETE_PARAMS].sort(byName),
-        requestBody: { content: { "*/*": { schema: schemaRef(`${META}DeleteOptions`) } } },
-        responses: responses({ "200": "OK" }, JSON_YAML, statusRef),
-      }), nsParams);
+      this.put(
+        collection,
+        "delete",
+        this.op("delete", `Collection${ns}${K}`, `delete collection of ${K}`, "deletecollection", gvk, {
+          parameters: [
+            ...LIST_PARAMS.filter((p) => p.name !== "allowWatchBookmarks" && p.name !== "watch"),
+            ...DELETE_PARAMS,
+          ].sort(byName),
+          requestBody: { content: { "*/*": { schema: schemaRef(`${META}DeleteOptions`) } } },
+          responses: responses({ "200": "OK" }, JSON_YAML, statusRef),
+        }),
+        nsParams,
+      );
     }
     if (verbs.has("get")) {
-      this.put(item, "get", this.op("read", `${ns}${K}`, `read the specified ${K}`, "get", gvk, { responses: responses({ "200": "OK" }, JSON_YAML, kindRef) }), itemParams);
+      this.put(
+        item,
+        "get",
+        this.op("read", `${ns}${K}`, `read the specified ${K}`, "get", gvk, {
+          responses: responses({ "200": "OK" }, JSON_YAML, kindRef),
+        }),
+        itemParams,
+      );
     }
     if (verbs.has("update")) {
-      this.put(item, "put", this.op("replace", `${ns}${K}`, `replace the specified ${K}`, "put", gvk, {
-        parameters: WRITE_PARAMS,
-        requestBody: { content: { "*/*": { schema: kindRef } }, required: true },
-        responses: responses({ "200": "OK", "201": "Created" }, JSON_YAML, kindRef),
-      }), itemParams);
+      this.put(
+        item,
+        "put",
+        this.op("replace", `${ns}${K}`, `replace the specified ${K}`, "put", gvk, {
+          parameters: WRITE_PARAMS,
+          requestBody: { content: { "*/*": { schema: kindRef } }, required: true },
+          responses: responses({ "200": "OK", "201": "Created" }, JSON_YAML, kindRef),
+        }),
+        itemParams,
+      );
     }
     if (verbs.has("patch")) {
-      this.put(item, "patch", this.op("patch", `${ns}${K}`, `partially update the specified ${K}`, "patch", gvk, {
-        parameters: PATCH_PARAMS,
-        requestBody: { content: content(patchTypes, schemaRef(`${META}Patch`)), required: true },
-        responses: responses({ "200": "OK", "201": "Created" }, JSON_YAML, kindRef),
-      }), itemParams);
+      this.put(
+        item,
+        "patch",
+        this.op("patch", `${ns}${K}`, `partially update the specified ${K}`, "patch", gvk, {
+          parameters: PATCH_PARAMS,
+          requestBody: { content: content(patchTypes, schemaRef(`${META}Patch`)), required: true },
+          responses: responses({ "200": "OK", "201": "Created" }, JSON_YAML, kindRef),
+        }),
+        itemParams,
+      );
     }
     if (verbs.has("delete")) {
-      this.put(item, "delete", this.op("delete", `${ns}${K}`, `delete ${article(K)} ${K}`, "delete", gvk, {
-        parameters: DELETE_PARAMS,
-        requestBody: { content: { "*/*": { schema: schemaRef(`${META}DeleteOptions`) } } },
-        responses: responses({ "200": "OK", "202": "Accepted" }, JSON_YAML, statusRef),
-      }), itemParams);
+      this.put(
+        item,
+        "delete",
+        this.op("delete", `${ns}${K}`, `delete ${article(K)} ${K}`, "delete", gvk, {
+          parameters: DELETE_PARAMS,
+          requestBody: { content: { "*/*": { schema: schemaRef(`${META}DeleteOptions`) } } },
+          responses: responses({ "200": "OK", "202": "Accepted" }, JSON_YAML, statusRef),
+        }),
+        itemParams,
+      );
     }
     if (verbs.has("watch")) {
       const watchRef = schemaRef(`${META}WatchEvent`);
       const watchResponses = responses({ "200": "OK" }, LIST_TYPES, watchRef);
       const deprecated = "deprecated: use the 'watch' parameter with a list operation instead";
       const watchBase = `${this.base()}/watch${nsPath}/${def.plural}`;
-      this.put(watchBase, "get", this.op("watch", `${ns}${K}List`, `watch individual changes to a list of ${K}. ${deprecated}.`, "watchlist", gvk, { responses: watchResponses }), [
-        ...LIST_PARAMS,
-        ...nsParams,
-      ].sort(byName));
-      this.put(`${watchBase}/{name}`, "get", this.op("watch", `${ns}${K}`, `watch changes to an object of kind ${K}. ${deprecated}, filtered to a single item with the 'fieldSelector' parameter.`, "watch", gvk, { responses: watchResponses }), [
-        ...LIST_PARAMS,
-        ...itemParams,
-      ].sort(byName));
+      this.put(
+        watchBase,
+        "get",
+        this.op(
+          "watch",
+          `${ns}${K}List`,
+          `watch individual changes to a list of ${K}. ${deprecated}.`,
+          "watchlist",
+          gvk,
+          { responses: watchResponses },
+        ),
+        [...LIST_PARAMS, ...nsParams].sort(byName),
+      );
+      this.put(
+        `${watchBase}/{name}`,
+        "get",
+        this.op(
+          "watch",
+          `${ns}${K}`,
+          `watch changes to an object of kind ${K}. ${deprecated}, filtered to a single item with the 'fieldSelector' parameter.`,
+          "watch",
+          gvk,
+          { responses: watchResponses },
+        ),
+        [...LIST_PARAMS, ...itemParams].sort(byName),
+      );
       if (def.namespaced) {
-        this.put(`${this.base()}/watch/${def.plural}`, "get", this.op("watch", `${K}ListForAllNamespaces`, `watch individual changes to a list of ${K}. ${deprecated}.`, "watchlist", gvk, { responses: watchResponses }), LIST_PARAMS);
+        this.put(
+          `${this.base()}/watch/${def.plural}`,
+          "get",
+          this.op(
+            "watch",
+            `${K}ListForAllNamespaces`,
+            `watch individual changes to a list of ${K}. ${deprecated}.`,
+            "watchlist",
+            gvk,
+            { responses: watchResponses },
+          ),
+          LIST_PARAMS,
+        );
       }
     }
   }
@@ -197,31 +290,55 @@ class PathWriter {
     const ns = def.namespaced ? "Namespaced" : "";
     const nsPath = def.namespaced ? "/namespaces/{namespace}" : "";
     const path = `${this.base()}${nsPath}/${def.plural}/{name}/${sub.name}`;
-    const params = [{ ...nameParam(gvk.kind), description: `name of the ${gvk.kind}` }, ...(def.namespaced ? [PARAMS.namespace] : [])];
+    const params = [
+      { ...nameParam(gvk.kind), description: `name of the ${gvk.kind}` },
+      ...(def.namespaced ? [PARAMS.namespace] : []),
+    ];
     const id = `${ns}${def.kind}${upperFirst(sub.name)}`;
     const what = `${sub.name} of the specified ${def.kind}`;
     for (const verb of sub.verbs) {
-      if (verb === "get") this.put(path, "get", this.op("read", id, `read ${what}`, "get", gvk, { responses: responses({ "200": "OK" }, JSON_YAML, ref) }), params);
+      if (verb === "get")
+        this.put(
+          path,
+          "get",
+          this.op("read", id, `read ${what}`, "get", gvk, { responses: responses({ "200": "OK" }, JSON_YAML, ref) }),
+          params,
+        );
       if (verb === "update") {
-        this.put(path, "put", this.op("replace", id, `replace ${what}`, "put", gvk, {
-          parameters: WRITE_PARAMS,
-          requestBody: { content: { "*/*": { schema: ref } }, required: true },
-          responses: responses({ "200": "OK", "201": "Created" }, JSON_YAML, ref),
-        }), params);
+        this.put(
+          path,
+          "put",
+          this.op("replace", id, `replace ${what}`, "put", gvk, {
+            parameters: WRITE_PARAMS,
+            requestBody: { content: { "*/*": { schema: ref } }, required: true },
+            responses: responses({ "200": "OK", "201": "Created" }, JSON_YAML, ref),
+          }),
+          params,
+        );
       }
       if (verb === "patch") {
-        this.put(path, "patch", this.op("patch", id, `partially update ${what}`, "patch", gvk, {
-          parameters: PATCH_PARAMS,
-          requestBody: { content: content(patchTypes, schemaRef(`${META}Patch`)), required: true },
-          responses: responses({ "200": "OK", "201": "Created" }, JSON_YAML, ref),
-        }), params);
+        this.put(
+          path,
+          "patch",
+          this.op("patch", id, `partially update ${what}`, "patch", gvk, {
+            parameters: PATCH_PARAMS,
+            requestBody: { content: content(patchTypes, schemaRef(`${META}Patch`)), required: true },
+            responses: responses({ "200": "OK", "201": "Created" }, JSON_YAML, ref),
+          }),
+          params,
+        );
       }
       if (verb === "create") {
-        this.put(path, "post", this.op("create", id, `create ${sub.name} of ${article(def.kind)} ${def.kind}`, "post", gvk, {
-          parameters: WRITE_PARAMS,
-          requestBody: { content: { "*/*": { schema: ref } }, required: true },
-          responses: responses({ "200": "OK", "201": "Created", "202": "Accepted" }, JSON_YAML, ref),
-        }), params);
+        this.put(
+          path,
+          "post",
+          this.op("create", id, `create ${sub.name} of ${article(def.kind)} ${def.kind}`, "post", gvk, {
+            parameters: WRITE_PARAMS,
+            requestBody: { content: { "*/*": { schema: ref } }, required: true },
+            responses: responses({ "200": "OK", "201": "Created", "202": "Accepted" }, JSON_YAML, ref),
+          }),
+          params,
+        );
       }
     }
   }
@@ -250,7 +367,8 @@ function closure(roots: Iterable<string>, lookup: (name: string) => Schema | und
     if (Array.isArray(v)) for (const x of v) visit(x);
     else if (v && typeof v === "object") {
       for (const [k, x] of Object.entries(v)) {
-        if (k === "$ref" && typeof x === "string" && x.startsWith(SCHEMA_REF_PREFIX)) pending.push(x.slice(SCHEMA_REF_PREFIX.length));
+        if (k === "$ref" && typeof x === "string" && x.startsWith(SCHEMA_REF_PREFIX))
+          pending.push(x.slice(SCHEMA_REF_PREFIX.length));
         else visit(x);
       }
     }
@@ -270,11 +388,18 @@ function closure(roots: Iterable<string>, lookup: (name: string) => Schema | und
 function tagged(name: string, schema: Schema, kinds: Map<string, GVK[]>): Schema {
   const gvks = kinds.get(name);
   if (!gvks) return schema;
-  return { ...schema, "x-kubernetes-group-version-kind": gvks.map((g) => ({ group: g.group, kind: g.kind, version: g.version })) };
+  return {
+    ...schema,
+    "x-kubernetes-group-version-kind": gvks.map((g) => ({ group: g.group, kind: g.kind, version: g.version })),
+  };
 }
 
 /** Build the document of `group`/`version` from the resources served there. */
-export function buildGroupVersionDocument(group: string, version: string, defs: readonly ResourceDef[]): OpenAPIV3Document {
+export function buildGroupVersionDocument(
+  group: string,
+  version: string,
+  defs: readonly ResourceDef[],
+): OpenAPIV3Document {
   const writer = new PathWriter(group, version);
   const own: Record<string, Schema> = {};
   const kinds = new Map<string, GVK[]>();
@@ -314,7 +439,8 @@ export function buildGroupVersionDocument(group: string, version: string, defs: 
 
   const found = closure(roots, (n) => own[n] ?? BUILTIN_SCHEMAS[n]);
   const schemas: Record<string, Schema> = {};
-  for (const name of [...found.keys()].sort()) schemas[name] = own[name] ?? tagged(name, found.get(name) as Schema, kinds);
+  for (const name of [...found.keys()].sort())
+    schemas[name] = own[name] ?? tagged(name, found.get(name) as Schema, kinds);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const p of Object.keys(writer.paths).sort()) paths[p] = writer.paths[p];
   return {
@@ -323,7 +449,14 @@ export function buildGroupVersionDocument(group: string, version: string, defs: 
     paths,
     components: {
       schemas,
-      securitySchemes: { BearerToken: { type: "apiKey", description: "Bearer Token authentication", name: "authorization", in: "header" } },
+      securitySchemes: {
+        BearerToken: {
+          type: "apiKey",
+          description: "Bearer Token authentication",
+          name: "authorization",
+          in: "header",
+        },
+      },
     },
   };
 }

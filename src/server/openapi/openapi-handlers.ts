@@ -25,11 +25,20 @@ function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
     .some((t) => t === "*" || t === etag);
 }
 
-function respond(req: Request, body: string | Uint8Array, contentType: string, etag: string, extra: Record<string, string> = {}): Response {
+function respond(
+  req: Request,
+  body: string | Uint8Array,
+  contentType: string,
+  etag: string,
+  extra: Record<string, string> = {},
+): Response {
   const quoted = `"${etag}"`;
   const headers: Record<string, string> = { ETag: quoted, Vary: "Accept", ...extra };
   if (etagMatches(req.headers.get("if-none-match"), quoted)) return new Response(null, { status: 304, headers });
-  return new Response(req.method === "HEAD" ? null : body, { status: 200, headers: { ...headers, "Content-Type": contentType } });
+  return new Response(req.method === "HEAD" ? null : body, {
+    status: 200,
+    headers: { ...headers, "Content-Type": contentType },
+  });
 }
 
 /**
@@ -37,7 +46,14 @@ function respond(req: Request, body: string | Uint8Array, contentType: string, e
  * `path` is not an OpenAPI path. `prefix` is that cluster prefix, so that the URLs the index hands
  * out and redirects point back into the same logical cluster.
  */
-export function openAPIResponse(docs: OpenAPIDocuments, cluster: string, prefix: string, path: string, req: Request, query: URLSearchParams): Response | null {
+export function openAPIResponse(
+  docs: OpenAPIDocuments,
+  cluster: string,
+  prefix: string,
+  path: string,
+  req: Request,
+  query: URLSearchParams,
+): Response | null {
   if (path !== "/openapi/v2" && path !== "/openapi/v3" && !path.startsWith("/openapi/v3/")) return null;
   if (req.method !== "GET" && req.method !== "HEAD") return statusResponse(errors.methodNotAllowed());
   const accept = req.headers.get("accept");
@@ -53,7 +69,8 @@ export function openAPIResponse(docs: OpenAPIDocuments, cluster: string, prefix:
   if (path === "/openapi/v3") {
     const hashes = docs.hashes(cluster);
     const paths: Record<string, { serverRelativeURL: string }> = {};
-    for (const [gv, hash] of Object.entries(hashes)) paths[gv] = { serverRelativeURL: `${prefix}/openapi/v3/${gv}?hash=${hash}` };
+    for (const [gv, hash] of Object.entries(hashes))
+      paths[gv] = { serverRelativeURL: `${prefix}/openapi/v3/${gv}?hash=${hash}` };
     const json = JSON.stringify({ paths });
     // The index names the current hashes, so it must be revalidated on every use.
     return respond(req, json, JSON_TYPE, sha256Hex(json), { "Cache-Control": "no-cache, private" });
@@ -66,7 +83,10 @@ export function openAPIResponse(docs: OpenAPIDocuments, cluster: string, prefix:
   const asked = query.get("hash");
   if (asked !== null && asked !== "") {
     if (asked !== doc.hash) {
-      return new Response(null, { status: 301, headers: { Location: `${prefix}/openapi/v3/${gv}?hash=${doc.hash}`, Vary: "Accept" } });
+      return new Response(null, {
+        status: 301,
+        headers: { Location: `${prefix}/openapi/v3/${gv}?hash=${doc.hash}`, Vary: "Accept" },
+      });
     }
     const expires = new Date(Date.now() + 365 * 24 * 3600 * 1000).toUTCString();
     return respond(req, doc.json, JSON_TYPE, doc.hash, { "Cache-Control": "public, immutable", Expires: expires });

@@ -43,7 +43,11 @@ export const PARAMS = {
     "string",
     "fieldManager is a name associated with the actor or entity that is making these changes. The value must be less than or 128 characters long, and only contain printable characters, as defined by https://golang.org/pkg/unicode/#IsPrint. This field is required for apply requests (application/apply-patch) but optional for non-apply patch types (JsonPatch, MergePatch, StrategicMergePatch).",
   ),
-  fieldSelector: query("fieldSelector", "string", "A selector to restrict the list of returned objects by their fields. Defaults to everything."),
+  fieldSelector: query(
+    "fieldSelector",
+    "string",
+    "A selector to restrict the list of returned objects by their fields. Defaults to everything.",
+  ),
   fieldValidation: query(
     "fieldValidation",
     "string",
@@ -64,13 +68,23 @@ export const PARAMS = {
     "boolean",
     "if set to true, it will trigger an unsafe deletion of the resource in case the normal deletion flow fails with a corrupt object error. A resource is considered corrupt if it can not be retrieved from the underlying storage successfully because of a) its data can not be transformed e.g. decryption failure, or b) it fails to decode into an object. NOTE: unsafe deletion ignores finalizer constraints, skips precondition checks, and removes the object from the storage. WARNING: This may potentially break the cluster if the workload associated with the resource being unsafe-deleted relies on normal deletion flow. Use only if you REALLY know what you are doing. The default value is false, and the user must opt in to enable it",
   ),
-  labelSelector: query("labelSelector", "string", "A selector to restrict the list of returned objects by their labels. Defaults to everything."),
+  labelSelector: query(
+    "labelSelector",
+    "string",
+    "A selector to restrict the list of returned objects by their labels. Defaults to everything.",
+  ),
   limit: query(
     "limit",
     "integer",
     "limit is a maximum number of responses to return for a list call. If more items exist, the server will set the `continue` field on the list metadata to a value that can be used with the same initial query to retrieve the next set of results. Setting a limit may return fewer than the requested amount of items (up to zero items) in the event all requested objects are filtered out and clients should only use the presence of the continue field to determine whether more results are available. Servers may choose not to support the limit argument and will return all of the available results. If limit is specified and the continue field is empty, clients may assume that no more results are available. This field is not supported if watch is true.\n\nThe server guarantees that the objects returned when using continue will be identical to issuing a single list call without a limit - that is, no objects created, modified, or deleted after the first request is issued will be included in any subsequent continued requests. This is sometimes referred to as a consistent snapshot, and ensures that a client that is using limit to receive smaller chunks of a very large result can ensure they see all possible objects. If objects are updated during a chunked list the version of the object that was present at the time the first list result was calculated is returned.",
   ),
-  namespace: { name: "namespace", in: "path", description: "object name and auth scope, such as for teams and projects", required: true, schema: { type: "string", uniqueItems: true } } as Parameter,
+  namespace: {
+    name: "namespace",
+    in: "path",
+    description: "object name and auth scope, such as for teams and projects",
+    required: true,
+    schema: { type: "string", uniqueItems: true },
+  } as Parameter,
   orphanDependents: query(
     "orphanDependents",
     "boolean",
@@ -110,7 +124,13 @@ export const PARAMS = {
 };
 
 export function nameParam(kind: string): Parameter {
-  return { name: "name", in: "path", description: `name of the ${kind}`, required: true, schema: { type: "string", uniqueItems: true } };
+  return {
+    name: "name",
+    in: "path",
+    description: `name of the ${kind}`,
+    required: true,
+    schema: { type: "string", uniqueItems: true },
+  };
 }
 
 /** The parameters of each operation kind, in kube's (alphabetical) order. */

@@ -96,41 +96,41 @@ function schema(w: ProtoWriter, s: Json): void {
 /** The body of `ParametersItem { Parameter parameter = 1; }` for one query, path or body parameter. */
 function parametersItem(item: ProtoWriter, p: Json): void {
   item.message(1, (param) => {
-      if (p.in === "body") {
-        param.message(1, (b) => {
-          b.string(1, str(p.description));
-          b.string(2, str(p.name));
-          b.string(3, "body");
-          b.bool(4, boolean(p.required));
-          if (isObject(p.schema)) {
-            const sch = p.schema;
-            b.message(5, (x) => schema(x, sch));
-          }
-        });
-        return;
-      }
-      param.message(2, (nb) => {
-        if (p.in === "path") {
-          nb.message(4, (q) => {
-            q.bool(1, boolean(p.required));
-            q.string(2, "path");
-            q.string(3, str(p.description));
-            q.string(4, str(p.name));
-            q.string(5, str(p.type));
-            q.bool(19, boolean(p.uniqueItems));
-          });
-        } else {
-          nb.message(3, (q) => {
-            q.bool(1, boolean(p.required));
-            q.string(2, "query");
-            q.string(3, str(p.description));
-            q.string(4, str(p.name));
-            q.string(6, str(p.type));
-            q.bool(20, boolean(p.uniqueItems));
-          });
+    if (p.in === "body") {
+      param.message(1, (b) => {
+        b.string(1, str(p.description));
+        b.string(2, str(p.name));
+        b.string(3, "body");
+        b.bool(4, boolean(p.required));
+        if (isObject(p.schema)) {
+          const sch = p.schema;
+          b.message(5, (x) => schema(x, sch));
         }
       });
+      return;
+    }
+    param.message(2, (nb) => {
+      if (p.in === "path") {
+        nb.message(4, (q) => {
+          q.bool(1, boolean(p.required));
+          q.string(2, "path");
+          q.string(3, str(p.description));
+          q.string(4, str(p.name));
+          q.string(5, str(p.type));
+          q.bool(19, boolean(p.uniqueItems));
+        });
+      } else {
+        nb.message(3, (q) => {
+          q.bool(1, boolean(p.required));
+          q.string(2, "query");
+          q.string(3, str(p.description));
+          q.string(4, str(p.name));
+          q.string(6, str(p.type));
+          q.bool(20, boolean(p.uniqueItems));
+        });
+      }
     });
+  });
 }
 
 function operation(w: ProtoWriter, op: Json): void {
@@ -139,7 +139,8 @@ function operation(w: ProtoWriter, op: Json): void {
   w.string(5, str(op.operationId));
   w.strings(6, stringList(op.produces));
   w.strings(7, stringList(op.consumes));
-  if (Array.isArray(op.parameters)) for (const p of op.parameters) if (isObject(p)) w.message(8, (item) => parametersItem(item, p));
+  if (Array.isArray(op.parameters))
+    for (const p of op.parameters) if (isObject(p)) w.message(8, (item) => parametersItem(item, p));
   if (isObject(op.responses)) {
     const responses = op.responses;
     w.message(9, (rs) => {
@@ -178,7 +179,8 @@ function pathItem(w: ProtoWriter, item: Json): void {
     const op = item[method];
     if (isObject(op)) w.message(field, (o) => operation(o, op));
   }
-  if (Array.isArray(item.parameters)) for (const p of item.parameters) if (isObject(p)) w.message(9, (x) => parametersItem(x, p));
+  if (Array.isArray(item.parameters))
+    for (const p of item.parameters) if (isObject(p)) w.message(9, (x) => parametersItem(x, p));
   vendorExtensions(w, 10, item);
 }
 
@@ -187,23 +189,30 @@ export function encodeSwaggerProtobuf(doc: SwaggerDocument): Uint8Array {
   w.string(1, doc.swagger);
   w.message(2, (info) => info.string(1, doc.info.title).string(2, doc.info.version));
   w.message(8, (paths) => {
-    for (const [name, item] of Object.entries(doc.paths)) paths.message(2, (np) => np.string(1, name).message(2, (pi) => pathItem(pi, item)));
+    for (const [name, item] of Object.entries(doc.paths))
+      paths.message(2, (np) => np.string(1, name).message(2, (pi) => pathItem(pi, item)));
   });
   w.message(9, (defs) => {
-    for (const [name, s] of Object.entries(doc.definitions)) defs.message(1, (ns) => ns.string(1, name).message(2, (x) => schema(x, s)));
+    for (const [name, s] of Object.entries(doc.definitions))
+      defs.message(1, (ns) => ns.string(1, name).message(2, (x) => schema(x, s)));
   });
   for (const requirement of doc.security) {
     w.message(12, (sr) => {
-      for (const [name, scopes] of Object.entries(requirement)) sr.message(1, (n) => n.string(1, name).message(2, (arr) => arr.strings(1, scopes)));
+      for (const [name, scopes] of Object.entries(requirement))
+        sr.message(1, (n) => n.string(1, name).message(2, (arr) => arr.strings(1, scopes)));
     });
   }
   w.message(13, (sd) => {
     for (const [name, def] of Object.entries(doc.securityDefinitions)) {
       const d = def as Json;
       sd.message(1, (n) =>
-        n.string(1, name).message(2, (item) =>
-          item.message(2, (k) => k.string(1, str(d.type)).string(2, str(d.name)).string(3, str(d.in)).string(4, str(d.description))),
-        ),
+        n
+          .string(1, name)
+          .message(2, (item) =>
+            item.message(2, (k) =>
+              k.string(1, str(d.type)).string(2, str(d.name)).string(3, str(d.in)).string(4, str(d.description)),
+            ),
+          ),
       );
     }
   });

@@ -58,7 +58,10 @@ export function toV2Schema(s: Schema): Schema {
   if (Array.isArray(out.required)) {
     const props = isObject(s.properties) ? s.properties : {};
     const ap = s.additionalProperties;
-    const required = isObject(ap) && ap.nullable === true ? [] : (out.required as string[]).filter((n) => !(isObject(props[n]) && props[n].nullable === true));
+    const required =
+      isObject(ap) && ap.nullable === true
+        ? []
+        : (out.required as string[]).filter((n) => !(isObject(props[n]) && props[n].nullable === true));
     if (required.length > 0) out.required = required;
     else delete out.required;
   }
@@ -78,7 +81,8 @@ export function toV2Schema(s: Schema): Schema {
  */
 function toV2Definition(s: Schema): Schema {
   const gvk = s["x-kubernetes-group-version-kind"];
-  if (s["x-kubernetes-preserve-unknown-fields"] === true && Array.isArray(gvk)) return { type: "object", "x-kubernetes-group-version-kind": gvk };
+  if (s["x-kubernetes-preserve-unknown-fields"] === true && Array.isArray(gvk))
+    return { type: "object", "x-kubernetes-group-version-kind": gvk };
   return toV2Schema(s);
 }
 
@@ -91,7 +95,13 @@ interface V3Parameter {
 }
 
 function toV2Parameter(p: V3Parameter): Record<string, unknown> {
-  const out: Record<string, unknown> = { uniqueItems: true, type: p.schema?.type ?? "string", description: p.description, name: p.name, in: p.in };
+  const out: Record<string, unknown> = {
+    uniqueItems: true,
+    type: p.schema?.type ?? "string",
+    description: p.description,
+    name: p.name,
+    in: p.in,
+  };
   if (p.required) out.required = true;
   return out;
 }
@@ -101,7 +111,10 @@ const METHODS = ["get", "put", "post", "delete", "options", "head", "patch"];
 function toV2Operation(op: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const body = op.requestBody as { content?: Record<string, { schema: Schema }>; required?: boolean } | undefined;
-  const responses = (op.responses ?? {}) as Record<string, { description: string; content?: Record<string, { schema: Schema }> }>;
+  const responses = (op.responses ?? {}) as Record<
+    string,
+    { description: string; content?: Record<string, { schema: Schema }> }
+  >;
   const produces = new Set<string>();
   for (const r of Object.values(responses)) for (const t of Object.keys(r.content ?? {})) produces.add(t);
   if (typeof op.description === "string") out.description = op.description;
@@ -121,7 +134,9 @@ function toV2Operation(op: Record<string, unknown>): Record<string, unknown> {
   const v2Responses: Record<string, unknown> = {};
   for (const [code, r] of Object.entries(responses)) {
     const first = Object.values(r.content ?? {})[0];
-    v2Responses[code] = first ? { description: r.description, schema: toV2Schema(first.schema) } : { description: r.description };
+    v2Responses[code] = first
+      ? { description: r.description, schema: toV2Schema(first.schema) }
+      : { description: r.description };
   }
   out.responses = v2Responses;
   for (const [k, v] of Object.entries(op)) if (k.startsWith("x-")) out[k] = v;
@@ -164,7 +179,9 @@ export function buildSwaggerDocument(documents: readonly OpenAPIV3Document[]): S
     info: { title: "Kubernetes", version: KUBE_GIT_VERSION },
     paths: sortedPaths,
     definitions: sortedDefinitions,
-    securityDefinitions: { BearerToken: { description: "Bearer Token authentication", type: "apiKey", name: "authorization", in: "header" } },
+    securityDefinitions: {
+      BearerToken: { description: "Bearer Token authentication", type: "apiKey", name: "authorization", in: "header" },
+    },
     security: [{ BearerToken: [] }],
   };
 }

@@ -84,15 +84,18 @@ function readMapEntry(f: FieldDesc, bytes: Uint8Array, depth: number): [string, 
     const { field, wireType } = r.tag();
     if (field <= 0) throw new ProtoError(`proto: illegal tag ${field} (wire type ${wireType})`);
     if (field === 1) {
-      if (wireType !== WIRE_BYTES) throw new ProtoError(`proto: wrong wireType = ${wireType} for field ${goFieldName(f)}`);
+      if (wireType !== WIRE_BYTES)
+        throw new ProtoError(`proto: wrong wireType = ${wireType} for field ${goFieldName(f)}`);
       key = utf8.decode(r.bytes());
     } else if (field === 2) {
-      if (wireType !== wireTypeOf(valueType)) throw new ProtoError(`proto: wrong wireType = ${wireType} for field ${goFieldName(f)}`);
+      if (wireType !== wireTypeOf(valueType))
+        throw new ProtoError(`proto: wrong wireType = ${wireType} for field ${goFieldName(f)}`);
       if (isMessageType(valueType)) (valueChunks ??= []).push(r.bytes());
       else value = readScalar(r, valueType);
     } else r.skip(wireType);
   }
-  if (isMessageType(valueType)) return [key, decodeMessage(valueType(), valueChunks ? concat(valueChunks) : EMPTY, depth + 1)];
+  if (isMessageType(valueType))
+    return [key, decodeMessage(valueType(), valueChunks ? concat(valueChunks) : EMPTY, depth + 1)];
   if (value === undefined) value = zeroScalar(valueType, true);
   return [key, scalarJSON(value as Scalar)];
 }
@@ -137,7 +140,8 @@ function readFields(desc: MessageDesc, bytes: Uint8Array, depth: number): Map<Fi
     const expected = f.cardinality === "map" ? WIRE_BYTES : wireTypeOf(f.type);
     // Repeated numbers may also come packed (one length-delimited run).
     const packed = f.cardinality === "repeated" && expected !== WIRE_BYTES && wireType === WIRE_BYTES;
-    if (wireType !== expected && !packed) throw new ProtoError(`proto: wrong wireType = ${wireType} for field ${goFieldName(f)}`);
+    if (wireType !== expected && !packed)
+      throw new ProtoError(`proto: wrong wireType = ${wireType} for field ${goFieldName(f)}`);
     if (f.cardinality === "map") {
       const slot = slots.get(f) ?? { kind: "map", entries: new Map<string, unknown>() };
       slots.set(f, slot);
@@ -185,7 +189,8 @@ function slotValue(f: FieldDesc, slot: Slot, depth: number): unknown {
 
 function writeField(out: Record<string, unknown>, f: FieldDesc, slot: Slot | undefined, depth: number): void {
   if (f.cardinality !== "single") {
-    const empty = !slot || (slot.kind === "list" ? slot.items.length === 0 : slot.kind === "map" ? slot.entries.size === 0 : false);
+    const empty =
+      !slot || (slot.kind === "list" ? slot.items.length === 0 : slot.kind === "map" ? slot.entries.size === 0 : false);
     if (empty) {
       if (f.presence === "always" || f.presence === "nullable") out[f.name] = null;
       return;

@@ -44,7 +44,9 @@ function summarizeData(data: Uint8Array, max = 30): string {
 }
 
 function unrecognized(expected: ExpectedKind, why: string, body: Uint8Array): StatusError {
-  return errors.badRequest(`the object provided is unrecognized (must be of type ${expected.kind}): ${why} (${summarizeData(body)})`);
+  return errors.badRequest(
+    `the object provided is unrecognized (must be of type ${expected.kind}): ${why} (${summarizeData(body)})`,
+  );
 }
 
 /** schema.ParseGroupVersion: "" or "v1" (legacy group) or "group/version"; anything else is no group version. */
@@ -89,7 +91,10 @@ function readEnvelope(data: Uint8Array): Envelope {
     const { field, wireType } = r.tag();
     if (field <= 0) throw new ProtoError(`proto: Unknown: illegal tag ${field} (wire type ${wireType})`);
     if (field === 1 || field === 2 || field === 3 || field === 4) {
-      if (wireType !== WIRE_BYTES) throw new ProtoError(`proto: wrong wireType = ${wireType} for field ${["", "TypeMeta", "Raw", "ContentEncoding", "ContentType"][field]}`);
+      if (wireType !== WIRE_BYTES)
+        throw new ProtoError(
+          `proto: wrong wireType = ${wireType} for field ${["", "TypeMeta", "Raw", "ContentEncoding", "ContentType"][field]}`,
+        );
       const b = r.bytes();
       if (field === 1) typeMeta = { ...typeMeta, ...readStringFields(b, { 1: "apiVersion", 2: "kind" }) };
       else if (field === 2) raw = b;
@@ -106,7 +111,11 @@ function readEnvelope(data: Uint8Array): Envelope {
 export function decodeProtobufObject(body: Uint8Array, expected: ExpectedKind): Record<string, unknown> {
   if (body.length === 0) throw unrecognized(expected, "empty data", body);
   if (body.length < PREFIX.length || PREFIX.some((b, i) => body[i] !== b)) {
-    throw unrecognized(expected, `provided data does not appear to be a protobuf message, expected prefix [${PREFIX.join(" ")}]`, body);
+    throw unrecognized(
+      expected,
+      `provided data does not appear to be a protobuf message, expected prefix [${PREFIX.join(" ")}]`,
+      body,
+    );
   }
   if (body.length === PREFIX.length) throw unrecognized(expected, "empty body", body);
 
@@ -126,13 +135,20 @@ export function decodeProtobufObject(body: Uint8Array, expected: ExpectedKind): 
     actual.version = expected.version;
   }
   const actualApiVersion = apiVersionString(actual);
-  const cannot = (why: string) => errors.badRequest(`${actual.kind} in version "${actual.version}" cannot be handled as a ${expected.kind}: ${why}`);
+  const cannot = (why: string) =>
+    errors.badRequest(`${actual.kind} in version "${actual.version}" cannot be handled as a ${expected.kind}: ${why}`);
 
   const desc = protobufMessageFor(actualApiVersion, actual.kind);
-  if (!desc) throw cannot(`no kind "${actual.kind}" is registered for version "${actualApiVersion}" in scheme "pkg/api/legacyscheme/scheme.go:30"`);
-  if (actual.kind !== expected.kind) throw cannot(`the kind in the data (${actual.kind}) does not match the expected kind (${expected.kind})`);
+  if (!desc)
+    throw cannot(
+      `no kind "${actual.kind}" is registered for version "${actualApiVersion}" in scheme "pkg/api/legacyscheme/scheme.go:30"`,
+    );
+  if (actual.kind !== expected.kind)
+    throw cannot(`the kind in the data (${actual.kind}) does not match the expected kind (${expected.kind})`);
   if (expected.kind !== "DeleteOptions" && (actual.group !== expected.group || actual.version !== expected.version)) {
-    throw errors.badRequest(`the API version in the data (${actualApiVersion}) does not match the expected API version (${apiVersionString(expected)})`);
+    throw errors.badRequest(
+      `the API version in the data (${actualApiVersion}) does not match the expected API version (${apiVersionString(expected)})`,
+    );
   }
 
   let decoded: unknown;

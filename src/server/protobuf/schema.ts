@@ -57,7 +57,13 @@ export function isMessageType(t: ValueType): t is MessageRef {
 }
 
 function single(type: ScalarType) {
-  return (no: number, name: string, presence: Presence = "omitempty"): FieldDesc => ({ number: no, name, type, cardinality: "single", presence });
+  return (no: number, name: string, presence: Presence = "omitempty"): FieldDesc => ({
+    number: no,
+    name,
+    type,
+    cardinality: "single",
+    presence,
+  });
 }
 
 export const string = single("string");
@@ -73,16 +79,31 @@ export function strings(no: number, name: string, presence: "omitempty" | "alway
 }
 
 /** A singular message field: a struct value (always written) or a pointer. */
-export function msg(no: number, name: string, type: MessageRef, presence: "always" | "pointer" | "nullable" = "always"): FieldDesc {
+export function msg(
+  no: number,
+  name: string,
+  type: MessageRef,
+  presence: "always" | "pointer" | "nullable" = "always",
+): FieldDesc {
   return { number: no, name, type, cardinality: "single", presence };
 }
 
 /** A repeated message field ([]T). */
-export function msgs(no: number, name: string, type: MessageRef, presence: "omitempty" | "always" = "omitempty"): FieldDesc {
+export function msgs(
+  no: number,
+  name: string,
+  type: MessageRef,
+  presence: "omitempty" | "always" = "omitempty",
+): FieldDesc {
   return { number: no, name, type, cardinality: "repeated", presence };
 }
 
 /** A map with string keys (map<string, V>). */
-export function map(no: number, name: string, value: ValueType, presence: "omitempty" | "always" = "omitempty"): FieldDesc {
+export function map(
+  no: number,
+  name: string,
+  value: ValueType,
+  presence: "omitempty" | "always" = "omitempty",
+): FieldDesc {
   return { number: no, name, type: value, cardinality: "map", presence };
 }

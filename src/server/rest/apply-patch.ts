@@ -57,7 +57,12 @@ export async function handleApply(
           `uid mismatch: the provided object specified uid ${meta.uid}, and no existing object was found`,
         );
       }
-      const out = trackApply({ def, subresource: info.subresource, manager }, exists ? current : undefined, config, force);
+      const out = trackApply(
+        { def, subresource: info.subresource, manager },
+        exists ? current : undefined,
+        config,
+        force,
+      );
       if (!pinsRV) delete out.metadata.resourceVersion;
       return out;
     },

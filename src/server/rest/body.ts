@@ -4,7 +4,12 @@
 
 import { recordDuplicateFields } from "../../apis/crd/duplicate-fields.ts";
 import type { ResourceDef } from "../../apis/types.ts";
-import { decodeProtobufObject, type ExpectedKind, PROTOBUF_MEDIA_TYPE, protobufSupported } from "../protobuf/decode-object.ts";
+import {
+  decodeProtobufObject,
+  type ExpectedKind,
+  PROTOBUF_MEDIA_TYPE,
+  protobufSupported,
+} from "../protobuf/decode-object.ts";
 import { errors } from "../../machinery/status.ts";
 import { yamlModule } from "../../util/lazy-modules.ts";
 import { capabilitiesOf } from "../../apis/capabilities.ts";
@@ -95,7 +100,11 @@ export function bodyKind(def: ResourceDef, subresource?: string): ExpectedKind {
  * built-in kinds also protobuf (kubectl ≥ 1.32 and client-go ≥ 0.32 typed clients send it).
  * Custom resources, like kube's, take JSON and YAML only.
  */
-export async function readObjectBody(req: Request, def: ResourceDef, subresource?: string): Promise<Record<string, unknown>> {
+export async function readObjectBody(
+  req: Request,
+  def: ResourceDef,
+  subresource?: string,
+): Promise<Record<string, unknown>> {
   const type = mediaType(req.headers.get("content-type")) || "application/json";
   const expected = bodyKind(def, subresource);
   const protobuf = capabilitiesOf(def).protobuf && protobufSupported(expected);
@@ -103,7 +112,12 @@ export async function readObjectBody(req: Request, def: ResourceDef, subresource
     return decodeProtobufObject(await readBodyBytes(req), expected);
   }
   if (type !== "application/json" && type !== "application/yaml" && type !== "text/yaml" && type !== "*/*") {
-    throw errors.unsupportedMediaType(type, protobuf ? ["application/json", "application/yaml", PROTOBUF_MEDIA_TYPE] : ["application/json", "application/yaml"]);
+    throw errors.unsupportedMediaType(
+      type,
+      protobuf
+        ? ["application/json", "application/yaml", PROTOBUF_MEDIA_TYPE]
+        : ["application/json", "application/yaml"],
+    );
   }
   const text = await readBodyText(req);
   if (text.trim() === "") throw errors.badRequest("the body of the request was empty");

@@ -25,17 +25,25 @@ async function readDeleteOptions(req: Request, query: URLSearchParams): Promise<
   const text = type === PROTOBUF_MEDIA_TYPE ? "" : Buffer.from(bytes).toString("utf8");
   let opts: DeleteOptionsBody = {};
   if (type === PROTOBUF_MEDIA_TYPE && bytes.length > 0) {
-    opts = decodeProtobufObject(bytes, { group: "meta.k8s.io", version: "v1", kind: "DeleteOptions" }) as DeleteOptionsBody;
+    opts = decodeProtobufObject(bytes, {
+      group: "meta.k8s.io",
+      version: "v1",
+      kind: "DeleteOptions",
+    }) as DeleteOptionsBody;
   } else if (text.trim() !== "") {
     const doc = parseDocument(text, type);
-    if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw errors.badRequest("the DeleteOptions body is not a JSON object");
+    if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+      throw errors.badRequest("the DeleteOptions body is not a JSON object");
     opts = doc as DeleteOptionsBody;
   }
   const policy = opts.propagationPolicy ?? query.get("propagationPolicy") ?? undefined;
   if (policy !== undefined && !["Orphan", "Background", "Foreground"].includes(policy)) {
-    throw errors.invalid("DeleteOptions", "", "", [field.notSupported("propagationPolicy", policy, ["Foreground", "Background", "Orphan"])]);
+    throw errors.invalid("DeleteOptions", "", "", [
+      field.notSupported("propagationPolicy", policy, ["Foreground", "Background", "Orphan"]),
+    ]);
   }
-  if (opts.dryRun?.some((d) => d !== "All")) throw errors.invalid("DeleteOptions", "", "", [field.notSupported("dryRun", opts.dryRun, ["All"])]);
+  if (opts.dryRun?.some((d) => d !== "All"))
+    throw errors.invalid("DeleteOptions", "", "", [field.notSupported("dryRun", opts.dryRun, ["All"])]);
   return opts;
 }
 
@@ -46,14 +54,30 @@ function deletedResponse(def: ResourceDef, obj: KObject, deleted: boolean, ctx: 
   return jsonResponse(successStatus(details), 200, ctx);
 }
 
-export async function handleDelete(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, query: URLSearchParams, ctx: RequestContext): Promise<Response> {
+export async function handleDelete(
+  store: ObjectStore,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  req: Request,
+  query: URLSearchParams,
+  ctx: RequestContext,
+): Promise<Response> {
   const opts = await readDeleteOptions(req, query);
   if (opts.dryRun?.length) ctx.dryRun = true;
-  const { object, deleted } = await store.delete(def, ctx, info.namespace, info.name as string, { preconditions: opts.preconditions });
+  const { object, deleted } = await store.delete(def, ctx, info.namespace, info.name as string, {
+    preconditions: opts.preconditions,
+  });
   return deletedResponse(def, object, deleted, ctx);
 }
 
-export async function handleDeleteCollection(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, query: URLSearchParams, ctx: RequestContext): Promise<Response> {
+export async function handleDeleteCollection(
+  store: ObjectStore,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  req: Request,
+  query: URLSearchParams,
+  ctx: RequestContext,
+): Promise<Response> {
   const opts = await readDeleteOptions(req, query);
   if (opts.dryRun?.length) ctx.dryRun = true;
   const listOpts = parseListOptions(def, query);
@@ -70,5 +94,9 @@ export async function handleDeleteCollection(store: ObjectStore, def: ResourceDe
       if (!(e instanceof Error && "code" in e && (e as { code: number }).code === 404)) throw e;
     }
   }
-  return jsonResponse({ kind: def.listKind, apiVersion: apiVersionOf(def), metadata: { resourceVersion }, items: out }, 200, ctx);
+  return jsonResponse(
+    { kind: def.listKind, apiVersion: apiVersionOf(def), metadata: { resourceVersion }, items: out },
+    200,
+    ctx,
+  );
 }

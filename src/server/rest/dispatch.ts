@@ -56,9 +56,15 @@ function dispatchVerb(
   const store = deps.store;
   const ctx = () => requestContext(info.cluster, user, query, info.namespace, req.headers.get("user-agent"));
   // Writes answer in the representation the Accept header asks for (406, before writing, when impossible).
-  const asked = WRITE_VERBS.has(info.verb) && info.subresource === undefined ? negotiateOutput(def, req.headers.get("accept")) : ({ kind: "object" } as const);
+  const asked =
+    WRITE_VERBS.has(info.verb) && info.subresource === undefined
+      ? negotiateOutput(def, req.headers.get("accept"))
+      : ({ kind: "object" } as const);
   // The object as stored needs no second pass over the response.
-  const answer = asked.kind === "object" ? (res: Promise<Response>) => res : async (res: Promise<Response>) => respondAs(def, asked, query, await res);
+  const answer =
+    asked.kind === "object"
+      ? (res: Promise<Response>) => res
+      : async (res: Promise<Response>) => respondAs(def, asked, query, await res);
   switch (info.verb) {
     case "get":
       return handleGet(store, def, info, req, query);

@@ -24,7 +24,13 @@ function goPrint(v: unknown): string {
   return String(v);
 }
 
-export function checkPatchedFields(def: ResourceDef, ctx: RequestContext, patched: KObject, patchType: string, patch: unknown): void {
+export function checkPatchedFields(
+  def: ResourceDef,
+  ctx: RequestContext,
+  patched: KObject,
+  patchType: string,
+  patch: unknown,
+): void {
   if (capabilitiesOf(def).schema !== "builtin") return;
   const name = schemaNameOfKind(def);
   if (!name || !BUILTIN_SCHEMAS[name]) return;

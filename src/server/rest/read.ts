@@ -9,7 +9,13 @@ import { parseListOptions } from "./list-query.ts";
 import { jsonResponse } from "./respond.ts";
 import { log } from "../../log.ts";
 
-export async function handleGet(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, query: URLSearchParams): Promise<Response> {
+export async function handleGet(
+  store: ObjectStore,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  req: Request,
+  query: URLSearchParams,
+): Promise<Response> {
   // A Table or metadata-only answer, when the Accept header asks for one (406 before any read when impossible).
   const target = negotiateOutput(def, req.headers.get("accept"));
   const obj = await store.get(def, info.cluster, info.namespace, info.name as string);
@@ -19,7 +25,13 @@ export async function handleGet(store: ObjectStore, def: ResourceDef, info: Reso
   return jsonResponse(transformObject(def, obj, target, query));
 }
 
-export async function handleList(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, req: Request, query: URLSearchParams): Promise<Response> {
+export async function handleList(
+  store: ObjectStore,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  req: Request,
+  query: URLSearchParams,
+): Promise<Response> {
   const target = negotiateOutput(def, req.headers.get("accept"));
   const opts = parseListOptions(def, query);
   // The objects themselves, all of them: written as they are read, never held whole.
@@ -28,7 +40,14 @@ export async function handleList(store: ObjectStore, def: ResourceDef, info: Res
   const metadata: Record<string, unknown> = { resourceVersion: res.resourceVersion };
   if (res.continue) metadata.continue = res.continue;
   if (res.remainingItemCount !== undefined) metadata.remainingItemCount = res.remainingItemCount;
-  return jsonResponse(transformList(def, { kind: def.listKind, apiVersion: apiVersionOf(def), metadata, items: res.items }, target, query));
+  return jsonResponse(
+    transformList(
+      def,
+      { kind: def.listKind, apiVersion: apiVersionOf(def), metadata, items: res.items },
+      target,
+      query,
+    ),
+  );
 }
 
 /**
@@ -36,7 +55,12 @@ export async function handleList(store: ObjectStore, def: ResourceDef, info: Res
  * then each page of items as the store reads it (all at one revision), then `]}`. One page needs
  * no stream; more go out through a pull stream, so a slow reader holds back the reads.
  */
-async function streamList(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo, opts: ListOptions): Promise<Response> {
+async function streamList(
+  store: ObjectStore,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  opts: ListOptions,
+): Promise<Response> {
   const list = await store.openListStream(def, info.wildcard ? undefined : info.cluster, info.namespace, opts);
   const head = `{"kind":${JSON.stringify(def.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(def))},"metadata":{"resourceVersion":${JSON.stringify(list.resourceVersion)}},"items":[`;
   const headers = { "Content-Type": "application/json" };

@@ -5,12 +5,22 @@ import type { StatusError, Status } from "../../machinery/status.ts";
 
 const JSON_TYPE = "application/json";
 
-export function jsonResponse(body: unknown, status = 200, ctx?: RequestContext, extra?: Record<string, string>): Response {
+export function jsonResponse(
+  body: unknown,
+  status = 200,
+  ctx?: RequestContext,
+  extra?: Record<string, string>,
+): Response {
   return jsonTextResponse(JSON.stringify(body), status, ctx, extra);
 }
 
 /** jsonResponse for a body already serialised. */
-export function jsonTextResponse(json: string, status = 200, ctx?: RequestContext, extra?: Record<string, string>): Response {
+export function jsonTextResponse(
+  json: string,
+  status = 200,
+  ctx?: RequestContext,
+  extra?: Record<string, string>,
+): Response {
   const headers = new Headers({ "Content-Type": JSON_TYPE });
   if (ctx) for (const w of ctx.warnings) headers.append("Warning", `299 - ${JSON.stringify(w)}`);
   if (extra) for (const [k, v] of Object.entries(extra)) headers.set(k, v);

@@ -47,10 +47,16 @@ export function handleWatch(
   const opts = parseListOptions(def, query);
   if (info.name !== undefined) {
     // A watch on one object (legacy /watch/<name> path) is a watch on metadata.name.
-    const byName = { requirements: [{ field: "metadata.name", op: "=" as const, value: info.name }], matches: (get: (f: string) => string | undefined) => get("metadata.name") === info.name };
+    const byName = {
+      requirements: [{ field: "metadata.name", op: "=" as const, value: info.name }],
+      matches: (get: (f: string) => string | undefined) => get("metadata.name") === info.name,
+    };
     const fs = opts.fieldSelector;
     opts.fieldSelector = fs
-      ? { requirements: [...fs.requirements, ...byName.requirements], matches: (g: (f: string) => string | undefined) => fs.matches(g) && byName.matches(g) } as never
+      ? ({
+          requirements: [...fs.requirements, ...byName.requirements],
+          matches: (g: (f: string) => string | undefined) => fs.matches(g) && byName.matches(g),
+        } as never)
       : (byName as never);
   }
   const sendInitial = query.has("sendInitialEvents") ? queryBool(query.get("sendInitialEvents")) : undefined;
@@ -59,20 +65,33 @@ export function handleWatch(
   const match = opts.resourceVersionMatch ?? "";
   if (sendInitial !== undefined) {
     if (match !== "NotOlderThan") {
-      throw errors.invalid("ListOptions", "meta.k8s.io", "", [field.forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")]);
+      throw errors.invalid("ListOptions", "meta.k8s.io", "", [
+        field.forbidden(
+          "resourceVersionMatch",
+          "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+        ),
+      ]);
     }
     if (sendInitial && !allowBookmarks) {
-      throw errors.invalid("ListOptions", "meta.k8s.io", "", [field.forbidden("allowWatchBookmarks", "sendInitialEvents requires setting allowWatchBookmarks to true")]);
+      throw errors.invalid("ListOptions", "meta.k8s.io", "", [
+        field.forbidden("allowWatchBookmarks", "sendInitialEvents requires setting allowWatchBookmarks to true"),
+      ]);
     }
   } else if (match !== "") {
-    throw errors.invalid("ListOptions", "meta.k8s.io", "", [field.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided")]);
+    throw errors.invalid("ListOptions", "meta.k8s.io", "", [
+      field.forbidden(
+        "resourceVersionMatch",
+        "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+      ),
+    ]);
   }
   // A malformed resourceVersion is a 400 answer, not an ERROR event.
   const startRV = rv === "" || rv === "0" ? 0 : parseResourceVersion(rv);
   const timeoutParam = query.get("timeoutSeconds");
   let timeoutMs = (1800 + Math.floor(Math.random() * 1800)) * 1000;
   if (timeoutParam !== null) {
-    if (!/^[0-9]+$/.test(timeoutParam)) throw errors.badRequest(`timeoutSeconds: Invalid value: "${timeoutParam}": must be a non-negative integer`);
+    if (!/^[0-9]+$/.test(timeoutParam))
+      throw errors.badRequest(`timeoutSeconds: Invalid value: "${timeoutParam}": must be a non-negative integer`);
     const t = Number(timeoutParam);
     if (t > 0) timeoutMs = t * 1000;
   }
@@ -129,7 +148,10 @@ export function handleWatch(
             // for headers before they start reading: a newline (every watch decoder skips blank lines) sends them now.
             if (!wrote) write("\n");
             if (allowBookmarks && !closed) {
-              bookmarkTimer = setInterval(() => bookmark(bookmarkObject(def, watch?.revision ?? startRV)), settings.bookmarkIntervalMs);
+              bookmarkTimer = setInterval(
+                () => bookmark(bookmarkObject(def, watch?.revision ?? startRV)),
+                settings.bookmarkIntervalMs,
+              );
             }
           },
           onClose: () => close(),
@@ -142,6 +164,10 @@ export function handleWatch(
   );
   return new Response(stream, {
     status: 200,
-    headers: { "Content-Type": "application/json", "Cache-Control": "no-cache, private", "Transfer-Encoding": "chunked" },
+    headers: {
+      "Content-Type": "application/json",
+      "Cache-Control": "no-cache, private",
+      "Transfer-Encoding": "chunked",
+    },
   });
 }

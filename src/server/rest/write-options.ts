@@ -22,6 +22,7 @@ export function validateWriteOptions(kind: WriteOptionsKind, query: URLSearchPar
   }
   errs.push(...validateFieldManager(manager));
   const fv = query.get("fieldValidation") ?? "";
-  if (fv !== "" && !FIELD_VALIDATION_VALUES.includes(fv)) errs.push(field.notSupported("fieldValidation", fv, FIELD_VALIDATION_VALUES));
+  if (fv !== "" && !FIELD_VALIDATION_VALUES.includes(fv))
+    errs.push(field.notSupported("fieldValidation", fv, FIELD_VALIDATION_VALUES));
   if (errs.length > 0) throw errors.invalid(kind, "meta.k8s.io", "", errs);
 }

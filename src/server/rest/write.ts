@@ -25,20 +25,31 @@ function viewOf(def: ResourceDef, info: ResourceRequestInfo): SubresourceDef | u
 
 /** The group, version and kind a body must name: the subresource's own kind when it has one. */
 function bodyTypeOf(def: ResourceDef, sub: SubresourceDef | undefined): ResourceDef {
-  return sub?.kind ? { ...def, group: sub.group ?? def.group, version: sub.version ?? def.version, kind: sub.kind } : def;
+  return sub?.kind
+    ? { ...def, group: sub.group ?? def.group, version: sub.version ?? def.version, kind: sub.kind }
+    : def;
 }
 
 /** Check that a body's apiVersion/kind, when given, are those of the resource. */
 function checkTypeMeta(def: ResourceDef, body: Record<string, unknown>): void {
   const want = def.group ? `${def.group}/${def.version}` : def.version;
   if (body.apiVersion !== undefined && body.apiVersion !== "" && body.apiVersion !== want) {
-    throw errors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${want})`);
+    throw errors.badRequest(
+      `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${want})`,
+    );
   }
   if (body.kind !== undefined && body.kind !== "" && body.kind !== def.kind) {
-    throw errors.badRequest(`${String(body.kind)} in version "${def.version}" cannot be handled as a ${def.kind}: the kind in the data does not match the expected kind ${def.kind}`);
+    throw errors.badRequest(
+      `${String(body.kind)} in version "${def.version}" cannot be handled as a ${def.kind}: the kind in the data does not match the expected kind ${def.kind}`,
+    );
   }
-  if (body.metadata !== undefined && (body.metadata === null || typeof body.metadata !== "object" || Array.isArray(body.metadata))) {
-    throw errors.badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal into Go struct field ${def.kind}.metadata of type v1.ObjectMeta`);
+  if (
+    body.metadata !== undefined &&
+    (body.metadata === null || typeof body.metadata !== "object" || Array.isArray(body.metadata))
+  ) {
+    throw errors.badRequest(
+      `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal into Go struct field ${def.kind}.metadata of type v1.ObjectMeta`,
+    );
   }
 }
 
@@ -109,10 +120,17 @@ export async function handleUpdate(
   if (desired.metadata.name === undefined || desired.metadata.name === "") {
     throw errors.badRequest(`the name of the object () does not match the name on the URL (${name})`);
   }
-  const { object, created } = await store.update(def, ctx, info.namespace, name, (current) => (view?.fromView ? view.fromView(desired, current) : desired), {
-    subresource: info.subresource,
-    allowCreate: def.allowCreateOnUpdate === true,
-  });
+  const { object, created } = await store.update(
+    def,
+    ctx,
+    info.namespace,
+    name,
+    (current) => (view?.fromView ? view.fromView(desired, current) : desired),
+    {
+      subresource: info.subresource,
+      allowCreate: def.allowCreateOnUpdate === true,
+    },
+  );
   return jsonResponse(view?.view ? view.view(object) : object, created ? 201 : 200, ctx);
 }
 
@@ -149,7 +167,12 @@ export async function handlePatch(
     return handleApply(store, def, info, text, ctx, queryBool(query.get("force")));
   }
   const raw = parseDocument(text, "application/json");
-  const patch: unknown = type === PATCH_TYPES.json ? decodeJsonPatch(raw) : type === PATCH_TYPES.strategic ? decodeStrategicPatch(raw) : decodeMergePatch(raw);
+  const patch: unknown =
+    type === PATCH_TYPES.json
+      ? decodeJsonPatch(raw)
+      : type === PATCH_TYPES.strategic
+        ? decodeStrategicPatch(raw)
+        : decodeMergePatch(raw);
   const name = info.name as string;
   const view = viewOf(def, info);
   // A patch that names a resourceVersion makes it a precondition; otherwise the patch is retried
@@ -160,7 +183,8 @@ export async function handlePatch(
       : (patch as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion != null;
   const apply = (target: KObject): unknown => {
     if (type === PATCH_TYPES.json) return applyJsonPatch(target, patch);
-    if (type === PATCH_TYPES.strategic) return applyStrategicMergePatch(target, patch as Record<string, unknown>, schemaNodeOf(def));
+    if (type === PATCH_TYPES.strategic)
+      return applyStrategicMergePatch(target, patch as Record<string, unknown>, schemaNodeOf(def));
     return applyMergePatch(target, patch);
   };
   const { object } = await store.update(
@@ -172,7 +196,8 @@ export async function handlePatch(
       // A subresource served as another kind is patched in that kind, then applied to the parent.
       const target = view?.view ? view.view(current) : current;
       const patched = apply(target) as KObject;
-      if (patched === null || typeof patched !== "object" || Array.isArray(patched)) throw errors.badRequest("the patched object is not a JSON object");
+      if (patched === null || typeof patched !== "object" || Array.isArray(patched))
+        throw errors.badRequest("the patched object is not a JSON object");
       checkTypeMeta(bodyTypeOf(def, view), patched as Record<string, unknown>);
       if (!view) checkPatchedFields(def, ctx, patched, type, patch);
       if (!patched.metadata) patched.metadata = {};

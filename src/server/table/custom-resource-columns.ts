@@ -3,12 +3,20 @@
 // Each column yields the first value its path selects, typed as the column says.
 
 import type { KObject, PrinterColumn, TableColumn, TableConvertor } from "../../apis/types.ts";
-import { OBJECT_META_CREATION_TIMESTAMP_DESCRIPTION, OBJECT_META_NAME_DESCRIPTION } from "../../apis/builtin/schemas/meta.ts";
+import {
+  OBJECT_META_CREATION_TIMESTAMP_DESCRIPTION,
+  OBJECT_META_NAME_DESCRIPTION,
+} from "../../apis/builtin/schemas/meta.ts";
 import { humanDuration, parseTimestamp } from "../../machinery/human-duration.ts";
 import { findResults, type JsonPath, parseJsonPath, printResult } from "../../machinery/jsonpath.ts";
 
 const DEFAULT_COLUMNS: PrinterColumn[] = [
-  { name: "Age", type: "date", description: OBJECT_META_CREATION_TIMESTAMP_DESCRIPTION, jsonPath: ".metadata.creationTimestamp" },
+  {
+    name: "Age",
+    type: "date",
+    description: OBJECT_META_CREATION_TIMESTAMP_DESCRIPTION,
+    jsonPath: ".metadata.creationTimestamp",
+  },
 ];
 
 /** A cell from a JSON value: typed columns keep values of their type only; dates become ages. */

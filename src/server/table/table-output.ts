@@ -22,7 +22,10 @@ interface TargetOffer extends Offer {
 }
 
 function targetOffer(kind: OutputKind, version: "v1" | "v1beta1"): TargetOffer {
-  return { ...offer(`application/json;as=${kind};v=${version};g=meta.k8s.io`), target: Object.freeze({ kind, version }) };
+  return {
+    ...offer(`application/json;as=${kind};v=${version};g=meta.k8s.io`),
+    target: Object.freeze({ kind, version }),
+  };
 }
 
 const TABLE_OFFERS = [targetOffer("Table", "v1"), targetOffer("Table", "v1beta1")];
@@ -54,7 +57,9 @@ export function tableConvertorOf(def: ResourceDef): TableConvertor | undefined {
 
 /** The media types kube lists in a 406 for this kind's endpoints. */
 function servedMediaTypes(def: ResourceDef): string[] {
-  return capabilitiesOf(def).protobuf ? ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"] : ["application/json", "application/yaml"];
+  return capabilitiesOf(def).protobuf
+    ? ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]
+    : ["application/json", "application/yaml"];
 }
 
 /**
@@ -132,16 +137,29 @@ export function transformObject(def: ResourceDef, obj: KObject, target: OutputTa
     case "object":
       return obj;
     case "Table":
-      return renderTable(def, [obj], { resourceVersion: obj.metadata.resourceVersion }, target.version, parseIncludeObject(query));
+      return renderTable(
+        def,
+        [obj],
+        { resourceVersion: obj.metadata.resourceVersion },
+        target.version,
+        parseIncludeObject(query),
+      );
     case "PartialObjectMetadata":
       return partialObjectMetadata(obj, target.version);
     case "PartialObjectMetadataList":
-      throw notAcceptable(`you requested PartialObjectMetadataList, but the requested object is not a list (*${def.kind})`);
+      throw notAcceptable(
+        `you requested PartialObjectMetadataList, but the requested object is not a list (*${def.kind})`,
+      );
   }
 }
 
 /** The response body of a LIST, in the negotiated representation. */
-export function transformList(def: ResourceDef, list: { kind?: string; apiVersion?: string; metadata: ListMetadata; items: KObject[] }, target: OutputTarget, query: URLSearchParams): unknown {
+export function transformList(
+  def: ResourceDef,
+  list: { kind?: string; apiVersion?: string; metadata: ListMetadata; items: KObject[] },
+  target: OutputTarget,
+  query: URLSearchParams,
+): unknown {
   switch (target.kind) {
     case "object":
       return list;
@@ -164,7 +182,11 @@ export function transformList(def: ResourceDef, list: { kind?: string; apiVersio
  * Table whose first occurrence carries the column definitions. Returns null for the plain form,
  * so the watch keeps sharing one encoded JSON per event among its watchers.
  */
-export function watchObjectEncoder(def: ResourceDef, target: OutputTarget, query: URLSearchParams): ((obj: KObject) => string) | null {
+export function watchObjectEncoder(
+  def: ResourceDef,
+  target: OutputTarget,
+  query: URLSearchParams,
+): ((obj: KObject) => string) | null {
   if (target.kind === "object") return null;
   const version = target.version;
   if (target.kind !== "Table") return (obj) => JSON.stringify(partialObjectMetadata(obj, version));
@@ -183,8 +205,14 @@ export function watchObjectEncoder(def: ResourceDef, target: OutputTarget, query
  * A write's response in the negotiated representation: kube answers a create, update, patch or
  * delete with a Table (or metadata) too when asked. Status answers and errors pass through.
  */
-export async function respondAs(def: ResourceDef, target: OutputTarget, query: URLSearchParams, res: Response): Promise<Response> {
-  if (target.kind === "object" || !res.ok || !(res.headers.get("content-type") ?? "").startsWith("application/json")) return res;
+export async function respondAs(
+  def: ResourceDef,
+  target: OutputTarget,
+  query: URLSearchParams,
+  res: Response,
+): Promise<Response> {
+  if (target.kind === "object" || !res.ok || !(res.headers.get("content-type") ?? "").startsWith("application/json"))
+    return res;
   const body = (await res.json()) as KObject;
   const out = body?.kind === "Status" || !body?.metadata ? body : transformObject(def, body, target, query);
   return new Response(JSON.stringify(out), { status: res.status, headers: res.headers });

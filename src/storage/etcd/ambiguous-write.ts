@@ -20,7 +20,13 @@ import { RawWatch, WatchCompactedError } from "./raw-watch.ts";
  * mod_revision is newer), otherwise this waits until the deadline. A broken stream (a member
  * going away) is opened again while time remains.
  */
-export async function keyHistory(client: Etcd3, key: Buffer, afterRevision: number, last: (ev: IEvent) => boolean, timeoutMs: number): Promise<IEvent[]> {
+export async function keyHistory(
+  client: Etcd3,
+  key: Buffer,
+  afterRevision: number,
+  last: (ev: IEvent) => boolean,
+  timeoutMs: number,
+): Promise<IEvent[]> {
   const giveUp = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -28,19 +34,34 @@ export async function keyHistory(client: Etcd3, key: Buffer, afterRevision: numb
     } catch (err) {
       if (err instanceof WriteOutcomeUnknownError) throw err;
       const wait = Math.min(25 * 2 ** attempt, 500);
-      if (Date.now() + wait >= giveUp) throw new WriteOutcomeUnknownError(`etcd: the outcome of a write is unknown: ${errorMessage(err)}`);
+      if (Date.now() + wait >= giveUp)
+        throw new WriteOutcomeUnknownError(`etcd: the outcome of a write is unknown: ${errorMessage(err)}`);
       await Bun.sleep(wait);
     }
   }
 }
 
-async function keyHistoryOnce(client: Etcd3, key: Buffer, afterRevision: number, last: (ev: IEvent) => boolean, timeoutMs: number): Promise<IEvent[]> {
+async function keyHistoryOnce(
+  client: Etcd3,
+  key: Buffer,
+  afterRevision: number,
+  last: (ev: IEvent) => boolean,
+  timeoutMs: number,
+): Promise<IEvent[]> {
   const events: IEvent[] = [];
   let raw: RawWatch | null = null;
   let timer: Timer | undefined;
   try {
     return await new Promise<IEvent[]>((resolve, reject) => {
-      timer = setTimeout(() => reject(new WriteOutcomeUnknownError(`etcd: the outcome of a write is unknown (its history could not be read in time)`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new WriteOutcomeUnknownError(
+              `etcd: the outcome of a write is unknown (its history could not be read in time)`,
+            ),
+          ),
+        timeoutMs,
+      );
       RawWatch.open(client, {
         key,
         startRevision: afterRevision + 1,
@@ -54,7 +75,12 @@ async function keyHistoryOnce(client: Etcd3, key: Buffer, afterRevision: number,
             }
           }
         },
-        onEnd: (err) => reject(err instanceof WatchCompactedError ? new WriteOutcomeUnknownError("etcd: the outcome of a write is unknown (its history was compacted)") : err),
+        onEnd: (err) =>
+          reject(
+            err instanceof WatchCompactedError
+              ? new WriteOutcomeUnknownError("etcd: the outcome of a write is unknown (its history was compacted)")
+              : err,
+          ),
       }).then((w) => {
         raw = w;
       }, reject);
@@ -72,10 +98,17 @@ const sameValue = (kv: { value: Buffer } | null | undefined, value: Buffer) => k
  * our attempts the first write after `expected`? Returns its revision, or null if another write
  * came first (then ours can never apply).
  */
-export async function resolveUpdate(client: Etcd3, key: Buffer, value: Buffer, expected: number, timeoutMs: number): Promise<number | null> {
+export async function resolveUpdate(
+  client: Etcd3,
+  key: Buffer,
+  value: Buffer,
+  expected: number,
+  timeoutMs: number,
+): Promise<number | null> {
   const [first] = await keyHistory(client, key, expected, () => true, timeoutMs);
   if (!first) return null;
-  const ours = first.type === "Put" && Number(first.prev_kv?.mod_revision ?? 0) === expected && sameValue(first.kv, value);
+  const ours =
+    first.type === "Put" && Number(first.prev_kv?.mod_revision ?? 0) === expected && sameValue(first.kv, value);
   return ours ? Number(first.kv.mod_revision) : null;
 }
 
@@ -83,7 +116,12 @@ export async function resolveUpdate(client: Etcd3, key: Buffer, value: Buffer, e
  * A delete guarded by mod_revision == `expected` failed after an ambiguous attempt: was the first
  * write after `expected` a delete of that version? Returns that event, or null.
  */
-export async function resolveDelete(client: Etcd3, key: Buffer, expected: number, timeoutMs: number): Promise<IEvent | null> {
+export async function resolveDelete(
+  client: Etcd3,
+  key: Buffer,
+  expected: number,
+  timeoutMs: number,
+): Promise<IEvent | null> {
   const [first] = await keyHistory(client, key, expected, () => true, timeoutMs);
   if (!first) return null;
   const ours = first.type === "Delete" && first.prev_kv != null && Number(first.prev_kv.mod_revision) === expected;

@@ -127,7 +127,9 @@ export class EmbeddedEtcd {
     }
     proc.kill("SIGKILL");
     await proc.exited;
-    throw new Error(`embedded etcd did not become healthy within ${Math.round((this.opts.startTimeoutMs ?? 60_000) / 1000)}s:\n${this.tail.trim()}`);
+    throw new Error(
+      `embedded etcd did not become healthy within ${Math.round((this.opts.startTimeoutMs ?? 60_000) / 1000)}s:\n${this.tail.trim()}`,
+    );
   }
 
   private spawn(): EtcdProcess {
@@ -137,25 +139,42 @@ export class EmbeddedEtcd {
     const { caFile, serverCertFile, serverKeyFile } = this.pki;
     const args = [
       this.binary,
-      "--name", MEMBER_NAME,
-      "--data-dir", o.dataDir,
-      "--listen-client-urls", clientUrl,
-      "--advertise-client-urls", clientUrl,
-      "--listen-peer-urls", peerUrl,
-      "--initial-advertise-peer-urls", peerUrl,
-      "--initial-cluster", `${MEMBER_NAME}=${peerUrl}`,
-      "--initial-cluster-state", "new",
-      "--cert-file", serverCertFile,
-      "--key-file", serverKeyFile,
-      "--trusted-ca-file", caFile,
+      "--name",
+      MEMBER_NAME,
+      "--data-dir",
+      o.dataDir,
+      "--listen-client-urls",
+      clientUrl,
+      "--advertise-client-urls",
+      clientUrl,
+      "--listen-peer-urls",
+      peerUrl,
+      "--initial-advertise-peer-urls",
+      peerUrl,
+      "--initial-cluster",
+      `${MEMBER_NAME}=${peerUrl}`,
+      "--initial-cluster-state",
+      "new",
+      "--cert-file",
+      serverCertFile,
+      "--key-file",
+      serverKeyFile,
+      "--trusted-ca-file",
+      caFile,
       "--client-cert-auth",
-      "--peer-cert-file", serverCertFile,
-      "--peer-key-file", serverKeyFile,
-      "--peer-trusted-ca-file", caFile,
+      "--peer-cert-file",
+      serverCertFile,
+      "--peer-key-file",
+      serverKeyFile,
+      "--peer-trusted-ca-file",
+      caFile,
       "--peer-client-cert-auth",
-      "--logger", "zap",
-      "--log-outputs", "stderr",
-      "--log-level", "warn",
+      "--logger",
+      "zap",
+      "--log-outputs",
+      "stderr",
+      "--log-level",
+      "warn",
     ];
     const cmd = SETPRIV ? [SETPRIV, "--pdeathsig", "SIGTERM", "--", ...args] : args;
     // Its own session: a terminal's Ctrl-C (SIGINT to the foreground process group) reaches kcp, which
@@ -195,7 +214,9 @@ export class EmbeddedEtcd {
       const delay = this.backoffMs;
       this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
       const last = lastLine(this.tail);
-      log.warn(`embedded etcd exited unexpectedly (${exitText(proc)}${last ? `; last output: ${last}` : ""}); restarting in ${formatMs(delay)}`);
+      log.warn(
+        `embedded etcd exited unexpectedly (${exitText(proc)}${last ? `; last output: ${last}` : ""}); restarting in ${formatMs(delay)}`,
+      );
       this.restartTimer = setTimeout(() => {
         this.restartTimer = null;
         if (this.stopping) return;
@@ -233,7 +254,10 @@ function exitText(proc: EtcdProcess): string {
 
 /** The last line of etcd's output that reports an error (zap JSON at error level or above, or plain text such as a Go panic). */
 function lastLine(text: string): string {
-  const lines = text.trim().split("\n").filter((l) => l.trim() !== "" && (!l.startsWith("{") || /"level":"(error|dpanic|panic|fatal)"/.test(l)));
+  const lines = text
+    .trim()
+    .split("\n")
+    .filter((l) => l.trim() !== "" && (!l.startsWith("{") || /"level":"(error|dpanic|panic|fatal)"/.test(l)));
   return (lines[lines.length - 1] ?? "").slice(0, 400);
 }
 

@@ -54,7 +54,13 @@ export function createEtcdClients(opts: EtcdClientOptions): EtcdClients {
   const streams = createEtcdClient(opts);
   const endpoints = opts.endpoints.map((e) => withScheme(e, secure));
   const timeout = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-  const unary = new GrpcKv(endpoints, timeout, tls ? { ...tls, servername: SNI_NAME, checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) } : undefined);
+  const unary = new GrpcKv(
+    endpoints,
+    timeout,
+    tls
+      ? { ...tls, servername: SNI_NAME, checkServerIdentity: (host, cert) => checkServerIdentity(host, cert) }
+      : undefined,
+  );
   return { unary, streams };
 }
 
@@ -92,7 +98,9 @@ export function createEtcdClient(opts: EtcdClientOptions): Etcd3 {
       // A connection of this client's own, not shared with other clients to the same member.
       "grpc.use_local_subchannel_pool": 1,
       // Only when a member is named by an IP address (the option is the client's, not a member's).
-      ...(tls && opts.endpoints.some((e) => isIP(hostOf(stripScheme(e)))) ? { "grpc.ssl_target_name_override": SNI_NAME } : {}),
+      ...(tls && opts.endpoints.some((e) => isIP(hostOf(stripScheme(e))))
+        ? { "grpc.ssl_target_name_override": SNI_NAME }
+        : {}),
     },
   });
   if (tls) useVerifiedTls(client, tls);

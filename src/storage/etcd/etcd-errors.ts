@@ -62,7 +62,9 @@ export function isTransientError(err: unknown): boolean {
   }
   if (!(err instanceof Error)) return false;
   // etcd's own availability answers, whatever status code carries them.
-  return /etcdserver: (request timed out|leader changed|no leader|too many requests|server stopped|not capable)/.test(err.message);
+  return /etcdserver: (request timed out|leader changed|no leader|too many requests|server stopped|not capable)/.test(
+    err.message,
+  );
 }
 
 /** The client was closed under the call. */

@@ -369,7 +369,14 @@ function readHeader(buf: Buffer, start: number, end: number): IResponseHeader {
 }
 
 function readKeyValue(buf: Buffer, start: number, end: number): IKeyValue {
-  const kv: IKeyValue = { key: EMPTY, create_revision: ZERO, mod_revision: ZERO, version: ZERO, value: EMPTY, lease: ZERO };
+  const kv: IKeyValue = {
+    key: EMPTY,
+    create_revision: ZERO,
+    mod_revision: ZERO,
+    version: ZERO,
+    value: EMPTY,
+    lease: ZERO,
+  };
   const r = new Reader(buf, start, end);
   while (r.more()) {
     r.next();

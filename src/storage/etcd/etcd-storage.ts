@@ -67,9 +67,21 @@ import {
 } from "../interface.ts";
 import { DEFAULT_MAX_WATCHER_QUEUE } from "../watch-hub.ts";
 import { resolveCreate, resolveDelete, resolveUpdate } from "./ambiguous-write.ts";
-import { createEtcdClients, DEFAULT_CALL_TIMEOUT_MS, type EtcdClientOptions, type EtcdClients } from "./etcd-client-options.ts";
+import {
+  createEtcdClients,
+  DEFAULT_CALL_TIMEOUT_MS,
+  type EtcdClientOptions,
+  type EtcdClients,
+} from "./etcd-client-options.ts";
 import { EtcdKeyCodec, keyAfter } from "./etcd-codec.ts";
-import { errorMessage, isClientClosedError, isCompactedError, isFutureRevisionError, isTooLargeError, isTransientError } from "./etcd-errors.ts";
+import {
+  errorMessage,
+  isClientClosedError,
+  isCompactedError,
+  isFutureRevisionError,
+  isTooLargeError,
+  isTransientError,
+} from "./etcd-errors.ts";
 import { EtcdWatch } from "./etcd-watch.ts";
 import type { GrpcKv } from "./grpc-kv.ts";
 import { DEFAULT_RING_EVENTS } from "./event-ring.ts";
@@ -213,7 +225,12 @@ export class EtcdStorage implements Storage {
       if (limit > 0) {
         const res = await this.rangeAt(start, range.end, requested, limit);
         const items = res.kvs.map((kv) => this.codec.keyValue(kv));
-        return { items, revision: requested || Number(res.header.revision), more: res.more, remaining: Math.max(0, Number(res.count) - items.length) };
+        return {
+          items,
+          revision: requested || Number(res.header.revision),
+          more: res.more,
+          remaining: Math.max(0, Number(res.count) - items.length),
+        };
       }
       // No limit: read in chunks, all at the revision of the first, so the result is one snapshot.
       const items: KeyValue[] = [];
@@ -255,7 +272,9 @@ export class EtcdStorage implements Storage {
           const cur = currentOf(res);
           if (!cur) return { done: false }; // deleted in between: try again
           if (ambiguous) {
-            const rev = await this.resolving(() => resolveCreate(this.streams, k, v, floor, Number(cur.create_revision), this.retryBudgetMs));
+            const rev = await this.resolving(() =>
+              resolveCreate(this.streams, k, v, floor, Number(cur.create_revision), this.retryBudgetMs),
+            );
             if (rev !== null) return { done: true, value: rev };
           }
           throw new KeyExistsError(key);
@@ -280,7 +299,9 @@ export class EtcdStorage implements Storage {
         async (res, ambiguous) => {
           if (res.succeeded) return { done: true, value: Number(res.header.revision) };
           if (ambiguous && (await this.existedAt(k, expectedRevision))) {
-            const rev = await this.resolving(() => resolveUpdate(this.streams, k, v, expectedRevision, this.retryBudgetMs));
+            const rev = await this.resolving(() =>
+              resolveUpdate(this.streams, k, v, expectedRevision, this.retryBudgetMs),
+            );
             if (rev !== null) return { done: true, value: rev };
           }
           const cur = currentOf(res);
@@ -328,7 +349,11 @@ export class EtcdStorage implements Storage {
         }
         if (ambiguous && (await this.existedAt(k, expected))) {
           const ev = await this.resolving(() => resolveDelete(this.streams, k, expected, this.retryBudgetMs));
-          if (ev?.prev_kv) return { done: true, value: { revision: Number(ev.kv.mod_revision), prev: this.codec.keyValue(ev.prev_kv) } };
+          if (ev?.prev_kv)
+            return {
+              done: true,
+              value: { revision: Number(ev.kv.mod_revision), prev: this.codec.keyValue(ev.prev_kv) },
+            };
         }
         const cur = currentOf(res);
         if (!cur) throw new KeyNotFoundError(key);
@@ -367,7 +392,9 @@ export class EtcdStorage implements Storage {
     this.ensureOpen();
     if (revision <= this.compacted) return;
     try {
-      await this.call(() => this.client.compact({ revision, physical: true }, { deadline: Date.now() + COMPACT_TIMEOUT_MS }));
+      await this.call(() =>
+        this.client.compact({ revision, physical: true }, { deadline: Date.now() + COMPACT_TIMEOUT_MS }),
+      );
     } catch (err) {
       if (isFutureRevisionError(err)) throw new RangeError(`cannot compact at future revision ${revision}`);
       // Someone (or our own timed-out attempt) compacted at least this far already.
@@ -411,7 +438,12 @@ export class EtcdStorage implements Storage {
   stats(): EtcdStorageStats {
     let catchingUp = 0;
     for (const w of this.watchers) if (w.catchingUp) catchingUp++;
-    return { watchers: this.watchers.size, catchingUp, feedStreams: this.feed.streamsOpened, resolvedWrites: this.resolvedWrites };
+    return {
+      watchers: this.watchers.size,
+      catchingUp,
+      feedStreams: this.feed.streamsOpened,
+      resolvedWrites: this.resolvedWrites,
+    };
   }
 
   // --- calls ---------------------------------------------------------------------------------
@@ -460,7 +492,10 @@ export class EtcdStorage implements Storage {
    * or give up with StorageUnavailableError once the budget is spent.
    */
   private async beforeRetry(err: unknown, attempt: number, giveUp: number, ambiguous: boolean): Promise<void> {
-    if (isClientClosedError(err)) throw ambiguous ? new WriteOutcomeUnknownError("storage closed; the outcome of the write is unknown") : new StorageUnavailableError("storage is closed");
+    if (isClientClosedError(err))
+      throw ambiguous
+        ? new WriteOutcomeUnknownError("storage closed; the outcome of the write is unknown")
+        : new StorageUnavailableError("storage is closed");
     if (!isTransientError(err)) {
       // A refusal after an attempt that may have applied says nothing of that attempt.
       if (ambiguous) throw new WriteOutcomeUnknownError(`the outcome of the write is unknown: ${errorMessage(err)}`);
@@ -469,7 +504,10 @@ export class EtcdStorage implements Storage {
     }
     const wait = Math.min(25 * 2 ** attempt, 500);
     if (Date.now() + wait >= giveUp) {
-      if (ambiguous) throw new WriteOutcomeUnknownError(`etcd is unavailable; the outcome of the write is unknown: ${errorMessage(err)}`);
+      if (ambiguous)
+        throw new WriteOutcomeUnknownError(
+          `etcd is unavailable; the outcome of the write is unknown: ${errorMessage(err)}`,
+        );
       throw new StorageUnavailableError(`etcd is unavailable: ${errorMessage(err)}`);
     }
     await Bun.sleep(wait);
@@ -480,7 +518,10 @@ export class EtcdStorage implements Storage {
    * attempt and whether an earlier attempt may have applied; it returns the result, asks for
    * another attempt, or throws the refusal.
    */
-  private async guardedWrite<T>(txn: ITxnRequest, decide: (res: ITxnResponse, ambiguous: boolean) => Promise<WriteOutcome<T>>): Promise<T> {
+  private async guardedWrite<T>(
+    txn: ITxnRequest,
+    decide: (res: ITxnResponse, ambiguous: boolean) => Promise<WriteOutcome<T>>,
+  ): Promise<T> {
     const giveUp = Date.now() + this.retryBudgetMs;
     let ambiguous = false;
     for (let attempt = 0; ; attempt++) {
@@ -505,7 +546,8 @@ export class EtcdStorage implements Storage {
       const res = await this.call(() => this.client.range({ key, revision }));
       return Number(res.kvs[0]?.mod_revision ?? 0) === revision;
     } catch (err) {
-      if (isCompactedError(err)) throw new WriteOutcomeUnknownError("etcd: the outcome of a write is unknown (its history was compacted)");
+      if (isCompactedError(err))
+        throw new WriteOutcomeUnknownError("etcd: the outcome of a write is unknown (its history was compacted)");
       if (isFutureRevisionError(err)) return false;
       // Only asked after an ambiguous attempt: not being able to ask leaves the outcome unknown.
       if (err instanceof StorageUnavailableError && !(err instanceof WriteOutcomeUnknownError)) {

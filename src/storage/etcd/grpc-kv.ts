@@ -32,7 +32,14 @@ import {
   type ITxnResponse,
 } from "etcd3";
 import { errorMessage } from "./etcd-errors.ts";
-import { decodeCompactionResponse, decodeRangeResponse, decodeTxnResponse, encodeCompactionRequest, encodeRangeRequest, encodeTxnRequest } from "./etcd-proto.ts";
+import {
+  decodeCompactionResponse,
+  decodeRangeResponse,
+  decodeTxnResponse,
+  encodeCompactionRequest,
+  encodeRangeRequest,
+  encodeTxnRequest,
+} from "./etcd-proto.ts";
 
 /** The unary calls the storage makes; etcd3's `client.kv` has the same shape. */
 export interface KvCalls {
@@ -88,7 +95,12 @@ export class GrpcKv implements KvCalls {
   }
 
   compact(req: ICompactionRequest, opts?: { deadline?: number | Date }): Promise<ICompactionResponse> {
-    return this.call("/etcdserverpb.KV/Compact", encodeCompactionRequest(req), decodeCompactionResponse, opts?.deadline);
+    return this.call(
+      "/etcdserverpb.KV/Compact",
+      encodeCompactionRequest(req),
+      decodeCompactionResponse,
+      opts?.deadline,
+    );
   }
 
   /** Ends calls in flight with ClientClosedError, refuses new ones, closes the connections. */
@@ -194,7 +206,11 @@ export class GrpcKv implements KvCalls {
         }
         if (status === undefined || status === "") {
           this.failover(endpoint);
-          const why = failure ? errorMessage(failure) : httpStatus ? `HTTP ${httpStatus} without a gRPC status` : `stream closed (code ${stream.rstCode ?? "?"})`;
+          const why = failure
+            ? errorMessage(failure)
+            : httpStatus
+              ? `HTTP ${httpStatus} without a gRPC status`
+              : `stream closed (code ${stream.rstCode ?? "?"})`;
           reject(new GRPCUnavailableError(`etcd: ${endpoint} unreachable: ${why}`));
           return;
         }
@@ -240,10 +256,13 @@ export class GrpcKv implements KvCalls {
     const now = Date.now();
     if (now - m.lastPing < PING_INTERVAL_MS) return;
     m.lastPing = now;
-    const dead = setTimeout(() => {
-      if (this.members.get(endpoint) === m) this.members.delete(endpoint);
-      m.session.destroy();
-    }, Math.max(1000, this.timeoutMs));
+    const dead = setTimeout(
+      () => {
+        if (this.members.get(endpoint) === m) this.members.delete(endpoint);
+        m.session.destroy();
+      },
+      Math.max(1000, this.timeoutMs),
+    );
     dead.unref?.();
     try {
       const sent = m.session.ping((err) => {
@@ -279,4 +298,3 @@ function headerText(v: string | string[] | undefined): string | undefined {
     return s;
   }
 }
-

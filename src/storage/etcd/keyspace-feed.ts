@@ -195,7 +195,9 @@ export class KeyspaceFeed {
       }
     }
     if (this.closed) return;
-    log.warn(`etcd watch: history up to ${compactRevision} was compacted before it was received; watchers restart from ${current}`);
+    log.warn(
+      `etcd watch: history up to ${compactRevision} was compacted before it was received; watchers restart from ${current}`,
+    );
     // One synchronous step: no watcher can join between the reset and the restart.
     this.hub.closeAll(new CompactedError(this.published, compactRevision));
     this.ring.reset(current);

@@ -112,7 +112,11 @@ export class RawWatch {
     this.lastHeard = Date.now();
     if (res.canceled) {
       const compact = Number(res.compact_revision);
-      this.finish(compact > 0 ? new WatchCompactedError(compact) : new Error(`etcd canceled the watch: ${res.cancel_reason || "no reason given"}`));
+      this.finish(
+        compact > 0
+          ? new WatchCompactedError(compact)
+          : new Error(`etcd canceled the watch: ${res.cancel_reason || "no reason given"}`),
+      );
       return;
     }
     if (res.created) {

@@ -27,14 +27,12 @@ export class Compactor {
       "DELETE FROM log WHERE rev IN (SELECT prev_rev FROM log WHERE rev > ?1 AND rev <= ?2 AND prev_rev > 0)",
     );
     this.deleteTombstones = db.query("DELETE FROM log WHERE rev > ?1 AND rev <= ?2 AND deleted = 1");
-    this.step = db
-      .transaction((from: number, to: number) => {
-        // Superseded rows first: the tombstones are what point at the rows they delete.
-        const removed = this.deleteSuperseded.run(from, to).changes + this.deleteTombstones.run(from, to).changes;
-        writeMeta(db, "compact_rev", to);
-        return removed;
-      })
-      .immediate;
+    this.step = db.transaction((from: number, to: number) => {
+      // Superseded rows first: the tombstones are what point at the rows they delete.
+      const removed = this.deleteSuperseded.run(from, to).changes + this.deleteTombstones.run(from, to).changes;
+      writeMeta(db, "compact_rev", to);
+      return removed;
+    }).immediate;
   }
 
   /** Everything at or below this revision was compacted (0: never). */

@@ -3,7 +3,13 @@
 // to running its ops one by one; an op whose precondition fails is rejected alone.
 
 import type { Database, Statement } from "bun:sqlite";
-import { KeyExistsError, KeyNotFoundError, type KeyValue, RevisionMismatchError, type WatchEvent } from "../interface.ts";
+import {
+  KeyExistsError,
+  KeyNotFoundError,
+  type KeyValue,
+  RevisionMismatchError,
+  type WatchEvent,
+} from "../interface.ts";
 import type { Outcome } from "./group-commit.ts";
 
 export type WriteOp =
@@ -40,8 +46,12 @@ export class LogWriter {
     );
     // A create only needs the key to be absent: one statement both checks and claims it (no row
     // changed: the key exists), without a lookup of its own or a join with the log.
-    this.claimStmt = db.query("INSERT INTO current (key, rev, create_rev) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING");
-    this.insertStmt = db.query("INSERT INTO log (rev, key, create_rev, prev_rev, deleted, value) VALUES (?, ?, ?, ?, ?, ?)");
+    this.claimStmt = db.query(
+      "INSERT INTO current (key, rev, create_rev) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
+    );
+    this.insertStmt = db.query(
+      "INSERT INTO log (rev, key, create_rev, prev_rev, deleted, value) VALUES (?, ?, ?, ?, ?, ?)",
+    );
     this.upsertStmt = db.query(
       "INSERT INTO current (key, rev, create_rev) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET rev = excluded.rev, create_rev = excluded.create_rev",
     );
@@ -70,7 +80,10 @@ export class LogWriter {
       if (op.kind === "create") {
         const seen = overlay.get(op.key);
         // A key written earlier in this batch is in `current` already (or was removed from it).
-        if ((seen !== undefined && seen !== null) || this.claimStmt.run(op.key, revision + 1, revision + 1).changes === 0) {
+        if (
+          (seen !== undefined && seen !== null) ||
+          this.claimStmt.run(op.key, revision + 1, revision + 1).changes === 0
+        ) {
           outcomes.push({ ok: false, error: new KeyExistsError(op.key) });
           continue;
         }
@@ -108,7 +121,14 @@ export class LogWriter {
         this.insertStmt.run(rev, op.key, createRevision, prevRevision, 0, op.value);
         this.upsertStmt.run(op.key, rev, createRevision);
         overlay.set(op.key, { key: op.key, value: op.value, modRevision: rev, createRevision });
-        const ev: WatchEvent = { type: "PUT", key: op.key, value: op.value, revision: rev, createRevision, prevRevision };
+        const ev: WatchEvent = {
+          type: "PUT",
+          key: op.key,
+          value: op.value,
+          revision: rev,
+          createRevision,
+          prevRevision,
+        };
         if (prev) ev.prevValue = prev.value;
         events.push(ev);
       }
@@ -121,6 +141,7 @@ export class LogWriter {
 function checkPrecondition(op: WriteOp, prev: KeyValue | null): Error | null {
   if (op.kind === "create") return prev ? new KeyExistsError(op.key) : null;
   if (!prev) return new KeyNotFoundError(op.key);
-  if (op.expectedRevision !== undefined && op.expectedRevision !== prev.modRevision) return new RevisionMismatchError(op.key, prev);
+  if (op.expectedRevision !== undefined && op.expectedRevision !== prev.modRevision)
+    return new RevisionMismatchError(op.key, prev);
   return null;
 }

@@ -52,7 +52,8 @@ export function openDatabase(path: string): Database {
       for (const sql of DDL) db.run(sql);
       const version = readMeta(db, "schema_version");
       if (version === null) writeMeta(db, "schema_version", SCHEMA_VERSION);
-      else if (version !== SCHEMA_VERSION) throw new Error(`unsupported storage schema version ${version} (expected ${SCHEMA_VERSION})`);
+      else if (version !== SCHEMA_VERSION)
+        throw new Error(`unsupported storage schema version ${version} (expected ${SCHEMA_VERSION})`);
     }).immediate();
   } catch (err) {
     db.close();
@@ -67,5 +68,8 @@ export function readMeta(db: Database, name: string): number | null {
 }
 
 export function writeMeta(db: Database, name: string, value: number): void {
-  db.query("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(name, value);
+  db.query("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(
+    name,
+    value,
+  );
 }

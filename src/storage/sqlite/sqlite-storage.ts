@@ -93,8 +93,10 @@ export class SqliteStorage implements Storage {
   async list(opts: ListOptions): Promise<ListResult> {
     this.ensureOpen();
     const requested = opts.revision ?? 0;
-    if (requested > this.revision) throw new RangeError(`revision ${requested} is in the future (current ${this.revision})`);
-    if (requested > 0 && requested < this.compactor.revision) throw new CompactedError(requested, this.compactor.revision);
+    if (requested > this.revision)
+      throw new RangeError(`revision ${requested} is in the future (current ${this.revision})`);
+    if (requested > 0 && requested < this.compactor.revision)
+      throw new CompactedError(requested, this.compactor.revision);
     const revision = requested > 0 ? requested : this.revision;
     const latest = revision === this.revision;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
@@ -128,7 +130,8 @@ export class SqliteStorage implements Storage {
   }
 
   async delete(key: string, expectedRevision?: number): Promise<{ revision: number; prev: KeyValue }> {
-    const op: WriteOp = expectedRevision === undefined ? { kind: "delete", key } : { kind: "delete", key, expectedRevision };
+    const op: WriteOp =
+      expectedRevision === undefined ? { kind: "delete", key } : { kind: "delete", key, expectedRevision };
     const { revision, prev } = await this.submit(op);
     return { revision, prev: prev as KeyValue };
   }
@@ -141,7 +144,8 @@ export class SqliteStorage implements Storage {
   watch(opts: WatchOptions): Watch {
     let err: Error | null = null;
     if (this.closed) err = new StorageUnavailableError("storage is closed");
-    else if (opts.afterRevision < this.compactor.revision) err = new CompactedError(opts.afterRevision, this.compactor.revision);
+    else if (opts.afterRevision < this.compactor.revision)
+      err = new CompactedError(opts.afterRevision, this.compactor.revision);
     if (err) {
       const e = err;
       queueMicrotask(() => opts.onError(e));
@@ -153,7 +157,8 @@ export class SqliteStorage implements Storage {
   /** Compact history at or below `revision` (no-op if already compacted that far). */
   async compact(revision: number): Promise<void> {
     this.ensureOpen();
-    if (revision > this.revision) throw new RangeError(`cannot compact at future revision ${revision} (current ${this.revision})`);
+    if (revision > this.revision)
+      throw new RangeError(`cannot compact at future revision ${revision} (current ${this.revision})`);
     await this.compactor.compact(revision, () => !this.closed);
   }
 
@@ -165,7 +170,9 @@ export class SqliteStorage implements Storage {
     const timer = setInterval(() => {
       const target = this.revision - retainRevisions;
       if (this.closed || target <= this.compactor.revision) return;
-      this.compactor.compact(target, () => !this.closed).catch((err) => console.error("storage: auto-compaction failed:", err));
+      this.compactor
+        .compact(target, () => !this.closed)
+        .catch((err) => console.error("storage: auto-compaction failed:", err));
     }, intervalMs);
     this.addTimer(timer);
     return () => clearInterval(timer);

@@ -29,7 +29,11 @@ useKcp((k) => (kcp = k), {
 });
 
 /** Poll until `check` is true; fail with `describe()` after the deadline. */
-async function until(check: () => boolean | Promise<boolean>, describe: () => unknown, timeoutMs = 10_000): Promise<void> {
+async function until(
+  check: () => boolean | Promise<boolean>,
+  describe: () => unknown,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`condition not met; state: ${JSON.stringify(describe())}`);
@@ -58,13 +62,19 @@ describe("@kubernetes/client-node: CRDs, KubernetesObjectApi, custom objects", (
               name: "v1",
               served: true,
               storage: true,
-              subresources: { status: {}, scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" } },
+              subresources: {
+                status: {},
+                scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" },
+              },
               schema: {
                 openAPIV3Schema: {
                   type: "object",
                   properties: {
                     spec: { type: "object", properties: { replicas: { type: "integer" }, color: { type: "string" } } },
-                    status: { type: "object", properties: { replicas: { type: "integer" }, phase: { type: "string" } } },
+                    status: {
+                      type: "object",
+                      properties: { replicas: { type: "integer" }, phase: { type: "string" } },
+                    },
                   },
                 },
               },
@@ -87,8 +97,20 @@ describe("@kubernetes/client-node: CRDs, KubernetesObjectApi, custom objects", (
 
   test("KubernetesObjectApi: server-side apply creates and updates, then read, list, replace, delete", async () => {
     const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
-    const spec = { apiVersion: `${GROUP}/v1`, kind: "Widget", metadata: { name: "node-widget", namespace: NS }, spec: { replicas: 1, color: "red" } };
-    const created = (await objects.patch(spec, undefined, undefined, "node-test", true, k8s.PatchStrategy.ServerSideApply)) as Obj;
+    const spec = {
+      apiVersion: `${GROUP}/v1`,
+      kind: "Widget",
+      metadata: { name: "node-widget", namespace: NS },
+      spec: { replicas: 1, color: "red" },
+    };
+    const created = (await objects.patch(
+      spec,
+      undefined,
+      undefined,
+      "node-test",
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    )) as Obj;
     expect(created.metadata.uid).toBeTruthy();
     expect(created.metadata.managedFields.map((m: Obj) => `${m.manager}/${m.operation}`)).toEqual(["node-test/Apply"]);
     const applied = (await objects.patch(
@@ -102,13 +124,22 @@ describe("@kubernetes/client-node: CRDs, KubernetesObjectApi, custom objects", (
     expect(applied.spec).toEqual({ replicas: 1, color: "blue" });
     expect(applied.metadata.generation).toBe(2);
 
-    const read = (await objects.read({ apiVersion: `${GROUP}/v1`, kind: "Widget", metadata: { name: "node-widget", namespace: NS } })) as Obj;
+    const read = (await objects.read({
+      apiVersion: `${GROUP}/v1`,
+      kind: "Widget",
+      metadata: { name: "node-widget", namespace: NS },
+    })) as Obj;
     expect(read.spec.color).toBe("blue");
     const list = await objects.list(`${GROUP}/v1`, "Widget", NS);
     expect(list.items.map((i) => i.metadata?.name)).toEqual(["node-widget"]);
 
     // A ConfigMap the same way: the generic client finds configmaps through /api/v1.
-    const cm = (await objects.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "node-cm", namespace: NS }, data: { a: "1" } } as Obj)) as Obj;
+    const cm = (await objects.create({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "node-cm", namespace: NS },
+      data: { a: "1" },
+    } as Obj)) as Obj;
     const replaced = (await objects.replace({ ...cm, data: { a: "2" } } as k8s.V1ConfigMap)) as Obj;
     expect(replaced.data).toEqual({ a: "2" });
     // The stale resourceVersion of `cm` makes a second replace a conflict.
@@ -116,9 +147,15 @@ describe("@kubernetes/client-node: CRDs, KubernetesObjectApi, custom objects", (
     expect(stale?.code).toBe(409);
     expect(JSON.parse(stale?.body ?? "{}").reason).toBe("Conflict");
 
-    const status = await objects.delete({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "node-cm", namespace: NS } });
+    const status = await objects.delete({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "node-cm", namespace: NS },
+    });
     expect(status.status).toBe("Success");
-    const gone = await errorOf(objects.read({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "node-cm", namespace: NS } }));
+    const gone = await errorOf(
+      objects.read({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "node-cm", namespace: NS } }),
+    );
     expect(gone?.code).toBe(404);
   });
 
@@ -139,7 +176,10 @@ describe("@kubernetes/client-node: CRDs, KubernetesObjectApi, custom objects", (
     expect(scale.spec).toEqual({ replicas: 1 });
     expect(scale.status.replicas).toBe(1);
     // The generated client's default patch type for custom objects is a JSON patch.
-    const scaled = (await custom.patchNamespacedCustomObjectScale({ ...where, body: [{ op: "replace", path: "/spec/replicas", value: 4 }] })) as Obj;
+    const scaled = (await custom.patchNamespacedCustomObjectScale({
+      ...where,
+      body: [{ op: "replace", path: "/spec/replicas", value: 4 }],
+    })) as Obj;
     expect(scaled.spec.replicas).toBe(4);
     const after = (await custom.getNamespacedCustomObject(where)) as Obj;
     expect(after.spec).toEqual({ replicas: 4, color: "blue" });
@@ -150,7 +190,9 @@ describe("@kubernetes/client-node informer", () => {
   test("makeInformer lists, then watches: add, update and delete, and keeps the cache", async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: "before" }, data: { v: "0" } } });
-    const informer = k8s.makeInformer<k8s.V1ConfigMap>(kc, `/api/v1/namespaces/${NS}/configmaps`, () => core.listNamespacedConfigMap({ namespace: NS }));
+    const informer = k8s.makeInformer<k8s.V1ConfigMap>(kc, `/api/v1/namespaces/${NS}/configmaps`, () =>
+      core.listNamespacedConfigMap({ namespace: NS }),
+    );
     const seen: string[] = [];
     const errors: unknown[] = [];
     informer.on("add", (o) => seen.push(`add ${o.metadata?.name} ${o.data?.v}`));
@@ -160,18 +202,30 @@ describe("@kubernetes/client-node informer", () => {
     await informer.start();
     try {
       // From the list.
-      await until(() => seen.length >= 1, () => seen);
+      await until(
+        () => seen.length >= 1,
+        () => seen,
+      );
       expect(seen).toEqual(["add before 0"]);
       // From the watch.
       await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: "live" }, data: { v: "1" } } });
-      await until(() => seen.length >= 2, () => seen);
+      await until(
+        () => seen.length >= 2,
+        () => seen,
+      );
       await core.patchNamespacedConfigMap(
         { name: "live", namespace: NS, body: { data: { v: "2" } } },
         k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
       );
-      await until(() => seen.length >= 3, () => seen);
+      await until(
+        () => seen.length >= 3,
+        () => seen,
+      );
       await core.deleteNamespacedConfigMap({ name: "before", namespace: NS });
-      await until(() => seen.length >= 4, () => seen);
+      await until(
+        () => seen.length >= 4,
+        () => seen,
+      );
       expect(seen).toEqual(["add before 0", "add live 1", "update live 2", "delete before"]);
       expect(informer.list(NS).map((o) => [o.metadata?.name, o.data?.v])).toEqual([["live", "2"]]);
       expect(informer.get("live", NS)?.data).toEqual({ v: "2" });
@@ -190,7 +244,11 @@ describe("@kubernetes/client-node informer", () => {
     // What an informer that fell behind still holds: this list, at its resourceVersion.
     const stale = await core.listNamespacedConfigMap({ namespace: ns });
     await core.deleteNamespacedConfigMap({ name: "gone", namespace: ns });
-    await core.replaceNamespacedConfigMap({ name: "keep", namespace: ns, body: { metadata: { name: "keep" }, data: { v: "2" } } });
+    await core.replaceNamespacedConfigMap({
+      name: "keep",
+      namespace: ns,
+      body: { metadata: { name: "keep" }, data: { v: "2" } },
+    });
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "new" }, data: { v: "1" } } });
 
     // The server compacts history only every 5 minutes; compact it now, offline, and restart on the same data.
@@ -217,12 +275,18 @@ describe("@kubernetes/client-node informer", () => {
     try {
       // The stale list, then the watch from its resourceVersion: an ERROR event with a 410 Status and
       // the end of the stream, after which the informer lists again and reconciles its cache.
-      await until(() => seen.length >= 5, () => ({ seen, lists }));
+      await until(
+        () => seen.length >= 5,
+        () => ({ seen, lists }),
+      );
       expect(lists).toBe(2);
       expect(seen).toEqual(["add gone 1", "add keep 1", "delete gone", "update keep 2", "add new 1"]);
       // And it watches from the new list on.
       await core2.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "later" }, data: { v: "1" } } });
-      await until(() => seen.length >= 6, () => seen);
+      await until(
+        () => seen.length >= 6,
+        () => seen,
+      );
       expect(seen[5]).toBe("add later 1");
       expect(informer.list(ns).map((o) => o.metadata?.name)).toEqual(["keep", "new", "later"]);
       expect(errors).toEqual([]);

@@ -30,7 +30,10 @@ const WIDGETS_CRD = {
         name: "v1",
         served: true,
         storage: true,
-        subresources: { status: {}, scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" } },
+        subresources: {
+          status: {},
+          scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" },
+        },
         additionalPrinterColumns: [
           { name: "Replicas", type: "integer", jsonPath: ".spec.replicas" },
           { name: "Color", type: "string", jsonPath: ".spec.color", priority: 1 },
@@ -43,7 +46,10 @@ const WIDGETS_CRD = {
               spec: {
                 type: "object",
                 description: "What the widget should be.",
-                properties: { replicas: { type: "integer", description: "How many." }, color: { type: "string", description: "Its colour." } },
+                properties: {
+                  replicas: { type: "integer", description: "How many." },
+                  color: { type: "string", description: "Its colour." },
+                },
               },
               status: {
                 type: "object",
@@ -53,7 +59,12 @@ const WIDGETS_CRD = {
                     type: "array",
                     items: {
                       type: "object",
-                      properties: { type: { type: "string" }, status: { type: "string" }, reason: { type: "string" }, lastTransitionTime: { type: "string", format: "date-time" } },
+                      properties: {
+                        type: { type: "string" },
+                        status: { type: "string" },
+                        reason: { type: "string" },
+                        lastTransitionTime: { type: "string", format: "date-time" },
+                      },
                     },
                   },
                 },
@@ -75,13 +86,26 @@ const thingsCrd = (group: string) => ({
     group,
     scope: "Namespaced",
     names: { plural: "things", singular: "thing", kind: "Thing" },
-    versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+      },
+    ],
   },
 });
 
 const configMap = (name: string, data: Record<string, string>, labels?: Record<string, string>, extra: Obj = {}) =>
-  stringifyYaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, ...(labels ? { labels } : {}), ...extra }, data });
-const widget = (name: string, spec: Obj) => stringifyYaml({ apiVersion: "compat.example.com/v1", kind: "Widget", metadata: { name }, spec });
+  stringifyYaml({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name, ...(labels ? { labels } : {}), ...extra },
+    data,
+  });
+const widget = (name: string, spec: Obj) =>
+  stringifyYaml({ apiVersion: "compat.example.com/v1", kind: "Widget", metadata: { name }, spec });
 
 let kcp: KcpProcess;
 
@@ -89,7 +113,11 @@ useKcp((k) => (kcp = k), {
   setup: async () => {
     const r = await kubectl(kcp, ["apply", "-f", "-"], { version: "1.33", stdin: stringifyYaml(WIDGETS_CRD) });
     expect(r.stderr).toBe("");
-    const w = await kubectl(kcp, ["wait", "--for=condition=established", "crd/widgets.compat.example.com", "--timeout=20s"], { version: "1.33" });
+    const w = await kubectl(
+      kcp,
+      ["wait", "--for=condition=established", "crd/widgets.compat.example.com", "--timeout=20s"],
+      { version: "1.33" },
+    );
     expect(w.stdout).toContain("condition met");
   },
 });
@@ -115,9 +143,11 @@ for (const version of VERSIONS) {
   describe(`kubectl ${version}`, () => {
     const ns = `kubectl-${version.replace(".", "-")}`;
     const cacheDir = () => join(kcp.rootDir, `cache-${version}`);
-    const k = (args: string[], stdin?: string) => kubectl(kcp, args, { version, cacheDir: cacheDir(), ...(stdin !== undefined ? { stdin } : {}) });
+    const k = (args: string[], stdin?: string) =>
+      kubectl(kcp, args, { version, cacheDir: cacheDir(), ...(stdin !== undefined ? { stdin } : {}) });
     const kn = (args: string[], stdin?: string) => k(["-n", ns, ...args], stdin);
-    const getJson = async (args: string[]): Promise<Obj> => JSON.parse(ok(await kn(["get", ...args, "-o", "json"]))) as Obj;
+    const getJson = async (args: string[]): Promise<Obj> =>
+      JSON.parse(ok(await kn(["get", ...args, "-o", "json"]))) as Obj;
 
     test("version and discovery: aggregated from a cold cache, api-resources, api-versions", async () => {
       const v = await k(["version", "-o", "json"]);
@@ -126,41 +156,75 @@ for (const version of VERSIONS) {
       expect(info.clientVersion.minor).toBe(String(minor(version)));
       expect(info.serverVersion.gitVersion).toStartWith("v1.32.");
       // kcp reports API level 1.32: kubectl warns when the minor versions are more than one apart.
-      if (Math.abs(minor(version) - 32) > 1) expect(v.stderr).toContain(`version difference between client (${version}) and server (1.32) exceeds`);
+      if (Math.abs(minor(version) - 32) > 1)
+        expect(v.stderr).toContain(`version difference between client (${version}) and server (1.32) exceeds`);
       else expect(v.stderr).toBe("");
       // kubectl 1.27 still prints the whole version.Info struct by default (--short became the default in 1.28).
       const plain = (await k(["version"])).stdout;
-      if (version === "1.27") expect(plain).toContain(`Server Version: version.Info{Major:"1", Minor:"32", GitVersion:"${info.serverVersion.gitVersion}"`);
+      if (version === "1.27")
+        expect(plain).toContain(
+          `Server Version: version.Info{Major:"1", Minor:"32", GitVersion:"${info.serverVersion.gitVersion}"`,
+        );
       else expect(plain).toContain(`Server Version: ${info.serverVersion.gitVersion}\n`);
 
       // A cold cache: kubectl ≤ 1.29 asks for aggregated discovery v2beta1, ≥ 1.30 for v2 first. Either
       // way kcp answers in the asked form, so two requests (/api and /apis) are all of discovery, with
       // no per-group-version fallback.
-      const cold = await kubectl(kcp, ["api-resources", "-v=6"], { version, cacheDir: join(kcp.rootDir, `cold-${version}`) });
+      const cold = await kubectl(kcp, ["api-resources", "-v=6"], {
+        version,
+        cacheDir: join(kcp.rootDir, `cold-${version}`),
+      });
       expect(cold.code).toBe(0);
       expect(requestedPaths(cold.stderr)).toEqual(["/api", "/apis"]);
       const rows = parseTable(cold.stdout);
-      expect(rows.find((r) => r.NAME === "configmaps")).toEqual({ NAME: "configmaps", SHORTNAMES: "cm", APIVERSION: "v1", NAMESPACED: "true", KIND: "ConfigMap" });
-      expect(rows.find((r) => r.NAME === "widgets")).toEqual({ NAME: "widgets", SHORTNAMES: "wd", APIVERSION: "compat.example.com/v1", NAMESPACED: "true", KIND: "Widget" });
+      expect(rows.find((r) => r.NAME === "configmaps")).toEqual({
+        NAME: "configmaps",
+        SHORTNAMES: "cm",
+        APIVERSION: "v1",
+        NAMESPACED: "true",
+        KIND: "ConfigMap",
+      });
+      expect(rows.find((r) => r.NAME === "widgets")).toEqual({
+        NAME: "widgets",
+        SHORTNAMES: "wd",
+        APIVERSION: "compat.example.com/v1",
+        NAMESPACED: "true",
+        KIND: "Widget",
+      });
       expect(rows.find((r) => r.NAME === "customresourcedefinitions")?.SHORTNAMES).toBe("crd,crds");
       expect(rows.some((r) => r.NAME === "pods")).toBe(false);
 
       const wide = parseTable(ok(await k(["api-resources", "-o", "wide", "--api-group=compat.example.com"])));
-      expect(wide.map((r) => [r.NAME, r.VERBS.split(",").sort().join(",")])).toEqual([["widgets", "create,delete,deletecollection,get,list,patch,update,watch"]]);
+      expect(wide.map((r) => [r.NAME, r.VERBS.split(",").sort().join(",")])).toEqual([
+        ["widgets", "create,delete,deletecollection,get,list,patch,update,watch"],
+      ]);
 
-      const versions = ok(await k(["api-versions"])).trim().split("\n");
-      for (const gv of ["v1", "apiextensions.k8s.io/v1", "authorization.k8s.io/v1", "compat.example.com/v1", "rbac.authorization.k8s.io/v1"]) expect(versions).toContain(gv);
+      const versions = ok(await k(["api-versions"]))
+        .trim()
+        .split("\n");
+      for (const gv of [
+        "v1",
+        "apiextensions.k8s.io/v1",
+        "authorization.k8s.io/v1",
+        "compat.example.com/v1",
+        "rbac.authorization.k8s.io/v1",
+      ])
+        expect(versions).toContain(gv);
       expect(versions).toEqual([...versions].sort());
     });
 
     test("apply -f a CRD, then wait --for=condition=established", async () => {
       const group = `${ns}.compat.example.com`;
       expect(ok(await k(["create", "namespace", ns]))).toBe(`namespace/${ns} created\n`);
-      expect(ok(await k(["apply", "-f", "-"], stringifyYaml(thingsCrd(group))))).toBe(`customresourcedefinition.apiextensions.k8s.io/things.${group} created\n`);
+      expect(ok(await k(["apply", "-f", "-"], stringifyYaml(thingsCrd(group))))).toBe(
+        `customresourcedefinition.apiextensions.k8s.io/things.${group} created\n`,
+      );
       const w = await k(["wait", "--for=condition=established", `crd/things.${group}`, "--timeout=20s"]);
       expect(ok(w)).toBe(`customresourcedefinition.apiextensions.k8s.io/things.${group} condition met\n`);
       // The shared CRD was established long ago: wait answers at once.
-      expect(ok(await k(["wait", "--for=condition=Established", "crd/widgets.compat.example.com", "--timeout=5s"]))).toContain("condition met");
+      expect(
+        ok(await k(["wait", "--for=condition=Established", "crd/widgets.compat.example.com", "--timeout=5s"])),
+      ).toContain("condition met");
     });
 
     test("create: imperative and -f, with server-side strict validation", async () => {
@@ -186,7 +250,9 @@ for (const version of VERSIONS) {
       expect(fails(await kn(["create", "-f", "-"], configMap("file", { x: "1" })))).toBe(
         'Error from server (AlreadyExists): error when creating "STDIN": configmaps "file" already exists\n',
       );
-      expect(ok(await kn(["create", "-f", "-"], widget("w-a", { replicas: 5, color: "red" })))).toBe("widget.compat.example.com/w-a created\n");
+      expect(ok(await kn(["create", "-f", "-"], widget("w-a", { replicas: 5, color: "red" })))).toBe(
+        "widget.compat.example.com/w-a created\n",
+      );
 
       // Every version concluded from that check that kcp validates fields and sent fieldValidation=Strict:
       // the server rejects the unknown field.
@@ -196,29 +262,50 @@ for (const version of VERSIONS) {
     });
 
     test("apply: client-side (create, configure, unchanged) and server-side with a conflict", async () => {
-      expect(ok(await kn(["apply", "-f", "-"], configMap("csa", { a: "1", b: "2" }, { tier: "db" })))).toBe("configmap/csa created\n");
+      expect(ok(await kn(["apply", "-f", "-"], configMap("csa", { a: "1", b: "2" }, { tier: "db" })))).toBe(
+        "configmap/csa created\n",
+      );
       // The last-applied annotation lets kubectl remove `b`, which the new manifest no longer has.
-      expect(ok(await kn(["apply", "-f", "-"], configMap("csa", { a: "1", c: "3" }, { tier: "db" })))).toBe("configmap/csa configured\n");
-      expect(ok(await kn(["apply", "-f", "-"], configMap("csa", { a: "1", c: "3" }, { tier: "db" })))).toBe("configmap/csa unchanged\n");
+      expect(ok(await kn(["apply", "-f", "-"], configMap("csa", { a: "1", c: "3" }, { tier: "db" })))).toBe(
+        "configmap/csa configured\n",
+      );
+      expect(ok(await kn(["apply", "-f", "-"], configMap("csa", { a: "1", c: "3" }, { tier: "db" })))).toBe(
+        "configmap/csa unchanged\n",
+      );
       expect((await getJson(["cm", "csa"])).data).toEqual({ a: "1", c: "3" });
       // On a custom resource client-side apply uses a JSON merge patch.
-      expect(ok(await kn(["apply", "-f", "-"], widget("w-b", { replicas: 2, color: "blue" })))).toBe("widget.compat.example.com/w-b created\n");
-      expect(ok(await kn(["apply", "-f", "-"], widget("w-b", { replicas: 2, color: "blue" })))).toBe("widget.compat.example.com/w-b unchanged\n");
+      expect(ok(await kn(["apply", "-f", "-"], widget("w-b", { replicas: 2, color: "blue" })))).toBe(
+        "widget.compat.example.com/w-b created\n",
+      );
+      expect(ok(await kn(["apply", "-f", "-"], widget("w-b", { replicas: 2, color: "blue" })))).toBe(
+        "widget.compat.example.com/w-b unchanged\n",
+      );
 
       // Server-side apply: application/apply-patch+yaml with a field manager.
-      expect(ok(await kn(["apply", "--server-side", "--field-manager=compat-a", "-f", "-"], configMap("ssa", { s: "1" })))).toBe("configmap/ssa serverside-applied\n");
+      expect(
+        ok(await kn(["apply", "--server-side", "--field-manager=compat-a", "-f", "-"], configMap("ssa", { s: "1" }))),
+      ).toBe("configmap/ssa serverside-applied\n");
       const applied = JSON.parse(ok(await kn(["get", "cm", "ssa", "-o", "json", "--show-managed-fields"]))) as Obj;
       expect(applied.metadata.managedFields.map((m: Obj) => `${m.manager}/${m.operation}`)).toEqual(["compat-a/Apply"]);
-      const conflict = fails(await kn(["apply", "--server-side", "--field-manager=compat-b", "-f", "-"], configMap("ssa", { s: "2" })));
-      expect(conflict).toContain('Apply failed with 1 conflict: conflict with "compat-a": .data.s');
-      expect(ok(await kn(["apply", "--server-side", "--field-manager=compat-b", "--force-conflicts", "-f", "-"], configMap("ssa", { s: "2" })))).toBe(
-        "configmap/ssa serverside-applied\n",
+      const conflict = fails(
+        await kn(["apply", "--server-side", "--field-manager=compat-b", "-f", "-"], configMap("ssa", { s: "2" })),
       );
+      expect(conflict).toContain('Apply failed with 1 conflict: conflict with "compat-a": .data.s');
+      expect(
+        ok(
+          await kn(
+            ["apply", "--server-side", "--field-manager=compat-b", "--force-conflicts", "-f", "-"],
+            configMap("ssa", { s: "2" }),
+          ),
+        ),
+      ).toBe("configmap/ssa serverside-applied\n");
       expect((await getJson(["cm", "ssa"])).data).toEqual({ s: "2" });
       // And on a custom resource.
-      expect(ok(await kn(["apply", "--server-side", "--field-manager=compat-a", "-f", "-"], widget("w-a", { color: "red" })))).toBe(
-        "widget.compat.example.com/w-a serverside-applied\n",
-      );
+      expect(
+        ok(
+          await kn(["apply", "--server-side", "--field-manager=compat-a", "-f", "-"], widget("w-a", { color: "red" })),
+        ),
+      ).toBe("widget.compat.example.com/w-a serverside-applied\n");
     });
 
     test("get: tables with -o wide, --sort-by and -L; -o yaml and -o json", async () => {
@@ -241,7 +328,10 @@ for (const version of VERSIONS) {
         { NAME: "w-b", REPLICAS: "2", COLOR: "blue" },
       ]);
       // --sort-by asks for the whole object in each row (includeObject=Object).
-      expect(parseTable(ok(await kn(["get", "widgets", "--sort-by=.spec.replicas"]))).map((r) => r.NAME)).toEqual(["w-b", "w-a"]);
+      expect(parseTable(ok(await kn(["get", "widgets", "--sort-by=.spec.replicas"]))).map((r) => r.NAME)).toEqual([
+        "w-b",
+        "w-a",
+      ]);
       const labelled = parseTable(ok(await kn(["get", "cm", "--sort-by=.metadata.name", "-L", "tier"])));
       expect(labelled.map((r) => [r.NAME, r.TIER])).toEqual([
         ["csa", "db"],
@@ -282,17 +372,37 @@ for (const version of VERSIONS) {
 
     test("patch: strategic, merge and json (apply is `apply --server-side` above)", async () => {
       expect(ok(await kn(["patch", "cm", "csa", "-p", '{"data":{"s":"1"}}']))).toBe("configmap/csa patched\n");
-      expect(ok(await kn(["patch", "cm", "csa", "--type", "merge", "-p", '{"data":{"m":"1","a":null}}']))).toBe("configmap/csa patched\n");
-      expect(ok(await kn(["patch", "cm", "csa", "--type", "json", "-p", '[{"op":"add","path":"/data/j","value":"1"}]']))).toBe("configmap/csa patched\n");
+      expect(ok(await kn(["patch", "cm", "csa", "--type", "merge", "-p", '{"data":{"m":"1","a":null}}']))).toBe(
+        "configmap/csa patched\n",
+      );
+      expect(
+        ok(await kn(["patch", "cm", "csa", "--type", "json", "-p", '[{"op":"add","path":"/data/j","value":"1"}]'])),
+      ).toBe("configmap/csa patched\n");
       expect((await getJson(["cm", "csa"])).data).toEqual({ c: "3", s: "1", m: "1", j: "1" });
-      expect(ok(await kn(["patch", "cm", "csa", "--type", "merge", "-p", '{"data":{"m":"1"}}']))).toBe("configmap/csa patched (no change)\n");
+      expect(ok(await kn(["patch", "cm", "csa", "--type", "merge", "-p", '{"data":{"m":"1"}}']))).toBe(
+        "configmap/csa patched (no change)\n",
+      );
       // A failed JSON-patch test op is the server's 422.
-      expect(fails(await kn(["patch", "cm", "csa", "--type", "json", "-p", '[{"op":"test","path":"/data/m","value":"2"}]']))).toContain("The request is invalid");
+      expect(
+        fails(await kn(["patch", "cm", "csa", "--type", "json", "-p", '[{"op":"test","path":"/data/m","value":"2"}]'])),
+      ).toContain("The request is invalid");
 
-      expect(ok(await kn(["patch", "widget", "w-b", "--type", "merge", "-p", '{"spec":{"color":"green"}}']))).toBe("widget.compat.example.com/w-b patched\n");
-      expect(ok(await kn(["patch", "widget", "w-b", "--type", "json", "-p", '[{"op":"replace","path":"/spec/color","value":"blue"}]']))).toBe(
+      expect(ok(await kn(["patch", "widget", "w-b", "--type", "merge", "-p", '{"spec":{"color":"green"}}']))).toBe(
         "widget.compat.example.com/w-b patched\n",
       );
+      expect(
+        ok(
+          await kn([
+            "patch",
+            "widget",
+            "w-b",
+            "--type",
+            "json",
+            "-p",
+            '[{"op":"replace","path":"/spec/color","value":"blue"}]',
+          ]),
+        ),
+      ).toBe("widget.compat.example.com/w-b patched\n");
       // Strategic merge patch is not defined for custom resources: the server's 415, reported by kubectl.
       expect(fails(await kn(["patch", "widget", "w-b", "-p", '{"spec":{"color":"x"}}']))).toBe(
         "error: application/strategic-merge-patch+json is not supported by compat.example.com/v1, Kind=Widget: the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml\n",
@@ -302,10 +412,16 @@ for (const version of VERSIONS) {
     test("label and annotate", async () => {
       expect(ok(await kn(["label", "cm", "csa", "env=prod"]))).toBe("configmap/csa labeled\n");
       // kubectl 1.27 prints "annotate" instead of "annotated" (a client-side message, fixed in 1.28).
-      expect(ok(await kn(["annotate", "cm", "csa", "note=hi"]))).toBe(version === "1.27" ? "configmap/csa annotate\n" : "configmap/csa annotated\n");
-      expect(fails(await kn(["label", "cm", "csa", "env=dev"]))).toBe("error: 'env' already has a value (prod), and --overwrite is false\n");
+      expect(ok(await kn(["annotate", "cm", "csa", "note=hi"]))).toBe(
+        version === "1.27" ? "configmap/csa annotate\n" : "configmap/csa annotated\n",
+      );
+      expect(fails(await kn(["label", "cm", "csa", "env=dev"]))).toBe(
+        "error: 'env' already has a value (prod), and --overwrite is false\n",
+      );
       expect(ok(await kn(["label", "widget", "w-a", "env=prod"]))).toBe("widget.compat.example.com/w-a labeled\n");
-      expect(ok(await kn(["get", "cm,widgets", "-l", "env=prod", "-o", "name"]))).toBe("configmap/csa\nwidget.compat.example.com/w-a\n");
+      expect(ok(await kn(["get", "cm,widgets", "-l", "env=prod", "-o", "name"]))).toBe(
+        "configmap/csa\nwidget.compat.example.com/w-a\n",
+      );
       const meta = (await getJson(["cm", "csa"])).metadata;
       expect(meta.labels).toEqual({ tier: "db", env: "prod" });
       expect(meta.annotations.note).toBe("hi");
@@ -315,17 +431,31 @@ for (const version of VERSIONS) {
       expect(ok(await kn(["scale", "widget", "w-b", "--replicas=4"]))).toBe("widget.compat.example.com/w-b scaled\n");
       expect((await getJson(["widget", "w-b"])).spec.replicas).toBe(4);
       // --current-replicas is checked against the scale subresource's spec.replicas.
-      expect(fails(await kn(["scale", "widget", "w-b", "--current-replicas=3", "--replicas=5"]))).toBe("error: Expected replicas to be 3, was 4\n");
-      expect(ok(await kn(["scale", "widget", "w-b", "--current-replicas=4", "--replicas=1"]))).toBe("widget.compat.example.com/w-b scaled\n");
+      expect(fails(await kn(["scale", "widget", "w-b", "--current-replicas=3", "--replicas=5"]))).toBe(
+        "error: Expected replicas to be 3, was 4\n",
+      );
+      expect(ok(await kn(["scale", "widget", "w-b", "--current-replicas=4", "--replicas=1"]))).toBe(
+        "widget.compat.example.com/w-b scaled\n",
+      );
       expect((await getJson(["widget", "w-b"])).spec.replicas).toBe(1);
     });
 
     test("wait --for=condition on a custom resource, the condition set through /status", async () => {
-      const waiter = spawnKubectl(kcp, ["-n", ns, "wait", "--for=condition=Ready", "widget/w-a", "--timeout=30s"], { version, cacheDir: cacheDir() });
-      const status = { status: { replicas: 5, conditions: [{ type: "Ready", status: "True", reason: "Done", lastTransitionTime: "2024-01-01T00:00:00Z" }] } };
-      expect(ok(await kn(["patch", "widget", "w-a", "--subresource=status", "--type", "merge", "-p", JSON.stringify(status)]))).toBe(
-        "widget.compat.example.com/w-a patched\n",
-      );
+      const waiter = spawnKubectl(kcp, ["-n", ns, "wait", "--for=condition=Ready", "widget/w-a", "--timeout=30s"], {
+        version,
+        cacheDir: cacheDir(),
+      });
+      const status = {
+        status: {
+          replicas: 5,
+          conditions: [{ type: "Ready", status: "True", reason: "Done", lastTransitionTime: "2024-01-01T00:00:00Z" }],
+        },
+      };
+      expect(
+        ok(
+          await kn(["patch", "widget", "w-a", "--subresource=status", "--type", "merge", "-p", JSON.stringify(status)]),
+        ),
+      ).toBe("widget.compat.example.com/w-a patched\n");
       expect(await waiter.exited).toBe(0);
       expect(waiter.stdout()).toBe("widget.compat.example.com/w-a condition met\n");
       // /status ignored the rest; the main resource keeps its spec.
@@ -347,9 +477,16 @@ for (const version of VERSIONS) {
       // spec.replicas (kubectl scale sends no fieldManager: the server names it after the user agent).
       const conflict = await kn(["diff", "--server-side", "--field-manager=compat-diff", "-f", "-"], changed);
       expect(conflict.code).toBe(2);
-      expect(conflict.stderr).toContain('Apply failed with 2 conflicts: conflicts with "kubectl-patch" using compat.example.com/v1:\n- .spec.color\n');
-      expect(conflict.stderr).toContain(`conflicts with "kubectl.${version}" with subresource "scale" using compat.example.com/v1:\n- .spec.replicas\n`);
-      const ds = await kn(["diff", "--server-side", "--force-conflicts", "--field-manager=compat-diff", "-f", "-"], changed);
+      expect(conflict.stderr).toContain(
+        'Apply failed with 2 conflicts: conflicts with "kubectl-patch" using compat.example.com/v1:\n- .spec.color\n',
+      );
+      expect(conflict.stderr).toContain(
+        `conflicts with "kubectl.${version}" with subresource "scale" using compat.example.com/v1:\n- .spec.replicas\n`,
+      );
+      const ds = await kn(
+        ["diff", "--server-side", "--force-conflicts", "--field-manager=compat-diff", "-f", "-"],
+        changed,
+      );
       expect(ds.code).toBe(1);
       expect(ds.stdout).toContain("+  color: purple\n");
       const same = await kn(["diff", "-f", "-"], configMap("file", { x: "1" }, { tier: "web" }));
@@ -361,10 +498,17 @@ for (const version of VERSIONS) {
 
     test("explain from OpenAPI v3 and v2", async () => {
       // Every version prints the OpenAPI v3 template by default; 1.27 and 1.28 fetch v2 as well (cold cache, -v=6).
-      const cold = await kubectl(kcp, ["explain", "widgets.spec", "-v=6"], { version, cacheDir: join(kcp.rootDir, `cold-explain-${version}`) });
+      const cold = await kubectl(kcp, ["explain", "widgets.spec", "-v=6"], {
+        version,
+        cacheDir: join(kcp.rootDir, `cold-explain-${version}`),
+      });
       expect(cold.code).toBe(0);
       const openapi = [...new Set(requestedPaths(cold.stderr).filter((p) => p.startsWith("/openapi/")))].sort();
-      expect(openapi).toEqual([...(minor(version) <= 28 ? ["/openapi/v2"] : []), "/openapi/v3", "/openapi/v3/apis/compat.example.com/v1"]);
+      expect(openapi).toEqual([
+        ...(minor(version) <= 28 ? ["/openapi/v2"] : []),
+        "/openapi/v3",
+        "/openapi/v3/apis/compat.example.com/v1",
+      ]);
       const spec = cold.stdout;
       expect(spec).toContain("GROUP:      compat.example.com\nKIND:       Widget\nVERSION:    v1\n");
       expect(spec).toContain("What the widget should be.");
@@ -386,9 +530,13 @@ for (const version of VERSIONS) {
       await withDependent("orphaning");
       await withDependent("cascading");
       expect(ok(await kn(["delete", "cm", "orphaning", "--cascade=orphan"]))).toBe('configmap "orphaning" deleted\n');
-      expect(ok(await kn(["delete", "cm", "cascading", "--cascade=background"]))).toBe('configmap "cascading" deleted\n');
+      expect(ok(await kn(["delete", "cm", "cascading", "--cascade=background"]))).toBe(
+        'configmap "cascading" deleted\n',
+      );
       expect(ok(await kn(["delete", "cm", "imp", "--cascade=foreground"]))).toBe('configmap "imp" deleted\n');
-      expect(ok(await kn(["delete", "widget", "w-b", "--cascade=background"]))).toBe('widget.compat.example.com "w-b" deleted\n');
+      expect(ok(await kn(["delete", "widget", "w-b", "--cascade=background"]))).toBe(
+        'widget.compat.example.com "w-b" deleted\n',
+      );
       expect(fails(await kn(["get", "cm", "imp"]))).toBe('Error from server (NotFound): configmaps "imp" not found\n');
       expect(ok(await kn(["get", "widgets", "-o", "name"]))).toBe("widget.compat.example.com/w-a\n");
       // kcp has no garbage collector (docs/compatibility.md): both dependents stay, with their owner

@@ -26,7 +26,10 @@ const CRD = {
         name: "v1",
         served: true,
         storage: true,
-        subresources: { status: {}, scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" } },
+        subresources: {
+          status: {},
+          scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" },
+        },
         schema: {
           openAPIV3Schema: {
             type: "object",
@@ -48,17 +51,35 @@ useKcp((k) => (kcp = k), {
   setup: async () => {
     expect((await kubectl(kcp, ["create", "namespace", NS])).code).toBe(0);
     expect((await kubectl(kcp, ["apply", "-f", "-"], { stdin: stringifyYaml(CRD) })).code).toBe(0);
-    const w = await kubectl(kcp, ["wait", "--for=condition=established", "crd/widgets.compat.example.com", "--timeout=20s"]);
+    const w = await kubectl(kcp, [
+      "wait",
+      "--for=condition=established",
+      "crd/widgets.compat.example.com",
+      "--timeout=20s",
+    ]);
     expect(w.stdout).toContain("condition met");
 
-    const proc = Bun.spawn([PYTHON, join(import.meta.dir, "python_client.py"), kcp.kubeconfig, NS, join(kcp.rootDir, "python-discovery.json")], {
-      stdout: "pipe",
-      stderr: "pipe",
-      // Debian's interpreter and its dist-packages only: no user site or PYTHONPATH from a pyenv.
-      env: { PATH: "/usr/bin:/bin", HOME: kcp.rootDir, PYTHONNOUSERSITE: "1" },
-    });
+    const proc = Bun.spawn(
+      [
+        PYTHON,
+        join(import.meta.dir, "python_client.py"),
+        kcp.kubeconfig,
+        NS,
+        join(kcp.rootDir, "python-discovery.json"),
+      ],
+      {
+        stdout: "pipe",
+        stderr: "pipe",
+        // Debian's interpreter and its dist-packages only: no user site or PYTHONPATH from a pyenv.
+        env: { PATH: "/usr/bin:/bin", HOME: kcp.rootDir, PYTHONNOUSERSITE: "1" },
+      },
+    );
     const timer = setTimeout(() => proc.kill("SIGKILL"), 40_000);
-    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
     clearTimeout(timer);
     if (code !== 0) throw new Error(`python_client.py exited with ${code}:\n${stderr}\n${stdout}`);
     result = JSON.parse(stdout) as Obj;
@@ -111,7 +132,11 @@ describe("python kubernetes client", () => {
     expect(result.widget_resource).toEqual({ name: "widgets", namespaced: true, short_names: ["wd"] });
     expect(result.widget_subresources).toEqual(["scale", "status"]);
     expect(result.cr_created).toEqual({ name: "py-widget", spec: { replicas: 2, color: "red" }, generation: 1 });
-    expect(result.cr_get).toEqual({ kind: "Widget", apiVersion: "compat.example.com/v1", spec: { replicas: 2, color: "red" } });
+    expect(result.cr_get).toEqual({
+      kind: "Widget",
+      apiVersion: "compat.example.com/v1",
+      spec: { replicas: 2, color: "red" },
+    });
     expect(result.cr_patched).toEqual({ spec: { replicas: 2, color: "blue" }, generation: 2 });
     expect(result.cr_list).toEqual(["py-widget"]);
     // The DynamicClient's default patch type, strategic merge, is not defined for custom resources.

@@ -51,7 +51,8 @@ export function decodeEventFields(wire: WireDecoder, obj: KObject, names: EventF
   const series = wire.object(obj.series, at("series"), "v1.EventSeries");
   if (series) {
     wire.int(series.count, { struct: "EventSeries", path: "series.count" }, 32);
-    if (series.lastObservedTime !== undefined) series.lastObservedTime = wire.time(series.lastObservedTime, "micro") ?? null;
+    if (series.lastObservedTime !== undefined)
+      series.lastObservedTime = wire.time(series.lastObservedTime, "micro") ?? null;
   }
 }
 
@@ -85,7 +86,9 @@ export function internalEvent(wire: WireDecoder, obj: KObject, names: EventField
     count: typeof obj[names.count] === "number" ? (obj[names.count] as number) : 0,
     type: str(obj.type),
     eventTime: str(obj.eventTime),
-    series: series ? { count: typeof series.count === "number" ? series.count : 0, lastObservedTime: str(series.lastObservedTime) } : undefined,
+    series: series
+      ? { count: typeof series.count === "number" ? series.count : 0, lastObservedTime: str(series.lastObservedTime) }
+      : undefined,
     action: str(obj.action),
     related: decodeObjectReference(wire, obj.related, at("related")),
     reportingController: str(obj[names.reportingController]),

@@ -48,7 +48,9 @@ function validateLimitRange(obj: KObject): FieldError[] {
     seenTypes.add(type);
 
     const nameErrs = (name: string, path: string) =>
-      type === "Pod" || type === "Container" ? validateContainerResourceName(name, path) : validateResourceName(name, path);
+      type === "Pod" || type === "Container"
+        ? validateContainerResourceName(name, path)
+        : validateResourceName(name, path);
     const keys = new Set<string>();
     const collect = (key: string): Map<string, Quantity> => {
       const m = quantities(item, key);
@@ -63,7 +65,8 @@ function validateLimitRange(obj: KObject): FieldError[] {
     let defaults = new Map<string, Quantity>();
     let defaultRequests = new Map<string, Quantity>();
     if (type === "Pod") {
-      if (Object.keys(objectAt(item, "default")).length) errs.push(field.forbidden(`${p}.default`, "may not be specified when `type` is 'Pod'"));
+      if (Object.keys(objectAt(item, "default")).length)
+        errs.push(field.forbidden(`${p}.default`, "may not be specified when `type` is 'Pod'"));
       if (Object.keys(objectAt(item, "defaultRequest")).length) {
         errs.push(field.forbidden(`${p}.defaultRequest`, "may not be specified when `type` is 'Pod'"));
       }
@@ -72,7 +75,9 @@ function validateLimitRange(obj: KObject): FieldError[] {
       defaultRequests = collect("defaultRequest");
     }
     if (type === "PersistentVolumeClaim" && !min.has("storage") && !max.has("storage")) {
-      errs.push(field.required(`${p}.limits`, "either minimum or maximum storage value is required, but neither was provided"));
+      errs.push(
+        field.required(`${p}.limits`, "either minimum or maximum storage value is required, but neither was provided"),
+      );
     }
     const ratios = collect("maxLimitRequestRatio");
 
@@ -83,30 +88,81 @@ function validateLimitRange(obj: KObject): FieldError[] {
       const def = defaults.get(k);
       const req = defaultRequests.get(k);
       const ratio = ratios.get(k);
-      const gt = (a: Quantity | undefined, b: Quantity | undefined) => a !== undefined && b !== undefined && compareQuantities(a, b) > 0;
-      if (gt(mn, mx)) errs.push(field.invalid(`${p}.min[${k}]`, s(mn as Quantity), `min value ${s(mn as Quantity)} is greater than max value ${s(mx as Quantity)}`));
+      const gt = (a: Quantity | undefined, b: Quantity | undefined) =>
+        a !== undefined && b !== undefined && compareQuantities(a, b) > 0;
+      if (gt(mn, mx))
+        errs.push(
+          field.invalid(
+            `${p}.min[${k}]`,
+            s(mn as Quantity),
+            `min value ${s(mn as Quantity)} is greater than max value ${s(mx as Quantity)}`,
+          ),
+        );
       if (gt(mn, req)) {
-        errs.push(field.invalid(`${p}.defaultRequest[${k}]`, s(req as Quantity), `min value ${s(mn as Quantity)} is greater than default request value ${s(req as Quantity)}`));
+        errs.push(
+          field.invalid(
+            `${p}.defaultRequest[${k}]`,
+            s(req as Quantity),
+            `min value ${s(mn as Quantity)} is greater than default request value ${s(req as Quantity)}`,
+          ),
+        );
       }
       if (gt(req, mx)) {
-        errs.push(field.invalid(`${p}.defaultRequest[${k}]`, s(req as Quantity), `default request value ${s(req as Quantity)} is greater than max value ${s(mx as Quantity)}`));
+        errs.push(
+          field.invalid(
+            `${p}.defaultRequest[${k}]`,
+            s(req as Quantity),
+            `default request value ${s(req as Quantity)} is greater than max value ${s(mx as Quantity)}`,
+          ),
+        );
       }
       if (gt(req, def)) {
         errs.push(
-          field.invalid(`${p}.defaultRequest[${k}]`, s(req as Quantity), `default request value ${s(req as Quantity)} is greater than default limit value ${s(def as Quantity)}`),
+          field.invalid(
+            `${p}.defaultRequest[${k}]`,
+            s(req as Quantity),
+            `default request value ${s(req as Quantity)} is greater than default limit value ${s(def as Quantity)}`,
+          ),
         );
       }
-      if (gt(mn, def)) errs.push(field.invalid(`${p}.default[${k}]`, s(mn as Quantity), `min value ${s(mn as Quantity)} is greater than default value ${s(def as Quantity)}`));
-      if (gt(def, mx)) errs.push(field.invalid(`${p}.default[${k}]`, s(mx as Quantity), `default value ${s(def as Quantity)} is greater than max value ${s(mx as Quantity)}`));
-      if (ratio && ratio.nanos < 1_000_000_000n) errs.push(field.invalid(`${p}.maxLimitRequestRatio[${k}]`, s(ratio), `ratio ${s(ratio)} is less than 1`));
+      if (gt(mn, def))
+        errs.push(
+          field.invalid(
+            `${p}.default[${k}]`,
+            s(mn as Quantity),
+            `min value ${s(mn as Quantity)} is greater than default value ${s(def as Quantity)}`,
+          ),
+        );
+      if (gt(def, mx))
+        errs.push(
+          field.invalid(
+            `${p}.default[${k}]`,
+            s(mx as Quantity),
+            `default value ${s(def as Quantity)} is greater than max value ${s(mx as Quantity)}`,
+          ),
+        );
+      if (ratio && ratio.nanos < 1_000_000_000n)
+        errs.push(field.invalid(`${p}.maxLimitRequestRatio[${k}]`, s(ratio), `ratio ${s(ratio)} is less than 1`));
       if (ratio && mn && mx && mn.nanos !== 0n) {
         const limit = Number(mx.nanos) / Number(mn.nanos);
         if (Number(ratio.nanos) / 1e9 > limit) {
-          errs.push(field.invalid(`${p}.maxLimitRequestRatio[${k}]`, s(ratio), `ratio ${s(ratio)} is greater than max/min = ${limit.toFixed(6)}`));
+          errs.push(
+            field.invalid(
+              `${p}.maxLimitRequestRatio[${k}]`,
+              s(ratio),
+              `ratio ${s(ratio)} is greater than max/min = ${limit.toFixed(6)}`,
+            ),
+          );
         }
       }
       if (!isOvercommitAllowed(k) && def && req && compareQuantities(def, req) !== 0) {
-        errs.push(field.invalid(`${p}.defaultRequest[${k}]`, s(req), `default value ${s(def)} must equal to defaultRequest value ${s(req)} in ${k}`));
+        errs.push(
+          field.invalid(
+            `${p}.defaultRequest[${k}]`,
+            s(req),
+            `default value ${s(def)} must equal to defaultRequest value ${s(req)} in ${k}`,
+          ),
+        );
       }
     }
   });

@@ -119,7 +119,11 @@ export function namespaces(): ResourceDef {
       // and are marked with the Terminating phase but no grace period.
       beforeDelete(name) {
         if (IMMORTAL_NAMESPACES.has(name)) {
-          throw errors.forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, { group: "", resource: "namespaces" }, name);
+          throw errors.forbidden(
+            `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+            { group: "", resource: "namespaces" },
+            name,
+          );
         }
       },
       pendingFinalizers: (obj) => ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0,
@@ -133,9 +137,12 @@ export function namespaces(): ResourceDef {
         const phase = str(objectAt(obj, "status").phase);
         // "Phase" capitalised: kube's field path says so.
         if (!obj.metadata.deletionTimestamp) {
-          if (phase !== "Active") return [field.invalid("status.Phase", phase, "may only be 'Active' if `deletionTimestamp` is empty")];
+          if (phase !== "Active")
+            return [field.invalid("status.Phase", phase, "may only be 'Active' if `deletionTimestamp` is empty")];
         } else if (phase !== "Terminating") {
-          return [field.invalid("status.Phase", phase, "may only be 'Terminating' if `deletionTimestamp` is not empty")];
+          return [
+            field.invalid("status.Phase", phase, "may only be 'Terminating' if `deletionTimestamp` is not empty"),
+          ];
         }
         return [];
       },

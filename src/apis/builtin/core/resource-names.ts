@@ -106,6 +106,7 @@ export function validateContainerResourceName(name: string, path: string): Field
 export function validateResourceQuantityValue(name: string, q: Quantity, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (q.nanos < 0n) errs.push(field.invalid(path, formatQuantity(q), "must be greater than or equal to 0"));
-  if (isIntegerResourceName(name) && milliValue(q) % 1000n !== 0n) errs.push(field.invalid(path, formatQuantity(q), "must be an integer"));
+  if (isIntegerResourceName(name) && milliValue(q) % 1000n !== 0n)
+    errs.push(field.invalid(path, formatQuantity(q), "must be an integer"));
   return errs;
 }

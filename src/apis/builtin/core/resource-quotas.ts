@@ -5,19 +5,46 @@ import { field, type FieldError } from "../../../machinery/status.ts";
 import type { KObject, ResourceDef } from "../../types.ts";
 import { goStringSlice } from "../go-values.ts";
 import { parseQuantity } from "../../../machinery/quantity.ts";
-import { builtin, keepAllButStatus, keepStatus, objectAt, objects, STORED_VERBS, statusSubresource, str, strings } from "../strategy-helpers.ts";
+import {
+  builtin,
+  keepAllButStatus,
+  keepStatus,
+  objectAt,
+  objects,
+  STORED_VERBS,
+  statusSubresource,
+  str,
+  strings,
+} from "../strategy-helpers.ts";
 import { WireDecoder } from "../wire-decode.ts";
-import { isStandardQuotaResourceName, validateQuotaResourceName, validateResourceQuantityValue } from "./resource-names.ts";
+import {
+  isStandardQuotaResourceName,
+  validateQuotaResourceName,
+  validateResourceQuantityValue,
+} from "./resource-names.ts";
 
 const wire = new WireDecoder("ResourceQuota", "v1");
 
-const STANDARD_SCOPES = new Set(["Terminating", "NotTerminating", "BestEffort", "NotBestEffort", "PriorityClass", "CrossNamespacePodAffinity"]);
+const STANDARD_SCOPES = new Set([
+  "Terminating",
+  "NotTerminating",
+  "BestEffort",
+  "NotBestEffort",
+  "PriorityClass",
+  "CrossNamespacePodAffinity",
+]);
 const POD_COMPUTE = new Set(["cpu", "memory", "limits.cpu", "limits.memory", "requests.cpu", "requests.memory"]);
 const CONFLICTING_SCOPES = [
   ["BestEffort", "NotBestEffort"],
   ["Terminating", "NotTerminating"],
 ];
-const EXISTS_ONLY_SCOPES = new Set(["BestEffort", "NotBestEffort", "Terminating", "NotTerminating", "CrossNamespacePodAffinity"]);
+const EXISTS_ONLY_SCOPES = new Set([
+  "BestEffort",
+  "NotBestEffort",
+  "Terminating",
+  "NotTerminating",
+  "CrossNamespacePodAffinity",
+]);
 
 /** IsResourceQuotaScopeValidForResource: which quota resources each pod scope can limit. */
 function scopeFitsResource(scope: string, resource: string): boolean {
@@ -41,8 +68,17 @@ function decode(obj: KObject): void {
     const hard = wire.quantityMap(spec.hard, { struct: "ResourceQuotaSpec", path: "spec.hard" });
     if (hard) spec.hard = hard;
     wire.strings(spec.scopes, { struct: "ResourceQuotaSpec", path: "spec.scopes" }, "v1.ResourceQuotaScope");
-    const sel = wire.object(spec.scopeSelector, { struct: "ResourceQuotaSpec", path: "spec.scopeSelector" }, "v1.ScopeSelector");
-    if (sel) wire.objectList(sel.matchExpressions, { struct: "ScopeSelector", path: "spec.scopeSelector.matchExpressions" }, "v1.ScopedResourceSelectorRequirement");
+    const sel = wire.object(
+      spec.scopeSelector,
+      { struct: "ResourceQuotaSpec", path: "spec.scopeSelector" },
+      "v1.ScopeSelector",
+    );
+    if (sel)
+      wire.objectList(
+        sel.matchExpressions,
+        { struct: "ScopeSelector", path: "spec.scopeSelector.matchExpressions" },
+        "v1.ScopedResourceSelectorRequirement",
+      );
   }
   const status = wire.object(obj.status, { struct: "ResourceQuota", path: "status" }, "v1.ResourceQuotaStatus");
   if (status) {
@@ -70,15 +106,20 @@ function validateSpec(obj: KObject): FieldError[] {
   if (scopes.length) {
     const shown = goStringSlice("core.ResourceQuotaScope", scopes);
     for (const scope of scopes) {
-      if (!STANDARD_SCOPES.has(scope)) errs.push({ ...field.invalid("spec.scopes", scopes, "unsupported scope"), goValue: shown });
+      if (!STANDARD_SCOPES.has(scope))
+        errs.push({ ...field.invalid("spec.scopes", scopes, "unsupported scope"), goValue: shown });
       for (const k of hardNames) {
         if (isStandardQuotaResourceName(k) && !scopeFitsResource(scope, k)) {
-          errs.push({ ...field.invalid("spec.scopes", scopes, "unsupported scope applied to resource"), goValue: shown });
+          errs.push({
+            ...field.invalid("spec.scopes", scopes, "unsupported scope applied to resource"),
+            goValue: shown,
+          });
         }
       }
     }
     for (const pair of CONFLICTING_SCOPES) {
-      if (pair.every((s) => scopes.includes(s))) errs.push({ ...field.invalid("spec.scopes", scopes, "conflicting scopes"), goValue: shown });
+      if (pair.every((s) => scopes.includes(s)))
+        errs.push({ ...field.invalid("spec.scopes", scopes, "conflicting scopes"), goValue: shown });
     }
   }
 
@@ -105,11 +146,21 @@ function validateSpec(obj: KObject): FieldError[] {
         );
       }
       if (op === "In" || op === "NotIn") {
-        if (values.length === 0) errs.push(field.required(`${path}.values`, "must be at least one value when `operator` is 'In' or 'NotIn' for scope selector"));
+        if (values.length === 0)
+          errs.push(
+            field.required(
+              `${path}.values`,
+              "must be at least one value when `operator` is 'In' or 'NotIn' for scope selector",
+            ),
+          );
       } else if (op === "Exists" || op === "DoesNotExist") {
         if (values.length !== 0) {
           errs.push({
-            ...field.invalid(`${path}.values`, values, "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector"),
+            ...field.invalid(
+              `${path}.values`,
+              values,
+              "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector",
+            ),
             goValue: goStringSlice("string", values),
           });
         }
@@ -119,7 +170,11 @@ function validateSpec(obj: KObject): FieldError[] {
       seen.add(scope);
     }
     for (const pair of CONFLICTING_SCOPES) {
-      if (pair.every((s) => seen.has(s))) errs.push({ ...field.invalid(path, scopes, "conflicting scopes"), goValue: goStringSlice("core.ResourceQuotaScope", scopes) });
+      if (pair.every((s) => seen.has(s)))
+        errs.push({
+          ...field.invalid(path, scopes, "conflicting scopes"),
+          goValue: goStringSlice("core.ResourceQuotaScope", scopes),
+        });
     }
   }
   return errs;
@@ -127,7 +182,10 @@ function validateSpec(obj: KObject): FieldError[] {
 
 function validateStatus(obj: KObject): FieldError[] {
   const status = objectAt(obj, "status");
-  return [...validateQuantities(objectAt(status, "hard"), "status.hard"), ...validateQuantities(objectAt(status, "used"), "status.used")];
+  return [
+    ...validateQuantities(objectAt(status, "hard"), "status.hard"),
+    ...validateQuantities(objectAt(status, "used"), "status.used"),
+  ];
 }
 
 export function resourceQuotas(): ResourceDef {
@@ -165,7 +223,13 @@ export function resourceQuotas(): ResourceDef {
         const before = new Set(strings(objectAt(old, "spec").scopes));
         if (now.size !== before.size || [...now].some((s) => !before.has(s))) {
           const scopes = strings(objectAt(obj, "spec").scopes);
-          errs.push({ ...field.invalid("spec.scopes", scopes, "field is immutable"), goValue: goStringSlice("core.ResourceQuotaScope", objectAt(obj, "spec").scopes === undefined ? undefined : scopes) });
+          errs.push({
+            ...field.invalid("spec.scopes", scopes, "field is immutable"),
+            goValue: goStringSlice(
+              "core.ResourceQuotaScope",
+              objectAt(obj, "spec").scopes === undefined ? undefined : scopes,
+            ),
+          });
         }
         return errs;
       },

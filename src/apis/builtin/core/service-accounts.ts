@@ -14,7 +14,11 @@ const ENFORCE_MOUNTABLE_SECRETS = "kubernetes.io/enforce-mountable-secrets";
 
 function decode(obj: KObject): void {
   wire.objectList(obj.secrets, { struct: "ServiceAccount", path: "secrets" }, "v1.ObjectReference");
-  wire.objectList(obj.imagePullSecrets, { struct: "ServiceAccount", path: "imagePullSecrets" }, "v1.LocalObjectReference");
+  wire.objectList(
+    obj.imagePullSecrets,
+    { struct: "ServiceAccount", path: "imagePullSecrets" },
+    "v1.LocalObjectReference",
+  );
   wire.bool(obj.automountServiceAccountToken, { struct: "ServiceAccount", path: "automountServiceAccountToken" });
 }
 
@@ -28,7 +32,9 @@ function cleanSecretReferences(obj: KObject): void {
 function warnOnEnforceMountableSecrets(obj: KObject, old: KObject | undefined, ctx: RequestContext): void {
   if (old?.metadata.annotations && ENFORCE_MOUNTABLE_SECRETS in old.metadata.annotations) return;
   if (obj.metadata.annotations && ENFORCE_MOUNTABLE_SECRETS in obj.metadata.annotations) {
-    ctx.warnings.push(`metadata.annotations[${ENFORCE_MOUNTABLE_SECRETS}]: deprecated in v1.32+; prefer separate namespaces to isolate access to mounted secrets`);
+    ctx.warnings.push(
+      `metadata.annotations[${ENFORCE_MOUNTABLE_SECRETS}]: deprecated in v1.32+; prefer separate namespaces to isolate access to mounted secrets`,
+    );
   }
 }
 

@@ -34,10 +34,14 @@ interface DecodedRequest {
 
 function decodeRequest(body: Record<string, unknown>): DecodedRequest {
   if (body.apiVersion !== undefined && body.apiVersion !== "" && body.apiVersion !== API_VERSION) {
-    throw errors.badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${API_VERSION})`);
+    throw errors.badRequest(
+      `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${API_VERSION})`,
+    );
   }
   if (body.kind !== undefined && body.kind !== "" && body.kind !== KIND) {
-    throw errors.badRequest(`${String(body.kind)} in version "v1" cannot be handled as a ${KIND}: the kind in the data does not match the expected kind`);
+    throw errors.badRequest(
+      `${String(body.kind)} in version "v1" cannot be handled as a ${KIND}: the kind in the data does not match the expected kind`,
+    );
   }
   const wire = new WireDecoder(KIND, "v1");
   const metadata = wire.object(body.metadata, { struct: KIND, path: "metadata" }, "v1.ObjectMeta") ?? {};
@@ -49,7 +53,8 @@ function decodeRequest(body: Record<string, unknown>): DecodedRequest {
   const ref = wire.object(spec.boundObjectRef, at("boundObjectRef"), "v1.BoundObjectReference");
   let boundObjectRef: BoundObjectRef | undefined;
   if (ref) {
-    const s = (f: string) => wire.string(ref[f], { struct: "BoundObjectReference", path: `spec.boundObjectRef.${f}` }) ?? "";
+    const s = (f: string) =>
+      wire.string(ref[f], { struct: "BoundObjectReference", path: `spec.boundObjectRef.${f}` }) ?? "";
     boundObjectRef = { kind: s("kind"), apiVersion: s("apiVersion"), name: s("name"), uid: s("uid") };
   }
   return { metadata, audiences, expirationSeconds, boundObjectRef };
@@ -63,7 +68,12 @@ function refJSON(ref: BoundObjectRef): Record<string, string> {
 }
 
 /** The bound secret's identity; pods and nodes are not served by kcp, so none can be found. */
-async function boundSecret(req: SubresourceCreate, saName: string, namespace: string, ref: BoundObjectRef): Promise<{ name: string; uid: string }> {
+async function boundSecret(
+  req: SubresourceCreate,
+  saName: string,
+  namespace: string,
+  ref: BoundObjectRef,
+): Promise<{ name: string; uid: string }> {
   const slash = ref.apiVersion.indexOf("/");
   const group = slash < 0 ? "" : ref.apiVersion.slice(0, slash);
   const version = slash < 0 ? ref.apiVersion : ref.apiVersion.slice(slash + 1);
@@ -71,7 +81,9 @@ async function boundSecret(req: SubresourceCreate, saName: string, namespace: st
     throw errors.notFound({ group: "", resource: ref.kind === "Pod" ? "pods" : "nodes" }, ref.name);
   }
   if (group !== "" || ref.kind !== "Secret") {
-    throw errors.badRequest(`cannot bind token for serviceaccount "${saName}" to object of kind "${group}/${version}, Kind=${ref.kind}"`);
+    throw errors.badRequest(
+      `cannot bind token for serviceaccount "${saName}" to object of kind "${group}/${version}, Kind=${ref.kind}"`,
+    );
   }
   const secretsDef = req.lookup("", "v1", "secrets");
   if (!secretsDef) throw errors.notFound({ group: "", resource: "secrets" }, ref.name);
@@ -102,10 +114,14 @@ async function issueToken(tokens: ServiceAccountJWT, req: SubresourceCreate): Pr
   // The name and namespace in the body, if any, must be those of the URL.
   const meta = request.metadata;
   if (typeof meta.name === "string" && meta.name !== "" && meta.name !== name) {
-    throw errors.invalid(KIND, GROUP, name, [field.invalid("metadata.name", meta.name, "must match the service account name if specified")]);
+    throw errors.invalid(KIND, GROUP, name, [
+      field.invalid("metadata.name", meta.name, "must match the service account name if specified"),
+    ]);
   }
   if (typeof meta.namespace === "string" && meta.namespace !== "" && meta.namespace !== namespace) {
-    throw errors.invalid(KIND, GROUP, name, [field.invalid("metadata.namespace", meta.namespace, "must match the service account namespace if specified")]);
+    throw errors.invalid(KIND, GROUP, name, [
+      field.invalid("metadata.namespace", meta.namespace, "must match the service account namespace if specified"),
+    ]);
   }
 
   const sa: KObject = await req.get(req.def, namespace, name);
@@ -114,10 +130,22 @@ async function issueToken(tokens: ServiceAccountJWT, req: SubresourceCreate): Pr
 
   const errs: FieldError[] = [];
   if (request.expirationSeconds < MIN_EXPIRATION_SECONDS) {
-    errs.push(field.invalid("spec.expirationSeconds", request.expirationSeconds, "may not specify a duration less than 10 minutes"));
+    errs.push(
+      field.invalid(
+        "spec.expirationSeconds",
+        request.expirationSeconds,
+        "may not specify a duration less than 10 minutes",
+      ),
+    );
   }
   if (request.expirationSeconds > MAX_EXPIRATION_SECONDS) {
-    errs.push(field.invalid("spec.expirationSeconds", request.expirationSeconds, "may not specify a duration larger than 2^32 seconds"));
+    errs.push(
+      field.invalid(
+        "spec.expirationSeconds",
+        request.expirationSeconds,
+        "may not specify a duration larger than 2^32 seconds",
+      ),
+    );
   }
   if (errs.length) throw errors.invalid(KIND, GROUP, "", errs);
 
@@ -135,7 +163,12 @@ async function issueToken(tokens: ServiceAccountJWT, req: SubresourceCreate): Pr
     id: randomUUID(),
   });
 
-  const metadata: Record<string, unknown> = { ...meta, name, namespace, creationTimestamp: formatGoTime({ seconds: now, nanos: 0 }, "time") };
+  const metadata: Record<string, unknown> = {
+    ...meta,
+    name,
+    namespace,
+    creationTimestamp: formatGoTime({ seconds: now, nanos: 0 }, "time"),
+  };
   return {
     kind: KIND,
     apiVersion: API_VERSION,

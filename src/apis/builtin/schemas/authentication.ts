@@ -1,38 +1,66 @@
 // authentication.k8s.io/v1: TokenReview, SelfSubjectReview, and TokenRequest (the body of the
 // serviceaccounts/token subresource).
 
-import { bool, int64, kindType, mapOf, objectType, optStr, optStruct, type Schema, str, strings, struct, time } from "../../schema-builders.ts";
+import {
+  bool,
+  int64,
+  kindType,
+  mapOf,
+  objectType,
+  optStr,
+  optStruct,
+  type Schema,
+  str,
+  strings,
+  struct,
+  time,
+} from "../../schema-builders.ts";
 
 const V1 = "io.k8s.api.authentication.v1.";
 
-const userInfo = objectType("UserInfo holds the information about the user needed to implement the user.Info interface.", {
-  extra: mapOf({ type: "array", items: { type: "string", default: "" } }, "Any additional information provided by the authenticator."),
-  groups: strings("The names of groups this user is a part of."),
-  uid: optStr(
-    "A unique value that identifies this user across time. If this user is deleted and another user by the same name is added, they will have different UIDs.",
-  ),
-  username: optStr("The name that uniquely identifies this user among all active users."),
-});
+const userInfo = objectType(
+  "UserInfo holds the information about the user needed to implement the user.Info interface.",
+  {
+    extra: mapOf(
+      { type: "array", items: { type: "string", default: "" } },
+      "Any additional information provided by the authenticator.",
+    ),
+    groups: strings("The names of groups this user is a part of."),
+    uid: optStr(
+      "A unique value that identifies this user across time. If this user is deleted and another user by the same name is added, they will have different UIDs.",
+    ),
+    username: optStr("The name that uniquely identifies this user among all active users."),
+  },
+);
 
 export const authenticationSchemas: Record<string, Schema> = {
-  [`${V1}BoundObjectReference`]: objectType("BoundObjectReference is a reference to an object that a token is bound to.", {
-    apiVersion: optStr("API version of the referent."),
-    kind: optStr("Kind of the referent. Valid kinds are 'Pod' and 'Secret'."),
-    name: optStr("Name of the referent."),
-    uid: optStr("UID of the referent."),
-  }),
+  [`${V1}BoundObjectReference`]: objectType(
+    "BoundObjectReference is a reference to an object that a token is bound to.",
+    {
+      apiVersion: optStr("API version of the referent."),
+      kind: optStr("Kind of the referent. Valid kinds are 'Pod' and 'Secret'."),
+      name: optStr("Name of the referent."),
+      uid: optStr("UID of the referent."),
+    },
+  ),
   [`${V1}SelfSubjectReview`]: kindType(
     "SelfSubjectReview contains the user information that the kube-apiserver has about the user making this request. When using impersonation, users will receive the user info of the user being impersonated.  If impersonation or request header authentication is used, any extra keys will have their case ignored and returned as lowercase.",
     { status: struct(`${V1}SelfSubjectReviewStatus`, "Status is filled in by the server with the user attributes.") },
   ),
-  [`${V1}SelfSubjectReviewStatus`]: objectType("SelfSubjectReviewStatus is filled by the kube-apiserver and sent back to a user.", {
-    userInfo: struct(`${V1}UserInfo`, "User attributes of the user making this request."),
-  }),
+  [`${V1}SelfSubjectReviewStatus`]: objectType(
+    "SelfSubjectReviewStatus is filled by the kube-apiserver and sent back to a user.",
+    {
+      userInfo: struct(`${V1}UserInfo`, "User attributes of the user making this request."),
+    },
+  ),
   [`${V1}TokenRequest`]: kindType(
     "TokenRequest requests a token for a given service account.",
     {
       spec: struct(`${V1}TokenRequestSpec`, "Spec holds information about the request being evaluated"),
-      status: struct(`${V1}TokenRequestStatus`, "Status is filled in by the server and indicates whether the token can be authenticated."),
+      status: struct(
+        `${V1}TokenRequestStatus`,
+        "Status is filled in by the server and indicates whether the token can be authenticated.",
+      ),
     },
     { required: ["spec"] },
   ),
@@ -55,7 +83,10 @@ export const authenticationSchemas: Record<string, Schema> = {
   [`${V1}TokenRequestStatus`]: objectType(
     "TokenRequestStatus is the result of a token request.",
     {
-      expirationTimestamp: { ...time("ExpirationTimestamp is the time of expiration of the returned token."), default: {} },
+      expirationTimestamp: {
+        ...time("ExpirationTimestamp is the time of expiration of the returned token."),
+        default: {},
+      },
       token: str("Token is the opaque bearer token."),
     },
     { required: ["token", "expirationTimestamp"] },
@@ -64,7 +95,10 @@ export const authenticationSchemas: Record<string, Schema> = {
     "TokenReview attempts to authenticate a token to a known user. Note: TokenReview requests may be cached by the webhook token authenticator plugin in the kube-apiserver.",
     {
       spec: struct(`${V1}TokenReviewSpec`, "Spec holds information about the request being evaluated"),
-      status: struct(`${V1}TokenReviewStatus`, "Status is filled in by the server and indicates whether the request can be authenticated."),
+      status: struct(
+        `${V1}TokenReviewStatus`,
+        "Status is filled in by the server and indicates whether the request can be authenticated.",
+      ),
     },
     { required: ["spec"] },
   ),

@@ -1,32 +1,55 @@
 // authorization.k8s.io/v1: the four access-review kinds and their attribute types.
 
-import { arrayOf, bool, kindType, mapOf, objectType, optStr, optStruct, type Schema, str, strings, struct, structItems } from "../../schema-builders.ts";
+import {
+  arrayOf,
+  bool,
+  kindType,
+  mapOf,
+  objectType,
+  optStr,
+  optStruct,
+  type Schema,
+  str,
+  strings,
+  struct,
+  structItems,
+} from "../../schema-builders.ts";
 
 const V1 = "io.k8s.api.authorization.v1.";
 const META = "io.k8s.apimachinery.pkg.apis.meta.v1.";
 
 const reviewStatus = () =>
-  struct(`${V1}SubjectAccessReviewStatus`, "Status is filled in by the server and indicates whether the request is allowed or not");
+  struct(
+    `${V1}SubjectAccessReviewStatus`,
+    "Status is filled in by the server and indicates whether the request is allowed or not",
+  );
 
-const resourceAttributes = objectType("ResourceAttributes includes the authorization attributes available for resource requests to the Authorizer interface", {
-  fieldSelector: optStruct(
-    `${V1}FieldSelectorAttributes`,
-    "fieldSelector describes the limitation on access based on field.  It can only limit access, not broaden it.\n\nThis field  is alpha-level. To use this field, you must enable the `AuthorizeWithSelectors` feature gate (disabled by default).",
-  ),
-  group: optStr('Group is the API Group of the Resource.  "*" means all.'),
-  labelSelector: optStruct(
-    `${V1}LabelSelectorAttributes`,
-    "labelSelector describes the limitation on access based on labels.  It can only limit access, not broaden it.\n\nThis field  is alpha-level. To use this field, you must enable the `AuthorizeWithSelectors` feature gate (disabled by default).",
-  ),
-  name: optStr('Name is the name of the resource being requested for a "get" or deleted for a "delete". "" (empty) means all.'),
-  namespace: optStr(
-    'Namespace is the namespace of the action being requested.  Currently, there is no distinction between no namespace and all namespaces "" (empty) is defaulted for LocalSubjectAccessReviews "" (empty) is empty for cluster-scoped resources "" (empty) means "all" for namespace scoped resources from a SubjectAccessReview or SelfSubjectAccessReview',
-  ),
-  resource: optStr('Resource is one of the existing resource types.  "*" means all.'),
-  subresource: optStr('Subresource is one of the existing resource types.  "" means none.'),
-  verb: optStr('Verb is a kubernetes resource API verb, like: get, list, watch, create, update, delete, proxy.  "*" means all.'),
-  version: optStr('Version is the API Version of the Resource.  "*" means all.'),
-});
+const resourceAttributes = objectType(
+  "ResourceAttributes includes the authorization attributes available for resource requests to the Authorizer interface",
+  {
+    fieldSelector: optStruct(
+      `${V1}FieldSelectorAttributes`,
+      "fieldSelector describes the limitation on access based on field.  It can only limit access, not broaden it.\n\nThis field  is alpha-level. To use this field, you must enable the `AuthorizeWithSelectors` feature gate (disabled by default).",
+    ),
+    group: optStr('Group is the API Group of the Resource.  "*" means all.'),
+    labelSelector: optStruct(
+      `${V1}LabelSelectorAttributes`,
+      "labelSelector describes the limitation on access based on labels.  It can only limit access, not broaden it.\n\nThis field  is alpha-level. To use this field, you must enable the `AuthorizeWithSelectors` feature gate (disabled by default).",
+    ),
+    name: optStr(
+      'Name is the name of the resource being requested for a "get" or deleted for a "delete". "" (empty) means all.',
+    ),
+    namespace: optStr(
+      'Namespace is the namespace of the action being requested.  Currently, there is no distinction between no namespace and all namespaces "" (empty) is defaulted for LocalSubjectAccessReviews "" (empty) is empty for cluster-scoped resources "" (empty) means "all" for namespace scoped resources from a SubjectAccessReview or SelfSubjectAccessReview',
+    ),
+    resource: optStr('Resource is one of the existing resource types.  "*" means all.'),
+    subresource: optStr('Subresource is one of the existing resource types.  "" means none.'),
+    verb: optStr(
+      'Verb is a kubernetes resource API verb, like: get, list, watch, create, update, delete, proxy.  "*" means all.',
+    ),
+    version: optStr('Version is the API Version of the Resource.  "*" means all.'),
+  },
+);
 
 const selectorAttributes = (what: "field" | "label", requirement: string) =>
   objectType(
@@ -80,7 +103,9 @@ export const authorizationSchemas: Record<string, Schema> = {
       nonResourceURLs: strings(
         'NonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path.  "*" means all.',
       ),
-      verbs: strings('Verb is a list of kubernetes non-resource API verbs, like: get, post, put, delete, patch, head, options.  "*" means all.'),
+      verbs: strings(
+        'Verb is a list of kubernetes non-resource API verbs, like: get, post, put, delete, patch, head, options.  "*" means all.',
+      ),
     },
     { required: ["verbs"] },
   ),
@@ -91,18 +116,25 @@ export const authorizationSchemas: Record<string, Schema> = {
       apiGroups: strings(
         'APIGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed.  "*" means all.',
       ),
-      resourceNames: strings('ResourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.  "*" means all.'),
+      resourceNames: strings(
+        'ResourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.  "*" means all.',
+      ),
       resources: strings(
         'Resources is a list of resources this rule applies to.  "*" means all in the specified apiGroups.\n "*/foo" represents the subresource \'foo\' for all resources in the specified apiGroups.',
       ),
-      verbs: strings('Verb is a list of kubernetes resource API verbs, like: get, list, watch, create, update, delete, proxy.  "*" means all.'),
+      verbs: strings(
+        'Verb is a list of kubernetes resource API verbs, like: get, list, watch, create, update, delete, proxy.  "*" means all.',
+      ),
     },
     { required: ["verbs"] },
   ),
   [`${V1}SelfSubjectAccessReview`]: kindType(
     'SelfSubjectAccessReview checks whether or the current user can perform an action.  Not filling in a spec.namespace means "in all namespaces".  Self is a special case, because users should always be able to check whether they can perform an action',
     {
-      spec: struct(`${V1}SelfSubjectAccessReviewSpec`, "Spec holds information about the request being evaluated.  user and groups must be empty"),
+      spec: struct(
+        `${V1}SelfSubjectAccessReviewSpec`,
+        "Spec holds information about the request being evaluated.  user and groups must be empty",
+      ),
       status: reviewStatus(),
     },
     { required: ["spec"] },
@@ -110,24 +142,39 @@ export const authorizationSchemas: Record<string, Schema> = {
   [`${V1}SelfSubjectAccessReviewSpec`]: objectType(
     "SelfSubjectAccessReviewSpec is a description of the access request.  Exactly one of ResourceAuthorizationAttributes and NonResourceAuthorizationAttributes must be set",
     {
-      nonResourceAttributes: optStruct(`${V1}NonResourceAttributes`, "NonResourceAttributes describes information for a non-resource access request"),
-      resourceAttributes: optStruct(`${V1}ResourceAttributes`, "ResourceAuthorizationAttributes describes information for a resource access request"),
+      nonResourceAttributes: optStruct(
+        `${V1}NonResourceAttributes`,
+        "NonResourceAttributes describes information for a non-resource access request",
+      ),
+      resourceAttributes: optStruct(
+        `${V1}ResourceAttributes`,
+        "ResourceAuthorizationAttributes describes information for a resource access request",
+      ),
     },
   ),
   [`${V1}SelfSubjectRulesReview`]: kindType(
     "SelfSubjectRulesReview enumerates the set of actions the current user can perform within a namespace. The returned list of actions may be incomplete depending on the server's authorization mode, and any errors experienced during the evaluation. SelfSubjectRulesReview should be used by UIs to show/hide actions, or to quickly let an end user reason about their permissions. It should NOT Be used by external systems to drive authorization decisions as this raises confused deputy, cache lifetime/revocation, and correctness concerns. SubjectAccessReview, and LocalAccessReview are the correct way to defer authorization decisions to the API server.",
     {
       spec: struct(`${V1}SelfSubjectRulesReviewSpec`, "Spec holds information about the request being evaluated."),
-      status: struct(`${V1}SubjectRulesReviewStatus`, "Status is filled in by the server and indicates the set of actions a user can perform."),
+      status: struct(
+        `${V1}SubjectRulesReviewStatus`,
+        "Status is filled in by the server and indicates the set of actions a user can perform.",
+      ),
     },
     { required: ["spec"] },
   ),
-  [`${V1}SelfSubjectRulesReviewSpec`]: objectType("SelfSubjectRulesReviewSpec defines the specification for SelfSubjectRulesReview.", {
-    namespace: optStr("Namespace to evaluate rules for. Required."),
-  }),
+  [`${V1}SelfSubjectRulesReviewSpec`]: objectType(
+    "SelfSubjectRulesReviewSpec defines the specification for SelfSubjectRulesReview.",
+    {
+      namespace: optStr("Namespace to evaluate rules for. Required."),
+    },
+  ),
   [`${V1}SubjectAccessReview`]: kindType(
     "SubjectAccessReview checks whether or not a user or group can perform an action.",
-    { spec: struct(`${V1}SubjectAccessReviewSpec`, "Spec holds information about the request being evaluated"), status: reviewStatus() },
+    {
+      spec: struct(`${V1}SubjectAccessReviewSpec`, "Spec holds information about the request being evaluated"),
+      status: reviewStatus(),
+    },
     { required: ["spec"] },
   ),
   [`${V1}SubjectAccessReviewSpec`]: objectType(
@@ -138,8 +185,14 @@ export const authorizationSchemas: Record<string, Schema> = {
         "Extra corresponds to the user.Info.GetExtra() method from the authenticator.  Since that is input to the authorizer it needs a reflection here.",
       ),
       groups: strings("Groups is the groups you're testing for."),
-      nonResourceAttributes: optStruct(`${V1}NonResourceAttributes`, "NonResourceAttributes describes information for a non-resource access request"),
-      resourceAttributes: optStruct(`${V1}ResourceAttributes`, "ResourceAuthorizationAttributes describes information for a resource access request"),
+      nonResourceAttributes: optStruct(
+        `${V1}NonResourceAttributes`,
+        "NonResourceAttributes describes information for a non-resource access request",
+      ),
+      resourceAttributes: optStruct(
+        `${V1}ResourceAttributes`,
+        "ResourceAuthorizationAttributes describes information for a resource access request",
+      ),
       uid: optStr("UID information about the requesting user."),
       user: optStr(
         'User is the user you\'re testing for. If you specify "User" but not "Groups", then is it interpreted as "What if User were not a member of any groups',
@@ -149,7 +202,10 @@ export const authorizationSchemas: Record<string, Schema> = {
   [`${V1}SubjectAccessReviewStatus`]: objectType(
     "SubjectAccessReviewStatus",
     {
-      allowed: { ...bool("Allowed is required. True if the action would be allowed, false otherwise."), default: false },
+      allowed: {
+        ...bool("Allowed is required. True if the action would be allowed, false otherwise."),
+        default: false,
+      },
       denied: bool(
         "Denied is optional. True if the action would be denied, otherwise false. If both allowed is false and denied is false, then the authorizer has no opinion on whether to authorize the action. Denied may not be true if Allowed is true.",
       ),
@@ -166,9 +222,12 @@ export const authorizationSchemas: Record<string, Schema> = {
       evaluationError: optStr(
         "EvaluationError can appear in combination with Rules. It indicates an error occurred during rule evaluation, such as an authorizer that doesn't support rule evaluation, and that ResourceRules and/or NonResourceRules may be incomplete.",
       ),
-      incomplete: { ...bool(
-        "Incomplete is true when the rules returned by this call are incomplete. This is most commonly encountered when an authorizer, such as an external authorizer, doesn't support rules evaluation.",
-      ), default: false },
+      incomplete: {
+        ...bool(
+          "Incomplete is true when the rules returned by this call are incomplete. This is most commonly encountered when an authorizer, such as an external authorizer, doesn't support rules evaluation.",
+        ),
+        default: false,
+      },
       nonResourceRules: arrayOf(
         structItems(`${V1}NonResourceRule`),
         "NonResourceRules is the list of actions the subject is allowed to perform on non-resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.",

@@ -1,6 +1,22 @@
 // certificates.k8s.io/v1 CertificateSigningRequest.
 
-import { arrayOf, bytes, int32, kindType, listType, mapList, mapOf, objectType, optStr, type Schema, str, strings, struct, structItems, time } from "../../schema-builders.ts";
+import {
+  arrayOf,
+  bytes,
+  int32,
+  kindType,
+  listType,
+  mapList,
+  mapOf,
+  objectType,
+  optStr,
+  type Schema,
+  str,
+  strings,
+  struct,
+  structItems,
+  time,
+} from "../../schema-builders.ts";
 
 const V1 = "io.k8s.api.certificates.v1.";
 
@@ -42,11 +58,15 @@ const csrSpec = objectType(
     ),
     request: bytes(CSR_DESCRIPTIONS.request, { "x-kubernetes-list-type": "atomic" }),
     signerName: str(CSR_DESCRIPTIONS.signerName),
-    uid: optStr("uid contains the uid of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable."),
+    uid: optStr(
+      "uid contains the uid of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.",
+    ),
     usages: strings(
       'usages specifies a set of key usages requested in the issued certificate.\n\nRequests for TLS client certificates typically request: "digital signature", "key encipherment", "client auth".\n\nRequests for TLS serving certificates typically request: "key encipherment", "digital signature", "server auth".\n\nValid values are:\n "signing", "digital signature", "content commitment",\n "key encipherment", "key agreement", "data encipherment",\n "cert sign", "crl sign", "encipher only", "decipher only", "any",\n "server auth", "client auth",\n "code signing", "email protection", "s/mime",\n "ipsec end system", "ipsec tunnel", "ipsec user",\n "timestamping", "ocsp signing", "microsoft sgc", "netscape sgc"',
     ),
-    username: optStr("username contains the name of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable."),
+    username: optStr(
+      "username contains the name of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.",
+    ),
   },
   { required: ["request", "signerName"] },
 );
@@ -58,7 +78,11 @@ const csrStatus = objectType(
       'certificate is populated with an issued certificate by the signer after an Approved condition is present. This field is set via the /status subresource. Once populated, this field is immutable.\n\nIf the certificate signing request is denied, a condition of type "Denied" is added and this field remains empty. If the signer cannot issue the certificate, a condition of type "Failed" is added and this field remains empty.\n\nValidation requirements:\n 1. certificate must contain one or more PEM blocks.\n 2. All PEM blocks must have the "CERTIFICATE" label, contain no headers, and the encoded data\n  must be a BER-encoded ASN.1 Certificate structure as described in section 4 of RFC5280.\n 3. Non-PEM content may appear before or after the "CERTIFICATE" PEM blocks and is unvalidated,\n  to allow for explanatory text as described in section 5.2 of RFC7468.\n\nIf more than one PEM block is present, and the definition of the requested spec.signerName does not indicate otherwise, the first block is the issued certificate, and subsequent blocks should be treated as intermediate certificates and presented in TLS handshakes.\n\nThe certificate is encoded in PEM format.\n\nWhen serialized as JSON or YAML, the data is additionally base64-encoded, so it consists of:\n\n    base64(\n    -----BEGIN CERTIFICATE-----\n    ...\n    -----END CERTIFICATE-----\n    )',
       { "x-kubernetes-list-type": "atomic" },
     ),
-    conditions: arrayOf(structItems(`${V1}CertificateSigningRequestCondition`), CSR_DESCRIPTIONS.conditions, mapList(["type"])),
+    conditions: arrayOf(
+      structItems(`${V1}CertificateSigningRequestCondition`),
+      CSR_DESCRIPTIONS.conditions,
+      mapList(["type"]),
+    ),
   },
 );
 
@@ -71,7 +95,9 @@ const csrCondition = objectType(
     lastUpdateTime: time("lastUpdateTime is the time of the last update to this condition"),
     message: optStr("message contains a human readable message with details about the request state"),
     reason: optStr("reason indicates a brief reason for the request state"),
-    status: str('status of the condition, one of True, False, Unknown. Approved, Denied, and Failed conditions may not be "False" or "Unknown".'),
+    status: str(
+      'status of the condition, one of True, False, Unknown. Approved, Denied, and Failed conditions may not be "False" or "Unknown".',
+    ),
     type: str(
       'type of the condition. Known conditions are "Approved", "Denied", and "Failed".\n\nAn "Approved" condition is added via the /approval subresource, indicating the request was approved and should be issued by the signer.\n\nA "Denied" condition is added via the /approval subresource, indicating the request was denied and should not be issued by the signer.\n\nA "Failed" condition is added via the /status subresource, indicating the signer failed to issue the certificate.\n\nApproved and Denied conditions are mutually exclusive. Approved, Denied, and Failed conditions cannot be removed once added.\n\nOnly one condition of a given type is allowed.',
     ),

@@ -1,6 +1,15 @@
 // coordination.k8s.io/v1 Lease.
 
-import { int32, kindType, listType, microTime, objectType, optStr, type Schema, struct } from "../../schema-builders.ts";
+import {
+  int32,
+  kindType,
+  listType,
+  microTime,
+  objectType,
+  optStr,
+  type Schema,
+  struct,
+} from "../../schema-builders.ts";
 
 const V1 = "io.k8s.api.coordination.v1.";
 
@@ -8,7 +17,10 @@ export const LEASE_HOLDER_DESCRIPTION =
   "holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field.";
 
 const lease = kindType("Lease defines a lease concept.", {
-  spec: struct(`${V1}LeaseSpec`, "spec contains the specification of the Lease. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status"),
+  spec: struct(
+    `${V1}LeaseSpec`,
+    "spec contains the specification of the Lease. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status",
+  ),
 });
 
 const leaseSpec = objectType("LeaseSpec is a specification of a Lease.", {
@@ -29,6 +41,10 @@ const leaseSpec = objectType("LeaseSpec is a specification of a Lease.", {
 
 export const coordinationSchemas: Record<string, Schema> = {
   [`${V1}Lease`]: lease,
-  [`${V1}LeaseList`]: listType("LeaseList is a list of Lease objects.", `${V1}Lease`, "items is a list of schema objects."),
+  [`${V1}LeaseList`]: listType(
+    "LeaseList is a list of Lease objects.",
+    `${V1}Lease`,
+    "items is a list of schema objects.",
+  ),
   [`${V1}LeaseSpec`]: leaseSpec,
 };

@@ -30,7 +30,8 @@ export const CONFIG_MAP_DATA_DESCRIPTION =
   "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.";
 export const SECRET_DATA_DESCRIPTION =
   "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4";
-export const SECRET_TYPE_DESCRIPTION = "Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types";
+export const SECRET_TYPE_DESCRIPTION =
+  "Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types";
 export const SERVICE_ACCOUNT_SECRETS_DESCRIPTION =
   'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use. Pods are only limited to this list if this service account has a "kubernetes.io/enforce-mountable-secrets" annotation set to "true". The "kubernetes.io/enforce-mountable-secrets" annotation is deprecated since v1.32. Prefer separate namespaces to isolate access to mounted secrets. This field should not be used to find auto-generated service account token secrets for use outside of pods. Instead, tokens can be requested directly using the TokenRequest API, or service account token secrets can be manually created. More info: https://kubernetes.io/docs/concepts/configuration/secret';
 
@@ -41,7 +42,8 @@ export const EVENT_DESCRIPTIONS = {
   involvedObject: "The object that this event is about.",
   lastTimestamp: "The time at which the most recent occurrence of this event was recorded.",
   message: "A human-readable description of the status of this operation.",
-  reason: "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+  reason:
+    "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
   source: "The component reporting this event. Should be a short machine understandable string.",
   type: "Type of this event (Normal, Warning), new types could be added in the future",
   fieldPath:
@@ -59,19 +61,25 @@ const configMap = kindType("ConfigMap holds configuration data for pods to consu
   ),
 });
 
-const secret = kindType("Secret holds secret data of a certain type. The total bytes of the values in the Data field must be less than MaxSecretSize bytes.", {
-  data: mapOf({ type: "string", format: "byte" }, SECRET_DATA_DESCRIPTION),
-  immutable: bool(
-    "Immutable, if set to true, ensures that data stored in the Secret cannot be updated (only object metadata can be modified). If not set to true, the field can be modified at any time. Defaulted to nil.",
-  ),
-  stringData: stringMap(
-    "stringData allows specifying non-binary secret data in string form. It is provided as a write-only input field for convenience. All keys and values are merged into the data field on write, overwriting any existing values. The stringData field is never output when reading from the API.",
-  ),
-  type: optStr(SECRET_TYPE_DESCRIPTION),
-});
+const secret = kindType(
+  "Secret holds secret data of a certain type. The total bytes of the values in the Data field must be less than MaxSecretSize bytes.",
+  {
+    data: mapOf({ type: "string", format: "byte" }, SECRET_DATA_DESCRIPTION),
+    immutable: bool(
+      "Immutable, if set to true, ensures that data stored in the Secret cannot be updated (only object metadata can be modified). If not set to true, the field can be modified at any time. Defaulted to nil.",
+    ),
+    stringData: stringMap(
+      "stringData allows specifying non-binary secret data in string form. It is provided as a write-only input field for convenience. All keys and values are merged into the data field on write, overwriting any existing values. The stringData field is never output when reading from the API.",
+    ),
+    type: optStr(SECRET_TYPE_DESCRIPTION),
+  },
+);
 
 const namespace = kindType("Namespace provides a scope for Names. Use of multiple namespaces is optional.", {
-  spec: struct(`${V1}NamespaceSpec`, "Spec defines the behavior of the Namespace. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status"),
+  spec: struct(
+    `${V1}NamespaceSpec`,
+    "Spec defines the behavior of the Namespace. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status",
+  ),
   status: struct(
     `${V1}NamespaceStatus`,
     "Status describes the current status of a Namespace. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status",
@@ -85,7 +93,11 @@ const namespaceSpec = objectType("NamespaceSpec describes the attributes on a Na
 });
 
 const namespaceStatus = objectType("NamespaceStatus is information about the current status of a Namespace.", {
-  conditions: arrayOf(structItems(`${V1}NamespaceCondition`), "Represents the latest available observations of a namespace's current state.", mapList(["type"], "type")),
+  conditions: arrayOf(
+    structItems(`${V1}NamespaceCondition`),
+    "Represents the latest available observations of a namespace's current state.",
+    mapList(["type"], "type"),
+  ),
   phase: optStr(
     'Phase is the current lifecycle phase of the namespace. More info: https://kubernetes.io/docs/tasks/administer-cluster/namespaces/\n\nPossible enum values:\n - `"Active"` means the namespace is available for use in the system\n - `"Terminating"` means the namespace is undergoing graceful termination',
     { enum: ["Active", "Terminating"] },
@@ -119,13 +131,21 @@ const objectReference = objectType(
   {
     apiVersion: optStr("API version of the referent."),
     fieldPath: optStr(EVENT_DESCRIPTIONS.fieldPath),
-    kind: optStr("Kind of the referent. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"),
-    name: optStr("Name of the referent. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names"),
-    namespace: optStr("Namespace of the referent. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/"),
+    kind: optStr(
+      "Kind of the referent. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+    ),
+    name: optStr(
+      "Name of the referent. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names",
+    ),
+    namespace: optStr(
+      "Namespace of the referent. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/",
+    ),
     resourceVersion: optStr(
       "Specific resourceVersion to which this reference is made, if any. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#concurrency-control-and-consistency",
     ),
-    uid: optStr("UID of the referent. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#uids"),
+    uid: optStr(
+      "UID of the referent. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#uids",
+    ),
   },
   ATOMIC_MAP,
 );
@@ -141,7 +161,11 @@ const serviceAccount = kindType(
       "ImagePullSecrets is a list of references to secrets in the same namespace to use for pulling any images in pods that reference this ServiceAccount. ImagePullSecrets are distinct from Secrets because Secrets can be mounted in the pod, but ImagePullSecrets are only accessed by the kubelet. More info: https://kubernetes.io/docs/concepts/containers/images/#specifying-imagepullsecrets-on-a-pod",
       { "x-kubernetes-list-type": "atomic" },
     ),
-    secrets: arrayOf(structItems(`${V1}ObjectReference`), SERVICE_ACCOUNT_SECRETS_DESCRIPTION, mapList(["name"], "name")),
+    secrets: arrayOf(
+      structItems(`${V1}ObjectReference`),
+      SERVICE_ACCOUNT_SECRETS_DESCRIPTION,
+      mapList(["name"], "name"),
+    ),
   },
 );
 
@@ -159,17 +183,23 @@ const event = kindType(
     related: optStruct(`${V1}ObjectReference`, "Optional secondary object for more complex actions."),
     reportingComponent: str("Name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`."),
     reportingInstance: str("ID of the controller instance, e.g. `kubelet-xyzf`."),
-    series: optStruct(`${V1}EventSeries`, "Data about the Event series this event represents or nil if it's a singleton Event."),
+    series: optStruct(
+      `${V1}EventSeries`,
+      "Data about the Event series this event represents or nil if it's a singleton Event.",
+    ),
     source: struct(`${V1}EventSource`, EVENT_DESCRIPTIONS.source),
     type: optStr(EVENT_DESCRIPTIONS.type),
   },
   { required: ["metadata", "involvedObject"] },
 );
 
-const eventSeries = objectType("EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time.", {
-  count: int32("Number of occurrences in this series up to the last heartbeat time"),
-  lastObservedTime: microTime("Time of the last occurrence observed"),
-});
+const eventSeries = objectType(
+  "EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time.",
+  {
+    count: int32("Number of occurrences in this series up to the last heartbeat time"),
+    lastObservedTime: microTime("Time of the last occurrence observed"),
+  },
+);
 
 const eventSource = objectType("EventSource contains information for an event.", {
   component: optStr("Component from which the event is generated."),
@@ -177,12 +207,21 @@ const eventSource = objectType("EventSource contains information for an event.",
 });
 
 const limitRange = kindType("LimitRange sets resource usage limits for each kind of resource in a Namespace.", {
-  spec: struct(`${V1}LimitRangeSpec`, "Spec defines the limits enforced. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status"),
+  spec: struct(
+    `${V1}LimitRangeSpec`,
+    "Spec defines the limits enforced. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status",
+  ),
 });
 
 const limitRangeSpec = objectType(
   "LimitRangeSpec defines a min/max usage limit for resources that match on kind.",
-  { limits: arrayOf(structItems(`${V1}LimitRangeItem`), "Limits is the list of LimitRangeItem objects that are enforced.", { "x-kubernetes-list-type": "atomic" }) },
+  {
+    limits: arrayOf(
+      structItems(`${V1}LimitRangeItem`),
+      "Limits is the list of LimitRangeItem objects that are enforced.",
+      { "x-kubernetes-list-type": "atomic" },
+    ),
+  },
   { required: ["limits"] },
 );
 
@@ -190,7 +229,9 @@ const limitRangeItem = objectType(
   "LimitRangeItem defines a min/max usage limit for any resource that matches on kind.",
   {
     default: quantityMap("Default resource requirement limit value by resource name if resource limit is omitted."),
-    defaultRequest: quantityMap("DefaultRequest is the default resource requirement request value by resource name if resource request is omitted."),
+    defaultRequest: quantityMap(
+      "DefaultRequest is the default resource requirement request value by resource name if resource request is omitted.",
+    ),
     max: quantityMap("Max usage constraints on this kind by resource name."),
     maxLimitRequestRatio: quantityMap(
       "MaxLimitRequestRatio if specified, the named resource must have a request and limit that are both non-zero where limit divided by request is less than or equal to the enumerated value; this represents the max burst for the named resource.",
@@ -202,7 +243,10 @@ const limitRangeItem = objectType(
 );
 
 const resourceQuota = kindType("ResourceQuota sets aggregate quota restrictions enforced per namespace", {
-  spec: struct(`${V1}ResourceQuotaSpec`, "Spec defines the desired quota. https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status"),
+  spec: struct(
+    `${V1}ResourceQuotaSpec`,
+    "Spec defines the desired quota. https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status",
+  ),
   status: struct(
     `${V1}ResourceQuotaStatus`,
     "Status defines the actual enforced quota and its current usage. https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status",
@@ -210,25 +254,35 @@ const resourceQuota = kindType("ResourceQuota sets aggregate quota restrictions 
 });
 
 const resourceQuotaSpec = objectType("ResourceQuotaSpec defines the desired hard limits to enforce for Quota.", {
-  hard: quantityMap("hard is the set of desired hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/"),
+  hard: quantityMap(
+    "hard is the set of desired hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/",
+  ),
   scopeSelector: optStruct(
     `${V1}ScopeSelector`,
     "scopeSelector is also a collection of filters like scopes that must match each object tracked by a quota but expressed using ScopeSelectorOperator in combination with possible values. For a resource to match, both scopes AND scopeSelector (if specified in spec), must be matched.",
   ),
-  scopes: strings("A collection of filters that must match each object tracked by a quota. If not specified, the quota matches all objects."),
+  scopes: strings(
+    "A collection of filters that must match each object tracked by a quota. If not specified, the quota matches all objects.",
+  ),
 });
 
 const resourceQuotaStatus = objectType("ResourceQuotaStatus defines the enforced hard limits and observed use.", {
-  hard: quantityMap("Hard is the set of enforced hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/"),
+  hard: quantityMap(
+    "Hard is the set of enforced hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/",
+  ),
   used: quantityMap("Used is the current observed total usage of the resource in the namespace."),
 });
 
 const scopeSelector = objectType(
   "A scope selector represents the AND of the selectors represented by the scoped-resource selector requirements.",
   {
-    matchExpressions: arrayOf(structItems(`${V1}ScopedResourceSelectorRequirement`), "A list of scope selector requirements by scope of the resources.", {
-      "x-kubernetes-list-type": "atomic",
-    }),
+    matchExpressions: arrayOf(
+      structItems(`${V1}ScopedResourceSelectorRequirement`),
+      "A list of scope selector requirements by scope of the resources.",
+      {
+        "x-kubernetes-list-type": "atomic",
+      },
+    ),
   },
   ATOMIC_MAP,
 );
@@ -236,7 +290,9 @@ const scopeSelector = objectType(
 const scopedResourceSelectorRequirement = objectType(
   "A scoped-resource selector requirement is a selector that contains values, a scope name, and an operator that relates the scope name and values.",
   {
-    operator: str("Represents a scope's relationship to a set of values. Valid operators are In, NotIn, Exists, DoesNotExist."),
+    operator: str(
+      "Represents a scope's relationship to a set of values. Valid operators are In, NotIn, Exists, DoesNotExist.",
+    ),
     scopeName: str("The name of the scope that the selector applies to."),
     values: strings(
       "An array of string values. If the operator is In or NotIn, the values array must be non-empty. If the operator is Exists or DoesNotExist, the values array must be empty. This array is replaced during a strategic merge patch.",
@@ -247,7 +303,11 @@ const scopedResourceSelectorRequirement = objectType(
 
 export const coreSchemas: Record<string, Schema> = {
   [`${V1}ConfigMap`]: configMap,
-  [`${V1}ConfigMapList`]: listType("ConfigMapList is a resource containing a list of ConfigMap objects.", `${V1}ConfigMap`, "Items is the list of ConfigMaps."),
+  [`${V1}ConfigMapList`]: listType(
+    "ConfigMapList is a resource containing a list of ConfigMap objects.",
+    `${V1}ConfigMap`,
+    "Items is the list of ConfigMaps.",
+  ),
   [`${V1}Event`]: event,
   [`${V1}EventList`]: listType("EventList is a list of events.", `${V1}Event`, "List of events"),
   [`${V1}EventSeries`]: eventSeries,
@@ -282,7 +342,11 @@ export const coreSchemas: Record<string, Schema> = {
   [`${V1}ScopeSelector`]: scopeSelector,
   [`${V1}ScopedResourceSelectorRequirement`]: scopedResourceSelectorRequirement,
   [`${V1}Secret`]: secret,
-  [`${V1}SecretList`]: listType("SecretList is a list of Secret.", `${V1}Secret`, "Items is a list of secret objects. More info: https://kubernetes.io/docs/concepts/configuration/secret"),
+  [`${V1}SecretList`]: listType(
+    "SecretList is a list of Secret.",
+    `${V1}Secret`,
+    "Items is a list of secret objects. More info: https://kubernetes.io/docs/concepts/configuration/secret",
+  ),
   [`${V1}ServiceAccount`]: serviceAccount,
   [`${V1}ServiceAccountList`]: listType(
     "ServiceAccountList is a list of ServiceAccount objects",

@@ -1,7 +1,20 @@
 // k8s.io/apiextensions-apiserver apiextensions/v1: CustomResourceDefinition, with the recursive
 // JSONSchemaProps and its either-or wrappers, which marshal to JSON as one of their two forms.
 
-import { bool, bytes, double, int32, int64, map, type MessageDesc, message, msg, msgs, string, strings } from "../schema.ts";
+import {
+  bool,
+  bytes,
+  double,
+  int32,
+  int64,
+  map,
+  type MessageDesc,
+  message,
+  msg,
+  msgs,
+  string,
+  strings,
+} from "../schema.ts";
 import { ObjectMeta, Time } from "./meta-v1.ts";
 import { rawJSON } from "./values.ts";
 
@@ -105,7 +118,10 @@ const WebhookConversion = message("WebhookConversion", [
   strings(3, "conversionReviewVersions", "always"),
 ]);
 
-const CustomResourceConversion = message("CustomResourceConversion", [string(1, "strategy", "always"), msg(2, "webhook", () => WebhookConversion, "pointer")]);
+const CustomResourceConversion = message("CustomResourceConversion", [
+  string(1, "strategy", "always"),
+  msg(2, "webhook", () => WebhookConversion, "pointer"),
+]);
 
 const CustomResourceDefinitionNames = message("CustomResourceDefinitionNames", [
   string(1, "plural", "always"),
@@ -116,7 +132,9 @@ const CustomResourceDefinitionNames = message("CustomResourceDefinitionNames", [
   strings(6, "categories"),
 ]);
 
-const CustomResourceValidation = message("CustomResourceValidation", [msg(1, "openAPIV3Schema", () => JSONSchemaProps, "pointer")]);
+const CustomResourceValidation = message("CustomResourceValidation", [
+  msg(1, "openAPIV3Schema", () => JSONSchemaProps, "pointer"),
+]);
 
 const CustomResourceSubresourceStatus = message("CustomResourceSubresourceStatus", []);
 

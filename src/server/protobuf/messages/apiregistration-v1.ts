@@ -3,7 +3,11 @@
 import { bool, bytes, int32, message, msg, msgs, string } from "../schema.ts";
 import { ObjectMeta, Time } from "./meta-v1.ts";
 
-const ServiceReference = message("ServiceReference", [string(1, "namespace"), string(2, "name"), int32(3, "port", "pointer")]);
+const ServiceReference = message("ServiceReference", [
+  string(1, "namespace"),
+  string(2, "name"),
+  int32(3, "port", "pointer"),
+]);
 
 const APIServiceSpec = message("APIServiceSpec", [
   msg(1, "service", () => ServiceReference, "pointer"),

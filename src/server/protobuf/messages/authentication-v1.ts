@@ -7,9 +7,16 @@ import { ObjectMeta, Time } from "./meta-v1.ts";
 const meta = msg(1, "metadata", () => ObjectMeta);
 
 /** message ExtraValue { repeated string items = 1; } — a []string in Go, so a JSON array (null when nil). */
-export const ExtraValue = message("ExtraValue", [strings(1, "items")], (p) => (Array.isArray(p.items) ? p.items : null));
+export const ExtraValue = message("ExtraValue", [strings(1, "items")], (p) =>
+  Array.isArray(p.items) ? p.items : null,
+);
 
-export const UserInfo = message("UserInfo", [string(1, "username"), string(2, "uid"), strings(3, "groups"), map(4, "extra", () => ExtraValue)]);
+export const UserInfo = message("UserInfo", [
+  string(1, "username"),
+  string(2, "uid"),
+  strings(3, "groups"),
+  map(4, "extra", () => ExtraValue),
+]);
 
 const TokenReviewSpec = message("TokenReviewSpec", [string(1, "token"), strings(2, "audiences")]);
 
@@ -20,9 +27,18 @@ const TokenReviewStatus = message("TokenReviewStatus", [
   string(3, "error"),
 ]);
 
-export const TokenReview = message("TokenReview", [meta, msg(2, "spec", () => TokenReviewSpec), msg(3, "status", () => TokenReviewStatus)]);
+export const TokenReview = message("TokenReview", [
+  meta,
+  msg(2, "spec", () => TokenReviewSpec),
+  msg(3, "status", () => TokenReviewStatus),
+]);
 
-const BoundObjectReference = message("BoundObjectReference", [string(1, "kind"), string(2, "apiVersion"), string(3, "name"), string(4, "uid")]);
+const BoundObjectReference = message("BoundObjectReference", [
+  string(1, "kind"),
+  string(2, "apiVersion"),
+  string(3, "name"),
+  string(4, "uid"),
+]);
 
 const TokenRequestSpec = message("TokenRequestSpec", [
   strings(1, "audiences", "always"),
@@ -30,9 +46,16 @@ const TokenRequestSpec = message("TokenRequestSpec", [
   msg(3, "boundObjectRef", () => BoundObjectReference, "nullable"),
 ]);
 
-const TokenRequestStatus = message("TokenRequestStatus", [string(1, "token", "always"), msg(2, "expirationTimestamp", () => Time)]);
+const TokenRequestStatus = message("TokenRequestStatus", [
+  string(1, "token", "always"),
+  msg(2, "expirationTimestamp", () => Time),
+]);
 
-export const TokenRequest = message("TokenRequest", [meta, msg(2, "spec", () => TokenRequestSpec), msg(3, "status", () => TokenRequestStatus)]);
+export const TokenRequest = message("TokenRequest", [
+  meta,
+  msg(2, "spec", () => TokenRequestSpec),
+  msg(3, "status", () => TokenRequestStatus),
+]);
 
 const SelfSubjectReviewStatus = message("SelfSubjectReviewStatus", [msg(1, "userInfo", () => UserInfo)]);
 

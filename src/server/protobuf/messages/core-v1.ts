@@ -20,7 +20,12 @@ export const ObjectReference = message("ObjectReference", [
 
 export const LocalObjectReference = message("LocalObjectReference", [string(1, "name")]);
 
-export const ConfigMap = message("ConfigMap", [meta, bool(4, "immutable", "pointer"), map(2, "data", "string"), map(3, "binaryData", "bytes")]);
+export const ConfigMap = message("ConfigMap", [
+  meta,
+  bool(4, "immutable", "pointer"),
+  map(2, "data", "string"),
+  map(3, "binaryData", "bytes"),
+]);
 
 export const Secret = message("Secret", [
   meta,
@@ -40,9 +45,16 @@ const NamespaceCondition = message("NamespaceCondition", [
   string(6, "message"),
 ]);
 
-const NamespaceStatus = message("NamespaceStatus", [string(1, "phase"), msgs(2, "conditions", () => NamespaceCondition)]);
+const NamespaceStatus = message("NamespaceStatus", [
+  string(1, "phase"),
+  msgs(2, "conditions", () => NamespaceCondition),
+]);
 
-export const Namespace = message("Namespace", [meta, msg(2, "spec", () => NamespaceSpec), msg(3, "status", () => NamespaceStatus)]);
+export const Namespace = message("Namespace", [
+  meta,
+  msg(2, "spec", () => NamespaceSpec),
+  msg(3, "status", () => NamespaceStatus),
+]);
 
 export const ServiceAccount = message("ServiceAccount", [
   meta,
@@ -100,6 +112,13 @@ const ResourceQuotaSpec = message("ResourceQuotaSpec", [
   msg(3, "scopeSelector", () => ScopeSelector, "pointer"),
 ]);
 
-const ResourceQuotaStatus = message("ResourceQuotaStatus", [map(1, "hard", () => Quantity), map(2, "used", () => Quantity)]);
+const ResourceQuotaStatus = message("ResourceQuotaStatus", [
+  map(1, "hard", () => Quantity),
+  map(2, "used", () => Quantity),
+]);
 
-export const ResourceQuota = message("ResourceQuota", [meta, msg(2, "spec", () => ResourceQuotaSpec), msg(3, "status", () => ResourceQuotaStatus)]);
+export const ResourceQuota = message("ResourceQuota", [
+  meta,
+  msg(2, "spec", () => ResourceQuotaSpec),
+  msg(3, "status", () => ResourceQuotaStatus),
+]);

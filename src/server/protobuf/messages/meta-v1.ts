@@ -24,12 +24,15 @@ function timeJSON(p: PresentFields, size: number, micro: boolean): string | null
   seconds += Math.floor(nanos / 1e9);
   nanos = ((nanos % 1e9) + 1e9) % 1e9;
   if (seconds === ZERO_TIME_UNIX && nanos === 0) return null;
-  if (seconds < YEAR_0_UNIX || seconds >= YEAR_10000_UNIX) throw new ProtoError("Time.MarshalJSON: year outside of range [0,9999]");
+  if (seconds < YEAR_0_UNIX || seconds >= YEAR_10000_UNIX)
+    throw new ProtoError("Time.MarshalJSON: year outside of range [0,9999]");
   return formatGoTime({ seconds, nanos }, micro ? "micro" : "time");
 }
 
 export const Time = message("Time", [int64(1, "seconds"), int32(2, "nanos")], (p, size) => timeJSON(p, size, false));
-export const MicroTime = message("MicroTime", [int64(1, "seconds"), int32(2, "nanos")], (p, size) => timeJSON(p, size, true));
+export const MicroTime = message("MicroTime", [int64(1, "seconds"), int32(2, "nanos")], (p, size) =>
+  timeJSON(p, size, true),
+);
 
 /** message FieldsV1 { optional bytes Raw = 1; } — the field set's JSON. */
 export const FieldsV1 = message("FieldsV1", [bytes(1, "Raw")], (p) => rawJSON(p.Raw, "*v1.FieldsV1"));
@@ -88,7 +91,10 @@ export const FieldSelectorRequirement = message("FieldSelectorRequirement", [
   strings(3, "values"),
 ]);
 
-export const Preconditions = message("Preconditions", [string(1, "uid", "pointer"), string(2, "resourceVersion", "pointer")]);
+export const Preconditions = message("Preconditions", [
+  string(1, "uid", "pointer"),
+  string(2, "resourceVersion", "pointer"),
+]);
 
 export const DeleteOptions = message("DeleteOptions", [
   int64(1, "gracePeriodSeconds", "pointer"),

@@ -22,7 +22,11 @@ const Subject = message("Subject", [
   string(4, "namespace"),
 ]);
 
-const RoleRef = message("RoleRef", [string(1, "apiGroup", "always"), string(2, "kind", "always"), string(3, "name", "always")]);
+const RoleRef = message("RoleRef", [
+  string(1, "apiGroup", "always"),
+  string(2, "kind", "always"),
+  string(3, "name", "always"),
+]);
 
 export const Role = message("Role", [meta, msgs(2, "rules", () => PolicyRule, "always")]);
 
@@ -32,6 +36,14 @@ export const ClusterRole = message("ClusterRole", [
   msg(3, "aggregationRule", () => AggregationRule, "pointer"),
 ]);
 
-export const RoleBinding = message("RoleBinding", [meta, msgs(2, "subjects", () => Subject), msg(3, "roleRef", () => RoleRef)]);
+export const RoleBinding = message("RoleBinding", [
+  meta,
+  msgs(2, "subjects", () => Subject),
+  msg(3, "roleRef", () => RoleRef),
+]);
 
-export const ClusterRoleBinding = message("ClusterRoleBinding", [meta, msgs(2, "subjects", () => Subject), msg(3, "roleRef", () => RoleRef)]);
+export const ClusterRoleBinding = message("ClusterRoleBinding", [
+  meta,
+  msgs(2, "subjects", () => Subject),
+  msg(3, "roleRef", () => RoleRef),
+]);

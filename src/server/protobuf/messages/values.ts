@@ -18,7 +18,9 @@ export function rawJSON(raw: unknown, what: string): unknown {
 }
 
 /** message Quantity { optional string string = 1; } — absent is the zero quantity "0". */
-export const Quantity = message("Quantity", [string(1, "string")], (p) => (typeof p.string === "string" ? p.string : "0"));
+export const Quantity = message("Quantity", [string(1, "string")], (p) =>
+  typeof p.string === "string" ? p.string : "0",
+);
 
 /** message IntOrString { optional int64 type = 1; optional int32 intVal = 2; optional string strVal = 3; } */
 export const IntOrString = message("IntOrString", [int64(1, "type"), int32(2, "intVal"), string(3, "strVal")], (p) =>
