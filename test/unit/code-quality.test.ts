@@ -1,5 +1,5 @@
-// The project's own checks, run with the suite so that `npm test` (and CI) fails on a type error
-// or a lint error, not only on a failing test.
+// The project's own checks, run with the suite so that `npm test` (and CI) fails on a type error,
+// a lint error or a file the formatter would change, not only on a failing test.
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 
@@ -21,8 +21,8 @@ test("the TypeScript sources type-check (tsc --noEmit)", async () => {
   expect(code).toBe(0);
 }, 120_000);
 
-test("biome lint finds no errors", async () => {
-  const { code, out } = await run([join(ROOT, "node_modules/.bin/biome"), "lint", "src", "test", "scripts"]);
+test("biome check finds no lint error and no unformatted file", async () => {
+  const { code, out } = await run([join(ROOT, "node_modules/.bin/biome"), "check", "src", "test", "scripts"]);
   if (code !== 0) console.error(out);
   expect(code).toBe(0);
 }, 60_000);
