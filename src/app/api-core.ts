@@ -14,6 +14,7 @@ import { ObjectStore } from "../apis/store.ts";
 import type { ResourceDef } from "../apis/types.ts";
 import type { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
 import type { Authenticator, Authorizer } from "../auth/types.ts";
+import type { Informer } from "../client/informer.ts";
 import { DEFAULT_CLUSTER } from "../server/request-info.ts";
 import type { Storage } from "../storage/interface.ts";
 
@@ -35,6 +36,8 @@ export interface ApiCore {
   clusters: LogicalClusters;
   namespaceDef: ResourceDef;
   crdDef: ResourceDef;
+  /** Every logical cluster's namespaces, followed once for admission and the namespace controller. */
+  namespaces: Informer;
   /** Stops what runs in the background (the namespace view's watch); storage stays open. */
   stop(): void;
 }
@@ -65,7 +68,15 @@ export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
     const store = new ObjectStore(storage, keyPrefix, admission);
     const clusters = new LogicalClusters(storage, store, keyPrefix, namespaceDef);
     await clusters.ensure(DEFAULT_CLUSTER);
-    return { registry, store, clusters, namespaceDef, crdDef, stop: () => namespaceView.stop() };
+    return {
+      registry,
+      store,
+      clusters,
+      namespaceDef,
+      crdDef,
+      namespaces: namespaceView.informer,
+      stop: () => namespaceView.stop(),
+    };
   } catch (err) {
     namespaceView.stop();
     throw err;

@@ -117,9 +117,9 @@ async function serve(
   });
   undo.push(() => core.stop());
   const { registry, store, clusters, namespaceDef, crdDef } = core;
-  const namespaces = new NamespaceDeletionController(store, registry, namespaceDef);
+  const namespaces = new NamespaceDeletionController(store, registry, namespaceDef, core.namespaces);
   undo.push(() => namespaces.stop());
-  await namespaces.start();
+  namespaces.start();
   // Established CRDs are served before the server reports ready.
   const crds = new CrdController(store, registry, crdDef);
   undo.push(() => crds.stop());

@@ -13,6 +13,10 @@
 // resource; each object's cluster is given to the handlers (and the wildcard view annotates the
 // objects with it, as `/clusters/*` reads do).
 //
+// One informer can serve several consumers (client-go's shared informer): addHandlers() registers
+// another set of handlers, which first hears onAdd for every cached object. A `transform` trims
+// what the cache keeps (client-go's SetTransform): the fields no consumer reads cost no memory.
+//
 // Objects handed out are shared (with the cache and other watchers of the same storage event):
 // handlers must not mutate them.
 
@@ -40,6 +44,11 @@ export interface InformerOptions extends InformerHandlers {
   fieldSelector?: FieldSelector;
   /** Every this many milliseconds, onUpdate(obj, obj) for every cached object; 0 or absent: never. */
   resyncMs?: number;
+  /**
+   * What the cache keeps of each object, and handlers get: a new object (the one given is shared
+   * with other watchers and must not be changed). Default: the object as served.
+   */
+  transform?(obj: KObject): KObject;
 }
 
 const MAX_BACKOFF_MS = 5000;
@@ -63,12 +72,28 @@ export class Informer {
   private current = false;
   /** Counts list+watch rounds: callbacks of an earlier round are ignored. */
   private round = 0;
+  /** The handler sets: the options' own, then those added by addHandlers(). */
+  private handlers: InformerHandlers[];
 
   constructor(
     private readonly store: ObjectStore,
     private readonly def: ResourceDef,
     private readonly opts: InformerOptions,
-  ) {}
+  ) {
+    this.handlers = [opts];
+  }
+
+  /**
+   * Another consumer's handlers. Once the informer has synced they first hear onAdd for every
+   * cached object, as client-go's AddEventHandler does. Returns the function that removes them.
+   */
+  addHandlers(h: InformerHandlers): () => void {
+    this.handlers = [...this.handlers, h];
+    if (this.synced) for (const e of [...this.cache.values()]) this.notify(() => h.onAdd?.(e.obj, e.cluster));
+    return () => {
+      this.handlers = this.handlers.filter((x) => x !== h);
+    };
+  }
 
   /**
    * List (onAdd for each object) and start watching. Resolves once the first list has been
@@ -162,40 +187,49 @@ export class Informer {
   private replace(items: KObject[]): void {
     const previous = this.cache;
     const next = new Map<string, Entry>();
-    const notes: (() => void)[] = [];
-    for (const obj of items) {
-      const cluster = this.clusterOf(obj);
+    const notes: ((h: InformerHandlers) => void)[] = [];
+    for (const served of items) {
+      const cluster = this.clusterOf(served);
+      const obj = this.keep(served);
       const key = cacheKey(cluster, obj.metadata.namespace, obj.metadata.name);
       next.set(key, { obj, cluster });
       const old = previous.get(key);
-      if (old) notes.push(() => this.opts.onUpdate?.(old.obj, obj, cluster));
-      else notes.push(() => this.opts.onAdd?.(obj, cluster));
+      if (old) notes.push((h) => h.onUpdate?.(old.obj, obj, cluster));
+      else notes.push((h) => h.onAdd?.(obj, cluster));
     }
     for (const [key, old] of previous) {
-      if (!next.has(key)) notes.push(() => this.opts.onDelete?.(old.obj, old.cluster));
+      if (!next.has(key)) notes.push((h) => h.onDelete?.(old.obj, old.cluster));
     }
     this.cache = next;
-    for (const note of notes) this.notify(note);
+    for (const note of notes) this.notifyAll(note);
   }
 
   private apply(ev: ObjectEvent): void {
     if (ev.type !== "ADDED" && ev.type !== "MODIFIED" && ev.type !== "DELETED") return;
-    const obj = ev.object;
-    const cluster = this.clusterOf(obj, ev.cluster);
+    const cluster = this.clusterOf(ev.object, ev.cluster);
+    const obj = this.keep(ev.object);
     const key = cacheKey(cluster, obj.metadata.namespace, obj.metadata.name);
     const old = this.cache.get(key);
     if (ev.type === "DELETED") {
       this.cache.delete(key);
-      this.notify(() => this.opts.onDelete?.(obj, cluster));
+      this.notifyAll((h) => h.onDelete?.(obj, cluster));
       return;
     }
     this.cache.set(key, { obj, cluster });
-    if (old) this.notify(() => this.opts.onUpdate?.(old.obj, obj, cluster));
-    else this.notify(() => this.opts.onAdd?.(obj, cluster));
+    if (old) this.notifyAll((h) => h.onUpdate?.(old.obj, obj, cluster));
+    else this.notifyAll((h) => h.onAdd?.(obj, cluster));
   }
 
   private resync(): void {
-    for (const e of [...this.cache.values()]) this.notify(() => this.opts.onUpdate?.(e.obj, e.obj, e.cluster));
+    for (const e of [...this.cache.values()]) this.notifyAll((h) => h.onUpdate?.(e.obj, e.obj, e.cluster));
+  }
+
+  private keep(obj: KObject): KObject {
+    return this.opts.transform ? this.opts.transform(obj) : obj;
+  }
+
+  private notifyAll(call: (h: InformerHandlers) => void): void {
+    for (const h of this.handlers) this.notify(() => call(h));
   }
 
   /** A handler that throws is logged: it must not stop the informer. */

@@ -1,19 +1,19 @@
 // The namespace deletion controller: when a namespace is Terminating (it has a deletionTimestamp),
 // delete everything in it, then remove the `kubernetes` finalizer so the namespace goes away, as
 // kube-controller-manager's namespace controller does. It follows namespaces in every logical
-// cluster through an informer (client/informer.ts).
+// cluster through the shared namespaces informer (client/informer.ts, kept by NamespaceView).
 
 import type { ResourceRegistry } from "../apis/registry.ts";
 import type { ObjectStore } from "../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../apis/types.ts";
-import { Informer } from "../client/informer.ts";
+import type { Informer } from "../client/informer.ts";
 import { WorkQueue } from "./work-queue.ts";
 import { StatusError } from "../machinery/status.ts";
 
 const SYSTEM_USER = { username: "system:serviceaccount:kube-system:namespace-controller", groups: ["system:masters"] };
 
 export class NamespaceDeletionController {
-  private informer?: Informer;
+  private removeHandlers?: () => void;
   /** Items are `<cluster>/<namespace>`. */
   private readonly work = new WorkQueue("namespace controller", (item) => {
     const [cluster, name] = item.split("/");
@@ -24,20 +24,20 @@ export class NamespaceDeletionController {
     private readonly store: ObjectStore,
     private readonly registry: ResourceRegistry,
     private readonly namespaceDef: ResourceDef,
+    /** The namespaces informer, shared (NamespaceView's); started by its owner. */
+    private readonly namespaces: Informer,
   ) {}
 
-  async start(): Promise<void> {
-    // Every namespace listed and every change (and relist) is considered: deletes need nothing.
-    this.informer = new Informer(this.store, this.namespaceDef, {
-      name: "namespace controller",
+  /** Every cached namespace is considered now, every change (and relist) later; deletes need nothing. */
+  start(): void {
+    this.removeHandlers = this.namespaces.addHandlers({
       onAdd: (ns, cluster) => this.consider(ns, cluster),
       onUpdate: (_old, ns, cluster) => this.consider(ns, cluster),
     });
-    await this.informer.start();
   }
 
   stop(): void {
-    this.informer?.stop();
+    this.removeHandlers?.();
     this.work.stop();
   }
 

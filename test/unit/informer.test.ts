@@ -188,3 +188,64 @@ test("a handler that throws does not stop the informer", async () => {
   expect(informer.isCurrent()).toBe(true);
   informer.stop();
 });
+
+test("a shared informer: added handlers first hear the cache as onAdd, then every change; removal stops them", async () => {
+  const { informer, calls } = recorded({ cluster: "shared" });
+  await create("shared", "one");
+  await informer.start();
+  const second: string[] = [];
+  const remove = informer.addHandlers({
+    onAdd: (obj, cluster) => second.push(`add ${cluster}/${obj.metadata.name}`),
+    onUpdate: (_old, obj, cluster) => second.push(`update ${cluster}/${obj.metadata.name}`),
+    onDelete: (obj, cluster) => second.push(`delete ${cluster}/${obj.metadata.name}`),
+  });
+  expect(second).toEqual(["add shared/one"]);
+  await setData("shared", "one", "1");
+  await waitFor(() => second.length >= 2 && calls.length >= 2, "the update, heard by both");
+  expect(second).toEqual(["add shared/one", "update shared/one"]);
+  expect(calls).toEqual(["add shared/one", "update shared/one 0→1"]);
+  remove();
+  await store.delete(configmaps, ctx("shared"), "default", "one");
+  await waitFor(() => calls.length >= 3, "the delete");
+  expect(calls[2]).toBe("delete shared/one");
+  expect(second).toEqual(["add shared/one", "update shared/one"]);
+  informer.stop();
+});
+
+/** A transform as a consumer that never reads managedFields would give. */
+function withoutManagedFields(obj: KObject): KObject {
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
+test("a transform decides what the cache keeps; the shared objects are not changed", async () => {
+  const seen: KObject[] = [];
+  const informer = new Informer(store, configmaps, {
+    name: "trimmed",
+    cluster: "trim",
+    transform: withoutManagedFields,
+  });
+  informers.push(informer);
+  const created = await create("trim", "t");
+  expect(created.metadata.managedFields).toBeDefined();
+  await informer.start();
+  expect(informer.get("trim", "default", "t")?.metadata.managedFields).toBeUndefined();
+  expect(informer.get("trim", "default", "t")?.metadata.name).toBe("t");
+  // A plain watcher of the same events still gets the managed fields.
+  const plain = new Informer(store, configmaps, {
+    name: "plain",
+    cluster: "trim",
+    onUpdate: (_o, obj) => seen.push(obj),
+  });
+  informers.push(plain);
+  await plain.start();
+  const trimmedUpdates: KObject[] = [];
+  informer.addHandlers({ onUpdate: (_o, obj) => trimmedUpdates.push(obj) });
+  await setData("trim", "t", "2");
+  await waitFor(() => seen.length >= 1 && trimmedUpdates.length >= 1, "the update in both");
+  expect(seen[0]?.metadata.managedFields).toBeDefined();
+  expect(trimmedUpdates[0]?.metadata.managedFields).toBeUndefined();
+  expect((trimmedUpdates[0]?.data as Record<string, string>).v).toBe("2");
+  informer.stop();
+  plain.stop();
+});
