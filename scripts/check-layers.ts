@@ -1,29 +1,39 @@
 // `bun scripts/check-layers.ts`: the layering rules of src/, checked over every import (type-only
-// imports and dynamic `import("…")` included). Fails (exit 1) on:
-//  - an import of src/server/ from a lower folder (apis, admission, storage, controllers, client,
-//    machinery, pki, config, util): the HTTP layer sits on top, nothing below may reach it;
-//  - an import from the machinery floor into any folder of ours above util/;
+// imports and dynamic `import("…")` included, as TypeScript's pre-processor reads them). Fails
+// (exit 1) on:
+//  - an import that points up: each folder of src/ has a layer (LAYERS below); a file may import its
+//    own folder and folders of lower layers only. So nothing below src/server/ (HTTP only) imports
+//    it, and the machinery floor imports nothing of ours but util/;
+//  - a folder of src/ that is not in LAYERS (a new room must be given its place);
 //  - any import cycle between files of src/.
-// Run by `npm test` before the tests (scripts/test.ts) and usable alone.
+// test/unit/layers.test.ts runs it with the suite; it also runs alone.
 
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
+import ts from "typescript";
 
-/** Folders (under src/) that must never import src/server/. */
-export const BELOW_SERVER = [
-  "apis",
-  "admission",
-  "auth",
-  "storage",
-  "controllers",
-  "client",
-  "machinery",
-  "pki",
-  "config",
-  "util",
-];
-/** What the machinery floor may import of ours. */
-export const MACHINERY_MAY_IMPORT = ["machinery", "util"];
+/**
+ * The layer of each folder of src/ (top-level files by name), lowest first. Folders on one layer
+ * may not import each other. docs/architecture.md says what each holds.
+ */
+export const LAYERS: Record<string, number> = {
+  util: 0,
+  "log.ts": 0,
+  "version.ts": 0,
+  machinery: 1,
+  pki: 1,
+  config: 1,
+  storage: 2,
+  auth: 3,
+  apis: 4,
+  client: 5,
+  admission: 6,
+  controllers: 6,
+  server: 7,
+  app: 8,
+  cli: 9,
+  "main.ts": 10,
+};
 
 export interface Violation {
   file: string;
@@ -31,18 +41,15 @@ export interface Violation {
   rule: string;
 }
 
-const IMPORT_RE =
-  /(?:^|[;\s}])(?:import|export)\s+(?:type\s+)?(?:[^"'`;]*?\s+from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
-
-/** The relative module specifiers a source file imports (comments and strings outside imports are ignored). */
+/**
+ * The relative module specifiers a source file imports: static, type-only, re-exports and dynamic
+ * `import("…")`, as TypeScript's own pre-processor finds them (comments and strings are no imports).
+ */
 export function importsOf(source: string): string[] {
-  const text = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
-  const out: string[] = [];
-  for (const m of text.matchAll(IMPORT_RE)) {
-    const spec = m[1] ?? m[2];
-    if (spec?.startsWith(".")) out.push(spec);
-  }
-  return out;
+  return ts
+    .preProcessFile(source, true, true)
+    .importedFiles.map((f) => f.fileName)
+    .filter((spec) => spec.startsWith("."));
 }
 
 async function sourceFiles(dir: string): Promise<string[]> {
@@ -55,10 +62,11 @@ async function sourceFiles(dir: string): Promise<string[]> {
   return out;
 }
 
+/** The folder of src/ a file is in, or the file's own name for a file directly in src/. */
 function topFolder(srcRoot: string, file: string): string {
   const rel = relative(srcRoot, file);
   const i = rel.indexOf("/");
-  return i < 0 ? "" : rel.slice(0, i);
+  return i < 0 ? rel : rel.slice(0, i);
 }
 
 /** Checks a tree of files given as path → source; paths are relative to the project root. */
@@ -68,18 +76,25 @@ export function checkGraph(
 ): { violations: Violation[]; cycles: string[][] } {
   const graph = new Map<string, string[]>();
   const violations: Violation[] = [];
+  const unplaced = new Set<string>();
   for (const [file, source] of files) {
     const deps: string[] = [];
     const from = topFolder(srcRoot, file);
+    const fromLayer = LAYERS[from];
+    if (fromLayer === undefined && !unplaced.has(from)) {
+      unplaced.add(from);
+      violations.push({ file, imports: "", rule: `src/${from} has no layer in scripts/check-layers.ts` });
+    }
     for (const spec of importsOf(source)) {
       const target = relative(".", resolve(dirname(file), spec));
       if (files.has(target)) deps.push(target);
-      const to = topFolder(srcRoot, target);
       if (!target.startsWith(`${srcRoot}/`)) continue;
-      if (to === "server" && BELOW_SERVER.includes(from))
-        violations.push({ file, imports: target, rule: `src/${from} may not import src/server` });
-      if (from === "machinery" && to !== "" && !MACHINERY_MAY_IMPORT.includes(to)) {
-        violations.push({ file, imports: target, rule: "src/machinery may import only src/machinery and src/util" });
+      const to = topFolder(srcRoot, target);
+      const toLayer = LAYERS[to];
+      if (to === from || fromLayer === undefined || toLayer === undefined) continue;
+      if (toLayer >= fromLayer) {
+        const what = toLayer === fromLayer ? "a folder of the same layer" : "a higher layer";
+        violations.push({ file, imports: target, rule: `src/${from} may not import src/${to} (${what})` });
       }
     }
     graph.set(file, deps);

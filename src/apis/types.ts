@@ -4,6 +4,8 @@
 import type { FieldError } from "../machinery/status.ts";
 
 export type { KObject, ObjectMeta } from "../machinery/object.ts";
+export type { UserInfo } from "../auth/types.ts";
+import type { UserInfo } from "../auth/types.ts";
 import type { KObject } from "../machinery/object.ts";
 
 export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection";
@@ -226,13 +228,6 @@ export interface Strategy {
 }
 
 /** Who is asking, and in which logical cluster. */
-export interface UserInfo {
-  username: string;
-  uid?: string;
-  groups: string[];
-  extra?: Record<string, string[]>;
-}
-
 export interface RequestContext {
   cluster: string;
   user: UserInfo;

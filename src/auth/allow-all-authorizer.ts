@@ -1,7 +1,6 @@
 // Until RBAC is enforced (its own issue), every authenticated user may do everything.
 
-import type { UserInfo } from "../apis/types.ts";
-import type { AuthorizationAttributes, AuthorizationDecision, Authorizer } from "./types.ts";
+import type { AuthorizationAttributes, AuthorizationDecision, Authorizer, UserInfo } from "./types.ts";
 
 export class AllowAllAuthorizer implements Authorizer {
   authorize(_attrs: AuthorizationAttributes): AuthorizationDecision {

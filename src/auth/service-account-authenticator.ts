@@ -3,11 +3,10 @@
 // to a secret, that secret too). Deleting the service account (or recreating it) revokes its
 // tokens at once: every use reads it back from storage.
 
-import type { UserInfo } from "../apis/types.ts";
 import type { Storage } from "../storage/interface.ts";
 import { objectKey } from "../storage/keys.ts";
 import type { ServiceAccountJWT } from "./service-account-jwt.ts";
-import type { Authenticator } from "./types.ts";
+import type { Authenticator, UserInfo } from "./types.ts";
 
 /** The extra key naming the logical cluster of a service account user. */
 export const CLUSTER_NAME_EXTRA = "authentication.kcp.io/cluster-name";

@@ -1,8 +1,7 @@
 // Bearer-token authentication against a static set of tokens (the admin token for now).
 
 import { timingSafeEqual } from "node:crypto";
-import type { UserInfo } from "../apis/types.ts";
-import type { Authenticator } from "./types.ts";
+import type { Authenticator, UserInfo } from "./types.ts";
 
 export class StaticTokenAuthenticator implements Authenticator {
   private readonly tokens: { token: Buffer; user: UserInfo }[];

@@ -1,7 +1,13 @@
 // Authentication and authorization contracts. The review APIs (tokenreviews, *subjectaccessreviews,
 // selfsubjectreviews) answer from these same objects that guard every request.
 
-import type { UserInfo } from "../apis/types.ts";
+/** Who is asking (kube's user.Info): the authenticated user, its groups and extra attributes. */
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
 
 export interface Authenticator {
   /**

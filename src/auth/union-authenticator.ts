@@ -1,8 +1,7 @@
 // Several authenticators in turn, as kube-apiserver's union token authenticator: the first that
 // knows the token decides who it belongs to.
 
-import type { UserInfo } from "../apis/types.ts";
-import type { Authenticator } from "./types.ts";
+import type { Authenticator, UserInfo } from "./types.ts";
 
 export class UnionAuthenticator implements Authenticator {
   private readonly authenticators: Authenticator[];

@@ -2,7 +2,7 @@
 // the real src/ tree, so that `npm test` fails on an upward import or an import cycle.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { checkGraph, cyclesOf, importsOf } from "../../scripts/check-layers.ts";
+import { checkGraph, cyclesOf, importsOf, LAYERS } from "../../scripts/check-layers.ts";
 
 describe("check-layers", () => {
   test("reads static, type-only, re-export and dynamic imports, not comments", () => {
@@ -12,11 +12,14 @@ describe("check-layers", () => {
       'export { c } from "./c.ts";',
       'export type { D } from "./d.ts";',
       'import "./side-effect.ts";',
+      "// a comment that names /clusters/* (not the start of a block comment: the */ below ends nothing)",
+      'import { g } from "./after-comment.ts";',
       'const m = await import("./lazy.ts");',
       '// import { x } from "./commented.ts";',
       '/* import { y } from "./block.ts"; */',
       'import { z } from "node:fs";',
       "import {\n  e,\n  f,\n} from './multi.ts';",
+      "const s = \"import { h } from './in-a-string.ts'\";",
     ].join("\n");
     expect(importsOf(src)).toEqual([
       "./a.ts",
@@ -24,6 +27,7 @@ describe("check-layers", () => {
       "./c.ts",
       "./d.ts",
       "./side-effect.ts",
+      "./after-comment.ts",
       "./lazy.ts",
       "./multi.ts",
     ]);
@@ -48,6 +52,22 @@ describe("check-layers", () => {
     ]);
     const { violations } = checkGraph(files);
     expect(violations.map((v) => v.imports)).toEqual(["src/apis/types.ts"]);
+  });
+
+  test("a folder may import only lower layers: not its peers, and every folder needs a layer", () => {
+    const files = new Map([
+      ["src/admission/chain.ts", 'import { x } from "../controllers/work-queue.ts";'],
+      ["src/controllers/work-queue.ts", 'import { y } from "../client/informer.ts";'],
+      ["src/client/informer.ts", 'import { z } from "../apis/store.ts";'],
+      ["src/apis/store.ts", ""],
+      ["src/newroom/thing.ts", 'import { z } from "../apis/store.ts";'],
+    ]);
+    const { violations } = checkGraph(files);
+    expect(violations.map((v) => `${v.file} -> ${v.imports}`)).toEqual([
+      "src/admission/chain.ts -> src/controllers/work-queue.ts",
+      "src/newroom/thing.ts -> ",
+    ]);
+    expect(LAYERS.server).toBeGreaterThan(LAYERS.apis as number);
   });
 
   test("finds cycles, including through type-only imports and self-imports", () => {
