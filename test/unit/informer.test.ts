@@ -245,7 +245,7 @@ test("a transform decides what the cache keeps; the shared objects are not chang
   await waitFor(() => seen.length >= 1 && trimmedUpdates.length >= 1, "the update in both");
   expect(seen[0]?.metadata.managedFields).toBeDefined();
   expect(trimmedUpdates[0]?.metadata.managedFields).toBeUndefined();
-  expect((trimmedUpdates[0]?.data as Record<string, string>).v).toBe("2");
+  expect((trimmedUpdates[0]?.data as Record<string, string> | undefined)?.v).toBe("2");
   informer.stop();
   plain.stop();
 });
