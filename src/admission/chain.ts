@@ -25,9 +25,12 @@ function runFrom(
 ): void | Promise<void> {
   for (let i = from; i < plugins.length; i++) {
     const pending = step(plugins[i] as AdmissionPlugin, attributes);
-    if (pending !== undefined) {
-      if (i === plugins.length - 1) return pending;
-      return pending.then(() => runFrom(plugins, i + 1, step, attributes));
+    // Only a promise (or thenable, made a native promise) is waited for: any other value (a
+    // plugin written in JavaScript returning false or null) counts as a synchronous answer.
+    if (typeof (pending as { then?: unknown } | null | undefined)?.then === "function") {
+      const waited = Promise.resolve(pending);
+      if (i === plugins.length - 1) return waited;
+      return waited.then(() => runFrom(plugins, i + 1, step, attributes));
     }
   }
 }
@@ -37,7 +40,7 @@ export class AdmissionChain implements Admission {
   private readonly mutating: Record<AdmissionOperation, readonly AdmissionPlugin[]>;
   private readonly validating: Record<AdmissionOperation, readonly AdmissionPlugin[]>;
 
-  constructor(readonly plugins: readonly AdmissionPlugin[]) {
+  constructor(plugins: readonly AdmissionPlugin[]) {
     const names = new Set<string>();
     for (const p of plugins) {
       if (names.has(p.name)) throw new Error(`admission plugin ${p.name} is registered twice`);

@@ -117,6 +117,38 @@ describe("the chain", () => {
     expect(new AdmissionChain([]).validate(attrs("CREATE"))).toBeUndefined();
   });
 
+  test("a value that is not a promise counts as a synchronous answer; a thenable is waited for", async () => {
+    const log: string[] = [];
+    const odd = (name: string, value: unknown): AdmissionPlugin => ({
+      name,
+      handles: () => true,
+      validate: () => {
+        log.push(name);
+        return value as undefined;
+      },
+    });
+    const sync = new AdmissionChain([odd("false", false), odd("null", null), odd("zero", 0)]);
+    expect(sync.validate(attrs("CREATE"))).toBeUndefined();
+    expect(log).toEqual(["false", "null", "zero"]);
+    log.length = 0;
+    let resolved = false;
+    const thenable = {
+      // biome-ignore lint/suspicious/noThenProperty: a promise-like object of another library is what this checks
+      then: (ok: () => void) =>
+        setTimeout(() => {
+          resolved = true;
+          ok();
+        }, 1),
+    };
+    const waiting = new AdmissionChain([odd("thenable", thenable), odd("after", undefined)]);
+    const pending = waiting.validate(attrs("CREATE"));
+    expect(pending).toBeInstanceOf(Promise);
+    expect(log).toEqual(["thenable"]);
+    await pending;
+    expect(resolved).toBe(true);
+    expect(log).toEqual(["thenable", "after"]);
+  });
+
   test("the first error stops the chain and comes out as it was thrown", async () => {
     for (const async of [false, true]) {
       const log: string[] = [];

@@ -1,9 +1,10 @@
-import { isObject } from "../../machinery/object.ts";
 // One step of a field path, as structured-merge-diff names them: a struct field or map key
 // (`f:name`), a map-list item by its key fields (`k:{"name":"a"}`), a set item by its value
 // (`v:"a"`), or a list position (`i:0`). The serialized form is what metadata.managedFields'
 // fieldsV1 uses as keys; `toDisplay` is how conflict messages print paths (`.data.a`,
 // `[name="a"]`, `[="a"]`, `[0]`).
+
+import { isObject } from "../../machinery/object.ts";
 
 export type PathElement =
   | { readonly field: string }
