@@ -11,7 +11,7 @@ export interface NamespaceState {
 }
 
 /** Whether a namespace is going away: it has a deletionTimestamp or its phase is Terminating. */
-export function isTerminatingNamespace(ns: KObject): boolean {
+function isTerminatingNamespace(ns: KObject): boolean {
   return (
     Boolean(ns.metadata?.deletionTimestamp) || (ns.status as { phase?: string } | undefined)?.phase === "Terminating"
   );

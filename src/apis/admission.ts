@@ -19,8 +19,9 @@ export interface AdmissionAttributes {
   /** The object's namespace; undefined for cluster-scoped kinds. */
   readonly namespace: string | undefined;
   /**
-   * The object as it will be written: CREATE and UPDATE. Mutating plugins may change it in place;
-   * validating plugins must not. Undefined for DELETE.
+   * The object as it will be written: CREATE and UPDATE. Mutating plugins may change it in place
+   * (its metadata too, in place: the store holds on to the same metadata object); validating
+   * plugins must not. Undefined for DELETE.
    */
   readonly object: KObject | undefined;
   /** The object as stored before the write: UPDATE and DELETE; undefined for CREATE. */

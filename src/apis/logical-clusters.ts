@@ -9,6 +9,9 @@ import { objectKey } from "../storage/keys.ts";
 import { nowTimestamp } from "./object-codec.ts";
 import { StatusError } from "../machinery/status.ts";
 
+/** The logical cluster of a path without `/clusters/<name>`; its CRDs are served in every cluster. */
+export const DEFAULT_CLUSTER = "admin";
+
 export const INITIAL_NAMESPACES = ["default", "kube-system", "kube-public"];
 
 const SYSTEM_USER = { username: "system:kcp", groups: ["system:masters"] };

@@ -7,9 +7,11 @@
 // without CRDs of its own shares admin's list and index, so a new logical cluster costs nothing.
 // `*` (the `/clusters/*` view) serves the union of every cluster's CRDs, admin's first.
 
+import { DEFAULT_CLUSTER } from "./logical-clusters.ts";
 import type { ResourceDef } from "./types.ts";
 
-export const INHERITED_FROM = "admin";
+/** The logical cluster whose CRDs every other cluster inherits. */
+export const INHERITED_FROM = DEFAULT_CLUSTER;
 const WILDCARD = "*";
 
 interface Served {

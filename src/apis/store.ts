@@ -699,8 +699,8 @@ export class ObjectStore {
 
 /**
  * The kind's rules for an update, by the way it comes in: prepare (the object to store from the
- * desired and the current one) and validate. Methods are looked up on the strategy or subresource
- * at each call; only the choice of path is remembered.
+ * desired and the current one) and validate. The strategy's methods are looked up at each call; a
+ * subresource's rules are built once per subresource definition (subresourceUpdate).
  */
 interface UpdateRules {
   prepare(def: ResourceDef, desired: KObject, current: KObject, ctx: RequestContext): KObject;
@@ -732,8 +732,9 @@ const STATUS_UPDATE: UpdateRules = {
 };
 
 /**
- * Through the main resource (or a subresource without rules of its own, such as scale): a kind
- * with a /status keeps its stored status, then the strategy's prepareForUpdate and validateUpdate.
+ * Through the main resource (and the prepare step of a subresource without a prepare of its own,
+ * such as scale): a kind with a /status keeps its stored status, then the strategy's
+ * prepareForUpdate and validateUpdate.
  */
 const MAIN_UPDATE: UpdateRules = {
   prepare(def, desired, current, ctx) {

@@ -8,14 +8,13 @@ import { NamespaceView } from "../admission/namespace-view.ts";
 import { namespaceLifecycle } from "../admission/plugins/namespace-lifecycle.ts";
 import type { AdmissionPlugin } from "../apis/admission.ts";
 import { builtinResources } from "../apis/builtin/index.ts";
-import { LogicalClusters } from "../apis/logical-clusters.ts";
+import { DEFAULT_CLUSTER, LogicalClusters } from "../apis/logical-clusters.ts";
 import { ResourceRegistry } from "../apis/registry.ts";
 import { ObjectStore } from "../apis/store.ts";
 import type { ResourceDef } from "../apis/types.ts";
 import type { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
 import type { Authenticator, Authorizer } from "../auth/types.ts";
 import type { Informer } from "../client/informer.ts";
-import { DEFAULT_CLUSTER } from "../server/request-info.ts";
 import type { Storage } from "../storage/interface.ts";
 
 export interface ApiCoreOptions {

@@ -232,12 +232,15 @@ export class Informer {
     for (const h of this.handlers) this.notify(() => call(h));
   }
 
-  /** A handler that throws is logged: it must not stop the informer. */
+  /**
+   * A handler that throws is a bug in it: logged as an error with its stack, and the informer goes
+   * on for the other handlers and events (that handler misses this one event, as with client-go).
+   */
   private notify(call: () => void): void {
     try {
       call();
     } catch (e) {
-      log.warn(`${this.opts.name}: handler: ${(e as Error).message}`);
+      log.error(`${this.opts.name}: a handler failed: ${(e as Error).stack ?? e}`);
     }
   }
 }

@@ -2,8 +2,8 @@
 // plus the logical cluster taken from a `/clusters/<name>` prefix.
 
 import { StatusError } from "../machinery/status.ts";
+import { DEFAULT_CLUSTER } from "../apis/logical-clusters.ts";
 
-export const DEFAULT_CLUSTER = "admin";
 export const WILDCARD_CLUSTER = "*";
 
 /** 2–80 characters, lowercase alphanumerics and '-', starting and ending with an alphanumeric. */

@@ -14,7 +14,7 @@ import type { KObject, ResourceDef } from "../../apis/types.ts";
 import { errors } from "../../machinery/status.ts";
 import type { NamespaceState, NamespaceView } from "../namespace-view.ts";
 
-export const NAMESPACE_LIFECYCLE = "NamespaceLifecycle";
+const NAMESPACE_LIFECYCLE = "NamespaceLifecycle";
 
 /** The plugin: namespaces known to the view are answered from memory (no await), others read through it. */
 export function namespaceLifecycle(view: NamespaceView): AdmissionPlugin {
