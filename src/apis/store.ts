@@ -469,6 +469,26 @@ export class ObjectStore {
   }
 
   /**
+   * Admission of a create through a subresource that answers it itself (serviceaccounts/token):
+   * mutating, then validating plugins, as for any create, with the subresource's object (a
+   * TokenRequest) and the parent's name. Nothing is stored here; the subresource's handler runs after.
+   */
+  async admitSubresourceCreate(
+    def: ResourceDef,
+    subresource: string,
+    name: string,
+    namespace: string | undefined,
+    object: KObject,
+    ctx: RequestContext,
+  ): Promise<void> {
+    const admission = this.admission;
+    if (!admission) return;
+    const attributes = new WriteAttributes("CREATE", def, ctx, name, namespace, object, undefined, subresource);
+    if (admission.mutates("CREATE")) await admission.admit(attributes);
+    if (admission.validates("CREATE")) await admission.validate(attributes);
+  }
+
+  /**
    * Update an object through `mutate`, retried on concurrent writes unless the new object carries a
    * resourceVersion (then a mismatch is a 409 Conflict), as GuaranteedUpdate does.
    * `mutate` gets a private copy of the current object and returns the desired object.

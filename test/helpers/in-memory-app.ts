@@ -2,7 +2,9 @@
 // logical clusters) as src/app/start-server.ts builds, over SQLite in memory, for `app.request(...)`.
 // The authorizer can be swapped for a test's own.
 
+import type { AdmissionPlugin } from "../../src/apis/admission.ts";
 import { startApiCore } from "../../src/app/api-core.ts";
+import type { ServiceAccountJWT } from "../../src/auth/service-account-jwt.ts";
 import { AllowAllAuthorizer } from "../../src/auth/allow-all-authorizer.ts";
 import { adminUser, StaticTokenAuthenticator } from "../../src/auth/token-authenticator.ts";
 import type { Authorizer } from "../../src/auth/types.ts";
@@ -21,12 +23,21 @@ export interface InMemoryApp {
 }
 
 /** A fresh app on an empty in-memory database, with `admin` bootstrapped as at start-up. */
-export async function inMemoryApp(opts: { authorizer?: Authorizer } = {}): Promise<InMemoryApp> {
+export async function inMemoryApp(
+  opts: { authorizer?: Authorizer; serviceAccountTokens?: ServiceAccountJWT; admission?: AdmissionPlugin[] } = {},
+): Promise<InMemoryApp> {
   // No progress notifications: nothing here watches, and no timer should outlive a test.
   const storage = SqliteStorage.open(":memory:", { progressIntervalMs: 0 });
   const authenticator = new StaticTokenAuthenticator([{ token: TEST_TOKEN, user: adminUser() }]);
   const authorizer = opts.authorizer ?? new AllowAllAuthorizer();
-  const core = await startApiCore({ storage, keyPrefix: DEFAULT_PREFIX, authenticator, authorizer });
+  const core = await startApiCore({
+    storage,
+    keyPrefix: DEFAULT_PREFIX,
+    authenticator,
+    authorizer,
+    serviceAccountTokens: opts.serviceAccountTokens,
+    admission: opts.admission,
+  });
   const { registry, store, clusters } = core;
   const deps: AppDeps = {
     registry,

@@ -10,7 +10,7 @@
 // immortal namespaces, which kube's plugin also guards, are the namespace strategy's rule.)
 
 import type { AdmissionAttributes, AdmissionOperation, AdmissionPlugin } from "../../apis/admission.ts";
-import type { KObject, ResourceDef } from "../../apis/types.ts";
+import type { KObject } from "../../apis/types.ts";
 import { errors } from "../../machinery/status.ts";
 import type { NamespaceState, NamespaceView } from "../namespace-view.ts";
 
@@ -24,23 +24,26 @@ export function namespaceLifecycle(view: NamespaceView): AdmissionPlugin {
     validate(a: AdmissionAttributes): Promise<void> | undefined {
       if (!a.def.namespaced || !a.object) return undefined;
       const obj = a.object;
-      const ns = obj.metadata.namespace as string;
+      const ns = a.namespace as string;
       const state = view.state(a.ctx.cluster, ns);
-      if (state instanceof Promise) return state.then((s) => checkNamespace(a.def, obj, ns, s));
-      checkNamespace(a.def, obj, ns, state);
+      if (state instanceof Promise) return state.then((s) => checkNamespace(a, obj, ns, s));
+      checkNamespace(a, obj, ns, state);
       return undefined;
     },
   };
 }
 
 /** kube's answers: 404 for a namespace that does not exist, 403 NamespaceTerminating for one going away. */
-function checkNamespace(def: ResourceDef, obj: KObject, ns: string, state: NamespaceState | null): void {
+function checkNamespace(a: AdmissionAttributes, obj: KObject, ns: string, state: NamespaceState | null): void {
   if (!state) throw errors.notFound({ group: "", resource: "namespaces" }, ns);
   if (state.terminating) {
+    // The object's own name (a generated one is set by now), else the parent's (a subresource create).
+    const name = obj.metadata.name || a.name;
+    const def = a.def;
     throw errors.forbidden(
-      `${def.group ? `${def.plural}.${def.group}` : def.plural} "${obj.metadata.name ?? ""}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+      `${def.group ? `${def.plural}.${def.group}` : def.plural} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
       { group: def.group, resource: def.plural },
-      obj.metadata.name,
+      name,
       [{ reason: "NamespaceTerminating", message: `namespace ${ns} is being terminated`, field: "metadata.namespace" }],
     );
   }

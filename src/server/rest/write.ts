@@ -16,6 +16,7 @@ import { errors } from "../../machinery/status.ts";
 import { mediaType, PATCH_TYPES, parseDocument, readBodyText, readObjectBody } from "./body.ts";
 import { jsonResponse, jsonTextResponse } from "./respond.ts";
 import { capabilitiesOf } from "../../apis/capabilities.ts";
+import { isObject } from "../../machinery/object.ts";
 
 /** The subresource a request is for, when it is served as another kind (a custom resource's Scale). */
 function viewOf(def: ResourceDef, info: ResourceRequestInfo): SubresourceDef | undefined {
@@ -90,6 +91,8 @@ export async function handleSubresourceCreate(
   const sub = def.subresources.find((s) => s.name === info.subresource);
   if (!sub?.create) throw errors.methodNotAllowed();
   const body = await readObjectBody(req, def, info.subresource);
+  if (!isObject(body.metadata)) body.metadata = {};
+  await store.admitSubresourceCreate(def, sub.name, info.name as string, info.namespace, body as KObject, ctx);
   const out = await sub.create({
     def,
     name: info.name as string,
