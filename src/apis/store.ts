@@ -391,7 +391,7 @@ export class ObjectStore {
   }
 
   /**
-   * Create an object and, when `wantJson` and the kind serves what it stores (no onRead hook, no
+   * Create an object and, when `wantJson` and the kind serves what it stores (no onRead or toStorage hook, no
    * cluster annotation taken out for storage), also its JSON as served: the stored text with the
    * resourceVersion spliced in (servedItemJson), so the response needs no second JSON.stringify.
    */
@@ -456,10 +456,11 @@ export class ObjectStore {
       return { object: obj };
     }
     try {
-      const value = encodeObject(obj);
+      const value = encodeObject(storedForm(def, obj));
       const rev = await this.storage.create(key, value);
       meta.resourceVersion = String(rev);
-      const served = wantJson && !def.onRead && !(meta.annotations && CLUSTER_ANNOTATION in meta.annotations);
+      const served =
+        wantJson && !def.onRead && !def.toStorage && !(meta.annotations && CLUSTER_ANNOTATION in meta.annotations);
       return served ? { object: obj, json: servedItemJson(def, value, rev) } : { object: obj };
     } catch (e) {
       if (e instanceof KeyExistsError)
@@ -572,7 +573,7 @@ export class ObjectStore {
       }
       if (ctx.dryRun) return { object: next, created: false };
       try {
-        const rev = await this.storage.update(key, encodeObject(next), kv.modRevision);
+        const rev = await this.storage.update(key, encodeObject(storedForm(def, next)), kv.modRevision);
         next.metadata.resourceVersion = String(rev);
         return { object: next, created: false };
       } catch (e) {
@@ -697,7 +698,7 @@ export class ObjectStore {
         if (!def.strategy.noDeletionGracePeriod) next.metadata.deletionGracePeriodSeconds = 0;
         if (ctx.dryRun) return { object: next, deleted: false };
         try {
-          const rev = await this.storage.update(key, encodeObject(next), kv.modRevision);
+          const rev = await this.storage.update(key, encodeObject(storedForm(def, next)), kv.modRevision);
           next.metadata.resourceVersion = String(rev);
           return { object: next, deleted: false };
         } catch (e) {
@@ -813,6 +814,11 @@ function dropEmptyMetadata(meta: KObject["metadata"]): void {
     )
       delete m[k];
   }
+}
+
+/** What goes to storage for an object as `def` serves it (another version's form when the definition converts). */
+function storedForm(def: ResourceDef, obj: KObject): KObject {
+  return def.toStorage ? def.toStorage(obj) : obj;
 }
 
 function stripRV(o: KObject): KObject {

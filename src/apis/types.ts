@@ -123,6 +123,12 @@ export interface ResourceDef {
    * read, version conversion): applied to every object read from storage before it is served.
    */
   onRead?(obj: KObject): KObject;
+  /**
+   * The inverse of onRead for definitions that serve another version's stored form
+   * (events.k8s.io/v1 Events are stored as core/v1 Events): the object to encode for storage,
+   * from the object as this definition serves it. The result may share parts with `obj`.
+   */
+  toStorage?(obj: KObject): KObject;
 }
 
 /**
