@@ -391,8 +391,9 @@ describe("the resource table", () => {
     expect(def("configmaps").strategy.nameValidation ?? "subdomain").toBe("subdomain");
   });
 
-  test("events.k8s.io events live in their own key space", () => {
-    expect(def("events", "events.k8s.io").storage).toEqual({ group: "events.k8s.io", resource: "events" });
+  test("events.k8s.io events share core/v1's key space", () => {
+    expect(def("events", "events.k8s.io").storage).toEqual({ group: "", resource: "events" });
+    expect(def("events").storage ?? { group: "", resource: "events" }).toEqual({ group: "", resource: "events" });
   });
 
   test("legacy discovery of /api/v1 lists the core kinds and their subresources", () => {

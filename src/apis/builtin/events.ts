@@ -1,12 +1,15 @@
 // events.k8s.io/v1 Event: the structured event API (regarding/note/reportingController), validated
 // with the strict rules for new-style events on top of the legacy ones.
 //
-// Limitation: kube stores both Event APIs as one object (an events.k8s.io Event is a core/v1 Event
-// seen through a conversion). Here they live in separate key spaces, so an event written through
-// one API is not visible through the other; `kubectl describe` reads core/v1 events only.
+// As in kube, both Event APIs serve one set of objects: events.k8s.io/v1 shares core/v1's key
+// space, writes store the core/v1 form and reads convert it back (event-conversion.ts), so an event
+// written through either API is read, watched, patched and deleted through both. Objects written
+// by earlier kcp builds under the old events.k8s.io key space are not served (no migration:
+// kcp is pre-release).
 
 import type { KObject, ResourceDef } from "../types.ts";
 import { decodeEventFields, type EventFieldNames, internalEvent } from "./core/events.ts";
+import { eventToCoreV1, eventToEventsV1 } from "./event-conversion.ts";
 import {
   type InternalEvent,
   validateEventLegacy,
@@ -49,7 +52,10 @@ export function eventsV1Resources(): ResourceDef[] {
       namespaced: true,
       verbs: STORED_VERBS,
       allowCreateOnUpdate: true,
-      storage: { group: "events.k8s.io", resource: "events" },
+      // One store with core/v1 Events: kept in their form, converted on every read and write.
+      storage: { group: "", resource: "events" },
+      onRead: eventToEventsV1,
+      toStorage: eventToCoreV1,
       selectableFields: {
         "regarding.kind": regarding("kind"),
         "regarding.namespace": regarding("namespace"),

@@ -1,0 +1,41 @@
+// The two Event APIs are two views of one object, as in kube: core/v1 is the stored form (kube
+// stores core/v1 too), and events.k8s.io/v1 is converted to it on every write and from it on every
+// read (kube's pkg/apis/events/v1 conversion). The shapes differ only in the names of top-level
+// fields; everything else, metadata included (uid, resourceVersion, managedFields), is the object's.
+
+import type { KObject } from "../types.ts";
+
+/** core/v1 field → events.k8s.io/v1 field, for the fields the two versions name differently. */
+const CORE_TO_EVENTS_V1: Readonly<Record<string, string>> = {
+  involvedObject: "regarding",
+  message: "note",
+  reportingComponent: "reportingController",
+  source: "deprecatedSource",
+  firstTimestamp: "deprecatedFirstTimestamp",
+  lastTimestamp: "deprecatedLastTimestamp",
+  count: "deprecatedCount",
+};
+
+const EVENTS_V1_TO_CORE: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(CORE_TO_EVENTS_V1).map(([core, v1]) => [v1, core]),
+);
+
+/** A copy of `obj` with its top-level fields renamed by `names` (same order; values shared, not copied). */
+function renamed(obj: KObject, names: Readonly<Record<string, string>>, apiVersion: string): KObject {
+  const out: Record<string, unknown> = { apiVersion, kind: obj.kind, metadata: obj.metadata };
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === "apiVersion" || k === "kind" || k === "metadata") continue;
+    out[names[k] ?? k] = v;
+  }
+  return out as KObject;
+}
+
+/** A stored (core/v1) Event as events.k8s.io/v1 serves it. */
+export function eventToEventsV1(obj: KObject): KObject {
+  return renamed(obj, CORE_TO_EVENTS_V1, "events.k8s.io/v1");
+}
+
+/** An events.k8s.io/v1 Event in its stored (core/v1) form. */
+export function eventToCoreV1(obj: KObject): KObject {
+  return renamed(obj, EVENTS_V1_TO_CORE, "v1");
+}
