@@ -336,6 +336,37 @@ describe("one Events store over HTTP", () => {
     expect((await call("GET", CORE)).body.items).toEqual([]);
   });
 
+  test("a server-side apply through events.k8s.io/v1 creates the event core/v1 serves", async () => {
+    const applied = await call(
+      "PATCH",
+      `${V1}/n1?fieldManager=ctl`,
+      JSON.stringify(newStyle("n1")),
+      "application/apply-patch+yaml",
+    );
+    expect(applied.status).toBe(201);
+    expectV1Form(applied.body);
+    const entry = applied.body.metadata.managedFields[0];
+    expect([entry.manager, entry.operation, entry.apiVersion]).toEqual(["ctl", "Apply", "events.k8s.io/v1"]);
+    expect(entry.fieldsV1).toHaveProperty("f:note");
+    const core = (await call("GET", `${CORE}/n1`)).body;
+    expectCoreForm(core);
+    expect(core.message).toBe("synced it");
+    // managedFields are the object's, not converted: kube keeps each entry in its own apiVersion.
+    expect(core.metadata.managedFields).toEqual(applied.body.metadata.managedFields);
+    // A dry-run create through events.k8s.io/v1 answers in that version and stores nothing.
+    const dry = await call("POST", `${V1}?dryRun=All`, newStyle("n2"));
+    expect(dry.status).toBe(201);
+    expectV1Form(dry.body);
+    expect((await call("GET", `${CORE}/n2`)).status).toBe(404);
+  });
+
+  test("discovery gives both the storage version hash of core/v1 Event, as kube does", async () => {
+    const hash = async (path: string) =>
+      (await call("GET", path)).body.resources.find((r: Obj) => r.name === "events").storageVersionHash;
+    expect(await hash("/apis/events.k8s.io/v1")).toBe("r2yiGXH7wu8=");
+    expect(await hash("/api/v1")).toBe("r2yiGXH7wu8=");
+  });
+
   test("a name taken through one API is taken through the other", async () => {
     await call("POST", CORE, oldStyle("same"));
     const dup = await call("POST", V1, newStyle("same"));
