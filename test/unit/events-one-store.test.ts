@@ -63,6 +63,25 @@ describe("the Event mapping", () => {
     expect(eventToCoreV1(structuredClone(v1Shape) as KObject)).toEqual(coreShape as KObject);
   });
 
+  test("keys named after Object.prototype's members are kept as they are, never renamed or made a prototype", () => {
+    const hostile = JSON.parse(
+      '{"apiVersion":"v1","kind":"Event","metadata":{"name":"x"},"constructor":1,"toString":2,"__proto__":{"polluted":true}}',
+    ) as KObject;
+    const v1 = eventToEventsV1(hostile);
+    expect(Object.keys(v1)).toEqual(["apiVersion", "kind", "metadata", "constructor", "toString", "__proto__"]);
+    expect(Object.getPrototypeOf(v1)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(v1, "constructor")?.value).toBe(1);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.keys(eventToCoreV1(v1))).toEqual([
+      "apiVersion",
+      "kind",
+      "metadata",
+      "constructor",
+      "toString",
+      "__proto__",
+    ]);
+  });
+
   test("round trips both ways, absent fields staying absent", () => {
     const sparseCore = { apiVersion: "v1", kind: "Event", metadata: { name: "x" }, involvedObject: {}, count: 0 };
     expect(eventToCoreV1(eventToEventsV1(structuredClone(sparseCore) as KObject))).toEqual(sparseCore as KObject);

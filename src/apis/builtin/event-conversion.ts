@@ -6,26 +6,28 @@
 import type { KObject } from "../types.ts";
 
 /** core/v1 field → events.k8s.io/v1 field, for the fields the two versions name differently. */
-const CORE_TO_EVENTS_V1: Readonly<Record<string, string>> = {
-  involvedObject: "regarding",
-  message: "note",
-  reportingComponent: "reportingController",
-  source: "deprecatedSource",
-  firstTimestamp: "deprecatedFirstTimestamp",
-  lastTimestamp: "deprecatedLastTimestamp",
-  count: "deprecatedCount",
-};
+const CORE_TO_EVENTS_V1: ReadonlyMap<string, string> = new Map([
+  ["involvedObject", "regarding"],
+  ["message", "note"],
+  ["reportingComponent", "reportingController"],
+  ["source", "deprecatedSource"],
+  ["firstTimestamp", "deprecatedFirstTimestamp"],
+  ["lastTimestamp", "deprecatedLastTimestamp"],
+  ["count", "deprecatedCount"],
+]);
 
-const EVENTS_V1_TO_CORE: Readonly<Record<string, string>> = Object.fromEntries(
-  Object.entries(CORE_TO_EVENTS_V1).map(([core, v1]) => [v1, core]),
-);
+const EVENTS_V1_TO_CORE: ReadonlyMap<string, string> = new Map([...CORE_TO_EVENTS_V1].map(([core, v1]) => [v1, core]));
 
-/** A copy of `obj` with its top-level fields renamed by `names` (same order; values shared, not copied). */
-function renamed(obj: KObject, names: Readonly<Record<string, string>>, apiVersion: string): KObject {
+/**
+ * A copy of `obj` with its top-level fields renamed by `names` (same order; values shared, not
+ * copied). Keys come from a request: looked up in a Map and defined as own properties, so a key
+ * such as `constructor` or `__proto__` is neither renamed by Object.prototype nor sets a prototype.
+ */
+function renamed(obj: KObject, names: ReadonlyMap<string, string>, apiVersion: string): KObject {
   const out: Record<string, unknown> = { apiVersion, kind: obj.kind, metadata: obj.metadata };
   for (const [k, v] of Object.entries(obj)) {
     if (k === "apiVersion" || k === "kind" || k === "metadata") continue;
-    out[names[k] ?? k] = v;
+    Object.defineProperty(out, names.get(k) ?? k, { value: v, enumerable: true, writable: true, configurable: true });
   }
   return out as KObject;
 }
