@@ -1,14 +1,16 @@
 // The service accounts controller over a real SQLite store and the real admission chain: every
 // namespace of every logical cluster gets a `default` ServiceAccount (those existing at start-up
-// before start() resolves, new ones soon after), it comes back when deleted, and a terminating
-// namespace gets none.
+// before start() resolves, new ones soon after), it comes back when deleted, a create that fails is
+// tried again, and a terminating namespace gets none.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { AdmissionPlugin } from "../../src/apis/admission.ts";
 import { DEFAULT_CLUSTER } from "../../src/apis/logical-clusters.ts";
 import type { KObject, ResourceDef } from "../../src/apis/types.ts";
 import { type ApiCore, startApiCore } from "../../src/app/api-core.ts";
 import { AllowAllAuthorizer } from "../../src/auth/allow-all-authorizer.ts";
 import { adminUser, StaticTokenAuthenticator } from "../../src/auth/token-authenticator.ts";
 import { ServiceAccountsController } from "../../src/controllers/service-accounts.ts";
+import { errors } from "../../src/machinery/status.ts";
 import { requestContext } from "../../src/server/rest/request-context.ts";
 import { DEFAULT_PREFIX } from "../../src/storage/keys.ts";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
@@ -17,6 +19,17 @@ let storage: SqliteStorage;
 let core: ApiCore;
 let serviceAccounts: ResourceDef;
 let controller: ServiceAccountsController;
+/** Service account creates in namespace `flaky` the admission chain still refuses (503). */
+let flakyRefusals = 0;
+const flaky: AdmissionPlugin = {
+  name: "Flaky",
+  handles: (op) => op === "CREATE",
+  validate: (a) => {
+    if (a.def.plural !== "serviceaccounts" || a.namespace !== "flaky" || flakyRefusals === 0) return;
+    flakyRefusals--;
+    throw errors.serviceUnavailable("try again later");
+  },
+};
 
 const INITIAL = ["default", "kube-public", "kube-system"];
 const ctx = (cluster: string, namespace?: string) =>
@@ -52,6 +65,7 @@ beforeAll(async () => {
     keyPrefix: DEFAULT_PREFIX,
     authenticator,
     authorizer: new AllowAllAuthorizer(),
+    admission: [flaky],
   });
   serviceAccounts = core.registry.lookup(DEFAULT_CLUSTER, "", "v1", "serviceaccounts") as ResourceDef;
   // A namespace and a second logical cluster that exist before the controller starts.
@@ -132,6 +146,17 @@ test("a terminating namespace gets none, and loses it for good", async () => {
   expect(await core.store.tryGet(serviceAccounts, DEFAULT_CLUSTER, "doomed", "default")).toBeFalsy();
   const ns = await core.store.get(core.namespaceDef, DEFAULT_CLUSTER, undefined, "doomed");
   expect((ns.status as { phase?: string }).phase).toBe("Terminating");
+});
+
+test("a create that fails is tried again, with backoff, until it succeeds", async () => {
+  flakyRefusals = 3;
+  await createNamespace(DEFAULT_CLUSTER, "flaky");
+  await eventually(
+    () => serviceAccountNamespaces(DEFAULT_CLUSTER),
+    (ns) => ns.includes("flaky"),
+    "default service account in flaky",
+  );
+  expect(flakyRefusals).toBe(0);
 });
 
 test("after stop() nothing is created", async () => {
