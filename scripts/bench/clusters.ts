@@ -10,8 +10,11 @@ import { rawSqlite } from "./raw-sqlite.ts";
 import { kib, mib } from "./stats.ts";
 import type { Context, Row, Workload } from "./types.ts";
 
-/** Writes kcp makes per logical cluster here: marker + 3 initial namespaces + 1 namespace + 3 ConfigMaps. */
-const WRITES_PER_CLUSTER = 8;
+/**
+ * Writes kcp makes per logical cluster here: marker + 3 initial namespaces + 1 namespace + 3 ConfigMaps,
+ * and the service accounts controller's `default` ServiceAccount in each of the 4 namespaces.
+ */
+const WRITES_PER_CLUSTER = 12;
 
 export const clustersWorkload: Workload = {
   name: "clusters",

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { writeAdminKubeconfig } from "../config/kubeconfig.ts";
 import { CrdController } from "../controllers/crd/crd-controller.ts";
 import { NamespaceDeletionController } from "../controllers/namespace-deletion.ts";
+import { ServiceAccountsController } from "../controllers/service-accounts.ts";
+import { DEFAULT_CLUSTER } from "../apis/logical-clusters.ts";
 import { log, type LogLevelName } from "../log.ts";
 import { ensureServingCerts } from "../pki/certs.ts";
 import { ensureServiceAccountKey } from "../pki/service-account-key.ts";
@@ -124,6 +126,12 @@ async function serve(
   const crds = new CrdController(store, registry, crdDef);
   undo.push(() => crds.stop());
   await crds.start();
+  // Every namespace's `default` service account exists before the server reports ready.
+  const serviceAccountDef = registry.lookup(DEFAULT_CLUSTER, "", "v1", "serviceaccounts");
+  if (!serviceAccountDef) throw new Error("the serviceaccounts resource is not registered");
+  const serviceAccounts = new ServiceAccountsController(store, serviceAccountDef, core.namespaces);
+  undo.push(() => serviceAccounts.stop());
+  await serviceAccounts.start();
 
   const activeWatches = new Set<() => void>();
   let ready = false;
@@ -169,6 +177,7 @@ async function serve(
       for (const close of [...activeWatches]) close();
       namespaces.stop();
       crds.stop();
+      serviceAccounts.stop();
       core.stop();
       stopCompaction();
       // In-flight requests get 10 s; the timer must not keep a stopped process alive.

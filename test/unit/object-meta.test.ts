@@ -112,9 +112,80 @@ describe("validateObjectMeta", () => {
     expect(texts(validateObjectMeta({ name: "a", ownerReferences: two }, cluster))[0]).toEndWith(
       'Only one reference can have Controller set to true. Found "true" in references for ConfigMap/o and ConfigMap/p',
     );
+    expect(texts(validateObjectMeta({ name: "a", ownerReferences: [{ ...good, kind: "Event" }] }, cluster))).toEqual([
+      'metadata.ownerReferences: Invalid value: v1.OwnerReference{APIVersion:"v1", Kind:"Event", Name:"o", UID:"u1", Controller:(*bool)(nil), BlockOwnerDeletion:(*bool)(nil)}: /v1, Kind=Event is disallowed from being an owner',
+    ]);
+  });
+
+  test("ownerReferences: the controller rule names the first and each later controller", () => {
+    const ref = (name: string, controller?: boolean) => ({
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      name,
+      uid: `uid-${name}`,
+      ...(controller === undefined ? {} : { controller }),
+    });
+    // controller: false and an absent controller do not count.
     expect(
-      texts(validateObjectMeta({ name: "a", ownerReferences: [{ ...good, kind: "Event" }] }, cluster))[0],
-    ).toEndWith("/v1, Kind=Event is disallowed from being an owner");
+      validateObjectMeta({ name: "a", ownerReferences: [ref("a", true), ref("b", false), ref("c")] }, cluster),
+    ).toEqual([]);
+    const errs = validateObjectMeta(
+      { name: "a", ownerReferences: [ref("a", true), ref("b", true), ref("c", true)] },
+      cluster,
+    );
+    expect(errs.map((e) => [e.type, e.field, e.detail])).toEqual([
+      [
+        "FieldValueInvalid",
+        "metadata.ownerReferences",
+        'Only one reference can have Controller set to true. Found "true" in references for ReplicaSet/a and ReplicaSet/b',
+      ],
+      [
+        "FieldValueInvalid",
+        "metadata.ownerReferences",
+        'Only one reference can have Controller set to true. Found "true" in references for ReplicaSet/a and ReplicaSet/c',
+      ],
+    ]);
+    expect(texts(errs)[0]).toStartWith(
+      'metadata.ownerReferences: Invalid value: []v1.OwnerReference{v1.OwnerReference{APIVersion:"apps/v1", Kind:"ReplicaSet", Name:"a", UID:"uid-a", Controller:(*bool)(0xc000000000), BlockOwnerDeletion:(*bool)(nil)}, v1.OwnerReference{',
+    );
+  });
+
+  test("ownerReferences: apiVersion must parse as group/version with a version", () => {
+    const withVersion = (apiVersion: string) =>
+      texts(
+        validateObjectMeta({ name: "a", ownerReferences: [{ apiVersion, kind: "K", name: "n", uid: "u" }] }, cluster),
+      );
+    expect(withVersion("v1")).toEqual([]);
+    expect(withVersion("example.com/v1alpha1")).toEqual([]);
+    for (const bad of ["/", "apps/", "a/b/c"]) {
+      expect(withVersion(bad)).toEqual([
+        `metadata.ownerReferences.apiVersion: Invalid value: ${JSON.stringify(bad)}: version must not be empty`,
+      ]);
+    }
+    // Only the legacy group's Event is banned; an Event of another group may own.
+    expect(
+      validateObjectMeta(
+        { name: "a", ownerReferences: [{ apiVersion: "events.k8s.io/v1", kind: "Event", name: "n", uid: "u" }] },
+        cluster,
+      ),
+    ).toEqual([]);
+  });
+
+  test("ownerReferences: fields of the wrong type count as empty, entries of the wrong shape are reported", () => {
+    expect(
+      texts(
+        validateObjectMeta(
+          { name: "a", ownerReferences: [{ apiVersion: "v1", kind: 3, name: "n", uid: {} }] },
+          cluster,
+        ),
+      ),
+    ).toEqual([
+      'metadata.ownerReferences.kind: Invalid value: "": must not be empty',
+      'metadata.ownerReferences.uid: Invalid value: "": must not be empty',
+    ]);
+    expect(texts(validateObjectMeta({ name: "a", ownerReferences: ["x"] as unknown[] }, cluster))).toEqual([
+      'metadata.ownerReferences: Invalid value: "x": must be an owner reference object',
+    ]);
   });
 
   test("generation and managedFields", () => {

@@ -182,6 +182,7 @@ interface OwnerReference {
   name?: unknown;
   uid?: unknown;
   controller?: unknown;
+  blockOwnerDeletion?: unknown;
 }
 
 export function validateOwnerReferences(refs: unknown, path: string): FieldError[] {
@@ -190,7 +191,7 @@ export function validateOwnerReferences(refs: unknown, path: string): FieldError
   if (!Array.isArray(refs)) return [field.typeInvalid(path, refs, "must be a list of owner references")];
   let firstController = "";
   for (const raw of refs) {
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    if (!isRecord(raw)) {
       errs.push(field.typeInvalid(path, raw, "must be an owner reference object"));
       continue;
     }
@@ -204,18 +205,22 @@ export function validateOwnerReferences(refs: unknown, path: string): FieldError
     if (!str(ref.name)) errs.push(field.invalid(`${path}.name`, str(ref.name), "must not be empty"));
     if (!str(ref.uid)) errs.push(field.invalid(`${path}.uid`, str(ref.uid), "must not be empty"));
     if (group === "" && version === "v1" && kind === "Event") {
-      errs.push(field.invalid(path, ref, "/v1, Kind=Event is disallowed from being an owner"));
+      errs.push({
+        ...field.invalid(path, ref, "/v1, Kind=Event is disallowed from being an owner"),
+        goValue: goOwnerReference(ref),
+      });
     }
     if (ref.controller === true) {
       const current = `${kind}/${str(ref.name)}`;
       if (firstController) {
-        errs.push(
-          field.invalid(
+        errs.push({
+          ...field.invalid(
             path,
             refs,
             `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}`,
           ),
-        );
+          goValue: `[]v1.OwnerReference{${refs.map((r) => goOwnerReference(isRecord(r) ? r : {})).join(", ")}}`,
+        });
       } else {
         firstController = current;
       }
@@ -255,8 +260,29 @@ export function validateManagedFields(entries: unknown, path: string): FieldErro
   return errs;
 }
 
+/**
+ * Go's %#v of a metav1.OwnerReference, as kube's messages print it. Go prints a set *bool as its
+ * address, which differs on every run; a fixed stand-in keeps the shape.
+ */
+function goOwnerReference(ref: OwnerReference): string {
+  const ptr = (v: unknown) => (typeof v === "boolean" ? "(*bool)(0xc000000000)" : "(*bool)(nil)");
+  const fields = [
+    `APIVersion:${JSON.stringify(str(ref.apiVersion))}`,
+    `Kind:${JSON.stringify(str(ref.kind))}`,
+    `Name:${JSON.stringify(str(ref.name))}`,
+    `UID:${JSON.stringify(str(ref.uid))}`,
+    `Controller:${ptr(ref.controller)}`,
+    `BlockOwnerDeletion:${ptr(ref.blockOwnerDeletion)}`,
+  ];
+  return `v1.OwnerReference{${fields.join(", ")}}`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
 function parseAPIVersion(apiVersion: string): { group: string; version: string } {
-  if (apiVersion === "") return { group: "", version: "" };
+  if (apiVersion === "" || apiVersion === "/") return { group: "", version: "" };
   const parts = apiVersion.split("/");
   if (parts.length === 1) return { group: "", version: parts[0] as string };
   if (parts.length === 2) return { group: parts[0] as string, version: parts[1] as string };
