@@ -5,6 +5,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { writeAdminKubeconfig } from "../config/kubeconfig.ts";
 import { CrdController } from "../controllers/crd/crd-controller.ts";
+import { GarbageCollector, storageKeyOf } from "../controllers/gc/garbage-collector.ts";
 import { NamespaceDeletionController } from "../controllers/namespace-deletion.ts";
 import { log, type LogLevelName } from "../log.ts";
 import { ensureServingCerts } from "../pki/certs.ts";
@@ -124,6 +125,12 @@ async function serve(
   const crds = new CrdController(store, registry, crdDef);
   undo.push(() => crds.stop());
   await crds.start();
+  // The garbage collector follows every stored resource (sharing the namespaces informer).
+  const gc = new GarbageCollector(store, registry, {
+    shared: new Map([[storageKeyOf(namespaceDef), core.namespaces]]),
+  });
+  undo.push(() => gc.stop());
+  await gc.start();
 
   const activeWatches = new Set<() => void>();
   let ready = false;
@@ -169,6 +176,7 @@ async function serve(
       for (const close of [...activeWatches]) close();
       namespaces.stop();
       crds.stop();
+      gc.stop();
       core.stop();
       stopCompaction();
       // In-flight requests get 10 s; the timer must not keep a stopped process alive.
