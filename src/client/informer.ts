@@ -49,6 +49,11 @@ export interface InformerOptions extends InformerHandlers {
    * with other watchers and must not be changed). Default: the object as served.
    */
   transform?(obj: KObject): KObject;
+  /**
+   * Which stored writes the watch decodes (see WatchObjectsOptions.accepts): the others are not
+   * seen, so the cache holds, besides the listed objects, only those written with accepted JSON.
+   */
+  accepts?(value: string, prevValue: string | undefined): boolean;
 }
 
 const MAX_BACKOFF_MS = 5000;
@@ -157,6 +162,7 @@ export class Informer {
       fieldSelector,
       resourceVersion: list.resourceVersion,
       sendInitialEvents: false,
+      accepts: this.opts.accepts,
       onEvent: (ev) => {
         if (round === this.round && !this.stopped) this.apply(ev);
       },

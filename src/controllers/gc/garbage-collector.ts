@@ -42,6 +42,16 @@ function deletingWith(obj: KObject | undefined, finalizer: string): boolean {
   return Boolean(obj?.metadata.deletionTimestamp) && (obj?.metadata.finalizers?.includes(finalizer) ?? false);
 }
 
+/**
+ * Whether a stored write can matter to the collector: the object has (or had) owner references or
+ * a deletion timestamp. The others (most writes: a create without ownerReferences) are not even
+ * decoded; their deletes still are. A mention in other fields only costs a decode.
+ */
+function mayMatter(value: string, prevValue: string | undefined): boolean {
+  const matters = (v: string) => v.includes('"ownerReferences"') || v.includes('"deletionTimestamp"');
+  return matters(value) || (prevValue !== undefined && matters(prevValue));
+}
+
 type OwnerState = "solid" | "dangling" | "waiting";
 
 /** Thrown inside an update when the object is not the one meant (recreated under the same name). */
@@ -152,6 +162,7 @@ export class GarbageCollector {
     const informer = new Informer(this.store, def, {
       name: `garbage collector: ${resource}`,
       transform: trimForGraph,
+      accepts: mayMatter,
       ...handlers,
     });
     const f: Followed = { informer, def, synced: false };
@@ -241,7 +252,13 @@ export class GarbageCollector {
       if (obj.metadata.finalizers?.includes(FOREGROUND_FINALIZER)) return this.finishForeground(node);
       return true;
     }
-    const refs = node.ownerRefs();
+    if (node.ownerRefs().length === 0) return true;
+    const def = this.defOfNode(node);
+    if (!def) return true;
+    // As kube: the object's references as stored now decide, not the cache's (it may lag).
+    const live = await this.store.tryGet(def, node.cluster, obj.metadata.namespace, obj.metadata.name as string);
+    if (!live || live.metadata.uid !== node.uid || live.metadata.deletionTimestamp) return true;
+    const refs = (live.metadata.ownerReferences as OwnerRef[] | undefined) ?? [];
     if (refs.length === 0) return true;
     const solid: OwnerRef[] = [];
     const absent: OwnerRef[] = [];
@@ -261,10 +278,8 @@ export class GarbageCollector {
     // No owner left: delete it, in foreground when an owner waits and it owns objects itself.
     let policy: "Orphan" | "Foreground" | "Background" = "Background";
     if (waiting && node.dependents.size > 0) policy = "Foreground";
-    else if (obj.metadata.finalizers?.includes(ORPHAN_FINALIZER)) policy = "Orphan";
-    else if (obj.metadata.finalizers?.includes(FOREGROUND_FINALIZER)) policy = "Foreground";
-    const def = this.defOfNode(node);
-    if (!def) return true;
+    else if (live.metadata.finalizers?.includes(ORPHAN_FINALIZER)) policy = "Orphan";
+    else if (live.metadata.finalizers?.includes(FOREGROUND_FINALIZER)) policy = "Foreground";
     try {
       await this.store.delete(def, this.ctx(node.cluster), obj.metadata.namespace, obj.metadata.name as string, {
         preconditions: { uid: node.uid },
