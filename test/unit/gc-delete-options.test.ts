@@ -2,6 +2,7 @@
 // HTTP app without a socket, and the garbage collector over the same real (in-memory SQLite) store.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { finalizersForDeletion } from "../../src/apis/store.ts";
+import { Informer } from "../../src/client/informer.ts";
 import { GarbageCollector } from "../../src/controllers/gc/garbage-collector.ts";
 import { type InMemoryApp, inMemoryApp, TEST_TOKEN } from "../helpers/in-memory-app.ts";
 
@@ -20,7 +21,7 @@ afterEach(async () => {
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Obj }> {
   const res = await app.app.request(path, {
     method,
-    headers: HEADERS,
+    headers: method === "PATCH" ? { ...HEADERS, "content-type": "application/merge-patch+json" } : HEADERS,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Obj };
@@ -97,6 +98,40 @@ describe("DELETE with a propagation policy", () => {
   });
 });
 
+describe("an informer that decodes only accepted writes", () => {
+  test("a write is seen when its new or previous JSON is accepted; deletes always", async () => {
+    const def = app.deps.registry.lookup("admin", "", "v1", "configmaps");
+    if (!def) throw new Error("no configmaps");
+    const calls: string[] = [];
+    const informer = new Informer(app.deps.store, def, {
+      name: "accepting",
+      // As the collector's: the previous JSON counts too, so an object that stops matching is seen once more.
+      accepts: (value, prev) => value.includes('"keep"') || (prev?.includes('"keep"') ?? false),
+      onAdd: (o) => calls.push(`add ${o.metadata.name}`),
+      onUpdate: (_o, n) => calls.push(`update ${n.metadata.name} ${(n.data as Obj | undefined)?.v}`),
+      onDelete: (o) => calls.push(`delete ${o.metadata.name}`),
+    });
+    await informer.start();
+    try {
+      await call("POST", CMS, {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "skipped" },
+        data: { v: "other" },
+      });
+      await call("POST", CMS, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "kept" }, data: { v: "keep" } });
+      await call("PATCH", `${CMS}/kept`, { data: { v: "changed" } });
+      await call("PATCH", `${CMS}/kept`, { data: { v: "again" } });
+      await call("DELETE", `${CMS}/skipped`);
+      await until("the delete", async () => calls.includes("delete skipped"));
+      expect(calls).toEqual(["add kept", "update kept changed", "delete skipped"]);
+      expect(informer.get("admin", "default", "skipped")).toBeUndefined();
+    } finally {
+      informer.stop();
+    }
+  });
+});
+
 describe("the collector over the in-memory store", () => {
   test("chains, owners in other logical clusters, uid mismatch, orphan and foreground", async () => {
     const gc = new GarbageCollector(app.deps.store, app.deps.registry);
@@ -140,6 +175,18 @@ describe("the collector over the in-memory store", () => {
           async () => !(await exists(`${CMS}/lone-${policy.toLowerCase()}`)),
         );
       }
+      expect(gc.graph.size).toBe(0);
+
+      // A cycle (x owns y owns x, both blocking) deleted in foreground does not wait for itself.
+      const x = await createCm("x");
+      const y = await createCm("y", { ownerReferences: [refTo(x, true)] });
+      const put = await call("PUT", `${CMS}/x`, {
+        ...x,
+        metadata: { ...x.metadata, ownerReferences: [refTo(y, true)] },
+      });
+      expect(put.status).toBe(200);
+      await call("DELETE", `${CMS}/x?propagationPolicy=Foreground`);
+      await until("the cycle to go", async () => !(await exists(`${CMS}/x`)) && !(await exists(`${CMS}/y`)));
       expect(gc.graph.size).toBe(0);
     } finally {
       gc.stop();

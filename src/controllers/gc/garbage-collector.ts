@@ -277,8 +277,14 @@ export class GarbageCollector {
     }
     // No owner left: delete it, in foreground when an owner waits and it owns objects itself.
     let policy: "Orphan" | "Foreground" | "Background" = "Background";
-    if (waiting && node.dependents.size > 0) policy = "Foreground";
-    else if (live.metadata.finalizers?.includes(ORPHAN_FINALIZER)) policy = "Orphan";
+    if (waiting && node.dependents.size > 0) {
+      policy = "Foreground";
+      // A dependent of its own waits for its dependents too: maybe a cycle (A owns B owns A). As kube,
+      // its own references stop blocking, so that the owners waiting for it need not wait.
+      if ([...node.dependents].some((d) => deletingWith(d.obj, FOREGROUND_FINALIZER))) {
+        await this.patchOwnerRefs(node, (refs) => refs.map(({ blockOwnerDeletion: _, ...r }) => r));
+      }
+    } else if (live.metadata.finalizers?.includes(ORPHAN_FINALIZER)) policy = "Orphan";
     else if (live.metadata.finalizers?.includes(FOREGROUND_FINALIZER)) policy = "Foreground";
     try {
       await this.store.delete(def, this.ctx(node.cluster), obj.metadata.namespace, obj.metadata.name as string, {
