@@ -132,6 +132,38 @@ describe("an informer that decodes only accepted writes", () => {
   });
 });
 
+describe("an informer that lists in pages", () => {
+  test("every object of the snapshot arrives, then the watch goes on from it", async () => {
+    const def = app.deps.registry.lookup("admin", "", "v1", "configmaps");
+    if (!def) throw new Error("no configmaps");
+    for (let i = 0; i < 7; i++) await createCm(`p${i}`);
+    const added: string[] = [];
+    // The store, counting its list calls: 7 objects in pages of 2 are 4 lists.
+    const store = app.deps.store;
+    let lists = 0;
+    const counting = Object.create(store) as typeof store;
+    counting.list = (...args: Parameters<typeof store.list>) => {
+      lists++;
+      return store.list(...args);
+    };
+    const informer = new Informer(counting, def, {
+      name: "paged",
+      pageSize: 2,
+      onAdd: (o) => added.push(o.metadata.name as string),
+    });
+    await informer.start();
+    try {
+      expect(added.sort()).toEqual(["p0", "p1", "p2", "p3", "p4", "p5", "p6"]);
+      expect(lists).toBe(4);
+      await createCm("p7");
+      await until("the watch to deliver p7", async () => added.includes("p7"));
+      expect(added.length).toBe(8);
+    } finally {
+      informer.stop();
+    }
+  });
+});
+
 describe("the collector over the in-memory store", () => {
   test("chains, owners in other logical clusters, uid mismatch, orphan and foreground", async () => {
     const gc = new GarbageCollector(app.deps.store, app.deps.registry);
