@@ -18,14 +18,18 @@ function isTerminatingNamespace(ns: KObject): boolean {
 }
 
 /**
- * What the shared cache keeps of a namespace: what its consumers read (name, uid, resourceVersion,
- * deletionTimestamp, status.phase), a few hundred bytes less per namespace than the whole object
- * with its managedFields, for three or more namespaces in every logical cluster.
+ * What the shared cache keeps of a namespace: what its consumers read — name, uid,
+ * resourceVersion, deletionTimestamp and status.phase (admission, the namespace and service account
+ * controllers), finalizers and ownerReferences when it has any (the garbage collector) — a few
+ * hundred bytes less per namespace than the whole object with its managedFields, for three or
+ * more namespaces in every logical cluster.
  */
 export function namespaceSummary(ns: KObject): KObject {
   const m = ns.metadata;
   const metadata: KObject["metadata"] = { name: m.name, uid: m.uid, resourceVersion: m.resourceVersion };
   if (m.deletionTimestamp) metadata.deletionTimestamp = m.deletionTimestamp;
+  if (m.finalizers?.length) metadata.finalizers = m.finalizers;
+  if (m.ownerReferences?.length) metadata.ownerReferences = m.ownerReferences;
   const phase = (ns.status as { phase?: string } | undefined)?.phase;
   return { apiVersion: ns.apiVersion, kind: ns.kind, metadata, ...(phase ? { status: { phase } } : {}) };
 }

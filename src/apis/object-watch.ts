@@ -40,6 +40,12 @@ export interface ObjectEvent {
 export interface WatchObjectsOptions {
   /** One logical cluster; undefined watches all of them (objects then carry the cluster annotation). */
   cluster?: string;
+  /**
+   * For in-process consumers that follow only some objects: a stored write (not a delete) is
+   * dropped before it is decoded unless this accepts its stored JSON, new or previous (the
+   * garbage collector skips objects that never had owner references nor a deletion timestamp).
+   */
+  accepts?(value: string, prevValue: string | undefined): boolean;
   namespace?: string;
   labelSelector?: LabelSelector;
   fieldSelector?: FieldSelector;
@@ -148,6 +154,7 @@ export function watchObjects(store: ObjectStore, def: ResourceDef, opts: WatchOb
   const onStorageEvent = (ev: WatchEvent) => {
     if (stopped) return;
     handle.revision = ev.revision;
+    if (opts.accepts && ev.type !== "DELETE" && !opts.accepts(ev.value, ev.prevValue)) return;
     let d: Decoded;
     try {
       d = decodeEvent(store, def, ev, cluster);

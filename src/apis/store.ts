@@ -65,6 +65,34 @@ export const LIST_STREAM_PAGE = 1000;
 
 export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
+  /** DeleteOptions.propagationPolicy, validated by the caller. */
+  propagationPolicy?: "Orphan" | "Background" | "Foreground";
+  /** The deprecated DeleteOptions.orphanDependents (never set together with propagationPolicy). */
+  orphanDependents?: boolean;
+}
+
+/** The garbage collector's finalizers (kube's metav1.FinalizerOrphanDependents and FinalizerDeleteDependents). */
+export const ORPHAN_FINALIZER = "orphan";
+export const FOREGROUND_FINALIZER = "foregroundDeletion";
+
+/**
+ * The finalizers a delete with these options leaves on the object, or undefined when they do not
+ * change (kube's deletionFinalizersForGarbageCollection): Orphan (or orphanDependents=true) asks
+ * for `orphan`, Foreground for `foregroundDeletion`, Background (or orphanDependents=false) for
+ * neither; without options the finalizers already there decide, so nothing changes.
+ */
+export function finalizersForDeletion(finalizers: string[] | undefined, opts: DeleteOptions): string[] | undefined {
+  let want: string | null;
+  if (opts.orphanDependents !== undefined) want = opts.orphanDependents ? ORPHAN_FINALIZER : null;
+  else if (opts.propagationPolicy === "Orphan") want = ORPHAN_FINALIZER;
+  else if (opts.propagationPolicy === "Foreground") want = FOREGROUND_FINALIZER;
+  else if (opts.propagationPolicy === "Background") want = null;
+  else return undefined;
+  const old = finalizers ?? [];
+  const next = old.filter((f) => f !== ORPHAN_FINALIZER && f !== FOREGROUND_FINALIZER);
+  if (want !== null) next.push(want);
+  const same = next.length === old.length && next.every((f) => old.includes(f));
+  return same ? undefined : next;
 }
 
 export interface UpdateOptions {
@@ -690,12 +718,22 @@ export class ObjectStore {
         marked = clone(current);
         def.strategy.prepareForDelete(marked);
       }
+      // The propagation policy is kept as the garbage collector's finalizer (orphan, foregroundDeletion);
+      // it may change while the object is already being deleted.
+      const gcFinalizers = finalizersForDeletion(marked.metadata.finalizers, opts);
+      if (gcFinalizers) {
+        if (marked === current) marked = clone(current);
+        if (gcFinalizers.length) marked.metadata.finalizers = gcFinalizers;
+        else delete marked.metadata.finalizers;
+      }
       if (hasFinalizers(def, marked)) {
-        if (current.metadata.deletionTimestamp) return { object: current, deleted: false };
+        if (current.metadata.deletionTimestamp && !gcFinalizers) return { object: current, deleted: false };
         const next = clone(marked);
-        next.metadata.deletionTimestamp = nowTimestamp();
-        // kube's markAsDeleting sets a zero grace period (some registries set only the timestamp).
-        if (!def.strategy.noDeletionGracePeriod) next.metadata.deletionGracePeriodSeconds = 0;
+        if (!current.metadata.deletionTimestamp) {
+          next.metadata.deletionTimestamp = nowTimestamp();
+          // kube's markAsDeleting sets a zero grace period (some registries set only the timestamp).
+          if (!def.strategy.noDeletionGracePeriod) next.metadata.deletionGracePeriodSeconds = 0;
+        }
         if (ctx.dryRun) return { object: next, deleted: false };
         try {
           const rev = await this.storage.update(key, encodeObject(storedForm(def, next)), kv.modRevision);

@@ -49,6 +49,17 @@ export interface InformerOptions extends InformerHandlers {
    * with other watchers and must not be changed). Default: the object as served.
    */
   transform?(obj: KObject): KObject;
+  /**
+   * Which stored writes the watch decodes (see WatchObjectsOptions.accepts): the others are not
+   * seen, so the cache holds, besides the listed objects, only those written with accepted JSON.
+   */
+  accepts?(value: string, prevValue: string | undefined): boolean;
+  /**
+   * List in pages of this many objects (one consistent snapshot, through continue tokens), giving
+   * the event loop back between pages: a large first list does not stall the server for its
+   * duration. Absent: one list.
+   */
+  pageSize?: number;
 }
 
 const MAX_BACKOFF_MS = 5000;
@@ -144,7 +155,7 @@ export class Informer {
 
   private async listAndWatch(): Promise<void> {
     const { cluster, namespace, labelSelector, fieldSelector } = this.opts;
-    const list = await this.store.list(this.def, cluster, namespace, { labelSelector, fieldSelector });
+    const list = await this.listAll();
     if (this.stopped) return;
     const round = ++this.round;
     this.replace(list.items);
@@ -157,6 +168,7 @@ export class Informer {
       fieldSelector,
       resourceVersion: list.resourceVersion,
       sendInitialEvents: false,
+      accepts: this.opts.accepts,
       onEvent: (ev) => {
         if (round === this.round && !this.stopped) this.apply(ev);
       },
@@ -168,6 +180,30 @@ export class Informer {
         this.relist(0);
       },
     });
+  }
+
+  private async listAll(): Promise<{ items: KObject[]; resourceVersion: string }> {
+    const { cluster, namespace, labelSelector, fieldSelector, pageSize } = this.opts;
+    const first = await this.store.list(this.def, cluster, namespace, {
+      labelSelector,
+      fieldSelector,
+      limit: pageSize,
+    });
+    if (!pageSize) return first;
+    const items = first.items;
+    let token = first.continue;
+    while (token && !this.stopped) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const page = await this.store.list(this.def, cluster, namespace, {
+        labelSelector,
+        fieldSelector,
+        limit: pageSize,
+        continue: token,
+      });
+      for (const item of page.items) items.push(item);
+      token = page.continue;
+    }
+    return { items, resourceVersion: first.resourceVersion };
   }
 
   private relist(attempt: number): void {

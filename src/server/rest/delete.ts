@@ -15,11 +15,14 @@ interface DeleteOptionsBody {
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun?: string[];
   propagationPolicy?: string;
+  orphanDependents?: boolean;
   gracePeriodSeconds?: number;
 }
 
+type Policy = "Orphan" | "Background" | "Foreground";
+
 /** DeleteOptions come as a body (JSON, YAML or protobuf; with or without TypeMeta) or as query parameters. */
-async function readDeleteOptions(req: Request, query: URLSearchParams): Promise<DeleteOptionsBody> {
+async function readDeleteOptions(req: Request, query: URLSearchParams): Promise<DeleteOptions> {
   const bytes = await readBodyBytes(req);
   const type = mediaType(req.headers.get("content-type")) || "application/json";
   const text = type === PROTOBUF_MEDIA_TYPE ? "" : Buffer.from(bytes).toString("utf8");
@@ -44,7 +47,24 @@ async function readDeleteOptions(req: Request, query: URLSearchParams): Promise<
   }
   if (opts.dryRun?.some((d) => d !== "All"))
     throw errors.invalid("DeleteOptions", "", "", [field.notSupported("dryRun", opts.dryRun, ["All"])]);
-  return opts;
+  let orphan = opts.orphanDependents ?? undefined;
+  const orphanQuery = query.get("orphanDependents");
+  if (orphan === undefined && orphanQuery !== null) orphan = orphanQuery === "true";
+  if (orphan !== undefined && typeof orphan !== "boolean")
+    throw errors.badRequest("DeleteOptions.orphanDependents must be a boolean");
+  if (orphan !== undefined && policy !== undefined) {
+    throw errors.invalid("DeleteOptions", "", "", [
+      field.invalid("orphanDependents", orphan, "OrphanDependents and DeletionPropagation cannot be both set"),
+    ]);
+  }
+  return { ...opts, propagationPolicy: policy as Policy | undefined, orphanDependents: orphan };
+}
+
+type DeleteOptions = Omit<DeleteOptionsBody, "propagationPolicy"> & { propagationPolicy?: Policy };
+
+/** What the store needs of DeleteOptions beyond dry run. */
+function storeOptions(opts: DeleteOptions) {
+  return { propagationPolicy: opts.propagationPolicy, orphanDependents: opts.orphanDependents };
 }
 
 function deletedResponse(def: ResourceDef, obj: KObject, deleted: boolean, ctx: RequestContext): Response {
@@ -66,6 +86,7 @@ export async function handleDelete(
   if (opts.dryRun?.length) ctx.dryRun = true;
   const { object, deleted } = await store.delete(def, ctx, info.namespace, info.name as string, {
     preconditions: opts.preconditions,
+    ...storeOptions(opts),
   });
   return deletedResponse(def, object, deleted, ctx);
 }
@@ -87,7 +108,13 @@ export async function handleDeleteCollection(
   const out: KObject[] = [];
   for (const item of items) {
     try {
-      const { object } = await store.delete(def, ctx, item.metadata.namespace, item.metadata.name as string, {});
+      const { object } = await store.delete(
+        def,
+        ctx,
+        item.metadata.namespace,
+        item.metadata.name as string,
+        storeOptions(opts),
+      );
       out.push(object);
     } catch (e) {
       // Deleted meanwhile by someone else: that is what was asked for.

@@ -1,0 +1,404 @@
+// The garbage collector, as kube-controller-manager's: it follows every stored resource (built-in
+// kinds and custom resources) with one informer per resource across all logical clusters, keeps
+// the owner graph (graph.ts), and
+//  - deletes a dependent once every owner it names is absent (not found in the dependent's logical
+//    cluster, or found with another uid) — background cascading; when some owners remain it only
+//    removes the references to the absent ones;
+//  - for an owner being deleted with the `orphan` finalizer, removes its references from every
+//    dependent, then the finalizer;
+//  - for an owner being deleted with `foregroundDeletion`, deletes its dependents (in foreground
+//    when they own objects themselves) and removes the finalizer once no dependent with
+//    blockOwnerDeletion is left.
+// Nothing is decided before every informer has listed once (an owner of a type still listing must
+// not look absent), and absence is confirmed by a live read before anything is deleted. CRDs come
+// and go: the registry's changes start informers for new resources and stop those no longer served.
+
+import type { ResourceRegistry } from "../../apis/registry.ts";
+import { FOREGROUND_FINALIZER, type ObjectStore, ORPHAN_FINALIZER } from "../../apis/store.ts";
+import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
+import { Informer } from "../../client/informer.ts";
+import { log } from "../../log.ts";
+import { StatusError } from "../../machinery/status.ts";
+import { WorkQueue } from "../work-queue.ts";
+import { type GraphNode, OwnerGraph, type OwnerRef, trimForGraph } from "./graph.ts";
+
+const SYSTEM_USER = {
+  username: "system:serviceaccount:kube-system:generic-garbage-collector",
+  groups: ["system:masters"],
+};
+
+/** The storage resource a definition reads and writes (versions and aliases of one resource share it). */
+export function storageKeyOf(def: ResourceDef): string {
+  const s = def.storage ?? { group: def.group, resource: def.plural };
+  return `${s.group}/${s.resource}`;
+}
+
+function groupOf(apiVersion: string): string {
+  const i = apiVersion.indexOf("/");
+  return i < 0 ? "" : apiVersion.slice(0, i);
+}
+
+function deletingWith(obj: KObject | undefined, finalizer: string): boolean {
+  return Boolean(obj?.metadata.deletionTimestamp) && (obj?.metadata.finalizers?.includes(finalizer) ?? false);
+}
+
+/**
+ * Whether a stored write can matter to the collector: the object has (or had) owner references or
+ * a deletion timestamp. The others (most writes: a create without ownerReferences) are not even
+ * decoded; their deletes still are. A mention in other fields only costs a decode.
+ */
+function mayMatter(value: string, prevValue: string | undefined): boolean {
+  const matters = (v: string) => v.includes('"ownerReferences"') || v.includes('"deletionTimestamp"');
+  return matters(value) || (prevValue !== undefined && matters(prevValue));
+}
+
+/** Objects per page of the first lists (about 4 ms of decoding each for 1 KiB objects). */
+const LIST_PAGE = 500;
+
+type OwnerState = "solid" | "dangling" | "waiting";
+
+/** Thrown inside an update when the object is not the one meant (recreated under the same name). */
+class UidChanged extends Error {}
+
+interface Followed {
+  informer: Informer;
+  def: ResourceDef;
+  /** The informer is shared with another consumer (we only added handlers). */
+  stopHandlers?: () => void;
+  synced: boolean;
+}
+
+export interface GarbageCollectorOptions {
+  /** Informers already kept by someone else, by storage key (`/namespaces`): handlers are added to them. */
+  shared?: Map<string, Informer>;
+}
+
+export class GarbageCollector {
+  readonly graph = new OwnerGraph();
+  private readonly followed = new Map<string, Followed>();
+  private readonly work = new WorkQueue("garbage collector", (item) => this.sync(item));
+  private stopRegistry?: () => void;
+  private reconciling: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly registry: ResourceRegistry,
+    private readonly opts: GarbageCollectorOptions = {},
+  ) {}
+
+  /** Resolves once every stored resource has been listed once. */
+  async start(): Promise<void> {
+    this.stopRegistry = this.registry.onChange(() => {
+      this.reconciling = this.reconciling.then(() => this.reconcile());
+    });
+    this.reconciling = this.reconciling.then(() => this.reconcile());
+    await this.reconciling;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.stopRegistry?.();
+    this.work.stop();
+    for (const f of this.followed.values()) this.unfollow(f);
+    this.followed.clear();
+  }
+
+  /** True once every followed resource has listed once: before that, absence means nothing. */
+  synced(): boolean {
+    for (const f of this.followed.values()) if (!f.synced) return false;
+    return true;
+  }
+
+  private unfollow(f: Followed): void {
+    if (f.stopHandlers) f.stopHandlers();
+    else f.informer.stop();
+  }
+
+  /** Follow every stored resource served somewhere, and only those. */
+  private async reconcile(): Promise<void> {
+    if (this.stopped) return;
+    const wanted = new Map<string, ResourceDef>();
+    for (const d of this.registry.resources("*")) {
+      if (d.mode !== "stored") continue;
+      const k = storageKeyOf(d);
+      if (!wanted.has(k)) wanted.set(k, d);
+    }
+    for (const [k, f] of [...this.followed]) {
+      if (wanted.has(k)) continue;
+      this.followed.delete(k);
+      this.unfollow(f);
+      // Its objects are gone with their resource: their dependents are examined.
+      for (const n of this.graph.nodesOf(k)) if (n.obj) this.gone(n.cluster, n.obj);
+    }
+    const starting: Promise<void>[] = [];
+    for (const [k, def] of wanted) {
+      if (this.followed.has(k)) continue;
+      starting.push(this.follow(k, def));
+    }
+    await Promise.all(starting);
+  }
+
+  private async follow(resource: string, def: ResourceDef): Promise<void> {
+    const handlers = {
+      onAdd: (obj: KObject, cluster: string) => this.observed(cluster, obj, resource),
+      onUpdate: (old: KObject, obj: KObject, cluster: string) => {
+        if (old.metadata.uid !== obj.metadata.uid) this.gone(cluster, old);
+        this.observed(cluster, obj, resource);
+      },
+      onDelete: (obj: KObject, cluster: string) => this.gone(cluster, obj),
+    };
+    const shared = this.opts.shared?.get(resource);
+    if (shared) {
+      const f: Followed = { informer: shared, def, synced: false };
+      this.followed.set(resource, f);
+      // The shared informer keeps its own (namespaceSummary: what the graph needs and more): the
+      // graph keeps its own trimmed copies.
+      f.stopHandlers = shared.addHandlers({
+        onAdd: (obj, cluster) => handlers.onAdd(trimForGraph(obj), cluster),
+        onUpdate: (old, obj, cluster) => handlers.onUpdate(old, trimForGraph(obj), cluster),
+        onDelete: (obj, cluster) => handlers.onDelete(obj, cluster),
+      });
+      f.synced = shared.hasSynced();
+      if (!f.synced) await this.waitSynced(f);
+      return;
+    }
+    const informer = new Informer(this.store, def, {
+      name: `garbage collector: ${resource}`,
+      transform: trimForGraph,
+      accepts: mayMatter,
+      pageSize: LIST_PAGE,
+      ...handlers,
+    });
+    const f: Followed = { informer, def, synced: false };
+    this.followed.set(resource, f);
+    for (let attempt = 0; !this.stopped && this.followed.get(resource) === f; attempt++) {
+      try {
+        await informer.start();
+        f.synced = true;
+        return;
+      } catch (e) {
+        log.warn(`garbage collector: listing ${resource} failed (${(e as Error).message}); retrying`);
+        await Bun.sleep(Math.min(100 * 2 ** attempt, 5000));
+      }
+    }
+  }
+
+  private async waitSynced(f: Followed): Promise<void> {
+    while (!this.stopped && !f.informer.hasSynced()) await Bun.sleep(20);
+    f.synced = true;
+  }
+
+  private enqueue(n: GraphNode): void {
+    this.work.add(`${n.cluster}\n${n.uid}`);
+  }
+
+  /** An object was added or changed. */
+  private observed(cluster: string, obj: KObject, resource: string): void {
+    const finishing = deletingWith(obj, ORPHAN_FINALIZER) || deletingWith(obj, FOREGROUND_FINALIZER);
+    const change = this.graph.observe(cluster, obj, resource, finishing);
+    if (!change) return;
+    const { node } = change;
+    // An owner observed before anything named it took no node: its informer's cache has it.
+    for (const o of change.addedOwners) if (o.virtual) this.fillFromCache(o, node);
+    // An owner being deleted with a policy of the collector's.
+    if (deletingWith(obj, ORPHAN_FINALIZER)) this.enqueue(node);
+    if (deletingWith(obj, FOREGROUND_FINALIZER)) {
+      this.enqueue(node);
+      for (const d of node.dependents) this.enqueue(d);
+    }
+    // A foreground owner that stopped being owned by this one may have nothing left to wait for.
+    for (const o of change.removedOwners) if (deletingWith(o.obj, FOREGROUND_FINALIZER)) this.enqueue(o);
+    // A dependent whose owner is not (yet) observed, or is being deleted in foreground.
+    for (const r of node.ownerRefs()) {
+      const o = this.graph.node(cluster, r.uid);
+      if (!o || o.virtual || deletingWith(o.obj, FOREGROUND_FINALIZER)) {
+        this.enqueue(node);
+        break;
+      }
+    }
+  }
+
+  /** Give a virtual owner its object from the cache of its resource's informer, when it is there. */
+  private fillFromCache(owner: GraphNode, dependent: GraphNode): void {
+    const ref = dependent.ownerRefs().find((r) => r.uid === owner.uid);
+    if (!ref) return;
+    const def = this.defOfKind(owner.cluster, groupOf(ref.apiVersion ?? ""), ref.kind);
+    if (!def) return;
+    const resource = storageKeyOf(def);
+    const namespace = def.namespaced ? dependent.obj?.metadata.namespace : undefined;
+    if (def.namespaced && !namespace) return;
+    const followed = this.followed.get(resource);
+    const cached = followed?.informer.get(owner.cluster, namespace, ref.name);
+    if (!followed || cached?.metadata.uid !== owner.uid) return;
+    // A shared informer keeps its own form of the objects: the graph keeps a trimmed copy.
+    this.graph.observe(owner.cluster, followed.stopHandlers ? trimForGraph(cached) : cached, resource);
+  }
+
+  /** An object is gone: its owners (a foreground one may be done) and its dependents are examined. */
+  private gone(cluster: string, obj: KObject): void {
+    const uid = obj.metadata.uid;
+    if (!uid) return;
+    const removed = this.graph.remove(cluster, uid);
+    if (!removed) return;
+    for (const o of removed.owners) if (deletingWith(o.obj, FOREGROUND_FINALIZER)) this.enqueue(o);
+    for (const d of removed.node.dependents) this.enqueue(d);
+  }
+
+  /** Returns true when done with the item, false to try again later. */
+  private async sync(item: string): Promise<boolean> {
+    if (!this.synced()) return false;
+    const i = item.indexOf("\n");
+    const node = this.graph.node(item.slice(0, i), item.slice(i + 1));
+    const obj = node?.obj;
+    if (!node || !obj) return true;
+    if (obj.metadata.deletionTimestamp) {
+      if (obj.metadata.finalizers?.includes(ORPHAN_FINALIZER)) return this.orphanDependents(node);
+      if (obj.metadata.finalizers?.includes(FOREGROUND_FINALIZER)) return this.finishForeground(node);
+      return true;
+    }
+    if (node.ownerRefs().length === 0) return true;
+    const def = this.defOfNode(node);
+    if (!def) return true;
+    // As kube: the object's references as stored now decide, not the cache's (it may lag).
+    const live = await this.store.tryGet(def, node.cluster, obj.metadata.namespace, obj.metadata.name as string);
+    if (!live || live.metadata.uid !== node.uid || live.metadata.deletionTimestamp) return true;
+    const refs = (live.metadata.ownerReferences as OwnerRef[] | undefined) ?? [];
+    if (refs.length === 0) return true;
+    const solid: OwnerRef[] = [];
+    const absent: OwnerRef[] = [];
+    let waiting = false;
+    for (const r of refs) {
+      const state = await this.ownerState(node, r);
+      if (state === "solid") solid.push(r);
+      else absent.push(r);
+      if (state === "waiting") waiting = true;
+    }
+    if (solid.length > 0) {
+      // kube keeps an object that still has an owner, without the references to the absent ones.
+      if (absent.length === 0) return true;
+      const drop = new Set(absent.map((r) => r.uid));
+      return this.patchOwnerRefs(node, (refs) => refs.filter((r) => !drop.has(r.uid)));
+    }
+    // No owner left: delete it, in foreground when an owner waits and it owns objects itself.
+    let policy: "Orphan" | "Foreground" | "Background" = "Background";
+    if (waiting && node.dependents.size > 0) {
+      policy = "Foreground";
+      // A dependent of its own waits for its dependents too: maybe a cycle (A owns B owns A). As kube,
+      // its own references stop blocking, so that the owners waiting for it need not wait.
+      if ([...node.dependents].some((d) => deletingWith(d.obj, FOREGROUND_FINALIZER))) {
+        await this.patchOwnerRefs(node, (refs) => refs.map(({ blockOwnerDeletion: _, ...r }) => r));
+      }
+    } else if (live.metadata.finalizers?.includes(ORPHAN_FINALIZER)) policy = "Orphan";
+    else if (live.metadata.finalizers?.includes(FOREGROUND_FINALIZER)) policy = "Foreground";
+    try {
+      await this.store.delete(def, this.ctx(node.cluster), obj.metadata.namespace, obj.metadata.name as string, {
+        preconditions: { uid: node.uid },
+        propagationPolicy: policy,
+      });
+    } catch (e) {
+      // Gone already, or another object under the name now: nothing of ours to delete.
+      if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) throw e;
+    }
+    return true;
+  }
+
+  /**
+   * Whether an owner named by `dependent` exists: observed in the graph, or (not observed) a live
+   * read in the dependent's logical cluster with the same uid. A kind that cannot be resolved, or a
+   * namespaced owner of a cluster-scoped dependent, counts as existing: kube never collects those.
+   */
+  private async ownerState(dependent: GraphNode, r: OwnerRef): Promise<OwnerState> {
+    const o = this.graph.node(dependent.cluster, r.uid);
+    if (o?.obj) return deletingWith(o.obj, FOREGROUND_FINALIZER) ? "waiting" : "solid";
+    const def = this.defOfKind(dependent.cluster, groupOf(r.apiVersion ?? ""), r.kind);
+    if (!def) return "solid";
+    const namespace = dependent.obj?.metadata.namespace;
+    if (def.namespaced && !namespace) return "solid";
+    const live = await this.store.tryGet(def, dependent.cluster, def.namespaced ? namespace : undefined, r.name);
+    if (!live || live.metadata.uid !== r.uid) return "dangling";
+    return deletingWith(live, FOREGROUND_FINALIZER) ? "waiting" : "solid";
+  }
+
+  /** Orphan: every dependent loses its references to the owner, then the owner its `orphan` finalizer. */
+  private async orphanDependents(owner: GraphNode): Promise<boolean> {
+    for (const d of [...owner.dependents]) {
+      if (!d.obj) continue;
+      const ok = await this.patchOwnerRefs(d, (refs) => refs.filter((r) => r.uid !== owner.uid));
+      if (!ok) return false;
+    }
+    return this.removeFinalizer(owner, ORPHAN_FINALIZER);
+  }
+
+  /** Foreground: the dependents are deleted; the finalizer goes once none with blockOwnerDeletion is left. */
+  private async finishForeground(owner: GraphNode): Promise<boolean> {
+    const blocking = owner.blockingDependents();
+    if (blocking.length === 0) return this.removeFinalizer(owner, FOREGROUND_FINALIZER);
+    // Each is examined (deleted, as this owner waits); their removal brings the owner back here.
+    for (const d of blocking) if (!d.obj?.metadata.deletionTimestamp) this.enqueue(d);
+    return true;
+  }
+
+  private async patchOwnerRefs(node: GraphNode, keep: (refs: OwnerRef[]) => OwnerRef[]): Promise<boolean> {
+    return this.updateNode(node, (cur) => {
+      const refs = keep((cur.metadata.ownerReferences as OwnerRef[] | undefined) ?? []);
+      if (refs.length) cur.metadata.ownerReferences = refs;
+      else delete cur.metadata.ownerReferences;
+    });
+  }
+
+  private async removeFinalizer(node: GraphNode, finalizer: string): Promise<boolean> {
+    return this.updateNode(node, (cur) => {
+      const left = (cur.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+      if (left.length) cur.metadata.finalizers = left;
+      else delete cur.metadata.finalizers;
+    });
+  }
+
+  /** Change the object of `node` if it is still the same object (uid); done when it is gone. */
+  private async updateNode(node: GraphNode, change: (cur: KObject) => void): Promise<boolean> {
+    const obj = node.obj;
+    const def = this.defOfNode(node);
+    if (!obj || !def) return true;
+    try {
+      await this.store.update(
+        def,
+        this.ctx(node.cluster),
+        obj.metadata.namespace,
+        obj.metadata.name as string,
+        (cur) => {
+          if (cur.metadata.uid !== node.uid) throw new UidChanged();
+          change(cur);
+          delete cur.metadata.resourceVersion;
+          return cur;
+        },
+      );
+    } catch (e) {
+      if (e instanceof UidChanged) return true;
+      if (e instanceof StatusError && e.code === 404) return true;
+      throw e;
+    }
+    return true;
+  }
+
+  private ctx(cluster: string): RequestContext {
+    return { cluster, user: SYSTEM_USER, dryRun: false, warnings: [] };
+  }
+
+  /** The definition, in the node's logical cluster, of the resource its informer follows. */
+  private defOfNode(node: GraphNode): ResourceDef | undefined {
+    const resource = node.resource;
+    if (!resource) return undefined;
+    for (const d of this.registry.resources(node.cluster)) {
+      if (d.mode === "stored" && storageKeyOf(d) === resource) return d;
+    }
+    return undefined;
+  }
+
+  private defOfKind(cluster: string, group: string, kind: string): ResourceDef | undefined {
+    for (const d of this.registry.resources(cluster)) {
+      if (d.mode === "stored" && d.group === group && d.kind === kind) return d;
+    }
+    return undefined;
+  }
+}
