@@ -77,10 +77,19 @@ describe("ownerReferences", () => {
       ': Only one reference can have Controller set to true. Found "true" in references for ConfigMap/a and ConfigMap/b\n',
     );
 
-    const one = await create(gadget([ref("a", { controller: true, blockOwnerDeletion: true }), ref("b")]));
+    // Valid references to owners that exist (the garbage collector would collect a gadget whose
+    // owners are all absent).
+    const uidOf = async (name: string) => {
+      const made = await kubectl(kcp, ["create", "configmap", name, "-o", "json"]);
+      expect(made.code).toBe(0);
+      return (JSON.parse(made.stdout) as Obj).metadata.uid as string;
+    };
+    const a = ref("a", { uid: await uidOf("a"), controller: true, blockOwnerDeletion: true });
+    const b = ref("b", { uid: await uidOf("b") });
+    const one = await create(gadget([a, b]));
     expect(one.stderr).toBe("");
     expect(one.stdout).toBe("gadget.owners.example.com/g1 created\n");
     const got = JSON.parse((await kubectl(kcp, ["get", "gadget", "g1", "-o", "json"])).stdout) as Obj;
-    expect(got.metadata.ownerReferences).toEqual([ref("a", { controller: true, blockOwnerDeletion: true }), ref("b")]);
+    expect(got.metadata.ownerReferences).toEqual([a, b]);
   });
 });
