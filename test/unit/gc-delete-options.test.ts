@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { finalizersForDeletion } from "../../src/apis/store.ts";
 import { Informer } from "../../src/client/informer.ts";
+import { CrdController } from "../../src/controllers/crd/crd-controller.ts";
 import { GarbageCollector } from "../../src/controllers/gc/garbage-collector.ts";
 import { type InMemoryApp, inMemoryApp, TEST_TOKEN } from "../helpers/in-memory-app.ts";
 
@@ -165,6 +166,119 @@ describe("an informer that lists in pages", () => {
 });
 
 describe("the collector over the in-memory store", () => {
+  test("a reference resolves only to the object it names in the dependent's namespace and scope", async () => {
+    expect((await call("POST", "/api/v1/namespaces", { metadata: { name: "other" } })).status).toBe(201);
+    const gc = new GarbageCollector(app.deps.store, app.deps.registry);
+    await gc.start();
+    try {
+      const anchor = await createCm("anchor");
+      // An owner the graph holds (it has an owner itself), named from another namespace: there the
+      // reference is dangling, as in kube, and its dependent is collected.
+      const held = await createCm("held", { ownerReferences: [refTo(anchor)] });
+      const OTHER = "/api/v1/namespaces/other/configmaps";
+      await createCm("across", { ownerReferences: [refTo(held)] }, OTHER);
+      await until("the cross-namespace dependent to go", async () => !(await exists(`${OTHER}/across`)));
+      expect(await exists(`${CMS}/held`)).toBe(true);
+      // A cluster-scoped object naming a namespaced owner: never collected through it, and it does
+      // not hold up that owner's foreground deletion.
+      const owner = await createCm("ns-owner");
+      const ns = await call("POST", "/api/v1/namespaces", {
+        metadata: { name: "victim", ownerReferences: [refTo(owner, true)] },
+      });
+      expect(ns.status).toBe(201);
+      expect((await call("DELETE", `${CMS}/ns-owner?propagationPolicy=Foreground`)).status).toBe(200);
+      await until("the foreground owner to go", async () => !(await exists(`${CMS}/ns-owner`)));
+      const victim = await call("GET", "/api/v1/namespaces/victim");
+      expect(victim.status).toBe(200);
+      expect(victim.body.metadata.deletionTimestamp).toBeUndefined();
+    } finally {
+      gc.stop();
+    }
+  });
+
+  test("a dependent changed between the collector's read and its delete is decided again, not deleted", async () => {
+    // The collector's store pauses its read of the owner `a`, so that the dependent can be
+    // re-parented in between (a real store underneath: only the timing is arranged).
+    const store = app.deps.store;
+    let release: (() => void) | undefined;
+    let paused = false;
+    const pausing = Object.create(store) as typeof store;
+    pausing.tryGet = async (...args: Parameters<typeof store.tryGet>) => {
+      if (args[3] === "a" && !paused) {
+        paused = true;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      }
+      return store.tryGet(...args);
+    };
+    const gc = new GarbageCollector(pausing, app.deps.registry);
+    await gc.start();
+    try {
+      const a = await createCm("a");
+      const b = await createCm("b");
+      await createCm("d", { ownerReferences: [refTo(a)] });
+      await until("the graph to hold d", async () => gc.graph.size > 0);
+      expect((await call("DELETE", `${CMS}/a`)).status).toBe(200);
+      await until("the collector to read a", async () => release !== undefined);
+      const res = await app.app.request(`${CMS}/d`, {
+        method: "PATCH",
+        headers: { ...HEADERS, "content-type": "application/merge-patch+json" },
+        body: JSON.stringify({ metadata: { ownerReferences: [refTo(b)] } }),
+      });
+      expect(res.status).toBe(200);
+      release?.();
+      await Bun.sleep(300);
+      const d = await call("GET", `${CMS}/d`);
+      expect(d.status).toBe(200);
+      expect(d.body.metadata.ownerReferences.map((r: Obj) => r.name)).toEqual(["b"]);
+    } finally {
+      gc.stop();
+    }
+  });
+
+  test("a CRD served by webhook conversion in another version does not stop the collector", async () => {
+    const crdDef = app.deps.registry.lookup("admin", "apiextensions.k8s.io", "v1", "customresourcedefinitions");
+    if (!crdDef) throw new Error("no CRD resource");
+    const crds = new CrdController(app.deps.store, app.deps.registry, crdDef);
+    await crds.start();
+    const gc = new GarbageCollector(app.deps.store, app.deps.registry);
+    try {
+      const schema = { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } };
+      const crd = await call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+        metadata: { name: "widgets.example.com" },
+        spec: {
+          group: "example.com",
+          scope: "Namespaced",
+          names: { plural: "widgets", singular: "widget", kind: "Widget", listKind: "WidgetList" },
+          conversion: {
+            strategy: "Webhook",
+            webhook: { clientConfig: { url: "https://convert.example.com/" }, conversionReviewVersions: ["v1"] },
+          },
+          // The first served version is not the storage version: reading through it needs the webhook.
+          versions: [
+            { name: "v1", served: true, storage: false, schema },
+            { name: "v2", served: true, storage: true, schema },
+          ],
+        },
+      });
+      expect(crd.status).toBe(201);
+      const widgets = "/apis/example.com/v2/namespaces/default/widgets";
+      await until("widgets to be served", async () => (await call("GET", widgets)).status === 200);
+      expect((await call("POST", widgets, { metadata: { name: "w" } })).status).toBe(201);
+      await gc.start();
+      expect(gc.synced()).toBe(true);
+      const owner = await createCm("fg-owner");
+      await createCm("fg-dep", { ownerReferences: [refTo(owner, true)] });
+      await call("DELETE", `${CMS}/fg-owner?propagationPolicy=Foreground`);
+      await until("the foreground owner to go", async () => !(await exists(`${CMS}/fg-owner`)));
+      expect(await exists(`${CMS}/fg-dep`)).toBe(false);
+    } finally {
+      gc.stop();
+      crds.stop();
+    }
+  });
+
   test("chains, owners in other logical clusters, uid mismatch, orphan and foreground", async () => {
     const gc = new GarbageCollector(app.deps.store, app.deps.registry);
     await gc.start();

@@ -78,7 +78,6 @@ export class GarbageCollector {
   private readonly followed = new Map<string, Followed>();
   private readonly work = new WorkQueue("garbage collector", (item) => this.sync(item));
   private stopRegistry?: () => void;
-  private reconciling: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(
@@ -90,10 +89,9 @@ export class GarbageCollector {
   /** Resolves once every stored resource has been listed once. */
   async start(): Promise<void> {
     this.stopRegistry = this.registry.onChange(() => {
-      this.reconciling = this.reconciling.then(() => this.reconcile());
+      this.reconcile();
     });
-    this.reconciling = this.reconciling.then(() => this.reconcile());
-    await this.reconciling;
+    await Promise.all(this.reconcile());
   }
 
   stop(): void {
@@ -115,14 +113,20 @@ export class GarbageCollector {
     else f.informer.stop();
   }
 
-  /** Follow every stored resource served somewhere, and only those. */
-  private async reconcile(): Promise<void> {
-    if (this.stopped) return;
+  /**
+   * Follow every stored resource served somewhere, and only those. Synchronous: it starts the new
+   * informers and returns their first lists, which retry by themselves (a resource that cannot be
+   * listed for a while holds back the collector's decisions, never the following of other resources).
+   */
+  private reconcile(): Promise<void>[] {
+    if (this.stopped) return [];
     const wanted = new Map<string, ResourceDef>();
     for (const d of this.registry.resources("*")) {
       if (d.mode !== "stored") continue;
       const k = storageKeyOf(d);
-      if (!wanted.has(k)) wanted.set(k, d);
+      // The storage version's definition, read as stored: the collector needs metadata only, and a
+      // served version's read-time conversion (webhook conversion: not supported) must not stop it.
+      if (!wanted.has(k) || d.storageVersion) wanted.set(k, d.onRead ? { ...d, onRead: undefined } : d);
     }
     for (const [k, f] of [...this.followed]) {
       if (wanted.has(k)) continue;
@@ -136,7 +140,7 @@ export class GarbageCollector {
       if (this.followed.has(k)) continue;
       starting.push(this.follow(k, def));
     }
-    await Promise.all(starting);
+    return starting;
   }
 
   private async follow(resource: string, def: ResourceDef): Promise<void> {
@@ -210,9 +214,14 @@ export class GarbageCollector {
     // A foreground owner that stopped being owned by this one may have nothing left to wait for.
     for (const o of change.removedOwners) if (deletingWith(o.obj, FOREGROUND_FINALIZER)) this.enqueue(o);
     // A dependent whose owner is not (yet) observed, or is being deleted in foreground.
+    // Also one whose reference names another object than the graph's node of that uid (another
+    // name, or an owner in another namespace: a reference never crosses one), which sync() resolves.
     for (const r of node.ownerRefs()) {
       const o = this.graph.node(cluster, r.uid);
-      if (!o || o.virtual || deletingWith(o.obj, FOREGROUND_FINALIZER)) {
+      const named =
+        o?.obj?.metadata.name === r.name &&
+        (o.obj.metadata.namespace === undefined || o.obj.metadata.namespace === obj.metadata.namespace);
+      if (!o || o.virtual || !named || deletingWith(o.obj, FOREGROUND_FINALIZER)) {
         this.enqueue(node);
         break;
       }
@@ -292,13 +301,20 @@ export class GarbageCollector {
     } else if (live.metadata.finalizers?.includes(ORPHAN_FINALIZER)) policy = "Orphan";
     else if (live.metadata.finalizers?.includes(FOREGROUND_FINALIZER)) policy = "Foreground";
     try {
+      // The object as read above, and no other version: owners read since may have been changed
+      // (re-parented to a live owner) in between.
       await this.store.delete(def, this.ctx(node.cluster), obj.metadata.namespace, obj.metadata.name as string, {
-        preconditions: { uid: node.uid },
+        preconditions: { uid: node.uid, resourceVersion: live.metadata.resourceVersion },
         propagationPolicy: policy,
       });
     } catch (e) {
-      // Gone already, or another object under the name now: nothing of ours to delete.
       if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) throw e;
+      // Gone already, or another object under the name now: nothing of ours to delete. The same
+      // object, changed since it was read: decide again.
+      if (e.code === 409) {
+        const now = await this.store.tryGet(def, node.cluster, obj.metadata.namespace, obj.metadata.name as string);
+        if (now?.metadata.uid === node.uid) return false;
+      }
     }
     return true;
   }
@@ -309,12 +325,16 @@ export class GarbageCollector {
    * namespaced owner of a cluster-scoped dependent, counts as existing: kube never collects those.
    */
   private async ownerState(dependent: GraphNode, r: OwnerRef): Promise<OwnerState> {
-    const o = this.graph.node(dependent.cluster, r.uid);
-    if (o?.obj) return deletingWith(o.obj, FOREGROUND_FINALIZER) ? "waiting" : "solid";
     const def = this.defOfKind(dependent.cluster, groupOf(r.apiVersion ?? ""), r.kind);
     if (!def) return "solid";
     const namespace = dependent.obj?.metadata.namespace;
     if (def.namespaced && !namespace) return "solid";
+    // The graph's node of that uid answers only when it is the object the reference names: same
+    // name and, for a namespaced owner, the dependent's namespace (a reference never crosses one).
+    const o = this.graph.node(dependent.cluster, r.uid);
+    if (o?.obj && o.obj.metadata.name === r.name && (!def.namespaced || o.obj.metadata.namespace === namespace)) {
+      return deletingWith(o.obj, FOREGROUND_FINALIZER) ? "waiting" : "solid";
+    }
     const live = await this.store.tryGet(def, dependent.cluster, def.namespaced ? namespace : undefined, r.name);
     if (!live || live.metadata.uid !== r.uid) return "dangling";
     return deletingWith(live, FOREGROUND_FINALIZER) ? "waiting" : "solid";
@@ -332,11 +352,24 @@ export class GarbageCollector {
 
   /** Foreground: the dependents are deleted; the finalizer goes once none with blockOwnerDeletion is left. */
   private async finishForeground(owner: GraphNode): Promise<boolean> {
-    const blocking = owner.blockingDependents();
+    const blocking = owner.blockingDependents().filter((d) => this.refersValidly(d, owner));
     if (blocking.length === 0) return this.removeFinalizer(owner, FOREGROUND_FINALIZER);
     // Each is examined (deleted, as this owner waits); their removal brings the owner back here.
     for (const d of blocking) if (!d.obj?.metadata.deletionTimestamp) this.enqueue(d);
     return true;
+  }
+
+  /**
+   * Whether `dependent`'s reference to `owner` can name it at all: a cluster-scoped object cannot
+   * be owned by a namespaced one, nor a namespaced object by one in another namespace. kube never
+   * collects through such a reference, and it must not hold up the owner's foreground deletion.
+   */
+  private refersValidly(dependent: GraphNode, owner: GraphNode): boolean {
+    const ownerDef = this.defOfNode(owner);
+    if (!ownerDef?.namespaced) return true;
+    const dependentDef = this.defOfNode(dependent);
+    if (dependentDef && !dependentDef.namespaced) return false;
+    return dependent.obj?.metadata.namespace === owner.obj?.metadata.namespace;
   }
 
   private async patchOwnerRefs(node: GraphNode, keep: (refs: OwnerRef[]) => OwnerRef[]): Promise<boolean> {
