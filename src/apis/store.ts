@@ -37,6 +37,11 @@ import { recordManagedFields } from "./fieldmanager/store-hook.ts";
 export interface ListOptions {
   labelSelector?: LabelSelector;
   fieldSelector?: FieldSelector;
+  /**
+   * For in-process readers (not a request option): only objects whose stored JSON this accepts are
+   * decoded and listed, as a selector would keep them (no remainingItemCount).
+   */
+  accepts?: (value: string) => boolean;
   limit?: number;
   continue?: string;
   resourceVersion?: string;
@@ -322,6 +327,10 @@ export class ObjectStore {
     let after = start;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     const filtering = hasSelectors(opts);
+    const accepts = opts.accepts;
+    // With accepts, one call reads at most `limit` keys, accepted or not, and says where to go on:
+    // a scan over many keys that are not accepted gives the event loop back between calls.
+    let scanned = 0;
     const items: KObject[] = [];
     let lastKey: string | undefined;
     let more = false;
@@ -332,11 +341,13 @@ export class ObjectStore {
         prefix,
         revision: readRevision,
         after,
-        limit: limit ? Math.max(limit - items.length, filtering ? 100 : 0) : 0,
+        limit: limit ? Math.max(limit - items.length, filtering || accepts ? 100 : 0) : 0,
       });
       readRevision = res.revision;
       for (const kv of res.items) {
         lastKey = kv.key;
+        scanned++;
+        if (accepts && !accepts(kv.value)) continue;
         const obj = this.decode(def, kv, cluster === undefined);
         if (filtering && !matchesSelectors(def, obj, opts.labelSelector, opts.fieldSelector)) continue;
         items.push(obj);
@@ -344,8 +355,8 @@ export class ObjectStore {
       }
       const stoppedEarly = limit > 0 && items.length >= limit && lastKey !== res.items[res.items.length - 1]?.key;
       more = res.more || stoppedEarly;
-      remaining = filtering ? undefined : res.remaining;
-      if (!limit || items.length >= limit || !res.more) break;
+      remaining = filtering || accepts ? undefined : res.remaining;
+      if (!limit || items.length >= limit || !res.more || (accepts && scanned >= limit)) break;
       after = lastKey;
     }
     const out: ListResult = { items, resourceVersion: String(readRevision) };

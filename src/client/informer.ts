@@ -50,8 +50,8 @@ export interface InformerOptions extends InformerHandlers {
    */
   transform?(obj: KObject): KObject;
   /**
-   * Which stored writes the watch decodes (see WatchObjectsOptions.accepts): the others are not
-   * seen, so the cache holds, besides the listed objects, only those written with accepted JSON.
+   * Which stored objects are decoded, listed and watched (see WatchObjectsOptions.accepts; lists ask
+   * it with no previous value): the others are not seen, and the cache holds only those.
    */
   accepts?(value: string, prevValue: string | undefined): boolean;
   /**
@@ -158,7 +158,7 @@ export class Informer {
     const list = await this.listAll();
     if (this.stopped) return;
     const round = ++this.round;
-    this.replace(list.items);
+    this.replace(list.entries);
     this.synced = true;
     this.current = true;
     this.watch = watchObjects(this.store, this.def, {
@@ -182,28 +182,36 @@ export class Informer {
     });
   }
 
-  private async listAll(): Promise<{ items: KObject[]; resourceVersion: string }> {
+  /**
+   * The collection as the cache will keep it: each object's cluster taken from it as served, then
+   * the object transformed page by page (a large first list never holds every whole object at
+   * once), and, with `accepts`, objects whose stored JSON is not accepted never decoded at all.
+   */
+  private async listAll(): Promise<{ entries: Entry[]; resourceVersion: string }> {
     const { cluster, namespace, labelSelector, fieldSelector, pageSize } = this.opts;
-    const first = await this.store.list(this.def, cluster, namespace, {
-      labelSelector,
-      fieldSelector,
-      limit: pageSize,
-    });
-    if (!pageSize) return first;
-    const items = first.items;
-    let token = first.continue;
-    while (token && !this.stopped) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      const page = await this.store.list(this.def, cluster, namespace, {
+    const accepts = this.opts.accepts;
+    const read = (token?: string) =>
+      this.store.list(this.def, cluster, namespace, {
         labelSelector,
         fieldSelector,
         limit: pageSize,
-        continue: token,
+        ...(token ? { continue: token } : {}),
+        ...(accepts ? { accepts: (value: string) => accepts(value, undefined) } : {}),
       });
-      for (const item of page.items) items.push(item);
+    const entries: Entry[] = [];
+    const keepAll = (items: KObject[]) => {
+      for (const served of items) entries.push({ cluster: this.clusterOf(served), obj: this.keep(served) });
+    };
+    const first = await read();
+    keepAll(first.items);
+    let token = pageSize ? first.continue : undefined;
+    while (token && !this.stopped) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const page = await read(token);
+      keepAll(page.items);
       token = page.continue;
     }
-    return { items, resourceVersion: first.resourceVersion };
+    return { entries, resourceVersion: first.resourceVersion };
   }
 
   private relist(attempt: number): void {
@@ -220,13 +228,11 @@ export class Informer {
   }
 
   /** The cache becomes `items`; handlers hear the difference. */
-  private replace(items: KObject[]): void {
+  private replace(entries: Entry[]): void {
     const previous = this.cache;
     const next = new Map<string, Entry>();
     const notes: ((h: InformerHandlers) => void)[] = [];
-    for (const served of items) {
-      const cluster = this.clusterOf(served);
-      const obj = this.keep(served);
+    for (const { obj, cluster } of entries) {
       const key = cacheKey(cluster, obj.metadata.namespace, obj.metadata.name);
       next.set(key, { obj, cluster });
       const old = previous.get(key);

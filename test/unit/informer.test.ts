@@ -249,3 +249,28 @@ test("a transform decides what the cache keeps; the shared objects are not chang
   informer.stop();
   plain.stop();
 });
+
+test("with accepts, the list decodes and caches only accepted objects too, and a transform runs page by page", async () => {
+  await create("acc", "plain");
+  await store.create(
+    configmaps,
+    ctx("acc"),
+    { metadata: { name: "marked", labels: { mark: "yes" } }, data: { v: "0" } } as KObject,
+    "default",
+  );
+  const seen: string[] = [];
+  const informer = new Informer(store, configmaps, {
+    name: "accepting",
+    cluster: "acc",
+    pageSize: 1,
+    accepts: (value) => value.includes('"mark"'),
+    transform: (obj) => ({ ...obj, data: undefined }),
+    onAdd: (obj) => seen.push(obj.metadata.name as string),
+  });
+  informers.push(informer);
+  await informer.start();
+  expect(seen).toEqual(["marked"]);
+  expect(informer.get("acc", "default", "plain")).toBeUndefined();
+  expect(informer.get("acc", "default", "marked")?.data).toBeUndefined();
+  informer.stop();
+});
