@@ -4,19 +4,25 @@
 // fields; everything else, metadata included (uid, resourceVersion, managedFields), is the object's.
 
 import type { KObject } from "../types.ts";
+import { CORE_EVENT_FIELDS, EVENTS_V1_FIELDS, type EventFieldNames } from "./event-fields.ts";
 
-/** core/v1 field → events.k8s.io/v1 field, for the fields the two versions name differently. */
-const CORE_TO_EVENTS_V1: ReadonlyMap<string, string> = new Map([
-  ["involvedObject", "regarding"],
-  ["message", "note"],
-  ["reportingComponent", "reportingController"],
-  ["source", "deprecatedSource"],
-  ["firstTimestamp", "deprecatedFirstTimestamp"],
-  ["lastTimestamp", "deprecatedLastTimestamp"],
-  ["count", "deprecatedCount"],
-]);
+/** The fields the two versions name differently: each field of one table paired with the other's. */
+function renames(from: EventFieldNames, to: EventFieldNames): Map<string, string> {
+  const pairs: [string, string][] = [
+    [from.regarding, to.regarding],
+    [from.message, to.message],
+    [from.reportingController, to.reportingController],
+    [from.source, to.source],
+    [from.times[0], to.times[0]],
+    [from.times[1], to.times[1]],
+    [from.count, to.count],
+  ];
+  return new Map(pairs.filter(([f, t]) => f !== t));
+}
 
-const EVENTS_V1_TO_CORE: ReadonlyMap<string, string> = new Map([...CORE_TO_EVENTS_V1].map(([core, v1]) => [v1, core]));
+/** core/v1 field → events.k8s.io/v1 field. */
+const CORE_TO_EVENTS_V1: ReadonlyMap<string, string> = renames(CORE_EVENT_FIELDS, EVENTS_V1_FIELDS);
+const EVENTS_V1_TO_CORE: ReadonlyMap<string, string> = renames(EVENTS_V1_FIELDS, CORE_EVENT_FIELDS);
 
 /**
  * A copy of `obj` with its top-level fields renamed by `names` (same order; values shared, not

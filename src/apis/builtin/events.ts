@@ -8,7 +8,8 @@
 // kcp is pre-release).
 
 import type { KObject, ResourceDef } from "../types.ts";
-import { decodeEventFields, type EventFieldNames, internalEvent } from "./core/events.ts";
+import { decodeEventFields, internalEvent } from "./core/events.ts";
+import { EVENTS_V1_FIELDS } from "./event-fields.ts";
 import { eventToCoreV1, eventToEventsV1 } from "./event-conversion.ts";
 import {
   type InternalEvent,
@@ -20,15 +21,6 @@ import { builtin, fieldValue, STORED_VERBS } from "./strategy-helpers.ts";
 import { WireDecoder } from "./wire-decode.ts";
 
 const wire = new WireDecoder("Event", "v1");
-export const EVENTS_V1_FIELDS: EventFieldNames = {
-  regarding: "regarding",
-  message: "note",
-  reportingController: "reportingController",
-  strings: ["note", "reason", "type", "action", "reportingController", "reportingInstance"],
-  source: "deprecatedSource",
-  times: ["deprecatedFirstTimestamp", "deprecatedLastTimestamp"],
-  count: "deprecatedCount",
-};
 
 function decode(obj: KObject): void {
   decodeEventFields(wire, obj, EVENTS_V1_FIELDS);

@@ -16,8 +16,7 @@ import { OBJECT_META_CREATION_TIMESTAMP_DESCRIPTION, OBJECT_META_NAME_DESCRIPTIO
 import { CLUSTER_ROLE_BINDING_ROLE_REF_DESCRIPTION, ROLE_BINDING_ROLE_REF_DESCRIPTION } from "./schemas/rbac.ts";
 import { ageSince, humanDuration, parseTimestamp } from "../../machinery/human-duration.ts";
 import { type JsonObject, obj, str } from "../../machinery/json-access.ts";
-import { CORE_EVENT_FIELDS, type EventFieldNames } from "./core/events.ts";
-import { EVENTS_V1_FIELDS } from "./events.ts";
+import { CORE_EVENT_FIELDS, EVENTS_V1_FIELDS, type EventFieldNames } from "./event-fields.ts";
 
 /** A kind's columns and how to fill them for an object at a given time. */
 export interface Printer {

@@ -4,6 +4,7 @@
 import type { KObject, ResourceDef } from "../../types.ts";
 import { type InternalEvent, validateEventLegacy } from "../event-validation.ts";
 import { builtin, fieldValue, type JsonObject, objectAt, STORED_VERBS, str } from "../strategy-helpers.ts";
+import { CORE_EVENT_FIELDS, type EventFieldNames } from "../event-fields.ts";
 import { type FieldRef, WireDecoder } from "../wire-decode.ts";
 
 const wire = new WireDecoder("Event", "v1");
@@ -19,19 +20,6 @@ export function decodeObjectReference(d: WireDecoder, v: unknown, at: FieldRef):
     if (s) out[f] = s;
   }
   return out;
-}
-
-/** Where the fields of the shared Event shape live in one API version (core/v1 or events.k8s.io/v1). */
-export interface EventFieldNames {
-  regarding: string;
-  /** The human-readable text and the reporting component, as each version names them. */
-  message: string;
-  reportingController: string;
-  /** String fields, in the order their type checks run (the first error is the one reported). */
-  strings: string[];
-  source: string;
-  times: [string, string];
-  count: string;
 }
 
 /** Type checks of an Event in either version, with times normalised in place. */
@@ -55,16 +43,6 @@ export function decodeEventFields(wire: WireDecoder, obj: KObject, names: EventF
       series.lastObservedTime = wire.time(series.lastObservedTime, "micro") ?? null;
   }
 }
-
-export const CORE_EVENT_FIELDS: EventFieldNames = {
-  regarding: "involvedObject",
-  message: "message",
-  reportingController: "reportingComponent",
-  strings: ["reason", "message", "type", "action", "reportingComponent", "reportingInstance"],
-  source: "source",
-  times: ["firstTimestamp", "lastTimestamp"],
-  count: "count",
-};
 
 function decode(obj: KObject): void {
   decodeEventFields(wire, obj, CORE_EVENT_FIELDS);
