@@ -14,7 +14,7 @@
 // and go: the registry's changes start informers for new resources and stop those no longer served.
 
 import type { ResourceRegistry } from "../../apis/registry.ts";
-import { FOREGROUND_FINALIZER, type ObjectStore, ORPHAN_FINALIZER } from "../../apis/store.ts";
+import { FOREGROUND_FINALIZER, type ObjectStore, ORPHAN_FINALIZER, storageOf } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import { Informer } from "../../client/informer.ts";
 import { log } from "../../log.ts";
@@ -29,7 +29,7 @@ const SYSTEM_USER = {
 
 /** The storage resource a definition reads and writes (versions and aliases of one resource share it). */
 export function storageKeyOf(def: ResourceDef): string {
-  const s = def.storage ?? { group: def.group, resource: def.plural };
+  const s = storageOf(def);
   return `${s.group}/${s.resource}`;
 }
 
