@@ -18,6 +18,7 @@ import { FOREGROUND_FINALIZER, type ObjectStore, ORPHAN_FINALIZER, storageOf } f
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import { Informer } from "../../client/informer.ts";
 import { log } from "../../log.ts";
+import { parseAPIVersion } from "../../machinery/api-version.ts";
 import { StatusError } from "../../machinery/status.ts";
 import { WorkQueue } from "../work-queue.ts";
 import { type GraphNode, OwnerGraph, type OwnerRef, trimForGraph } from "./graph.ts";
@@ -31,11 +32,6 @@ const SYSTEM_USER = {
 export function storageKeyOf(def: ResourceDef): string {
   const s = storageOf(def);
   return `${s.group}/${s.resource}`;
-}
-
-function groupOf(apiVersion: string): string {
-  const i = apiVersion.indexOf("/");
-  return i < 0 ? "" : apiVersion.slice(0, i);
 }
 
 function deletingWith(obj: KObject | undefined, finalizer: string): boolean {
@@ -232,7 +228,7 @@ export class GarbageCollector {
   private fillFromCache(owner: GraphNode, dependent: GraphNode): void {
     const ref = dependent.ownerRefs().find((r) => r.uid === owner.uid);
     if (!ref) return;
-    const def = this.defOfKind(owner.cluster, groupOf(ref.apiVersion ?? ""), ref.kind);
+    const def = this.defOfKind(owner.cluster, parseAPIVersion(ref.apiVersion ?? "").group, ref.kind);
     if (!def) return;
     const resource = storageKeyOf(def);
     const namespace = def.namespaced ? dependent.obj?.metadata.namespace : undefined;
@@ -325,7 +321,7 @@ export class GarbageCollector {
    * namespaced owner of a cluster-scoped dependent, counts as existing: kube never collects those.
    */
   private async ownerState(dependent: GraphNode, r: OwnerRef): Promise<OwnerState> {
-    const def = this.defOfKind(dependent.cluster, groupOf(r.apiVersion ?? ""), r.kind);
+    const def = this.defOfKind(dependent.cluster, parseAPIVersion(r.apiVersion ?? "").group, r.kind);
     if (!def) return "solid";
     const namespace = dependent.obj?.metadata.namespace;
     if (def.namespaced && !namespace) return "solid";

@@ -2,7 +2,8 @@
 // ValidateObjectMeta and ValidateObjectMetaUpdate do it (Kubernetes 1.32 wording).
 
 import { field, type FieldError } from "../status.ts";
-import type { ObjectMeta } from "../object.ts";
+import { isObject, type ObjectMeta } from "../object.ts";
+import { parseAPIVersion } from "../api-version.ts";
 import {
   isDNS1123Label,
   isDNS1123Subdomain,
@@ -191,7 +192,7 @@ export function validateOwnerReferences(refs: unknown, path: string): FieldError
   if (!Array.isArray(refs)) return [field.typeInvalid(path, refs, "must be a list of owner references")];
   let firstController = "";
   for (const raw of refs) {
-    if (!isRecord(raw)) {
+    if (!isObject(raw)) {
       errs.push(field.typeInvalid(path, raw, "must be an owner reference object"));
       continue;
     }
@@ -219,7 +220,7 @@ export function validateOwnerReferences(refs: unknown, path: string): FieldError
             refs,
             `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}`,
           ),
-          goValue: `[]v1.OwnerReference{${refs.map((r) => goOwnerReference(isRecord(r) ? r : {})).join(", ")}}`,
+          goValue: `[]v1.OwnerReference{${refs.map((r) => goOwnerReference(isObject(r) ? r : {})).join(", ")}}`,
         });
       } else {
         firstController = current;
@@ -275,19 +276,6 @@ function goOwnerReference(ref: OwnerReference): string {
     `BlockOwnerDeletion:${ptr(ref.blockOwnerDeletion)}`,
   ];
   return `v1.OwnerReference{${fields.join(", ")}}`;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function parseAPIVersion(apiVersion: string): { group: string; version: string } {
-  if (apiVersion === "" || apiVersion === "/") return { group: "", version: "" };
-  const parts = apiVersion.split("/");
-  if (parts.length === 1) return { group: "", version: parts[0] as string };
-  if (parts.length === 2) return { group: parts[0] as string, version: parts[1] as string };
-  // Go's ParseGroupVersion fails here, leaving group and version empty.
-  return { group: "", version: "" };
 }
 
 function isStringMap(v: unknown): v is Record<string, string> {
