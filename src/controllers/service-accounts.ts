@@ -49,10 +49,7 @@ export class ServiceAccountsController {
   private gathering?: string[];
   private stopped = false;
   /** Items are `<cluster>/<namespace>`. */
-  private readonly work = new WorkQueue("service account controller", (item) => {
-    const slash = item.indexOf("/");
-    return this.sync(item.slice(0, slash), item.slice(slash + 1));
-  });
+  private readonly work = new WorkQueue("service account controller", (item) => this.syncItem(item));
 
   constructor(
     /** Writes go through admission: NamespaceLifecycle turns creates in terminating namespaces away. */
@@ -91,10 +88,9 @@ export class ServiceAccountsController {
     const worker = async () => {
       while (next < initial.length && !this.stopped) {
         const item = initial[next++] as string;
-        const slash = item.indexOf("/");
         let done = false;
         try {
-          done = await this.sync(item.slice(0, slash), item.slice(slash + 1));
+          done = await this.syncItem(item);
         } catch (e) {
           log.warn(`service account controller: ${item}: ${(e as Error).message}`);
         }
@@ -102,6 +98,12 @@ export class ServiceAccountsController {
       }
     };
     await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, initial.length) }, worker));
+  }
+
+  /** An item is `<cluster>/<namespace>` (neither name can hold a slash). */
+  private syncItem(item: string): Promise<boolean> {
+    const slash = item.indexOf("/");
+    return this.sync(item.slice(0, slash), item.slice(slash + 1));
   }
 
   stop(): void {
