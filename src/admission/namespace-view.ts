@@ -1,6 +1,8 @@
 // NamespaceView: every logical cluster's namespaces in memory, from an informer over the object
 // store (a list, then a watch from the list's resourceVersion), as kube-apiserver's namespace
-// informer keeps them for the NamespaceLifecycle admission plugin.
+// informer keeps them for the NamespaceLifecycle admission plugin. It also remembers when something
+// in a terminating namespace was last deleted by a request, which the namespace deletion
+// controller waits on (see src/controllers/namespace-deletion.ts).
 
 import type { ObjectStore } from "../apis/store.ts";
 import type { KObject, ResourceDef } from "../apis/types.ts";
@@ -41,13 +43,20 @@ export function namespaceSummary(ns: KObject): KObject {
  */
 export class NamespaceView {
   readonly informer: Informer;
+  /** `<cluster>/<namespace>` → when (ms) a delete of its content was last admitted, for terminating namespaces only. */
+  private readonly contentDeletes = new Map<string, number>();
 
   constructor(
     /** Only read (list and watch): a store without admission does. */
     private readonly store: ObjectStore,
     private readonly namespaceDef: ResourceDef,
   ) {
-    this.informer = new Informer(store, namespaceDef, { name: "namespaces", transform: namespaceSummary });
+    this.informer = new Informer(store, namespaceDef, {
+      name: "namespaces",
+      transform: namespaceSummary,
+      // The memory of a namespace's deletes goes with the namespace.
+      onDelete: (ns, cluster) => this.contentDeletes.delete(`${cluster}/${ns.metadata.name}`),
+    });
   }
 
   /** List, then watch from the list's revision: nothing in between is missed. */
@@ -80,5 +89,18 @@ export class NamespaceView {
     return this.store
       .tryGet(this.namespaceDef, cluster, undefined, name)
       .then((ns) => (ns ? { terminating: isTerminatingNamespace(ns) } : null));
+  }
+
+  /**
+   * A delete of something in `namespace` is being made: remembered when the namespace is known
+   * to be terminating (only those are waited on; a lookup in memory, no await).
+   */
+  noteContentDelete(cluster: string, namespace: string): void {
+    if (this.lookup(cluster, namespace)?.terminating) this.contentDeletes.set(`${cluster}/${namespace}`, Date.now());
+  }
+
+  /** When (ms since the epoch) a delete in this terminating namespace was last admitted here, if ever. */
+  lastContentDelete(cluster: string, namespace: string): number | undefined {
+    return this.contentDeletes.get(`${cluster}/${namespace}`);
   }
 }

@@ -37,6 +37,8 @@ export interface ApiCore {
   crdDef: ResourceDef;
   /** Every logical cluster's namespaces, followed once for admission and the namespace controller. */
   namespaces: Informer;
+  /** When a request last deleted something in a terminating namespace (the namespace controller waits on it). */
+  lastContentDelete(cluster: string, namespace: string): number | undefined;
   /** Stops what runs in the background (the namespace view's watch); storage stays open. */
   stop(): void;
 }
@@ -74,6 +76,7 @@ export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
       namespaceDef,
       crdDef,
       namespaces: namespaceView.informer,
+      lastContentDelete: (cluster, namespace) => namespaceView.lastContentDelete(cluster, namespace),
       stop: () => namespaceView.stop(),
     };
   } catch (err) {

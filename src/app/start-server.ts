@@ -120,7 +120,9 @@ async function serve(
   });
   undo.push(() => core.stop());
   const { registry, store, clusters, namespaceDef, crdDef } = core;
-  const namespaces = new NamespaceDeletionController(store, registry, namespaceDef, core.namespaces);
+  const namespaces = new NamespaceDeletionController(store, registry, namespaceDef, core.namespaces, {
+    lastContentDelete: core.lastContentDelete,
+  });
   undo.push(() => namespaces.stop());
   namespaces.start();
   // Established CRDs are served before the server reports ready.

@@ -1,6 +1,7 @@
 // Namespace lifecycle with kubectl: deleting a namespace makes it Terminating, its contents are
-// deleted, then it disappears; creating in a missing or terminating namespace is refused; the
-// initial namespaces cannot be deleted.
+// deleted after a quiet period (so `kubectl delete -f` of a namespace with its contents succeeds),
+// with kube's status conditions, then it disappears; creating in a missing or terminating
+// namespace is refused; the initial namespaces cannot be deleted.
 import { describe, expect, test } from "bun:test";
 import { stringify as stringifyYaml } from "yaml";
 import { api, type KcpProcess, kubectl, useKcp } from "../helpers/kcp-process.ts";
@@ -82,6 +83,28 @@ describe("namespaces", () => {
     expect(await namesIn("/api/v1/configmaps", "default")).toContain("survivor");
   });
 
+  for (const version of ["1.27", "1.33"]) {
+    test(`kubectl ${version} delete -f of a namespace and its contents exits 0, as with kube-apiserver`, async () => {
+      const name = `manifest-${version.replace(".", "-")}`;
+      const manifest = [
+        doc("v1", "Namespace", { name }),
+        doc("v1", "ConfigMap", { name: "cfg", namespace: name }, { data: { a: "b" } }),
+        doc("v1", "Secret", { name: "s", namespace: name }, { stringData: { a: "b" } }),
+        doc("v1", "ServiceAccount", { name: "sa", namespace: name }),
+      ].join("---\n");
+      const applied = await kubectl(kcp, ["apply", "-f", "-"], { stdin: manifest, version });
+      expect(applied.code).toBe(0);
+      // kubectl deletes the namespace first, then each object, which must still be there.
+      const del = await kubectl(kcp, ["delete", "-f", "-", "--timeout=20s"], { stdin: manifest, version });
+      expect(del.stderr).toBe("");
+      expect(del.stdout).toBe(
+        `namespace "${name}" deleted\nconfigmap "cfg" deleted\nsecret "s" deleted\nserviceaccount "sa" deleted\n`,
+      );
+      expect(del.code).toBe(0);
+      expect((await api(kcp, `/api/v1/namespaces/${name}`)).status).toBe(404);
+    });
+  }
+
   test("a terminating namespace refuses new content, and goes once the last finalizer is removed", async () => {
     await create([
       doc("v1", "Namespace", { name: "closing" }),
@@ -97,6 +120,8 @@ describe("namespaces", () => {
     expect(ns.status.phase).toBe("Terminating");
     expect(ns.metadata.deletionTimestamp).toMatch(/Z$/);
     expect(ns.metadata.deletionGracePeriodSeconds).toBeUndefined();
+    // The contents are still there during the quiet period: a create is refused, not 404.
+    expect(await namesIn("/api/v1/configmaps", "closing")).toEqual(["held", "plain"]);
 
     // The namespace controller deletes what it can; the held object stays with a deletionTimestamp.
     await until(
@@ -108,6 +133,43 @@ describe("namespaces", () => {
     const held = JSON.parse((await kubectl(kcp, ["get", "cm", "held", "-n", "closing", "-o", "json"])).stdout);
     expect(held.metadata.deletionTimestamp).toMatch(/Z$/);
     expect(held.metadata.deletionGracePeriodSeconds).toBe(0);
+
+    // kube's conditions say what is left and which finalizer holds it.
+    const conditions = await until(
+      "the namespace's deletion conditions",
+      async () => JSON.parse((await kubectl(kcp, ["get", "ns", "closing", "-o", "json"])).stdout).status.conditions,
+      (c) => Array.isArray(c) && c.length === 5,
+    );
+    expect(conditions.map((c: Obj) => [c.type, c.status, c.reason, c.message])).toEqual([
+      ["NamespaceDeletionDiscoveryFailure", "False", "ResourcesDiscovered", "All resources successfully discovered"],
+      [
+        "NamespaceDeletionGroupVersionParsingFailure",
+        "False",
+        "ParsedGroupVersions",
+        "All legacy kube types successfully parsed",
+      ],
+      [
+        "NamespaceDeletionContentFailure",
+        "False",
+        "ContentDeleted",
+        "All content successfully deleted, may be waiting on finalization",
+      ],
+      [
+        "NamespaceContentRemaining",
+        "True",
+        "SomeResourcesRemain",
+        "Some resources are remaining: configmaps. has 1 resource instances",
+      ],
+      [
+        "NamespaceFinalizersRemaining",
+        "True",
+        "SomeFinalizersRemain",
+        "Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances",
+      ],
+    ]);
+    const described = await kubectl(kcp, ["describe", "ns", "closing"]);
+    expect(described.stdout).toContain("Status:       Terminating");
+    expect(described.stdout).toMatch(/NamespaceFinalizersRemaining\s+True/);
 
     const refused = await kubectl(kcp, ["create", "--validate=false", "-f", "-"], {
       stdin: doc("v1", "ConfigMap", { name: "late", namespace: "closing" }),

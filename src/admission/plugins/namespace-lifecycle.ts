@@ -8,6 +8,10 @@
 // It checks at the validating step, after the object has been prepared and validated: an invalid
 // object is refused as invalid before its namespace is looked at, as it always was here. (The
 // immortal namespaces, which kube's plugin also guards, are the namespace strategy's rule.)
+//
+// Deletes are never refused; one in a terminating namespace is noted in the view, because the
+// namespace deletion controller holds off while requests are still deleting the namespace's
+// contents (`kubectl delete -f` of a namespace and what is in it deletes them one by one).
 
 import type { AdmissionAttributes, AdmissionOperation, AdmissionPlugin } from "../../apis/admission.ts";
 import type { KObject } from "../../apis/types.ts";
@@ -20,9 +24,14 @@ const NAMESPACE_LIFECYCLE = "NamespaceLifecycle";
 export function namespaceLifecycle(view: NamespaceView): AdmissionPlugin {
   return {
     name: NAMESPACE_LIFECYCLE,
-    handles: (operation: AdmissionOperation) => operation === "CREATE",
+    handles: (operation: AdmissionOperation) => operation === "CREATE" || operation === "DELETE",
     validate(a: AdmissionAttributes): Promise<void> | undefined {
-      if (!a.def.namespaced || !a.object) return undefined;
+      if (!a.def.namespaced) return undefined;
+      if (a.operation === "DELETE") {
+        if (!a.dryRun && a.namespace) view.noteContentDelete(a.ctx.cluster, a.namespace);
+        return undefined;
+      }
+      if (!a.object) return undefined;
       const obj = a.object;
       const ns = a.namespace as string;
       const state = view.state(a.ctx.cluster, ns);
