@@ -1,11 +1,13 @@
 // The API without its listener: the resource registry, the admission chain (namespace lifecycle
-// over its in-memory namespace view, then the embedding program's plugins), the object store and
-// the logical clusters, with `admin` bootstrapped. `kcp start` (start-server.ts) adds the
+// over its in-memory namespace view, resource quota over its in-memory counts, then the embedding
+// program's plugins), the object store and the logical clusters, with `admin` bootstrapped. `kcp start` (start-server.ts) adds the
 // controllers and the HTTPS server around it; tests serve it through `app.request(...)`.
 
 import { AdmissionChain } from "../admission/chain.ts";
 import { NamespaceView } from "../admission/namespace-view.ts";
 import { namespaceLifecycle } from "../admission/plugins/namespace-lifecycle.ts";
+import { resourceQuota } from "../admission/plugins/resource-quota.ts";
+import { QuotaUsage } from "../controllers/quota/quota-usage.ts";
 import type { AdmissionPlugin } from "../apis/admission.ts";
 import { builtinResources } from "../apis/builtin/index.ts";
 import { DEFAULT_CLUSTER, LogicalClusters } from "../apis/logical-clusters.ts";
@@ -39,7 +41,9 @@ export interface ApiCore {
   namespaces: Informer;
   /** When a request last deleted something in a terminating namespace (the namespace controller waits on it). */
   lastContentDelete(cluster: string, namespace: string): number | undefined;
-  /** Stops what runs in the background (the namespace view's watch); storage stays open. */
+  /** Quotas and the object counts they need: ResourceQuota admission's ledger, the quota controller's input. */
+  quotaUsage: QuotaUsage;
+  /** Stops what runs in the background (the namespace view's and quotas' watches); storage stays open. */
   stop(): void;
 }
 
@@ -62,10 +66,17 @@ export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
   const crdDef = builtinDef(registry, "apiextensions.k8s.io", "customresourcedefinitions");
   // The namespaces admission answers from: listed and watched before the API serves. It reads
   // through a store without admission (the view is what admission itself consults).
-  const namespaceView = new NamespaceView(new ObjectStore(storage, keyPrefix), namespaceDef);
+  const reader = new ObjectStore(storage, keyPrefix);
+  const namespaceView = new NamespaceView(reader, namespaceDef);
   await namespaceView.start();
+  const quotaUsage = new QuotaUsage(reader, registry, builtinDef(registry, "", "resourcequotas"));
   try {
-    const admission = new AdmissionChain([namespaceLifecycle(namespaceView), ...(opts.admission ?? [])]);
+    await quotaUsage.start();
+    const admission = new AdmissionChain([
+      namespaceLifecycle(namespaceView),
+      resourceQuota(quotaUsage),
+      ...(opts.admission ?? []),
+    ]);
     const store = new ObjectStore(storage, keyPrefix, admission);
     const clusters = new LogicalClusters(storage, store, keyPrefix, namespaceDef);
     await clusters.ensure(DEFAULT_CLUSTER);
@@ -77,10 +88,15 @@ export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
       crdDef,
       namespaces: namespaceView.informer,
       lastContentDelete: (cluster, namespace) => namespaceView.lastContentDelete(cluster, namespace),
-      stop: () => namespaceView.stop(),
+      quotaUsage,
+      stop: () => {
+        namespaceView.stop();
+        quotaUsage.stop();
+      },
     };
   } catch (err) {
     namespaceView.stop();
+    quotaUsage.stop();
     throw err;
   }
 }

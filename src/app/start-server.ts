@@ -8,6 +8,7 @@ import { CrdController } from "../controllers/crd/crd-controller.ts";
 import { GarbageCollector, storageKeyOf } from "../controllers/gc/garbage-collector.ts";
 import { NamespaceDeletionController } from "../controllers/namespace-deletion.ts";
 import { ServiceAccountsController } from "../controllers/service-accounts.ts";
+import { ResourceQuotaController } from "../controllers/quota/quota-controller.ts";
 import { DEFAULT_CLUSTER } from "../apis/logical-clusters.ts";
 import { log, type LogLevelName } from "../log.ts";
 import { ensureServingCerts } from "../pki/certs.ts";
@@ -135,6 +136,11 @@ async function serve(
   const serviceAccounts = new ServiceAccountsController(store, serviceAccountDef, core.namespaces);
   undo.push(() => serviceAccounts.stop());
   await serviceAccounts.start();
+  const quotaDef = registry.lookup(DEFAULT_CLUSTER, "", "v1", "resourcequotas");
+  if (!quotaDef) throw new Error("the resourcequotas resource is not registered");
+  const quotas = new ResourceQuotaController(store, core.quotaUsage, quotaDef);
+  undo.push(() => quotas.stop());
+  quotas.start();
   // The garbage collector follows every stored resource (sharing the namespaces informer). As
   // kube-controller-manager's, it does not hold up readiness: it starts once the server serves
   // (its first lists decode every object: 0.8 s for 110,000) and decides nothing before they are in.
@@ -189,6 +195,7 @@ async function serve(
       namespaces.stop();
       crds.stop();
       serviceAccounts.stop();
+      quotas.stop();
       gc.stop();
       core.stop();
       stopCompaction();
