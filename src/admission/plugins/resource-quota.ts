@@ -13,7 +13,7 @@
 // through the quota's status instead (a compare-and-swap on status.used by every replica); here
 // each kcp replica counts its own reservations, so replicas on one etcd enforce the limit up to
 // the short window in which another replica's admitted create is not yet in this one's watch
-// (docs/architecture.md, README "API behaviour").
+// (docs/etcd.md, "Several kcp servers").
 
 import type { AdmissionAttributes, AdmissionOperation, AdmissionPlugin } from "../../apis/admission.ts";
 import type { ResourceDef } from "../../apis/types.ts";
