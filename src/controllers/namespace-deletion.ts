@@ -36,6 +36,15 @@ export const DEFAULT_QUIET_PERIOD_MS = 1000;
 /** The longest the controller waits for clients that keep deleting. */
 const MAX_WAIT_MS = 60_000;
 
+/**
+ * When (ms) the contents of a namespace first seen terminating at `seen` may be removed: a quiet
+ * period after that and after the last delete a request made in it, but no later than MAX_WAIT_MS
+ * after `seen` (something that keeps deleting does not hold the namespace forever).
+ */
+export function contentRemovalTime(seen: number, lastDelete: number | undefined, quietPeriodMs: number): number {
+  return Math.min(Math.max(seen, lastDelete ?? 0) + quietPeriodMs, seen + MAX_WAIT_MS);
+}
+
 export interface NamespaceDeletionOptions {
   /** The quiet period (default DEFAULT_QUIET_PERIOD_MS). */
   quietPeriodMs?: number;
@@ -98,8 +107,7 @@ export class NamespaceDeletionController {
     if (this.started.has(key)) return 0;
     const now = Date.now();
     const seen = this.waiting.get(key) ?? now;
-    const lastDelete = this.opts.lastContentDelete?.(cluster, name) ?? 0;
-    const ready = Math.min(Math.max(seen, lastDelete) + this.quietPeriodMs, seen + MAX_WAIT_MS);
+    const ready = contentRemovalTime(seen, this.opts.lastContentDelete?.(cluster, name), this.quietPeriodMs);
     if (ready > now) return ready - now;
     this.waiting.delete(key);
     this.started.add(key);

@@ -3,6 +3,9 @@
 // with kube's status conditions, then it disappears; creating in a missing or terminating
 // namespace is refused; the initial namespaces cannot be deleted.
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { stringify as stringifyYaml } from "yaml";
 import { api, type KcpProcess, kubectl, useKcp } from "../helpers/kcp-process.ts";
 
@@ -104,6 +107,30 @@ describe("namespaces", () => {
       expect((await api(kcp, `/api/v1/namespaces/${name}`)).status).toBe(404);
     });
   }
+
+  test("kubectl delete -k of a kustomization with a namespace and its contents exits 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kcp-kustomize-"));
+    try {
+      writeFileSync(
+        join(dir, "resources.yaml"),
+        [
+          doc("v1", "Namespace", { name: "kustomized" }),
+          doc("v1", "ConfigMap", { name: "cfg", namespace: "kustomized" }, { data: { a: "b" } }),
+          doc("v1", "Secret", { name: "s", namespace: "kustomized" }, { stringData: { a: "b" } }),
+        ].join("---\n"),
+      );
+      writeFileSync(join(dir, "kustomization.yaml"), "resources:\n- resources.yaml\n");
+      const applied = await kubectl(kcp, ["apply", "-k", dir]);
+      expect(applied.code).toBe(0);
+      const del = await kubectl(kcp, ["delete", "-k", dir, "--timeout=20s"]);
+      expect(del.stderr).toBe("");
+      expect(del.stdout).toBe('namespace "kustomized" deleted\nconfigmap "cfg" deleted\nsecret "s" deleted\n');
+      expect(del.code).toBe(0);
+      expect((await api(kcp, "/api/v1/namespaces/kustomized")).status).toBe(404);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test("a terminating namespace refuses new content, and goes once the last finalizer is removed", async () => {
     await create([

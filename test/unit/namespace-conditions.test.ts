@@ -1,5 +1,6 @@
 // The deletion conditions of a terminating namespace: kube's five types, their True wording from a
-// pass's tally, and the merge that keeps lastTransitionTime unless the status flips.
+// pass's tally, and the merge that keeps lastTransitionTime unless the status flips; and when the
+// namespace controller starts removing the contents.
 import { expect, test } from "bun:test";
 import {
   type ContentTally,
@@ -7,6 +8,7 @@ import {
   mergeConditions,
   type NamespaceCondition,
 } from "../../src/controllers/namespace-conditions.ts";
+import { contentRemovalTime } from "../../src/controllers/namespace-deletion.ts";
 
 const empty = (): ContentTally => ({ remaining: new Map(), finalizers: new Map(), failures: [] });
 
@@ -79,4 +81,15 @@ test("merge: unchanged conditions are no change; a flip moves lastTransitionTime
   expect(r2?.lastTransitionTime).toBe("2021-01-01T00:00:00Z");
   // The input is not changed.
   expect(stamped.find((c) => c.type === "NamespaceContentRemaining")?.message).toContain("has 1 resource");
+});
+
+test("contents wait a quiet period after the deletion and after each client delete, a minute at most", () => {
+  const seen = 1_000_000;
+  expect(contentRemovalTime(seen, undefined, 1000)).toBe(seen + 1000);
+  // A delete before the namespace was seen terminating changes nothing.
+  expect(contentRemovalTime(seen, seen - 5000, 1000)).toBe(seen + 1000);
+  // kubectl deleting the contents one by one pushes it back.
+  expect(contentRemovalTime(seen, seen + 700, 1000)).toBe(seen + 1700);
+  expect(contentRemovalTime(seen, seen + 30_000, 1000)).toBe(seen + 31_000);
+  expect(contentRemovalTime(seen, seen + 120_000, 1000)).toBe(seen + 60_000);
 });

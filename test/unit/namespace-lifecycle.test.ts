@@ -131,3 +131,30 @@ test("cluster-scoped kinds are not checked", async () => {
   const clusterScoped = { ...configMaps, namespaced: false } as ResourceDef;
   expect(await codeOf(admit(clusterScoped, { metadata: { name: "x" } }, ctx("a")))).toBe(0);
 });
+
+test("deletes are never refused; those in a terminating namespace are noted for the namespace controller", async () => {
+  const plugin = lifecyclePlugin(view);
+  expect(plugin.handles("DELETE")).toBe(true);
+  const del = (namespace: string, dryRun = false) =>
+    plugin.validate?.({
+      operation: "DELETE",
+      def: configMaps,
+      subresource: undefined,
+      name: "c",
+      namespace,
+      object: undefined,
+      oldObject: cm(namespace),
+      user: { username: "u", groups: [] },
+      dryRun,
+      ctx: ctx("a"),
+    });
+  expect(view.lastContentDelete("a", "going")).toBeUndefined();
+  expect(del("going", true)).toBeUndefined();
+  expect(view.lastContentDelete("a", "going")).toBeUndefined();
+  const before = Date.now();
+  expect(del("going")).toBeUndefined();
+  expect(view.lastContentDelete("a", "going")).toBeGreaterThanOrEqual(before);
+  // An active namespace's deletes are nobody's business.
+  expect(del("listed")).toBeUndefined();
+  expect(view.lastContentDelete("a", "listed")).toBeUndefined();
+});
