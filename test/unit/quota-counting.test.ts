@@ -7,6 +7,7 @@ import { type ApiCore, startApiCore } from "../../src/app/api-core.ts";
 import { AllowAllAuthorizer } from "../../src/auth/allow-all-authorizer.ts";
 import { adminUser, StaticTokenAuthenticator } from "../../src/auth/token-authenticator.ts";
 import { countedResource } from "../../src/controllers/quota/quota-names.ts";
+import { StatusError } from "../../src/machinery/status.ts";
 import { DEFAULT_PREFIX } from "../../src/storage/keys.ts";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
 
@@ -145,4 +146,35 @@ test("the quota controller's input: a quota change and a count change in its nam
   } finally {
     stop();
   }
+});
+
+test("admission through the store: kube's message names every exceeded name; dry runs reserve nothing", async () => {
+  const cm = def("configmaps");
+  await core.store.create(def("namespaces"), ctx("admin"), { metadata: { name: "adm" } }, undefined);
+  await core.store.create(
+    def("resourcequotas"),
+    ctx("admin"),
+    { metadata: { name: "both" }, spec: { hard: { configmaps: "1", "count/configmaps": "1", secrets: "9" } } },
+    "adm",
+  );
+  await until("the quota in the cache", () => core.quotaUsage.limits("admin", "adm", cm).length === 2);
+  // A dry run passes and holds no slot.
+  await core.store.create(cm, { ...ctx("admin"), dryRun: true }, { metadata: { name: "dry" } }, "adm");
+  expect(core.quotaUsage.used("admin", "adm", cm)).toBe(0);
+  await createIn("admin", "adm", "configmaps", "first");
+  let refused: unknown;
+  try {
+    await core.store.create(cm, ctx("admin"), { metadata: { generateName: "gen-" } }, "adm");
+  } catch (e) {
+    refused = e;
+  }
+  expect(refused).toBeInstanceOf(StatusError);
+  const err = refused as StatusError;
+  expect(err.code).toBe(403);
+  expect(err.reason).toBe("Forbidden");
+  expect(err.message).toMatch(
+    /^configmaps "gen-[a-z0-9]{5}" is forbidden: exceeded quota: both, requested: configmaps=1,count\/configmaps=1, used: configmaps=1,count\/configmaps=1, limited: configmaps=1,count\/configmaps=1$/,
+  );
+  // Secrets are under their own limit.
+  await createIn("admin", "adm", "secrets", "fine");
 });

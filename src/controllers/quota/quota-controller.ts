@@ -7,6 +7,7 @@
 
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
+import { compareQuantities, parseQuantity } from "../../machinery/quantity.ts";
 import { StatusError } from "../../machinery/status.ts";
 import { WorkQueue } from "../work-queue.ts";
 import type { QuotaUsage } from "./quota-usage.ts";
@@ -16,11 +17,24 @@ const SYSTEM_USER = {
   groups: ["system:masters"],
 };
 
+/** Equal quantities (by value, so that a form the API canonicalises differently never causes a write loop). */
+function sameQuantity(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return compareQuantities(parseQuantity(a), parseQuantity(b)) === 0;
+  } catch {
+    return false;
+  }
+}
+
 function sameMap(a: unknown, b: Record<string, string>): boolean {
   if (!a || typeof a !== "object") return Object.keys(b).length === 0;
   const x = a as Record<string, unknown>;
   const keys = Object.keys(x);
-  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && String(x[k]) === b[k]);
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every((k) => Object.hasOwn(b, k) && sameQuantity(String(x[k]), b[k] as string))
+  );
 }
 
 export class ResourceQuotaController {
