@@ -62,6 +62,21 @@ function parsed(hard: string): Quantity | undefined {
   }
 }
 
+/** How long a create waits for its resource's first count (kube's quota admission gives up after 10 s too). */
+const COUNTING_DEADLINE_MS = 10_000;
+
+/** The counting, or a 504 once it has taken longer than the deadline (storage unreachable). */
+function withinDeadline(counting: Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(errors.timeout("resource quota evaluation timed out: the objects under quota are not counted yet")),
+      COUNTING_DEADLINE_MS,
+    );
+  });
+  return Promise.race([counting, late]).finally(() => clearTimeout(timer));
+}
+
 export function resourceQuota(ledger: QuotaLedger): AdmissionPlugin {
   /** Check and reserve: synchronous from the first read to the reservation. */
   const admit = (a: AdmissionAttributes, namespace: string): void => {
@@ -97,12 +112,13 @@ export function resourceQuota(ledger: QuotaLedger): AdmissionPlugin {
     name: RESOURCE_QUOTA,
     handles: (operation: AdmissionOperation) => operation === "CREATE",
     validate(a: AdmissionAttributes): Promise<void> | undefined {
-      // Objects of namespaced kinds only, through the main resource (a token request stores nothing).
-      if (!a.def.namespaced || a.subresource || !a.namespace) return undefined;
+      // Stored objects of namespaced kinds only, through the main resource (reviews and token
+      // requests store nothing).
+      if (!a.def.namespaced || a.def.mode !== "stored" || a.subresource || !a.namespace) return undefined;
       const namespace = a.namespace;
       if (ledger.limits(a.ctx.cluster, namespace, a.def).length === 0) return undefined;
       const counting = ledger.whenCounted(a.def);
-      if (counting) return counting.then(() => admit(a, namespace));
+      if (counting) return withinDeadline(counting).then(() => admit(a, namespace));
       admit(a, namespace);
       return undefined;
     },
