@@ -124,8 +124,12 @@ export class ObjectCounts {
   private reservedIn(at: string): number {
     const names = this.reservations.get(at);
     if (!names) return 0;
+    // Names are kept in the order they expire (reserve re-inserts), so only the expired head is visited.
     const now = Date.now();
-    for (const [name, expires] of names) if (expires <= now) names.delete(name);
+    for (const [name, expires] of names) {
+      if (expires > now) break;
+      names.delete(name);
+    }
     if (names.size === 0) this.reservations.delete(at);
     return names.size;
   }
@@ -139,6 +143,7 @@ export class ObjectCounts {
     const at = `${key}\0${cluster}\0${namespace}`;
     let names = this.reservations.get(at);
     if (!names) this.reservations.set(at, (names = new Map()));
+    names.delete(name);
     names.set(name, Date.now() + RESERVATION_MS);
   }
 

@@ -40,6 +40,8 @@ export class QuotaUsage {
   private readonly byNamespace = new Map<string, Map<string, KObject>>();
   /** Quota resource name → the storage key of what it counts (null: nothing); reset when the registry changes. */
   private resolved = new Map<string, string | null>();
+  /** `<cluster>\0<namespace>` → storage key → the limits on it there: what each create asks, worked out once. */
+  private limitsCache = new Map<string, Map<string, QuotaLimit[]>>();
   private listeners: ((cluster: string, namespace: string, quota: string) => void)[] = [];
   private stopRegistry?: () => void;
   private reconciling = false;
@@ -60,6 +62,7 @@ export class QuotaUsage {
         const at = `${cluster}\0${q.metadata.namespace}`;
         this.byNamespace.get(at)?.delete(q.metadata.name as string);
         if (this.byNamespace.get(at)?.size === 0) this.byNamespace.delete(at);
+        this.limitsCache.delete(at);
         this.scheduleReconcile();
       },
     });
@@ -69,6 +72,7 @@ export class QuotaUsage {
   async start(): Promise<void> {
     this.stopRegistry = this.registry.onChange(() => {
       this.resolved = new Map();
+      this.limitsCache = new Map();
       this.scheduleReconcile();
     });
     await this.quotas.start();
@@ -107,6 +111,7 @@ export class QuotaUsage {
     let quotas = this.byNamespace.get(at);
     if (!quotas) this.byNamespace.set(at, (quotas = new Map()));
     quotas.set(q.metadata.name as string, q);
+    this.limitsCache.delete(at);
     this.scheduleReconcile();
     for (const l of this.listeners) l(cluster, namespace, q.metadata.name as string);
   }
@@ -198,16 +203,24 @@ export class QuotaUsage {
   // QuotaLedger, for the admission plugin.
 
   limits(cluster: string, namespace: string, def: ResourceDef): QuotaLimit[] {
-    const quotas = this.byNamespace.get(`${cluster}\0${namespace}`);
+    const at = `${cluster}\0${namespace}`;
+    const quotas = this.byNamespace.get(at);
     if (!quotas) return [];
-    const key = storageKeyOf(def);
-    const out: QuotaLimit[] = [];
-    for (const q of quotas.values()) {
-      for (const [resourceName, hard] of Object.entries(hardOf(q))) {
-        if (this.keyOf(resourceName) === key) out.push({ quota: q.metadata.name as string, resourceName, hard });
+    let byKey = this.limitsCache.get(at);
+    if (!byKey) {
+      byKey = new Map();
+      for (const q of quotas.values()) {
+        for (const [resourceName, hard] of Object.entries(hardOf(q))) {
+          const key = this.keyOf(resourceName);
+          if (!key) continue;
+          const list = byKey.get(key) ?? [];
+          list.push({ quota: q.metadata.name as string, resourceName, hard });
+          byKey.set(key, list);
+        }
       }
+      this.limitsCache.set(at, byKey);
     }
-    return out;
+    return byKey.get(storageKeyOf(def)) ?? [];
   }
 
   whenCounted(def: ResourceDef): Promise<void> | undefined {
