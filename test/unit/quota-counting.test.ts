@@ -178,3 +178,22 @@ test("admission through the store: kube's message names every exceeded name; dry
   // Secrets are under their own limit.
   await createIn("admin", "adm", "secrets", "fine");
 });
+
+test("a quota with scopes (which only pods match) neither limits nor counts other objects", async () => {
+  const cm = def("configmaps");
+  await core.store.create(def("namespaces"), ctx("admin"), { metadata: { name: "scoped" } }, undefined);
+  await createIn("admin", "scoped", "configmaps", "one");
+  await core.store.create(
+    def("resourcequotas"),
+    ctx("admin"),
+    { metadata: { name: "s" }, spec: { hard: { "count/configmaps": "1", pods: "1" }, scopes: ["BestEffort"] } },
+    "scoped",
+  );
+  await until("the quota in the cache", () => core.quotaUsage.quota("admin", "scoped", "s") !== undefined);
+  expect(core.quotaUsage.limits("admin", "scoped", cm)).toEqual([]);
+  await createIn("admin", "scoped", "configmaps", "two");
+  expect(core.quotaUsage.statusOf("admin", core.quotaUsage.quota("admin", "scoped", "s") as KObject).used).toEqual({
+    "count/configmaps": "0",
+    pods: "0",
+  });
+});

@@ -120,7 +120,7 @@ export class QuotaUsage {
     const quotas = this.byNamespace.get(`${cluster}\0${namespace}`);
     if (!quotas || this.listeners.length === 0) return;
     for (const q of quotas.values()) {
-      if (Object.keys(hardOf(q)).some((n) => this.keyOf(n) === key)) {
+      if (Object.keys(hardOf(q)).some((n) => this.countedKey(q, n) === key)) {
         for (const l of this.listeners) l(cluster, namespace, q.metadata.name as string);
       }
     }
@@ -146,6 +146,19 @@ export class QuotaUsage {
     return key ?? undefined;
   }
 
+  /**
+   * What a quota's resource name counts for that quota: nothing when the quota has scopes, which
+   * only pods can match (kube's object-count evaluators match no scope: such a quota neither
+   * limits nor counts other objects).
+   */
+  private countedKey(quota: KObject, name: string): string | undefined {
+    const spec = quota.spec as { scopes?: unknown[]; scopeSelector?: unknown } | undefined;
+    if ((Array.isArray(spec?.scopes) && spec.scopes.length > 0) || (spec?.scopeSelector ?? null) !== null) {
+      return undefined;
+    }
+    return this.keyOf(name);
+  }
+
   private scheduleReconcile(): void {
     if (this.reconciling) return;
     this.reconciling = true;
@@ -160,7 +173,7 @@ export class QuotaUsage {
     const wanted = new Set<string>();
     for (const [, q] of this.all()) {
       for (const name of Object.keys(hardOf(q))) {
-        const key = this.keyOf(name);
+        const key = this.countedKey(q, name);
         if (key) wanted.add(key);
       }
     }
@@ -180,7 +193,7 @@ export class QuotaUsage {
   whenQuotaCounted(quota: KObject): Promise<void> | undefined {
     const pending: Promise<void>[] = [];
     for (const name of Object.keys(hardOf(quota))) {
-      const key = this.keyOf(name);
+      const key = this.countedKey(quota, name);
       const p = key ? this.counts.whenReady(key) : undefined;
       if (p) pending.push(p);
     }
@@ -192,7 +205,7 @@ export class QuotaUsage {
     const hard = hardOf(quota);
     const used: Record<string, string> = Object.create(null);
     for (const name of Object.keys(hard).sort()) {
-      const key = this.keyOf(name);
+      const key = this.countedKey(quota, name);
       used[name] = String(key ? this.counts.count(key, cluster, quota.metadata.namespace as string) : 0);
     }
     const sortedHard: Record<string, string> = Object.create(null);
@@ -211,7 +224,7 @@ export class QuotaUsage {
       byKey = new Map();
       for (const q of quotas.values()) {
         for (const [resourceName, hard] of Object.entries(hardOf(q))) {
-          const key = this.keyOf(resourceName);
+          const key = this.countedKey(q, resourceName);
           if (!key) continue;
           const list = byKey.get(key) ?? [];
           list.push({ quota: q.metadata.name as string, resourceName, hard });
