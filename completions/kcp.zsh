@@ -8,6 +8,7 @@ _kcp() {
     'start:Start the API server (listens on 127.0.0.1:6443) and write an admin kubeconfig'
     'migrate:Copy all data from one storage backend to another (SQLite and etcd)'
     'version:Print the kcp version and the Kubernetes API level it serves'
+    'crds:Ready-made CRDs for Kubernetes workload kinds (deployments, pods, services, ...)'
     'help:Show help for kcp or one of its commands'
   )
 
@@ -38,6 +39,7 @@ _kcp() {
             '(--etcd-servers)--embedded-etcd[Run an etcd member from the etcd binary on PATH]' \
             '--embedded-etcd-client-port=[Client port of the embedded etcd]:port:' \
             '--embedded-etcd-peer-port=[Peer port of the embedded etcd]:port:' \
+            '--install-workload-crds[Create the ready-made workload CRDs in admin if missing]' \
             '(- *)'{-h,--help}'[Show help]'
           ;;
         migrate)
@@ -56,8 +58,15 @@ _kcp() {
             '(-o --output)'{-o,--output}'[Output format]:format:(text json)' \
             '(- *)'{-h,--help}'[Show help]'
           ;;
+        crds)
+          _arguments \
+            '1:command:((print\:"Print ready-made CRDs for kubectl apply -f -" list\:"List the ready-made CRDs"))' \
+            '(-o --output)'{-o,--output}'[Output format]:format:(yaml json)' \
+            '(- *)'{-h,--help}'[Show help]' \
+            '*:CRD name:'
+          ;;
         help)
-          _arguments '1:command:(start migrate version help)'
+          _arguments '1:command:(start migrate version crds help)'
           ;;
       esac
       ;;
