@@ -180,6 +180,65 @@ describe("installed with kcp crds print | kubectl apply -f -", () => {
   );
 });
 
+describe("server-side apply", () => {
+  test(
+    "two managers' containers, env and ports merge by the list-map keys",
+    async () => {
+      const mine = {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "ssa", namespace: "default" },
+        spec: {
+          selector: { matchLabels: { app: "ssa" } },
+          template: {
+            metadata: { labels: { app: "ssa" } },
+            spec: {
+              containers: [
+                { name: "main", image: "nginx", env: [{ name: "A", value: "1" }], ports: [{ containerPort: 80 }] },
+              ],
+            },
+          },
+        },
+      };
+      const theirs = {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "ssa", namespace: "default" },
+        spec: {
+          template: {
+            spec: {
+              containers: [
+                { name: "main", env: [{ name: "B", value: "2" }], ports: [{ containerPort: 443 }] },
+                { name: "sidecar", image: "envoy" },
+              ],
+            },
+          },
+        },
+      };
+      await ok(["apply", "--server-side", "--field-manager=team-a", "-f", "-"], { stdin: JSON.stringify(mine) });
+      await ok(["apply", "--server-side", "--field-manager=team-b", "-f", "-"], { stdin: JSON.stringify(theirs) });
+      const d = await getJson(["-n", "default", "deploy", "ssa"]);
+      expect(d.spec.template.spec.containers).toEqual([
+        {
+          name: "main",
+          image: "nginx",
+          env: [
+            { name: "A", value: "1" },
+            { name: "B", value: "2" },
+          ],
+          ports: [
+            { containerPort: 80, protocol: "TCP" },
+            { containerPort: 443, protocol: "TCP" },
+          ],
+        },
+        { name: "sidecar", image: "envoy" },
+      ]);
+      expect(d.spec.replicas).toBe(1); // the CRD's default, as kube defaults it
+    },
+    TIMEOUT,
+  );
+});
+
 for (const version of VERSIONS) {
   describe(`kubectl ${version}`, () => {
     const ns = `k${version.replace(".", "-")}`;
