@@ -218,7 +218,11 @@ function discovery(path: string): Obj | undefined {
   });
   const lists: Record<string, Obj> = {
     "/api": { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] },
-    "/apis": { kind: "APIGroupList", apiVersion: "v1", groups: [group("apps"), group("batch")] },
+    "/apis": {
+      kind: "APIGroupList",
+      apiVersion: "v1",
+      groups: ["apps", "batch", "policy", "networking.k8s.io", "scheduling.k8s.io"].map(group),
+    },
     "/api/v1": {
       kind: "APIResourceList",
       groupVersion: "v1",
@@ -228,6 +232,21 @@ function discovery(path: string): Obj | undefined {
       kind: "APIResourceList",
       groupVersion: "apps/v1",
       resources: [res("deployments", "Deployment")],
+    },
+    "/apis/policy/v1": {
+      kind: "APIResourceList",
+      groupVersion: "policy/v1",
+      resources: [res("poddisruptionbudgets", "PodDisruptionBudget")],
+    },
+    "/apis/networking.k8s.io/v1": {
+      kind: "APIResourceList",
+      groupVersion: "networking.k8s.io/v1",
+      resources: [res("ingresses", "Ingress")],
+    },
+    "/apis/scheduling.k8s.io/v1": {
+      kind: "APIResourceList",
+      groupVersion: "scheduling.k8s.io/v1",
+      resources: [{ ...res("priorityclasses", "PriorityClass"), namespaced: false }],
     },
     "/apis/batch/v1": {
       kind: "APIResourceList",
@@ -317,6 +336,30 @@ const COMMANDS: { name: string; args: string[]; kind: { group: string; version: 
     name: "create job --from a CronJob using much of the PodSpec",
     args: ["create", "job", "from-rich", "--from=cronjob/rich"],
     kind: { group: "batch", version: "v1", kind: "Job" },
+  },
+  {
+    name: "create poddisruptionbudget",
+    args: ["create", "poddisruptionbudget", "pdb", "--selector=app=web", "--min-available=50%"],
+    kind: { group: "policy", version: "v1", kind: "PodDisruptionBudget" },
+  },
+  {
+    name: "create ingress with rules, TLS and a default backend",
+    args: [
+      "create",
+      "ingress",
+      "ing",
+      "--class=nginx",
+      "--rule=foo.com/bar*=svc1:8080,tls=my-cert",
+      "--rule=/path=svc2:http",
+      "--default-backend=defsvc:80",
+      "--annotation=a=b",
+    ],
+    kind: { group: "networking.k8s.io", version: "v1", kind: "Ingress" },
+  },
+  {
+    name: "create priorityclass",
+    args: ["create", "priorityclass", "high", "--value=0", "--description=top", "--preemption-policy=Never"],
+    kind: { group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass" },
   },
 ];
 
@@ -510,5 +553,53 @@ describe("a client-go controller's protobuf status update", () => {
       ],
     });
     expect(after.spec).toEqual(before.spec);
+  });
+});
+
+describe("kinds without a ready-made CRD", () => {
+  test("a CRD of one's own for poddisruptionbudgets.policy takes kubectl's protobuf PodDisruptionBudget", async () => {
+    const open = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "poddisruptionbudgets.policy" },
+      spec: {
+        group: "policy",
+        scope: "Namespaced",
+        names: {
+          plural: "poddisruptionbudgets",
+          singular: "poddisruptionbudget",
+          kind: "PodDisruptionBudget",
+          shortNames: ["pdb"],
+        },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: "object", properties: { spec: open, status: open } } },
+          },
+        ],
+      },
+    };
+    const r = await api(kcp, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(crd),
+    });
+    expect(r.status).toBe(201);
+    const w = await kubectl(kcp, ["wait", "--for=condition=established", "crd/poddisruptionbudgets.policy"]);
+    expect(w.code).toBe(0);
+
+    const created = await kubectl(
+      kcp,
+      ["create", "poddisruptionbudget", "web", "--selector=app=web", "--max-unavailable=0", "-v=8"],
+      { version: "1.33" },
+    );
+    expect(created.code).toBe(0);
+    expect(created.stderr).toContain(`Content-Type: ${PROTOBUF}`);
+    const pdb = await getJSON(["poddisruptionbudget", "web"], { version: "1.33" });
+    expect(pdb.spec).toEqual({ selector: { matchLabels: { app: "web" } }, maxUnavailable: 0 });
+    expect(pdb.status).toEqual({ disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 });
   });
 });

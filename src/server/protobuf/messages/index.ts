@@ -29,6 +29,9 @@ import {
 import { Pod } from "./core-v1-pod.ts";
 import { Service } from "./core-v1-service.ts";
 import { Event as EventsEvent } from "./events-v1.ts";
+import { Ingress } from "./networking-v1.ts";
+import { PodDisruptionBudget } from "./policy-v1.ts";
+import { PriorityClass } from "./scheduling-v1.ts";
 import { DeleteOptions } from "./meta-v1.ts";
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "./rbac-v1.ts";
 
@@ -54,6 +57,9 @@ const CRD_SERVED_KINDS: Record<string, Record<string, MessageDesc>> = {
   v1: { Pod, Service },
   "apps/v1": { Deployment, ReplicaSet, StatefulSet, DaemonSet },
   "batch/v1": { Job, CronJob },
+  "policy/v1": { PodDisruptionBudget },
+  "networking.k8s.io/v1": { Ingress },
+  "scheduling.k8s.io/v1": { PriorityClass },
 };
 
 function lookup(table: Record<string, Record<string, MessageDesc>>, apiVersion: string, kind: string) {
