@@ -299,6 +299,29 @@ async function model(name: string): Promise<Model> {
   return m;
 }
 
+const PYTHON_MODELS = "/usr/lib/python3/dist-packages/kubernetes/client/models";
+const snake = (s: string) =>
+  s
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+    .toLowerCase();
+
+/**
+ * client-node gives IntOrString fields the IntOrString type's description instead of their own;
+ * python3-kubernetes (an older spec) still has the field's, in its setter's docstring.
+ */
+function intOrStringDescription(model: string, field: string): string | undefined {
+  try {
+    const text = readFileSync(join(PYTHON_MODELS, `${snake(model)}.py`), "utf8");
+    const m = text.match(
+      new RegExp(`def ${snake(field)}\\(self, ${snake(field)}\\):\\n\\s*"""[^\\n]*\\n\\n\\s*(.+?)  # noqa`),
+    );
+    return m?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 function trimDescription(d: string | undefined): string | undefined {
   if (!d) return undefined;
   let s =
@@ -408,7 +431,10 @@ async function objectSchema(name: string, stack: string[]): Promise<Schema> {
   for (const a of m.attributes) {
     const at = `${name}.${a.baseName}`;
     const s = await typeSchema(a.type, a.format, at, [...stack, name]);
-    const own = trimDescription(m.descriptions.get(a.name));
+    let doc = m.descriptions.get(a.name);
+    if (a.type === "IntOrString" && doc?.startsWith("IntOrString is a type"))
+      doc = intOrStringDescription(name, a.baseName) ?? doc;
+    const own = trimDescription(doc);
     const inherited = typeof s.description === "string" ? s.description : undefined;
     const { description: _d, ...rest } = s;
     const description = own ?? inherited;
