@@ -194,6 +194,17 @@ const RICH_CRONJOB: Obj = {
   },
 };
 
+const WEB_DEPLOYMENT: Obj = {
+  kind: "Deployment",
+  apiVersion: "apps/v1",
+  metadata: { name: "web", namespace: "default", labels: { app: "web" } },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: "web" } },
+    template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "nginx", image: "nginx" }] } },
+  },
+};
+
 interface Recorded {
   path: string;
   contentType: string;
@@ -221,7 +232,17 @@ function discovery(path: string): Obj | undefined {
     "/apis": {
       kind: "APIGroupList",
       apiVersion: "v1",
-      groups: ["apps", "batch", "policy", "networking.k8s.io", "scheduling.k8s.io"].map(group),
+      groups: [
+        ...["apps", "batch", "policy", "networking.k8s.io", "scheduling.k8s.io"].map(group),
+        {
+          name: "autoscaling",
+          versions: [
+            { groupVersion: "autoscaling/v2", version: "v2" },
+            { groupVersion: "autoscaling/v1", version: "v1" },
+          ],
+          preferredVersion: { groupVersion: "autoscaling/v2", version: "v2" },
+        },
+      ],
     },
     "/api/v1": {
       kind: "APIResourceList",
@@ -231,7 +252,20 @@ function discovery(path: string): Obj | undefined {
     "/apis/apps/v1": {
       kind: "APIResourceList",
       groupVersion: "apps/v1",
-      resources: [res("deployments", "Deployment")],
+      resources: [
+        res("deployments", "Deployment"),
+        { ...res("deployments/scale", "Scale"), group: "autoscaling", version: "v1", verbs: ["get", "update"] },
+      ],
+    },
+    "/apis/autoscaling/v2": {
+      kind: "APIResourceList",
+      groupVersion: "autoscaling/v2",
+      resources: [res("horizontalpodautoscalers", "HorizontalPodAutoscaler")],
+    },
+    "/apis/autoscaling/v1": {
+      kind: "APIResourceList",
+      groupVersion: "autoscaling/v1",
+      resources: [res("horizontalpodautoscalers", "HorizontalPodAutoscaler")],
     },
     "/apis/policy/v1": {
       kind: "APIResourceList",
@@ -269,12 +303,21 @@ beforeAll(() => {
       if (req.method === "GET" && found) return json(found);
       if (req.method === "GET" && url.pathname === "/apis/batch/v1/namespaces/default/cronjobs/rich")
         return json(RICH_CRONJOB);
+      if (req.method === "GET" && url.pathname === "/apis/apps/v1/namespaces/default/deployments/web")
+        return json(WEB_DEPLOYMENT);
       if (req.method === "POST") {
         recorded.push({
           path: url.pathname,
           contentType: req.headers.get("content-type") ?? "",
           body: new Uint8Array(await req.arrayBuffer()),
         });
+        // An HPA is answered as created: after an error kubectl 1.33 retries autoscaling/v1.
+        const [, group, version] = url.pathname.split("/").slice(1);
+        if (url.pathname.endsWith("/horizontalpodautoscalers"))
+          return json(
+            { kind: "HorizontalPodAutoscaler", apiVersion: `${group}/${version}`, metadata: { name: "web" } },
+            201,
+          );
         return json(
           { kind: "Status", apiVersion: "v1", status: "Failure", reason: "BadRequest", code: 400, message: "recorded" },
           400,
@@ -306,41 +349,41 @@ async function recorderKubeconfig(): Promise<string> {
   return path;
 }
 
-const COMMANDS: { name: string; args: string[]; kind: { group: string; version: string; kind: string } }[] = [
+const COMMANDS: { name: string; args: string[]; kind: string }[] = [
   {
     name: "create deployment --replicas=3",
     args: ["create", "deployment", "web", "--image=nginx", "--replicas=3"],
-    kind: { group: "apps", version: "v1", kind: "Deployment" },
+    kind: "Deployment",
   },
   {
     name: "create deployment --replicas=0 with two images and a port",
     args: ["create", "deployment", "zero", "--image=nginx", "--image=busybox", "--replicas=0", "--port=8080"],
-    kind: { group: "apps", version: "v1", kind: "Deployment" },
+    kind: "Deployment",
   },
   {
     name: "create service clusterip",
     args: ["create", "service", "clusterip", "svc", "--tcp=80:8080", "--tcp=9090"],
-    kind: { group: "", version: "v1", kind: "Service" },
+    kind: "Service",
   },
   {
     name: "create job",
     args: ["create", "job", "j", "--image=busybox", "--", "echo", "hi"],
-    kind: { group: "batch", version: "v1", kind: "Job" },
+    kind: "Job",
   },
   {
     name: "create cronjob",
     args: ["create", "cronjob", "c", "--image=busybox", "--schedule=*/5 * * * *", "--restart=OnFailure", "--", "date"],
-    kind: { group: "batch", version: "v1", kind: "CronJob" },
+    kind: "CronJob",
   },
   {
     name: "create job --from a CronJob using much of the PodSpec",
     args: ["create", "job", "from-rich", "--from=cronjob/rich"],
-    kind: { group: "batch", version: "v1", kind: "Job" },
+    kind: "Job",
   },
   {
     name: "create poddisruptionbudget",
     args: ["create", "poddisruptionbudget", "pdb", "--selector=app=web", "--min-available=50%"],
-    kind: { group: "policy", version: "v1", kind: "PodDisruptionBudget" },
+    kind: "PodDisruptionBudget",
   },
   {
     name: "create ingress with rules, TLS and a default backend",
@@ -354,12 +397,17 @@ const COMMANDS: { name: string; args: string[]; kind: { group: string; version: 
       "--default-backend=defsvc:80",
       "--annotation=a=b",
     ],
-    kind: { group: "networking.k8s.io", version: "v1", kind: "Ingress" },
+    kind: "Ingress",
+  },
+  {
+    name: "autoscale a Deployment (through its scale subresource)",
+    args: ["autoscale", "deployment", "web", "--min=2", "--max=5", "--cpu-percent=80"],
+    kind: "HorizontalPodAutoscaler",
   },
   {
     name: "create priorityclass",
     args: ["create", "priorityclass", "high", "--value=0", "--description=top", "--preemption-policy=Never"],
-    kind: { group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass" },
+    kind: "PriorityClass",
   },
 ];
 
@@ -370,17 +418,21 @@ for (const version of VERSIONS) {
         const opts: KubectlOptions = { version, kubeconfig: await recorderKubeconfig() };
         recorded.length = 0;
         const sent = await kubectl(kcp, c.args, opts);
-        expect(sent.stderr).toContain("recorded");
+        expect(sent.stdout + sent.stderr).toMatch(/recorded|autoscaled/);
         expect(recorded).toHaveLength(1);
-        const { contentType, body } = recorded[0] as Recorded;
+        const { path, contentType, body } = recorded[0] as Recorded;
         expect(contentType).toBe(PROTOBUF);
+        // The group version the command chose (kubectl 1.33 autoscales with v2, 1.32 with v1).
+        const parts = path.split("/");
+        const gv = parts[1] === "api" ? { group: "", version: parts[2] } : { group: parts[2], version: parts[3] };
+        if (c.kind === "HorizontalPodAutoscaler") expect(gv.version).toBe(version === "1.33" ? "v2" : "v1");
 
         // The same command printing the object instead of sending it (its flags before any `--`).
         const dash = c.args.indexOf("--") < 0 ? c.args.length : c.args.indexOf("--");
         const dryRun = [...c.args.slice(0, dash), "--dry-run=client", "-o", "json", ...c.args.slice(dash)];
         const printed = await kubectl(kcp, dryRun, opts);
         expect(printed.code).toBe(0);
-        expect(decodeProtobufObject(body, c.kind)).toEqual(JSON.parse(printed.stdout));
+        expect(decodeProtobufObject(body, { ...gv, kind: c.kind })).toEqual(JSON.parse(printed.stdout));
       });
     }
   });

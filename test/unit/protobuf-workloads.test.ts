@@ -625,6 +625,27 @@ describe("which custom resources take protobuf", () => {
     expect(obj.spec).toEqual({ containers: [{ name: "c", image: "x", resources: {} }] });
   });
 
+  test("any CR's scale subresource takes a protobuf autoscaling/v1 Scale (client-go's scale client)", async () => {
+    const widgets: ResourceDef = {
+      ...crd("example.com", "widgets", "Widget"),
+      subresources: [
+        { name: "scale", kind: "Scale", group: "autoscaling", version: "v1", verbs: ["get", "update", "patch"] },
+      ],
+    };
+    const body = envelope("autoscaling/v1", "Scale", [
+      ...kubectlMeta("w"),
+      ...msg(2, int(1, 0)),
+      ...msg(3, int(1, 2), str(2, "")),
+    ]);
+    expect(await readObjectBody(post(body), widgets, "scale")).toEqual({
+      apiVersion: "autoscaling/v1",
+      kind: "Scale",
+      metadata: { name: "w", creationTimestamp: null },
+      spec: {},
+      status: { replicas: 2 },
+    });
+  });
+
   test("any other custom resource still answers 415 to protobuf, listing JSON and YAML", async () => {
     const body = envelope("example.com/v1", "Widget", kubectlMeta("w"));
     const e = await readObjectBody(post(body), crd("example.com", "widgets", "Widget")).then(

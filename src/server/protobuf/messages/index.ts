@@ -14,6 +14,7 @@ import {
   SubjectAccessReview,
 } from "./authorization-v1.ts";
 import { DaemonSet, Deployment, ReplicaSet, StatefulSet } from "./apps-v1.ts";
+import { HorizontalPodAutoscalerV1, HorizontalPodAutoscalerV2, Scale } from "./autoscaling.ts";
 import { CronJob, Job } from "./batch-v1.ts";
 import { CertificateSigningRequest } from "./certificates-v1.ts";
 import { Lease } from "./coordination-v1.ts";
@@ -52,7 +53,10 @@ const KINDS: Record<string, Record<string, MessageDesc>> = {
   },
 };
 
-/** Kubernetes kinds kcp has no built-in for: served only when a CRD defines them. */
+/**
+ * Kinds a custom resource's body may be in protobuf: Kubernetes kinds kcp has no built-in for,
+ * served when a CRD defines them, and Scale, the body of every CR's scale subresource.
+ */
 const CRD_SERVED_KINDS: Record<string, Record<string, MessageDesc>> = {
   v1: { Pod, Service },
   "apps/v1": { Deployment, ReplicaSet, StatefulSet, DaemonSet },
@@ -60,6 +64,8 @@ const CRD_SERVED_KINDS: Record<string, Record<string, MessageDesc>> = {
   "policy/v1": { PodDisruptionBudget },
   "networking.k8s.io/v1": { Ingress },
   "scheduling.k8s.io/v1": { PriorityClass },
+  "autoscaling/v1": { HorizontalPodAutoscaler: HorizontalPodAutoscalerV1, Scale },
+  "autoscaling/v2": { HorizontalPodAutoscaler: HorizontalPodAutoscalerV2 },
 };
 
 function lookup(table: Record<string, Record<string, MessageDesc>>, apiVersion: string, kind: string) {
