@@ -57,7 +57,7 @@ const KINDS: Record<string, Record<string, MessageDesc>> = {
  * Kinds a custom resource's body may be in protobuf: Kubernetes kinds kcp has no built-in for,
  * served when a CRD defines them, and Scale, the body of every CR's scale subresource.
  */
-const CRD_SERVED_KINDS: Record<string, Record<string, MessageDesc>> = {
+const CUSTOM_RESOURCE_KINDS: Record<string, Record<string, MessageDesc>> = {
   v1: { Pod, Service },
   "apps/v1": { Deployment, ReplicaSet, StatefulSet, DaemonSet },
   "batch/v1": { Job, CronJob },
@@ -76,7 +76,7 @@ function lookup(table: Record<string, Record<string, MessageDesc>>, apiVersion: 
 /** The message of a kind in a group version ("v1", "rbac.authorization.k8s.io/v1"), if kcp knows it. */
 export function protobufMessageFor(apiVersion: string, kind: string): MessageDesc | undefined {
   if (kind === "DeleteOptions") return DeleteOptions;
-  return lookup(KINDS, apiVersion, kind) ?? lookup(CRD_SERVED_KINDS, apiVersion, kind);
+  return lookup(KINDS, apiVersion, kind) ?? lookup(CUSTOM_RESOURCE_KINDS, apiVersion, kind);
 }
 
 /** Whether kcp has a built-in for this kind whose protobuf it decodes (DeleteOptions included). */
@@ -84,7 +84,7 @@ export function isBuiltinProtobufKind(apiVersion: string, kind: string): boolean
   return kind === "DeleteOptions" || lookup(KINDS, apiVersion, kind) !== undefined;
 }
 
-/** Whether a custom resource of this kind is one of Kubernetes' own kinds whose protobuf kcp decodes. */
-export function isCrdServedKubernetesKind(apiVersion: string, kind: string): boolean {
-  return lookup(CRD_SERVED_KINDS, apiVersion, kind) !== undefined;
+/** Whether a custom resource's body of this kind may come in protobuf (see CUSTOM_RESOURCE_KINDS). */
+export function isCustomResourceProtobufKind(apiVersion: string, kind: string): boolean {
+  return lookup(CUSTOM_RESOURCE_KINDS, apiVersion, kind) !== undefined;
 }
