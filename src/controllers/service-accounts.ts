@@ -15,7 +15,7 @@ import { Informer } from "../client/informer.ts";
 import { log } from "../log.ts";
 import { makeFieldSelector } from "../machinery/selectors/field-selector.ts";
 import { StatusError } from "../machinery/status.ts";
-import { WorkQueue } from "./work-queue.ts";
+import { WorkQueue } from "../client/work-queue.ts";
 
 /** The service accounts every namespace gets (kube's --service-account-names default). */
 export const DEFAULT_SERVICE_ACCOUNT = "default";

@@ -20,7 +20,7 @@ import { Informer } from "../../client/informer.ts";
 import { log } from "../../log.ts";
 import { parseAPIVersion } from "../../machinery/api-version.ts";
 import { StatusError } from "../../machinery/status.ts";
-import { WorkQueue } from "../work-queue.ts";
+import { WorkQueue } from "../../client/work-queue.ts";
 import { type GraphNode, OwnerGraph, type OwnerRef, trimForGraph } from "./graph.ts";
 
 const SYSTEM_USER = {
