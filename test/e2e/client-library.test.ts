@@ -17,6 +17,7 @@ import { Informer, remoteSource } from "../../src/client/informer.ts";
 import { loadClientConfig } from "../../src/client/kubeconfig-loader.ts";
 import { runLeaderElection } from "../../src/client/leader-election.ts";
 import { RestClient, type WatchEvent } from "../../src/client/rest-client.ts";
+import { RESOURCES, typed } from "../../src/client/typed-client.ts";
 import { isStatusError, type StatusError } from "../../src/machinery/status.ts";
 import { requestContext } from "../../src/server/rest/request-context.ts";
 import { DEFAULT_PREFIX } from "../../src/storage/keys.ts";
@@ -233,6 +234,23 @@ describe("dynamic client", () => {
     expect((await statusErrorOf(denied.list({ namespace: "default" }))).code).toBe(401);
     const nowhere = new RestClient({ ...config, server: "https://127.0.0.1:1" });
     await expect(nowhere.request({ method: "GET", path: "/version" })).rejects.toThrow("https://127.0.0.1:1/version");
+  });
+});
+
+describe("typed requests", () => {
+  test("a typed client over the dynamic one; plain-text answers come back as text", async () => {
+    interface ConfigMap extends KObject {
+      data?: Record<string, string>;
+    }
+    const rest = await client();
+    const cms = typed<ConfigMap>(new DynamicClient(rest).resource(RESOURCES.configMaps));
+    const made = await cms.create({ metadata: { name: "typed" }, data: { k: "v" } } as ConfigMap, {
+      namespace: "default",
+    });
+    const data: Record<string, string> | undefined = (await cms.get("typed", "default")).data;
+    expect(data).toEqual({ k: "v" });
+    expect(made.kind).toBe("ConfigMap");
+    expect(await rest.request({ method: "GET", path: "/readyz" })).toBe("ok");
   });
 });
 
