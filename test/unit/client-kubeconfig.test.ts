@@ -170,7 +170,7 @@ describe("file references", () => {
       });
     const files = await clientConfigFromKubeconfigText(
       text({ "client-certificate": "client.crt", "client-key": "client.key" }),
-      { baseDir: join(dir, "cert") },
+      { baseDir: join(dir, "cert"), allowFiles: true },
     );
     expect(files.clientCertData).toBe("CERT PEM");
     expect(files.clientKeyData).toBe("KEY PEM");
@@ -184,8 +184,35 @@ describe("file references", () => {
     await expect(
       clientConfigFromKubeconfigText(text({ "client-certificate": "missing.crt", "client-key": "client.key" }), {
         baseDir: join(dir, "cert"),
+        allowFiles: true,
       }),
     ).rejects.toThrow(/cannot read client-certificate .*missing\.crt: ENOENT/);
+  });
+
+  test("kubeconfig text may not name this host's files nor run plugins unless the caller allows it", async () => {
+    const text = (user: Record<string, unknown>, cluster: Record<string, unknown> = {}) =>
+      kubeconfig({
+        current: "x",
+        clusters: [["c", { server: url, ...cluster }]],
+        users: [["u", user]],
+        contexts: [["x", { cluster: "c", user: "u" }]],
+      });
+    await expect(clientConfigFromKubeconfigText(text({ tokenFile: "/etc/hostname" }))).rejects.toThrow(
+      "kubeconfig: tokenFile refers to a file (/etc/hostname); only inline data (token) is allowed here",
+    );
+    await expect(
+      clientConfigFromKubeconfigText(text({ token: "t" }, { "certificate-authority": "/etc/ssl/x.pem" })),
+    ).rejects.toThrow(/certificate-authority refers to a file/);
+    await expect(
+      clientConfigFromKubeconfigText(
+        text({ exec: { apiVersion: "client.authentication.k8s.io/v1", command: "/bin/touch", args: ["/tmp/x"] } }),
+      ),
+    ).rejects.toThrow('kubeconfig: user "u" uses an exec credential plugin, which is not allowed here');
+    // Inline data is fine.
+    const inline = await clientConfigFromKubeconfigText(
+      text({ token: "t" }, { "certificate-authority-data": b64(ca) }),
+    );
+    expect(inline.caData).toBe(ca);
   });
 
   test("invalid kubeconfig text gets a readable message", async () => {
@@ -286,6 +313,7 @@ describe("exec credential plugins", () => {
     const p = plugin("cached", 3600);
     const config = await clientConfigFromKubeconfigText(
       withExec({ command: p.path, args: ["arg1"], env: [{ name: "PREFIX", value: "tok" }], provideClusterInfo: true }),
+      { allowExec: true },
     );
     const client = new RestClient(config);
     const [a, b] = await Promise.all([whoami(client), whoami(client)]);
@@ -307,7 +335,9 @@ describe("exec credential plugins", () => {
   test("an expired credential runs the plugin again", async () => {
     const p = plugin("expired", -10);
     const client = new RestClient(
-      await clientConfigFromKubeconfigText(withExec({ command: p.path, env: [{ name: "PREFIX", value: "e" }] })),
+      await clientConfigFromKubeconfigText(withExec({ command: p.path, env: [{ name: "PREFIX", value: "e" }] }), {
+        allowExec: true,
+      }),
     );
     expect(await whoami(client)).toBe("Bearer e--1");
     expect(await whoami(client)).toBe("Bearer e--2");
@@ -317,14 +347,14 @@ describe("exec credential plugins", () => {
     const p = plugin("relative", 3600);
     const config = await clientConfigFromKubeconfigText(
       withExec({ command: "./plugin.sh", env: [{ name: "PREFIX", value: "r" }] }),
-      {
-        baseDir: join(p.path, ".."),
-      },
+      { baseDir: join(p.path, ".."), allowExec: true },
     );
     expect(await whoami(new RestClient(config))).toBe("Bearer r--1");
     const failing = write(join(dir, "exec-fail/plugin.sh"), "#!/bin/sh\necho 'no credentials here' >&2\nexit 3\n");
     chmodSync(failing, 0o755);
-    const bad = new RestClient(await clientConfigFromKubeconfigText(withExec({ command: failing })));
+    const bad = new RestClient(
+      await clientConfigFromKubeconfigText(withExec({ command: failing }), { allowExec: true }),
+    );
     await expect(whoami(bad)).rejects.toThrow(/exec plugin .*exited with 3: no credentials here/);
     await expect(
       clientConfigFromKubeconfigText(
@@ -332,6 +362,7 @@ describe("exec credential plugins", () => {
           '"apiVersion":"client.authentication.k8s.io/v1",',
           "",
         ),
+        { allowExec: true },
       ),
     ).rejects.toThrow(/v1alpha1 is not supported/);
   });
