@@ -269,6 +269,65 @@ describe("TLS options", () => {
   });
 });
 
+describe("client certificates", () => {
+  test("certificate and key files authenticate to a server that requires a client certificate", async () => {
+    // A client CA and a certificate for "alice", made with openssl as a user would.
+    const d = join(dir, "mtls");
+    mkdirSync(d, { recursive: true });
+    const openssl = (...args: string[]) => {
+      const r = Bun.spawnSync(["openssl", ...args], { cwd: d, stderr: "pipe" });
+      if (r.exitCode !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr.toString()}`);
+    };
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=client-ca");
+    openssl("req", ...ec, "-keyout", "alice.key", "-out", "alice.csr", "-subj", "/CN=alice");
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      "alice.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "alice.crt",
+      "-days",
+      "1",
+    );
+    const certs = await ensureServingCerts(join(dir, "pki"));
+    const mtls = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      tls: {
+        cert: certs.certPem,
+        key: certs.keyPem,
+        ca: readFileSync(join(d, "ca.crt"), "utf8"),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      fetch: () => Response.json({ authorization: null }),
+    });
+    try {
+      const text = (user: Record<string, unknown>) =>
+        kubeconfig({
+          current: "x",
+          clusters: [["c", { server: `https://127.0.0.1:${mtls.port}`, "certificate-authority-data": b64(ca) }]],
+          users: [["u", user]],
+          contexts: [["x", { cluster: "c", user: "u" }]],
+        });
+      const path = write(join(d, "config"), text({ "client-certificate": "alice.crt", "client-key": "alice.key" }));
+      const client = new RestClient(await loadClientConfig({ kubeconfig: path }));
+      expect(await whoami(client)).toBeNull();
+      const without = new RestClient(await loadClientConfig({ kubeconfig: write(join(d, "none"), text({})) }));
+      await expect(whoami(without)).rejects.toThrow(`GET https://127.0.0.1:${mtls.port}/whoami`);
+    } finally {
+      mtls.stop(true);
+    }
+  });
+});
+
 describe("exec credential plugins", () => {
   /** A plugin that counts its runs, records its input, and prints a token valid for `ttl` seconds. */
   function plugin(name: string, ttlSeconds: number): { path: string; runs: () => number; info: () => unknown } {
