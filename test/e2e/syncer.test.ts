@@ -540,6 +540,29 @@ describe("restart", () => {
   }, 60_000);
 });
 
+describe("kcp restarted", () => {
+  test("the syncer follows kcp again after its restart, deletes included", async () => {
+    await ensureNamespace(up, "kcp-restart");
+    const cms = up.resource(CONFIGMAPS);
+    await cms.create(configMap("old", "kcp-restart", "east", {}), { namespace: "kcp-restart" });
+    await until("old", () => getOrUndefined(east.resource(CONFIGMAPS), "old", "kcp-restart"));
+    await kcp.stop();
+    kcp = await startKcp({ rootDir: kcp.rootDir, args: ["--listen", `127.0.0.1:${kcp.port}`] });
+    await cms.delete("old", { namespace: "kcp-restart" });
+    await cms.create(configMap("fresh", "kcp-restart", "east", {}), { namespace: "kcp-restart" });
+    await until(
+      "converged",
+      async () => {
+        const d = east.resource(CONFIGMAPS);
+        return (await getOrUndefined(d, "fresh", "kcp-restart")) && !(await getOrUndefined(d, "old", "kcp-restart"))
+          ? true
+          : undefined;
+      },
+      30_000,
+    );
+  }, 60_000);
+});
+
 describe("kcp sync", () => {
   test("runs a syncer from kubeconfigs until SIGTERM", async () => {
     const from = await kubeconfigWithPath(kcp, "/clusters/cli-team");

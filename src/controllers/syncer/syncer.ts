@@ -16,9 +16,9 @@
 
 import { DiscoveryClient } from "../../client/discovery-client.ts";
 import { DynamicClient } from "../../client/dynamic-client.ts";
-import { Informer, remoteSource } from "./informer-shim.ts";
+import { Informer, remoteSource } from "../../client/informer.ts";
 import type { RestClient } from "../../client/rest-client.ts";
-import { WorkQueue } from "../work-queue.ts";
+import { WorkQueue } from "../../client/work-queue.ts";
 import { log } from "../../log.ts";
 import { isStatusError } from "../../machinery/status.ts";
 import { DownstreamNamespaces } from "./downstream-namespaces.ts";
@@ -76,22 +76,6 @@ function parseItem(item: string): { gr: string; namespace: string; name: string 
   return { gr: item.slice(0, bar), namespace: item.slice(bar + 1, slash), name: item.slice(slash + 1) };
 }
 
-/** A few queues, an item always on the same one: keys are worked on in parallel, one key never twice at once. */
-class ShardedQueue {
-  private readonly shards: WorkQueue[];
-  constructor(name: string, workers: number, process: (item: string) => Promise<boolean>) {
-    this.shards = Array.from({ length: Math.max(1, workers) }, (_, i) => new WorkQueue(`${name} #${i}`, process));
-  }
-  add(item: string): void {
-    let h = 0;
-    for (let i = 0; i < item.length; i++) h = (h * 31 + item.charCodeAt(i)) | 0;
-    this.shards[Math.abs(h) % this.shards.length]?.add(item);
-  }
-  stop(): void {
-    for (const q of this.shards) q.stop();
-  }
-}
-
 export function startSyncer(opts: SyncerOptions): Syncer {
   const { clusterName, logicalCluster } = opts;
   const tag = `syncer ${clusterName} (logical cluster ${logicalCluster})`;
@@ -109,32 +93,40 @@ export function startSyncer(opts: SyncerOptions): Syncer {
   let discoveryError: string | undefined;
   let rediscoverTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const specQueue = new ShardedQueue(`${tag} spec`, workers, async (item) => {
-    const { gr, namespace, name } = parseItem(item);
-    const r = running.get(gr);
-    if (!r) return true;
-    try {
-      await syncSpecDown({ logicalCluster, clusterName, namespaces }, r.sides, namespace, name);
-      const obj = r.sides.upCache.get(namespace, name);
-      if (obj) reporter.clear(obj);
-      return true;
-    } catch (e) {
-      await reportFailure(r.sides, namespace, name, e);
-      return false;
-    }
-  });
-  const statusQueue = new ShardedQueue(`${tag} status`, workers, async (item) => {
-    const { gr, namespace, name } = parseItem(item);
-    const r = running.get(gr);
-    if (!r) return true;
-    try {
-      await syncStatusUp(logicalCluster, r.sides, namespace, name);
-      return true;
-    } catch (e) {
-      log.debug(`${tag}: status of ${gr} ${namespace}/${name}: ${(e as Error).message}`);
-      return false;
-    }
-  });
+  const specQueue = new WorkQueue(
+    `${tag} spec`,
+    async (item: string) => {
+      const { gr, namespace, name } = parseItem(item);
+      const r = running.get(gr);
+      if (!r) return true;
+      try {
+        await syncSpecDown({ logicalCluster, clusterName, namespaces }, r.sides, namespace, name);
+        const obj = r.sides.upCache.get(namespace, name);
+        if (obj) reporter.clear(obj);
+        return true;
+      } catch (e) {
+        await reportFailure(r.sides, namespace, name, e);
+        return false;
+      }
+    },
+    { workers },
+  );
+  const statusQueue = new WorkQueue(
+    `${tag} status`,
+    async (item: string) => {
+      const { gr, namespace, name } = parseItem(item);
+      const r = running.get(gr);
+      if (!r) return true;
+      try {
+        await syncStatusUp(logicalCluster, r.sides, namespace, name);
+        return true;
+      } catch (e) {
+        log.debug(`${tag}: status of ${gr} ${namespace}/${name}: ${(e as Error).message}`);
+        return false;
+      }
+    },
+    { workers },
+  );
 
   /**
    * Errors that say something about this object (it is not ours downstream, the physical cluster
