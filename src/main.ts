@@ -11,6 +11,7 @@ const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   migrate: () => import("./cli/migrate.ts").then((m) => m.default),
   sync: () => import("./cli/sync.ts").then((m) => m.default),
   version: () => import("./cli/version.ts").then((m) => m.default),
+  crds: () => import("./cli/crds.ts").then((m) => m.default),
   help: async () => helpCommand,
 };
 
