@@ -484,7 +484,8 @@ describe("syncer", () => {
       logicalCluster: LC,
       resources: ["gadgets.example.com"],
       heartbeatIntervalMs: 300,
-      rediscoverMs: 200,
+      // No timer tick within the test: the CRD watch must start the discovery pass.
+      rediscoverMs: 60_000,
     });
     try {
       await s.started;

@@ -11,8 +11,8 @@
 // syncer was not running are deleted, and nothing is created twice.
 //
 // Resource types: discovery in kcp resolves the requested names; while any is missing (a CRD not
-// created yet) or not served downstream, discovery is read again every few seconds and new types
-// start syncing without a restart.
+// created yet) or not served downstream, discovery is read again every few seconds, and at once
+// when a CRD in kcp changes, and new types start syncing without a restart.
 
 import { DiscoveryClient } from "../../client/discovery-client.ts";
 import { DynamicClient } from "../../client/dynamic-client.ts";
@@ -64,6 +64,14 @@ interface Running {
   sides: ResourceSides;
   ready: Promise<void>;
 }
+
+const CRD_REF = {
+  group: "apiextensions.k8s.io",
+  version: "v1",
+  resource: "customresourcedefinitions",
+  namespaced: false,
+  kind: "CustomResourceDefinition",
+};
 
 /** Items on the queues: `<gr>|<namespace>/<name>` (none of the parts can hold `|` or `/`). */
 function itemOf(gr: string, namespace: string | undefined, name: string | undefined): string {
@@ -204,8 +212,63 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     return [...running.keys()].sort();
   }
 
+  /**
+   * One discovery pass at a time: a pass asked for while one runs (a CRD event during the timer's
+   * pass) runs once more after it. True when everything requested is synced.
+   */
+  let refreshing: Promise<boolean> | undefined;
+  let refreshAgain = false;
+  function refresh(): Promise<boolean> {
+    if (refreshing) {
+      refreshAgain = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      let ok = false;
+      do {
+        refreshAgain = false;
+        ok = await refreshOnce();
+      } while (refreshAgain && !stopped);
+      watchCRDsWhile(!ok);
+      return ok;
+    })().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  }
+
+  /**
+   * While a requested type is missing, kcp's CRDs are watched (names only): a CRD created or
+   * becoming Established starts a discovery pass at once rather than at the next timer tick.
+   */
+  let crdWatch: Informer | undefined;
+  let crdTimer: ReturnType<typeof setTimeout> | undefined;
+  function watchCRDsWhile(missing: boolean): void {
+    if (!missing || stopped) {
+      crdWatch?.stop();
+      crdWatch = undefined;
+      return;
+    }
+    if (crdWatch) return;
+    const soon = () => {
+      if (crdTimer || stopped) return;
+      crdTimer = setTimeout(() => {
+        crdTimer = undefined;
+        void refresh();
+      }, 50);
+    };
+    crdWatch = new Informer({
+      name: `${tag} CRDs`,
+      source: remoteSource(up.resource(CRD_REF)),
+      transform: (crd) => ({ metadata: { name: crd.metadata.name, resourceVersion: crd.metadata.resourceVersion } }),
+      onUpdate: soon,
+      onAdd: soon,
+    });
+    crdWatch.start().catch((e) => log.debug(`${tag}: cannot watch CRDs: ${(e as Error).message}`));
+  }
+
   /** Read discovery; start the types found that are not running yet. Resolves when they have synced. */
-  async function refresh(): Promise<boolean> {
+  async function refreshOnce(): Promise<boolean> {
     let result: DiscoveryResult;
     try {
       result = await discoverResources(opts.resources, upDiscovery, downDiscovery);
@@ -276,6 +339,8 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     async stop() {
       stopped = true;
       if (rediscoverTimer) clearTimeout(rediscoverTimer);
+      if (crdTimer) clearTimeout(crdTimer);
+      crdWatch?.stop();
       specQueue.stop();
       statusQueue.stop();
       for (const r of running.values()) {
