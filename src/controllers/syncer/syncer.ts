@@ -158,7 +158,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     const both = (obj: { metadata: { namespace?: string; name?: string } }) => {
       const item = itemOf(res.gr, obj.metadata.namespace, obj.metadata.name);
       specQueue.add(item);
-      statusQueue.add(item);
+      if (res.hasStatus) statusQueue.add(item);
     };
     const handlers = {
       onAdd: both,
@@ -308,7 +308,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
       for (const obj of [...r.sides.upCache.list(), ...r.sides.downCache.list()]) {
         const item = itemOf(r.sides.res.gr, obj.metadata.namespace, obj.metadata.name);
         specQueue.add(item);
-        statusQueue.add(item);
+        if (r.sides.res.hasStatus) statusQueue.add(item);
       }
     });
     if (before !== problems() || added.length > 0) void heartbeat.beat();
