@@ -15,7 +15,7 @@ _kcp() {
   cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      start | migrate | version | help)
+      start | migrate | sync | version | crds | help)
         cmd="${COMP_WORDS[i]}"
         break
         ;;
@@ -24,7 +24,7 @@ _kcp() {
 
   case "$cmd" in
     "")
-      COMPREPLY=($(compgen -W "start migrate version help --help --version" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate sync version crds help --help --version" -- "$cur"))
       ;;
     start)
       case "$prev" in
@@ -46,7 +46,7 @@ _kcp() {
           return
           ;;
       esac
-      COMPREPLY=($(compgen -W "--root-dir --listen --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--root-dir --listen --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --install-workload-crds --help" -- "$cur"))
       ;;
     migrate)
       case "$prev" in
@@ -66,6 +66,23 @@ _kcp() {
       esac
       COMPREPLY=($(compgen -W "--from --to --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --force --help" -- "$cur"))
       ;;
+    sync)
+      case "$prev" in
+        --from-kubeconfig | --to-kubeconfig)
+          COMPREPLY=($(compgen -f -- "$cur"))
+          return
+          ;;
+        --from-context | --to-context | --cluster | --logical-cluster | --heartbeat-interval | --workers)
+          COMPREPLY=()
+          return
+          ;;
+        --log-level)
+          COMPREPLY=($(compgen -W "silent error warn info debug trace" -- "$cur"))
+          return
+          ;;
+      esac
+      COMPREPLY=($(compgen -W "--from-kubeconfig --from-context --to-kubeconfig --to-context --cluster --logical-cluster --heartbeat-interval --workers --log-level --help" -- "$cur"))
+      ;;
     version)
       case "$prev" in
         --output | -o)
@@ -75,8 +92,22 @@ _kcp() {
       esac
       COMPREPLY=($(compgen -W "--output -o --help" -- "$cur"))
       ;;
+    crds)
+      case "$prev" in
+        --output | -o)
+          COMPREPLY=($(compgen -W "yaml json" -- "$cur"))
+          return
+          ;;
+        crds)
+          COMPREPLY=($(compgen -W "print list --help" -- "$cur"))
+          return
+          ;;
+      esac
+      # print takes CRD names (deployments.apps, deploy, Pod, ...): only its flags are offered.
+      COMPREPLY=($(compgen -W "--output -o --help" -- "$cur"))
+      ;;
     help)
-      COMPREPLY=($(compgen -W "start migrate version help" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate sync version crds help" -- "$cur"))
       ;;
   esac
 }

@@ -1,11 +1,13 @@
 # fish completion for kcp. Install: copy to ~/.config/fish/completions/kcp.fish
 
-set -l commands start migrate version help
+set -l commands start migrate sync version crds help
 
 complete -c kcp -f
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a start -d 'Start the API server and write an admin kubeconfig'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a migrate -d 'Copy all data between storage backends (SQLite and etcd)'
+complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a sync -d 'Sync labelled objects from kcp to a physical cluster, and status back'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the kcp version and Kubernetes API level'
+complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a crds -d 'Ready-made CRDs for Kubernetes workload kinds'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a help -d 'Show help for kcp or one of its commands'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Show help'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -s v -l version -d 'Print the version'
@@ -23,6 +25,7 @@ complete -c kcp -n "__fish_seen_subcommand_from start" -l etcd-request-timeout -
 complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd -d 'Run an etcd member from the etcd binary on PATH'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd-client-port -x -d 'Client port of the embedded etcd'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd-peer-port -x -d 'Peer port of the embedded etcd'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l install-workload-crds -d 'Create the ready-made workload CRDs in admin if missing'
 complete -c kcp -n "__fish_seen_subcommand_from start" -s h -l help -d 'Show help'
 
 complete -c kcp -n "__fish_seen_subcommand_from migrate" -l from -x -a "sqlite: etcd:" -d 'Where the data is (sqlite:<path> or etcd:<urls>)'
@@ -30,7 +33,23 @@ complete -c kcp -n "__fish_seen_subcommand_from migrate" -l to -x -a "sqlite: et
 complete -c kcp -n "__fish_seen_subcommand_from migrate" -l force -d 'Delete what the destination holds instead of refusing'
 complete -c kcp -n "__fish_seen_subcommand_from migrate" -s h -l help -d 'Show help'
 
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l from-kubeconfig -r -F -d 'kubeconfig of kcp'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l from-context -x -d 'Context of --from-kubeconfig'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l to-kubeconfig -r -F -d 'kubeconfig of the physical cluster'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l to-context -x -d 'Context of --to-kubeconfig'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l cluster -x -d 'Objects labelled kcp.dev/cluster=<name> are synced'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l logical-cluster -x -d 'kcp logical cluster to sync from'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l heartbeat-interval -x -d 'How often the heartbeat Lease is renewed'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l workers -x -d 'Objects worked on at once in each direction'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l log-level -x -a "silent error warn info debug trace" -d 'How much to log'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -s h -l help -d 'Show help'
+
 complete -c kcp -n "__fish_seen_subcommand_from version" -s o -l output -x -a "text json" -d 'Output format'
 complete -c kcp -n "__fish_seen_subcommand_from version" -s h -l help -d 'Show help'
 
-complete -c kcp -n "__fish_seen_subcommand_from help" -x -a "start migrate version help"
+complete -c kcp -n "__fish_seen_subcommand_from crds; and not __fish_seen_subcommand_from print list" -a print -d 'Print ready-made CRDs for kubectl apply -f -'
+complete -c kcp -n "__fish_seen_subcommand_from crds; and not __fish_seen_subcommand_from print list" -a list -d 'List the ready-made CRDs'
+complete -c kcp -n "__fish_seen_subcommand_from print" -s o -l output -x -a "yaml json" -d 'Output format'
+complete -c kcp -n "__fish_seen_subcommand_from crds" -s h -l help -d 'Show help'
+
+complete -c kcp -n "__fish_seen_subcommand_from help" -x -a "start migrate sync version crds help"

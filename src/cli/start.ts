@@ -12,6 +12,7 @@ import { startStorageArgs, storageFromFlags } from "./storage-flags.ts";
 //     listen: { host: string; port: number };   // host without brackets; "0.0.0.0" for all interfaces
 //     logLevel: LogLevelName;
 //     storage?: StorageOptions;                 // src/storage/open-storage.ts; absent: SQLite in <rootDir>/data
+//     installWorkloadCRDs?: boolean;            // create the ready-made workload CRDs in admin if missing
 //   }): Promise<void>;                          // resolves once the server has stopped (SIGINT/SIGTERM)
 
 export default defineCommand({
@@ -39,6 +40,12 @@ export default defineCommand({
       description: "How much to log",
     },
     ...startStorageArgs,
+    "install-workload-crds": {
+      type: "boolean",
+      default: false,
+      description:
+        "Create the ready-made CRDs for deployments, pods, services, … in admin (all logical clusters) if missing",
+    },
   },
   async run({ args }) {
     const listen = parseListenAddress(args.listen);
@@ -48,6 +55,7 @@ export default defineCommand({
     const storage = storageFromFlags(args, rootDir);
     setLogLevel(logLevel);
     const { runServer } = await import("../app/start-server.ts");
-    await runServer({ rootDir, listen, logLevel, ...(storage ? { storage } : {}) });
+    const installWorkloadCRDs = args["install-workload-crds"] === true;
+    await runServer({ rootDir, listen, logLevel, ...(storage ? { storage } : {}), installWorkloadCRDs });
   },
 });

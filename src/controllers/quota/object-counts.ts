@@ -135,7 +135,7 @@ export class ObjectCounts {
   }
 
   exists(key: string, cluster: string, namespace: string, name: string): boolean {
-    return this.counted.get(key)?.informer.get(cluster, namespace, name) !== undefined;
+    return this.counted.get(key)?.informer.get(namespace, name, cluster) !== undefined;
   }
 
   reserve(key: string, cluster: string, namespace: string, name: string): void {

@@ -9,7 +9,7 @@ import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import { compareQuantities, parseQuantity } from "../../machinery/quantity.ts";
 import { StatusError } from "../../machinery/status.ts";
-import { WorkQueue } from "../work-queue.ts";
+import { WorkQueue } from "../../client/work-queue.ts";
 import type { QuotaUsage } from "./quota-usage.ts";
 
 const SYSTEM_USER = {
