@@ -11,6 +11,7 @@ import {
   validateNames,
   validateStoredVersions,
 } from "../crd/crd-validation.ts";
+import { type NativeResource, validateNotShadowingNative } from "../crd/native-shadowing.ts";
 import type { KObject, ResourceDef } from "../types.ts";
 import {
   builtin,
@@ -85,7 +86,8 @@ function prepareForDelete(obj: KObject): void {
   });
 }
 
-export function apiextensionsResources(): ResourceDef[] {
+/** `natives`: the resources kcp serves natively, which no CRD may shadow (read at validation time). */
+export function apiextensionsResources(natives: () => readonly NativeResource[] = () => []): ResourceDef[] {
   return [
     builtin({
       group: "apiextensions.k8s.io",
@@ -118,9 +120,15 @@ export function apiextensionsResources(): ResourceDef[] {
           decode(obj);
           keepAllButStatus(obj, old);
         },
-        validate: (obj) => [...validateCRD(obj), ...validateStoredVersions(obj), ...validateAPIApproval(obj)],
+        validate: (obj) => [
+          ...validateCRD(obj),
+          ...validateNotShadowingNative(obj, natives()),
+          ...validateStoredVersions(obj),
+          ...validateAPIApproval(obj),
+        ],
         validateUpdate: (obj, old) => [
           ...validateCRDUpdate(obj, old),
+          ...validateNotShadowingNative(obj, natives()),
           ...validateStoredVersions(obj),
           ...validateAPIApproval(obj, old),
         ],

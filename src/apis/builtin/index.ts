@@ -20,7 +20,9 @@ export interface BuiltinDeps extends ReviewDeps {
 }
 
 export function builtinResources(deps: BuiltinDeps): ResourceDef[] {
-  return [
+  // The CRD strategy checks new CRDs against the finished list (no CRD may shadow a built-in).
+  let natives: ResourceDef[] = [];
+  natives = [
     ...coreResources(deps.serviceAccountTokens),
     ...apiregistrationResources(),
     ...eventsV1Resources(),
@@ -28,9 +30,10 @@ export function builtinResources(deps: BuiltinDeps): ResourceDef[] {
     ...authorizationResources(deps),
     ...certificatesResources(),
     ...rbacResources(),
-    ...apiextensionsResources(),
+    ...apiextensionsResources(() => natives),
     ...coordinationResources(),
   ].map(attachTableAndSchema);
+  return natives;
 }
 
 export { prepareNamespaceFinalize, validateNamespaceFinalize } from "./core.ts";

@@ -9,6 +9,7 @@ import { deepEqual } from "../object-codec.ts";
 import type { KObject } from "../types.ts";
 import { isDNS1123Subdomain } from "../../machinery/validation/names.ts";
 import { isConditionTrue } from "./crd-spec.ts";
+import { CORE_GROUP_VERSION, crdNameGroup, isCoreGroupCRD, isKubeDotlessGroup } from "./kube-groups.ts";
 import { index, key } from "./field-path.ts";
 import { validateVersionSchema } from "./openapi-schema-checks.ts";
 import { isSchema, type JSONSchemaProps } from "./schema-types.ts";
@@ -52,9 +53,9 @@ export function validateCRD(crd: KObject): FieldError[] {
   const spec = obj(crd.spec);
   const names = obj(spec.names);
   const name = str(crd.metadata.name);
-  if (name && name !== `${str(names.plural)}.${str(spec.group)}`)
+  if (name && name !== `${str(names.plural)}.${crdNameGroup(str(spec.group))}`)
     errs.push(field.invalid("metadata.name", name, 'must be spec.names.plural+"."+spec.group'));
-  errs.push(...validateSpec(spec));
+  errs.push(...validateSpec(spec, isCoreGroupCRD(name, str(spec.group), str(names.plural))));
   errs.push(...validateNames(obj(obj(crd.status).acceptedNames), "status.acceptedNames"));
   return errs;
 }
@@ -77,14 +78,27 @@ export function validateCRDUpdate(crd: KObject, old: KObject): FieldError[] {
   return errs;
 }
 
-function validateSpec(spec: Json): FieldError[] {
+/** `coreGroup`: the CRD is named `<plural>.core` with an empty group, a kind of the core group. */
+function validateSpec(spec: Json, coreGroup: boolean): FieldError[] {
   const errs: FieldError[] = [];
   const group = str(spec.group);
-  if (!group) errs.push(field.required("spec.group"));
+  if (coreGroup) {
+    // The core group has one version, served under /api/v1; there is no /api/v2 to serve another in.
+    objects(spec.versions).forEach((v, i) => {
+      if (str(v.name) !== CORE_GROUP_VERSION)
+        errs.push(
+          field.invalid(
+            `spec.versions[${i}].name`,
+            str(v.name),
+            `the core group (spec.group "") is served only in version ${CORE_GROUP_VERSION}, under /api/${CORE_GROUP_VERSION}`,
+          ),
+        );
+    });
+  } else if (!group) errs.push(field.required("spec.group"));
   else {
     const groupErrs = isDNS1123Subdomain(group);
     if (groupErrs.length) errs.push(field.invalid("spec.group", group, groupErrs.join(",")));
-    else if (group.split(".").length < 2)
+    else if (group.split(".").length < 2 && !isKubeDotlessGroup(group))
       errs.push(field.invalid("spec.group", group, "should be a domain with at least one dot"));
   }
   const scope = str(spec.scope);

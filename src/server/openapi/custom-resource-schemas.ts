@@ -12,8 +12,9 @@ import {
   schemaRef,
 } from "../../apis/schema-builders.ts";
 
-/** `example.com` → `com.example`: kube-openapi names CR types after the reversed group. */
+/** `example.com` → `com.example`: kube-openapi names CR types after the reversed group (`core` for ""). */
 function reversedGroup(group: string): string {
+  if (group === "") return "core";
   return group.split(".").reverse().join(".");
 }
 
