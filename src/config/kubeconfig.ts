@@ -28,6 +28,21 @@ export interface KubeconfigContext {
   username?: string;
   password?: string;
   namespace?: string;
+  /** Set when the token comes from this file (no inline token): clients re-read it as it changes. */
+  tokenFile?: string;
+  exec?: ExecConfig;
+}
+
+/** A client.authentication.k8s.io exec credential plugin, as a kubeconfig user names it. */
+export interface ExecConfig {
+  apiVersion: string;
+  /** Absolute when the kubeconfig gave a path; a bare name is looked up on PATH. */
+  command: string;
+  args?: string[];
+  env?: { name: string; value: string }[];
+  installHint?: string;
+  /** Pass the cluster (server, CA) to the plugin in KUBERNETES_EXEC_INFO. */
+  provideClusterInfo?: boolean;
 }
 
 export const ADMIN_CONTEXT = "admin";
@@ -120,38 +135,156 @@ export async function parseKubeconfig(
   text: string,
   opts: { contextName?: string; baseDir?: string } = {},
 ): Promise<KubeconfigContext> {
-  const doc = asRecord(yamlModule().parse(text), "kubeconfig");
-  const contextName = opts.contextName ?? optionalString(doc["current-context"]);
-  if (!contextName) throw new Error("kubeconfig has no current-context and no context was given");
-  const context = findNamed(doc.contexts, "context", contextName);
-  const clusterName = requiredString(context.cluster, `context "${contextName}" cluster`);
+  return resolveKubeconfigContext(parseKubeconfigDocument(text, opts.baseDir ?? process.cwd()), opts.contextName);
+}
+
+/**
+ * A kubeconfig's named clusters, users and contexts, each a raw mapping as written, with file
+ * references already made absolute (kubectl resolves them against the file that names them
+ * before merging, so a merged document mixes files from several directories correctly).
+ */
+export interface KubeconfigDocument {
+  currentContext?: string;
+  clusters: Map<string, Record<string, unknown>>;
+  users: Map<string, Record<string, unknown>>;
+  contexts: Map<string, Record<string, unknown>>;
+}
+
+/** Parses kubeconfig text; an empty file is an empty document (kubectl tolerates those in KUBECONFIG). */
+export function parseKubeconfigDocument(text: string, baseDir: string): KubeconfigDocument {
+  let parsed: unknown;
+  try {
+    parsed = yamlModule().parse(text);
+  } catch (e) {
+    throw new Error(`kubeconfig is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+  }
+  const doc = parsed === null || parsed === undefined ? {} : asRecord(parsed, "kubeconfig");
+  const abs = (p: unknown) => (typeof p === "string" && p !== "" && !isAbsolute(p) ? resolve(baseDir, p) : p);
+  const clusters = namedMap(doc.clusters, "cluster", (c) => ({
+    ...c,
+    ...(c["certificate-authority"] !== undefined ? { "certificate-authority": abs(c["certificate-authority"]) } : {}),
+  }));
+  const users = namedMap(doc.users, "user", (u) => {
+    const out: Record<string, unknown> = { ...u };
+    for (const k of ["client-certificate", "client-key", "tokenFile"]) if (u[k] !== undefined) out[k] = abs(u[k]);
+    // An exec command with a path separator is a file path (kubectl resolves it); a bare name is looked up on PATH.
+    if (u.exec && typeof u.exec === "object" && !Array.isArray(u.exec)) {
+      const exec = u.exec as Record<string, unknown>;
+      const cmd = exec.command;
+      out.exec = { ...exec, command: typeof cmd === "string" && cmd.includes("/") ? abs(cmd) : cmd };
+    }
+    return out;
+  });
+  const contexts = namedMap(doc.contexts, "context", (c) => c);
+  return { currentContext: optionalString(doc["current-context"]), clusters, users, contexts };
+}
+
+/**
+ * kubectl's merge of several kubeconfig files (KUBECONFIG=a:b:c): the first file to name a
+ * cluster, user or context wins it, and current-context comes from the first file that sets one.
+ */
+export function mergeKubeconfigDocuments(docs: KubeconfigDocument[]): KubeconfigDocument {
+  const merged: KubeconfigDocument = { clusters: new Map(), users: new Map(), contexts: new Map() };
+  for (const doc of docs) {
+    merged.currentContext ??= doc.currentContext;
+    for (const field of ["clusters", "users", "contexts"] as const) {
+      for (const [name, entry] of doc[field]) if (!merged[field].has(name)) merged[field].set(name, entry);
+    }
+  }
+  return merged;
+}
+
+/** One context of a (merged) document, with the files it names read. */
+export async function resolveKubeconfigContext(
+  doc: KubeconfigDocument,
+  contextName?: string,
+): Promise<KubeconfigContext> {
+  const name = contextName || doc.currentContext;
+  if (!name) throw new Error("kubeconfig has no current-context and no context was given");
+  const context = lookup(doc.contexts, "context", name);
+  const clusterName = requiredString(context.cluster, `context "${name}" cluster`);
   const userName = optionalString(context.user) ?? "";
-  const cluster = findNamed(doc.clusters, "cluster", clusterName);
-  const user = userName ? findNamed(doc.users, "user", userName) : {};
-  const baseDir = opts.baseDir ?? process.cwd();
-  const fromFile = (p: unknown) => readFile(isAbsolute(String(p)) ? String(p) : resolve(baseDir, String(p)), "utf8");
-  const dataOrFile = async (data: unknown, file: unknown): Promise<string | undefined> => {
-    if (typeof data === "string" && data !== "") return Buffer.from(data, "base64").toString("utf8");
-    if (typeof file === "string" && file !== "") return fromFile(file);
+  const cluster = lookup(doc.clusters, "cluster", clusterName);
+  const user = userName ? lookup(doc.users, "user", userName) : {};
+  const fromFile = async (p: string, what: string) => {
+    try {
+      return await readFile(p, "utf8");
+    } catch (e) {
+      throw new Error(
+        `kubeconfig: cannot read ${what} ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+  };
+  const dataOrFile = async (data: unknown, file: unknown, what: string): Promise<string | undefined> => {
+    if (typeof data === "string" && data !== "") return decodeBase64(data, `${what}-data`);
+    if (typeof file === "string" && file !== "") return fromFile(file, what);
     return undefined;
   };
-
-  const tokenFromFile = typeof user.tokenFile === "string" ? (await fromFile(user.tokenFile)).trim() : undefined;
+  const inlineToken = optionalString(user.token);
+  const tokenFile = inlineToken ? undefined : optionalString(user.tokenFile);
+  const tokenFromFile = tokenFile ? (await fromFile(tokenFile, "tokenFile")).trim() : undefined;
   return {
-    contextName,
+    contextName: name,
     clusterName,
     userName,
     server: requiredString(cluster.server, `cluster "${clusterName}" server`),
-    caData: await dataOrFile(cluster["certificate-authority-data"], cluster["certificate-authority"]),
+    caData: await dataOrFile(
+      cluster["certificate-authority-data"],
+      cluster["certificate-authority"],
+      "certificate-authority",
+    ),
     insecureSkipTlsVerify: cluster["insecure-skip-tls-verify"] === true,
     tlsServerName: optionalString(cluster["tls-server-name"]),
-    token: optionalString(user.token) || tokenFromFile,
-    clientCertData: await dataOrFile(user["client-certificate-data"], user["client-certificate"]),
-    clientKeyData: await dataOrFile(user["client-key-data"], user["client-key"]),
+    token: inlineToken || tokenFromFile,
+    tokenFile,
+    clientCertData: await dataOrFile(user["client-certificate-data"], user["client-certificate"], "client-certificate"),
+    clientKeyData: await dataOrFile(user["client-key-data"], user["client-key"], "client-key"),
     username: optionalString(user.username),
     password: optionalString(user.password),
+    exec: user.exec === undefined ? undefined : execConfig(user.exec, userName),
     namespace: optionalString(context.namespace),
   };
+}
+
+/** The exec credential plugin of a user, checked (kubectl refuses the same shapes). */
+function execConfig(value: unknown, userName: string): ExecConfig {
+  const exec = asRecord(value, `user "${userName}" exec`);
+  const apiVersion = requiredString(exec.apiVersion, `user "${userName}" exec apiVersion`);
+  if (!EXEC_API_VERSIONS.includes(apiVersion)) {
+    throw new Error(
+      `kubeconfig: user "${userName}" exec apiVersion ${apiVersion} is not supported (use ${EXEC_API_VERSIONS[0]})`,
+    );
+  }
+  const command = requiredString(exec.command, `user "${userName}" exec command`);
+  const args = exec.args === undefined || exec.args === null ? [] : exec.args;
+  if (!Array.isArray(args) || args.some((a) => typeof a !== "string")) {
+    throw new Error(`kubeconfig: user "${userName}" exec args must be a list of strings`);
+  }
+  const envList = exec.env === undefined || exec.env === null ? [] : exec.env;
+  if (!Array.isArray(envList)) throw new Error(`kubeconfig: user "${userName}" exec env must be a list`);
+  const env = envList.map((e, i) => {
+    const entry = asRecord(e, `user "${userName}" exec env[${i}]`);
+    return {
+      name: requiredString(entry.name, `user "${userName}" exec env[${i}] name`),
+      value: String(entry.value ?? ""),
+    };
+  });
+  return {
+    apiVersion,
+    command,
+    args: args as string[],
+    env,
+    installHint: optionalString(exec.installHint),
+    provideClusterInfo: exec.provideClusterInfo === true,
+  };
+}
+
+/** The exec credential API versions understood (v1beta1 has the same shape for what we read). */
+export const EXEC_API_VERSIONS = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"];
+
+function decodeBase64(data: string, what: string): string {
+  if (!/^[A-Za-z0-9+/=\s]*$/.test(data)) throw new Error(`kubeconfig: ${what} is not base64`);
+  return Buffer.from(data, "base64").toString("utf8");
 }
 
 function loopbackForWildcard(server: string): string {
@@ -162,15 +295,28 @@ function loopbackForWildcard(server: string): string {
   return url.pathname === "/" && !server.endsWith("/") ? url.origin : url.toString();
 }
 
-/** Finds `{name, <field>: {...}}` in a kubeconfig list. */
-function findNamed(list: unknown, field: string, name: string): Record<string, unknown> {
-  const entries = Array.isArray(list) ? list : [];
-  for (const entry of entries) {
-    if (entry && typeof entry === "object" && (entry as Record<string, unknown>).name === name) {
-      return asRecord((entry as Record<string, unknown>)[field] ?? {}, `${field} "${name}"`);
-    }
+/** A kubeconfig list of `{name, <field>: {...}}` as a Map by name (names are data: never object keys). */
+function namedMap(
+  list: unknown,
+  field: string,
+  adjust: (entry: Record<string, unknown>) => Record<string, unknown>,
+): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  if (list === undefined || list === null) return out;
+  if (!Array.isArray(list)) throw new Error(`kubeconfig: ${field}s is not a list`);
+  for (const entry of list) {
+    if (!entry || typeof entry !== "object") continue;
+    const name = (entry as Record<string, unknown>).name;
+    if (typeof name !== "string" || out.has(name)) continue;
+    out.set(name, adjust(asRecord((entry as Record<string, unknown>)[field] ?? {}, `${field} "${name}"`)));
   }
-  throw new Error(`kubeconfig has no ${field} named "${name}"`);
+  return out;
+}
+
+function lookup(map: Map<string, Record<string, unknown>>, field: string, name: string): Record<string, unknown> {
+  const entry = map.get(name);
+  if (!entry) throw new Error(`kubeconfig has no ${field} named "${name}"`);
+  return entry;
 }
 
 function asRecord(value: unknown, what: string): Record<string, unknown> {

@@ -1,0 +1,303 @@
+// The REST client every other piece of src/client/ goes through: one server (one ClientConfig),
+// JSON requests, watch streams, credentials (token, token file, basic, client certificate, exec
+// plugin), TLS as the kubeconfig says, a per-request timeout and client-side rate limit, and the
+// server's Status rebuilt as a StatusError so callers branch on code/reason as they would in the
+// server. With `config.fetch` (the loopback) requests go to that function instead of a socket.
+
+import { stat, readFile } from "node:fs/promises";
+import type { KObject } from "../machinery/object.ts";
+import { type Status, StatusError } from "../machinery/status.ts";
+import { KCP_VERSION } from "../version.ts";
+import {
+  type ClientConfig,
+  DEFAULT_BURST,
+  DEFAULT_QPS,
+  DEFAULT_TIMEOUT_MS,
+  serverForCluster,
+} from "./client-config.ts";
+import { ExecCredentialProvider } from "./exec-credential.ts";
+import { TokenBucket } from "./rate-limiter.ts";
+
+export interface WatchEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: KObject;
+}
+
+export interface RequestOptions {
+  method: string;
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+/** One watch event may not exceed this (kcp takes request bodies up to 16 MiB; etcd objects 1.5 MiB). */
+export const MAX_WATCH_LINE_BYTES = 16 * 1024 * 1024;
+/** Retries of a request the server asked to retry later (429, or 503 with Retry-After). */
+const MAX_RETRIES = 3;
+const MAX_RETRY_AFTER_MS = 10_000;
+const WATCH_TYPES = new Set(["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"]);
+
+/** What the clients of one server share: the rate limit and cached credentials (forCluster keeps them). */
+interface Shared {
+  limiter: TokenBucket;
+  exec?: ExecCredentialProvider;
+  tokenFile?: { mtimeMs: number; size: number; token: string };
+}
+
+export class RestClient {
+  readonly config: ClientConfig;
+  private readonly base: string;
+  private readonly shared: Shared;
+
+  constructor(config: ClientConfig, shared?: Shared) {
+    this.config = config;
+    this.base = config.server.replace(/\/+$/, "");
+    this.shared = shared ?? {
+      limiter: new TokenBucket(config.qps ?? DEFAULT_QPS, config.burst ?? DEFAULT_BURST),
+      exec: config.exec ? new ExecCredentialProvider(config.exec, config) : undefined,
+    };
+  }
+
+  /** A client for logical cluster `name` of the same server: server URL gets /clusters/<name> (replacing one already there). */
+  forCluster(name: string): RestClient {
+    return new RestClient({ ...this.config, server: serverForCluster(this.config.server, name) }, this.shared);
+  }
+
+  /**
+   * A JSON request; resolves the parsed body (undefined when empty). A non-2xx answer throws a
+   * StatusError rebuilt from the server's Status; network and TLS failures throw an Error that
+   * names the server and the cause.
+   */
+  async request<T = unknown>(opts: RequestOptions): Promise<T> {
+    const timeoutMs = this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    for (let attempt = 0; ; attempt++) {
+      const signals = [AbortSignal.timeout(timeoutMs), ...(opts.signal ? [opts.signal] : [])];
+      const res = await this.send(opts, AbortSignal.any(signals), timeoutMs);
+      if (res.ok) {
+        const text = await res.text();
+        return (text === "" ? undefined : JSON.parse(text)) as T;
+      }
+      const retryAfter = res.headers.get("Retry-After");
+      if ((res.status === 429 || (res.status === 503 && retryAfter)) && attempt < MAX_RETRIES) {
+        await res.body?.cancel();
+        const seconds = Number(retryAfter);
+        await Bun.sleep(Math.min(Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000, MAX_RETRY_AFTER_MS));
+        continue;
+      }
+      throw await statusErrorOf(res);
+    }
+  }
+
+  /**
+   * A watch stream of decoded events, until the server closes it (or `signal` aborts, or the
+   * consumer stops iterating). ERROR events carry a Status (410 Expired: relist). A non-2xx answer
+   * to the watch request itself throws a StatusError.
+   */
+  async *watch(
+    path: string,
+    query: Record<string, string | undefined>,
+    signal?: AbortSignal,
+  ): AsyncIterable<WatchEvent> {
+    const abort = new AbortController();
+    const onAbort = () => abort.abort(signal?.reason);
+    if (signal?.aborted) return;
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      let res: Response;
+      try {
+        res = await this.send({ method: "GET", path, query: { ...query, watch: "true" } }, abort.signal, 0);
+      } catch (e) {
+        if (abort.signal.aborted) return;
+        throw e;
+      }
+      if (!res.ok) throw await statusErrorOf(res);
+      if (!res.body) return;
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = "";
+      try {
+        for (;;) {
+          let chunk: Awaited<ReturnType<typeof reader.read>>;
+          try {
+            chunk = await reader.read();
+          } catch (e) {
+            if (abort.signal.aborted) return;
+            throw new Error(`watch ${path} on ${this.base}: ${(e as Error).message}`);
+          }
+          if (chunk.done) break;
+          buffer += decoder.decode(chunk.value, { stream: true });
+          let start = 0;
+          for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n", start)) {
+            const line = buffer.slice(start, nl);
+            start = nl + 1;
+            if (line.trim() !== "") yield decodeWatchLine(line);
+          }
+          buffer = buffer.slice(start);
+          if (buffer.length > MAX_WATCH_LINE_BYTES) {
+            throw new Error(`watch ${path} on ${this.base}: an event is larger than ${MAX_WATCH_LINE_BYTES} bytes`);
+          }
+        }
+        buffer += decoder.decode();
+        if (buffer.trim() !== "") yield decodeWatchLine(buffer);
+      } finally {
+        abort.abort();
+        reader.releaseLock();
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      abort.abort();
+    }
+  }
+
+  /** One HTTP exchange: rate limit, credentials, TLS; a 401 with an exec plugin re-runs it once. */
+  private async send(opts: RequestOptions, signal: AbortSignal, timeoutMs: number): Promise<Response> {
+    const url = this.url(opts.path, opts.query);
+    for (let attempt = 0; ; attempt++) {
+      await this.shared.limiter.acquire(signal);
+      const headers = new Headers({ Accept: "application/json" });
+      headers.set("User-Agent", this.config.userAgent ?? `kcp/${KCP_VERSION}`);
+      let body: string | undefined;
+      if (opts.body !== undefined) {
+        body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
+        headers.set("Content-Type", opts.contentType ?? "application/json");
+      }
+      const creds = await this.credentials();
+      if (creds.token) headers.set("Authorization", `Bearer ${creds.token}`);
+      else if (this.config.username !== undefined && this.config.password !== undefined) {
+        headers.set("Authorization", `Basic ${btoa(`${this.config.username}:${this.config.password}`)}`);
+      }
+      const init: RequestInit = { method: opts.method, headers, body, signal, redirect: "manual" };
+      let res: Response;
+      try {
+        if (this.config.fetch) {
+          res = await this.config.fetch(new Request(url, init));
+        } else {
+          const tls: Record<string, unknown> = {};
+          if (this.config.insecureSkipTlsVerify) tls.rejectUnauthorized = false;
+          else if (this.config.caData) tls.ca = this.config.caData;
+          if (this.config.tlsServerName) tls.serverName = this.config.tlsServerName;
+          if (creds.cert && creds.key) {
+            tls.cert = creds.cert;
+            tls.key = creds.key;
+          }
+          res = await fetch(url, { ...init, tls } as RequestInit);
+        }
+      } catch (e) {
+        if (signal.aborted && timeoutMs > 0 && (signal.reason as Error)?.name === "TimeoutError") {
+          throw new Error(`${opts.method} ${url}: no answer within ${timeoutMs} ms`);
+        }
+        if (signal.aborted) throw signal.reason ?? e;
+        throw new Error(`${opts.method} ${url}: ${(e as Error).message}`);
+      }
+      if (res.status === 401 && this.shared.exec && attempt === 0) {
+        await res.body?.cancel();
+        this.shared.exec.invalidate();
+        continue;
+      }
+      return res;
+    }
+  }
+
+  private url(path: string, query?: Record<string, string | undefined>): string {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, v);
+    const qs = params.toString();
+    return `${this.base}${path.startsWith("/") ? path : `/${path}`}${qs ? `?${qs}` : ""}`;
+  }
+
+  /** The bearer token or client certificate to present: static, from the token file, or from the exec plugin. */
+  private async credentials(): Promise<{ token?: string; cert?: string; key?: string }> {
+    const c = this.config;
+    if (this.shared.exec) {
+      const r = await this.shared.exec.get();
+      return {
+        token: r.token,
+        cert: r.clientCertificateData ?? c.clientCertData,
+        key: r.clientKeyData ?? c.clientKeyData,
+      };
+    }
+    const out = { token: c.token, cert: c.clientCertData, key: c.clientKeyData };
+    if (!c.token && c.tokenFile) out.token = await this.tokenFromFile(c.tokenFile);
+    return out;
+  }
+
+  /** The token file's content, re-read when its modification time or size changes. */
+  private async tokenFromFile(path: string): Promise<string> {
+    let info: Awaited<ReturnType<typeof stat>>;
+    try {
+      info = await stat(path);
+    } catch (e) {
+      throw new Error(`cannot read tokenFile ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const cached = this.shared.tokenFile;
+    if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached.token;
+    const token = (await readFile(path, "utf8")).trim();
+    this.shared.tokenFile = { mtimeMs: info.mtimeMs, size: info.size, token };
+    return token;
+  }
+}
+
+function decodeWatchLine(line: string): WatchEvent {
+  let ev: unknown;
+  try {
+    ev = JSON.parse(line);
+  } catch {
+    throw new Error(`watch: an event is not JSON: ${line.slice(0, 100)}`);
+  }
+  const e = ev as { type?: unknown; object?: unknown };
+  if (!e || typeof e !== "object" || typeof e.type !== "string" || !WATCH_TYPES.has(e.type)) {
+    throw new Error(`watch: not a watch event: ${line.slice(0, 100)}`);
+  }
+  if (!e.object || typeof e.object !== "object") throw new Error(`watch: a ${e.type} event has no object`);
+  return ev as WatchEvent;
+}
+
+const REASONS: Record<number, string> = {
+  400: "BadRequest",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "NotFound",
+  405: "MethodNotAllowed",
+  406: "NotAcceptable",
+  409: "Conflict",
+  410: "Expired",
+  413: "RequestEntityTooLarge",
+  415: "UnsupportedMediaType",
+  422: "Invalid",
+  429: "TooManyRequests",
+  500: "InternalError",
+  503: "ServiceUnavailable",
+  504: "Timeout",
+};
+
+/** The StatusError a non-2xx answer stands for: the server's own Status when it sent one. */
+export async function statusErrorOf(res: Response): Promise<StatusError> {
+  const text = await res.text().catch(() => "");
+  try {
+    const s = JSON.parse(text) as Partial<Status>;
+    if (s && s.kind === "Status") {
+      return new StatusError(
+        typeof s.code === "number" && s.code > 0 ? s.code : res.status,
+        s.reason || REASONS[res.status] || "Unknown",
+        s.message || `the server answered ${res.status}`,
+        s.details,
+      );
+    }
+  } catch {
+    // Not JSON: a proxy's page or plain text.
+  }
+  const snippet = text.trim().slice(0, 300);
+  return new StatusError(
+    res.status,
+    REASONS[res.status] ?? "Unknown",
+    `the server answered ${res.status}${snippet ? `: ${snippet}` : ""}`,
+  );
+}
+
+/** A Status carried by an ERROR watch event, as a StatusError. */
+export function statusErrorOfEvent(ev: WatchEvent): StatusError {
+  const s = ev.object as unknown as Partial<Status>;
+  return new StatusError(s.code ?? 500, s.reason ?? "InternalError", s.message ?? "watch error", s.details);
+}
