@@ -1,0 +1,98 @@
+// The cluster controller as `kcp start` runs it: its settings (from `kcp start` flags), and the
+// clients it is given — the client library's RestClient for physical clusters (from a Cluster's
+// self-contained kubeconfig), and the loopback client of this kcp (requests go through the whole
+// filter chain, without a socket) for the syncers' upstream and the pull-mode credentials.
+
+import type { ResourceRegistry } from "../apis/registry.ts";
+import type { ObjectStore } from "../apis/store.ts";
+import type { SyncerMode } from "../apis/builtin/cluster.ts";
+import type { ClientConfig } from "../client/client-config.ts";
+import { clientConfigFromKubeconfigText } from "../client/kubeconfig-loader.ts";
+import { RestClient } from "../client/rest-client.ts";
+import {
+  ClusterController,
+  type RunningSyncer,
+  type StartSyncerOptions,
+} from "../controllers/cluster/cluster-controller.ts";
+import { checkSelfContainedKubeconfig } from "../controllers/cluster/kubeconfig-policy.ts";
+import { KCP_VERSION } from "../version.ts";
+
+export interface ClusterControllerSettings {
+  defaultMode: SyncerMode;
+  defaultResources: string[];
+  heartbeatTimeoutMs: number;
+  syncerImage: string;
+  /** kcp's URL as pull-mode syncers reach it; default: the URL kcp serves on. */
+  kcpUrl?: string;
+}
+
+export const DEFAULT_CLUSTER_CONTROLLER_SETTINGS: ClusterControllerSettings = {
+  defaultMode: "push",
+  defaultResources: ["deployments.apps"],
+  heartbeatTimeoutMs: 30_000,
+  syncerImage: `kcp:${KCP_VERSION}`,
+};
+
+export interface ClusterControllerHost {
+  store: ObjectStore;
+  registry: ResourceRegistry;
+  /** The HTTP app's fetch (the loopback transport). */
+  fetch(req: Request): Response | Promise<Response>;
+  /** The admin token, for the loopback client only (syncers in physical clusters get their own). */
+  token: string;
+  url: string;
+  caCertPem: string;
+}
+
+type StartSyncer = (opts: StartSyncerOptions<RestClient>) => RunningSyncer;
+
+/** Push mode needs the syncer (src/controllers/syncer/); loaded when first used. */
+async function loadStartSyncer(): Promise<StartSyncer> {
+  // TODO(merge s1): import startSyncer statically once the syncer is on this branch.
+  const path = "../controllers/syncer/syncer.ts";
+  const mod = (await import(path).catch(() => undefined)) as { startSyncer?: StartSyncer } | undefined;
+  const start = mod?.startSyncer;
+  if (!start)
+    return () => {
+      throw new Error("this build of kcp has no in-process syncer");
+    };
+  return start;
+}
+
+export async function startClusterController(
+  settings: Partial<ClusterControllerSettings>,
+  host: ClusterControllerHost,
+): Promise<ClusterController<RestClient>> {
+  const s = { ...DEFAULT_CLUSTER_CONTROLLER_SETTINGS, ...settings };
+  const loopback = new RestClient({
+    server: "https://loopback",
+    token: host.token,
+    fetch: async (req) => host.fetch(req),
+    userAgent: `kcp/${KCP_VERSION} cluster-controller`,
+    // In-process: no client-side rate limit.
+    qps: 0,
+  });
+  const startSyncer = await loadStartSyncer();
+  const controller = new ClusterController<RestClient>(
+    {
+      store: host.store,
+      registry: host.registry,
+      async parseKubeconfig(text) {
+        checkSelfContainedKubeconfig(text);
+        return clientConfigFromKubeconfigText(text);
+      },
+      clientFor: (config) => new RestClient(config as ClientConfig),
+      upstreamFor: (lc) => loopback.forCluster(lc),
+      startSyncer: (opts) => startSyncer(opts),
+    },
+    {
+      defaultMode: s.defaultMode,
+      defaultResources: s.defaultResources,
+      heartbeatTimeoutMs: s.heartbeatTimeoutMs,
+      syncerImage: s.syncerImage,
+      kcp: { url: s.kcpUrl ?? host.url, caPem: host.caCertPem },
+    },
+  );
+  await controller.start();
+  return controller;
+}
