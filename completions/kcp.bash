@@ -15,7 +15,7 @@ _kcp() {
   cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      start | migrate | version | help)
+      start | migrate | sync | version | help)
         cmd="${COMP_WORDS[i]}"
         break
         ;;
@@ -24,7 +24,7 @@ _kcp() {
 
   case "$cmd" in
     "")
-      COMPREPLY=($(compgen -W "start migrate version help --help --version" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate sync version help --help --version" -- "$cur"))
       ;;
     start)
       case "$prev" in
@@ -66,6 +66,23 @@ _kcp() {
       esac
       COMPREPLY=($(compgen -W "--from --to --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --force --help" -- "$cur"))
       ;;
+    sync)
+      case "$prev" in
+        --from-kubeconfig | --to-kubeconfig)
+          COMPREPLY=($(compgen -f -- "$cur"))
+          return
+          ;;
+        --from-context | --to-context | --cluster | --logical-cluster | --heartbeat-interval)
+          COMPREPLY=()
+          return
+          ;;
+        --log-level)
+          COMPREPLY=($(compgen -W "silent error warn info debug trace" -- "$cur"))
+          return
+          ;;
+      esac
+      COMPREPLY=($(compgen -W "--from-kubeconfig --from-context --to-kubeconfig --to-context --cluster --logical-cluster --heartbeat-interval --log-level --help" -- "$cur"))
+      ;;
     version)
       case "$prev" in
         --output | -o)
@@ -76,7 +93,7 @@ _kcp() {
       COMPREPLY=($(compgen -W "--output -o --help" -- "$cur"))
       ;;
     help)
-      COMPREPLY=($(compgen -W "start migrate version help" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate sync version help" -- "$cur"))
       ;;
   esac
 }

@@ -1,10 +1,11 @@
 # fish completion for kcp. Install: copy to ~/.config/fish/completions/kcp.fish
 
-set -l commands start migrate version help
+set -l commands start migrate sync version help
 
 complete -c kcp -f
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a start -d 'Start the API server and write an admin kubeconfig'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a migrate -d 'Copy all data between storage backends (SQLite and etcd)'
+complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a sync -d 'Sync labelled objects from kcp to a physical cluster, and status back'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the kcp version and Kubernetes API level'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a help -d 'Show help for kcp or one of its commands'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Show help'
@@ -30,7 +31,17 @@ complete -c kcp -n "__fish_seen_subcommand_from migrate" -l to -x -a "sqlite: et
 complete -c kcp -n "__fish_seen_subcommand_from migrate" -l force -d 'Delete what the destination holds instead of refusing'
 complete -c kcp -n "__fish_seen_subcommand_from migrate" -s h -l help -d 'Show help'
 
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l from-kubeconfig -r -F -d 'kubeconfig of kcp'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l from-context -x -d 'Context of --from-kubeconfig'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l to-kubeconfig -r -F -d 'kubeconfig of the physical cluster'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l to-context -x -d 'Context of --to-kubeconfig'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l cluster -x -d 'Objects labelled kcp.dev/cluster=<name> are synced'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l logical-cluster -x -d 'kcp logical cluster to sync from'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l heartbeat-interval -x -d 'How often the heartbeat Lease is renewed'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l log-level -x -a "silent error warn info debug trace" -d 'How much to log'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -s h -l help -d 'Show help'
+
 complete -c kcp -n "__fish_seen_subcommand_from version" -s o -l output -x -a "text json" -d 'Output format'
 complete -c kcp -n "__fish_seen_subcommand_from version" -s h -l help -d 'Show help'
 
-complete -c kcp -n "__fish_seen_subcommand_from help" -x -a "start migrate version help"
+complete -c kcp -n "__fish_seen_subcommand_from help" -x -a "start migrate sync version help"

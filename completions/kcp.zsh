@@ -7,6 +7,7 @@ _kcp() {
   commands=(
     'start:Start the API server (listens on 127.0.0.1:6443) and write an admin kubeconfig'
     'migrate:Copy all data from one storage backend to another (SQLite and etcd)'
+    'sync:Sync labelled objects from kcp to a physical cluster, and status back'
     'version:Print the kcp version and the Kubernetes API level it serves'
     'help:Show help for kcp or one of its commands'
   )
@@ -51,13 +52,26 @@ _kcp() {
             '--force[Delete what the destination holds instead of refusing]' \
             '(- *)'{-h,--help}'[Show help]'
           ;;
+        sync)
+          _arguments \
+            '--from-kubeconfig=[kubeconfig of kcp]:file:_files' \
+            '--from-context=[Context of --from-kubeconfig]:context:' \
+            '--to-kubeconfig=[kubeconfig of the physical cluster]:file:_files' \
+            '--to-context=[Context of --to-kubeconfig]:context:' \
+            '--cluster=[Objects labelled kcp.dev/cluster=<name> are synced]:name:' \
+            '--logical-cluster=[kcp logical cluster to sync from]:name:' \
+            '--heartbeat-interval=[How often the heartbeat Lease is renewed]:duration:' \
+            '--log-level=[How much to log]:level:(silent error warn info debug trace)' \
+            '(- *)'{-h,--help}'[Show help]' \
+            '*:resource:'
+          ;;
         version)
           _arguments \
             '(-o --output)'{-o,--output}'[Output format]:format:(text json)' \
             '(- *)'{-h,--help}'[Show help]'
           ;;
         help)
-          _arguments '1:command:(start migrate version help)'
+          _arguments '1:command:(start migrate sync version help)'
           ;;
       esac
       ;;

@@ -9,6 +9,7 @@ import { KCP_VERSION } from "./version.ts";
 const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   start: () => import("./cli/start.ts").then((m) => m.default),
   migrate: () => import("./cli/migrate.ts").then((m) => m.default),
+  sync: () => import("./cli/sync.ts").then((m) => m.default),
   version: () => import("./cli/version.ts").then((m) => m.default),
   help: async () => helpCommand,
 };

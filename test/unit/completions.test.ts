@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import migrateCommand from "../../src/cli/migrate.ts";
 import startCommand from "../../src/cli/start.ts";
+import syncCommand from "../../src/cli/sync.ts";
 import versionCommand from "../../src/cli/version.ts";
 import { main } from "../../src/main.ts";
 
@@ -24,10 +25,13 @@ _kcp; printf '%s\\n' "\${COMPREPLY[@]}"`;
 describe("shell completions", () => {
   test("every command and flag of the CLI appears in each shell's file", async () => {
     const commands = Object.keys((await main.subCommands) as object);
-    const flags = [startCommand, migrateCommand, versionCommand].flatMap((cmd) =>
-      Object.keys((cmd.args ?? {}) as object),
+    // Positional arguments (sync's resource types) are not flags.
+    const flags = [startCommand, migrateCommand, syncCommand, versionCommand].flatMap((cmd) =>
+      Object.entries((cmd.args ?? {}) as Record<string, { type?: string }>)
+        .filter(([, a]) => a.type !== "positional")
+        .map(([name]) => name),
     );
-    const enums = [startCommand, migrateCommand, versionCommand].flatMap((cmd) =>
+    const enums = [startCommand, migrateCommand, syncCommand, versionCommand].flatMap((cmd) =>
       Object.values((cmd.args ?? {}) as Record<string, { options?: string[] }>).flatMap((a) => a.options ?? []),
     );
     for (const shell of SHELLS) {
@@ -39,7 +43,7 @@ describe("shell completions", () => {
   });
 
   test("bash: commands, flags, enum values", async () => {
-    expect(await bashComplete("kcp ")).toEqual(["start", "migrate", "version", "help", "--help", "--version"]);
+    expect(await bashComplete("kcp ")).toEqual(["start", "migrate", "sync", "version", "help", "--help", "--version"]);
     expect(await bashComplete("kcp st")).toEqual(["start"]);
     expect(await bashComplete("kcp start --l")).toEqual(["--listen", "--log-level"]);
     expect(await bashComplete("kcp start --embedded-etcd-")).toEqual([

@@ -1,0 +1,138 @@
+// Spec down: make the physical cluster hold what kcp says for one key (namespace/name) of one
+// resource type. Level-based: it compares the two caches, whatever event brought the key here, so
+// a missed event, a restart of either side or a downstream edit all end the same way.
+//
+// - kcp has the object (and is not deleting it): the downstream copy is created (its namespace
+//   first), or updated when it has drifted; a copy of an earlier kcp object of the same name is
+//   replaced; an object that is not ours is never touched — that is a SyncError, reported on the
+//   kcp object and retried (it may go away).
+// - kcp has no such object labelled for this cluster (deleted, or the label removed or changed):
+//   our copy is deleted, with a uid precondition so that an object recreated downstream meanwhile
+//   is not deleted in its place (the seed raced here).
+
+import type { Informer } from "./informer-shim.ts";
+import type { ResourceClient } from "../../client/dynamic-client.ts";
+import { log } from "../../log.ts";
+import type { KObject } from "../../machinery/object.ts";
+import { isStatusError } from "../../machinery/status.ts";
+import type { DownstreamNamespaces } from "./downstream-namespaces.ts";
+import { hasDrifted, isFromLogicalCluster, ownershipOf, toDownstream, updateFor } from "./downstream-object.ts";
+import { LOGICAL_CLUSTER_ANNOTATION } from "./labels.ts";
+import type { SyncedResource } from "./resource-discovery.ts";
+import { SyncError } from "./sync-errors.ts";
+
+/** One resource type's two sides: clients and label-selected caches. */
+export interface ResourceSides {
+  res: SyncedResource;
+  upstream: ResourceClient;
+  downstream: ResourceClient;
+  upCache: Informer;
+  downCache: Informer;
+}
+
+export interface SpecDownContext {
+  logicalCluster: string;
+  clusterName: string;
+  namespaces: DownstreamNamespaces;
+}
+
+const FIELD_MANAGER = "kcp-syncer";
+
+/** Make downstream match kcp for `namespace/name`; throws to be retried. Returns what it did (for logs and tests). */
+export async function syncSpecDown(
+  ctx: SpecDownContext,
+  sides: ResourceSides,
+  namespace: string,
+  name: string,
+): Promise<"created" | "updated" | "deleted" | "unchanged"> {
+  const up = sides.upCache.get(namespace, name);
+  const cached = sides.downCache.get(namespace, name);
+  if (!up || up.metadata.deletionTimestamp) {
+    if (cached && isFromLogicalCluster(cached, ctx.logicalCluster)) {
+      await deleteCopy(sides, cached);
+      log.debug(`syncer ${ctx.clusterName}: deleted ${sides.res.gr} ${namespace}/${name} downstream`);
+      return "deleted";
+    }
+    return "unchanged";
+  }
+  const desired = toDownstream(up, { logicalCluster: ctx.logicalCluster, hasStatus: sides.res.hasStatus });
+  let down = cached ? await usable(ctx, sides, up, cached) : undefined;
+  if (!down) {
+    down = await create(ctx, sides, up, desired);
+    if (!down) return "created";
+  }
+  if (!hasDrifted(desired, down)) return "unchanged";
+  try {
+    await sides.downstream.update(updateFor(desired, down), { fieldManager: FIELD_MANAGER });
+  } catch (e) {
+    if (!isStatusError(e) || e.code !== 409) throw e;
+    // The cache was behind (our own last write, or a downstream edit): once more from the live object.
+    const live = await usable(ctx, sides, up, await sides.downstream.get(name, namespace));
+    if (!live) throw new Error(`${sides.res.gr} ${namespace}/${name} changed downstream meanwhile; retrying`);
+    if (!hasDrifted(desired, live)) return "unchanged";
+    await sides.downstream.update(updateFor(desired, live), { fieldManager: FIELD_MANAGER });
+  }
+  log.debug(`syncer ${ctx.clusterName}: updated ${sides.res.gr} ${namespace}/${name} downstream`);
+  return "updated";
+}
+
+/**
+ * The downstream object if it is our copy of `up`; undefined when it was our copy of an earlier
+ * kcp object of that name (deleted here, to be created afresh); a SyncError when it is not ours.
+ */
+async function usable(
+  ctx: SpecDownContext,
+  sides: ResourceSides,
+  up: KObject,
+  down: KObject,
+): Promise<KObject | undefined> {
+  const owner = ownershipOf(down, ctx.logicalCluster, up.metadata.uid);
+  if (owner === "ours") return down;
+  if (owner === "stale") {
+    await deleteCopy(sides, down);
+    return undefined;
+  }
+  const other = down.metadata.annotations?.[LOGICAL_CLUSTER_ANNOTATION];
+  throw new SyncError(
+    `${sides.res.gr} ${down.metadata.namespace}/${down.metadata.name} already exists in the physical cluster and ` +
+      (other ? `belongs to logical cluster ${other}` : "was not created by kcp") +
+      "; it is left alone",
+  );
+}
+
+/** Create the copy; undefined when created, or the live downstream object when one was already there (ours). */
+async function create(
+  ctx: SpecDownContext,
+  sides: ResourceSides,
+  up: KObject,
+  desired: KObject,
+): Promise<KObject | undefined> {
+  const { namespace = "", name = "" } = desired.metadata;
+  await ctx.namespaces.ensure(namespace);
+  try {
+    await sides.downstream.create(desired, { namespace, fieldManager: FIELD_MANAGER });
+    log.debug(`syncer ${ctx.clusterName}: created ${sides.res.gr} ${namespace}/${name} downstream`);
+    return undefined;
+  } catch (e) {
+    if (!isStatusError(e)) throw e;
+    if (e.code === 404) {
+      ctx.namespaces.forget(namespace);
+      throw e;
+    }
+    if (e.code !== 409) throw e;
+  }
+  // There already is one the cache did not show (not labelled for this cluster, or not seen yet).
+  const live = await usable(ctx, sides, up, await sides.downstream.get(name, namespace));
+  if (!live) throw new Error(`replaced a stale copy of ${sides.res.gr} ${namespace}/${name}; creating it next`);
+  return live;
+}
+
+async function deleteCopy(sides: ResourceSides, down: KObject): Promise<void> {
+  const { name = "", namespace, uid } = down.metadata;
+  try {
+    await sides.downstream.delete(name, { namespace, preconditions: uid ? { uid } : undefined });
+  } catch (e) {
+    if (isStatusError(e) && e.code === 404) return;
+    throw e;
+  }
+}

@@ -1,0 +1,297 @@
+// The syncer: keeps a physical cluster in step with the objects of one kcp logical cluster that
+// are labelled kcp.dev/cluster=<clusterName> — spec down (spec-down.ts), status up
+// (status-up.ts), a heartbeat Lease in kcp (heartbeat.ts). `kcp sync` runs one; the cluster
+// controller runs one per Cluster in push mode.
+//
+// Per resource type it keeps two informers, both selecting the label: kcp's objects for this
+// cluster, and downstream the copies (the label travels with them). Every event queues the key in
+// both directions; the workers compare the two caches, so what they do never depends on which
+// event came or was missed. At start both sides' first lists are in the caches before any key is
+// worked on, and every key of either list is queued: copies whose kcp object went away while the
+// syncer was not running are deleted, and nothing is created twice.
+//
+// Resource types: discovery in kcp resolves the requested names; while any is missing (a CRD not
+// created yet) or not served downstream, discovery is read again every few seconds and new types
+// start syncing without a restart.
+
+import { DiscoveryClient } from "../../client/discovery-client.ts";
+import { DynamicClient } from "../../client/dynamic-client.ts";
+import { Informer, remoteSource } from "./informer-shim.ts";
+import type { RestClient } from "../../client/rest-client.ts";
+import { WorkQueue } from "../work-queue.ts";
+import { log } from "../../log.ts";
+import { isStatusError } from "../../machinery/status.ts";
+import { DownstreamNamespaces } from "./downstream-namespaces.ts";
+import { Heartbeat } from "./heartbeat.ts";
+import { CLUSTER_LABEL, SYNCER_STATUS_STARTING } from "./labels.ts";
+import { type DiscoveryResult, discoverResources, type SyncedResource } from "./resource-discovery.ts";
+import { type ResourceSides, syncSpecDown } from "./spec-down.ts";
+import { syncStatusUp } from "./status-up.ts";
+import { SyncError, SyncErrorReporter } from "./sync-errors.ts";
+
+export { HEARTBEAT_NAMESPACE, heartbeatLeaseName } from "./heartbeat.ts";
+
+export interface SyncerOptions {
+  /** kcp, scoped to the logical cluster the Cluster object lives in (RestClient for /clusters/<lc>). */
+  upstream: RestClient;
+  /** The physical cluster. */
+  downstream: RestClient;
+  /** The Cluster's name (the location): objects labelled kcp.dev/cluster=<clusterName> are synced. */
+  clusterName: string;
+  /** The logical cluster name of `upstream` (written in the ownership annotations downstream). */
+  logicalCluster: string;
+  /** GR strings or bare names ("deployments.apps", "configmaps"); types missing in kcp are retried. */
+  resources: string[];
+  /** Heartbeat Lease renewal interval (default 5000 ms). */
+  heartbeatIntervalMs?: number;
+  /** Workers per direction (default 2). */
+  workers?: number;
+  /** How often discovery is read again while a requested type is missing (default 2000 ms). */
+  rediscoverMs?: number;
+  /** Every this often every key is checked again (default 5 minutes). */
+  resyncMs?: number;
+}
+
+export interface Syncer {
+  /** Resolves once the first lists of both sides are cached and the first heartbeat was written. */
+  readonly started: Promise<void>;
+  /** GR strings currently synced (sorted). */
+  syncedResources(): string[];
+  stop(): Promise<void>;
+}
+
+interface Running {
+  sides: ResourceSides;
+  ready: Promise<void>;
+}
+
+/** Items on the queues: `<gr>|<namespace>/<name>` (none of the parts can hold `|` or `/`). */
+function itemOf(gr: string, namespace: string | undefined, name: string | undefined): string {
+  return `${gr}|${namespace ?? ""}/${name ?? ""}`;
+}
+
+function parseItem(item: string): { gr: string; namespace: string; name: string } {
+  const bar = item.indexOf("|");
+  const slash = item.indexOf("/", bar);
+  return { gr: item.slice(0, bar), namespace: item.slice(bar + 1, slash), name: item.slice(slash + 1) };
+}
+
+/** A few queues, an item always on the same one: keys are worked on in parallel, one key never twice at once. */
+class ShardedQueue {
+  private readonly shards: WorkQueue[];
+  constructor(name: string, workers: number, process: (item: string) => Promise<boolean>) {
+    this.shards = Array.from({ length: Math.max(1, workers) }, (_, i) => new WorkQueue(`${name} #${i}`, process));
+  }
+  add(item: string): void {
+    let h = 0;
+    for (let i = 0; i < item.length; i++) h = (h * 31 + item.charCodeAt(i)) | 0;
+    this.shards[Math.abs(h) % this.shards.length]?.add(item);
+  }
+  stop(): void {
+    for (const q of this.shards) q.stop();
+  }
+}
+
+export function startSyncer(opts: SyncerOptions): Syncer {
+  const { clusterName, logicalCluster } = opts;
+  const tag = `syncer ${clusterName} (logical cluster ${logicalCluster})`;
+  const up = new DynamicClient(opts.upstream);
+  const down = new DynamicClient(opts.downstream);
+  const upDiscovery = new DiscoveryClient(opts.upstream);
+  const downDiscovery = new DiscoveryClient(opts.downstream);
+  const namespaces = new DownstreamNamespaces(down);
+  const reporter = new SyncErrorReporter(up, clusterName);
+  const running = new Map<string, Running>();
+  const selector = `${CLUSTER_LABEL}=${clusterName}`;
+  const workers = opts.workers ?? 2;
+  let stopped = false;
+  let lastDiscovery: DiscoveryResult | undefined;
+  let discoveryError: string | undefined;
+  let rediscoverTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const specQueue = new ShardedQueue(`${tag} spec`, workers, async (item) => {
+    const { gr, namespace, name } = parseItem(item);
+    const r = running.get(gr);
+    if (!r) return true;
+    try {
+      await syncSpecDown({ logicalCluster, clusterName, namespaces }, r.sides, namespace, name);
+      const obj = r.sides.upCache.get(namespace, name);
+      if (obj) reporter.clear(obj);
+      return true;
+    } catch (e) {
+      await reportFailure(r.sides, namespace, name, e);
+      return false;
+    }
+  });
+  const statusQueue = new ShardedQueue(`${tag} status`, workers, async (item) => {
+    const { gr, namespace, name } = parseItem(item);
+    const r = running.get(gr);
+    if (!r) return true;
+    try {
+      await syncStatusUp(logicalCluster, r.sides, namespace, name);
+      return true;
+    } catch (e) {
+      log.debug(`${tag}: status of ${gr} ${namespace}/${name}: ${(e as Error).message}`);
+      return false;
+    }
+  });
+
+  /**
+   * Errors that say something about this object (it is not ours downstream, the physical cluster
+   * refused it) are reported on the kcp object; connection trouble is the heartbeat's to report.
+   */
+  async function reportFailure(sides: ResourceSides, namespace: string, name: string, e: unknown): Promise<void> {
+    const message = (e as Error).message;
+    log.debug(`${tag}: ${sides.res.gr} ${namespace}/${name}: ${message}`);
+    const obj = sides.upCache.get(namespace, name);
+    if (!obj) return;
+    const aboutObject =
+      e instanceof SyncError || (isStatusError(e) && e.code >= 400 && e.code < 500 && e.code !== 409 && e.code !== 429);
+    if (!aboutObject) return;
+    log.warn(`${tag}: ${sides.res.gr} ${namespace}/${name}: ${message}`);
+    await reporter.report(obj, message);
+  }
+
+  function startResource(res: SyncedResource): Running {
+    const upstream = up.resource(res.ref);
+    const downstream = down.resource(res.ref);
+    const both = (obj: { metadata: { namespace?: string; name?: string } }) => {
+      const item = itemOf(res.gr, obj.metadata.namespace, obj.metadata.name);
+      specQueue.add(item);
+      statusQueue.add(item);
+    };
+    const handlers = {
+      onAdd: both,
+      onUpdate: (_old: unknown, obj: Parameters<typeof both>[0]) => both(obj),
+      onDelete: both,
+    };
+    const resyncMs = opts.resyncMs ?? 5 * 60_000;
+    const upCache = new Informer({
+      name: `${tag} ${res.gr} (kcp)`,
+      source: remoteSource(upstream, { labelSelector: selector }),
+      resyncMs,
+      ...handlers,
+    });
+    const downCache = new Informer({
+      name: `${tag} ${res.gr} (downstream)`,
+      source: remoteSource(downstream, { labelSelector: selector }),
+      ...handlers,
+    });
+    const sides: ResourceSides = { res, upstream, downstream, upCache, downCache };
+    // Workers read both caches: a key queued by the first list to arrive waits until the other is
+    // in too (the queue's process returns true for a type that is not `running` yet).
+    const ready = Promise.all([upCache.start(), downCache.start()]).then(() => {
+      log.info(`${tag}: syncing ${res.gr}`);
+    });
+    return { sides, ready };
+  }
+
+  function problems(): string | undefined {
+    if (discoveryError) return discoveryError;
+    const d = lastDiscovery;
+    if (!d) return SYNCER_STATUS_STARTING;
+    const parts: string[] = [];
+    if (d.missingUpstream.length) parts.push(`resource types not found in kcp: ${d.missingUpstream.join(", ")}`);
+    if (d.missingDownstream.length) {
+      parts.push(`resource types not served by the physical cluster: ${d.missingDownstream.join(", ")}`);
+    }
+    return parts.length ? parts.join("; ") : undefined;
+  }
+
+  const heartbeat = new Heartbeat({
+    tag,
+    upstream: up,
+    downstream: opts.downstream,
+    clusterName,
+    intervalMs: opts.heartbeatIntervalMs ?? 5000,
+    problems,
+    syncedResources,
+  });
+
+  function syncedResources(): string[] {
+    return [...running.keys()].sort();
+  }
+
+  /** Read discovery; start the types found that are not running yet. Resolves when they have synced. */
+  async function refresh(): Promise<boolean> {
+    let result: DiscoveryResult;
+    try {
+      result = await discoverResources(opts.resources, upDiscovery, downDiscovery);
+      discoveryError = undefined;
+    } catch (e) {
+      const message = `cannot read the resource types: ${(e as Error).message}`;
+      // Said once per new message: it is retried every few seconds while a side is down.
+      if (message !== discoveryError) log.warn(`${tag}: ${message}`);
+      discoveryError = message;
+      return false;
+    }
+    const before = problems();
+    lastDiscovery = result;
+    for (const name of result.unsyncable) {
+      log.warn(`${tag}: ${name} is cluster-scoped or cannot be watched; only namespaced types are synced`);
+    }
+    const starting: Running[] = [];
+    const added: Running[] = [];
+    for (const res of result.found) {
+      if (running.has(res.gr) || stopped) continue;
+      const r = startResource(res);
+      starting.push(r);
+      added.push(r);
+    }
+    // Register only once synced, so no worker reads a half-filled cache; then queue every key of both lists.
+    const results = await Promise.allSettled(starting.map((r) => r.ready));
+    results.forEach((s, i) => {
+      const r = added[i] as Running;
+      if (stopped) return;
+      if (s.status === "rejected") {
+        log.warn(`${tag}: cannot list ${r.sides.res.gr}: ${(s.reason as Error).message}; retrying`);
+        r.sides.upCache.stop();
+        r.sides.downCache.stop();
+        return;
+      }
+      running.set(r.sides.res.gr, r);
+      for (const obj of [...r.sides.upCache.list(), ...r.sides.downCache.list()]) {
+        const item = itemOf(r.sides.res.gr, obj.metadata.namespace, obj.metadata.name);
+        specQueue.add(item);
+        statusQueue.add(item);
+      }
+    });
+    if (before !== problems() || added.length > 0) void heartbeat.beat();
+    return results.every((s) => s.status === "fulfilled") && problems() === undefined;
+  }
+
+  function scheduleRefresh(): void {
+    if (stopped) return;
+    rediscoverTimer = setTimeout(async () => {
+      rediscoverTimer = undefined;
+      if (!(await refresh())) scheduleRefresh();
+    }, opts.rediscoverMs ?? 2000);
+  }
+
+  heartbeat.start();
+  const started = (async () => {
+    // The first pass: everything that is there now must be synced before `started` resolves.
+    if (!(await refresh())) scheduleRefresh();
+    while (!stopped && running.size === 0 && lastDiscovery === undefined) {
+      await new Promise((r) => setTimeout(r, opts.rediscoverMs ?? 2000));
+    }
+    await heartbeat.firstWrite;
+  })();
+
+  return {
+    started,
+    syncedResources,
+    async stop() {
+      stopped = true;
+      if (rediscoverTimer) clearTimeout(rediscoverTimer);
+      specQueue.stop();
+      statusQueue.stop();
+      for (const r of running.values()) {
+        r.sides.upCache.stop();
+        r.sides.downCache.stop();
+      }
+      running.clear();
+      await heartbeat.stop();
+    },
+  };
+}
