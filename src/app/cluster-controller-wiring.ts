@@ -9,11 +9,8 @@ import type { SyncerMode } from "../apis/builtin/cluster.ts";
 import type { ClientConfig } from "../client/client-config.ts";
 import { clientConfigFromKubeconfigText } from "../client/kubeconfig-loader.ts";
 import { RestClient } from "../client/rest-client.ts";
-import {
-  ClusterController,
-  type RunningSyncer,
-  type StartSyncerOptions,
-} from "../controllers/cluster/cluster-controller.ts";
+import { ClusterController } from "../controllers/cluster/cluster-controller.ts";
+import { startSyncer } from "../controllers/syncer/syncer.ts";
 import { checkSelfContainedKubeconfig } from "../controllers/cluster/kubeconfig-policy.ts";
 import { KCP_VERSION } from "../version.ts";
 
@@ -44,21 +41,6 @@ export interface ClusterControllerHost {
   caCertPem: string;
 }
 
-type StartSyncer = (opts: StartSyncerOptions<RestClient>) => RunningSyncer;
-
-/** Push mode needs the syncer (src/controllers/syncer/); loaded when first used. */
-async function loadStartSyncer(): Promise<StartSyncer> {
-  // TODO(merge s1): import startSyncer statically once the syncer is on this branch.
-  const path = "../controllers/syncer/syncer.ts";
-  const mod = (await import(path).catch(() => undefined)) as { startSyncer?: StartSyncer } | undefined;
-  const start = mod?.startSyncer;
-  if (!start)
-    return () => {
-      throw new Error("this build of kcp has no in-process syncer");
-    };
-  return start;
-}
-
 export async function startClusterController(
   settings: Partial<ClusterControllerSettings>,
   host: ClusterControllerHost,
@@ -72,7 +54,8 @@ export async function startClusterController(
     // In-process: no client-side rate limit.
     qps: 0,
   });
-  const startSyncer = await loadStartSyncer();
+  // The syncer renews its heartbeat well within the timeout (at most every 5 s, the syncer's default).
+  const heartbeatIntervalMs = Math.max(100, Math.min(5000, Math.floor(s.heartbeatTimeoutMs / 3)));
   const controller = new ClusterController<RestClient>(
     {
       store: host.store,
@@ -83,7 +66,7 @@ export async function startClusterController(
       },
       clientFor: (config) => new RestClient(config as ClientConfig),
       upstreamFor: (lc) => loopback.forCluster(lc),
-      startSyncer: (opts) => startSyncer(opts),
+      startSyncer: (opts) => startSyncer({ ...opts, heartbeatIntervalMs }),
     },
     {
       defaultMode: s.defaultMode,

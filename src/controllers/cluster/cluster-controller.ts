@@ -43,6 +43,7 @@ import { log } from "../../log.ts";
 import { isObject } from "../../machinery/object.ts";
 import { isStatusError } from "../../machinery/status.ts";
 import { WorkQueue } from "../work-queue.ts";
+import { heartbeatLeaseName } from "../syncer/heartbeat.ts";
 import { deleteManifest, type KubeRequester, type Manifest, applyManifest } from "./kube-requests.ts";
 import { pullManifests } from "./pull-manifests.ts";
 import {
@@ -67,10 +68,7 @@ import {
 /** Holds a Cluster until its syncer is stopped and what pull mode installed is removed. */
 export const CLUSTER_FINALIZER = "cluster.example.dev/syncer-cleanup";
 
-/** The heartbeat Lease of a Cluster's syncer (the syncer contract's name). */
-export function heartbeatLeaseName(clusterName: string): string {
-  return `kcp-syncer-${clusterName}`;
-}
+export { heartbeatLeaseName };
 
 const SYSTEM_USER = { username: "system:kcp:cluster-controller", groups: ["system:masters"] };
 /** Pull mode is re-applied this often, so an installed syncer someone deleted comes back. */

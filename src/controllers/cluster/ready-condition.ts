@@ -47,8 +47,7 @@ export interface Heartbeat {
   syncedResources?: string[];
 }
 
-export const SYNCER_STATUS_ANNOTATION = "kcp.dev/syncer-status";
-export const SYNCED_RESOURCES_ANNOTATION = "kcp.dev/synced-resources";
+export { SYNCED_RESOURCES_ANNOTATION, SYNCER_STATUS_ANNOTATION } from "../syncer/labels.ts";
 
 export interface Readiness {
   condition: Omit<ClusterCondition, "lastTransitionTime" | "type"> & { type: typeof READY };
