@@ -72,7 +72,7 @@ _kcp() {
           COMPREPLY=($(compgen -f -- "$cur"))
           return
           ;;
-        --from-context | --to-context | --cluster | --logical-cluster | --heartbeat-interval)
+        --from-context | --to-context | --cluster | --logical-cluster | --heartbeat-interval | --workers)
           COMPREPLY=()
           return
           ;;
@@ -81,7 +81,7 @@ _kcp() {
           return
           ;;
       esac
-      COMPREPLY=($(compgen -W "--from-kubeconfig --from-context --to-kubeconfig --to-context --cluster --logical-cluster --heartbeat-interval --log-level --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--from-kubeconfig --from-context --to-kubeconfig --to-context --cluster --logical-cluster --heartbeat-interval --workers --log-level --help" -- "$cur"))
       ;;
     version)
       case "$prev" in

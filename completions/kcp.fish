@@ -38,6 +38,7 @@ complete -c kcp -n "__fish_seen_subcommand_from sync" -l to-context -x -d 'Conte
 complete -c kcp -n "__fish_seen_subcommand_from sync" -l cluster -x -d 'Objects labelled kcp.dev/cluster=<name> are synced'
 complete -c kcp -n "__fish_seen_subcommand_from sync" -l logical-cluster -x -d 'kcp logical cluster to sync from'
 complete -c kcp -n "__fish_seen_subcommand_from sync" -l heartbeat-interval -x -d 'How often the heartbeat Lease is renewed'
+complete -c kcp -n "__fish_seen_subcommand_from sync" -l workers -x -d 'Objects worked on at once in each direction'
 complete -c kcp -n "__fish_seen_subcommand_from sync" -l log-level -x -a "silent error warn info debug trace" -d 'How much to log'
 complete -c kcp -n "__fish_seen_subcommand_from sync" -s h -l help -d 'Show help'
 

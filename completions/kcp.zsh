@@ -61,6 +61,7 @@ _kcp() {
             '--cluster=[Objects labelled kcp.dev/cluster=<name> are synced]:name:' \
             '--logical-cluster=[kcp logical cluster to sync from]:name:' \
             '--heartbeat-interval=[How often the heartbeat Lease is renewed]:duration:' \
+            '--workers=[Objects worked on at once in each direction]:n:' \
             '--log-level=[How much to log]:level:(silent error warn info debug trace)' \
             '(- *)'{-h,--help}'[Show help]' \
             '*:resource:'

@@ -27,6 +27,7 @@ import { type Header, renderMarkdown, renderTerminal } from "./bench/report.ts";
 import { start100kWorkload } from "./bench/start-100k.ts";
 import { startupWorkload } from "./bench/startup.ts";
 import { storageWorkload } from "./bench/storage.ts";
+import { syncerWorkload } from "./bench/syncer.ts";
 import {
   type Context,
   type Row,
@@ -52,6 +53,7 @@ export const WORKLOADS: Workload[] = [
   page500Workload,
   watchWorkload,
   clustersWorkload,
+  syncerWorkload,
   etcdWorkload,
   storageWorkload,
   breakdownWorkload,

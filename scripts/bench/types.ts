@@ -39,6 +39,11 @@ export interface Sizes {
   etcdWatchEvents: number;
   /** binary: runs of `kcp version`. */
   versionRuns: number;
+  /** syncer: objects in the initial sync, writes per second and seconds of the latency run, status writes per second. */
+  syncObjects: number;
+  syncRate: number;
+  syncSeconds: number;
+  statusRate: number;
 }
 
 export const SIZES: Record<SizeName, Sizes> = {
@@ -65,6 +70,10 @@ export const SIZES: Record<SizeName, Sizes> = {
     etcdPuts: 200,
     etcdWatchEvents: 5,
     versionRuns: 2,
+    syncObjects: 200,
+    syncRate: 50,
+    syncSeconds: 1,
+    statusRate: 20,
   },
   small: {
     creates: 3000,
@@ -89,6 +98,10 @@ export const SIZES: Record<SizeName, Sizes> = {
     etcdPuts: 3000,
     etcdWatchEvents: 50,
     versionRuns: 5,
+    syncObjects: 2000,
+    syncRate: 100,
+    syncSeconds: 5,
+    statusRate: 50,
   },
   default: {
     creates: 15_000,
@@ -113,6 +126,10 @@ export const SIZES: Record<SizeName, Sizes> = {
     etcdPuts: 10_000,
     etcdWatchEvents: 200,
     versionRuns: 10,
+    syncObjects: 10_000,
+    syncRate: 100,
+    syncSeconds: 10,
+    statusRate: 50,
   },
   large: {
     creates: 50_000,
@@ -137,6 +154,10 @@ export const SIZES: Record<SizeName, Sizes> = {
     etcdPuts: 30_000,
     etcdWatchEvents: 500,
     versionRuns: 20,
+    syncObjects: 10_000,
+    syncRate: 100,
+    syncSeconds: 30,
+    statusRate: 50,
   },
 };
 

@@ -65,7 +65,7 @@ export class NamespaceView {
    */
   lookup(cluster: string, name: string): NamespaceState | undefined {
     if (!this.informer.isCurrent()) return undefined;
-    const ns = this.informer.get(cluster, undefined, name);
+    const ns = this.informer.get(undefined, name, cluster);
     return ns ? { terminating: isTerminatingNamespace(ns) } : undefined;
   }
 

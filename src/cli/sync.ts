@@ -70,6 +70,12 @@ export default defineCommand({
       valueHint: "duration",
       description: "How often the heartbeat Lease in kcp is renewed",
     },
+    workers: {
+      type: "string",
+      default: "8",
+      valueHint: "n",
+      description: "Objects worked on at once in each direction (kcp → cluster, status back)",
+    },
     "log-level": { type: "enum", options: [...LOG_LEVEL_NAMES], default: "info", description: "How much to log" },
   },
   async run({ args }) {
@@ -81,6 +87,10 @@ export default defineCommand({
       );
     }
     const heartbeatIntervalMs = parseDurationFlag(args["heartbeat-interval"], "--heartbeat-interval");
+    const workers = Number(args.workers);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+      throw new Error(`--workers: "${args.workers}" is not a whole number from 1 to 256`);
+    }
     if (heartbeatIntervalMs < 100) throw new Error("--heartbeat-interval must be at least 100ms");
     let resources = ((args as { _?: string[] })._ ?? []).filter((r) => r !== "");
     if (resources.length === 0) {
@@ -97,9 +107,12 @@ export default defineCommand({
     const toConfig = await downstreamConfig(args["to-kubeconfig"], args["to-context"]);
     const inUrl = logicalClusterOf(fromConfig.server);
     const logicalCluster = args["logical-cluster"] || inUrl || DEFAULT_LOGICAL_CLUSTER;
-    let upstream = new RestClient({ ...fromConfig, userAgent: "kcp-syncer" });
+    // No client-side rate limit: the syncer's workers bound how many requests are in flight, and a
+    // token bucket of the default 50/s would make an initial sync of 10,000 objects take minutes.
+    const tuning = { userAgent: "kcp-syncer", qps: 0 };
+    let upstream = new RestClient({ ...fromConfig, ...tuning });
     if (logicalCluster !== inUrl) upstream = upstream.forCluster(logicalCluster);
-    const downstream = new RestClient({ ...toConfig, userAgent: "kcp-syncer" });
+    const downstream = new RestClient({ ...toConfig, ...tuning });
 
     // Both sides must answer before anything starts: a typo in a kubeconfig fails now, with a reason.
     const upProblem = await probeServer(upstream, "kcp", 10_000);
@@ -110,7 +123,15 @@ export default defineCommand({
     log.info(
       `Syncing ${resources.join(", ")} labelled kcp.dev/cluster=${clusterName} from logical cluster ${logicalCluster} (${upstream.config.server}) to ${downstream.config.server}`,
     );
-    const syncer = startSyncer({ upstream, downstream, clusterName, logicalCluster, resources, heartbeatIntervalMs });
+    const syncer = startSyncer({
+      upstream,
+      downstream,
+      clusterName,
+      logicalCluster,
+      resources,
+      heartbeatIntervalMs,
+      workers,
+    });
     const signal = new Promise<string>((resolve) => {
       process.once("SIGINT", () => resolve("SIGINT"));
       process.once("SIGTERM", () => resolve("SIGTERM"));

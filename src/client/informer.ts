@@ -1,17 +1,18 @@
 // An informer, as client-go's: list a collection, then watch it from the list's resourceVersion so
 // nothing in between is missed, keep every object in memory, and tell handlers what changed
 // (onAdd, onUpdate(old, new), onDelete). When the watch is lost (compaction, a slow consumer, the
-// storage restarting) it lists again, retrying with backoff while storage is unavailable, and
-// diffs the new list against its cache: objects that went away during the gap get onDelete, new
-// ones onAdd, the others onUpdate (client-go's Replace). An optional resync calls onUpdate(obj, obj)
-// for every cached object periodically.
+// storage or server restarting) it lists again, retrying with backoff while the source is
+// unavailable, and diffs the new list against its cache: objects that went away during the gap get
+// onDelete, new ones onAdd, the others onUpdate (client-go's Replace). An optional resync calls
+// onUpdate(obj, obj) for every cached object periodically. An indexer (addIndex/byIndex) finds
+// cached objects by a computed value (client-go's Indexer).
 //
-// This is the in-process ("loopback") flavour of src/client/: it reads the object store directly
-// (ObjectStore.list and the decoded watch of apis/object-watch.ts) rather than the HTTP API, for the
-// controllers and the admission views that run inside the server. A client over HTTP would offer
-// the same shape. By default it follows all logical clusters with one list and one watch per
-// resource; each object's cluster is given to the handlers (and the wildcard view annotates the
-// objects with it, as `/clusters/*` reads do).
+// What it lists and watches is a source (informer-sources.ts): the object store directly (the
+// in-process flavour, for controllers and admission views inside the server: `new Informer(store,
+// def, opts)`, following all logical clusters with one list and one watch by default) or a
+// ResourceClient over HTTP (`new Informer({ name, source: remoteSource(client) })`: paged lists,
+// watches with bookmarks, re-watch from the last resourceVersion, relist on 410). Each object's
+// logical cluster is given to the handlers.
 //
 // One informer can serve several consumers (client-go's shared informer): addHandlers() registers
 // another set of handlers, which first hears onAdd for every cached object. A `transform` trims
@@ -20,13 +21,15 @@
 // Objects handed out are shared (with the cache and other watchers of the same storage event):
 // handlers must not mutate them.
 
-import { log } from "../log.ts";
-import { CLUSTER_ANNOTATION } from "../apis/object-codec.ts";
-import { type ObjectEvent, type ObjectWatch, watchObjects } from "../apis/object-watch.ts";
 import type { ObjectStore } from "../apis/store.ts";
 import type { KObject, ResourceDef } from "../apis/types.ts";
+import { log } from "../log.ts";
 import type { FieldSelector } from "../machinery/selectors/field-selector.ts";
 import type { LabelSelector } from "../machinery/selectors/label-selector.ts";
+import { type InformerSource, type SourceWatch, storeSource } from "./informer-sources.ts";
+
+export type { InformerSource, SourceEvent, SourceWatch } from "./informer-sources.ts";
+export { remoteSource, storeSource } from "./informer-sources.ts";
 
 export interface InformerHandlers {
   onAdd?(obj: KObject, cluster: string): void;
@@ -34,14 +37,9 @@ export interface InformerHandlers {
   onDelete?(obj: KObject, cluster: string): void;
 }
 
-export interface InformerOptions extends InformerHandlers {
+interface CommonOptions extends InformerHandlers {
   /** Names the informer in logs. */
   name: string;
-  /** One logical cluster; undefined (the default) follows all of them. */
-  cluster?: string;
-  namespace?: string;
-  labelSelector?: LabelSelector;
-  fieldSelector?: FieldSelector;
   /** Every this many milliseconds, onUpdate(obj, obj) for every cached object; 0 or absent: never. */
   resyncMs?: number;
   /**
@@ -49,6 +47,15 @@ export interface InformerOptions extends InformerHandlers {
    * with other watchers and must not be changed). Default: the object as served.
    */
   transform?(obj: KObject): KObject;
+}
+
+/** Options of a store-backed informer (`new Informer(store, def, opts)`). */
+export interface InformerOptions extends CommonOptions {
+  /** One logical cluster; undefined (the default) follows all of them. */
+  cluster?: string;
+  namespace?: string;
+  labelSelector?: LabelSelector;
+  fieldSelector?: FieldSelector;
   /**
    * Which stored objects are decoded, listed and watched (see WatchObjectsOptions.accepts; lists ask
    * it with no previous value): the others are not seen, and the cache holds only those.
@@ -62,11 +69,24 @@ export interface InformerOptions extends InformerHandlers {
   pageSize?: number;
 }
 
+/** Options of an informer over any source (`new Informer(opts)`), e.g. remoteSource(resourceClient). */
+export interface SourceInformerOptions extends CommonOptions {
+  source: InformerSource;
+}
+
+/** Values an object is indexed under (client-go's IndexFunc); none: not in the index. */
+export type IndexFunc = (obj: KObject, cluster: string) => string[];
+
 const MAX_BACKOFF_MS = 5000;
 
 interface Entry {
   obj: KObject;
   cluster: string;
+}
+
+interface Index {
+  fn: IndexFunc;
+  byValue: Map<string, Set<string>>;
 }
 
 function cacheKey(cluster: string, namespace: string | undefined, name: string | undefined): string {
@@ -75,23 +95,33 @@ function cacheKey(cluster: string, namespace: string | undefined, name: string |
 
 export class Informer {
   private cache = new Map<string, Entry>();
-  private watch?: ObjectWatch;
+  private readonly indexes = new Map<string, Index>();
+  private watch?: SourceWatch;
   private retryTimer?: ReturnType<typeof setTimeout>;
   private resyncTimer?: ReturnType<typeof setInterval>;
   private stopped = false;
   private synced = false;
   private current = false;
+  private starting?: Promise<void>;
   /** Counts list+watch rounds: callbacks of an earlier round are ignored. */
   private round = 0;
   /** The handler sets: the options' own, then those added by addHandlers(). */
   private handlers: InformerHandlers[];
+  private readonly source: InformerSource;
+  private readonly opts: CommonOptions;
 
-  constructor(
-    private readonly store: ObjectStore,
-    private readonly def: ResourceDef,
-    private readonly opts: InformerOptions,
-  ) {
-    this.handlers = [opts];
+  constructor(opts: SourceInformerOptions);
+  constructor(store: ObjectStore, def: ResourceDef, opts: InformerOptions);
+  constructor(a: ObjectStore | SourceInformerOptions, def?: ResourceDef, storeOpts?: InformerOptions) {
+    if (def && storeOpts) {
+      this.opts = storeOpts;
+      this.source = storeSource(a as ObjectStore, def, storeOpts);
+    } else {
+      const opts = a as SourceInformerOptions;
+      this.opts = opts;
+      this.source = opts.source;
+    }
+    this.handlers = [this.opts];
   }
 
   /**
@@ -108,12 +138,16 @@ export class Informer {
 
   /**
    * List (onAdd for each object) and start watching. Resolves once the first list has been
-   * delivered; rejects when it fails (later failures are retried).
+   * delivered (hasSynced); rejects when it fails (later failures are retried). Calling it again
+   * returns the same promise.
    */
-  async start(): Promise<void> {
-    await this.listAndWatch();
-    const every = this.opts.resyncMs ?? 0;
-    if (every > 0 && !this.stopped) this.resyncTimer = setInterval(() => this.resync(), every);
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      await this.listAndWatch();
+      const every = this.opts.resyncMs ?? 0;
+      if (every > 0 && !this.stopped) this.resyncTimer = setInterval(() => this.resync(), every);
+    })();
+    return this.starting;
   }
 
   stop(): void {
@@ -132,14 +166,17 @@ export class Informer {
     return this.synced;
   }
 
-  /** True while the cache follows storage: from a list until its watch is lost. */
+  /** True while the cache follows its source: from a list until its watch is lost. */
   isCurrent(): boolean {
     return this.current;
   }
 
-  /** A cached object (namespace undefined for cluster-scoped kinds). */
-  get(cluster: string, namespace: string | undefined, name: string): KObject | undefined {
-    return this.cache.get(cacheKey(cluster, namespace, name))?.obj;
+  /**
+   * A cached object (namespace undefined or "" for cluster-scoped kinds). `cluster` defaults to the
+   * source's own logical cluster (a remote source's, or a store informer's `cluster` option), else "".
+   */
+  get(namespace: string | undefined, name: string, cluster?: string): KObject | undefined {
+    return this.cache.get(cacheKey(cluster ?? this.source.cluster ?? "", namespace || undefined, name))?.obj;
   }
 
   /** The cached objects, of one logical cluster or of all. */
@@ -149,28 +186,46 @@ export class Informer {
     return out;
   }
 
-  private clusterOf(obj: KObject, cluster?: string): string {
-    return this.opts.cluster ?? cluster ?? obj.metadata.annotations?.[CLUSTER_ANNOTATION] ?? "";
+  /**
+   * Keeps cached objects findable by the values `fn` computes (e.g. a label, an owner's uid).
+   * Added before or after start(); objects already cached are indexed at once.
+   */
+  addIndex(name: string, fn: IndexFunc): void {
+    if (this.indexes.has(name)) throw new Error(`${this.opts.name}: index "${name}" already exists`);
+    const index: Index = { fn, byValue: new Map() };
+    this.indexes.set(name, index);
+    for (const [key, e] of this.cache) this.indexEntry(index, key, e);
+  }
+
+  /** The cached objects that index `name` puts under `value`. */
+  byIndex(name: string, value: string): KObject[] {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`${this.opts.name}: no index named "${name}"`);
+    const out: KObject[] = [];
+    for (const key of index.byValue.get(value) ?? []) {
+      const e = this.cache.get(key);
+      if (e) out.push(e.obj);
+    }
+    return out;
   }
 
   private async listAndWatch(): Promise<void> {
-    const { cluster, namespace, labelSelector, fieldSelector } = this.opts;
-    const list = await this.listAll();
+    const entries: Entry[] = [];
+    const { resourceVersion } = await this.source.list(
+      (items, cluster) => {
+        for (const served of items) entries.push({ cluster: this.clusterOf(served, cluster), obj: this.keep(served) });
+      },
+      () => this.stopped,
+    );
     if (this.stopped) return;
     const round = ++this.round;
-    this.replace(list.entries);
+    this.replace(entries);
     this.synced = true;
     this.current = true;
-    this.watch = watchObjects(this.store, this.def, {
-      cluster,
-      namespace,
-      labelSelector,
-      fieldSelector,
-      resourceVersion: list.resourceVersion,
-      sendInitialEvents: false,
-      accepts: this.opts.accepts,
+    this.watch = this.source.watch(resourceVersion, {
       onEvent: (ev) => {
-        if (round === this.round && !this.stopped) this.apply(ev);
+        if (round !== this.round || this.stopped) return;
+        this.apply(ev.type, ev.object, ev.cluster);
       },
       onClose: (err) => {
         if (round !== this.round || this.stopped) return;
@@ -182,36 +237,8 @@ export class Informer {
     });
   }
 
-  /**
-   * The collection as the cache will keep it: each object's cluster taken from it as served, then
-   * the object transformed page by page (a large first list never holds every whole object at
-   * once), and, with `accepts`, objects whose stored JSON is not accepted never decoded at all.
-   */
-  private async listAll(): Promise<{ entries: Entry[]; resourceVersion: string }> {
-    const { cluster, namespace, labelSelector, fieldSelector, pageSize } = this.opts;
-    const accepts = this.opts.accepts;
-    const read = (token?: string) =>
-      this.store.list(this.def, cluster, namespace, {
-        labelSelector,
-        fieldSelector,
-        limit: pageSize,
-        ...(token ? { continue: token } : {}),
-        ...(accepts ? { accepts: (value: string) => accepts(value, undefined) } : {}),
-      });
-    const entries: Entry[] = [];
-    const keepAll = (items: KObject[]) => {
-      for (const served of items) entries.push({ cluster: this.clusterOf(served), obj: this.keep(served) });
-    };
-    const first = await read();
-    keepAll(first.items);
-    let token = pageSize ? first.continue : undefined;
-    while (token && !this.stopped) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      const page = await read(token);
-      keepAll(page.items);
-      token = page.continue;
-    }
-    return { entries, resourceVersion: first.resourceVersion };
+  private clusterOf(obj: KObject, cluster?: string): string {
+    return this.source.clusterOf(obj, cluster);
   }
 
   private relist(attempt: number): void {
@@ -243,23 +270,56 @@ export class Informer {
       if (!next.has(key)) notes.push((h) => h.onDelete?.(old.obj, old.cluster));
     }
     this.cache = next;
+    for (const index of this.indexes.values()) {
+      index.byValue.clear();
+      for (const [key, e] of next) this.indexEntry(index, key, e);
+    }
     for (const note of notes) this.notifyAll(note);
   }
 
-  private apply(ev: ObjectEvent): void {
-    if (ev.type !== "ADDED" && ev.type !== "MODIFIED" && ev.type !== "DELETED") return;
-    const cluster = this.clusterOf(ev.object, ev.cluster);
-    const obj = this.keep(ev.object);
+  private apply(type: string, object: KObject, eventCluster?: string): void {
+    if (type !== "ADDED" && type !== "MODIFIED" && type !== "DELETED") return;
+    const cluster = this.clusterOf(object, eventCluster);
+    const obj = this.keep(object);
     const key = cacheKey(cluster, obj.metadata.namespace, obj.metadata.name);
     const old = this.cache.get(key);
-    if (ev.type === "DELETED") {
+    if (old) for (const index of this.indexes.values()) this.unindexEntry(index, key, old);
+    if (type === "DELETED") {
       this.cache.delete(key);
       this.notifyAll((h) => h.onDelete?.(obj, cluster));
       return;
     }
-    this.cache.set(key, { obj, cluster });
+    const entry = { obj, cluster };
+    this.cache.set(key, entry);
+    for (const index of this.indexes.values()) this.indexEntry(index, key, entry);
     if (old) this.notifyAll((h) => h.onUpdate?.(old.obj, obj, cluster));
     else this.notifyAll((h) => h.onAdd?.(obj, cluster));
+  }
+
+  private indexEntry(index: Index, key: string, e: Entry): void {
+    for (const value of this.indexValues(index, e)) {
+      let keys = index.byValue.get(value);
+      if (!keys) index.byValue.set(value, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  private unindexEntry(index: Index, key: string, e: Entry): void {
+    for (const value of this.indexValues(index, e)) {
+      const keys = index.byValue.get(value);
+      keys?.delete(key);
+      if (keys?.size === 0) index.byValue.delete(value);
+    }
+  }
+
+  /** An index function that throws is a bug in it: logged, and the object is not indexed by it. */
+  private indexValues(index: Index, e: Entry): string[] {
+    try {
+      return index.fn(e.obj, e.cluster);
+    } catch (err) {
+      log.error(`${this.opts.name}: an index function failed: ${(err as Error).stack ?? err}`);
+      return [];
+    }
   }
 
   private resync(): void {

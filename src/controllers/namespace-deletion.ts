@@ -7,7 +7,7 @@ import type { ResourceRegistry } from "../apis/registry.ts";
 import type { ObjectStore } from "../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../apis/types.ts";
 import type { Informer } from "../client/informer.ts";
-import { WorkQueue } from "./work-queue.ts";
+import { WorkQueue } from "../client/work-queue.ts";
 import { StatusError } from "../machinery/status.ts";
 
 const SYSTEM_USER = { username: "system:serviceaccount:kube-system:namespace-controller", groups: ["system:masters"] };

@@ -15,7 +15,7 @@ import { Informer } from "../client/informer.ts";
 import { log } from "../log.ts";
 import { makeFieldSelector } from "../machinery/selectors/field-selector.ts";
 import { StatusError } from "../machinery/status.ts";
-import { WorkQueue } from "./work-queue.ts";
+import { WorkQueue } from "../client/work-queue.ts";
 
 /** The service accounts every namespace gets (kube's --service-account-names default). */
 export const DEFAULT_SERVICE_ACCOUNT = "default";
@@ -114,7 +114,7 @@ export class ServiceAccountsController {
   }
 
   private consider(ns: KObject, cluster: string): void {
-    if (!isActive(ns) || this.serviceAccounts.get(cluster, ns.metadata.name, DEFAULT_SERVICE_ACCOUNT)) return;
+    if (!isActive(ns) || this.serviceAccounts.get(ns.metadata.name, DEFAULT_SERVICE_ACCOUNT, cluster)) return;
     const item = `${cluster}/${ns.metadata.name}`;
     if (this.gathering) this.gathering.push(item);
     else this.work.add(item);
@@ -122,10 +122,10 @@ export class ServiceAccountsController {
 
   /** Returns true when there is nothing (more) to do; false to try again later. */
   private async sync(cluster: string, namespace: string): Promise<boolean> {
-    const ns = this.namespaces.get(cluster, undefined, namespace);
+    const ns = this.namespaces.get(undefined, namespace, cluster);
     // Gone, or going away: nothing to do (kube's controller looks at its namespace cache too).
     if (!ns || !isActive(ns)) return true;
-    if (this.serviceAccounts.get(cluster, namespace, DEFAULT_SERVICE_ACCOUNT)) return true;
+    if (this.serviceAccounts.get(namespace, DEFAULT_SERVICE_ACCOUNT, cluster)) return true;
     const ctx: RequestContext = { cluster, user: SYSTEM_USER, dryRun: false, warnings: [], namespace };
     try {
       await this.store.create(

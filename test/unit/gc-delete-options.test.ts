@@ -126,7 +126,7 @@ describe("an informer that decodes only accepted writes", () => {
       await call("DELETE", `${CMS}/skipped`);
       await until("the delete", async () => calls.includes("delete skipped"));
       expect(calls).toEqual(["add kept", "update kept changed", "delete skipped"]);
-      expect(informer.get("admin", "default", "skipped")).toBeUndefined();
+      expect(informer.get("default", "skipped", "admin")).toBeUndefined();
     } finally {
       informer.stop();
     }

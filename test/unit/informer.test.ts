@@ -76,20 +76,20 @@ test("the initial list is an onAdd per object, across all clusters; then updates
   expect(informer.hasSynced()).toBe(true);
   expect(informer.isCurrent()).toBe(true);
   expect(calls.sort()).toEqual(["add a/x", "add b/y"]);
-  expect(informer.get("a", "default", "x")?.metadata.name).toBe("x");
-  expect(informer.get("b", "default", "x")).toBeUndefined();
+  expect(informer.get("default", "x", "a")?.metadata.name).toBe("x");
+  expect(informer.get("default", "x", "b")).toBeUndefined();
   expect(informer.list("b").map((o) => o.metadata.name)).toEqual(["y"]);
   calls.length = 0;
 
   const updated = await setData("a", "x", "1");
   await waitFor(() => calls.length >= 1, "an update");
   expect(calls).toEqual(["update a/x 0→1"]);
-  expect(informer.get("a", "default", "x")?.metadata.resourceVersion).toBe(updated.metadata.resourceVersion as string);
+  expect(informer.get("default", "x", "a")?.metadata.resourceVersion).toBe(updated.metadata.resourceVersion as string);
 
   await store.delete(configmaps, ctx("b"), "default", "y");
   await waitFor(() => calls.length >= 2, "a delete");
   expect(calls[1]).toBe("delete b/y");
-  expect(informer.get("b", "default", "y")).toBeUndefined();
+  expect(informer.get("default", "y", "b")).toBeUndefined();
 
   await create("c", "z");
   await waitFor(() => calls.length >= 3, "an add");
@@ -106,15 +106,15 @@ test("an informer on one cluster sees only that cluster", async () => {
   await waitFor(() => calls.length >= 2, "an add");
   await Bun.sleep(20);
   expect(calls).toEqual(["add a/x", "add a/mine"]);
-  expect(informer.get("a", "default", "mine")?.metadata.annotations).toBeUndefined();
+  expect(informer.get("default", "mine", "a")?.metadata.annotations).toBeUndefined();
   informer.stop();
 });
 
 test("after the watch is lost, the relist synthesises the deletes and adds of the gap", async () => {
   const { informer, calls } = recorded();
   await informer.start();
-  expect(informer.get("a", "mine", "x")).toBeUndefined();
-  expect(informer.get("a", "default", "mine")).toBeDefined();
+  expect(informer.get("mine", "x", "a")).toBeUndefined();
+  expect(informer.get("default", "mine", "a")).toBeDefined();
   calls.length = 0;
   // Two writes in one commit batch: the informer's watch (queue limit 1) is dropped, and neither
   // event reaches it.
@@ -137,8 +137,8 @@ test("after the watch is lost, the relist synthesises the deletes and adds of th
     "update b/other 0→0",
     "update c/z 0→0",
   ]);
-  expect(informer.get("a", "default", "mine")).toBeUndefined();
-  expect(informer.get("b", "default", "born")?.metadata.uid).toBe("u-born");
+  expect(informer.get("default", "mine", "a")).toBeUndefined();
+  expect(informer.get("default", "born", "b")?.metadata.uid).toBe("u-born");
   // And the new watch follows changes again.
   calls.length = 0;
   await setData("c", "z", "5");
@@ -152,7 +152,7 @@ test("resync calls onUpdate(obj, obj) for every cached object", async () => {
   await informer.start();
   expect(calls).toEqual(["add c/z"]);
   await waitFor(() => calls.length >= 3, "two resyncs");
-  const v = (informer.get("c", "default", "z")?.data as Record<string, string> | undefined)?.v;
+  const v = (informer.get("default", "z", "c")?.data as Record<string, string> | undefined)?.v;
   expect(calls.slice(1, 3)).toEqual([`update c/z ${v}→${v}`, `update c/z ${v}→${v}`]);
   informer.stop();
 });
@@ -229,8 +229,8 @@ test("a transform decides what the cache keeps; the shared objects are not chang
   const created = await create("trim", "t");
   expect(created.metadata.managedFields).toBeDefined();
   await informer.start();
-  expect(informer.get("trim", "default", "t")?.metadata.managedFields).toBeUndefined();
-  expect(informer.get("trim", "default", "t")?.metadata.name).toBe("t");
+  expect(informer.get("default", "t", "trim")?.metadata.managedFields).toBeUndefined();
+  expect(informer.get("default", "t", "trim")?.metadata.name).toBe("t");
   // A plain watcher of the same events still gets the managed fields.
   const plain = new Informer(store, configmaps, {
     name: "plain",
@@ -270,7 +270,7 @@ test("with accepts, the list decodes and caches only accepted objects too, and a
   informers.push(informer);
   await informer.start();
   expect(seen).toEqual(["marked"]);
-  expect(informer.get("acc", "default", "plain")).toBeUndefined();
-  expect(informer.get("acc", "default", "marked")?.data).toBeUndefined();
+  expect(informer.get("default", "plain", "acc")).toBeUndefined();
+  expect(informer.get("default", "marked", "acc")?.data).toBeUndefined();
   informer.stop();
 });

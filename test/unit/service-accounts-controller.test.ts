@@ -137,7 +137,7 @@ test("a terminating namespace gets none, and loses it for good", async () => {
   // No namespace controller runs here: the namespace stays Terminating (its `kubernetes` finalizer).
   await core.store.delete(core.namespaceDef, ctx(DEFAULT_CLUSTER), undefined, "doomed");
   await eventually(
-    async () => core.namespaces.get(DEFAULT_CLUSTER, undefined, "doomed"),
+    async () => core.namespaces.get(undefined, "doomed", DEFAULT_CLUSTER),
     (ns) => Boolean(ns?.metadata.deletionTimestamp),
     "the terminating namespace in the cache",
   );

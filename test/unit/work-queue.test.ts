@@ -1,7 +1,8 @@
-// The controllers' work queue: duplicates collapse, failures are retried with backoff until they
-// succeed, and nothing runs after stop.
+// The controllers' work queue (src/client/work-queue.ts): duplicates collapse, failures are retried with
+// per-item exponential backoff until they succeed, workers run distinct items in parallel, and nothing
+// runs after stop.
 import { expect, test } from "bun:test";
-import { WorkQueue } from "../../src/controllers/work-queue.ts";
+import { WorkQueue } from "../../src/client/work-queue.ts";
 
 async function until(cond: () => boolean, ms = 3000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -73,4 +74,79 @@ test("after stop, pending retries never run", async () => {
   q.add("y");
   await Bun.sleep(20);
   expect(calls).toBe(after);
+});
+
+test("backoff doubles per failure from the base up to the cap; forget starts it over", () => {
+  const q = new WorkQueue("test", async () => true, { baseDelayMs: 10, maxDelayMs: 70 });
+  expect([0, 1, 2, 3, 4, 10].map((n) => q.backoff(n))).toEqual([10, 20, 40, 70, 70, 70]);
+  q.stop();
+});
+
+test("per-item backoff: an item that failed often waits longer than one that failed once", async () => {
+  const attempts: string[] = [];
+  let failOften = true;
+  const q = new WorkQueue(
+    "test",
+    async (item) => {
+      attempts.push(item);
+      if (item === "often") return !failOften;
+      return attempts.filter((a) => a === "once").length >= 2;
+    },
+    { baseDelayMs: 5, maxDelayMs: 400 },
+  );
+  q.add("often");
+  // "often" fails until its next delay is the longest: 5·2^6 = 320 ms (under the 400 ms cap).
+  await until(() => q.retries("often") >= 7);
+  failOften = false;
+  const before = attempts.length;
+  q.add("once"); // fails once: retried after 5 ms
+  await until(() => attempts.filter((a) => a === "once").length >= 2);
+  expect(attempts.slice(before)).toEqual(["once", "once"]);
+  expect(q.retries("once")).toBe(0); // success forgets
+  await until(() => attempts.length > before + 2);
+  expect(attempts.at(-1)).toBe("often");
+  expect(q.retries("often")).toBe(0);
+  q.stop();
+});
+
+test("forget resets an item's failure count", async () => {
+  const q = new WorkQueue("test", async () => false, { baseDelayMs: 1000 });
+  q.addRateLimited("x");
+  q.addRateLimited("x");
+  expect(q.retries("x")).toBe(2);
+  q.forget("x");
+  expect(q.retries("x")).toBe(0);
+  q.stop();
+});
+
+test("workers process distinct items in parallel, never one item twice at once", async () => {
+  const running = new Set<string>();
+  let most = 0;
+  let overlapSame = false;
+  const releases: (() => void)[] = [];
+  const q = new WorkQueue(
+    "test",
+    async (item) => {
+      if (running.has(item)) overlapSame = true;
+      running.add(item);
+      most = Math.max(most, running.size);
+      await new Promise<void>((r) => releases.push(r));
+      running.delete(item);
+      return true;
+    },
+    { workers: 2 },
+  );
+  q.add("a");
+  q.add("b");
+  q.add("c");
+  q.add("a"); // a is in process: it runs again afterwards, not alongside
+  await until(() => releases.length === 2);
+  expect([...running].sort()).toEqual(["a", "b"]);
+  while (releases.length > 0 || running.size > 0) {
+    releases.shift()?.();
+    await Bun.sleep(5);
+  }
+  expect(most).toBe(2);
+  expect(overlapSame).toBe(false);
+  q.stop();
 });

@@ -22,7 +22,7 @@ import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import { log } from "../../log.ts";
 import { Informer } from "../../client/informer.ts";
-import { WorkQueue } from "../work-queue.ts";
+import { WorkQueue } from "../../client/work-queue.ts";
 import { StatusError } from "../../machinery/status.ts";
 import { deleteInstances } from "./instance-cleanup.ts";
 import { acceptNames, claimedNames } from "./names-acceptance.ts";

@@ -20,7 +20,7 @@ import { Informer } from "../../client/informer.ts";
 import { log } from "../../log.ts";
 import { parseAPIVersion } from "../../machinery/api-version.ts";
 import { StatusError } from "../../machinery/status.ts";
-import { WorkQueue } from "../work-queue.ts";
+import { WorkQueue } from "../../client/work-queue.ts";
 import { type GraphNode, OwnerGraph, type OwnerRef, trimForGraph } from "./graph.ts";
 
 const SYSTEM_USER = {
@@ -234,7 +234,7 @@ export class GarbageCollector {
     const namespace = def.namespaced ? dependent.obj?.metadata.namespace : undefined;
     if (def.namespaced && !namespace) return;
     const followed = this.followed.get(resource);
-    const cached = followed?.informer.get(owner.cluster, namespace, ref.name);
+    const cached = followed?.informer.get(namespace, ref.name, owner.cluster);
     if (!followed || cached?.metadata.uid !== owner.uid) return;
     // A shared informer keeps its own form of the objects: the graph keeps a trimmed copy.
     this.graph.observe(owner.cluster, followed.stopHandlers ? trimForGraph(cached) : cached, resource);
