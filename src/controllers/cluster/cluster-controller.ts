@@ -42,7 +42,7 @@ import { Informer } from "../../client/informer.ts";
 import { log } from "../../log.ts";
 import { isObject } from "../../machinery/object.ts";
 import { isStatusError } from "../../machinery/status.ts";
-import { WorkQueue } from "../work-queue.ts";
+import { WorkQueue } from "../../client/work-queue.ts";
 import { heartbeatLeaseName } from "../syncer/heartbeat.ts";
 import { deleteManifest, type KubeRequester, type Manifest, applyManifest } from "./kube-requests.ts";
 import { pullManifests } from "./pull-manifests.ts";
@@ -178,7 +178,8 @@ export class ClusterController<C extends KubeRequester> {
   private readonly clusters: Informer;
   private readonly leases: Informer;
   private readonly runners = new Map<string, Runner<C>>();
-  private readonly work = new WorkQueue("cluster controller", (key) => this.reconcile(key));
+  // Clusters are reconciled in parallel (one is never worked on twice at once): a slow physical cluster does not hold up the others.
+  private readonly work = new WorkQueue<string>("cluster controller", (key) => this.reconcile(key), { workers: 4 });
   private stopped = false;
 
   constructor(
@@ -248,7 +249,7 @@ export class ClusterController<C extends KubeRequester> {
   private async reconcile(key: string): Promise<boolean> {
     if (this.stopped) return true;
     const [lc, name] = splitKey(key);
-    const obj = this.clusters.get(lc, undefined, name);
+    const obj = this.clusters.get(undefined, name, lc);
     if (!obj) {
       // Gone without our finalizer having run (it was removed by hand): stop what runs here.
       await this.stopRunner(key);
@@ -338,7 +339,7 @@ export class ClusterController<C extends KubeRequester> {
     }
 
     // 3. Ready from the heartbeat.
-    const hb = heartbeatOf(this.leases.get(lc, SYNCER_NAMESPACE_IN_KCP, heartbeatLeaseName(name)));
+    const hb = heartbeatOf(this.leases.get(SYNCER_NAMESPACE_IN_KCP, heartbeatLeaseName(name), lc));
     const readiness = readinessFromHeartbeat(hb, this.opts.heartbeatTimeoutMs, Date.now());
     await this.writeStatus(lc, name, obj, readiness.condition, hb);
     const next = Math.min(readiness.recheckInMs ?? Number.POSITIVE_INFINITY, recheckMs ?? Number.POSITIVE_INFINITY);

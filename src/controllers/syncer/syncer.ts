@@ -18,7 +18,7 @@ import { DiscoveryClient } from "../../client/discovery-client.ts";
 import { DynamicClient } from "../../client/dynamic-client.ts";
 import { Informer, remoteSource } from "./informer-shim.ts";
 import type { RestClient } from "../../client/rest-client.ts";
-import { WorkQueue } from "../work-queue.ts";
+import { WorkQueue } from "../../client/work-queue.ts";
 import { log } from "../../log.ts";
 import { isStatusError } from "../../machinery/status.ts";
 import { DownstreamNamespaces } from "./downstream-namespaces.ts";
