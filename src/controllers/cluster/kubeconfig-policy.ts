@@ -3,7 +3,7 @@
 // auth-provider plugins and file references (certificate-authority, client-certificate, client-key,
 // tokenFile) are refused; `kcp cluster add` inlines the files of the kubeconfig it is given.
 
-import { parse } from "yaml";
+import { yamlModule } from "../../util/lazy-modules.ts";
 import { isObject } from "../../machinery/object.ts";
 
 const FILE_FIELDS = ["certificate-authority", "client-certificate", "client-key", "tokenFile"];
@@ -12,7 +12,7 @@ const FILE_FIELDS = ["certificate-authority", "client-certificate", "client-key"
 export function checkSelfContainedKubeconfig(text: string): void {
   let doc: unknown;
   try {
-    doc = parse(text, { maxAliasCount: 50 });
+    doc = yamlModule().parse(text, { maxAliasCount: 50 });
   } catch (e) {
     throw new Error(`not YAML: ${(e as Error).message.split("\n")[0]}`);
   }

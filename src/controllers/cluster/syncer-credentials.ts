@@ -4,7 +4,7 @@
 // gets the admin token (the seed handed it out in a ConfigMap). Removing the ServiceAccount
 // revokes the token: kcp's token authenticator checks that the account still exists.
 
-import { stringify } from "yaml";
+import { yamlModule } from "../../util/lazy-modules.ts";
 import { applyManifest, deleteManifest, type KubeRequester } from "./kube-requests.ts";
 
 export const SYNCER_NAMESPACE_IN_KCP = "kcp-system";
@@ -57,7 +57,7 @@ export interface KcpEndpoint {
 export function syncerKubeconfig(kcp: KcpEndpoint, logicalCluster: string, clusterName: string, token: string): string {
   const base = kcp.url.replace(/\/+$/, "").replace(/\/clusters\/[^/]+$/, "");
   const user = syncerServiceAccountName(clusterName);
-  return stringify({
+  return yamlModule().stringify({
     apiVersion: "v1",
     kind: "Config",
     clusters: [
