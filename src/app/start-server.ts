@@ -17,6 +17,8 @@ import type { Storage } from "../storage/interface.ts";
 import { type OpenedStorage, openStorage, type StorageOptions } from "../storage/open-storage.ts";
 import { createApp } from "../server/app.ts";
 import { startApiCore } from "./api-core.ts";
+import { loopbackClientConfig, loopbackUser, newLoopbackToken } from "./loopback-client.ts";
+import type { ClientConfig } from "../client/client-config.ts";
 import type { AdmissionPlugin } from "../apis/admission.ts";
 import { AllowAllAuthorizer } from "../auth/allow-all-authorizer.ts";
 import { ServiceAccountTokenAuthenticator, storageLookup } from "../auth/service-account-authenticator.ts";
@@ -50,6 +52,8 @@ export interface RunningServer {
   token: string;
   caCertPem: string;
   storage: Storage;
+  /** In-process client configuration (the app called directly, an in-memory token): `new RestClient(loopback)`. */
+  loopback: ClientConfig;
   stop(): Promise<void>;
 }
 
@@ -108,8 +112,13 @@ async function serve(
   undo.push(stopCompaction);
   const { storage, keyPrefix } = opened;
   const serviceAccountTokens = new ServiceAccountJWT(serviceAccountKey);
+  // In-process controllers authenticate with a token that exists only in this process's memory.
+  const loopbackToken = newLoopbackToken();
   const authenticator = new UnionAuthenticator(
-    new StaticTokenAuthenticator([{ token, user: adminUser() }]),
+    new StaticTokenAuthenticator([
+      { token, user: adminUser() },
+      { token: loopbackToken, user: loopbackUser() },
+    ]),
     new ServiceAccountTokenAuthenticator(serviceAccountTokens, storageLookup(storage, keyPrefix)),
   );
   const authorizer = new AllowAllAuthorizer();
@@ -161,6 +170,7 @@ async function serve(
     liveChecks: [{ name: "ping", check: () => true }],
     watch: { ...DEFAULT_WATCH_SETTINGS, ...opts.watch, active: activeWatches },
   });
+  const loopback = loopbackClientConfig(app, loopbackToken);
 
   const server = Bun.serve({
     hostname: opts.listen.host || "0.0.0.0",
@@ -216,7 +226,7 @@ async function serve(
     })();
     return stopping;
   };
-  return { url, port, kubeconfigPath, token, caCertPem: certs.caCertPem, storage, stop };
+  return { url, port, kubeconfigPath, token, caCertPem: certs.caCertPem, storage, loopback, stop };
 }
 
 /** The check's answer, or false when it takes longer than `ms` (a hung backend must not hang /readyz). */

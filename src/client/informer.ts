@@ -138,7 +138,8 @@ export class Informer {
 
   /**
    * List (onAdd for each object) and start watching. Resolves once the first list has been
-   * delivered (hasSynced); rejects when it fails (later failures are retried). Calling it again
+   * delivered (hasSynced); rejects when that list fails (start() may then be called again; once
+   * started, later failures are retried with backoff). Calling it while starting or started
    * returns the same promise.
    */
   start(): Promise<void> {
@@ -146,7 +147,10 @@ export class Informer {
       await this.listAndWatch();
       const every = this.opts.resyncMs ?? 0;
       if (every > 0 && !this.stopped) this.resyncTimer = setInterval(() => this.resync(), every);
-    })();
+    })().catch((e) => {
+      this.starting = undefined;
+      throw e;
+    });
     return this.starting;
   }
 

@@ -77,7 +77,16 @@ export class RestClient {
       const res = await this.send(opts, AbortSignal.any(signals), timeoutMs);
       if (res.ok) {
         const text = await res.text();
-        return (text === "" ? undefined : JSON.parse(text)) as T;
+        if (text === "") return undefined as T;
+        // Non-resource paths (/healthz, /readyz) answer plain text: that text is the answer.
+        if (!(res.headers.get("Content-Type") ?? "").includes("json")) {
+          try {
+            return JSON.parse(text) as T;
+          } catch {
+            return text as T;
+          }
+        }
+        return JSON.parse(text) as T;
       }
       const retryAfter = res.headers.get("Retry-After");
       if ((res.status === 429 || (res.status === 503 && retryAfter)) && attempt < MAX_RETRIES) {

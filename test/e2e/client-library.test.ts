@@ -15,7 +15,9 @@ import { DiscoveryClient } from "../../src/client/discovery-client.ts";
 import { DynamicClient, type ResourceRef } from "../../src/client/dynamic-client.ts";
 import { Informer, remoteSource } from "../../src/client/informer.ts";
 import { loadClientConfig } from "../../src/client/kubeconfig-loader.ts";
+import { runLeaderElection } from "../../src/client/leader-election.ts";
 import { RestClient, type WatchEvent } from "../../src/client/rest-client.ts";
+import { RESOURCES, typed } from "../../src/client/typed-client.ts";
 import { isStatusError, type StatusError } from "../../src/machinery/status.ts";
 import { requestContext } from "../../src/server/rest/request-context.ts";
 import { DEFAULT_PREFIX } from "../../src/storage/keys.ts";
@@ -235,6 +237,23 @@ describe("dynamic client", () => {
   });
 });
 
+describe("typed requests", () => {
+  test("a typed client over the dynamic one; plain-text answers come back as text", async () => {
+    interface ConfigMap extends KObject {
+      data?: Record<string, string>;
+    }
+    const rest = await client();
+    const cms = typed<ConfigMap>(new DynamicClient(rest).resource(RESOURCES.configMaps));
+    const made = await cms.create({ metadata: { name: "typed" }, data: { k: "v" } } as ConfigMap, {
+      namespace: "default",
+    });
+    const data: Record<string, string> | undefined = (await cms.get("typed", "default")).data;
+    expect(data).toEqual({ k: "v" });
+    expect(made.kind).toBe("ConfigMap");
+    expect(await rest.request({ method: "GET", path: "/readyz" })).toBe("ok");
+  });
+});
+
 describe("remote informer", () => {
   test("add, update, delete, an index; after a forced 410 it relists and diffs", async () => {
     const rest = await client();
@@ -327,3 +346,95 @@ async function offline(
     await storage.close();
   }
 }
+
+describe("leader election", () => {
+  const LEASES: ResourceRef = { group: "coordination.k8s.io", version: "v1", resource: "leases", namespaced: true };
+  const timing = { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 100 };
+
+  test("of two electors one leads; the other takes over when it stops", async () => {
+    const leases = new DynamicClient(await client()).resource(LEASES);
+    const events: string[] = [];
+    const signals = new Map<string, AbortSignal>();
+    const elector = (identity: string) =>
+      runLeaderElection({
+        client: leases,
+        namespace: "default",
+        name: "test-election",
+        identity,
+        ...timing,
+        onStartedLeading: (signal) => {
+          events.push(`start ${identity}`);
+          signals.set(identity, signal);
+        },
+        onStoppedLeading: () => events.push(`stop ${identity}`),
+      });
+    const a = elector("a");
+    const b = elector("b");
+    try {
+      const first = await until("a leader", () => (a.isLeader() ? "a" : b.isLeader() ? "b" : undefined));
+      const [leader, other] = first === "a" ? [a, b] : [b, a];
+      const otherName = first === "a" ? "b" : "a";
+      // Several renew periods later still exactly one leads, the same one.
+      const lease = await leases.get("test-election", "default");
+      expect((lease as { spec?: { holderIdentity?: string } }).spec?.holderIdentity).toBe(first);
+      await until("renewals", async () => {
+        const again = await leases.get("test-election", "default");
+        return again.metadata.resourceVersion !== lease.metadata.resourceVersion ? true : undefined;
+      });
+      expect([a.isLeader(), b.isLeader()].filter(Boolean)).toHaveLength(1);
+      expect(events).toEqual([`start ${first}`]);
+
+      await leader.stop();
+      expect(signals.get(first)?.aborted).toBe(true);
+      await until("the other to lead", () => (other.isLeader() ? true : undefined));
+      expect(events).toEqual([`start ${first}`, `stop ${first}`, `start ${otherName}`]);
+      const taken = (await leases.get("test-election", "default")) as { spec?: Record<string, unknown> };
+      expect(taken.spec?.holderIdentity).toBe(otherName);
+      expect(taken.spec?.leaseTransitions).toBe(1);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+    // The last leader released the lease on stop.
+    const released = (await leases.get("test-election", "default")) as { spec?: Record<string, unknown> };
+    expect(released.spec?.holderIdentity).toBe("");
+  });
+
+  test("a lease its holder stopped renewing is taken after its duration", async () => {
+    const leases = new DynamicClient(await client()).resource(LEASES);
+    const now = new Date().toISOString().replace("Z", "000Z");
+    await leases.create(
+      {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name: "abandoned" },
+        spec: {
+          holderIdentity: "ghost",
+          leaseDurationSeconds: 1,
+          renewTime: now,
+          acquireTime: now,
+          leaseTransitions: 4,
+        },
+      } as unknown as KObject,
+      { namespace: "default" },
+    );
+    const leaders: string[] = [];
+    const c = runLeaderElection({
+      client: leases,
+      namespace: "default",
+      name: "abandoned",
+      identity: "c",
+      ...timing,
+      onNewLeader: (id) => leaders.push(id),
+      onStartedLeading: () => {},
+    });
+    try {
+      await until("c to take the lease", () => (c.isLeader() ? true : undefined));
+      expect(leaders).toEqual(["ghost", "c"]);
+      const taken = (await leases.get("abandoned", "default")) as { spec?: Record<string, unknown> };
+      expect(taken.spec?.leaseTransitions).toBe(5);
+    } finally {
+      await c.stop();
+    }
+  });
+});
