@@ -12,6 +12,7 @@ const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   sync: () => import("./cli/sync.ts").then((m) => m.default),
   cluster: () => import("./cli/cluster.ts").then((m) => m.default),
   version: () => import("./cli/version.ts").then((m) => m.default),
+  crds: () => import("./cli/crds.ts").then((m) => m.default),
   help: async () => helpCommand,
 };
 

@@ -21,10 +21,11 @@ import {
   type Syncer,
   startSyncer,
 } from "../../src/controllers/syncer/syncer.ts";
+import { selectWorkloadCRDs } from "../../src/apis/workload-crds/workload-crds.ts";
 import type { KObject } from "../../src/machinery/object.ts";
 import { isStatusError } from "../../src/machinery/status.ts";
-import { type KcpProcess, kubeconfigWithPath, removeDir, startKcp } from "../helpers/kcp-process.ts";
-import { startWorkloadPlayer, type WorkloadPlayer } from "../helpers/workload-player.ts";
+import { type KcpProcess, kubeconfigWithPath, kubectl, removeDir, startKcp } from "../helpers/kcp-process.ts";
+import { DEPLOYMENTS, startWorkloadPlayer, type WorkloadPlayer } from "../helpers/workload-player.ts";
 
 const REPO = join(import.meta.dir, "../..");
 const LC = "team";
@@ -184,16 +185,24 @@ beforeAll(async () => {
   west = new DynamicClient(westRest);
   // The CRD in the physical kcp's admin cluster is served in every one of its logical clusters.
   const physAdmin = new DynamicClient(await clientFor(phys, "admin"));
-  await physAdmin.resource(CRDS).create(crd("widgets", "Widget"));
-  await up.resource(CRDS).create(crd("widgets", "Widget"));
-  await Promise.all([waitEstablished(up, "widgets", WIDGETS), waitEstablished(east, "widgets", WIDGETS)]);
+  const [deploymentsCRD] = selectWorkloadCRDs(["deployments.apps"]);
+  for (const c of [physAdmin, up]) {
+    await c.resource(CRDS).create(crd("widgets", "Widget"));
+    await c.resource(CRDS).create(deploymentsCRD as KObject);
+  }
+  await Promise.all([
+    waitEstablished(up, "widgets", WIDGETS),
+    waitEstablished(east, "widgets", WIDGETS),
+    waitEstablished(up, "deployments", DEPLOYMENTS),
+    waitEstablished(east, "deployments", DEPLOYMENTS),
+  ]);
   for (const c of [up, east, west]) await ensureNamespace(c, "default");
   syncEast = startSyncer({
     upstream: upRest,
     downstream: eastRest,
     clusterName: "east",
     logicalCluster: LC,
-    resources: ["configmaps", "widgets.example.com"],
+    resources: ["configmaps", "widgets.example.com", "deployments.apps"],
     heartbeatIntervalMs: 500,
   });
   syncWest = startSyncer({
@@ -201,10 +210,14 @@ beforeAll(async () => {
     downstream: westRest,
     clusterName: "west",
     logicalCluster: LC,
-    resources: ["configmaps", "widgets.example.com"],
+    resources: ["configmaps", "widgets.example.com", "deployments.apps"],
     heartbeatIntervalMs: 500,
   });
-  players.push(startWorkloadPlayer(eastRest, WIDGETS), startWorkloadPlayer(westRest, WIDGETS));
+  players.push(
+    startWorkloadPlayer(eastRest, WIDGETS),
+    startWorkloadPlayer(westRest, WIDGETS),
+    startWorkloadPlayer(eastRest, DEPLOYMENTS),
+  );
   await Promise.all([syncEast.started, syncWest.started]);
 }, 60_000);
 
@@ -219,7 +232,7 @@ afterAll(async () => {
 
 describe("syncer", () => {
   test("syncs every requested type it finds", () => {
-    expect(syncEast.syncedResources()).toEqual(["configmaps", "widgets.example.com"]);
+    expect(syncEast.syncedResources()).toEqual(["configmaps", "deployments.apps", "widgets.example.com"]);
   });
 
   test("a labelled object appears downstream without server-set fields, with ownership annotations", async () => {
@@ -291,6 +304,36 @@ describe("syncer", () => {
       after.metadata.generation as number,
     );
   });
+
+  test("a Deployment made with kubectl runs downstream, and kubectl in kcp shows it ready", async () => {
+    const team = { kubeconfig: await kubeconfigWithPath(kcp, `/clusters/${LC}`) };
+    expect((await kubectl(kcp, ["create", "namespace", "apps"], team)).code).toBe(0);
+    const created = await kubectl(
+      kcp,
+      ["-n", "apps", "create", "deployment", "web", "--image=nginx", "--replicas=3"],
+      team,
+    );
+    expect(created.stderr).toBe("");
+    expect((await kubectl(kcp, ["-n", "apps", "label", "deployment", "web", "kcp.dev/cluster=east"], team)).code).toBe(
+      0,
+    );
+    const down = await until("the Deployment downstream", () =>
+      getOrUndefined(east.resource(DEPLOYMENTS), "web", "apps"),
+    );
+    expect((down.spec as { replicas: number }).replicas).toBe(3);
+    await until(
+      "3 ready replicas in kcp",
+      async () => {
+        const jsonpath = "-o=jsonpath={.status.readyReplicas}/{.status.availableReplicas}";
+        const r = await kubectl(kcp, ["-n", "apps", "get", "deployment", "web", jsonpath], team);
+        return r.stdout === "3/3" ? r.stdout : undefined;
+      },
+      15_000,
+    );
+    const inKcp = await up.resource(DEPLOYMENTS).get("web", "apps");
+    const conditions = (inKcp.status as { conditions: { type: string; status: string }[] }).conditions;
+    expect(conditions.find((c) => c.type === "Available")?.status).toBe("True");
+  }, 30_000);
 
   test("relabelling moves the object to the other cluster", async () => {
     await ensureNamespace(up, "move");
@@ -397,7 +440,9 @@ describe("syncer", () => {
       getOrUndefined(leases, heartbeatLeaseName("east"), HEARTBEAT_NAMESPACE),
     );
     expect(first.metadata.annotations?.[SYNCER_STATUS_ANNOTATION]).toBe("ok");
-    expect(first.metadata.annotations?.[SYNCED_RESOURCES_ANNOTATION]).toBe("configmaps,widgets.example.com");
+    expect(first.metadata.annotations?.[SYNCED_RESOURCES_ANNOTATION]).toBe(
+      "configmaps,deployments.apps,widgets.example.com",
+    );
     const renewed = await until("a renewal", async () => {
       const l = await leases.get(heartbeatLeaseName("east"), HEARTBEAT_NAMESPACE);
       return (l.spec as { renewTime: string }).renewTime !== (first.spec as { renewTime: string }).renewTime
@@ -439,7 +484,8 @@ describe("syncer", () => {
       logicalCluster: LC,
       resources: ["gadgets.example.com"],
       heartbeatIntervalMs: 300,
-      rediscoverMs: 200,
+      // No timer tick within the test: the CRD watch must start the discovery pass.
+      rediscoverMs: 60_000,
     });
     try {
       await s.started;
@@ -492,7 +538,7 @@ describe("restart", () => {
       downstream: eastRest,
       clusterName: "east",
       logicalCluster: LC,
-      resources: ["configmaps", "widgets.example.com"],
+      resources: ["configmaps", "widgets.example.com", "deployments.apps"],
       heartbeatIntervalMs: 500,
     });
     await syncEast.started;
@@ -537,6 +583,29 @@ describe("restart", () => {
       const l = await lease.get(heartbeatLeaseName("east"), HEARTBEAT_NAMESPACE);
       return l.metadata.annotations?.[SYNCER_STATUS_ANNOTATION] === "ok" ? true : undefined;
     });
+  }, 60_000);
+});
+
+describe("kcp restarted", () => {
+  test("the syncer follows kcp again after its restart, deletes included", async () => {
+    await ensureNamespace(up, "kcp-restart");
+    const cms = up.resource(CONFIGMAPS);
+    await cms.create(configMap("old", "kcp-restart", "east", {}), { namespace: "kcp-restart" });
+    await until("old", () => getOrUndefined(east.resource(CONFIGMAPS), "old", "kcp-restart"));
+    await kcp.stop();
+    kcp = await startKcp({ rootDir: kcp.rootDir, args: ["--listen", `127.0.0.1:${kcp.port}`] });
+    await cms.delete("old", { namespace: "kcp-restart" });
+    await cms.create(configMap("fresh", "kcp-restart", "east", {}), { namespace: "kcp-restart" });
+    await until(
+      "converged",
+      async () => {
+        const d = east.resource(CONFIGMAPS);
+        return (await getOrUndefined(d, "fresh", "kcp-restart")) && !(await getOrUndefined(d, "old", "kcp-restart"))
+          ? true
+          : undefined;
+      },
+      30_000,
+    );
   }, 60_000);
 });
 

@@ -68,3 +68,28 @@ export function envelope(apiVersion: string, kind: string, raw: Bytes): Uint8Arr
   const typeMeta = [...(apiVersion ? str(1, apiVersion) : []), ...(kind ? str(2, kind) : [])];
   return new Uint8Array([0x6b, 0x38, 0x73, 0x00, ...len(1, typeMeta), ...len(2, raw), ...str(3, ""), ...str(4, "")]);
 }
+
+/** A resource.Quantity field { string = 1 }. */
+export function quantity(field: number, s: string): Bytes {
+  return msg(field, str(1, s));
+}
+
+/** An intstr.IntOrString field as gogo writes it: { type = 1; intVal = 2; strVal = 3 }, all three set. */
+export function intOrString(field: number, v: number | string): Bytes {
+  return typeof v === "number"
+    ? msg(field, int(1, 0), int(2, v), str(3, ""))
+    : msg(field, int(1, 1), int(2, 0), str(3, v));
+}
+
+/** A map<string, Quantity> field (ResourceList). */
+export function quantityMap(field: number, m: Record<string, string>): Bytes {
+  return Object.entries(m).flatMap(([k, v]) => entry(field, k, quantity(2, v)));
+}
+
+/** A packed repeated varint field ([]int32, []int64). */
+export function packed(field: number, values: number[]): Bytes {
+  return len(
+    field,
+    values.flatMap((v) => varint(v)),
+  );
+}

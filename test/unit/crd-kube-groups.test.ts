@@ -1,11 +1,14 @@
 // CRDs for Kubernetes' own kinds: the dotless groups Kubernetes uses (apps, batch, …) and the core
 // group (`<plural>.core`, spec.group "") are accepted; other dotless groups are not; and no CRD may
-// shadow a resource kcp serves natively, checked through the real CRD strategy.
+// shadow a resource kcp serves natively, checked through the real CRD strategy. CRs of Kubernetes'
+// kinds take strategic merge patches, their lists merged by keys derived from the CRD schema.
 
 import { describe, expect, test } from "bun:test";
 import { builtinResources } from "../../src/apis/builtin/index.ts";
 import { validateCRD, validateCRDUpdate } from "../../src/apis/crd/crd-validation.ts";
+import { isKubernetesGroup } from "../../src/apis/crd/kube-groups.ts";
 import { validateNotShadowingNative } from "../../src/apis/crd/native-shadowing.ts";
+import { withDerivedPatchStrategies } from "../../src/apis/crd/strategic-merge-schema.ts";
 import type { KObject, ResourceDef } from "../../src/apis/types.ts";
 import { fieldErrorText } from "../../src/machinery/status.ts";
 
@@ -111,5 +114,50 @@ describe("no CRD shadows a native resource", () => {
     expect((crdStrategy.validateUpdate?.(next, old, {} as never) ?? []).map(fieldErrorText)).toContain(
       'spec.names.kind: Invalid value: "Secret": must not shadow the built-in resource "secrets" (v1 Secret) that kcp serves natively: a CustomResourceDefinition cannot redefine it',
     );
+  });
+});
+
+describe("strategic merge patch for Kubernetes kinds served by CRDs", () => {
+  test("map lists merge by their first key, set lists as unions, others stay replaced", () => {
+    const s = withDerivedPatchStrategies({
+      type: "object",
+      properties: {
+        containers: {
+          type: "array",
+          "x-kubernetes-list-type": "map",
+          "x-kubernetes-list-map-keys": ["name"],
+          items: {
+            type: "object",
+            properties: {
+              ports: {
+                type: "array",
+                "x-kubernetes-list-type": "map",
+                "x-kubernetes-list-map-keys": ["containerPort", "protocol"],
+                items: { type: "object" },
+              },
+              args: { type: "array", items: { type: "string" } },
+            },
+          },
+        },
+        finalizers: { type: "array", "x-kubernetes-list-type": "set", items: { type: "string" } },
+      },
+    }) as Record<string, any>;
+    const containers = s.properties.containers;
+    expect([containers["x-kubernetes-patch-strategy"], containers["x-kubernetes-patch-merge-key"]]).toEqual([
+      "merge",
+      "name",
+    ]);
+    const ports = containers.items.properties.ports;
+    expect([ports["x-kubernetes-patch-strategy"], ports["x-kubernetes-patch-merge-key"]]).toEqual([
+      "merge",
+      "containerPort",
+    ]);
+    expect(containers.items.properties.args["x-kubernetes-patch-strategy"]).toBeUndefined();
+    expect(s.properties.finalizers["x-kubernetes-patch-strategy"]).toBe("merge");
+  });
+
+  test("only CRDs in Kubernetes' groups take strategic merge patches", () => {
+    expect(["", "apps", "batch", "networking.k8s.io"].map(isKubernetesGroup)).toEqual([true, true, true, true]);
+    expect(["example.com", "widgets", "k8s.io.example.com"].map(isKubernetesGroup)).toEqual([false, false, false]);
   });
 });

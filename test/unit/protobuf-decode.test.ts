@@ -749,8 +749,8 @@ describe("the envelope", () => {
     expect(status400(() => decodeProtobufObject(envelope("v1", "Secret", []), cm))).toBe(
       'Secret in version "v1" cannot be handled as a ConfigMap: the kind in the data (Secret) does not match the expected kind (ConfigMap)',
     );
-    expect(status400(() => decodeProtobufObject(envelope("v1", "Pod", []), cm))).toBe(
-      'Pod in version "v1" cannot be handled as a ConfigMap: no kind "Pod" is registered for version "v1" in scheme "pkg/api/legacyscheme/scheme.go:30"',
+    expect(status400(() => decodeProtobufObject(envelope("v1", "Node", []), cm))).toBe(
+      'Node in version "v1" cannot be handled as a ConfigMap: no kind "Node" is registered for version "v1" in scheme "pkg/api/legacyscheme/scheme.go:30"',
     );
     expect(status400(() => decodeProtobufObject(envelope("v2", "ConfigMap", []), cm))).toBe(
       'ConfigMap in version "v2" cannot be handled as a ConfigMap: no kind "ConfigMap" is registered for version "v2" in scheme "pkg/api/legacyscheme/scheme.go:30"',

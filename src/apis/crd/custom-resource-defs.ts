@@ -10,6 +10,8 @@ import { CUSTOM_RESOURCE_CAPABILITIES } from "../capabilities.ts";
 import type { CompiledSchema } from "./compiled-schema.ts";
 import { acceptedNamesOf, type CRDSpec, type CRDVersion, crdSpec, isConditionTrue } from "./crd-spec.ts";
 import { customResourceStrategy } from "./custom-resource-strategy.ts";
+import { isKubernetesGroup } from "./kube-groups.ts";
+import { withDerivedPatchStrategies } from "./strategic-merge-schema.ts";
 import { applyDefaults, pruneNonNullableNulls } from "./defaulting.ts";
 import { prune, pruneObjectMeta } from "./pruning.ts";
 import { scaleSubresource } from "./scale-subresource.ts";
@@ -28,6 +30,9 @@ const CUSTOM_RESOURCE_VERBS: Verb[] = [
   "update",
   "watch",
 ];
+
+/** CRs of Kubernetes' own kinds also take strategic merge patches (src/apis/crd/strategic-merge-schema.ts). */
+const KUBERNETES_KIND_CAPABILITIES = Object.freeze({ ...CUSTOM_RESOURCE_CAPABILITIES, strategicMergePatch: true });
 
 /** kube's default deprecation warning: `example.com/v1beta1 Widget is deprecated; use example.com/v1 Widget`. */
 export function defaultDeprecationWarning(spec: CRDSpec, deprecated: string): string {
@@ -92,6 +97,7 @@ export function customResourceDefs(crd: KObject, compile: SchemaCompiler): Resou
   const webhook = spec.conversionStrategy === "Webhook";
   // Reads drop what the storage version's schema does not know, as kube's storage decoder does.
   const storageSchema = storage ? compile(crd, storage).schema : undefined;
+  const kubernetesKind = isKubernetesGroup(spec.group);
   const defs: ResourceDef[] = [];
   for (const v of spec.versions) {
     if (!v.served) continue;
@@ -161,9 +167,11 @@ export function customResourceDefs(crd: KObject, compile: SchemaCompiler): Resou
       mode: "stored",
       strategy,
       source: "crd",
-      capabilities: CUSTOM_RESOURCE_CAPABILITIES,
+      capabilities: kubernetesKind ? KUBERNETES_KIND_CAPABILITIES : CUSTOM_RESOURCE_CAPABILITIES,
       printerColumns,
-      openAPISchema: publishedSchema(spec, names.kind, v),
+      openAPISchema: kubernetesKind
+        ? withDerivedPatchStrategies(publishedSchema(spec, names.kind, v))
+        : publishedSchema(spec, names.kind, v),
       storageVersion: v.storage,
       deprecationWarning: v.deprecated ? (v.deprecationWarning ?? defaultDeprecationWarning(spec, v.name)) : undefined,
       onRead(obj) {

@@ -26,3 +26,11 @@ export function crdNameGroup(group: string): string {
 export function isCoreGroupCRD(name: string, group: string, plural: string): boolean {
   return group === "" && plural !== "" && name === `${plural}.${CORE_GROUP_NAME}`;
 }
+
+/**
+ * Whether `group` is one of Kubernetes' own API groups (core, the dotless ones, *.k8s.io): clients
+ * have Go types for the kinds there and treat them as built-ins (strategic merge patch).
+ */
+export function isKubernetesGroup(group: string): boolean {
+  return group === "" || isKubeDotlessGroup(group) || group === "k8s.io" || group.endsWith(".k8s.io");
+}

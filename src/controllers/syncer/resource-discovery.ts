@@ -45,8 +45,11 @@ export async function discoverResources(
   upstream: DiscoveryClient,
   downstream: DiscoveryClient,
 ): Promise<DiscoveryResult> {
+  // Fresh each pass (a CRD may have appeared), and not kept after it: a syncer is idle most of the
+  // time, and a hundred of them in one process should not each hold two discovery documents.
   upstream.invalidate();
   const up = await upstream.serverPreferredResources();
+  upstream.invalidate();
   const result: DiscoveryResult = { found: [], missingUpstream: [], missingDownstream: [], unsyncable: [] };
   const chosen = new Map<string, APIResourceInfo>();
   for (const name of requested) {
@@ -61,6 +64,7 @@ export async function discoverResources(
   if (chosen.size === 0) return result;
   downstream.invalidate();
   const down = await downstream.serverPreferredResources();
+  downstream.invalidate();
   const served = new Set(down.filter((r) => r.namespaced).map((r) => grOf(r)));
   for (const [gr, r] of [...chosen].sort(([a], [b]) => a.localeCompare(b))) {
     if (!served.has(gr)) {

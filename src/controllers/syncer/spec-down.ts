@@ -10,7 +10,7 @@
 //   our copy is deleted, with a uid precondition so that an object recreated downstream meanwhile
 //   is not deleted in its place (the seed raced here).
 
-import type { Informer } from "./informer-shim.ts";
+import type { Informer } from "../../client/informer.ts";
 import type { ResourceClient } from "../../client/dynamic-client.ts";
 import { log } from "../../log.ts";
 import type { KObject } from "../../machinery/object.ts";

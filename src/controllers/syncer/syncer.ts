@@ -11,12 +11,12 @@
 // syncer was not running are deleted, and nothing is created twice.
 //
 // Resource types: discovery in kcp resolves the requested names; while any is missing (a CRD not
-// created yet) or not served downstream, discovery is read again every few seconds and new types
-// start syncing without a restart.
+// created yet) or not served downstream, discovery is read again every few seconds, and at once
+// when a CRD in kcp changes, and new types start syncing without a restart.
 
 import { DiscoveryClient } from "../../client/discovery-client.ts";
 import { DynamicClient } from "../../client/dynamic-client.ts";
-import { Informer, remoteSource } from "./informer-shim.ts";
+import { Informer, remoteSource } from "../../client/informer.ts";
 import type { RestClient } from "../../client/rest-client.ts";
 import { WorkQueue } from "../../client/work-queue.ts";
 import { log } from "../../log.ts";
@@ -65,6 +65,14 @@ interface Running {
   ready: Promise<void>;
 }
 
+const CRD_REF = {
+  group: "apiextensions.k8s.io",
+  version: "v1",
+  resource: "customresourcedefinitions",
+  namespaced: false,
+  kind: "CustomResourceDefinition",
+};
+
 /** Items on the queues: `<gr>|<namespace>/<name>` (none of the parts can hold `|` or `/`). */
 function itemOf(gr: string, namespace: string | undefined, name: string | undefined): string {
   return `${gr}|${namespace ?? ""}/${name ?? ""}`;
@@ -74,22 +82,6 @@ function parseItem(item: string): { gr: string; namespace: string; name: string 
   const bar = item.indexOf("|");
   const slash = item.indexOf("/", bar);
   return { gr: item.slice(0, bar), namespace: item.slice(bar + 1, slash), name: item.slice(slash + 1) };
-}
-
-/** A few queues, an item always on the same one: keys are worked on in parallel, one key never twice at once. */
-class ShardedQueue {
-  private readonly shards: WorkQueue[];
-  constructor(name: string, workers: number, process: (item: string) => Promise<boolean>) {
-    this.shards = Array.from({ length: Math.max(1, workers) }, (_, i) => new WorkQueue(`${name} #${i}`, process));
-  }
-  add(item: string): void {
-    let h = 0;
-    for (let i = 0; i < item.length; i++) h = (h * 31 + item.charCodeAt(i)) | 0;
-    this.shards[Math.abs(h) % this.shards.length]?.add(item);
-  }
-  stop(): void {
-    for (const q of this.shards) q.stop();
-  }
 }
 
 export function startSyncer(opts: SyncerOptions): Syncer {
@@ -109,32 +101,40 @@ export function startSyncer(opts: SyncerOptions): Syncer {
   let discoveryError: string | undefined;
   let rediscoverTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const specQueue = new ShardedQueue(`${tag} spec`, workers, async (item) => {
-    const { gr, namespace, name } = parseItem(item);
-    const r = running.get(gr);
-    if (!r) return true;
-    try {
-      await syncSpecDown({ logicalCluster, clusterName, namespaces }, r.sides, namespace, name);
-      const obj = r.sides.upCache.get(namespace, name);
-      if (obj) reporter.clear(obj);
-      return true;
-    } catch (e) {
-      await reportFailure(r.sides, namespace, name, e);
-      return false;
-    }
-  });
-  const statusQueue = new ShardedQueue(`${tag} status`, workers, async (item) => {
-    const { gr, namespace, name } = parseItem(item);
-    const r = running.get(gr);
-    if (!r) return true;
-    try {
-      await syncStatusUp(logicalCluster, r.sides, namespace, name);
-      return true;
-    } catch (e) {
-      log.debug(`${tag}: status of ${gr} ${namespace}/${name}: ${(e as Error).message}`);
-      return false;
-    }
-  });
+  const specQueue = new WorkQueue(
+    `${tag} spec`,
+    async (item: string) => {
+      const { gr, namespace, name } = parseItem(item);
+      const r = running.get(gr);
+      if (!r) return true;
+      try {
+        await syncSpecDown({ logicalCluster, clusterName, namespaces }, r.sides, namespace, name);
+        const obj = r.sides.upCache.get(namespace, name);
+        if (obj) reporter.clear(obj);
+        return true;
+      } catch (e) {
+        await reportFailure(r.sides, namespace, name, e);
+        return false;
+      }
+    },
+    { workers },
+  );
+  const statusQueue = new WorkQueue(
+    `${tag} status`,
+    async (item: string) => {
+      const { gr, namespace, name } = parseItem(item);
+      const r = running.get(gr);
+      if (!r) return true;
+      try {
+        await syncStatusUp(logicalCluster, r.sides, namespace, name);
+        return true;
+      } catch (e) {
+        log.debug(`${tag}: status of ${gr} ${namespace}/${name}: ${(e as Error).message}`);
+        return false;
+      }
+    },
+    { workers },
+  );
 
   /**
    * Errors that say something about this object (it is not ours downstream, the physical cluster
@@ -158,7 +158,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     const both = (obj: { metadata: { namespace?: string; name?: string } }) => {
       const item = itemOf(res.gr, obj.metadata.namespace, obj.metadata.name);
       specQueue.add(item);
-      statusQueue.add(item);
+      if (res.hasStatus) statusQueue.add(item);
     };
     const handlers = {
       onAdd: both,
@@ -212,8 +212,63 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     return [...running.keys()].sort();
   }
 
+  /**
+   * One discovery pass at a time: a pass asked for while one runs (a CRD event during the timer's
+   * pass) runs once more after it. True when everything requested is synced.
+   */
+  let refreshing: Promise<boolean> | undefined;
+  let refreshAgain = false;
+  function refresh(): Promise<boolean> {
+    if (refreshing) {
+      refreshAgain = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      let ok = false;
+      do {
+        refreshAgain = false;
+        ok = await refreshOnce();
+      } while (refreshAgain && !stopped);
+      watchCRDsWhile(!ok);
+      return ok;
+    })().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  }
+
+  /**
+   * While a requested type is missing, kcp's CRDs are watched (names only): a CRD created or
+   * becoming Established starts a discovery pass at once rather than at the next timer tick.
+   */
+  let crdWatch: Informer | undefined;
+  let crdTimer: ReturnType<typeof setTimeout> | undefined;
+  function watchCRDsWhile(missing: boolean): void {
+    if (!missing || stopped) {
+      crdWatch?.stop();
+      crdWatch = undefined;
+      return;
+    }
+    if (crdWatch) return;
+    const soon = () => {
+      if (crdTimer || stopped) return;
+      crdTimer = setTimeout(() => {
+        crdTimer = undefined;
+        void refresh();
+      }, 50);
+    };
+    crdWatch = new Informer({
+      name: `${tag} CRDs`,
+      source: remoteSource(up.resource(CRD_REF)),
+      transform: (crd) => ({ metadata: { name: crd.metadata.name, resourceVersion: crd.metadata.resourceVersion } }),
+      onUpdate: soon,
+      onAdd: soon,
+    });
+    crdWatch.start().catch((e) => log.debug(`${tag}: cannot watch CRDs: ${(e as Error).message}`));
+  }
+
   /** Read discovery; start the types found that are not running yet. Resolves when they have synced. */
-  async function refresh(): Promise<boolean> {
+  async function refreshOnce(): Promise<boolean> {
     let result: DiscoveryResult;
     try {
       result = await discoverResources(opts.resources, upDiscovery, downDiscovery);
@@ -253,7 +308,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
       for (const obj of [...r.sides.upCache.list(), ...r.sides.downCache.list()]) {
         const item = itemOf(r.sides.res.gr, obj.metadata.namespace, obj.metadata.name);
         specQueue.add(item);
-        statusQueue.add(item);
+        if (r.sides.res.hasStatus) statusQueue.add(item);
       }
     });
     if (before !== problems() || added.length > 0) void heartbeat.beat();
@@ -284,6 +339,8 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     async stop() {
       stopped = true;
       if (rediscoverTimer) clearTimeout(rediscoverTimer);
+      if (crdTimer) clearTimeout(crdTimer);
+      crdWatch?.stop();
       specQueue.stop();
       statusQueue.stop();
       for (const r of running.values()) {

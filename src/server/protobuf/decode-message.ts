@@ -181,7 +181,16 @@ function slotValue(f: FieldDesc, slot: Slot, depth: number): unknown {
     case "map": {
       // Go writes map keys sorted.
       const out: Record<string, unknown> = {};
-      for (const k of [...slot.entries.keys()].sort()) out[k] = slot.entries.get(k);
+      // Keys come from the request: define them as own properties ("__proto__" included, as
+      // JSON.parse does) rather than assigning, which would reach Object.prototype.
+      for (const k of [...slot.entries.keys()].sort()) {
+        Object.defineProperty(out, k, {
+          value: slot.entries.get(k),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
       return out;
     }
   }
@@ -199,6 +208,12 @@ function writeField(out: Record<string, unknown>, f: FieldDesc, slot: Slot | und
     return;
   }
   if (isMessageType(f.type)) {
+    if (f.inline) {
+      // An embedded struct: its decoded fields (descriptor names, never request keys) join `out`.
+      const v = slot ? slotValue(f, slot, depth) : decodeMessage(f.type(), EMPTY, depth + 1);
+      Object.assign(out, v as Record<string, unknown>);
+      return;
+    }
     if (slot) out[f.name] = slotValue(f, slot, depth);
     else if (f.presence === "always") out[f.name] = decodeMessage(f.type(), EMPTY, depth + 1);
     else if (f.presence === "nullable") out[f.name] = null;

@@ -5,7 +5,7 @@
 
 import { errors, type StatusError } from "../../machinery/status.ts";
 import { decodeMessage } from "./decode-message.ts";
-import { protobufMessageFor } from "./messages/index.ts";
+import { isBuiltinProtobufKind, isCrdServedKubernetesKind, protobufMessageFor } from "./messages/index.ts";
 import { ProtoError, WIRE_BYTES, WireReader } from "./wire-reader.ts";
 
 export const PROTOBUF_MEDIA_TYPE = "application/vnd.kubernetes.protobuf";
@@ -29,9 +29,17 @@ function apiVersionString(gv: { group: string; version: string }): string {
   return gv.group ? `${gv.group}/${gv.version}` : gv.version;
 }
 
-/** Whether kcp can decode this kind from protobuf. */
+/** Whether kcp can decode this built-in kind from protobuf. */
 export function protobufSupported(expected: ExpectedKind): boolean {
-  return protobufMessageFor(apiVersionString(expected), expected.kind) !== undefined;
+  return isBuiltinProtobufKind(apiVersionString(expected), expected.kind);
+}
+
+/**
+ * Whether a custom resource of this kind takes protobuf: only Kubernetes' own kinds served through
+ * CRDs (a `deployments.apps` CRD), whose typed clients send protobuf. Other CRs answer 415, as kube's do.
+ */
+export function protobufSupportedForCustomResource(expected: ExpectedKind): boolean {
+  return isCrdServedKubernetesKind(apiVersionString(expected), expected.kind);
 }
 
 /** kube's summarizeData: the start of the body, as text when it looks like JSON, else in hex. */

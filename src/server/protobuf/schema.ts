@@ -7,6 +7,8 @@
 //   always     value field without omitempty: always written (zero when absent; nil slices and maps as null)
 //   pointer    pointer with `,omitempty`: written when present on the wire, even when zero
 //   nullable   pointer without omitempty: written when present, null otherwise
+// An embedded Go struct (`json:",inline"`) is its own field on the wire but spreads its fields into
+// the enclosing JSON object: such a field is `inline`.
 // Struct-valued fields are always written by Go whatever their tag, so message fields are
 // `always` (decoded from an empty message when absent) unless they are pointers.
 
@@ -26,6 +28,8 @@ export interface FieldDesc {
   type: ValueType;
   cardinality: "single" | "repeated" | "map";
   presence: Presence;
+  /** An embedded struct whose fields join the enclosing object (always a single message field). */
+  inline?: boolean;
 }
 
 /**
@@ -76,6 +80,21 @@ export const double = single("double");
 /** A repeated string ([]string). */
 export function strings(no: number, name: string, presence: "omitempty" | "always" = "omitempty"): FieldDesc {
   return { number: no, name, type: "string", cardinality: "repeated", presence };
+}
+
+/** A repeated number ([]int32, []int64), packed or not on the wire. */
+export function ints(
+  no: number,
+  name: string,
+  type: "int32" | "int64",
+  presence: "omitempty" | "always" = "omitempty",
+): FieldDesc {
+  return { number: no, name, type, cardinality: "repeated", presence };
+}
+
+/** An embedded struct (`json:",inline"`): its fields are written into the enclosing object. */
+export function inline(no: number, name: string, type: MessageRef): FieldDesc {
+  return { number: no, name, type, cardinality: "single", presence: "always", inline: true };
 }
 
 /** A singular message field: a struct value (always written) or a pointer. */

@@ -9,6 +9,7 @@ import {
   type ExpectedKind,
   PROTOBUF_MEDIA_TYPE,
   protobufSupported,
+  protobufSupportedForCustomResource,
 } from "../protobuf/decode-object.ts";
 import { errors } from "../../machinery/status.ts";
 import { yamlModule } from "../../util/lazy-modules.ts";
@@ -98,7 +99,9 @@ export function bodyKind(def: ResourceDef, subresource?: string): ExpectedKind {
 /**
  * Decode an object body for create/update of `def` (or its `subresource`): JSON or YAML, and for
  * built-in kinds also protobuf (kubectl ≥ 1.32 and client-go ≥ 0.32 typed clients send it).
- * Custom resources, like kube's, take JSON and YAML only.
+ * Custom resources, like kube's, take JSON and YAML only — except CRDs for Kubernetes' own kinds
+ * (Deployment, Pod, Service, Job, ...), which typed clients address with protobuf bodies; those
+ * are decoded to JSON and then go the CRD path (validation, pruning, defaulting) like any CR.
  */
 export async function readObjectBody(
   req: Request,
@@ -107,7 +110,9 @@ export async function readObjectBody(
 ): Promise<Record<string, unknown>> {
   const type = mediaType(req.headers.get("content-type")) || "application/json";
   const expected = bodyKind(def, subresource);
-  const protobuf = capabilitiesOf(def).protobuf && protobufSupported(expected);
+  const protobuf = capabilitiesOf(def).protobuf
+    ? protobufSupported(expected)
+    : protobufSupportedForCustomResource(expected);
   if (type === PROTOBUF_MEDIA_TYPE && protobuf) {
     return decodeProtobufObject(await readBodyBytes(req), expected);
   }

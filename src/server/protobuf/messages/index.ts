@@ -1,4 +1,6 @@
-// The protobuf schema of every built-in kind kcp serves, by group, version and kind.
+// The protobuf schema of every built-in kind kcp serves, by group, version and kind, and of the
+// Kubernetes workload kinds kcp serves through CRDs (deployments.apps, pods, services, ...), whose
+// typed clients (kubectl ≥ 1.32, client-go ≥ 0.32) send protobuf bodies all the same.
 // DeleteOptions is registered in every group version (as kube's AddToGroupVersion does).
 
 import type { MessageDesc } from "../schema.ts";
@@ -11,6 +13,8 @@ import {
   SelfSubjectRulesReview,
   SubjectAccessReview,
 } from "./authorization-v1.ts";
+import { DaemonSet, Deployment, ReplicaSet, StatefulSet } from "./apps-v1.ts";
+import { CronJob, Job } from "./batch-v1.ts";
 import { CertificateSigningRequest } from "./certificates-v1.ts";
 import { Lease } from "./coordination-v1.ts";
 import {
@@ -22,6 +26,8 @@ import {
   Secret,
   ServiceAccount,
 } from "./core-v1.ts";
+import { Pod } from "./core-v1-pod.ts";
+import { Service } from "./core-v1-service.ts";
 import { Event as EventsEvent } from "./events-v1.ts";
 import { DeleteOptions } from "./meta-v1.ts";
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "./rbac-v1.ts";
@@ -43,9 +49,30 @@ const KINDS: Record<string, Record<string, MessageDesc>> = {
   },
 };
 
+/** Kubernetes kinds kcp has no built-in for: served only when a CRD defines them. */
+const CRD_SERVED_KINDS: Record<string, Record<string, MessageDesc>> = {
+  v1: { Pod, Service },
+  "apps/v1": { Deployment, ReplicaSet, StatefulSet, DaemonSet },
+  "batch/v1": { Job, CronJob },
+};
+
+function lookup(table: Record<string, Record<string, MessageDesc>>, apiVersion: string, kind: string) {
+  const kinds = Object.hasOwn(table, apiVersion) ? table[apiVersion] : undefined;
+  return kinds && Object.hasOwn(kinds, kind) ? kinds[kind] : undefined;
+}
+
 /** The message of a kind in a group version ("v1", "rbac.authorization.k8s.io/v1"), if kcp knows it. */
 export function protobufMessageFor(apiVersion: string, kind: string): MessageDesc | undefined {
   if (kind === "DeleteOptions") return DeleteOptions;
-  const kinds = Object.hasOwn(KINDS, apiVersion) ? KINDS[apiVersion] : undefined;
-  return kinds && Object.hasOwn(kinds, kind) ? kinds[kind] : undefined;
+  return lookup(KINDS, apiVersion, kind) ?? lookup(CRD_SERVED_KINDS, apiVersion, kind);
+}
+
+/** Whether kcp has a built-in for this kind whose protobuf it decodes (DeleteOptions included). */
+export function isBuiltinProtobufKind(apiVersion: string, kind: string): boolean {
+  return kind === "DeleteOptions" || lookup(KINDS, apiVersion, kind) !== undefined;
+}
+
+/** Whether a custom resource of this kind is one of Kubernetes' own kinds whose protobuf kcp decodes. */
+export function isCrdServedKubernetesKind(apiVersion: string, kind: string): boolean {
+  return lookup(CRD_SERVED_KINDS, apiVersion, kind) !== undefined;
 }

@@ -85,6 +85,16 @@ export const LabelSelector = message("LabelSelector", [
   msgs(2, "matchExpressions", () => LabelSelectorRequirement),
 ]);
 
+/** metav1.Condition: reason and message are written even when empty. */
+export const Condition = message("Condition", [
+  string(1, "type", "always"),
+  string(2, "status", "always"),
+  int64(3, "observedGeneration"),
+  msg(4, "lastTransitionTime", () => Time),
+  string(5, "reason", "always"),
+  string(6, "message", "always"),
+]);
+
 export const FieldSelectorRequirement = message("FieldSelectorRequirement", [
   string(1, "key", "always"),
   string(2, "operator", "always"),
