@@ -18,10 +18,25 @@ export interface CompiledSchema {
   hasEmbeddedResources: boolean;
 }
 
+/**
+ * The ajv validator, compiled on its first use: compiling generates code for the whole schema, about
+ * a second for a schema the size of a pod spec (the ready-made workload CRDs), which would otherwise
+ * be paid for every such CRD when it is established and again at every start of kcp.
+ */
+function lazyValidator(schema: JSONSchemaProps): SchemaValidator {
+  let compiled: SchemaValidator | undefined;
+  return {
+    validate(obj, old, prefix) {
+      compiled ??= compileSchemaValidator(schema);
+      return compiled.validate(obj, old, prefix);
+    },
+  };
+}
+
 export function compileSchema(schema: JSONSchemaProps): CompiledSchema {
   return {
     schema,
-    validator: compileSchemaValidator(schema),
+    validator: lazyValidator(schema),
     cel: compileCelRules(schema),
     hasDefaults: hasDefaults(schema),
     hasListTypes: hasListTypes(schema),
