@@ -1,7 +1,6 @@
 // The cluster controller as `kcp start` runs it: its settings (from `kcp start` flags), and the
 // clients it is given — the client library's RestClient for physical clusters (from a Cluster's
-// self-contained kubeconfig), and the loopback client of this kcp (requests go through the whole
-// filter chain, without a socket) for the syncers' upstream and the pull-mode credentials.
+// self-contained kubeconfig), and the loopback client of this kcp (loopback-client.ts) for the syncers' upstream and the pull-mode credentials.
 
 import type { ResourceRegistry } from "../apis/registry.ts";
 import type { ObjectStore } from "../apis/store.ts";
@@ -33,10 +32,8 @@ export const DEFAULT_CLUSTER_CONTROLLER_SETTINGS: ClusterControllerSettings = {
 export interface ClusterControllerHost {
   store: ObjectStore;
   registry: ResourceRegistry;
-  /** The HTTP app's fetch (the loopback transport). */
-  fetch(req: Request): Response | Promise<Response>;
-  /** The admin token, for the loopback client only (syncers in physical clusters get their own). */
-  token: string;
+  /** The loopback client configuration (loopback-client.ts): push syncers' upstream, pull-mode credentials. */
+  loopback: ClientConfig;
   url: string;
   caCertPem: string;
 }
@@ -46,14 +43,7 @@ export async function startClusterController(
   host: ClusterControllerHost,
 ): Promise<ClusterController<RestClient>> {
   const s = { ...DEFAULT_CLUSTER_CONTROLLER_SETTINGS, ...settings };
-  const loopback = new RestClient({
-    server: "https://loopback",
-    token: host.token,
-    fetch: async (req) => host.fetch(req),
-    userAgent: `kcp/${KCP_VERSION} cluster-controller`,
-    // In-process: no client-side rate limit.
-    qps: 0,
-  });
+  const loopback = new RestClient({ ...host.loopback, userAgent: `kcp/${KCP_VERSION} cluster-controller` });
   // The syncer renews its heartbeat well within the timeout (at most every 5 s, the syncer's default).
   const heartbeatIntervalMs = Math.max(100, Math.min(5000, Math.floor(s.heartbeatTimeoutMs / 3)));
   const controller = new ClusterController<RestClient>(

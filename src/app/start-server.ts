@@ -192,8 +192,7 @@ async function serve(
       : await startClusterController(opts.clusterController ?? {}, {
           store,
           registry,
-          fetch: (req) => app.fetch(req),
-          token,
+          loopback,
           url,
           caCertPem: certs.caCertPem,
         });
