@@ -68,9 +68,14 @@ export async function runCli(rawArgs: string[]): Promise<number> {
 
 /** The command a command line names, with its parent, for usage output. */
 async function commandFor(args: string[]): Promise<[CommandDef<any>, CommandDef<any>?]> {
-  const name = args.find((a) => !a.startsWith("-"));
+  const [name, sub] = args.filter((a) => !a.startsWith("-"));
   const load = name === undefined ? undefined : subCommands[name];
-  return load ? [await load(), main] : [main];
+  if (!load) return [main];
+  const cmd = await load();
+  // One level of nesting (`kcp cluster add --help`): the subcommand's own usage.
+  const subs = (cmd.subCommands ?? {}) as Record<string, CommandDef<any>>;
+  if (sub !== undefined && Object.hasOwn(subs, sub)) return [subs[sub] as CommandDef<any>, cmd];
+  return [cmd, main];
 }
 
 function reportError(err: unknown, withStack: boolean): void {

@@ -462,3 +462,22 @@ describe("pull mode", () => {
     expect(cluster.spec.mode).toBe("none");
   });
 });
+
+test("kcp cluster add --help describes add's own flags; bad input exits 1 before anything is written", async () => {
+  const help = await cli(["cluster", "add", "--help"]);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toContain("--cluster-kubeconfig");
+  expect(help.stdout).toContain("--print-manifests");
+  const badName = await cli(["cluster", "add", "Bad_Name", "--cluster-kubeconfig", east.kubeconfig]);
+  expect(badName.code).toBe(1);
+  expect(badName.stderr).toContain("is not a valid cluster name");
+  const unreachable = join(kcp.rootDir, "unreachable.kubeconfig");
+  await Bun.write(
+    unreachable,
+    (await Bun.file(east.kubeconfig).text()).replace(/server: .*/, "server: https://127.0.0.1:1"),
+  );
+  const noAnswer = await cli(["cluster", "add", "nowhere", "--cluster-kubeconfig", unreachable]);
+  expect(noAnswer.code).toBe(1);
+  expect(noAnswer.stderr).toContain("cannot reach the cluster at https://127.0.0.1:1");
+  expect(await getJson(kcp, clusterPath("admin", "nowhere"))).toBeUndefined();
+});
