@@ -8,6 +8,7 @@ import { delimiter, dirname, join, resolve } from "node:path";
 import {
   type KubeconfigContext,
   type KubeconfigDocument,
+  type KubeconfigTrust,
   mergeKubeconfigDocuments,
   parseKubeconfigDocument,
   resolveKubeconfigContext,
@@ -49,13 +50,19 @@ export async function loadClientConfig(opts: LoadOptions = {}): Promise<ClientCo
   return toClientConfig(await resolveKubeconfigContext(mergeKubeconfigDocuments(docs), opts.context));
 }
 
-/** A whole kubeconfig given as text (a Cluster's spec.kubeconfig); throws an Error for people when invalid. */
+/**
+ * A whole kubeconfig given as text (a Cluster's spec.kubeconfig); throws an Error for people when
+ * invalid. Such text comes from someone else: by default it may neither run an exec plugin nor
+ * name files on this host (certificate-authority, client-certificate, client-key, tokenFile) —
+ * only inline data; `allowExec` / `allowFiles` lift that for text the caller trusts.
+ */
 export async function clientConfigFromKubeconfigText(
   text: string,
-  opts: { context?: string; baseDir?: string } = {},
+  opts: { context?: string; baseDir?: string } & KubeconfigTrust = {},
 ): Promise<ClientConfig> {
   const doc = parseKubeconfigDocument(text, opts.baseDir ?? process.cwd());
-  return toClientConfig(await resolveKubeconfigContext(doc, opts.context));
+  const trust = { allowExec: opts.allowExec ?? false, allowFiles: opts.allowFiles ?? false };
+  return toClientConfig(await resolveKubeconfigContext(doc, opts.context, trust));
 }
 
 async function readDocument(path: string, required: true): Promise<KubeconfigDocument>;

@@ -32,6 +32,11 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** A response body larger than this is refused (a list of 100,000 small objects is ~200 MiB). */
+export const MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
+/** Of an error answer, this much is read (a Status is small; a proxy's error page need not be read whole). */
+const MAX_ERROR_BYTES = 1024 * 1024;
+
 /** One watch event may not exceed this (kcp takes request bodies up to 16 MiB; etcd objects 1.5 MiB). */
 export const MAX_WATCH_LINE_BYTES = 16 * 1024 * 1024;
 /** Retries of a request the server asked to retry later (429, or 503 with Retry-After). */
@@ -76,7 +81,7 @@ export class RestClient {
       const signals = [AbortSignal.timeout(timeoutMs), ...(opts.signal ? [opts.signal] : [])];
       const res = await this.send(opts, AbortSignal.any(signals), timeoutMs);
       if (res.ok) {
-        const text = await res.text();
+        const text = await readBody(res, MAX_RESPONSE_BYTES, `${opts.method} ${opts.path}`);
         if (text === "") return undefined as T;
         // Non-resource paths (/healthz, /readyz) answer plain text: that text is the answer.
         if (!(res.headers.get("Content-Type") ?? "").includes("json")) {
@@ -283,7 +288,7 @@ const REASONS: Record<number, string> = {
 
 /** The StatusError a non-2xx answer stands for: the server's own Status when it sent one. */
 export async function statusErrorOf(res: Response): Promise<StatusError> {
-  const text = await res.text().catch(() => "");
+  const text = await readBody(res, MAX_ERROR_BYTES, "").catch(() => "");
   try {
     const s = JSON.parse(text) as Partial<Status>;
     if (s && s.kind === "Status") {
@@ -309,4 +314,31 @@ export async function statusErrorOf(res: Response): Promise<StatusError> {
 export function statusErrorOfEvent(ev: WatchEvent): StatusError {
   const s = ev.object as unknown as Partial<Status>;
   return new StatusError(s.code ?? 500, s.reason ?? "InternalError", s.message ?? "watch error", s.details);
+}
+
+/**
+ * A response body as text, refusing one over `limit` bytes (the server may be anyone's: a
+ * Cluster's kubeconfig names it). For an error answer (`what` empty) the first `limit` bytes do.
+ */
+async function readBody(res: Response, limit: number, what: string): Promise<string> {
+  if (!res.body) return "";
+  const declared = Number(res.headers.get("Content-Length") ?? Number.NaN);
+  if (what && declared > limit) {
+    await res.body.cancel();
+    throw new Error(`${what}: the answer is ${declared} bytes, more than ${limit}`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      if (!what) {
+        chunks.push(chunk.subarray(0, chunk.byteLength - (size - limit)));
+        break;
+      }
+      throw new Error(`${what}: the answer is more than ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }

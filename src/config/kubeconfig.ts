@@ -194,10 +194,23 @@ export function mergeKubeconfigDocuments(docs: KubeconfigDocument[]): Kubeconfig
   return merged;
 }
 
+/**
+ * What a kubeconfig may make its reader do besides sending what it holds. A kubeconfig someone
+ * else wrote (a Cluster's spec.kubeconfig, given by a tenant) must not run commands on this host
+ * (exec plugins) nor make it read and send this host's files (certificate, key and token paths).
+ */
+export interface KubeconfigTrust {
+  /** Run exec credential plugins (default true). */
+  allowExec?: boolean;
+  /** Read files the kubeconfig names (default true). */
+  allowFiles?: boolean;
+}
+
 /** One context of a (merged) document, with the files it names read. */
 export async function resolveKubeconfigContext(
   doc: KubeconfigDocument,
   contextName?: string,
+  trust: KubeconfigTrust = {},
 ): Promise<KubeconfigContext> {
   const name = contextName || doc.currentContext;
   if (!name) throw new Error("kubeconfig has no current-context and no context was given");
@@ -207,6 +220,10 @@ export async function resolveKubeconfigContext(
   const cluster = lookup(doc.clusters, "cluster", clusterName);
   const user = userName ? lookup(doc.users, "user", userName) : {};
   const fromFile = async (p: string, what: string) => {
+    if (trust.allowFiles === false) {
+      const inline = what === "tokenFile" ? "token" : `${what}-data`;
+      throw new Error(`kubeconfig: ${what} refers to a file (${p}); only inline data (${inline}) is allowed here`);
+    }
     try {
       return await readFile(p, "utf8");
     } catch (e) {
@@ -241,13 +258,16 @@ export async function resolveKubeconfigContext(
     clientKeyData: await dataOrFile(user["client-key-data"], user["client-key"], "client-key"),
     username: optionalString(user.username),
     password: optionalString(user.password),
-    exec: user.exec === undefined ? undefined : execConfig(user.exec, userName),
+    exec: user.exec === undefined || user.exec === null ? undefined : execConfig(user.exec, userName, trust),
     namespace: optionalString(context.namespace),
   };
 }
 
 /** The exec credential plugin of a user, checked (kubectl refuses the same shapes). */
-function execConfig(value: unknown, userName: string): ExecConfig {
+function execConfig(value: unknown, userName: string, trust: KubeconfigTrust): ExecConfig {
+  if (trust.allowExec === false) {
+    throw new Error(`kubeconfig: user "${userName}" uses an exec credential plugin, which is not allowed here`);
+  }
   const exec = asRecord(value, `user "${userName}" exec`);
   const apiVersion = requiredString(exec.apiVersion, `user "${userName}" exec apiVersion`);
   if (!EXEC_API_VERSIONS.includes(apiVersion)) {

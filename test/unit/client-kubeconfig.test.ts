@@ -170,7 +170,7 @@ describe("file references", () => {
       });
     const files = await clientConfigFromKubeconfigText(
       text({ "client-certificate": "client.crt", "client-key": "client.key" }),
-      { baseDir: join(dir, "cert") },
+      { baseDir: join(dir, "cert"), allowFiles: true },
     );
     expect(files.clientCertData).toBe("CERT PEM");
     expect(files.clientKeyData).toBe("KEY PEM");
@@ -184,8 +184,35 @@ describe("file references", () => {
     await expect(
       clientConfigFromKubeconfigText(text({ "client-certificate": "missing.crt", "client-key": "client.key" }), {
         baseDir: join(dir, "cert"),
+        allowFiles: true,
       }),
     ).rejects.toThrow(/cannot read client-certificate .*missing\.crt: ENOENT/);
+  });
+
+  test("kubeconfig text may not name this host's files nor run plugins unless the caller allows it", async () => {
+    const text = (user: Record<string, unknown>, cluster: Record<string, unknown> = {}) =>
+      kubeconfig({
+        current: "x",
+        clusters: [["c", { server: url, ...cluster }]],
+        users: [["u", user]],
+        contexts: [["x", { cluster: "c", user: "u" }]],
+      });
+    await expect(clientConfigFromKubeconfigText(text({ tokenFile: "/etc/hostname" }))).rejects.toThrow(
+      "kubeconfig: tokenFile refers to a file (/etc/hostname); only inline data (token) is allowed here",
+    );
+    await expect(
+      clientConfigFromKubeconfigText(text({ token: "t" }, { "certificate-authority": "/etc/ssl/x.pem" })),
+    ).rejects.toThrow(/certificate-authority refers to a file/);
+    await expect(
+      clientConfigFromKubeconfigText(
+        text({ exec: { apiVersion: "client.authentication.k8s.io/v1", command: "/bin/touch", args: ["/tmp/x"] } }),
+      ),
+    ).rejects.toThrow('kubeconfig: user "u" uses an exec credential plugin, which is not allowed here');
+    // Inline data is fine.
+    const inline = await clientConfigFromKubeconfigText(
+      text({ token: "t" }, { "certificate-authority-data": b64(ca) }),
+    );
+    expect(inline.caData).toBe(ca);
   });
 
   test("invalid kubeconfig text gets a readable message", async () => {
@@ -242,6 +269,65 @@ describe("TLS options", () => {
   });
 });
 
+describe("client certificates", () => {
+  test("certificate and key files authenticate to a server that requires a client certificate", async () => {
+    // A client CA and a certificate for "alice", made with openssl as a user would.
+    const d = join(dir, "mtls");
+    mkdirSync(d, { recursive: true });
+    const openssl = (...args: string[]) => {
+      const r = Bun.spawnSync(["openssl", ...args], { cwd: d, stderr: "pipe" });
+      if (r.exitCode !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr.toString()}`);
+    };
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=client-ca");
+    openssl("req", ...ec, "-keyout", "alice.key", "-out", "alice.csr", "-subj", "/CN=alice");
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      "alice.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "alice.crt",
+      "-days",
+      "1",
+    );
+    const certs = await ensureServingCerts(join(dir, "pki"));
+    const mtls = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      tls: {
+        cert: certs.certPem,
+        key: certs.keyPem,
+        ca: readFileSync(join(d, "ca.crt"), "utf8"),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      fetch: () => Response.json({ authorization: null }),
+    });
+    try {
+      const text = (user: Record<string, unknown>) =>
+        kubeconfig({
+          current: "x",
+          clusters: [["c", { server: `https://127.0.0.1:${mtls.port}`, "certificate-authority-data": b64(ca) }]],
+          users: [["u", user]],
+          contexts: [["x", { cluster: "c", user: "u" }]],
+        });
+      const path = write(join(d, "config"), text({ "client-certificate": "alice.crt", "client-key": "alice.key" }));
+      const client = new RestClient(await loadClientConfig({ kubeconfig: path }));
+      expect(await whoami(client)).toBeNull();
+      const without = new RestClient(await loadClientConfig({ kubeconfig: write(join(d, "none"), text({})) }));
+      await expect(whoami(without)).rejects.toThrow(`GET https://127.0.0.1:${mtls.port}/whoami`);
+    } finally {
+      mtls.stop(true);
+    }
+  });
+});
+
 describe("exec credential plugins", () => {
   /** A plugin that counts its runs, records its input, and prints a token valid for `ttl` seconds. */
   function plugin(name: string, ttlSeconds: number): { path: string; runs: () => number; info: () => unknown } {
@@ -286,6 +372,7 @@ describe("exec credential plugins", () => {
     const p = plugin("cached", 3600);
     const config = await clientConfigFromKubeconfigText(
       withExec({ command: p.path, args: ["arg1"], env: [{ name: "PREFIX", value: "tok" }], provideClusterInfo: true }),
+      { allowExec: true },
     );
     const client = new RestClient(config);
     const [a, b] = await Promise.all([whoami(client), whoami(client)]);
@@ -307,7 +394,9 @@ describe("exec credential plugins", () => {
   test("an expired credential runs the plugin again", async () => {
     const p = plugin("expired", -10);
     const client = new RestClient(
-      await clientConfigFromKubeconfigText(withExec({ command: p.path, env: [{ name: "PREFIX", value: "e" }] })),
+      await clientConfigFromKubeconfigText(withExec({ command: p.path, env: [{ name: "PREFIX", value: "e" }] }), {
+        allowExec: true,
+      }),
     );
     expect(await whoami(client)).toBe("Bearer e--1");
     expect(await whoami(client)).toBe("Bearer e--2");
@@ -317,14 +406,14 @@ describe("exec credential plugins", () => {
     const p = plugin("relative", 3600);
     const config = await clientConfigFromKubeconfigText(
       withExec({ command: "./plugin.sh", env: [{ name: "PREFIX", value: "r" }] }),
-      {
-        baseDir: join(p.path, ".."),
-      },
+      { baseDir: join(p.path, ".."), allowExec: true },
     );
     expect(await whoami(new RestClient(config))).toBe("Bearer r--1");
     const failing = write(join(dir, "exec-fail/plugin.sh"), "#!/bin/sh\necho 'no credentials here' >&2\nexit 3\n");
     chmodSync(failing, 0o755);
-    const bad = new RestClient(await clientConfigFromKubeconfigText(withExec({ command: failing })));
+    const bad = new RestClient(
+      await clientConfigFromKubeconfigText(withExec({ command: failing }), { allowExec: true }),
+    );
     await expect(whoami(bad)).rejects.toThrow(/exec plugin .*exited with 3: no credentials here/);
     await expect(
       clientConfigFromKubeconfigText(
@@ -332,6 +421,7 @@ describe("exec credential plugins", () => {
           '"apiVersion":"client.authentication.k8s.io/v1",',
           "",
         ),
+        { allowExec: true },
       ),
     ).rejects.toThrow(/v1alpha1 is not supported/);
   });
