@@ -9,6 +9,7 @@
 // --to-kubeconfig inside a pod, the pod's service account is used (in-cluster config).
 import { defineCommand } from "citty";
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { ClientConfig } from "../client/client-config.ts";
 import { loadClientConfig } from "../client/kubeconfig-loader.ts";
 import { RestClient } from "../client/rest-client.ts";
@@ -162,19 +163,30 @@ export function logicalClusterOf(server: string): string | undefined {
 
 /** The physical cluster's client config: the kubeconfig given, else the pod's service account. */
 async function downstreamConfig(kubeconfig: string | undefined, context: string | undefined): Promise<ClientConfig> {
-  const host = process.env.KUBERNETES_SERVICE_HOST;
-  if (!kubeconfig && host && existsSync(`${SERVICE_ACCOUNT_DIR}/token`)) {
-    const port = process.env.KUBERNETES_SERVICE_PORT ?? "443";
-    const caFile = `${SERVICE_ACCOUNT_DIR}/ca.crt`;
-    return {
-      server: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
-      tokenFile: `${SERVICE_ACCOUNT_DIR}/token`,
-      ...(existsSync(caFile) ? { caData: readFileSync(caFile, "utf8") } : {}),
-      namespace: "default",
-    };
-  }
+  const inCluster = kubeconfig ? undefined : inClusterConfig(process.env);
+  if (inCluster) return inCluster;
   if (!kubeconfig) throw new Error("--to-kubeconfig is required outside a pod (the physical cluster's kubeconfig)");
   return await loadClientConfig({ kubeconfig, context }).catch((e: Error) => {
     throw new Error(`cannot load the physical cluster's kubeconfig: ${e.message}`);
   });
+}
+
+/**
+ * client-go's in-cluster config: the API server from KUBERNETES_SERVICE_HOST/PORT, the pod's
+ * service account token (re-read as the kubelet rotates it) and CA; undefined outside a pod.
+ */
+export function inClusterConfig(
+  env: Record<string, string | undefined>,
+  dir = SERVICE_ACCOUNT_DIR,
+): ClientConfig | undefined {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  if (!host || !existsSync(join(dir, "token"))) return undefined;
+  const port = env.KUBERNETES_SERVICE_PORT || "443";
+  const caFile = join(dir, "ca.crt");
+  return {
+    server: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    tokenFile: join(dir, "token"),
+    ...(existsSync(caFile) ? { caData: readFileSync(caFile, "utf8") } : {}),
+    namespace: "default",
+  };
 }

@@ -434,6 +434,49 @@ describe("syncer", () => {
     expect((await east.resource(CONFIGMAPS).get("occupied", "taken")).data).toEqual({ owner: "someone else" });
   });
 
+  test("two logical clusters attached to one physical cluster never touch each other's objects", async () => {
+    const otherRest = await clientFor(kcp, "team2");
+    const other = new DynamicClient(otherRest);
+    const s = startSyncer({
+      upstream: otherRest,
+      downstream: eastRest,
+      clusterName: "east",
+      logicalCluster: "team2",
+      resources: ["configmaps"],
+      heartbeatIntervalMs: 300,
+    });
+    try {
+      await s.started;
+      await ensureNamespace(up, "shared");
+      await ensureNamespace(other, "shared");
+      const mine = await up
+        .resource(CONFIGMAPS)
+        .create(configMap("same", "shared", "east", { from: "team" }), { namespace: "shared" });
+      await until("team's copy", () => getOrUndefined(east.resource(CONFIGMAPS), "same", "shared"));
+      const theirs = await other
+        .resource(CONFIGMAPS)
+        .create(configMap("same", "shared", "east", { from: "team2" }), { namespace: "shared" });
+      await other
+        .resource(CONFIGMAPS)
+        .create(configMap("own", "shared", "east", { from: "team2" }), { namespace: "shared" });
+      const own = await until("team2's own copy", () => getOrUndefined(east.resource(CONFIGMAPS), "own", "shared"));
+      expect(own.metadata.annotations?.[LOGICAL_CLUSTER_ANNOTATION]).toBe("team2");
+      const event = await until("team2 told of the conflict", async () => {
+        const list = await other.resource(EVENTS).list({ namespace: "shared" });
+        return list.items.find((e) => (e.involvedObject as { uid?: string }).uid === theirs.metadata.uid);
+      });
+      expect((event as { message?: string }).message).toContain("belongs to logical cluster team");
+      // team2 deleting its object of that name leaves team's copy; team's stays team's.
+      await other.resource(CONFIGMAPS).delete("same", { namespace: "shared" });
+      await Bun.sleep(300);
+      const copy = await east.resource(CONFIGMAPS).get("same", "shared");
+      expect(copy.data).toEqual({ from: "team" });
+      expect(copy.metadata.annotations?.[UPSTREAM_UID_ANNOTATION]).toBe(mine.metadata.uid as string);
+    } finally {
+      await s.stop();
+    }
+  });
+
   test("heartbeat lease is renewed and names the synced types", async () => {
     const leases = up.resource(LEASES);
     const first = await until("the lease", () =>

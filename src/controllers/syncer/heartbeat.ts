@@ -64,10 +64,10 @@ export class Heartbeat {
   private readonly leases: ResourceClient;
   private timer?: ReturnType<typeof setTimeout>;
   private stopped = false;
-  private beating?: Promise<void>;
   private namespaceReady = false;
   private lastStatus?: string;
   private lastWriteError?: string;
+  private queue: Promise<void> = Promise.resolve();
   /** Resolves after the first Lease write that succeeded. */
   readonly firstWrite: Promise<void>;
   private markWritten!: () => void;
@@ -88,8 +88,7 @@ export class Heartbeat {
 
   start(): void {
     const loop = async () => {
-      this.beating = this.beat();
-      await this.beating;
+      await this.beat();
       if (!this.stopped) this.timer = setTimeout(loop, this.opts.intervalMs);
     };
     void loop();
@@ -98,11 +97,21 @@ export class Heartbeat {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.beating;
+    await this.queue;
   }
 
-  /** One renewal (also called when the status changes, so the controller hears it soon). */
-  async beat(): Promise<void> {
+  /**
+   * One renewal (also called when the status changes, so the controller hears it soon). Renewals
+   * run one after another, never two writes of the Lease at once.
+   */
+  beat(): Promise<void> {
+    const next = this.queue.then(() => this.beatOnce());
+    this.queue = next;
+    return next;
+  }
+
+  private async beatOnce(): Promise<void> {
+    if (this.stopped) return;
     const { tag, intervalMs } = this.opts;
     const unreachable = await probeServer(
       this.opts.downstream,
@@ -151,15 +160,21 @@ export class Heartbeat {
       if (!isStatusError(e) || e.code !== 404) throw e;
     }
     await this.ensureNamespace();
-    await this.leases.create(
-      {
-        apiVersion: "coordination.k8s.io/v1",
-        kind: "Lease",
-        metadata: { name, namespace: HEARTBEAT_NAMESPACE, annotations },
-        spec: { ...spec, acquireTime: now },
-      },
-      { namespace: HEARTBEAT_NAMESPACE },
-    );
+    try {
+      await this.leases.create(
+        {
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          metadata: { name, namespace: HEARTBEAT_NAMESPACE, annotations },
+          spec: { ...spec, acquireTime: now },
+        },
+        { namespace: HEARTBEAT_NAMESPACE },
+      );
+    } catch (e) {
+      // Created meanwhile (a previous syncer of this cluster still running): renew it.
+      if (!isStatusError(e) || e.code !== 409) throw e;
+      await this.leases.patch(name, { metadata: { annotations }, spec }, "merge", { namespace: HEARTBEAT_NAMESPACE });
+    }
   }
 
   private async ensureNamespace(): Promise<void> {
