@@ -8,7 +8,9 @@ _kcp() {
     'start:Start the API server (listens on 127.0.0.1:6443) and write an admin kubeconfig'
     'migrate:Copy all data from one storage backend to another (SQLite and etcd)'
     'sync:Sync labelled objects from kcp to a physical cluster, and status back'
+    'cluster:Attach, list and detach physical clusters (Cluster objects)'
     'version:Print the kcp version and the Kubernetes API level it serves'
+    'crds:Ready-made CRDs for Kubernetes workload kinds (deployments, pods, services, ...)'
     'help:Show help for kcp or one of its commands'
   )
 
@@ -39,6 +41,14 @@ _kcp() {
             '(--etcd-servers)--embedded-etcd[Run an etcd member from the etcd binary on PATH]' \
             '--embedded-etcd-client-port=[Client port of the embedded etcd]:port:' \
             '--embedded-etcd-peer-port=[Peer port of the embedded etcd]:port:' \
+            '--install-workload-crds[Create the ready-made workload CRDs in admin if missing]' \
+            '(--no-cluster-controller)--cluster-controller[Run the cluster controller]' \
+            '(--cluster-controller)--no-cluster-controller[Do not run the cluster controller]' \
+            '--cluster-syncer-mode=[Syncer mode of Clusters that name none]:mode:(push pull none)' \
+            '--cluster-resources=[Resources synced for Clusters that name none]:resources:' \
+            '--cluster-heartbeat-timeout=[A Cluster is not Ready when its heartbeat is older]:duration:' \
+            '--cluster-syncer-image=[Image of pull-mode syncers]:image:' \
+            '--cluster-kcp-url=[kcp URL as pull-mode syncers reach it]:url:' \
             '(- *)'{-h,--help}'[Show help]'
           ;;
         migrate)
@@ -71,8 +81,29 @@ _kcp() {
             '(-o --output)'{-o,--output}'[Output format]:format:(text json)' \
             '(- *)'{-h,--help}'[Show help]'
           ;;
+        crds)
+          _arguments \
+            '1:command:((print\:"Print ready-made CRDs for kubectl apply -f -" list\:"List the ready-made CRDs"))' \
+            '(-o --output)'{-o,--output}'[Output format]:format:(yaml json)' \
+            '(- *)'{-h,--help}'[Show help]' \
+            '*:CRD name:'
+          ;;
+        cluster)
+          _arguments \
+            '1:command:((add\:"Attach a physical cluster" register\:"Same as add" list\:"List the attached clusters" remove\:"Detach a cluster"))' \
+            '--cluster-kubeconfig=[kubeconfig of the physical cluster]:file:_files' \
+            '--cluster-context=[Context of --cluster-kubeconfig]:context:' \
+            '--mode=[Where the syncer runs]:mode:(push pull none)' \
+            '--resources=[Resources to sync (comma-separated)]:resources:' \
+            '--timeout=[How long to wait]:duration:' \
+            '--print-manifests[With --mode pull: print the syncer manifests]' \
+            '--kubeconfig=[kubeconfig of kcp]:file:_files' \
+            '--context=[Context of --kubeconfig]:context:' \
+            '(- *)'{-h,--help}'[Show help]' \
+            '*:name:'
+          ;;
         help)
-          _arguments '1:command:(start migrate sync version help)'
+          _arguments '1:command:(start migrate sync cluster version crds help)'
           ;;
       esac
       ;;

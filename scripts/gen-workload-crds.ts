@@ -94,6 +94,12 @@ const DEFAULTS: Record<string, unknown> = {
   "V1LocalObjectReference.name": "",
 };
 
+/** Descriptions neither client-node nor python3-kubernetes has for a field (from the v1.34 OpenAPI). */
+const DESCRIPTIONS: Record<string, string> = {
+  "V1RollingUpdateStatefulSetStrategy.maxUnavailable":
+    "The maximum number of pods that can be unavailable during the update.",
+};
+
 /** The Quantity grammar (k8s.io/apimachinery resource.Quantity), as CRD generators publish it. */
 const QUANTITY_PATTERN =
   "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
@@ -433,7 +439,7 @@ async function objectSchema(name: string, stack: string[]): Promise<Schema> {
     const s = await typeSchema(a.type, a.format, at, [...stack, name]);
     let doc = m.descriptions.get(a.name);
     if (a.type === "IntOrString" && doc?.startsWith("IntOrString is a type"))
-      doc = intOrStringDescription(name, a.baseName) ?? doc;
+      doc = intOrStringDescription(name, a.baseName) ?? DESCRIPTIONS[`${name}.${a.baseName}`] ?? doc;
     const own = trimDescription(doc);
     const inherited = typeof s.description === "string" ? s.description : undefined;
     const { description: _d, ...rest } = s;

@@ -42,6 +42,8 @@ export interface ServerOptions {
   admission?: AdmissionPlugin[];
   /** The cluster controller (physical clusters, src/controllers/cluster/); false: not started. Default: on, with its defaults. */
   clusterController?: Partial<ClusterControllerSettings> | false;
+  /** Create the missing ready-made workload CRDs in `admin` (so every logical cluster serves them). */
+  installWorkloadCRDs?: boolean;
 }
 
 export interface RunningServer {
@@ -139,6 +141,11 @@ async function serve(
   const crds = new CrdController(store, registry, crdDef);
   undo.push(() => crds.stop());
   await crds.start();
+  if (opts.installWorkloadCRDs) {
+    const { installWorkloadCRDs } = await import("../apis/workload-crds/install.ts");
+    const created = await installWorkloadCRDs(store, registry, crdDef, DEFAULT_CLUSTER);
+    if (created.length) log.info(`Installed workload CRDs in ${DEFAULT_CLUSTER}: ${created.join(", ")}`);
+  }
   // Every namespace's `default` service account exists before the server reports ready.
   const serviceAccountDef = registry.lookup(DEFAULT_CLUSTER, "", "v1", "serviceaccounts");
   if (!serviceAccountDef) throw new Error("the serviceaccounts resource is not registered");

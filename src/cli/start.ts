@@ -13,6 +13,7 @@ import { clusterControllerArgs, clusterControllerFromFlags } from "./cluster-con
 //     listen: { host: string; port: number };   // host without brackets; "0.0.0.0" for all interfaces
 //     logLevel: LogLevelName;
 //     storage?: StorageOptions;                 // src/storage/open-storage.ts; absent: SQLite in <rootDir>/data
+//     installWorkloadCRDs?: boolean;            // create the ready-made workload CRDs in admin if missing
 //   }): Promise<void>;                          // resolves once the server has stopped (SIGINT/SIGTERM)
 
 export default defineCommand({
@@ -41,6 +42,12 @@ export default defineCommand({
     },
     ...startStorageArgs,
     ...clusterControllerArgs,
+    "install-workload-crds": {
+      type: "boolean",
+      default: false,
+      description:
+        "Create the ready-made CRDs for deployments, pods, services, … in admin (all logical clusters) if missing",
+    },
   },
   async run({ args }) {
     const listen = parseListenAddress(args.listen);
@@ -51,6 +58,14 @@ export default defineCommand({
     const clusterController = clusterControllerFromFlags(args);
     setLogLevel(logLevel);
     const { runServer } = await import("../app/start-server.ts");
-    await runServer({ rootDir, listen, logLevel, clusterController, ...(storage ? { storage } : {}) });
+    const installWorkloadCRDs = args["install-workload-crds"] === true;
+    await runServer({
+      rootDir,
+      listen,
+      logLevel,
+      clusterController,
+      ...(storage ? { storage } : {}),
+      installWorkloadCRDs,
+    });
   },
 });

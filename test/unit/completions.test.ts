@@ -43,7 +43,17 @@ describe("shell completions", () => {
   });
 
   test("bash: commands, flags, enum values", async () => {
-    expect(await bashComplete("kcp ")).toEqual(["start", "migrate", "sync", "version", "help", "--help", "--version"]);
+    expect(await bashComplete("kcp ")).toEqual([
+      "start",
+      "migrate",
+      "sync",
+      "cluster",
+      "version",
+      "crds",
+      "help",
+      "--help",
+      "--version",
+    ]);
     expect(await bashComplete("kcp st")).toEqual(["start"]);
     expect(await bashComplete("kcp start --l")).toEqual(["--listen", "--log-level"]);
     expect(await bashComplete("kcp start --embedded-etcd-")).toEqual([
@@ -56,5 +66,7 @@ describe("shell completions", () => {
     expect(await bashComplete("kcp start --log-level = t")).toEqual(["trace"]);
     expect(await bashComplete("kcp version -o ")).toEqual(["text", "json"]);
     expect(await bashComplete("kcp help v")).toEqual(["version"]);
+    expect(await bashComplete("kcp crds ")).toEqual(["print", "list", "--help"]);
+    expect(await bashComplete("kcp crds print -o ")).toEqual(["yaml", "json"]);
   });
 });

@@ -161,3 +161,12 @@ describe("strategic merge patch for Kubernetes kinds served by CRDs", () => {
     expect(["example.com", "widgets", "k8s.io.example.com"].map(isKubernetesGroup)).toEqual([false, false, false]);
   });
 });
+
+test("a CRD stored before the no-shadowing rule can still be updated (the finalizer removed)", () => {
+  const old = crd("coordination.k8s.io", "leases", "Lease");
+  const next = structuredClone(old);
+  next.metadata.finalizers = [];
+  expect((crdStrategy.validateUpdate?.(next, old, {} as never) ?? []).map(fieldErrorText)).not.toContainEqual(
+    expect.stringContaining("must not shadow"),
+  );
+});

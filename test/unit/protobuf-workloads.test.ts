@@ -369,6 +369,8 @@ describe("core/v1", () => {
           str(6, "busybox"),
           str(7, ""),
           str(8, ""),
+          msg(12, str(1, "data"), str(2, "/data"), bool(3, false)),
+          msg(13, msg(1, int(1, 1000), int(2, 0), packed(3, [5]))),
         ),
         str(9, "BestEffort"),
         str(11, ""),
@@ -405,6 +407,8 @@ describe("core/v1", () => {
             restartCount: 0,
             image: "busybox",
             imageID: "",
+            volumeMounts: [{ name: "data", mountPath: "/data" }],
+            user: { linux: { uid: 1000, gid: 0, supplementalGroups: [5] } },
           },
         ],
         qosClass: "BestEffort",
@@ -619,6 +623,27 @@ describe("which custom resources take protobuf", () => {
     const body = envelope("v1", "Pod", [...kubectlMeta("p"), ...msg(2, ...podSpec(msg(2, ...container("c", "x"))))]);
     const obj = await readObjectBody(post(body), crd("", "pods", "Pod"));
     expect(obj.spec).toEqual({ containers: [{ name: "c", image: "x", resources: {} }] });
+  });
+
+  test("any CR's scale subresource takes a protobuf autoscaling/v1 Scale (client-go's scale client)", async () => {
+    const widgets: ResourceDef = {
+      ...crd("example.com", "widgets", "Widget"),
+      subresources: [
+        { name: "scale", kind: "Scale", group: "autoscaling", version: "v1", verbs: ["get", "update", "patch"] },
+      ],
+    };
+    const body = envelope("autoscaling/v1", "Scale", [
+      ...kubectlMeta("w"),
+      ...msg(2, int(1, 0)),
+      ...msg(3, int(1, 2), str(2, "")),
+    ]);
+    expect(await readObjectBody(post(body), widgets, "scale")).toEqual({
+      apiVersion: "autoscaling/v1",
+      kind: "Scale",
+      metadata: { name: "w", creationTimestamp: null },
+      spec: {},
+      status: { replicas: 2 },
+    });
   });
 
   test("any other custom resource still answers 415 to protobuf, listing JSON and YAML", async () => {

@@ -9,7 +9,7 @@ import { deepEqual } from "../object-codec.ts";
 import type { KObject } from "../types.ts";
 import { isDNS1123Subdomain } from "../../machinery/validation/names.ts";
 import { isConditionTrue } from "./crd-spec.ts";
-import { CORE_GROUP_VERSION, crdNameGroup, isCoreGroupCRD, isKubeDotlessGroup } from "./kube-groups.ts";
+import { CORE_GROUP_VERSION, isCoreGroupCRD, isKubeDotlessGroup } from "./kube-groups.ts";
 import { index, key } from "./field-path.ts";
 import { validateVersionSchema } from "./openapi-schema-checks.ts";
 import { isSchema, type JSONSchemaProps } from "./schema-types.ts";
@@ -53,9 +53,13 @@ export function validateCRD(crd: KObject): FieldError[] {
   const spec = obj(crd.spec);
   const names = obj(spec.names);
   const name = str(crd.metadata.name);
-  if (name && name !== `${str(names.plural)}.${crdNameGroup(str(spec.group))}`)
+  const group = str(spec.group);
+  const coreGroup = isCoreGroupCRD(name, group, str(names.plural));
+  // kube compares with plural+"."+group literally (so "widgets." for an empty group, then reports
+  // the group as required); the core group's own spelling is <plural>.core.
+  if (name && name !== `${str(names.plural)}.${group}` && !coreGroup)
     errs.push(field.invalid("metadata.name", name, 'must be spec.names.plural+"."+spec.group'));
-  errs.push(...validateSpec(spec, isCoreGroupCRD(name, str(spec.group), str(names.plural))));
+  errs.push(...validateSpec(spec, coreGroup));
   errs.push(...validateNames(obj(obj(crd.status).acceptedNames), "status.acceptedNames"));
   return errs;
 }

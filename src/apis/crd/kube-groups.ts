@@ -17,11 +17,6 @@ export function isKubeDotlessGroup(group: string): boolean {
   return KUBE_DOTLESS_GROUPS.has(group);
 }
 
-/** The group part of a CRD's metadata.name: `core` for the core group. */
-export function crdNameGroup(group: string): string {
-  return group === "" ? CORE_GROUP_NAME : group;
-}
-
 /** Whether a CRD with this name and group defines a core-group kind (`pods.core`, group ""). */
 export function isCoreGroupCRD(name: string, group: string, plural: string): boolean {
   return group === "" && plural !== "" && name === `${plural}.${CORE_GROUP_NAME}`;

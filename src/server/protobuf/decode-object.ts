@@ -5,7 +5,7 @@
 
 import { errors, type StatusError } from "../../machinery/status.ts";
 import { decodeMessage } from "./decode-message.ts";
-import { isBuiltinProtobufKind, isCrdServedKubernetesKind, protobufMessageFor } from "./messages/index.ts";
+import { isBuiltinProtobufKind, isCustomResourceProtobufKind, protobufMessageFor } from "./messages/index.ts";
 import { ProtoError, WIRE_BYTES, WireReader } from "./wire-reader.ts";
 
 export const PROTOBUF_MEDIA_TYPE = "application/vnd.kubernetes.protobuf";
@@ -39,7 +39,7 @@ export function protobufSupported(expected: ExpectedKind): boolean {
  * CRDs (a `deployments.apps` CRD), whose typed clients send protobuf. Other CRs answer 415, as kube's do.
  */
 export function protobufSupportedForCustomResource(expected: ExpectedKind): boolean {
-  return isCrdServedKubernetesKind(apiVersionString(expected), expected.kind);
+  return isCustomResourceProtobufKind(apiVersionString(expected), expected.kind);
 }
 
 /** kube's summarizeData: the start of the body, as text when it looks like JSON, else in hex. */

@@ -2,7 +2,7 @@
 // envFrom, resources, probes, lifecycle hooks, security context (Kubernetes 1.33). Field numbers
 // from core/v1 generated.proto; presence from the Go structs' json tags.
 
-import { bool, inline, int32, int64, map, message, msg, msgs, string, strings } from "../schema.ts";
+import { bool, inline, int32, int64, ints, map, message, msg, msgs, string, strings } from "../schema.ts";
 import { LocalObjectReference } from "./core-v1.ts";
 import { Time } from "./meta-v1.ts";
 import { ObjectFieldSelector, ResourceFieldSelector } from "./core-v1-volumes.ts";
@@ -217,6 +217,21 @@ const ContainerState = message("ContainerState", [
   msg(3, "terminated", () => ContainerStateTerminated, P),
 ]);
 
+const VolumeMountStatus = message("VolumeMountStatus", [
+  string(1, "name", A),
+  string(2, "mountPath", A),
+  bool(3, "readOnly"),
+  string(4, "recursiveReadOnly", P),
+]);
+
+const LinuxContainerUser = message("LinuxContainerUser", [
+  int64(1, "uid", A),
+  int64(2, "gid", A),
+  ints(3, "supplementalGroups", "int64"),
+]);
+
+const ContainerUser = message("ContainerUser", [msg(1, "linux", () => LinuxContainerUser, P)]);
+
 export const ContainerStatus = message("ContainerStatus", [
   string(1, "name", A),
   msg(2, "state", () => ContainerState),
@@ -229,4 +244,6 @@ export const ContainerStatus = message("ContainerStatus", [
   bool(9, "started", P),
   map(10, "allocatedResources", () => Quantity),
   msg(11, "resources", () => ResourceRequirements, P),
+  msgs(12, "volumeMounts", () => VolumeMountStatus),
+  msg(13, "user", () => ContainerUser, P),
 ]);

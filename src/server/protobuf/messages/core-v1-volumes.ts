@@ -262,7 +262,7 @@ const CSIVolumeSource = message("CSIVolumeSource", [
   localRef(5, "nodePublishSecretRef"),
 ]);
 
-const TypedLocalObjectReference = message("TypedLocalObjectReference", [
+export const TypedLocalObjectReference = message("TypedLocalObjectReference", [
   string(1, "apiGroup", N),
   string(2, "kind", A),
   string(3, "name", A),

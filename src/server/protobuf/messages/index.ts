@@ -14,6 +14,7 @@ import {
   SubjectAccessReview,
 } from "./authorization-v1.ts";
 import { DaemonSet, Deployment, ReplicaSet, StatefulSet } from "./apps-v1.ts";
+import { HorizontalPodAutoscalerV1, HorizontalPodAutoscalerV2, Scale } from "./autoscaling.ts";
 import { CronJob, Job } from "./batch-v1.ts";
 import { CertificateSigningRequest } from "./certificates-v1.ts";
 import { Lease } from "./coordination-v1.ts";
@@ -29,6 +30,9 @@ import {
 import { Pod } from "./core-v1-pod.ts";
 import { Service } from "./core-v1-service.ts";
 import { Event as EventsEvent } from "./events-v1.ts";
+import { Ingress } from "./networking-v1.ts";
+import { PodDisruptionBudget } from "./policy-v1.ts";
+import { PriorityClass } from "./scheduling-v1.ts";
 import { DeleteOptions } from "./meta-v1.ts";
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "./rbac-v1.ts";
 
@@ -49,11 +53,19 @@ const KINDS: Record<string, Record<string, MessageDesc>> = {
   },
 };
 
-/** Kubernetes kinds kcp has no built-in for: served only when a CRD defines them. */
-const CRD_SERVED_KINDS: Record<string, Record<string, MessageDesc>> = {
+/**
+ * Kinds a custom resource's body may be in protobuf: Kubernetes kinds kcp has no built-in for,
+ * served when a CRD defines them, and Scale, the body of every CR's scale subresource.
+ */
+const CUSTOM_RESOURCE_KINDS: Record<string, Record<string, MessageDesc>> = {
   v1: { Pod, Service },
   "apps/v1": { Deployment, ReplicaSet, StatefulSet, DaemonSet },
   "batch/v1": { Job, CronJob },
+  "policy/v1": { PodDisruptionBudget },
+  "networking.k8s.io/v1": { Ingress },
+  "scheduling.k8s.io/v1": { PriorityClass },
+  "autoscaling/v1": { HorizontalPodAutoscaler: HorizontalPodAutoscalerV1, Scale },
+  "autoscaling/v2": { HorizontalPodAutoscaler: HorizontalPodAutoscalerV2 },
 };
 
 function lookup(table: Record<string, Record<string, MessageDesc>>, apiVersion: string, kind: string) {
@@ -64,7 +76,7 @@ function lookup(table: Record<string, Record<string, MessageDesc>>, apiVersion: 
 /** The message of a kind in a group version ("v1", "rbac.authorization.k8s.io/v1"), if kcp knows it. */
 export function protobufMessageFor(apiVersion: string, kind: string): MessageDesc | undefined {
   if (kind === "DeleteOptions") return DeleteOptions;
-  return lookup(KINDS, apiVersion, kind) ?? lookup(CRD_SERVED_KINDS, apiVersion, kind);
+  return lookup(KINDS, apiVersion, kind) ?? lookup(CUSTOM_RESOURCE_KINDS, apiVersion, kind);
 }
 
 /** Whether kcp has a built-in for this kind whose protobuf it decodes (DeleteOptions included). */
@@ -72,7 +84,7 @@ export function isBuiltinProtobufKind(apiVersion: string, kind: string): boolean
   return kind === "DeleteOptions" || lookup(KINDS, apiVersion, kind) !== undefined;
 }
 
-/** Whether a custom resource of this kind is one of Kubernetes' own kinds whose protobuf kcp decodes. */
-export function isCrdServedKubernetesKind(apiVersion: string, kind: string): boolean {
-  return lookup(CRD_SERVED_KINDS, apiVersion, kind) !== undefined;
+/** Whether a custom resource's body of this kind may come in protobuf (see CUSTOM_RESOURCE_KINDS). */
+export function isCustomResourceProtobufKind(apiVersion: string, kind: string): boolean {
+  return lookup(CUSTOM_RESOURCE_KINDS, apiVersion, kind) !== undefined;
 }
