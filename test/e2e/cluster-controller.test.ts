@@ -128,7 +128,7 @@ beforeAll(async () => {
     startKcp(),
     startKcp(),
   ]);
-  await Promise.all([installDeployments(kcp), installDeployments(east), installDeployments(edge)]);
+  await Promise.all([kcp, east, west, edge].map(installDeployments));
 });
 
 afterAll(async () => {
@@ -218,6 +218,20 @@ describe("push mode", () => {
       return d?.status?.readyReplicas === 3 && d;
     });
     expect(up.status.availableReplicas).toBe(3);
+  });
+
+  test("changing a Cluster's resources restarts its syncer with them", async () => {
+    const cur = await getJson(kcp, clusterPath("admin", "west"));
+    const res = await send(kcp, "PUT", clusterPath("admin", "west"), {
+      ...cur,
+      spec: { ...cur.spec, resources: ["configmaps", "deployments.apps"] },
+    });
+    expect(res.status).toBe(200);
+    await waitFor("west syncs deployments too", async () => {
+      const c = await getJson(kcp, clusterPath("admin", "west"));
+      return c.status?.syncedResources?.includes("deployments.apps");
+    });
+    expect(await ready("admin", "west")).toMatchObject({ status: "True", reason: "SyncerReady" });
   });
 
   test("the physical cluster killed → NotReady with a message; restarted → Ready and converged", async () => {
