@@ -122,8 +122,9 @@ interface Runner<C> {
   mode: SyncerMode;
   /** The physical cluster's client it was made with. */
   downstream: C;
-  /** The kubeconfig and resources it was started or installed with. */
+  /** The mode, kubeconfig and resources it was started or installed with. */
   fingerprint: string;
+  kubeconfig: string;
   syncer?: RunningSyncer;
   /** Pull mode: the manifests installed, for removal. */
   installed?: Manifest[];
@@ -178,6 +179,7 @@ export class ClusterController<C extends KubeRequester> {
   private readonly clusters: Informer;
   private readonly leases: Informer;
   private readonly runners = new Map<string, Runner<C>>();
+  private readonly rechecks = new Map<string, ReturnType<typeof setTimeout>>();
   // Clusters are reconciled in parallel (one is never worked on twice at once): a slow physical cluster does not hold up the others.
   private readonly work = new WorkQueue<string>("cluster controller", (key) => this.reconcile(key), { workers: 4 });
   private stopped = false;
@@ -221,6 +223,8 @@ export class ClusterController<C extends KubeRequester> {
   async stop(): Promise<void> {
     this.stopped = true;
     this.work.stop();
+    for (const t of this.rechecks.values()) clearTimeout(t);
+    this.rechecks.clear();
     this.clusters.stop();
     this.leases.stop();
     const running = [...this.runners.values()].map((r) => r.syncer?.stop());
@@ -251,7 +255,9 @@ export class ClusterController<C extends KubeRequester> {
     const [lc, name] = splitKey(key);
     const obj = this.clusters.get(undefined, name, lc);
     if (!obj) {
-      // Gone without our finalizer having run (it was removed by hand): stop what runs here.
+      // Gone (after our finalizer, or without it when it was removed by hand): stop what runs here.
+      clearTimeout(this.rechecks.get(key));
+      this.rechecks.delete(key);
       await this.stopRunner(key);
       return true;
     }
@@ -294,8 +300,10 @@ export class ClusterController<C extends KubeRequester> {
 
     // 2. The syncer, per mode.
     const runner = this.runners.get(key);
-    // Changed inputs: stop the old syncer; an old pull install goes unless pull mode reinstalls it in place.
-    if (runner && runner.fingerprint !== fingerprint) await this.stopRunner(key, want.mode !== "pull");
+    // Changed inputs: stop the old syncer; an old pull install goes unless pull mode reinstalls it in
+    // place (same mode, same cluster: the same names are updated).
+    if (runner && runner.fingerprint !== fingerprint)
+      await this.stopRunner(key, want.mode !== "pull" || runner.kubeconfig !== want.kubeconfig);
     let recheckMs: number | undefined;
     if (want.mode === "push" && !this.runners.get(key)?.syncer) {
       try {
@@ -307,7 +315,7 @@ export class ClusterController<C extends KubeRequester> {
           resources: want.resources,
         });
         syncer.started.catch((e) => log.warn(`cluster controller: ${lc}|${name}: syncer: ${(e as Error).message}`));
-        this.runners.set(key, { mode: "push", downstream, fingerprint, syncer });
+        this.runners.set(key, { mode: "push", downstream, fingerprint, kubeconfig: want.kubeconfig, syncer });
         log.info(`cluster controller: started the syncer of cluster ${name} in logical cluster ${lc}`);
       } catch (e) {
         await this.writeStatus(lc, name, obj, {
@@ -324,7 +332,14 @@ export class ClusterController<C extends KubeRequester> {
           const installed = current?.installed
             ? await this.reapply(current.installed, downstream)
             : await this.installPull(lc, name, want, downstream);
-          this.runners.set(key, { mode: "pull", downstream, fingerprint, installed, installedAt: Date.now() });
+          this.runners.set(key, {
+            mode: "pull",
+            downstream,
+            fingerprint,
+            kubeconfig: want.kubeconfig,
+            installed,
+            installedAt: Date.now(),
+          });
         } catch (e) {
           await this.writeStatus(lc, name, obj, {
             reason: ClusterReason.ErrorInstallingSyncer,
@@ -335,7 +350,7 @@ export class ClusterController<C extends KubeRequester> {
       }
       recheckMs = PULL_RECHECK_MS;
     } else if (want.mode === "none") {
-      this.runners.set(key, { mode: "none", downstream, fingerprint });
+      this.runners.set(key, { mode: "none", downstream, fingerprint, kubeconfig: want.kubeconfig });
     }
 
     // 3. Ready from the heartbeat.
@@ -343,8 +358,18 @@ export class ClusterController<C extends KubeRequester> {
     const readiness = readinessFromHeartbeat(hb, this.opts.heartbeatTimeoutMs, Date.now());
     await this.writeStatus(lc, name, obj, readiness.condition, hb);
     const next = Math.min(readiness.recheckInMs ?? Number.POSITIVE_INFINITY, recheckMs ?? Number.POSITIVE_INFINITY);
-    if (Number.isFinite(next)) this.work.addLater(key, next);
+    if (Number.isFinite(next)) this.recheckLater(key, next);
     return true;
+  }
+
+  /** One pending re-check per Cluster (each heartbeat renewal reconciles; their timers must not pile up). */
+  private recheckLater(key: string, delayMs: number): void {
+    clearTimeout(this.rechecks.get(key));
+    const timer = setTimeout(() => {
+      this.rechecks.delete(key);
+      this.work.add(key);
+    }, delayMs);
+    this.rechecks.set(key, timer);
   }
 
   /** Writes the Ready condition (and heartbeat fields) when they differ from what is stored. */
