@@ -22,6 +22,12 @@ export interface SourceEvent {
   cluster?: string;
 }
 
+export interface SourceWatchHandlers {
+  /** ADDED, MODIFIED, DELETED and BOOKMARK events (a bookmark's object carries only its resourceVersion). */
+  onEvent(ev: SourceEvent): void;
+  onClose(err: Error): void;
+}
+
 export interface SourceWatch {
   stop(): void;
 }
@@ -37,7 +43,7 @@ export interface InformerSource {
     stopped: () => boolean,
   ): Promise<{ resourceVersion: string }>;
   /** Changes after `resourceVersion`; onClose once when the watch is lost and a relist is needed. */
-  watch(resourceVersion: string, handlers: { onEvent(ev: SourceEvent): void; onClose(err: Error): void }): SourceWatch;
+  watch(resourceVersion: string, handlers: SourceWatchHandlers): SourceWatch;
 }
 
 function annotatedCluster(fixed: string | undefined, obj: KObject, cluster?: string): string {
@@ -179,7 +185,7 @@ export function remoteSource(client: ResourceClient, opts: RemoteSourceOptions =
               if (ev.type === "ERROR") throw statusErrorOfEvent(ev);
               const next = ev.object?.metadata?.resourceVersion;
               if (next) rv = next;
-              if (ev.type !== "BOOKMARK") handlers.onEvent({ type: ev.type, object: ev.object });
+              handlers.onEvent({ type: ev.type, object: ev.object });
             }
           } catch (e) {
             // The server unreachable or the connection broken (a restart): as client-go does, watch

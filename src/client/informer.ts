@@ -28,7 +28,7 @@ import type { FieldSelector } from "../machinery/selectors/field-selector.ts";
 import type { LabelSelector } from "../machinery/selectors/label-selector.ts";
 import { type InformerSource, type SourceWatch, storeSource } from "./informer-sources.ts";
 
-export type { InformerSource, SourceEvent, SourceWatch } from "./informer-sources.ts";
+export type { InformerSource, SourceEvent, SourceWatch, SourceWatchHandlers } from "./informer-sources.ts";
 export { remoteSource, storeSource } from "./informer-sources.ts";
 
 export interface InformerHandlers {
@@ -103,6 +103,7 @@ export class Informer {
   private synced = false;
   private current = false;
   private starting?: Promise<void>;
+  private resourceVersion = "";
   /** Counts list+watch rounds: callbacks of an earlier round are ignored. */
   private round = 0;
   /** The handler sets: the options' own, then those added by addHandlers(). */
@@ -170,6 +171,14 @@ export class Informer {
     return this.synced;
   }
 
+  /**
+   * The resourceVersion the cache is known to be current at (client-go's LastSyncResourceVersion):
+   * from the last list, then each event and bookmark. "" before the first list.
+   */
+  lastSyncResourceVersion(): string {
+    return this.resourceVersion;
+  }
+
   /** True while the cache follows its source: from a list until its watch is lost. */
   isCurrent(): boolean {
     return this.current;
@@ -226,9 +235,12 @@ export class Informer {
     this.replace(entries);
     this.synced = true;
     this.current = true;
+    this.resourceVersion = resourceVersion;
     this.watch = this.source.watch(resourceVersion, {
       onEvent: (ev) => {
         if (round !== this.round || this.stopped) return;
+        const rv = ev.object?.metadata?.resourceVersion;
+        if (rv) this.resourceVersion = rv;
         this.apply(ev.type, ev.object, ev.cluster);
       },
       onClose: (err) => {

@@ -2,7 +2,7 @@
 // ClientConfig. The parsing itself is config/kubeconfig.ts (the server writes and reads the same
 // format); this adds the file search and the mapping to what the REST client takes.
 
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import {
@@ -14,6 +14,7 @@ import {
   resolveKubeconfigContext,
 } from "../config/kubeconfig.ts";
 import type { ClientConfig } from "./client-config.ts";
+import { inClusterClientConfig, isInCluster } from "./in-cluster-config.ts";
 
 export interface LoadOptions {
   /** One file (kubectl's --kubeconfig): only it is read, and it must exist. */
@@ -27,7 +28,8 @@ export interface LoadOptions {
 /**
  * The client configuration kubectl would use: `opts.kubeconfig`, else every file of KUBECONFIG
  * (':'-separated; missing ones skipped, as kubectl does; merged: the first file to name a cluster,
- * user or context wins it, current-context from the first file that sets one), else ~/.kube/config.
+ * user or context wins it, current-context from the first file that sets one), else ~/.kube/config,
+ * else, in a pod, its service account (in-cluster-config.ts).
  */
 export async function loadClientConfig(opts: LoadOptions = {}): Promise<ClientConfig> {
   const env = opts.env ?? process.env;
@@ -45,7 +47,10 @@ export async function loadClientConfig(opts: LoadOptions = {}): Promise<ClientCo
     if (docs.length === 0) throw new Error(`none of the KUBECONFIG files exist: ${env.KUBECONFIG}`);
   } else {
     const home = env.HOME || homedir();
-    docs.push(await readDocument(join(home, ".kube", "config"), true));
+    const path = join(home, ".kube", "config");
+    // No kubeconfig at all inside a pod: the pod's own service account (as client-go's deferred loader).
+    if (isInCluster(env) && !opts.context && !(await exists(path))) return inClusterClientConfig({ env });
+    docs.push(await readDocument(path, true));
   }
   return toClientConfig(await resolveKubeconfigContext(mergeKubeconfigDocuments(docs), opts.context));
 }
@@ -112,4 +117,13 @@ export function toClientConfig(ctx: KubeconfigContext): ClientConfig {
   if (ctx.password) config.password = ctx.password;
   if (ctx.exec) config.exec = ctx.exec;
   return config;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

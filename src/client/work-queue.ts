@@ -122,7 +122,10 @@ export class WorkQueue<T = string> {
         log.warn(`${this.name}: ${String(item)}: ${(e as Error).message}`);
       }
       this.processing.delete(item);
-      if (this.again.delete(item) && !this.stopped) this.queue.add(item);
+      if (this.again.delete(item) && !this.stopped) {
+        this.queue.add(item);
+        this.pump(); // an idle worker may take it (or another item) at once
+      }
       if (!this.stopped) {
         if (done) this.forget(item);
         else this.addRateLimited(item);

@@ -14,6 +14,7 @@ import { adminUser, StaticTokenAuthenticator } from "../../src/auth/token-authen
 import { DiscoveryClient } from "../../src/client/discovery-client.ts";
 import { DynamicClient, type ResourceRef } from "../../src/client/dynamic-client.ts";
 import { Informer, remoteSource } from "../../src/client/informer.ts";
+import { inClusterClientConfig } from "../../src/client/in-cluster-config.ts";
 import { loadClientConfig } from "../../src/client/kubeconfig-loader.ts";
 import { runLeaderElection } from "../../src/client/leader-election.ts";
 import { RestClient, type WatchEvent } from "../../src/client/rest-client.ts";
@@ -234,6 +235,39 @@ describe("dynamic client", () => {
     expect((await statusErrorOf(denied.list({ namespace: "default" }))).code).toBe(401);
     const nowhere = new RestClient({ ...config, server: "https://127.0.0.1:1" });
     await expect(nowhere.request({ method: "GET", path: "/version" })).rejects.toThrow("https://127.0.0.1:1/version");
+  });
+});
+
+describe("in-cluster configuration", () => {
+  test("a pod's service account token, CA and namespace reach the server as that service account", async () => {
+    const rest = await client();
+    const dyn = new DynamicClient(rest);
+    await dyn.resource(RESOURCES.serviceAccounts).create({ metadata: { name: "syncer" } } as KObject, {
+      namespace: "default",
+    });
+    const request = await rest.request<{ status: { token: string } }>({
+      method: "POST",
+      path: "/api/v1/namespaces/default/serviceaccounts/syncer/token",
+      body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: {} },
+    });
+    // The directory the kubelet mounts, with what it would hold.
+    const dir = join(kcp.rootDir, "serviceaccount");
+    await Bun.write(join(dir, "token"), request.status.token);
+    await Bun.write(join(dir, "ca.crt"), await Bun.file(join(kcp.rootDir, "data", "ca.crt")).text());
+    await Bun.write(join(dir, "namespace"), "default\n");
+    const env = { KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: String(kcp.port) };
+    const config = await inClusterClientConfig({ env, serviceAccountDir: dir });
+    expect(config).toMatchObject({ server: kcp.url, namespace: "default", tokenFile: join(dir, "token") });
+    const review = await new RestClient(config).request<{ status: { userInfo: { username: string } } }>({
+      method: "POST",
+      path: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+      body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+    });
+    expect(review.status.userInfo.username).toBe("system:serviceaccount:default:syncer");
+    // With no kubeconfig anywhere, the loader falls back to the pod's service account directory.
+    await expect(loadClientConfig({ env: { ...env, HOME: join(kcp.rootDir, "no-home") } })).rejects.toThrow(
+      "in-cluster configuration: cannot read /var/run/secrets/kubernetes.io/serviceaccount/token: ENOENT",
+    );
   });
 });
 

@@ -28,7 +28,12 @@ let server: RunningServer;
 
 beforeAll(async () => {
   setLogLevel("warn");
-  server = await startServer({ rootDir: dir, listen: { host: "127.0.0.1", port: 0 } });
+  // Frequent bookmarks, so the informer's resourceVersion moves on without events of its own.
+  server = await startServer({
+    rootDir: dir,
+    listen: { host: "127.0.0.1", port: 0 },
+    watch: { bookmarkIntervalMs: 100 },
+  });
 });
 afterAll(async () => {
   await server?.stop();
@@ -105,6 +110,29 @@ test("watches and a remote informer over the loopback", async () => {
     await cms.delete("w1", { namespace: "default" });
     await until("three events", () => (seen.length >= 3 ? true : undefined));
     expect(seen).toEqual(["add w1", "update w1", "delete w1"]);
+  } finally {
+    informer.stop();
+  }
+});
+
+test("bookmarks move a quiet informer's resourceVersion on", async () => {
+  const dyn = new DynamicClient(new RestClient(server.loopback));
+  const informer = new Informer({
+    name: "quiet informer",
+    source: remoteSource(dyn.resource(CONFIGMAPS), { namespace: "default", labelSelector: "never=matches" }),
+  });
+  await informer.start();
+  try {
+    const listed = Number(informer.lastSyncResourceVersion());
+    expect(listed).toBeGreaterThan(0);
+    // A write the informer does not follow moves the store's revision past the list's.
+    const other = await dyn
+      .resource({ group: "", version: "v1", resource: "secrets", namespaced: true })
+      .create({ metadata: { name: "elsewhere" } } as KObject, { namespace: "default" });
+    const written = Number(other.metadata.resourceVersion);
+    expect(written).toBeGreaterThan(listed);
+    await until("a bookmark", () => (Number(informer.lastSyncResourceVersion()) >= written ? true : undefined));
+    expect(informer.list()).toEqual([]);
   } finally {
     informer.stop();
   }
