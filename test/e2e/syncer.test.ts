@@ -434,6 +434,50 @@ describe("syncer", () => {
     expect((await east.resource(CONFIGMAPS).get("occupied", "taken")).data).toEqual({ owner: "someone else" });
   });
 
+  test("an object the physical cluster refuses shows the cluster's reason in kcp", async () => {
+    // The physical cluster's Gizmo schema is stricter than kcp's: size at most 5.
+    const strict = crd("gizmos", "Gizmo");
+    const version = (strict.spec as { versions: { schema: { openAPIV3Schema: any } }[] }).versions[0];
+    (version as { schema: { openAPIV3Schema: any } }).schema.openAPIV3Schema.properties.spec = {
+      type: "object",
+      properties: { size: { type: "integer", maximum: 5 } },
+    };
+    const GIZMOS: ResourceRef = { ...GADGETS, resource: "gizmos", kind: "Gizmo" };
+    await east.resource(CRDS).create(strict);
+    await up.resource(CRDS).create(crd("gizmos", "Gizmo"));
+    await Promise.all([waitEstablished(up, "gizmos", GIZMOS), waitEstablished(east, "gizmos", GIZMOS)]);
+    const s = startSyncer({
+      upstream: upRest,
+      downstream: eastRest,
+      clusterName: "east",
+      logicalCluster: LC,
+      resources: ["gizmos.example.com"],
+      heartbeatIntervalMs: 300,
+    });
+    try {
+      await s.started;
+      await ensureNamespace(up, "refused");
+      const big = await up.resource(GIZMOS).create(
+        {
+          apiVersion: "example.com/v1",
+          kind: "Gizmo",
+          metadata: { name: "big", namespace: "refused", labels: { "kcp.dev/cluster": "east" } },
+          spec: { size: 10 },
+        },
+        { namespace: "refused" },
+      );
+      const event = await until("a SyncFailed event", async () => {
+        const list = await up.resource(EVENTS).list({ namespace: "refused" });
+        return list.items.find((e) => (e.involvedObject as { uid?: string }).uid === big.metadata.uid);
+      });
+      expect((event as { reason?: string }).reason).toBe("SyncFailed");
+      expect((event as { message?: string }).message).toContain("spec.size");
+      expect(await getOrUndefined(east.resource(GIZMOS), "big", "refused")).toBeUndefined();
+    } finally {
+      await s.stop();
+    }
+  });
+
   test("two logical clusters attached to one physical cluster never touch each other's objects", async () => {
     const otherRest = await clientFor(kcp, "team2");
     const other = new DynamicClient(otherRest);

@@ -44,8 +44,11 @@ export class SyncErrorReporter {
     this.events = upstream.resource({ group: "", version: "v1", resource: "events", namespaced: true, kind: "Event" });
   }
 
-  /** Report `message` on kcp object `obj` (best effort: a failure to report is logged). */
-  async report(obj: KObject, message: string): Promise<void> {
+  /**
+   * Report `message` on kcp object `obj` (best effort: a failure to report is logged). True when
+   * this is news (a new Event), false when it repeats what was reported.
+   */
+  async report(obj: KObject, message: string): Promise<boolean> {
     const m = obj.metadata;
     const namespace = m.namespace ?? "default";
     const key = `${m.uid}/${namespace}/${m.name}`;
@@ -54,11 +57,11 @@ export class SyncErrorReporter {
     const stamp = new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z");
     try {
       if (last && last.message === message) {
-        if (now - last.at < REPEAT_EVERY_MS) return;
+        if (now - last.at < REPEAT_EVERY_MS) return false;
         last.count++;
         last.at = now;
         await this.events.patch(last.eventName, { count: last.count, lastTimestamp: stamp }, "merge", { namespace });
-        return;
+        return false;
       }
       const eventName = `${m.name}.${now.toString(16)}${Math.floor(Math.random() * 0x10000).toString(16)}`;
       this.remember(key, { eventName, namespace, message, count: 1, at: now });
@@ -87,11 +90,14 @@ export class SyncErrorReporter {
         },
         { namespace },
       );
+      return true;
     } catch (e) {
       log.warn(
         `syncer ${this.clusterName}: could not record an event on ${namespace}/${m.name}: ${(e as Error).message}`,
       );
-      if (last === undefined) this.reported.delete(key);
+      // Not recorded: the next failure tries again.
+      this.reported.delete(key);
+      return false;
     }
   }
 

@@ -148,8 +148,8 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     const aboutObject =
       e instanceof SyncError || (isStatusError(e) && e.code >= 400 && e.code < 500 && e.code !== 409 && e.code !== 429);
     if (!aboutObject) return;
-    log.warn(`${tag}: ${sides.res.gr} ${namespace}/${name}: ${message}`);
-    await reporter.report(obj, message);
+    // Logged when first reported; the retries that follow only bump the Event's count.
+    if (await reporter.report(obj, message)) log.warn(`${tag}: ${sides.res.gr} ${namespace}/${name}: ${message}`);
   }
 
   function startResource(res: SyncedResource): Running {
