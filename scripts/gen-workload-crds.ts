@@ -1,7 +1,8 @@
-// `bun scripts/gen-workload-crds.ts`: builds the ready-made CRDs for common Kubernetes workload kinds
-// (src/apis/workload-crds/workload-crds.json) from Kubernetes' published OpenAPI, as the generated
-// models of @kubernetes/client-node 1.4.0 carry it (the Kubernetes v1.34.0 spec): field names,
-// types and formats (attributeTypeMap in dist/gen/models/*.js), required-ness and descriptions
+// `bun scripts/gen-workload-crds.ts`: builds the ready-made CRDs for common Kubernetes kinds (the
+// workload kinds, ingresses, PDBs, HPAs, priority classes) into src/apis/workload-crds/workload-crds.json
+// from Kubernetes' published OpenAPI, as the generated models of @kubernetes/client-node 1.4.0 carry
+// it (the Kubernetes v1.34.0 spec): field names, types and formats (attributeTypeMap in
+// dist/gen/models/*.js), required-ness and descriptions
 // (the *.d.ts). The generated models drop a few facts that CRDs need, so they are listed below from
 // the v1.34 OpenAPI documents (api/openapi-spec/v3 in kubernetes/kubernetes): list types and
 // list-map keys (server-side apply merges lists by them), int-or-string and Quantity fields, and the
@@ -59,6 +60,8 @@ const LIST_MAPS: Record<string, string[]> = {
   "V1StatefulSetStatus.conditions": ["type"],
   "V1DaemonSetStatus.conditions": ["type"],
   "V1PersistentVolumeClaimStatus.conditions": ["type"],
+  "V1PodDisruptionBudgetStatus.conditions": ["type"],
+  "V2HorizontalPodAutoscalerStatus.conditions": ["type"],
 };
 
 /** Lists that are sets. */
@@ -81,6 +84,10 @@ const QUANTITIES = new Set([
   "V1PersistentVolumeClaimStatus.allocatedResources",
   "V1EmptyDirVolumeSource.sizeLimit",
   "V1ResourceFieldSelector.divisor",
+  "V2MetricTarget.value",
+  "V2MetricTarget.averageValue",
+  "V2MetricValueStatus.value",
+  "V2MetricValueStatus.averageValue",
 ]);
 
 /**
@@ -117,10 +124,18 @@ interface Column {
 
 interface KindSpec {
   group: string;
+  /** The served (and storage) version; v1 unless said. */
+  version?: string;
   kind: string;
   plural: string;
   shortNames: string[];
   model: string;
+  /** Cluster-scoped (PriorityClass); namespaced unless said. */
+  cluster?: boolean;
+  /** Kinds without status (PriorityClass) get no status subresource. */
+  noStatus?: boolean;
+  /** In kubectl's `all` category, as the native kind is. */
+  all?: boolean;
   scale?: boolean;
   columns: Column[];
 }
@@ -137,6 +152,7 @@ const KINDS: KindSpec[] = [
   {
     group: "apps",
     kind: "Deployment",
+    all: true,
     plural: "deployments",
     shortNames: ["deploy"],
     model: "V1Deployment",
@@ -153,6 +169,7 @@ const KINDS: KindSpec[] = [
   {
     group: "apps",
     kind: "ReplicaSet",
+    all: true,
     plural: "replicasets",
     shortNames: ["rs"],
     model: "V1ReplicaSet",
@@ -168,6 +185,7 @@ const KINDS: KindSpec[] = [
   {
     group: "apps",
     kind: "StatefulSet",
+    all: true,
     plural: "statefulsets",
     shortNames: ["sts"],
     model: "V1StatefulSet",
@@ -182,6 +200,7 @@ const KINDS: KindSpec[] = [
   {
     group: "apps",
     kind: "DaemonSet",
+    all: true,
     plural: "daemonsets",
     shortNames: ["ds"],
     model: "V1DaemonSet",
@@ -198,6 +217,7 @@ const KINDS: KindSpec[] = [
   {
     group: "batch",
     kind: "Job",
+    all: true,
     plural: "jobs",
     shortNames: [],
     model: "V1Job",
@@ -211,6 +231,7 @@ const KINDS: KindSpec[] = [
   {
     group: "batch",
     kind: "CronJob",
+    all: true,
     plural: "cronjobs",
     shortNames: ["cj"],
     model: "V1CronJob",
@@ -226,6 +247,7 @@ const KINDS: KindSpec[] = [
   {
     group: "",
     kind: "Pod",
+    all: true,
     plural: "pods",
     shortNames: ["po"],
     model: "V1Pod",
@@ -240,6 +262,7 @@ const KINDS: KindSpec[] = [
   {
     group: "",
     kind: "Service",
+    all: true,
     plural: "services",
     shortNames: ["svc"],
     model: "V1Service",
@@ -250,6 +273,63 @@ const KINDS: KindSpec[] = [
       { name: "Port(s)", type: "string", jsonPath: ".spec.ports[*].port" },
       AGE,
       { name: "Selector", type: "string", jsonPath: ".spec.selector", priority: 1 },
+    ],
+  },
+  {
+    group: "networking.k8s.io",
+    kind: "Ingress",
+    plural: "ingresses",
+    shortNames: ["ing"],
+    model: "V1Ingress",
+    columns: [
+      { name: "Class", type: "string", jsonPath: ".spec.ingressClassName" },
+      { name: "Hosts", type: "string", jsonPath: ".spec.rules[*].host" },
+      { name: "Address", type: "string", jsonPath: ".status.loadBalancer.ingress[*].ip" },
+      AGE,
+    ],
+  },
+  {
+    group: "policy",
+    kind: "PodDisruptionBudget",
+    plural: "poddisruptionbudgets",
+    shortNames: ["pdb"],
+    model: "V1PodDisruptionBudget",
+    columns: [
+      { name: "Min Available", type: "string", jsonPath: ".spec.minAvailable" },
+      { name: "Max Unavailable", type: "string", jsonPath: ".spec.maxUnavailable" },
+      { name: "Allowed Disruptions", type: "integer", jsonPath: ".status.disruptionsAllowed" },
+      AGE,
+    ],
+  },
+  {
+    group: "autoscaling",
+    version: "v2",
+    kind: "HorizontalPodAutoscaler",
+    all: true,
+    plural: "horizontalpodautoscalers",
+    shortNames: ["hpa"],
+    model: "V2HorizontalPodAutoscaler",
+    columns: [
+      { name: "Reference", type: "string", jsonPath: ".spec.scaleTargetRef.name" },
+      { name: "MinPods", type: "integer", jsonPath: ".spec.minReplicas" },
+      { name: "MaxPods", type: "integer", jsonPath: ".spec.maxReplicas" },
+      { name: "Replicas", type: "integer", jsonPath: ".status.currentReplicas" },
+      AGE,
+    ],
+  },
+  {
+    group: "scheduling.k8s.io",
+    kind: "PriorityClass",
+    plural: "priorityclasses",
+    shortNames: ["pc"],
+    model: "V1PriorityClass",
+    cluster: true,
+    noStatus: true,
+    columns: [
+      { name: "Value", type: "integer", jsonPath: ".value" },
+      { name: "Global-Default", type: "boolean", jsonPath: ".globalDefault" },
+      AGE,
+      { name: "Preemption Policy", type: "string", jsonPath: ".preemptionPolicy", priority: 1 },
     ],
   },
 ];
@@ -406,7 +486,8 @@ async function typeSchema(type: string, format: string, at: string, stack: strin
   }
   const s = scalar(type, format);
   if (s) return s;
-  if (type === "{ [key: string]: string; }") return { type: "object", additionalProperties: { type: "string" } };
+  const map = type.match(/^\{ \[key: string\]: (.+); \}$/);
+  if (map?.[1]) return { type: "object", additionalProperties: await typeSchema(map[1], "", `${at}{}`, stack) };
   const array = type.match(/^Array<(.+)>$/);
   if (array?.[1]) {
     const out: Schema = { type: "array", items: await typeSchema(array[1], format, `${at}[]`, stack) };
@@ -426,7 +507,7 @@ async function typeSchema(type: string, format: string, at: string, stack: strin
     const d = definitions.get(type)?.description;
     return { ...(typeof d === "string" ? { description: d } : {}), $ref: type };
   }
-  if (/^(V1|CoreV1)[A-Za-z0-9]+$/.test(type)) return objectSchema(type, stack);
+  if (/^(V1|V2|CoreV1)[A-Za-z0-9]+$/.test(type)) return objectSchema(type, stack);
   throw new Error(`${at}: unknown type ${type}`);
 }
 
@@ -485,6 +566,12 @@ function checkListMapKeys(s: Schema, path: string): void {
   }
 }
 
+/** Where the Kubernetes API types of a kind's group live, for the API-approval annotation. */
+function apiTypesURL(k: KindSpec): string {
+  const dir = k.group.replace(/\.k8s\.io$/, "");
+  return `https://github.com/kubernetes/api/tree/kubernetes-${KUBERNETES_VERSION.slice(1)}/${dir}/${k.version ?? "v1"}`;
+}
+
 async function crd(k: KindSpec): Promise<Schema> {
   const root = await objectSchema(k.model, []);
   const props = root.properties as Record<string, Schema>;
@@ -508,9 +595,9 @@ async function crd(k: KindSpec): Promise<Schema> {
     kind: k.kind,
     listKind: `${k.kind}List`,
     ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
-    categories: ["all"],
+    ...(k.all ? { categories: ["all"] } : {}),
   };
-  const subresources: Schema = { status: {} };
+  const subresources: Schema = k.noStatus ? {} : { status: {} };
   // kube's own scale reads the selector from .spec.selector (an object); a CRD's labelSelectorPath
   // must name a string field, which the Kubernetes types do not have, so none is set.
   if (k.scale) subresources.scale = { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" };
@@ -519,15 +606,19 @@ async function crd(k: KindSpec): Promise<Schema> {
     kind: "CustomResourceDefinition",
     metadata: {
       name: `${k.plural}.${groupName}`,
-      annotations: { "kcp.dev/kubernetes-version": KUBERNETES_VERSION },
+      annotations: {
+        "kcp.dev/kubernetes-version": KUBERNETES_VERSION,
+        // *.k8s.io groups are protected: the API is Kubernetes' own, reviewed there.
+        ...(k.group.endsWith(".k8s.io") ? { "api-approved.kubernetes.io": apiTypesURL(k) } : {}),
+      },
     },
     spec: {
       group: k.group,
       names,
-      scope: "Namespaced",
+      scope: k.cluster ? "Cluster" : "Namespaced",
       versions: [
         {
-          name: "v1",
+          name: k.version ?? "v1",
           served: true,
           storage: true,
           schema: { openAPIV3Schema: root },

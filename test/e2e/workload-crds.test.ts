@@ -309,6 +309,38 @@ for (const version of VERSIONS) {
   });
 }
 
+describe("the other kinds: ingresses, poddisruptionbudgets, horizontalpodautoscalers, priorityclasses", () => {
+  for (const version of ["1.31", "1.33"]) {
+    test(
+      `kubectl ${version} creates them with its typed commands`,
+      async () => {
+        const ns = `other-${version.replace(".", "-")}`;
+        const opts: KubectlOptions = { version };
+        const k = (args: string[]) => ok(["-n", ns, ...args], opts);
+        await ok(["create", "namespace", ns]);
+        await k(["create", "deployment", "web", "--image=nginx"]);
+        await k(["create", "pdb", "web", "--selector=app=web", "--min-available=50%"]);
+        await k(["create", "ingress", "web", "--rule=web.example.com/*=web:80"]);
+        await ok(["create", "priorityclass", `high-${ns}`, "--value=1000"], opts);
+        expect((await getJson(["-n", ns, "pdb", "web"], opts)).spec).toEqual({
+          minAvailable: "50%",
+          selector: { matchLabels: { app: "web" } },
+        });
+        const ing = await getJson(["-n", ns, "ingress", "web"], opts);
+        expect(ing.spec.rules[0].http.paths[0].backend.service).toEqual({ name: "web", port: { number: 80 } });
+        expect((await getJson(["priorityclass", `high-${ns}`], opts)).value).toBe(1000);
+        // kubectl 1.33 creates autoscaling/v2 HPAs; older ones ask for autoscaling/v1, which the CRD does not serve.
+        if (version === "1.33") {
+          await k(["autoscale", "deployment", "web", "--min=2", "--max=5", "--cpu-percent=80"]);
+          const hpa = await getJson(["-n", ns, "hpa", "web"], opts);
+          expect([hpa.apiVersion, hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual(["autoscaling/v2", 2, 5]);
+        }
+      },
+      TIMEOUT,
+    );
+  }
+});
+
 describe("kcp start --install-workload-crds", () => {
   test("installs them in admin for every logical cluster, once, leaving a changed one alone", async () => {
     const rootDir = tempDir("kcp-workload-crds-");

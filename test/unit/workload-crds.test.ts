@@ -42,9 +42,13 @@ describe("ready-made workload CRDs", () => {
       "cronjobs.batch",
       "pods.core",
       "services.core",
+      "ingresses.networking.k8s.io",
+      "poddisruptionbudgets.policy",
+      "horizontalpodautoscalers.autoscaling",
+      "priorityclasses.scheduling.k8s.io",
     ]);
     for (const c of crds) {
-      const crd = { ...structuredClone(c), status: { storedVersions: ["v1"] } };
+      const crd = { ...structuredClone(c), status: { storedVersions: [(c.spec as S).versions[0].name] } };
       expect([c.metadata.name, (crdDef.strategy.validate?.(crd, {} as never) ?? []).map(fieldErrorText)]).toEqual([
         c.metadata.name,
         [],
@@ -109,6 +113,22 @@ describe("ready-made workload CRDs", () => {
     expect(d.metadata.annotations?.["kcp.dev/kubernetes-version"]).toBe(WORKLOAD_CRDS_KUBERNETES_VERSION);
     // Each CRD stays below what client-side `kubectl apply` can keep in its annotation (256 KiB).
     for (const c of workloadCRDs()) expect(JSON.stringify(c).length).toBeLessThan(200 * 1024);
+  });
+
+  test("the other kinds: versions, scopes, categories, approval annotations, their facts", () => {
+    const hpa = byName("horizontalpodautoscalers.autoscaling");
+    expect((hpa.spec as S).versions[0].name).toBe("v2");
+    expect((hpa.spec as S).names.categories).toEqual(["all"]);
+    const target = at(schemaOf(hpa), "spec.metrics.[].resource.target.averageValue");
+    expect(target["x-kubernetes-int-or-string"]).toBe(true);
+    const pc = byName("priorityclasses.scheduling.k8s.io");
+    expect([(pc.spec as S).scope, (pc.spec as S).versions[0].subresources]).toEqual(["Cluster", {}]);
+    expect(schemaOf(pc).required).toEqual(["value"]);
+    expect(pc.metadata.annotations?.["api-approved.kubernetes.io"]).toStartWith("https://github.com/kubernetes/api/");
+    const ing = byName("ingresses.networking.k8s.io");
+    expect((ing.spec as S).names.categories).toBeUndefined();
+    const pdb = at(schemaOf(byName("poddisruptionbudgets.policy")), "spec.minAvailable");
+    expect(pdb["x-kubernetes-int-or-string"]).toBe(true);
   });
 
   test("selection by name, plural, kind or short name; unknown names are refused", () => {

@@ -41,8 +41,8 @@ export async function installWorkloadCRDs(
   }
   const served = () =>
     created.every((c) => {
-      const spec = c.spec as { group: string; names: { plural: string } };
-      return registry.lookup(cluster, spec.group, "v1", spec.names.plural) !== undefined;
+      const spec = c.spec as { group: string; names: { plural: string }; versions: { name: string }[] };
+      return registry.lookup(cluster, spec.group, spec.versions[0]?.name ?? "", spec.names.plural) !== undefined;
     });
   const deadline = Date.now() + SERVED_WITHIN_MS;
   while (!served()) {
