@@ -220,6 +220,16 @@ describe("push mode", () => {
     expect(up.status.availableReplicas).toBe(3);
   });
 
+  test("relabelling moves an object between the clusters; deleting it removes the copy", async () => {
+    const cur = await getJson(kcp, cmPath(undefined, "to-east"));
+    cur.metadata.labels["kcp.dev/cluster"] = "west";
+    expect((await send(kcp, "PUT", cmPath(undefined, "to-east"), cur)).status).toBe(200);
+    await waitFor("in west", () => getJson(west, cmPath(undefined, "to-east")));
+    await waitFor("gone from east", async () => (await getJson(east, cmPath(undefined, "to-east"))) === undefined);
+    expect((await api(kcp, cmPath(undefined, "to-east"), { method: "DELETE" })).status).toBe(200);
+    await waitFor("gone from west", async () => (await getJson(west, cmPath(undefined, "to-east"))) === undefined);
+  });
+
   test("changing a Cluster's resources restarts its syncer with them", async () => {
     const cur = await getJson(kcp, clusterPath("admin", "west"));
     const res = await send(kcp, "PUT", clusterPath("admin", "west"), {
