@@ -128,12 +128,12 @@ _kcp() {
           COMPREPLY=($(compgen -W "push pull none" -- "$cur"))
           return
           ;;
-        --cluster-context | --context | --resources | --timeout)
+        --cluster-context | --context | --resources | --timeout | --syncer-image)
           COMPREPLY=()
           return
           ;;
       esac
-      COMPREPLY=($(compgen -W "--cluster-kubeconfig --cluster-context --mode --resources --timeout --print-manifests --kubeconfig --context --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--cluster-kubeconfig --cluster-context --mode --resources --timeout --print-manifests --syncer-image --kubeconfig --context --help" -- "$cur"))
       ;;
     help)
       COMPREPLY=($(compgen -W "start migrate sync cluster version crds help" -- "$cur"))

@@ -69,6 +69,7 @@ complete -c kcp -n "__fish_seen_subcommand_from add register" -l cluster-context
 complete -c kcp -n "__fish_seen_subcommand_from add register" -l mode -x -a "push pull none" -d 'Where the syncer runs'
 complete -c kcp -n "__fish_seen_subcommand_from add register" -l resources -x -d 'Resources to sync (comma-separated)'
 complete -c kcp -n "__fish_seen_subcommand_from add register" -l print-manifests -d 'With --mode pull: print the syncer manifests'
+complete -c kcp -n "__fish_seen_subcommand_from add register" -l syncer-image -x -d 'With --print-manifests: the syncer image'
 complete -c kcp -n "__fish_seen_subcommand_from add register remove" -l timeout -x -d 'How long to wait'
 complete -c kcp -n "__fish_seen_subcommand_from cluster" -l kubeconfig -r -F -d 'kubeconfig of kcp'
 complete -c kcp -n "__fish_seen_subcommand_from cluster" -l context -x -d 'Context of --kubeconfig'

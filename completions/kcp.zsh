@@ -97,6 +97,7 @@ _kcp() {
             '--resources=[Resources to sync (comma-separated)]:resources:' \
             '--timeout=[How long to wait]:duration:' \
             '--print-manifests[With --mode pull: print the syncer manifests]' \
+            '--syncer-image=[With --print-manifests: the syncer image]:image:' \
             '--kubeconfig=[kubeconfig of kcp]:file:_files' \
             '--context=[Context of --kubeconfig]:context:' \
             '(- *)'{-h,--help}'[Show help]' \

@@ -34,6 +34,7 @@ import { isStatusError } from "../machinery/status.ts";
 import type { KObject } from "../machinery/object.ts";
 import { selfContainedKubeconfig } from "./cluster-kubeconfig.ts";
 import { parseDurationFlag } from "./duration-flag.ts";
+import { KCP_VERSION } from "../version.ts";
 
 const CLUSTERS_PATH = "/apis/cluster.example.dev/v1alpha1/clusters";
 /** Reasons that no waiting will change: the Cluster's spec must be fixed. */
@@ -115,6 +116,12 @@ const add = defineCommand({
       description:
         "With --mode pull: print the syncer's manifests for you to apply (kubectl apply -f -); the Cluster is created with mode none",
     },
+    "syncer-image": {
+      type: "string",
+      default: `kcp:${KCP_VERSION}`,
+      valueHint: "image",
+      description: "With --print-manifests: the image of the syncer's Deployment",
+    },
     ...kcpArgs,
   },
   async run({ args }) {
@@ -156,7 +163,7 @@ const add = defineCommand({
     if (printOnly) spec.mode = "none";
     else if (mode) spec.mode = mode;
     if (resources) spec.resources = resources;
-    if (printOnly) await printManifests(kcp, name, resources);
+    if (printOnly) await printManifests(kcp, name, resources, args["syncer-image"]);
     try {
       await kcp.request({
         method: "POST",
@@ -201,7 +208,12 @@ const add = defineCommand({
 });
 
 /** The pull-mode manifests on stdout, with a token of the logical cluster's syncer service account. */
-async function printManifests(kcp: RestClient, name: string, resources: string[] | undefined): Promise<void> {
+async function printManifests(
+  kcp: RestClient,
+  name: string,
+  resources: string[] | undefined,
+  image: string,
+): Promise<void> {
   const server = kcp.config.server;
   const lc = /\/clusters\/([^/]+)\/?$/.exec(new URL(server).pathname)?.[1] ?? "admin";
   const token = await mintSyncerToken(kcp, name);
@@ -209,7 +221,7 @@ async function printManifests(kcp: RestClient, name: string, resources: string[]
     logicalCluster: decodeURIComponent(lc),
     clusterName: name,
     resources: resources ?? ["deployments.apps"],
-    image: process.env.KCP_SYNCER_IMAGE ?? "kcp:latest",
+    image,
     kcpKubeconfig: syncerKubeconfig({ url: server, caPem: kcp.config.caData }, decodeURIComponent(lc), name, token),
   });
   process.stdout.write(manifests.map((m) => `---\n${stringify(m)}`).join(""));

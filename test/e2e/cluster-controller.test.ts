@@ -455,6 +455,8 @@ describe("pull mode", () => {
         "--mode",
         "pull",
         "--print-manifests",
+        "--syncer-image",
+        "registry.example/kcp:test",
         "--resources",
         "configmaps",
         "--cluster-kubeconfig",
@@ -477,6 +479,7 @@ describe("pull mode", () => {
       "Deployment",
     ]);
     expect(docs[0].metadata.name).toBe(syncerInstallName("team-b", "printed"));
+    expect(docs[5].spec.template.spec.containers[0].image).toBe("registry.example/kcp:test");
     const kc = parseYaml(Buffer.from(docs[4].data.kubeconfig, "base64").toString());
     expect(kc.users[0].user.token).not.toBe(kcp.token);
     // Applying them is the user's part; kubectl takes them as printed.
