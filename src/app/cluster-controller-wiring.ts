@@ -10,7 +10,6 @@ import { clientConfigFromKubeconfigText } from "../client/kubeconfig-loader.ts";
 import { RestClient } from "../client/rest-client.ts";
 import { ClusterController } from "../controllers/cluster/cluster-controller.ts";
 import { startSyncer } from "../controllers/syncer/syncer.ts";
-import { checkSelfContainedKubeconfig } from "../controllers/cluster/kubeconfig-policy.ts";
 import { KCP_VERSION } from "../version.ts";
 
 export interface ClusterControllerSettings {
@@ -50,10 +49,8 @@ export async function startClusterController(
     {
       store: host.store,
       registry: host.registry,
-      async parseKubeconfig(text) {
-        checkSelfContainedKubeconfig(text);
-        return clientConfigFromKubeconfigText(text);
-      },
+      // A tenant's text: no exec plugins, no file references (the client library's default for text).
+      parseKubeconfig: (text) => clientConfigFromKubeconfigText(text),
       clientFor: (config) => new RestClient(config as ClientConfig),
       upstreamFor: (lc) => loopback.forCluster(lc),
       startSyncer: (opts) => startSyncer({ ...opts, heartbeatIntervalMs }),

@@ -1,6 +1,6 @@
 // The kubeconfig `kcp cluster add` embeds in a Cluster: one context of the file the user gave,
 // self-contained (certificates and tokens inline, no file paths), because kcp reads it in its own
-// process and refuses file references and exec plugins there (src/controllers/cluster/kubeconfig-policy.ts).
+// process and refuses file references and exec plugins there (clientConfigFromKubeconfigText).
 
 import { stringify } from "yaml";
 import type { ClientConfig } from "../client/client-config.ts";

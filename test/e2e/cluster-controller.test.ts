@@ -166,7 +166,7 @@ current-context: c
   expect(upd.status).toBe(200);
   const execCond = await waitFor("exec refused", async () => {
     const c = await ready("admin", "my-cluster");
-    return c?.message?.includes("exec credential plugins are not allowed") && c;
+    return c?.message?.includes("uses an exec credential plugin, which is not allowed here") && c;
   });
   expect(execCond).toMatchObject({ status: "False", reason: "InvalidKubeConfig" });
   // The status did not change (False → False): the transition time stays.

@@ -1,8 +1,7 @@
 // The cluster controller's pure parts: the Ready condition and its transition time, readiness from
-// the heartbeat, pull mode's names, the self-contained-kubeconfig rule, and the `kcp start` flags.
+// the heartbeat, pull mode's names, and the `kcp start` flags.
 import { describe, expect, test } from "bun:test";
 import { clusterControllerFromFlags } from "../../src/cli/cluster-controller-flags.ts";
-import { checkSelfContainedKubeconfig } from "../../src/controllers/cluster/kubeconfig-policy.ts";
 import { parseGroupResource, pullManifests, syncerInstallName } from "../../src/controllers/cluster/pull-manifests.ts";
 import { readinessFromHeartbeat, setCondition } from "../../src/controllers/cluster/ready-condition.ts";
 
@@ -89,27 +88,6 @@ describe("pull manifests", () => {
       { apiGroups: ["apps"], resources: ["deployments/status", "statefulsets/status"], verbs: ["update"] },
     ]);
     expect(m.find((x) => x.kind === "Secret")).toMatchObject({ type: "Opaque", data: { kubeconfig: "aw==" } });
-  });
-});
-
-describe("checkSelfContainedKubeconfig", () => {
-  const kc = (user: string, cluster = 'server: "https://h:1"') => `clusters: [{name: c, cluster: {${cluster}}}]
-users: [{name: u, user: {${user}}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-current-context: c`;
-  test("data only passes", () => {
-    expect(() =>
-      checkSelfContainedKubeconfig(kc("token: abc", 'server: "https://h:1", certificate-authority-data: eA==')),
-    ).not.toThrow();
-  });
-  test("files and plugins are refused", () => {
-    expect(() => checkSelfContainedKubeconfig(kc("tokenFile: /etc/shadow"))).toThrow("tokenFile names a file");
-    expect(() =>
-      checkSelfContainedKubeconfig(kc("token: a", 'server: "https://h:1", certificate-authority: /x')),
-    ).toThrow("certificate-authority names a file");
-    expect(() => checkSelfContainedKubeconfig(kc("exec: {command: sh}"))).toThrow("exec credential plugins");
-    expect(() => checkSelfContainedKubeconfig(kc("auth-provider: {name: gcp}"))).toThrow("auth-provider");
-    expect(() => checkSelfContainedKubeconfig("hello")).toThrow("not a kubeconfig");
   });
 });
 
