@@ -202,7 +202,10 @@ const add = defineCommand({
       return undefined;
     });
     if (final) throw new Error(`cluster ${name} is not Ready: ${final.reason}: ${final.message ?? ""}`);
-    if (!ready) throw new Error(`cluster ${name} is not Ready after ${args.timeout}${last ? ` (${last})` : ""}`);
+    if (!ready) {
+      const why = last ? ` (${last})` : " and has no status: is kcp running its cluster controller?";
+      throw new Error(`cluster ${name} is not Ready after ${args.timeout}${why}`);
+    }
     log.success(`Cluster ${name} is Ready`);
   },
 });
