@@ -138,12 +138,24 @@ export default defineCommand({
       process.once("SIGTERM", () => resolve("SIGTERM"));
     });
     const first = await Promise.race([syncer.started.then(() => "started"), signal]);
-    if (first === "started") {
-      const synced = syncer.syncedResources();
-      log.success(`Syncer running; synced types: ${synced.length ? synced.join(", ") : "none yet"}`);
-      log.info(`${await signal} received; stopping`);
-    } else {
-      log.info(`${first} received; stopping`);
+    // Progress: what was done, every 10 s while something happens (an initial sync takes a while).
+    let said = "";
+    const progress = setInterval(() => {
+      const c = syncer.counts();
+      const line = `created ${c.created}, updated ${c.updated}, deleted ${c.deleted} downstream; ${c.statusUpdated} status updates in kcp; ${c.failures} failed attempts (retried)`;
+      if (line !== said) log.info(line);
+      said = line;
+    }, 10_000);
+    try {
+      if (first === "started") {
+        const synced = syncer.syncedResources();
+        log.success(`Syncer running; synced types: ${synced.length ? synced.join(", ") : "none yet"}`);
+        log.info(`${await signal} received; stopping`);
+      } else {
+        log.info(`${first} received; stopping`);
+      }
+    } finally {
+      clearInterval(progress);
     }
     await syncer.stop();
   },

@@ -637,6 +637,12 @@ describe("restart", () => {
         ? true
         : undefined;
     });
+    // What the restarted syncer did: the new object and the hand-deleted copy created, the
+    // changed one updated, the deleted and the unlabelled one's copies deleted.
+    const c = syncEast.counts();
+    expect(c.created).toBeGreaterThanOrEqual(2);
+    expect(c.updated).toBeGreaterThanOrEqual(1);
+    expect(c.deleted).toBeGreaterThanOrEqual(2);
   });
 
   test("the physical cluster restarted: the syncer reconnects and catches up", async () => {

@@ -57,7 +57,19 @@ export interface Syncer {
   readonly started: Promise<void>;
   /** GR strings currently synced (sorted). */
   syncedResources(): string[];
+  /** What was done since start (for progress logs). */
+  counts(): SyncCounts;
   stop(): Promise<void>;
+}
+
+export interface SyncCounts {
+  created: number;
+  updated: number;
+  deleted: number;
+  /** Status writes to kcp. */
+  statusUpdated: number;
+  /** Failed attempts (each is retried). */
+  failures: number;
 }
 
 interface Running {
@@ -100,6 +112,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
   let lastDiscovery: DiscoveryResult | undefined;
   let discoveryError: string | undefined;
   let rediscoverTimer: ReturnType<typeof setTimeout> | undefined;
+  const counts: SyncCounts = { created: 0, updated: 0, deleted: 0, statusUpdated: 0, failures: 0 };
 
   const specQueue = new WorkQueue(
     `${tag} spec`,
@@ -108,11 +121,13 @@ export function startSyncer(opts: SyncerOptions): Syncer {
       const r = running.get(gr);
       if (!r) return true;
       try {
-        await syncSpecDown({ logicalCluster, clusterName, namespaces }, r.sides, namespace, name);
+        const done = await syncSpecDown({ logicalCluster, clusterName, namespaces }, r.sides, namespace, name);
+        if (done !== "unchanged") counts[done]++;
         const obj = r.sides.upCache.get(namespace, name);
         if (obj) reporter.clear(obj);
         return true;
       } catch (e) {
+        counts.failures++;
         await reportFailure(r.sides, namespace, name, e);
         return false;
       }
@@ -126,9 +141,10 @@ export function startSyncer(opts: SyncerOptions): Syncer {
       const r = running.get(gr);
       if (!r) return true;
       try {
-        await syncStatusUp(logicalCluster, r.sides, namespace, name);
+        if (await syncStatusUp(logicalCluster, r.sides, namespace, name)) counts.statusUpdated++;
         return true;
       } catch (e) {
+        counts.failures++;
         log.debug(`${tag}: status of ${gr} ${namespace}/${name}: ${(e as Error).message}`);
         return false;
       }
@@ -336,6 +352,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
   return {
     started,
     syncedResources,
+    counts: () => ({ ...counts }),
     async stop() {
       stopped = true;
       if (rediscoverTimer) clearTimeout(rediscoverTimer);
