@@ -237,11 +237,13 @@ describe("push mode", () => {
       spec: { ...cur.spec, resources: ["configmaps", "deployments.apps"] },
     });
     expect(res.status).toBe(200);
-    await waitFor("west syncs deployments too", async () => {
+    // The new syncer says "starting" in its first heartbeat, then Ready with both types.
+    const c = await waitFor("west syncs deployments too, Ready", async () => {
       const c = await getJson(kcp, clusterPath("admin", "west"));
-      return c.status?.syncedResources?.includes("deployments.apps");
+      const r = c.status?.conditions?.find((x: { type: string }) => x.type === "Ready");
+      return c.status?.syncedResources?.includes("deployments.apps") && r?.status === "True" && c;
     });
-    expect(await ready("admin", "west")).toMatchObject({ status: "True", reason: "SyncerReady" });
+    expect(c.status.syncedResources).toEqual(["configmaps", "deployments.apps"]);
   });
 
   test("the physical cluster killed → NotReady with a message; restarted → Ready and converged", async () => {
