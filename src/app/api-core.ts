@@ -8,6 +8,7 @@ import { NamespaceView } from "../admission/namespace-view.ts";
 import { namespaceLifecycle } from "../admission/plugins/namespace-lifecycle.ts";
 import type { AdmissionPlugin } from "../apis/admission.ts";
 import { builtinResources } from "../apis/builtin/index.ts";
+import { clusterResources } from "../apis/builtin/cluster.ts";
 import { DEFAULT_CLUSTER, LogicalClusters } from "../apis/logical-clusters.ts";
 import { ResourceRegistry } from "../apis/registry.ts";
 import { ObjectStore } from "../apis/store.ts";
@@ -49,13 +50,15 @@ function builtinDef(registry: ResourceRegistry, group: string, resource: string)
 
 export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
   const { storage, keyPrefix } = opts;
-  const registry = new ResourceRegistry(
-    builtinResources({
+  const registry = new ResourceRegistry([
+    ...builtinResources({
       authenticator: opts.authenticator,
       authorizer: opts.authorizer,
       serviceAccountTokens: opts.serviceAccountTokens,
     }),
-  );
+    // kcp's own kinds, served in every logical cluster after kube's.
+    ...clusterResources(),
+  ]);
   const namespaceDef = builtinDef(registry, "", "namespaces");
   const crdDef = builtinDef(registry, "apiextensions.k8s.io", "customresourcedefinitions");
   // The namespaces admission answers from: listed and watched before the API serves. It reads
