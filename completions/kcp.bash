@@ -15,7 +15,7 @@ _kcp() {
   cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      start | migrate | sync | version | crds | help)
+      start | migrate | sync | cluster | version | crds | help)
         cmd="${COMP_WORDS[i]}"
         break
         ;;
@@ -24,7 +24,7 @@ _kcp() {
 
   case "$cmd" in
     "")
-      COMPREPLY=($(compgen -W "start migrate sync version crds help --help --version" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate sync cluster version crds help --help --version" -- "$cur"))
       ;;
     start)
       case "$prev" in
@@ -45,8 +45,16 @@ _kcp() {
           COMPREPLY=($(compgen -W "silent error warn info debug trace" -- "$cur"))
           return
           ;;
+        --cluster-syncer-mode)
+          COMPREPLY=($(compgen -W "push pull none" -- "$cur"))
+          return
+          ;;
+        --cluster-resources | --cluster-heartbeat-timeout | --cluster-syncer-image | --cluster-kcp-url)
+          COMPREPLY=()
+          return
+          ;;
       esac
-      COMPREPLY=($(compgen -W "--root-dir --listen --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --install-workload-crds --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--root-dir --listen --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --install-workload-crds --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --help" -- "$cur"))
       ;;
     migrate)
       case "$prev" in
@@ -106,8 +114,29 @@ _kcp() {
       # print takes CRD names (deployments.apps, deploy, Pod, ...): only its flags are offered.
       COMPREPLY=($(compgen -W "--output -o --help" -- "$cur"))
       ;;
+    cluster)
+      case "$prev" in
+        cluster)
+          COMPREPLY=($(compgen -W "add register list remove --help" -- "$cur"))
+          return
+          ;;
+        --cluster-kubeconfig | --kubeconfig)
+          COMPREPLY=($(compgen -f -- "$cur"))
+          return
+          ;;
+        --mode)
+          COMPREPLY=($(compgen -W "push pull none" -- "$cur"))
+          return
+          ;;
+        --cluster-context | --context | --resources | --timeout | --syncer-image)
+          COMPREPLY=()
+          return
+          ;;
+      esac
+      COMPREPLY=($(compgen -W "--cluster-kubeconfig --cluster-context --mode --resources --timeout --print-manifests --syncer-image --kubeconfig --context --help" -- "$cur"))
+      ;;
     help)
-      COMPREPLY=($(compgen -W "start migrate sync version crds help" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate sync cluster version crds help" -- "$cur"))
       ;;
   esac
 }

@@ -1,11 +1,12 @@
 # fish completion for kcp. Install: copy to ~/.config/fish/completions/kcp.fish
 
-set -l commands start migrate sync version crds help
+set -l commands start migrate sync cluster version crds help
 
 complete -c kcp -f
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a start -d 'Start the API server and write an admin kubeconfig'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a migrate -d 'Copy all data between storage backends (SQLite and etcd)'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a sync -d 'Sync labelled objects from kcp to a physical cluster, and status back'
+complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a cluster -d 'Attach, list and detach physical clusters'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the kcp version and Kubernetes API level'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a crds -d 'Ready-made CRDs for Kubernetes workload kinds'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a help -d 'Show help for kcp or one of its commands'
@@ -26,6 +27,13 @@ complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd -d 'Run 
 complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd-client-port -x -d 'Client port of the embedded etcd'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd-peer-port -x -d 'Peer port of the embedded etcd'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l install-workload-crds -d 'Create the ready-made workload CRDs in admin if missing'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-controller -d 'Run the cluster controller (--no-cluster-controller: off)'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l no-cluster-controller -d 'Do not run the cluster controller'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-syncer-mode -x -a "push pull none" -d 'Syncer mode of Clusters that name none'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-resources -x -d 'Resources synced for Clusters that name none'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-heartbeat-timeout -x -d 'A Cluster is not Ready when its heartbeat is older'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-syncer-image -x -d 'Image of pull-mode syncers'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-kcp-url -x -d 'kcp URL as pull-mode syncers reach it'
 complete -c kcp -n "__fish_seen_subcommand_from start" -s h -l help -d 'Show help'
 
 complete -c kcp -n "__fish_seen_subcommand_from migrate" -l from -x -a "sqlite: etcd:" -d 'Where the data is (sqlite:<path> or etcd:<urls>)'
@@ -52,4 +60,19 @@ complete -c kcp -n "__fish_seen_subcommand_from crds; and not __fish_seen_subcom
 complete -c kcp -n "__fish_seen_subcommand_from print" -s o -l output -x -a "yaml json" -d 'Output format'
 complete -c kcp -n "__fish_seen_subcommand_from crds" -s h -l help -d 'Show help'
 
-complete -c kcp -n "__fish_seen_subcommand_from help" -x -a "start migrate sync version crds help"
+complete -c kcp -n "__fish_seen_subcommand_from cluster; and not __fish_seen_subcommand_from add register list remove" -a add -d 'Attach a physical cluster and wait until Ready'
+complete -c kcp -n "__fish_seen_subcommand_from cluster; and not __fish_seen_subcommand_from add register list remove" -a register -d 'Same as add'
+complete -c kcp -n "__fish_seen_subcommand_from cluster; and not __fish_seen_subcommand_from add register list remove" -a list -d 'List the attached clusters'
+complete -c kcp -n "__fish_seen_subcommand_from cluster; and not __fish_seen_subcommand_from add register list remove" -a remove -d 'Detach a cluster'
+complete -c kcp -n "__fish_seen_subcommand_from add register" -l cluster-kubeconfig -r -F -d 'kubeconfig of the physical cluster'
+complete -c kcp -n "__fish_seen_subcommand_from add register" -l cluster-context -x -d 'Context of --cluster-kubeconfig'
+complete -c kcp -n "__fish_seen_subcommand_from add register" -l mode -x -a "push pull none" -d 'Where the syncer runs'
+complete -c kcp -n "__fish_seen_subcommand_from add register" -l resources -x -d 'Resources to sync (comma-separated)'
+complete -c kcp -n "__fish_seen_subcommand_from add register" -l print-manifests -d 'With --mode pull: print the syncer manifests'
+complete -c kcp -n "__fish_seen_subcommand_from add register" -l syncer-image -x -d 'With --print-manifests: the syncer image'
+complete -c kcp -n "__fish_seen_subcommand_from add register remove" -l timeout -x -d 'How long to wait'
+complete -c kcp -n "__fish_seen_subcommand_from cluster" -l kubeconfig -r -F -d 'kubeconfig of kcp'
+complete -c kcp -n "__fish_seen_subcommand_from cluster" -l context -x -d 'Context of --kubeconfig'
+complete -c kcp -n "__fish_seen_subcommand_from cluster" -s h -l help -d 'Show help'
+
+complete -c kcp -n "__fish_seen_subcommand_from help" -x -a "start migrate sync cluster version crds help"

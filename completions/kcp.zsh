@@ -8,6 +8,7 @@ _kcp() {
     'start:Start the API server (listens on 127.0.0.1:6443) and write an admin kubeconfig'
     'migrate:Copy all data from one storage backend to another (SQLite and etcd)'
     'sync:Sync labelled objects from kcp to a physical cluster, and status back'
+    'cluster:Attach, list and detach physical clusters (Cluster objects)'
     'version:Print the kcp version and the Kubernetes API level it serves'
     'crds:Ready-made CRDs for Kubernetes workload kinds (deployments, pods, services, ...)'
     'help:Show help for kcp or one of its commands'
@@ -41,6 +42,13 @@ _kcp() {
             '--embedded-etcd-client-port=[Client port of the embedded etcd]:port:' \
             '--embedded-etcd-peer-port=[Peer port of the embedded etcd]:port:' \
             '--install-workload-crds[Create the ready-made workload CRDs in admin if missing]' \
+            '(--no-cluster-controller)--cluster-controller[Run the cluster controller]' \
+            '(--cluster-controller)--no-cluster-controller[Do not run the cluster controller]' \
+            '--cluster-syncer-mode=[Syncer mode of Clusters that name none]:mode:(push pull none)' \
+            '--cluster-resources=[Resources synced for Clusters that name none]:resources:' \
+            '--cluster-heartbeat-timeout=[A Cluster is not Ready when its heartbeat is older]:duration:' \
+            '--cluster-syncer-image=[Image of pull-mode syncers]:image:' \
+            '--cluster-kcp-url=[kcp URL as pull-mode syncers reach it]:url:' \
             '(- *)'{-h,--help}'[Show help]'
           ;;
         migrate)
@@ -80,8 +88,23 @@ _kcp() {
             '(- *)'{-h,--help}'[Show help]' \
             '*:CRD name:'
           ;;
+        cluster)
+          _arguments \
+            '1:command:((add\:"Attach a physical cluster" register\:"Same as add" list\:"List the attached clusters" remove\:"Detach a cluster"))' \
+            '--cluster-kubeconfig=[kubeconfig of the physical cluster]:file:_files' \
+            '--cluster-context=[Context of --cluster-kubeconfig]:context:' \
+            '--mode=[Where the syncer runs]:mode:(push pull none)' \
+            '--resources=[Resources to sync (comma-separated)]:resources:' \
+            '--timeout=[How long to wait]:duration:' \
+            '--print-manifests[With --mode pull: print the syncer manifests]' \
+            '--syncer-image=[With --print-manifests: the syncer image]:image:' \
+            '--kubeconfig=[kubeconfig of kcp]:file:_files' \
+            '--context=[Context of --kubeconfig]:context:' \
+            '(- *)'{-h,--help}'[Show help]' \
+            '*:name:'
+          ;;
         help)
-          _arguments '1:command:(start migrate sync version crds help)'
+          _arguments '1:command:(start migrate sync cluster version crds help)'
           ;;
       esac
       ;;

@@ -28,6 +28,7 @@ import { start100kWorkload } from "./bench/start-100k.ts";
 import { startupWorkload } from "./bench/startup.ts";
 import { storageWorkload } from "./bench/storage.ts";
 import { syncerWorkload } from "./bench/syncer.ts";
+import { pushSyncersWorkload } from "./bench/push-syncers.ts";
 import {
   type Context,
   type Row,
@@ -54,6 +55,7 @@ export const WORKLOADS: Workload[] = [
   watchWorkload,
   clustersWorkload,
   syncerWorkload,
+  pushSyncersWorkload,
   etcdWorkload,
   storageWorkload,
   breakdownWorkload,

@@ -10,6 +10,7 @@ const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   start: () => import("./cli/start.ts").then((m) => m.default),
   migrate: () => import("./cli/migrate.ts").then((m) => m.default),
   sync: () => import("./cli/sync.ts").then((m) => m.default),
+  cluster: () => import("./cli/cluster.ts").then((m) => m.default),
   version: () => import("./cli/version.ts").then((m) => m.default),
   crds: () => import("./cli/crds.ts").then((m) => m.default),
   help: async () => helpCommand,
@@ -67,9 +68,14 @@ export async function runCli(rawArgs: string[]): Promise<number> {
 
 /** The command a command line names, with its parent, for usage output. */
 async function commandFor(args: string[]): Promise<[CommandDef<any>, CommandDef<any>?]> {
-  const name = args.find((a) => !a.startsWith("-"));
+  const [name, sub] = args.filter((a) => !a.startsWith("-"));
   const load = name === undefined ? undefined : subCommands[name];
-  return load ? [await load(), main] : [main];
+  if (!load) return [main];
+  const cmd = await load();
+  // One level of nesting (`kcp cluster add --help`): the subcommand's own usage.
+  const subs = (cmd.subCommands ?? {}) as Record<string, CommandDef<any>>;
+  if (sub !== undefined && Object.hasOwn(subs, sub)) return [subs[sub] as CommandDef<any>, cmd];
+  return [cmd, main];
 }
 
 function reportError(err: unknown, withStack: boolean): void {

@@ -44,6 +44,8 @@ export interface Sizes {
   syncRate: number;
   syncSeconds: number;
   statusRate: number;
+  /** push-syncers: Clusters (push-mode syncers) in one kcp. */
+  pushSyncers: number;
 }
 
 export const SIZES: Record<SizeName, Sizes> = {
@@ -74,6 +76,7 @@ export const SIZES: Record<SizeName, Sizes> = {
     syncRate: 50,
     syncSeconds: 1,
     statusRate: 20,
+    pushSyncers: 5,
   },
   small: {
     creates: 3000,
@@ -102,6 +105,7 @@ export const SIZES: Record<SizeName, Sizes> = {
     syncRate: 100,
     syncSeconds: 5,
     statusRate: 50,
+    pushSyncers: 20,
   },
   default: {
     creates: 15_000,
@@ -130,6 +134,7 @@ export const SIZES: Record<SizeName, Sizes> = {
     syncRate: 100,
     syncSeconds: 10,
     statusRate: 50,
+    pushSyncers: 100,
   },
   large: {
     creates: 50_000,
@@ -158,6 +163,7 @@ export const SIZES: Record<SizeName, Sizes> = {
     syncRate: 100,
     syncSeconds: 30,
     statusRate: 50,
+    pushSyncers: 100,
   },
 };
 

@@ -1,7 +1,8 @@
 // The API without its listener: the resource registry, the admission chain (namespace lifecycle
 // over its in-memory namespace view, resource quota over its in-memory counts, then the embedding
-// program's plugins), the object store and the logical clusters, with `admin` bootstrapped. `kcp start` (start-server.ts) adds the
-// controllers and the HTTPS server around it; tests serve it through `app.request(...)`.
+// program's plugins), the object store and the logical clusters, with `admin` bootstrapped.
+// `kcp start` (start-server.ts) adds the controllers and the HTTPS server around it; tests serve
+// it through `app.request(...)`.
 
 import { AdmissionChain } from "../admission/chain.ts";
 import { NamespaceView } from "../admission/namespace-view.ts";
@@ -10,6 +11,7 @@ import { resourceQuota } from "../admission/plugins/resource-quota.ts";
 import { QuotaUsage } from "../controllers/quota/quota-usage.ts";
 import type { AdmissionPlugin } from "../apis/admission.ts";
 import { builtinResources } from "../apis/builtin/index.ts";
+import { clusterResources } from "../apis/builtin/cluster.ts";
 import { DEFAULT_CLUSTER, LogicalClusters } from "../apis/logical-clusters.ts";
 import { ResourceRegistry } from "../apis/registry.ts";
 import { ObjectStore } from "../apis/store.ts";
@@ -55,13 +57,15 @@ function builtinDef(registry: ResourceRegistry, group: string, resource: string)
 
 export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
   const { storage, keyPrefix } = opts;
-  const registry = new ResourceRegistry(
-    builtinResources({
+  const registry = new ResourceRegistry([
+    ...builtinResources({
       authenticator: opts.authenticator,
       authorizer: opts.authorizer,
       serviceAccountTokens: opts.serviceAccountTokens,
     }),
-  );
+    // kcp's own kinds, served in every logical cluster after kube's.
+    ...clusterResources(),
+  ]);
   const namespaceDef = builtinDef(registry, "", "namespaces");
   const crdDef = builtinDef(registry, "apiextensions.k8s.io", "customresourcedefinitions");
   // The namespaces admission answers from: listed and watched before the API serves. It reads

@@ -27,6 +27,7 @@ import { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
 import { adminUser, StaticTokenAuthenticator } from "../auth/token-authenticator.ts";
 import { UnionAuthenticator } from "../auth/union-authenticator.ts";
 import { DEFAULT_WATCH_SETTINGS, type WatchSettings } from "../server/rest/watch.ts";
+import { startClusterController, type ClusterControllerSettings } from "./cluster-controller-wiring.ts";
 
 export interface ServerOptions {
   rootDir: string;
@@ -40,6 +41,8 @@ export interface ServerOptions {
   storage?: StorageOptions;
   /** Admission plugins of the embedding program, run after kcp's own (NamespaceLifecycle), in this order. */
   admission?: AdmissionPlugin[];
+  /** The cluster controller (physical clusters, src/controllers/cluster/); false: not started. Default: on, with its defaults. */
+  clusterController?: Partial<ClusterControllerSettings> | false;
   /** Create the missing ready-made workload CRDs in `admin` (so every logical cluster serves them). */
   installWorkloadCRDs?: boolean;
 }
@@ -197,6 +200,18 @@ async function serve(
   const url = `https://${displayHost(opts.listen.host === "0.0.0.0" || opts.listen.host === "" ? "127.0.0.1" : opts.listen.host === "::" ? "::1" : opts.listen.host)}:${port}`;
   const kubeconfigPath = join(dataDir, "admin.kubeconfig");
   await writeAdminKubeconfig(kubeconfigPath, { server: url, caCertPem: certs.caCertPem, token });
+  // Physical clusters: started once the server serves (push syncers reach kcp through the loopback).
+  const clusterController =
+    opts.clusterController === false
+      ? undefined
+      : await startClusterController(opts.clusterController ?? {}, {
+          store,
+          registry,
+          loopback,
+          url,
+          caCertPem: certs.caCertPem,
+        });
+  if (clusterController) undo.push(() => void clusterController.stop());
   ready = true;
   gc.start().catch((e) => log.error(`garbage collector: ${(e as Error).stack ?? e}`));
   log.info(`Serving securely on ${displayHost(opts.listen.host || "0.0.0.0")}:${port}`);
@@ -214,6 +229,7 @@ async function serve(
       serviceAccounts.stop();
       quotas.stop();
       gc.stop();
+      await clusterController?.stop();
       core.stop();
       stopCompaction();
       // In-flight requests get 10 s; the timer must not keep a stopped process alive.

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { LOG_LEVEL_NAMES, type LogLevelName, setLogLevel } from "../log.ts";
 import { parseListenAddress } from "./listen-address.ts";
 import { startStorageArgs, storageFromFlags } from "./storage-flags.ts";
+import { clusterControllerArgs, clusterControllerFromFlags } from "./cluster-controller-flags.ts";
 
 // Contract with src/app/start-server.ts (the server side of start-up):
 //   export function runServer(opts: {
@@ -40,6 +41,7 @@ export default defineCommand({
       description: "How much to log",
     },
     ...startStorageArgs,
+    ...clusterControllerArgs,
     "install-workload-crds": {
       type: "boolean",
       default: false,
@@ -53,9 +55,17 @@ export default defineCommand({
     const rootDir = resolve(args["root-dir"]);
     const logLevel = args["log-level"] as LogLevelName;
     const storage = storageFromFlags(args, rootDir);
+    const clusterController = clusterControllerFromFlags(args);
     setLogLevel(logLevel);
     const { runServer } = await import("../app/start-server.ts");
     const installWorkloadCRDs = args["install-workload-crds"] === true;
-    await runServer({ rootDir, listen, logLevel, ...(storage ? { storage } : {}), installWorkloadCRDs });
+    await runServer({
+      rootDir,
+      listen,
+      logLevel,
+      clusterController,
+      ...(storage ? { storage } : {}),
+      installWorkloadCRDs,
+    });
   },
 });

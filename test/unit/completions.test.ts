@@ -47,6 +47,7 @@ describe("shell completions", () => {
       "start",
       "migrate",
       "sync",
+      "cluster",
       "version",
       "crds",
       "help",

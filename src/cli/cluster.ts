@@ -1,0 +1,306 @@
+// `kcp cluster add|list|remove`: attach physical clusters to a logical cluster of kcp, as
+// `karmadactl join` does for Karmada. `--kubeconfig`/`--context` name the kcp to talk to (defaults
+// as kubectl's: KUBECONFIG, then ~/.kube/config; the logical cluster is the one its server URL
+// names); `--cluster-kubeconfig`/`--cluster-context` name the physical cluster.
+//
+//   kcp cluster add east --cluster-kubeconfig east.kubeconfig [--mode push|pull|none] [--resources deployments.apps]
+//   kcp cluster list
+//   kcp cluster remove east
+//
+// `add` checks the physical cluster's kubeconfig and reaches the cluster (GET /version) before it
+// writes anything, creates the Cluster with that kubeconfig embedded (self-contained), then shows
+// progress until the Cluster is Ready; it exits 1 with the reason when it fails or times out.
+// Exit codes: 0 done; 1 failed (the message says why).
+
+import { defineCommand } from "citty";
+import { stringify } from "yaml";
+import {
+  CLUSTER_API_VERSION,
+  CLUSTER_KIND,
+  type ClusterCondition,
+  ClusterReason,
+  type ClusterSpec,
+  type ClusterStatus,
+  SYNCER_MODES,
+  type SyncerMode,
+} from "../apis/builtin/cluster.ts";
+import type { ClientConfig } from "../client/client-config.ts";
+import { loadClientConfig } from "../client/kubeconfig-loader.ts";
+import { RestClient } from "../client/rest-client.ts";
+import { pullManifests } from "../controllers/cluster/pull-manifests.ts";
+import { mintSyncerToken, syncerKubeconfig } from "../controllers/cluster/syncer-credentials.ts";
+import { log } from "../log.ts";
+import { isStatusError } from "../machinery/status.ts";
+import type { KObject } from "../machinery/object.ts";
+import { selfContainedKubeconfig } from "./cluster-kubeconfig.ts";
+import { parseDurationFlag } from "./duration-flag.ts";
+import { KCP_VERSION } from "../version.ts";
+
+const CLUSTERS_PATH = "/apis/cluster.example.dev/v1alpha1/clusters";
+/** Reasons that no waiting will change: the Cluster's spec must be fixed. */
+const FINAL_REASONS = new Set<string>([ClusterReason.InvalidKubeConfig, ClusterReason.ErrorCreatingClient]);
+const POLL_MS = 500;
+
+const kcpArgs = {
+  kubeconfig: {
+    type: "string",
+    valueHint: "file",
+    description:
+      "kubeconfig of kcp (default: KUBECONFIG, then ~/.kube/config); its server URL names the logical cluster",
+  },
+  context: { type: "string", valueHint: "name", description: "Context of --kubeconfig to use" },
+} as const;
+
+async function kcpClient(args: { kubeconfig?: string; context?: string }): Promise<RestClient> {
+  const config = await loadClientConfig({ kubeconfig: args.kubeconfig, context: args.context }).catch((e: Error) => {
+    throw new Error(`cannot load the kcp kubeconfig: ${e.message}`);
+  });
+  return new RestClient({ ...config, userAgent: "kcp-cluster-cli" });
+}
+
+function readyOf(obj: KObject): ClusterCondition | undefined {
+  return ((obj.status ?? {}) as ClusterStatus).conditions?.find((c) => c.type === "Ready");
+}
+
+function parseResources(text: string | undefined): string[] | undefined {
+  if (text === undefined || text === "") return undefined;
+  const list = text
+    .split(",")
+    .map((r) => r.trim())
+    .filter((r) => r !== "");
+  return list.length ? list : undefined;
+}
+
+/** Runs `probe` until it returns a value or `timeoutMs` passes (then undefined). */
+async function pollUntil<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() >= deadline) return undefined;
+    await Bun.sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+  }
+}
+
+const add = defineCommand({
+  meta: { name: "add", description: "Attach a physical cluster to kcp's logical cluster and wait until it is Ready" },
+  args: {
+    name: {
+      type: "positional",
+      required: true,
+      valueHint: "NAME",
+      description: "The cluster's name: objects labelled kcp.dev/cluster=NAME go to it",
+    },
+    "cluster-kubeconfig": {
+      type: "string",
+      required: true,
+      valueHint: "file",
+      description: "kubeconfig of the physical cluster",
+    },
+    "cluster-context": { type: "string", valueHint: "name", description: "Context of --cluster-kubeconfig to use" },
+    mode: {
+      type: "string",
+      valueHint: "push|pull|none",
+      description:
+        "Where the syncer runs: push (in kcp), pull (installed in the cluster), none (you run `kcp sync`); default: kcp's --cluster-syncer-mode",
+    },
+    resources: {
+      type: "string",
+      valueHint: "gr,…",
+      description: "Resources to sync (comma-separated resource.group); default: kcp's --cluster-resources",
+    },
+    timeout: { type: "string", default: "2m", valueHint: "duration", description: "How long to wait for Ready" },
+    "print-manifests": {
+      type: "boolean",
+      default: false,
+      description:
+        "With --mode pull: print the syncer's manifests for you to apply (kubectl apply -f -); the Cluster is created with mode none",
+    },
+    "syncer-image": {
+      type: "string",
+      default: `kcp:${KCP_VERSION}`,
+      valueHint: "image",
+      description: "With --print-manifests: the image of the syncer's Deployment",
+    },
+    ...kcpArgs,
+  },
+  async run({ args }) {
+    const name = args.name;
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63)
+      throw new Error(`"${name}" is not a valid cluster name (a DNS label: lowercase letters, digits and '-')`);
+    const mode = args.mode as SyncerMode | undefined;
+    if (mode !== undefined && !SYNCER_MODES.includes(mode))
+      throw new Error(`--mode: must be one of ${SYNCER_MODES.join(", ")}`);
+    if (args["print-manifests"] && mode !== "pull") throw new Error("--print-manifests goes with --mode pull");
+    const timeoutMs = parseDurationFlag(args.timeout, "--timeout");
+    const resources = parseResources(args.resources);
+    const printOnly = args["print-manifests"] === true;
+    // Progress goes to stderr when stdout carries the manifests.
+    const say = printOnly ? (m: string) => process.stderr.write(`${m}\n`) : (m: string) => log.info(m);
+
+    // 1. The physical cluster: its kubeconfig loads and the cluster answers, before anything is written.
+    let clusterConfig: ClientConfig;
+    try {
+      clusterConfig = await loadClientConfig({
+        kubeconfig: args["cluster-kubeconfig"],
+        context: args["cluster-context"],
+      });
+    } catch (e) {
+      throw new Error(`cannot load the cluster's kubeconfig: ${(e as Error).message}`);
+    }
+    const embedded = await selfContainedKubeconfig(clusterConfig, name);
+    const physical = new RestClient({ ...clusterConfig, userAgent: "kcp-cluster-cli", timeoutMs: 10_000 });
+    try {
+      const v = await physical.request<{ gitVersion?: string }>({ method: "GET", path: "/version" });
+      say(`Cluster ${name} answers at ${clusterConfig.server} (${v?.gitVersion ?? "version unknown"})`);
+    } catch (e) {
+      throw new Error(`cannot reach the cluster at ${clusterConfig.server}: ${(e as Error).message}`);
+    }
+
+    // 2. kcp: create the Cluster.
+    const kcp = await kcpClient(args);
+    const spec: ClusterSpec = { kubeconfig: embedded };
+    if (printOnly) spec.mode = "none";
+    else if (mode) spec.mode = mode;
+    if (resources) spec.resources = resources;
+    if (printOnly) await printManifests(kcp, name, resources, args["syncer-image"]);
+    try {
+      await kcp.request({
+        method: "POST",
+        path: CLUSTERS_PATH,
+        body: { apiVersion: CLUSTER_API_VERSION, kind: CLUSTER_KIND, metadata: { name }, spec },
+      });
+    } catch (e) {
+      if (isStatusError(e) && e.code === 409)
+        throw new Error(`cluster ${name} already exists in kcp (kcp cluster remove ${name} first)`);
+      throw new Error(`cannot create cluster ${name} in kcp at ${kcp.config.server}: ${(e as Error).message}`);
+    }
+    say(`Created cluster ${name} in kcp (${kcp.config.server})`);
+    if (printOnly) {
+      say(`Apply the manifests above to the cluster; \`kcp cluster list\` shows when its syncer is Ready.`);
+      return;
+    }
+
+    // 3. Wait for Ready, saying what changes on the way.
+    log.start(`Waiting up to ${args.timeout} for cluster ${name} to be Ready`);
+    let last = "";
+    let final: ClusterCondition | undefined;
+    const ready = await pollUntil(timeoutMs, async () => {
+      const obj = await kcp.request<KObject>({ method: "GET", path: `${CLUSTERS_PATH}/${name}` });
+      const cond = readyOf(obj);
+      if (!cond) return undefined;
+      const line = `${cond.reason}: ${cond.message ?? ""}`;
+      if (line !== last) {
+        last = line;
+        if (cond.status !== "True") log.info(line);
+      }
+      if (cond.status === "True") return cond;
+      if (cond.reason && FINAL_REASONS.has(cond.reason)) {
+        final = cond;
+        return cond;
+      }
+      return undefined;
+    });
+    if (final) throw new Error(`cluster ${name} is not Ready: ${final.reason}: ${final.message ?? ""}`);
+    if (!ready) {
+      const why = last ? ` (${last})` : " and has no status: is kcp running its cluster controller?";
+      throw new Error(`cluster ${name} is not Ready after ${args.timeout}${why}`);
+    }
+    log.success(`Cluster ${name} is Ready`);
+  },
+});
+
+/** The pull-mode manifests on stdout, with a token of the logical cluster's syncer service account. */
+async function printManifests(
+  kcp: RestClient,
+  name: string,
+  resources: string[] | undefined,
+  image: string,
+): Promise<void> {
+  const server = kcp.config.server;
+  const lc = /\/clusters\/([^/]+)\/?$/.exec(new URL(server).pathname)?.[1] ?? "admin";
+  const token = await mintSyncerToken(kcp, name);
+  const manifests = pullManifests({
+    logicalCluster: decodeURIComponent(lc),
+    clusterName: name,
+    resources: resources ?? ["deployments.apps"],
+    image,
+    kcpKubeconfig: syncerKubeconfig({ url: server, caPem: kcp.config.caData }, decodeURIComponent(lc), name, token),
+  });
+  process.stdout.write(manifests.map((m) => `---\n${stringify(m)}`).join(""));
+}
+
+const list = defineCommand({
+  meta: { name: "list", description: "List the clusters attached to kcp's logical cluster" },
+  args: { ...kcpArgs },
+  async run({ args }) {
+    const kcp = await kcpClient(args);
+    const res = await kcp.request<{ items: KObject[] }>({ method: "GET", path: CLUSTERS_PATH });
+    const rows = [["NAME", "MODE", "READY", "REASON", "SYNCED", "MESSAGE"]];
+    for (const c of res.items) {
+      const spec = (c.spec ?? {}) as ClusterSpec;
+      const status = (c.status ?? {}) as ClusterStatus;
+      const ready = readyOf(c);
+      rows.push([
+        c.metadata.name ?? "",
+        spec.mode ?? "(default)",
+        ready?.status ?? "",
+        ready?.reason ?? "",
+        (status.syncedResources ?? []).join(",") || "-",
+        ready?.message ?? "",
+      ]);
+    }
+    if (res.items.length === 0) {
+      process.stdout.write("No clusters\n");
+      return;
+    }
+    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+    for (const r of rows)
+      process.stdout.write(
+        `${r
+          .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+          .join("   ")
+          .trimEnd()}\n`,
+      );
+  },
+});
+
+const remove = defineCommand({
+  meta: {
+    name: "remove",
+    description: "Detach a cluster: stop its syncer and remove what pull mode installed (synced workloads stay)",
+  },
+  args: {
+    name: { type: "positional", required: true, valueHint: "NAME", description: "The cluster to remove" },
+    timeout: { type: "string", default: "2m", valueHint: "duration", description: "How long to wait for the cleanup" },
+    ...kcpArgs,
+  },
+  async run({ args }) {
+    const timeoutMs = parseDurationFlag(args.timeout, "--timeout");
+    const kcp = await kcpClient(args);
+    const path = `${CLUSTERS_PATH}/${args.name}`;
+    try {
+      await kcp.request({ method: "DELETE", path });
+    } catch (e) {
+      if (isStatusError(e) && e.code === 404) throw new Error(`cluster ${args.name} does not exist in kcp`);
+      throw e;
+    }
+    log.start(`Removing cluster ${args.name} (stopping its syncer)`);
+    const gone = await pollUntil(timeoutMs, async () => {
+      try {
+        await kcp.request({ method: "GET", path });
+        return undefined;
+      } catch (e) {
+        if (isStatusError(e) && e.code === 404) return true;
+        throw e;
+      }
+    });
+    if (!gone) throw new Error(`cluster ${args.name} is still being removed after ${args.timeout}`);
+    log.success(`Cluster ${args.name} removed; what was synced to it stays there`);
+  },
+});
+
+export default defineCommand({
+  meta: { name: "cluster", description: "Attach, list and detach physical clusters (Cluster objects)" },
+  subCommands: { add, register: add, list, remove },
+});

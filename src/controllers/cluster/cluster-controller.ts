@@ -1,0 +1,511 @@
+// The cluster controller: for every Cluster (cluster.example.dev) of every logical cluster, it runs
+// or installs a syncer between that logical cluster and the physical cluster of spec.kubeconfig,
+// and reports in status whether the syncer works.
+//
+//   push  the syncer runs in this process (upstream: the loopback client of the logical cluster);
+//         it is restarted when the kubeconfig or the resources change and stopped on delete;
+//   pull  the syncer is installed in the physical cluster (pull-manifests.ts), with a token of a
+//         service account of the logical cluster; reinstalled when what it needs changes;
+//   none  whoever attached the cluster runs `kcp sync`.
+//
+// Ready comes from the syncer's heartbeat in every mode (a Lease kcp-system/kcp-syncer-<name> of the
+// logical cluster, renewed by the syncer wherever it runs): True while fresh and the syncer says
+// "ok"; False/SyncerNotReady with the syncer's own message when it complains (e.g. it cannot reach
+// the physical cluster), or "no heartbeat from the syncer for 42s" once older than the timeout.
+// The seed called push syncers Ready once started, even after they had died.
+//
+// Deleting a Cluster: a finalizer holds the object while its syncer is stopped, what pull mode
+// installed is removed, and the syncer's service account and heartbeat in kcp are deleted. Synced
+// workloads stay in the physical cluster: removing a cluster from kcp must not take down what runs
+// there.
+//
+// One informer over the store follows the Clusters of all logical clusters, another the heartbeat
+// Leases (namespace kcp-system of all logical clusters, trimmed to what is read).
+
+import {
+  CLUSTER_GROUP,
+  CLUSTER_RESOURCE,
+  CLUSTER_VERSION,
+  type ClusterCondition,
+  ClusterReason,
+  type ClusterSpec,
+  type ClusterStatus,
+  SYNCER_MODES,
+  type SyncerMode,
+} from "../../apis/builtin/cluster.ts";
+import { DEFAULT_CLUSTER } from "../../apis/logical-clusters.ts";
+import { deepEqual } from "../../apis/object-codec.ts";
+import type { ResourceRegistry } from "../../apis/registry.ts";
+import type { ObjectStore } from "../../apis/store.ts";
+import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
+import { Informer } from "../../client/informer.ts";
+import { log } from "../../log.ts";
+import { isObject } from "../../machinery/object.ts";
+import { isStatusError } from "../../machinery/status.ts";
+import { WorkQueue } from "../../client/work-queue.ts";
+import { heartbeatLeaseName } from "../syncer/heartbeat.ts";
+import { deleteManifest, type KubeRequester, type Manifest, applyManifest } from "./kube-requests.ts";
+import { pullManifests } from "./pull-manifests.ts";
+import {
+  findCondition,
+  type Heartbeat,
+  READY,
+  readinessFromHeartbeat,
+  rfc3339,
+  SYNCED_RESOURCES_ANNOTATION,
+  SYNCER_STATUS_ANNOTATION,
+  setCondition,
+} from "./ready-condition.ts";
+import {
+  type KcpEndpoint,
+  mintSyncerToken,
+  removeSyncerServiceAccount,
+  SYNCER_NAMESPACE_IN_KCP,
+  syncerKubeconfig,
+  syncerServiceAccountName,
+} from "./syncer-credentials.ts";
+
+/** Holds a Cluster until its syncer is stopped and what pull mode installed is removed. */
+export const CLUSTER_FINALIZER = "cluster.example.dev/syncer-cleanup";
+
+export { heartbeatLeaseName };
+
+const SYSTEM_USER = { username: "system:kcp:cluster-controller", groups: ["system:masters"] };
+/** Pull mode is re-applied this often, so an installed syncer someone deleted comes back. */
+const PULL_RECHECK_MS = 60_000;
+/** How long a deleted Cluster waits for the physical cluster to let its syncer be removed. */
+const CLEANUP_GIVE_UP_MS = 60_000;
+
+/** A syncer running in this process (the syncer's startSyncer result, as far as it is used here). */
+export interface RunningSyncer {
+  readonly started: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartSyncerOptions<C> {
+  upstream: C;
+  downstream: C;
+  clusterName: string;
+  logicalCluster: string;
+  resources: string[];
+}
+
+export interface ClusterControllerOptions {
+  /** The mode of Clusters that name none. */
+  defaultMode: SyncerMode;
+  /** The resources of Clusters that name none (GR strings). */
+  defaultResources: string[];
+  /** A heartbeat older than this makes a Cluster not Ready. */
+  heartbeatTimeoutMs: number;
+  /** The image of pull-mode syncers. */
+  syncerImage: string;
+  /** kcp as pull-mode syncers reach it. */
+  kcp: KcpEndpoint;
+}
+
+/** How the controller reaches clusters, given by the composition root (controllers do not import app/). */
+export interface ClusterControllerDeps<C extends KubeRequester> {
+  store: ObjectStore;
+  registry: ResourceRegistry;
+  /** spec.kubeconfig → a client configuration; throws an Error for people when invalid. */
+  parseKubeconfig(text: string): Promise<unknown>;
+  /** A client for a configuration parseKubeconfig returned; throws when it cannot be built. */
+  clientFor(config: unknown): C;
+  /** The in-process client of a logical cluster of this kcp. */
+  upstreamFor(logicalCluster: string): C;
+  /** Starts a syncer in this process (push mode). */
+  startSyncer(opts: StartSyncerOptions<C>): RunningSyncer;
+}
+
+/** What runs (or was installed) for one Cluster, and the inputs it was made from. */
+interface Runner<C> {
+  mode: SyncerMode;
+  /** The physical cluster's client it was made with. */
+  downstream: C;
+  /** The mode, kubeconfig and resources it was started or installed with. */
+  fingerprint: string;
+  kubeconfig: string;
+  syncer?: RunningSyncer;
+  /** Pull mode: the manifests installed, for removal. */
+  installed?: Manifest[];
+  installedAt?: number;
+}
+
+interface Desired {
+  mode: SyncerMode;
+  resources: string[];
+  kubeconfig: string;
+}
+
+/** A Cluster's key: `<logical cluster>|<name>` (names contain neither `|` nor `/`). */
+function keyOf(cluster: string, name: string): string {
+  return `${cluster}|${name}`;
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf("|");
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+function heartbeatOf(lease: KObject | undefined): Heartbeat | undefined {
+  if (!lease) return undefined;
+  const spec = isObject(lease.spec) ? lease.spec : {};
+  const renewed = typeof spec.renewTime === "string" ? Date.parse(spec.renewTime) : Number.NaN;
+  const ann = lease.metadata.annotations ?? {};
+  const synced = ann[SYNCED_RESOURCES_ANNOTATION];
+  return {
+    ...(Number.isFinite(renewed) ? { renewedAt: renewed } : {}),
+    ...(ann[SYNCER_STATUS_ANNOTATION] !== undefined ? { status: ann[SYNCER_STATUS_ANNOTATION] } : {}),
+    ...(synced !== undefined ? { syncedResources: synced.split(",").filter((s) => s !== "") } : {}),
+  };
+}
+
+/** What the lease cache keeps: the heartbeat's fields. */
+function leaseSummary(lease: KObject): KObject {
+  const ann = lease.metadata.annotations ?? {};
+  const kept: Record<string, string> = {};
+  for (const k of [SYNCER_STATUS_ANNOTATION, SYNCED_RESOURCES_ANNOTATION]) if (ann[k] !== undefined) kept[k] = ann[k];
+  const spec = isObject(lease.spec) ? lease.spec : {};
+  return {
+    apiVersion: lease.apiVersion,
+    kind: lease.kind,
+    metadata: { name: lease.metadata.name, namespace: lease.metadata.namespace, annotations: kept },
+    spec: { renewTime: spec.renewTime },
+  };
+}
+
+export class ClusterController<C extends KubeRequester> {
+  private readonly clusterDef: ResourceDef;
+  private readonly clusters: Informer;
+  private readonly leases: Informer;
+  private readonly runners = new Map<string, Runner<C>>();
+  private readonly rechecks = new Map<string, ReturnType<typeof setTimeout>>();
+  // Clusters are reconciled in parallel (one is never worked on twice at once): a slow physical cluster does not hold up the others.
+  private readonly work = new WorkQueue<string>("cluster controller", (key) => this.reconcile(key), { workers: 4 });
+  private stopped = false;
+
+  constructor(
+    private readonly deps: ClusterControllerDeps<C>,
+    private readonly opts: ClusterControllerOptions,
+  ) {
+    const clusterDef = deps.registry.lookup(DEFAULT_CLUSTER, CLUSTER_GROUP, CLUSTER_VERSION, CLUSTER_RESOURCE);
+    const leaseDef = deps.registry.lookup(DEFAULT_CLUSTER, "coordination.k8s.io", "v1", "leases");
+    if (!clusterDef || !leaseDef) throw new Error("the clusters and leases resources must be registered");
+    this.clusterDef = clusterDef;
+    const enqueue = (obj: KObject, cluster: string) => this.work.add(keyOf(cluster, obj.metadata.name ?? ""));
+    this.clusters = new Informer(deps.store, clusterDef, {
+      name: "cluster controller: clusters",
+      onAdd: enqueue,
+      onUpdate: (_old, obj, cluster) => enqueue(obj, cluster),
+      onDelete: enqueue,
+    });
+    const prefix = heartbeatLeaseName("");
+    const leaseChanged = (lease: KObject, cluster: string) => {
+      const name = lease.metadata.name ?? "";
+      if (name.startsWith(prefix)) this.work.add(keyOf(cluster, name.slice(prefix.length)));
+    };
+    this.leases = new Informer(deps.store, leaseDef, {
+      name: "cluster controller: syncer heartbeats",
+      namespace: SYNCER_NAMESPACE_IN_KCP,
+      transform: leaseSummary,
+      onAdd: leaseChanged,
+      onUpdate: (_old, lease, cluster) => leaseChanged(lease, cluster),
+      onDelete: leaseChanged,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.leases.start();
+    await this.clusters.start();
+  }
+
+  /** Stops the informers and every syncer running in this process (pull-mode installs stay). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.work.stop();
+    for (const t of this.rechecks.values()) clearTimeout(t);
+    this.rechecks.clear();
+    this.clusters.stop();
+    this.leases.stop();
+    const running = [...this.runners.values()].map((r) => r.syncer?.stop());
+    this.runners.clear();
+    await Promise.allSettled(running);
+  }
+
+  /** The number of syncers running in this process (for tests and the bench). */
+  runningSyncers(): number {
+    let n = 0;
+    for (const r of this.runners.values()) if (r.syncer) n++;
+    return n;
+  }
+
+  private ctx(cluster: string): RequestContext {
+    return { cluster, user: SYSTEM_USER, dryRun: false, warnings: [] };
+  }
+
+  private desired(spec: ClusterSpec): Desired {
+    const mode = spec.mode && SYNCER_MODES.includes(spec.mode) ? spec.mode : this.opts.defaultMode;
+    const resources = [...new Set(spec.resources?.length ? spec.resources : this.opts.defaultResources)].sort();
+    return { mode, resources, kubeconfig: spec.kubeconfig };
+  }
+
+  /** Returns true when done; false (or a throw) to retry with backoff. */
+  private async reconcile(key: string): Promise<boolean> {
+    if (this.stopped) return true;
+    const [lc, name] = splitKey(key);
+    const obj = this.clusters.get(undefined, name, lc);
+    if (!obj) {
+      // Gone (after our finalizer, or without it when it was removed by hand): stop what runs here.
+      clearTimeout(this.rechecks.get(key));
+      this.rechecks.delete(key);
+      await this.stopRunner(key);
+      return true;
+    }
+    if (obj.metadata.deletionTimestamp) return this.finalize(lc, name, obj);
+    if (!obj.metadata.finalizers?.includes(CLUSTER_FINALIZER)) {
+      await this.deps.store.update(this.clusterDef, this.ctx(lc), undefined, name, (cur) => {
+        cur.metadata.finalizers = [...(cur.metadata.finalizers ?? []), CLUSTER_FINALIZER];
+        delete cur.metadata.resourceVersion;
+        return cur;
+      });
+      return true; // the update brings the object back through the informer
+    }
+    const spec = (isObject(obj.spec) ? obj.spec : {}) as unknown as ClusterSpec;
+    const want = this.desired(spec);
+    const fingerprint = JSON.stringify([want.mode, want.kubeconfig, want.resources]);
+
+    // 1. The kubeconfig, and a client from it.
+    let config: unknown;
+    try {
+      config = await this.deps.parseKubeconfig(want.kubeconfig);
+    } catch (e) {
+      await this.stopRunner(key);
+      await this.writeStatus(lc, name, obj, {
+        reason: ClusterReason.InvalidKubeConfig,
+        message: `Invalid kubeconfig: ${(e as Error).message}`,
+      });
+      return true; // nothing to retry until the spec changes
+    }
+    let downstream: C;
+    try {
+      downstream = this.deps.clientFor(config);
+    } catch (e) {
+      await this.stopRunner(key);
+      await this.writeStatus(lc, name, obj, {
+        reason: ClusterReason.ErrorCreatingClient,
+        message: `Error creating client from kubeconfig: ${(e as Error).message}`,
+      });
+      return true;
+    }
+
+    // 2. The syncer, per mode.
+    const runner = this.runners.get(key);
+    // Changed inputs: stop the old syncer; an old pull install goes unless pull mode reinstalls it in
+    // place (same mode, same cluster: the same names are updated).
+    if (runner && runner.fingerprint !== fingerprint)
+      await this.stopRunner(key, want.mode !== "pull" || runner.kubeconfig !== want.kubeconfig);
+    let recheckMs: number | undefined;
+    if (want.mode === "push" && !this.runners.get(key)?.syncer) {
+      try {
+        const syncer = this.deps.startSyncer({
+          upstream: this.deps.upstreamFor(lc),
+          downstream,
+          clusterName: name,
+          logicalCluster: lc,
+          resources: want.resources,
+        });
+        syncer.started.catch((e) => log.warn(`cluster controller: ${lc}|${name}: syncer: ${(e as Error).message}`));
+        this.runners.set(key, { mode: "push", downstream, fingerprint, kubeconfig: want.kubeconfig, syncer });
+        log.info(`cluster controller: started the syncer of cluster ${name} in logical cluster ${lc}`);
+      } catch (e) {
+        await this.writeStatus(lc, name, obj, {
+          reason: ClusterReason.ErrorStartingSyncer,
+          message: `Error starting syncer: ${(e as Error).message}`,
+        });
+        return false;
+      }
+    } else if (want.mode === "pull") {
+      const current = this.runners.get(key);
+      if (!current?.installed || Date.now() - (current.installedAt ?? 0) >= PULL_RECHECK_MS) {
+        try {
+          // A re-check applies the same manifests again (no new token, so the pod does not roll).
+          const installed = current?.installed
+            ? await this.reapply(current.installed, downstream)
+            : await this.installPull(lc, name, want, downstream);
+          this.runners.set(key, {
+            mode: "pull",
+            downstream,
+            fingerprint,
+            kubeconfig: want.kubeconfig,
+            installed,
+            installedAt: Date.now(),
+          });
+        } catch (e) {
+          await this.writeStatus(lc, name, obj, {
+            reason: ClusterReason.ErrorInstallingSyncer,
+            message: `Error installing syncer: ${(e as Error).message}`,
+          });
+          return false;
+        }
+      }
+      recheckMs = PULL_RECHECK_MS;
+    } else if (want.mode === "none") {
+      this.runners.set(key, { mode: "none", downstream, fingerprint, kubeconfig: want.kubeconfig });
+    }
+
+    // 3. Ready from the heartbeat.
+    const hb = heartbeatOf(this.leases.get(SYNCER_NAMESPACE_IN_KCP, heartbeatLeaseName(name), lc));
+    const readiness = readinessFromHeartbeat(hb, this.opts.heartbeatTimeoutMs, Date.now());
+    await this.writeStatus(lc, name, obj, readiness.condition, hb);
+    const next = Math.min(readiness.recheckInMs ?? Number.POSITIVE_INFINITY, recheckMs ?? Number.POSITIVE_INFINITY);
+    if (Number.isFinite(next)) this.recheckLater(key, next);
+    return true;
+  }
+
+  /** One pending re-check per Cluster (each heartbeat renewal reconciles; their timers must not pile up). */
+  private recheckLater(key: string, delayMs: number): void {
+    clearTimeout(this.rechecks.get(key));
+    const timer = setTimeout(() => {
+      this.rechecks.delete(key);
+      this.work.add(key);
+    }, delayMs);
+    this.rechecks.set(key, timer);
+  }
+
+  /** Writes the Ready condition (and heartbeat fields) when they differ from what is stored. */
+  private async writeStatus(
+    lc: string,
+    name: string,
+    obj: KObject,
+    ready: Pick<ClusterCondition, "reason" | "message"> & { status?: ClusterCondition["status"] },
+    hb?: Heartbeat,
+  ): Promise<void> {
+    const old = (isObject(obj.status) ? obj.status : {}) as ClusterStatus;
+    const now = new Date();
+    const status: ClusterStatus = {
+      ...old,
+      conditions: setCondition(old.conditions, { type: READY, status: ready.status ?? "False", ...ready }, now),
+    };
+    if (hb?.syncedResources) status.syncedResources = [...hb.syncedResources].sort();
+    if (hb?.renewedAt !== undefined) {
+      // The heartbeat time is written when it moves by more than a third of the timeout, or with any
+      // other change: not one status write per renewal of every syncer.
+      const renewed = rfc3339(new Date(hb.renewedAt));
+      const prev = old.lastSyncerHeartbeatTime ? Date.parse(old.lastSyncerHeartbeatTime) : 0;
+      if (hb.renewedAt - prev > this.opts.heartbeatTimeoutMs / 3) status.lastSyncerHeartbeatTime = renewed;
+    }
+    if (deepEqual(old, status)) return;
+    try {
+      await this.deps.store.update(
+        this.clusterDef,
+        this.ctx(lc),
+        undefined,
+        name,
+        (cur) => {
+          const curStatus = (isObject(cur.status) ? cur.status : {}) as ClusterStatus;
+          cur.status = {
+            ...curStatus,
+            ...status,
+            conditions: setCondition(
+              curStatus.conditions,
+              findCondition(status.conditions, READY) as ClusterCondition,
+              now,
+            ),
+          };
+          delete cur.metadata.resourceVersion;
+          return cur;
+        },
+        { subresource: "status" },
+      );
+    } catch (e) {
+      if (isStatusError(e) && e.code === 404) return;
+      throw e;
+    }
+  }
+
+  private async installPull(lc: string, name: string, want: Desired, downstream: C): Promise<Manifest[]> {
+    const upstream = this.deps.upstreamFor(lc);
+    const token = await mintSyncerToken(upstream, name);
+    const manifests = pullManifests({
+      logicalCluster: lc,
+      clusterName: name,
+      resources: want.resources,
+      image: this.opts.syncerImage,
+      kcpKubeconfig: syncerKubeconfig(this.opts.kcp, lc, name, token),
+    });
+    for (const m of manifests) await applyManifest(downstream, m);
+    log.info(`cluster controller: installed the syncer of cluster ${name} (logical cluster ${lc}) in its cluster`);
+    return manifests;
+  }
+
+  private async reapply(manifests: Manifest[], downstream: C): Promise<Manifest[]> {
+    for (const m of manifests) await applyManifest(downstream, m);
+    return manifests;
+  }
+
+  /** Stops a push syncer; with `uninstall`, also removes what pull mode installed. */
+  private async stopRunner(key: string, uninstall = false): Promise<void> {
+    const runner = this.runners.get(key);
+    if (!runner) return;
+    this.runners.delete(key);
+    if (runner.syncer) {
+      await runner.syncer.stop().catch((e) => log.warn(`cluster controller: ${key}: stopping the syncer: ${e}`));
+      log.info(`cluster controller: stopped the syncer of ${key}`);
+    }
+    if (uninstall && runner.installed) await this.uninstall(runner.installed, runner.downstream);
+  }
+
+  private async uninstall(manifests: Manifest[], downstream: C): Promise<void> {
+    // Cluster-scoped objects first (the namespace takes its contents with it).
+    const order = [...manifests].reverse().filter((m) => !m.metadata.namespace);
+    for (const m of order) await deleteManifest(downstream, m);
+  }
+
+  /** A Cluster being deleted: stop and remove its syncer, then release the finalizer. */
+  private async finalize(lc: string, name: string, obj: KObject): Promise<boolean> {
+    const key = keyOf(lc, name);
+    if (!obj.metadata.finalizers?.includes(CLUSTER_FINALIZER)) {
+      await this.stopRunner(key);
+      return true;
+    }
+    const spec = (isObject(obj.spec) ? obj.spec : {}) as unknown as ClusterSpec;
+    const want = this.desired(spec);
+    await this.stopRunner(key);
+    if (want.mode === "pull") {
+      try {
+        const downstream = this.deps.clientFor(await this.deps.parseKubeconfig(want.kubeconfig));
+        // The names are derived, so cleanup needs no memory of the install (kcp may have restarted).
+        const manifests = pullManifests({
+          logicalCluster: lc,
+          clusterName: name,
+          resources: want.resources,
+          image: this.opts.syncerImage,
+          kcpKubeconfig: "",
+        });
+        await this.uninstall(manifests, downstream);
+      } catch (e) {
+        const since = Date.now() - Date.parse(obj.metadata.deletionTimestamp ?? "");
+        if (since < CLEANUP_GIVE_UP_MS) throw e;
+        log.warn(
+          `cluster controller: cluster ${name} (logical cluster ${lc}): giving up removing its syncer from the physical cluster: ${(e as Error).message}`,
+        );
+      }
+    }
+    const upstream = this.deps.upstreamFor(lc);
+    await removeSyncerServiceAccount(upstream, name);
+    await deleteManifest(upstream, {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: heartbeatLeaseName(name), namespace: SYNCER_NAMESPACE_IN_KCP },
+    }).catch(() => {});
+    await this.deps.store.update(this.clusterDef, this.ctx(lc), undefined, name, (cur) => {
+      cur.metadata.finalizers = (cur.metadata.finalizers ?? []).filter((f) => f !== CLUSTER_FINALIZER);
+      delete cur.metadata.resourceVersion;
+      return cur;
+    });
+    log.info(`cluster controller: cluster ${name} of logical cluster ${lc} removed`);
+    return true;
+  }
+}
+
+export { syncerServiceAccountName };

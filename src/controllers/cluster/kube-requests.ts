@@ -1,0 +1,90 @@
+// The requests the cluster controller and `kcp cluster` make of a Kubernetes API (kcp's or a
+// physical cluster's), on any client with the client library's request() (src/client/rest-client.ts
+// RestClient): create-or-update of a manifest, delete ignoring NotFound, and the REST paths.
+
+import { isStatusError } from "../../machinery/status.ts";
+
+/** What is needed of a client: one JSON request; non-2xx throws a StatusError. */
+export interface KubeRequester {
+  request<T = unknown>(opts: {
+    method: string;
+    path: string;
+    query?: Record<string, string | undefined>;
+    body?: unknown;
+    contentType?: string;
+    signal?: AbortSignal;
+  }): Promise<T>;
+}
+
+export type Manifest = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: Record<string, unknown> & { name?: unknown; namespace?: unknown };
+};
+
+/** The kinds written here, and their resource names. */
+const PLURALS: Record<string, string> = {
+  Namespace: "namespaces",
+  ServiceAccount: "serviceaccounts",
+  Secret: "secrets",
+  ClusterRole: "clusterroles",
+  ClusterRoleBinding: "clusterrolebindings",
+  Deployment: "deployments",
+  Lease: "leases",
+};
+
+export function collectionPath(apiVersion: string, plural: string, namespace?: string): string {
+  const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  return namespace ? `${base}/namespaces/${namespace}/${plural}` : `${base}/${plural}`;
+}
+
+export function objectPath(m: Manifest): string {
+  const plural = PLURALS[m.kind];
+  if (!plural) throw new Error(`no resource known for kind ${m.kind}`);
+  const ns = typeof m.metadata.namespace === "string" ? m.metadata.namespace : undefined;
+  return `${collectionPath(m.apiVersion, plural, ns)}/${String(m.metadata.name)}`;
+}
+
+export function isNotFound(e: unknown): boolean {
+  return isStatusError(e) && e.code === 404;
+}
+
+export function isAlreadyExists(e: unknown): boolean {
+  return isStatusError(e) && e.code === 409 && e.reason === "AlreadyExists";
+}
+
+/**
+ * Create the object, or replace what is there with it (keeping the server's metadata), so a
+ * second apply converges on the same content. Namespaces are only created.
+ */
+export async function applyManifest(client: KubeRequester, m: Manifest): Promise<void> {
+  const path = objectPath(m);
+  const collection = path.slice(0, path.lastIndexOf("/"));
+  try {
+    await client.request({ method: "POST", path: collection, body: m });
+    return;
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+  }
+  if (m.kind === "Namespace") return;
+  for (let attempt = 0; ; attempt++) {
+    const current = await client.request<Manifest>({ method: "GET", path });
+    const meta = current.metadata;
+    const next = { ...m, metadata: { ...meta, labels: m.metadata.labels, annotations: m.metadata.annotations } };
+    try {
+      await client.request({ method: "PUT", path, body: next });
+      return;
+    } catch (e) {
+      if (!(isStatusError(e) && e.code === 409) || attempt >= 3) throw e;
+    }
+  }
+}
+
+/** Delete; gone already is fine. */
+export async function deleteManifest(client: KubeRequester, m: Manifest): Promise<void> {
+  try {
+    await client.request({ method: "DELETE", path: objectPath(m) });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
