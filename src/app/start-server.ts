@@ -18,11 +18,17 @@ import { type OpenedStorage, openStorage, type StorageOptions } from "../storage
 import { createApp } from "../server/app.ts";
 import { startApiCore } from "./api-core.ts";
 import type { AdmissionPlugin } from "../apis/admission.ts";
+import type { ResourceRegistry } from "../apis/registry.ts";
+import type { ObjectStore } from "../apis/store.ts";
 import { AllowAllAuthorizer } from "../auth/allow-all-authorizer.ts";
 import { ServiceAccountTokenAuthenticator, storageLookup } from "../auth/service-account-authenticator.ts";
 import { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
 import { adminUser, StaticTokenAuthenticator } from "../auth/token-authenticator.ts";
 import { UnionAuthenticator } from "../auth/union-authenticator.ts";
+import { ClientCertAuthenticator } from "../auth/client-cert-authenticator.ts";
+import { CsrController, type CsrControllerOptions } from "../controllers/csr/csr-controller.ts";
+import { type ClientCertListener, startClientCertListener } from "./client-cert-listener.ts";
+import { X509Certificate } from "node:crypto";
 import { DEFAULT_WATCH_SETTINGS, type WatchSettings } from "../server/rest/watch.ts";
 
 export interface ServerOptions {
@@ -37,6 +43,13 @@ export interface ServerOptions {
   storage?: StorageOptions;
   /** Admission plugins of the embedding program, run after kcp's own (NamespaceLifecycle), in this order. */
   admission?: AdmissionPlugin[];
+  /**
+   * Accept TLS client certificates signed by kcp's CA (default true). They need a node:tls listener
+   * in front of Bun.serve (see client-cert-listener.ts); false serves TLS from Bun.serve directly.
+   */
+  clientCertificates?: boolean;
+  /** The CSR signing and cleaning controllers' settings (tests shorten the cleaner's periods). */
+  csr?: CsrControllerOptions;
 }
 
 export interface RunningServer {
@@ -140,14 +153,18 @@ async function serve(
     shared: new Map([[storageKeyOf(namespaceDef), core.namespaces]]),
   });
   undo.push(() => gc.stop());
+  const csrs = startCsrController(store, registry, certs, opts.csr);
+  undo.push(() => csrs.stop());
 
   const activeWatches = new Set<() => void>();
   let ready = false;
+  const clientCertificates = opts.clientCertificates !== false;
   const app = createApp({
     registry,
     store,
     clusters,
     authenticator,
+    ...(clientCertificates ? { clientCertAuthenticator: new ClientCertAuthenticator() } : {}),
     authorizer,
     serverAddress: `${displayHost(opts.listen.host || "0.0.0.0")}:${opts.listen.port}`,
     readyChecks: [
@@ -159,21 +176,44 @@ async function serve(
     watch: { ...DEFAULT_WATCH_SETTINGS, ...opts.watch, active: activeWatches },
   });
 
+  // With client certificates, Bun.serve speaks plain HTTP on a loopback port and the TLS listener
+  // in front of it passes each connection through (Bun.serve cannot show the handler a certificate).
+  let front: ClientCertListener | undefined;
+  const bindings = {
+    timeout: (req: Request, seconds: number) => server.timeout(req, seconds),
+    peerCertificate: (req: Request) => {
+      const peer = front && server.requestIP(req);
+      return peer ? front?.peerCertificate(peer.address, peer.port) : undefined;
+    },
+  };
   const server = Bun.serve({
-    hostname: opts.listen.host || "0.0.0.0",
-    port: opts.listen.port,
-    tls: { cert: certs.certPem, key: certs.keyPem },
+    hostname: clientCertificates ? "127.0.0.1" : opts.listen.host || "0.0.0.0",
+    port: clientCertificates ? 0 : opts.listen.port,
+    ...(clientCertificates ? {} : { tls: { cert: certs.certPem, key: certs.keyPem } }),
     // Watches switch this off for their own request; other idle connections are closed after 2 minutes.
     idleTimeout: 120,
     maxRequestBodySize: 16 * 1024 * 1024,
-    fetch: (req, srv) => app.fetch(req, srv),
+    fetch: (req) => app.fetch(req, bindings),
   });
-  const port = server.port as number;
+  undo.push(() => void server.stop(true));
+  if (clientCertificates) {
+    front = await startClientCertListener({
+      host: opts.listen.host || "0.0.0.0",
+      port: opts.listen.port,
+      certPem: certs.certPem,
+      keyPem: certs.keyPem,
+      clientCaPem: certs.caCertPem,
+      backendPort: server.port as number,
+    });
+  }
+  const port = front ? front.port : (server.port as number);
   const url = `https://${displayHost(opts.listen.host === "0.0.0.0" || opts.listen.host === "" ? "127.0.0.1" : opts.listen.host === "::" ? "::1" : opts.listen.host)}:${port}`;
   const kubeconfigPath = join(dataDir, "admin.kubeconfig");
   await writeAdminKubeconfig(kubeconfigPath, { server: url, caCertPem: certs.caCertPem, token });
   ready = true;
   gc.start().catch((e) => log.error(`garbage collector: ${(e as Error).stack ?? e}`));
+  // Like kube-controller-manager's, the CSR controllers do not hold up readiness.
+  csrs.start().catch((e) => log.error(`csr controllers: ${(e as Error).stack ?? e}`));
   log.info(`Serving securely on ${displayHost(opts.listen.host || "0.0.0.0")}:${port}`);
   log.info(`Admin kubeconfig: ${kubeconfigPath}`);
 
@@ -182,12 +222,14 @@ async function serve(
     stopping ??= (async () => {
       ready = false;
       // Stop accepting; let in-flight requests (writes) finish, but end watches, which never finish by themselves.
+      front?.close();
       const drained = server.stop(false);
       for (const close of [...activeWatches]) close();
       namespaces.stop();
       crds.stop();
       serviceAccounts.stop();
       gc.stop();
+      csrs.stop();
       core.stop();
       stopCompaction();
       // In-flight requests get 10 s; the timer must not keep a stopped process alive.
@@ -233,4 +275,22 @@ export async function runServer(opts: ServerOptions): Promise<void> {
     process.on("SIGINT", onInt);
     process.on("SIGTERM", onTerm);
   });
+}
+
+/** The CSR signing and cleaning controllers, signing with kcp's CA. */
+function startCsrController(
+  store: ObjectStore,
+  registry: ResourceRegistry,
+  certs: Credentials["certs"],
+  opts: CsrControllerOptions | undefined,
+): CsrController {
+  const def = registry.lookup(DEFAULT_CLUSTER, "certificates.k8s.io", "v1", "certificatesigningrequests");
+  if (!def) throw new Error("the certificatesigningrequests resource is not registered");
+  if (!certs.caKeyPem) throw new Error("the CA key is needed to sign certificate signing requests");
+  const ca = {
+    certPem: certs.caCertPem,
+    keyPem: certs.caKeyPem,
+    notAfter: new X509Certificate(certs.caCertPem).validToDate,
+  };
+  return new CsrController(store, def, ca, opts);
 }
