@@ -1,20 +1,20 @@
 // The HTTPS listener that accepts TLS client certificates. Bun.serve can request and verify a
 // client certificate (`tls.requestCert`) but hands the fetch handler neither the certificate nor
-// whether it verified (Bun 1.4: no socket or peer-certificate accessor on the server or request;
-// node:https under Bun has `authorized` but no getPeerCertificate). node:tls does both, so this
-// listener terminates TLS in front of Bun.serve and passes each connection's bytes through to it
-// over a loopback connection of its own; what the handshake verified is kept by the local port of
-// that loopback connection, which is what Bun.serve's requestIP() reports as the client's port.
+// whether it verified (Bun 1.4: no socket or peer-certificate accessor on the server or the
+// request; node:https under Bun has `authorized` but no getPeerCertificate). Bun's TCP sockets
+// (Bun.listen with TLS) have both, so this listener terminates TLS in front of Bun.serve and
+// passes each connection's bytes through to it over a loopback connection of its own; what the
+// handshake verified is kept by the local port of that loopback connection, which is what
+// Bun.serve's requestIP() reports as the client's port.
 //
 // Certificates are requested, never required: a client without one (a bearer token) connects as
 // before. A certificate is verified against kcp's CA during the handshake; only a verified one is
 // recorded (an unverified one counts as none, as kube-apiserver ignores it).
-// The cost is a second pass of every byte through the event loop: see docs/performance.md.
+// The cost is a second pass of every byte through the event loop (docs/performance.md: about
+// 0–10 % of req/s on a GET of an object; a node:tls listener cost 10–20 %, so Bun's sockets are used).
 
 import type { X509Certificate } from "node:crypto";
-import { connect, type Socket } from "node:net";
-import { createServer, type TLSSocket } from "node:tls";
-import { log } from "../log.ts";
+import type { Socket, TCPSocketListener } from "bun";
 
 export interface ClientCertListenerOptions {
   host: string;
@@ -29,79 +29,134 @@ export interface ClientCertListenerOptions {
 
 export interface ClientCertListener {
   port: number;
-  /** The verified client certificate of the connection Bun.serve saw coming from this loopback port. */
+  /** The verified client certificate of the connection Bun.serve saw coming from this loopback address and port. */
   peerCertificate(address: string, port: number): X509Certificate | undefined;
-  /** Stops accepting; open connections end when the backend closes them. */
+  /** Stops accepting; open connections end when either side closes them. */
   close(): void;
 }
-
 const LOOPBACK = new Set(["127.0.0.1", "::ffff:127.0.0.1"]);
+
+interface Pipe {
+  client: Socket<Pipe>;
+  upstream?: Socket<Pipe>;
+  cert?: X509Certificate;
+  localPort?: number;
+  /** Bytes a side could not take yet, by destination; the sending side is paused meanwhile. */
+  toUpstream: Uint8Array[];
+  toClient: Uint8Array[];
+  done: boolean;
+}
+
+/** Forward a chunk, queueing what `to` cannot take now (or all of it before `to` is connected). */
+function send(to: Socket<Pipe> | undefined, queue: Uint8Array[], chunk: Uint8Array, from: Socket<Pipe>): void {
+  if (!to || queue.length) {
+    queue.push(new Uint8Array(chunk));
+    from.pause();
+    return;
+  }
+  const n = to.write(chunk);
+  if (n < chunk.length) {
+    queue.push(new Uint8Array(chunk.subarray(Math.max(n, 0))));
+    from.pause();
+  }
+}
+
+/** Write what is queued for `to`; once it is all out, let `from` send again. */
+function flush(to: Socket<Pipe>, queue: Uint8Array[], from: Socket<Pipe> | undefined): void {
+  while (queue.length) {
+    const chunk = queue[0] as Uint8Array;
+    const n = to.write(chunk);
+    if (n < chunk.length) {
+      queue[0] = chunk.subarray(Math.max(n, 0));
+      return;
+    }
+    queue.shift();
+  }
+  from?.resume();
+}
 
 export async function startClientCertListener(opts: ClientCertListenerOptions): Promise<ClientCertListener> {
   const byLocalPort = new Map<number, X509Certificate>();
-  const server = createServer(
-    {
-      cert: opts.certPem,
-      key: opts.keyPem,
-      ca: opts.clientCaPem,
-      requestCert: true,
-      rejectUnauthorized: false,
-      // Bun.serve behind speaks HTTP/1.1 only; say so rather than let a client offer h2 unanswered.
-      ALPNProtocols: ["http/1.1"],
+  // A connection ends as a pair. The port is forgotten while the loopback socket still holds it,
+  // so no other connection can have been given that port meanwhile.
+  const finish = (p: Pipe) => {
+    if (p.done) return;
+    p.done = true;
+    if (p.localPort !== undefined && byLocalPort.get(p.localPort) === p.cert) byLocalPort.delete(p.localPort);
+    p.upstream?.end();
+    p.client.end();
+  };
+  const upstreamHandlers = {
+    open(up: Socket<Pipe>) {
+      const p = up.data;
+      if (p.done) {
+        up.end();
+        return;
+      }
+      p.upstream = up;
+      p.localPort = up.localPort;
+      if (p.cert) byLocalPort.set(p.localPort, p.cert);
+      flush(up, p.toUpstream, p.client);
     },
-    (client: TLSSocket) => passThrough(client, opts.backendPort, byLocalPort),
-  );
-  server.on("tlsClientError", (err) => log.debug(`TLS handshake failed: ${err.message}`));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
+    data(up: Socket<Pipe>, chunk: Uint8Array) {
+      send(up.data.client, up.data.toClient, chunk, up);
+    },
+    drain(up: Socket<Pipe>) {
+      flush(up, up.data.toUpstream, up.data.client);
+    },
+    close(up: Socket<Pipe>) {
+      finish(up.data);
+    },
+    error(up: Socket<Pipe>) {
+      finish(up.data);
+    },
+    connectError(up: Socket<Pipe>) {
+      finish(up.data);
+    },
+  };
+  const server: TCPSocketListener<Pipe> = Bun.listen<Pipe>({
+    hostname: opts.host,
+    port: opts.port,
+    tls: { cert: opts.certPem, key: opts.keyPem, ca: opts.clientCaPem, requestCert: true, rejectUnauthorized: false },
+    socket: {
+      open(client) {
+        client.data = { client, toUpstream: [], toClient: [], done: false };
+      },
+      // The backend connection is made once the handshake has settled who the client is.
+      handshake(client, success) {
+        const p = client.data;
+        if (!success) return;
+        if (client.authorized) p.cert = client.getPeerX509Certificate();
+        void Bun.connect<Pipe>({
+          hostname: "127.0.0.1",
+          port: opts.backendPort,
+          data: p,
+          socket: upstreamHandlers,
+        }).catch(() => finish(p));
+      },
+      data(client, chunk) {
+        send(client.data.upstream, client.data.toUpstream, chunk, client);
+      },
+      drain(client) {
+        const p = client.data;
+        if (p.upstream) flush(client, p.toClient, p.upstream);
+      },
+      close(client) {
+        finish(client.data);
+      },
+      error(client) {
+        finish(client.data);
+      },
+    },
   });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : opts.port;
   return {
-    port,
-    peerCertificate(remoteAddress, remotePort) {
-      if (byLocalPort.size === 0 || !LOOPBACK.has(remoteAddress)) return undefined;
-      return byLocalPort.get(remotePort);
+    port: server.port,
+    peerCertificate(address, port) {
+      if (byLocalPort.size === 0 || !LOOPBACK.has(address)) return undefined;
+      return byLocalPort.get(port);
     },
     close() {
-      server.close();
+      server.stop(false);
     },
   };
-}
-
-function passThrough(client: TLSSocket, backendPort: number, byLocalPort: Map<number, X509Certificate>): void {
-  const cert = client.authorized ? client.getPeerX509Certificate() : undefined;
-  const upstream: Socket = connect({ host: "127.0.0.1", port: backendPort, noDelay: true });
-  client.setNoDelay(true);
-  let localPort: number | undefined;
-  // Forget the port while this socket still holds it: no other connection can have it meanwhile.
-  const forget = () => {
-    if (localPort !== undefined && byLocalPort.get(localPort) === cert) byLocalPort.delete(localPort);
-    localPort = undefined;
-  };
-  upstream.once("connect", () => {
-    localPort = upstream.localPort;
-    if (cert && localPort !== undefined) byLocalPort.set(localPort, cert);
-    // Bytes flow only once the port is recorded: the backend cannot see a request before it.
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  upstream.once("end", forget);
-  upstream.once("close", () => {
-    forget();
-    client.destroy();
-  });
-  upstream.on("error", () => {
-    forget();
-    client.destroy();
-  });
-  client.on("error", () => upstream.destroy());
-  client.once("close", () => {
-    forget();
-    upstream.destroy();
-  });
 }

@@ -38,6 +38,12 @@ export default defineCommand({
       default: "info",
       description: "How much to log",
     },
+    "client-certificates": {
+      type: "boolean",
+      default: true,
+      description:
+        "Accept TLS client certificates signed by kcp's CA (through a node:tls listener in front of Bun.serve; --no-client-certificates serves TLS from Bun.serve alone)",
+    },
     ...startStorageArgs,
   },
   async run({ args }) {
@@ -48,6 +54,12 @@ export default defineCommand({
     const storage = storageFromFlags(args, rootDir);
     setLogLevel(logLevel);
     const { runServer } = await import("../app/start-server.ts");
-    await runServer({ rootDir, listen, logLevel, ...(storage ? { storage } : {}) });
+    await runServer({
+      rootDir,
+      listen,
+      logLevel,
+      ...(storage ? { storage } : {}),
+      ...(args["client-certificates"] === false ? { clientCertificates: false } : {}),
+    });
   },
 });

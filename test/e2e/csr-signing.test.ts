@@ -194,3 +194,19 @@ describe("CSR signing", () => {
     expect(list.stdout).toContain("Approved,Failed");
   });
 });
+
+describe("the TLS listener in front of the HTTP server", () => {
+  test("large request and response bodies pass through whole (backpressure both ways)", async () => {
+    // About 0.9 MiB of random text (ConfigMaps hold at most 1 MiB): more than any socket buffer takes at once.
+    const value = Buffer.from(crypto.getRandomValues(new Uint8Array(700_000))).toString("base64");
+    const file = join(kcp.rootDir, "big.txt");
+    await Bun.write(file, value);
+    const create = await kubectl(kcp, ["create", "configmap", "big", `--from-file=big=${file}`]);
+    expect(create.stderr).toBe("");
+    for (let i = 0; i < 3; i++) {
+      const get = await kubectl(kcp, ["get", "configmap", "big", "-o", "json"]);
+      expect(get.code).toBe(0);
+      expect(JSON.parse(get.stdout).data.big).toBe(value);
+    }
+  });
+});
