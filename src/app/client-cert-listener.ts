@@ -29,12 +29,17 @@ export interface ClientCertListenerOptions {
 
 export interface ClientCertListener {
   port: number;
-  /** The verified client certificate of the connection Bun.serve saw coming from this loopback address and port. */
-  peerCertificate(address: string, port: number): X509Certificate | undefined;
+  /**
+   * The verified client certificate of the connection Bun.serve saw coming from the loopback
+   * address and port `peer` gives (asked only while some connection has a certificate).
+   */
+  peerCertificate(peer: () => { address: string; port: number } | null): X509Certificate | undefined;
   /** Stops accepting; open connections end when either side closes them. */
   close(): void;
 }
 const LOOPBACK = new Set(["127.0.0.1", "::ffff:127.0.0.1"]);
+/** Bun.serve's idle timeout, which the listener stood in for before the handshake. */
+const HANDSHAKE_TIMEOUT_S = 120;
 
 interface Pipe {
   client: Socket<Pipe>;
@@ -121,11 +126,21 @@ export async function startClientCertListener(opts: ClientCertListenerOptions): 
     socket: {
       open(client) {
         client.data = { client, toUpstream: [], toClient: [], done: false };
+        // A client that never finishes its handshake must not hold a socket for ever; after the
+        // handshake, idle connections are Bun.serve's to close (watches switch that off).
+        client.timeout(HANDSHAKE_TIMEOUT_S);
+      },
+      timeout(client) {
+        finish(client.data);
       },
       // The backend connection is made once the handshake has settled who the client is.
       handshake(client, success) {
         const p = client.data;
-        if (!success) return;
+        client.timeout(0);
+        if (!success) {
+          finish(p);
+          return;
+        }
         if (client.authorized) p.cert = client.getPeerX509Certificate();
         void Bun.connect<Pipe>({
           hostname: "127.0.0.1",
@@ -151,9 +166,10 @@ export async function startClientCertListener(opts: ClientCertListenerOptions): 
   });
   return {
     port: server.port,
-    peerCertificate(address, port) {
-      if (byLocalPort.size === 0 || !LOOPBACK.has(address)) return undefined;
-      return byLocalPort.get(port);
+    peerCertificate(peer) {
+      if (byLocalPort.size === 0) return undefined;
+      const from = peer();
+      return from && LOOPBACK.has(from.address) ? byLocalPort.get(from.port) : undefined;
     },
     close() {
       server.stop(false);

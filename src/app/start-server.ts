@@ -181,10 +181,7 @@ async function serve(
   let front: ClientCertListener | undefined;
   const bindings = {
     timeout: (req: Request, seconds: number) => server.timeout(req, seconds),
-    peerCertificate: (req: Request) => {
-      const peer = front && server.requestIP(req);
-      return peer ? front?.peerCertificate(peer.address, peer.port) : undefined;
-    },
+    peerCertificate: (req: Request) => front?.peerCertificate(() => server.requestIP(req)),
   };
   const server = Bun.serve({
     hostname: clientCertificates ? "127.0.0.1" : opts.listen.host || "0.0.0.0",

@@ -160,6 +160,10 @@ describe("CSR signing", () => {
     const r = await kubectl(kcp, ["get", "ns"], { kubeconfig });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("You must be logged in to the server (Unauthorized)");
+    // The unverified certificate counts as none: a bearer token beside it decides.
+    const withToken = await kubectl(kcp, ["--token", kcp.token, "auth", "whoami", "-o", "json"], { kubeconfig });
+    expect(withToken.stderr).toBe("");
+    expect(JSON.parse(withToken.stdout).status.userInfo.username).toBe("kcp-admin");
   });
 
   test("a denied CSR is never signed", async () => {
