@@ -154,8 +154,10 @@ export class CsrController {
         undefined,
         name,
         (current) => {
-          // Another object by the same name, or already decided meanwhile: write nothing.
-          if (current.metadata.uid !== uid || certificateOf(current)) throw new Skip();
+          // Another object by the same name, or issued, denied or failed meanwhile: write nothing.
+          if (current.metadata.uid !== uid || !decideCheap(current)) throw new Skip();
+          // A write in between re-runs this on the newer object rather than failing with a conflict.
+          delete current.metadata.resourceVersion;
           const status = (current.status ?? {}) as { certificate?: string; conditions?: unknown[] };
           if (decision.action === "issue") {
             status.certificate = Buffer.from(decision.certificate).toString("base64");
