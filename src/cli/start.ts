@@ -42,7 +42,7 @@ export default defineCommand({
       type: "boolean",
       default: true,
       description:
-        "Accept TLS client certificates signed by kcp's CA (through a node:tls listener in front of Bun.serve; --no-client-certificates serves TLS from Bun.serve alone)",
+        "Accept TLS client certificates signed by kcp's CA (through a TLS listener in front of Bun.serve; --no-client-certificates serves TLS from Bun.serve alone, a little faster)",
     },
     ...startStorageArgs,
   },

@@ -10,7 +10,7 @@ import { stringify as stringifyYaml } from "yaml";
 import { parseCertificateRequest } from "../../src/pki/certificate-request.ts";
 import { ensureServingCerts, issueCertificate } from "../../src/pki/certs.ts";
 import { certificateRequestPem, generateKey } from "../helpers/certificate-request.ts";
-import { type KcpProcess, kubectl, removeDir, tempDir, useKcp } from "../helpers/kcp-process.ts";
+import { type KcpProcess, kubectl, removeDir, startKcp, tempDir, useKcp } from "../helpers/kcp-process.ts";
 
 let kcp: KcpProcess;
 useKcp((k) => (kcp = k));
@@ -58,8 +58,12 @@ async function waitForCsr(name: string, done: (csr: Obj) => boolean, ms = 10_000
   }
 }
 
-/** A kubeconfig whose only user credential is the client certificate. */
-async function certKubeconfig(file: string, certPem?: string, keyPem?: string): Promise<string> {
+/** A kubeconfig whose only user credential is the client certificate (or none). */
+function certKubeconfig(file: string, certPem?: string, keyPem?: string): Promise<string> {
+  return certKubeconfigFor(kcp, file, certPem, keyPem);
+}
+
+async function certKubeconfigFor(kcp: KcpProcess, file: string, certPem?: string, keyPem?: string): Promise<string> {
   const ca = await Bun.file(join(kcp.rootDir, "data", "ca.crt")).text();
   const doc = {
     apiVersion: "v1",
@@ -211,6 +215,42 @@ describe("the TLS listener in front of the HTTP server", () => {
       const get = await kubectl(kcp, ["get", "configmap", "big", "-o", "json"]);
       expect(get.code).toBe(0);
       expect(JSON.parse(get.stdout).data.big).toBe(value);
+    }
+  });
+});
+
+describe("kcp start --no-client-certificates", () => {
+  test("certificates authenticate no one; bearer tokens work as always", async () => {
+    const plain = await startKcp({ args: ["--no-client-certificates"] });
+    try {
+      const data = join(plain.rootDir, "data");
+      const key = generateKey("ec");
+      const req = parseCertificateRequest(pemBytes(certificateRequestPem({ cn: "alice", key: key.privateKey })));
+      // Signed by this server's own CA: it would authenticate with the listener.
+      const certPem = issueCertificate({
+        caCertPem: await Bun.file(join(data, "ca.crt")).text(),
+        caKeyPem: await Bun.file(join(data, "ca.key")).text(),
+        subject: req.subject,
+        publicKey: req.publicKey,
+        keyUsage: 1,
+        extKeyUsages: ["1.3.6.1.5.5.7.3.2"],
+        notBefore: new Date(Date.now() - 60_000),
+        notAfter: new Date(Date.now() + 3600_000),
+      });
+      const certFile = join(plain.rootDir, "alice.crt");
+      const keyFile = join(plain.rootDir, "alice.key");
+      await Bun.write(certFile, certPem);
+      await Bun.write(keyFile, key.keyPem);
+      const asCert = await kubectl(plain, ["--client-certificate", certFile, "--client-key", keyFile, "get", "ns"], {
+        kubeconfig: await certKubeconfigFor(plain, "empty.kubeconfig"),
+      });
+      expect(asCert.code).toBe(1);
+      expect(asCert.stderr).toContain("You must be logged in to the server");
+      const asToken = await kubectl(plain, ["get", "ns", "default", "-o", "name"]);
+      expect(asToken.stdout).toBe("namespace/default\n");
+    } finally {
+      await plain.stop();
+      removeDir(plain.rootDir);
     }
   });
 });
