@@ -21,11 +21,17 @@ import { startApiCore } from "./api-core.ts";
 import { loopbackClientConfig, loopbackUser, newLoopbackToken } from "./loopback-client.ts";
 import type { ClientConfig } from "../client/client-config.ts";
 import type { AdmissionPlugin } from "../apis/admission.ts";
+import type { ResourceRegistry } from "../apis/registry.ts";
+import type { ObjectStore } from "../apis/store.ts";
 import { AllowAllAuthorizer } from "../auth/allow-all-authorizer.ts";
 import { ServiceAccountTokenAuthenticator, storageLookup } from "../auth/service-account-authenticator.ts";
 import { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
 import { adminUser, StaticTokenAuthenticator } from "../auth/token-authenticator.ts";
 import { UnionAuthenticator } from "../auth/union-authenticator.ts";
+import { ClientCertAuthenticator } from "../auth/client-cert-authenticator.ts";
+import { CsrController, type CsrControllerOptions } from "../controllers/csr/csr-controller.ts";
+import { type ClientCertListener, startClientCertListener } from "./client-cert-listener.ts";
+import { X509Certificate } from "node:crypto";
 import { DEFAULT_WATCH_SETTINGS, type WatchSettings } from "../server/rest/watch.ts";
 import { startClusterController, type ClusterControllerSettings } from "./cluster-controller-wiring.ts";
 
@@ -45,6 +51,13 @@ export interface ServerOptions {
   clusterController?: Partial<ClusterControllerSettings> | false;
   /** Create the missing ready-made workload CRDs in `admin` (so every logical cluster serves them). */
   installWorkloadCRDs?: boolean;
+  /**
+   * Accept TLS client certificates signed by kcp's CA (default true). They need a TLS listener (Bun sockets)
+   * in front of Bun.serve (see client-cert-listener.ts); false serves TLS from Bun.serve directly.
+   */
+  clientCertificates?: boolean;
+  /** The CSR signing and cleaning controllers' settings (tests shorten the cleaner's periods). */
+  csr?: CsrControllerOptions;
 }
 
 export interface RunningServer {
@@ -167,14 +180,18 @@ async function serve(
     shared: new Map([[storageKeyOf(namespaceDef), core.namespaces]]),
   });
   undo.push(() => gc.stop());
+  const csrs = startCsrController(store, registry, certs, opts.csr);
+  undo.push(() => csrs.stop());
 
   const activeWatches = new Set<() => void>();
   let ready = false;
+  const clientCertificates = opts.clientCertificates !== false;
   const app = createApp({
     registry,
     store,
     clusters,
     authenticator,
+    ...(clientCertificates ? { clientCertAuthenticator: new ClientCertAuthenticator() } : {}),
     authorizer,
     serverAddress: `${displayHost(opts.listen.host || "0.0.0.0")}:${opts.listen.port}`,
     readyChecks: [
@@ -187,16 +204,34 @@ async function serve(
   });
   const loopback = loopbackClientConfig(app, loopbackToken);
 
+  // With client certificates, Bun.serve speaks plain HTTP on a loopback port and the TLS listener
+  // in front of it passes each connection through (Bun.serve cannot show the handler a certificate).
+  let front: ClientCertListener | undefined;
+  const bindings = {
+    timeout: (req: Request, seconds: number) => server.timeout(req, seconds),
+    peerCertificate: (req: Request) => front?.peerCertificate(() => server.requestIP(req)),
+  };
   const server = Bun.serve({
-    hostname: opts.listen.host || "0.0.0.0",
-    port: opts.listen.port,
-    tls: { cert: certs.certPem, key: certs.keyPem },
+    hostname: clientCertificates ? "127.0.0.1" : opts.listen.host || "0.0.0.0",
+    port: clientCertificates ? 0 : opts.listen.port,
+    ...(clientCertificates ? {} : { tls: { cert: certs.certPem, key: certs.keyPem } }),
     // Watches switch this off for their own request; other idle connections are closed after 2 minutes.
     idleTimeout: 120,
     maxRequestBodySize: 16 * 1024 * 1024,
-    fetch: (req, srv) => app.fetch(req, srv),
+    fetch: (req) => app.fetch(req, bindings),
   });
-  const port = server.port as number;
+  undo.push(() => void server.stop(true));
+  if (clientCertificates) {
+    front = await startClientCertListener({
+      host: opts.listen.host || "0.0.0.0",
+      port: opts.listen.port,
+      certPem: certs.certPem,
+      keyPem: certs.keyPem,
+      clientCaPem: certs.caCertPem,
+      backendPort: server.port as number,
+    });
+  }
+  const port = front ? front.port : (server.port as number);
   const url = `https://${displayHost(opts.listen.host === "0.0.0.0" || opts.listen.host === "" ? "127.0.0.1" : opts.listen.host === "::" ? "::1" : opts.listen.host)}:${port}`;
   const kubeconfigPath = join(dataDir, "admin.kubeconfig");
   await writeAdminKubeconfig(kubeconfigPath, { server: url, caCertPem: certs.caCertPem, token });
@@ -214,6 +249,8 @@ async function serve(
   if (clusterController) undo.push(() => void clusterController.stop());
   ready = true;
   gc.start().catch((e) => log.error(`garbage collector: ${(e as Error).stack ?? e}`));
+  // Like kube-controller-manager's, the CSR controllers do not hold up readiness.
+  csrs.start().catch((e) => log.error(`csr controllers: ${(e as Error).stack ?? e}`));
   log.info(`Serving securely on ${displayHost(opts.listen.host || "0.0.0.0")}:${port}`);
   log.info(`Admin kubeconfig: ${kubeconfigPath}`);
 
@@ -222,6 +259,7 @@ async function serve(
     stopping ??= (async () => {
       ready = false;
       // Stop accepting; let in-flight requests (writes) finish, but end watches, which never finish by themselves.
+      front?.close();
       const drained = server.stop(false);
       for (const close of [...activeWatches]) close();
       namespaces.stop();
@@ -230,6 +268,7 @@ async function serve(
       quotas.stop();
       gc.stop();
       await clusterController?.stop();
+      csrs.stop();
       core.stop();
       stopCompaction();
       // In-flight requests get 10 s; the timer must not keep a stopped process alive.
@@ -275,4 +314,22 @@ export async function runServer(opts: ServerOptions): Promise<void> {
     process.on("SIGINT", onInt);
     process.on("SIGTERM", onTerm);
   });
+}
+
+/** The CSR signing and cleaning controllers, signing with kcp's CA. */
+function startCsrController(
+  store: ObjectStore,
+  registry: ResourceRegistry,
+  certs: Credentials["certs"],
+  opts: CsrControllerOptions | undefined,
+): CsrController {
+  const def = registry.lookup(DEFAULT_CLUSTER, "certificates.k8s.io", "v1", "certificatesigningrequests");
+  if (!def) throw new Error("the certificatesigningrequests resource is not registered");
+  if (!certs.caKeyPem) throw new Error("the CA key is needed to sign certificate signing requests");
+  const ca = {
+    certPem: certs.caCertPem,
+    keyPem: certs.caKeyPem,
+    notAfter: new X509Certificate(certs.caCertPem).validToDate,
+  };
+  return new CsrController(store, def, ca, opts);
 }

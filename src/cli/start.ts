@@ -40,6 +40,12 @@ export default defineCommand({
       default: "info",
       description: "How much to log",
     },
+    "client-certificates": {
+      type: "boolean",
+      default: true,
+      description:
+        "Accept TLS client certificates signed by kcp's CA (through a TLS listener in front of Bun.serve; --no-client-certificates serves TLS from Bun.serve alone, a little faster)",
+    },
     ...startStorageArgs,
     ...clusterControllerArgs,
     "install-workload-crds": {
@@ -66,6 +72,7 @@ export default defineCommand({
       clusterController,
       ...(storage ? { storage } : {}),
       installWorkloadCRDs,
+      ...(args["client-certificates"] === false ? { clientCertificates: false } : {}),
     });
   },
 });

@@ -377,3 +377,63 @@ function isDnsName(name: string): boolean {
     /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/.test(name)
   );
 }
+
+// ---- client certificates signed for certificate signing requests ----
+
+export interface IssueOptions {
+  caCertPem: string;
+  caKeyPem: string;
+  /** The subject Name as encoded in the request. */
+  subject: Bytes;
+  /** The requester's SubjectPublicKeyInfo as encoded. */
+  publicKey: Bytes;
+  /** The requested subjectAltName extension value (GeneralNames), copied as is. */
+  subjectAltNames?: Bytes;
+  /** Go's x509.KeyUsage bits (digitalSignature = 1, contentCommitment = 2, keyEncipherment = 4, …). */
+  keyUsage: number;
+  /** Extended key usage OIDs, in order. */
+  extKeyUsages: string[];
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/**
+ * A leaf certificate (CA:false) for a requester's key, signed by the CA, as PEM: what
+ * x509.CreateCertificate makes of kube's signing template (key usage critical when any, extended
+ * key usage, basic constraints, the CA's key identifier as authority key identifier).
+ */
+export function issueCertificate(o: IssueOptions): string {
+  const ca = new NativeX509(o.caCertPem);
+  const caFields = certificateFields(ca);
+  const extensions: Bytes[] = [];
+  if (o.keyUsage) extensions.push(extension(OID.keyUsage, true, keyUsageBits(o.keyUsage)));
+  if (o.extKeyUsages.length) extensions.push(extension(OID.extKeyUsage, false, seq(...o.extKeyUsages.map(oid))));
+  extensions.push(extension(OID.basicConstraints, true, seq()));
+  if (caFields.keyId) extensions.push(extension(OID.authorityKeyId, false, seq(implicit(0, caFields.keyId))));
+  if (o.subjectAltNames) extensions.push(extension(OID.subjectAltName, false, o.subjectAltNames));
+  return certificatePem({
+    subject: o.subject,
+    issuer: caFields.subject,
+    notBefore: o.notBefore,
+    notAfter: o.notAfter,
+    spki: o.publicKey,
+    extensions,
+    signingKey: createPrivateKey(o.caKeyPem),
+  });
+}
+
+/** Key usage bits (bit 0 = digitalSignature, the BIT STRING's first bit) as a minimal BIT STRING. */
+function keyUsageBits(usage: number): Bytes {
+  const bytes = [(usage & 0xff) === 0 ? 0 : reverseByte(usage & 0xff), reverseByte((usage >> 8) & 0xff)];
+  const used = bytes[1] ? 2 : 1;
+  const last = bytes[used - 1] ?? 0;
+  let unused = 0;
+  while (unused < 7 && !(last & (1 << unused))) unused++;
+  return bitString(Uint8Array.of(unused, ...bytes.slice(0, used)));
+}
+
+function reverseByte(b: number): number {
+  let r = 0;
+  for (let i = 0; i < 8; i++) if (b & (1 << i)) r |= 1 << (7 - i);
+  return r;
+}

@@ -4,6 +4,7 @@
 import type { ResourceRegistry } from "../apis/registry.ts";
 import type { ObjectStore } from "../apis/store.ts";
 import type { LogicalClusters } from "../apis/logical-clusters.ts";
+import type { ClientCertAuthenticator } from "../auth/client-cert-authenticator.ts";
 import type { Authenticator, Authorizer } from "../auth/types.ts";
 import type { HealthCheck } from "./health.ts";
 import type { WatchSettings } from "./rest/watch.ts";
@@ -13,6 +14,8 @@ export interface AppDeps {
   store: ObjectStore;
   clusters: LogicalClusters;
   authenticator: Authenticator;
+  /** Users of verified TLS client certificates; absent: certificates authenticate no one. */
+  clientCertAuthenticator?: ClientCertAuthenticator;
   authorizer: Authorizer;
   /** host:port clients use, for APIVersions.serverAddressByClientCIDRs. */
   serverAddress: string;

@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.notFound(() => errorResponse(errors.pathNotFound()));
 
   app.use("*", requestInfoFilter);
-  app.use("*", authenticationFilter(deps.authenticator));
+  app.use("*", authenticationFilter(deps.authenticator, deps.clientCertAuthenticator));
   // Impersonation goes here, with RBAC: as kube-apiserver's WithImpersonation, after authentication
   // (it acts on the authenticated user's Impersonate-* headers) and before authorization (which then
   // judges the impersonated user).

@@ -1,9 +1,11 @@
-// Filter 2, authentication (kube-apiserver's WithAuthentication): a bearer token the authenticator
-// knows (the static token file's, or a service account's), else 401; without credentials only the
-// public endpoints pass, as system:anonymous.
+// Filter 2, authentication (kube-apiserver's WithAuthentication): a verified TLS client
+// certificate's user, else a bearer token the authenticator knows (the static token file's, or a
+// service account's), else 401; without credentials only the public endpoints pass, as
+// system:anonymous.
 
 import type { Context, MiddlewareHandler, Next } from "hono";
 import type { UserInfo } from "../../apis/types.ts";
+import type { ClientCertAuthenticator } from "../../auth/client-cert-authenticator.ts";
 import type { Authenticator } from "../../auth/types.ts";
 import { errors } from "../../machinery/status.ts";
 import type { Env } from "./env.ts";
@@ -19,8 +21,18 @@ function isPublicPath(path: string): boolean {
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-export function authenticationFilter(authenticator: Authenticator): MiddlewareHandler<Env> {
+export function authenticationFilter(
+  authenticator: Authenticator,
+  clientCerts?: ClientCertAuthenticator,
+): MiddlewareHandler<Env> {
   return (c, next) => {
+    // A verified client certificate comes first, as kube's x509 authenticator precedes the token ones.
+    const cert = clientCerts && c.env?.peerCertificate?.(c.req.raw);
+    const certUser = cert ? clientCerts.authenticateCertificate(cert) : null;
+    if (certUser) {
+      c.set("user", certUser);
+      return next();
+    }
     const header = c.req.raw.headers.get("authorization");
     if (!header) {
       const info = c.get("requestInfo");

@@ -1,12 +1,19 @@
 // The hono environment every filter and handler of the app shares: what Bun passes as `c.env`, and
 // the variables the filters set on the context for those after them.
 
+import type { X509Certificate } from "node:crypto";
 import type { UserInfo } from "../../apis/types.ts";
 import type { RequestInfo } from "../request-info.ts";
 
 export type Env = {
   /** Bun.serve's server, given to `app.fetch(req, server)`; absent under `app.request(...)` in tests. */
-  Bindings: { timeout?: (req: Request, seconds: number) => void } | undefined;
+  Bindings:
+    | {
+        timeout?: (req: Request, seconds: number) => void;
+        /** The TLS client certificate the listener verified for this request's connection, if any. */
+        peerCertificate?: (req: Request) => X509Certificate | undefined;
+      }
+    | undefined;
   Variables: {
     /** The request URL, parsed once by the request info filter. */
     url: URL;
