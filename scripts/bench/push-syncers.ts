@@ -112,10 +112,10 @@ export const pushSyncersWorkload: Workload = {
         },
         {
           workload: "push-syncers",
-          metric: `${n} push syncers: Clusters Ready`,
-          value: ready,
+          metric: `${n} push syncers: Clusters not Ready`,
+          value: n - ready,
           unit: "clusters",
-          target: { op: "==", value: n },
+          target: { op: "==", value: 0 },
           notes: failed
             ? `${failed} creates failed`
             : `all Ready ${(readyMs / 1000).toFixed(1)} s after the first create`,
