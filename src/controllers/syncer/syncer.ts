@@ -106,6 +106,8 @@ export function startSyncer(opts: SyncerOptions): Syncer {
   const namespaces = new DownstreamNamespaces(down);
   const reporter = new SyncErrorReporter(up, clusterName);
   const running = new Map<string, Running>();
+  /** Types whose first lists are in flight: stop() stops their informers too. */
+  const pending = new Set<Running>();
   const selector = `${CLUSTER_LABEL}=${clusterName}`;
   const workers = opts.workers ?? 2;
   let stopped = false;
@@ -306,6 +308,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     for (const res of result.found) {
       if (running.has(res.gr) || stopped) continue;
       const r = startResource(res);
+      pending.add(r);
       starting.push(r);
       added.push(r);
     }
@@ -313,7 +316,13 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     const results = await Promise.allSettled(starting.map((r) => r.ready));
     results.forEach((s, i) => {
       const r = added[i] as Running;
-      if (stopped) return;
+      pending.delete(r);
+      if (stopped) {
+        // stop() came while the lists were in flight: these informers were never registered.
+        r.sides.upCache.stop();
+        r.sides.downCache.stop();
+        return;
+      }
       if (s.status === "rejected") {
         log.warn(`${tag}: cannot list ${r.sides.res.gr}: ${(s.reason as Error).message}; retrying`);
         r.sides.upCache.stop();
@@ -360,11 +369,12 @@ export function startSyncer(opts: SyncerOptions): Syncer {
       crdWatch?.stop();
       specQueue.stop();
       statusQueue.stop();
-      for (const r of running.values()) {
+      for (const r of [...running.values(), ...pending]) {
         r.sides.upCache.stop();
         r.sides.downCache.stop();
       }
       running.clear();
+      pending.clear();
       await heartbeat.stop();
     },
   };
