@@ -3,9 +3,11 @@
 // behind, and what the syncer reports about types it cannot list.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { DynamicClient, type ResourceClient, type ResourceRef } from "../../src/client/dynamic-client.ts";
 import { RestClient } from "../../src/client/rest-client.ts";
-import { startSyncer } from "../../src/controllers/syncer/syncer.ts";
+import { HEARTBEAT_NAMESPACE, heartbeatLeaseName, startSyncer } from "../../src/controllers/syncer/syncer.ts";
 import { setLogLevel } from "../../src/log.ts";
+import { isStatusError } from "../../src/machinery/status.ts";
 import { type InMemoryApp, inMemoryApp, TEST_TOKEN } from "../helpers/in-memory-app.ts";
 
 let upApp: InMemoryApp;
@@ -118,4 +120,72 @@ test("stop() while the first lists are in flight leaves no informer watching", a
     open: 0,
     watches: [],
   });
+});
+
+const NAMESPACES: ResourceRef = {
+  group: "",
+  version: "v1",
+  resource: "namespaces",
+  namespaced: false,
+  kind: "Namespace",
+};
+const LEASES: ResourceRef = {
+  group: "coordination.k8s.io",
+  version: "v1",
+  resource: "leases",
+  namespaced: true,
+  kind: "Lease",
+};
+
+async function exists(client: ResourceClient, name: string, namespace?: string): Promise<boolean> {
+  try {
+    await client.get(name, namespace);
+    return true;
+  } catch (e) {
+    if (isStatusError(e) && e.code === 404) return false;
+    throw e;
+  }
+}
+
+async function untilAsync(what: string, fn: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
+test("the heartbeat comes back after its namespace was deleted", async () => {
+  const traffic: Traffic = { openWatches: 0, requests: [] };
+  const upstream = clientOf(upApp, traffic);
+  const syncer = startSyncer({
+    upstream,
+    downstream: clientOf(downApp, { openWatches: 0, requests: [] }),
+    clusterName: "north",
+    logicalCluster: "admin",
+    resources: ["configmaps"],
+    heartbeatIntervalMs: 100,
+  });
+  try {
+    await syncer.started;
+    const dyn = new DynamicClient(upstream);
+    const leases = dyn.resource(LEASES);
+    const namespaces = dyn.resource(NAMESPACES);
+    expect(await exists(leases, heartbeatLeaseName("north"), HEARTBEAT_NAMESPACE)).toBe(true);
+    // Deleted as the namespace controller would: the namespace, its content, then its finalizer.
+    await namespaces.delete(HEARTBEAT_NAMESPACE);
+    await leases.delete(heartbeatLeaseName("north"), { namespace: HEARTBEAT_NAMESPACE }).catch(() => {});
+    const terminating = await namespaces.get(HEARTBEAT_NAMESPACE);
+    await upstream.request({
+      method: "PUT",
+      path: `/api/v1/namespaces/${HEARTBEAT_NAMESPACE}/finalize`,
+      body: { ...terminating, spec: { finalizers: [] } },
+    });
+    await untilAsync("the namespace to go", async () => !(await exists(namespaces, HEARTBEAT_NAMESPACE)));
+    await untilAsync("the lease to be written again", () =>
+      exists(leases, heartbeatLeaseName("north"), HEARTBEAT_NAMESPACE),
+    );
+  } finally {
+    await syncer.stop();
+  }
 });

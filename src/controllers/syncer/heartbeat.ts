@@ -159,21 +159,31 @@ export class Heartbeat {
     } catch (e) {
       if (!isStatusError(e) || e.code !== 404) throw e;
     }
-    await this.ensureNamespace();
-    try {
-      await this.leases.create(
-        {
-          apiVersion: "coordination.k8s.io/v1",
-          kind: "Lease",
-          metadata: { name, namespace: HEARTBEAT_NAMESPACE, annotations },
-          spec: { ...spec, acquireTime: now },
-        },
-        { namespace: HEARTBEAT_NAMESPACE },
-      );
-    } catch (e) {
-      // Created meanwhile (a previous syncer of this cluster still running): renew it.
-      if (!isStatusError(e) || e.code !== 409) throw e;
-      await this.leases.patch(name, { metadata: { annotations }, spec }, "merge", { namespace: HEARTBEAT_NAMESPACE });
+    const lease = {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name, namespace: HEARTBEAT_NAMESPACE, annotations },
+      spec: { ...spec, acquireTime: now },
+    };
+    for (let attempt = 0; ; attempt++) {
+      await this.ensureNamespace();
+      try {
+        await this.leases.create(lease, { namespace: HEARTBEAT_NAMESPACE });
+        return;
+      } catch (e) {
+        if (!isStatusError(e)) throw e;
+        // The namespace was deleted since we made it (someone cleaned up kcp-system): make it again, once per beat.
+        if (e.code === 404 && attempt === 0) {
+          this.namespaceReady = false;
+          continue;
+        }
+        // Created meanwhile (a previous syncer of this cluster still running): renew it.
+        if (e.code !== 409) throw e;
+        await this.leases.patch(name, { metadata: { annotations }, spec }, "merge", {
+          namespace: HEARTBEAT_NAMESPACE,
+        });
+        return;
+      }
     }
   }
 
