@@ -6,7 +6,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { DynamicClient, type ResourceClient, type ResourceRef } from "../../src/client/dynamic-client.ts";
 import { RestClient } from "../../src/client/rest-client.ts";
 import { HEARTBEAT_NAMESPACE, heartbeatLeaseName, startSyncer } from "../../src/controllers/syncer/syncer.ts";
+import { CLUSTER_LABEL } from "../../src/controllers/syncer/labels.ts";
 import { setLogLevel } from "../../src/log.ts";
+import type { KObject } from "../../src/machinery/object.ts";
 import { isStatusError } from "../../src/machinery/status.ts";
 import { type InMemoryApp, inMemoryApp, TEST_TOKEN } from "../helpers/in-memory-app.ts";
 
@@ -38,6 +40,8 @@ function clientOf(
   app: InMemoryApp,
   traffic: Traffic,
   hook?: (req: Request, url: URL) => Promise<Response | undefined>,
+  /** Watch events reach the client this much later (a slow connection). */
+  watchDelayMs = 0,
 ): RestClient {
   return new RestClient({
     server: "https://kcp.invalid/clusters/admin",
@@ -60,6 +64,7 @@ function clientOf(
         async pull(controller) {
           try {
             const r = await reader.read();
+            if (watchDelayMs) await Bun.sleep(watchDelayMs);
             if (r.done) {
               close();
               controller.close();
@@ -189,3 +194,60 @@ test("the heartbeat comes back after its namespace was deleted", async () => {
     await syncer.stop();
   }
 });
+
+const CONFIGMAPS: ResourceRef = {
+  group: "",
+  version: "v1",
+  resource: "configmaps",
+  namespaced: true,
+  kind: "ConfigMap",
+};
+
+test("an object moved to another Cluster of the same physical cluster keeps its copy", async () => {
+  const none = (): Traffic => ({ openWatches: 0, requests: [] });
+  const eastDown = none();
+  const common = { logicalCluster: "admin", resources: ["configmaps"], heartbeatIntervalMs: 60_000 };
+  // east hears of changes late, on both sides: west has taken the copy over by the time east
+  // works on the object that left it, with its cache still showing the copy as east's.
+  const east = startSyncer({
+    ...common,
+    clusterName: "east",
+    upstream: clientOf(upApp, none(), undefined, 300),
+    downstream: clientOf(downApp, eastDown, undefined, 1000),
+  });
+  const west = startSyncer({
+    ...common,
+    clusterName: "west",
+    upstream: clientOf(upApp, none()),
+    downstream: clientOf(downApp, none()),
+  });
+  try {
+    await Promise.all([east.started, west.started]);
+    const upCMs = new DynamicClient(clientOf(upApp, none())).resource(CONFIGMAPS);
+    const downCMs = new DynamicClient(clientOf(downApp, none())).resource(CONFIGMAPS);
+    await upCMs.create({ metadata: { name: "moving", namespace: "default", labels: { [CLUSTER_LABEL]: "east" } } });
+    let copy: KObject | undefined;
+    await untilAsync("the copy downstream", async () => {
+      copy = await downCMs.get("moving", "default").catch(() => undefined);
+      return copy !== undefined;
+    });
+    const uid = copy?.metadata.uid;
+    await upCMs.patch("moving", { metadata: { labels: { [CLUSTER_LABEL]: "west" } } }, "merge", {
+      namespace: "default",
+    });
+    await untilAsync("west to take the copy over", async () => {
+      const c = await downCMs.get("moving", "default").catch(() => undefined);
+      return c?.metadata.labels?.[CLUSTER_LABEL] === "west";
+    });
+    // east's late events arrive: it sees its copy and no kcp object for it, and deletes.
+    await until("east to delete its copy", () => eastDown.requests.some((r) => r.startsWith("DELETE")), 15_000);
+    await Bun.sleep(500);
+    const after = await downCMs.get("moving", "default").catch(() => undefined);
+    expect({ uid: after?.metadata.uid, cluster: after?.metadata.labels?.[CLUSTER_LABEL] }).toEqual({
+      uid,
+      cluster: "west",
+    });
+  } finally {
+    await Promise.all([east.stop(), west.stop()]);
+  }
+}, 30_000);

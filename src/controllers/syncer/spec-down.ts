@@ -7,8 +7,11 @@
 //   replaced; an object that is not ours is never touched — that is a SyncError, reported on the
 //   kcp object and retried (it may go away).
 // - kcp has no such object labelled for this cluster (deleted, or the label removed or changed):
-//   our copy is deleted, with a uid precondition so that an object recreated downstream meanwhile
-//   is not deleted in its place (the seed raced here).
+//   our copy is deleted, with uid and resourceVersion preconditions so that neither an object
+//   recreated downstream meanwhile (the seed raced here) nor our copy taken over meanwhile by the
+//   syncer of another Cluster on the same physical cluster (the object moved east→west: same uid,
+//   new label) is deleted in its place. On a conflict the live object is read again and deleted
+//   only if it is still this cluster's copy.
 
 import type { Informer } from "../../client/informer.ts";
 import type { ResourceClient } from "../../client/dynamic-client.ts";
@@ -17,7 +20,7 @@ import type { KObject } from "../../machinery/object.ts";
 import { isStatusError } from "../../machinery/status.ts";
 import type { DownstreamNamespaces } from "./downstream-namespaces.ts";
 import { hasDrifted, isFromLogicalCluster, ownershipOf, toDownstream, updateFor } from "./downstream-object.ts";
-import { LOGICAL_CLUSTER_ANNOTATION } from "./labels.ts";
+import { CLUSTER_LABEL, LOGICAL_CLUSTER_ANNOTATION } from "./labels.ts";
 import type { SyncedResource } from "./resource-discovery.ts";
 import { SyncError } from "./sync-errors.ts";
 
@@ -49,7 +52,7 @@ export async function syncSpecDown(
   const cached = sides.downCache.get(namespace, name);
   if (!up || up.metadata.deletionTimestamp) {
     if (cached && isFromLogicalCluster(cached, ctx.logicalCluster)) {
-      await deleteCopy(sides, cached);
+      if (!(await deleteCopy(ctx, sides, cached))) return "unchanged";
       log.debug(`syncer ${ctx.clusterName}: deleted ${sides.res.gr} ${namespace}/${name} downstream`);
       return "deleted";
     }
@@ -89,7 +92,9 @@ async function usable(
   const owner = ownershipOf(down, ctx.logicalCluster, up.metadata.uid);
   if (owner === "ours") return down;
   if (owner === "stale") {
-    await deleteCopy(sides, down);
+    if (!(await deleteCopy(ctx, sides, down, false))) {
+      throw new Error(`${sides.res.gr} ${down.metadata.namespace}/${down.metadata.name} changed downstream meanwhile`);
+    }
     return undefined;
   }
   const other = down.metadata.annotations?.[LOGICAL_CLUSTER_ANNOTATION];
@@ -127,12 +132,39 @@ async function create(
   return live;
 }
 
-async function deleteCopy(sides: ResourceSides, down: KObject): Promise<void> {
+/**
+ * Delete copy `down` as last seen; true when it is gone. A conflict (the copy changed since) is
+ * settled on the live object: deleted if it is still ours and (with `ownLabel`) still labelled for
+ * this cluster, else left alone (false).
+ */
+async function deleteCopy(
+  ctx: SpecDownContext,
+  sides: ResourceSides,
+  down: KObject,
+  ownLabel = true,
+): Promise<boolean> {
   const { name = "", namespace, uid } = down.metadata;
-  try {
-    await sides.downstream.delete(name, { namespace, preconditions: uid ? { uid } : undefined });
-  } catch (e) {
-    if (isStatusError(e) && e.code === 404) return;
-    throw e;
+  let resourceVersion = down.metadata.resourceVersion;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await sides.downstream.delete(name, { namespace, preconditions: { uid, resourceVersion } });
+      return true;
+    } catch (e) {
+      if (isStatusError(e) && e.code === 404) return true;
+      if (!isStatusError(e) || e.code !== 409 || attempt > 0) throw e;
+    }
+    let live: KObject;
+    try {
+      live = await sides.downstream.get(name, namespace);
+    } catch (e) {
+      if (isStatusError(e) && e.code === 404) return true;
+      throw e;
+    }
+    const stillOurs =
+      live.metadata.uid === uid &&
+      isFromLogicalCluster(live, ctx.logicalCluster) &&
+      (!ownLabel || live.metadata.labels?.[CLUSTER_LABEL] === ctx.clusterName);
+    if (!stillOurs) return false;
+    resourceVersion = live.metadata.resourceVersion;
   }
 }
