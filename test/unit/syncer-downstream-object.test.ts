@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import {
   hasDrifted,
+  isFromLogicalCluster,
   ownershipOf,
   toDownstream,
   updateFor,
@@ -107,5 +108,18 @@ describe("the downstream copy", () => {
     expect(upstreamStatus(down)).toEqual({ observedGeneration: 3, conditions: [{ type: "A", observedGeneration: 2 }] });
     expect(upstreamStatus({ metadata: {}, status: { observedGeneration: 5 } })).toEqual({ observedGeneration: 5 });
     expect(upstreamStatus({ metadata: {} })).toBeUndefined();
+  });
+});
+
+describe("ownership across kcp installations", () => {
+  test("a copy from the same logical cluster name of another kcp is foreign", () => {
+    const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "d", uid: "u-1" } };
+    const ours = toDownstream(cm, { logicalCluster: "admin", hasStatus: false, identity: "kcp-a" });
+    expect(ownershipOf(ours, "admin", "u-1", "kcp-a")).toBe("ours");
+    expect(ownershipOf(ours, "admin", "u-1", "kcp-b")).toBe("foreign");
+    expect(isFromLogicalCluster(ours, "admin", "kcp-b")).toBe(false);
+    // A copy without an identity (written by no kcp, or by hand) is nobody's to take.
+    const bare = toDownstream(cm, { logicalCluster: "admin", hasStatus: false });
+    expect(ownershipOf(bare, "admin", "u-1", "kcp-a")).toBe("foreign");
   });
 });

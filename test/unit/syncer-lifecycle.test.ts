@@ -251,3 +251,37 @@ test("an object moved to another Cluster of the same physical cluster keeps its 
     await Promise.all([east.stop(), west.stop()]);
   }
 }, 30_000);
+
+test("two kcps whose logical clusters share a name never take each other's copies", async () => {
+  const otherKcp = await inMemoryApp();
+  const none = (): Traffic => ({ openWatches: 0, requests: [] });
+  const common = {
+    logicalCluster: "admin",
+    resources: ["configmaps"],
+    heartbeatIntervalMs: 60_000,
+    clusterName: "south",
+  };
+  const a = startSyncer({ ...common, upstream: clientOf(upApp, none()), downstream: clientOf(downApp, none()) });
+  const b = startSyncer({ ...common, upstream: clientOf(otherKcp, none()), downstream: clientOf(downApp, none()) });
+  try {
+    await Promise.all([a.started, b.started]);
+    const labels = { [CLUSTER_LABEL]: "south" };
+    const inA = new DynamicClient(clientOf(upApp, none())).resource(CONFIGMAPS);
+    const inB = new DynamicClient(clientOf(otherKcp, none())).resource(CONFIGMAPS);
+    const downCMs = new DynamicClient(clientOf(downApp, none())).resource(CONFIGMAPS);
+    await inA.create({ metadata: { name: "shared-name", namespace: "default", labels }, data: { from: "a" } });
+    await untilAsync(
+      "a's copy",
+      async () => (await downCMs.get("shared-name", "default").catch(() => undefined)) !== undefined,
+    );
+    // The same name in the other kcp's `admin`: its syncer must leave a's copy alone.
+    await inB.create({ metadata: { name: "shared-name", namespace: "default", labels }, data: { from: "b" } });
+    await until("b to try", () => b.counts().failures > 0);
+    const copy = await downCMs.get("shared-name", "default");
+    expect((copy as { data?: Record<string, string> }).data?.from).toBe("a");
+    expect(b.counts()).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+    await otherKcp.close();
+  }
+}, 20_000);

@@ -13,7 +13,12 @@
 import { CLUSTER_ANNOTATION, deepEqual } from "../../apis/object-codec.ts";
 import type { KObject, ObjectMeta } from "../../machinery/object.ts";
 import { isObject } from "../../machinery/object.ts";
-import { LOGICAL_CLUSTER_ANNOTATION, UPSTREAM_GENERATION_ANNOTATION, UPSTREAM_UID_ANNOTATION } from "./labels.ts";
+import {
+  LOGICAL_CLUSTER_ANNOTATION,
+  UPSTREAM_GENERATION_ANNOTATION,
+  UPSTREAM_IDENTITY_ANNOTATION,
+  UPSTREAM_UID_ANNOTATION,
+} from "./labels.ts";
 
 /** Annotations kcp adds to objects it serves that must not travel (the wildcard view's cluster name). */
 const KCP_ONLY_ANNOTATIONS = new Set([CLUSTER_ANNOTATION]);
@@ -26,6 +31,8 @@ export interface CopyOptions {
   logicalCluster: string;
   /** The kind has a status subresource: status stays out of the copy. */
   hasStatus: boolean;
+  /** The kcp installation's identity (UPSTREAM_IDENTITY_ANNOTATION); absent: not written. */
+  identity?: string;
 }
 
 /** The object the physical cluster should hold for kcp object `up`. */
@@ -39,6 +46,7 @@ export function toDownstream(up: KObject, opts: CopyOptions): KObject {
   }
   annotations[LOGICAL_CLUSTER_ANNOTATION] = opts.logicalCluster;
   annotations[UPSTREAM_UID_ANNOTATION] = m.uid ?? "";
+  if (opts.identity !== undefined) annotations[UPSTREAM_IDENTITY_ANNOTATION] = opts.identity;
   if (typeof m.generation === "number") annotations[UPSTREAM_GENERATION_ANNOTATION] = String(m.generation);
   meta.annotations = { ...annotations };
   const out: KObject = { apiVersion: up.apiVersion, kind: up.kind, metadata: meta };
@@ -51,7 +59,12 @@ export function toDownstream(up: KObject, opts: CopyOptions): KObject {
 }
 
 function isOwnershipKey(k: string): boolean {
-  return k === LOGICAL_CLUSTER_ANNOTATION || k === UPSTREAM_UID_ANNOTATION || k === UPSTREAM_GENERATION_ANNOTATION;
+  return (
+    k === LOGICAL_CLUSTER_ANNOTATION ||
+    k === UPSTREAM_UID_ANNOTATION ||
+    k === UPSTREAM_GENERATION_ANNOTATION ||
+    k === UPSTREAM_IDENTITY_ANNOTATION
+  );
 }
 
 export type Ownership =
@@ -59,13 +72,28 @@ export type Ownership =
   | "ours"
   /** Synced from this logical cluster, but from an earlier kcp object of the same name (deleted, recreated). */
   | "stale"
-  /** Someone else's: another logical cluster's, or not written by a syncer at all. */
+  /** Someone else's: another logical cluster's (or another kcp's), or not written by a syncer at all. */
   | "foreign";
 
-/** Whose downstream object `down` is, seen from logical cluster `logicalCluster` and kcp object uid `upUid`. */
-export function ownershipOf(down: KObject, logicalCluster: string, upUid: string | undefined): Ownership {
+/**
+ * Whose downstream object `down` is, seen from logical cluster `logicalCluster` of the kcp whose
+ * identity is `identity` (when given, the copy's identity annotation must be it) and kcp object
+ * uid `upUid`.
+ */
+export function ownershipOf(
+  down: KObject,
+  logicalCluster: string,
+  upUid: string | undefined,
+  identity?: string,
+): Ownership {
   const a = down.metadata.annotations ?? {};
   if (!Object.hasOwn(a, LOGICAL_CLUSTER_ANNOTATION) || a[LOGICAL_CLUSTER_ANNOTATION] !== logicalCluster) {
+    return "foreign";
+  }
+  if (
+    identity !== undefined &&
+    (!Object.hasOwn(a, UPSTREAM_IDENTITY_ANNOTATION) || a[UPSTREAM_IDENTITY_ANNOTATION] !== identity)
+  ) {
     return "foreign";
   }
   if (upUid !== undefined && a[UPSTREAM_UID_ANNOTATION] !== upUid) return "stale";
@@ -73,8 +101,8 @@ export function ownershipOf(down: KObject, logicalCluster: string, upUid: string
 }
 
 /** True when `down` is a copy written by this logical cluster's syncer (whatever kcp object it came from). */
-export function isFromLogicalCluster(down: KObject, logicalCluster: string): boolean {
-  return ownershipOf(down, logicalCluster, undefined) !== "foreign";
+export function isFromLogicalCluster(down: KObject, logicalCluster: string, identity?: string): boolean {
+  return ownershipOf(down, logicalCluster, undefined, identity) !== "foreign";
 }
 
 /**

@@ -8,6 +8,14 @@ export const CLUSTER_LABEL = "kcp.dev/cluster";
 /** On a downstream copy: the kcp logical cluster it was synced from. With UPSTREAM_UID: ownership. */
 export const LOGICAL_CLUSTER_ANNOTATION = "kcp.dev/logical-cluster";
 
+/**
+ * On a downstream copy: which kcp installation it came from — the uid of namespace kube-system of
+ * the upstream logical cluster (as kube's cluster ID is). Logical cluster names repeat across kcp
+ * installations (every kcp has `admin`); with this, two kcps syncing into one physical cluster
+ * never take each other's copies for their own.
+ */
+export const UPSTREAM_IDENTITY_ANNOTATION = "kcp.dev/upstream-identity";
+
 /** On a downstream copy: the uid of the kcp object it is a copy of. */
 export const UPSTREAM_UID_ANNOTATION = "kcp.dev/upstream-uid";
 

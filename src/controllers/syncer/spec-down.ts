@@ -35,6 +35,8 @@ export interface ResourceSides {
 
 export interface SpecDownContext {
   logicalCluster: string;
+  /** The kcp installation's identity (UPSTREAM_IDENTITY_ANNOTATION): copies without it are not ours. */
+  identity: string;
   clusterName: string;
   namespaces: DownstreamNamespaces;
 }
@@ -51,14 +53,18 @@ export async function syncSpecDown(
   const up = sides.upCache.get(namespace, name);
   const cached = sides.downCache.get(namespace, name);
   if (!up || up.metadata.deletionTimestamp) {
-    if (cached && isFromLogicalCluster(cached, ctx.logicalCluster)) {
+    if (cached && isFromLogicalCluster(cached, ctx.logicalCluster, ctx.identity)) {
       if (!(await deleteCopy(ctx, sides, cached))) return "unchanged";
       log.debug(`syncer ${ctx.clusterName}: deleted ${sides.res.gr} ${namespace}/${name} downstream`);
       return "deleted";
     }
     return "unchanged";
   }
-  const desired = toDownstream(up, { logicalCluster: ctx.logicalCluster, hasStatus: sides.res.hasStatus });
+  const desired = toDownstream(up, {
+    logicalCluster: ctx.logicalCluster,
+    hasStatus: sides.res.hasStatus,
+    identity: ctx.identity,
+  });
   let down = cached ? await usable(ctx, sides, up, cached) : undefined;
   if (!down) {
     down = await create(ctx, sides, up, desired);
@@ -89,7 +95,7 @@ async function usable(
   up: KObject,
   down: KObject,
 ): Promise<KObject | undefined> {
-  const owner = ownershipOf(down, ctx.logicalCluster, up.metadata.uid);
+  const owner = ownershipOf(down, ctx.logicalCluster, up.metadata.uid, ctx.identity);
   if (owner === "ours") return down;
   if (owner === "stale") {
     if (!(await deleteCopy(ctx, sides, down, false))) {
@@ -98,9 +104,15 @@ async function usable(
     return undefined;
   }
   const other = down.metadata.annotations?.[LOGICAL_CLUSTER_ANNOTATION];
+  const whose =
+    other === ctx.logicalCluster
+      ? `belongs to logical cluster ${other} of another kcp`
+      : other
+        ? `belongs to logical cluster ${other}`
+        : "was not created by kcp";
   throw new SyncError(
     `${sides.res.gr} ${down.metadata.namespace}/${down.metadata.name} already exists in the physical cluster and ` +
-      (other ? `belongs to logical cluster ${other}` : "was not created by kcp") +
+      whose +
       "; it is left alone",
   );
 }
@@ -162,7 +174,7 @@ async function deleteCopy(
     }
     const stillOurs =
       live.metadata.uid === uid &&
-      isFromLogicalCluster(live, ctx.logicalCluster) &&
+      isFromLogicalCluster(live, ctx.logicalCluster, ctx.identity) &&
       (!ownLabel || live.metadata.labels?.[CLUSTER_LABEL] === ctx.clusterName);
     if (!stillOurs) return false;
     resourceVersion = live.metadata.resourceVersion;

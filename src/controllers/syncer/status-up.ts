@@ -18,12 +18,14 @@ export async function syncStatusUp(
   sides: ResourceSides,
   namespace: string,
   name: string,
+  /** The kcp installation's identity: a copy must carry it to count as ours. */
+  identity?: string,
 ): Promise<boolean> {
   if (!sides.res.hasStatus) return false;
   const down = sides.downCache.get(namespace, name);
   let up = sides.upCache.get(namespace, name);
   if (!down || !up || up.metadata.deletionTimestamp) return false;
-  if (ownershipOf(down, logicalCluster, up.metadata.uid) !== "ours") return false;
+  if (ownershipOf(down, logicalCluster, up.metadata.uid, identity) !== "ours") return false;
   const status = upstreamStatus(down);
   if (deepEqual(status, up.status)) return false;
   for (let attempt = 0; ; attempt++) {

@@ -85,6 +85,10 @@ const CRD_REF = {
   kind: "CustomResourceDefinition",
 };
 
+const NAMESPACES_REF = { group: "", version: "v1", resource: "namespaces", namespaced: false, kind: "Namespace" };
+/** Its uid is the upstream identity (as kube-system's uid is a Kubernetes cluster's ID). */
+const IDENTITY_NAMESPACE = "kube-system";
+
 /** Items on the queues: `<gr>|<namespace>/<name>` (none of the parts can hold `|` or `/`). */
 function itemOf(gr: string, namespace: string | undefined, name: string | undefined): string {
   return `${gr}|${namespace ?? ""}/${name ?? ""}`;
@@ -114,6 +118,8 @@ export function startSyncer(opts: SyncerOptions): Syncer {
   let lastDiscovery: DiscoveryResult | undefined;
   let discoveryError: string | undefined;
   let rediscoverTimer: ReturnType<typeof setTimeout> | undefined;
+  /** kcp's identity (UPSTREAM_IDENTITY_ANNOTATION), read before any type starts: no worker runs without it. */
+  let identity: string | undefined;
   const counts: SyncCounts = { created: 0, updated: 0, deleted: 0, statusUpdated: 0, failures: 0 };
 
   const specQueue = new WorkQueue(
@@ -123,7 +129,8 @@ export function startSyncer(opts: SyncerOptions): Syncer {
       const r = running.get(gr);
       if (!r) return true;
       try {
-        const done = await syncSpecDown({ logicalCluster, clusterName, namespaces }, r.sides, namespace, name);
+        const ctx = { logicalCluster, clusterName, namespaces, identity: identity as string };
+        const done = await syncSpecDown(ctx, r.sides, namespace, name);
         if (done !== "unchanged") counts[done]++;
         const obj = r.sides.upCache.get(namespace, name);
         if (obj) reporter.clear(obj);
@@ -143,7 +150,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
       const r = running.get(gr);
       if (!r) return true;
       try {
-        if (await syncStatusUp(logicalCluster, r.sides, namespace, name)) counts.statusUpdated++;
+        if (await syncStatusUp(logicalCluster, r.sides, namespace, name, identity)) counts.statusUpdated++;
         return true;
       } catch (e) {
         counts.failures++;
@@ -289,10 +296,13 @@ export function startSyncer(opts: SyncerOptions): Syncer {
   async function refreshOnce(): Promise<boolean> {
     let result: DiscoveryResult;
     try {
-      result = await discoverResources(opts.resources, upDiscovery, downDiscovery);
+      identity ??= await readIdentity();
+      result = await discoverResources(opts.resources, upDiscovery, downDiscovery).catch((e: Error) => {
+        throw new Error(`cannot read the resource types: ${e.message}`);
+      });
       discoveryError = undefined;
     } catch (e) {
-      const message = `cannot read the resource types: ${(e as Error).message}`;
+      const message = (e as Error).message;
       // Said once per new message: it is retried every few seconds while a side is down.
       if (message !== discoveryError) log.warn(`${tag}: ${message}`);
       discoveryError = message;
@@ -338,6 +348,20 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     });
     if (before !== problems() || added.length > 0) void heartbeat.beat();
     return results.every((s) => s.status === "fulfilled") && problems() === undefined;
+  }
+
+  /** The uid of kube-system in the upstream logical cluster: unique per kcp installation and logical cluster. */
+  async function readIdentity(): Promise<string> {
+    let uid: string | undefined;
+    try {
+      uid = (await up.resource(NAMESPACES_REF).get(IDENTITY_NAMESPACE)).metadata.uid;
+    } catch (e) {
+      throw new Error(
+        `cannot read namespace ${IDENTITY_NAMESPACE} in kcp (its uid tells this kcp's copies): ${(e as Error).message}`,
+      );
+    }
+    if (!uid) throw new Error(`namespace ${IDENTITY_NAMESPACE} in kcp has no uid`);
+    return uid;
   }
 
   function scheduleRefresh(): void {
