@@ -42,6 +42,7 @@ describe("the downstream copy", () => {
         "kcp.dev/logical-cluster": "team",
         "kcp.dev/upstream-uid": "u-1",
         "kcp.dev/upstream-generation": "3",
+        "kcp.dev/desired-hash": expect.any(String),
       },
     });
     expect(d.spec).toEqual(upstream.spec as object);
@@ -72,9 +73,58 @@ describe("the downstream copy", () => {
     const relabelled = structuredClone(actual);
     delete relabelled.metadata.labels?.app;
     expect(hasDrifted(desired, relabelled)).toBe(true);
-    const moreContainers = structuredClone(actual);
-    (moreContainers.spec as any).template.spec.containers.push({ name: "x", image: "y" });
-    expect(hasDrifted(desired, moreContainers)).toBe(true);
+  });
+
+  test("drift: items admission appends downstream are not drift; items someone else added are", () => {
+    const desired = toDownstream(upstream, { logicalCluster: "team", hasStatus: true });
+    const opts = { fieldManager: "kcp-syncer" };
+    // Admission in our own create appended a volume and a toleration: owned by our manager.
+    const admitted = structuredClone(desired);
+    const podSpec = (admitted.spec as any).template.spec;
+    podSpec.volumes = [{ name: "kube-api-access" }];
+    podSpec.containers[0].volumeMounts = [{ name: "kube-api-access", mountPath: "/var/run" }];
+    podSpec.tolerations = [{ key: "node.kubernetes.io/not-ready", operator: "Exists" }];
+    admitted.metadata.managedFields = [
+      { manager: "kcp-syncer", operation: "Update", fieldsV1: { "f:spec": { "f:template": {} } } },
+    ];
+    expect(hasDrifted(desired, admitted, opts)).toBe(false);
+    // Someone added a container with kubectl edit: they own an item kcp does not have.
+    const added = structuredClone(admitted);
+    (added.spec as any).template.spec.containers.push({ name: "x", image: "y" });
+    added.metadata.managedFields = [
+      ...(admitted.metadata.managedFields as object[]),
+      {
+        manager: "kubectl-edit",
+        operation: "Update",
+        fieldsV1: { "f:spec": { "f:template": { "f:spec": { "f:containers": { 'k:{"name":"x"}': { ".": {} } } } } } },
+      },
+    ];
+    expect(hasDrifted(desired, added, opts)).toBe(true);
+    // A field kcp does not set, added downstream (a paused rollout), is drift too…
+    const paused = structuredClone(admitted);
+    (paused.spec as any).paused = true;
+    paused.metadata.managedFields = [
+      ...(admitted.metadata.managedFields as object[]),
+      { manager: "kubectl-patch", operation: "Update", fieldsV1: { "f:spec": { "f:paused": {} } } },
+    ];
+    expect(hasDrifted(desired, paused, opts)).toBe(true);
+    // …unless our last update left it with them (the server defaulted it back), and not when it
+    // came through a subresource (the scheduler's binding, a scale).
+    expect(hasDrifted(desired, paused, { ...opts, tolerated: new Set(["spec.paused"]) })).toBe(false);
+    const bound = structuredClone(paused);
+    (bound.metadata.managedFields as { subresource?: string }[])[1].subresource = "binding";
+    expect(hasDrifted(desired, bound, opts)).toBe(false);
+  });
+
+  test("drift: kcp removing a list item or a field is drift (the desired hash changed)", () => {
+    const two = structuredClone(upstream);
+    (two.spec as any).template.spec.containers.push({ name: "sidecar", image: "s" });
+    (two.spec as any).paused = false;
+    const actual = structuredClone(toDownstream(two, { logicalCluster: "team", hasStatus: true }));
+    const desired = toDownstream(upstream, { logicalCluster: "team", hasStatus: true });
+    expect(hasDrifted(desired, actual)).toBe(true);
+    const same = toDownstream(structuredClone(two), { logicalCluster: "team", hasStatus: true });
+    expect(hasDrifted(same, actual)).toBe(false);
   });
 
   test("an update keeps the downstream resourceVersion and others' annotations", () => {

@@ -25,6 +25,13 @@ export const UPSTREAM_UID_ANNOTATION = "kcp.dev/upstream-uid";
  */
 export const UPSTREAM_GENERATION_ANNOTATION = "kcp.dev/upstream-generation";
 
+/**
+ * On a downstream copy: a hash of the content (everything but metadata, and status where it flows
+ * up) the syncer last wrote. kcp's object changing in a way the containment check cannot see (an
+ * item or field removed) changes the hash, and the copy is updated.
+ */
+export const DESIRED_HASH_ANNOTATION = "kcp.dev/desired-hash";
+
 /** On the heartbeat Lease: "ok", or a message for people saying what is wrong. */
 export const SYNCER_STATUS_ANNOTATION = "kcp.dev/syncer-status";
 

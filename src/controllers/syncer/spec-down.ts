@@ -19,7 +19,14 @@ import { log } from "../../log.ts";
 import type { KObject } from "../../machinery/object.ts";
 import { isStatusError } from "../../machinery/status.ts";
 import type { DownstreamNamespaces } from "./downstream-namespaces.ts";
-import { hasDrifted, isFromLogicalCluster, ownershipOf, toDownstream, updateFor } from "./downstream-object.ts";
+import {
+  foreignFields,
+  hasDrifted,
+  isFromLogicalCluster,
+  ownershipOf,
+  toDownstream,
+  updateFor,
+} from "./downstream-object.ts";
 import { CLUSTER_LABEL, LOGICAL_CLUSTER_ANNOTATION } from "./labels.ts";
 import type { SyncedResource } from "./resource-discovery.ts";
 import { SyncError } from "./sync-errors.ts";
@@ -39,6 +46,12 @@ export interface SpecDownContext {
   identity: string;
   clusterName: string;
   namespaces: DownstreamNamespaces;
+  /**
+   * Per downstream uid: fields others still own after our last update of it (defaulted again by the
+   * server, so the update could not take them away). Not drift: updating again would change
+   * nothing, forever.
+   */
+  tolerated?: Map<string, Set<string>>;
 }
 
 const FIELD_MANAGER = "kcp-syncer";
@@ -70,19 +83,33 @@ export async function syncSpecDown(
     down = await create(ctx, sides, up, desired);
     if (!down) return "created";
   }
-  if (!hasDrifted(desired, down)) return "unchanged";
+  const drift = (actual: KObject) =>
+    hasDrifted(desired, actual, {
+      fieldManager: FIELD_MANAGER,
+      tolerated: ctx.tolerated?.get(actual.metadata.uid ?? ""),
+    });
+  if (!drift(down)) return "unchanged";
   try {
-    await sides.downstream.update(updateFor(desired, down), { fieldManager: FIELD_MANAGER });
+    remember(ctx, desired, await sides.downstream.update(updateFor(desired, down), { fieldManager: FIELD_MANAGER }));
   } catch (e) {
     if (!isStatusError(e) || e.code !== 409) throw e;
     // The cache was behind (our own last write, or a downstream edit): once more from the live object.
     const live = await usable(ctx, sides, up, await sides.downstream.get(name, namespace));
     if (!live) throw new Error(`${sides.res.gr} ${namespace}/${name} changed downstream meanwhile; retrying`);
-    if (!hasDrifted(desired, live)) return "unchanged";
-    await sides.downstream.update(updateFor(desired, live), { fieldManager: FIELD_MANAGER });
+    if (!drift(live)) return "unchanged";
+    remember(ctx, desired, await sides.downstream.update(updateFor(desired, live), { fieldManager: FIELD_MANAGER }));
   }
   log.debug(`syncer ${ctx.clusterName}: updated ${sides.res.gr} ${namespace}/${name} downstream`);
   return "updated";
+}
+
+/** What others still own in the copy our update left (see SpecDownContext.tolerated). */
+function remember(ctx: SpecDownContext, desired: KObject, written: KObject): void {
+  const uid = written?.metadata?.uid;
+  if (!ctx.tolerated || !uid) return;
+  const left = foreignFields(desired, written, FIELD_MANAGER);
+  if (left.length > 0) ctx.tolerated.set(uid, new Set(left));
+  else ctx.tolerated.delete(uid);
 }
 
 /**
@@ -160,6 +187,7 @@ async function deleteCopy(
   for (let attempt = 0; ; attempt++) {
     try {
       await sides.downstream.delete(name, { namespace, preconditions: { uid, resourceVersion } });
+      if (uid) ctx.tolerated?.delete(uid);
       return true;
     } catch (e) {
       if (isStatusError(e) && e.code === 404) return true;

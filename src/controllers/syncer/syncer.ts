@@ -108,6 +108,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
   const upDiscovery = new DiscoveryClient(opts.upstream);
   const downDiscovery = new DiscoveryClient(opts.downstream);
   const namespaces = new DownstreamNamespaces(down);
+  const tolerated = new Map<string, Set<string>>();
   const reporter = new SyncErrorReporter(up, clusterName);
   const running = new Map<string, Running>();
   /** Types whose first lists are in flight: stop() stops their informers too. */
@@ -129,7 +130,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
       const r = running.get(gr);
       if (!r) return true;
       try {
-        const ctx = { logicalCluster, clusterName, namespaces, identity: identity as string };
+        const ctx = { logicalCluster, clusterName, namespaces, identity: identity as string, tolerated };
         const done = await syncSpecDown(ctx, r.sides, namespace, name);
         if (done !== "unchanged") counts[done]++;
         const obj = r.sides.upCache.get(namespace, name);
