@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { DynamicClient, type ResourceClient, type ResourceRef } from "../../src/client/dynamic-client.ts";
 import { RestClient } from "../../src/client/rest-client.ts";
 import { HEARTBEAT_NAMESPACE, heartbeatLeaseName, startSyncer } from "../../src/controllers/syncer/syncer.ts";
-import { CLUSTER_LABEL } from "../../src/controllers/syncer/labels.ts";
+import { CLUSTER_LABEL, SYNCER_STATUS_ANNOTATION } from "../../src/controllers/syncer/labels.ts";
 import { setLogLevel } from "../../src/log.ts";
 import type { KObject } from "../../src/machinery/object.ts";
 import { isStatusError } from "../../src/machinery/status.ts";
@@ -283,5 +283,40 @@ test("two kcps whose logical clusters share a name never take each other's copie
   } finally {
     await Promise.all([a.stop(), b.stop()]);
     await otherKcp.close();
+  }
+}, 20_000);
+
+test("a type whose list is refused is reported in the heartbeat, not hidden behind ok", async () => {
+  const none = (): Traffic => ({ openWatches: 0, requests: [] });
+  const forbidden = async (_req: Request, url: URL) =>
+    url.pathname.endsWith("/configmaps")
+      ? Response.json(
+          { kind: "Status", apiVersion: "v1", status: "Failure", reason: "Forbidden", message: "no list", code: 403 },
+          { status: 403 },
+        )
+      : undefined;
+  const upstream = clientOf(upApp, none());
+  const syncer = startSyncer({
+    upstream,
+    downstream: clientOf(downApp, none(), forbidden),
+    clusterName: "refused",
+    logicalCluster: "admin",
+    resources: ["configmaps"],
+    heartbeatIntervalMs: 100,
+    rediscoverMs: 100,
+  });
+  try {
+    const leases = new DynamicClient(upstream).resource(LEASES);
+    let status = "";
+    await untilAsync("the heartbeat to name the refused type", async () => {
+      const lease = await leases.get(heartbeatLeaseName("refused"), HEARTBEAT_NAMESPACE).catch(() => undefined);
+      status = lease?.metadata.annotations?.[SYNCER_STATUS_ANNOTATION] ?? "";
+      return status.includes("configmaps");
+    });
+    expect(status).toContain("cannot list configmaps: ");
+    expect(status).toContain("no list");
+    expect(syncer.syncedResources()).toEqual([]);
+  } finally {
+    await syncer.stop();
   }
 }, 20_000);

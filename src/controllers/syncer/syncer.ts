@@ -109,6 +109,16 @@ export function startSyncer(opts: SyncerOptions): Syncer {
   const downDiscovery = new DiscoveryClient(opts.downstream);
   const namespaces = new DownstreamNamespaces(down);
   const tolerated = new Map<string, Set<string>>();
+  /** Per GR: why it could not be started (its first list failed), until it starts. */
+  const startErrors = new Map<string, string>();
+  /** Warnings already logged: a pass every few seconds says them once, not every time. */
+  const warned = new Set<string>();
+  const warnOnce = (message: string) => {
+    if (warned.has(message)) return;
+    if (warned.size > 1000) warned.clear();
+    warned.add(message);
+    log.warn(`${tag}: ${message}`);
+  };
   const reporter = new SyncErrorReporter(up, clusterName);
   const running = new Map<string, Running>();
   /** Types whose first lists are in flight: stop() stops their informers too. */
@@ -221,6 +231,9 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     if (d.missingDownstream.length) {
       parts.push(`resource types not served by the physical cluster: ${d.missingDownstream.join(", ")}`);
     }
+    for (const [gr, message] of [...startErrors].sort(([a], [b]) => a.localeCompare(b))) {
+      parts.push(`cannot list ${gr}: ${message}`);
+    }
     return parts.length ? parts.join("; ") : undefined;
   }
 
@@ -311,8 +324,9 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     }
     const before = problems();
     lastDiscovery = result;
+    for (const gr of startErrors.keys()) if (!result.found.some((r) => r.gr === gr)) startErrors.delete(gr);
     for (const name of result.unsyncable) {
-      log.warn(`${tag}: ${name} is cluster-scoped or cannot be watched; only namespaced types are synced`);
+      warnOnce(`${name} is cluster-scoped or cannot be watched; only namespaced types are synced`);
     }
     const starting: Running[] = [];
     const added: Running[] = [];
@@ -335,11 +349,14 @@ export function startSyncer(opts: SyncerOptions): Syncer {
         return;
       }
       if (s.status === "rejected") {
-        log.warn(`${tag}: cannot list ${r.sides.res.gr}: ${(s.reason as Error).message}; retrying`);
+        const message = (s.reason as Error).message;
+        warnOnce(`cannot list ${r.sides.res.gr}: ${message}; retrying`);
+        startErrors.set(r.sides.res.gr, message);
         r.sides.upCache.stop();
         r.sides.downCache.stop();
         return;
       }
+      startErrors.delete(r.sides.res.gr);
       running.set(r.sides.res.gr, r);
       for (const obj of [...r.sides.upCache.list(), ...r.sides.downCache.list()]) {
         const item = itemOf(r.sides.res.gr, obj.metadata.namespace, obj.metadata.name);
