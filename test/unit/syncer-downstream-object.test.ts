@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import {
   hasDrifted,
+  forCache,
   isFromLogicalCluster,
   ownershipOf,
   toDownstream,
@@ -171,5 +172,19 @@ describe("ownership across kcp installations", () => {
     // A copy without an identity (written by no kcp, or by hand) is nobody's to take.
     const bare = toDownstream(cm, { logicalCluster: "admin", hasStatus: false });
     expect(ownershipOf(bare, "admin", "u-1", "kcp-a")).toBe("foreign");
+  });
+});
+
+describe("what the caches keep", () => {
+  test("no managedFields from kcp; downstream only other managers' writes through the object", () => {
+    const managedFields = [
+      { manager: "kcp-syncer", operation: "Update", fieldsV1: { "f:spec": {} } },
+      { manager: "kubectl-edit", operation: "Update", fieldsV1: { "f:spec": { "f:paused": {} } } },
+      { manager: "player", operation: "Update", subresource: "status", fieldsV1: { "f:status": {} } },
+    ];
+    const obj: KObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", managedFields }, data: {} };
+    expect(forCache(obj).metadata).toEqual({ name: "c" });
+    expect(forCache(obj, "kcp-syncer").metadata.managedFields).toEqual([managedFields[1]]);
+    expect(obj.metadata.managedFields).toHaveLength(3); // the shared object is not changed
   });
 });

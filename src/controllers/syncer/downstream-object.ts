@@ -292,3 +292,22 @@ export function upstreamStatus(down: KObject): unknown {
   }
   return out;
 }
+
+/**
+ * What the syncer's caches keep of an object: managedFields cost more memory than the rest of most
+ * objects and nothing reads kcp's. Downstream, only the entries drift looks at stay (other managers
+ * writing through the main resource; see foreignFields).
+ */
+export function forCache(obj: KObject, keepForeignOf?: string): KObject {
+  const entries = obj.metadata.managedFields;
+  if (entries === undefined) return obj;
+  const meta: ObjectMeta = { ...obj.metadata };
+  delete meta.managedFields;
+  if (keepForeignOf !== undefined && Array.isArray(entries)) {
+    const foreign = (entries as ManagedFieldsEntry[]).filter(
+      (e) => isObject(e) && e.manager !== keepForeignOf && !e.subresource,
+    );
+    if (foreign.length > 0) meta.managedFields = foreign as ObjectMeta["managedFields"];
+  }
+  return { ...obj, metadata: meta };
+}

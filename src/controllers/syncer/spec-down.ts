@@ -54,7 +54,8 @@ export interface SpecDownContext {
   tolerated?: Map<string, Set<string>>;
 }
 
-const FIELD_MANAGER = "kcp-syncer";
+/** The syncer's field manager downstream (and in kcp for status). */
+export const FIELD_MANAGER = "kcp-syncer";
 
 /** Make downstream match kcp for `namespace/name`; throws to be retried. Returns what it did (for logs and tests). */
 export async function syncSpecDown(

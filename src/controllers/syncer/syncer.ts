@@ -22,10 +22,11 @@ import { WorkQueue } from "../../client/work-queue.ts";
 import { log } from "../../log.ts";
 import { isStatusError } from "../../machinery/status.ts";
 import { DownstreamNamespaces } from "./downstream-namespaces.ts";
+import { forCache } from "./downstream-object.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { CLUSTER_LABEL, SYNCER_STATUS_STARTING } from "./labels.ts";
 import { type DiscoveryResult, discoverResources, type SyncedResource } from "./resource-discovery.ts";
-import { type ResourceSides, syncSpecDown } from "./spec-down.ts";
+import { FIELD_MANAGER, type ResourceSides, syncSpecDown } from "./spec-down.ts";
 import { syncStatusUp } from "./status-up.ts";
 import { SyncError, SyncErrorReporter } from "./sync-errors.ts";
 
@@ -205,12 +206,14 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     const upCache = new Informer({
       name: `${tag} ${res.gr} (kcp)`,
       source: remoteSource(upstream, { labelSelector: selector }),
+      transform: (obj) => forCache(obj),
       resyncMs,
       ...handlers,
     });
     const downCache = new Informer({
       name: `${tag} ${res.gr} (downstream)`,
       source: remoteSource(downstream, { labelSelector: selector }),
+      transform: (obj) => forCache(obj, FIELD_MANAGER),
       ...handlers,
     });
     const sides: ResourceSides = { res, upstream, downstream, upCache, downCache };
