@@ -412,15 +412,15 @@ export function startSyncer(opts: SyncerOptions): Syncer {
       if (rediscoverTimer) clearTimeout(rediscoverTimer);
       if (crdTimer) clearTimeout(crdTimer);
       crdWatch?.stop();
-      specQueue.stop();
-      statusQueue.stop();
+      // Writes in flight finish before stop() resolves: nothing is written after it.
+      const drained = Promise.all([specQueue.stop(), statusQueue.stop()]);
       for (const r of [...running.values(), ...pending]) {
         r.sides.upCache.stop();
         r.sides.downCache.stop();
       }
       running.clear();
       pending.clear();
-      await heartbeat.stop();
+      await Promise.all([drained, heartbeat.stop()]);
     },
   };
 }
