@@ -30,6 +30,8 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   signal?: AbortSignal;
+  /** Refuse an answer larger than this (default: the config's maxResponseBytes, else MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
 }
 
 /** A response body larger than this is refused (a list of 100,000 small objects is ~200 MiB). */
@@ -81,7 +83,8 @@ export class RestClient {
       const signals = [AbortSignal.timeout(timeoutMs), ...(opts.signal ? [opts.signal] : [])];
       const res = await this.send(opts, AbortSignal.any(signals), timeoutMs);
       if (res.ok) {
-        const text = await readBody(res, MAX_RESPONSE_BYTES, `${opts.method} ${opts.path}`);
+        const limit = opts.maxResponseBytes ?? this.config.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+        const text = await readBody(res, limit, `${opts.method} ${opts.path}`);
         if (text === "") return undefined as T;
         // Non-resource paths (/healthz, /readyz) answer plain text: that text is the answer.
         if (!(res.headers.get("Content-Type") ?? "").includes("json")) {

@@ -2,6 +2,7 @@
 // misbehaves on purpose, reached through the client's injected transport.
 
 import { afterEach, expect, test } from "bun:test";
+import { DiscoveryClient, MAX_DISCOVERY_BYTES } from "../../src/client/discovery-client.ts";
 import { DynamicClient, type ResourceRef } from "../../src/client/dynamic-client.ts";
 import { Informer, remoteSource } from "../../src/client/informer.ts";
 import { RestClient } from "../../src/client/rest-client.ts";
@@ -67,4 +68,42 @@ test("a watch refused with a Status relists with backoff, not in a hot loop", as
   expect(lists).toBeGreaterThan(1);
   expect(lists).toBeLessThan(10);
   expect(updates).toBeLessThan(10);
+});
+
+test("a list whose server repeats its continue token, or sends too many objects, fails", async () => {
+  const endless = client((_req, url) =>
+    Response.json({
+      apiVersion: "v1",
+      kind: "ConfigMapList",
+      metadata: { resourceVersion: "1", continue: "again" },
+      items: [{ metadata: { name: `n${url.searchParams.get("continue") ?? ""}`, namespace: "d" } }],
+    }),
+  );
+  const looping = new Informer({ name: "looping", source: remoteSource(endless.resource(CONFIGMAPS)) });
+  informers.push(looping);
+  await expect(looping.start()).rejects.toThrow("repeats a continue token");
+  let page = 0;
+  const many = client(() =>
+    Response.json({
+      apiVersion: "v1",
+      kind: "ConfigMapList",
+      metadata: { resourceVersion: "1", continue: `p${++page}` },
+      items: Array.from({ length: 10 }, (_, i) => ({ metadata: { name: `n${page}-${i}`, namespace: "d" } })),
+    }),
+  );
+  const big = new Informer({ name: "big", source: remoteSource(many.resource(CONFIGMAPS), { maxItems: 100 }) });
+  informers.push(big);
+  await expect(big.start()).rejects.toThrow("more than 100 objects");
+});
+
+test("discovery answers are bounded far below lists", async () => {
+  const huge = client(
+    () =>
+      new Response(`{"versions":["${"v".repeat(MAX_DISCOVERY_BYTES)}"]}`, {
+        headers: { "Content-Type": "application/json" },
+      }),
+  );
+  await expect(new DiscoveryClient(huge.rest).serverPreferredResources()).rejects.toThrow(
+    `more than ${MAX_DISCOVERY_BYTES}`,
+  );
 });

@@ -48,7 +48,13 @@ function microTime(ms: number): string {
  */
 export async function probeServer(client: RestClient, what: string, timeoutMs: number): Promise<string | undefined> {
   try {
-    await client.request({ method: "GET", path: "/api", signal: AbortSignal.timeout(timeoutMs) });
+    // /api is a few hundred bytes: a server answering more is not read whole every beat.
+    await client.request({
+      method: "GET",
+      path: "/api",
+      signal: AbortSignal.timeout(timeoutMs),
+      maxResponseBytes: 64 * 1024,
+    });
     return undefined;
   } catch (e) {
     const server = client.config.server;
