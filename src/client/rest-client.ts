@@ -133,7 +133,10 @@ export class RestClient {
       if (!res.body) return;
       const reader = res.body.getReader();
       const decoder = new TextDecoder();
-      let buffer = "";
+      // The line being received, in pieces: only each new chunk is searched for the newline, and
+      // the pieces are joined once, so an event arriving in many chunks costs linear time.
+      let partial: string[] = [];
+      let partialLength = 0;
       try {
         for (;;) {
           let chunk: Awaited<ReturnType<typeof reader.read>>;
@@ -144,20 +147,27 @@ export class RestClient {
             throw new Error(`watch ${path} on ${this.base}: ${(e as Error).message}`);
           }
           if (chunk.done) break;
-          buffer += decoder.decode(chunk.value, { stream: true });
+          const text = decoder.decode(chunk.value, { stream: true });
           let start = 0;
-          for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n", start)) {
-            const line = buffer.slice(start, nl);
+          for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
+            partial.push(text.slice(start, nl));
+            const line = partial.length === 1 ? (partial[0] as string) : partial.join("");
+            partial = [];
+            partialLength = 0;
             start = nl + 1;
             if (line.trim() !== "") yield decodeWatchLine(line);
           }
-          buffer = buffer.slice(start);
-          if (buffer.length > MAX_WATCH_LINE_BYTES) {
+          if (start < text.length) {
+            partial.push(text.slice(start));
+            partialLength += text.length - start;
+          }
+          if (partialLength > MAX_WATCH_LINE_BYTES) {
             throw new Error(`watch ${path} on ${this.base}: an event is larger than ${MAX_WATCH_LINE_BYTES} bytes`);
           }
         }
-        buffer += decoder.decode();
-        if (buffer.trim() !== "") yield decodeWatchLine(buffer);
+        partial.push(decoder.decode());
+        const rest = partial.join("");
+        if (rest.trim() !== "") yield decodeWatchLine(rest);
       } finally {
         abort.abort();
         reader.releaseLock();
