@@ -86,6 +86,13 @@ const CRD_REF = {
   kind: "CustomResourceDefinition",
 };
 
+/**
+ * Retries of a key back off up to this: an object the physical cluster refuses for good costs a
+ * create, a read and an Event per retry, and the work queue's default cap (5 s) made that forever
+ * every 5 s per object. Connection trouble recovers sooner than this through the informers' events.
+ */
+const MAX_RETRY_DELAY_MS = 2 * 60_000;
+
 const NAMESPACES_REF = { group: "", version: "v1", resource: "namespaces", namespaced: false, kind: "Namespace" };
 /** Its uid is the upstream identity (as kube-system's uid is a Kubernetes cluster's ID). */
 const IDENTITY_NAMESPACE = "kube-system";
@@ -153,7 +160,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
         return false;
       }
     },
-    { workers },
+    { workers, maxDelayMs: MAX_RETRY_DELAY_MS },
   );
   const statusQueue = new WorkQueue(
     `${tag} status`,
@@ -170,7 +177,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
         return false;
       }
     },
-    { workers },
+    { workers, maxDelayMs: MAX_RETRY_DELAY_MS },
   );
 
   /**
