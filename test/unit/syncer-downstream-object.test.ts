@@ -188,3 +188,18 @@ describe("what the caches keep", () => {
     expect(obj.metadata.managedFields).toHaveLength(3); // the shared object is not changed
   });
 });
+
+describe("hostile keys", () => {
+  test("a top-level __proto__ key stays a field of the copy, never its prototype", () => {
+    const up = JSON.parse(
+      '{"apiVersion":"v1","kind":"X","metadata":{"name":"p","namespace":"d","uid":"u"},"__proto__":{"polluted":1},"spec":{}}',
+    ) as KObject;
+    const copy = toDownstream(up, { logicalCluster: "team", hasStatus: false });
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect((copy as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.hasOwn(copy, "__proto__")).toBe(true);
+    const update = updateFor(copy, { apiVersion: "v1", kind: "X", metadata: { name: "p", namespace: "d" } });
+    expect(Object.getPrototypeOf(update)).toBe(Object.prototype);
+    expect(JSON.stringify(update)).toContain('"__proto__":{"polluted":1}');
+  });
+});

@@ -53,7 +53,7 @@ export function toDownstream(up: KObject, opts: CopyOptions): KObject {
   const out: KObject = { apiVersion: up.apiVersion, kind: up.kind, metadata: meta };
   for (const [k, v] of Object.entries(up)) {
     if (NOT_CONTENT.has(k)) continue;
-    out[k] = structuredClone(v);
+    setOwn(out, k, structuredClone(v));
   }
   if (!opts.hasStatus && up.status !== undefined) out.status = structuredClone(up.status);
   annotations[DESIRED_HASH_ANNOTATION] = contentHash(out);
@@ -61,11 +61,19 @@ export function toDownstream(up: KObject, opts: CopyOptions): KObject {
   return out;
 }
 
+/**
+ * out[k] = v for a key from someone's object: `out.__proto__ = …` would replace out's prototype
+ * (and drop the field) where an own property is meant.
+ */
+function setOwn(out: object, k: string, v: unknown): void {
+  Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
 /** A short hash of an object's content (all but apiVersion, kind and metadata), keys in any order. */
 export function contentHash(obj: KObject): string {
   const content: Record<string, unknown> = {};
   for (const k of Object.keys(obj).sort())
-    if (k !== "apiVersion" && k !== "kind" && k !== "metadata") content[k] = obj[k];
+    if (k !== "apiVersion" && k !== "kind" && k !== "metadata") setOwn(content, k, obj[k]);
   return createHash("sha256").update(canonicalJson(content)).digest("base64url").slice(0, 22);
 }
 
@@ -262,7 +270,7 @@ export function updateFor(desired: KObject, actual: KObject): KObject {
   meta.labels = { ...(desired.metadata.labels ?? {}) };
   meta.annotations = { ...(actual.metadata.annotations ?? {}), ...(desired.metadata.annotations ?? {}) };
   const out: KObject = { apiVersion: desired.apiVersion, kind: desired.kind, metadata: meta };
-  for (const [k, v] of Object.entries(desired)) if (!NOT_CONTENT.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(desired)) if (!NOT_CONTENT.has(k)) setOwn(out, k, v);
   out.status = desired.status ?? actual.status;
   if (out.status === undefined) delete out.status;
   return out;
