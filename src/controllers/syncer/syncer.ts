@@ -169,7 +169,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
       const r = running.get(gr);
       if (!r) return true;
       try {
-        if (await syncStatusUp(logicalCluster, r.sides, namespace, name, identity)) counts.statusUpdated++;
+        if (await syncStatusUp(logicalCluster, r.sides, namespace, name, identity, clusterName)) counts.statusUpdated++;
         return true;
       } catch (e) {
         counts.failures++;
@@ -306,14 +306,20 @@ export function startSyncer(opts: SyncerOptions): Syncer {
         void refresh();
       }, 50);
     };
-    crdWatch = new Informer({
+    const watch = new Informer({
       name: `${tag} CRDs`,
       source: remoteSource(up.resource(CRD_REF)),
       transform: (crd) => ({ metadata: { name: crd.metadata.name, resourceVersion: crd.metadata.resourceVersion } }),
       onUpdate: soon,
       onAdd: soon,
     });
-    crdWatch.start().catch((e) => log.debug(`${tag}: cannot watch CRDs: ${(e as Error).message}`));
+    crdWatch = watch;
+    watch.start().catch((e) => {
+      log.debug(`${tag}: cannot watch CRDs: ${(e as Error).message}`);
+      // Not watching: the next pass that still misses a type tries again.
+      watch.stop();
+      if (crdWatch === watch) crdWatch = undefined;
+    });
   }
 
   /** Read discovery; start the types found that are not running yet. Resolves when they have synced. */
