@@ -80,8 +80,7 @@ export class RestClient {
   async request<T = unknown>(opts: RequestOptions): Promise<T> {
     const timeoutMs = this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     for (let attempt = 0; ; attempt++) {
-      const signals = [AbortSignal.timeout(timeoutMs), ...(opts.signal ? [opts.signal] : [])];
-      const res = await this.send(opts, AbortSignal.any(signals), timeoutMs);
+      const res = await this.send(opts, opts.signal, timeoutMs);
       if (res.ok) {
         const limit = opts.maxResponseBytes ?? this.config.maxResponseBytes ?? MAX_RESPONSE_BYTES;
         const text = await readBody(res, limit, `${opts.method} ${opts.path}`);
@@ -178,11 +177,19 @@ export class RestClient {
     }
   }
 
-  /** One HTTP exchange: rate limit, credentials, TLS; a 401 with an exec plugin re-runs it once. */
-  private async send(opts: RequestOptions, signal: AbortSignal, timeoutMs: number): Promise<Response> {
+  /**
+   * One HTTP exchange: rate limit, credentials, TLS; a 401 with an exec plugin re-runs it once.
+   * The timeout (0: none) starts once the rate limiter lets the request go: a busy client's queue
+   * is not the server being slow. The returned response's body is still under it.
+   */
+  private async send(opts: RequestOptions, caller: AbortSignal | undefined, timeoutMs: number): Promise<Response> {
     const url = this.url(opts.path, opts.query);
     for (let attempt = 0; ; attempt++) {
-      await this.shared.limiter.acquire(signal);
+      await this.shared.limiter.acquire(caller);
+      const signal =
+        timeoutMs > 0
+          ? AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(caller ? [caller] : [])])
+          : (caller ?? new AbortController().signal);
       const headers = new Headers({ Accept: "application/json" });
       headers.set("User-Agent", this.config.userAgent ?? `kcp/${KCP_VERSION}`);
       let body: string | undefined;
@@ -212,7 +219,7 @@ export class RestClient {
           res = await fetch(url, { ...init, tls } as RequestInit);
         }
       } catch (e) {
-        if (signal.aborted && timeoutMs > 0 && (signal.reason as Error)?.name === "TimeoutError") {
+        if (signal.aborted && !caller?.aborted && timeoutMs > 0 && (signal.reason as Error)?.name === "TimeoutError") {
           throw new Error(`${opts.method} ${url}: no answer within ${timeoutMs} ms`);
         }
         if (signal.aborted) throw signal.reason ?? e;

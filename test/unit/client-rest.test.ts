@@ -66,6 +66,7 @@ beforeAll(() => {
         for (let i = 0; i < text.length; i += 16384) parts.push(text.slice(i, i + 16384));
         return new Response(stream([...parts, "\n"]));
       }
+      if (path === "/fast") return Response.json({ ok: true });
       if (path === "/never") {
         await Bun.sleep(5000);
         return new Response("late");
@@ -139,4 +140,14 @@ test("an event arriving in many chunks is decoded whole, and the events after it
     got.push(`${ev.type} ${ev.object.metadata.name}${x ? ` ${x.length}` : ""}`);
   }
   expect(got).toEqual([`ADDED big ${15 << 20}`, "MODIFIED b", "MODIFIED c"]);
+});
+
+test("the request timeout starts after the rate limiter lets the request go", async () => {
+  // One request a second, 300 ms each: the second waits about a second for its turn, then answers at once.
+  const rest = new RestClient({ server: url, qps: 1, burst: 1, timeoutMs: 300 });
+  const answers = await Promise.all([
+    rest.request({ method: "GET", path: "/fast" }),
+    rest.request({ method: "GET", path: "/fast" }),
+  ]);
+  expect(answers).toEqual([{ ok: true }, { ok: true }]);
 });
