@@ -114,6 +114,8 @@ export class Informer {
   private resourceVersion = "";
   /** Counts list+watch rounds: callbacks of an earlier round are ignored. */
   private round = 0;
+  /** The last list failure's message (repeats are logged at debug level). */
+  private lastListError?: string;
   /** Rounds in a row whose watch ended without delivering anything and soon (reset by a healthy watch). */
   private failedRounds = 0;
   /** The handler sets: the options' own, then those added by addHandlers(). */
@@ -242,6 +244,7 @@ export class Informer {
     );
     if (this.stopped) return;
     const round = ++this.round;
+    this.lastListError = undefined;
     this.replace(entries);
     this.synced = true;
     this.current = true;
@@ -287,7 +290,12 @@ export class Informer {
     this.listAndWatch().catch((e) => {
       if (this.stopped) return;
       const delay = Math.min(100 * 2 ** attempt, MAX_BACKOFF_MS);
-      log.warn(`${this.opts.name}: list failed (${(e as Error).message}); retrying in ${delay} ms`);
+      const message = (e as Error).message;
+      // Said once per new reason: a type deleted for good would otherwise warn every 5 s forever.
+      const line = `${this.opts.name}: list failed (${message}); retrying in ${delay} ms`;
+      if (message === this.lastListError) log.debug(line);
+      else log.warn(line);
+      this.lastListError = message;
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
         this.relist(attempt + 1);
