@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { DynamicClient, type ResourceClient, type ResourceRef } from "../../src/client/dynamic-client.ts";
 import { RestClient } from "../../src/client/rest-client.ts";
+import { probeServer } from "../../src/controllers/syncer/heartbeat.ts";
 import { HEARTBEAT_NAMESPACE, heartbeatLeaseName, startSyncer } from "../../src/controllers/syncer/syncer.ts";
 import { CLUSTER_LABEL, SYNCER_STATUS_ANNOTATION } from "../../src/controllers/syncer/labels.ts";
 import { setLogLevel } from "../../src/log.ts";
@@ -320,3 +321,15 @@ test("a type whose list is refused is reported in the heartbeat, not hidden behi
     await syncer.stop();
   }
 }, 20_000);
+
+test("the probe of a server that is not an API server does not echo its answer", async () => {
+  const metadata = new RestClient({
+    server: "http://169.254.169.254/latest",
+    qps: 0,
+    fetch: async () => new Response("instance-secret-token", { status: 404 }),
+  });
+  const said = await probeServer(metadata, "the physical cluster", 1000);
+  expect(said).toBe(
+    "the physical cluster at http://169.254.169.254/latest refused the syncer: the server answered 404",
+  );
+});

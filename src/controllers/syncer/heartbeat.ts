@@ -58,7 +58,13 @@ export async function probeServer(client: RestClient, what: string, timeoutMs: n
     return undefined;
   } catch (e) {
     const server = client.config.server;
-    if (isStatusError(e)) return `${what} at ${server} refused the syncer: ${e.message}`;
+    if (isStatusError(e)) {
+      // A server that is not a Kubernetes API server (no Status in its answer) is named by its code
+      // only: the status goes into the Cluster's Ready message, and echoing the body of whatever a
+      // kubeconfig points at would read it out for whoever wrote the kubeconfig.
+      const said = /^the server answered \d+/.exec(e.message)?.[0] ?? e.message;
+      return `${what} at ${server} refused the syncer: ${said}`;
+    }
     const message = (e as Error).name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : (e as Error).message;
     // The client names the request ("GET https://…/api: …"); the server is named here already.
     const cause = /^GET \S+: ([\s\S]*)$/.exec(message)?.[1] ?? message;
