@@ -29,6 +29,11 @@ export interface ClientConfig {
   /** Injected transport for the in-process loopback client (no socket); absent: global fetch with TLS options. */
   fetch?: (req: Request) => Promise<Response>;
   userAgent?: string;
+  /**
+   * The largest answer a request accepts (default 512 MiB: big lists). A server that may be anyone's
+   * (a tenant's physical cluster) gets less where the caller knows answers are small.
+   */
+  maxResponseBytes?: number;
   /** Per non-watch request; default 30 s. */
   timeoutMs?: number;
   /** Client-side rate limit (token bucket); defaults 50 / 100; 0 = unlimited. */

@@ -30,6 +30,9 @@ interface APIGroupList {
   groups?: { name: string; preferredVersion?: { version: string }; versions?: { version: string }[] }[];
 }
 
+/** Discovery documents are small (kube's largest group list is well under 1 MiB); a server may be anyone's. */
+export const MAX_DISCOVERY_BYTES = 8 * 1024 * 1024;
+
 export class DiscoveryClient {
   private cached?: Promise<APIResourceInfo[]>;
 
@@ -68,10 +71,18 @@ export class DiscoveryClient {
 
   private async discover(): Promise<APIResourceInfo[]> {
     const versions: { group: string; version: string; path: string }[] = [];
-    const core = await this.rest.request<{ versions?: string[] }>({ method: "GET", path: "/api" });
+    const core = await this.rest.request<{ versions?: string[] }>({
+      method: "GET",
+      path: "/api",
+      maxResponseBytes: MAX_DISCOVERY_BYTES,
+    });
     const coreVersion = core?.versions?.[0];
     if (coreVersion) versions.push({ group: "", version: coreVersion, path: `/api/${coreVersion}` });
-    const groups = await this.rest.request<APIGroupList>({ method: "GET", path: "/apis" });
+    const groups = await this.rest.request<APIGroupList>({
+      method: "GET",
+      path: "/apis",
+      maxResponseBytes: MAX_DISCOVERY_BYTES,
+    });
     for (const g of groups?.groups ?? []) {
       const version = g.preferredVersion?.version ?? g.versions?.[0]?.version;
       if (version) versions.push({ group: g.name, version, path: `/apis/${g.name}/${version}` });
@@ -79,7 +90,11 @@ export class DiscoveryClient {
     const lists = await Promise.all(
       versions.map(async (v) => {
         try {
-          const list = await this.rest.request<{ resources?: APIResource[] }>({ method: "GET", path: v.path });
+          const list = await this.rest.request<{ resources?: APIResource[] }>({
+            method: "GET",
+            path: v.path,
+            maxResponseBytes: MAX_DISCOVERY_BYTES,
+          });
           return { ...v, resources: list?.resources ?? [] };
         } catch {
           // A group that went away between the two reads (a CRD deleted): skip it, as kubectl does.

@@ -46,10 +46,13 @@ export interface ResourceClient {
   readonly rest: RestClient;
   /** One page when limit is given; else the whole list. */
   list(opts?: ListOptions): Promise<KList>;
-  get(name: string, namespace?: string): Promise<KObject>;
-  create(obj: KObject, opts?: { namespace?: string; fieldManager?: string; dryRun?: boolean }): Promise<KObject>;
-  /** PUT, namespace from obj. */
-  update(obj: KObject, opts?: { fieldManager?: string }): Promise<KObject>;
+  get(name: string, namespace?: string, opts?: { signal?: AbortSignal }): Promise<KObject>;
+  create(
+    obj: KObject,
+    opts?: { namespace?: string; fieldManager?: string; dryRun?: boolean; signal?: AbortSignal },
+  ): Promise<KObject>;
+  /** PUT, namespace from obj. `signal` aborts the request (e.g. a deadline tighter than the client's timeout). */
+  update(obj: KObject, opts?: { fieldManager?: string; signal?: AbortSignal }): Promise<KObject>;
   /** PUT …/status. */
   updateStatus(obj: KObject, opts?: { fieldManager?: string }): Promise<KObject>;
   patch(
@@ -112,11 +115,14 @@ class DynamicResourceClient implements ResourceClient {
     });
   }
 
-  get(name: string, namespace?: string): Promise<KObject> {
-    return this.rest.request<KObject>({ method: "GET", path: this.objectPath(name, namespace) });
+  get(name: string, namespace?: string, opts: { signal?: AbortSignal } = {}): Promise<KObject> {
+    return this.rest.request<KObject>({ method: "GET", path: this.objectPath(name, namespace), signal: opts.signal });
   }
 
-  create(obj: KObject, opts: { namespace?: string; fieldManager?: string; dryRun?: boolean } = {}): Promise<KObject> {
+  create(
+    obj: KObject,
+    opts: { namespace?: string; fieldManager?: string; dryRun?: boolean; signal?: AbortSignal } = {},
+  ): Promise<KObject> {
     const namespace = opts.namespace ?? obj.metadata?.namespace;
     if (this.ref.namespaced && !namespace) throw new Error(`${this.ref.resource}: a namespace is required`);
     return this.rest.request<KObject>({
@@ -124,10 +130,11 @@ class DynamicResourceClient implements ResourceClient {
       path: collectionPath(this.ref, namespace),
       query: { fieldManager: opts.fieldManager, dryRun: opts.dryRun ? "All" : undefined },
       body: this.withKind(obj),
+      signal: opts.signal,
     });
   }
 
-  update(obj: KObject, opts: { fieldManager?: string } = {}): Promise<KObject> {
+  update(obj: KObject, opts: { fieldManager?: string; signal?: AbortSignal } = {}): Promise<KObject> {
     return this.put(obj, undefined, opts);
   }
 
@@ -135,12 +142,17 @@ class DynamicResourceClient implements ResourceClient {
     return this.put(obj, "status", opts);
   }
 
-  private put(obj: KObject, subresource: string | undefined, opts: { fieldManager?: string }): Promise<KObject> {
+  private put(
+    obj: KObject,
+    subresource: string | undefined,
+    opts: { fieldManager?: string; signal?: AbortSignal },
+  ): Promise<KObject> {
     return this.rest.request<KObject>({
       method: "PUT",
       path: this.objectPath(obj.metadata?.name as string, obj.metadata?.namespace, subresource),
       query: { fieldManager: opts.fieldManager },
       body: this.withKind(obj),
+      signal: opts.signal,
     });
   }
 

@@ -118,9 +118,14 @@ export interface RemoteSourceOptions {
    * from its last resourceVersion. Default 300.
    */
   watchTimeoutSeconds?: number;
+  /** A list of more objects than this fails (default 1,000,000): the server may be anyone's. */
+  maxItems?: number;
 }
 
 const DEFAULT_PAGE_SIZE = 500;
+const DEFAULT_MAX_ITEMS = 1_000_000;
+/** Pages of one list at most (an empty page with a new continue token every time would go on forever). */
+const MAX_LIST_PAGES = 10_000;
 const MAX_WATCH_BACKOFF_MS = 5000;
 /** Consecutive failed watch attempts (about half a minute of backoff) before the informer relists instead. */
 const MAX_WATCH_FAILURES = 10;
@@ -147,12 +152,21 @@ export function remoteSource(client: ResourceClient, opts: RemoteSourceOptions =
         let token: string | undefined;
         let resourceVersion: string | undefined;
         const pages: KObject[][] = [];
+        const maxItems = opts.maxItems ?? DEFAULT_MAX_ITEMS;
+        let items = 0;
         try {
           do {
             const page = await client.list({ ...base, limit: pageSize || undefined, continue: token });
             resourceVersion ??= page.metadata.resourceVersion;
             pages.push(page.items ?? []);
+            items += page.items?.length ?? 0;
+            const previous = token;
             token = page.metadata.continue || undefined;
+            if (token && token === previous) throw new Error(`list of ${what}: the server repeats a continue token`);
+            if (items > maxItems) throw new Error(`list of ${what}: more than ${maxItems} objects`);
+            if (pages.length >= MAX_LIST_PAGES && token) {
+              throw new Error(`list of ${what}: more than ${MAX_LIST_PAGES} pages`);
+            }
           } while (token && !stopped());
         } catch (e) {
           // The snapshot of a continue token was compacted away: start the list again.

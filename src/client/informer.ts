@@ -78,6 +78,14 @@ export interface SourceInformerOptions extends CommonOptions {
 export type IndexFunc = (obj: KObject, cluster: string) => string[];
 
 const MAX_BACKOFF_MS = 5000;
+/**
+ * Rounds whose watch failed at once (refused with a Status: 403 list-but-not-watch, 429, an ERROR
+ * event) back off up to this, as client-go's reflector does (its cap is 30 s): each relist costs
+ * the server a list and every handler an onUpdate per object.
+ */
+const MAX_ROUND_BACKOFF_MS = 30_000;
+/** A watch that stayed up this long was healthy: the next round starts at once again. */
+const HEALTHY_WATCH_MS = 10_000;
 
 interface Entry {
   obj: KObject;
@@ -106,6 +114,10 @@ export class Informer {
   private resourceVersion = "";
   /** Counts list+watch rounds: callbacks of an earlier round are ignored. */
   private round = 0;
+  /** The last list failure's message (repeats are logged at debug level). */
+  private lastListError?: string;
+  /** Rounds in a row whose watch ended without delivering anything and soon (reset by a healthy watch). */
+  private failedRounds = 0;
   /** The handler sets: the options' own, then those added by addHandlers(). */
   private handlers: InformerHandlers[];
   private readonly source: InformerSource;
@@ -232,13 +244,16 @@ export class Informer {
     );
     if (this.stopped) return;
     const round = ++this.round;
+    this.lastListError = undefined;
     this.replace(entries);
     this.synced = true;
     this.current = true;
     this.resourceVersion = resourceVersion;
+    const watchedAt = Date.now();
     this.watch = this.source.watch(resourceVersion, {
       onEvent: (ev) => {
         if (round !== this.round || this.stopped) return;
+        this.failedRounds = 0;
         const rv = ev.object?.metadata?.resourceVersion;
         if (rv) this.resourceVersion = rv;
         this.apply(ev.type, ev.object, ev.cluster);
@@ -247,8 +262,21 @@ export class Informer {
         if (round !== this.round || this.stopped) return;
         this.current = false;
         this.watch = undefined;
-        log.warn(`${this.opts.name}: watch ended (${err.message}); relisting`);
-        this.relist(0);
+        if (Date.now() - watchedAt >= HEALTHY_WATCH_MS) this.failedRounds = 0;
+        // The first relist after a healthy watch is at once (a 410 is routine); a watch that keeps
+        // failing straight after its list waits longer each time.
+        const n = this.failedRounds++;
+        const delay = n === 0 ? 0 : Math.min(100 * 2 ** (n - 1), MAX_ROUND_BACKOFF_MS);
+        const message = `${this.opts.name}: watch ended (${err.message}); relisting${delay ? ` in ${delay} ms` : ""}`;
+        if (n <= 1) log.warn(message);
+        else log.debug(message);
+        if (delay === 0) this.relist(0);
+        else {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            this.relist(0);
+          }, delay);
+        }
       },
     });
   }
@@ -262,7 +290,12 @@ export class Informer {
     this.listAndWatch().catch((e) => {
       if (this.stopped) return;
       const delay = Math.min(100 * 2 ** attempt, MAX_BACKOFF_MS);
-      log.warn(`${this.opts.name}: list failed (${(e as Error).message}); retrying in ${delay} ms`);
+      const message = (e as Error).message;
+      // Said once per new reason: a type deleted for good would otherwise warn every 5 s forever.
+      const line = `${this.opts.name}: list failed (${message}); retrying in ${delay} ms`;
+      if (message === this.lastListError) log.debug(line);
+      else log.warn(line);
+      this.lastListError = message;
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
         this.relist(attempt + 1);

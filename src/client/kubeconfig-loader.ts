@@ -94,12 +94,29 @@ export function toClientConfig(ctx: KubeconfigContext): ClientConfig {
     contextName: ctx.contextName,
     namespace: ctx.namespace || "default",
   };
+  let url: URL;
   try {
-    const url = new URL(ctx.server);
+    url = new URL(ctx.server);
     if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("not http(s)");
   } catch {
     throw new Error(
       `kubeconfig: cluster "${ctx.clusterName}" server ${JSON.stringify(ctx.server)} is not an http(s) URL`,
+    );
+  }
+  // The client appends API paths to the server URL: a `?` or `#` would turn them into a query or a
+  // fragment (a kubeconfig from someone else would choose the exact URL fetched), and credentials
+  // belong in the user entry, not the URL.
+  const extra = ctx.server.includes("?")
+    ? "a query"
+    : ctx.server.includes("#")
+      ? "a fragment"
+      : url.username || url.password
+        ? "credentials"
+        : undefined;
+  if (extra) {
+    throw new Error(
+      `kubeconfig: cluster "${ctx.clusterName}" server ${JSON.stringify(ctx.server)} has ${extra}; ` +
+        "only scheme, host, port and a path prefix are allowed",
     );
   }
   if (ctx.caData) config.caData = ctx.caData;

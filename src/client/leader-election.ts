@@ -6,6 +6,12 @@
 // racing, one gets 409 Conflict and stays a candidate. A leader that cannot renew within
 // renewDeadline stops leading (its signal aborts) and becomes a candidate again. stop() releases
 // the Lease (empty holder) so another candidate takes over at once instead of after expiry.
+//
+// The deadline is kept by the clock, not by the requests: each attempt is aborted when the time
+// left until lastRenew + renewDeadline runs out, and a timer stops leading at that instant even if
+// an attempt is still in flight. lastRenew is when the successful attempt began (its renewTime),
+// never later, so a leader always stops before another candidate (which waits leaseDuration from
+// when it saw the renewal) can take over.
 
 import type { KObject } from "../machinery/object.ts";
 import { isStatusError } from "../machinery/status.ts";
@@ -68,6 +74,10 @@ export function runLeaderElection(opts: LeaderElectionOptions): LeaderElector {
   let observedHolder: string | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let wake: (() => void) | undefined;
+  /** Stops leading at lastRenew + renewDeadline unless a renewal moves it on. */
+  let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Aborts the attempt in flight when stop() is called. */
+  const stopping = new AbortController();
 
   const spec = (lease: KObject) => ((lease as { spec?: LeaseSpec }).spec ?? {}) as LeaseSpec;
 
@@ -82,9 +92,8 @@ export function runLeaderElection(opts: LeaderElectionOptions): LeaderElector {
     }
   }
 
-  /** One round: true when we hold the Lease afterwards. */
-  async function tryAcquireOrRenew(): Promise<boolean> {
-    const now = Date.now();
+  /** One round, begun at `now`: true when we hold the Lease afterwards. */
+  async function tryAcquireOrRenew(now: number, signal: AbortSignal): Promise<boolean> {
     const desired = (prev: LeaseSpec | undefined): LeaseSpec => {
       const ours = prev?.holderIdentity === identity;
       return {
@@ -97,7 +106,7 @@ export function runLeaderElection(opts: LeaderElectionOptions): LeaderElector {
     };
     let lease: KObject;
     try {
-      lease = await client.get(name, namespace);
+      lease = await client.get(name, namespace, { signal });
     } catch (e) {
       if (!isStatusError(e) || e.code !== 404) throw e;
       const created = await client.create(
@@ -107,7 +116,7 @@ export function runLeaderElection(opts: LeaderElectionOptions): LeaderElector {
           metadata: { name, namespace },
           spec: desired(undefined),
         } as unknown as KObject,
-        { namespace },
+        { namespace, signal },
       );
       observe(created, now);
       return true;
@@ -119,7 +128,7 @@ export function runLeaderElection(opts: LeaderElectionOptions): LeaderElector {
       const duration = (s.leaseDurationSeconds ?? leaseDurationMs / 1000) * 1000;
       if ((observed?.at ?? now) + duration > now) return false; // held, and renewed within its duration
     }
-    const updated = await client.update({ ...lease, spec: desired(s) } as KObject);
+    const updated = await client.update({ ...lease, spec: desired(s) } as KObject, { signal });
     observe(updated, now);
     return true;
   }
@@ -139,6 +148,8 @@ export function runLeaderElection(opts: LeaderElectionOptions): LeaderElector {
   }
 
   function stopLeading(): void {
+    if (deadlineTimer) clearTimeout(deadlineTimer);
+    deadlineTimer = undefined;
     if (!leading) return;
     const c = leading;
     leading = undefined;
@@ -153,16 +164,30 @@ export function runLeaderElection(opts: LeaderElectionOptions): LeaderElector {
   const loop = (async () => {
     while (!stopped) {
       let held = false;
+      const began = Date.now();
+      // A leader's attempt may take only what is left of its renew deadline; a candidate's, one deadline.
+      const budget = leading ? lastRenew + renewDeadlineMs - began : renewDeadlineMs;
       try {
-        held = await tryAcquireOrRenew();
+        if (budget <= 0) throw new Error(`could not renew within ${renewDeadlineMs} ms`);
+        held = await tryAcquireOrRenew(began, AbortSignal.any([AbortSignal.timeout(budget), stopping.signal]));
       } catch (e) {
         // A Conflict is a lost race for the Lease; other errors (unreachable server) are retried.
-        if (!(isStatusError(e) && e.code === 409)) log.warn(`${what}: ${(e as Error).message}`);
+        if (!(isStatusError(e) && e.code === 409) && !stopped) log.warn(`${what}: ${(e as Error).message}`);
       }
       if (stopped) break;
       const now = Date.now();
       if (held) {
-        lastRenew = now;
+        lastRenew = began;
+        if (deadlineTimer) clearTimeout(deadlineTimer);
+        deadlineTimer = setTimeout(
+          () => {
+            deadlineTimer = undefined;
+            if (!leading) return;
+            log.warn(`${what}: could not renew within ${renewDeadlineMs} ms; no longer the leader`);
+            stopLeading();
+          },
+          Math.max(0, lastRenew + renewDeadlineMs - Date.now()),
+        );
         if (!leading) {
           leading = new AbortController();
           log.info(`${what}: became the leader`);
@@ -192,6 +217,7 @@ export function runLeaderElection(opts: LeaderElectionOptions): LeaderElector {
       if (stopped) return loop;
       stopped = true;
       if (timer) clearTimeout(timer);
+      stopping.abort();
       wake?.();
       await loop;
       if (leading) {

@@ -30,6 +30,8 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   signal?: AbortSignal;
+  /** Refuse an answer larger than this (default: the config's maxResponseBytes, else MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
 }
 
 /** A response body larger than this is refused (a list of 100,000 small objects is ~200 MiB). */
@@ -78,10 +80,10 @@ export class RestClient {
   async request<T = unknown>(opts: RequestOptions): Promise<T> {
     const timeoutMs = this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     for (let attempt = 0; ; attempt++) {
-      const signals = [AbortSignal.timeout(timeoutMs), ...(opts.signal ? [opts.signal] : [])];
-      const res = await this.send(opts, AbortSignal.any(signals), timeoutMs);
+      const res = await this.send(opts, opts.signal, timeoutMs);
       if (res.ok) {
-        const text = await readBody(res, MAX_RESPONSE_BYTES, `${opts.method} ${opts.path}`);
+        const limit = opts.maxResponseBytes ?? this.config.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+        const text = await readBody(res, limit, `${opts.method} ${opts.path}`);
         if (text === "") return undefined as T;
         // Non-resource paths (/healthz, /readyz) answer plain text: that text is the answer.
         if (!(res.headers.get("Content-Type") ?? "").includes("json")) {
@@ -130,7 +132,10 @@ export class RestClient {
       if (!res.body) return;
       const reader = res.body.getReader();
       const decoder = new TextDecoder();
-      let buffer = "";
+      // The line being received, in pieces: only each new chunk is searched for the newline, and
+      // the pieces are joined once, so an event arriving in many chunks costs linear time.
+      let partial: string[] = [];
+      let partialLength = 0;
       try {
         for (;;) {
           let chunk: Awaited<ReturnType<typeof reader.read>>;
@@ -141,20 +146,27 @@ export class RestClient {
             throw new Error(`watch ${path} on ${this.base}: ${(e as Error).message}`);
           }
           if (chunk.done) break;
-          buffer += decoder.decode(chunk.value, { stream: true });
+          const text = decoder.decode(chunk.value, { stream: true });
           let start = 0;
-          for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n", start)) {
-            const line = buffer.slice(start, nl);
+          for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
+            partial.push(text.slice(start, nl));
+            const line = partial.length === 1 ? (partial[0] as string) : partial.join("");
+            partial = [];
+            partialLength = 0;
             start = nl + 1;
             if (line.trim() !== "") yield decodeWatchLine(line);
           }
-          buffer = buffer.slice(start);
-          if (buffer.length > MAX_WATCH_LINE_BYTES) {
+          if (start < text.length) {
+            partial.push(text.slice(start));
+            partialLength += text.length - start;
+          }
+          if (partialLength > MAX_WATCH_LINE_BYTES) {
             throw new Error(`watch ${path} on ${this.base}: an event is larger than ${MAX_WATCH_LINE_BYTES} bytes`);
           }
         }
-        buffer += decoder.decode();
-        if (buffer.trim() !== "") yield decodeWatchLine(buffer);
+        partial.push(decoder.decode());
+        const rest = partial.join("");
+        if (rest.trim() !== "") yield decodeWatchLine(rest);
       } finally {
         abort.abort();
         reader.releaseLock();
@@ -165,11 +177,19 @@ export class RestClient {
     }
   }
 
-  /** One HTTP exchange: rate limit, credentials, TLS; a 401 with an exec plugin re-runs it once. */
-  private async send(opts: RequestOptions, signal: AbortSignal, timeoutMs: number): Promise<Response> {
+  /**
+   * One HTTP exchange: rate limit, credentials, TLS; a 401 with an exec plugin re-runs it once.
+   * The timeout (0: none) starts once the rate limiter lets the request go: a busy client's queue
+   * is not the server being slow. The returned response's body is still under it.
+   */
+  private async send(opts: RequestOptions, caller: AbortSignal | undefined, timeoutMs: number): Promise<Response> {
     const url = this.url(opts.path, opts.query);
     for (let attempt = 0; ; attempt++) {
-      await this.shared.limiter.acquire(signal);
+      await this.shared.limiter.acquire(caller);
+      const signal =
+        timeoutMs > 0
+          ? AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(caller ? [caller] : [])])
+          : (caller ?? new AbortController().signal);
       const headers = new Headers({ Accept: "application/json" });
       headers.set("User-Agent", this.config.userAgent ?? `kcp/${KCP_VERSION}`);
       let body: string | undefined;
@@ -199,7 +219,7 @@ export class RestClient {
           res = await fetch(url, { ...init, tls } as RequestInit);
         }
       } catch (e) {
-        if (signal.aborted && timeoutMs > 0 && (signal.reason as Error)?.name === "TimeoutError") {
+        if (signal.aborted && !caller?.aborted && timeoutMs > 0 && (signal.reason as Error)?.name === "TimeoutError") {
           throw new Error(`${opts.method} ${url}: no answer within ${timeoutMs} ms`);
         }
         if (signal.aborted) throw signal.reason ?? e;

@@ -25,6 +25,8 @@ export class WorkQueue<T = string> {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private active = 0;
   private stopped = false;
+  /** stop()'s callers waiting for the workers in process to finish. */
+  private idleWaiters: (() => void)[] = [];
   private readonly workers: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
@@ -92,12 +94,18 @@ export class WorkQueue<T = string> {
     return this.queue.size;
   }
 
-  stop(): void {
+  /**
+   * No item is taken after this; resolves once the items in process have finished (their writes
+   * are done), so a caller that awaits it knows the controller no longer acts.
+   */
+  stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.queue.clear();
     this.again.clear();
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Starts workers while there are items and free workers. */
@@ -138,5 +146,10 @@ export class WorkQueue<T = string> {
     }
     this.active--;
     this.pump();
+    if (this.active === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
   }
 }

@@ -426,3 +426,24 @@ describe("exec credential plugins", () => {
     ).rejects.toThrow(/v1alpha1 is not supported/);
   });
 });
+
+describe("the server URL of a kubeconfig", () => {
+  test("a query, a fragment or credentials in it are refused; a path prefix is kept", async () => {
+    const text = (server: string) =>
+      kubeconfig({
+        current: "c",
+        clusters: [["c", { server }]],
+        users: [["u", { token: "t" }]],
+        contexts: [["c", { cluster: "c", user: "u" }]],
+      });
+    for (const [server, what] of [
+      ["https://10.0.0.1/steal?x=", "a query"],
+      ["https://10.0.0.1/a#", "a fragment"],
+      ["https://user:pw@10.0.0.1", "credentials"],
+    ]) {
+      await expect(clientConfigFromKubeconfigText(text(server as string))).rejects.toThrow(`has ${what}`);
+    }
+    const ok = await clientConfigFromKubeconfigText(text("https://10.0.0.1:6443/clusters/team"));
+    expect(ok.server).toBe("https://10.0.0.1:6443/clusters/team");
+  });
+});

@@ -54,6 +54,19 @@ beforeAll(() => {
         const chunk = "x".repeat(1024 * 1024);
         return new Response(stream(['{"type":"ADDED","object":{"x":"', ...Array(17).fill(chunk)]));
       }
+      if (path === "/chunked-watch") {
+        // A 15 MiB event in 16 KiB chunks, then two small events in one chunk split before a newline.
+        const big = JSON.stringify({
+          type: "ADDED",
+          object: { metadata: { name: "big" }, data: { x: "y".repeat(15 << 20) } },
+        });
+        const small = (n: string) => JSON.stringify({ type: "MODIFIED", object: { metadata: { name: n } } });
+        const text = `${big}\n${small("b")}\n${small("c")}`;
+        const parts: string[] = [];
+        for (let i = 0; i < text.length; i += 16384) parts.push(text.slice(i, i + 16384));
+        return new Response(stream([...parts, "\n"]));
+      }
+      if (path === "/fast") return Response.json({ ok: true });
       if (path === "/never") {
         await Bun.sleep(5000);
         return new Response("late");
@@ -117,4 +130,24 @@ test("a server that does not answer in time is an error naming the request", asy
   await expect(client.request({ method: "GET", path: "/never" })).rejects.toThrow(
     `GET ${url}/never: no answer within 100 ms`,
   );
+});
+
+test("an event arriving in many chunks is decoded whole, and the events after it", async () => {
+  const rest = new RestClient({ server: url, qps: 0 });
+  const got: string[] = [];
+  for await (const ev of rest.watch("/chunked-watch", {})) {
+    const x = (ev.object as { data?: { x?: string } }).data?.x;
+    got.push(`${ev.type} ${ev.object.metadata.name}${x ? ` ${x.length}` : ""}`);
+  }
+  expect(got).toEqual([`ADDED big ${15 << 20}`, "MODIFIED b", "MODIFIED c"]);
+});
+
+test("the request timeout starts after the rate limiter lets the request go", async () => {
+  // One request a second, 300 ms each: the second waits about a second for its turn, then answers at once.
+  const rest = new RestClient({ server: url, qps: 1, burst: 1, timeoutMs: 300 });
+  const answers = await Promise.all([
+    rest.request({ method: "GET", path: "/fast" }),
+    rest.request({ method: "GET", path: "/fast" }),
+  ]);
+  expect(answers).toEqual([{ ok: true }, { ok: true }]);
 });

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import {
   hasDrifted,
+  forCache,
+  isFromLogicalCluster,
   ownershipOf,
   toDownstream,
   updateFor,
@@ -41,6 +43,7 @@ describe("the downstream copy", () => {
         "kcp.dev/logical-cluster": "team",
         "kcp.dev/upstream-uid": "u-1",
         "kcp.dev/upstream-generation": "3",
+        "kcp.dev/desired-hash": expect.any(String),
       },
     });
     expect(d.spec).toEqual(upstream.spec as object);
@@ -71,9 +74,58 @@ describe("the downstream copy", () => {
     const relabelled = structuredClone(actual);
     delete relabelled.metadata.labels?.app;
     expect(hasDrifted(desired, relabelled)).toBe(true);
-    const moreContainers = structuredClone(actual);
-    (moreContainers.spec as any).template.spec.containers.push({ name: "x", image: "y" });
-    expect(hasDrifted(desired, moreContainers)).toBe(true);
+  });
+
+  test("drift: items admission appends downstream are not drift; items someone else added are", () => {
+    const desired = toDownstream(upstream, { logicalCluster: "team", hasStatus: true });
+    const opts = { fieldManager: "kcp-syncer" };
+    // Admission in our own create appended a volume and a toleration: owned by our manager.
+    const admitted = structuredClone(desired);
+    const podSpec = (admitted.spec as any).template.spec;
+    podSpec.volumes = [{ name: "kube-api-access" }];
+    podSpec.containers[0].volumeMounts = [{ name: "kube-api-access", mountPath: "/var/run" }];
+    podSpec.tolerations = [{ key: "node.kubernetes.io/not-ready", operator: "Exists" }];
+    admitted.metadata.managedFields = [
+      { manager: "kcp-syncer", operation: "Update", fieldsV1: { "f:spec": { "f:template": {} } } },
+    ];
+    expect(hasDrifted(desired, admitted, opts)).toBe(false);
+    // Someone added a container with kubectl edit: they own an item kcp does not have.
+    const added = structuredClone(admitted);
+    (added.spec as any).template.spec.containers.push({ name: "x", image: "y" });
+    added.metadata.managedFields = [
+      ...(admitted.metadata.managedFields as object[]),
+      {
+        manager: "kubectl-edit",
+        operation: "Update",
+        fieldsV1: { "f:spec": { "f:template": { "f:spec": { "f:containers": { 'k:{"name":"x"}': { ".": {} } } } } } },
+      },
+    ];
+    expect(hasDrifted(desired, added, opts)).toBe(true);
+    // A field kcp does not set, added downstream (a paused rollout), is drift too…
+    const paused = structuredClone(admitted);
+    (paused.spec as any).paused = true;
+    paused.metadata.managedFields = [
+      ...(admitted.metadata.managedFields as object[]),
+      { manager: "kubectl-patch", operation: "Update", fieldsV1: { "f:spec": { "f:paused": {} } } },
+    ];
+    expect(hasDrifted(desired, paused, opts)).toBe(true);
+    // …unless our last update left it with them (the server defaulted it back), and not when it
+    // came through a subresource (the scheduler's binding, a scale).
+    expect(hasDrifted(desired, paused, { ...opts, tolerated: new Set(["spec.paused"]) })).toBe(false);
+    const bound = structuredClone(paused);
+    (bound.metadata.managedFields as { subresource?: string }[])[1].subresource = "binding";
+    expect(hasDrifted(desired, bound, opts)).toBe(false);
+  });
+
+  test("drift: kcp removing a list item or a field is drift (the desired hash changed)", () => {
+    const two = structuredClone(upstream);
+    (two.spec as any).template.spec.containers.push({ name: "sidecar", image: "s" });
+    (two.spec as any).paused = false;
+    const actual = structuredClone(toDownstream(two, { logicalCluster: "team", hasStatus: true }));
+    const desired = toDownstream(upstream, { logicalCluster: "team", hasStatus: true });
+    expect(hasDrifted(desired, actual)).toBe(true);
+    const same = toDownstream(structuredClone(two), { logicalCluster: "team", hasStatus: true });
+    expect(hasDrifted(same, actual)).toBe(false);
   });
 
   test("an update keeps the downstream resourceVersion and others' annotations", () => {
@@ -107,5 +159,47 @@ describe("the downstream copy", () => {
     expect(upstreamStatus(down)).toEqual({ observedGeneration: 3, conditions: [{ type: "A", observedGeneration: 2 }] });
     expect(upstreamStatus({ metadata: {}, status: { observedGeneration: 5 } })).toEqual({ observedGeneration: 5 });
     expect(upstreamStatus({ metadata: {} })).toBeUndefined();
+  });
+});
+
+describe("ownership across kcp installations", () => {
+  test("a copy from the same logical cluster name of another kcp is foreign", () => {
+    const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "d", uid: "u-1" } };
+    const ours = toDownstream(cm, { logicalCluster: "admin", hasStatus: false, identity: "kcp-a" });
+    expect(ownershipOf(ours, "admin", "u-1", "kcp-a")).toBe("ours");
+    expect(ownershipOf(ours, "admin", "u-1", "kcp-b")).toBe("foreign");
+    expect(isFromLogicalCluster(ours, "admin", "kcp-b")).toBe(false);
+    // A copy without an identity (written by no kcp, or by hand) is nobody's to take.
+    const bare = toDownstream(cm, { logicalCluster: "admin", hasStatus: false });
+    expect(ownershipOf(bare, "admin", "u-1", "kcp-a")).toBe("foreign");
+  });
+});
+
+describe("what the caches keep", () => {
+  test("no managedFields from kcp; downstream only other managers' writes through the object", () => {
+    const managedFields = [
+      { manager: "kcp-syncer", operation: "Update", fieldsV1: { "f:spec": {} } },
+      { manager: "kubectl-edit", operation: "Update", fieldsV1: { "f:spec": { "f:paused": {} } } },
+      { manager: "player", operation: "Update", subresource: "status", fieldsV1: { "f:status": {} } },
+    ];
+    const obj: KObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", managedFields }, data: {} };
+    expect(forCache(obj).metadata).toEqual({ name: "c" });
+    expect(forCache(obj, "kcp-syncer").metadata.managedFields).toEqual([managedFields[1]]);
+    expect(obj.metadata.managedFields).toHaveLength(3); // the shared object is not changed
+  });
+});
+
+describe("hostile keys", () => {
+  test("a top-level __proto__ key stays a field of the copy, never its prototype", () => {
+    const up = JSON.parse(
+      '{"apiVersion":"v1","kind":"X","metadata":{"name":"p","namespace":"d","uid":"u"},"__proto__":{"polluted":1},"spec":{}}',
+    ) as KObject;
+    const copy = toDownstream(up, { logicalCluster: "team", hasStatus: false });
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect((copy as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.hasOwn(copy, "__proto__")).toBe(true);
+    const update = updateFor(copy, { apiVersion: "v1", kind: "X", metadata: { name: "p", namespace: "d" } });
+    expect(Object.getPrototypeOf(update)).toBe(Object.prototype);
+    expect(JSON.stringify(update)).toContain('"__proto__":{"polluted":1}');
   });
 });

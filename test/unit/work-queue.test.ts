@@ -150,3 +150,28 @@ test("workers process distinct items in parallel, never one item twice at once",
   expect(overlapSame).toBe(false);
   q.stop();
 });
+
+test("stop() resolves once the items in process have finished", async () => {
+  let release = () => {};
+  let finished = false;
+  const q = new WorkQueue("test", async () => {
+    await new Promise<void>((r) => {
+      release = r;
+    });
+    finished = true;
+    return true;
+  });
+  q.add("x");
+  await Bun.sleep(10);
+  let stopped = false;
+  const stopping = Promise.resolve(q.stop()).then(() => {
+    stopped = true;
+  });
+  await Bun.sleep(50);
+  expect(stopped).toBe(false);
+  release();
+  await stopping;
+  expect(finished).toBe(true);
+  // Idle: at once.
+  await q.stop();
+});

@@ -10,10 +10,17 @@
 // Where the kind has a status subresource, status is not sent down (it flows up instead).
 // Ownership annotations say which logical cluster and which kcp object (uid) the copy belongs to.
 
+import { createHash } from "node:crypto";
 import { CLUSTER_ANNOTATION, deepEqual } from "../../apis/object-codec.ts";
 import type { KObject, ObjectMeta } from "../../machinery/object.ts";
 import { isObject } from "../../machinery/object.ts";
-import { LOGICAL_CLUSTER_ANNOTATION, UPSTREAM_GENERATION_ANNOTATION, UPSTREAM_UID_ANNOTATION } from "./labels.ts";
+import {
+  DESIRED_HASH_ANNOTATION,
+  LOGICAL_CLUSTER_ANNOTATION,
+  UPSTREAM_GENERATION_ANNOTATION,
+  UPSTREAM_IDENTITY_ANNOTATION,
+  UPSTREAM_UID_ANNOTATION,
+} from "./labels.ts";
 
 /** Annotations kcp adds to objects it serves that must not travel (the wildcard view's cluster name). */
 const KCP_ONLY_ANNOTATIONS = new Set([CLUSTER_ANNOTATION]);
@@ -26,6 +33,8 @@ export interface CopyOptions {
   logicalCluster: string;
   /** The kind has a status subresource: status stays out of the copy. */
   hasStatus: boolean;
+  /** The kcp installation's identity (UPSTREAM_IDENTITY_ANNOTATION); absent: not written. */
+  identity?: string;
 }
 
 /** The object the physical cluster should hold for kcp object `up`. */
@@ -39,19 +48,54 @@ export function toDownstream(up: KObject, opts: CopyOptions): KObject {
   }
   annotations[LOGICAL_CLUSTER_ANNOTATION] = opts.logicalCluster;
   annotations[UPSTREAM_UID_ANNOTATION] = m.uid ?? "";
+  if (opts.identity !== undefined) annotations[UPSTREAM_IDENTITY_ANNOTATION] = opts.identity;
   if (typeof m.generation === "number") annotations[UPSTREAM_GENERATION_ANNOTATION] = String(m.generation);
-  meta.annotations = { ...annotations };
   const out: KObject = { apiVersion: up.apiVersion, kind: up.kind, metadata: meta };
   for (const [k, v] of Object.entries(up)) {
     if (NOT_CONTENT.has(k)) continue;
-    out[k] = structuredClone(v);
+    setOwn(out, k, structuredClone(v));
   }
   if (!opts.hasStatus && up.status !== undefined) out.status = structuredClone(up.status);
+  annotations[DESIRED_HASH_ANNOTATION] = contentHash(out);
+  meta.annotations = { ...annotations };
   return out;
 }
 
+/**
+ * out[k] = v for a key from someone's object: `out.__proto__ = …` would replace out's prototype
+ * (and drop the field) where an own property is meant.
+ */
+function setOwn(out: object, k: string, v: unknown): void {
+  Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+/** A short hash of an object's content (all but apiVersion, kind and metadata), keys in any order. */
+export function contentHash(obj: KObject): string {
+  const content: Record<string, unknown> = {};
+  for (const k of Object.keys(obj).sort())
+    if (k !== "apiVersion" && k !== "kind" && k !== "metadata") setOwn(content, k, obj[k]);
+  return createHash("sha256").update(canonicalJson(content)).digest("base64url").slice(0, 22);
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (isObject(v)) {
+    const keys = Object.keys(v)
+      .filter((k) => v[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
 function isOwnershipKey(k: string): boolean {
-  return k === LOGICAL_CLUSTER_ANNOTATION || k === UPSTREAM_UID_ANNOTATION || k === UPSTREAM_GENERATION_ANNOTATION;
+  return (
+    k === LOGICAL_CLUSTER_ANNOTATION ||
+    k === UPSTREAM_UID_ANNOTATION ||
+    k === UPSTREAM_GENERATION_ANNOTATION ||
+    k === UPSTREAM_IDENTITY_ANNOTATION ||
+    k === DESIRED_HASH_ANNOTATION
+  );
 }
 
 export type Ownership =
@@ -59,13 +103,28 @@ export type Ownership =
   | "ours"
   /** Synced from this logical cluster, but from an earlier kcp object of the same name (deleted, recreated). */
   | "stale"
-  /** Someone else's: another logical cluster's, or not written by a syncer at all. */
+  /** Someone else's: another logical cluster's (or another kcp's), or not written by a syncer at all. */
   | "foreign";
 
-/** Whose downstream object `down` is, seen from logical cluster `logicalCluster` and kcp object uid `upUid`. */
-export function ownershipOf(down: KObject, logicalCluster: string, upUid: string | undefined): Ownership {
+/**
+ * Whose downstream object `down` is, seen from logical cluster `logicalCluster` of the kcp whose
+ * identity is `identity` (when given, the copy's identity annotation must be it) and kcp object
+ * uid `upUid`.
+ */
+export function ownershipOf(
+  down: KObject,
+  logicalCluster: string,
+  upUid: string | undefined,
+  identity?: string,
+): Ownership {
   const a = down.metadata.annotations ?? {};
   if (!Object.hasOwn(a, LOGICAL_CLUSTER_ANNOTATION) || a[LOGICAL_CLUSTER_ANNOTATION] !== logicalCluster) {
+    return "foreign";
+  }
+  if (
+    identity !== undefined &&
+    (!Object.hasOwn(a, UPSTREAM_IDENTITY_ANNOTATION) || a[UPSTREAM_IDENTITY_ANNOTATION] !== identity)
+  ) {
     return "foreign";
   }
   if (upUid !== undefined && a[UPSTREAM_UID_ANNOTATION] !== upUid) return "stale";
@@ -73,28 +132,43 @@ export function ownershipOf(down: KObject, logicalCluster: string, upUid: string
 }
 
 /** True when `down` is a copy written by this logical cluster's syncer (whatever kcp object it came from). */
-export function isFromLogicalCluster(down: KObject, logicalCluster: string): boolean {
-  return ownershipOf(down, logicalCluster, undefined) !== "foreign";
+export function isFromLogicalCluster(down: KObject, logicalCluster: string, identity?: string): boolean {
+  return ownershipOf(down, logicalCluster, undefined, identity) !== "foreign";
+}
+
+export interface DriftOptions {
+  /** The syncer's field manager: fields others own downstream that kcp does not set are drift. */
+  fieldManager?: string;
+  /** Paths ("spec.paused") others own that are not drift: left owned after our own last update. */
+  tolerated?: ReadonlySet<string>;
 }
 
 /**
- * True when the downstream object no longer says what kcp says: a field the copy sets has another
- * value, a label or annotation it sets is missing or different. Fields the copy does not set are
- * not compared: the downstream server fills in defaults (a Deployment's strategy, a container's
- * imagePullPolicy) and other controllers add annotations, and treating those as drift would make
- * the syncer fight them forever.
+ * True when the downstream object no longer says what kcp says:
+ * - a label or annotation the copy sets is missing or different — the desired-hash annotation among
+ *   them, so any change of kcp's object (a field or list item removed too) is drift;
+ * - a field the copy sets has another value. Fields the copy does not set are not compared: the
+ *   downstream server fills in defaults (a Deployment's strategy, a container's imagePullPolicy)
+ *   and admission appends list items (a Pod's service account volume, default tolerations), so a
+ *   list is covered when it starts with the copy's items;
+ * - with `fieldManager`: someone else (not through a subresource) owns a field or list item the
+ *   copy does not set (`spec.paused: true` added with kubectl edit). Defaults are owned by nobody
+ *   and admission's additions by the writer, so neither counts.
+ * Treating defaults as drift would make the syncer fight the server forever.
  */
-export function hasDrifted(desired: KObject, actual: KObject): boolean {
+export function hasDrifted(desired: KObject, actual: KObject, opts: DriftOptions = {}): boolean {
   if (!covers(desired.metadata.labels ?? {}, actual.metadata.labels ?? {})) return true;
   if (!covers(desired.metadata.annotations ?? {}, actual.metadata.annotations ?? {})) return true;
   for (const [k, v] of Object.entries(desired)) {
     if (k === "apiVersion" || k === "kind" || k === "metadata") continue;
     if (!covers(v, actual[k])) return true;
   }
-  return false;
+  if (opts.fieldManager === undefined) return false;
+  const tolerated = opts.tolerated;
+  return foreignFields(desired, actual, opts.fieldManager).some((p) => !tolerated?.has(p));
 }
 
-/** `want` is contained in `have`: objects by key (extra keys in `have` allowed), arrays element by element. */
+/** `want` is contained in `have`: objects by key (extra keys in `have` allowed), arrays as a prefix. */
 function covers(want: unknown, have: unknown): boolean {
   if (isObject(want)) {
     if (!isObject(have)) return false;
@@ -105,10 +179,82 @@ function covers(want: unknown, have: unknown): boolean {
     return true;
   }
   if (Array.isArray(want)) {
-    if (!Array.isArray(have) || have.length !== want.length) return false;
+    if (!Array.isArray(have) || have.length < want.length) return false;
     return want.every((w, i) => covers(w, have[i]));
   }
   return deepEqual(want, have);
+}
+
+interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  subresource?: string;
+  fieldsV1?: unknown;
+}
+
+/**
+ * Paths of content fields (and list items) that managers other than `fieldManager` own in
+ * `actual`'s managedFields, through the main resource, where `desired` sets nothing. Status and
+ * metadata are not looked at (others may annotate; status is the physical cluster's).
+ */
+export function foreignFields(desired: KObject, actual: KObject, fieldManager: string): string[] {
+  const out: string[] = [];
+  const entries = actual.metadata.managedFields as ManagedFieldsEntry[] | undefined;
+  if (!Array.isArray(entries)) return out;
+  for (const e of entries) {
+    if (!isObject(e) || e.manager === fieldManager || e.subresource || !isObject(e.fieldsV1)) continue;
+    for (const [key, sub] of Object.entries(e.fieldsV1)) {
+      if (!key.startsWith("f:")) continue;
+      const name = key.slice(2);
+      if (NOT_CONTENT.has(name) || name === "apiVersion" || name === "kind") continue;
+      walkOwned(sub, Object.hasOwn(desired, name) ? desired[name] : undefined, name, out, 0);
+    }
+  }
+  return out;
+}
+
+/** Bounded walk of one fieldsV1 subtree beside the desired value; unset paths are pushed to `out`. */
+function walkOwned(owned: unknown, want: unknown, path: string, out: string[], depth: number): void {
+  if (want === undefined) {
+    out.push(path);
+    return;
+  }
+  if (!isObject(owned) || depth > 32 || out.length > 100) return;
+  for (const [key, sub] of Object.entries(owned)) {
+    if (key === ".") continue;
+    if (key.startsWith("f:")) {
+      const name = key.slice(2);
+      walkOwned(
+        sub,
+        isObject(want) && Object.hasOwn(want, name) ? want[name] : undefined,
+        `${path}.${name}`,
+        out,
+        depth + 1,
+      );
+    } else if (key.startsWith("k:") && Array.isArray(want)) {
+      let fields: unknown;
+      try {
+        fields = JSON.parse(key.slice(2));
+      } catch {
+        continue;
+      }
+      if (!isObject(fields)) continue;
+      const item = want.find(
+        (w) => isObject(w) && Object.entries(fields as object).every(([f, v]) => deepEqual(w[f], v)),
+      );
+      walkOwned(sub, item, `${path}[${key.slice(2)}]`, out, depth + 1);
+    } else if (key.startsWith("v:") && Array.isArray(want)) {
+      let value: unknown;
+      try {
+        value = JSON.parse(key.slice(2));
+      } catch {
+        continue;
+      }
+      if (!want.some((w) => deepEqual(w, value))) out.push(`${path}[${key.slice(2)}]`);
+    } else if (key.startsWith("i:") && Array.isArray(want)) {
+      walkOwned(sub, want[Number(key.slice(2))], `${path}[${key.slice(2)}]`, out, depth + 1);
+    }
+  }
 }
 
 /**
@@ -124,7 +270,7 @@ export function updateFor(desired: KObject, actual: KObject): KObject {
   meta.labels = { ...(desired.metadata.labels ?? {}) };
   meta.annotations = { ...(actual.metadata.annotations ?? {}), ...(desired.metadata.annotations ?? {}) };
   const out: KObject = { apiVersion: desired.apiVersion, kind: desired.kind, metadata: meta };
-  for (const [k, v] of Object.entries(desired)) if (!NOT_CONTENT.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(desired)) if (!NOT_CONTENT.has(k)) setOwn(out, k, v);
   out.status = desired.status ?? actual.status;
   if (out.status === undefined) delete out.status;
   return out;
@@ -153,4 +299,23 @@ export function upstreamStatus(down: KObject): unknown {
     }
   }
   return out;
+}
+
+/**
+ * What the syncer's caches keep of an object: managedFields cost more memory than the rest of most
+ * objects and nothing reads kcp's. Downstream, only the entries drift looks at stay (other managers
+ * writing through the main resource; see foreignFields).
+ */
+export function forCache(obj: KObject, keepForeignOf?: string): KObject {
+  const entries = obj.metadata.managedFields;
+  if (entries === undefined) return obj;
+  const meta: ObjectMeta = { ...obj.metadata };
+  delete meta.managedFields;
+  if (keepForeignOf !== undefined && Array.isArray(entries)) {
+    const foreign = (entries as ManagedFieldsEntry[]).filter(
+      (e) => isObject(e) && e.manager !== keepForeignOf && !e.subresource,
+    );
+    if (foreign.length > 0) meta.managedFields = foreign as ObjectMeta["managedFields"];
+  }
+  return { ...obj, metadata: meta };
 }

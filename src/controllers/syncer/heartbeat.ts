@@ -48,11 +48,23 @@ function microTime(ms: number): string {
  */
 export async function probeServer(client: RestClient, what: string, timeoutMs: number): Promise<string | undefined> {
   try {
-    await client.request({ method: "GET", path: "/api", signal: AbortSignal.timeout(timeoutMs) });
+    // /api is a few hundred bytes: a server answering more is not read whole every beat.
+    await client.request({
+      method: "GET",
+      path: "/api",
+      signal: AbortSignal.timeout(timeoutMs),
+      maxResponseBytes: 64 * 1024,
+    });
     return undefined;
   } catch (e) {
     const server = client.config.server;
-    if (isStatusError(e)) return `${what} at ${server} refused the syncer: ${e.message}`;
+    if (isStatusError(e)) {
+      // A server that is not a Kubernetes API server (no Status in its answer) is named by its code
+      // only: the status goes into the Cluster's Ready message, and echoing the body of whatever a
+      // kubeconfig points at would read it out for whoever wrote the kubeconfig.
+      const said = /^the server answered \d+/.exec(e.message)?.[0] ?? e.message;
+      return `${what} at ${server} refused the syncer: ${said}`;
+    }
     const message = (e as Error).name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : (e as Error).message;
     // The client names the request ("GET https://…/api: …"); the server is named here already.
     const cause = /^GET \S+: ([\s\S]*)$/.exec(message)?.[1] ?? message;
@@ -159,21 +171,31 @@ export class Heartbeat {
     } catch (e) {
       if (!isStatusError(e) || e.code !== 404) throw e;
     }
-    await this.ensureNamespace();
-    try {
-      await this.leases.create(
-        {
-          apiVersion: "coordination.k8s.io/v1",
-          kind: "Lease",
-          metadata: { name, namespace: HEARTBEAT_NAMESPACE, annotations },
-          spec: { ...spec, acquireTime: now },
-        },
-        { namespace: HEARTBEAT_NAMESPACE },
-      );
-    } catch (e) {
-      // Created meanwhile (a previous syncer of this cluster still running): renew it.
-      if (!isStatusError(e) || e.code !== 409) throw e;
-      await this.leases.patch(name, { metadata: { annotations }, spec }, "merge", { namespace: HEARTBEAT_NAMESPACE });
+    const lease = {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name, namespace: HEARTBEAT_NAMESPACE, annotations },
+      spec: { ...spec, acquireTime: now },
+    };
+    for (let attempt = 0; ; attempt++) {
+      await this.ensureNamespace();
+      try {
+        await this.leases.create(lease, { namespace: HEARTBEAT_NAMESPACE });
+        return;
+      } catch (e) {
+        if (!isStatusError(e)) throw e;
+        // The namespace was deleted since we made it (someone cleaned up kcp-system): make it again, once per beat.
+        if (e.code === 404 && attempt === 0) {
+          this.namespaceReady = false;
+          continue;
+        }
+        // Created meanwhile (a previous syncer of this cluster still running): renew it.
+        if (e.code !== 409) throw e;
+        await this.leases.patch(name, { metadata: { annotations }, spec }, "merge", {
+          namespace: HEARTBEAT_NAMESPACE,
+        });
+        return;
+      }
     }
   }
 

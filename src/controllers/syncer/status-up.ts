@@ -8,6 +8,7 @@
 import { deepEqual } from "../../apis/object-codec.ts";
 import { isStatusError } from "../../machinery/status.ts";
 import { ownershipOf, upstreamStatus } from "./downstream-object.ts";
+import { CLUSTER_LABEL } from "./labels.ts";
 import type { ResourceSides } from "./spec-down.ts";
 
 const FIELD_MANAGER = "kcp-syncer";
@@ -18,12 +19,16 @@ export async function syncStatusUp(
   sides: ResourceSides,
   namespace: string,
   name: string,
+  /** The kcp installation's identity: a copy must carry it to count as ours. */
+  identity?: string,
+  /** This syncer's cluster: a re-read object must still be labelled for it. */
+  clusterName?: string,
 ): Promise<boolean> {
   if (!sides.res.hasStatus) return false;
   const down = sides.downCache.get(namespace, name);
   let up = sides.upCache.get(namespace, name);
   if (!down || !up || up.metadata.deletionTimestamp) return false;
-  if (ownershipOf(down, logicalCluster, up.metadata.uid) !== "ours") return false;
+  if (ownershipOf(down, logicalCluster, up.metadata.uid, identity) !== "ours") return false;
   const status = upstreamStatus(down);
   if (deepEqual(status, up.status)) return false;
   for (let attempt = 0; ; attempt++) {
@@ -46,6 +51,8 @@ export async function syncStatusUp(
       throw e;
     }
     if (live.metadata.uid !== up.metadata.uid) return false;
+    // Moved to another cluster meanwhile: its status is that cluster's syncer's to write.
+    if (clusterName !== undefined && live.metadata.labels?.[CLUSTER_LABEL] !== clusterName) return false;
     if (deepEqual(status, live.status)) return false;
     up = live;
   }

@@ -22,10 +22,11 @@ import { WorkQueue } from "../../client/work-queue.ts";
 import { log } from "../../log.ts";
 import { isStatusError } from "../../machinery/status.ts";
 import { DownstreamNamespaces } from "./downstream-namespaces.ts";
+import { forCache } from "./downstream-object.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { CLUSTER_LABEL, SYNCER_STATUS_STARTING } from "./labels.ts";
 import { type DiscoveryResult, discoverResources, type SyncedResource } from "./resource-discovery.ts";
-import { type ResourceSides, syncSpecDown } from "./spec-down.ts";
+import { FIELD_MANAGER, type ResourceSides, syncSpecDown } from "./spec-down.ts";
 import { syncStatusUp } from "./status-up.ts";
 import { SyncError, SyncErrorReporter } from "./sync-errors.ts";
 
@@ -85,6 +86,17 @@ const CRD_REF = {
   kind: "CustomResourceDefinition",
 };
 
+/**
+ * Retries of a key back off up to this: an object the physical cluster refuses for good costs a
+ * create, a read and an Event per retry, and the work queue's default cap (5 s) made that forever
+ * every 5 s per object. Connection trouble recovers sooner than this through the informers' events.
+ */
+const MAX_RETRY_DELAY_MS = 2 * 60_000;
+
+const NAMESPACES_REF = { group: "", version: "v1", resource: "namespaces", namespaced: false, kind: "Namespace" };
+/** Its uid is the upstream identity (as kube-system's uid is a Kubernetes cluster's ID). */
+const IDENTITY_NAMESPACE = "kube-system";
+
 /** Items on the queues: `<gr>|<namespace>/<name>` (none of the parts can hold `|` or `/`). */
 function itemOf(gr: string, namespace: string | undefined, name: string | undefined): string {
   return `${gr}|${namespace ?? ""}/${name ?? ""}`;
@@ -104,14 +116,29 @@ export function startSyncer(opts: SyncerOptions): Syncer {
   const upDiscovery = new DiscoveryClient(opts.upstream);
   const downDiscovery = new DiscoveryClient(opts.downstream);
   const namespaces = new DownstreamNamespaces(down);
+  const tolerated = new Map<string, Set<string>>();
+  /** Per GR: why it could not be started (its first list failed), until it starts. */
+  const startErrors = new Map<string, string>();
+  /** Warnings already logged: a pass every few seconds says them once, not every time. */
+  const warned = new Set<string>();
+  const warnOnce = (message: string) => {
+    if (warned.has(message)) return;
+    if (warned.size > 1000) warned.clear();
+    warned.add(message);
+    log.warn(`${tag}: ${message}`);
+  };
   const reporter = new SyncErrorReporter(up, clusterName);
   const running = new Map<string, Running>();
+  /** Types whose first lists are in flight: stop() stops their informers too. */
+  const pending = new Set<Running>();
   const selector = `${CLUSTER_LABEL}=${clusterName}`;
   const workers = opts.workers ?? 2;
   let stopped = false;
   let lastDiscovery: DiscoveryResult | undefined;
   let discoveryError: string | undefined;
   let rediscoverTimer: ReturnType<typeof setTimeout> | undefined;
+  /** kcp's identity (UPSTREAM_IDENTITY_ANNOTATION), read before any type starts: no worker runs without it. */
+  let identity: string | undefined;
   const counts: SyncCounts = { created: 0, updated: 0, deleted: 0, statusUpdated: 0, failures: 0 };
 
   const specQueue = new WorkQueue(
@@ -121,7 +148,8 @@ export function startSyncer(opts: SyncerOptions): Syncer {
       const r = running.get(gr);
       if (!r) return true;
       try {
-        const done = await syncSpecDown({ logicalCluster, clusterName, namespaces }, r.sides, namespace, name);
+        const ctx = { logicalCluster, clusterName, namespaces, identity: identity as string, tolerated };
+        const done = await syncSpecDown(ctx, r.sides, namespace, name);
         if (done !== "unchanged") counts[done]++;
         const obj = r.sides.upCache.get(namespace, name);
         if (obj) reporter.clear(obj);
@@ -132,7 +160,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
         return false;
       }
     },
-    { workers },
+    { workers, maxDelayMs: MAX_RETRY_DELAY_MS },
   );
   const statusQueue = new WorkQueue(
     `${tag} status`,
@@ -141,7 +169,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
       const r = running.get(gr);
       if (!r) return true;
       try {
-        if (await syncStatusUp(logicalCluster, r.sides, namespace, name)) counts.statusUpdated++;
+        if (await syncStatusUp(logicalCluster, r.sides, namespace, name, identity, clusterName)) counts.statusUpdated++;
         return true;
       } catch (e) {
         counts.failures++;
@@ -149,7 +177,7 @@ export function startSyncer(opts: SyncerOptions): Syncer {
         return false;
       }
     },
-    { workers },
+    { workers, maxDelayMs: MAX_RETRY_DELAY_MS },
   );
 
   /**
@@ -185,12 +213,14 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     const upCache = new Informer({
       name: `${tag} ${res.gr} (kcp)`,
       source: remoteSource(upstream, { labelSelector: selector }),
+      transform: (obj) => forCache(obj),
       resyncMs,
       ...handlers,
     });
     const downCache = new Informer({
       name: `${tag} ${res.gr} (downstream)`,
       source: remoteSource(downstream, { labelSelector: selector }),
+      transform: (obj) => forCache(obj, FIELD_MANAGER),
       ...handlers,
     });
     const sides: ResourceSides = { res, upstream, downstream, upCache, downCache };
@@ -210,6 +240,9 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     if (d.missingUpstream.length) parts.push(`resource types not found in kcp: ${d.missingUpstream.join(", ")}`);
     if (d.missingDownstream.length) {
       parts.push(`resource types not served by the physical cluster: ${d.missingDownstream.join(", ")}`);
+    }
+    for (const [gr, message] of [...startErrors].sort(([a], [b]) => a.localeCompare(b))) {
+      parts.push(`cannot list ${gr}: ${message}`);
     }
     return parts.length ? parts.join("; ") : undefined;
   }
@@ -273,24 +306,33 @@ export function startSyncer(opts: SyncerOptions): Syncer {
         void refresh();
       }, 50);
     };
-    crdWatch = new Informer({
+    const watch = new Informer({
       name: `${tag} CRDs`,
       source: remoteSource(up.resource(CRD_REF)),
       transform: (crd) => ({ metadata: { name: crd.metadata.name, resourceVersion: crd.metadata.resourceVersion } }),
       onUpdate: soon,
       onAdd: soon,
     });
-    crdWatch.start().catch((e) => log.debug(`${tag}: cannot watch CRDs: ${(e as Error).message}`));
+    crdWatch = watch;
+    watch.start().catch((e) => {
+      log.debug(`${tag}: cannot watch CRDs: ${(e as Error).message}`);
+      // Not watching: the next pass that still misses a type tries again.
+      watch.stop();
+      if (crdWatch === watch) crdWatch = undefined;
+    });
   }
 
   /** Read discovery; start the types found that are not running yet. Resolves when they have synced. */
   async function refreshOnce(): Promise<boolean> {
     let result: DiscoveryResult;
     try {
-      result = await discoverResources(opts.resources, upDiscovery, downDiscovery);
+      identity ??= await readIdentity();
+      result = await discoverResources(opts.resources, upDiscovery, downDiscovery).catch((e: Error) => {
+        throw new Error(`cannot read the resource types: ${e.message}`);
+      });
       discoveryError = undefined;
     } catch (e) {
-      const message = `cannot read the resource types: ${(e as Error).message}`;
+      const message = (e as Error).message;
       // Said once per new message: it is retried every few seconds while a side is down.
       if (message !== discoveryError) log.warn(`${tag}: ${message}`);
       discoveryError = message;
@@ -298,14 +340,16 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     }
     const before = problems();
     lastDiscovery = result;
+    for (const gr of startErrors.keys()) if (!result.found.some((r) => r.gr === gr)) startErrors.delete(gr);
     for (const name of result.unsyncable) {
-      log.warn(`${tag}: ${name} is cluster-scoped or cannot be watched; only namespaced types are synced`);
+      warnOnce(`${name} is cluster-scoped or cannot be watched; only namespaced types are synced`);
     }
     const starting: Running[] = [];
     const added: Running[] = [];
     for (const res of result.found) {
       if (running.has(res.gr) || stopped) continue;
       const r = startResource(res);
+      pending.add(r);
       starting.push(r);
       added.push(r);
     }
@@ -313,13 +357,22 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     const results = await Promise.allSettled(starting.map((r) => r.ready));
     results.forEach((s, i) => {
       const r = added[i] as Running;
-      if (stopped) return;
-      if (s.status === "rejected") {
-        log.warn(`${tag}: cannot list ${r.sides.res.gr}: ${(s.reason as Error).message}; retrying`);
+      pending.delete(r);
+      if (stopped) {
+        // stop() came while the lists were in flight: these informers were never registered.
         r.sides.upCache.stop();
         r.sides.downCache.stop();
         return;
       }
+      if (s.status === "rejected") {
+        const message = (s.reason as Error).message;
+        warnOnce(`cannot list ${r.sides.res.gr}: ${message}; retrying`);
+        startErrors.set(r.sides.res.gr, message);
+        r.sides.upCache.stop();
+        r.sides.downCache.stop();
+        return;
+      }
+      startErrors.delete(r.sides.res.gr);
       running.set(r.sides.res.gr, r);
       for (const obj of [...r.sides.upCache.list(), ...r.sides.downCache.list()]) {
         const item = itemOf(r.sides.res.gr, obj.metadata.namespace, obj.metadata.name);
@@ -329,6 +382,20 @@ export function startSyncer(opts: SyncerOptions): Syncer {
     });
     if (before !== problems() || added.length > 0) void heartbeat.beat();
     return results.every((s) => s.status === "fulfilled") && problems() === undefined;
+  }
+
+  /** The uid of kube-system in the upstream logical cluster: unique per kcp installation and logical cluster. */
+  async function readIdentity(): Promise<string> {
+    let uid: string | undefined;
+    try {
+      uid = (await up.resource(NAMESPACES_REF).get(IDENTITY_NAMESPACE)).metadata.uid;
+    } catch (e) {
+      throw new Error(
+        `cannot read namespace ${IDENTITY_NAMESPACE} in kcp (its uid tells this kcp's copies): ${(e as Error).message}`,
+      );
+    }
+    if (!uid) throw new Error(`namespace ${IDENTITY_NAMESPACE} in kcp has no uid`);
+    return uid;
   }
 
   function scheduleRefresh(): void {
@@ -358,14 +425,15 @@ export function startSyncer(opts: SyncerOptions): Syncer {
       if (rediscoverTimer) clearTimeout(rediscoverTimer);
       if (crdTimer) clearTimeout(crdTimer);
       crdWatch?.stop();
-      specQueue.stop();
-      statusQueue.stop();
-      for (const r of running.values()) {
+      // Writes in flight finish before stop() resolves: nothing is written after it.
+      const drained = Promise.all([specQueue.stop(), statusQueue.stop()]);
+      for (const r of [...running.values(), ...pending]) {
         r.sides.upCache.stop();
         r.sides.downCache.stop();
       }
       running.clear();
-      await heartbeat.stop();
+      pending.clear();
+      await Promise.all([drained, heartbeat.stop()]);
     },
   };
 }
