@@ -1,9 +1,10 @@
 // Filter 2, authentication (kube-apiserver's WithAuthentication): a bearer token the authenticator
-// knows (the static token file's, or a service account's), else 401; without credentials only the
-// public endpoints pass, as system:anonymous.
+// knows (the static token file's, or a service account's — in its own logical cluster only), else
+// 401; without credentials only the public endpoints pass, as system:anonymous.
 
 import type { Context, MiddlewareHandler, Next } from "hono";
 import type { UserInfo } from "../../apis/types.ts";
+import { serviceAccountTokenAllowedIn } from "../../auth/service-account-authenticator.ts";
 import type { Authenticator } from "../../auth/types.ts";
 import { errors } from "../../machinery/status.ts";
 import type { Env } from "./env.ts";
@@ -41,6 +42,9 @@ export function authenticationFilter(authenticator: Authenticator): MiddlewareHa
 
 function authenticated(c: Context<Env>, user: UserInfo | null, next: Next): Promise<void> {
   if (!user) throw errors.unauthorized();
+  // A service account's token is good in its own logical cluster only.
+  const info = c.get("requestInfo");
+  if (!serviceAccountTokenAllowedIn(user, info.cluster, info.wildcard)) throw errors.unauthorized();
   c.set("user", user);
   return next();
 }
