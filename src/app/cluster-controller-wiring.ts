@@ -12,6 +12,7 @@ import type { ResourceRegistry } from "../apis/registry.ts";
 import type { ObjectStore } from "../apis/store.ts";
 import type { SyncerMode } from "../apis/builtin/cluster.ts";
 import type { ClientConfig } from "../client/client-config.ts";
+import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { DEFAULT_CLUSTER } from "../apis/logical-clusters.ts";
 import { DynamicClient } from "../client/dynamic-client.ts";
@@ -78,6 +79,13 @@ export async function startClusterController(
         // A tenant's text: no exec plugins, no file references (the client library's default for text).
         parseKubeconfig: (text) => clientConfigFromKubeconfigText(text),
         clientFor: (config) => new RestClient(config as ClientConfig),
+        targetOf: (config) => {
+          const c = config as ClientConfig;
+          return createHash("sha256")
+            .update(`${c.server}\n${c.caData ?? ""}`)
+            .digest("hex")
+            .slice(0, 32);
+        },
         upstreamFor: (lc) => loopback.forCluster(lc),
         startSyncer: (opts) => startSyncer({ ...opts, heartbeatIntervalMs }),
       },

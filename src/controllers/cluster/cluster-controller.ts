@@ -5,7 +5,11 @@
 //   push  the syncer runs in this process (upstream: the loopback client of the logical cluster);
 //         it is restarted when the kubeconfig or the resources change and stopped on delete;
 //   pull  the syncer is installed in the physical cluster (pull-manifests.ts), with a token of a
-//         service account of the logical cluster; reinstalled when what it needs changes;
+//         service account of the logical cluster; reinstalled when what it needs changes. Where it
+//         was installed is recorded in kcp (install-records.ts) before anything is applied, and an
+//         install elsewhere (the kubeconfig moved to another cluster, or the mode left pull) is
+//         removed, retried until that cluster answers; every fresh install recreates the service
+//         account, so the tokens of earlier installs stop working at once;
 //   none  whoever attached the cluster runs `kcp sync`.
 //
 // Ready comes from the syncer's heartbeat in every mode (a Lease kcp-system/kcp-syncer-<name> of the
@@ -44,6 +48,7 @@ import { isObject } from "../../machinery/object.ts";
 import { isStatusError } from "../../machinery/status.ts";
 import { WorkQueue } from "../../client/work-queue.ts";
 import { heartbeatLeaseName } from "../syncer/heartbeat.ts";
+import { readInstallRecord, writeInstallRecord } from "./install-records.ts";
 import { deleteManifest, type KubeRequester, type Manifest, applyManifest } from "./kube-requests.ts";
 import { pullManifests } from "./pull-manifests.ts";
 import {
@@ -75,6 +80,8 @@ const SYSTEM_USER = { username: "system:kcp:cluster-controller", groups: ["syste
 const PULL_RECHECK_MS = 60_000;
 /** How long a deleted Cluster waits for the physical cluster to let its syncer be removed. */
 const CLEANUP_GIVE_UP_MS = 60_000;
+/** How soon removing an install from a cluster that did not answer is tried again. */
+const STALE_RETRY_MS = 10_000;
 
 /** A syncer running in this process (the syncer's startSyncer result, as far as it is used here). */
 export interface RunningSyncer {
@@ -101,6 +108,8 @@ export interface ClusterControllerOptions {
   syncerImage: string;
   /** kcp as pull-mode syncers reach it. */
   kcp: KcpEndpoint;
+  /** How soon removing a pull install from a cluster that did not answer is retried (default 10 s). */
+  staleRetryMs?: number;
 }
 
 /** How the controller reaches clusters, given by the composition root (controllers do not import app/). */
@@ -111,6 +120,8 @@ export interface ClusterControllerDeps<C extends KubeRequester> {
   parseKubeconfig(text: string): Promise<unknown>;
   /** A client for a configuration parseKubeconfig returned; throws when it cannot be built. */
   clientFor(config: unknown): C;
+  /** The physical cluster a configuration reaches (its server and CA, not its credential), as an id usable as a Secret key. */
+  targetOf(config: unknown): string;
   /** The in-process client of a logical cluster of this kcp. */
   upstreamFor(logicalCluster: string): C;
   /** Starts a syncer in this process (push mode). */
@@ -125,6 +136,8 @@ interface Runner<C> {
   /** The mode, kubeconfig and resources it was started or installed with. */
   fingerprint: string;
   kubeconfig: string;
+  /** Pull mode: the physical cluster it was installed in (targetOf). */
+  target?: string;
   syncer?: RunningSyncer;
   /** Pull mode: the manifests installed, for removal. */
   installed?: Manifest[];
@@ -179,6 +192,8 @@ export class ClusterController<C extends KubeRequester> {
   private readonly clusters: Informer;
   private readonly leases: Informer;
   private readonly runners = new Map<string, Runner<C>>();
+  /** The install records (install-records.ts) read so far, kept current as they are written. */
+  private readonly installs = new Map<string, Map<string, string>>();
   private readonly rechecks = new Map<string, ReturnType<typeof setTimeout>>();
   // Clusters are reconciled in parallel (one is never worked on twice at once): a slow physical cluster does not hold up the others.
   private readonly work = new WorkQueue<string>("cluster controller", (key) => this.reconcile(key), { workers: 4 });
@@ -258,6 +273,7 @@ export class ClusterController<C extends KubeRequester> {
       // Gone (after our finalizer, or without it when it was removed by hand): stop what runs here.
       clearTimeout(this.rechecks.get(key));
       this.rechecks.delete(key);
+      this.installs.delete(key);
       await this.stopRunner(key);
       return true;
     }
@@ -299,11 +315,11 @@ export class ClusterController<C extends KubeRequester> {
     }
 
     // 2. The syncer, per mode.
+    const target = this.deps.targetOf(config);
     const runner = this.runners.get(key);
-    // Changed inputs: stop the old syncer; an old pull install goes unless pull mode reinstalls it in
-    // place (same mode, same cluster: the same names are updated).
-    if (runner && runner.fingerprint !== fingerprint)
-      await this.stopRunner(key, want.mode !== "pull" || runner.kubeconfig !== want.kubeconfig);
+    // Changed inputs: stop the old syncer. A pull install in the same cluster is updated in place;
+    // one elsewhere is removed below, from its record.
+    if (runner && runner.fingerprint !== fingerprint) await this.stopRunner(key);
     let recheckMs: number | undefined;
     if (want.mode === "push" && !this.runners.get(key)?.syncer) {
       try {
@@ -331,12 +347,13 @@ export class ClusterController<C extends KubeRequester> {
           // A re-check applies the same manifests again (no new token, so the pod does not roll).
           const installed = current?.installed
             ? await this.reapply(current.installed, downstream)
-            : await this.installPull(lc, name, want, downstream);
+            : await this.installPull(lc, name, want, downstream, target);
           this.runners.set(key, {
             mode: "pull",
             downstream,
             fingerprint,
             kubeconfig: want.kubeconfig,
+            target,
             installed,
             installedAt: Date.now(),
           });
@@ -352,6 +369,10 @@ export class ClusterController<C extends KubeRequester> {
     } else if (want.mode === "none") {
       this.runners.set(key, { mode: "none", downstream, fingerprint, kubeconfig: want.kubeconfig });
     }
+    // Pull installs anywhere but here (or anywhere, out of pull mode) go; a cluster that does not
+    // answer keeps its record and is tried again soon.
+    if (await this.removeStaleInstalls(lc, name, want.mode === "pull" ? target : undefined))
+      recheckMs = Math.min(recheckMs ?? Number.POSITIVE_INFINITY, this.opts.staleRetryMs ?? STALE_RETRY_MS);
 
     // 3. Ready from the heartbeat.
     const hb = heartbeatOf(this.leases.get(SYNCER_NAMESPACE_IN_KCP, heartbeatLeaseName(name), lc));
@@ -423,8 +444,81 @@ export class ClusterController<C extends KubeRequester> {
     }
   }
 
-  private async installPull(lc: string, name: string, want: Desired, downstream: C): Promise<Manifest[]> {
+  /** The install record of a Cluster, read from kcp once per controller. */
+  private async installRecord(lc: string, name: string): Promise<Map<string, string>> {
+    const key = keyOf(lc, name);
+    let record = this.installs.get(key);
+    if (!record) {
+      record = await readInstallRecord(this.deps.upstreamFor(lc), name);
+      this.installs.set(key, record);
+    }
+    return record;
+  }
+
+  /**
+   * Removes the recorded pull installs except the one in `keep`; out of pull mode (`keep`
+   * undefined) it first deletes the syncer's service account, so their tokens die even where the
+   * removal fails. Returns true when some remain (their cluster did not answer).
+   */
+  private async removeStaleInstalls(lc: string, name: string, keep: string | undefined): Promise<boolean> {
+    const record = await this.installRecord(lc, name);
+    const stale = [...record.keys()].filter((t) => t !== keep);
+    if (stale.length === 0) return false;
     const upstream = this.deps.upstreamFor(lc);
+    if (keep === undefined) await removeSyncerServiceAccount(upstream, name);
+    let remaining = false;
+    for (const t of stale) {
+      try {
+        await this.uninstallFrom(lc, name, record.get(t) ?? "");
+        record.delete(t);
+        await writeInstallRecord(upstream, name, record);
+        log.info(
+          `cluster controller: removed an earlier install of the syncer of cluster ${name} (logical cluster ${lc})`,
+        );
+      } catch (e) {
+        remaining = true;
+        log.warn(
+          `cluster controller: cluster ${name} (logical cluster ${lc}): cannot yet remove the syncer installed earlier in another cluster: ${(e as Error).message}`,
+        );
+      }
+    }
+    return remaining;
+  }
+
+  /** Removes the pull install (by its derived names) from the cluster `kubeconfig` reaches. */
+  private async uninstallFrom(lc: string, name: string, kubeconfig: string): Promise<void> {
+    let client: C;
+    try {
+      client = this.deps.clientFor(await this.deps.parseKubeconfig(kubeconfig));
+    } catch (e) {
+      // A kubeconfig that does not parse never will: nothing can be removed with it.
+      log.warn(
+        `cluster controller: cluster ${name} (logical cluster ${lc}): forgetting an install: ${(e as Error).message}`,
+      );
+      return;
+    }
+    await this.uninstall(
+      pullManifests({ logicalCluster: lc, clusterName: name, resources: [], image: "", kcpKubeconfig: "" }),
+      client,
+    );
+  }
+
+  private async installPull(
+    lc: string,
+    name: string,
+    want: Desired,
+    downstream: C,
+    target: string,
+  ): Promise<Manifest[]> {
+    const upstream = this.deps.upstreamFor(lc);
+    // Recorded before anything is applied: an install is never forgotten, even half done.
+    const record = await this.installRecord(lc, name);
+    if (record.get(target) !== want.kubeconfig) {
+      record.set(target, want.kubeconfig);
+      await writeInstallRecord(upstream, name, record);
+    }
+    // A new service account (a new uid): tokens given to earlier installs stop working.
+    await removeSyncerServiceAccount(upstream, name);
     const token = await mintSyncerToken(upstream, name);
     const manifests = pullManifests({
       logicalCluster: lc,
@@ -443,8 +537,8 @@ export class ClusterController<C extends KubeRequester> {
     return manifests;
   }
 
-  /** Stops a push syncer; with `uninstall`, also removes what pull mode installed. */
-  private async stopRunner(key: string, uninstall = false): Promise<void> {
+  /** Stops a push syncer and forgets what runs for `key` (pull installs stay, in their record). */
+  private async stopRunner(key: string): Promise<void> {
     const runner = this.runners.get(key);
     if (!runner) return;
     this.runners.delete(key);
@@ -452,7 +546,6 @@ export class ClusterController<C extends KubeRequester> {
       await runner.syncer.stop().catch((e) => log.warn(`cluster controller: ${key}: stopping the syncer: ${e}`));
       log.info(`cluster controller: stopped the syncer of ${key}`);
     }
-    if (uninstall && runner.installed) await this.uninstall(runner.installed, runner.downstream);
   }
 
   private async uninstall(manifests: Manifest[], downstream: C): Promise<void> {
@@ -471,27 +564,37 @@ export class ClusterController<C extends KubeRequester> {
     const spec = (isObject(obj.spec) ? obj.spec : {}) as unknown as ClusterSpec;
     const want = this.desired(spec);
     await this.stopRunner(key);
+    const upstream = this.deps.upstreamFor(lc);
+    // Every recorded install, and the current cluster's in pull mode (an install from before
+    // records were kept): the names are derived, so removal needs nothing else.
+    const record = await this.installRecord(lc, name);
+    const targets = new Map(record);
     if (want.mode === "pull") {
       try {
-        const downstream = this.deps.clientFor(await this.deps.parseKubeconfig(want.kubeconfig));
-        // The names are derived, so cleanup needs no memory of the install (kcp may have restarted).
-        const manifests = pullManifests({
-          logicalCluster: lc,
-          clusterName: name,
-          resources: want.resources,
-          image: this.opts.syncerImage,
-          kcpKubeconfig: "",
-        });
-        await this.uninstall(manifests, downstream);
-      } catch (e) {
-        const since = Date.now() - Date.parse(obj.metadata.deletionTimestamp ?? "");
-        if (since < CLEANUP_GIVE_UP_MS) throw e;
-        log.warn(
-          `cluster controller: cluster ${name} (logical cluster ${lc}): giving up removing its syncer from the physical cluster: ${(e as Error).message}`,
-        );
+        targets.set(this.deps.targetOf(await this.deps.parseKubeconfig(want.kubeconfig)), want.kubeconfig);
+      } catch {
+        // An invalid kubeconfig reaches no cluster: nothing to remove with it.
       }
     }
-    const upstream = this.deps.upstreamFor(lc);
+    let failure: Error | undefined;
+    for (const [target, kubeconfig] of targets) {
+      try {
+        await this.uninstallFrom(lc, name, kubeconfig);
+        record.delete(target);
+      } catch (e) {
+        failure = e as Error;
+      }
+    }
+    if (failure) {
+      await writeInstallRecord(upstream, name, record);
+      const since = Date.now() - Date.parse(obj.metadata.deletionTimestamp ?? "");
+      if (since < CLEANUP_GIVE_UP_MS) throw failure;
+      log.warn(
+        `cluster controller: cluster ${name} (logical cluster ${lc}): giving up removing its syncer from the physical cluster: ${failure.message}`,
+      );
+    }
+    await writeInstallRecord(upstream, name, new Map());
+    this.installs.delete(key);
     await removeSyncerServiceAccount(upstream, name);
     await deleteManifest(upstream, {
       apiVersion: "coordination.k8s.io/v1",
