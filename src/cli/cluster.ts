@@ -71,6 +71,12 @@ function parseResources(text: string | undefined): string[] | undefined {
   return list.length ? list : undefined;
 }
 
+/** A Cluster's name is a DNS label; checked before it goes into a request path (no `..`, no `/`). */
+function checkClusterName(name: string): void {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63)
+    throw new Error(`"${name}" is not a valid cluster name (a DNS label: lowercase letters, digits and '-')`);
+}
+
 /** Runs `probe` until it returns a value or `timeoutMs` passes (then undefined). */
 async function pollUntil<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
@@ -126,8 +132,7 @@ const add = defineCommand({
   },
   async run({ args }) {
     const name = args.name;
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63)
-      throw new Error(`"${name}" is not a valid cluster name (a DNS label: lowercase letters, digits and '-')`);
+    checkClusterName(name);
     const mode = args.mode as SyncerMode | undefined;
     if (mode !== undefined && !SYNCER_MODES.includes(mode))
       throw new Error(`--mode: must be one of ${SYNCER_MODES.join(", ")}`);
@@ -186,7 +191,7 @@ const add = defineCommand({
     let last = "";
     let final: ClusterCondition | undefined;
     const ready = await pollUntil(timeoutMs, async () => {
-      const obj = await kcp.request<KObject>({ method: "GET", path: `${CLUSTERS_PATH}/${name}` });
+      const obj = await kcp.request<KObject>({ method: "GET", path: `${CLUSTERS_PATH}/${encodeURIComponent(name)}` });
       const cond = readyOf(obj);
       if (!cond) return undefined;
       const line = `${cond.reason}: ${cond.message ?? ""}`;
@@ -276,9 +281,10 @@ const remove = defineCommand({
     ...kcpArgs,
   },
   async run({ args }) {
+    checkClusterName(args.name);
     const timeoutMs = parseDurationFlag(args.timeout, "--timeout");
     const kcp = await kcpClient(args);
-    const path = `${CLUSTERS_PATH}/${args.name}`;
+    const path = `${CLUSTERS_PATH}/${encodeURIComponent(args.name)}`;
     try {
       await kcp.request({ method: "DELETE", path });
     } catch (e) {
