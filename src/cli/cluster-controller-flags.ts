@@ -1,6 +1,6 @@
 // The `kcp start` flags of the cluster controller (physical clusters).
 
-import { SYNCER_MODES, type SyncerMode } from "../apis/builtin/cluster.ts";
+import { SYNCER_MODES, type SyncerMode, syncedResourceNameError } from "../apis/builtin/cluster.ts";
 import { KCP_VERSION } from "../version.ts";
 import { parseDurationFlag } from "./duration-flag.ts";
 
@@ -72,6 +72,10 @@ export function clusterControllerFromFlags(args: Flags): ClusterControllerFlagVa
     .map((r) => r.trim())
     .filter((r) => r !== "");
   if (resources.length === 0) throw new Error("--cluster-resources: name at least one resource");
+  for (const r of resources) {
+    const why = syncedResourceNameError(r);
+    if (why) throw new Error(`--cluster-resources: ${r}: ${why}`);
+  }
   const timeout = parseDurationFlag(args["cluster-heartbeat-timeout"] ?? "30s", "--cluster-heartbeat-timeout");
   if (timeout <= 0) throw new Error("--cluster-heartbeat-timeout: must be greater than 0");
   const kcpUrl = args["cluster-kcp-url"] ?? "";

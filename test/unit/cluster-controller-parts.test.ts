@@ -109,5 +109,8 @@ describe("kcp start flags", () => {
     expect(() => clusterControllerFromFlags({ "cluster-syncer-mode": "sideways" })).toThrow("--cluster-syncer-mode");
     expect(() => clusterControllerFromFlags({ "cluster-heartbeat-timeout": "0" })).toThrow("greater than 0");
     expect(() => clusterControllerFromFlags({ "cluster-kcp-url": "http://x" })).toThrow("https://");
+    expect(() => clusterControllerFromFlags({ "cluster-resources": "configmaps,deployments" })).toThrow(
+      "--cluster-resources: deployments: a resource outside the core group needs its group",
+    );
   });
 });
