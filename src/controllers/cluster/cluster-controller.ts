@@ -80,6 +80,8 @@ const SYSTEM_USER = { username: "system:kcp:cluster-controller", groups: ["syste
 const PULL_RECHECK_MS = 60_000;
 /** How long a deleted Cluster waits for the physical cluster to let its syncer be removed. */
 const CLEANUP_GIVE_UP_MS = 60_000;
+/** How long stop() waits for reconciles under way. */
+const STOP_WAIT_MS = 10_000;
 /** How soon removing an install from a cluster that did not answer is tried again. */
 const STALE_RETRY_MS = 10_000;
 
@@ -196,7 +198,9 @@ export class ClusterController<C extends KubeRequester> {
   private readonly installs = new Map<string, Map<string, string>>();
   private readonly rechecks = new Map<string, ReturnType<typeof setTimeout>>();
   // Clusters are reconciled in parallel (one is never worked on twice at once): a slow physical cluster does not hold up the others.
-  private readonly work = new WorkQueue<string>("cluster controller", (key) => this.reconcile(key), { workers: 4 });
+  private readonly work = new WorkQueue<string>("cluster controller", (key) => this.tracked(key), { workers: 4 });
+  /** Reconciles under way: stop() waits for them (briefly), so none starts a syncer after it. */
+  private readonly inflight = new Set<Promise<boolean>>();
   private stopped = false;
 
   constructor(
@@ -234,17 +238,35 @@ export class ClusterController<C extends KubeRequester> {
     await this.clusters.start();
   }
 
-  /** Stops the informers and every syncer running in this process (pull-mode installs stay). */
+  /**
+   * Stops the informers and every syncer running in this process (pull-mode installs stay). Waits
+   * for reconciles under way, at most STOP_WAIT_MS (one may be waiting on a cluster that does not
+   * answer); whatever they do after stop() starts no syncer.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.work.stop();
+    await this.work.stop();
     for (const t of this.rechecks.values()) clearTimeout(t);
     this.rechecks.clear();
     this.clusters.stop();
     this.leases.stop();
+    let waited: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inflight]),
+      new Promise<void>((resolve) => (waited = setTimeout(resolve, STOP_WAIT_MS))),
+    ]);
+    clearTimeout(waited);
     const running = [...this.runners.values()].map((r) => r.syncer?.stop());
     this.runners.clear();
     await Promise.allSettled(running);
+  }
+
+  private tracked(key: string): Promise<boolean> {
+    const p = this.reconcile(key);
+    this.inflight.add(p);
+    const done = () => this.inflight.delete(p);
+    p.then(done, done);
+    return p;
   }
 
   /** The number of syncers running in this process (for tests and the bench). */
@@ -322,6 +344,8 @@ export class ClusterController<C extends KubeRequester> {
     if (runner && runner.fingerprint !== fingerprint) await this.stopRunner(key);
     let recheckMs: number | undefined;
     if (want.mode === "push" && !this.runners.get(key)?.syncer) {
+      // Stopped while this reconcile awaited: a syncer started now would outlive the controller.
+      if (this.stopped) return true;
       try {
         const syncer = this.deps.startSyncer({
           upstream: this.deps.upstreamFor(lc),
@@ -385,6 +409,7 @@ export class ClusterController<C extends KubeRequester> {
 
   /** One pending re-check per Cluster (each heartbeat renewal reconciles; their timers must not pile up). */
   private recheckLater(key: string, delayMs: number): void {
+    if (this.stopped) return;
     clearTimeout(this.rechecks.get(key));
     const timer = setTimeout(() => {
       this.rechecks.delete(key);
