@@ -24,6 +24,8 @@ const physical: Record<string, InMemoryApp> = {};
 const stoppers: (() => unknown)[] = [];
 /** Physical clusters whose connections are refused. */
 const down = new Set<string>();
+/** Requests refused, per physical cluster. */
+const refused: Record<string, number> = { A: 0, B: 0 };
 let controller: ClusterController<RestClient>;
 
 beforeAll(async () => {
@@ -59,7 +61,10 @@ beforeAll(async () => {
         return new RestClient({
           ...loopbackClientConfig(app.app, TEST_TOKEN),
           fetch: async (req) => {
-            if (down.has(target)) throw new Error(`connect ECONNREFUSED (cluster ${target})`);
+            if (down.has(target)) {
+              refused[target] = (refused[target] ?? 0) + 1;
+              throw new Error(`connect ECONNREFUSED (cluster ${target})`);
+            }
             return app.app.fetch(req);
           },
         });
@@ -77,6 +82,7 @@ beforeAll(async () => {
       syncerImage: "kcp:test",
       kcp: { url: "https://kcp.example:6443" },
       staleRetryMs: 100,
+      pullRecheckMs: 300,
     },
   );
   await controller.start();
@@ -229,4 +235,33 @@ test("a Cluster whose kubeconfig never parses is released at once on delete (not
   expect((await call(kcp, "DELETE", `${clusters}/garbled`)).status).toBe(200);
   // The controller used to retry for a minute before it gave up.
   await until("the Cluster gone", async () => (await call(kcp, "GET", `${clusters}/garbled`)).status === 404, 20_000);
+}, 30_000);
+
+test("a failed re-apply leaves a syncer whose heartbeat is fresh Ready", async () => {
+  await createCluster("steady", { kubeconfig: "A" });
+  await until("the install in A", () => installedIn("A", "steady"));
+  // The syncer in A renews its heartbeat in kcp (as `kcp sync` does).
+  const lease = await call(kcp, "POST", `/clusters/${LC}/apis/coordination.k8s.io/v1/namespaces/kcp-system/leases`, {
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: {
+      name: "kcp-syncer-steady",
+      annotations: { "kcp.dev/syncer-status": "ok", "kcp.dev/synced-resources": "deployments.apps" },
+    },
+    spec: { holderIdentity: "syncer", renewTime: new Date().toISOString().replace("Z", "000Z") },
+  });
+  expect(lease.status).toBe(201);
+  const ready = async () => {
+    const obj = (await (await call(kcp, "GET", `${clusters}/steady`)).json()) as {
+      status?: { conditions?: { type: string; status: string; reason: string }[] };
+    };
+    return obj.status?.conditions?.find((c) => c.type === "Ready");
+  };
+  await until("Ready", async () => (await ready())?.status === "True");
+  // kcp cannot reach A for a while: its re-applies fail.
+  const before = refused.A ?? 0;
+  down.add("A");
+  await until("two failed re-applies", async () => (refused.A ?? 0) >= before + 2);
+  expect(await ready()).toMatchObject({ status: "True", reason: "SyncerReady" });
+  down.delete("A");
 }, 30_000);

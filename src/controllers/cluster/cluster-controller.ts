@@ -112,6 +112,8 @@ export interface ClusterControllerOptions {
   kcp: KcpEndpoint;
   /** How soon removing a pull install from a cluster that did not answer is retried (default 10 s). */
   staleRetryMs?: number;
+  /** How often an installed pull syncer is applied again (default 60 s). */
+  pullRecheckMs?: number;
 }
 
 /** How the controller reaches clusters, given by the composition root (controllers do not import app/). */
@@ -366,12 +368,23 @@ export class ClusterController<C extends KubeRequester> {
       }
     } else if (want.mode === "pull") {
       const current = this.runners.get(key);
-      if (!current?.installed || Date.now() - (current.installedAt ?? 0) >= PULL_RECHECK_MS) {
+      const recheckEvery = this.opts.pullRecheckMs ?? PULL_RECHECK_MS;
+      if (current?.installed) {
+        if (Date.now() - (current.installedAt ?? 0) >= recheckEvery) {
+          // A re-check applies the same manifests again (no new token, so the pod does not roll). When
+          // it fails the syncer that runs there is not less ready: its heartbeat says how it is.
+          current.installedAt = Date.now();
+          try {
+            await this.reapply(current.installed, downstream);
+          } catch (e) {
+            log.warn(
+              `cluster controller: cluster ${name} (logical cluster ${lc}): re-applying its syncer failed (tried again in ${Math.round(recheckEvery / 1000)}s): ${(e as Error).message}`,
+            );
+          }
+        }
+      } else {
         try {
-          // A re-check applies the same manifests again (no new token, so the pod does not roll).
-          const installed = current?.installed
-            ? await this.reapply(current.installed, downstream)
-            : await this.installPull(lc, name, want, downstream, target);
+          const installed = await this.installPull(lc, name, want, downstream, target);
           this.runners.set(key, {
             mode: "pull",
             downstream,
@@ -389,7 +402,9 @@ export class ClusterController<C extends KubeRequester> {
           return false;
         }
       }
-      recheckMs = PULL_RECHECK_MS;
+      // The next re-check when it is due (heartbeats reconcile in between and must not postpone it).
+      const installedAt = this.runners.get(key)?.installedAt ?? Date.now();
+      recheckMs = Math.max(10, installedAt + recheckEvery - Date.now());
     } else if (want.mode === "none") {
       this.runners.set(key, { mode: "none", downstream, fingerprint, kubeconfig: want.kubeconfig });
     }
