@@ -35,6 +35,9 @@ export interface ClusterControllerSettings {
   leaderElection?: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
 }
 
+/** How long the controller's own requests to a physical cluster may take. */
+export const CONTROLLER_REQUEST_TIMEOUT_MS = 10_000;
+
 /** The Lease the servers of one etcd elect the cluster controller's leader on (logical cluster admin). */
 export const CLUSTER_CONTROLLER_LEASE = { namespace: "kube-system", name: "kcp-cluster-controller" };
 
@@ -78,7 +81,14 @@ export async function startClusterController(
         registry: host.registry,
         // A tenant's text: no exec plugins, no file references (the client library's default for text).
         parseKubeconfig: (text) => clientConfigFromKubeconfigText(text),
-        clientFor: (config) => new RestClient(config as ClientConfig),
+        // The controller's own requests (pull installs) give up after 10 s: a cluster that does not
+        // answer must not hold a worker for the client's default 30 s per request.
+        clientFor: (config, use) =>
+          new RestClient(
+            use === "controller"
+              ? { ...(config as ClientConfig), timeoutMs: CONTROLLER_REQUEST_TIMEOUT_MS }
+              : (config as ClientConfig),
+          ),
         targetOf: (config) => {
           const c = config as ClientConfig;
           return createHash("sha256")

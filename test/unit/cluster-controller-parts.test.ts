@@ -2,6 +2,7 @@
 // the heartbeat, pull mode's names, and the `kcp start` flags.
 import { describe, expect, test } from "bun:test";
 import { clusterControllerFromFlags } from "../../src/cli/cluster-controller-flags.ts";
+import { installRetryDelayMs } from "../../src/controllers/cluster/cluster-controller.ts";
 import { parseGroupResource, pullManifests, syncerInstallName } from "../../src/controllers/cluster/pull-manifests.ts";
 import { readinessFromHeartbeat, setCondition } from "../../src/controllers/cluster/ready-condition.ts";
 
@@ -112,5 +113,13 @@ describe("kcp start flags", () => {
     expect(() => clusterControllerFromFlags({ "cluster-resources": "configmaps,deployments" })).toThrow(
       "--cluster-resources: deployments: a resource outside the core group needs its group",
     );
+  });
+});
+
+describe("pull install retries", () => {
+  test("back off from 1 s, doubling, up to the re-check interval (not the work queue's 5 s)", () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 100].map((n) => installRetryDelayMs(n, 60_000))).toEqual([
+      1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000,
+    ]);
   });
 });

@@ -265,3 +265,18 @@ test("a failed re-apply leaves a syncer whose heartbeat is fresh Ready", async (
   expect(await ready()).toMatchObject({ status: "True", reason: "SyncerReady" });
   down.delete("A");
 }, 30_000);
+
+test("an install into a cluster that does not answer: ErrorInstallingSyncer, then installed once it answers", async () => {
+  down.add("B");
+  await createCluster("late", { kubeconfig: "B" });
+  const reason = async () => {
+    const obj = (await (await call(kcp, "GET", `${clusters}/late`)).json()) as {
+      status?: { conditions?: { type: string; reason: string; message: string }[] };
+    };
+    return obj.status?.conditions?.find((c) => c.type === "Ready");
+  };
+  await until("ErrorInstallingSyncer", async () => (await reason())?.reason === "ErrorInstallingSyncer");
+  expect((await reason())?.message).toContain("ECONNREFUSED");
+  down.delete("B");
+  await until("the install in B", () => installedIn("B", "late"));
+}, 30_000);

@@ -122,8 +122,12 @@ export interface ClusterControllerDeps<C extends KubeRequester> {
   registry: ResourceRegistry;
   /** spec.kubeconfig → a client configuration; throws an Error for people when invalid. */
   parseKubeconfig(text: string): Promise<unknown>;
-  /** A client for a configuration parseKubeconfig returned; throws when it cannot be built. */
-  clientFor(config: unknown): C;
+  /**
+   * A client for a configuration parseKubeconfig returned; throws when it cannot be built. For a
+   * push syncer ("syncer"), or for the controller's own requests ("controller": pull installs and
+   * their removal, which should fail fast when the cluster does not answer).
+   */
+  clientFor(config: unknown, use: "syncer" | "controller"): C;
   /** The physical cluster a configuration reaches (its server and CA, not its credential), as an id usable as a Secret key. */
   targetOf(config: unknown): string;
   /** The in-process client of a logical cluster of this kcp. */
@@ -191,11 +195,18 @@ function leaseSummary(lease: KObject): KObject {
   };
 }
 
+/** How long to wait before installing again after `failures` failed installs in a row: 1 s doubling, capped. */
+export function installRetryDelayMs(failures: number, capMs: number): number {
+  return Math.min(capMs, 1000 * 2 ** Math.min(Math.max(0, failures - 1), 20));
+}
+
 export class ClusterController<C extends KubeRequester> {
   private readonly clusterDef: ResourceDef;
   private readonly clusters: Informer;
   private readonly leases: Informer;
   private readonly runners = new Map<string, Runner<C>>();
+  /** First pull installs that failed: how often in a row, and not to be tried again before when. */
+  private readonly installFailures = new Map<string, { failures: number; notBefore: number }>();
   /** The install records (install-records.ts) read so far, kept current as they are written. */
   private readonly installs = new Map<string, Map<string, string>>();
   private readonly rechecks = new Map<string, ReturnType<typeof setTimeout>>();
@@ -298,6 +309,7 @@ export class ClusterController<C extends KubeRequester> {
       clearTimeout(this.rechecks.get(key));
       this.rechecks.delete(key);
       this.installs.delete(key);
+      this.installFailures.delete(key);
       await this.stopRunner(key);
       return true;
     }
@@ -328,7 +340,7 @@ export class ClusterController<C extends KubeRequester> {
     }
     let downstream: C;
     try {
-      downstream = this.deps.clientFor(config);
+      downstream = this.deps.clientFor(config, want.mode === "push" ? "syncer" : "controller");
     } catch (e) {
       await this.stopRunner(key);
       await this.writeStatus(lc, name, obj, {
@@ -382,9 +394,12 @@ export class ClusterController<C extends KubeRequester> {
             );
           }
         }
+      } else if (Date.now() < (this.installFailures.get(key)?.notBefore ?? 0)) {
+        // Backing off after failed installs: heartbeats and other events do not retry sooner.
       } else {
         try {
           const installed = await this.installPull(lc, name, want, downstream, target);
+          this.installFailures.delete(key);
           this.runners.set(key, {
             mode: "pull",
             downstream,
@@ -395,16 +410,24 @@ export class ClusterController<C extends KubeRequester> {
             installedAt: Date.now(),
           });
         } catch (e) {
+          // Retried after 1 s, 2 s, 4 s … up to the re-check interval: a cluster that does not
+          // answer must not keep the controller's workers busy with attempts that time out.
+          const failures = (this.installFailures.get(key)?.failures ?? 0) + 1;
+          const delay = installRetryDelayMs(failures, recheckEvery);
+          this.installFailures.set(key, { failures, notBefore: Date.now() + delay });
           await this.writeStatus(lc, name, obj, {
             reason: ClusterReason.ErrorInstallingSyncer,
             message: `Error installing syncer: ${(e as Error).message}`,
           });
-          return false;
+          this.recheckLater(key, delay);
+          return true;
         }
       }
-      // The next re-check when it is due (heartbeats reconcile in between and must not postpone it).
-      const installedAt = this.runners.get(key)?.installedAt ?? Date.now();
-      recheckMs = Math.max(10, installedAt + recheckEvery - Date.now());
+      // The next re-check (or install attempt) when it is due: heartbeats reconcile in between and
+      // must not postpone it.
+      const installedAt = this.runners.get(key)?.installedAt;
+      const due = installedAt !== undefined ? installedAt + recheckEvery : this.installFailures.get(key)?.notBefore;
+      recheckMs = Math.max(10, (due ?? Date.now() + recheckEvery) - Date.now());
     } else if (want.mode === "none") {
       this.runners.set(key, { mode: "none", downstream, fingerprint, kubeconfig: want.kubeconfig });
     }
@@ -529,7 +552,7 @@ export class ClusterController<C extends KubeRequester> {
   private async uninstallFrom(lc: string, name: string, kubeconfig: string): Promise<void> {
     let client: C;
     try {
-      client = this.deps.clientFor(await this.deps.parseKubeconfig(kubeconfig));
+      client = this.deps.clientFor(await this.deps.parseKubeconfig(kubeconfig), "controller");
     } catch (e) {
       // A kubeconfig that does not parse never will: nothing can be removed with it.
       log.warn(
