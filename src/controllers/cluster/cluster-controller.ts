@@ -168,14 +168,18 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, i), key.slice(i + 1)];
 }
 
-function heartbeatOf(lease: KObject | undefined): Heartbeat | undefined {
-  if (!lease) return undefined;
+function renewTimeOf(lease: KObject): string | undefined {
   const spec = isObject(lease.spec) ? lease.spec : {};
-  const renewed = typeof spec.renewTime === "string" ? Date.parse(spec.renewTime) : Number.NaN;
+  return typeof spec.renewTime === "string" ? spec.renewTime : undefined;
+}
+
+/** The heartbeat of a Lease; `renewed`: when this process saw its renewTime last change (its own clock). */
+function heartbeatOf(lease: KObject | undefined, renewed: number | undefined): Heartbeat | undefined {
+  if (!lease) return undefined;
   const ann = lease.metadata.annotations ?? {};
   const synced = ann[SYNCED_RESOURCES_ANNOTATION];
   return {
-    ...(Number.isFinite(renewed) ? { renewedAt: renewed } : {}),
+    ...(renewed !== undefined && Number.isFinite(renewed) ? { renewedAt: renewed } : {}),
     ...(ann[SYNCER_STATUS_ANNOTATION] !== undefined ? { status: ann[SYNCER_STATUS_ANNOTATION] } : {}),
     ...(synced !== undefined ? { syncedResources: synced.split(",").filter((s) => s !== "") } : {}),
   };
@@ -207,6 +211,8 @@ export class ClusterController<C extends KubeRequester> {
   private readonly runners = new Map<string, Runner<C>>();
   /** First pull installs that failed: how often in a row, and not to be tried again before when. */
   private readonly installFailures = new Map<string, { failures: number; notBefore: number }>();
+  /** Per Cluster: the heartbeat's renewTime last seen, and when (this process's clock). */
+  private readonly renewalsSeen = new Map<string, { renewTime: string; seenAt: number }>();
   /** The install records (install-records.ts) read so far, kept current as they are written. */
   private readonly installs = new Map<string, Map<string, string>>();
   private readonly rechecks = new Map<string, ReturnType<typeof setTimeout>>();
@@ -232,9 +238,13 @@ export class ClusterController<C extends KubeRequester> {
       onDelete: enqueue,
     });
     const prefix = heartbeatLeaseName("");
-    const leaseChanged = (lease: KObject, cluster: string) => {
+    const leaseChanged = (lease: KObject, cluster: string, deleted = false) => {
       const name = lease.metadata.name ?? "";
-      if (name.startsWith(prefix)) this.work.add(keyOf(cluster, name.slice(prefix.length)));
+      if (!name.startsWith(prefix)) return;
+      const key = keyOf(cluster, name.slice(prefix.length));
+      if (deleted) this.renewalsSeen.delete(key);
+      else this.noteRenewal(key, lease);
+      this.work.add(key);
     };
     this.leases = new Informer(deps.store, leaseDef, {
       name: "cluster controller: syncer heartbeats",
@@ -242,8 +252,29 @@ export class ClusterController<C extends KubeRequester> {
       transform: leaseSummary,
       onAdd: leaseChanged,
       onUpdate: (_old, lease, cluster) => leaseChanged(lease, cluster),
-      onDelete: leaseChanged,
+      onDelete: (lease, cluster) => leaseChanged(lease, cluster, true),
     });
+  }
+
+  /**
+   * Notes when this process saw a heartbeat's renewTime change. Readiness is the age of that on
+   * our own clock: the renewTime is written on the syncer's clock, which may be off (a syncer
+   * minutes ahead looked fresh long after it died; one behind never looked fresh). The first
+   * sight (a kcp restart, a new leader) takes the renewTime itself unless it lies in our future:
+   * a Lease left by a dead syncer must not look fresh.
+   */
+  private noteRenewal(key: string, lease: KObject): void {
+    const renewTime = renewTimeOf(lease);
+    if (renewTime === undefined) {
+      this.renewalsSeen.delete(key);
+      return;
+    }
+    const prev = this.renewalsSeen.get(key);
+    if (prev?.renewTime === renewTime) return;
+    const now = Date.now();
+    const written = Date.parse(renewTime);
+    const seenAt = prev || !Number.isFinite(written) ? now : Math.min(now, written);
+    this.renewalsSeen.set(key, { renewTime, seenAt });
   }
 
   async start(): Promise<void> {
@@ -437,7 +468,9 @@ export class ClusterController<C extends KubeRequester> {
       recheckMs = Math.min(recheckMs ?? Number.POSITIVE_INFINITY, this.opts.staleRetryMs ?? STALE_RETRY_MS);
 
     // 3. Ready from the heartbeat.
-    const hb = heartbeatOf(this.leases.get(SYNCER_NAMESPACE_IN_KCP, heartbeatLeaseName(name), lc));
+    const lease = this.leases.get(SYNCER_NAMESPACE_IN_KCP, heartbeatLeaseName(name), lc);
+    if (lease) this.noteRenewal(key, lease);
+    const hb = heartbeatOf(lease, this.renewalsSeen.get(key)?.seenAt);
     const readiness = readinessFromHeartbeat(hb, this.opts.heartbeatTimeoutMs, Date.now());
     await this.writeStatus(lc, name, obj, readiness.condition, hb);
     const next = Math.min(readiness.recheckInMs ?? Number.POSITIVE_INFINITY, recheckMs ?? Number.POSITIVE_INFINITY);
