@@ -426,7 +426,10 @@ export class ClusterController<C extends KubeRequester> {
           }
         }
       } else if (Date.now() < (this.installFailures.get(key)?.notBefore ?? 0)) {
-        // Backing off after failed installs: heartbeats and other events do not retry sooner.
+        // Backing off after failed installs: heartbeats and other events (our own status write)
+        // neither retry sooner nor replace the status that says why it failed.
+        this.recheckLater(key, (this.installFailures.get(key)?.notBefore ?? 0) - Date.now());
+        return true;
       } else {
         try {
           const installed = await this.installPull(lc, name, want, downstream, target);
