@@ -224,7 +224,7 @@ async function printManifests(
 ): Promise<void> {
   const server = kcp.config.server;
   const lc = /\/clusters\/([^/]+)\/?$/.exec(new URL(server).pathname)?.[1] ?? "admin";
-  const token = await mintSyncerToken(kcp, name);
+  const { token } = await mintSyncerToken(kcp, name);
   const manifests = pullManifests({
     logicalCluster: decodeURIComponent(lc),
     clusterName: name,

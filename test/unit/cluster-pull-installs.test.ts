@@ -280,3 +280,25 @@ test("an install into a cluster that does not answer: ErrorInstallingSyncer, the
   down.delete("B");
   await until("the install in B", () => installedIn("B", "late"));
 }, 30_000);
+
+test("the syncer's service account deleted in kcp: a new token is minted and installed", async () => {
+  await createCluster("reminted", { kubeconfig: "A" });
+  await until("the install in A", () => installedIn("A", "reminted"));
+  const secretPath = `/api/v1/namespaces/${syncerInstallName(LC, "reminted")}/secrets/kcp-kubeconfig`;
+  const kubeconfigInA = async () =>
+    ((await (await call(physical.A as InMemoryApp, "GET", secretPath)).json()) as { data: { kubeconfig: string } }).data
+      .kubeconfig;
+  const first = await kubeconfigInA();
+  const uid1 = await syncerAccountUid("reminted");
+  // Someone deletes the account: the installed token is dead from now on.
+  const del = await call(
+    kcp,
+    "DELETE",
+    `/clusters/${LC}/api/v1/namespaces/kcp-system/serviceaccounts/kcp-syncer-reminted`,
+  );
+  expect(del.status).toBe(200);
+  await until("a new token in A", async () => (await kubeconfigInA()) !== first);
+  const uid2 = await syncerAccountUid("reminted");
+  expect(uid2).toBeString();
+  expect(uid2).not.toBe(uid1);
+}, 30_000);

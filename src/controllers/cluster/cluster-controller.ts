@@ -65,6 +65,8 @@ import {
   type KcpEndpoint,
   mintSyncerToken,
   removeSyncerServiceAccount,
+  type SyncerCredential,
+  syncerServiceAccountUid,
   SYNCER_NAMESPACE_IN_KCP,
   syncerKubeconfig,
   syncerServiceAccountName,
@@ -150,6 +152,8 @@ interface Runner<C> {
   /** Pull mode: the manifests installed, for removal. */
   installed?: Manifest[];
   installedAt?: number;
+  /** Pull mode: the token's service account uid, and when to mint a new one (80 % of its life). */
+  credential?: { serviceAccountUid: string; refreshAt: number };
 }
 
 interface Desired {
@@ -410,8 +414,19 @@ export class ClusterController<C extends KubeRequester> {
         return false;
       }
     } else if (want.mode === "pull") {
-      const current = this.runners.get(key);
+      let current = this.runners.get(key);
       const recheckEvery = this.opts.pullRecheckMs ?? PULL_RECHECK_MS;
+      if (
+        current?.installed &&
+        Date.now() - (current.installedAt ?? 0) >= recheckEvery &&
+        (await this.credentialStale(lc, name, current))
+      ) {
+        // The syncer's token is dead (its service account was deleted or recreated) or near its
+        // expiry: install afresh, in place, with a new one.
+        log.info(`cluster controller: cluster ${name} (logical cluster ${lc}): a new token for its syncer`);
+        this.runners.delete(key);
+        current = undefined;
+      }
       if (current?.installed) {
         if (Date.now() - (current.installedAt ?? 0) >= recheckEvery) {
           // A re-check applies the same manifests again (no new token, so the pod does not roll). When
@@ -432,8 +447,9 @@ export class ClusterController<C extends KubeRequester> {
         return true;
       } else {
         try {
-          const installed = await this.installPull(lc, name, want, downstream, target);
+          const { manifests: installed, credential } = await this.installPull(lc, name, want, downstream, target);
           this.installFailures.delete(key);
+          const now = Date.now();
           this.runners.set(key, {
             mode: "pull",
             downstream,
@@ -441,7 +457,11 @@ export class ClusterController<C extends KubeRequester> {
             kubeconfig: want.kubeconfig,
             target,
             installed,
-            installedAt: Date.now(),
+            installedAt: now,
+            credential: {
+              serviceAccountUid: credential.serviceAccountUid,
+              refreshAt: now + 0.8 * Math.max(0, credential.expiresAt - now),
+            },
           });
         } catch (e) {
           // Retried after 1 s, 2 s, 4 s … up to the re-check interval: a cluster that does not
@@ -608,7 +628,7 @@ export class ClusterController<C extends KubeRequester> {
     want: Desired,
     downstream: C,
     target: string,
-  ): Promise<Manifest[]> {
+  ): Promise<{ manifests: Manifest[]; credential: SyncerCredential }> {
     const upstream = this.deps.upstreamFor(lc);
     // Recorded before anything is applied: an install is never forgotten, even half done.
     const record = await this.installRecord(lc, name);
@@ -618,17 +638,29 @@ export class ClusterController<C extends KubeRequester> {
     }
     // A new service account (a new uid): tokens given to earlier installs stop working.
     await removeSyncerServiceAccount(upstream, name);
-    const token = await mintSyncerToken(upstream, name);
+    const credential = await mintSyncerToken(upstream, name);
     const manifests = pullManifests({
       logicalCluster: lc,
       clusterName: name,
       resources: want.resources,
       image: this.opts.syncerImage,
-      kcpKubeconfig: syncerKubeconfig(this.opts.kcp, lc, name, token),
+      kcpKubeconfig: syncerKubeconfig(this.opts.kcp, lc, name, credential.token),
     });
     for (const m of manifests) await applyManifest(downstream, m);
     log.info(`cluster controller: installed the syncer of cluster ${name} (logical cluster ${lc}) in its cluster`);
-    return manifests;
+    return { manifests, credential };
+  }
+
+  /** Whether an installed syncer's token is near its expiry, or dead with its service account. */
+  private async credentialStale(lc: string, name: string, runner: Runner<C>): Promise<boolean> {
+    const c = runner.credential;
+    if (!c) return false;
+    if (Date.now() >= c.refreshAt) return true;
+    try {
+      return (await syncerServiceAccountUid(this.deps.upstreamFor(lc), name)) !== c.serviceAccountUid;
+    } catch {
+      return false; // kcp's own loopback failing: decided at the next re-check
+    }
   }
 
   private async reapply(manifests: Manifest[], downstream: C): Promise<Manifest[]> {
