@@ -68,7 +68,17 @@ function parseResources(text: string | undefined): string[] | undefined {
     .split(",")
     .map((r) => r.trim())
     .filter((r) => r !== "");
-  return list.length ? list : undefined;
+  return list.length ? [...new Set(list)] : undefined;
+}
+
+/** Whether a URL's host is this machine only (a pod in another cluster cannot reach it). */
+function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+    return host === "localhost" || host === "::1" || /^127\./.test(host) || host.endsWith(".localhost");
+  } catch {
+    return false;
+  }
 }
 
 /** A Cluster's name is a DNS label; checked before it goes into a request path (no `..`, no `/`). */
@@ -128,6 +138,12 @@ const add = defineCommand({
       valueHint: "image",
       description: "With --print-manifests: the image of the syncer's Deployment",
     },
+    "kcp-url": {
+      type: "string",
+      valueHint: "https://host:port",
+      description:
+        "With --print-manifests: kcp's URL as the syncer's pod reaches it (default: the server of --kubeconfig)",
+    },
     ...kcpArgs,
   },
   async run({ args }) {
@@ -137,6 +153,9 @@ const add = defineCommand({
     if (mode !== undefined && !SYNCER_MODES.includes(mode))
       throw new Error(`--mode: must be one of ${SYNCER_MODES.join(", ")}`);
     if (args["print-manifests"] && mode !== "pull") throw new Error("--print-manifests goes with --mode pull");
+    const kcpUrl = args["kcp-url"];
+    if (kcpUrl !== undefined && !args["print-manifests"]) throw new Error("--kcp-url goes with --print-manifests");
+    if (kcpUrl !== undefined && !/^https:\/\/[^/]+/.test(kcpUrl)) throw new Error("--kcp-url: must be an https:// URL");
     const timeoutMs = parseDurationFlag(args.timeout, "--timeout");
     const resources = parseResources(args.resources);
     const printOnly = args["print-manifests"] === true;
@@ -168,7 +187,8 @@ const add = defineCommand({
     if (printOnly) spec.mode = "none";
     else if (mode) spec.mode = mode;
     if (resources) spec.resources = resources;
-    if (printOnly) await printManifests(kcp, name, resources, args["syncer-image"]);
+    // The printed Deployment syncs what the Cluster names: explicit, so kcp's default cannot differ.
+    else if (printOnly) spec.resources = [...DEFAULT_PRINTED_RESOURCES];
     try {
       await kcp.request({
         method: "POST",
@@ -182,6 +202,14 @@ const add = defineCommand({
     }
     say(`Created cluster ${name} in kcp (${kcp.config.server})`);
     if (printOnly) {
+      // Minted only now that the Cluster exists: a refused create leaves no token and no account behind.
+      try {
+        await printManifests(kcp, name, spec.resources ?? [], args["syncer-image"], kcpUrl ?? kcp.config.server, say);
+      } catch (e) {
+        throw new Error(
+          `cluster ${name} was created, but its syncer's manifests could not be made (kcp cluster remove ${name} to start over): ${(e as Error).message}`,
+        );
+      }
       say(`Apply the manifests above to the cluster; \`kcp cluster list\` shows when its syncer is Ready.`);
       return;
     }
@@ -215,22 +243,34 @@ const add = defineCommand({
   },
 });
 
+/** The resources of a printed install when --resources names none (kcp's own default is not known here). */
+const DEFAULT_PRINTED_RESOURCES = ["deployments.apps"];
+
 /** The pull-mode manifests on stdout, with a token of the logical cluster's syncer service account. */
 async function printManifests(
   kcp: RestClient,
   name: string,
-  resources: string[] | undefined,
+  resources: string[],
   image: string,
+  kcpUrl: string,
+  warn: (m: string) => void,
 ): Promise<void> {
-  const server = kcp.config.server;
-  const lc = /\/clusters\/([^/]+)\/?$/.exec(new URL(server).pathname)?.[1] ?? "admin";
+  const lc = /\/clusters\/([^/]+)\/?$/.exec(new URL(kcp.config.server).pathname)?.[1] ?? "admin";
+  if (isLoopbackUrl(kcpUrl))
+    warn(
+      `Warning: the syncer will reach kcp at ${kcpUrl}, an address of this machine only; pass --kcp-url with one its pod can reach`,
+    );
+  if (!kcp.config.caData)
+    warn(
+      "Warning: the kcp kubeconfig names no CA (insecure-skip-tls-verify or system roots): the syncer's kubeconfig has none either and trusts the system's roots",
+    );
   const { token } = await mintSyncerToken(kcp, name);
   const manifests = pullManifests({
     logicalCluster: decodeURIComponent(lc),
     clusterName: name,
-    resources: resources ?? ["deployments.apps"],
+    resources,
     image,
-    kcpKubeconfig: syncerKubeconfig({ url: server, caPem: kcp.config.caData }, decodeURIComponent(lc), name, token),
+    kcpKubeconfig: syncerKubeconfig({ url: kcpUrl, caPem: kcp.config.caData }, decodeURIComponent(lc), name, token),
   });
   process.stdout.write(manifests.map((m) => `---\n${stringify(m)}`).join(""));
 }

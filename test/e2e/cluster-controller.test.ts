@@ -460,13 +460,17 @@ describe("pull mode", () => {
         "--syncer-image",
         "registry.example/kcp:test",
         "--resources",
-        "configmaps",
+        "configmaps,configmaps",
+        "--kcp-url",
+        "https://kcp.example:6443",
         "--cluster-kubeconfig",
         edge.kubeconfig,
       ],
       teamB,
     );
     expect(r.code).toBe(0);
+    // The CLI's kcp URL is 127.0.0.1 here, but --kcp-url names the one pods reach.
+    expect(r.stderr).not.toContain("an address of this machine only");
     const docs = r.stdout
       .split(/^---$/m)
       .map((d) => d.trim())
@@ -484,11 +488,27 @@ describe("pull mode", () => {
     expect(docs[5].spec.template.spec.containers[0].image).toBe("registry.example/kcp:test");
     const kc = parseYaml(Buffer.from(docs[4].data.kubeconfig, "base64").toString());
     expect(kc.users[0].user.token).not.toBe(kcp.token);
+    expect(kc.clusters[0].cluster.server).toBe("https://kcp.example:6443/clusters/team-b");
+    expect(docs[5].spec.template.spec.containers[0].args.slice(-1)).toEqual(["configmaps"]);
     // Applying them is the user's part; kubectl takes them as printed.
     const applied = await kubectl(edge, ["apply", "-f", "-"], { stdin: r.stdout });
     expect(applied.code).toBe(0);
     const cluster = await getJson(kcp, clusterPath("team-b", "printed"));
     expect(cluster.spec.mode).toBe("none");
+    expect(cluster.spec.resources).toEqual(["configmaps"]);
+    // Again with the same name: refused before any token is minted or printed.
+    const tokensBefore = await getJson(kcp, "/clusters/team-b/api/v1/namespaces/kcp-system/serviceaccounts");
+    const again = await cli(
+      ["cluster", "add", "printed", "--mode", "pull", "--print-manifests", "--cluster-kubeconfig", edge.kubeconfig],
+      teamB,
+    );
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe("");
+    expect(again.stderr).toContain("already exists");
+    const tokensAfter = await getJson(kcp, "/clusters/team-b/api/v1/namespaces/kcp-system/serviceaccounts");
+    expect(tokensAfter.items.map((a: any) => a.metadata.uid)).toEqual(
+      tokensBefore.items.map((a: any) => a.metadata.uid),
+    );
   });
 });
 
