@@ -104,6 +104,7 @@ export async function startClusterController(
         defaultResources: s.defaultResources,
         heartbeatTimeoutMs: s.heartbeatTimeoutMs,
         syncerImage: s.syncerImage,
+        syncerHeartbeatIntervalMs: heartbeatIntervalMs,
         kcp: { url: s.kcpUrl ?? host.url, caPem: host.caCertPem },
       },
     );

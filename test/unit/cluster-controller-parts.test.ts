@@ -123,3 +123,21 @@ describe("pull install retries", () => {
     ]);
   });
 });
+
+describe("pull-mode heartbeat interval", () => {
+  const input = { logicalCluster: "lc", clusterName: "east", resources: ["configmaps"], image: "i", kcpKubeconfig: "" };
+  const args = (m: ReturnType<typeof pullManifests>) => (m[5] as any).spec.template.spec.containers[0].args as string[];
+  test("the Deployment passes the interval to kcp sync when one is given", () => {
+    expect(args(pullManifests({ ...input, heartbeatIntervalMs: 666 }))).toEqual([
+      "sync",
+      "--from-kubeconfig",
+      "/kcp/kubeconfig",
+      "--cluster",
+      "east",
+      "--heartbeat-interval",
+      "666ms",
+      "configmaps",
+    ]);
+    expect(args(pullManifests(input))).not.toContain("--heartbeat-interval");
+  });
+});

@@ -110,6 +110,8 @@ export interface ClusterControllerOptions {
   heartbeatTimeoutMs: number;
   /** The image of pull-mode syncers. */
   syncerImage: string;
+  /** How often pull-mode syncers renew their heartbeat (`kcp sync --heartbeat-interval`); absent: its default. */
+  syncerHeartbeatIntervalMs?: number;
   /** kcp as pull-mode syncers reach it. */
   kcp: KcpEndpoint;
   /** How soon removing a pull install from a cluster that did not answer is retried (default 10 s). */
@@ -645,6 +647,9 @@ export class ClusterController<C extends KubeRequester> {
       resources: want.resources,
       image: this.opts.syncerImage,
       kcpKubeconfig: syncerKubeconfig(this.opts.kcp, lc, name, credential.token),
+      ...(this.opts.syncerHeartbeatIntervalMs !== undefined
+        ? { heartbeatIntervalMs: this.opts.syncerHeartbeatIntervalMs }
+        : {}),
     });
     for (const m of manifests) await applyManifest(downstream, m);
     log.info(`cluster controller: installed the syncer of cluster ${name} (logical cluster ${lc}) in its cluster`);

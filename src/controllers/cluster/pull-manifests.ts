@@ -63,13 +63,19 @@ export interface PullManifestsInput {
   image: string;
   /** The kcp kubeconfig the syncer uses (YAML), with a service account token of the logical cluster. */
   kcpKubeconfig: string;
+  /**
+   * How often the syncer renews its heartbeat; absent: `kcp sync`'s default (5 s). The controller
+   * passes a third of its heartbeat timeout (at most 5 s), so a short timeout does not turn a
+   * healthy syncer NotReady between renewals.
+   */
+  heartbeatIntervalMs?: number;
 }
 
 type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: Record<string, unknown> };
 
 /** The objects, in the order to create them (and the reverse to remove them). */
 export function pullManifests(input: PullManifestsInput): Manifest[] {
-  const { logicalCluster, clusterName, resources, image, kcpKubeconfig } = input;
+  const { logicalCluster, clusterName, resources, image, kcpKubeconfig, heartbeatIntervalMs } = input;
   const name = syncerInstallName(logicalCluster, clusterName);
   const id = syncerId(logicalCluster, clusterName);
   const labels = { [SYNCER_FOR_LABEL]: clusterName, [SYNCER_ID_LABEL]: id };
@@ -138,6 +144,7 @@ export function pullManifests(input: PullManifestsInput): Manifest[] {
                   `${KUBECONFIG_MOUNT}/kubeconfig`,
                   "--cluster",
                   clusterName,
+                  ...(heartbeatIntervalMs !== undefined ? ["--heartbeat-interval", `${heartbeatIntervalMs}ms`] : []),
                   ...[...resources].sort(),
                 ],
                 volumeMounts: [{ name: "kcp-kubeconfig", mountPath: KUBECONFIG_MOUNT, readOnly: true }],
