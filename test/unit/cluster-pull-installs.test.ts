@@ -86,7 +86,7 @@ beforeAll(async () => {
     },
   );
   await controller.start();
-});
+}, 60_000);
 
 afterAll(async () => {
   await controller?.stop();
@@ -176,7 +176,7 @@ test("an invalid kubeconfig, then another cluster: the first install goes", asyn
   await patchSpec("typo", { kubeconfig: "B" });
   await until("the install in B", () => installedIn("B", "typo"));
   await until("the install in A removed", async () => !(await installedIn("A", "typo")));
-  expect(await recordedTargets("typo")).toEqual(["B"]);
+  await until("A dropped from the record", async () => (await recordedTargets("typo")).join() === "B");
 }, 30_000);
 
 test("out of pull mode while the cluster does not answer: token revoked, install removed on delete", async () => {
