@@ -13,7 +13,7 @@ import { ServiceAccountJWT } from "../../src/auth/service-account-jwt.ts";
 import { RestClient } from "../../src/client/rest-client.ts";
 import { ClusterController } from "../../src/controllers/cluster/cluster-controller.ts";
 import { installRecordName } from "../../src/controllers/cluster/install-records.ts";
-import { syncerInstallName } from "../../src/controllers/cluster/pull-manifests.ts";
+import { syncerId, syncerInstallName } from "../../src/controllers/cluster/pull-manifests.ts";
 import { CrdController } from "../../src/controllers/crd/crd-controller.ts";
 import { installWorkloadCRDs } from "../../src/apis/workload-crds/install.ts";
 import { type InMemoryApp, inMemoryApp, TEST_TOKEN } from "../helpers/in-memory-app.ts";
@@ -301,4 +301,48 @@ test("the syncer's service account deleted in kcp: a new token is minted and ins
   const uid2 = await syncerAccountUid("reminted");
   expect(uid2).toBeString();
   expect(uid2).not.toBe(uid1);
+}, 30_000);
+
+test("no heartbeat from an installed syncer: the Ready message says what its pod says", async () => {
+  await createCluster("stuck", { kubeconfig: "A" });
+  await until("the install in A", () => installedIn("A", "stuck"));
+  const message = async () => {
+    const obj = (await (await call(kcp, "GET", `${clusters}/stuck`)).json()) as {
+      status?: { conditions?: { type: string; message: string }[] };
+    };
+    return obj.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "";
+  };
+  const ns = syncerInstallName(LC, "stuck");
+  await until("no pod yet", async () => (await message()).includes(`no syncer pod in namespace ${ns}`));
+  // The kubelet's part, played here: a pod of the Deployment whose image cannot be pulled.
+  const A = physical.A as InMemoryApp;
+  const pod = await call(A, "POST", `/api/v1/namespaces/${ns}/pods`, {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "kcp-syncer-1", labels: { app: "kcp-syncer", "kcp.dev/syncer-id": syncerId(LC, "stuck") } },
+    spec: { containers: [{ name: "syncer", image: "kcp:test" }] },
+  });
+  expect(pod.status).toBe(201);
+  const body = (await pod.json()) as Record<string, any>;
+  const status = await call(A, "PUT", `/api/v1/namespaces/${ns}/pods/kcp-syncer-1/status`, {
+    ...body,
+    status: {
+      phase: "Pending",
+      containerStatuses: [
+        {
+          name: "syncer",
+          image: "kcp:test",
+          imageID: "",
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: "ImagePullBackOff", message: 'Back-off pulling image "kcp:test"\nagain' } },
+        },
+      ],
+    },
+  });
+  expect(status.status).toBe(200);
+  await until("the pod's reason", async () => (await message()).includes("ImagePullBackOff"));
+  expect(await message()).toBe(
+    `waiting for the syncer's first heartbeat; syncer pod kcp-syncer-1: Pending (ImagePullBackOff: Back-off pulling image "kcp:test" again)`,
+  );
 }, 30_000);

@@ -50,7 +50,8 @@ import { WorkQueue } from "../../client/work-queue.ts";
 import { heartbeatLeaseName } from "../syncer/heartbeat.ts";
 import { readInstallRecord, writeInstallRecord } from "./install-records.ts";
 import { deleteManifest, type KubeRequester, type Manifest, applyManifest } from "./kube-requests.ts";
-import { pullManifests } from "./pull-manifests.ts";
+import { pullManifests, syncerId, syncerInstallName } from "./pull-manifests.ts";
+import { describeSyncerPods } from "./syncer-pod-status.ts";
 import {
   findCondition,
   type Heartbeat,
@@ -497,6 +498,15 @@ export class ClusterController<C extends KubeRequester> {
     if (lease) this.noteRenewal(key, lease);
     const hb = heartbeatOf(lease, this.renewalsSeen.get(key)?.seenAt);
     const readiness = readinessFromHeartbeat(hb, this.opts.heartbeatTimeoutMs, Date.now());
+    const pulled = this.runners.get(key);
+    const heard = hb?.renewedAt !== undefined && Date.now() - hb.renewedAt <= this.opts.heartbeatTimeoutMs;
+    if (pulled?.installed && !heard) {
+      // Nothing heard from the installed syncer: say what its pods say (image pull, crash loop …).
+      const pods = await describeSyncerPods(pulled.downstream, syncerInstallName(lc, name), syncerId(lc, name)).catch(
+        (e: Error) => `cannot read the syncer's pods: ${e.message.slice(0, 160)}`,
+      );
+      readiness.condition = { ...readiness.condition, message: `${readiness.condition.message}; ${pods}` };
+    }
     await this.writeStatus(lc, name, obj, readiness.condition, hb);
     const next = Math.min(readiness.recheckInMs ?? Number.POSITIVE_INFINITY, recheckMs ?? Number.POSITIVE_INFINITY);
     if (Number.isFinite(next)) this.recheckLater(key, next);
