@@ -33,13 +33,13 @@ import { log } from "../log.ts";
 import { isStatusError } from "../machinery/status.ts";
 import type { KObject } from "../machinery/object.ts";
 import { selfContainedKubeconfig } from "./cluster-kubeconfig.ts";
+import { pollUntil } from "./cluster-poll.ts";
 import { parseDurationFlag } from "./duration-flag.ts";
 import { KCP_VERSION } from "../version.ts";
 
 const CLUSTERS_PATH = "/apis/cluster.example.dev/v1alpha1/clusters";
 /** Reasons that no waiting will change: the Cluster's spec must be fixed. */
 const FINAL_REASONS = new Set<string>([ClusterReason.InvalidKubeConfig, ClusterReason.ErrorCreatingClient]);
-const POLL_MS = 500;
 
 const kcpArgs = {
   kubeconfig: {
@@ -85,17 +85,6 @@ function isLoopbackUrl(url: string): boolean {
 function checkClusterName(name: string): void {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63)
     throw new Error(`"${name}" is not a valid cluster name (a DNS label: lowercase letters, digits and '-')`);
-}
-
-/** Runs `probe` until it returns a value or `timeoutMs` passes (then undefined). */
-async function pollUntil<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() >= deadline) return undefined;
-    await Bun.sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
-  }
 }
 
 const add = defineCommand({
@@ -218,8 +207,12 @@ const add = defineCommand({
     log.start(`Waiting up to ${args.timeout} for cluster ${name} to be Ready`);
     let last = "";
     let final: ClusterCondition | undefined;
-    const ready = await pollUntil(timeoutMs, async () => {
-      const obj = await kcp.request<KObject>({ method: "GET", path: `${CLUSTERS_PATH}/${encodeURIComponent(name)}` });
+    const { value: ready, lastError } = await pollUntil(timeoutMs, async (signal) => {
+      const obj = await kcp.request<KObject>({
+        method: "GET",
+        path: `${CLUSTERS_PATH}/${encodeURIComponent(name)}`,
+        signal,
+      });
       const cond = readyOf(obj);
       if (!cond) return undefined;
       const line = `${cond.reason}: ${cond.message ?? ""}`;
@@ -236,7 +229,11 @@ const add = defineCommand({
     });
     if (final) throw new Error(`cluster ${name} is not Ready: ${final.reason}: ${final.message ?? ""}`);
     if (!ready) {
-      const why = last ? ` (${last})` : " and has no status: is kcp running its cluster controller?";
+      const why = last
+        ? ` (${last})`
+        : lastError
+          ? ` (kcp did not answer: ${lastError.message})`
+          : " and has no status: is kcp running its cluster controller?";
       throw new Error(`cluster ${name} is not Ready after ${args.timeout}${why}`);
     }
     log.success(`Cluster ${name} is Ready`);
@@ -332,16 +329,19 @@ const remove = defineCommand({
       throw e;
     }
     log.start(`Removing cluster ${args.name} (stopping its syncer)`);
-    const gone = await pollUntil(timeoutMs, async () => {
+    const { value: gone, lastError } = await pollUntil(timeoutMs, async (signal) => {
       try {
-        await kcp.request({ method: "GET", path });
+        await kcp.request({ method: "GET", path, signal });
         return undefined;
       } catch (e) {
         if (isStatusError(e) && e.code === 404) return true;
         throw e;
       }
     });
-    if (!gone) throw new Error(`cluster ${args.name} is still being removed after ${args.timeout}`);
+    if (!gone)
+      throw new Error(
+        `cluster ${args.name} is still being removed after ${args.timeout}${lastError ? ` (kcp did not answer: ${lastError.message})` : ""}`,
+      );
     log.success(`Cluster ${args.name} removed; what was synced to it stays there`);
   },
 });
