@@ -360,7 +360,17 @@ describe("pull mode", () => {
     await waitFor("team-b's syncer installed", () => installed(nsB));
     const container = depA.spec.template.spec.containers[0];
     expect(container.image).toBe("kcp:0.1.0");
-    expect(container.args).toEqual(["sync", "--from-kubeconfig", "/kcp/kubeconfig", "--cluster", "edge", "configmaps"]);
+    // The heartbeat interval is a third of kcp's heartbeat timeout (2 s here).
+    expect(container.args).toEqual([
+      "sync",
+      "--from-kubeconfig",
+      "/kcp/kubeconfig",
+      "--cluster",
+      "edge",
+      "--heartbeat-interval",
+      "666ms",
+      "configmaps",
+    ]);
     expect(depA.spec.template.spec.serviceAccountName).toBe("kcp-syncer");
     expect(depA.metadata.labels).toEqual({
       "kcp.dev/syncer-for": "edge",
