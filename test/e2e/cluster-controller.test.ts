@@ -380,12 +380,7 @@ describe("pull mode", () => {
     const role = await getJson(edge, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${nsA}`);
     expect(role.rules).toEqual([
       { apiGroups: [""], resources: ["namespaces"], verbs: ["create", "get"] },
-      {
-        apiGroups: [""],
-        resources: ["configmaps"],
-        verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
-      },
-      { apiGroups: [""], resources: ["configmaps/status"], verbs: ["update"] },
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["create", "delete", "get", "list", "update", "watch"] },
     ]);
     const binding = await getJson(edge, `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${nsA}`);
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "kcp-syncer", namespace: nsA }]);

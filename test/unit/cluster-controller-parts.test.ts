@@ -75,18 +75,12 @@ describe("pull manifests", () => {
     const role = m.find((x) => x.kind === "ClusterRole") as unknown as { rules: unknown[] };
     expect(role.rules).toEqual([
       { apiGroups: [""], resources: ["namespaces"], verbs: ["create", "get"] },
-      {
-        apiGroups: [""],
-        resources: ["configmaps"],
-        verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
-      },
-      { apiGroups: [""], resources: ["configmaps/status"], verbs: ["update"] },
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["create", "delete", "get", "list", "update", "watch"] },
       {
         apiGroups: ["apps"],
         resources: ["deployments", "statefulsets"],
-        verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+        verbs: ["create", "delete", "get", "list", "update", "watch"],
       },
-      { apiGroups: ["apps"], resources: ["deployments/status", "statefulsets/status"], verbs: ["update"] },
     ]);
     expect(m.find((x) => x.kind === "Secret")).toMatchObject({ type: "Opaque", data: { kubeconfig: "aw==" } });
   });
