@@ -27,6 +27,7 @@ import {
 import type { ClientConfig } from "../client/client-config.ts";
 import { loadClientConfig } from "../client/kubeconfig-loader.ts";
 import { RestClient } from "../client/rest-client.ts";
+import { CLUSTER_FINALIZER } from "../controllers/cluster/cluster-controller.ts";
 import { pullManifests } from "../controllers/cluster/pull-manifests.ts";
 import { mintSyncerToken, syncerKubeconfig } from "../controllers/cluster/syncer-credentials.ts";
 import { log } from "../log.ts";
@@ -340,7 +341,10 @@ const remove = defineCommand({
     });
     if (!gone)
       throw new Error(
-        `cluster ${args.name} is still being removed after ${args.timeout}${lastError ? ` (kcp did not answer: ${lastError.message})` : ""}`,
+        `cluster ${args.name} is still being removed after ${args.timeout}${lastError ? ` (kcp did not answer: ${lastError.message})` : ""}. ` +
+          `Its finalizer ${CLUSTER_FINALIZER} waits for kcp's cluster controller to stop its syncer and remove what pull mode installed ` +
+          `(is the controller running? kcp's log says what it waits for). To drop the finalizer by hand, leaving any installed syncer behind: ` +
+          `kubectl patch clusters.cluster.example.dev ${args.name} --type=merge -p '{"metadata":{"finalizers":null}}'`,
       );
     log.success(`Cluster ${args.name} removed; what was synced to it stays there`);
   },

@@ -535,3 +535,29 @@ test("kcp cluster add --help describes add's own flags; bad input exits 1 before
   expect(noAnswer.stderr).toContain("cannot reach the cluster at https://127.0.0.1:1");
   expect(await getJson(kcp, clusterPath("admin", "nowhere"))).toBeUndefined();
 });
+
+test("kcp cluster remove: a Cluster that stays Terminating gets a hint, not just a timeout", async () => {
+  const created = await send(kcp, "POST", clusterPath("team-c"), {
+    apiVersion: "cluster.example.dev/v1alpha1",
+    kind: "Cluster",
+    metadata: { name: "held", finalizers: ["example.com/hold"] },
+    spec: { kubeconfig: "hello" },
+  });
+  expect(created.status).toBe(201);
+  const r = await cli(
+    ["cluster", "remove", "held", "--timeout", "1s"],
+    await kubeconfigWithPath(kcp, "/clusters/team-c"),
+  );
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain("is still being removed after 1s");
+  expect(r.stderr).toContain("cluster.example.dev/syncer-cleanup");
+  expect(r.stderr).toContain(`kubectl patch clusters.cluster.example.dev held --type=merge`);
+  // Release it as the hint says (here the finalizer holding it is the test's own).
+  const released = await api(kcp, clusterPath("team-c", "held"), {
+    method: "PATCH",
+    body: JSON.stringify({ metadata: { finalizers: null } }),
+    headers: { "content-type": "application/merge-patch+json" },
+  });
+  expect(released.status).toBe(200);
+  await waitFor("the Cluster gone", async () => (await getJson(kcp, clusterPath("team-c", "held"))) === undefined);
+});
