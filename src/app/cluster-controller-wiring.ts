@@ -21,6 +21,7 @@ import { type LeaderElector, runLeaderElection } from "../client/leader-election
 import { RestClient } from "../client/rest-client.ts";
 import { log } from "../log.ts";
 import { ClusterController } from "../controllers/cluster/cluster-controller.ts";
+import { checkPublicServer } from "../controllers/cluster/server-policy.ts";
 import { startSyncer } from "../controllers/syncer/syncer.ts";
 import { KCP_VERSION } from "../version.ts";
 
@@ -31,6 +32,8 @@ export interface ClusterControllerSettings {
   syncerImage: string;
   /** kcp's URL as pull-mode syncers reach it; default: the URL kcp serves on. */
   kcpUrl?: string;
+  /** Refuse Cluster servers on non-public addresses or plain http (server-policy.ts). */
+  denyPrivateServers?: boolean;
   /** Leader election among the kcp servers of one etcd (tests shorten it). */
   leaderElection?: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
 }
@@ -80,7 +83,11 @@ export async function startClusterController(
         store: host.store,
         registry: host.registry,
         // A tenant's text: no exec plugins, no file references (the client library's default for text).
-        parseKubeconfig: (text) => clientConfigFromKubeconfigText(text),
+        parseKubeconfig: async (text) => {
+          const config = await clientConfigFromKubeconfigText(text);
+          if (s.denyPrivateServers) await checkPublicServer(config.server);
+          return config;
+        },
         // The controller's own requests (pull installs) give up after 10 s: a cluster that does not
         // answer must not hold a worker for the client's default 30 s per request.
         clientFor: (config, use) =>

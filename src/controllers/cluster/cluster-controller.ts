@@ -53,6 +53,7 @@ import { deleteManifest, type KubeRequester, type Manifest, applyManifest } from
 import { pullManifests, syncerId, syncerInstallName } from "./pull-manifests.ts";
 import { describeSyncerPods } from "./syncer-pod-status.ts";
 import {
+  brief,
   findCondition,
   type Heartbeat,
   READY,
@@ -372,7 +373,7 @@ export class ClusterController<C extends KubeRequester> {
       await this.stopRunner(key);
       await this.writeStatus(lc, name, obj, {
         reason: ClusterReason.InvalidKubeConfig,
-        message: `Invalid kubeconfig: ${(e as Error).message}`,
+        message: `Invalid kubeconfig: ${brief((e as Error).message)}`,
       });
       return true; // nothing to retry until the spec changes
     }
@@ -383,7 +384,7 @@ export class ClusterController<C extends KubeRequester> {
       await this.stopRunner(key);
       await this.writeStatus(lc, name, obj, {
         reason: ClusterReason.ErrorCreatingClient,
-        message: `Error creating client from kubeconfig: ${(e as Error).message}`,
+        message: `Error creating client from kubeconfig: ${brief((e as Error).message)}`,
       });
       return true;
     }
@@ -412,7 +413,7 @@ export class ClusterController<C extends KubeRequester> {
       } catch (e) {
         await this.writeStatus(lc, name, obj, {
           reason: ClusterReason.ErrorStartingSyncer,
-          message: `Error starting syncer: ${(e as Error).message}`,
+          message: `Error starting syncer: ${brief((e as Error).message)}`,
         });
         return false;
       }
@@ -474,7 +475,7 @@ export class ClusterController<C extends KubeRequester> {
           this.installFailures.set(key, { failures, notBefore: Date.now() + delay });
           await this.writeStatus(lc, name, obj, {
             reason: ClusterReason.ErrorInstallingSyncer,
-            message: `Error installing syncer: ${(e as Error).message}`,
+            message: `Error installing syncer: ${brief((e as Error).message)}`,
           });
           this.recheckLater(key, delay);
           return true;
