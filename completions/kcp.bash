@@ -54,7 +54,7 @@ _kcp() {
           return
           ;;
       esac
-      COMPREPLY=($(compgen -W "--root-dir --listen --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --install-workload-crds --client-certificates --no-client-certificates --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--root-dir --listen --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --install-workload-crds --client-certificates --no-client-certificates --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-deny-private --help" -- "$cur"))
       ;;
     migrate)
       case "$prev" in
@@ -128,12 +128,12 @@ _kcp() {
           COMPREPLY=($(compgen -W "push pull none" -- "$cur"))
           return
           ;;
-        --cluster-context | --context | --resources | --timeout | --syncer-image)
+        --cluster-context | --context | --resources | --timeout | --syncer-image | --kcp-url)
           COMPREPLY=()
           return
           ;;
       esac
-      COMPREPLY=($(compgen -W "--cluster-kubeconfig --cluster-context --mode --resources --timeout --print-manifests --syncer-image --kubeconfig --context --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--cluster-kubeconfig --cluster-context --mode --resources --timeout --print-manifests --syncer-image --kcp-url --kubeconfig --context --help" -- "$cur"))
       ;;
     help)
       COMPREPLY=($(compgen -W "start migrate sync cluster version crds help" -- "$cur"))

@@ -36,6 +36,7 @@ complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-resources -x -
 complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-heartbeat-timeout -x -d 'A Cluster is not Ready when its heartbeat is older'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-syncer-image -x -d 'Image of pull-mode syncers'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-kcp-url -x -d 'kcp URL as pull-mode syncers reach it'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-deny-private -d 'Refuse Cluster servers on non-public addresses'
 complete -c kcp -n "__fish_seen_subcommand_from start" -s h -l help -d 'Show help'
 
 complete -c kcp -n "__fish_seen_subcommand_from migrate" -l from -x -a "sqlite: etcd:" -d 'Where the data is (sqlite:<path> or etcd:<urls>)'
@@ -72,6 +73,7 @@ complete -c kcp -n "__fish_seen_subcommand_from add register" -l mode -x -a "pus
 complete -c kcp -n "__fish_seen_subcommand_from add register" -l resources -x -d 'Resources to sync (comma-separated)'
 complete -c kcp -n "__fish_seen_subcommand_from add register" -l print-manifests -d 'With --mode pull: print the syncer manifests'
 complete -c kcp -n "__fish_seen_subcommand_from add register" -l syncer-image -x -d 'With --print-manifests: the syncer image'
+complete -c kcp -n "__fish_seen_subcommand_from add register" -l kcp-url -x -d 'With --print-manifests: kcp URL as the pod reaches it'
 complete -c kcp -n "__fish_seen_subcommand_from add register remove" -l timeout -x -d 'How long to wait'
 complete -c kcp -n "__fish_seen_subcommand_from cluster" -l kubeconfig -r -F -d 'kubeconfig of kcp'
 complete -c kcp -n "__fish_seen_subcommand_from cluster" -l context -x -d 'Context of --kubeconfig'

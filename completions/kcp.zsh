@@ -51,6 +51,7 @@ _kcp() {
             '--cluster-heartbeat-timeout=[A Cluster is not Ready when its heartbeat is older]:duration:' \
             '--cluster-syncer-image=[Image of pull-mode syncers]:image:' \
             '--cluster-kcp-url=[kcp URL as pull-mode syncers reach it]:url:' \
+            '--cluster-deny-private[Refuse Cluster servers on non-public addresses]' \
             '(- *)'{-h,--help}'[Show help]'
           ;;
         migrate)
@@ -100,6 +101,7 @@ _kcp() {
             '--timeout=[How long to wait]:duration:' \
             '--print-manifests[With --mode pull: print the syncer manifests]' \
             '--syncer-image=[With --print-manifests: the syncer image]:image:' \
+            '--kcp-url=[With --print-manifests: kcp URL as the pod reaches it]:url:' \
             '--kubeconfig=[kubeconfig of kcp]:file:_files' \
             '--context=[Context of --kubeconfig]:context:' \
             '(- *)'{-h,--help}'[Show help]' \

@@ -2,6 +2,11 @@
 // and a service account that still exists with the uid the token names (and, for a token bound
 // to a secret, that secret too). Deleting the service account (or recreating it) revokes its
 // tokens at once: every use reads it back from storage.
+//
+// A service account belongs to one logical cluster, and so do its tokens: the authentication filter
+// refuses (401) a token on another logical cluster's path, or on the `/clusters/*` wildcard
+// (serviceAccountTokenAllowedIn). Otherwise a pull-mode syncer's token, minted in one tenant's
+// logical cluster, would work in every other tenant's.
 
 import type { Storage } from "../storage/interface.ts";
 import { objectKey } from "../storage/keys.ts";
@@ -67,4 +72,16 @@ export class ServiceAccountTokenAuthenticator implements Authenticator {
     }
     return serviceAccountUser(claims.cluster, claims.namespace, claims.name, claims.uid, claims.id);
   }
+}
+
+/**
+ * Whether `user` may act in logical cluster `cluster` (a `/clusters/*` request when `wildcard`):
+ * a service account user only in its own logical cluster, never across all; other users (static
+ * tokens, anonymous) everywhere, as before.
+ */
+export function serviceAccountTokenAllowedIn(user: UserInfo, cluster: string, wildcard: boolean): boolean {
+  const extra = user.extra ?? {};
+  if (!Object.hasOwn(extra, CLUSTER_NAME_EXTRA)) return true;
+  const own = extra[CLUSTER_NAME_EXTRA] ?? [];
+  return !wildcard && own.length === 1 && own[0] === cluster;
 }

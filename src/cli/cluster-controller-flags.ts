@@ -1,6 +1,6 @@
 // The `kcp start` flags of the cluster controller (physical clusters).
 
-import { SYNCER_MODES, type SyncerMode } from "../apis/builtin/cluster.ts";
+import { SYNCER_MODES, type SyncerMode, syncedResourceNameError } from "../apis/builtin/cluster.ts";
 import { KCP_VERSION } from "../version.ts";
 import { parseDurationFlag } from "./duration-flag.ts";
 
@@ -42,6 +42,12 @@ export const clusterControllerArgs = {
     valueHint: "url",
     description: "kcp's URL as pull-mode syncers reach it (default: the URL kcp serves on)",
   },
+  "cluster-deny-private": {
+    type: "boolean",
+    default: false,
+    description:
+      "Refuse Clusters whose server is plain http or resolves to a loopback, private or link-local address (tenants cannot make kcp reach its own network)",
+  },
 } as const;
 
 interface Flags {
@@ -51,6 +57,7 @@ interface Flags {
   "cluster-heartbeat-timeout"?: string;
   "cluster-syncer-image"?: string;
   "cluster-kcp-url"?: string;
+  "cluster-deny-private"?: boolean;
 }
 
 export interface ClusterControllerFlagValues {
@@ -59,6 +66,7 @@ export interface ClusterControllerFlagValues {
   heartbeatTimeoutMs: number;
   syncerImage: string;
   kcpUrl?: string;
+  denyPrivateServers?: boolean;
 }
 
 /** The controller's settings, or false when it is off; throws a message naming the flag when one is wrong. */
@@ -72,6 +80,10 @@ export function clusterControllerFromFlags(args: Flags): ClusterControllerFlagVa
     .map((r) => r.trim())
     .filter((r) => r !== "");
   if (resources.length === 0) throw new Error("--cluster-resources: name at least one resource");
+  for (const r of resources) {
+    const why = syncedResourceNameError(r);
+    if (why) throw new Error(`--cluster-resources: ${r}: ${why}`);
+  }
   const timeout = parseDurationFlag(args["cluster-heartbeat-timeout"] ?? "30s", "--cluster-heartbeat-timeout");
   if (timeout <= 0) throw new Error("--cluster-heartbeat-timeout: must be greater than 0");
   const kcpUrl = args["cluster-kcp-url"] ?? "";
@@ -82,5 +94,6 @@ export function clusterControllerFromFlags(args: Flags): ClusterControllerFlagVa
     heartbeatTimeoutMs: timeout,
     syncerImage: args["cluster-syncer-image"] || `kcp:${KCP_VERSION}`,
     ...(kcpUrl ? { kcpUrl } : {}),
+    ...(args["cluster-deny-private"] ? { denyPrivateServers: true } : {}),
   };
 }

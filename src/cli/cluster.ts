@@ -27,19 +27,20 @@ import {
 import type { ClientConfig } from "../client/client-config.ts";
 import { loadClientConfig } from "../client/kubeconfig-loader.ts";
 import { RestClient } from "../client/rest-client.ts";
+import { CLUSTER_FINALIZER } from "../controllers/cluster/cluster-controller.ts";
 import { pullManifests } from "../controllers/cluster/pull-manifests.ts";
 import { mintSyncerToken, syncerKubeconfig } from "../controllers/cluster/syncer-credentials.ts";
 import { log } from "../log.ts";
 import { isStatusError } from "../machinery/status.ts";
 import type { KObject } from "../machinery/object.ts";
 import { selfContainedKubeconfig } from "./cluster-kubeconfig.ts";
+import { pollUntil } from "./cluster-poll.ts";
 import { parseDurationFlag } from "./duration-flag.ts";
 import { KCP_VERSION } from "../version.ts";
 
 const CLUSTERS_PATH = "/apis/cluster.example.dev/v1alpha1/clusters";
 /** Reasons that no waiting will change: the Cluster's spec must be fixed. */
 const FINAL_REASONS = new Set<string>([ClusterReason.InvalidKubeConfig, ClusterReason.ErrorCreatingClient]);
-const POLL_MS = 500;
 
 const kcpArgs = {
   kubeconfig: {
@@ -68,18 +69,23 @@ function parseResources(text: string | undefined): string[] | undefined {
     .split(",")
     .map((r) => r.trim())
     .filter((r) => r !== "");
-  return list.length ? list : undefined;
+  return list.length ? [...new Set(list)] : undefined;
 }
 
-/** Runs `probe` until it returns a value or `timeoutMs` passes (then undefined). */
-async function pollUntil<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() >= deadline) return undefined;
-    await Bun.sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+/** Whether a URL's host is this machine only (a pod in another cluster cannot reach it). */
+function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+    return host === "localhost" || host === "::1" || /^127\./.test(host) || host.endsWith(".localhost");
+  } catch {
+    return false;
   }
+}
+
+/** A Cluster's name is a DNS label; checked before it goes into a request path (no `..`, no `/`). */
+function checkClusterName(name: string): void {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63)
+    throw new Error(`"${name}" is not a valid cluster name (a DNS label: lowercase letters, digits and '-')`);
 }
 
 const add = defineCommand({
@@ -122,16 +128,24 @@ const add = defineCommand({
       valueHint: "image",
       description: "With --print-manifests: the image of the syncer's Deployment",
     },
+    "kcp-url": {
+      type: "string",
+      valueHint: "https://host:port",
+      description:
+        "With --print-manifests: kcp's URL as the syncer's pod reaches it (default: the server of --kubeconfig)",
+    },
     ...kcpArgs,
   },
   async run({ args }) {
     const name = args.name;
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63)
-      throw new Error(`"${name}" is not a valid cluster name (a DNS label: lowercase letters, digits and '-')`);
+    checkClusterName(name);
     const mode = args.mode as SyncerMode | undefined;
     if (mode !== undefined && !SYNCER_MODES.includes(mode))
       throw new Error(`--mode: must be one of ${SYNCER_MODES.join(", ")}`);
     if (args["print-manifests"] && mode !== "pull") throw new Error("--print-manifests goes with --mode pull");
+    const kcpUrl = args["kcp-url"];
+    if (kcpUrl !== undefined && !args["print-manifests"]) throw new Error("--kcp-url goes with --print-manifests");
+    if (kcpUrl !== undefined && !/^https:\/\/[^/]+/.test(kcpUrl)) throw new Error("--kcp-url: must be an https:// URL");
     const timeoutMs = parseDurationFlag(args.timeout, "--timeout");
     const resources = parseResources(args.resources);
     const printOnly = args["print-manifests"] === true;
@@ -163,7 +177,8 @@ const add = defineCommand({
     if (printOnly) spec.mode = "none";
     else if (mode) spec.mode = mode;
     if (resources) spec.resources = resources;
-    if (printOnly) await printManifests(kcp, name, resources, args["syncer-image"]);
+    // The printed Deployment syncs what the Cluster names: explicit, so kcp's default cannot differ.
+    else if (printOnly) spec.resources = [...DEFAULT_PRINTED_RESOURCES];
     try {
       await kcp.request({
         method: "POST",
@@ -177,6 +192,14 @@ const add = defineCommand({
     }
     say(`Created cluster ${name} in kcp (${kcp.config.server})`);
     if (printOnly) {
+      // Minted only now that the Cluster exists: a refused create leaves no token and no account behind.
+      try {
+        await printManifests(kcp, name, spec.resources ?? [], args["syncer-image"], kcpUrl ?? kcp.config.server, say);
+      } catch (e) {
+        throw new Error(
+          `cluster ${name} was created, but its syncer's manifests could not be made (kcp cluster remove ${name} to start over): ${(e as Error).message}`,
+        );
+      }
       say(`Apply the manifests above to the cluster; \`kcp cluster list\` shows when its syncer is Ready.`);
       return;
     }
@@ -185,8 +208,12 @@ const add = defineCommand({
     log.start(`Waiting up to ${args.timeout} for cluster ${name} to be Ready`);
     let last = "";
     let final: ClusterCondition | undefined;
-    const ready = await pollUntil(timeoutMs, async () => {
-      const obj = await kcp.request<KObject>({ method: "GET", path: `${CLUSTERS_PATH}/${name}` });
+    const { value: ready, lastError } = await pollUntil(timeoutMs, async (signal) => {
+      const obj = await kcp.request<KObject>({
+        method: "GET",
+        path: `${CLUSTERS_PATH}/${encodeURIComponent(name)}`,
+        signal,
+      });
       const cond = readyOf(obj);
       if (!cond) return undefined;
       const line = `${cond.reason}: ${cond.message ?? ""}`;
@@ -203,29 +230,45 @@ const add = defineCommand({
     });
     if (final) throw new Error(`cluster ${name} is not Ready: ${final.reason}: ${final.message ?? ""}`);
     if (!ready) {
-      const why = last ? ` (${last})` : " and has no status: is kcp running its cluster controller?";
+      const why = last
+        ? ` (${last})`
+        : lastError
+          ? ` (kcp did not answer: ${lastError.message})`
+          : " and has no status: is kcp running its cluster controller?";
       throw new Error(`cluster ${name} is not Ready after ${args.timeout}${why}`);
     }
     log.success(`Cluster ${name} is Ready`);
   },
 });
 
+/** The resources of a printed install when --resources names none (kcp's own default is not known here). */
+const DEFAULT_PRINTED_RESOURCES = ["deployments.apps"];
+
 /** The pull-mode manifests on stdout, with a token of the logical cluster's syncer service account. */
 async function printManifests(
   kcp: RestClient,
   name: string,
-  resources: string[] | undefined,
+  resources: string[],
   image: string,
+  kcpUrl: string,
+  warn: (m: string) => void,
 ): Promise<void> {
-  const server = kcp.config.server;
-  const lc = /\/clusters\/([^/]+)\/?$/.exec(new URL(server).pathname)?.[1] ?? "admin";
-  const token = await mintSyncerToken(kcp, name);
+  const lc = /\/clusters\/([^/]+)\/?$/.exec(new URL(kcp.config.server).pathname)?.[1] ?? "admin";
+  if (isLoopbackUrl(kcpUrl))
+    warn(
+      `Warning: the syncer will reach kcp at ${kcpUrl}, an address of this machine only; pass --kcp-url with one its pod can reach`,
+    );
+  if (!kcp.config.caData)
+    warn(
+      "Warning: the kcp kubeconfig names no CA (insecure-skip-tls-verify or system roots): the syncer's kubeconfig has none either and trusts the system's roots",
+    );
+  const { token } = await mintSyncerToken(kcp, name);
   const manifests = pullManifests({
     logicalCluster: decodeURIComponent(lc),
     clusterName: name,
-    resources: resources ?? ["deployments.apps"],
+    resources,
     image,
-    kcpKubeconfig: syncerKubeconfig({ url: server, caPem: kcp.config.caData }, decodeURIComponent(lc), name, token),
+    kcpKubeconfig: syncerKubeconfig({ url: kcpUrl, caPem: kcp.config.caData }, decodeURIComponent(lc), name, token),
   });
   process.stdout.write(manifests.map((m) => `---\n${stringify(m)}`).join(""));
 }
@@ -276,9 +319,10 @@ const remove = defineCommand({
     ...kcpArgs,
   },
   async run({ args }) {
+    checkClusterName(args.name);
     const timeoutMs = parseDurationFlag(args.timeout, "--timeout");
     const kcp = await kcpClient(args);
-    const path = `${CLUSTERS_PATH}/${args.name}`;
+    const path = `${CLUSTERS_PATH}/${encodeURIComponent(args.name)}`;
     try {
       await kcp.request({ method: "DELETE", path });
     } catch (e) {
@@ -286,16 +330,22 @@ const remove = defineCommand({
       throw e;
     }
     log.start(`Removing cluster ${args.name} (stopping its syncer)`);
-    const gone = await pollUntil(timeoutMs, async () => {
+    const { value: gone, lastError } = await pollUntil(timeoutMs, async (signal) => {
       try {
-        await kcp.request({ method: "GET", path });
+        await kcp.request({ method: "GET", path, signal });
         return undefined;
       } catch (e) {
         if (isStatusError(e) && e.code === 404) return true;
         throw e;
       }
     });
-    if (!gone) throw new Error(`cluster ${args.name} is still being removed after ${args.timeout}`);
+    if (!gone)
+      throw new Error(
+        `cluster ${args.name} is still being removed after ${args.timeout}${lastError ? ` (kcp did not answer: ${lastError.message})` : ""}. ` +
+          `Its finalizer ${CLUSTER_FINALIZER} waits for kcp's cluster controller to stop its syncer and remove what pull mode installed ` +
+          `(is the controller running? kcp's log says what it waits for). To drop the finalizer by hand, leaving any installed syncer behind: ` +
+          `kubectl patch clusters.cluster.example.dev ${args.name} --type=merge -p '{"metadata":{"finalizers":null}}'`,
+      );
     log.success(`Cluster ${args.name} removed; what was synced to it stays there`);
   },
 });

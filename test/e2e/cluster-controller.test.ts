@@ -360,7 +360,17 @@ describe("pull mode", () => {
     await waitFor("team-b's syncer installed", () => installed(nsB));
     const container = depA.spec.template.spec.containers[0];
     expect(container.image).toBe("kcp:0.1.0");
-    expect(container.args).toEqual(["sync", "--from-kubeconfig", "/kcp/kubeconfig", "--cluster", "edge", "configmaps"]);
+    // The heartbeat interval is a third of kcp's heartbeat timeout (2 s here).
+    expect(container.args).toEqual([
+      "sync",
+      "--from-kubeconfig",
+      "/kcp/kubeconfig",
+      "--cluster",
+      "edge",
+      "--heartbeat-interval",
+      "666ms",
+      "configmaps",
+    ]);
     expect(depA.spec.template.spec.serviceAccountName).toBe("kcp-syncer");
     expect(depA.metadata.labels).toEqual({
       "kcp.dev/syncer-for": "edge",
@@ -370,12 +380,7 @@ describe("pull mode", () => {
     const role = await getJson(edge, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${nsA}`);
     expect(role.rules).toEqual([
       { apiGroups: [""], resources: ["namespaces"], verbs: ["create", "get"] },
-      {
-        apiGroups: [""],
-        resources: ["configmaps"],
-        verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
-      },
-      { apiGroups: [""], resources: ["configmaps/status"], verbs: ["update"] },
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["create", "delete", "get", "list", "update", "watch"] },
     ]);
     const binding = await getJson(edge, `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${nsA}`);
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "kcp-syncer", namespace: nsA }]);
@@ -460,13 +465,17 @@ describe("pull mode", () => {
         "--syncer-image",
         "registry.example/kcp:test",
         "--resources",
-        "configmaps",
+        "configmaps,configmaps",
+        "--kcp-url",
+        "https://kcp.example:6443",
         "--cluster-kubeconfig",
         edge.kubeconfig,
       ],
       teamB,
     );
     expect(r.code).toBe(0);
+    // The CLI's kcp URL is 127.0.0.1 here, but --kcp-url names the one pods reach.
+    expect(r.stderr).not.toContain("an address of this machine only");
     const docs = r.stdout
       .split(/^---$/m)
       .map((d) => d.trim())
@@ -484,11 +493,27 @@ describe("pull mode", () => {
     expect(docs[5].spec.template.spec.containers[0].image).toBe("registry.example/kcp:test");
     const kc = parseYaml(Buffer.from(docs[4].data.kubeconfig, "base64").toString());
     expect(kc.users[0].user.token).not.toBe(kcp.token);
+    expect(kc.clusters[0].cluster.server).toBe("https://kcp.example:6443/clusters/team-b");
+    expect(docs[5].spec.template.spec.containers[0].args.slice(-1)).toEqual(["configmaps"]);
     // Applying them is the user's part; kubectl takes them as printed.
     const applied = await kubectl(edge, ["apply", "-f", "-"], { stdin: r.stdout });
     expect(applied.code).toBe(0);
     const cluster = await getJson(kcp, clusterPath("team-b", "printed"));
     expect(cluster.spec.mode).toBe("none");
+    expect(cluster.spec.resources).toEqual(["configmaps"]);
+    // Again with the same name: refused before any token is minted or printed.
+    const tokensBefore = await getJson(kcp, "/clusters/team-b/api/v1/namespaces/kcp-system/serviceaccounts");
+    const again = await cli(
+      ["cluster", "add", "printed", "--mode", "pull", "--print-manifests", "--cluster-kubeconfig", edge.kubeconfig],
+      teamB,
+    );
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe("");
+    expect(again.stderr).toContain("already exists");
+    const tokensAfter = await getJson(kcp, "/clusters/team-b/api/v1/namespaces/kcp-system/serviceaccounts");
+    expect(tokensAfter.items.map((a: any) => a.metadata.uid)).toEqual(
+      tokensBefore.items.map((a: any) => a.metadata.uid),
+    );
   });
 });
 
@@ -509,4 +534,30 @@ test("kcp cluster add --help describes add's own flags; bad input exits 1 before
   expect(noAnswer.code).toBe(1);
   expect(noAnswer.stderr).toContain("cannot reach the cluster at https://127.0.0.1:1");
   expect(await getJson(kcp, clusterPath("admin", "nowhere"))).toBeUndefined();
+});
+
+test("kcp cluster remove: a Cluster that stays Terminating gets a hint, not just a timeout", async () => {
+  const created = await send(kcp, "POST", clusterPath("team-c"), {
+    apiVersion: "cluster.example.dev/v1alpha1",
+    kind: "Cluster",
+    metadata: { name: "held", finalizers: ["example.com/hold"] },
+    spec: { kubeconfig: "hello" },
+  });
+  expect(created.status).toBe(201);
+  const r = await cli(
+    ["cluster", "remove", "held", "--timeout", "1s"],
+    await kubeconfigWithPath(kcp, "/clusters/team-c"),
+  );
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain("is still being removed after 1s");
+  expect(r.stderr).toContain("cluster.example.dev/syncer-cleanup");
+  expect(r.stderr).toContain(`kubectl patch clusters.cluster.example.dev held --type=merge`);
+  // Release it as the hint says (here the finalizer holding it is the test's own).
+  const released = await api(kcp, clusterPath("team-c", "held"), {
+    method: "PATCH",
+    body: JSON.stringify({ metadata: { finalizers: null } }),
+    headers: { "content-type": "application/merge-patch+json" },
+  });
+  expect(released.status).toBe(200);
+  await waitFor("the Cluster gone", async () => (await getJson(kcp, clusterPath("team-c", "held"))) === undefined);
 });

@@ -43,7 +43,7 @@ test("bad specs are refused with field causes", async () => {
   const r = await call(
     "POST",
     base("team-a"),
-    cluster("bad", { mode: "sideways", resources: ["Deployments", "a", "a"] }),
+    cluster("bad", { mode: "sideways", resources: ["Deployments", "configmaps", "configmaps"] }),
   );
   expect(r.status).toBe(422);
   expect(r.body.reason).toBe("Invalid");
@@ -57,6 +57,29 @@ test("bad specs are refused with field causes", async () => {
   // Names are label values (kcp.dev/cluster=<name>).
   const dotted = await call("POST", base("team-a"), cluster("a.b", { kubeconfig: "x" }));
   expect(dotted.status).toBe(422);
+});
+
+test("a bare resource name must be a core resource: others need their group (pull mode's RBAC is per group)", async () => {
+  const r = await call(
+    "POST",
+    base("team-a"),
+    cluster("bare", { kubeconfig: "k", resources: ["configmaps", "deployments", "deployments.apps", "pods.core"] }),
+  );
+  expect(r.status).toBe(422);
+  expect(r.body.details.causes).toEqual([
+    {
+      field: "spec.resources[1]",
+      reason: "FieldValueInvalid",
+      message:
+        'Invalid value: "deployments": a resource outside the core group needs its group, e.g. deployments.apps or deployments.example.com',
+    },
+  ]);
+  const ok = await call(
+    "POST",
+    base("team-a"),
+    cluster("bare", { kubeconfig: "k", resources: ["configmaps", "deployments.apps", "pods.core"] }),
+  );
+  expect(ok.status).toBe(201);
 });
 
 test("unknown fields: a warning by default, 400 under Strict", async () => {

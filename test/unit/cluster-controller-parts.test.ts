@@ -2,6 +2,7 @@
 // the heartbeat, pull mode's names, and the `kcp start` flags.
 import { describe, expect, test } from "bun:test";
 import { clusterControllerFromFlags } from "../../src/cli/cluster-controller-flags.ts";
+import { installRetryDelayMs } from "../../src/controllers/cluster/cluster-controller.ts";
 import { parseGroupResource, pullManifests, syncerInstallName } from "../../src/controllers/cluster/pull-manifests.ts";
 import { readinessFromHeartbeat, setCondition } from "../../src/controllers/cluster/ready-condition.ts";
 
@@ -74,18 +75,12 @@ describe("pull manifests", () => {
     const role = m.find((x) => x.kind === "ClusterRole") as unknown as { rules: unknown[] };
     expect(role.rules).toEqual([
       { apiGroups: [""], resources: ["namespaces"], verbs: ["create", "get"] },
-      {
-        apiGroups: [""],
-        resources: ["configmaps"],
-        verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
-      },
-      { apiGroups: [""], resources: ["configmaps/status"], verbs: ["update"] },
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["create", "delete", "get", "list", "update", "watch"] },
       {
         apiGroups: ["apps"],
         resources: ["deployments", "statefulsets"],
-        verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+        verbs: ["create", "delete", "get", "list", "update", "watch"],
       },
-      { apiGroups: ["apps"], resources: ["deployments/status", "statefulsets/status"], verbs: ["update"] },
     ]);
     expect(m.find((x) => x.kind === "Secret")).toMatchObject({ type: "Opaque", data: { kubeconfig: "aw==" } });
   });
@@ -109,5 +104,34 @@ describe("kcp start flags", () => {
     expect(() => clusterControllerFromFlags({ "cluster-syncer-mode": "sideways" })).toThrow("--cluster-syncer-mode");
     expect(() => clusterControllerFromFlags({ "cluster-heartbeat-timeout": "0" })).toThrow("greater than 0");
     expect(() => clusterControllerFromFlags({ "cluster-kcp-url": "http://x" })).toThrow("https://");
+    expect(() => clusterControllerFromFlags({ "cluster-resources": "configmaps,deployments" })).toThrow(
+      "--cluster-resources: deployments: a resource outside the core group needs its group",
+    );
+  });
+});
+
+describe("pull install retries", () => {
+  test("back off from 1 s, doubling, up to the re-check interval (not the work queue's 5 s)", () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 100].map((n) => installRetryDelayMs(n, 60_000))).toEqual([
+      1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000,
+    ]);
+  });
+});
+
+describe("pull-mode heartbeat interval", () => {
+  const input = { logicalCluster: "lc", clusterName: "east", resources: ["configmaps"], image: "i", kcpKubeconfig: "" };
+  const args = (m: ReturnType<typeof pullManifests>) => (m[5] as any).spec.template.spec.containers[0].args as string[];
+  test("the Deployment passes the interval to kcp sync when one is given", () => {
+    expect(args(pullManifests({ ...input, heartbeatIntervalMs: 666 }))).toEqual([
+      "sync",
+      "--from-kubeconfig",
+      "/kcp/kubeconfig",
+      "--cluster",
+      "east",
+      "--heartbeat-interval",
+      "666ms",
+      "configmaps",
+    ]);
+    expect(args(pullManifests(input))).not.toContain("--heartbeat-interval");
   });
 });

@@ -122,6 +122,40 @@ const CLUSTER_SCHEMA: Record<string, unknown> = {
   },
 };
 
+/**
+ * The resources of Kubernetes' core group (v1): the only ones a bare name may mean. Anything else
+ * needs its group (deployments.apps): pull mode grants the syncer RBAC per group, and a bare
+ * `deployments` would grant it in the core group, where no deployments are.
+ */
+export const CORE_RESOURCES: ReadonlySet<string> = new Set([
+  "bindings",
+  "componentstatuses",
+  "configmaps",
+  "endpoints",
+  "events",
+  "limitranges",
+  "namespaces",
+  "nodes",
+  "persistentvolumeclaims",
+  "persistentvolumes",
+  "pods",
+  "podtemplates",
+  "replicationcontrollers",
+  "resourcequotas",
+  "secrets",
+  "serviceaccounts",
+  "services",
+]);
+
+/** Why `name` is not a resource to sync (resource.group, or a core resource's bare name), or undefined. */
+export function syncedResourceNameError(name: string): string | undefined {
+  if (name.length > MAX_RESOURCE_NAME || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name))
+    return "must be a resource name, e.g. deployments.apps or configmaps";
+  if (!name.includes(".") && !CORE_RESOURCES.has(name))
+    return `a resource outside the core group needs its group, e.g. ${name}.apps or ${name}.example.com`;
+  return undefined;
+}
+
 const READY_JSONPATH = '.status.conditions[?(@.type=="Ready")].status';
 
 function validateSpec(obj: KObject): FieldError[] {
@@ -142,9 +176,9 @@ function validateSpec(obj: KObject): FieldError[] {
       const seen = new Set<string>();
       res.forEach((r, i) => {
         const path = `spec.resources[${i}]`;
+        const why = typeof r === "string" && r !== "" ? syncedResourceNameError(r) : undefined;
         if (typeof r !== "string" || r === "") errs.push(field.invalid(path, r, "must be a non-empty string"));
-        else if (r.length > MAX_RESOURCE_NAME || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(r))
-          errs.push(field.invalid(path, r, "must be a resource name, e.g. deployments.apps or configmaps"));
+        else if (why) errs.push(field.invalid(path, r, why));
         else if (seen.has(r)) errs.push(field.duplicate(path, r));
         else seen.add(r);
       });

@@ -5,7 +5,11 @@
 //   push  the syncer runs in this process (upstream: the loopback client of the logical cluster);
 //         it is restarted when the kubeconfig or the resources change and stopped on delete;
 //   pull  the syncer is installed in the physical cluster (pull-manifests.ts), with a token of a
-//         service account of the logical cluster; reinstalled when what it needs changes;
+//         service account of the logical cluster; reinstalled when what it needs changes. Where it
+//         was installed is recorded in kcp (install-records.ts) before anything is applied, and an
+//         install elsewhere (the kubeconfig moved to another cluster, or the mode left pull) is
+//         removed, retried until that cluster answers; every fresh install recreates the service
+//         account, so the tokens of earlier installs stop working at once;
 //   none  whoever attached the cluster runs `kcp sync`.
 //
 // Ready comes from the syncer's heartbeat in every mode (a Lease kcp-system/kcp-syncer-<name> of the
@@ -44,9 +48,12 @@ import { isObject } from "../../machinery/object.ts";
 import { isStatusError } from "../../machinery/status.ts";
 import { WorkQueue } from "../../client/work-queue.ts";
 import { heartbeatLeaseName } from "../syncer/heartbeat.ts";
+import { readInstallRecord, writeInstallRecord } from "./install-records.ts";
 import { deleteManifest, type KubeRequester, type Manifest, applyManifest } from "./kube-requests.ts";
-import { pullManifests } from "./pull-manifests.ts";
+import { pullManifests, syncerId, syncerInstallName } from "./pull-manifests.ts";
+import { describeSyncerPods } from "./syncer-pod-status.ts";
 import {
+  brief,
   findCondition,
   type Heartbeat,
   READY,
@@ -60,6 +67,8 @@ import {
   type KcpEndpoint,
   mintSyncerToken,
   removeSyncerServiceAccount,
+  type SyncerCredential,
+  syncerServiceAccountUid,
   SYNCER_NAMESPACE_IN_KCP,
   syncerKubeconfig,
   syncerServiceAccountName,
@@ -75,6 +84,10 @@ const SYSTEM_USER = { username: "system:kcp:cluster-controller", groups: ["syste
 const PULL_RECHECK_MS = 60_000;
 /** How long a deleted Cluster waits for the physical cluster to let its syncer be removed. */
 const CLEANUP_GIVE_UP_MS = 60_000;
+/** How long stop() waits for reconciles under way. */
+const STOP_WAIT_MS = 10_000;
+/** How soon removing an install from a cluster that did not answer is tried again. */
+const STALE_RETRY_MS = 10_000;
 
 /** A syncer running in this process (the syncer's startSyncer result, as far as it is used here). */
 export interface RunningSyncer {
@@ -99,8 +112,14 @@ export interface ClusterControllerOptions {
   heartbeatTimeoutMs: number;
   /** The image of pull-mode syncers. */
   syncerImage: string;
+  /** How often pull-mode syncers renew their heartbeat (`kcp sync --heartbeat-interval`); absent: its default. */
+  syncerHeartbeatIntervalMs?: number;
   /** kcp as pull-mode syncers reach it. */
   kcp: KcpEndpoint;
+  /** How soon removing a pull install from a cluster that did not answer is retried (default 10 s). */
+  staleRetryMs?: number;
+  /** How often an installed pull syncer is applied again (default 60 s). */
+  pullRecheckMs?: number;
 }
 
 /** How the controller reaches clusters, given by the composition root (controllers do not import app/). */
@@ -109,8 +128,14 @@ export interface ClusterControllerDeps<C extends KubeRequester> {
   registry: ResourceRegistry;
   /** spec.kubeconfig → a client configuration; throws an Error for people when invalid. */
   parseKubeconfig(text: string): Promise<unknown>;
-  /** A client for a configuration parseKubeconfig returned; throws when it cannot be built. */
-  clientFor(config: unknown): C;
+  /**
+   * A client for a configuration parseKubeconfig returned; throws when it cannot be built. For a
+   * push syncer ("syncer"), or for the controller's own requests ("controller": pull installs and
+   * their removal, which should fail fast when the cluster does not answer).
+   */
+  clientFor(config: unknown, use: "syncer" | "controller"): C;
+  /** The physical cluster a configuration reaches (its server and CA, not its credential), as an id usable as a Secret key. */
+  targetOf(config: unknown): string;
   /** The in-process client of a logical cluster of this kcp. */
   upstreamFor(logicalCluster: string): C;
   /** Starts a syncer in this process (push mode). */
@@ -125,10 +150,14 @@ interface Runner<C> {
   /** The mode, kubeconfig and resources it was started or installed with. */
   fingerprint: string;
   kubeconfig: string;
+  /** Pull mode: the physical cluster it was installed in (targetOf). */
+  target?: string;
   syncer?: RunningSyncer;
   /** Pull mode: the manifests installed, for removal. */
   installed?: Manifest[];
   installedAt?: number;
+  /** Pull mode: the token's service account uid, and when to mint a new one (80 % of its life). */
+  credential?: { serviceAccountUid: string; refreshAt: number };
 }
 
 interface Desired {
@@ -147,14 +176,18 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, i), key.slice(i + 1)];
 }
 
-function heartbeatOf(lease: KObject | undefined): Heartbeat | undefined {
-  if (!lease) return undefined;
+function renewTimeOf(lease: KObject): string | undefined {
   const spec = isObject(lease.spec) ? lease.spec : {};
-  const renewed = typeof spec.renewTime === "string" ? Date.parse(spec.renewTime) : Number.NaN;
+  return typeof spec.renewTime === "string" ? spec.renewTime : undefined;
+}
+
+/** The heartbeat of a Lease; `renewed`: when this process saw its renewTime last change (its own clock). */
+function heartbeatOf(lease: KObject | undefined, renewed: number | undefined): Heartbeat | undefined {
+  if (!lease) return undefined;
   const ann = lease.metadata.annotations ?? {};
   const synced = ann[SYNCED_RESOURCES_ANNOTATION];
   return {
-    ...(Number.isFinite(renewed) ? { renewedAt: renewed } : {}),
+    ...(renewed !== undefined && Number.isFinite(renewed) ? { renewedAt: renewed } : {}),
     ...(ann[SYNCER_STATUS_ANNOTATION] !== undefined ? { status: ann[SYNCER_STATUS_ANNOTATION] } : {}),
     ...(synced !== undefined ? { syncedResources: synced.split(",").filter((s) => s !== "") } : {}),
   };
@@ -174,14 +207,27 @@ function leaseSummary(lease: KObject): KObject {
   };
 }
 
+/** How long to wait before installing again after `failures` failed installs in a row: 1 s doubling, capped. */
+export function installRetryDelayMs(failures: number, capMs: number): number {
+  return Math.min(capMs, 1000 * 2 ** Math.min(Math.max(0, failures - 1), 20));
+}
+
 export class ClusterController<C extends KubeRequester> {
   private readonly clusterDef: ResourceDef;
   private readonly clusters: Informer;
   private readonly leases: Informer;
   private readonly runners = new Map<string, Runner<C>>();
+  /** First pull installs that failed: how often in a row, and not to be tried again before when. */
+  private readonly installFailures = new Map<string, { failures: number; notBefore: number }>();
+  /** Per Cluster: the heartbeat's renewTime last seen, and when (this process's clock). */
+  private readonly renewalsSeen = new Map<string, { renewTime: string; seenAt: number }>();
+  /** The install records (install-records.ts) read so far, kept current as they are written. */
+  private readonly installs = new Map<string, Map<string, string>>();
   private readonly rechecks = new Map<string, ReturnType<typeof setTimeout>>();
   // Clusters are reconciled in parallel (one is never worked on twice at once): a slow physical cluster does not hold up the others.
-  private readonly work = new WorkQueue<string>("cluster controller", (key) => this.reconcile(key), { workers: 4 });
+  private readonly work = new WorkQueue<string>("cluster controller", (key) => this.tracked(key), { workers: 4 });
+  /** Reconciles under way: stop() waits for them (briefly), so none starts a syncer after it. */
+  private readonly inflight = new Set<Promise<boolean>>();
   private stopped = false;
 
   constructor(
@@ -200,9 +246,13 @@ export class ClusterController<C extends KubeRequester> {
       onDelete: enqueue,
     });
     const prefix = heartbeatLeaseName("");
-    const leaseChanged = (lease: KObject, cluster: string) => {
+    const leaseChanged = (lease: KObject, cluster: string, deleted = false) => {
       const name = lease.metadata.name ?? "";
-      if (name.startsWith(prefix)) this.work.add(keyOf(cluster, name.slice(prefix.length)));
+      if (!name.startsWith(prefix)) return;
+      const key = keyOf(cluster, name.slice(prefix.length));
+      if (deleted) this.renewalsSeen.delete(key);
+      else this.noteRenewal(key, lease);
+      this.work.add(key);
     };
     this.leases = new Informer(deps.store, leaseDef, {
       name: "cluster controller: syncer heartbeats",
@@ -210,8 +260,29 @@ export class ClusterController<C extends KubeRequester> {
       transform: leaseSummary,
       onAdd: leaseChanged,
       onUpdate: (_old, lease, cluster) => leaseChanged(lease, cluster),
-      onDelete: leaseChanged,
+      onDelete: (lease, cluster) => leaseChanged(lease, cluster, true),
     });
+  }
+
+  /**
+   * Notes when this process saw a heartbeat's renewTime change. Readiness is the age of that on
+   * our own clock: the renewTime is written on the syncer's clock, which may be off (a syncer
+   * minutes ahead looked fresh long after it died; one behind never looked fresh). The first
+   * sight (a kcp restart, a new leader) takes the renewTime itself unless it lies in our future:
+   * a Lease left by a dead syncer must not look fresh.
+   */
+  private noteRenewal(key: string, lease: KObject): void {
+    const renewTime = renewTimeOf(lease);
+    if (renewTime === undefined) {
+      this.renewalsSeen.delete(key);
+      return;
+    }
+    const prev = this.renewalsSeen.get(key);
+    if (prev?.renewTime === renewTime) return;
+    const now = Date.now();
+    const written = Date.parse(renewTime);
+    const seenAt = prev || !Number.isFinite(written) ? now : Math.min(now, written);
+    this.renewalsSeen.set(key, { renewTime, seenAt });
   }
 
   async start(): Promise<void> {
@@ -219,17 +290,35 @@ export class ClusterController<C extends KubeRequester> {
     await this.clusters.start();
   }
 
-  /** Stops the informers and every syncer running in this process (pull-mode installs stay). */
+  /**
+   * Stops the informers and every syncer running in this process (pull-mode installs stay). Waits
+   * for reconciles under way, at most STOP_WAIT_MS (one may be waiting on a cluster that does not
+   * answer); whatever they do after stop() starts no syncer.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.work.stop();
+    await this.work.stop();
     for (const t of this.rechecks.values()) clearTimeout(t);
     this.rechecks.clear();
     this.clusters.stop();
     this.leases.stop();
+    let waited: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inflight]),
+      new Promise<void>((resolve) => (waited = setTimeout(resolve, STOP_WAIT_MS))),
+    ]);
+    clearTimeout(waited);
     const running = [...this.runners.values()].map((r) => r.syncer?.stop());
     this.runners.clear();
     await Promise.allSettled(running);
+  }
+
+  private tracked(key: string): Promise<boolean> {
+    const p = this.reconcile(key);
+    this.inflight.add(p);
+    const done = () => this.inflight.delete(p);
+    p.then(done, done);
+    return p;
   }
 
   /** The number of syncers running in this process (for tests and the bench). */
@@ -258,6 +347,8 @@ export class ClusterController<C extends KubeRequester> {
       // Gone (after our finalizer, or without it when it was removed by hand): stop what runs here.
       clearTimeout(this.rechecks.get(key));
       this.rechecks.delete(key);
+      this.installs.delete(key);
+      this.installFailures.delete(key);
       await this.stopRunner(key);
       return true;
     }
@@ -282,30 +373,32 @@ export class ClusterController<C extends KubeRequester> {
       await this.stopRunner(key);
       await this.writeStatus(lc, name, obj, {
         reason: ClusterReason.InvalidKubeConfig,
-        message: `Invalid kubeconfig: ${(e as Error).message}`,
+        message: `Invalid kubeconfig: ${brief((e as Error).message)}`,
       });
       return true; // nothing to retry until the spec changes
     }
     let downstream: C;
     try {
-      downstream = this.deps.clientFor(config);
+      downstream = this.deps.clientFor(config, want.mode === "push" ? "syncer" : "controller");
     } catch (e) {
       await this.stopRunner(key);
       await this.writeStatus(lc, name, obj, {
         reason: ClusterReason.ErrorCreatingClient,
-        message: `Error creating client from kubeconfig: ${(e as Error).message}`,
+        message: `Error creating client from kubeconfig: ${brief((e as Error).message)}`,
       });
       return true;
     }
 
     // 2. The syncer, per mode.
+    const target = this.deps.targetOf(config);
     const runner = this.runners.get(key);
-    // Changed inputs: stop the old syncer; an old pull install goes unless pull mode reinstalls it in
-    // place (same mode, same cluster: the same names are updated).
-    if (runner && runner.fingerprint !== fingerprint)
-      await this.stopRunner(key, want.mode !== "pull" || runner.kubeconfig !== want.kubeconfig);
+    // Changed inputs: stop the old syncer. A pull install in the same cluster is updated in place;
+    // one elsewhere is removed below, from its record.
+    if (runner && runner.fingerprint !== fingerprint) await this.stopRunner(key);
     let recheckMs: number | undefined;
     if (want.mode === "push" && !this.runners.get(key)?.syncer) {
+      // Stopped while this reconcile awaited: a syncer started now would outlive the controller.
+      if (this.stopped) return true;
       try {
         const syncer = this.deps.startSyncer({
           upstream: this.deps.upstreamFor(lc),
@@ -320,42 +413,101 @@ export class ClusterController<C extends KubeRequester> {
       } catch (e) {
         await this.writeStatus(lc, name, obj, {
           reason: ClusterReason.ErrorStartingSyncer,
-          message: `Error starting syncer: ${(e as Error).message}`,
+          message: `Error starting syncer: ${brief((e as Error).message)}`,
         });
         return false;
       }
     } else if (want.mode === "pull") {
-      const current = this.runners.get(key);
-      if (!current?.installed || Date.now() - (current.installedAt ?? 0) >= PULL_RECHECK_MS) {
+      let current = this.runners.get(key);
+      const recheckEvery = this.opts.pullRecheckMs ?? PULL_RECHECK_MS;
+      if (
+        current?.installed &&
+        Date.now() - (current.installedAt ?? 0) >= recheckEvery &&
+        (await this.credentialStale(lc, name, current))
+      ) {
+        // The syncer's token is dead (its service account was deleted or recreated) or near its
+        // expiry: install afresh, in place, with a new one.
+        log.info(`cluster controller: cluster ${name} (logical cluster ${lc}): a new token for its syncer`);
+        this.runners.delete(key);
+        current = undefined;
+      }
+      if (current?.installed) {
+        if (Date.now() - (current.installedAt ?? 0) >= recheckEvery) {
+          // A re-check applies the same manifests again (no new token, so the pod does not roll). When
+          // it fails the syncer that runs there is not less ready: its heartbeat says how it is.
+          current.installedAt = Date.now();
+          try {
+            await this.reapply(current.installed, downstream);
+          } catch (e) {
+            log.warn(
+              `cluster controller: cluster ${name} (logical cluster ${lc}): re-applying its syncer failed (tried again in ${Math.round(recheckEvery / 1000)}s): ${(e as Error).message}`,
+            );
+          }
+        }
+      } else if (Date.now() < (this.installFailures.get(key)?.notBefore ?? 0)) {
+        // Backing off after failed installs: heartbeats and other events (our own status write)
+        // neither retry sooner nor replace the status that says why it failed.
+        this.recheckLater(key, (this.installFailures.get(key)?.notBefore ?? 0) - Date.now());
+        return true;
+      } else {
         try {
-          // A re-check applies the same manifests again (no new token, so the pod does not roll).
-          const installed = current?.installed
-            ? await this.reapply(current.installed, downstream)
-            : await this.installPull(lc, name, want, downstream);
+          const { manifests: installed, credential } = await this.installPull(lc, name, want, downstream, target);
+          this.installFailures.delete(key);
+          const now = Date.now();
           this.runners.set(key, {
             mode: "pull",
             downstream,
             fingerprint,
             kubeconfig: want.kubeconfig,
+            target,
             installed,
-            installedAt: Date.now(),
+            installedAt: now,
+            credential: {
+              serviceAccountUid: credential.serviceAccountUid,
+              refreshAt: now + 0.8 * Math.max(0, credential.expiresAt - now),
+            },
           });
         } catch (e) {
+          // Retried after 1 s, 2 s, 4 s … up to the re-check interval: a cluster that does not
+          // answer must not keep the controller's workers busy with attempts that time out.
+          const failures = (this.installFailures.get(key)?.failures ?? 0) + 1;
+          const delay = installRetryDelayMs(failures, recheckEvery);
+          this.installFailures.set(key, { failures, notBefore: Date.now() + delay });
           await this.writeStatus(lc, name, obj, {
             reason: ClusterReason.ErrorInstallingSyncer,
-            message: `Error installing syncer: ${(e as Error).message}`,
+            message: `Error installing syncer: ${brief((e as Error).message)}`,
           });
-          return false;
+          this.recheckLater(key, delay);
+          return true;
         }
       }
-      recheckMs = PULL_RECHECK_MS;
+      // The next re-check (or install attempt) when it is due: heartbeats reconcile in between and
+      // must not postpone it.
+      const installedAt = this.runners.get(key)?.installedAt;
+      const due = installedAt !== undefined ? installedAt + recheckEvery : this.installFailures.get(key)?.notBefore;
+      recheckMs = Math.max(10, (due ?? Date.now() + recheckEvery) - Date.now());
     } else if (want.mode === "none") {
       this.runners.set(key, { mode: "none", downstream, fingerprint, kubeconfig: want.kubeconfig });
     }
+    // Pull installs anywhere but here (or anywhere, out of pull mode) go; a cluster that does not
+    // answer keeps its record and is tried again soon.
+    if (await this.removeStaleInstalls(lc, name, want.mode === "pull" ? target : undefined))
+      recheckMs = Math.min(recheckMs ?? Number.POSITIVE_INFINITY, this.opts.staleRetryMs ?? STALE_RETRY_MS);
 
     // 3. Ready from the heartbeat.
-    const hb = heartbeatOf(this.leases.get(SYNCER_NAMESPACE_IN_KCP, heartbeatLeaseName(name), lc));
+    const lease = this.leases.get(SYNCER_NAMESPACE_IN_KCP, heartbeatLeaseName(name), lc);
+    if (lease) this.noteRenewal(key, lease);
+    const hb = heartbeatOf(lease, this.renewalsSeen.get(key)?.seenAt);
     const readiness = readinessFromHeartbeat(hb, this.opts.heartbeatTimeoutMs, Date.now());
+    const pulled = this.runners.get(key);
+    const heard = hb?.renewedAt !== undefined && Date.now() - hb.renewedAt <= this.opts.heartbeatTimeoutMs;
+    if (pulled?.installed && !heard) {
+      // Nothing heard from the installed syncer: say what its pods say (image pull, crash loop …).
+      const pods = await describeSyncerPods(pulled.downstream, syncerInstallName(lc, name), syncerId(lc, name)).catch(
+        (e: Error) => `cannot read the syncer's pods: ${e.message.slice(0, 160)}`,
+      );
+      readiness.condition = { ...readiness.condition, message: `${readiness.condition.message}; ${pods}` };
+    }
     await this.writeStatus(lc, name, obj, readiness.condition, hb);
     const next = Math.min(readiness.recheckInMs ?? Number.POSITIVE_INFINITY, recheckMs ?? Number.POSITIVE_INFINITY);
     if (Number.isFinite(next)) this.recheckLater(key, next);
@@ -364,6 +516,7 @@ export class ClusterController<C extends KubeRequester> {
 
   /** One pending re-check per Cluster (each heartbeat renewal reconciles; their timers must not pile up). */
   private recheckLater(key: string, delayMs: number): void {
+    if (this.stopped) return;
     clearTimeout(this.rechecks.get(key));
     const timer = setTimeout(() => {
       this.rechecks.delete(key);
@@ -423,19 +576,107 @@ export class ClusterController<C extends KubeRequester> {
     }
   }
 
-  private async installPull(lc: string, name: string, want: Desired, downstream: C): Promise<Manifest[]> {
+  /** The install record of a Cluster, read from kcp once per controller. */
+  private async installRecord(lc: string, name: string): Promise<Map<string, string>> {
+    const key = keyOf(lc, name);
+    let record = this.installs.get(key);
+    if (!record) {
+      record = await readInstallRecord(this.deps.upstreamFor(lc), name);
+      this.installs.set(key, record);
+    }
+    return record;
+  }
+
+  /**
+   * Removes the recorded pull installs except the one in `keep`; out of pull mode (`keep`
+   * undefined) it first deletes the syncer's service account, so their tokens die even where the
+   * removal fails. Returns true when some remain (their cluster did not answer).
+   */
+  private async removeStaleInstalls(lc: string, name: string, keep: string | undefined): Promise<boolean> {
+    const record = await this.installRecord(lc, name);
+    const stale = [...record.keys()].filter((t) => t !== keep);
+    if (stale.length === 0) return false;
     const upstream = this.deps.upstreamFor(lc);
-    const token = await mintSyncerToken(upstream, name);
+    if (keep === undefined) await removeSyncerServiceAccount(upstream, name);
+    let remaining = false;
+    for (const t of stale) {
+      try {
+        await this.uninstallFrom(lc, name, record.get(t) ?? "");
+        record.delete(t);
+        await writeInstallRecord(upstream, name, record);
+        log.info(
+          `cluster controller: removed an earlier install of the syncer of cluster ${name} (logical cluster ${lc})`,
+        );
+      } catch (e) {
+        remaining = true;
+        log.warn(
+          `cluster controller: cluster ${name} (logical cluster ${lc}): cannot yet remove the syncer installed earlier in another cluster: ${(e as Error).message}`,
+        );
+      }
+    }
+    return remaining;
+  }
+
+  /** Removes the pull install (by its derived names) from the cluster `kubeconfig` reaches. */
+  private async uninstallFrom(lc: string, name: string, kubeconfig: string): Promise<void> {
+    let client: C;
+    try {
+      client = this.deps.clientFor(await this.deps.parseKubeconfig(kubeconfig), "controller");
+    } catch (e) {
+      // A kubeconfig that does not parse never will: nothing can be removed with it.
+      log.warn(
+        `cluster controller: cluster ${name} (logical cluster ${lc}): forgetting an install: ${(e as Error).message}`,
+      );
+      return;
+    }
+    await this.uninstall(
+      pullManifests({ logicalCluster: lc, clusterName: name, resources: [], image: "", kcpKubeconfig: "" }),
+      client,
+    );
+  }
+
+  private async installPull(
+    lc: string,
+    name: string,
+    want: Desired,
+    downstream: C,
+    target: string,
+  ): Promise<{ manifests: Manifest[]; credential: SyncerCredential }> {
+    const upstream = this.deps.upstreamFor(lc);
+    // Recorded before anything is applied: an install is never forgotten, even half done.
+    const record = await this.installRecord(lc, name);
+    if (record.get(target) !== want.kubeconfig) {
+      record.set(target, want.kubeconfig);
+      await writeInstallRecord(upstream, name, record);
+    }
+    // A new service account (a new uid): tokens given to earlier installs stop working.
+    await removeSyncerServiceAccount(upstream, name);
+    const credential = await mintSyncerToken(upstream, name);
     const manifests = pullManifests({
       logicalCluster: lc,
       clusterName: name,
       resources: want.resources,
       image: this.opts.syncerImage,
-      kcpKubeconfig: syncerKubeconfig(this.opts.kcp, lc, name, token),
+      kcpKubeconfig: syncerKubeconfig(this.opts.kcp, lc, name, credential.token),
+      ...(this.opts.syncerHeartbeatIntervalMs !== undefined
+        ? { heartbeatIntervalMs: this.opts.syncerHeartbeatIntervalMs }
+        : {}),
     });
     for (const m of manifests) await applyManifest(downstream, m);
     log.info(`cluster controller: installed the syncer of cluster ${name} (logical cluster ${lc}) in its cluster`);
-    return manifests;
+    return { manifests, credential };
+  }
+
+  /** Whether an installed syncer's token is near its expiry, or dead with its service account. */
+  private async credentialStale(lc: string, name: string, runner: Runner<C>): Promise<boolean> {
+    const c = runner.credential;
+    if (!c) return false;
+    if (Date.now() >= c.refreshAt) return true;
+    try {
+      return (await syncerServiceAccountUid(this.deps.upstreamFor(lc), name)) !== c.serviceAccountUid;
+    } catch {
+      return false; // kcp's own loopback failing: decided at the next re-check
+    }
   }
 
   private async reapply(manifests: Manifest[], downstream: C): Promise<Manifest[]> {
@@ -443,8 +684,8 @@ export class ClusterController<C extends KubeRequester> {
     return manifests;
   }
 
-  /** Stops a push syncer; with `uninstall`, also removes what pull mode installed. */
-  private async stopRunner(key: string, uninstall = false): Promise<void> {
+  /** Stops a push syncer and forgets what runs for `key` (pull installs stay, in their record). */
+  private async stopRunner(key: string): Promise<void> {
     const runner = this.runners.get(key);
     if (!runner) return;
     this.runners.delete(key);
@@ -452,7 +693,6 @@ export class ClusterController<C extends KubeRequester> {
       await runner.syncer.stop().catch((e) => log.warn(`cluster controller: ${key}: stopping the syncer: ${e}`));
       log.info(`cluster controller: stopped the syncer of ${key}`);
     }
-    if (uninstall && runner.installed) await this.uninstall(runner.installed, runner.downstream);
   }
 
   private async uninstall(manifests: Manifest[], downstream: C): Promise<void> {
@@ -471,27 +711,37 @@ export class ClusterController<C extends KubeRequester> {
     const spec = (isObject(obj.spec) ? obj.spec : {}) as unknown as ClusterSpec;
     const want = this.desired(spec);
     await this.stopRunner(key);
+    const upstream = this.deps.upstreamFor(lc);
+    // Every recorded install, and the current cluster's in pull mode (an install from before
+    // records were kept): the names are derived, so removal needs nothing else.
+    const record = await this.installRecord(lc, name);
+    const targets = new Map(record);
     if (want.mode === "pull") {
       try {
-        const downstream = this.deps.clientFor(await this.deps.parseKubeconfig(want.kubeconfig));
-        // The names are derived, so cleanup needs no memory of the install (kcp may have restarted).
-        const manifests = pullManifests({
-          logicalCluster: lc,
-          clusterName: name,
-          resources: want.resources,
-          image: this.opts.syncerImage,
-          kcpKubeconfig: "",
-        });
-        await this.uninstall(manifests, downstream);
-      } catch (e) {
-        const since = Date.now() - Date.parse(obj.metadata.deletionTimestamp ?? "");
-        if (since < CLEANUP_GIVE_UP_MS) throw e;
-        log.warn(
-          `cluster controller: cluster ${name} (logical cluster ${lc}): giving up removing its syncer from the physical cluster: ${(e as Error).message}`,
-        );
+        targets.set(this.deps.targetOf(await this.deps.parseKubeconfig(want.kubeconfig)), want.kubeconfig);
+      } catch {
+        // An invalid kubeconfig reaches no cluster: nothing to remove with it.
       }
     }
-    const upstream = this.deps.upstreamFor(lc);
+    let failure: Error | undefined;
+    for (const [target, kubeconfig] of targets) {
+      try {
+        await this.uninstallFrom(lc, name, kubeconfig);
+        record.delete(target);
+      } catch (e) {
+        failure = e as Error;
+      }
+    }
+    if (failure) {
+      await writeInstallRecord(upstream, name, record);
+      const since = Date.now() - Date.parse(obj.metadata.deletionTimestamp ?? "");
+      if (since < CLEANUP_GIVE_UP_MS) throw failure;
+      log.warn(
+        `cluster controller: cluster ${name} (logical cluster ${lc}): giving up removing its syncer from the physical cluster: ${failure.message}`,
+      );
+    }
+    await writeInstallRecord(upstream, name, new Map());
+    this.installs.delete(key);
     await removeSyncerServiceAccount(upstream, name);
     await deleteManifest(upstream, {
       apiVersion: "coordination.k8s.io/v1",

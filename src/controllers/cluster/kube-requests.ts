@@ -2,6 +2,7 @@
 // physical cluster's), on any client with the client library's request() (src/client/rest-client.ts
 // RestClient): create-or-update of a manifest, delete ignoring NotFound, and the REST paths.
 
+import { isObject } from "../../machinery/object.ts";
 import { isStatusError } from "../../machinery/status.ts";
 
 /** What is needed of a client: one JSON request; non-2xx throws a StatusError. */
@@ -54,8 +55,9 @@ export function isAlreadyExists(e: unknown): boolean {
 }
 
 /**
- * Create the object, or replace what is there with it (keeping the server's metadata), so a
- * second apply converges on the same content. Namespaces are only created.
+ * Create the object, or replace what is there with it (keeping the server's metadata and others'
+ * labels and annotations), so a second apply converges on the same content. Namespaces are only
+ * created.
  */
 export async function applyManifest(client: KubeRequester, m: Manifest): Promise<void> {
   const path = objectPath(m);
@@ -70,7 +72,18 @@ export async function applyManifest(client: KubeRequester, m: Manifest): Promise
   for (let attempt = 0; ; attempt++) {
     const current = await client.request<Manifest>({ method: "GET", path });
     const meta = current.metadata;
-    const next = { ...m, metadata: { ...meta, labels: m.metadata.labels, annotations: m.metadata.annotations } };
+    // Ours are merged into what is there: others' labels and annotations (the Deployment
+    // controller's revision, kubectl's) stay.
+    const merged = (theirs: unknown, ours: unknown) =>
+      theirs || ours ? { ...(isObject(theirs) ? theirs : {}), ...(isObject(ours) ? ours : {}) } : undefined;
+    const next = {
+      ...m,
+      metadata: {
+        ...meta,
+        labels: merged(meta.labels, m.metadata.labels),
+        annotations: merged(meta.annotations, m.metadata.annotations),
+      },
+    };
     try {
       await client.request({ method: "PUT", path, body: next });
       return;

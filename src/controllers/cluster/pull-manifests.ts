@@ -4,7 +4,8 @@
 //     physical cluster, or two Clusters of one, never share or remove each other's objects (the seed
 //     put every syncer in `syncer-system` and deleted that namespace, everyone's syncers with it);
 //   - a ServiceAccount, and RBAC limited to what the syncer does downstream: create/get namespaces,
-//     read and write the synced resources, update their status;
+//     get/list/watch/create/update/delete the synced resources (it never patches there, and their
+//     status flows up, never down: no patch, no <resource>/status);
 //   - a Secret (not a ConfigMap: it holds a credential) with the kcp kubeconfig, whose token belongs
 //     to a service account of the logical cluster (never the admin token);
 //   - a Deployment running `kcp sync` from the image given, the kubeconfig mounted from the Secret.
@@ -63,13 +64,19 @@ export interface PullManifestsInput {
   image: string;
   /** The kcp kubeconfig the syncer uses (YAML), with a service account token of the logical cluster. */
   kcpKubeconfig: string;
+  /**
+   * How often the syncer renews its heartbeat; absent: `kcp sync`'s default (5 s). The controller
+   * passes a third of its heartbeat timeout (at most 5 s), so a short timeout does not turn a
+   * healthy syncer NotReady between renewals.
+   */
+  heartbeatIntervalMs?: number;
 }
 
 type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: Record<string, unknown> };
 
 /** The objects, in the order to create them (and the reverse to remove them). */
 export function pullManifests(input: PullManifestsInput): Manifest[] {
-  const { logicalCluster, clusterName, resources, image, kcpKubeconfig } = input;
+  const { logicalCluster, clusterName, resources, image, kcpKubeconfig, heartbeatIntervalMs } = input;
   const name = syncerInstallName(logicalCluster, clusterName);
   const id = syncerId(logicalCluster, clusterName);
   const labels = { [SYNCER_FOR_LABEL]: clusterName, [SYNCER_ID_LABEL]: id };
@@ -87,9 +94,8 @@ export function pullManifests(input: PullManifestsInput): Manifest[] {
     rules.push({
       apiGroups: [group],
       resources: sorted,
-      verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+      verbs: ["create", "delete", "get", "list", "update", "watch"],
     });
-    rules.push({ apiGroups: [group], resources: sorted.map((r) => `${r}/status`), verbs: ["update"] });
   }
   const kubeconfigHash = createHash("sha256").update(kcpKubeconfig).digest("hex").slice(0, 16);
   const podLabels = { app: SYNCER_DEPLOYMENT, ...labels };
@@ -138,10 +144,19 @@ export function pullManifests(input: PullManifestsInput): Manifest[] {
                   `${KUBECONFIG_MOUNT}/kubeconfig`,
                   "--cluster",
                   clusterName,
+                  ...(heartbeatIntervalMs !== undefined ? ["--heartbeat-interval", `${heartbeatIntervalMs}ms`] : []),
                   ...[...resources].sort(),
                 ],
                 volumeMounts: [{ name: "kcp-kubeconfig", mountPath: KUBECONFIG_MOUNT, readOnly: true }],
                 terminationMessagePolicy: "FallbackToLogsOnError",
+                // Nothing more than a network client needs; requests so it is scheduled sensibly
+                // (no limits: the number of synced objects decides the memory it needs).
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  capabilities: { drop: ["ALL"] },
+                  seccompProfile: { type: "RuntimeDefault" },
+                },
+                resources: { requests: { cpu: "50m", memory: "64Mi" } },
               },
             ],
             volumes: [{ name: "kcp-kubeconfig", secret: { secretName: SYNCER_SECRET } }],

@@ -59,6 +59,23 @@ export interface Readiness {
  * Ready from the heartbeat: fresh and "ok" → SyncerReady; fresh with a complaint → SyncerNotReady
  * with it; stale or absent → SyncerNotReady saying for how long nothing was heard.
  */
+/** The longest text from elsewhere (an error, the syncer's status) a Ready message quotes. */
+const MAX_QUOTED = 300;
+
+/**
+ * Text from elsewhere as a Ready message may quote it: one line (control characters become
+ * spaces), at most MAX_QUOTED characters. Error messages can carry a physical cluster's (or any
+ * server's) response body, and the status is read by the tenant who named that server.
+ */
+export function brief(text: string): string {
+  const line = [...text]
+    .map((ch) => (ch < " " || ch === "\u007f" ? " " : ch))
+    .join("")
+    .replace(/ {2,}/g, " ")
+    .trim();
+  return line.length > MAX_QUOTED ? `${line.slice(0, MAX_QUOTED)}…` : line;
+}
+
 export function readinessFromHeartbeat(hb: Heartbeat | undefined, timeoutMs: number, now: number): Readiness {
   const notReady = (message: string) => ({
     type: READY as typeof READY,
@@ -70,11 +87,11 @@ export function readinessFromHeartbeat(hb: Heartbeat | undefined, timeoutMs: num
   const age = now - hb.renewedAt;
   if (age > timeoutMs) {
     const secs = Math.round(age / 1000);
-    const last = hb.status && hb.status !== "ok" ? ` (it last said: ${hb.status})` : "";
+    const last = hb.status && hb.status !== "ok" ? ` (it last said: ${brief(hb.status)})` : "";
     return { condition: notReady(`no heartbeat from the syncer for ${secs}s${last}`) };
   }
   const recheckInMs = Math.max(0, timeoutMs - age) + 50;
-  if (hb.status && hb.status !== "ok") return { condition: notReady(hb.status), recheckInMs };
+  if (hb.status && hb.status !== "ok") return { condition: notReady(brief(hb.status)), recheckInMs };
   return {
     condition: { type: READY, status: "True", reason: ClusterReason.SyncerReady, message: "Syncer ready" },
     recheckInMs,

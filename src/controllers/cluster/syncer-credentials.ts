@@ -5,10 +5,14 @@
 // revokes the token: kcp's token authenticator checks that the account still exists.
 
 import { yamlModule } from "../../util/lazy-modules.ts";
-import { applyManifest, deleteManifest, type KubeRequester } from "./kube-requests.ts";
+import { applyManifest, deleteManifest, isNotFound, type KubeRequester } from "./kube-requests.ts";
 
 export const SYNCER_NAMESPACE_IN_KCP = "kcp-system";
-/** Pull-mode tokens live a year; a reinstall (new kubeconfig, resources, or a kcp restart) mints a new one. */
+/**
+ * Pull-mode tokens live a year; a reinstall (new kubeconfig, resources, or a kcp restart) mints a
+ * new one, and so does the controller's re-check at 80 % of the lifetime or when the service
+ * account was deleted or recreated (its tokens are dead then).
+ */
 const TOKEN_SECONDS = 365 * 24 * 3600;
 
 export function syncerServiceAccountName(clusterName: string): string {
@@ -22,12 +26,42 @@ const serviceAccount = (clusterName: string) => ({
   metadata: { name: syncerServiceAccountName(clusterName), namespace: SYNCER_NAMESPACE_IN_KCP },
 });
 
+/** A syncer's token, and what tells when it stops working: its expiry and its service account's uid. */
+export interface SyncerCredential {
+  token: string;
+  /** The uid of the service account it was minted for: recreating the account revokes the token. */
+  serviceAccountUid: string;
+  /** When it expires (ms since the epoch). */
+  expiresAt: number;
+}
+
+/** The uid of the syncer's service account, or undefined when there is none. */
+export async function syncerServiceAccountUid(
+  upstream: KubeRequester,
+  clusterName: string,
+): Promise<string | undefined> {
+  try {
+    const sa = await upstream.request<{ metadata?: { uid?: string } }>({
+      method: "GET",
+      path: `/api/v1/namespaces/${SYNCER_NAMESPACE_IN_KCP}/serviceaccounts/${syncerServiceAccountName(clusterName)}`,
+    });
+    return sa.metadata?.uid;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
 /** Ensures the service account and returns a fresh token for it. `upstream` is scoped to the logical cluster. */
-export async function mintSyncerToken(upstream: KubeRequester, clusterName: string): Promise<string> {
+export async function mintSyncerToken(upstream: KubeRequester, clusterName: string): Promise<SyncerCredential> {
   await applyManifest(upstream, namespace());
   await applyManifest(upstream, serviceAccount(clusterName));
   const sa = syncerServiceAccountName(clusterName);
-  const res = await upstream.request<{ status?: { token?: string } }>({
+  const uid = await syncerServiceAccountUid(upstream, clusterName);
+  if (!uid)
+    throw new Error(`the service account ${SYNCER_NAMESPACE_IN_KCP}/${sa} disappeared while a token was minted`);
+  const requested = Date.now();
+  const res = await upstream.request<{ status?: { token?: string; expirationTimestamp?: string } }>({
     method: "POST",
     path: `/api/v1/namespaces/${SYNCER_NAMESPACE_IN_KCP}/serviceaccounts/${sa}/token`,
     body: {
@@ -38,7 +72,12 @@ export async function mintSyncerToken(upstream: KubeRequester, clusterName: stri
   });
   const token = res.status?.token;
   if (!token) throw new Error(`the TokenRequest for ${SYNCER_NAMESPACE_IN_KCP}/${sa} returned no token`);
-  return token;
+  const expires = Date.parse(res.status?.expirationTimestamp ?? "");
+  return {
+    token,
+    serviceAccountUid: uid,
+    expiresAt: Number.isFinite(expires) ? expires : requested + TOKEN_SECONDS * 1000,
+  };
 }
 
 /** Removes the service account (and with it the validity of every token minted for it). */

@@ -1,11 +1,12 @@
 // Filter 2, authentication (kube-apiserver's WithAuthentication): a verified TLS client
 // certificate's user, else a bearer token the authenticator knows (the static token file's, or a
-// service account's), else 401; without credentials only the public endpoints pass, as
-// system:anonymous.
+// service account's — in its own logical cluster only), else 401; without credentials only the
+// public endpoints pass, as system:anonymous.
 
 import type { Context, MiddlewareHandler, Next } from "hono";
 import type { UserInfo } from "../../apis/types.ts";
 import type { ClientCertAuthenticator } from "../../auth/client-cert-authenticator.ts";
+import { serviceAccountTokenAllowedIn } from "../../auth/service-account-authenticator.ts";
 import type { Authenticator } from "../../auth/types.ts";
 import { errors } from "../../machinery/status.ts";
 import type { Env } from "./env.ts";
@@ -53,6 +54,9 @@ export function authenticationFilter(
 
 function authenticated(c: Context<Env>, user: UserInfo | null, next: Next): Promise<void> {
   if (!user) throw errors.unauthorized();
+  // A service account's token is good in its own logical cluster only.
+  const info = c.get("requestInfo");
+  if (!serviceAccountTokenAllowedIn(user, info.cluster, info.wildcard)) throw errors.unauthorized();
   c.set("user", user);
   return next();
 }
