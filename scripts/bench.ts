@@ -17,6 +17,7 @@ import { breakdownWorkload } from "./bench/breakdown.ts";
 import { clustersWorkload } from "./bench/clusters.ts";
 import { createsWorkload } from "./bench/creates.ts";
 import { etcdWorkload } from "./bench/etcd.ts";
+import { gcWorkload } from "./bench/gc.ts";
 import { REPO } from "./bench/kcp-launcher.ts";
 import { latencyWorkload } from "./bench/latency.ts";
 import { list10kWorkload } from "./bench/list-10k.ts";
@@ -56,6 +57,7 @@ export const WORKLOADS: Workload[] = [
   clustersWorkload,
   syncerWorkload,
   pushSyncersWorkload,
+  gcWorkload,
   etcdWorkload,
   storageWorkload,
   breakdownWorkload,

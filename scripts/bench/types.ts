@@ -46,6 +46,10 @@ export interface Sizes {
   statusRate: number;
   /** push-syncers: Clusters (push-mode syncers) in one kcp. */
   pushSyncers: number;
+  /** gc: dependents of the one owner of a cascade; owned objects, and the logical clusters they are spread over. */
+  gcDependents: number;
+  gcObjects: number;
+  gcClusters: number;
 }
 
 export const SIZES: Record<SizeName, Sizes> = {
@@ -77,6 +81,9 @@ export const SIZES: Record<SizeName, Sizes> = {
     syncSeconds: 1,
     statusRate: 20,
     pushSyncers: 5,
+    gcDependents: 200,
+    gcObjects: 2_000,
+    gcClusters: 20,
   },
   small: {
     creates: 3000,
@@ -106,6 +113,9 @@ export const SIZES: Record<SizeName, Sizes> = {
     syncSeconds: 5,
     statusRate: 50,
     pushSyncers: 20,
+    gcDependents: 2_000,
+    gcObjects: 20_000,
+    gcClusters: 200,
   },
   default: {
     creates: 15_000,
@@ -135,6 +145,9 @@ export const SIZES: Record<SizeName, Sizes> = {
     syncSeconds: 10,
     statusRate: 50,
     pushSyncers: 100,
+    gcDependents: 10_000,
+    gcObjects: 100_000,
+    gcClusters: 1_000,
   },
   large: {
     creates: 50_000,
@@ -164,6 +177,9 @@ export const SIZES: Record<SizeName, Sizes> = {
     syncSeconds: 30,
     statusRate: 50,
     pushSyncers: 100,
+    gcDependents: 10_000,
+    gcObjects: 100_000,
+    gcClusters: 1_000,
   },
 };
 

@@ -176,10 +176,15 @@ async function serve(
   // The garbage collector follows every stored resource (sharing the namespaces informer). As
   // kube-controller-manager's, it does not hold up readiness: it starts once the server serves
   // (its first lists decode every object: 0.8 s for 110,000) and decides nothing before they are in.
-  const gc = new GarbageCollector(store, registry, {
-    shared: new Map([[storageKeyOf(namespaceDef), core.namespaces]]),
-  });
-  undo.push(() => gc.stop());
+  // KCP_DISABLE_GC=1 leaves it out: a benchmarking switch (scripts/bench/gc.ts measures creates with
+  // and without it), not a supported configuration — owned objects are then never collected.
+  const gc =
+    process.env.KCP_DISABLE_GC === "1"
+      ? undefined
+      : new GarbageCollector(store, registry, {
+          shared: new Map([[storageKeyOf(namespaceDef), core.namespaces]]),
+        });
+  if (gc) undo.push(() => gc.stop());
   const csrs = startCsrController(store, registry, certs, opts.csr);
   undo.push(() => csrs.stop());
 
@@ -248,7 +253,7 @@ async function serve(
         });
   if (clusterController) undo.push(() => void clusterController.stop());
   ready = true;
-  gc.start().catch((e) => log.error(`garbage collector: ${(e as Error).stack ?? e}`));
+  gc?.start().catch((e) => log.error(`garbage collector: ${(e as Error).stack ?? e}`));
   // Like kube-controller-manager's, the CSR controllers do not hold up readiness.
   csrs.start().catch((e) => log.error(`csr controllers: ${(e as Error).stack ?? e}`));
   log.info(`Serving securely on ${displayHost(opts.listen.host || "0.0.0.0")}:${port}`);
@@ -266,7 +271,7 @@ async function serve(
       crds.stop();
       serviceAccounts.stop();
       quotas.stop();
-      gc.stop();
+      gc?.stop();
       await clusterController?.stop();
       csrs.stop();
       core.stop();

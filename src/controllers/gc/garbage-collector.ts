@@ -22,6 +22,7 @@ import { parseAPIVersion } from "../../machinery/api-version.ts";
 import { StatusError } from "../../machinery/status.ts";
 import { WorkQueue } from "../../client/work-queue.ts";
 import { type GraphNode, OwnerGraph, type OwnerRef, trimForGraph } from "./graph.ts";
+import { InvalidOwnerEvents } from "./invalid-owner-events.ts";
 
 const SYSTEM_USER = {
   username: "system:serviceaccount:kube-system:generic-garbage-collector",
@@ -75,12 +76,15 @@ export class GarbageCollector {
   private readonly work = new WorkQueue("garbage collector", (item) => this.sync(item));
   private stopRegistry?: () => void;
   private stopped = false;
+  private readonly invalidOwners: InvalidOwnerEvents;
 
   constructor(
     private readonly store: ObjectStore,
     private readonly registry: ResourceRegistry,
     private readonly opts: GarbageCollectorOptions = {},
-  ) {}
+  ) {
+    this.invalidOwners = new InvalidOwnerEvents(store, registry, (cluster) => this.ctx(cluster));
+  }
 
   /** Resolves once every stored resource has been listed once. */
   async start(): Promise<void> {
@@ -324,10 +328,15 @@ export class GarbageCollector {
     const def = this.defOfKind(dependent.cluster, parseAPIVersion(r.apiVersion ?? "").group, r.kind);
     if (!def) return "solid";
     const namespace = dependent.obj?.metadata.namespace;
-    if (def.namespaced && !namespace) return "solid";
+    if (def.namespaced && !namespace) {
+      this.reportInvalid(dependent, r);
+      return "solid";
+    }
     // The graph's node of that uid answers only when it is the object the reference names: same
     // name and, for a namespaced owner, the dependent's namespace (a reference never crosses one).
     const o = this.graph.node(dependent.cluster, r.uid);
+    // The uid names an object of another namespace: kube warns, and treats the owner as absent.
+    if (def.namespaced && o?.obj && o.obj.metadata.namespace !== namespace) this.reportInvalid(dependent, r);
     if (o?.obj && o.obj.metadata.name === r.name && (!def.namespaced || o.obj.metadata.namespace === namespace)) {
       return deletingWith(o.obj, FOREGROUND_FINALIZER) ? "waiting" : "solid";
     }
@@ -408,6 +417,24 @@ export class GarbageCollector {
       throw e;
     }
     return true;
+  }
+
+  /** The OwnerRefInvalidNamespace Warning Event on `dependent` (recorded in the background, once). */
+  private reportInvalid(dependent: GraphNode, r: OwnerRef): void {
+    const def = this.defOfNode(dependent);
+    const m = dependent.obj?.metadata;
+    if (!def || !m?.name) return;
+    void this.invalidOwners.report(
+      {
+        cluster: dependent.cluster,
+        apiVersion: def.group ? `${def.group}/${def.version}` : def.version,
+        kind: def.kind,
+        namespace: m.namespace,
+        name: m.name,
+        uid: dependent.uid,
+      },
+      r,
+    );
   }
 
   private ctx(cluster: string): RequestContext {
