@@ -52,8 +52,9 @@ export interface ServerOptions {
   /** Create the missing ready-made workload CRDs in `admin` (so every logical cluster serves them). */
   installWorkloadCRDs?: boolean;
   /**
-   * Accept TLS client certificates signed by kcp's CA (default true). They need a TLS listener (Bun sockets)
-   * in front of Bun.serve (see client-cert-listener.ts); false serves TLS from Bun.serve directly.
+   * Accept TLS client certificates signed by kcp's CA (default false). They need a TLS listener (Bun
+   * sockets) in front of Bun.serve (see client-cert-listener.ts), which every request then crosses;
+   * off, Bun.serve serves TLS directly (see docs/performance.md for what the listener costs).
    */
   clientCertificates?: boolean;
   /** The CSR signing and cleaning controllers' settings (tests shorten the cleaner's periods). */
@@ -190,7 +191,7 @@ async function serve(
 
   const activeWatches = new Set<() => void>();
   let ready = false;
-  const clientCertificates = opts.clientCertificates !== false;
+  const clientCertificates = opts.clientCertificates === true;
   const app = createApp({
     registry,
     store,

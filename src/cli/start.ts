@@ -42,9 +42,9 @@ export default defineCommand({
     },
     "client-certificates": {
       type: "boolean",
-      default: true,
+      default: false,
       description:
-        "Accept TLS client certificates signed by kcp's CA (through a TLS listener in front of Bun.serve; --no-client-certificates serves TLS from Bun.serve alone, a little faster)",
+        "Accept TLS client certificates signed by kcp's CA (e.g. from approved CSRs), through a TLS listener in front of Bun.serve that every request then crosses (slower watches and large lists)",
     },
     ...startStorageArgs,
     ...clusterControllerArgs,
@@ -72,7 +72,7 @@ export default defineCommand({
       clusterController,
       ...(storage ? { storage } : {}),
       installWorkloadCRDs,
-      ...(args["client-certificates"] === false ? { clientCertificates: false } : {}),
+      ...(args["client-certificates"] === true ? { clientCertificates: true } : {}),
     });
   },
 });

@@ -13,7 +13,7 @@ import { certificateRequestPem, generateKey } from "../helpers/certificate-reque
 import { type KcpProcess, kubectl, removeDir, startKcp, tempDir, useKcp } from "../helpers/kcp-process.ts";
 
 let kcp: KcpProcess;
-useKcp((k) => (kcp = k));
+useKcp((k) => (kcp = k), { args: ["--client-certificates"] });
 
 type Obj = Record<string, any>;
 
@@ -219,9 +219,9 @@ describe("the TLS listener in front of the HTTP server", () => {
   });
 });
 
-describe("kcp start --no-client-certificates", () => {
+describe("kcp start without --client-certificates (the default)", () => {
   test("certificates authenticate no one; bearer tokens work as always", async () => {
-    const plain = await startKcp({ args: ["--no-client-certificates"] });
+    const plain = await startKcp();
     try {
       const data = join(plain.rootDir, "data");
       const key = generateKey("ec");
