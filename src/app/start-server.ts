@@ -10,6 +10,9 @@ import { NamespaceDeletionController } from "../controllers/namespace-deletion.t
 import { ServiceAccountsController } from "../controllers/service-accounts.ts";
 import { ResourceQuotaController } from "../controllers/quota/quota-controller.ts";
 import { DEFAULT_CLUSTER } from "../apis/logical-clusters.ts";
+import { type ObjectWatch, watchObjects } from "../apis/object-watch.ts";
+import type { ResourceDef } from "../apis/types.ts";
+import { CLUSTER_GROUP, CLUSTER_RESOURCE, CLUSTER_VERSION } from "../apis/builtin/cluster.ts";
 import { log, type LogLevelName } from "../log.ts";
 import { ensureServingCerts } from "../pki/certs.ts";
 import { ensureServiceAccountKey } from "../pki/service-account-key.ts";
@@ -28,12 +31,10 @@ import { ServiceAccountTokenAuthenticator, storageLookup } from "../auth/service
 import { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
 import { adminUser, StaticTokenAuthenticator } from "../auth/token-authenticator.ts";
 import { UnionAuthenticator } from "../auth/union-authenticator.ts";
-import { ClientCertAuthenticator } from "../auth/client-cert-authenticator.ts";
-import { CsrController, type CsrControllerOptions } from "../controllers/csr/csr-controller.ts";
-import { type ClientCertListener, startClientCertListener } from "./client-cert-listener.ts";
-import { X509Certificate } from "node:crypto";
+import type { CsrController, CsrControllerOptions } from "../controllers/csr/csr-controller.ts";
+import type { ClientCertListener } from "./client-cert-listener.ts";
 import { DEFAULT_WATCH_SETTINGS, type WatchSettings } from "../server/rest/watch.ts";
-import { startClusterController, type ClusterControllerSettings } from "./cluster-controller-wiring.ts";
+import type { ClusterControllerSettings, ElectedClusterController } from "./cluster-controller-wiring.ts";
 
 export interface ServerOptions {
   rootDir: string;
@@ -186,8 +187,9 @@ async function serve(
           shared: new Map([[storageKeyOf(namespaceDef), core.namespaces]]),
         });
   if (gc) undo.push(() => gc.stop());
-  const csrs = startCsrController(store, registry, certs, opts.csr);
-  undo.push(() => csrs.stop());
+  // Loaded and started once the server is ready, as the cluster controller below: neither holds up
+  // start-up (kube-controller-manager's controllers do not hold up the API server either).
+  let csrs: CsrController | undefined;
 
   const activeWatches = new Set<() => void>();
   let ready = false;
@@ -197,7 +199,11 @@ async function serve(
     store,
     clusters,
     authenticator,
-    ...(clientCertificates ? { clientCertAuthenticator: new ClientCertAuthenticator() } : {}),
+    ...(clientCertificates
+      ? {
+          clientCertAuthenticator: new (await import("../auth/client-cert-authenticator.ts")).ClientCertAuthenticator(),
+        }
+      : {}),
     authorizer,
     serverAddress: `${displayHost(opts.listen.host || "0.0.0.0")}:${opts.listen.port}`,
     readyChecks: [
@@ -228,6 +234,7 @@ async function serve(
   });
   undo.push(() => void server.stop(true));
   if (clientCertificates) {
+    const { startClientCertListener } = await import("./client-cert-listener.ts");
     front = await startClientCertListener({
       host: opts.listen.host || "0.0.0.0",
       port: opts.listen.port,
@@ -241,26 +248,60 @@ async function serve(
   const url = `https://${displayHost(opts.listen.host === "0.0.0.0" || opts.listen.host === "" ? "127.0.0.1" : opts.listen.host === "::" ? "::1" : opts.listen.host)}:${port}`;
   const kubeconfigPath = join(dataDir, "admin.kubeconfig");
   await writeAdminKubeconfig(kubeconfigPath, { server: url, caCertPem: certs.caCertPem, token });
-  // Physical clusters: started once the server serves (push syncers reach kcp through the loopback).
-  const clusterController =
-    opts.clusterController === false
-      ? undefined
-      : await startClusterController(opts.clusterController ?? {}, {
+  ready = true;
+  gc?.start().catch((e) => log.error(`garbage collector: ${(e as Error).stack ?? e}`));
+  let stopping: Promise<void> | undefined;
+  // Like kube-controller-manager's, the CSR controllers do not hold up readiness; they load once a
+  // CertificateSigningRequest exists somewhere.
+  let csrsStarted: Promise<void> = Promise.resolve();
+  const csrDef = registry.lookup(DEFAULT_CLUSTER, "certificates.k8s.io", "v1", "certificatesigningrequests");
+  const firstCsr = csrDef
+    ? whenFirstObject(store, csrDef, () => {
+        if (stopping) return;
+        csrsStarted = startCsrController(store, registry, certs, opts.csr)
+          .then((c) => {
+            csrs = c;
+            if (stopping) return c.stop();
+            return c.start();
+          })
+          .catch((e) => log.error(`csr controllers: ${(e as Error).stack ?? e}`));
+      })
+    : undefined;
+  // Physical clusters: the cluster controller (and the client library and syncer it loads) starts
+  // once the server serves and some logical cluster holds a Cluster (or a Cluster's watch ends
+  // without one): a kcp that attaches no cluster pays neither start-up time nor memory for it.
+  // Push syncers reach kcp through the loopback.
+  let clusterControllerStarted: Promise<ElectedClusterController | undefined> = Promise.resolve(undefined);
+  const startClusterControllerNow = () =>
+    import("./cluster-controller-wiring.ts")
+      .then(async (m) => {
+        const c = await m.startClusterController(opts.clusterController || {}, {
           store,
           registry,
           loopback,
           url,
           caCertPem: certs.caCertPem,
         });
-  if (clusterController) undo.push(() => void clusterController.stop());
-  ready = true;
-  gc?.start().catch((e) => log.error(`garbage collector: ${(e as Error).stack ?? e}`));
-  // Like kube-controller-manager's, the CSR controllers do not hold up readiness.
-  csrs.start().catch((e) => log.error(`csr controllers: ${(e as Error).stack ?? e}`));
+        if (stopping) {
+          await c.stop();
+          return undefined;
+        }
+        return c;
+      })
+      .catch((e) => {
+        log.error(`cluster controller: ${(e as Error).stack ?? e}`);
+        return undefined;
+      });
+  const clusterDef = registry.lookup(DEFAULT_CLUSTER, CLUSTER_GROUP, CLUSTER_VERSION, CLUSTER_RESOURCE);
+  const firstCluster =
+    opts.clusterController !== false && clusterDef
+      ? whenFirstObject(store, clusterDef, () => {
+          if (!stopping) clusterControllerStarted = startClusterControllerNow();
+        })
+      : undefined;
   log.info(`Serving securely on ${displayHost(opts.listen.host || "0.0.0.0")}:${port}`);
   log.info(`Admin kubeconfig: ${kubeconfigPath}`);
 
-  let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       ready = false;
@@ -273,8 +314,11 @@ async function serve(
       serviceAccounts.stop();
       quotas.stop();
       gc?.stop();
-      await clusterController?.stop();
-      csrs.stop();
+      firstCluster?.stop();
+      firstCsr?.stop();
+      await (await clusterControllerStarted)?.stop();
+      await csrsStarted;
+      csrs?.stop();
       core.stop();
       stopCompaction();
       // In-flight requests get 10 s; the timer must not keep a stopped process alive.
@@ -287,6 +331,28 @@ async function serve(
     return stopping;
   };
   return { url, port, kubeconfigPath, token, caCertPem: certs.caCertPem, storage, loopback, stop };
+}
+
+/**
+ * Calls `start` once, when the first object of `def` exists in any logical cluster (already stored
+ * or created later), or when the watch ends without one (then the started controller watches for
+ * itself): controllers that load code of their own wait for work before paying for it.
+ */
+function whenFirstObject(store: ObjectStore, def: ResourceDef, start: () => void): ObjectWatch {
+  let fired = false;
+  const fire = () => {
+    if (fired) return;
+    fired = true;
+    watch.stop();
+    start();
+  };
+  const watch: ObjectWatch = watchObjects(store, def, {
+    onEvent: (ev) => {
+      if (ev.type === "ADDED") queueMicrotask(fire);
+    },
+    onClose: () => fire(),
+  });
+  return watch;
 }
 
 /** The check's answer, or false when it takes longer than `ms` (a hung backend must not hang /readyz). */
@@ -322,13 +388,17 @@ export async function runServer(opts: ServerOptions): Promise<void> {
   });
 }
 
-/** The CSR signing and cleaning controllers, signing with kcp's CA. */
-function startCsrController(
+/** The CSR signing and cleaning controllers, signing with kcp's CA (loaded only now). */
+async function startCsrController(
   store: ObjectStore,
   registry: ResourceRegistry,
   certs: Credentials["certs"],
   opts: CsrControllerOptions | undefined,
-): CsrController {
+): Promise<CsrController> {
+  const [{ CsrController }, { X509Certificate }] = await Promise.all([
+    import("../controllers/csr/csr-controller.ts"),
+    import("node:crypto"),
+  ]);
   const def = registry.lookup(DEFAULT_CLUSTER, "certificates.k8s.io", "v1", "certificatesigningrequests");
   if (!def) throw new Error("the certificatesigningrequests resource is not registered");
   if (!certs.caKeyPem) throw new Error("the CA key is needed to sign certificate signing requests");
