@@ -1,6 +1,7 @@
 // The `kcp start` flags of the cluster controller (physical clusters).
 
 import { SYNCER_MODES, type SyncerMode, syncedResourceNameError } from "../apis/builtin/cluster.ts";
+import type { ClusterControllerSettings } from "../app/cluster-controller-wiring.ts";
 import { KCP_VERSION } from "../version.ts";
 import { parseDurationFlag } from "./duration-flag.ts";
 
@@ -60,14 +61,8 @@ interface Flags {
   "cluster-deny-private"?: boolean;
 }
 
-export interface ClusterControllerFlagValues {
-  defaultMode: SyncerMode;
-  defaultResources: string[];
-  heartbeatTimeoutMs: number;
-  syncerImage: string;
-  kcpUrl?: string;
-  denyPrivateServers?: boolean;
-}
+/** What the flags set of the controller's settings (leader election keeps its defaults). */
+export type ClusterControllerFlagValues = Omit<ClusterControllerSettings, "leaderElection">;
 
 /** The controller's settings, or false when it is off; throws a message naming the flag when one is wrong. */
 export function clusterControllerFromFlags(args: Flags): ClusterControllerFlagValues | false {

@@ -2,19 +2,13 @@
 // physical cluster's), on any client with the client library's request() (src/client/rest-client.ts
 // RestClient): create-or-update of a manifest, delete ignoring NotFound, and the REST paths.
 
+import type { RequestOptions } from "../../client/rest-client.ts";
 import { isObject } from "../../machinery/object.ts";
 import { isStatusError } from "../../machinery/status.ts";
 
 /** What is needed of a client: one JSON request; non-2xx throws a StatusError. */
 export interface KubeRequester {
-  request<T = unknown>(opts: {
-    method: string;
-    path: string;
-    query?: Record<string, string | undefined>;
-    body?: unknown;
-    contentType?: string;
-    signal?: AbortSignal;
-  }): Promise<T>;
+  request<T = unknown>(opts: RequestOptions): Promise<T>;
 }
 
 export type Manifest = Record<string, unknown> & {
