@@ -84,6 +84,9 @@ export default defineCommand({
     const missing = result.skipped.filter((s) => s.notFound);
     if (missing.length > 0) throw new Error(missing.map((s) => s.reason).join("; "));
 
+    say.info(
+      `pulled ${result.crds.length} CRD${result.crds.length === 1 ? "" : "s"}, skipped ${result.skipped.length}`,
+    );
     const json = args.output === "json";
     const render = (crd: unknown) => (json ? `${JSON.stringify(crd, null, 2)}\n` : stringify(crd, { lineWidth: 0 }));
     const outDir = args["output-dir"];

@@ -77,7 +77,9 @@ export class CrdPuller {
   async pull(resources?: string[]): Promise<PullResult> {
     const discovery = await discoverForPull(this.client);
     const skipped: PullSkip[] = [];
-    const warnings: string[] = [];
+    // A group-version discovery could not read (an aggregated API that is down) is not an error:
+    // the rest is pulled, and its resources are missing from the result.
+    const warnings = discovery.failed.map((f) => `discovery of ${f}: its resources are not pulled`);
     let chosen: DiscoveredResource[];
     if (resources && resources.length > 0) {
       chosen = [];
