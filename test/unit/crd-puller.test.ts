@@ -41,13 +41,27 @@ const widgetCRD = {
   status: { storedVersions: ["v1"] },
 };
 
+/** A v1beta1 CRD of the kind kube 1.13 accepted: no types, so not structural. */
+const gadgetCRD = {
+  apiVersion: "apiextensions.k8s.io/v1beta1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "gadgets.example.com" },
+  spec: {
+    group: "example.com",
+    version: "v1",
+    scope: "Cluster",
+    names: { plural: "gadgets", singular: "gadget", kind: "Gadget", listKind: "GadgetList" },
+    validation: { openAPIV3Schema: { properties: { spec: { properties: { size: { minimum: 1 } } } } } },
+  },
+};
+
 let dir: string;
 let server: LegacyKubeServer;
 let client: RestClient;
 
 beforeAll(async () => {
   dir = tempDir("crd-puller-");
-  server = await startLegacyKube({ kubeconfigPath: join(dir, "old.kubeconfig"), crds: [widgetCRD] });
+  server = await startLegacyKube({ kubeconfigPath: join(dir, "old.kubeconfig"), crds: [widgetCRD, gadgetCRD] });
   client = new RestClient(await loadClientConfig({ kubeconfig: server.kubeconfig }));
 });
 
@@ -133,6 +147,19 @@ describe("CrdPuller against a 1.13 cluster", () => {
     expect(r.warnings?.[0]).toStartWith("discovery of metrics.k8s.io/v1beta1: ");
   });
 
+  test("a CRD whose schema kcp would refuse comes back permissive, with a warning", async () => {
+    const r = await new CrdPuller(client).pull(["gadgets.example.com"]);
+    expect(r.skipped).toEqual([]);
+    const g = r.crds[0] as Json;
+    expect(g.spec.scope).toBe("Cluster");
+    expect(g.spec.versions[0].schema).toEqual({
+      openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+    });
+    expect(
+      r.warnings?.some((w) => w.startsWith("gadgets.example.com: the cluster's CRD schema is not valid in kcp")),
+    ).toBe(true);
+  });
+
   test("deterministic: two pullers, byte-identical CRDs", async () => {
     const a = await new CrdPuller(client).pull(["deployments.apps", "widgets.example.com"]);
     const b = await new CrdPuller(client).pull(["widgets.example.com", "deployments.apps"]);
@@ -146,5 +173,23 @@ describe("CrdPuller against a 1.13 cluster", () => {
     expect(r.skipped[0]?.notFound).toBe(true);
     expect(r.skipped[0]?.reason).toContain('no resource "gizmos.example.com"');
     expect(r.skipped[0]?.reason).toContain("metrics.k8s.io/v1beta1");
+  });
+});
+
+describe("CrdPuller against a cluster with OpenAPI v3", () => {
+  test("the group-version documents are read, not v2, and give the same CRDs as v2 does", async () => {
+    const v3 = await startLegacyKube({ kubeconfigPath: join(dir, "v3.kubeconfig"), openapiV3: true });
+    try {
+      const v3Client = new RestClient(await loadClientConfig({ kubeconfig: v3.kubeconfig }));
+      const fromV3 = await new CrdPuller(v3Client).pull(["deployments.apps", "pods"]);
+      expect(v3.requests).toContain("GET /openapi/v3");
+      expect(v3.requests).toContain("GET /openapi/v3/apis/apps/v1");
+      expect(v3.requests).toContain("GET /openapi/v3/api/v1");
+      expect(v3.requests).not.toContain("GET /openapi/v2");
+      const fromV2 = await new CrdPuller(client).pull(["deployments.apps", "pods"]);
+      expect(JSON.stringify(fromV3.crds)).toBe(JSON.stringify(fromV2.crds));
+    } finally {
+      v3.stop();
+    }
   });
 });
