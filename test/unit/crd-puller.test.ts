@@ -7,6 +7,7 @@ import { API_APPROVED_ANNOTATION } from "../../src/apis/crd-pull/pulled-crd.ts";
 import { loadClientConfig } from "../../src/client/kubeconfig-loader.ts";
 import { RestClient } from "../../src/client/rest-client.ts";
 import { CrdPuller } from "../../src/controllers/crd-puller/crd-puller.ts";
+import { v1beta1ToV1 } from "../../src/controllers/crd-puller/remote-crds.ts";
 import { kcpServesNatively } from "../../src/cli/pull-crds.ts";
 import { type LegacyKubeServer, startLegacyKube } from "../helpers/legacy-kube-server.ts";
 import { removeDir, tempDir } from "../helpers/kcp-process.ts";
@@ -191,5 +192,50 @@ describe("CrdPuller against a cluster with OpenAPI v3", () => {
     } finally {
       v3.stop();
     }
+  });
+});
+
+describe("v1beta1 CRDs in v1's shape", () => {
+  test("per-version schema, columns and subresources; preserveUnknownFields becomes the root extension", () => {
+    const v1 = v1beta1ToV1({
+      metadata: { name: "things.example.com" },
+      spec: {
+        group: "example.com",
+        preserveUnknownFields: true,
+        versions: [
+          { name: "v2", served: true, storage: true },
+          {
+            name: "v1",
+            served: true,
+            storage: false,
+            additionalPrinterColumns: [{ name: "A", type: "string", JSONPath: ".a" }],
+          },
+        ],
+        validation: { openAPIV3Schema: { type: "object" } },
+        subresources: { status: {} },
+        additionalPrinterColumns: [{ name: "B", type: "string", JSONPath: ".b" }],
+      },
+    }) as Json;
+    expect(v1.apiVersion).toBe("apiextensions.k8s.io/v1");
+    expect(v1.spec.preserveUnknownFields).toBeUndefined();
+    expect(v1.spec.validation).toBeUndefined();
+    expect(v1.spec.versions).toEqual([
+      {
+        name: "v2",
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+        subresources: { status: {} },
+        additionalPrinterColumns: [{ name: "B", type: "string", jsonPath: ".b" }],
+      },
+      {
+        name: "v1",
+        served: true,
+        storage: false,
+        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+        subresources: { status: {} },
+        additionalPrinterColumns: [{ name: "A", type: "string", jsonPath: ".a" }],
+      },
+    ]);
   });
 });
