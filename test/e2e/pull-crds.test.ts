@@ -117,6 +117,16 @@ describe("from a Kubernetes 1.13 cluster (OpenAPI v2 only)", () => {
       await ok(["scale", "deployment/web", "--replicas=4"]);
       const scaled = JSON.parse(await ok(["get", "deployment/web", "-o", "json"]));
       expect(scaled.spec.replicas).toBe(4);
+      // A second client-side apply is a strategic merge patch: containers and ports merge by the
+      // keys the pulled list types carry, so the change lands and nothing else is lost.
+      const changed = deployment();
+      changed.spec.template.spec.containers[0].image = "nginx:1.27";
+      await ok(["apply", "-f", "-"], { stdin: JSON.stringify(changed) });
+      const applied = JSON.parse(await ok(["get", "deployment/web", "-o", "json"]));
+      expect(applied.spec.template.spec.containers).toHaveLength(1);
+      expect(applied.spec.template.spec.containers[0].image).toBe("nginx:1.27");
+      expect(applied.spec.template.spec.containers[0].ports).toHaveLength(3);
+      expect(applied.spec.replicas).toBe(2);
 
       const bad = deployment("ten");
       bad.metadata.name = "bad";
