@@ -56,13 +56,31 @@ const gadgetCRD = {
   },
 };
 
+/** A CRD the cluster itself marks NonStructuralSchema (kube 1.15+), whatever its schema looks like. */
+const sprocketCRD = {
+  apiVersion: "apiextensions.k8s.io/v1beta1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "sprockets.example.com" },
+  spec: {
+    group: "example.com",
+    version: "v1",
+    scope: "Namespaced",
+    names: { plural: "sprockets", singular: "sprocket", kind: "Sprocket", listKind: "SprocketList" },
+    validation: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object" } } } },
+  },
+  status: { conditions: [{ type: "NonStructuralSchema", status: "True", reason: "Violations" }] },
+};
+
 let dir: string;
 let server: LegacyKubeServer;
 let client: RestClient;
 
 beforeAll(async () => {
   dir = tempDir("crd-puller-");
-  server = await startLegacyKube({ kubeconfigPath: join(dir, "old.kubeconfig"), crds: [widgetCRD, gadgetCRD] });
+  server = await startLegacyKube({
+    kubeconfigPath: join(dir, "old.kubeconfig"),
+    crds: [widgetCRD, gadgetCRD, sprocketCRD],
+  });
   client = new RestClient(await loadClientConfig({ kubeconfig: server.kubeconfig }));
 });
 
@@ -159,6 +177,18 @@ describe("CrdPuller against a 1.13 cluster", () => {
     expect(
       r.warnings?.some((w) => w.startsWith("gadgets.example.com: the cluster's CRD schema is not valid in kcp")),
     ).toBe(true);
+  });
+
+  test("a CRD the cluster marks NonStructuralSchema comes back permissive, with a warning", async () => {
+    const r = await new CrdPuller(client).pull(["sprockets.example.com"]);
+    const s = r.crds[0] as Json;
+    expect(s.spec.versions[0].schema.openAPIV3Schema).toEqual({
+      type: "object",
+      "x-kubernetes-preserve-unknown-fields": true,
+    });
+    expect(r.warnings).toContain(
+      "sprockets.example.com: the cluster's CRD has a non-structural schema; its schema is permissive",
+    );
   });
 
   test("deterministic: two pullers, byte-identical CRDs", async () => {
