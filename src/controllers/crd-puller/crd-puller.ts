@@ -169,7 +169,7 @@ export class CrdPuller {
       }
     }
     let errs = invalidities(crd);
-    if (errs && !deepSchemaIsPermissive(crd)) {
+    if (errs && !hasPermissiveSchema(crd)) {
       // kcp's structural check is kube 1.3x's: an older cluster may hold a CRD it would refuse.
       warnings.push(`${gr}: the cluster's CRD schema is not valid in kcp (${errs}); its schema is permissive`);
       crd = withSchema(crd, PERMISSIVE_SCHEMA);
@@ -224,7 +224,7 @@ function withSchema(crd: Json, schema: JSONSchemaProps): Json {
   return { ...crd, spec: { ...spec, versions } };
 }
 
-function deepSchemaIsPermissive(crd: Json): boolean {
+function hasPermissiveSchema(crd: Json): boolean {
   const v = ((crd.spec as Json).versions as Json[])[0];
   const s = isObject(v?.schema) ? v.schema.openAPIV3Schema : undefined;
   return isObject(s) && s["x-kubernetes-preserve-unknown-fields"] === true && !isObject(s.properties);
