@@ -174,6 +174,30 @@ describe("kube-apiserver's own OpenAPI v2 (1.13, and 1.10 for every kind)", () =
     expect(validateCRD(crd as unknown as KObject)).toEqual([]);
   });
 
+  test("ports are told apart by number and protocol, as kube's later documents say (1.13 Service, 1.10 pods)", () => {
+    const svc = schemaOf(v113, "", "v1", "Service");
+    const ports = svc.properties.spec.properties.ports;
+    expect(ports["x-kubernetes-list-map-keys"]).toEqual(["port", "protocol"]);
+    expect(ports.items.properties.protocol.default).toBe("TCP");
+    const dns = {
+      spec: {
+        ports: [
+          { name: "dns", port: 53, protocol: "UDP" },
+          { name: "dns-tcp", port: 53, protocol: "TCP" },
+        ],
+      },
+    };
+    expect(errorsOf(svc, dns)).toEqual([]);
+    expect(errorsOf(svc, { spec: { ports: [{ port: 53 }, { port: 53, protocol: "TCP" }] } }).join()).toContain(
+      "Duplicate",
+    );
+    // 1.10's document names only containerPort (its strategic-merge key).
+    const v110 = modelsFromV2(kubeSwagger("1.10"));
+    const pod = schemaOf(v110, "", "v1", "Pod");
+    const containerPorts = pod.properties.spec.properties.containers.items.properties.ports;
+    expect(containerPorts["x-kubernetes-list-map-keys"]).toEqual(["containerPort", "protocol"]);
+  });
+
   test("CronJob (batch/v1beta1): the job template nests a whole pod spec", () => {
     const s = schemaOf(v113, "batch", "v1beta1", "CronJob");
     const podSpec = s.properties.spec.properties.jobTemplate.properties.spec.properties.template.properties.spec;
