@@ -118,6 +118,8 @@ export interface LegacyKubeOptions {
    * and a Go zero-value `default: {}`, and ports' `protocol` defaulted to "TCP".
    */
   openapiV3?: boolean;
+  /** The credentials may not list CRDs (403), as a narrowly bound service account. */
+  forbidCRDList?: boolean;
 }
 
 /** A v2 schema tree in v3's form (see LegacyKubeOptions.openapiV3). */
@@ -223,6 +225,9 @@ export async function startLegacyKube(opts: LegacyKubeOptions): Promise<LegacyKu
         return json({ kind: "APIGroupList", groups });
       }
       if (path === "/apis/metrics.k8s.io/v1beta1") return new Response("service unavailable", { status: 503 });
+      if (path === "/apis/apiextensions.k8s.io/v1beta1/customresourcedefinitions" && opts.forbidCRDList) {
+        return json({ kind: "Status", status: "Failure", code: 403, reason: "Forbidden", message: "forbidden" }, 403);
+      }
       if (path === "/apis/apiextensions.k8s.io/v1beta1/customresourcedefinitions") {
         return json({
           kind: "CustomResourceDefinitionList",

@@ -225,6 +225,27 @@ describe("CrdPuller against a cluster with OpenAPI v3", () => {
   });
 });
 
+describe("CrdPuller with credentials that may not list CRDs", () => {
+  test("built-in kinds still pull; a CRD-based kind needs an OpenAPI model, and says so", async () => {
+    const limited = await startLegacyKube({
+      kubeconfigPath: join(dir, "limited.kubeconfig"),
+      crds: [widgetCRD],
+      forbidCRDList: true,
+    });
+    try {
+      const c = new RestClient(await loadClientConfig({ kubeconfig: limited.kubeconfig }));
+      const r = await new CrdPuller(c).pull(["deployments.apps", "widgets.example.com"]);
+      expect(names(r.crds)).toEqual(["deployments.apps"]);
+      expect(r.skipped).toEqual([
+        { resource: "widgets.example.com", reason: "the OpenAPI v2 document has no schema for example.com/v1 Widget" },
+      ]);
+      expect(r.warnings?.some((w) => w.startsWith("the cluster's CRDs cannot be read (forbidden)"))).toBe(true);
+    } finally {
+      limited.stop();
+    }
+  });
+});
+
 describe("v1beta1 CRDs in v1's shape", () => {
   test("per-version schema, columns and subresources; preserveUnknownFields becomes the root extension", () => {
     const v1 = v1beta1ToV1({

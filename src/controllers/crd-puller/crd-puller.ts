@@ -29,7 +29,7 @@ import { validateAPIApproval, validateCRD } from "../../apis/crd/crd-validation.
 import type { JSONSchemaProps } from "../../apis/crd/schema-types.ts";
 import type { KObject } from "../../apis/types.ts";
 import type { RestClient } from "../../client/rest-client.ts";
-import { fieldErrorText } from "../../machinery/status.ts";
+import { fieldErrorText, isStatusError } from "../../machinery/status.ts";
 import { isObject } from "../../machinery/object.ts";
 import { OpenAPISource } from "./openapi-source.ts";
 import { type DiscoveredResource, discoverForPull, findRequested, groupResourceOf } from "./pull-discovery.ts";
@@ -99,7 +99,14 @@ export class CrdPuller {
     const crdAPI = this.crdAPIVersion(discovery.resources);
     let remote: Promise<Map<string, Json>> | undefined;
     const remoteCRDs = () => {
-      remote ??= crdAPI ? listRemoteCRDs(this.client, crdAPI) : Promise.resolve(new Map());
+      remote ??= crdAPI
+        ? listRemoteCRDs(this.client, crdAPI).catch((e) => {
+            // Credentials that may not list CRDs still pull: CRD-based kinds from OpenAPI instead.
+            if (!isStatusError(e) || (e.code !== 403 && e.code !== 404)) throw e;
+            warnings.push(`the cluster's CRDs cannot be read (${e.message}); every schema comes from OpenAPI`);
+            return new Map<string, Json>();
+          })
+        : Promise.resolve(new Map<string, Json>());
       return remote;
     };
 
