@@ -106,6 +106,12 @@ export class DeploymentSplitter {
     this.clusters = new Informer({
       name: "deployment-splitter: clusters",
       source: opts.clusters,
+      // Only Ready is read: the kubeconfig (a credential) and the rest are not kept in memory.
+      transform: (obj) => {
+        const { managedFields: _, ...metadata } = obj.metadata;
+        const conditions = (obj as { status?: { conditions?: unknown } }).status?.conditions;
+        return { apiVersion: obj.apiVersion, kind: obj.kind, metadata, status: { conditions } } as KObject;
+      },
       onAdd: (_obj, c) => this.clustersChanged(c),
       onUpdate: (old, obj, c) => {
         if (isReady(old) !== isReady(obj)) this.clustersChanged(c);
