@@ -325,9 +325,22 @@ describe("deployment splitter (in kcp start)", () => {
     expect(squatter.spec?.replicas).toBe(1);
   });
 
-  test("the leaf of a deleted Cluster is deleted", async () => {
+  test("a Cluster being deleted counts as not Ready; once gone, its leaf is deleted", async () => {
+    const hold = JSON.stringify({ metadata: { finalizers: ["example.com/hold"] } });
+    await ok(["patch", "clusters.cluster.example.dev", "north", "--type=merge", "-p", hold]);
+    await ok(["delete", "clusters.cluster.example.dev", "north", "--wait=false"]);
+    await sharesBecome("web", { east: 15, north: 0, west: 0 });
+    await ok([
+      "patch",
+      "clusters.cluster.example.dev",
+      "north",
+      "--type=merge",
+      "-p",
+      '{"metadata":{"finalizers":null}}',
+    ]);
+    await sharesBecome("web", { east: 15, west: 0 });
     await ok(["delete", "clusters.cluster.example.dev", "west"]);
-    await sharesBecome("web", { east: 8, north: 7 });
+    await sharesBecome("web", { east: 15 });
   });
 
   test("deleting the root deletes its leaves (garbage collector)", async () => {

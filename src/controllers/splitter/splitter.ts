@@ -114,7 +114,8 @@ export class DeploymentSplitter {
       },
       onAdd: (_obj, c) => this.clustersChanged(c),
       onUpdate: (old, obj, c) => {
-        if (isReady(old) !== isReady(obj)) this.clustersChanged(c);
+        const leaving = (x: KObject) => !!x.metadata.deletionTimestamp;
+        if (isReady(old) !== isReady(obj) || leaving(old) !== leaving(obj)) this.clustersChanged(c);
       },
       onDelete: (_obj, c) => this.clustersChanged(c),
     });
@@ -183,8 +184,9 @@ export class DeploymentSplitter {
     if (!root || !isRoot(root) || root.metadata.deletionTimestamp) return true;
     const clusters: ClusterState[] = this.clusters
       .list(lc)
-      .filter((c) => !c.metadata.deletionTimestamp)
-      .map((c) => ({ name: c.metadata.name as string, ready: isReady(c) }));
+      // A Cluster being deleted counts as not Ready: its leaf is scaled to 0 while its syncer
+      // still runs, and deleted once the Cluster is gone.
+      .map((c) => ({ name: c.metadata.name as string, ready: isReady(c) && !c.metadata.deletionTimestamp }));
     const owned = this.deployments
       .byIndex("owners", `${lc}${SEP}${root.metadata.uid}`)
       .filter((d) => d.metadata.namespace === ns && ownedBy(d, root.metadata.uid));
