@@ -323,6 +323,13 @@ describe("deployment splitter (in kcp start)", () => {
     const squatter = (await get(`${DEPLOYMENTS}/api--east`)) as Obj;
     expect(squatter.metadata.ownerReferences).toBeUndefined();
     expect(squatter.spec?.replicas).toBe(1);
+    // Once the name is free, the leaf is made.
+    await ok(["delete", "deployment", "api--east", "-n", NS]);
+    await eventually("api's own leaf on east", async () => {
+      const leaf = await get(`${DEPLOYMENTS}/api--east`);
+      return leaf?.metadata.ownerReferences?.[0]?.name === "api";
+    });
+    await ok(["delete", "deployment", "api", "-n", NS]);
   });
 
   test("a Cluster being deleted counts as not Ready; once gone, its leaf is deleted", async () => {
