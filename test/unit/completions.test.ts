@@ -4,6 +4,7 @@ import { join } from "node:path";
 import migrateCommand from "../../src/cli/migrate.ts";
 import pullCrdsCommand from "../../src/cli/pull-crds.ts";
 import startCommand from "../../src/cli/start.ts";
+import splitCommand from "../../src/cli/split.ts";
 import syncCommand from "../../src/cli/sync.ts";
 import versionCommand from "../../src/cli/version.ts";
 import { main } from "../../src/main.ts";
@@ -27,12 +28,12 @@ describe("shell completions", () => {
   test("every command and flag of the CLI appears in each shell's file", async () => {
     const commands = Object.keys((await main.subCommands) as object);
     // Positional arguments (sync's resource types) are not flags.
-    const flags = [startCommand, migrateCommand, syncCommand, versionCommand, pullCrdsCommand].flatMap((cmd) =>
+    const flags = [startCommand, migrateCommand, syncCommand, splitCommand, versionCommand, pullCrdsCommand].flatMap((cmd) =>
       Object.entries((cmd.args ?? {}) as Record<string, { type?: string }>)
         .filter(([, a]) => a.type !== "positional")
         .map(([name]) => name),
     );
-    const enums = [startCommand, migrateCommand, syncCommand, versionCommand, pullCrdsCommand].flatMap((cmd) =>
+    const enums = [startCommand, migrateCommand, syncCommand, splitCommand, versionCommand, pullCrdsCommand].flatMap((cmd) =>
       Object.values((cmd.args ?? {}) as Record<string, { options?: string[] }>).flatMap((a) => a.options ?? []),
     );
     for (const shell of SHELLS) {
@@ -48,6 +49,7 @@ describe("shell completions", () => {
       "start",
       "migrate",
       "sync",
+      "split",
       "cluster",
       "version",
       "crds",
