@@ -147,7 +147,7 @@ const vectors: Case[] = [
     existing: { type: "object", additionalProperties: true },
     incoming: { type: "object", additionalProperties: bool },
     narrow: false,
-    errors: [inv(`${R}.additionalProperties`, "additionalProperties value has been changed in an incompatible way")],
+    errors: [inv(`${R}.additionalProperties.type`, 'The type changed (was "", now "boolean")')],
   },
   {
     name: "9.3/9 narrowing: the LCD takes the boolean schema",
@@ -792,6 +792,45 @@ const rules: Case[] = [
     ],
   },
   {
+    name: "additionalProperties true prunes an object value's fields: a map of objects against it is incompatible",
+    existing: { type: "object", additionalProperties: obj({ a: str }) },
+    incoming: { type: "object", additionalProperties: true },
+    narrow: false,
+    errors: [inv(`${R}.additionalProperties.properties`, 'properties have been removed in an incompatible way: ["a"]')],
+  },
+  {
+    name: "additionalProperties true against a map of objects, narrowing: the values keep no fields",
+    existing: { type: "object", additionalProperties: obj({ a: str }) },
+    incoming: { type: "object", additionalProperties: true },
+    narrow: true,
+    lcd: { type: "object", additionalProperties: obj({}) },
+  },
+  {
+    name: "preserve-unknown-fields with an additionalProperties schema in new only: narrowing takes the schema",
+    existing: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+    incoming: { type: "object", "x-kubernetes-preserve-unknown-fields": true, additionalProperties: int },
+    narrow: true,
+    lcd: { type: "object", "x-kubernetes-preserve-unknown-fields": true, additionalProperties: int },
+  },
+  {
+    name: "a Deployment whose pod spec lacks ephemeralContainers (the negotiation demo)",
+    existing: obj({
+      spec: obj({
+        template: obj({
+          spec: obj({ containers: arr(obj({ name: str })), ephemeralContainers: arr(obj({ name: str })) }),
+        }),
+      }),
+    }),
+    incoming: obj({ spec: obj({ template: obj({ spec: obj({ containers: arr(obj({ name: str })) }) }) }) }),
+    narrow: false,
+    errors: [
+      inv(
+        `${R}.properties[spec].properties[template].properties[spec].properties`,
+        'properties have been removed in an incompatible way: ["ephemeralContainers"]',
+      ),
+    ],
+  },
+  {
     name: "a property named __proto__ stays an own property of the LCD",
     existing: JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"},"a":{"type":"string"}}}'),
     incoming: JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"}}}'),
@@ -834,6 +873,36 @@ describe("spec 9.3 vectors", () => {
 
 describe("rules and closed holes", () => {
   for (const c of rules) test(c.name, () => run(c));
+});
+
+describe("results and inputs", () => {
+  test("the LCD shares no object with the inputs", () => {
+    const existing = obj({
+      a: obj({ b: { type: "string", enum: ["x"] } }),
+      m: { type: "object", additionalProperties: str },
+    });
+    const incoming = obj({ a: obj({ b: str }), m: { type: "object", additionalProperties: true } });
+    for (const narrow of [false, true]) {
+      const r = lowestCommonDenominator("X", existing, incoming, narrow);
+      if (!r.ok) throw new Error(r.message);
+      const lcd = r.lcd as { properties: { a: { properties: { b: { enum: string[] } } }; m: S } };
+      lcd.properties.a.properties.b.enum.push("y");
+      lcd.properties.m.additionalProperties = false;
+      expect(existing).toEqual(
+        obj({ a: obj({ b: { type: "string", enum: ["x"] } }), m: { type: "object", additionalProperties: str } }),
+      );
+    }
+  });
+  test("without narrowing, a compatible result equals existing", () => {
+    const existing = obj(
+      { a: { type: "integer", minimum: 1, description: "d" }, l: arr(str, { "x-kubernetes-list-type": "set" }) },
+      { required: ["a"] },
+    );
+    const incoming = obj({ a: num, l: arr(str), extra: bool });
+    const r = lowestCommonDenominator("X", existing, incoming, false);
+    expect(r).toEqual({ ok: true, lcd: existing });
+    expect(lowestCommonDenominator("X", existing, incoming, true)).toEqual({ ok: true, lcd: existing });
+  });
 });
 
 describe("bounded work", () => {
