@@ -332,6 +332,14 @@ test("property: whatever the LCD accepts, both schemas accept, and neither drops
     const r = lowestCommonDenominator("X", existing, incoming, true);
     if (!r.ok) continue;
     compatible++;
+    // The LCD is a fixpoint: compatible with incoming as it is, and narrowing it again changes nothing.
+    const again = lowestCommonDenominator("X", r.lcd, incoming, false);
+    if (!again.ok || JSON.stringify(again.lcd) !== JSON.stringify(r.lcd)) {
+      console.error(
+        `LCD not a fixpoint (LCD_SEED=${seed}, pair ${i}):\n${JSON.stringify({ existing, incoming, lcd: r.lcd, again }, null, 1)}`,
+      );
+      expect(again).toEqual({ ok: true, lcd: r.lcd });
+    }
     if (JSON.stringify(r.lcd) !== JSON.stringify(existing)) narrowed++;
     for (let j = 0; j < 20; j++) {
       const from = g.pick([existing, incoming, r.lcd]);

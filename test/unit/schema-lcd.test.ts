@@ -4,6 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { lowestCommonDenominator, MAX_SCHEMA_DEPTH } from "../../src/apis/negotiation/schema-lcd.ts";
+import { workloadCRDs } from "../../src/apis/workload-crds/workload-crds.ts";
 
 type S = Record<string, unknown>;
 type Reason = "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueNotSupported";
@@ -905,6 +906,45 @@ describe("results and inputs", () => {
   });
 });
 
+describe("real schemas (kcp's ready-made workload CRDs, from kube's OpenAPI)", () => {
+  const schemaOf = (kind: string): S => {
+    const crd = workloadCRDs().find((c) => (c.spec as { names: { kind: string } }).names.kind === kind);
+    if (!crd) throw new Error(`no workload CRD of kind ${kind}`);
+    const versions = (crd.spec as { versions: { schema: { openAPIV3Schema: S } }[] }).versions;
+    return versions[0]?.schema.openAPIV3Schema as S;
+  };
+
+  test("every workload schema is compatible with itself, nothing reported as not supported", () => {
+    for (const crd of workloadCRDs()) {
+      const spec = crd.spec as { names: { kind: string }; versions: { schema: { openAPIV3Schema: S } }[] };
+      const s = spec.versions[0]?.schema.openAPIV3Schema as S;
+      for (const narrow of [false, true]) {
+        const r = lowestCommonDenominator(spec.names.kind, s, structuredClone(s), narrow);
+        if (!r.ok) throw new Error(r.message);
+        expect(r.lcd).toEqual(s);
+      }
+    }
+  });
+
+  test("a cluster whose pod spec lacks ephemeralContainers: reported, narrowed away, and back with the cluster gone", () => {
+    const current = schemaOf("Deployment");
+    const older = structuredClone(current);
+    const podSpec = (x: S) =>
+      (x as { properties: { spec: { properties: { template: { properties: { spec: { properties: S } } } } } } })
+        .properties.spec.properties.template.properties.spec.properties;
+    delete podSpec(older).ephemeralContainers;
+    const checked = lowestCommonDenominator("Deployment", current, older, false);
+    expect(checked.ok ? "" : checked.message).toBe(
+      'Deployment.properties[spec].properties[template].properties[spec].properties: properties have been removed in an incompatible way: ["ephemeralContainers"]',
+    );
+    const narrowed = lowestCommonDenominator("Deployment", current, older, true);
+    if (!narrowed.ok) throw new Error(narrowed.message);
+    expect(narrowed.lcd).toEqual(older);
+    // rebuilt from the current cluster alone, the field is back
+    expect(lowestCommonDenominator("Deployment", current, current, true)).toEqual({ ok: true, lcd: current });
+  });
+});
+
 describe("bounded work", () => {
   test("a schema deeper than the limit is refused, not walked", () => {
     let s: S = str;
@@ -916,6 +956,12 @@ describe("bounded work", () => {
       expect(r.errors[0]?.reason).toBe("FieldValueForbidden");
       expect(r.errors[0]?.message).toContain("too large for the schema negotiation");
     }
+  });
+  test("a schema with too many nodes (a huge enum) is refused, not copied into a truncated LCD", () => {
+    const huge = obj({ a: { type: "string", enum: Array.from({ length: 250_000 }, (_, i) => `v${i}`) } });
+    const r = lowestCommonDenominator("X", huge, obj({ a: str }), false);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.map((e) => [e.reason, e.field])).toEqual([["FieldValueForbidden", "X"]]);
   });
   test("non-object inputs are errors", () => {
     expect(lowestCommonDenominator("X", obj({}), null, false)).toEqual({

@@ -40,6 +40,8 @@ export const MAX_SCHEMA_NODES = 200_000;
 
 type Schema = Record<string, unknown>;
 
+const TOO_BIG = `the schema is too large for the schema negotiation (more than ${MAX_SCHEMA_DEPTH} levels or ${MAX_SCHEMA_NODES} nodes)`;
+
 /** Keywords with no effect on which documents are accepted: L keeps E's. */
 const ANNOTATIONS = new Set(["description", "title", "example", "externalDocs"]);
 /** Keywords compared by the rules below. */
@@ -140,6 +142,8 @@ export function lowestCommonDenominator(
   if (!isObject(existing)) invalid(ctx, path, "existing schema is not an object");
   else if (!isObject(incoming)) invalid(ctx, path, "new schema doesn't allow anything");
   else lcd = compareNode(ctx, path, existing, incoming, 0);
+  // A copy that ran out of budget left holes in the LCD: never hand that out.
+  if (ctx.tooBig && !ctx.errors.some((e) => e.message === TOO_BIG)) forbidden(ctx, path, TOO_BIG);
   if (ctx.errors.length > 0) {
     return {
       ok: false,
@@ -232,12 +236,7 @@ function isIntOrStringAnyOf(v: unknown): boolean {
 function compareNode(ctx: Ctx, path: string, e: Schema, n: Schema, depth: number): Schema {
   ctx.nodes += 2;
   if (ctx.nodes > MAX_SCHEMA_NODES || depth > MAX_SCHEMA_DEPTH) {
-    if (!ctx.tooBig)
-      forbidden(
-        ctx,
-        path,
-        `the schema is too large for the schema negotiation (more than ${MAX_SCHEMA_DEPTH} levels or ${MAX_SCHEMA_NODES} nodes)`,
-      );
+    if (!ctx.tooBig) forbidden(ctx, path, TOO_BIG);
     ctx.tooBig = true;
     return {};
   }
@@ -849,6 +848,8 @@ function defaultAccepted(s: Schema, v: unknown, depth: number): boolean {
     if (len > (num("maxLength") ?? Number.POSITIVE_INFINITY) || len < (num("minLength") ?? 0)) return false;
     const pattern = own(s, "pattern");
     if (typeof pattern === "string") {
+      // A hostile pattern can backtrack for ages: long defaults are not tried, just dropped.
+      if (v.length > 256) return false;
       try {
         if (!new RegExp(pattern, "u").test(v)) return false;
       } catch {
