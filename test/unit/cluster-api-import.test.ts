@@ -163,6 +163,7 @@ describe("gateResources", () => {
         "gadgets.example.com",
         "pods",
         "ingresses.x",
+        "sprockets.example.com",
       ],
       native,
       imports: [
@@ -173,6 +174,7 @@ describe("gateResources", () => {
         ]),
         imp("gadgets.east.v1.example.com", "example.com", "gadgets", [T("Compatible")]),
         imp("pods.east.v1.core", "core", "pods", [T("Compatible"), T("Available")]),
+        imp("sprockets.east.v1.example.com", "example.com", "sprockets", []),
       ],
       skipped: new Map([["ingresses.x", "the physical cluster does not serve it"]]),
     });
@@ -184,9 +186,10 @@ describe("gateResources", () => {
       },
       { resource: "gadgets.example.com", why: "import gadgets.east.v1.example.com: no Available condition yet" },
       { resource: "ingresses.x", why: "not imported: the physical cluster does not serve it" },
+      { resource: "sprockets.example.com", why: "import sprockets.east.v1.example.com: not negotiated yet" },
     ]);
     expect(waitingMessage(gate.waiting)).toStartWith(
-      "APIs not negotiated yet: widgets.example.com, gadgets.example.com, ingresses.x (widgets.example.com: import",
+      "APIs not negotiated yet: widgets.example.com, gadgets.example.com, ingresses.x, sprockets.example.com (widgets.example.com: import",
     );
   });
 

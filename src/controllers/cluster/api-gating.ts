@@ -89,6 +89,10 @@ export function gateResources(inputs: GateInputs): Gate {
     }
     const compatible = cond(first, ImportCondition.Compatible);
     const available = cond(first, ImportCondition.Available);
+    if (!compatible && !available) {
+      waiting.push({ resource: gr, why: `import ${first.metadata.name}: not negotiated yet` });
+      continue;
+    }
     const problems = [
       ...(isTrue(compatible) ? [] : [describe("Compatible", compatible)]),
       ...(isTrue(available) ? [] : [describe("Available", available)]),

@@ -259,13 +259,11 @@ export class ApiImporter {
         return;
       } catch (e) {
         if (!(isStatusError(e) && e.code === 409)) throw e;
-        // Created meanwhile (the cache is behind): refreshed below.
+        // Created already (the cache is behind our own last write): written again only if it differs.
+        const cur = await this.deps.store.get(this.deps.importDef, lc, undefined, name);
+        if (upToDate(cur, want, owner)) return;
       }
-    } else if (
-      summaryDigest(cached) === importedDigest(want) &&
-      ownedBy(cached, owner) &&
-      cached.metadata.annotations?.[API_VERSION_ANNOTATION] === want.metadata.annotations?.[API_VERSION_ANNOTATION]
-    ) {
+    } else if (upToDate(cached, want, owner)) {
       return;
     }
     const wantSpec = want.spec as Record<string, unknown>;
@@ -338,6 +336,15 @@ export function importSummary(obj: KObject): KObject {
     status: { conditions: status.conditions },
     [DIGEST_KEY]: importedDigest(obj),
   };
+}
+
+/** Whether an import (as stored, or as cached) already says what `want` says. */
+function upToDate(cur: KObject, want: KObject, owner: ClusterOwner): boolean {
+  return (
+    summaryDigest(cur) === importedDigest(want) &&
+    ownedBy(cur, owner) &&
+    cur.metadata.annotations?.[API_VERSION_ANNOTATION] === want.metadata.annotations?.[API_VERSION_ANNOTATION]
+  );
 }
 
 function summaryDigest(obj: KObject): string | undefined {
