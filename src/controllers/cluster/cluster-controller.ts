@@ -629,14 +629,19 @@ export class ClusterController<C extends KubeRequester> {
       );
       readiness.condition = { ...readiness.condition, message: `${readiness.condition.message}; ${pods}` };
     }
-    if (readiness.condition.status === "True" && gate.waiting.length > 0) {
-      // The syncer works, but not with everything asked for.
-      readiness.condition = {
-        ...readiness.condition,
-        status: "False",
-        reason: ClusterReason.APIsNotNegotiated,
-        message: brief(waitingMessage(gate.waiting)),
-      };
+    if (gate.waiting.length > 0) {
+      // The syncer works, but not with everything asked for; one that does not work says so
+      // first (its reason), the APIs after.
+      const waiting = waitingMessage(gate.waiting);
+      readiness.condition =
+        readiness.condition.status === "True"
+          ? {
+              ...readiness.condition,
+              status: "False",
+              reason: ClusterReason.APIsNotNegotiated,
+              message: brief(waiting),
+            }
+          : { ...readiness.condition, message: brief(`${readiness.condition.message}; ${waiting}`) };
     }
     await this.writeStatus(lc, name, obj, readiness.condition, hb);
     const next = Math.min(readiness.recheckInMs ?? Number.POSITIVE_INFINITY, recheckMs ?? Number.POSITIVE_INFINITY);
