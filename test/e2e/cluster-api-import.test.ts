@@ -15,6 +15,8 @@ const IMPORTS = "/apis/apiresource.kcp.dev/v1alpha1/apiresourceimports";
 const CLUSTERS = "/apis/cluster.example.dev/v1alpha1/clusters";
 const WIDGETS_IMPORT = "widgets.east.v1.example.com";
 const GADGETS_IMPORT = "gadgets.east.v1.example.com";
+/** An import someone made by hand for location east: no Cluster owns it, so the importer leaves it be. */
+const BY_HAND_IMPORT = "sprockets.east.v1.example.com";
 
 function widgetsCrd(extraProperty = ""): string {
   return `apiVersion: apiextensions.k8s.io/v1
@@ -258,6 +260,20 @@ test("the syncer gets a resource once its import is Compatible and Available, an
   expect(r.message).toStartWith("APIs not negotiated yet: gadgets.example.com, missings.example.com (");
   expect(r.message).toContain(`gadgets.example.com: import ${GADGETS_IMPORT}: not negotiated yet`);
 
+  const byHand = await send(kcp, "POST", IMPORTS, {
+    apiVersion: "apiresource.kcp.dev/v1alpha1",
+    kind: "APIResourceImport",
+    metadata: { name: BY_HAND_IMPORT },
+    spec: {
+      groupVersion: { group: "example.com", version: "v1" },
+      scope: "Namespaced",
+      plural: "sprockets",
+      kind: "Sprocket",
+      openAPIV3Schema: { type: "object" },
+      location: "east",
+    },
+  });
+  expect(byHand.status).toBe(201);
   // The others dropped from the Cluster: the gadgets import goes, and the Cluster is Ready.
   const patched = await send(
     kcp,
@@ -268,7 +284,7 @@ test("the syncer gets a resource once its import is Compatible and Available, an
   );
   expect(patched.status).toBe(200);
   await waitFor("the gadgets import gone", async () => !(await importNames()).includes(GADGETS_IMPORT));
-  expect(await importNames()).toEqual([WIDGETS_IMPORT]);
+  expect(await importNames()).toEqual([BY_HAND_IMPORT, WIDGETS_IMPORT]);
   await waitFor("Ready", async () => (await ready())?.status === "True");
   expect(await ready()).toMatchObject({ status: "True", reason: "SyncerReady" });
 
@@ -333,7 +349,7 @@ test("the physical cluster unreachable: its imports stay; back: pulled again", a
   );
   // Passes keep failing (retried); the import stays, as it was.
   await Bun.sleep(2500);
-  expect(await importNames()).toEqual([WIDGETS_IMPORT]);
+  expect(await importNames()).toEqual([BY_HAND_IMPORT, WIDGETS_IMPORT]);
   const before = await getJson(kcp, `${IMPORTS}/${WIDGETS_IMPORT}`);
   expect(before.spec.openAPIV3Schema.properties.spec.properties.color).toBeDefined();
   phys = await startKcp({ rootDir: root, args: ["--listen", `127.0.0.1:${port}`] });
@@ -348,8 +364,9 @@ test("the physical cluster unreachable: its imports stay; back: pulled again", a
 test("a deleted Cluster takes its imports with it", async () => {
   expect((await api(kcp, `${CLUSTERS}/east`, { method: "DELETE" })).status).toBe(200);
   await waitFor("the Cluster gone", async () => (await cluster()) === undefined);
-  // Deleted before the finalizer let the Cluster go (not left to the garbage collector's timing).
-  expect(await importNames()).toEqual([]);
+  // Deleted before the finalizer let the Cluster go (not left to the garbage collector's timing);
+  // the one made by hand is not the Cluster's.
+  expect(await importNames()).toEqual([BY_HAND_IMPORT]);
   // The synced workload stays in the physical cluster.
   expect(await getJson(phys, "/apis/example.com/v1/namespaces/default/widgets/w1")).toBeDefined();
 });

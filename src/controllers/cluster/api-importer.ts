@@ -15,6 +15,7 @@
 //     a cluster that does not answer keeps its imports.
 
 import { API_VERSION_ANNOTATION, DEFAULT_SCHEMA_UPDATE_STRATEGY } from "../../apis/builtin/apiresource.ts";
+import { CLUSTER_API_VERSION, CLUSTER_KIND } from "../../apis/builtin/cluster.ts";
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import { log } from "../../log.ts";
@@ -149,7 +150,7 @@ export class ApiImporter {
 
   /** Deletes every import of a Cluster (its deletion must not wait for the garbage collector). */
   async deleteImports(lc: string, name: string): Promise<void> {
-    for (const imp of this.deps.importsOf(lc, name)) await this.deleteImport(lc, imp);
+    for (const imp of this.deps.importsOf(lc, name)) if (madeForCluster(imp, name)) await this.deleteImport(lc, imp);
   }
 
   private halt(s: State): void {
@@ -234,7 +235,8 @@ export class ApiImporter {
       }
     }
     for (const [importName, imp] of existing) {
-      if (desired.has(importName) || s.stopped) continue;
+      // Only imports a Cluster of this name owns: one a user made by hand for this location stays.
+      if (desired.has(importName) || s.stopped || !madeForCluster(imp, name)) continue;
       try {
         await this.deleteImport(lc, imp);
         log.info(`${tag}: deleted import ${importName} (no longer pulled or requested)`);
@@ -336,6 +338,18 @@ export function importSummary(obj: KObject): KObject {
     status: { conditions: status.conditions },
     [DIGEST_KEY]: importedDigest(obj),
   };
+}
+
+/** Whether a Cluster named `name` (this one, or an earlier one of the same name) controls the import. */
+function madeForCluster(imp: KObject, name: string): boolean {
+  return (imp.metadata.ownerReferences ?? []).some(
+    (r) =>
+      isObject(r) &&
+      r.controller === true &&
+      r.apiVersion === CLUSTER_API_VERSION &&
+      r.kind === CLUSTER_KIND &&
+      r.name === name,
+  );
 }
 
 /** Whether an import (as stored, or as cached) already says what `want` says. */
