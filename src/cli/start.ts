@@ -48,6 +48,12 @@ export default defineCommand({
     },
     ...startStorageArgs,
     ...clusterControllerArgs,
+    "auto-publish-apis": {
+      type: "boolean",
+      default: false,
+      description:
+        "Publish new negotiated API resources (NegotiatedAPIResource spec.publish=true) as CRDs without waiting for someone to set it",
+    },
     "install-workload-crds": {
       type: "boolean",
       default: false,
@@ -72,6 +78,7 @@ export default defineCommand({
       clusterController,
       ...(storage ? { storage } : {}),
       installWorkloadCRDs,
+      negotiation: { autoPublish: args["auto-publish-apis"] === true },
       ...(args["client-certificates"] === true ? { clientCertificates: true } : {}),
     });
   },

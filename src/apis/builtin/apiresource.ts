@@ -650,8 +650,8 @@ export function apiResourceResources(): ResourceDef[] {
 }
 
 /** A condition of `obj`'s status by type, or undefined. */
-export function conditionOf(obj: { status?: unknown }, type: string): APIResourceCondition | undefined {
-  const status = obj.status;
+export function conditionOf(obj: object, type: string): APIResourceCondition | undefined {
+  const status = (obj as { status?: unknown }).status;
   if (!isObject(status) || !Array.isArray(status.conditions)) return undefined;
   return (status.conditions as unknown[]).find((c): c is APIResourceCondition => isObject(c) && c.type === type);
 }
