@@ -1,5 +1,5 @@
-// The API importer and the Ready gate end to end: a kcp with the cluster controller, a second kcp
-// standing in for the physical cluster with CRDs of its own. A Cluster's imports appear with the
+// The API importer and the Ready gate end to end: a kcp with the cluster controller (and no
+// negotiation controller), a second kcp standing in for the physical cluster with CRDs of its own. A Cluster's imports appear with the
 // pulled schema and the Cluster as owner; conditions set by hand (as the negotiation controller
 // would) decide what its syncer syncs, and Ready and syncedResources follow; a resource dropped
 // from spec.resources loses its import; a changed schema is written again (a user's strategy
@@ -140,7 +140,9 @@ async function setConditions(name: string, compatible: string, available: string
 beforeAll(async () => {
   [kcp, phys] = await Promise.all([
     startKcp({
+      // The test plays the negotiation controller: it sets the imports' conditions itself.
       args: [
+        "--no-api-negotiation",
         "--cluster-import-interval",
         "1s",
         "--cluster-heartbeat-timeout",
@@ -154,7 +156,7 @@ beforeAll(async () => {
   // The physical cluster serves widgets and gadgets; kcp serves widgets too (the syncer syncs what kcp has).
   await Promise.all([apply(phys, `${widgetsCrd()}---\n${GADGETS_CRD}`), apply(kcp, widgetsCrd())]);
   await waitFor("widgets served in kcp", async () => (await api(kcp, "/apis/example.com/v1/widgets")).status === 200);
-});
+}, 60_000);
 
 afterAll(async () => {
   for (const k of [kcp, phys]) {
@@ -232,7 +234,7 @@ test("a Cluster's imports appear with the pulled schema, owned by it; native res
   };
   expect((await send(kcp, "POST", "/api/v1/namespaces/default/configmaps", cm)).status).toBe(201);
   await waitFor("the configmap in the cluster", () => getJson(phys, "/api/v1/namespaces/default/configmaps/native"));
-});
+}, 30_000);
 
 test("the syncer gets a resource once its import is Compatible and Available, and loses it after", async () => {
   await setConditions(WIDGETS_IMPORT, "True", "True");
@@ -311,7 +313,7 @@ test("the syncer gets a resource once its import is Compatible and Available, an
     async () => (await getJson(phys, "/apis/example.com/v1/namespaces/default/widgets/w1"))?.spec?.size === 4,
   );
   await waitFor("Ready again", async () => (await ready())?.status === "True");
-});
+}, 30_000);
 
 test("a changed schema is written again, keeping a user's strategy; an unchanged import is not written", async () => {
   const strategy = await send(
@@ -338,7 +340,7 @@ test("a changed schema is written again, keeping a user's strategy; an unchanged
   await Bun.sleep(3500);
   const later = await getJson(kcp, `${IMPORTS}/${WIDGETS_IMPORT}`);
   expect(later.metadata.resourceVersion).toBe(updated.metadata.resourceVersion);
-});
+}, 30_000);
 
 test("the physical cluster unreachable: its imports stay; back: pulled again", async () => {
   const port = phys.port;
@@ -359,7 +361,7 @@ test("the physical cluster unreachable: its imports stay; back: pulled again", a
     const i = await getJson(kcp, `${IMPORTS}/${WIDGETS_IMPORT}`);
     return i?.spec?.openAPIV3Schema?.properties?.spec?.properties?.weight !== undefined;
   });
-});
+}, 30_000);
 
 test("a deleted Cluster takes its imports with it", async () => {
   expect((await api(kcp, `${CLUSTERS}/east`, { method: "DELETE" })).status).toBe(200);
@@ -369,4 +371,4 @@ test("a deleted Cluster takes its imports with it", async () => {
   expect(await importNames()).toEqual([BY_HAND_IMPORT]);
   // The synced workload stays in the physical cluster.
   expect(await getJson(phys, "/apis/example.com/v1/namespaces/default/widgets/w1")).toBeDefined();
-});
+}, 30_000);

@@ -156,8 +156,12 @@ test("the installed syncer is told only the native and the negotiated resources,
   expect(await syncerArgs("mixed")).not.toContain("deployments.apps");
   expect(await clusterRoleResources("mixed")).toEqual(["configmaps", "namespaces"]);
   // No heartbeat yet (nothing runs the installed syncer here): that first, the APIs after.
-  await until("not Ready", async () => (await ready("mixed"))?.reason === "SyncerNotReady");
+  await until(
+    "not Ready, naming the import",
+    async () => (await ready("mixed"))?.message.includes("import deployments.mixed.v1.apps") === true,
+  );
   const r = await ready("mixed");
+  expect(r?.reason).toBe("SyncerNotReady");
   expect(r?.status).toBe("False");
   expect(r?.message).toStartWith("waiting for the syncer's first heartbeat; ");
   expect(r?.message).toContain(
