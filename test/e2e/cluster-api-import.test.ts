@@ -4,7 +4,9 @@
 // would) decide what its syncer syncs, and Ready and syncedResources follow; a resource dropped
 // from spec.resources loses its import; a changed schema is written again (a user's strategy
 // kept, an unchanged import never rewritten); an unreachable cluster keeps its imports; a deleted
-// Cluster takes its imports with it.
+// Cluster takes its imports with it. Last, the seed's lifecycle (spec 8.7) on a third kcp whose
+// negotiation controller runs with --auto-publish-apis: Cluster → import → published API → Ready,
+// and back when the Cluster is deleted.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { api, type KcpProcess, kubectl, removeDir, startKcp } from "../helpers/kcp-process.ts";
 
@@ -372,3 +374,65 @@ test("a deleted Cluster takes its imports with it", async () => {
   // The synced workload stays in the physical cluster.
   expect(await getJson(phys, "/apis/example.com/v1/namespaces/default/widgets/w1")).toBeDefined();
 }, 30_000);
+
+test("with negotiation and --auto-publish-apis: imported, published, synced, Ready; deleted: unpublished", async () => {
+  const neg = await startKcp({
+    args: ["--auto-publish-apis", "--cluster-heartbeat-timeout", "3s", "--cluster-resources", "widgets.example.com"],
+  });
+  try {
+    const kubeconfig = await Bun.file(phys.kubeconfig).text();
+    const created = await send(neg, "POST", CLUSTERS, {
+      apiVersion: "cluster.example.dev/v1alpha1",
+      kind: "Cluster",
+      metadata: { name: "west" },
+      spec: { kubeconfig, mode: "push" },
+    });
+    expect(created.status).toBe(201);
+    // Spec 8.7: import → negotiated resource (published at once) → CRD → Available → syncer → Ready.
+    const c = await waitFor(
+      "west Ready",
+      async () => {
+        const c = await getJson(neg, `${CLUSTERS}/west`);
+        const r = c?.status?.conditions?.find((x: { type: string }) => x.type === "Ready");
+        return r?.status === "True" && c;
+      },
+      30_000,
+    );
+    expect(c.status.syncedResources).toEqual(["widgets.example.com"]);
+    const imp = await getJson(neg, `${IMPORTS}/widgets.west.v1.example.com`);
+    const status = Object.fromEntries(
+      imp.status.conditions.map((x: { type: string; status: string }) => [x.type, x.status]),
+    );
+    expect(status).toMatchObject({ Compatible: "True", Available: "True" });
+    const crd = await getJson(neg, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com");
+    expect(crd.metadata.ownerReferences[0]).toMatchObject({
+      kind: "NegotiatedAPIResource",
+      name: "widgets.v1.example.com",
+    });
+    const widget = {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: "w2", namespace: "default", labels: { "kcp.dev/cluster": "west" } },
+      spec: { size: 5 },
+    };
+    expect((await send(neg, "POST", "/apis/example.com/v1/namespaces/default/widgets", widget)).status).toBe(201);
+    await waitFor("w2 in the cluster", () => getJson(phys, "/apis/example.com/v1/namespaces/default/widgets/w2"));
+
+    // The Cluster deleted: its import goes, then the negotiated resource and the CRD it published.
+    expect((await api(neg, `${CLUSTERS}/west`, { method: "DELETE" })).status).toBe(200);
+    await waitFor("west gone", async () => (await getJson(neg, `${CLUSTERS}/west`)) === undefined);
+    expect(await getJson(neg, `${IMPORTS}/widgets.west.v1.example.com`)).toBeUndefined();
+    await waitFor(
+      "the CRD gone",
+      async () =>
+        (await getJson(neg, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com")) ===
+        undefined,
+    );
+    expect(
+      await getJson(neg, "/apis/apiresource.kcp.dev/v1alpha1/negotiatedapiresources/widgets.v1.example.com"),
+    ).toBeUndefined();
+  } finally {
+    await neg.stop();
+    removeDir(neg.rootDir);
+  }
+}, 60_000);
