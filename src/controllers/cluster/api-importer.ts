@@ -312,7 +312,7 @@ const DIGEST_KEY = "importedDigest";
 /**
  * What the controller's cache keeps of an import: no schema (it can be large, once per Cluster and
  * resource), but a digest of the imported fields, the location, the group and resource, the
- * strategy, owners and conditions.
+ * strategy, the apiVersion annotation, owners and conditions.
  */
 export function importSummary(obj: KObject): KObject {
   const spec = isObject(obj.spec) ? obj.spec : {};
@@ -325,7 +325,10 @@ export function importSummary(obj: KObject): KObject {
       name: m.name,
       uid: m.uid,
       resourceVersion: m.resourceVersion,
-      ...(m.annotations ? { annotations: m.annotations } : {}),
+      // Only the annotation compared (kubectl's last-applied copy of a schema would be large).
+      ...(m.annotations?.[API_VERSION_ANNOTATION] !== undefined
+        ? { annotations: { [API_VERSION_ANNOTATION]: m.annotations[API_VERSION_ANNOTATION] } }
+        : {}),
       ...(m.ownerReferences ? { ownerReferences: m.ownerReferences } : {}),
       ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
     },

@@ -473,6 +473,7 @@ export class ClusterController<C extends KubeRequester> {
     try {
       downstream = this.deps.clientFor(config, want.mode === "push" ? "syncer" : "controller");
     } catch (e) {
+      this.importer.stop(lc, name);
       await this.stopRunner(key);
       await this.writeStatus(lc, name, obj, {
         reason: ClusterReason.ErrorCreatingClient,
