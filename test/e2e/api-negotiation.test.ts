@@ -20,7 +20,7 @@ import {
 type Json = Record<string, any>;
 
 // Steps wait for the controllers (polling with a deadline): more than bun's default 5 s per test.
-setDefaultTimeout(30_000);
+setDefaultTimeout(90_000);
 
 let kcp: KcpProcess;
 useKcp((k) => (kcp = k));
@@ -98,7 +98,7 @@ async function getJson(k: KcpProcess, lc: string, path: string): Promise<Json | 
 }
 
 /** Polls `probe` until it returns something other than undefined (a deadline, not a timing assertion). */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

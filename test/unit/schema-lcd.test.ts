@@ -4,6 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { lowestCommonDenominator, MAX_SCHEMA_DEPTH } from "../../src/apis/negotiation/schema-lcd.ts";
+import { workloadCRDs } from "../../src/apis/workload-crds/workload-crds.ts";
 
 type S = Record<string, unknown>;
 type Reason = "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueNotSupported";
@@ -147,7 +148,7 @@ const vectors: Case[] = [
     existing: { type: "object", additionalProperties: true },
     incoming: { type: "object", additionalProperties: bool },
     narrow: false,
-    errors: [inv(`${R}.additionalProperties`, "additionalProperties value has been changed in an incompatible way")],
+    errors: [inv(`${R}.additionalProperties.type`, 'The type changed (was "", now "boolean")')],
   },
   {
     name: "9.3/9 narrowing: the LCD takes the boolean schema",
@@ -792,6 +793,45 @@ const rules: Case[] = [
     ],
   },
   {
+    name: "additionalProperties true prunes an object value's fields: a map of objects against it is incompatible",
+    existing: { type: "object", additionalProperties: obj({ a: str }) },
+    incoming: { type: "object", additionalProperties: true },
+    narrow: false,
+    errors: [inv(`${R}.additionalProperties.properties`, 'properties have been removed in an incompatible way: ["a"]')],
+  },
+  {
+    name: "additionalProperties true against a map of objects, narrowing: the values keep no fields",
+    existing: { type: "object", additionalProperties: obj({ a: str }) },
+    incoming: { type: "object", additionalProperties: true },
+    narrow: true,
+    lcd: { type: "object", additionalProperties: obj({}) },
+  },
+  {
+    name: "preserve-unknown-fields with an additionalProperties schema in new only: narrowing takes the schema",
+    existing: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+    incoming: { type: "object", "x-kubernetes-preserve-unknown-fields": true, additionalProperties: int },
+    narrow: true,
+    lcd: { type: "object", "x-kubernetes-preserve-unknown-fields": true, additionalProperties: int },
+  },
+  {
+    name: "a Deployment whose pod spec lacks ephemeralContainers (the negotiation demo)",
+    existing: obj({
+      spec: obj({
+        template: obj({
+          spec: obj({ containers: arr(obj({ name: str })), ephemeralContainers: arr(obj({ name: str })) }),
+        }),
+      }),
+    }),
+    incoming: obj({ spec: obj({ template: obj({ spec: obj({ containers: arr(obj({ name: str })) }) }) }) }),
+    narrow: false,
+    errors: [
+      inv(
+        `${R}.properties[spec].properties[template].properties[spec].properties`,
+        'properties have been removed in an incompatible way: ["ephemeralContainers"]',
+      ),
+    ],
+  },
+  {
     name: "a property named __proto__ stays an own property of the LCD",
     existing: JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"},"a":{"type":"string"}}}'),
     incoming: JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"}}}'),
@@ -836,6 +876,75 @@ describe("rules and closed holes", () => {
   for (const c of rules) test(c.name, () => run(c));
 });
 
+describe("results and inputs", () => {
+  test("the LCD shares no object with the inputs", () => {
+    const existing = obj({
+      a: obj({ b: { type: "string", enum: ["x"] } }),
+      m: { type: "object", additionalProperties: str },
+    });
+    const incoming = obj({ a: obj({ b: str }), m: { type: "object", additionalProperties: true } });
+    for (const narrow of [false, true]) {
+      const r = lowestCommonDenominator("X", existing, incoming, narrow);
+      if (!r.ok) throw new Error(r.message);
+      const lcd = r.lcd as { properties: { a: { properties: { b: { enum: string[] } } }; m: S } };
+      lcd.properties.a.properties.b.enum.push("y");
+      lcd.properties.m.additionalProperties = false;
+      expect(existing).toEqual(
+        obj({ a: obj({ b: { type: "string", enum: ["x"] } }), m: { type: "object", additionalProperties: str } }),
+      );
+    }
+  });
+  test("without narrowing, a compatible result equals existing", () => {
+    const existing = obj(
+      { a: { type: "integer", minimum: 1, description: "d" }, l: arr(str, { "x-kubernetes-list-type": "set" }) },
+      { required: ["a"] },
+    );
+    const incoming = obj({ a: num, l: arr(str), extra: bool });
+    const r = lowestCommonDenominator("X", existing, incoming, false);
+    expect(r).toEqual({ ok: true, lcd: existing });
+    expect(lowestCommonDenominator("X", existing, incoming, true)).toEqual({ ok: true, lcd: existing });
+  });
+});
+
+describe("real schemas (kcp's ready-made workload CRDs, from kube's OpenAPI)", () => {
+  const schemaOf = (kind: string): S => {
+    const crd = workloadCRDs().find((c) => (c.spec as { names: { kind: string } }).names.kind === kind);
+    if (!crd) throw new Error(`no workload CRD of kind ${kind}`);
+    const versions = (crd.spec as { versions: { schema: { openAPIV3Schema: S } }[] }).versions;
+    return versions[0]?.schema.openAPIV3Schema as S;
+  };
+
+  test("every workload schema is compatible with itself, nothing reported as not supported", () => {
+    for (const crd of workloadCRDs()) {
+      const spec = crd.spec as { names: { kind: string }; versions: { schema: { openAPIV3Schema: S } }[] };
+      const s = spec.versions[0]?.schema.openAPIV3Schema as S;
+      for (const narrow of [false, true]) {
+        const r = lowestCommonDenominator(spec.names.kind, s, structuredClone(s), narrow);
+        if (!r.ok) throw new Error(r.message);
+        expect(r.lcd).toEqual(s);
+      }
+    }
+  });
+
+  test("a cluster whose pod spec lacks ephemeralContainers: reported, narrowed away, and back with the cluster gone", () => {
+    const current = schemaOf("Deployment");
+    const older = structuredClone(current);
+    const podSpec = (x: S) =>
+      (x as { properties: { spec: { properties: { template: { properties: { spec: { properties: S } } } } } } })
+        .properties.spec.properties.template.properties.spec.properties;
+    delete podSpec(older).ephemeralContainers;
+    const checked = lowestCommonDenominator("Deployment", current, older, false);
+    expect(checked.ok ? "" : checked.message).toBe(
+      'Deployment.properties[spec].properties[template].properties[spec].properties: properties have been removed in an incompatible way: ["ephemeralContainers"]',
+    );
+    const narrowed = lowestCommonDenominator("Deployment", current, older, true);
+    if (!narrowed.ok) throw new Error(narrowed.message);
+    expect(narrowed.lcd).toEqual(older);
+    // rebuilt from the current cluster alone, the field is back
+    expect(lowestCommonDenominator("Deployment", current, current, true)).toEqual({ ok: true, lcd: current });
+  });
+});
+
 describe("bounded work", () => {
   test("a schema deeper than the limit is refused, not walked", () => {
     let s: S = str;
@@ -847,6 +956,12 @@ describe("bounded work", () => {
       expect(r.errors[0]?.reason).toBe("FieldValueForbidden");
       expect(r.errors[0]?.message).toContain("too large for the schema negotiation");
     }
+  });
+  test("a schema with too many nodes (a huge enum) is refused, not copied into a truncated LCD", () => {
+    const huge = obj({ a: { type: "string", enum: Array.from({ length: 250_000 }, (_, i) => `v${i}`) } });
+    const r = lowestCommonDenominator("X", huge, obj({ a: str }), false);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.map((e) => [e.reason, e.field])).toEqual([["FieldValueForbidden", "X"]]);
   });
   test("non-object inputs are errors", () => {
     expect(lowestCommonDenominator("X", obj({}), null, false)).toEqual({

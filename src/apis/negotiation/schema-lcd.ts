@@ -40,6 +40,8 @@ export const MAX_SCHEMA_NODES = 200_000;
 
 type Schema = Record<string, unknown>;
 
+const TOO_BIG = `the schema is too large for the schema negotiation (more than ${MAX_SCHEMA_DEPTH} levels or ${MAX_SCHEMA_NODES} nodes)`;
+
 /** Keywords with no effect on which documents are accepted: L keeps E's. */
 const ANNOTATIONS = new Set(["description", "title", "example", "externalDocs"]);
 /** Keywords compared by the rules below. */
@@ -109,6 +111,9 @@ const KEYWORD_TYPES: Record<string, "number" | "boolean" | "string" | "array" | 
   "x-kubernetes-validations": "array",
 };
 
+/** Keywords that count (characters, items, properties): kube wants non-negative integers. */
+const COUNTS = new Set(["maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties"]);
+
 type JsonType = "string" | "integer" | "number" | "boolean" | "array" | "object";
 const JSON_TYPES: readonly JsonType[] = ["string", "integer", "number", "boolean", "array", "object"];
 
@@ -137,6 +142,8 @@ export function lowestCommonDenominator(
   if (!isObject(existing)) invalid(ctx, path, "existing schema is not an object");
   else if (!isObject(incoming)) invalid(ctx, path, "new schema doesn't allow anything");
   else lcd = compareNode(ctx, path, existing, incoming, 0);
+  // A copy that ran out of budget left holes in the LCD: never hand that out.
+  if (ctx.tooBig && !ctx.errors.some((e) => e.message === TOO_BIG)) forbidden(ctx, path, TOO_BIG);
   if (ctx.errors.length > 0) {
     return {
       ok: false,
@@ -229,12 +236,7 @@ function isIntOrStringAnyOf(v: unknown): boolean {
 function compareNode(ctx: Ctx, path: string, e: Schema, n: Schema, depth: number): Schema {
   ctx.nodes += 2;
   if (ctx.nodes > MAX_SCHEMA_NODES || depth > MAX_SCHEMA_DEPTH) {
-    if (!ctx.tooBig)
-      forbidden(
-        ctx,
-        path,
-        `the schema is too large for the schema negotiation (more than ${MAX_SCHEMA_DEPTH} levels or ${MAX_SCHEMA_NODES} nodes)`,
-      );
+    if (!ctx.tooBig) forbidden(ctx, path, TOO_BIG);
     ctx.tooBig = true;
     return {};
   }
@@ -297,19 +299,27 @@ function checkKeywords(ctx: Ctx, path: string, e: Schema, n: Schema): boolean {
       const want = KEYWORD_TYPES[k];
       const good =
         want === undefined ||
-        (want === "array"
+        ((want === "array"
           ? Array.isArray(v)
           : want === "object"
             ? isObject(v)
             : want === "schemaOrBool"
               ? isObject(v) || typeof v === "boolean"
-              : typeof v === want && (want !== "number" || Number.isFinite(v)));
+              : typeof v === want && (want !== "number" || Number.isFinite(v))) &&
+          (!COUNTS.has(k) || (Number.isSafeInteger(v) && (v as number) >= 0)) &&
+          (k !== "multipleOf" || (v as number) > 0));
       if (!good) {
         notSupported(ctx, child(path, k), `${side} value ${show(v)} of "${k}"`);
         ok = false;
       }
     }
   }
+  for (const s of [e, n])
+    if (Array.isArray(own(s, "enum")) && (s.enum as unknown[]).length === 0) {
+      // kube reads an empty enum as none, JSON Schema as "nothing": too ambiguous to compare.
+      notSupported(ctx, child(path, "enum"), "empty enum");
+      ok = false;
+    }
   const type = [own(e, "type"), own(n, "type")];
   for (const t of type)
     if (typeof t === "string" && t !== "" && !(JSON_TYPES as readonly string[]).includes(t)) {
@@ -588,13 +598,19 @@ function compareArrayRules(
   ctx.narrowings++;
 }
 
-/** What a node does with a key that is not one of its properties. */
+/**
+ * What a node does with a key that is not one of its properties: prunes it, keeps it whole
+ * (preserve-unknown-fields), or validates and prunes it by a schema. `additionalProperties: true`
+ * is the empty schema: any value is accepted, but (as kube prunes) the fields of an object value
+ * are dropped, so it is not "anything".
+ */
 type Others = { kind: "pruned" } | { kind: "any" } | { kind: "schema"; schema: Schema };
 
 function othersOf(s: Schema): Others {
   const ap = own(s, "additionalProperties");
   if (isObject(ap)) return { kind: "schema", schema: ap };
-  if (ap === true || own(s, "x-kubernetes-preserve-unknown-fields") === true) return { kind: "any" };
+  if (own(s, "x-kubernetes-preserve-unknown-fields") === true) return { kind: "any" };
+  if (ap === true) return { kind: "schema", schema: {} };
   return { kind: "pruned" };
 }
 
@@ -675,24 +691,28 @@ function compareObjectRules(ctx: Ctx, path: string, l: Schema, e: Schema, n: Sch
   }
 
   // Keys that are not properties: what L does with them must be something N accepts too.
-  const eap = own(e, "additionalProperties");
-  const lOthers: Others = isObject(eap) ? { kind: "schema", schema: eap } : othersOf(l); // preserve already narrowed
+  // (L's preserve-unknown-fields is already narrowed; its additionalProperties schema is E's.)
+  const eapSchema = own(e, "additionalProperties");
+  const lOthers = othersOf(isObject(eapSchema) ? { ...l, additionalProperties: eapSchema } : l);
   const ap = child(path, "additionalProperties");
   if (lOthers.kind === "schema") {
-    const es = lOthers.schema;
-    if (nOthers.kind === "schema")
-      setOwn(l, "additionalProperties", compareNode(ctx, ap, es, nOthers.schema, depth + 1));
-    else if (nOthers.kind === "any") setOwn(l, "additionalProperties", copy(ctx, es, depth));
-    else invalid(ctx, ap, "additionalProperties value has been changed in an incompatible way");
-  } else if (lOthers.kind === "any" && nOthers.kind !== "any") {
-    // (L keeping unknown fields that N prunes was reported or narrowed by the preserve-unknown rule.)
-    const reported = own(l, "additionalProperties") !== true && nOthers.kind === "pruned";
-    if (reported) {
-      // nothing more to say
-    } else if (!ctx.narrow) invalid(ctx, ap, "additionalProperties value has been changed in an incompatible way");
+    const eap = own(e, "additionalProperties");
+    const es = isObject(eap) ? eap : lOthers.schema;
+    if (nOthers.kind === "schema") {
+      const lap = compareNode(ctx, ap, es, nOthers.schema, depth + 1);
+      // `true` stays `true` unless narrowing gave it a schema.
+      setOwn(l, "additionalProperties", eap === true && Object.keys(lap).length === 0 ? true : lap);
+    } else if (nOthers.kind === "any") setOwn(l, "additionalProperties", copy(ctx, eap, depth));
+    else if (ctx.narrow && eap === true) {
+      delete l.additionalProperties;
+      ctx.narrowings++;
+    } else invalid(ctx, ap, "additionalProperties value has been changed in an incompatible way");
+  }
+  // (L keeping unknown fields that N does not keep was reported or narrowed by the preserve rule.)
+  if (lOthers.kind === "any" && nOthers.kind === "schema") {
+    if (!ctx.narrow) invalid(ctx, ap, "additionalProperties value has been changed in an incompatible way");
     else {
-      if (nOthers.kind === "schema") setOwn(l, "additionalProperties", copy(ctx, nOthers.schema, depth));
-      else delete l.additionalProperties;
+      setOwn(l, "additionalProperties", copy(ctx, nOthers.schema, depth));
       ctx.narrowings++;
     }
   }
@@ -828,6 +848,8 @@ function defaultAccepted(s: Schema, v: unknown, depth: number): boolean {
     if (len > (num("maxLength") ?? Number.POSITIVE_INFINITY) || len < (num("minLength") ?? 0)) return false;
     const pattern = own(s, "pattern");
     if (typeof pattern === "string") {
+      // A hostile pattern can backtrack for ages: long defaults are not tried, just dropped.
+      if (v.length > 256) return false;
       try {
         if (!new RegExp(pattern, "u").test(v)) return false;
       } catch {
@@ -861,9 +883,9 @@ function defaultAccepted(s: Schema, v: unknown, depth: number): boolean {
       const ps = own(props, k);
       if (isObject(ps)) {
         if (!defaultAccepted(ps, v[k], depth + 1)) return false;
-      } else if (isObject(ap)) {
-        if (!defaultAccepted(ap, v[k], depth + 1)) return false;
-      }
+      } else if (isObject(ap) || ap === true) {
+        if (!defaultAccepted(isObject(ap) ? ap : {}, v[k], depth + 1)) return false;
+      } else if (own(s, "x-kubernetes-preserve-unknown-fields") !== true) return false; // it would be pruned
     }
   }
   return true;

@@ -162,6 +162,8 @@ export class NegotiationController {
     workers: 2,
   });
   private stopped = false;
+  /** Per CRD version: the NAR and CRD resourceVersions it was last submitted from (publish skips the rest). */
+  private readonly submittedFrom = new Map<string, string>();
   /** Keys seen before every informer has synced (then undefined: keys go to the queue). */
   private pending: Set<string> | undefined = new Set();
 
@@ -300,6 +302,7 @@ export class NegotiationController {
       await this.removeVersion(ctx, crdName, crd, narName, ref.uid, g.version);
       return; // the CRD's event brings us back
     }
+    if (!nar || nar.metadata.deletionTimestamp) this.submittedFrom.delete(`${cluster}\0${crdName}\0${narName}`);
     if (nar?.metadata.deletionTimestamp) return; // its delete event brings us back
 
     // 2. No import left: no negotiated resource (and so, through 1., no CRD version).
@@ -485,15 +488,22 @@ export class NegotiationController {
           APIResourceReason.ManualCRD,
           `the CRD ${crdName} was not made by kcp and has no version ${spec.groupVersion.version}: it is left alone`,
         );
-      let changed = false;
-      await this.store.update(this.crdDef, ctx, undefined, crdName, (cur) => {
-        if (isManualCRD(cur)) return cur;
-        const next = withNegotiatedVersion(cur, owner, spec);
-        changed =
-          !deepEqual(next.spec, cur.spec) || !deepEqual(next.metadata.ownerReferences, cur.metadata.ownerReferences);
-        return changed ? next : cur;
-      });
-      if (changed) log.info(`negotiation controller: ${ctx.cluster}: updated CRD ${crdName} from ${owner.name}`);
+      // Neither the NAR nor the CRD changed since the last submission: nothing to compare (a
+      // Deployment's CRD is 160 KB of schema to read and compare).
+      const memo = `${ctx.cluster}\0${crdName}\0${owner.name}`;
+      if (this.submittedFrom.get(memo) === `${nar.metadata.resourceVersion}|${summary.metadata.resourceVersion}`)
+        return submitted("True", APIResourceReason.CRDSubmitted, `the CRD ${crdName} serves this version`);
+      const cur = await this.store.get(this.crdDef, ctx.cluster, undefined, crdName);
+      if (isManualCRD(cur) || cur.metadata.deletionTimestamp) throw new Recreated(crdName); // the cache lags: again
+      const next = withNegotiatedVersion(cur, owner, spec);
+      let rv = cur.metadata.resourceVersion;
+      if (!deepEqual(next.spec, cur.spec) || !deepEqual(next.metadata.ownerReferences, cur.metadata.ownerReferences)) {
+        // With the resourceVersion read: a concurrent change is a conflict, and the next pass decides again.
+        const { object } = await this.store.update(this.crdDef, ctx, undefined, crdName, () => next);
+        rv = object.metadata.resourceVersion;
+        log.info(`negotiation controller: ${ctx.cluster}: updated CRD ${crdName} from ${owner.name}`);
+      }
+      this.submittedFrom.set(memo, `${nar.metadata.resourceVersion}|${rv}`);
       return submitted("True", APIResourceReason.CRDSubmitted, `the CRD ${crdName} serves this version`);
     } catch (e) {
       // A CRD kcp refuses (e.g. a schema its validation rejects) is a verdict, not a transient error.
