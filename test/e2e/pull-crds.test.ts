@@ -117,6 +117,16 @@ describe("from a Kubernetes 1.13 cluster (OpenAPI v2 only)", () => {
       await ok(["scale", "deployment/web", "--replicas=4"]);
       const scaled = JSON.parse(await ok(["get", "deployment/web", "-o", "json"]));
       expect(scaled.spec.replicas).toBe(4);
+      // A second client-side apply is a strategic merge patch: containers and ports merge by the
+      // keys the pulled list types carry, so the change lands and nothing else is lost.
+      const changed = deployment();
+      changed.spec.template.spec.containers[0].image = "nginx:1.27";
+      await ok(["apply", "-f", "-"], { stdin: JSON.stringify(changed) });
+      const applied = JSON.parse(await ok(["get", "deployment/web", "-o", "json"]));
+      expect(applied.spec.template.spec.containers).toHaveLength(1);
+      expect(applied.spec.template.spec.containers[0].image).toBe("nginx:1.27");
+      expect(applied.spec.template.spec.containers[0].ports).toHaveLength(3);
+      expect(applied.spec.replicas).toBe(2);
 
       const bad = deployment("ten");
       bad.metadata.name = "bad";
@@ -215,11 +225,39 @@ describe("from another kcp", () => {
   );
 
   test(
+    "from a logical cluster that inherits admin's CRDs: converted from that kcp's OpenAPI v3",
+    async () => {
+      // `user` serves admin's CRDs but lists none of its own: the schema comes from /clusters/user/openapi/v3.
+      const r = await pullCrds([
+        "--kubeconfig",
+        other.kubeconfig,
+        "--context",
+        "user",
+        "-o",
+        "json",
+        "deployments.apps",
+      ]);
+      expect(r.code).toBe(0);
+      const crd = (JSON.parse(r.stdout) as Obj).items[0];
+      const v = crd.spec.versions[0];
+      expect(v.name).toBe("v1");
+      expect(Object.keys(v.subresources).sort()).toEqual(["scale", "status"]);
+      expect(v.schema.openAPIV3Schema.properties.spec.properties.replicas.type).toBe("integer");
+      const ports =
+        v.schema.openAPIV3Schema.properties.spec.properties.template.properties.spec.properties.containers.items
+          .properties.ports;
+      expect(ports["x-kubernetes-list-map-keys"]).toEqual(["containerPort", "protocol"]);
+      expect(crd.spec.names.shortNames).toEqual(["deploy"]);
+    },
+    TIMEOUT,
+  );
+
+  test(
     "everything: kcp's native resources skipped with a message, no subresources, exit 0",
     async () => {
-      const r = await pullCrds(["--kubeconfig", other.kubeconfig]);
+      const r = await pullCrds(["--kubeconfig", other.kubeconfig, "-o", "json"]);
       expect(r.code).toBe(0);
-      const names = parseAllDocuments(r.stdout).map((d) => (d.toJS() as Obj).metadata.name as string);
+      const names = ((JSON.parse(r.stdout) as Obj).items as Obj[]).map((c) => c.metadata.name as string);
       expect(names).toContain("deployments.apps");
       expect(names).toContain("pods.core");
       expect(names.some((n) => n.includes("/"))).toBe(false);

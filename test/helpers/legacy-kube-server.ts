@@ -112,6 +112,34 @@ export interface LegacyKubeOptions {
   crds?: Json[];
   /** Where to write the kubeconfig. */
   kubeconfigPath: string;
+  /**
+   * Serve OpenAPI v3 as newer clusters do (an index, then one document per group-version), made
+   * from the v2 document as kube writes v3: references wrapped in `allOf` beside their description
+   * and a Go zero-value `default: {}`, and ports' `protocol` defaulted to "TCP".
+   */
+  openapiV3?: boolean;
+  /** The credentials may not list CRDs (403), as a narrowly bound service account. */
+  forbidCRDList?: boolean;
+}
+
+/** A v2 schema tree in v3's form (see LegacyKubeOptions.openapiV3). */
+function toV3(v: unknown, key = ""): unknown {
+  if (Array.isArray(v)) return v.map((x) => toV3(x));
+  if (!v || typeof v !== "object") return v;
+  const o = v as Json;
+  if (typeof o.$ref === "string") {
+    const ref = o.$ref.replace("#/definitions/", "#/components/schemas/");
+    const { $ref: _r, ...siblings } = o;
+    if (Object.keys(siblings).length === 0) return { $ref: ref };
+    return { ...(toV3(siblings) as Json), allOf: [{ $ref: ref }], default: {} };
+  }
+  const out: Json = {};
+  for (const [k, x] of Object.entries(o)) out[k] = toV3(x, k);
+  if (key === "io.k8s.api.core.v1.ContainerPort") {
+    const props = out.properties as Json;
+    props.protocol = { ...(props.protocol as Json), default: "TCP" };
+  }
+  return out;
 }
 
 const json = (body: unknown, status = 200) =>
@@ -156,6 +184,9 @@ export async function startLegacyKube(opts: LegacyKubeOptions): Promise<LegacyKu
   const swagger = opts.swagger ?? kubeSwagger("1.13");
   const discovery = discoveryOf(swagger);
   const swaggerText = JSON.stringify(swagger);
+  const v3Text = opts.openapiV3
+    ? JSON.stringify({ openapi: "3.0.0", components: { schemas: toV3(swagger.definitions) } })
+    : undefined;
   const requests: string[] = [];
   const groupsOrder = [...discovery.keys()].filter((g) => g !== "");
   const versionsOf = (g: string) => [...(discovery.get(g)?.keys() ?? [])].sort(compareKubeAwareVersions);
@@ -169,6 +200,19 @@ export async function startLegacyKube(opts: LegacyKubeOptions): Promise<LegacyKu
       if (req.method !== "GET")
         return json({ kind: "Status", status: "Failure", code: 405, reason: "MethodNotAllowed" }, 405);
       if (path === "/openapi/v2") return new Response(swaggerText, { headers: { "Content-Type": "application/json" } });
+      if (v3Text && path === "/openapi/v3") {
+        const paths: Json = {};
+        for (const [g, versions] of discovery) {
+          for (const v of versions.keys()) {
+            const key = g ? `apis/${g}/${v}` : `api/${v}`;
+            paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=0123ABCD` };
+          }
+        }
+        return json({ paths });
+      }
+      if (v3Text && path.startsWith("/openapi/v3/") && url.searchParams.get("hash") === "0123ABCD") {
+        return new Response(v3Text, { headers: { "Content-Type": "application/json" } });
+      }
       if (path === "/api") return json({ kind: "APIVersions", versions: ["v1"] });
       if (path === "/api/v1") return json(resourceList("v1", discovery.get("")?.get("v1") ?? new Map()));
       if (path === "/apis") {
@@ -181,6 +225,9 @@ export async function startLegacyKube(opts: LegacyKubeOptions): Promise<LegacyKu
         return json({ kind: "APIGroupList", groups });
       }
       if (path === "/apis/metrics.k8s.io/v1beta1") return new Response("service unavailable", { status: 503 });
+      if (path === "/apis/apiextensions.k8s.io/v1beta1/customresourcedefinitions" && opts.forbidCRDList) {
+        return json({ kind: "Status", status: "Failure", code: 403, reason: "Forbidden", message: "forbidden" }, 403);
+      }
       if (path === "/apis/apiextensions.k8s.io/v1beta1/customresourcedefinitions") {
         return json({
           kind: "CustomResourceDefinitionList",
@@ -190,10 +237,12 @@ export async function startLegacyKube(opts: LegacyKubeOptions): Promise<LegacyKu
         });
       }
       const gv = /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
-      const crd = gv
-        ? (opts.crds ?? []).find((c) => (c.spec as Json).group === gv[1] && (c.spec as Json).version === gv[2])
-        : undefined;
-      if (gv && crd) return json(resourceList(`${gv[1]}/${gv[2]}`, crdResources(crd)));
+      const crds = gv
+        ? (opts.crds ?? []).filter((c) => (c.spec as Json).group === gv[1] && (c.spec as Json).version === gv[2])
+        : [];
+      if (gv && crds.length > 0) {
+        return json(resourceList(`${gv[1]}/${gv[2]}`, new Map(crds.flatMap((c) => [...crdResources(c)]))));
+      }
       const resources = gv ? discovery.get(gv[1] as string)?.get(gv[2] as string) : undefined;
       if (gv && resources) return json(resourceList(`${gv[1]}/${gv[2]}`, resources));
       // kube-apiserver 1.13 answered unknown paths (and /openapi/v3) with a plain 404.

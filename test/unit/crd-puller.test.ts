@@ -7,6 +7,7 @@ import { API_APPROVED_ANNOTATION } from "../../src/apis/crd-pull/pulled-crd.ts";
 import { loadClientConfig } from "../../src/client/kubeconfig-loader.ts";
 import { RestClient } from "../../src/client/rest-client.ts";
 import { CrdPuller } from "../../src/controllers/crd-puller/crd-puller.ts";
+import { v1beta1ToV1 } from "../../src/controllers/crd-puller/remote-crds.ts";
 import { kcpServesNatively } from "../../src/cli/pull-crds.ts";
 import { type LegacyKubeServer, startLegacyKube } from "../helpers/legacy-kube-server.ts";
 import { removeDir, tempDir } from "../helpers/kcp-process.ts";
@@ -41,13 +42,45 @@ const widgetCRD = {
   status: { storedVersions: ["v1"] },
 };
 
+/** A v1beta1 CRD of the kind kube 1.13 accepted: no types, so not structural. */
+const gadgetCRD = {
+  apiVersion: "apiextensions.k8s.io/v1beta1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "gadgets.example.com" },
+  spec: {
+    group: "example.com",
+    version: "v1",
+    scope: "Cluster",
+    names: { plural: "gadgets", singular: "gadget", kind: "Gadget", listKind: "GadgetList" },
+    validation: { openAPIV3Schema: { properties: { spec: { properties: { size: { minimum: 1 } } } } } },
+  },
+};
+
+/** A CRD the cluster itself marks NonStructuralSchema (kube 1.15+), whatever its schema looks like. */
+const sprocketCRD = {
+  apiVersion: "apiextensions.k8s.io/v1beta1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "sprockets.example.com" },
+  spec: {
+    group: "example.com",
+    version: "v1",
+    scope: "Namespaced",
+    names: { plural: "sprockets", singular: "sprocket", kind: "Sprocket", listKind: "SprocketList" },
+    validation: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object" } } } },
+  },
+  status: { conditions: [{ type: "NonStructuralSchema", status: "True", reason: "Violations" }] },
+};
+
 let dir: string;
 let server: LegacyKubeServer;
 let client: RestClient;
 
 beforeAll(async () => {
   dir = tempDir("crd-puller-");
-  server = await startLegacyKube({ kubeconfigPath: join(dir, "old.kubeconfig"), crds: [widgetCRD] });
+  server = await startLegacyKube({
+    kubeconfigPath: join(dir, "old.kubeconfig"),
+    crds: [widgetCRD, gadgetCRD, sprocketCRD],
+  });
   client = new RestClient(await loadClientConfig({ kubeconfig: server.kubeconfig }));
 });
 
@@ -133,6 +166,31 @@ describe("CrdPuller against a 1.13 cluster", () => {
     expect(r.warnings?.[0]).toStartWith("discovery of metrics.k8s.io/v1beta1: ");
   });
 
+  test("a CRD whose schema kcp would refuse comes back permissive, with a warning", async () => {
+    const r = await new CrdPuller(client).pull(["gadgets.example.com"]);
+    expect(r.skipped).toEqual([]);
+    const g = r.crds[0] as Json;
+    expect(g.spec.scope).toBe("Cluster");
+    expect(g.spec.versions[0].schema).toEqual({
+      openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+    });
+    expect(
+      r.warnings?.some((w) => w.startsWith("gadgets.example.com: the cluster's CRD schema is not valid in kcp")),
+    ).toBe(true);
+  });
+
+  test("a CRD the cluster marks NonStructuralSchema comes back permissive, with a warning", async () => {
+    const r = await new CrdPuller(client).pull(["sprockets.example.com"]);
+    const s = r.crds[0] as Json;
+    expect(s.spec.versions[0].schema.openAPIV3Schema).toEqual({
+      type: "object",
+      "x-kubernetes-preserve-unknown-fields": true,
+    });
+    expect(r.warnings).toContain(
+      "sprockets.example.com: the cluster's CRD has a non-structural schema; its schema is permissive",
+    );
+  });
+
   test("deterministic: two pullers, byte-identical CRDs", async () => {
     const a = await new CrdPuller(client).pull(["deployments.apps", "widgets.example.com"]);
     const b = await new CrdPuller(client).pull(["widgets.example.com", "deployments.apps"]);
@@ -146,5 +204,89 @@ describe("CrdPuller against a 1.13 cluster", () => {
     expect(r.skipped[0]?.notFound).toBe(true);
     expect(r.skipped[0]?.reason).toContain('no resource "gizmos.example.com"');
     expect(r.skipped[0]?.reason).toContain("metrics.k8s.io/v1beta1");
+  });
+});
+
+describe("CrdPuller against a cluster with OpenAPI v3", () => {
+  test("the group-version documents are read, not v2, and give the same CRDs as v2 does", async () => {
+    const v3 = await startLegacyKube({ kubeconfigPath: join(dir, "v3.kubeconfig"), openapiV3: true });
+    try {
+      const v3Client = new RestClient(await loadClientConfig({ kubeconfig: v3.kubeconfig }));
+      const fromV3 = await new CrdPuller(v3Client).pull(["deployments.apps", "pods"]);
+      expect(v3.requests).toContain("GET /openapi/v3");
+      expect(v3.requests).toContain("GET /openapi/v3/apis/apps/v1");
+      expect(v3.requests).toContain("GET /openapi/v3/api/v1");
+      expect(v3.requests).not.toContain("GET /openapi/v2");
+      const fromV2 = await new CrdPuller(client).pull(["deployments.apps", "pods"]);
+      expect(JSON.stringify(fromV3.crds)).toBe(JSON.stringify(fromV2.crds));
+    } finally {
+      v3.stop();
+    }
+  });
+});
+
+describe("CrdPuller with credentials that may not list CRDs", () => {
+  test("built-in kinds still pull; a CRD-based kind needs an OpenAPI model, and says so", async () => {
+    const limited = await startLegacyKube({
+      kubeconfigPath: join(dir, "limited.kubeconfig"),
+      crds: [widgetCRD],
+      forbidCRDList: true,
+    });
+    try {
+      const c = new RestClient(await loadClientConfig({ kubeconfig: limited.kubeconfig }));
+      const r = await new CrdPuller(c).pull(["deployments.apps", "widgets.example.com"]);
+      expect(names(r.crds)).toEqual(["deployments.apps"]);
+      expect(r.skipped).toEqual([
+        { resource: "widgets.example.com", reason: "the OpenAPI v2 document has no schema for example.com/v1 Widget" },
+      ]);
+      expect(r.warnings?.some((w) => w.startsWith("the cluster's CRDs cannot be read (forbidden)"))).toBe(true);
+    } finally {
+      limited.stop();
+    }
+  });
+});
+
+describe("v1beta1 CRDs in v1's shape", () => {
+  test("per-version schema, columns and subresources; preserveUnknownFields becomes the root extension", () => {
+    const v1 = v1beta1ToV1({
+      metadata: { name: "things.example.com" },
+      spec: {
+        group: "example.com",
+        preserveUnknownFields: true,
+        versions: [
+          { name: "v2", served: true, storage: true },
+          {
+            name: "v1",
+            served: true,
+            storage: false,
+            additionalPrinterColumns: [{ name: "A", type: "string", JSONPath: ".a" }],
+          },
+        ],
+        validation: { openAPIV3Schema: { type: "object" } },
+        subresources: { status: {} },
+        additionalPrinterColumns: [{ name: "B", type: "string", JSONPath: ".b" }],
+      },
+    }) as Json;
+    expect(v1.apiVersion).toBe("apiextensions.k8s.io/v1");
+    expect(v1.spec.preserveUnknownFields).toBeUndefined();
+    expect(v1.spec.validation).toBeUndefined();
+    expect(v1.spec.versions).toEqual([
+      {
+        name: "v2",
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+        subresources: { status: {} },
+        additionalPrinterColumns: [{ name: "B", type: "string", jsonPath: ".b" }],
+      },
+      {
+        name: "v1",
+        served: true,
+        storage: false,
+        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+        subresources: { status: {} },
+        additionalPrinterColumns: [{ name: "A", type: "string", jsonPath: ".a" }],
+      },
+    ]);
   });
 });

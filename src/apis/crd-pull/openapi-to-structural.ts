@@ -24,7 +24,7 @@
 import { isObject } from "../../machinery/object.ts";
 import type { JSONSchemaProps } from "../crd/schema-types.ts";
 import { type OpenAPIModels, refName } from "./openapi-models.ts";
-import { intOrStringSchema, listMapKeyDefault, wellKnownSchema } from "./well-known-types.ts";
+import { intOrStringSchema, knownListMapKeys, listMapKeyDefault, wellKnownSchema } from "./well-known-types.ts";
 
 type Json = Record<string, unknown>;
 
@@ -275,7 +275,8 @@ function applyListType(out: Json, node: Json, itemModel: string | undefined): vo
       else if (mergeKey === "" && isScalarSchema(items)) listType = "set";
     }
   }
-  if (listType === "map" && keys.length === 0 && mergeKey !== "") keys = [mergeKey];
+  if (listType === "map" && keys.length === 0 && mergeKey !== "")
+    keys = knownListMapKeys(itemModel, mergeKey) ?? [mergeKey];
 
   if (listType === "map") {
     const props = isObject(items.properties) ? items.properties : undefined;

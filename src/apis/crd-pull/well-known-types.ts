@@ -65,6 +65,24 @@ const LIST_MAP_KEY_DEFAULTS: Record<string, Record<string, unknown>> = {
   EndpointPort: { protocol: "TCP" },
 };
 
+/**
+ * Lists whose strategic-merge key is narrower than their items' identity: ports are told apart by
+ * number and protocol (a DNS server's 53/TCP and 53/UDP), as kube's later documents say with
+ * `x-kubernetes-list-map-keys`. Older documents name only the number; these keys replace it.
+ */
+const LIST_MAP_KEYS: Record<string, string[]> = {
+  ContainerPort: ["containerPort", "protocol"],
+  ServicePort: ["port", "protocol"],
+};
+
+/** kube's list-map keys for lists of `itemModel` merged by `mergeKey`, where wider than the merge key. */
+export function knownListMapKeys(itemModel: string | undefined, mergeKey: string): string[] | undefined {
+  if (!itemModel?.startsWith("io.k8s.api.")) return undefined;
+  const short = itemModel.slice(itemModel.lastIndexOf(".") + 1);
+  const keys = Object.hasOwn(LIST_MAP_KEYS, short) ? LIST_MAP_KEYS[short] : undefined;
+  return keys && keys[0] === mergeKey ? [...keys] : undefined;
+}
+
 export function listMapKeyDefault(itemModel: string | undefined, field: string): unknown {
   if (!itemModel?.startsWith("io.k8s.api.")) return undefined;
   const short = itemModel.slice(itemModel.lastIndexOf(".") + 1);

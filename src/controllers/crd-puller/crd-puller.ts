@@ -29,7 +29,7 @@ import { validateAPIApproval, validateCRD } from "../../apis/crd/crd-validation.
 import type { JSONSchemaProps } from "../../apis/crd/schema-types.ts";
 import type { KObject } from "../../apis/types.ts";
 import type { RestClient } from "../../client/rest-client.ts";
-import { fieldErrorText } from "../../machinery/status.ts";
+import { fieldErrorText, isStatusError } from "../../machinery/status.ts";
 import { isObject } from "../../machinery/object.ts";
 import { OpenAPISource } from "./openapi-source.ts";
 import { type DiscoveredResource, discoverForPull, findRequested, groupResourceOf } from "./pull-discovery.ts";
@@ -99,7 +99,14 @@ export class CrdPuller {
     const crdAPI = this.crdAPIVersion(discovery.resources);
     let remote: Promise<Map<string, Json>> | undefined;
     const remoteCRDs = () => {
-      remote ??= crdAPI ? listRemoteCRDs(this.client, crdAPI) : Promise.resolve(new Map());
+      remote ??= crdAPI
+        ? listRemoteCRDs(this.client, crdAPI).catch((e) => {
+            // Credentials that may not list CRDs still pull: CRD-based kinds from OpenAPI instead.
+            if (!isStatusError(e) || (e.code !== 403 && e.code !== 404)) throw e;
+            warnings.push(`the cluster's CRDs cannot be read (${e.message}); every schema comes from OpenAPI`);
+            return new Map<string, Json>();
+          })
+        : Promise.resolve(new Map<string, Json>());
       return remote;
     };
 
@@ -169,7 +176,7 @@ export class CrdPuller {
       }
     }
     let errs = invalidities(crd);
-    if (errs && !deepSchemaIsPermissive(crd)) {
+    if (errs && !hasPermissiveSchema(crd)) {
       // kcp's structural check is kube 1.3x's: an older cluster may hold a CRD it would refuse.
       warnings.push(`${gr}: the cluster's CRD schema is not valid in kcp (${errs}); its schema is permissive`);
       crd = withSchema(crd, PERMISSIVE_SCHEMA);
@@ -224,7 +231,7 @@ function withSchema(crd: Json, schema: JSONSchemaProps): Json {
   return { ...crd, spec: { ...spec, versions } };
 }
 
-function deepSchemaIsPermissive(crd: Json): boolean {
+function hasPermissiveSchema(crd: Json): boolean {
   const v = ((crd.spec as Json).versions as Json[])[0];
   const s = isObject(v?.schema) ? v.schema.openAPIV3Schema : undefined;
   return isObject(s) && s["x-kubernetes-preserve-unknown-fields"] === true && !isObject(s.properties);

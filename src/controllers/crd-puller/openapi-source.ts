@@ -26,13 +26,24 @@ export class OpenAPISource {
     if (url !== undefined) {
       let doc = this.v3Docs.get(key);
       if (!doc) {
-        doc = this.get(url).then((d) => modelsFromV3([d]));
+        doc = this.get(this.underBase(url)).then((d) => modelsFromV3([d]));
         this.v3Docs.set(key, doc);
       }
       return { models: await doc, from: "v3" };
     }
     this.v2 ??= this.get("/openapi/v2").then(modelsFromV2);
     return { models: await this.v2, from: "v2" };
+  }
+
+  /**
+   * A server-relative URL as a path under the client's server URL: kcp's index names
+   * `/clusters/<name>/openapi/v3/…` (relative to the host, as kube's contract says), while the
+   * client's server URL already ends in `/clusters/<name>`; a cluster behind a proxy's path prefix
+   * names `/openapi/v3/…`, under the prefix.
+   */
+  private underBase(url: string): string {
+    const base = new URL(this.rest.config.server).pathname.replace(/\/+$/, "");
+    return base && url.startsWith(`${base}/`) ? url.slice(base.length) : url;
   }
 
   private index(): Promise<Map<string, string> | undefined> {

@@ -24,6 +24,8 @@ export interface PullDiscovery {
 }
 
 const MAX_DISCOVERY_BYTES = 8 * 1024 * 1024;
+/** A cluster with more group-versions than this is not one (kube 1.3x has ~30; CRD-heavy clusters a few hundred). */
+export const MAX_GROUP_VERSIONS = 2000;
 
 interface GroupVersionRef {
   group: string;
@@ -61,6 +63,10 @@ export async function discoverForPull(rest: RestClient): Promise<PullDiscovery> 
     });
   }
 
+  const total = groups.reduce((n, g) => n + g.versions.length, 0);
+  if (total > MAX_GROUP_VERSIONS) {
+    throw new Error(`discovery lists ${total} group-versions, more than ${MAX_GROUP_VERSIONS}`);
+  }
   const failed: string[] = [];
   const lists = await Promise.all(
     groups.flatMap((g) =>

@@ -45,13 +45,21 @@ function columnsToV1(cols: unknown): Json[] | undefined {
 /** A v1beta1 CRD in v1's shape (what the v1 API would have answered). */
 export function v1beta1ToV1(crd: Json): Json {
   const spec = isObject(crd.spec) ? crd.spec : {};
-  const { version, versions, validation, subresources, additionalPrinterColumns, ...rest } = spec;
+  const { version, versions, validation, subresources, additionalPrinterColumns, preserveUnknownFields, ...rest } =
+    spec;
   const listed = Array.isArray(versions) && versions.length > 0 ? versions.filter(isObject) : undefined;
   const all = listed ?? (typeof version === "string" ? [{ name: version, served: true, storage: true }] : []);
   const topColumns = columnsToV1(additionalPrinterColumns);
   const v1Versions = all.map((v) => {
     const out: Json = { ...v };
-    const schema = isObject(v.schema) ? v.schema : isObject(validation) ? validation : undefined;
+    let schema = isObject(v.schema) ? v.schema : isObject(validation) ? validation : undefined;
+    // v1beta1's preserveUnknownFields (true by default from 1.15) is v1's root-level extension.
+    if (schema && preserveUnknownFields === true && isObject(schema.openAPIV3Schema)) {
+      schema = {
+        ...schema,
+        openAPIV3Schema: { ...schema.openAPIV3Schema, "x-kubernetes-preserve-unknown-fields": true },
+      };
+    }
     if (schema) out.schema = schema;
     const sub = v.subresources ?? subresources;
     if (isObject(sub)) out.subresources = sub;
