@@ -55,6 +55,9 @@ _kcp() {
             '--cluster-syncer-image=[Image of pull-mode syncers]:image:' \
             '--cluster-kcp-url=[kcp URL as pull-mode syncers reach it]:url:' \
             '--cluster-deny-private[Refuse Cluster servers on non-public addresses]' \
+            '--cluster-import-interval=[How often Clusters resources are imported again]:duration:' \
+            '(--no-api-negotiation)--api-negotiation[Run the API negotiation controller]' \
+            '(--api-negotiation)--no-api-negotiation[Do not run the API negotiation controller]' \
             '(--no-deployment-splitter)--deployment-splitter[Run the deployment splitter]' \
             '(--deployment-splitter)--no-deployment-splitter[Do not run the deployment splitter]' \
             '(- *)'{-h,--help}'[Show help]'

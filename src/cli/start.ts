@@ -48,6 +48,12 @@ export default defineCommand({
     },
     ...startStorageArgs,
     ...clusterControllerArgs,
+    "api-negotiation": {
+      type: "boolean",
+      default: true,
+      description:
+        "Run API negotiation: APIResourceImports become NegotiatedAPIResources and CRDs, with their Compatible and Available conditions (--no-api-negotiation: off; those conditions are then up to you)",
+    },
     "auto-publish-apis": {
       type: "boolean",
       default: false,
@@ -85,7 +91,7 @@ export default defineCommand({
       ...(storage ? { storage } : {}),
       installWorkloadCRDs,
       ...(args["deployment-splitter"] === false ? { deploymentSplitter: false } : {}),
-      negotiation: { autoPublish: args["auto-publish-apis"] === true },
+      negotiation: args["api-negotiation"] === false ? false : { autoPublish: args["auto-publish-apis"] === true },
       ...(args["client-certificates"] === true ? { clientCertificates: true } : {}),
     });
   },
