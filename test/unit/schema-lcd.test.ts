@@ -579,14 +579,20 @@ const rules: Case[] = [
     ],
   },
   {
-    name: "list-type: narrowing to a map list needs the keys among the item properties",
+    name: "list-type: narrowing to a map list (its key becomes required as in new)",
     existing: obj({ l: arr(obj({ name: str, v: int }), { "x-kubernetes-list-type": "atomic" }) }),
     incoming: obj({
-      l: arr(obj({ name: str, v: int }), { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] }),
+      l: arr(obj({ name: str, v: int }, { required: ["name"] }), {
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+      }),
     }),
     narrow: true,
     lcd: obj({
-      l: arr(obj({ name: str, v: int }), { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] }),
+      l: arr(obj({ name: str, v: int }, { required: ["name"] }), {
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+      }),
     }),
   },
   {
@@ -861,7 +867,7 @@ const rules: Case[] = [
     errors: [
       inv(
         `${R}.properties[l].x-kubernetes-list-type`,
-        'x-kubernetes-list-type value has been changed in an incompatible way (was "atomic", now "map"): the list map keys ["k"] are not properties of the items',
+        'x-kubernetes-list-type value has been changed in an incompatible way (was "atomic", now "map"): the list map keys ["k"] are not required scalar properties of the items',
       ),
     ],
   },

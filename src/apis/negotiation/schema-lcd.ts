@@ -589,9 +589,16 @@ function compareArrayRules(
     setOwn(l, "x-kubernetes-list-type", "set");
     delete l["x-kubernetes-list-map-keys"];
   } else {
+    // A map list's keys must be scalar properties of the items, required or defaulted (CRD validation).
     const itemProps = own(l.items, "properties");
-    if (nk.length === 0 || !nk.every((k) => isObject(itemProps) && Object.hasOwn(itemProps, k)))
-      return invalid(ctx, p, `${msg}: the list map keys ${list(nk)} are not properties of the items`);
+    const itemReq = own(l.items, "required");
+    const usable = (k: string) => {
+      const ps = own(itemProps, k);
+      if (!isObject(ps) || ps.type === "object" || ps.type === "array") return false;
+      return (Array.isArray(itemReq) && itemReq.includes(k)) || own(ps, "default") !== undefined;
+    };
+    if (nk.length === 0 || !nk.every(usable))
+      return invalid(ctx, p, `${msg}: the list map keys ${list(nk)} are not required scalar properties of the items`);
     setOwn(l, "x-kubernetes-list-type", "map");
     setOwn(l, "x-kubernetes-list-map-keys", [...nk]);
   }
