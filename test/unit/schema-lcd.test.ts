@@ -770,6 +770,22 @@ const rules: Case[] = [
       },
     ),
   },
+  {
+    name: "x-kubernetes-validations: narrowing may not drop a property existing's rules name",
+    existing: obj({ a: int, b: int }, { "x-kubernetes-validations": [{ rule: "self.a < self.b" }] }),
+    incoming: obj({ b: int }),
+    narrow: true,
+    errors: [
+      inv(`${R}.x-kubernetes-validations`, 'validation rules refer to properties the new schema does not have: ["a"]'),
+    ],
+  },
+  {
+    name: "x-kubernetes-validations: a rule about a kept property does not stop narrowing",
+    existing: obj({ a: int, ab: int }, { "x-kubernetes-validations": [{ rule: "has(self.ab)", fieldPath: ".ab" }] }),
+    incoming: obj({ ab: int }),
+    narrow: true,
+    lcd: obj({ ab: int }, { "x-kubernetes-validations": [{ rule: "has(self.ab)", fieldPath: ".ab" }] }),
+  },
   // descriptions
   {
     name: "descriptions: existing's are kept, new's ignored",

@@ -692,7 +692,16 @@ function compareObjectRules(ctx: Ctx, path: string, l: Schema, e: Schema, n: Sch
           child(path, "required"),
           `required properties have been removed in an incompatible way: ${list(requiredRemoved)}`,
         );
-      else ctx.narrowings++;
+      else {
+        const named = removed.filter((k) => rulesName(e, k));
+        if (named.length > 0)
+          invalid(
+            ctx,
+            child(path, "x-kubernetes-validations"),
+            `validation rules refer to properties the new schema does not have: ${list(named)}`,
+          );
+        else ctx.narrowings++;
+      }
     }
     setOwn(l, "properties", lProps);
   }
@@ -784,6 +793,26 @@ function compareObjectRules(ctx: Ctx, path: string, l: Schema, e: Schema, n: Sch
       ctx.narrowings++;
     }
   }
+}
+
+/**
+ * Whether a CEL rule of this node names property `k` (`self.k`, `has(self.k)`, a fieldPath `.k`):
+ * such a rule would not compile once L drops the property. Rules above this node that reach down
+ * to it are not seen (CEL is not parsed here).
+ */
+function rulesName(s: Schema, k: string): boolean {
+  const rules = own(s, "x-kubernetes-validations");
+  if (!Array.isArray(rules)) return false;
+  const esc = k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const inRule = new RegExp(`\\bself\\s*\\.\\s*${esc}(?!\\w)|\\bself\\s*\\[\\s*['"]${esc}['"]`);
+  const inPath = new RegExp(`^(\\.${esc}(?!\\w)|\\[\\s*'${esc}'\\s*\\])`);
+  return rules.some(
+    (r) =>
+      isObject(r) &&
+      ((typeof r.rule === "string" && inRule.test(r.rule)) ||
+        (typeof r.messageExpression === "string" && inRule.test(r.messageExpression)) ||
+        (typeof r.fieldPath === "string" && inPath.test(r.fieldPath))),
+  );
 }
 
 function reqList(ctx: Ctx, path: string, s: Schema): string[] {
