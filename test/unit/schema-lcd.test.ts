@@ -1124,6 +1124,13 @@ describe("bounded work", () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors.map((e) => [e.reason, e.field])).toEqual([["FieldValueForbidden", "X"]]);
   });
+  test("long values are cut in messages", () => {
+    const long = "x".repeat(5000);
+    const r = lowestCommonDenominator("X", obj({ s: str }), obj({ s: { type: "string", pattern: long } }), false);
+    expect(r.ok ? "" : r.message).toBe(
+      `X.properties[s].pattern: pattern value has been changed in an incompatible way (was unset, now "${"x".repeat(999)}… (4002 more characters))`,
+    );
+  });
   test("non-object inputs are errors", () => {
     expect(lowestCommonDenominator("X", obj({}), null, false)).toEqual({
       ok: false,

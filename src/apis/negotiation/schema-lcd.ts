@@ -168,8 +168,12 @@ function notSupported(ctx: Ctx, field: string, construct: string): undefined {
   forbidden(ctx, field, `the ${construct} is not supported by the schema negotiation`);
 }
 
-const show = (v: unknown): string => (v === undefined ? "unset" : JSON.stringify(v));
-const list = (keys: readonly unknown[]): string => JSON.stringify(keys);
+/** Values in messages come from other clusters: long ones are cut. */
+function clip(text: string): string {
+  return text.length <= 1000 ? text : `${text.slice(0, 1000)}… (${text.length - 1000} more characters)`;
+}
+const show = (v: unknown): string => (v === undefined ? "unset" : clip(JSON.stringify(v)));
+const list = (keys: readonly unknown[]): string => clip(JSON.stringify(keys));
 
 // ---- helpers on plain JSON ----
 
