@@ -579,14 +579,20 @@ const rules: Case[] = [
     ],
   },
   {
-    name: "list-type: narrowing to a map list needs the keys among the item properties",
+    name: "list-type: narrowing to a map list (its key becomes required as in new)",
     existing: obj({ l: arr(obj({ name: str, v: int }), { "x-kubernetes-list-type": "atomic" }) }),
     incoming: obj({
-      l: arr(obj({ name: str, v: int }), { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] }),
+      l: arr(obj({ name: str, v: int }, { required: ["name"] }), {
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+      }),
     }),
     narrow: true,
     lcd: obj({
-      l: arr(obj({ name: str, v: int }), { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] }),
+      l: arr(obj({ name: str, v: int }, { required: ["name"] }), {
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+      }),
     }),
   },
   {
@@ -764,6 +770,22 @@ const rules: Case[] = [
       },
     ),
   },
+  {
+    name: "x-kubernetes-validations: narrowing may not drop a property existing's rules name",
+    existing: obj({ a: int, b: int }, { "x-kubernetes-validations": [{ rule: "self.a < self.b" }] }),
+    incoming: obj({ b: int }),
+    narrow: true,
+    errors: [
+      inv(`${R}.x-kubernetes-validations`, 'validation rules refer to properties the new schema does not have: ["a"]'),
+    ],
+  },
+  {
+    name: "x-kubernetes-validations: a rule about a kept property does not stop narrowing",
+    existing: obj({ a: int, ab: int }, { "x-kubernetes-validations": [{ rule: "has(self.ab)", fieldPath: ".ab" }] }),
+    incoming: obj({ ab: int }),
+    narrow: true,
+    lcd: obj({ ab: int }, { "x-kubernetes-validations": [{ rule: "has(self.ab)", fieldPath: ".ab" }] }),
+  },
   // descriptions
   {
     name: "descriptions: existing's are kept, new's ignored",
@@ -830,6 +852,145 @@ const rules: Case[] = [
         'properties have been removed in an incompatible way: ["ephemeralContainers"]',
       ),
     ],
+  },
+  {
+    name: "list-type: narrowing an atomic list to a set",
+    existing: obj({ l: arr(str) }),
+    incoming: obj({ l: arr(str, { "x-kubernetes-list-type": "set" }) }),
+    narrow: true,
+    lcd: obj({ l: arr(str, { "x-kubernetes-list-type": "set" }) }),
+  },
+  {
+    name: "list-type: a map list's keys fewer than new's are stricter, so compatible",
+    existing: obj({
+      l: arr(obj({ a: str, b: str }), { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["a"] }),
+    }),
+    incoming: obj({
+      l: arr(obj({ a: str, b: str }), { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["b", "a"] }),
+    }),
+    narrow: false,
+    lcd: obj({
+      l: arr(obj({ a: str, b: str }), { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["a"] }),
+    }),
+  },
+  {
+    name: "list-type: a map narrowing whose keys are not item properties is an error",
+    existing: obj({ l: arr(obj({ a: str })) }),
+    incoming: obj({
+      l: arr(obj({ a: str, k: str }), { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["k"] }),
+    }),
+    narrow: true,
+    errors: [
+      inv(
+        `${R}.properties[l].x-kubernetes-list-type`,
+        'x-kubernetes-list-type value has been changed in an incompatible way (was "atomic", now "map"): the list map keys ["k"] are not required scalar properties of the items',
+      ),
+    ],
+  },
+  {
+    name: "map-type: narrowing follows new",
+    existing: obj({ m: { type: "object", additionalProperties: str } }),
+    incoming: obj({ m: { type: "object", additionalProperties: str, "x-kubernetes-map-type": "atomic" } }),
+    narrow: true,
+    lcd: obj({ m: { type: "object", additionalProperties: str, "x-kubernetes-map-type": "atomic" } }),
+  },
+  {
+    name: "uniqueItems: narrowing requires it",
+    existing: obj({ a: arr(int) }),
+    incoming: obj({ a: arr(int, { uniqueItems: true }) }),
+    narrow: true,
+    lcd: obj({ a: arr(int, { uniqueItems: true }) }),
+  },
+  {
+    name: "embedded-resource: equal on both sides is compatible",
+    existing: obj({
+      r: { type: "object", "x-kubernetes-embedded-resource": true, "x-kubernetes-preserve-unknown-fields": true },
+    }),
+    incoming: obj({
+      r: { type: "object", "x-kubernetes-embedded-resource": true, "x-kubernetes-preserve-unknown-fields": true },
+    }),
+    narrow: false,
+    lcd: obj({
+      r: { type: "object", "x-kubernetes-embedded-resource": true, "x-kubernetes-preserve-unknown-fields": true },
+    }),
+  },
+  {
+    name: "type: an untyped preserve-unknown-fields node narrows to new's int-or-string",
+    existing: obj({ v: { "x-kubernetes-preserve-unknown-fields": true } }),
+    incoming: obj({ v: { "x-kubernetes-int-or-string": true, "x-kubernetes-preserve-unknown-fields": true } }),
+    narrow: true,
+    lcd: obj({ v: { "x-kubernetes-preserve-unknown-fields": true, "x-kubernetes-int-or-string": true } }),
+  },
+  {
+    name: "required: narrowing may require a key that a map (additionalProperties) allows",
+    existing: { type: "object", additionalProperties: str },
+    incoming: { type: "object", additionalProperties: str, required: ["name"] },
+    narrow: true,
+    lcd: { type: "object", additionalProperties: str, required: ["name"] },
+  },
+  {
+    name: "a map against an object naming a key whose schema accepts the map's values",
+    existing: { type: "object", additionalProperties: { type: "string", maxLength: 3 } },
+    incoming: { type: "object", additionalProperties: str, properties: { special: { type: "string", maxLength: 5 } } },
+    narrow: false,
+    lcd: { type: "object", additionalProperties: { type: "string", maxLength: 3 } },
+  },
+  {
+    name: "multipleOf: fractions that do not divide are not narrowed",
+    existing: obj({ n: { type: "number", multipleOf: 0.5 } }),
+    incoming: obj({ n: { type: "number", multipleOf: 0.3 } }),
+    narrow: true,
+    errors: [
+      inv(
+        `${R}.properties[n].multipleOf`,
+        "multipleOf value has been changed in an incompatible way (was 0.5, now 0.3)",
+      ),
+    ],
+  },
+  {
+    name: "bounds: narrowing takes new's exclusive maximum",
+    existing: obj({ n: { type: "integer", maximum: 9 } }),
+    incoming: obj({ n: { type: "integer", maximum: 9, exclusiveMaximum: true } }),
+    narrow: true,
+    lcd: obj({ n: { type: "integer", maximum: 9, exclusiveMaximum: true } }),
+  },
+  {
+    name: "bounds: a negative count is not supported",
+    existing: obj({ s: str }),
+    incoming: obj({ s: { type: "string", minLength: -1 } }),
+    narrow: true,
+    errors: [
+      forb(
+        `${R}.properties[s].minLength`,
+        'the new value -1 of "minLength" is not supported by the schema negotiation',
+      ),
+    ],
+  },
+  {
+    name: "enum: an empty enum is not supported",
+    existing: obj({ s: str }),
+    incoming: obj({ s: { type: "string", enum: [] } }),
+    narrow: true,
+    errors: [forb(`${R}.properties[s].enum`, "the empty enum is not supported by the schema negotiation")],
+  },
+  {
+    name: "x-kubernetes-validations: a rule without rule text is not supported",
+    existing: obj({ a: int }),
+    incoming: obj({ a: int }, { "x-kubernetes-validations": [{ message: "no rule" }] }),
+    narrow: true,
+    errors: [
+      forb(
+        `${R}.x-kubernetes-validations`,
+        "the validation rule without a rule is not supported by the schema negotiation",
+      ),
+    ],
+  },
+  {
+    name: "default: a nullable default null goes when narrowing makes the field non-nullable",
+    existing: obj({ n: { type: "string", nullable: true, default: null } }),
+    incoming: obj({ n: str }),
+    narrow: true,
+    lcd: obj({ n: str }),
   },
   {
     name: "a property named __proto__ stays an own property of the LCD",
@@ -962,6 +1123,13 @@ describe("bounded work", () => {
     const r = lowestCommonDenominator("X", huge, obj({ a: str }), false);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors.map((e) => [e.reason, e.field])).toEqual([["FieldValueForbidden", "X"]]);
+  });
+  test("long values are cut in messages", () => {
+    const long = "x".repeat(5000);
+    const r = lowestCommonDenominator("X", obj({ s: str }), obj({ s: { type: "string", pattern: long } }), false);
+    expect(r.ok ? "" : r.message).toBe(
+      `X.properties[s].pattern: pattern value has been changed in an incompatible way (was unset, now "${"x".repeat(999)}… (4002 more characters))`,
+    );
   });
   test("non-object inputs are errors", () => {
     expect(lowestCommonDenominator("X", obj({}), null, false)).toEqual({

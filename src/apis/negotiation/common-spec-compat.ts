@@ -49,7 +49,12 @@ function objects(v: unknown): Record<string, unknown>[] | undefined {
   return v as Record<string, unknown>[];
 }
 
-const q = (v: unknown): string => (v === undefined ? "unset" : JSON.stringify(v));
+/** Values in messages come from other clusters: long ones are cut. */
+function q(v: unknown): string {
+  if (v === undefined) return "unset";
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length <= 200 ? text : `${text.slice(0, 200)}…`;
+}
 
 /** The differences that make `incoming` a different resource from `existing` (none: compatible). */
 export function compareCommonSpecs(existing: CommonSpecLike, incoming: CommonSpecLike): SchemaIncompatibility[] {
@@ -118,7 +123,7 @@ export function compareCommonSpecs(existing: CommonSpecLike, incoming: CommonSpe
     for (const c of nCols) if (!byName.has(c.name)) byName.set(c.name, c);
     for (const c of eCols) {
       const n = byName.get(c.name);
-      const field = `spec.columnDefinitions[${String(c.name)}]`;
+      const field = `spec.columnDefinitions[${String(c.name).slice(0, 200)}]`;
       if (!n) invalid(field, "printer column has been removed in an incompatible way");
       else if (n.type !== c.type || n.jsonPath !== c.jsonPath)
         invalid(

@@ -168,8 +168,12 @@ function notSupported(ctx: Ctx, field: string, construct: string): undefined {
   forbidden(ctx, field, `the ${construct} is not supported by the schema negotiation`);
 }
 
-const show = (v: unknown): string => (v === undefined ? "unset" : JSON.stringify(v));
-const list = (keys: readonly unknown[]): string => JSON.stringify(keys);
+/** Values in messages come from other clusters: long ones are cut. */
+function clip(text: string): string {
+  return text.length <= 1000 ? text : `${text.slice(0, 1000)}… (${text.length - 1000} more characters)`;
+}
+const show = (v: unknown): string => (v === undefined ? "unset" : clip(JSON.stringify(v)));
+const list = (keys: readonly unknown[]): string => clip(JSON.stringify(keys));
 
 // ---- helpers on plain JSON ----
 
@@ -589,9 +593,16 @@ function compareArrayRules(
     setOwn(l, "x-kubernetes-list-type", "set");
     delete l["x-kubernetes-list-map-keys"];
   } else {
+    // A map list's keys must be scalar properties of the items, required or defaulted (CRD validation).
     const itemProps = own(l.items, "properties");
-    if (nk.length === 0 || !nk.every((k) => isObject(itemProps) && Object.hasOwn(itemProps, k)))
-      return invalid(ctx, p, `${msg}: the list map keys ${list(nk)} are not properties of the items`);
+    const itemReq = own(l.items, "required");
+    const usable = (k: string) => {
+      const ps = own(itemProps, k);
+      if (!isObject(ps) || ps.type === "object" || ps.type === "array") return false;
+      return (Array.isArray(itemReq) && itemReq.includes(k)) || own(ps, "default") !== undefined;
+    };
+    if (nk.length === 0 || !nk.every(usable))
+      return invalid(ctx, p, `${msg}: the list map keys ${list(nk)} are not required scalar properties of the items`);
     setOwn(l, "x-kubernetes-list-type", "map");
     setOwn(l, "x-kubernetes-list-map-keys", [...nk]);
   }
@@ -685,7 +696,16 @@ function compareObjectRules(ctx: Ctx, path: string, l: Schema, e: Schema, n: Sch
           child(path, "required"),
           `required properties have been removed in an incompatible way: ${list(requiredRemoved)}`,
         );
-      else ctx.narrowings++;
+      else {
+        const named = removed.filter((k) => rulesName(e, k));
+        if (named.length > 0)
+          invalid(
+            ctx,
+            child(path, "x-kubernetes-validations"),
+            `validation rules refer to properties the new schema does not have: ${list(named)}`,
+          );
+        else ctx.narrowings++;
+      }
     }
     setOwn(l, "properties", lProps);
   }
@@ -777,6 +797,26 @@ function compareObjectRules(ctx: Ctx, path: string, l: Schema, e: Schema, n: Sch
       ctx.narrowings++;
     }
   }
+}
+
+/**
+ * Whether a CEL rule of this node names property `k` (`self.k`, `has(self.k)`, a fieldPath `.k`):
+ * such a rule would not compile once L drops the property. Rules above this node that reach down
+ * to it are not seen (CEL is not parsed here).
+ */
+function rulesName(s: Schema, k: string): boolean {
+  const rules = own(s, "x-kubernetes-validations");
+  if (!Array.isArray(rules)) return false;
+  const esc = k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const inRule = new RegExp(`\\bself\\s*\\.\\s*${esc}(?!\\w)|\\bself\\s*\\[\\s*['"]${esc}['"]`);
+  const inPath = new RegExp(`^(\\.${esc}(?!\\w)|\\[\\s*'${esc}'\\s*\\])`);
+  return rules.some(
+    (r) =>
+      isObject(r) &&
+      ((typeof r.rule === "string" && inRule.test(r.rule)) ||
+        (typeof r.messageExpression === "string" && inRule.test(r.messageExpression)) ||
+        (typeof r.fieldPath === "string" && inPath.test(r.fieldPath))),
+  );
 }
 
 function reqList(ctx: Ctx, path: string, s: Schema): string[] {
