@@ -12,7 +12,9 @@
 //     user's schemaUpdateStrategy stays); an unchanged import is not written at all;
 //   - a new puller per pass, so a physical cluster's OpenAPI is read again (the seed read it once);
 //   - a pull that fails is logged and retried (1 s doubling up to the interval) and deletes nothing:
-//     a cluster that does not answer keeps its imports.
+//     a cluster that does not answer keeps its imports; nor does a pull whose discovery failed for
+//     a group (a 503 on /apis/apps/v1) delete, or move to another version, that group's imports —
+//     the last import of a resource going takes its negotiated CRD, and every object of it, along.
 
 import { API_VERSION_ANNOTATION, DEFAULT_SCHEMA_UPDATE_STRATEGY } from "../../apis/builtin/apiresource.ts";
 import { CLUSTER_API_VERSION, CLUSTER_KIND } from "../../apis/builtin/cluster.ts";
@@ -21,6 +23,7 @@ import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import { log } from "../../log.ts";
 import { isObject } from "../../machinery/object.ts";
 import { isStatusError } from "../../machinery/status.ts";
+import { importGroupResource } from "./api-gating.ts";
 import {
   type ClusterOwner,
   clusterOwnerReference,
@@ -34,6 +37,8 @@ import {
 export interface PulledCrds {
   crds: Record<string, unknown>[];
   skipped: { resource: string; reason: string }[];
+  /** Groups ("" for core) the cluster's discovery could not read in full: their absence proves nothing. */
+  incompleteGroups?: string[];
 }
 
 /** A CRD puller for one physical cluster (CrdPuller): pull(names) → one CRD per resource found. */
@@ -218,13 +223,24 @@ export class ApiImporter {
     const skipsChanged = JSON.stringify([...skipped]) !== JSON.stringify([...s.skipped]);
     s.skipped = skipped;
 
+    const existing = new Map(this.deps.importsOf(lc, name).map((i) => [i.metadata.name ?? "", i]));
+    // Imports of a group whose discovery failed stay as they are this pass (a resource seemingly
+    // gone, or found only in an older version of the group, is not news).
+    const incomplete = new Set(pulled.incompleteGroups ?? []);
+    const frozen = (imp: KObject) => incomplete.has(importGroupResource(imp).group);
+    const frozenResources = new Set(
+      [...existing.values()].filter(frozen).map((i) => JSON.stringify(importGroupResource(i))),
+    );
     const desired = new Map<string, KObject>();
     for (const crd of pulled.crds) {
       const imp = importFromCrd(crd, owner);
-      if (imp?.metadata.name) desired.set(imp.metadata.name, imp);
-      else log.warn(`${tag}: the puller gave a CRD an import cannot be made of: ${JSON.stringify(crd).slice(0, 200)}`);
+      if (!imp?.metadata.name) {
+        log.warn(`${tag}: the puller gave a CRD an import cannot be made of: ${JSON.stringify(crd).slice(0, 200)}`);
+        continue;
+      }
+      if (!existing.has(imp.metadata.name) && frozenResources.has(JSON.stringify(importGroupResource(imp)))) continue;
+      desired.set(imp.metadata.name, imp);
     }
-    const existing = new Map(this.deps.importsOf(lc, name).map((i) => [i.metadata.name ?? "", i]));
     let failed: Error | undefined;
     for (const [importName, want] of desired) {
       if (s.stopped) return;
@@ -236,7 +252,7 @@ export class ApiImporter {
     }
     for (const [importName, imp] of existing) {
       // Only imports a Cluster of this name owns: one a user made by hand for this location stays.
-      if (desired.has(importName) || s.stopped || !madeForCluster(imp, name)) continue;
+      if (desired.has(importName) || s.stopped || !madeForCluster(imp, name) || frozen(imp)) continue;
       try {
         await this.deleteImport(lc, imp);
         log.info(`${tag}: deleted import ${importName} (no longer pulled or requested)`);
