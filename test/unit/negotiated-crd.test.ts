@@ -125,6 +125,16 @@ describe("the CRD of a negotiated resource", () => {
     expect((next.metadata.ownerReferences as Json[]).map((r) => r.uid)).toEqual(["uid-v1", "new-uid"]);
   });
 
+  test("submitting each version again changes nothing: the references keep their order", () => {
+    // Moving a resubmitted reference to the end handed the controller flag back and forth, two
+    // negotiated resources rewriting the CRD after each other without end.
+    const both = withNegotiatedVersion(newCRDFor(owner("v1"), spec("v1")), owner("v1beta1"), spec("v1beta1"));
+    const again = withNegotiatedVersion(both, owner("v1"), spec("v1"));
+    expect(again.metadata).toEqual(both.metadata);
+    expect(again.spec).toEqual(both.spec);
+    expect(withNegotiatedVersion(again, owner("v1beta1"), spec("v1beta1")).metadata).toEqual(both.metadata);
+  });
+
   test("removing a version: the newest remaining one becomes storage; the last one goes with the CRD", () => {
     const both = withNegotiatedVersion(newCRDFor(owner("v1"), spec("v1")), owner("v1beta1"), spec("v1beta1"));
     const left = withoutNegotiatedVersion(both, owner("v1").name, "v1");

@@ -53,9 +53,18 @@ export function negotiatedRefOf(crd: KObject, name: string): OwnerRef | undefine
   return ownerRefsOf(crd).find((r) => isNegotiatedRef(r) && r.name === name);
 }
 
-function versionsOf(crd: KObject): Json[] {
+/** The CRD's spec.versions entries (objects only). */
+export function versionsOf(crd: KObject): Json[] {
   const spec = isObject(crd.spec) ? crd.spec : {};
   return Array.isArray(spec.versions) ? (spec.versions.filter(isObject) as Json[]) : [];
+}
+
+/** The CRD's status.storedVersions: the versions objects may still be stored in. */
+export function storedVersionsOf(crd: KObject): string[] {
+  const status = isObject(crd.status) ? crd.status : {};
+  return Array.isArray(status.storedVersions)
+    ? status.storedVersions.filter((v): v is string => typeof v === "string")
+    : [];
 }
 
 export function crdVersionNames(crd: KObject): string[] {
@@ -163,8 +172,13 @@ export function withNegotiatedVersion(
   cspec.versions = versions;
   // The names follow the negotiated resource while it is the CRD's only version.
   if (versions.length === 1) cspec.names = namesFor(spec);
-  const refs = ownerRefsOf(out).filter((r) => !(isNegotiatedRef(r) && r.name === nar.name));
-  refs.push({ apiVersion: APIRESOURCE_API_VERSION, kind: NEGOTIATED_KIND, name: nar.name, uid: nar.uid });
+  // The reference keeps its place: moving it to the end would hand the controller flag back and
+  // forth between two negotiated resources, each rewriting the CRD after the other.
+  const ref = { apiVersion: APIRESOURCE_API_VERSION, kind: NEGOTIATED_KIND, name: nar.name, uid: nar.uid };
+  const refs = ownerRefsOf(out);
+  const at = refs.findIndex((r) => isNegotiatedRef(r) && r.name === nar.name);
+  if (at >= 0) refs[at] = ref;
+  else refs.push(ref);
   out.metadata.ownerReferences = settleControllerRef(refs) as unknown as KObject["metadata"]["ownerReferences"];
   return out;
 }

@@ -50,6 +50,8 @@ import {
   negotiatedRefOf,
   newCRDFor,
   publishingState,
+  storedVersionsOf,
+  versionsOf,
   withNegotiatedVersion,
   withoutNegotiatedVersion,
 } from "./negotiated-crd.ts";
@@ -294,12 +296,17 @@ export class NegotiationController {
 
     // 1. The CRD version of a negotiated resource that is gone (or being deleted, or recreated
     // with another uid) goes too: the seed's cleanup (§8.6), and the CRD with its last version.
+    // The garbage collector may have dropped the gone resource's reference first (the CRD has other
+    // owners): in a CRD of ours every version comes from a negotiated resource, so a version
+    // without one (and without its reference) goes as well.
     const ref = crd && crdIsOurs ? negotiatedRefOf(crd, narName) : undefined;
-    if (crd && ref && (!nar || nar.metadata.deletionTimestamp || nar.metadata.uid !== ref.uid)) {
+    const unowned = crd !== undefined && crdIsOurs && !ref && crdVersionNames(crd).includes(g.version);
+    const gone = !nar || nar.metadata.deletionTimestamp !== undefined;
+    if (crd && ((ref && (gone || nar?.metadata.uid !== ref.uid)) || (unowned && gone))) {
       // Absence confirmed by a live read: deleting a CRD deletes its objects.
       const live = await this.store.tryGet(this.narDef, cluster, undefined, narName);
-      if (live && !live.metadata.deletionTimestamp && live.metadata.uid === ref.uid) return; // the cache lags
-      await this.removeVersion(ctx, crdName, crd, narName, ref.uid, g.version);
+      if (live && !live.metadata.deletionTimestamp && (!ref || live.metadata.uid === ref.uid)) return; // the cache lags
+      await this.removeVersion(ctx, crdName, crd, narName, ref?.uid, g.version);
       return; // the CRD's event brings us back
     }
     if (!nar || nar.metadata.deletionTimestamp) this.submittedFrom.delete(`${cluster}\0${crdName}\0${narName}`);
@@ -512,19 +519,21 @@ export class NegotiationController {
     }
   }
 
-  /** Remove a gone negotiated resource's version (and reference) from its CRD, or the CRD with its last version. */
+  /** Remove a gone negotiated resource's version (and any reference) from its CRD, or the CRD with its last version. */
   private async removeVersion(
     ctx: RequestContext,
     crdName: string,
     summary: KObject,
     narName: string,
-    narUid: string,
+    narUid: string | undefined,
     version: string,
   ): Promise<void> {
     if (summary.metadata.deletionTimestamp) return;
     const full = await this.store.tryGet(this.crdDef, ctx.cluster, undefined, crdName);
-    if (!full || full.metadata.uid !== summary.metadata.uid) return;
+    if (!full || full.metadata.uid !== summary.metadata.uid || isManualCRD(full)) return;
+    // Without a uid, the version is one whose reference is already gone: it must still be so.
     if (negotiatedRefOf(full, narName)?.uid !== narUid) return;
+    if (narUid === undefined && !crdVersionNames(full).includes(version)) return;
     const next = withoutNegotiatedVersion(full, narName, version);
     if (!next) {
       await this.store.delete(this.crdDef, ctx, undefined, crdName, {
@@ -533,8 +542,51 @@ export class NegotiationController {
       log.info(`negotiation controller: ${ctx.cluster}: deleted CRD ${crdName} (${narName} is gone)`);
       return;
     }
+    if (storedVersionsOf(full).includes(version)) {
+      await this.migrateStorage(ctx, crdName, full, next, version);
+      return;
+    }
     // With the resourceVersion read: a concurrent change is a conflict, retried from the start.
     await this.store.update(this.crdDef, ctx, undefined, crdName, () => next);
+    log.info(`negotiation controller: ${ctx.cluster}: removed version ${version} from CRD ${crdName}`);
+  }
+
+  /**
+   * A version still in status.storedVersions may not leave spec.versions (kube refuses it, and so does
+   * kcp). The storage version moves first, to the one `next` chose, and then the version leaves
+   * storedVersions. Negotiated CRDs convert with strategy None and kcp keeps custom resources
+   * version-agnostic in storage (the served apiVersion is set on read), so the objects written in
+   * `version` are already readable as the new storage version: no object needs rewriting. Each step
+   * is one write; a conflict retries the whole removal, which starts again from what is stored.
+   */
+  private async migrateStorage(
+    ctx: RequestContext,
+    crdName: string,
+    full: KObject,
+    next: KObject,
+    version: string,
+  ): Promise<void> {
+    const target = versionsOf(next).find((v) => v.storage === true);
+    if (!target) return;
+    const storageNow = versionsOf(full).find((v) => v.storage === true)?.name;
+    let current = full;
+    if (storageNow !== target.name) {
+      const moved = structuredClone(full);
+      for (const v of versionsOf(moved)) v.storage = v.name === target.name;
+      // The apiextensions strategy adds the new storage version to storedVersions on this write.
+      current = (await this.store.update(this.crdDef, ctx, undefined, crdName, () => moved)).object;
+      log.info(`negotiation controller: ${ctx.cluster}: CRD ${crdName} stores ${target.name} now, not ${version}`);
+    }
+    const left = storedVersionsOf(current).filter((v) => v !== version);
+    if (storedVersionsOf(current).includes(version)) {
+      const status = structuredClone(current);
+      (status.status as Record<string, unknown>).storedVersions = left.length ? left : [target.name];
+      current = (await this.store.update(this.crdDef, ctx, undefined, crdName, () => status, { subresource: "status" }))
+        .object;
+    }
+    const finalNext = structuredClone(next);
+    finalNext.metadata.resourceVersion = current.metadata.resourceVersion;
+    await this.store.update(this.crdDef, ctx, undefined, crdName, () => finalNext);
     log.info(`negotiation controller: ${ctx.cluster}: removed version ${version} from CRD ${crdName}`);
   }
 
