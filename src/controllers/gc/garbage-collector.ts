@@ -9,6 +9,10 @@
 //  - for an owner being deleted with `foregroundDeletion`, deletes its dependents (in foreground
 //    when they own objects themselves) and removes the finalizer once no dependent with
 //    blockOwnerDeletion is left.
+// A namespaced dependent's owner is looked up in the dependent's namespace only: an owner whose
+// uid lives in another namespace counts as absent, and the reference is reported with kube's
+// OwnerRefInvalidNamespace Warning Event (invalid-owner-events.ts), whether or not the graph holds
+// that owner.
 // Nothing is decided before every resource has listed once (an owner of a type still listing must
 // not look absent), and absence is confirmed by a live read before anything is deleted. CRDs come
 // and go: the registry's changes start following new resources and stop those no longer served.
@@ -52,6 +56,8 @@ function mayMatter(value: string, prevValue: string | undefined): boolean {
 
 /** Objects per page of the first lists (about 4 ms of decoding each for 1 KiB objects). */
 const LIST_PAGE = 500;
+/** Owner uids whose namespace the collector remembers (see namespaceOfUid); the oldest are forgotten. */
+const WHEREABOUTS = 10_000;
 
 type OwnerState = "solid" | "dangling" | "waiting";
 
@@ -89,6 +95,13 @@ export class GarbageCollector {
   private stopRegistry?: () => void;
   private stopped = false;
   private readonly invalidOwners: InvalidOwnerEvents;
+  /**
+   * `cluster\nresource\nuid` → the namespace an object of that uid was found in, or null: none in
+   * the logical cluster (looked for, or its deletion observed). Bounds the searches of
+   * namespaceOfUid to one per owner (a cascade's thousands of dependents name one owner).
+   */
+  private readonly whereabouts = new Map<string, string | null>();
+
   constructor(
     private readonly store: ObjectStore,
     private readonly registry: ResourceRegistry,
@@ -262,6 +275,8 @@ export class GarbageCollector {
   private gone(cluster: string, uid: string, resource: string): void {
     const removed = this.graph.remove(cluster, uid);
     if (!removed) return;
+    // A uid is never used again: wherever a reference names it, its object is absent.
+    this.remember(`${cluster}\n${resource}\n${uid}`, null);
     for (const o of removed.owners) if (o.deletingWith(FOREGROUND_FINALIZER)) this.enqueue(o);
     for (const d of removed.node.dependents()) this.enqueue(d);
   }
@@ -336,6 +351,8 @@ export class GarbageCollector {
    * Whether an owner named by `dependent` exists: observed in the graph, or (not observed) a live
    * read in the dependent's logical cluster with the same uid. A kind that cannot be resolved, or a
    * namespaced owner of a cluster-scoped dependent, counts as existing: kube never collects those.
+   * A namespaced owner is looked for in the dependent's namespace only; its uid found in another
+   * namespace makes the reference invalid (reported), and the owner absent.
    */
   private async ownerState(dependent: Dependent, r: OwnerRef): Promise<OwnerState> {
     const def = this.defOfKind(dependent.cluster, parseAPIVersion(r.apiVersion ?? "").group, r.kind);
@@ -348,14 +365,51 @@ export class GarbageCollector {
     // The graph's node of that uid answers only when it is the object the reference names: same
     // name and, for a namespaced owner, the dependent's namespace.
     const o = this.graph.node(dependent.cluster, r.uid);
-    // The uid names an object of another namespace: kube warns, and treats the owner as absent.
-    if (def.namespaced && o && !o.virtual && o.namespace !== namespace) this.reportInvalid(dependent, r);
     if (o && !o.virtual && o.name === r.name && (!def.namespaced || o.namespace === namespace)) {
       return o.deletingWith(FOREGROUND_FINALIZER) ? "waiting" : "solid";
     }
     const live = await this.store.tryGet(def, dependent.cluster, def.namespaced ? namespace : undefined, r.name);
     if (live && live.metadata.uid === r.uid) return deletingWith(live, FOREGROUND_FINALIZER) ? "waiting" : "solid";
+    if (def.namespaced) {
+      // Absent here: does its uid live in another namespace? The graph may hold it; else the store says.
+      const elsewhere =
+        o && !o.virtual && o.namespace !== undefined ? o.namespace : await this.namespaceOfUid(def, dependent, r.uid);
+      if (elsewhere !== undefined && elsewhere !== namespace) this.reportInvalid(dependent, r);
+    }
     return "dangling";
+  }
+
+  /**
+   * The namespace of the object of `def` whose uid is `uid` in the dependent's logical cluster, if
+   * there is one: a scan of that resource's stored JSON for the uid (only the objects mentioning it
+   * are decoded), done once per uid (remembered in `whereabouts`).
+   */
+  private async namespaceOfUid(def: ResourceDef, dependent: Dependent, uid: string): Promise<string | undefined> {
+    const key = `${dependent.cluster}\n${storageKeyOf(def)}\n${uid}`;
+    const known = this.whereabouts.get(key);
+    if (known !== undefined) return known ?? undefined;
+    let found: string | null = null;
+    let token: string | undefined;
+    do {
+      const page = await this.store.list(def, dependent.cluster, undefined, {
+        accepts: (value) => value.includes(uid),
+        limit: LIST_PAGE,
+        ...(token ? { continue: token } : {}),
+      });
+      for (const o of page.items) if (o.metadata.uid === uid) found = o.metadata.namespace ?? null;
+      token = page.continue;
+    } while (found === null && token && !this.stopped);
+    this.remember(key, found);
+    return found ?? undefined;
+  }
+
+  private remember(key: string, namespace: string | null): void {
+    this.whereabouts.delete(key);
+    if (this.whereabouts.size >= WHEREABOUTS) {
+      const oldest = this.whereabouts.keys().next().value;
+      if (oldest !== undefined) this.whereabouts.delete(oldest);
+    }
+    this.whereabouts.set(key, namespace);
   }
 
   /** Orphan: every dependent loses its references to the owner, then the owner its `orphan` finalizer. */
