@@ -25,6 +25,8 @@ export interface OwnerRef {
 
 const NO_REFS: readonly OwnerRef[] = Object.freeze([]);
 const NO_FINALIZERS: readonly string[] = Object.freeze([]);
+/** Dependents an owner keeps in an array at most; beyond, in a Set. */
+const MAX_LISTED_DEPENDENTS = 256;
 /** Strings interned at most (kinds, apiVersions, finalizers); beyond, the table starts over. */
 const INTERNED = 10_000;
 
@@ -67,8 +69,12 @@ export class GraphNode {
   refs: readonly OwnerRef[] = NO_REFS;
   /** The finalizers of an object being deleted (it has a deletionTimestamp); undefined otherwise. */
   deleting: readonly string[] | undefined = undefined;
-  /** Its dependents: one node, or a set once there are several (most owners have one, most nodes none). */
-  private deps: GraphNode | Set<GraphNode> | undefined = undefined;
+  /**
+   * Its dependents: one node (most owners have one, most nodes none), an array of a few (8 bytes
+   * each, where a Set entry costs about 50), or a Set beyond MAX_LISTED_DEPENDENTS (removal from
+   * an array is a scan).
+   */
+  private deps: GraphNode | GraphNode[] | Set<GraphNode> | undefined = undefined;
 
   constructor(
     readonly uid: string,
@@ -100,25 +106,37 @@ export class GraphNode {
 
   get dependentCount(): number {
     const d = this.deps;
-    return d === undefined ? 0 : d instanceof Set ? d.size : 1;
+    return d === undefined ? 0 : d instanceof Set ? d.size : Array.isArray(d) ? d.length : 1;
   }
 
   hasDependent(n: GraphNode): boolean {
     const d = this.deps;
-    return d === n || (d instanceof Set && d.has(n));
+    if (d === n) return true;
+    if (d instanceof Set) return d.has(n);
+    return Array.isArray(d) && d.includes(n);
   }
 
   /** Its dependents, as a new array (safe to iterate while the graph changes). */
   dependents(): GraphNode[] {
     const d = this.deps;
-    return d === undefined ? [] : d instanceof Set ? [...d] : [d];
+    return d === undefined ? [] : d instanceof Set || Array.isArray(d) ? [...d] : [d];
+  }
+
+  /** The first of its dependents (without copying them). */
+  private firstDependent(): GraphNode | undefined {
+    const d = this.deps;
+    return d instanceof Set ? d.values().next().value : Array.isArray(d) ? d[0] : d;
   }
 
   addDependent(n: GraphNode): void {
     const d = this.deps;
     if (d === undefined) this.deps = n;
     else if (d instanceof Set) d.add(n);
-    else if (d !== n) this.deps = new Set([d, n]);
+    else if (Array.isArray(d)) {
+      if (d.includes(n)) return;
+      if (d.length < MAX_LISTED_DEPENDENTS) d.push(n);
+      else this.deps = new Set([...d, n]);
+    } else if (d !== n) this.deps = [d, n];
   }
 
   removeDependent(n: GraphNode): void {
@@ -126,7 +144,14 @@ export class GraphNode {
     if (d === n) this.deps = undefined;
     else if (d instanceof Set) {
       d.delete(n);
-      if (d.size === 1) this.deps = d.values().next().value;
+      if (d.size <= MAX_LISTED_DEPENDENTS / 2) this.deps = d.size === 1 ? d.values().next().value : [...d];
+    } else if (Array.isArray(d)) {
+      const i = d.indexOf(n);
+      if (i < 0) return;
+      // Order does not matter: the last takes the removed one's slot.
+      const last = d.pop() as GraphNode;
+      if (i < d.length) d[i] = last;
+      if (d.length === 1) this.deps = d[0];
     }
   }
 
@@ -135,8 +160,7 @@ export class GraphNode {
    * alike when there is one (its first dependent's: no field is spent on remembering it), else new.
    */
   refsNaming(r: OwnerRef, intern: (s: string) => string): readonly OwnerRef[] {
-    const d = this.deps;
-    const first = d instanceof Set ? d.values().next().value : d;
+    const first = this.firstDependent();
     if (first?.refs.length === 1 && namesAlike(first.refs[0] as OwnerRef, r)) return first.refs;
     return Object.freeze([trimRef(r, intern)]);
   }
