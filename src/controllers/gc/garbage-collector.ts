@@ -101,6 +101,8 @@ export class GarbageCollector {
    * namespaceOfUid to one per owner (a cascade's thousands of dependents name one owner).
    */
   private readonly whereabouts = new Map<string, string | null>();
+  /** Counts gone(): a live read that saw an owner is trusted only if nothing went in the meantime. */
+  private removals = 0;
 
   constructor(
     private readonly store: ObjectStore,
@@ -194,9 +196,12 @@ export class GarbageCollector {
         if (obj.metadata.uid) this.gone(cluster, obj.metadata.uid, resource);
       },
       // Objects that went away while the watch was down (or that changed uid under their name).
+      // Not all: a node the relist did not decode (no owner references, no deletion timestamp)
+      // also looks gone, so its dependents are examined again, but its uid is not said to be absent.
       onRelisted: (listed) => {
-        for (const n of this.graph.nodesOf(resource))
-          if (!listed(n.cluster, n.uid)) this.gone(n.cluster, n.uid, resource);
+        for (const n of this.graph.nodesOf(resource)) {
+          if (!listed(n.cluster, n.uid)) this.gone(n.cluster, n.uid, resource, false);
+        }
       },
     });
     const f: Followed = { feed, def, synced: false };
@@ -271,12 +276,16 @@ export class GarbageCollector {
     this.graph.observe(owner.cluster, cached, resource);
   }
 
-  /** An object is gone: its owners (a foreground one may be done) and its dependents are examined. */
-  private gone(cluster: string, uid: string, resource: string): void {
+  /**
+   * An object is gone (`deleted`: its deletion was seen, not only its absence from a relist): its
+   * owners (a foreground one may be done) and its dependents are examined.
+   */
+  private gone(cluster: string, uid: string, resource: string, deleted = true): void {
+    this.removals++;
     const removed = this.graph.remove(cluster, uid);
     if (!removed) return;
     // A uid is never used again: wherever a reference names it, its object is absent.
-    this.remember(`${cluster}\n${resource}\n${uid}`, null);
+    if (deleted) this.remember(`${cluster}\n${resource}\n${uid}`, null);
     for (const o of removed.owners) if (o.deletingWith(FOREGROUND_FINALIZER)) this.enqueue(o);
     for (const d of removed.node.dependents()) this.enqueue(d);
   }
@@ -368,8 +377,21 @@ export class GarbageCollector {
     if (o && !o.virtual && o.name === r.name && (!def.namespaced || o.namespace === namespace)) {
       return o.deletingWith(FOREGROUND_FINALIZER) ? "waiting" : "solid";
     }
+    const removals = this.removals;
     const live = await this.store.tryGet(def, dependent.cluster, def.namespaced ? namespace : undefined, r.name);
-    if (live && live.metadata.uid === r.uid) return deletingWith(live, FOREGROUND_FINALIZER) ? "waiting" : "solid";
+    if (live && live.metadata.uid === r.uid) {
+      // The graph's virtual node of the owner becomes the object read (kube's GraphBuilder turns a
+      // virtual node into an observed one), so that the owner's next dependents need no read: an
+      // owner without owner references is never decoded from the watch, but its deletion is, and
+      // so is any change the collector acts on (a deletion timestamp, owner references). Not when
+      // something went meanwhile (the read may predate the owner's deletion, already handled), nor
+      // when the watch observed the owner first (the read may be older than what it saw).
+      const node = this.graph.node(dependent.cluster, r.uid);
+      if (node?.virtual && node.dependentCount > 0 && removals === this.removals) {
+        this.observed(dependent.cluster, live, storageKeyOf(def));
+      }
+      return deletingWith(live, FOREGROUND_FINALIZER) ? "waiting" : "solid";
+    }
     if (def.namespaced) {
       // Absent here: does its uid live in another namespace? The graph may hold it; else the store says.
       const elsewhere =
