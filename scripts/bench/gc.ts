@@ -11,7 +11,7 @@
 //    objects/clusters dependents, created by many concurrent clients, on both servers; RSS growth
 //    per owned object on each (VmRSS settled after the writes minus before), and the difference:
 //    what the collector keeps per object (its graph node, which holds the fields it reads, and the
-//    edge: ~280 B of heap; docs/performance.md). Target on the difference ≤ 1 KiB per object.
+//    edge: ~260 B of heap; docs/performance.md). Target on the difference ≤ 1 KiB per object.
 
 import { configMap, configMapsPath, ensureNamespace, KcpClient, runPool } from "./client.ts";
 import { measured, type Session, usageNote, withKcp } from "./harness.ts";
@@ -404,11 +404,11 @@ export const gcWorkload: Workload = {
               metric: "GC: the collector's RSS per owned object (on − off)",
               value: Math.round(collectorShare),
               unit: "B",
-              // Graph node + edge (~280 B of heap, the fields it reads included) per object, with
+              // Graph node + edge (~260 B of heap, the fields it reads included) per object, with
               // room for the heap's slack; at the tiny size a MiB of noise is 500 B per object.
               // Below 50,000 objects a MiB of the heap's slack is 20 B or more per object: no target.
               ...(total >= 50_000 ? { target: { op: "<=" as const, value: 1024 } } : {}),
-              notes: `${total < 50_000 ? "no target below 50,000 objects (RSS noise); " : ""}${kib(collectorShare * total).toFixed(0)} KiB over ${total.toLocaleString("en-US")} objects; the graph keeps ~280 B of heap per owned object (test/unit/gc-graph.test.ts)`,
+              notes: `${total < 50_000 ? "no target below 50,000 objects (RSS noise); " : ""}${kib(collectorShare * total).toFixed(0)} KiB over ${total.toLocaleString("en-US")} objects; the graph keeps ~260 B of heap per owned object (test/unit/gc-graph.test.ts)`,
             },
             {
               workload: W,
