@@ -284,8 +284,10 @@ export class GarbageCollector {
     this.removals++;
     const removed = this.graph.remove(cluster, uid);
     if (!removed) return;
-    // A uid is never used again: wherever a reference names it, its object is absent.
-    if (deleted) this.remember(`${cluster}\n${resource}\n${uid}`, null);
+    // A uid is never used again: wherever a reference names it, its object is absent. Said of
+    // owners only (a node with dependents): a cascade's thousands of deleted dependents would
+    // otherwise push their owner out of the table while its other dependents still ask for it.
+    if (deleted && removed.node.dependentCount > 0) this.remember(`${cluster}\n${resource}\n${uid}`, null);
     for (const o of removed.owners) if (o.deletingWith(FOREGROUND_FINALIZER)) this.enqueue(o);
     for (const d of removed.node.dependents()) this.enqueue(d);
   }
