@@ -15,7 +15,7 @@ _kcp() {
   cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      start | migrate | sync | cluster | version | crds | help)
+      start | migrate | sync | split | cluster | version | crds | pull-crds | help)
         cmd="${COMP_WORDS[i]}"
         break
         ;;
@@ -24,7 +24,7 @@ _kcp() {
 
   case "$cmd" in
     "")
-      COMPREPLY=($(compgen -W "start migrate sync cluster version crds help --help --version" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate sync split cluster version crds pull-crds help --help --version" -- "$cur"))
       ;;
     start)
       case "$prev" in
@@ -49,12 +49,12 @@ _kcp() {
           COMPREPLY=($(compgen -W "push pull none" -- "$cur"))
           return
           ;;
-        --cluster-resources | --cluster-heartbeat-timeout | --cluster-syncer-image | --cluster-kcp-url)
+        --cluster-resources | --cluster-heartbeat-timeout | --cluster-syncer-image | --cluster-kcp-url | --cluster-import-interval)
           COMPREPLY=()
           return
           ;;
       esac
-      COMPREPLY=($(compgen -W "--root-dir --listen --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --install-workload-crds --client-certificates --no-client-certificates --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-deny-private --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--root-dir --listen --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --install-workload-crds --auto-publish-apis --client-certificates --no-client-certificates --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-deny-private --cluster-import-interval --api-negotiation --no-api-negotiation --deployment-splitter --no-deployment-splitter --help" -- "$cur"))
       ;;
     migrate)
       case "$prev" in
@@ -91,6 +91,23 @@ _kcp() {
       esac
       COMPREPLY=($(compgen -W "--from-kubeconfig --from-context --to-kubeconfig --to-context --cluster --logical-cluster --heartbeat-interval --workers --log-level --help" -- "$cur"))
       ;;
+    split)
+      case "$prev" in
+        --kubeconfig)
+          COMPREPLY=($(compgen -f -- "$cur"))
+          return
+          ;;
+        --context | --workers)
+          COMPREPLY=()
+          return
+          ;;
+        --log-level)
+          COMPREPLY=($(compgen -W "silent error warn info debug trace" -- "$cur"))
+          return
+          ;;
+      esac
+      COMPREPLY=($(compgen -W "--kubeconfig --context --workers --log-level --help" -- "$cur"))
+      ;;
     version)
       case "$prev" in
         --output | -o)
@@ -114,6 +131,28 @@ _kcp() {
       # print takes CRD names (deployments.apps, deploy, Pod, ...): only its flags are offered.
       COMPREPLY=($(compgen -W "--output -o --help" -- "$cur"))
       ;;
+    pull-crds)
+      case "$prev" in
+        --kubeconfig)
+          COMPREPLY=($(compgen -f -- "$cur"))
+          return
+          ;;
+        --output-dir)
+          COMPREPLY=($(compgen -d -- "$cur"))
+          return
+          ;;
+        --output | -o)
+          COMPREPLY=($(compgen -W "yaml json" -- "$cur"))
+          return
+          ;;
+        --context)
+          COMPREPLY=()
+          return
+          ;;
+      esac
+      # The resources (deployments.apps, pods, ...) are the cluster's: only flags are offered.
+      COMPREPLY=($(compgen -W "--kubeconfig --context --output -o --output-dir --help" -- "$cur"))
+      ;;
     cluster)
       case "$prev" in
         cluster)
@@ -136,7 +175,7 @@ _kcp() {
       COMPREPLY=($(compgen -W "--cluster-kubeconfig --cluster-context --mode --resources --timeout --print-manifests --syncer-image --kcp-url --kubeconfig --context --help" -- "$cur"))
       ;;
     help)
-      COMPREPLY=($(compgen -W "start migrate sync cluster version crds help" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate sync split cluster version crds pull-crds help" -- "$cur"))
       ;;
   esac
 }

@@ -1,14 +1,16 @@
 # fish completion for kcp. Install: copy to ~/.config/fish/completions/kcp.fish
 
-set -l commands start migrate sync cluster version crds help
+set -l commands start migrate sync split cluster version crds pull-crds help
 
 complete -c kcp -f
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a start -d 'Start the API server and write an admin kubeconfig'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a migrate -d 'Copy all data between storage backends (SQLite and etcd)'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a sync -d 'Sync labelled objects from kcp to a physical cluster, and status back'
+complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a split -d 'Split Deployments into one leaf per Ready Cluster'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a cluster -d 'Attach, list and detach physical clusters'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the kcp version and Kubernetes API level'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a crds -d 'Ready-made CRDs for Kubernetes workload kinds'
+complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a pull-crds -d 'Print the resources of a cluster as CRDs that kcp can serve'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a help -d 'Show help for kcp or one of its commands'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Show help'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -s v -l version -d 'Print the version'
@@ -27,6 +29,7 @@ complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd -d 'Run 
 complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd-client-port -x -d 'Client port of the embedded etcd'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd-peer-port -x -d 'Peer port of the embedded etcd'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l install-workload-crds -d 'Create the ready-made workload CRDs in admin if missing'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l auto-publish-apis -d 'Publish new negotiated API resources as CRDs at once'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l client-certificates -d 'Accept TLS client certificates signed by kcp CA (default)'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l no-client-certificates -d 'Serve TLS from Bun.serve alone, without client certificates'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-controller -d 'Run the cluster controller (--no-cluster-controller: off)'
@@ -37,6 +40,11 @@ complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-heartbeat-time
 complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-syncer-image -x -d 'Image of pull-mode syncers'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-kcp-url -x -d 'kcp URL as pull-mode syncers reach it'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-deny-private -d 'Refuse Cluster servers on non-public addresses'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-import-interval -x -d 'How often Clusters resources are imported again'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l api-negotiation -d 'Run the API negotiation controller'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l no-api-negotiation -d 'Do not run the API negotiation controller'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l deployment-splitter -d 'Run the deployment splitter (--no-deployment-splitter: off)'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l no-deployment-splitter -d 'Do not run the deployment splitter'
 complete -c kcp -n "__fish_seen_subcommand_from start" -s h -l help -d 'Show help'
 
 complete -c kcp -n "__fish_seen_subcommand_from migrate" -l from -x -a "sqlite: etcd:" -d 'Where the data is (sqlite:<path> or etcd:<urls>)'
@@ -63,6 +71,12 @@ complete -c kcp -n "__fish_seen_subcommand_from crds; and not __fish_seen_subcom
 complete -c kcp -n "__fish_seen_subcommand_from print" -s o -l output -x -a "yaml json" -d 'Output format'
 complete -c kcp -n "__fish_seen_subcommand_from crds" -s h -l help -d 'Show help'
 
+complete -c kcp -n "__fish_seen_subcommand_from pull-crds" -l kubeconfig -r -F -d 'kubeconfig of the cluster to pull from'
+complete -c kcp -n "__fish_seen_subcommand_from pull-crds" -l context -x -d 'Context of --kubeconfig'
+complete -c kcp -n "__fish_seen_subcommand_from pull-crds" -s o -l output -x -a "yaml json" -d 'Output format'
+complete -c kcp -n "__fish_seen_subcommand_from pull-crds" -l output-dir -x -a "(__fish_complete_directories)" -d 'Write one file per CRD into this directory'
+complete -c kcp -n "__fish_seen_subcommand_from pull-crds" -s h -l help -d 'Show help'
+
 complete -c kcp -n "__fish_seen_subcommand_from cluster; and not __fish_seen_subcommand_from add register list remove" -a add -d 'Attach a physical cluster and wait until Ready'
 complete -c kcp -n "__fish_seen_subcommand_from cluster; and not __fish_seen_subcommand_from add register list remove" -a register -d 'Same as add'
 complete -c kcp -n "__fish_seen_subcommand_from cluster; and not __fish_seen_subcommand_from add register list remove" -a list -d 'List the attached clusters'
@@ -79,4 +93,10 @@ complete -c kcp -n "__fish_seen_subcommand_from cluster" -l kubeconfig -r -F -d 
 complete -c kcp -n "__fish_seen_subcommand_from cluster" -l context -x -d 'Context of --kubeconfig'
 complete -c kcp -n "__fish_seen_subcommand_from cluster" -s h -l help -d 'Show help'
 
-complete -c kcp -n "__fish_seen_subcommand_from help" -x -a "start migrate sync cluster version crds help"
+complete -c kcp -n "__fish_seen_subcommand_from split" -l kubeconfig -r -F -d 'kubeconfig of kcp'
+complete -c kcp -n "__fish_seen_subcommand_from split" -l context -x -d 'Context of --kubeconfig'
+complete -c kcp -n "__fish_seen_subcommand_from split" -l workers -x -d 'Root Deployments worked on at once'
+complete -c kcp -n "__fish_seen_subcommand_from split" -l log-level -x -a "silent error warn info debug trace" -d 'How much to log'
+complete -c kcp -n "__fish_seen_subcommand_from split" -s h -l help -d 'Show help'
+
+complete -c kcp -n "__fish_seen_subcommand_from help" -x -a "start migrate sync split cluster version crds pull-crds help"

@@ -8,9 +8,11 @@ _kcp() {
     'start:Start the API server (listens on 127.0.0.1:6443) and write an admin kubeconfig'
     'migrate:Copy all data from one storage backend to another (SQLite and etcd)'
     'sync:Sync labelled objects from kcp to a physical cluster, and status back'
+    'split:Split Deployments into one leaf per Ready Cluster, and sum their status'
     'cluster:Attach, list and detach physical clusters (Cluster objects)'
     'version:Print the kcp version and the Kubernetes API level it serves'
     'crds:Ready-made CRDs for Kubernetes workload kinds (deployments, pods, services, ...)'
+    'pull-crds:Print the resources of a cluster as CRDs that kcp can serve'
     'help:Show help for kcp or one of its commands'
   )
 
@@ -42,6 +44,7 @@ _kcp() {
             '--embedded-etcd-client-port=[Client port of the embedded etcd]:port:' \
             '--embedded-etcd-peer-port=[Peer port of the embedded etcd]:port:' \
             '--install-workload-crds[Create the ready-made workload CRDs in admin if missing]' \
+            '--auto-publish-apis[Publish new negotiated API resources as CRDs at once]' \
             '(--no-client-certificates)--client-certificates[Accept TLS client certificates signed by the kcp CA]' \
             '(--client-certificates)--no-client-certificates[Serve TLS without client certificates]' \
             '(--no-cluster-controller)--cluster-controller[Run the cluster controller]' \
@@ -52,6 +55,11 @@ _kcp() {
             '--cluster-syncer-image=[Image of pull-mode syncers]:image:' \
             '--cluster-kcp-url=[kcp URL as pull-mode syncers reach it]:url:' \
             '--cluster-deny-private[Refuse Cluster servers on non-public addresses]' \
+            '--cluster-import-interval=[How often Clusters resources are imported again]:duration:' \
+            '(--no-api-negotiation)--api-negotiation[Run the API negotiation controller]' \
+            '(--api-negotiation)--no-api-negotiation[Do not run the API negotiation controller]' \
+            '(--no-deployment-splitter)--deployment-splitter[Run the deployment splitter]' \
+            '(--deployment-splitter)--no-deployment-splitter[Do not run the deployment splitter]' \
             '(- *)'{-h,--help}'[Show help]'
           ;;
         migrate)
@@ -79,6 +87,14 @@ _kcp() {
             '(- *)'{-h,--help}'[Show help]' \
             '*:resource:'
           ;;
+        split)
+          _arguments \
+            '--kubeconfig=[kubeconfig of kcp]:file:_files' \
+            '--context=[Context of --kubeconfig]:context:' \
+            '--workers=[Root Deployments worked on at once]:n:' \
+            '--log-level=[How much to log]:level:(silent error warn info debug trace)' \
+            '(- *)'{-h,--help}'[Show help]'
+          ;;
         version)
           _arguments \
             '(-o --output)'{-o,--output}'[Output format]:format:(text json)' \
@@ -90,6 +106,15 @@ _kcp() {
             '(-o --output)'{-o,--output}'[Output format]:format:(yaml json)' \
             '(- *)'{-h,--help}'[Show help]' \
             '*:CRD name:'
+          ;;
+        pull-crds)
+          _arguments \
+            '--kubeconfig=[kubeconfig of the cluster to pull from]:file:_files' \
+            '--context=[Context of --kubeconfig]:context:' \
+            '(-o --output)'{-o,--output}'[Output format]:format:(yaml json)' \
+            '--output-dir=[Write one file per CRD into this directory]:directory:_directories' \
+            '(- *)'{-h,--help}'[Show help]' \
+            '*:resource:'
           ;;
         cluster)
           _arguments \
@@ -108,7 +133,7 @@ _kcp() {
             '*:name:'
           ;;
         help)
-          _arguments '1:command:(start migrate sync cluster version crds help)'
+          _arguments '1:command:(start migrate sync split cluster version crds pull-crds help)'
           ;;
       esac
       ;;

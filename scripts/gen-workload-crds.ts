@@ -148,6 +148,9 @@ const containers = (at: string): Column[] => [
 
 // Columns follow what kubectl prints for the native kinds, where a JSONPath can say it (kubectl's
 // "2/3" READY and computed STATUS cannot be: the ready count and the phase stand in for them).
+// The apps workloads declare none: kcp prints them with kube's own columns, READY "2/3" included
+// (src/apis/crd/kube-kind-printers.ts), as it does any CRD of those kinds without columns.
+const KUBE_PRINTED: Column[] = [];
 const KINDS: KindSpec[] = [
   {
     group: "apps",
@@ -157,14 +160,7 @@ const KINDS: KindSpec[] = [
     shortNames: ["deploy"],
     model: "V1Deployment",
     scale: true,
-    columns: [
-      { name: "Desired", type: "integer", jsonPath: ".spec.replicas", description: "Desired pods" },
-      { name: "Ready", type: "integer", jsonPath: ".status.readyReplicas", description: "Ready pods" },
-      { name: "Up-to-date", type: "integer", jsonPath: ".status.updatedReplicas", description: "Updated pods" },
-      { name: "Available", type: "integer", jsonPath: ".status.availableReplicas", description: "Available pods" },
-      AGE,
-      ...containers(".spec.template.spec"),
-    ],
+    columns: KUBE_PRINTED,
   },
   {
     group: "apps",
@@ -174,13 +170,7 @@ const KINDS: KindSpec[] = [
     shortNames: ["rs"],
     model: "V1ReplicaSet",
     scale: true,
-    columns: [
-      { name: "Desired", type: "integer", jsonPath: ".spec.replicas" },
-      { name: "Current", type: "integer", jsonPath: ".status.replicas" },
-      { name: "Ready", type: "integer", jsonPath: ".status.readyReplicas" },
-      AGE,
-      ...containers(".spec.template.spec"),
-    ],
+    columns: KUBE_PRINTED,
   },
   {
     group: "apps",
@@ -190,12 +180,7 @@ const KINDS: KindSpec[] = [
     shortNames: ["sts"],
     model: "V1StatefulSet",
     scale: true,
-    columns: [
-      { name: "Desired", type: "integer", jsonPath: ".spec.replicas" },
-      { name: "Ready", type: "integer", jsonPath: ".status.readyReplicas" },
-      AGE,
-      ...containers(".spec.template.spec"),
-    ],
+    columns: KUBE_PRINTED,
   },
   {
     group: "apps",
@@ -204,15 +189,7 @@ const KINDS: KindSpec[] = [
     plural: "daemonsets",
     shortNames: ["ds"],
     model: "V1DaemonSet",
-    columns: [
-      { name: "Desired", type: "integer", jsonPath: ".status.desiredNumberScheduled" },
-      { name: "Current", type: "integer", jsonPath: ".status.currentNumberScheduled" },
-      { name: "Ready", type: "integer", jsonPath: ".status.numberReady" },
-      { name: "Up-to-date", type: "integer", jsonPath: ".status.updatedNumberScheduled" },
-      { name: "Available", type: "integer", jsonPath: ".status.numberAvailable" },
-      AGE,
-      ...containers(".spec.template.spec"),
-    ],
+    columns: KUBE_PRINTED,
   },
   {
     group: "batch",
@@ -623,7 +600,7 @@ async function crd(k: KindSpec): Promise<Schema> {
           storage: true,
           schema: { openAPIV3Schema: root },
           subresources,
-          additionalPrinterColumns: k.columns,
+          ...(k.columns.length > 0 ? { additionalPrinterColumns: k.columns } : {}),
         },
       ],
     },

@@ -13,6 +13,16 @@ import { DEFAULT_CLUSTER } from "../apis/logical-clusters.ts";
 import { type ObjectWatch, watchObjects } from "../apis/object-watch.ts";
 import type { ResourceDef } from "../apis/types.ts";
 import { CLUSTER_GROUP, CLUSTER_RESOURCE, CLUSTER_VERSION } from "../apis/builtin/cluster.ts";
+import {
+  APIRESOURCE_GROUP,
+  APIRESOURCE_VERSION,
+  IMPORT_RESOURCE,
+  NEGOTIATED_RESOURCE,
+} from "../apis/builtin/apiresource.ts";
+import type {
+  NegotiationController,
+  NegotiationControllerOptions,
+} from "../controllers/negotiation/negotiation-controller.ts";
 import { log, type LogLevelName } from "../log.ts";
 import { ensureServingCerts } from "../pki/certs.ts";
 import { ensureServiceAccountKey } from "../pki/service-account-key.ts";
@@ -52,6 +62,10 @@ export interface ServerOptions {
   clusterController?: Partial<ClusterControllerSettings> | false;
   /** Create the missing ready-made workload CRDs in `admin` (so every logical cluster serves them). */
   installWorkloadCRDs?: boolean;
+  /** The deployment splitter (src/controllers/splitter/) in every logical cluster; default on. */
+  deploymentSplitter?: boolean;
+  /** API negotiation (src/controllers/negotiation/); false: not started. Default: on, without auto-publish. */
+  negotiation?: NegotiationControllerOptions | false;
   /**
    * Accept TLS client certificates signed by kcp's CA (default false). They need a TLS listener (Bun
    * sockets) in front of Bun.serve (see client-cert-listener.ts), which every request then crosses;
@@ -299,6 +313,45 @@ async function serve(
           if (!stopping) clusterControllerStarted = startClusterControllerNow();
         })
       : undefined;
+  // The deployment splitter loads once Deployments are served (a CRD, maybe created later) and one exists.
+  let splitterStarted: Promise<{ stop(): Promise<void> } | undefined> = Promise.resolve(undefined);
+  const firstDeployment =
+    opts.deploymentSplitter !== false
+      ? whenFirstDeployment(store, registry, () => {
+          if (stopping) return;
+          splitterStarted = import("./splitter-wiring.ts")
+            .then((m) => (stopping ? undefined : m.startDeploymentSplitter(loopback)))
+            .catch((e) => {
+              log.error(`deployment splitter: ${(e as Error).stack ?? e}`);
+              return undefined;
+            });
+        })
+      : undefined;
+  // API negotiation: loaded once an APIResourceImport or a NegotiatedAPIResource exists somewhere.
+  let negotiationStarted: Promise<NegotiationController | undefined> = Promise.resolve(undefined);
+  const startNegotiation = () => {
+    if (stopping || firstNegotiationStarted) return;
+    firstNegotiationStarted = true;
+    for (const w of firstNegotiationObject) w.stop();
+    negotiationStarted = import("../controllers/negotiation/negotiation-controller.ts")
+      .then(async (m) => {
+        const c = new m.NegotiationController(store, registry, opts.negotiation || {});
+        if (stopping) return undefined;
+        await c.start();
+        return c;
+      })
+      .catch((e) => {
+        log.error(`negotiation controller: ${(e as Error).stack ?? e}`);
+        return undefined;
+      });
+  };
+  let firstNegotiationStarted = false;
+  const firstNegotiationObject: ObjectWatch[] = [];
+  if (opts.negotiation !== false)
+    for (const resource of [IMPORT_RESOURCE, NEGOTIATED_RESOURCE]) {
+      const def = registry.lookup(DEFAULT_CLUSTER, APIRESOURCE_GROUP, APIRESOURCE_VERSION, resource);
+      if (def) firstNegotiationObject.push(whenFirstObject(store, def, startNegotiation));
+    }
   log.info(`Serving securely on ${displayHost(opts.listen.host || "0.0.0.0")}:${port}`);
   log.info(`Admin kubeconfig: ${kubeconfigPath}`);
 
@@ -316,6 +369,10 @@ async function serve(
       gc?.stop();
       firstCluster?.stop();
       firstCsr?.stop();
+      firstDeployment?.stop();
+      await (await splitterStarted)?.stop();
+      for (const w of firstNegotiationObject) w.stop();
+      await (await negotiationStarted)?.stop();
       await (await clusterControllerStarted)?.stop();
       await csrsStarted;
       csrs?.stop();
@@ -353,6 +410,31 @@ function whenFirstObject(store: ObjectStore, def: ResourceDef, start: () => void
     onClose: () => fire(),
   });
   return watch;
+}
+
+/**
+ * whenFirstObject for apps/v1 Deployments, which kcp serves only through a CRD: waits (on the
+ * registry's changes) until some logical cluster serves them, then for the first object.
+ */
+function whenFirstDeployment(store: ObjectStore, registry: ResourceRegistry, start: () => void): { stop(): void } {
+  let watch: ObjectWatch | undefined;
+  let stopped = false;
+  const look = () => {
+    if (watch || stopped) return;
+    const def = registry.lookup("*", "apps", "v1", "deployments");
+    if (!def) return;
+    queueMicrotask(unsubscribe);
+    watch = whenFirstObject(store, def, start);
+  };
+  const unsubscribe = registry.onChange(look);
+  look();
+  return {
+    stop() {
+      stopped = true;
+      unsubscribe();
+      watch?.stop();
+    },
+  };
 }
 
 /** The check's answer, or false when it takes longer than `ms` (a hung backend must not hang /readyz). */

@@ -48,11 +48,29 @@ export default defineCommand({
     },
     ...startStorageArgs,
     ...clusterControllerArgs,
+    "api-negotiation": {
+      type: "boolean",
+      default: true,
+      description:
+        "Run API negotiation: APIResourceImports become NegotiatedAPIResources and CRDs, with their Compatible and Available conditions (--no-api-negotiation: off; those conditions are then up to you)",
+    },
+    "auto-publish-apis": {
+      type: "boolean",
+      default: false,
+      description:
+        "Publish new negotiated API resources (NegotiatedAPIResource spec.publish=true) as CRDs without waiting for someone to set it",
+    },
     "install-workload-crds": {
       type: "boolean",
       default: false,
       description:
         "Create the ready-made CRDs for deployments, pods, services, … in admin (all logical clusters) if missing",
+    },
+    "deployment-splitter": {
+      type: "boolean",
+      default: true,
+      description:
+        "Split Deployments over the Ready Clusters of their logical cluster, one leaf each (--no-deployment-splitter: off)",
     },
   },
   async run({ args }) {
@@ -72,6 +90,8 @@ export default defineCommand({
       clusterController,
       ...(storage ? { storage } : {}),
       installWorkloadCRDs,
+      ...(args["deployment-splitter"] === false ? { deploymentSplitter: false } : {}),
+      negotiation: args["api-negotiation"] === false ? false : { autoPublish: args["auto-publish-apis"] === true },
       ...(args["client-certificates"] === true ? { clientCertificates: true } : {}),
     });
   },

@@ -251,7 +251,12 @@ for (const version of VERSIONS) {
         await ok(["create", "namespace", ns]);
         await k(["create", "deployment", "web", "--image=nginx", "--replicas=3"]);
         const table = parseTable(await k(["get", "deploy"]));
-        expect(table).toEqual([expect.objectContaining({ NAME: "web", DESIRED: "3" })]);
+        // kube's own columns (READY ready/desired), which no JSONPath printer column can give.
+        expect(table).toEqual([
+          expect.objectContaining({ NAME: "web", READY: "0/3", "UP-TO-DATE": "0", AVAILABLE: "0" }),
+        ]);
+        const wide = parseTable(await k(["get", "deploy", "-o", "wide"]));
+        expect(wide).toEqual([expect.objectContaining({ CONTAINERS: "nginx", IMAGES: "nginx", SELECTOR: "app=web" })]);
         expect(await k(["scale", "deployment", "web", "--replicas=5"])).toContain("deployment.apps/web scaled");
         const scale = JSON.parse(await k(["get", "--raw", `/apis/apps/v1/namespaces/${ns}/deployments/web/scale`]));
         expect([scale.kind, scale.spec.replicas]).toEqual(["Scale", 5]);

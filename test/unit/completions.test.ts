@@ -2,7 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import migrateCommand from "../../src/cli/migrate.ts";
+import pullCrdsCommand from "../../src/cli/pull-crds.ts";
 import startCommand from "../../src/cli/start.ts";
+import splitCommand from "../../src/cli/split.ts";
 import syncCommand from "../../src/cli/sync.ts";
 import versionCommand from "../../src/cli/version.ts";
 import { main } from "../../src/main.ts";
@@ -26,13 +28,15 @@ describe("shell completions", () => {
   test("every command and flag of the CLI appears in each shell's file", async () => {
     const commands = Object.keys((await main.subCommands) as object);
     // Positional arguments (sync's resource types) are not flags.
-    const flags = [startCommand, migrateCommand, syncCommand, versionCommand].flatMap((cmd) =>
-      Object.entries((cmd.args ?? {}) as Record<string, { type?: string }>)
-        .filter(([, a]) => a.type !== "positional")
-        .map(([name]) => name),
+    const flags = [startCommand, migrateCommand, syncCommand, splitCommand, versionCommand, pullCrdsCommand].flatMap(
+      (cmd) =>
+        Object.entries((cmd.args ?? {}) as Record<string, { type?: string }>)
+          .filter(([, a]) => a.type !== "positional")
+          .map(([name]) => name),
     );
-    const enums = [startCommand, migrateCommand, syncCommand, versionCommand].flatMap((cmd) =>
-      Object.values((cmd.args ?? {}) as Record<string, { options?: string[] }>).flatMap((a) => a.options ?? []),
+    const enums = [startCommand, migrateCommand, syncCommand, splitCommand, versionCommand, pullCrdsCommand].flatMap(
+      (cmd) =>
+        Object.values((cmd.args ?? {}) as Record<string, { options?: string[] }>).flatMap((a) => a.options ?? []),
     );
     for (const shell of SHELLS) {
       const text = readFileSync(join(DIR, shell), "utf8");
@@ -47,9 +51,11 @@ describe("shell completions", () => {
       "start",
       "migrate",
       "sync",
+      "split",
       "cluster",
       "version",
       "crds",
+      "pull-crds",
       "help",
       "--help",
       "--version",
@@ -68,5 +74,7 @@ describe("shell completions", () => {
     expect(await bashComplete("kcp help v")).toEqual(["version"]);
     expect(await bashComplete("kcp crds ")).toEqual(["print", "list", "--help"]);
     expect(await bashComplete("kcp crds print -o ")).toEqual(["yaml", "json"]);
+    expect(await bashComplete("kcp pull-crds --o")).toEqual(["--output", "--output-dir"]);
+    expect(await bashComplete("kcp pull-crds -o ")).toEqual(["yaml", "json"]);
   });
 });

@@ -9,6 +9,7 @@ import { errors, StatusError } from "../../machinery/status.ts";
 import { builtinTableConvertor } from "../../apis/builtin/printers.ts";
 import { customResourceTableConvertor } from "./custom-resource-columns.ts";
 import { capabilitiesOf } from "../../apis/capabilities.ts";
+import { kubeKindTableConvertor } from "../../apis/crd/kube-kind-printers.ts";
 
 export type OutputKind = "Table" | "PartialObjectMetadata" | "PartialObjectMetadataList";
 
@@ -47,7 +48,9 @@ export function tableConvertorOf(def: ResourceDef): TableConvertor | undefined {
   if (capabilitiesOf(def).table === "printer-columns") {
     let c = crdConvertors.get(def);
     if (!c) {
-      c = customResourceTableConvertor(def.printerColumns);
+      // A Kubernetes workload kind whose CRD names no columns prints as kube prints it.
+      const kube = def.printerColumns?.length ? undefined : kubeKindTableConvertor(def.group, def.version, def.kind);
+      c = kube ?? customResourceTableConvertor(def.printerColumns);
       crdConvertors.set(def, c);
     }
     return c;
