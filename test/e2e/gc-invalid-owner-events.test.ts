@@ -2,7 +2,7 @@
 // (kube since 1.20, reason OwnerRefInvalidNamespace, involvedObject the dependent), with kubectl:
 // a cluster-scoped dependent naming a namespaced kind is reported and never collected; a
 // namespaced dependent naming an object of another namespace is reported and collected (the
-// owner counts as absent).
+// owner counts as absent), whether or not the collector's graph holds that owner.
 import { describe, expect, test } from "bun:test";
 import { type KcpProcess, kubectl, useKcp } from "../helpers/kcp-process.ts";
 
@@ -102,5 +102,31 @@ describe("garbage collector: invalid owner references", () => {
     expect(left).toBe("");
     // The owner is untouched.
     expect(await k(["get", "configmap", "owner-in-a", "-n", "team-a", "-o", "name"])).toContain("owner-in-a");
+  });
+
+  test("the same with an owner the collector does not hold (it has no owner of its own)", async () => {
+    const owner = await create({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "plain", namespace: "team-a" },
+    });
+    await create({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "crosses-plain", namespace: "team-b", ownerReferences: [refTo(owner)] },
+    });
+    const events = await eventsAbout("team-b", "crosses-plain");
+    expect(events.length).toBe(1);
+    expect((events[0] as Obj).message).toBe(
+      `ownerRef [v1/ConfigMap, namespace: team-b, name: plain, uid: ${owner.metadata.uid}] does not exist in namespace "team-b"`,
+    );
+    const deadline = Date.now() + 15_000;
+    let left = "crosses-plain";
+    while (left && Date.now() < deadline) {
+      left = (await k(["get", "configmaps", "-n", "team-b", "-o", "jsonpath={.items[*].metadata.name}"])).trim();
+      if (left) await Bun.sleep(100);
+    }
+    expect(left).toBe("");
+    expect(await k(["get", "configmap", "plain", "-n", "team-a", "-o", "name"])).toContain("plain");
   });
 });

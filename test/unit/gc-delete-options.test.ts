@@ -196,6 +196,43 @@ describe("the collector over the in-memory store", () => {
     }
   });
 
+  test("an owner the graph does not hold is read once for its dependents, not once each", async () => {
+    const store = app.deps.store;
+    let ownerReads = 0;
+    const counting = Object.create(store) as typeof store;
+    counting.tryGet = async (...args: Parameters<typeof store.tryGet>) => {
+      if (args[3] === "boss") ownerReads++;
+      return store.tryGet(...args);
+    };
+    const gc = new GarbageCollector(counting, app.deps.registry);
+    await gc.start();
+    try {
+      // No owner references of its own: the collector never decodes it from its watch.
+      const boss = await createCm("boss");
+      await createCm("first", { ownerReferences: [refTo(boss)] });
+      await until("the owner's node to be filled by the read", async () => {
+        return gc.graph.node("admin", boss.metadata.uid)?.virtual === false;
+      });
+      expect(ownerReads).toBe(1);
+      for (let i = 0; i < 20; i++) await createCm(`staff-${i}`, { ownerReferences: [refTo(boss)] });
+      await until(
+        "the graph to hold them",
+        async () => gc.graph.node("admin", boss.metadata.uid)?.dependentCount === 21,
+      );
+      await Bun.sleep(200);
+      expect(ownerReads).toBe(1);
+      // The owner goes: its deletion is seen from the watch, and every dependent is collected.
+      expect((await call("DELETE", `${CMS}/boss`)).status).toBe(200);
+      await until("the dependents to go", async () => {
+        const list = await call("GET", CMS);
+        return !(list.body.items as Obj[]).some((o) => o.metadata.ownerReferences);
+      });
+      expect(gc.graph.size).toBe(0);
+    } finally {
+      gc.stop();
+    }
+  });
+
   test("a dependent changed between the collector's read and its delete is decided again, not deleted", async () => {
     // The collector's store pauses its read of the owner `a`, so that the dependent can be
     // re-parented in between (a real store underneath: only the timing is arranged).
