@@ -91,7 +91,9 @@ test("a version whose imports left goes from the CRD; its objects stay, served b
     await eventually("the v1 negotiated resource gone", async () =>
       (await get(`${NAR}/widgets.v1.example.com`)) === undefined ? true : undefined,
     );
-    await eventually("only v1beta1 left in the CRD", async () => ((await versions()) === "v1beta1*" ? true : undefined));
+    await eventually("only v1beta1 left in the CRD", async () =>
+      (await versions()) === "v1beta1*" ? true : undefined,
+    );
     const crd = await get(CRD);
     expect(crd?.status.storedVersions).toEqual(["v1beta1"]);
     const w = await eventually("the widget through v1beta1", () =>
