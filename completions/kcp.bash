@@ -15,7 +15,7 @@ _kcp() {
   cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      start | migrate | sync | cluster | version | crds | help)
+      start | migrate | sync | split | cluster | version | crds | help)
         cmd="${COMP_WORDS[i]}"
         break
         ;;
@@ -24,7 +24,7 @@ _kcp() {
 
   case "$cmd" in
     "")
-      COMPREPLY=($(compgen -W "start migrate sync cluster version crds help --help --version" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate sync split cluster version crds help --help --version" -- "$cur"))
       ;;
     start)
       case "$prev" in
@@ -54,7 +54,7 @@ _kcp() {
           return
           ;;
       esac
-      COMPREPLY=($(compgen -W "--root-dir --listen --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --install-workload-crds --client-certificates --no-client-certificates --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-deny-private --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--root-dir --listen --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --install-workload-crds --client-certificates --no-client-certificates --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-deny-private --deployment-splitter --no-deployment-splitter --help" -- "$cur"))
       ;;
     migrate)
       case "$prev" in
@@ -90,6 +90,23 @@ _kcp() {
           ;;
       esac
       COMPREPLY=($(compgen -W "--from-kubeconfig --from-context --to-kubeconfig --to-context --cluster --logical-cluster --heartbeat-interval --workers --log-level --help" -- "$cur"))
+      ;;
+    split)
+      case "$prev" in
+        --kubeconfig)
+          COMPREPLY=($(compgen -f -- "$cur"))
+          return
+          ;;
+        --context | --workers)
+          COMPREPLY=()
+          return
+          ;;
+        --log-level)
+          COMPREPLY=($(compgen -W "silent error warn info debug trace" -- "$cur"))
+          return
+          ;;
+      esac
+      COMPREPLY=($(compgen -W "--kubeconfig --context --workers --log-level --help" -- "$cur"))
       ;;
     version)
       case "$prev" in
@@ -136,7 +153,7 @@ _kcp() {
       COMPREPLY=($(compgen -W "--cluster-kubeconfig --cluster-context --mode --resources --timeout --print-manifests --syncer-image --kcp-url --kubeconfig --context --help" -- "$cur"))
       ;;
     help)
-      COMPREPLY=($(compgen -W "start migrate sync cluster version crds help" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate sync split cluster version crds help" -- "$cur"))
       ;;
   esac
 }

@@ -1,11 +1,12 @@
 # fish completion for kcp. Install: copy to ~/.config/fish/completions/kcp.fish
 
-set -l commands start migrate sync cluster version crds help
+set -l commands start migrate sync split cluster version crds help
 
 complete -c kcp -f
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a start -d 'Start the API server and write an admin kubeconfig'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a migrate -d 'Copy all data between storage backends (SQLite and etcd)'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a sync -d 'Sync labelled objects from kcp to a physical cluster, and status back'
+complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a split -d 'Split Deployments into one leaf per Ready Cluster'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a cluster -d 'Attach, list and detach physical clusters'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the kcp version and Kubernetes API level'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a crds -d 'Ready-made CRDs for Kubernetes workload kinds'
@@ -37,6 +38,8 @@ complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-heartbeat-time
 complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-syncer-image -x -d 'Image of pull-mode syncers'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-kcp-url -x -d 'kcp URL as pull-mode syncers reach it'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-deny-private -d 'Refuse Cluster servers on non-public addresses'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l deployment-splitter -d 'Run the deployment splitter (--no-deployment-splitter: off)'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l no-deployment-splitter -d 'Do not run the deployment splitter'
 complete -c kcp -n "__fish_seen_subcommand_from start" -s h -l help -d 'Show help'
 
 complete -c kcp -n "__fish_seen_subcommand_from migrate" -l from -x -a "sqlite: etcd:" -d 'Where the data is (sqlite:<path> or etcd:<urls>)'
@@ -79,4 +82,10 @@ complete -c kcp -n "__fish_seen_subcommand_from cluster" -l kubeconfig -r -F -d 
 complete -c kcp -n "__fish_seen_subcommand_from cluster" -l context -x -d 'Context of --kubeconfig'
 complete -c kcp -n "__fish_seen_subcommand_from cluster" -s h -l help -d 'Show help'
 
-complete -c kcp -n "__fish_seen_subcommand_from help" -x -a "start migrate sync cluster version crds help"
+complete -c kcp -n "__fish_seen_subcommand_from split" -l kubeconfig -r -F -d 'kubeconfig of kcp'
+complete -c kcp -n "__fish_seen_subcommand_from split" -l context -x -d 'Context of --kubeconfig'
+complete -c kcp -n "__fish_seen_subcommand_from split" -l workers -x -d 'Root Deployments worked on at once'
+complete -c kcp -n "__fish_seen_subcommand_from split" -l log-level -x -a "silent error warn info debug trace" -d 'How much to log'
+complete -c kcp -n "__fish_seen_subcommand_from split" -s h -l help -d 'Show help'
+
+complete -c kcp -n "__fish_seen_subcommand_from help" -x -a "start migrate sync split cluster version crds help"

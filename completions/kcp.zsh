@@ -8,6 +8,7 @@ _kcp() {
     'start:Start the API server (listens on 127.0.0.1:6443) and write an admin kubeconfig'
     'migrate:Copy all data from one storage backend to another (SQLite and etcd)'
     'sync:Sync labelled objects from kcp to a physical cluster, and status back'
+    'split:Split Deployments into one leaf per Ready Cluster, and sum their status'
     'cluster:Attach, list and detach physical clusters (Cluster objects)'
     'version:Print the kcp version and the Kubernetes API level it serves'
     'crds:Ready-made CRDs for Kubernetes workload kinds (deployments, pods, services, ...)'
@@ -52,6 +53,8 @@ _kcp() {
             '--cluster-syncer-image=[Image of pull-mode syncers]:image:' \
             '--cluster-kcp-url=[kcp URL as pull-mode syncers reach it]:url:' \
             '--cluster-deny-private[Refuse Cluster servers on non-public addresses]' \
+            '(--no-deployment-splitter)--deployment-splitter[Run the deployment splitter]' \
+            '(--deployment-splitter)--no-deployment-splitter[Do not run the deployment splitter]' \
             '(- *)'{-h,--help}'[Show help]'
           ;;
         migrate)
@@ -78,6 +81,14 @@ _kcp() {
             '--log-level=[How much to log]:level:(silent error warn info debug trace)' \
             '(- *)'{-h,--help}'[Show help]' \
             '*:resource:'
+          ;;
+        split)
+          _arguments \
+            '--kubeconfig=[kubeconfig of kcp]:file:_files' \
+            '--context=[Context of --kubeconfig]:context:' \
+            '--workers=[Root Deployments worked on at once]:n:' \
+            '--log-level=[How much to log]:level:(silent error warn info debug trace)' \
+            '(- *)'{-h,--help}'[Show help]'
           ;;
         version)
           _arguments \
@@ -108,7 +119,7 @@ _kcp() {
             '*:name:'
           ;;
         help)
-          _arguments '1:command:(start migrate sync cluster version crds help)'
+          _arguments '1:command:(start migrate sync split cluster version crds help)'
           ;;
       esac
       ;;

@@ -10,6 +10,7 @@ const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   start: () => import("./cli/start.ts").then((m) => m.default),
   migrate: () => import("./cli/migrate.ts").then((m) => m.default),
   sync: () => import("./cli/sync.ts").then((m) => m.default),
+  split: () => import("./cli/split.ts").then((m) => m.default),
   cluster: () => import("./cli/cluster.ts").then((m) => m.default),
   version: () => import("./cli/version.ts").then((m) => m.default),
   crds: () => import("./cli/crds.ts").then((m) => m.default),

@@ -52,6 +52,8 @@ export interface ServerOptions {
   clusterController?: Partial<ClusterControllerSettings> | false;
   /** Create the missing ready-made workload CRDs in `admin` (so every logical cluster serves them). */
   installWorkloadCRDs?: boolean;
+  /** The deployment splitter (src/controllers/splitter/) in every logical cluster; default on. */
+  deploymentSplitter?: boolean;
   /**
    * Accept TLS client certificates signed by kcp's CA (default false). They need a TLS listener (Bun
    * sockets) in front of Bun.serve (see client-cert-listener.ts), which every request then crosses;
@@ -299,6 +301,25 @@ async function serve(
           if (!stopping) clusterControllerStarted = startClusterControllerNow();
         })
       : undefined;
+  // The deployment splitter loads once Deployments are served (a CRD, maybe created later) and one exists.
+  let splitterStarted: Promise<{ stop(): Promise<void> } | undefined> = Promise.resolve(undefined);
+  const firstDeployment =
+    opts.deploymentSplitter !== false
+      ? whenFirstDeployment(store, registry, () => {
+          if (stopping) return;
+          splitterStarted = import("./splitter-wiring.ts")
+            .then((m) => {
+              if (stopping) return undefined;
+              const s = m.startDeploymentSplitter(loopback);
+              s.start().catch((e) => log.error(`deployment splitter: ${(e as Error).stack ?? e}`));
+              return s;
+            })
+            .catch((e) => {
+              log.error(`deployment splitter: ${(e as Error).stack ?? e}`);
+              return undefined;
+            });
+        })
+      : undefined;
   log.info(`Serving securely on ${displayHost(opts.listen.host || "0.0.0.0")}:${port}`);
   log.info(`Admin kubeconfig: ${kubeconfigPath}`);
 
@@ -316,6 +337,8 @@ async function serve(
       gc?.stop();
       firstCluster?.stop();
       firstCsr?.stop();
+      firstDeployment?.stop();
+      await (await splitterStarted)?.stop();
       await (await clusterControllerStarted)?.stop();
       await csrsStarted;
       csrs?.stop();
@@ -353,6 +376,31 @@ function whenFirstObject(store: ObjectStore, def: ResourceDef, start: () => void
     onClose: () => fire(),
   });
   return watch;
+}
+
+/**
+ * whenFirstObject for apps/v1 Deployments, which kcp serves only through a CRD: waits (on the
+ * registry's changes) until some logical cluster serves them, then for the first object.
+ */
+function whenFirstDeployment(store: ObjectStore, registry: ResourceRegistry, start: () => void): { stop(): void } {
+  let watch: ObjectWatch | undefined;
+  let stopped = false;
+  const look = () => {
+    if (watch || stopped) return;
+    const def = registry.lookup("*", "apps", "v1", "deployments");
+    if (!def) return;
+    queueMicrotask(unsubscribe);
+    watch = whenFirstObject(store, def, start);
+  };
+  const unsubscribe = registry.onChange(look);
+  look();
+  return {
+    stop() {
+      stopped = true;
+      unsubscribe();
+      watch?.stop();
+    },
+  };
 }
 
 /** The check's answer, or false when it takes longer than `ms` (a hung backend must not hang /readyz). */

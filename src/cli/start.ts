@@ -54,6 +54,12 @@ export default defineCommand({
       description:
         "Create the ready-made CRDs for deployments, pods, services, … in admin (all logical clusters) if missing",
     },
+    "deployment-splitter": {
+      type: "boolean",
+      default: true,
+      description:
+        "Split Deployments over the Ready Clusters of their logical cluster, one leaf each (--no-deployment-splitter: off)",
+    },
   },
   async run({ args }) {
     const listen = parseListenAddress(args.listen);
@@ -72,6 +78,7 @@ export default defineCommand({
       clusterController,
       ...(storage ? { storage } : {}),
       installWorkloadCRDs,
+      ...(args["deployment-splitter"] === false ? { deploymentSplitter: false } : {}),
       ...(args["client-certificates"] === true ? { clientCertificates: true } : {}),
     });
   },

@@ -555,6 +555,9 @@ describe("a client-go controller's protobuf status update", () => {
     expect((await kubectl(kcp, ["-n", ns, "create", "deployment", "web", "--image=nginx", "--replicas=3"])).code).toBe(
       0,
     );
+    // Labelled for a cluster, the Deployment is no root of the deployment splitter, which would
+    // otherwise own its status (as kube's deployment controller does).
+    expect((await kubectl(kcp, ["-n", ns, "label", "deployment", "web", "kcp.dev/cluster=elsewhere"])).code).toBe(0);
     const before = await getJSON(["-n", ns, "deployment", "web"], {});
     const path = `/apis/apps/v1/namespaces/${ns}/deployments/web/status`;
     const raw = [

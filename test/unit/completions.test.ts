@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import migrateCommand from "../../src/cli/migrate.ts";
 import startCommand from "../../src/cli/start.ts";
+import splitCommand from "../../src/cli/split.ts";
 import syncCommand from "../../src/cli/sync.ts";
 import versionCommand from "../../src/cli/version.ts";
 import { main } from "../../src/main.ts";
@@ -26,12 +27,12 @@ describe("shell completions", () => {
   test("every command and flag of the CLI appears in each shell's file", async () => {
     const commands = Object.keys((await main.subCommands) as object);
     // Positional arguments (sync's resource types) are not flags.
-    const flags = [startCommand, migrateCommand, syncCommand, versionCommand].flatMap((cmd) =>
+    const flags = [startCommand, migrateCommand, syncCommand, splitCommand, versionCommand].flatMap((cmd) =>
       Object.entries((cmd.args ?? {}) as Record<string, { type?: string }>)
         .filter(([, a]) => a.type !== "positional")
         .map(([name]) => name),
     );
-    const enums = [startCommand, migrateCommand, syncCommand, versionCommand].flatMap((cmd) =>
+    const enums = [startCommand, migrateCommand, syncCommand, splitCommand, versionCommand].flatMap((cmd) =>
       Object.values((cmd.args ?? {}) as Record<string, { options?: string[] }>).flatMap((a) => a.options ?? []),
     );
     for (const shell of SHELLS) {
@@ -47,6 +48,7 @@ describe("shell completions", () => {
       "start",
       "migrate",
       "sync",
+      "split",
       "cluster",
       "version",
       "crds",
