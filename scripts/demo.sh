@@ -175,6 +175,12 @@ jsonpath_is() {
 
 # The condition status of an object ("" when it has none).
 condition() { kubectl get "$1" -o jsonpath="{.status.conditions[?(@.type==\"$2\")].status}" 2>/dev/null; }
+# observed OBJECT TYPE: the condition TYPE was written for the object's current generation.
+observed() {
+  local gens
+  gens="$(kubectl get "$1" -o jsonpath="{.metadata.generation}/{.status.conditions[?(@.type==\"$2\")].observedGeneration}")" &&
+    [ "${gens%/*}" = "${gens#*/}" ]
+}
 condition_is() {
   wait_until "$1" "$2 to have $3=$4" "[ \"\$(condition $2 $3)\" = '$4' ]"
 }
@@ -266,7 +272,7 @@ kubecon() {
   show 'kubectl wait cluster/us-east1 --for condition=Ready --timeout=60s'
 
   step 12 "kcp now serves deployments: negotiated from the two clusters"
-  wait_until 30 "deployments in discovery" "kubectl api-resources --api-group=apps | grep -q '^deployments '"
+  wait_until 30 "deployments in discovery" "kubectl api-resources --api-group=apps | grep '^deployments '"
   show 'kubectl api-resources'
 
   step 13 "Create a Deployment of 10 replicas"
@@ -344,7 +350,7 @@ api_negotiation() {
   show 'kubectl wait --for condition=Established crd/deployments.apps --timeout=60s'
 
   step 9 "kcp serves deployments"
-  wait_until 30 "deployments in discovery" "kubectl api-resources --api-group=apps | grep -q '^deployments '"
+  wait_until 30 "deployments in discovery" "kubectl api-resources --api-group=apps | grep '^deployments '"
   show 'kubectl api-resources | grep deployments'
 
   step 10 "The negotiated resource is Published (not Enforced: no one made the CRD by hand)"
@@ -365,6 +371,7 @@ api_negotiation() {
   step 14 "Its import is not compatible: it may not narrow a published schema (UpdateUnpublished)"
   wait_until 60 "the us-west1 import" "kubectl get apiresourceimports deployments.us-west1.v1.apps"
   condition_is 60 apiresourceimports/deployments.us-west1.v1.apps Compatible False
+  condition_is 60 apiresourceimports/deployments.us-west1.v1.apps Available False
   show 'kubectl get apiresourceimports -o wide'
 
   step 15 "Why"
@@ -376,11 +383,12 @@ api_negotiation() {
   step 16 "Let us-west1 narrow the published schema"
   show "kubectl patch apiresourceimports deployments.us-west1.v1.apps --type=merge -p '{\"spec\":{\"schemaUpdateStrategy\":\"UpdatePublished\"}}'"
   condition_is 60 apiresourceimports/deployments.us-west1.v1.apps Compatible True
+  condition_is 60 apiresourceimports/deployments.us-west1.v1.apps Available True
   show 'kubectl get apiresourceimports -o wide'
 
   step 17 "The lowest common denominator drops ephemeralContainers, and the CRD is republished without it"
   wait_until 60 "ephemeralContainers to leave the CRD" \
-    "! kubectl get crds deployments.apps -o yaml | grep -q ephemeralContainers"
+    "! kubectl get crds deployments.apps -o yaml | grep ephemeralContainers"
   show_empty 'kubectl get negotiatedapiresources deployments.v1.apps -o yaml | grep ephemeralContainers'
   show_empty 'kubectl get crds deployments.apps -o yaml | grep ephemeralContainers'
   show 'kubectl wait cluster/us-west1 --for condition=Ready --timeout=60s'
@@ -390,7 +398,7 @@ api_negotiation() {
   wait_until 60 "the us-west1 import to go" "! kubectl get apiresourceimports deployments.us-west1.v1.apps"
   show 'kubectl get apiresourceimports -o wide'
   wait_until 60 "ephemeralContainers to come back to the CRD" \
-    "kubectl get crds deployments.apps -o yaml | grep -q ephemeralContainers"
+    "kubectl get crds deployments.apps -o yaml | grep ephemeralContainers"
   show 'kubectl get negotiatedapiresources deployments.v1.apps -o yaml | grep ephemeralContainers'
   show 'kubectl get crds deployments.apps -o yaml | grep ephemeralContainers'
 
@@ -401,18 +409,19 @@ api_negotiation() {
   wait_until 60 "the negotiated resource to go" "[ -z \"\$(kubectl get negotiatedapiresources -o name)\" ]"
   show 'kubectl get negotiatedapiresources'
   wait_until 60 "the CRD to go" "! kubectl get crd deployments.apps"
-  wait_until 30 "deployments to leave discovery" "! kubectl api-resources | grep -q deployments"
+  wait_until 30 "deployments to leave discovery" "! kubectl api-resources | grep deployments"
   show_empty 'kubectl api-resources | grep deployments'
 
   step 20 "Part 2: a Deployment CRD made by hand"
-  show 'kubectl apply -f crds/apps_deployments.yaml'
+  show 'kubectl create -f crds/apps_deployments.yaml'
   show 'kubectl wait --for condition=Established crd/deployments.apps --timeout=60s'
 
   step 21 "Attach the older us-west1: its import is incompatible with the hand-made schema"
   show 'kubectl apply -f clusters/us-west1.yaml'
   wait_until 60 "the us-west1 import" "kubectl get apiresourceimports deployments.us-west1.v1.apps"
   condition_is 60 apiresourceimports/deployments.us-west1.v1.apps Compatible False
-  condition_is 60 apiresourceimports/deployments.us-west1.v1.apps Available True
+  condition_is 60 apiresourceimports/deployments.us-west1.v1.apps Available False
+  say "Not Available either: kcp serves deployments, but in a shape us-west1 cannot take (the seed said True)."
   show 'kubectl get apiresourceimports -o wide'
 
   step 22 "The negotiated resource is Published and Enforced: the CRD dictates the schema"
@@ -421,7 +430,9 @@ api_negotiation() {
 
   step 23 "Even UpdatePublished does not narrow an enforced schema"
   show "kubectl patch apiresourceimports deployments.us-west1.v1.apps --type=merge -p '{\"spec\":{\"schemaUpdateStrategy\":\"UpdatePublished\"}}'"
-  jsonpath_is 30 apiresourceimports/deployments.us-west1.v1.apps '{.spec.schemaUpdateStrategy}' UpdatePublished
+  say "waiting until the controller has seen the change (the conditions' observedGeneration)"
+  wait_until 60 "the us-west1 import's conditions to observe its generation" \
+    "observed apiresourceimports/deployments.us-west1.v1.apps Compatible"
   show 'kubectl get apiresourceimports -o wide'
   show 'kubectl get negotiatedapiresources -o wide'
   show 'kubectl get crds deployments.apps -o yaml | grep ephemeralContainers'
