@@ -331,6 +331,7 @@ api_negotiation() {
   step 4 "us-east1 is not Ready: its Deployment API is imported but not published (auto-publish is off)"
   wait_until 60 "the us-east1 import" "kubectl get apiresourceimports deployments.us-east1.v1.apps"
   condition_is 60 cluster/us-east1 Ready False
+  jsonpath_is 60 cluster/us-east1 '{.status.syncedResources}' '[]'
   show 'kubectl get clusters -o wide'
 
   step 5 "The import: us-east1 offers deployments, compatible"
@@ -378,6 +379,7 @@ api_negotiation() {
   show "kubectl get apiresourceimports deployments.us-west1.v1.apps -o go-template='{{range .status.conditions}}{{if eq .type \"Compatible\"}}{{.reason}}: {{.message}}{{\"\\n\"}}{{end}}{{end}}'"
   say "us-west1 is not Ready: kcp syncs to it only what it can take"
   condition_is 60 cluster/us-west1 Ready False
+  jsonpath_is 60 cluster/us-west1 '{.status.syncedResources}' '[]'
   show 'kubectl get clusters'
 
   step 16 "Let us-west1 narrow the published schema"
