@@ -15,7 +15,7 @@ _kcp() {
   cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      start | migrate | sync | split | cluster | version | crds | help)
+      start | migrate | sync | split | cluster | version | crds | pull-crds | help)
         cmd="${COMP_WORDS[i]}"
         break
         ;;
@@ -24,7 +24,7 @@ _kcp() {
 
   case "$cmd" in
     "")
-      COMPREPLY=($(compgen -W "start migrate sync split cluster version crds help --help --version" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate sync split cluster version crds pull-crds help --help --version" -- "$cur"))
       ;;
     start)
       case "$prev" in
@@ -131,6 +131,28 @@ _kcp() {
       # print takes CRD names (deployments.apps, deploy, Pod, ...): only its flags are offered.
       COMPREPLY=($(compgen -W "--output -o --help" -- "$cur"))
       ;;
+    pull-crds)
+      case "$prev" in
+        --kubeconfig)
+          COMPREPLY=($(compgen -f -- "$cur"))
+          return
+          ;;
+        --output-dir)
+          COMPREPLY=($(compgen -d -- "$cur"))
+          return
+          ;;
+        --output | -o)
+          COMPREPLY=($(compgen -W "yaml json" -- "$cur"))
+          return
+          ;;
+        --context)
+          COMPREPLY=()
+          return
+          ;;
+      esac
+      # The resources (deployments.apps, pods, ...) are the cluster's: only flags are offered.
+      COMPREPLY=($(compgen -W "--kubeconfig --context --output -o --output-dir --help" -- "$cur"))
+      ;;
     cluster)
       case "$prev" in
         cluster)
@@ -153,7 +175,7 @@ _kcp() {
       COMPREPLY=($(compgen -W "--cluster-kubeconfig --cluster-context --mode --resources --timeout --print-manifests --syncer-image --kcp-url --kubeconfig --context --help" -- "$cur"))
       ;;
     help)
-      COMPREPLY=($(compgen -W "start migrate sync split cluster version crds help" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate sync split cluster version crds pull-crds help" -- "$cur"))
       ;;
   esac
 }

@@ -1,6 +1,6 @@
 # fish completion for kcp. Install: copy to ~/.config/fish/completions/kcp.fish
 
-set -l commands start migrate sync split cluster version crds help
+set -l commands start migrate sync split cluster version crds pull-crds help
 
 complete -c kcp -f
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a start -d 'Start the API server and write an admin kubeconfig'
@@ -10,6 +10,7 @@ complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a split -d 'Spli
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a cluster -d 'Attach, list and detach physical clusters'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a version -d 'Print the kcp version and Kubernetes API level'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a crds -d 'Ready-made CRDs for Kubernetes workload kinds'
+complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a pull-crds -d 'Print the resources of a cluster as CRDs that kcp can serve'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -a help -d 'Show help for kcp or one of its commands'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Show help'
 complete -c kcp -n "not __fish_seen_subcommand_from $commands" -s v -l version -d 'Print the version'
@@ -66,6 +67,12 @@ complete -c kcp -n "__fish_seen_subcommand_from crds; and not __fish_seen_subcom
 complete -c kcp -n "__fish_seen_subcommand_from print" -s o -l output -x -a "yaml json" -d 'Output format'
 complete -c kcp -n "__fish_seen_subcommand_from crds" -s h -l help -d 'Show help'
 
+complete -c kcp -n "__fish_seen_subcommand_from pull-crds" -l kubeconfig -r -F -d 'kubeconfig of the cluster to pull from'
+complete -c kcp -n "__fish_seen_subcommand_from pull-crds" -l context -x -d 'Context of --kubeconfig'
+complete -c kcp -n "__fish_seen_subcommand_from pull-crds" -s o -l output -x -a "yaml json" -d 'Output format'
+complete -c kcp -n "__fish_seen_subcommand_from pull-crds" -l output-dir -x -a "(__fish_complete_directories)" -d 'Write one file per CRD into this directory'
+complete -c kcp -n "__fish_seen_subcommand_from pull-crds" -s h -l help -d 'Show help'
+
 complete -c kcp -n "__fish_seen_subcommand_from cluster; and not __fish_seen_subcommand_from add register list remove" -a add -d 'Attach a physical cluster and wait until Ready'
 complete -c kcp -n "__fish_seen_subcommand_from cluster; and not __fish_seen_subcommand_from add register list remove" -a register -d 'Same as add'
 complete -c kcp -n "__fish_seen_subcommand_from cluster; and not __fish_seen_subcommand_from add register list remove" -a list -d 'List the attached clusters'
@@ -88,4 +95,4 @@ complete -c kcp -n "__fish_seen_subcommand_from split" -l workers -x -d 'Root De
 complete -c kcp -n "__fish_seen_subcommand_from split" -l log-level -x -a "silent error warn info debug trace" -d 'How much to log'
 complete -c kcp -n "__fish_seen_subcommand_from split" -s h -l help -d 'Show help'
 
-complete -c kcp -n "__fish_seen_subcommand_from help" -x -a "start migrate sync split cluster version crds help"
+complete -c kcp -n "__fish_seen_subcommand_from help" -x -a "start migrate sync split cluster version crds pull-crds help"

@@ -12,6 +12,7 @@ _kcp() {
     'cluster:Attach, list and detach physical clusters (Cluster objects)'
     'version:Print the kcp version and the Kubernetes API level it serves'
     'crds:Ready-made CRDs for Kubernetes workload kinds (deployments, pods, services, ...)'
+    'pull-crds:Print the resources of a cluster as CRDs that kcp can serve'
     'help:Show help for kcp or one of its commands'
   )
 
@@ -102,6 +103,15 @@ _kcp() {
             '(- *)'{-h,--help}'[Show help]' \
             '*:CRD name:'
           ;;
+        pull-crds)
+          _arguments \
+            '--kubeconfig=[kubeconfig of the cluster to pull from]:file:_files' \
+            '--context=[Context of --kubeconfig]:context:' \
+            '(-o --output)'{-o,--output}'[Output format]:format:(yaml json)' \
+            '--output-dir=[Write one file per CRD into this directory]:directory:_directories' \
+            '(- *)'{-h,--help}'[Show help]' \
+            '*:resource:'
+          ;;
         cluster)
           _arguments \
             '1:command:((add\:"Attach a physical cluster" register\:"Same as add" list\:"List the attached clusters" remove\:"Detach a cluster"))' \
@@ -119,7 +129,7 @@ _kcp() {
             '*:name:'
           ;;
         help)
-          _arguments '1:command:(start migrate sync split cluster version crds help)'
+          _arguments '1:command:(start migrate sync split cluster version crds pull-crds help)'
           ;;
       esac
       ;;

@@ -14,6 +14,7 @@ const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   cluster: () => import("./cli/cluster.ts").then((m) => m.default),
   version: () => import("./cli/version.ts").then((m) => m.default),
   crds: () => import("./cli/crds.ts").then((m) => m.default),
+  "pull-crds": () => import("./cli/pull-crds.ts").then((m) => m.default),
   help: async () => helpCommand,
 };
 

@@ -308,12 +308,7 @@ async function serve(
       ? whenFirstDeployment(store, registry, () => {
           if (stopping) return;
           splitterStarted = import("./splitter-wiring.ts")
-            .then((m) => {
-              if (stopping) return undefined;
-              const s = m.startDeploymentSplitter(loopback);
-              s.start().catch((e) => log.error(`deployment splitter: ${(e as Error).stack ?? e}`));
-              return s;
-            })
+            .then((m) => (stopping ? undefined : m.startDeploymentSplitter(loopback)))
             .catch((e) => {
               log.error(`deployment splitter: ${(e as Error).stack ?? e}`);
               return undefined;

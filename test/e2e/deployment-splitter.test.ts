@@ -323,11 +323,31 @@ describe("deployment splitter (in kcp start)", () => {
     const squatter = (await get(`${DEPLOYMENTS}/api--east`)) as Obj;
     expect(squatter.metadata.ownerReferences).toBeUndefined();
     expect(squatter.spec?.replicas).toBe(1);
+    // Once the name is free, the leaf is made.
+    await ok(["delete", "deployment", "api--east", "-n", NS]);
+    await eventually("api's own leaf on east", async () => {
+      const leaf = await get(`${DEPLOYMENTS}/api--east`);
+      return leaf?.metadata.ownerReferences?.[0]?.name === "api";
+    });
+    await ok(["delete", "deployment", "api", "-n", NS]);
   });
 
-  test("the leaf of a deleted Cluster is deleted", async () => {
+  test("a Cluster being deleted counts as not Ready; once gone, its leaf is deleted", async () => {
+    const hold = JSON.stringify({ metadata: { finalizers: ["example.com/hold"] } });
+    await ok(["patch", "clusters.cluster.example.dev", "north", "--type=merge", "-p", hold]);
+    await ok(["delete", "clusters.cluster.example.dev", "north", "--wait=false"]);
+    await sharesBecome("web", { east: 15, north: 0, west: 0 });
+    await ok([
+      "patch",
+      "clusters.cluster.example.dev",
+      "north",
+      "--type=merge",
+      "-p",
+      '{"metadata":{"finalizers":null}}',
+    ]);
+    await sharesBecome("web", { east: 15, west: 0 });
     await ok(["delete", "clusters.cluster.example.dev", "west"]);
-    await sharesBecome("web", { east: 8, north: 7 });
+    await sharesBecome("web", { east: 15 });
   });
 
   test("deleting the root deletes its leaves (garbage collector)", async () => {

@@ -131,6 +131,9 @@ describe("kcp split", () => {
       }
       const waited = await ok(["wait", "deployment/web", "--for=condition=Available", "--timeout=20s"], team);
       expect(waited).toContain("condition met");
+      // kubectl's rollout status reads the root as kube's own (observedGeneration, counts).
+      const rollout = await ok(["rollout", "status", "deployment/web", "--timeout=20s"], team);
+      expect(rollout).toContain('deployment "web" successfully rolled out');
       const root = JSON.parse(await ok(["get", "deployment", "web", "-o", "json"], team)) as Obj;
       expect(root.status?.readyReplicas).toBe(10);
       // Only its logical cluster: admin has no leaves.

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import migrateCommand from "../../src/cli/migrate.ts";
+import pullCrdsCommand from "../../src/cli/pull-crds.ts";
 import startCommand from "../../src/cli/start.ts";
 import splitCommand from "../../src/cli/split.ts";
 import syncCommand from "../../src/cli/sync.ts";
@@ -27,12 +28,12 @@ describe("shell completions", () => {
   test("every command and flag of the CLI appears in each shell's file", async () => {
     const commands = Object.keys((await main.subCommands) as object);
     // Positional arguments (sync's resource types) are not flags.
-    const flags = [startCommand, migrateCommand, syncCommand, splitCommand, versionCommand].flatMap((cmd) =>
+    const flags = [startCommand, migrateCommand, syncCommand, splitCommand, versionCommand, pullCrdsCommand].flatMap((cmd) =>
       Object.entries((cmd.args ?? {}) as Record<string, { type?: string }>)
         .filter(([, a]) => a.type !== "positional")
         .map(([name]) => name),
     );
-    const enums = [startCommand, migrateCommand, syncCommand, splitCommand, versionCommand].flatMap((cmd) =>
+    const enums = [startCommand, migrateCommand, syncCommand, splitCommand, versionCommand, pullCrdsCommand].flatMap((cmd) =>
       Object.values((cmd.args ?? {}) as Record<string, { options?: string[] }>).flatMap((a) => a.options ?? []),
     );
     for (const shell of SHELLS) {
@@ -52,6 +53,7 @@ describe("shell completions", () => {
       "cluster",
       "version",
       "crds",
+      "pull-crds",
       "help",
       "--help",
       "--version",
@@ -70,5 +72,7 @@ describe("shell completions", () => {
     expect(await bashComplete("kcp help v")).toEqual(["version"]);
     expect(await bashComplete("kcp crds ")).toEqual(["print", "list", "--help"]);
     expect(await bashComplete("kcp crds print -o ")).toEqual(["yaml", "json"]);
+    expect(await bashComplete("kcp pull-crds --o")).toEqual(["--output", "--output-dir"]);
+    expect(await bashComplete("kcp pull-crds -o ")).toEqual(["yaml", "json"]);
   });
 });

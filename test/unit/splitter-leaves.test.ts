@@ -252,6 +252,32 @@ describe("rootStatus", () => {
     expect(s.conditions?.find((c) => c.type === "Available")?.status).toBe("True");
   });
 
+  test("invalid weights: the counts and other conditions stay as they were", () => {
+    const r = root(2);
+    const leaves = converge(r, ready("a", "b")).map((l) => withStatus(l, settled(1)));
+    const good = rootStatus(
+      r,
+      planLeaves(r, ready("a", "b"), leaves, () => undefined),
+      false,
+      NOW,
+    );
+    const bad = { ...root(2, { annotations: { "kcp.dev/split-weights": "a=?" } }), status: good } as KObject;
+    const s = rootStatus(
+      bad,
+      planLeaves(bad, ready("a", "b"), leaves, () => undefined),
+      false,
+      LATER,
+    );
+    expect(s.readyReplicas).toBe(2);
+    expect(s.conditions?.find((c) => c.type === "Available")).toEqual(
+      good.conditions?.find((c) => c.type === "Available"),
+    );
+    expect(s.conditions?.find((c) => c.type === "Split")).toMatchObject({
+      status: "False",
+      reason: "InvalidSplitWeights",
+    });
+  });
+
   test("no Ready cluster: NoRegisteredClusters on Available, Progressing and Split", () => {
     const r = root(3);
     const s = rootStatus(

@@ -2,7 +2,9 @@
 //
 // - replicas, updatedReplicas, readyReplicas, availableReplicas, unavailableReplicas: the sums over
 //   the leaves of Ready clusters (a NotReady cluster's leaf is scaled to 0 and its last status is
-//   stale); a leaf without status, or without some of the fields, counts 0 for them.
+//   stale); a leaf without status, or without some of the fields, counts 0 for them. A root that
+//   cannot be split as asked (invalid weights or replicas) keeps its counts and conditions, with
+//   Split saying why.
 // - observedGeneration: the root's generation once every leaf is written as the root's spec says
 //   and every leaf's status.observedGeneration equals its generation (the syncer reports kcp's
 //   generation there); until then the previous value stays.
@@ -72,7 +74,10 @@ export function rootStatus(root: KObject, plan: LeafPlan, wrote: boolean, now: s
   const status: DeploymentStatus = { ...old };
   const inDivision = [...plan.shares.keys()].sort();
   const leaves = inDivision.map((c) => ({ cluster: c, leaf: plan.leaves.get(c), share: plan.shares.get(c) ?? 0 }));
-  for (const k of COUNTS) status[k] = leaves.reduce((sum, l) => sum + count(statusOf(l.leaf)[k]), 0);
+  // A root that cannot be split as asked keeps its leaves, and its counts, as they were.
+  const divided =
+    !plan.problem || plan.problem.reason === "NoRegisteredClusters" || plan.problem.reason === "LeafNameTaken";
+  if (divided) for (const k of COUNTS) status[k] = leaves.reduce((sum, l) => sum + count(statusOf(l.leaf)[k]), 0);
 
   const generation = root.metadata.generation;
   const caughtUp =
@@ -90,7 +95,7 @@ export function rootStatus(root: KObject, plan: LeafPlan, wrote: boolean, now: s
     const message = plan.problem?.message;
     conditions.push({ type: "Available", status: "False", reason: "NoRegisteredClusters", message });
     conditions.push({ type: "Progressing", status: "False", reason: "NoRegisteredClusters", message });
-  } else if (!plan.problem || plan.problem.reason === "LeafNameTaken") {
+  } else if (divided) {
     const running = leaves.filter((l) => l.share > 0);
     const unavailable = running.filter((l) => conditionOf(l.leaf, "Available")?.status !== "True");
     if (unavailable.length === 0) {

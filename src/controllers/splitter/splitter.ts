@@ -20,7 +20,7 @@ import { WorkQueue } from "../../client/work-queue.ts";
 import { log } from "../../log.ts";
 import { isStatusError } from "../../machinery/status.ts";
 import { CLUSTER_LABEL } from "../syncer/labels.ts";
-import { type ClusterState, isRoot, OWNED_BY_LABEL, ownedBy, ownerRefs, planLeaves } from "./leaves.ts";
+import { type ClusterState, isRoot, LEAF_SEPARATOR, OWNED_BY_LABEL, ownedBy, ownerRefs, planLeaves } from "./leaves.ts";
 import { rootStatus, statusChanged } from "./root-status.ts";
 
 export interface SplitterOptions {
@@ -106,9 +106,16 @@ export class DeploymentSplitter {
     this.clusters = new Informer({
       name: "deployment-splitter: clusters",
       source: opts.clusters,
+      // Only Ready is read: the kubeconfig (a credential) and the rest are not kept in memory.
+      transform: (obj) => {
+        const { managedFields: _, ...metadata } = obj.metadata;
+        const conditions = (obj as { status?: { conditions?: unknown } }).status?.conditions;
+        return { apiVersion: obj.apiVersion, kind: obj.kind, metadata, status: { conditions } } as KObject;
+      },
       onAdd: (_obj, c) => this.clustersChanged(c),
       onUpdate: (old, obj, c) => {
-        if (isReady(old) !== isReady(obj)) this.clustersChanged(c);
+        const leaving = (x: KObject) => !!x.metadata.deletionTimestamp;
+        if (isReady(old) !== isReady(obj) || leaving(old) !== leaving(obj)) this.clustersChanged(c);
       },
       onDelete: (_obj, c) => this.clustersChanged(c),
     });
@@ -142,8 +149,9 @@ export class DeploymentSplitter {
         return;
       } catch (e) {
         const delay = Math.min(200 * 2 ** attempt, 5000);
-        const say = attempt === 3 ? log.info : log.debug;
-        say(`deployment splitter: cannot list yet (${(e as Error).message}); retrying`);
+        const message = `deployment splitter: cannot list yet (${(e as Error).message}); retrying`;
+        if (attempt === 3) log.info(message);
+        else log.debug(message);
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -152,6 +160,13 @@ export class DeploymentSplitter {
   private deploymentChanged(obj: KObject, cluster: string, deleted = false): void {
     if (!this.synced) return;
     const ns = obj.metadata.namespace ?? "";
+    // A Deployment that holds (or held) a leaf's name `<root>--<cluster>`: that root may now create it.
+    const name = obj.metadata.name as string;
+    for (let i = name.indexOf(LEAF_SEPARATOR); i > 0; i = name.indexOf(LEAF_SEPARATOR, i + 1)) {
+      const rootName = name.slice(0, i);
+      const root = this.deployments.get(ns, rootName, cluster);
+      if (root && isRoot(root) && !ownedBy(obj, root.metadata.uid)) this.queue.add(keyOf(cluster, ns, rootName));
+    }
     if (isRoot(obj)) {
       // A deleted root's leaves go with it (the garbage collector): nothing to do.
       if (!deleted) this.queue.add(keyOf(cluster, ns, obj.metadata.name as string));
@@ -177,8 +192,9 @@ export class DeploymentSplitter {
     if (!root || !isRoot(root) || root.metadata.deletionTimestamp) return true;
     const clusters: ClusterState[] = this.clusters
       .list(lc)
-      .filter((c) => !c.metadata.deletionTimestamp)
-      .map((c) => ({ name: c.metadata.name as string, ready: isReady(c) }));
+      // A Cluster being deleted counts as not Ready: its leaf is scaled to 0 while its syncer
+      // still runs, and deleted once the Cluster is gone.
+      .map((c) => ({ name: c.metadata.name as string, ready: isReady(c) && !c.metadata.deletionTimestamp }));
     const owned = this.deployments
       .byIndex("owners", `${lc}${SEP}${root.metadata.uid}`)
       .filter((d) => d.metadata.namespace === ns && ownedBy(d, root.metadata.uid));
