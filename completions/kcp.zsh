@@ -44,6 +44,7 @@ _kcp() {
             '--embedded-etcd-client-port=[Client port of the embedded etcd]:port:' \
             '--embedded-etcd-peer-port=[Peer port of the embedded etcd]:port:' \
             '--install-workload-crds[Create the ready-made workload CRDs in admin if missing]' \
+            '--auto-publish-apis[Publish new negotiated API resources as CRDs at once]' \
             '(--no-client-certificates)--client-certificates[Accept TLS client certificates signed by the kcp CA]' \
             '(--client-certificates)--no-client-certificates[Serve TLS without client certificates]' \
             '(--no-cluster-controller)--cluster-controller[Run the cluster controller]' \
@@ -54,6 +55,9 @@ _kcp() {
             '--cluster-syncer-image=[Image of pull-mode syncers]:image:' \
             '--cluster-kcp-url=[kcp URL as pull-mode syncers reach it]:url:' \
             '--cluster-deny-private[Refuse Cluster servers on non-public addresses]' \
+            '--cluster-import-interval=[How often Clusters resources are imported again]:duration:' \
+            '(--no-api-negotiation)--api-negotiation[Run the API negotiation controller]' \
+            '(--api-negotiation)--no-api-negotiation[Do not run the API negotiation controller]' \
             '(--no-deployment-splitter)--deployment-splitter[Run the deployment splitter]' \
             '(--deployment-splitter)--no-deployment-splitter[Do not run the deployment splitter]' \
             '(- *)'{-h,--help}'[Show help]'

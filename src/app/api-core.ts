@@ -12,6 +12,7 @@ import { QuotaUsage } from "../controllers/quota/quota-usage.ts";
 import type { AdmissionPlugin } from "../apis/admission.ts";
 import { builtinResources } from "../apis/builtin/index.ts";
 import { clusterResources } from "../apis/builtin/cluster.ts";
+import { apiResourceResources } from "../apis/builtin/apiresource.ts";
 import { DEFAULT_CLUSTER, LogicalClusters } from "../apis/logical-clusters.ts";
 import { ResourceRegistry } from "../apis/registry.ts";
 import { ObjectStore } from "../apis/store.ts";
@@ -65,6 +66,7 @@ export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
     }),
     // kcp's own kinds, served in every logical cluster after kube's.
     ...clusterResources(),
+    ...apiResourceResources(),
   ]);
   const namespaceDef = builtinDef(registry, "", "namespaces");
   const crdDef = builtinDef(registry, "apiextensions.k8s.io", "customresourcedefinitions");

@@ -22,6 +22,7 @@ import { RestClient } from "../client/rest-client.ts";
 import { log } from "../log.ts";
 import { ClusterController } from "../controllers/cluster/cluster-controller.ts";
 import { checkPublicServer } from "../controllers/cluster/server-policy.ts";
+import { CrdPuller } from "../controllers/crd-puller/crd-puller.ts";
 import { startSyncer } from "../controllers/syncer/syncer.ts";
 import { KCP_VERSION } from "../version.ts";
 
@@ -34,6 +35,8 @@ export interface ClusterControllerSettings {
   kcpUrl?: string;
   /** Refuse Cluster servers on non-public addresses or plain http (server-policy.ts). */
   denyPrivateServers?: boolean;
+  /** How often the API importer pulls each Cluster's resources again (default a minute). */
+  importIntervalMs?: number;
   /** Leader election among the kcp servers of one etcd (tests shorten it). */
   leaderElection?: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
 }
@@ -105,6 +108,7 @@ export async function startClusterController(
         },
         upstreamFor: (lc) => loopback.forCluster(lc),
         startSyncer: (opts) => startSyncer({ ...opts, heartbeatIntervalMs }),
+        newCrdPuller: (client, opts) => new CrdPuller(client, opts),
       },
       {
         defaultMode: s.defaultMode,
@@ -113,6 +117,7 @@ export async function startClusterController(
         syncerImage: s.syncerImage,
         syncerHeartbeatIntervalMs: heartbeatIntervalMs,
         kcp: { url: s.kcpUrl ?? host.url, caPem: host.caCertPem },
+        ...(s.importIntervalMs !== undefined ? { importIntervalMs: s.importIntervalMs } : {}),
       },
     );
 

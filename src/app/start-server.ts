@@ -13,6 +13,16 @@ import { DEFAULT_CLUSTER } from "../apis/logical-clusters.ts";
 import { type ObjectWatch, watchObjects } from "../apis/object-watch.ts";
 import type { ResourceDef } from "../apis/types.ts";
 import { CLUSTER_GROUP, CLUSTER_RESOURCE, CLUSTER_VERSION } from "../apis/builtin/cluster.ts";
+import {
+  APIRESOURCE_GROUP,
+  APIRESOURCE_VERSION,
+  IMPORT_RESOURCE,
+  NEGOTIATED_RESOURCE,
+} from "../apis/builtin/apiresource.ts";
+import type {
+  NegotiationController,
+  NegotiationControllerOptions,
+} from "../controllers/negotiation/negotiation-controller.ts";
 import { log, type LogLevelName } from "../log.ts";
 import { ensureServingCerts } from "../pki/certs.ts";
 import { ensureServiceAccountKey } from "../pki/service-account-key.ts";
@@ -54,6 +64,8 @@ export interface ServerOptions {
   installWorkloadCRDs?: boolean;
   /** The deployment splitter (src/controllers/splitter/) in every logical cluster; default on. */
   deploymentSplitter?: boolean;
+  /** API negotiation (src/controllers/negotiation/); false: not started. Default: on, without auto-publish. */
+  negotiation?: NegotiationControllerOptions | false;
   /**
    * Accept TLS client certificates signed by kcp's CA (default false). They need a TLS listener (Bun
    * sockets) in front of Bun.serve (see client-cert-listener.ts), which every request then crosses;
@@ -315,6 +327,31 @@ async function serve(
             });
         })
       : undefined;
+  // API negotiation: loaded once an APIResourceImport or a NegotiatedAPIResource exists somewhere.
+  let negotiationStarted: Promise<NegotiationController | undefined> = Promise.resolve(undefined);
+  const startNegotiation = () => {
+    if (stopping || firstNegotiationStarted) return;
+    firstNegotiationStarted = true;
+    for (const w of firstNegotiationObject) w.stop();
+    negotiationStarted = import("../controllers/negotiation/negotiation-controller.ts")
+      .then(async (m) => {
+        const c = new m.NegotiationController(store, registry, opts.negotiation || {});
+        if (stopping) return undefined;
+        await c.start();
+        return c;
+      })
+      .catch((e) => {
+        log.error(`negotiation controller: ${(e as Error).stack ?? e}`);
+        return undefined;
+      });
+  };
+  let firstNegotiationStarted = false;
+  const firstNegotiationObject: ObjectWatch[] = [];
+  if (opts.negotiation !== false)
+    for (const resource of [IMPORT_RESOURCE, NEGOTIATED_RESOURCE]) {
+      const def = registry.lookup(DEFAULT_CLUSTER, APIRESOURCE_GROUP, APIRESOURCE_VERSION, resource);
+      if (def) firstNegotiationObject.push(whenFirstObject(store, def, startNegotiation));
+    }
   log.info(`Serving securely on ${displayHost(opts.listen.host || "0.0.0.0")}:${port}`);
   log.info(`Admin kubeconfig: ${kubeconfigPath}`);
 
@@ -334,6 +371,8 @@ async function serve(
       firstCsr?.stop();
       firstDeployment?.stop();
       await (await splitterStarted)?.stop();
+      for (const w of firstNegotiationObject) w.stop();
+      await (await negotiationStarted)?.stop();
       await (await clusterControllerStarted)?.stop();
       await csrsStarted;
       csrs?.stop();

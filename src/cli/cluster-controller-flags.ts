@@ -49,6 +49,12 @@ export const clusterControllerArgs = {
     description:
       "Refuse Clusters whose server is plain http or resolves to a loopback, private or link-local address (tenants cannot make kcp reach its own network)",
   },
+  "cluster-import-interval": {
+    type: "string",
+    default: "1m",
+    valueHint: "duration",
+    description: "How often the schemas of each Cluster's resources are pulled again into its APIResourceImports",
+  },
 } as const;
 
 interface Flags {
@@ -59,6 +65,7 @@ interface Flags {
   "cluster-syncer-image"?: string;
   "cluster-kcp-url"?: string;
   "cluster-deny-private"?: boolean;
+  "cluster-import-interval"?: string;
 }
 
 /** What the flags set of the controller's settings (leader election keeps its defaults). */
@@ -83,6 +90,8 @@ export function clusterControllerFromFlags(args: Flags): ClusterControllerFlagVa
   if (timeout <= 0) throw new Error("--cluster-heartbeat-timeout: must be greater than 0");
   const kcpUrl = args["cluster-kcp-url"] ?? "";
   if (kcpUrl && !/^https:\/\/[^/]+/.test(kcpUrl)) throw new Error("--cluster-kcp-url: must be an https:// URL");
+  const importInterval = parseDurationFlag(args["cluster-import-interval"] ?? "1m", "--cluster-import-interval");
+  if (importInterval <= 0) throw new Error("--cluster-import-interval: must be greater than 0");
   return {
     defaultMode: mode as SyncerMode,
     defaultResources: resources,
@@ -90,5 +99,6 @@ export function clusterControllerFromFlags(args: Flags): ClusterControllerFlagVa
     syncerImage: args["cluster-syncer-image"] || `kcp:${KCP_VERSION}`,
     ...(kcpUrl ? { kcpUrl } : {}),
     ...(args["cluster-deny-private"] ? { denyPrivateServers: true } : {}),
+    importIntervalMs: importInterval,
   };
 }

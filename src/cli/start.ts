@@ -48,6 +48,18 @@ export default defineCommand({
     },
     ...startStorageArgs,
     ...clusterControllerArgs,
+    "api-negotiation": {
+      type: "boolean",
+      default: true,
+      description:
+        "Run API negotiation: APIResourceImports become NegotiatedAPIResources and CRDs, with their Compatible and Available conditions (--no-api-negotiation: off; those conditions are then up to you)",
+    },
+    "auto-publish-apis": {
+      type: "boolean",
+      default: false,
+      description:
+        "Publish new negotiated API resources (NegotiatedAPIResource spec.publish=true) as CRDs without waiting for someone to set it",
+    },
     "install-workload-crds": {
       type: "boolean",
       default: false,
@@ -79,6 +91,7 @@ export default defineCommand({
       ...(storage ? { storage } : {}),
       installWorkloadCRDs,
       ...(args["deployment-splitter"] === false ? { deploymentSplitter: false } : {}),
+      negotiation: args["api-negotiation"] === false ? false : { autoPublish: args["auto-publish-apis"] === true },
       ...(args["client-certificates"] === true ? { clientCertificates: true } : {}),
     });
   },

@@ -129,7 +129,7 @@ beforeAll(async () => {
     startKcp(),
   ]);
   await Promise.all([kcp, east, west, edge].map(installDeployments));
-});
+}, 60_000);
 
 afterAll(async () => {
   for (const b of background) b.kill();
@@ -218,7 +218,8 @@ describe("push mode", () => {
       return d?.status?.readyReplicas === 3 && d;
     });
     expect(up.status.availableReplicas).toBe(3);
-  });
+    // As long as `cluster add --timeout 30s` may wait: east's deployments.apps is negotiated first.
+  }, 30_000);
 
   test("relabelling moves an object between the clusters; deleting it removes the copy", async () => {
     const cur = await getJson(kcp, cmPath(undefined, "to-east"));

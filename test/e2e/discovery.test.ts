@@ -20,6 +20,8 @@ const EXPECTED_RESOURCES = [
   ["serviceaccounts", "sa", "v1", "true", "ServiceAccount"],
   ["customresourcedefinitions", "crd,crds", "apiextensions.k8s.io/v1", "false", "CustomResourceDefinition"],
   ["apiservices", "", "apiregistration.k8s.io/v1", "false", "APIService"],
+  ["apiresourceimports", "", "apiresource.kcp.dev/v1alpha1", "false", "APIResourceImport"],
+  ["negotiatedapiresources", "", "apiresource.kcp.dev/v1alpha1", "false", "NegotiatedAPIResource"],
   ["selfsubjectreviews", "", "authentication.k8s.io/v1", "false", "SelfSubjectReview"],
   ["tokenreviews", "", "authentication.k8s.io/v1", "false", "TokenReview"],
   ["localsubjectaccessreviews", "", "authorization.k8s.io/v1", "true", "LocalSubjectAccessReview"],
@@ -118,6 +120,7 @@ describe("other discovery commands", () => {
     expect(r.stdout.trim().split("\n")).toEqual([
       "apiextensions.k8s.io/v1",
       "apiregistration.k8s.io/v1",
+      "apiresource.kcp.dev/v1alpha1",
       "authentication.k8s.io/v1",
       "authorization.k8s.io/v1",
       "certificates.k8s.io/v1",

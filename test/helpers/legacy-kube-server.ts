@@ -120,6 +120,8 @@ export interface LegacyKubeOptions {
   openapiV3?: boolean;
   /** The credentials may not list CRDs (403), as a narrowly bound service account. */
   forbidCRDList?: boolean;
+  /** Paths that answer 503 for now (read on every request: a test may change the set). */
+  unavailable?: Set<string>;
 }
 
 /** A v2 schema tree in v3's form (see LegacyKubeOptions.openapiV3). */
@@ -224,7 +226,8 @@ export async function startLegacyKube(opts: LegacyKubeOptions): Promise<LegacyKu
         groups.push({ name: "metrics.k8s.io", versions: [metrics], preferredVersion: metrics });
         return json({ kind: "APIGroupList", groups });
       }
-      if (path === "/apis/metrics.k8s.io/v1beta1") return new Response("service unavailable", { status: 503 });
+      if (path === "/apis/metrics.k8s.io/v1beta1" || opts.unavailable?.has(path))
+        return new Response("service unavailable", { status: 503 });
       if (path === "/apis/apiextensions.k8s.io/v1beta1/customresourcedefinitions" && opts.forbidCRDList) {
         return json({ kind: "Status", status: "Failure", code: 403, reason: "Forbidden", message: "forbidden" }, 403);
       }

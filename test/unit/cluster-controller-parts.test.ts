@@ -93,8 +93,13 @@ describe("kcp start flags", () => {
       defaultResources: ["deployments.apps"],
       heartbeatTimeoutMs: 30_000,
       syncerImage: "kcp:0.1.0",
+      importIntervalMs: 60_000,
     });
     expect(clusterControllerFromFlags({ "cluster-controller": false })).toBe(false);
+    expect(clusterControllerFromFlags({ "cluster-import-interval": "2s" })).toMatchObject({ importIntervalMs: 2000 });
+    expect(() => clusterControllerFromFlags({ "cluster-import-interval": "0s" })).toThrow(
+      "--cluster-import-interval: must be greater than 0",
+    );
     expect(
       clusterControllerFromFlags({
         "cluster-resources": "configmaps, deployments.apps",

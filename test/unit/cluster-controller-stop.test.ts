@@ -31,6 +31,10 @@ test("a reconcile under way when stop() is called starts no syncer, and stop() w
       clientFor: () => client,
       targetOf: () => "t",
       upstreamFor: (lc) => client.forCluster(lc),
+      // configmaps only: kcp serves them itself, so nothing is ever pulled (or negotiated).
+      newCrdPuller: () => {
+        throw new Error("nothing to import here");
+      },
       startSyncer: (): RunningSyncer => {
         const s = { stopped: false };
         syncers.push(s);

@@ -22,6 +22,10 @@ beforeAll(async () => {
       clientFor: () => client,
       targetOf: () => "t",
       upstreamFor: (lc) => client.forCluster(lc),
+      // configmaps only: kcp serves them itself, so nothing is ever pulled (or negotiated).
+      newCrdPuller: () => {
+        throw new Error("nothing to import here");
+      },
       startSyncer: () => {
         throw new Error("mode none only");
       },

@@ -71,13 +71,18 @@ beforeAll(async () => {
       },
       targetOf: (config) => (config as { target: string }).target,
       upstreamFor: (lc) => kcpClient.forCluster(lc),
+      // configmaps only: kcp serves them itself, so nothing is ever pulled (or negotiated).
+      newCrdPuller: () => {
+        throw new Error("nothing to import here");
+      },
       startSyncer: () => {
         throw new Error("no push mode here");
       },
     },
     {
       defaultMode: "pull",
-      defaultResources: ["deployments.apps"],
+      // Natively served: the syncer gets it without API negotiation (no negotiation controller runs here).
+      defaultResources: ["configmaps"],
       heartbeatTimeoutMs: 30_000,
       syncerImage: "kcp:test",
       kcp: { url: "https://kcp.example:6443" },
@@ -246,7 +251,7 @@ test("a failed re-apply leaves a syncer whose heartbeat is fresh Ready", async (
     kind: "Lease",
     metadata: {
       name: "kcp-syncer-steady",
-      annotations: { "kcp.dev/syncer-status": "ok", "kcp.dev/synced-resources": "deployments.apps" },
+      annotations: { "kcp.dev/syncer-status": "ok", "kcp.dev/synced-resources": "configmaps" },
     },
     spec: { holderIdentity: "syncer", renewTime: new Date().toISOString().replace("Z", "000Z") },
   });
@@ -283,8 +288,12 @@ test("an install into a cluster that does not answer: ErrorInstallingSyncer, the
 
 test("the syncer's service account deleted in kcp: a new token is minted and installed", async () => {
   await createCluster("reminted", { kubeconfig: "A" });
-  await until("the install in A", () => installedIn("A", "reminted"));
   const secretPath = `/api/v1/namespaces/${syncerInstallName(LC, "reminted")}/secrets/kcp-kubeconfig`;
+  // The Secret, not the ClusterRole (applied before it): the install may still be under way.
+  await until(
+    "the install in A",
+    async () => (await call(physical.A as InMemoryApp, "GET", secretPath)).status === 200,
+  );
   const kubeconfigInA = async () =>
     ((await (await call(physical.A as InMemoryApp, "GET", secretPath)).json()) as { data: { kubeconfig: string } }).data
       .kubeconfig;

@@ -28,13 +28,15 @@ describe("shell completions", () => {
   test("every command and flag of the CLI appears in each shell's file", async () => {
     const commands = Object.keys((await main.subCommands) as object);
     // Positional arguments (sync's resource types) are not flags.
-    const flags = [startCommand, migrateCommand, syncCommand, splitCommand, versionCommand, pullCrdsCommand].flatMap((cmd) =>
-      Object.entries((cmd.args ?? {}) as Record<string, { type?: string }>)
-        .filter(([, a]) => a.type !== "positional")
-        .map(([name]) => name),
+    const flags = [startCommand, migrateCommand, syncCommand, splitCommand, versionCommand, pullCrdsCommand].flatMap(
+      (cmd) =>
+        Object.entries((cmd.args ?? {}) as Record<string, { type?: string }>)
+          .filter(([, a]) => a.type !== "positional")
+          .map(([name]) => name),
     );
-    const enums = [startCommand, migrateCommand, syncCommand, splitCommand, versionCommand, pullCrdsCommand].flatMap((cmd) =>
-      Object.values((cmd.args ?? {}) as Record<string, { options?: string[] }>).flatMap((a) => a.options ?? []),
+    const enums = [startCommand, migrateCommand, syncCommand, splitCommand, versionCommand, pullCrdsCommand].flatMap(
+      (cmd) =>
+        Object.values((cmd.args ?? {}) as Record<string, { options?: string[] }>).flatMap((a) => a.options ?? []),
     );
     for (const shell of SHELLS) {
       const text = readFileSync(join(DIR, shell), "utf8");

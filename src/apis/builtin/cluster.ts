@@ -30,6 +30,8 @@ export const ClusterReason = {
   ErrorInstallingSyncer: "ErrorInstallingSyncer",
   SyncerNotReady: "SyncerNotReady",
   SyncerReady: "SyncerReady",
+  /** Some requested resources are neither native to kcp nor imported Compatible and Available (kcp's own). */
+  APIsNotNegotiated: "APIsNotNegotiated",
 } as const;
 
 export interface ClusterCondition {

@@ -97,7 +97,9 @@ export function cleanPulledCRD(crd: Json, version: string, schema?: JSONSchemaPr
   const outSpec: Json = {};
   for (const [k, x] of Object.entries(spec)) {
     if (k === "versions" || k === "conversion") continue;
-    outSpec[k] = x;
+    // Keys come from the cluster: `outSpec["__proto__"] = x` would make x the spec's prototype,
+    // and kcp's checks would then read fields the printed CRD does not have.
+    Object.defineProperty(outSpec, k, { value: x, enumerable: true, writable: true, configurable: true });
   }
   outSpec.versions = [v];
   return { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata, spec: outSpec };

@@ -23,8 +23,15 @@
 // workloads stay in the physical cluster: removing a cluster from kcp must not take down what runs
 // there.
 //
+// The API importer (api-importer.ts) keeps, per Cluster and whatever its mode, an APIResourceImport
+// of each requested resource kcp does not serve natively, pulled from the physical cluster. The
+// syncer gets only the requested resources kcp serves natively or whose import is Compatible and
+// Available (api-gating.ts); the set follows the imports' conditions. While some wait, Ready is
+// False/APIsNotNegotiated naming them; with none to sync, no syncer runs (nor is installed).
+//
 // One informer over the store follows the Clusters of all logical clusters, another the heartbeat
-// Leases (namespace kcp-system of all logical clusters, trimmed to what is read).
+// Leases (namespace kcp-system of all logical clusters, trimmed to what is read), a third the
+// APIResourceImports (summarised: no schemas).
 
 import {
   CLUSTER_GROUP,
@@ -37,6 +44,7 @@ import {
   SYNCER_MODES,
   type SyncerMode,
 } from "../../apis/builtin/cluster.ts";
+import { APIRESOURCE_GROUP, APIRESOURCE_VERSION, IMPORT_RESOURCE } from "../../apis/builtin/apiresource.ts";
 import { DEFAULT_CLUSTER } from "../../apis/logical-clusters.ts";
 import { deepEqual } from "../../apis/object-codec.ts";
 import type { ResourceRegistry } from "../../apis/registry.ts";
@@ -48,9 +56,11 @@ import { isObject } from "../../machinery/object.ts";
 import { isStatusError } from "../../machinery/status.ts";
 import { WorkQueue } from "../../client/work-queue.ts";
 import { heartbeatLeaseName } from "../syncer/heartbeat.ts";
+import { type Gate, gateResources, waitingMessage } from "./api-gating.ts";
+import { ApiImporter, type CrdPulling, importSummary } from "./api-importer.ts";
 import { readInstallRecord, writeInstallRecord } from "./install-records.ts";
 import { deleteManifest, type KubeRequester, type Manifest, applyManifest } from "./kube-requests.ts";
-import { pullManifests, syncerId, syncerInstallName } from "./pull-manifests.ts";
+import { parseGroupResource, pullManifests, syncerId, syncerInstallName } from "./pull-manifests.ts";
 import { describeSyncerPods } from "./syncer-pod-status.ts";
 import {
   brief,
@@ -88,6 +98,10 @@ const CLEANUP_GIVE_UP_MS = 60_000;
 const STOP_WAIT_MS = 10_000;
 /** How soon removing an install from a cluster that did not answer is tried again. */
 const STALE_RETRY_MS = 10_000;
+/** How often the API importer pulls a Cluster's resources again (the seed's minute). */
+const IMPORT_INTERVAL_MS = 60_000;
+/** The informer index of imports by Cluster key (`<logical cluster>|<spec.location>`). */
+const BY_LOCATION = "location";
 
 /** A syncer running in this process (the syncer's startSyncer result, as far as it is used here). */
 export interface RunningSyncer {
@@ -120,6 +134,8 @@ export interface ClusterControllerOptions {
   staleRetryMs?: number;
   /** How often an installed pull syncer is applied again (default 60 s). */
   pullRecheckMs?: number;
+  /** How often the API importer pulls a Cluster's resources again (default 60 s). */
+  importIntervalMs?: number;
 }
 
 /** How the controller reaches clusters, given by the composition root (controllers do not import app/). */
@@ -140,6 +156,14 @@ export interface ClusterControllerDeps<C extends KubeRequester> {
   upstreamFor(logicalCluster: string): C;
   /** Starts a syncer in this process (push mode). */
   startSyncer(opts: StartSyncerOptions<C>): RunningSyncer;
+  /**
+   * A CRD puller (src/controllers/crd-puller/crd-puller.ts) over a "controller" client of a physical
+   * cluster; it skips what kcp serves natively.
+   */
+  newCrdPuller(
+    client: C,
+    opts: { servedNatively(group: string, version: string, resource: string): boolean },
+  ): CrdPulling;
 }
 
 /** What runs (or was installed) for one Cluster, and the inputs it was made from. */
@@ -216,6 +240,8 @@ export class ClusterController<C extends KubeRequester> {
   private readonly clusterDef: ResourceDef;
   private readonly clusters: Informer;
   private readonly leases: Informer;
+  private readonly imports: Informer;
+  private readonly importer: ApiImporter;
   private readonly runners = new Map<string, Runner<C>>();
   /** First pull installs that failed: how often in a row, and not to be tried again before when. */
   private readonly installFailures = new Map<string, { failures: number; notBefore: number }>();
@@ -236,7 +262,9 @@ export class ClusterController<C extends KubeRequester> {
   ) {
     const clusterDef = deps.registry.lookup(DEFAULT_CLUSTER, CLUSTER_GROUP, CLUSTER_VERSION, CLUSTER_RESOURCE);
     const leaseDef = deps.registry.lookup(DEFAULT_CLUSTER, "coordination.k8s.io", "v1", "leases");
-    if (!clusterDef || !leaseDef) throw new Error("the clusters and leases resources must be registered");
+    const importDef = deps.registry.lookup(DEFAULT_CLUSTER, APIRESOURCE_GROUP, APIRESOURCE_VERSION, IMPORT_RESOURCE);
+    if (!clusterDef || !leaseDef || !importDef)
+      throw new Error("the clusters, leases and apiresourceimports resources must be registered");
     this.clusterDef = clusterDef;
     const enqueue = (obj: KObject, cluster: string) => this.work.add(keyOf(cluster, obj.metadata.name ?? ""));
     this.clusters = new Informer(deps.store, clusterDef, {
@@ -261,6 +289,65 @@ export class ClusterController<C extends KubeRequester> {
       onAdd: leaseChanged,
       onUpdate: (_old, lease, cluster) => leaseChanged(lease, cluster),
       onDelete: (lease, cluster) => leaseChanged(lease, cluster, true),
+    });
+    // An import's conditions decide what its Cluster's syncer gets: any change looks at the Cluster again.
+    const locationOf = (obj: KObject) => {
+      const spec = isObject(obj.spec) ? obj.spec : {};
+      return typeof spec.location === "string" ? spec.location : undefined;
+    };
+    const importChanged = (obj: KObject, cluster: string) => {
+      const location = locationOf(obj);
+      if (location) this.work.add(keyOf(cluster, location));
+    };
+    this.imports = new Informer(deps.store, importDef, {
+      name: "cluster controller: API imports",
+      transform: importSummary,
+      onAdd: importChanged,
+      onUpdate: (old, obj, cluster) => {
+        if (locationOf(old) !== locationOf(obj)) importChanged(old, cluster);
+        importChanged(obj, cluster);
+      },
+      onDelete: importChanged,
+    });
+    this.imports.addIndex(BY_LOCATION, (obj, cluster) => {
+      const location = locationOf(obj);
+      return location ? [keyOf(cluster, location)] : [];
+    });
+    this.importer = new ApiImporter({
+      store: deps.store,
+      importDef,
+      cluster: (lc, name) => this.clusters.get(undefined, name, lc),
+      importsOf: (lc, name) => this.imports.byIndex(BY_LOCATION, keyOf(lc, name)),
+      toImport: (lc, obj) => {
+        const spec = (isObject(obj.spec) ? obj.spec : {}) as unknown as ClusterSpec;
+        return this.desired(spec).resources.filter((gr) => {
+          const { group, resource } = parseGroupResource(gr);
+          return !this.native(lc, group, resource);
+        });
+      },
+      servedNatively: (lc, group, _version, resource) => this.native(lc, group, resource),
+      changed: (lc, name) => this.work.add(keyOf(lc, name)),
+      intervalMs: opts.importIntervalMs ?? IMPORT_INTERVAL_MS,
+    });
+  }
+
+  /**
+   * Whether kcp serves a group's resource itself (a built-in kind, in any version): synced without
+   * an import. A resource served from a CRD (the workload CRDs included) is negotiated.
+   */
+  private native(lc: string, group: string, resource: string): boolean {
+    return this.deps.registry
+      .resources(lc)
+      .some((d) => d.source === "builtin" && d.group === group && d.plural === resource);
+  }
+
+  /** What the syncer of Cluster `lc|name` may sync of `requested`, and what waits. */
+  private gate(lc: string, name: string, requested: readonly string[]): Gate {
+    return gateResources({
+      requested,
+      native: (group, resource) => this.native(lc, group, resource),
+      imports: this.imports.byIndex(BY_LOCATION, keyOf(lc, name)),
+      skipped: this.importer.skipped(lc, name),
     });
   }
 
@@ -287,6 +374,8 @@ export class ClusterController<C extends KubeRequester> {
 
   async start(): Promise<void> {
     await this.leases.start();
+    // The imports first: a Cluster's first reconcile must see them, or its syncer would start without them.
+    await this.imports.start();
     await this.clusters.start();
   }
 
@@ -302,6 +391,8 @@ export class ClusterController<C extends KubeRequester> {
     this.rechecks.clear();
     this.clusters.stop();
     this.leases.stop();
+    this.imports.stop();
+    await this.importer.stopAll(STOP_WAIT_MS);
     let waited: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       Promise.allSettled([...this.inflight]),
@@ -349,6 +440,7 @@ export class ClusterController<C extends KubeRequester> {
       this.rechecks.delete(key);
       this.installs.delete(key);
       this.installFailures.delete(key);
+      this.importer.stop(lc, name);
       await this.stopRunner(key);
       return true;
     }
@@ -363,13 +455,13 @@ export class ClusterController<C extends KubeRequester> {
     }
     const spec = (isObject(obj.spec) ? obj.spec : {}) as unknown as ClusterSpec;
     const want = this.desired(spec);
-    const fingerprint = JSON.stringify([want.mode, want.kubeconfig, want.resources]);
 
     // 1. The kubeconfig, and a client from it.
     let config: unknown;
     try {
       config = await this.deps.parseKubeconfig(want.kubeconfig);
     } catch (e) {
+      this.importer.stop(lc, name);
       await this.stopRunner(key);
       await this.writeStatus(lc, name, obj, {
         reason: ClusterReason.InvalidKubeConfig,
@@ -381,6 +473,7 @@ export class ClusterController<C extends KubeRequester> {
     try {
       downstream = this.deps.clientFor(config, want.mode === "push" ? "syncer" : "controller");
     } catch (e) {
+      this.importer.stop(lc, name);
       await this.stopRunner(key);
       await this.writeStatus(lc, name, obj, {
         reason: ClusterReason.ErrorCreatingClient,
@@ -389,14 +482,31 @@ export class ClusterController<C extends KubeRequester> {
       return true;
     }
 
-    // 2. The syncer, per mode.
+    // 2. The API importer, whatever the mode; its puller's client is made per pass (with the
+    // controller's short timeout), so one that cannot be built is a failed pull, retried.
+    this.importer.ensure(lc, name, want.kubeconfig, want.resources, () =>
+      this.deps.newCrdPuller(this.deps.clientFor(config, "controller"), {
+        servedNatively: (group, _version, resource) => this.native(lc, group, resource),
+      }),
+    );
+
+    // 3. What the syncer gets: the requested resources kcp serves natively or that are negotiated.
+    // With none, no syncer runs (or stays installed): there is nothing for it to do.
+    const gate = this.gate(lc, name, want.resources);
+    const sync: Desired = { ...want, resources: gate.synced };
+    const syncerless = want.mode !== "none" && sync.resources.length === 0;
+    const fingerprint = JSON.stringify([want.mode, want.kubeconfig, sync.resources]);
+
+    // 4. The syncer, per mode.
     const target = this.deps.targetOf(config);
     const runner = this.runners.get(key);
     // Changed inputs: stop the old syncer. A pull install in the same cluster is updated in place;
     // one elsewhere is removed below, from its record.
     if (runner && runner.fingerprint !== fingerprint) await this.stopRunner(key);
     let recheckMs: number | undefined;
-    if (want.mode === "push" && !this.runners.get(key)?.syncer) {
+    if (syncerless) {
+      // Nothing runs here; a pull install is removed below.
+    } else if (want.mode === "push" && !this.runners.get(key)?.syncer) {
       // Stopped while this reconcile awaited: a syncer started now would outlive the controller.
       if (this.stopped) return true;
       try {
@@ -405,7 +515,7 @@ export class ClusterController<C extends KubeRequester> {
           downstream,
           clusterName: name,
           logicalCluster: lc,
-          resources: want.resources,
+          resources: sync.resources,
         });
         syncer.started.catch((e) => log.warn(`cluster controller: ${lc}|${name}: syncer: ${(e as Error).message}`));
         this.runners.set(key, { mode: "push", downstream, fingerprint, kubeconfig: want.kubeconfig, syncer });
@@ -451,7 +561,7 @@ export class ClusterController<C extends KubeRequester> {
         return true;
       } else {
         try {
-          const { manifests: installed, credential } = await this.installPull(lc, name, want, downstream, target);
+          const { manifests: installed, credential } = await this.installPull(lc, name, sync, downstream, target);
           this.installFailures.delete(key);
           const now = Date.now();
           this.runners.set(key, {
@@ -491,10 +601,22 @@ export class ClusterController<C extends KubeRequester> {
     }
     // Pull installs anywhere but here (or anywhere, out of pull mode) go; a cluster that does not
     // answer keeps its record and is tried again soon.
-    if (await this.removeStaleInstalls(lc, name, want.mode === "pull" ? target : undefined))
+    if (await this.removeStaleInstalls(lc, name, want.mode === "pull" && !syncerless ? target : undefined))
       recheckMs = Math.min(recheckMs ?? Number.POSITIVE_INFINITY, this.opts.staleRetryMs ?? STALE_RETRY_MS);
 
-    // 3. Ready from the heartbeat.
+    // 5. Ready from the heartbeat, and the APIs.
+    if (syncerless) {
+      await this.writeStatus(
+        lc,
+        name,
+        obj,
+        { reason: ClusterReason.APIsNotNegotiated, message: brief(waitingMessage(gate.waiting)) },
+        undefined,
+        [],
+      );
+      if (recheckMs !== undefined) this.recheckLater(key, recheckMs);
+      return true;
+    }
     const lease = this.leases.get(SYNCER_NAMESPACE_IN_KCP, heartbeatLeaseName(name), lc);
     if (lease) this.noteRenewal(key, lease);
     const hb = heartbeatOf(lease, this.renewalsSeen.get(key)?.seenAt);
@@ -507,6 +629,20 @@ export class ClusterController<C extends KubeRequester> {
         (e: Error) => `cannot read the syncer's pods: ${e.message.slice(0, 160)}`,
       );
       readiness.condition = { ...readiness.condition, message: `${readiness.condition.message}; ${pods}` };
+    }
+    if (gate.waiting.length > 0) {
+      // The syncer works, but not with everything asked for; one that does not work says so
+      // first (its reason), the APIs after.
+      const waiting = waitingMessage(gate.waiting);
+      readiness.condition =
+        readiness.condition.status === "True"
+          ? {
+              ...readiness.condition,
+              status: "False",
+              reason: ClusterReason.APIsNotNegotiated,
+              message: brief(waiting),
+            }
+          : { ...readiness.condition, message: brief(`${readiness.condition.message}; ${waiting}`) };
     }
     await this.writeStatus(lc, name, obj, readiness.condition, hb);
     const next = Math.min(readiness.recheckInMs ?? Number.POSITIVE_INFINITY, recheckMs ?? Number.POSITIVE_INFINITY);
@@ -532,6 +668,8 @@ export class ClusterController<C extends KubeRequester> {
     obj: KObject,
     ready: Pick<ClusterCondition, "reason" | "message"> & { status?: ClusterCondition["status"] },
     hb?: Heartbeat,
+    /** What the syncer syncs when no heartbeat says (none runs). */
+    synced?: string[],
   ): Promise<void> {
     const old = (isObject(obj.status) ? obj.status : {}) as ClusterStatus;
     const now = new Date();
@@ -540,6 +678,7 @@ export class ClusterController<C extends KubeRequester> {
       conditions: setCondition(old.conditions, { type: READY, status: ready.status ?? "False", ...ready }, now),
     };
     if (hb?.syncedResources) status.syncedResources = [...hb.syncedResources].sort();
+    else if (synced) status.syncedResources = [...synced].sort();
     if (hb?.renewedAt !== undefined) {
       // The heartbeat time is written when it moves by more than a third of the timeout, or with any
       // other change: not one status write per renewal of every syncer.
@@ -704,8 +843,10 @@ export class ClusterController<C extends KubeRequester> {
   /** A Cluster being deleted: stop and remove its syncer, then release the finalizer. */
   private async finalize(lc: string, name: string, obj: KObject): Promise<boolean> {
     const key = keyOf(lc, name);
+    this.importer.stop(lc, name);
     if (!obj.metadata.finalizers?.includes(CLUSTER_FINALIZER)) {
       await this.stopRunner(key);
+      await this.importer.deleteImports(lc, name);
       return true;
     }
     const spec = (isObject(obj.spec) ? obj.spec : {}) as unknown as ClusterSpec;
@@ -742,6 +883,9 @@ export class ClusterController<C extends KubeRequester> {
     }
     await writeInstallRecord(upstream, name, new Map());
     this.installs.delete(key);
+    // Its imports go with it (their owner reference would have the garbage collector remove them
+    // too, but the negotiated APIs should not wait for that).
+    await this.importer.deleteImports(lc, name);
     await removeSyncerServiceAccount(upstream, name);
     await deleteManifest(upstream, {
       apiVersion: "coordination.k8s.io/v1",

@@ -50,6 +50,11 @@ export interface PullResult {
   skipped: PullSkip[];
   /** Things pulled, but not quite as the cluster has them (a non-structural schema made permissive). */
   warnings?: string[];
+  /**
+   * Groups ("" for core) whose discovery failed for some version: a resource of theirs missing from
+   * `crds` may well exist (an importer must not take that as gone).
+   */
+  incompleteGroups?: string[];
 }
 
 export interface CrdPullerOptions {
@@ -135,6 +140,7 @@ export class CrdPuller {
     });
     const out: PullResult = { crds, skipped };
     if (warnings.length > 0) out.warnings = warnings;
+    if (discovery.failedGroups.length > 0) out.incompleteGroups = [...discovery.failedGroups];
     return out;
   }
 

@@ -21,6 +21,8 @@ export interface PullDiscovery {
   resources: DiscoveredResource[];
   /** Group-versions whose resource list could not be read ("metrics.k8s.io/v1beta1: …"). */
   failed: string[];
+  /** The groups of those group-versions ("" for the core group): what they serve is not known. */
+  failedGroups: string[];
 }
 
 const MAX_DISCOVERY_BYTES = 8 * 1024 * 1024;
@@ -68,6 +70,7 @@ export async function discoverForPull(rest: RestClient): Promise<PullDiscovery> 
     throw new Error(`discovery lists ${total} group-versions, more than ${MAX_GROUP_VERSIONS}`);
   }
   const failed: string[] = [];
+  const failedGroups = new Set<string>();
   const lists = await Promise.all(
     groups.flatMap((g) =>
       g.versions.map(async (gv) => {
@@ -77,6 +80,7 @@ export async function discoverForPull(rest: RestClient): Promise<PullDiscovery> 
         } catch (e) {
           // An aggregated API that is down (metrics.k8s.io answering 503) must not stop the rest.
           failed.push(`${gv.group ? `${gv.group}/` : ""}${gv.version}: ${(e as Error).message}`);
+          failedGroups.add(gv.group);
           return [];
         }
       }),
@@ -120,7 +124,7 @@ export async function discoverForPull(rest: RestClient): Promise<PullDiscovery> 
       }
     }
   }
-  return { resources, failed };
+  return { resources, failed, failedGroups: [...failedGroups].sort() };
 }
 
 /** "deployments.apps", or "pods" for the core group. */

@@ -9,20 +9,37 @@ import { isObject } from "../../machinery/object.ts";
 type Json = Record<string, unknown>;
 
 const PAGE = 100;
-/** A CRD list page can be large (a CRD may be ~1 MiB); pages bound each answer, this the whole. */
-const MAX_PAGE_BYTES = 256 * 1024 * 1024;
+/**
+ * All pages together (a CRD may be ~1 MiB; a cluster with a few hundred large ones stays well
+ * below): a server that keeps promising another page must not fill our memory.
+ */
+export const MAX_CRD_LIST_BYTES = 256 * 1024 * 1024;
 const MAX_PAGES = 1000;
 
-export async function listRemoteCRDs(rest: RestClient, apiVersion: "v1" | "v1beta1"): Promise<Map<string, Json>> {
+export async function listRemoteCRDs(
+  rest: RestClient,
+  apiVersion: "v1" | "v1beta1",
+  maxTotalBytes = MAX_CRD_LIST_BYTES,
+): Promise<Map<string, Json>> {
   const out = new Map<string, Json>();
   let cont: string | undefined;
+  let left = maxTotalBytes;
+  const tooLarge = () =>
+    new Error(`the cluster's CustomResourceDefinitions are more than ${maxTotalBytes} bytes in all`);
   for (let page = 0; page < MAX_PAGES; page++) {
-    const list = await rest.request<unknown>({
-      method: "GET",
-      path: `/apis/apiextensions.k8s.io/${apiVersion}/customresourcedefinitions`,
-      query: { limit: String(PAGE), continue: cont },
-      maxResponseBytes: MAX_PAGE_BYTES,
-    });
+    if (left <= 0) throw tooLarge();
+    const list = await rest
+      .request<unknown>({
+        method: "GET",
+        path: `/apis/apiextensions.k8s.io/${apiVersion}/customresourcedefinitions`,
+        query: { limit: String(PAGE), continue: cont },
+        maxResponseBytes: left,
+      })
+      .catch((e: Error) => {
+        throw /: the answer is (more than|[0-9]+ bytes, more than) /.test(e.message) ? tooLarge() : e;
+      });
+    // What the page keeps in memory (its whitespace aside) counts against the whole.
+    left -= JSON.stringify(list ?? null).length;
     const items = isObject(list) && Array.isArray(list.items) ? list.items.filter(isObject) : [];
     for (const item of items) {
       const name = isObject(item.metadata) ? item.metadata.name : undefined;
