@@ -4,6 +4,10 @@
 // (default 1), observedGeneration its generation, conditions Available and Progressing True.
 // Tests use it to see status flow up through the syncer.
 //
+// With `ready` (the demos), it can hold a rollout half-way: while `ready()` is false, every Deployment
+// shows its replicas created and up to date but none ready (as pods still pulling their image), and
+// `resettle()` re-plays them all once it turns true — so a demo can print that moment deterministically.
+//
 // It lists, then watches from the list's resourceVersion, and writes status only when it differs
 // from what it would write (its own writes come back as events and must not loop).
 
@@ -22,6 +26,8 @@ export const DEPLOYMENTS: ResourceRef = {
 export interface WorkloadPlayer {
   /** Status writes so far. */
   writes(): number;
+  /** List every Deployment and write its status again (after `ready` turned true). */
+  resettle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,7 +37,10 @@ export function settledStatus(obj: KObject, previous: unknown): Record<string, u
   const replicas = typeof spec.replicas === "number" ? spec.replicas : 1;
   const prev = (previous ?? {}) as { conditions?: { type: string; lastTransitionTime?: string }[] };
   const stamp = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-  const since = (type: string) => prev.conditions?.find((c) => c.type === type)?.lastTransitionTime ?? stamp;
+  // A condition keeps its time while its status stays the same (it may have been False while held).
+  const since = (type: string) =>
+    prev.conditions?.find((c) => c.type === type && (c as { status?: string }).status === "True")?.lastTransitionTime ??
+    stamp;
   return {
     observedGeneration: obj.metadata.generation ?? 1,
     replicas,
@@ -59,17 +68,60 @@ export function settledStatus(obj: KObject, previous: unknown): Record<string, u
   };
 }
 
+/** The status of a rollout whose pods exist and are up to date but not ready yet (kube omits zero counts). */
+export function heldStatus(obj: KObject, previous: unknown): Record<string, unknown> {
+  const spec = (obj.spec ?? {}) as { replicas?: number };
+  const replicas = typeof spec.replicas === "number" ? spec.replicas : 1;
+  const prev = (previous ?? {}) as { conditions?: { type: string; status?: string; lastTransitionTime?: string }[] };
+  const stamp = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const since = (type: string, status: string) =>
+    prev.conditions?.find((c) => c.type === type && c.status === status)?.lastTransitionTime ?? stamp;
+  return {
+    observedGeneration: obj.metadata.generation ?? 1,
+    replicas,
+    updatedReplicas: replicas,
+    ...(replicas > 0 ? { unavailableReplicas: replicas } : {}),
+    conditions: [
+      {
+        type: "Available",
+        status: "False",
+        reason: "MinimumReplicasUnavailable",
+        message: "Deployment does not have minimum availability.",
+        lastUpdateTime: since("Available", "False"),
+        lastTransitionTime: since("Available", "False"),
+      },
+      {
+        type: "Progressing",
+        status: "True",
+        reason: "ReplicaSetUpdated",
+        message: `ReplicaSet "${obj.metadata.name}" is progressing.`,
+        lastUpdateTime: since("Progressing", "True"),
+        lastTransitionTime: since("Progressing", "True"),
+      },
+    ],
+  };
+}
+
+export interface WorkloadPlayerOptions {
+  /** While this returns false, Deployments get heldStatus instead of settledStatus (default: always ready). */
+  ready?: () => boolean;
+}
+
 function sameStatus(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Start playing the cluster behind `rest` (all namespaces). */
-export function startWorkloadPlayer(rest: RestClient, ref: ResourceRef = DEPLOYMENTS): WorkloadPlayer {
+export function startWorkloadPlayer(
+  rest: RestClient,
+  ref: ResourceRef = DEPLOYMENTS,
+  opts: WorkloadPlayerOptions = {},
+): WorkloadPlayer {
   const client: ResourceClient = new DynamicClient(rest).resource(ref);
   const abort = new AbortController();
   let writes = 0;
   const settle = async (obj: KObject) => {
-    const want = settledStatus(obj, obj.status);
+    const want = opts.ready && !opts.ready() ? heldStatus(obj, obj.status) : settledStatus(obj, obj.status);
     if (sameStatus(want, obj.status)) return;
     try {
       await client.updateStatus({ ...obj, status: want });
@@ -97,6 +149,10 @@ export function startWorkloadPlayer(rest: RestClient, ref: ResourceRef = DEPLOYM
   const done = run();
   return {
     writes: () => writes,
+    async resettle() {
+      const list = await client.list();
+      for (const obj of list.items) await settle(obj);
+    },
     async stop() {
       abort.abort();
       await Promise.race([done, Bun.sleep(1000)]);
