@@ -41,10 +41,25 @@ export function summaryLine(c: TestCounts): string {
   return `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`;
 }
 
+/**
+ * The per-test timeout unless one is given: end-to-end tests start servers and drive kubectl, and
+ * bun's own default (5 s) fails them on a loaded machine. bunfig.toml cannot set it: only the
+ * --timeout flag (or setDefaultTimeout in a file) does.
+ */
+export const DEFAULT_TEST_TIMEOUT_MS = 60_000;
+
 /** Extra arguments go to bun test; without a file filter, test/ is the filter. */
 export function bunTestArgs(extra: string[], junitPath: string): string[] {
   const hasFilter = extra.some((a) => !a.startsWith("-"));
-  return ["test", `--reporter=junit`, `--reporter-outfile=${junitPath}`, ...extra, ...(hasFilter ? [] : ["./test"])];
+  const hasTimeout = extra.some((a) => a === "--timeout" || a.startsWith("--timeout="));
+  return [
+    "test",
+    `--reporter=junit`,
+    `--reporter-outfile=${junitPath}`,
+    ...(hasTimeout ? [] : [`--timeout=${DEFAULT_TEST_TIMEOUT_MS}`]),
+    ...extra,
+    ...(hasFilter ? [] : ["./test"]),
+  ];
 }
 
 async function main(): Promise<number> {

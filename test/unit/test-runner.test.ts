@@ -94,16 +94,34 @@ describe("runner helpers", () => {
     expect(failuresFromConsole(" 5 pass\n")).toBe(0);
   });
 
-  test("bunTestArgs defaults the filter to test/", () => {
-    expect(bunTestArgs([], "out.xml")).toEqual(["test", "--reporter=junit", "--reporter-outfile=out.xml", "./test"]);
+  test("bunTestArgs defaults the filter to test/ and the timeout to a minute", () => {
+    const T = "--timeout=60000";
+    expect(bunTestArgs([], "out.xml")).toEqual(["test", "--reporter=junit", "--reporter-outfile=out.xml", T, "./test"]);
     expect(bunTestArgs(["--bail"], "o")).toEqual([
       "test",
       "--reporter=junit",
       "--reporter-outfile=o",
+      T,
       "--bail",
       "./test",
     ]);
-    expect(bunTestArgs(["pki"], "o")).toEqual(["test", "--reporter=junit", "--reporter-outfile=o", "pki"]);
+    expect(bunTestArgs(["pki"], "o")).toEqual(["test", "--reporter=junit", "--reporter-outfile=o", T, "pki"]);
+    // A timeout given is kept, in either spelling, and none is added beside it.
+    expect(bunTestArgs(["--timeout", "5000", "pki"], "o")).toEqual([
+      "test",
+      "--reporter=junit",
+      "--reporter-outfile=o",
+      "--timeout",
+      "5000",
+      "pki",
+    ]);
+    expect(bunTestArgs(["--timeout=9"], "o")).toEqual([
+      "test",
+      "--reporter=junit",
+      "--reporter-outfile=o",
+      "--timeout=9",
+      "./test",
+    ]);
   });
 
   test("summaryLine", () => {
