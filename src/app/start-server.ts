@@ -41,6 +41,7 @@ import { ServiceAccountTokenAuthenticator, storageLookup } from "../auth/service
 import { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
 import { adminUser, StaticTokenAuthenticator } from "../auth/token-authenticator.ts";
 import { UnionAuthenticator } from "../auth/union-authenticator.ts";
+import { loadTokenFile, TokenFileAuthenticator } from "../auth/token-file.ts";
 import type { CsrController, CsrControllerOptions } from "../controllers/csr/csr-controller.ts";
 import type { ClientCertListener } from "./client-cert-listener.ts";
 import { DEFAULT_WATCH_SETTINGS, type WatchSettings } from "../server/rest/watch.ts";
@@ -74,6 +75,8 @@ export interface ServerOptions {
   clientCertificates?: boolean;
   /** The CSR signing and cleaning controllers' settings (tests shorten the cleaner's periods). */
   csr?: CsrControllerOptions;
+  /** kube-apiserver's static token CSV (`token,user,uid,"group1,group2"`): users of every logical cluster. */
+  tokenAuthFile?: string;
 }
 
 export interface RunningServer {
@@ -97,6 +100,9 @@ function displayHost(host: string): string {
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  // A bad token file stops the start before anything is opened.
+  const tokenFile = opts.tokenAuthFile ? new TokenFileAuthenticator(loadTokenFile(opts.tokenAuthFile)) : undefined;
+  if (tokenFile) log.info(`Token file ${opts.tokenAuthFile}: ${tokenFile.size} users`);
   const dataDir = join(opts.rootDir, "data");
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const [certs, token, serviceAccountKey] = await Promise.all([
@@ -118,7 +124,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // What to stop should the start fail half-way; nothing may outlive it, above all not an embedded etcd.
   const undo: (() => void)[] = [];
   try {
-    return await serve(opts, opened, { certs, token, serviceAccountKey, dataDir }, undo);
+    return await serve(opts, opened, { certs, token, serviceAccountKey, dataDir, tokenFile }, undo);
   } catch (err) {
     for (const u of undo) u();
     await opened.close().catch(() => {});
@@ -131,12 +137,13 @@ interface Credentials {
   token: string;
   serviceAccountKey: string;
   dataDir: string;
+  tokenFile: TokenFileAuthenticator | undefined;
 }
 
 async function serve(
   opts: ServerOptions,
   opened: OpenedStorage,
-  { certs, token, serviceAccountKey, dataDir }: Credentials,
+  { certs, token, serviceAccountKey, dataDir, tokenFile }: Credentials,
   undo: (() => void)[],
 ): Promise<RunningServer> {
   log.info(`Storage: ${opened.description}`);
@@ -151,6 +158,7 @@ async function serve(
       { token, user: adminUser() },
       { token: loopbackToken, user: loopbackUser() },
     ]),
+    ...(tokenFile ? [tokenFile] : []),
     new ServiceAccountTokenAuthenticator(serviceAccountTokens, storageLookup(storage, keyPrefix)),
   );
   const authorizer = new AllowAllAuthorizer();

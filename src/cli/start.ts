@@ -46,6 +46,12 @@ export default defineCommand({
       description:
         "Accept TLS client certificates signed by kcp's CA (e.g. from approved CSRs), through a TLS listener in front of Bun.serve that every request then crosses (slower watches and large lists)",
     },
+    "token-auth-file": {
+      type: "string",
+      valueHint: "file",
+      description:
+        "Static bearer tokens, kube-apiserver's CSV: token,user,uid,\"group1,group2\" (users of every logical cluster; their rights come from each cluster's authorizer)",
+    },
     ...startStorageArgs,
     ...clusterControllerArgs,
     "api-negotiation": {
@@ -80,6 +86,8 @@ export default defineCommand({
     const logLevel = args["log-level"] as LogLevelName;
     const storage = storageFromFlags(args, rootDir);
     const clusterController = clusterControllerFromFlags(args);
+    if (args["token-auth-file"] === "") throw new Error("--token-auth-file must not be empty");
+    const tokenAuthFile = args["token-auth-file"] ? resolve(args["token-auth-file"]) : undefined;
     setLogLevel(logLevel);
     const { runServer } = await import("../app/start-server.ts");
     const installWorkloadCRDs = args["install-workload-crds"] === true;
@@ -93,6 +101,7 @@ export default defineCommand({
       ...(args["deployment-splitter"] === false ? { deploymentSplitter: false } : {}),
       negotiation: args["api-negotiation"] === false ? false : { autoPublish: args["auto-publish-apis"] === true },
       ...(args["client-certificates"] === true ? { clientCertificates: true } : {}),
+      ...(tokenAuthFile ? { tokenAuthFile } : {}),
     });
   },
 });

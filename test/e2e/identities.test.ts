@@ -1,0 +1,63 @@
+// Identities end to end: the static token file's users through a real kcp and the real kubectl.
+
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { api, type KcpProcess, kubectl, removeDir, startKcp, tempDir, useKcp } from "../helpers/kcp-process.ts";
+
+const TOKENS = ['alice-secret-token,alice,alice-uid,"dev,ops"', "bob-secret-token,bob,bob-uid"].join("\n");
+
+let kcp: KcpProcess;
+useKcp((k) => (kcp = k), {
+  rootDir: (() => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "tokens.csv"), `${TOKENS}\n`);
+    return dir;
+  })(),
+  args: ["--token-auth-file", "tokens.csv"],
+});
+
+async function whoami(
+  token: string,
+  extra: string[] = [],
+): Promise<{ username: string; uid?: string; groups: string[] }> {
+  const r = await kubectl(kcp, ["--token", token, ...extra, "auth", "whoami", "-o", "json"]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout).status.userInfo;
+}
+
+describe("--token-auth-file", () => {
+  test("its users authenticate with their groups and system:authenticated, in any logical cluster", async () => {
+    expect(await whoami("alice-secret-token")).toEqual({
+      username: "alice",
+      uid: "alice-uid",
+      groups: ["dev", "ops", "system:authenticated"],
+    });
+    expect(await whoami("bob-secret-token", ["--server", `${kcp.url}/clusters/admin`])).toEqual({
+      username: "bob",
+      uid: "bob-uid",
+      groups: ["system:authenticated"],
+    });
+  });
+
+  test("an unknown token is 401", async () => {
+    const r = await api(kcp, "/api/v1/namespaces", { token: "alice-secret-tokenX" });
+    expect(r.status).toBe(401);
+  });
+
+  test("a bad file stops kcp start with the line at fault, exit code 1", async () => {
+    const dir = tempDir();
+    try {
+      await Bun.write(join(dir, "bad.csv"), "t,u,1\n# who may do what\n");
+      const err = await startKcp({ rootDir: dir, args: ["--token-auth-file", "bad.csv"] }).then(
+        () => "started",
+        (e: Error) => e.message,
+      );
+      expect(err).toContain("kcp exited with 1");
+      expect(err).toContain("bad.csv line 2: comments are not allowed");
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
