@@ -61,3 +61,41 @@ describe("--token-auth-file", () => {
     }
   });
 });
+
+describe("identity headers and impersonation", () => {
+  test("X-Remote-User/-Group/-Extra from a client are ignored: whoami shows the token's user", async () => {
+    const r = await api(kcp, "/apis/authentication.k8s.io/v1/selfsubjectreviews", {
+      method: "POST",
+      token: "bob-secret-token",
+      headers: {
+        "content-type": "application/json",
+        "X-Remote-User": "kcp-admin",
+        "X-Remote-Group": "system:masters",
+        "X-Remote-Extra-Scopes": "all",
+      },
+      body: JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" }),
+    });
+    expect(r.status).toBe(201);
+    expect(((await r.json()) as { status: { userInfo: unknown } }).status.userInfo).toEqual({
+      username: "bob",
+      uid: "bob-uid",
+      groups: ["system:authenticated"],
+    });
+  });
+
+  test("kubectl --as/--as-group: whoami tells the impersonated user (the authorizer allows it here)", async () => {
+    expect(await whoami(kcp.token, ["--as", "bob", "--as-group", "g1", "--as-group", "g2"])).toEqual({
+      username: "bob",
+      groups: ["g1", "g2", "system:authenticated"],
+    });
+    expect(await whoami("alice-secret-token", ["--as", "system:serviceaccount:default:default"])).toEqual({
+      username: "system:serviceaccount:default:default",
+      groups: ["system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"],
+    });
+  });
+
+  test("Impersonate-Group without Impersonate-User is 400", async () => {
+    const r = await api(kcp, "/api/v1/namespaces", { headers: { "Impersonate-Group": "g" } });
+    expect(r.status).toBe(400);
+  });
+});

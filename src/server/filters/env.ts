@@ -21,5 +21,7 @@ export type Env = {
     requestInfo: RequestInfo;
     /** Set by the authentication filter: the token's user, or system:anonymous on a public path. */
     user: UserInfo;
+    /** Set by the impersonation filter when the request impersonates: the authenticated user (`user` is then the impersonated one). */
+    originalUser?: UserInfo;
   };
 };
