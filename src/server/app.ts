@@ -9,7 +9,8 @@
 //                        else 401; identity headers of clients (X-Remote-*) are never read;
 //   2b. impersonation  — Impersonate-* headers, each part allowed by the authorizer, else 403;
 //   3. authorization   — the authorizer's decision on user + request info; 403 when denied;
-//   4. logical cluster — a named cluster's first resource request creates it;
+//   4. logical cluster — an unknown cluster: 403 unless the user may create logical clusters, then
+//                        its first resource request creates it;
 // and then the handler: resource requests go to dispatchResource (src/server/rest/), the rest to
 // the non-resource endpoints (version, OpenAPI, health, discovery). A filter that throws a
 // StatusError ends the request there, through onError.
@@ -52,7 +53,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   // Impersonate-* headers) and before authorization (which then judges the impersonated user).
   app.use("*", impersonationFilter(deps.authorizer));
   app.use("*", authorizationFilter(deps.authorizer));
-  app.use("*", logicalClusterFilter(deps.clusters));
+  app.use("*", logicalClusterFilter(deps.clusters, deps.authorizer));
 
   app.all("*", (c) => {
     const info = c.get("requestInfo");

@@ -10,7 +10,8 @@
 
 import type { MiddlewareHandler } from "hono";
 import type { AuthorizationAttributes, Authorizer, UserInfo } from "../../auth/types.ts";
-import { errors, type StatusError } from "../../machinery/status.ts";
+import { errors } from "../../machinery/status.ts";
+import { forbiddenStatus } from "./forbidden-status.ts";
 import type { Env } from "./env.ts";
 
 const USER = "impersonate-user";
@@ -50,18 +51,6 @@ function serviceAccountOf(username: string): { namespace: string; name: string }
   const parts = username.slice(SA_PREFIX.length).split(":");
   if (parts.length !== 2 || parts[0] === "" || parts[1] === "") return undefined;
   return { namespace: parts[0], name: parts[1] };
-}
-
-/** kube's forbidden Status for an authorizer denial, e.g. `users.authentication.k8s.io "bob" is forbidden: …`. */
-function forbidden(attrs: AuthorizationAttributes, reason: string): StatusError {
-  const resource = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
-  const where = attrs.namespace ? `in the namespace "${attrs.namespace}"` : "at the cluster scope";
-  let msg = `User "${attrs.user.username}" cannot ${attrs.verb} resource "${resource}" in API group "${attrs.group}" ${where}`;
-  if (reason) msg += `: ${reason}`;
-  const ref = { group: attrs.group ?? "", resource: attrs.resource ?? "" };
-  const qualified = ref.group ? `${ref.resource}.${ref.group}` : ref.resource;
-  const prefix = attrs.name ? `${qualified} "${attrs.name}" is forbidden` : `${qualified} is forbidden`;
-  return errors.forbidden(`${prefix}: ${msg}`, ref, attrs.name);
 }
 
 export function impersonationFilter(authorizer: Authorizer): MiddlewareHandler<Env> {
@@ -126,7 +115,7 @@ export function impersonationFilter(authorizer: Authorizer): MiddlewareHandler<E
         name: p.name,
       };
       const decision = authorizer.authorize(attrs);
-      if (!decision.allowed) throw forbidden(attrs, decision.reason);
+      if (!decision.allowed) throw forbiddenStatus(attrs, decision.reason);
     }
 
     // kube adds system:authenticated to a named user unless the groups already say either way,
