@@ -77,6 +77,8 @@ export interface ServerOptions {
   csr?: CsrControllerOptions;
   /** kube-apiserver's static token CSV (`token,user,uid,"group1,group2"`): users of every logical cluster. */
   tokenAuthFile?: string;
+  /** Append kube's audit.k8s.io/v1 events (Metadata level) as JSON lines to this file; `-`: stdout. */
+  auditLogPath?: string;
 }
 
 export interface RunningServer {
@@ -212,6 +214,13 @@ async function serve(
   // Loaded and started once the server is ready, as the cluster controller below: neither holds up
   // start-up (kube-controller-manager's controllers do not hold up the API server either).
   let csrs: CsrController | undefined;
+  const audit = opts.auditLogPath
+    ? (await import("../server/audit/audit-log.ts")).AuditLog.open(opts.auditLogPath)
+    : undefined;
+  if (audit) {
+    undo.push(() => void audit.close());
+    log.info(`Audit log: ${audit.description}`);
+  }
 
   const activeWatches = new Set<() => void>();
   let ready = false;
@@ -235,6 +244,7 @@ async function serve(
     ],
     liveChecks: [{ name: "ping", check: () => true }],
     watch: { ...DEFAULT_WATCH_SETTINGS, ...opts.watch, active: activeWatches },
+    ...(audit ? { audit } : {}),
   });
   const loopback = loopbackClientConfig(app, loopbackToken);
 
@@ -244,6 +254,7 @@ async function serve(
   const bindings = {
     timeout: (req: Request, seconds: number) => server.timeout(req, seconds),
     peerCertificate: (req: Request) => front?.peerCertificate(() => server.requestIP(req)),
+    requestIP: (req: Request) => server.requestIP(req)?.address,
   };
   const server = Bun.serve({
     hostname: clientCertificates ? "127.0.0.1" : opts.listen.host || "0.0.0.0",
@@ -390,6 +401,8 @@ async function serve(
       let grace: Timer | undefined;
       await Promise.race([drained, new Promise<void>((resolve) => (grace = setTimeout(resolve, 10_000)))]);
       clearTimeout(grace);
+      // Requests are done: their events are queued; write them all.
+      await audit?.close();
       await opened.close();
       log.info("kcp stopped");
     })();

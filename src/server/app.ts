@@ -3,6 +3,7 @@
 //
 // Every request goes through the filters, one hono middleware each (src/server/filters/), in
 // kube-apiserver's order:
+//   0. audit           — (with --audit-log-path) wraps the rest: one event per request, queued;
 //   1. request info    — parses the URL once, works out verb, resource and logical cluster (a bad
 //                        `/clusters/<name>` prefix is 404 here, before credentials are looked at);
 //   2. authentication  — bearer token → user, or system:anonymous on the public health/version paths;
@@ -18,6 +19,7 @@
 import { Hono } from "hono";
 import type { AppDeps } from "./app-deps.ts";
 import { log } from "../log.ts";
+import { auditFilter } from "./filters/audit.ts";
 import { authenticationFilter } from "./filters/authentication.ts";
 import { authorizationFilter } from "./filters/authorization.ts";
 import type { Env } from "./filters/env.ts";
@@ -47,6 +49,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
   app.notFound(() => errorResponse(errors.pathNotFound()));
 
+  if (deps.audit) app.use("*", auditFilter(deps.audit));
   app.use("*", requestInfoFilter);
   app.use("*", authenticationFilter(deps.authenticator, deps.clientCertAuthenticator));
   // As kube-apiserver's WithImpersonation: after authentication (it acts on the authenticated user's

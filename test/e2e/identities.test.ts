@@ -1,7 +1,7 @@
 // Identities end to end: the static token file's users through a real kcp and the real kubectl.
 
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { api, type KcpProcess, kubectl, removeDir, startKcp, tempDir, useKcp } from "../helpers/kcp-process.ts";
 
@@ -14,7 +14,7 @@ useKcp((k) => (kcp = k), {
     writeFileSync(join(dir, "tokens.csv"), `${TOKENS}\n`);
     return dir;
   })(),
-  args: ["--token-auth-file", "tokens.csv"],
+  args: ["--token-auth-file", "tokens.csv", "--audit-log-path", "audit.log"],
 });
 
 async function whoami(
@@ -98,4 +98,87 @@ describe("identity headers and impersonation", () => {
     const r = await api(kcp, "/api/v1/namespaces", { headers: { "Impersonate-Group": "g" } });
     expect(r.status).toBe(400);
   });
+});
+
+describe("--audit-log-path", () => {
+  /** The audit events so far (the log is written shortly after each request: poll). */
+  async function eventsUntil(found: (e: Record<string, unknown>[]) => boolean): Promise<Record<string, unknown>[]> {
+    const path = join(kcp.rootDir, "audit.log");
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const events = existsSync(path)
+        ? readFileSync(path, "utf8")
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Record<string, unknown>)
+        : [];
+      if (found(events) || Date.now() > deadline) return events;
+      await Bun.sleep(50);
+    }
+  }
+
+  test("kubectl's requests: who, as whom, from where, what, the code, the logical cluster", async () => {
+    const r = await kubectl(kcp, [
+      "--token",
+      "alice-secret-token",
+      "--as",
+      "bob",
+      "get",
+      "configmaps",
+      "-n",
+      "default",
+    ]);
+    expect(r.code).toBe(0);
+    const events = await eventsUntil((es) => es.some((e) => e.impersonatedUser !== undefined && e.verb === "list"));
+    const list = events.find((e) => e.impersonatedUser !== undefined && e.verb === "list");
+    expect(list).toMatchObject({
+      kind: "Event",
+      apiVersion: "audit.k8s.io/v1",
+      level: "Metadata",
+      stage: "ResponseComplete",
+      verb: "list",
+      user: { username: "alice", uid: "alice-uid", groups: ["dev", "ops", "system:authenticated"] },
+      impersonatedUser: { username: "bob", groups: ["system:authenticated"] },
+      sourceIPs: ["127.0.0.1"],
+      objectRef: { resource: "configmaps", namespace: "default", apiVersion: "v1" },
+      responseStatus: { code: 200 },
+      annotations: { "authorization.k8s.io/decision": "allow", "kcp.io/cluster": "admin" },
+    });
+    expect(String(list?.userAgent)).toStartWith("kubectl");
+    expect(String(list?.requestURI)).toStartWith("/api/v1/namespaces/default/configmaps");
+  });
+
+  test("a response's Audit-ID names its event; a 401 is logged with an empty user", async () => {
+    const res = await api(kcp, "/clusters/admin/api/v1/namespaces", { token: "wrong" });
+    expect(res.status).toBe(401);
+    const id = res.headers.get("audit-id");
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const events = await eventsUntil((es) => es.some((e) => e.auditID === id));
+    expect(events.find((e) => e.auditID === id)).toMatchObject({
+      user: {},
+      requestURI: "/clusters/admin/api/v1/namespaces",
+      responseStatus: { code: 401 },
+    });
+  });
+});
+
+test("--audit-log-path -: events as JSON lines on stdout", async () => {
+  const k = await startKcp({ args: ["--audit-log-path", "-"] });
+  try {
+    const res = await api(k, "/api/v1/namespaces/default");
+    expect(res.status).toBe(200);
+    const id = res.headers.get("audit-id") ?? "none";
+    expect(await k.stop()).toBe(0);
+    const line = k
+      .output()
+      .split("\n")
+      .find((l) => l.includes(id));
+    expect(JSON.parse(line ?? "{}")).toMatchObject({
+      apiVersion: "audit.k8s.io/v1",
+      auditID: id,
+      objectRef: { resource: "namespaces", name: "default" },
+    });
+  } finally {
+    removeDir(k.rootDir);
+  }
 });

@@ -12,6 +12,8 @@ export type Env = {
         timeout?: (req: Request, seconds: number) => void;
         /** The TLS client certificate the listener verified for this request's connection, if any. */
         peerCertificate?: (req: Request) => X509Certificate | undefined;
+        /** The client's address as the listener saw it (for the audit log). */
+        requestIP?: (req: Request) => string | undefined;
       }
     | undefined;
   Variables: {
@@ -23,5 +25,7 @@ export type Env = {
     user: UserInfo;
     /** Set by the impersonation filter when the request impersonates: the authenticated user (`user` is then the impersonated one). */
     originalUser?: UserInfo;
+    /** The authorizer's answer that let the request through or ended it (for the audit log). */
+    authorization?: { allowed: boolean; reason: string };
   };
 };

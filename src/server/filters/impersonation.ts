@@ -115,7 +115,10 @@ export function impersonationFilter(authorizer: Authorizer): MiddlewareHandler<E
         name: p.name,
       };
       const decision = authorizer.authorize(attrs);
-      if (!decision.allowed) throw forbiddenStatus(attrs, decision.reason);
+      if (!decision.allowed) {
+        c.set("authorization", decision);
+        throw forbiddenStatus(attrs, decision.reason);
+      }
     }
 
     // kube adds system:authenticated to a named user unless the groups already say either way,

@@ -39,6 +39,7 @@ export function logicalClusterFilter(clusters: LogicalClusters, authorizer: Auth
         const attrs = createClusterAttributes(user, info.cluster);
         const decision = authorizer.authorize(attrs);
         if (!decision.allowed) {
+          c.set("authorization", decision);
           throw forbiddenStatus(attrs, decision.reason || `logical cluster "${info.cluster}" does not exist`);
         }
       }
