@@ -14,6 +14,7 @@ const seen: AuthorizationAttributes[] = [];
 
 const authorizer: Authorizer = {
   authorize(attrs) {
+    if (attrs.resource === "widgets") return { allowed: attrs.user.username === "bob", reason: "" };
     if (attrs.verb !== "impersonate") {
       seen.push(attrs);
       return { allowed: true, reason: "" };
@@ -157,6 +158,43 @@ describe("impersonation filter", () => {
       groups: ["system:authenticated"],
       extra: { "acme.com/project": ["p1"], scopes: ["view", "edit"] },
     });
+  });
+
+  test("two spellings of one extra key add up, each value checked", async () => {
+    allowed.clear();
+    allowed.add("/users//bob").add("authentication.k8s.io/userextras/scopes//a");
+    const headers: [string, string][] = [
+      ["Impersonate-User", "bob"],
+      ["Impersonate-Extra-Scopes", "a"],
+      ["Impersonate-Extra-%73copes", "b"],
+    ];
+    expect((await whoami(headers)).status).toBe(403);
+    allowed.add("authentication.k8s.io/userextras/scopes//b");
+    const info = (await userInfo(await whoami(headers))) as { extra: { scopes: string[] } };
+    // Headers iterate sorted by name: the order of the two spellings is fetch's, not the client's.
+    expect(info.extra.scopes.sort()).toEqual(["a", "b"]);
+  });
+
+  test("kubectl auth can-i --as: a SelfSubjectAccessReview answers for the impersonated user", async () => {
+    allowed.clear();
+    allowed.add("/users//bob");
+    const canI = async (headers: Record<string, string>) => {
+      const res = await env.app.request("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
+        method: "POST",
+        headers: { authorization: "Bearer alice-token", "content-type": "application/json", ...headers },
+        body: JSON.stringify({
+          apiVersion: "authorization.k8s.io/v1",
+          kind: "SelfSubjectAccessReview",
+          spec: {
+            resourceAttributes: { verb: "get", group: "example.com", resource: "widgets", namespace: "default" },
+          },
+        }),
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { status: { allowed: boolean } }).status.allowed;
+    };
+    expect(await canI({})).toBe(false);
+    expect(await canI({ "Impersonate-User": "bob" })).toBe(true);
   });
 
   test("an extra key named __proto__ stays an ordinary key", async () => {

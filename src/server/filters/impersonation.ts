@@ -71,7 +71,8 @@ export function impersonationFilter(authorizer: Authorizer): MiddlewareHandler<E
         throw errors.badRequest(`malformed impersonation extra header ${JSON.stringify(name)}`);
       }
       const values = listOf(value);
-      extra[key] = values;
+      // Two spellings of one key (`Scopes`, `%73copes`) add to the same list.
+      extra[key] = Object.hasOwn(extra, key) ? [...extra[key], ...values] : values;
       extraCount += values.length;
     }
     if (!username) {
