@@ -32,6 +32,8 @@ complete -c kcp -n "__fish_seen_subcommand_from start" -l install-workload-crds 
 complete -c kcp -n "__fish_seen_subcommand_from start" -l auto-publish-apis -d 'Publish new negotiated API resources as CRDs at once'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l client-certificates -d 'Accept TLS client certificates signed by kcp CA (default)'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l no-client-certificates -d 'Serve TLS from Bun.serve alone, without client certificates'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l token-auth-file -r -F -d 'Static bearer tokens (kube-apiserver CSV)'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l audit-log-path -r -F -d 'Audit events as JSON lines to this file (- for stdout)'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-controller -d 'Run the cluster controller (--no-cluster-controller: off)'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l no-cluster-controller -d 'Do not run the cluster controller'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l cluster-syncer-mode -x -a "push pull none" -d 'Syncer mode of Clusters that name none'

@@ -47,6 +47,8 @@ _kcp() {
             '--auto-publish-apis[Publish new negotiated API resources as CRDs at once]' \
             '(--no-client-certificates)--client-certificates[Accept TLS client certificates signed by the kcp CA]' \
             '(--client-certificates)--no-client-certificates[Serve TLS without client certificates]' \
+            '--token-auth-file=[Static bearer tokens (kube-apiserver CSV)]:file:_files' \
+            '--audit-log-path=[Audit events as JSON lines to this file (- for stdout)]:file:_files' \
             '(--no-cluster-controller)--cluster-controller[Run the cluster controller]' \
             '(--cluster-controller)--no-cluster-controller[Do not run the cluster controller]' \
             '--cluster-syncer-mode=[Syncer mode of Clusters that name none]:mode:(push pull none)' \

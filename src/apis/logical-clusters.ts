@@ -1,5 +1,6 @@
-// Logical clusters come into being on first use: a marker object and the namespaces `default`,
-// `kube-system` and `kube-public`. Before that a cluster costs nothing; after, a few rows and one
+// Logical clusters come into being on first use by someone who may create them (the logical
+// cluster filter decides who): a marker object and the namespaces `default`, `kube-system` and
+// `kube-public`. Before that a cluster costs nothing; after, a few rows and one
 // entry in the `known` set.
 
 import type { ObjectStore } from "./store.ts";
@@ -36,7 +37,28 @@ export class LogicalClusters {
     });
   }
 
-  /** Make sure `name` exists; cheap after the first call. */
+  /** True when `name` is known to exist in this process: no storage read. */
+  isKnown(name: string): boolean {
+    return this.known.has(name);
+  }
+
+  /**
+   * Whether `name` exists, without creating it (another kcp on the same storage may have created
+   * it): one storage read for a cluster not yet known here.
+   */
+  async exists(name: string): Promise<boolean> {
+    if (this.known.has(name)) return true;
+    const pending = this.pending.get(name);
+    if (pending) {
+      await pending;
+      return true;
+    }
+    if (!(await this.storage.get(this.markerKey(name)))) return false;
+    this.known.add(name);
+    return true;
+  }
+
+  /** Make sure `name` exists, creating it if not; cheap after the first call. */
   ensure(name: string): Promise<void> | undefined {
     if (this.known.has(name)) return undefined;
     let p = this.pending.get(name);

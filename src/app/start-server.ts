@@ -41,6 +41,7 @@ import { ServiceAccountTokenAuthenticator, storageLookup } from "../auth/service
 import { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
 import { adminUser, StaticTokenAuthenticator } from "../auth/token-authenticator.ts";
 import { UnionAuthenticator } from "../auth/union-authenticator.ts";
+import { loadTokenFile, TokenFileAuthenticator } from "../auth/token-file.ts";
 import type { CsrController, CsrControllerOptions } from "../controllers/csr/csr-controller.ts";
 import type { ClientCertListener } from "./client-cert-listener.ts";
 import { DEFAULT_WATCH_SETTINGS, type WatchSettings } from "../server/rest/watch.ts";
@@ -74,6 +75,10 @@ export interface ServerOptions {
   clientCertificates?: boolean;
   /** The CSR signing and cleaning controllers' settings (tests shorten the cleaner's periods). */
   csr?: CsrControllerOptions;
+  /** kube-apiserver's static token CSV (`token,user,uid,"group1,group2"`): users of every logical cluster. */
+  tokenAuthFile?: string;
+  /** Append kube's audit.k8s.io/v1 events (Metadata level) as JSON lines to this file; `-`: stdout. */
+  auditLogPath?: string;
 }
 
 export interface RunningServer {
@@ -97,6 +102,9 @@ function displayHost(host: string): string {
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  // A bad token file stops the start before anything is opened.
+  const tokenFile = opts.tokenAuthFile ? new TokenFileAuthenticator(loadTokenFile(opts.tokenAuthFile)) : undefined;
+  if (tokenFile) log.info(`Token file ${opts.tokenAuthFile}: ${tokenFile.size} users`);
   const dataDir = join(opts.rootDir, "data");
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const [certs, token, serviceAccountKey] = await Promise.all([
@@ -118,7 +126,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // What to stop should the start fail half-way; nothing may outlive it, above all not an embedded etcd.
   const undo: (() => void)[] = [];
   try {
-    return await serve(opts, opened, { certs, token, serviceAccountKey, dataDir }, undo);
+    return await serve(opts, opened, { certs, token, serviceAccountKey, dataDir, tokenFile }, undo);
   } catch (err) {
     for (const u of undo) u();
     await opened.close().catch(() => {});
@@ -131,12 +139,13 @@ interface Credentials {
   token: string;
   serviceAccountKey: string;
   dataDir: string;
+  tokenFile: TokenFileAuthenticator | undefined;
 }
 
 async function serve(
   opts: ServerOptions,
   opened: OpenedStorage,
-  { certs, token, serviceAccountKey, dataDir }: Credentials,
+  { certs, token, serviceAccountKey, dataDir, tokenFile }: Credentials,
   undo: (() => void)[],
 ): Promise<RunningServer> {
   log.info(`Storage: ${opened.description}`);
@@ -151,6 +160,7 @@ async function serve(
       { token, user: adminUser() },
       { token: loopbackToken, user: loopbackUser() },
     ]),
+    ...(tokenFile ? [tokenFile] : []),
     new ServiceAccountTokenAuthenticator(serviceAccountTokens, storageLookup(storage, keyPrefix)),
   );
   const authorizer = new AllowAllAuthorizer();
@@ -204,6 +214,13 @@ async function serve(
   // Loaded and started once the server is ready, as the cluster controller below: neither holds up
   // start-up (kube-controller-manager's controllers do not hold up the API server either).
   let csrs: CsrController | undefined;
+  const audit = opts.auditLogPath
+    ? (await import("../server/audit/audit-log.ts")).AuditLog.open(opts.auditLogPath)
+    : undefined;
+  if (audit) {
+    undo.push(() => void audit.close());
+    log.info(`Audit log: ${audit.description}`);
+  }
 
   const activeWatches = new Set<() => void>();
   let ready = false;
@@ -227,6 +244,7 @@ async function serve(
     ],
     liveChecks: [{ name: "ping", check: () => true }],
     watch: { ...DEFAULT_WATCH_SETTINGS, ...opts.watch, active: activeWatches },
+    ...(audit ? { audit } : {}),
   });
   const loopback = loopbackClientConfig(app, loopbackToken);
 
@@ -236,6 +254,7 @@ async function serve(
   const bindings = {
     timeout: (req: Request, seconds: number) => server.timeout(req, seconds),
     peerCertificate: (req: Request) => front?.peerCertificate(() => server.requestIP(req)),
+    requestIP: (req: Request) => server.requestIP(req)?.address,
   };
   const server = Bun.serve({
     hostname: clientCertificates ? "127.0.0.1" : opts.listen.host || "0.0.0.0",
@@ -382,6 +401,8 @@ async function serve(
       let grace: Timer | undefined;
       await Promise.race([drained, new Promise<void>((resolve) => (grace = setTimeout(resolve, 10_000)))]);
       clearTimeout(grace);
+      // Requests are done: their events are queued; write them all.
+      await audit?.close();
       await opened.close();
       log.info("kcp stopped");
     })();

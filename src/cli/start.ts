@@ -46,6 +46,18 @@ export default defineCommand({
       description:
         "Accept TLS client certificates signed by kcp's CA (e.g. from approved CSRs), through a TLS listener in front of Bun.serve that every request then crosses (slower watches and large lists)",
     },
+    "token-auth-file": {
+      type: "string",
+      valueHint: "file",
+      description:
+        "Static bearer tokens, kube-apiserver's CSV: token,user,uid,\"group1,group2\" (users of every logical cluster; their rights come from each cluster's authorizer)",
+    },
+    "audit-log-path": {
+      type: "string",
+      valueHint: "file",
+      description:
+        "Append an audit event per request (kube's audit.k8s.io/v1 Event, Metadata level, JSON lines, with the logical cluster) to this file; - for stdout",
+    },
     ...startStorageArgs,
     ...clusterControllerArgs,
     "api-negotiation": {
@@ -80,6 +92,11 @@ export default defineCommand({
     const logLevel = args["log-level"] as LogLevelName;
     const storage = storageFromFlags(args, rootDir);
     const clusterController = clusterControllerFromFlags(args);
+    if (args["token-auth-file"] === "") throw new Error("--token-auth-file must not be empty");
+    const tokenAuthFile = args["token-auth-file"] ? resolve(args["token-auth-file"]) : undefined;
+    if (args["audit-log-path"] === "") throw new Error("--audit-log-path must not be empty");
+    const auditLogPath =
+      args["audit-log-path"] === "-" ? "-" : args["audit-log-path"] ? resolve(args["audit-log-path"]) : undefined;
     setLogLevel(logLevel);
     const { runServer } = await import("../app/start-server.ts");
     const installWorkloadCRDs = args["install-workload-crds"] === true;
@@ -93,6 +110,8 @@ export default defineCommand({
       ...(args["deployment-splitter"] === false ? { deploymentSplitter: false } : {}),
       negotiation: args["api-negotiation"] === false ? false : { autoPublish: args["auto-publish-apis"] === true },
       ...(args["client-certificates"] === true ? { clientCertificates: true } : {}),
+      ...(tokenAuthFile ? { tokenAuthFile } : {}),
+      ...(auditLogPath ? { auditLogPath } : {}),
     });
   },
 });

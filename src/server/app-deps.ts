@@ -6,6 +6,7 @@ import type { ObjectStore } from "../apis/store.ts";
 import type { LogicalClusters } from "../apis/logical-clusters.ts";
 import type { ClientCertAuthenticator } from "../auth/client-cert-authenticator.ts";
 import type { Authenticator, Authorizer } from "../auth/types.ts";
+import type { AuditBackend } from "./audit/audit-log.ts";
 import type { HealthCheck } from "./health.ts";
 import type { WatchSettings } from "./rest/watch.ts";
 
@@ -22,4 +23,6 @@ export interface AppDeps {
   readyChecks: HealthCheck[];
   liveChecks: HealthCheck[];
   watch?: WatchSettings;
+  /** Where each request's audit event goes (`--audit-log-path`); absent: no audit log. */
+  audit?: AuditBackend;
 }

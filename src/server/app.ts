@@ -3,12 +3,15 @@
 //
 // Every request goes through the filters, one hono middleware each (src/server/filters/), in
 // kube-apiserver's order:
+//   0. audit           — (with --audit-log-path) wraps the rest: one event per request, queued;
 //   1. request info    — parses the URL once, works out verb, resource and logical cluster (a bad
 //                        `/clusters/<name>` prefix is 404 here, before credentials are looked at);
 //   2. authentication  — bearer token → user, or system:anonymous on the public health/version paths;
-//                        else 401;
+//                        else 401; identity headers of clients (X-Remote-*) are never read;
+//   2b. impersonation  — Impersonate-* headers, each part allowed by the authorizer, else 403;
 //   3. authorization   — the authorizer's decision on user + request info; 403 when denied;
-//   4. logical cluster — a named cluster's first resource request creates it;
+//   4. logical cluster — an unknown cluster: 403 unless the user may create logical clusters, then
+//                        its first resource request creates it;
 // and then the handler: resource requests go to dispatchResource (src/server/rest/), the rest to
 // the non-resource endpoints (version, OpenAPI, health, discovery). A filter that throws a
 // StatusError ends the request there, through onError.
@@ -16,9 +19,11 @@
 import { Hono } from "hono";
 import type { AppDeps } from "./app-deps.ts";
 import { log } from "../log.ts";
+import { auditFilter } from "./filters/audit.ts";
 import { authenticationFilter } from "./filters/authentication.ts";
 import { authorizationFilter } from "./filters/authorization.ts";
 import type { Env } from "./filters/env.ts";
+import { impersonationFilter } from "./filters/impersonation.ts";
 import { logicalClusterFilter } from "./filters/logical-cluster.ts";
 import { requestInfoFilter } from "./filters/request-info.ts";
 import { nonResourceResponse } from "./non-resource.ts";
@@ -44,13 +49,14 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
   app.notFound(() => errorResponse(errors.pathNotFound()));
 
+  if (deps.audit) app.use("*", auditFilter(deps.audit));
   app.use("*", requestInfoFilter);
   app.use("*", authenticationFilter(deps.authenticator, deps.clientCertAuthenticator));
-  // Impersonation goes here, with RBAC: as kube-apiserver's WithImpersonation, after authentication
-  // (it acts on the authenticated user's Impersonate-* headers) and before authorization (which then
-  // judges the impersonated user).
+  // As kube-apiserver's WithImpersonation: after authentication (it acts on the authenticated user's
+  // Impersonate-* headers) and before authorization (which then judges the impersonated user).
+  app.use("*", impersonationFilter(deps.authorizer));
   app.use("*", authorizationFilter(deps.authorizer));
-  app.use("*", logicalClusterFilter(deps.clusters));
+  app.use("*", logicalClusterFilter(deps.clusters, deps.authorizer));
 
   app.all("*", (c) => {
     const info = c.get("requestInfo");

@@ -7,7 +7,7 @@ import { startApiCore } from "../../src/app/api-core.ts";
 import type { ServiceAccountJWT } from "../../src/auth/service-account-jwt.ts";
 import { AllowAllAuthorizer } from "../../src/auth/allow-all-authorizer.ts";
 import { adminUser, StaticTokenAuthenticator } from "../../src/auth/token-authenticator.ts";
-import type { Authorizer } from "../../src/auth/types.ts";
+import type { Authorizer, UserInfo } from "../../src/auth/types.ts";
 import { createApp } from "../../src/server/app.ts";
 import type { AppDeps } from "../../src/server/app-deps.ts";
 import { DEFAULT_PREFIX } from "../../src/storage/keys.ts";
@@ -24,11 +24,20 @@ export interface InMemoryApp {
 
 /** A fresh app on an empty in-memory database, with `admin` bootstrapped as at start-up. */
 export async function inMemoryApp(
-  opts: { authorizer?: Authorizer; serviceAccountTokens?: ServiceAccountJWT; admission?: AdmissionPlugin[] } = {},
+  opts: {
+    authorizer?: Authorizer;
+    serviceAccountTokens?: ServiceAccountJWT;
+    admission?: AdmissionPlugin[];
+    /** More bearer tokens and their users, beside the admin's TEST_TOKEN. */
+    tokens?: { token: string; user: UserInfo }[];
+  } = {},
 ): Promise<InMemoryApp> {
   // No progress notifications: nothing here watches, and no timer should outlive a test.
   const storage = SqliteStorage.open(":memory:", { progressIntervalMs: 0 });
-  const authenticator = new StaticTokenAuthenticator([{ token: TEST_TOKEN, user: adminUser() }]);
+  const authenticator = new StaticTokenAuthenticator([
+    { token: TEST_TOKEN, user: adminUser() },
+    ...(opts.tokens ?? []),
+  ]);
   const authorizer = opts.authorizer ?? new AllowAllAuthorizer();
   const core = await startApiCore({
     storage,

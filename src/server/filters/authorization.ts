@@ -27,6 +27,7 @@ export function authorizationFilter(authorizer: Authorizer): MiddlewareHandler<E
           }
         : { user, cluster: info.cluster, verb: info.verb, resourceRequest: false, path: info.path };
     const decision = authorizer.authorize(attrs);
+    c.set("authorization", decision);
     if (!decision.allowed) {
       const what =
         info.kind === "resource"

@@ -12,6 +12,8 @@ export type Env = {
         timeout?: (req: Request, seconds: number) => void;
         /** The TLS client certificate the listener verified for this request's connection, if any. */
         peerCertificate?: (req: Request) => X509Certificate | undefined;
+        /** The client's address as the listener saw it (for the audit log). */
+        requestIP?: (req: Request) => string | undefined;
       }
     | undefined;
   Variables: {
@@ -21,5 +23,9 @@ export type Env = {
     requestInfo: RequestInfo;
     /** Set by the authentication filter: the token's user, or system:anonymous on a public path. */
     user: UserInfo;
+    /** Set by the impersonation filter when the request impersonates: the authenticated user (`user` is then the impersonated one). */
+    originalUser?: UserInfo;
+    /** The authorizer's answer that let the request through or ended it (for the audit log). */
+    authorization?: { allowed: boolean; reason: string };
   };
 };

@@ -1,19 +1,50 @@
-// Filter 4, logical cluster (kcp's own): a resource request in a named logical cluster brings it into
-// being on first use (its marker and the namespaces default, kube-system, kube-public). Wildcard
-// (`/clusters/*`) requests only read, and non-resource requests create nothing.
+// Filter 4, logical cluster (kcp's own): a logical cluster comes into being only through a request
+// that may create it. A request for a cluster that exists passes (known clusters cost no await);
+// for one that does not, the user must be in system:masters or be allowed, in the `admin` logical
+// cluster, to `create` the `logicalclusters` resource of group tenancy.kcp.io with the cluster's
+// name. Then a resource request creates it (its marker and the namespaces default, kube-system,
+// kube-public) and a non-resource one (discovery) passes without creating anything. Anyone else
+// gets 403 and nothing is written. Wildcard (`/clusters/*`) requests name no cluster.
 
 import type { MiddlewareHandler } from "hono";
-import type { LogicalClusters } from "../../apis/logical-clusters.ts";
+import { DEFAULT_CLUSTER, type LogicalClusters } from "../../apis/logical-clusters.ts";
+import type { AuthorizationAttributes, Authorizer, UserInfo } from "../../auth/types.ts";
+import { forbiddenStatus } from "./forbidden-status.ts";
 import type { Env } from "./env.ts";
 
-export function logicalClusterFilter(clusters: LogicalClusters): MiddlewareHandler<Env> {
+export const LOGICAL_CLUSTER_GROUP = "tenancy.kcp.io";
+export const LOGICAL_CLUSTER_RESOURCE = "logicalclusters";
+
+/** What the authorizer is asked before `cluster` is created for `user`. */
+export function createClusterAttributes(user: UserInfo, cluster: string): AuthorizationAttributes {
+  return {
+    user,
+    cluster: DEFAULT_CLUSTER,
+    verb: "create",
+    resourceRequest: true,
+    group: LOGICAL_CLUSTER_GROUP,
+    resource: LOGICAL_CLUSTER_RESOURCE,
+    name: cluster,
+  };
+}
+
+export function logicalClusterFilter(clusters: LogicalClusters, authorizer: Authorizer): MiddlewareHandler<Env> {
   return (c, next) => {
     const info = c.get("requestInfo");
-    if (info.kind === "resource" && !info.wildcard) {
-      // Undefined once the cluster is known: the common case costs no await.
-      const pending = clusters.ensure(info.cluster);
-      if (pending) return pending.then(() => next());
-    }
-    return next();
+    if (info.wildcard || clusters.isKnown(info.cluster)) return next();
+    return (async () => {
+      if (await clusters.exists(info.cluster)) return next();
+      const user = c.get("user");
+      if (!user.groups.includes("system:masters")) {
+        const attrs = createClusterAttributes(user, info.cluster);
+        const decision = authorizer.authorize(attrs);
+        if (!decision.allowed) {
+          c.set("authorization", decision);
+          throw forbiddenStatus(attrs, decision.reason || `logical cluster "${info.cluster}" does not exist`);
+        }
+      }
+      if (info.kind === "resource") await clusters.ensure(info.cluster);
+      return next();
+    })();
   };
 }
