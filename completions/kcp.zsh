@@ -48,6 +48,7 @@ _kcp() {
             '(--no-client-certificates)--client-certificates[Accept TLS client certificates signed by the kcp CA]' \
             '(--client-certificates)--no-client-certificates[Serve TLS without client certificates]' \
             '--token-auth-file=[Static bearer tokens (kube-apiserver CSV)]:file:_files' \
+            '--tls-sans=[More names and addresses for the serving certificate]:names:' \
             '--audit-log-path=[Audit events as JSON lines to this file (- for stdout)]:file:_files' \
             '(--no-cluster-controller)--cluster-controller[Run the cluster controller]' \
             '(--cluster-controller)--no-cluster-controller[Do not run the cluster controller]' \

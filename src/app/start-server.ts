@@ -50,6 +50,8 @@ import type { ClusterControllerSettings, ElectedClusterController } from "./clus
 export interface ServerOptions {
   rootDir: string;
   listen: { host: string; port: number };
+  /** More names and addresses for the serving certificate (`--tls-sans`). */
+  tlsSans?: string[];
   logLevel?: LogLevelName;
   /** Overrides for tests (e.g. a short bookmark interval). */
   watch?: Partial<WatchSettings>;
@@ -109,8 +111,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const [certs, token, serviceAccountKey] = await Promise.all([
     ensureServingCerts(dataDir, {
-      extraHosts:
-        opts.listen.host && opts.listen.host !== "0.0.0.0" && opts.listen.host !== "::" ? [opts.listen.host] : [],
+      extraHosts: [
+        ...(opts.listen.host && opts.listen.host !== "0.0.0.0" && opts.listen.host !== "::" ? [opts.listen.host] : []),
+        ...(opts.tlsSans ?? []),
+      ],
     }),
     ensureAdminToken(dataDir),
     ensureServiceAccountKey(dataDir),

@@ -3,6 +3,7 @@
 import { defineCommand } from "citty";
 import { resolve } from "node:path";
 import { LOG_LEVEL_NAMES, type LogLevelName, setLogLevel } from "../log.ts";
+import { servingHosts } from "../pki/certs.ts";
 import { parseListenAddress } from "./listen-address.ts";
 import { startStorageArgs, storageFromFlags } from "./storage-flags.ts";
 import { clusterControllerArgs, clusterControllerFromFlags } from "./cluster-controller-flags.ts";
@@ -33,6 +34,12 @@ export default defineCommand({
       default: "127.0.0.1:6443",
       valueHint: "host:port",
       description: "Address of the secure listener (IPv6 as [::1]:6443; an empty host means all interfaces)",
+    },
+    "tls-sans": {
+      type: "string",
+      valueHint: "names",
+      description:
+        "More DNS names and IP addresses for the serving certificate, comma-separated (e.g. a load balancer's); the certificate is issued again when they change",
     },
     "log-level": {
       type: "enum",
@@ -90,6 +97,7 @@ export default defineCommand({
     if (args["root-dir"] === "") throw new Error("--root-dir must not be empty");
     const rootDir = resolve(args["root-dir"]);
     const logLevel = args["log-level"] as LogLevelName;
+    const tlsSans = tlsSansFromFlag(args["tls-sans"]);
     const storage = storageFromFlags(args, rootDir);
     const clusterController = clusterControllerFromFlags(args);
     if (args["token-auth-file"] === "") throw new Error("--token-auth-file must not be empty");
@@ -103,6 +111,7 @@ export default defineCommand({
     await runServer({
       rootDir,
       listen,
+      ...(tlsSans.length ? { tlsSans } : {}),
       logLevel,
       clusterController,
       ...(storage ? { storage } : {}),
@@ -115,3 +124,15 @@ export default defineCommand({
     });
   },
 });
+
+/** `--tls-sans a,b,10.0.0.1`: the names, checked now so a typo stops the start with its name. */
+export function tlsSansFromFlag(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const names = value
+    .split(",")
+    .map((n) => n.trim())
+    .filter((n) => n !== "");
+  if (names.length === 0) throw new Error("--tls-sans must name at least one host name or IP address");
+  servingHosts(names);
+  return names;
+}

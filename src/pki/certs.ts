@@ -43,7 +43,7 @@ export interface ServingCerts {
 }
 
 export interface ServingCertOptions {
-  /** More names or addresses the server is reached by (e.g. the --listen host). */
+  /** More names or addresses the server is reached by (the --listen host, `kcp start --tls-sans`). */
   extraHosts?: string[];
   /** The clock, for tests of expiry. */
   now?: Date;
@@ -289,8 +289,10 @@ function isUsableServingCert(
   if (!isValidAt(cert, now)) return false;
   // Signed by this CA: a CA regenerated since would leave an orphaned serving certificate.
   if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
+  // Exactly the names asked for: a name dropped from --tls-sans must stop being served too.
   const have = new Set(subjectAltNames(cert));
-  return [...hosts.dns, ...hosts.ips].every((h) => have.has(h));
+  const want = new Set([...hosts.dns, ...hosts.ips]);
+  return have.size === want.size && [...want].every((h) => have.has(h));
 }
 
 /**

@@ -138,6 +138,20 @@ describe("ensureServingCerts", () => {
     expect(san.some((s) => s.includes("0.0.0.0"))).toBe(false);
   });
 
+  test("a name dropped from the extra hosts is issued again without it; the same set keeps the file", async () => {
+    const dir = tempDir();
+    await ensureServingCerts(dir, { extraHosts: ["lb.example.test", "10.9.8.7"] });
+    const withBoth = files(dir);
+    const fewer = await ensureServingCerts(dir, { extraHosts: ["lb.example.test"] });
+    expect(files(dir).ca).toBe(withBoth.ca);
+    expect(fewer.certPem).not.toBe(withBoth.cert);
+    expect(sanOf(fewer.certPem)).toContain("dns:lb.example.test");
+    expect(sanOf(fewer.certPem)).not.toContain("ip:10.9.8.7");
+    // Case and spelling of the same set change nothing.
+    const same = await ensureServingCerts(dir, { extraHosts: ["LB.example.test"] });
+    expect(same.certPem).toBe(fewer.certPem);
+  });
+
   test("a serving certificate within 30 days of expiry is renewed, the CA kept", async () => {
     const dir = tempDir();
     await ensureServingCerts(dir);
