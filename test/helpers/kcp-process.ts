@@ -119,6 +119,8 @@ export interface KubectlOptions {
   /** Another discovery cache than the server's shared one (e.g. to start cold). */
   cacheDir?: string;
   timeoutMs?: number;
+  /** More environment variables (e.g. KUBECTL_APPLYSET=true). */
+  env?: Record<string, string>;
 }
 
 function kubectlCommand(kcp: KcpProcess, args: string[], opts: KubectlOptions): string[] {
@@ -145,7 +147,7 @@ export async function kubectl(kcp: KcpProcess, args: string[], opts: KubectlOpti
     stdin: opts.stdin !== undefined ? new TextEncoder().encode(opts.stdin) : "ignore",
     stdout: "pipe",
     stderr: "pipe",
-    env: kubectlEnv(kcp),
+    env: { ...kubectlEnv(kcp), ...opts.env },
   });
   const timer = setTimeout(() => proc.kill("SIGKILL"), opts.timeoutMs ?? 30_000);
   const [stdout, stderr, code] = await Promise.all([
