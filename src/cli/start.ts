@@ -40,6 +40,13 @@ export default defineCommand({
       default: "info",
       description: "How much to log",
     },
+    "authorization-mode": {
+      type: "enum",
+      options: ["RBAC", "AlwaysAllow"],
+      default: "RBAC",
+      description:
+        "How requests are authorized: RBAC (each logical cluster's Roles and bindings) or AlwaysAllow (any authenticated request)",
+    },
     "client-certificates": {
       type: "boolean",
       default: false,
@@ -93,6 +100,7 @@ export default defineCommand({
       ...(args["deployment-splitter"] === false ? { deploymentSplitter: false } : {}),
       negotiation: args["api-negotiation"] === false ? false : { autoPublish: args["auto-publish-apis"] === true },
       ...(args["client-certificates"] === true ? { clientCertificates: true } : {}),
+      authorizationMode: args["authorization-mode"] === "AlwaysAllow" ? "AlwaysAllow" : "RBAC",
     });
   },
 });

@@ -1,10 +1,14 @@
-// Filter 3, authorization (kube-apiserver's WithAuthorization): asks the authorizer about the user
-// and the request info; a denial is 403 with kube's message. Allow-all until RBAC lands, through the
-// same interface RBAC will use.
+// Filter 3, authorization (kube-apiserver's WithAuthorization): asks the authorizer (RBAC, or
+// allow-all with --authorization-mode=AlwaysAllow) about the user and the request info; a denial is
+// 403 Forbidden in kube's words (responsewriters.Forbidden), e.g.
+//   configmaps "c" is forbidden: User "alice" cannot get resource "configmaps" in API group "" in the namespace "d"
+//   namespaces is forbidden: User "alice" cannot list resource "namespaces" in API group "" at the cluster scope
+//   forbidden: User "alice" cannot get path "/metrics"
+// followed by ": <reason>" when the authorizer gives one.
 
 import type { MiddlewareHandler } from "hono";
 import type { AuthorizationAttributes, Authorizer } from "../../auth/types.ts";
-import { errors } from "../../machinery/status.ts";
+import { errors, qualifiedResource } from "../../machinery/status.ts";
 import type { Env } from "./env.ts";
 
 export function authorizationFilter(authorizer: Authorizer): MiddlewareHandler<Env> {
@@ -22,20 +26,30 @@ export function authorizationFilter(authorizer: Authorizer): MiddlewareHandler<E
             version: info.version,
             resource: info.resource,
             subresource: info.subresource,
-            namespace: info.namespace,
+            // As kube's request info: a namespace object is in its own namespace, so a RoleBinding there may grant it.
+            namespace: info.namespace ?? (info.group === "" && info.resource === "namespaces" ? info.name : undefined),
             name: info.name,
           }
         : { user, cluster: info.cluster, verb: info.verb, resourceRequest: false, path: info.path };
     const decision = authorizer.authorize(attrs);
-    if (!decision.allowed) {
-      const what =
-        info.kind === "resource"
-          ? `${info.verb} resource "${info.resource}" in API group "${info.group}"`
-          : `${info.verb} path "${info.path}"`;
-      throw errors.forbidden(
-        `forbidden: User "${user.username}" cannot ${what}${decision.reason ? `: ${decision.reason}` : ""}`,
-      );
-    }
+    if (!decision.allowed) throw forbidden(attrs, decision.reason);
     return next();
   };
+}
+
+/** kube's forbiddenMessage + apierrors.NewForbidden for a denied request. */
+export function forbidden(attrs: AuthorizationAttributes, reason: string) {
+  const who = `User ${JSON.stringify(attrs.user.username)}`;
+  let msg: string;
+  if (!attrs.resourceRequest) msg = `${who} cannot ${attrs.verb} path ${JSON.stringify(attrs.path ?? "")}`;
+  else {
+    const resource = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : (attrs.resource ?? "");
+    const where = attrs.namespace ? `in the namespace ${JSON.stringify(attrs.namespace)}` : "at the cluster scope";
+    msg = `${who} cannot ${attrs.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(attrs.group ?? "")} ${where}`;
+  }
+  if (reason) msg += `: ${reason}`;
+  if (!attrs.resourceRequest) return errors.forbidden(`forbidden: ${msg}`);
+  const ref = { group: attrs.group ?? "", resource: attrs.resource ?? "" };
+  const subject = attrs.name ? `${qualifiedResource(ref)} ${JSON.stringify(attrs.name)}` : qualifiedResource(ref);
+  return errors.forbidden(`${subject} is forbidden: ${msg}`, ref, attrs.name || undefined);
 }
