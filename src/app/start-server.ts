@@ -175,6 +175,7 @@ async function serve(
     authorizer,
     serviceAccountTokens,
     admission: opts.admission,
+    clusterRoleRules: policy ? (cluster, name) => policy.clusterRoleRules(cluster, name) : undefined,
   });
   undo.push(() => core.stop());
   const { registry, store, clusters, namespaceDef, crdDef } = core;

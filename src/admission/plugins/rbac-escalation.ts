@@ -196,7 +196,7 @@ export function rulesIn(obj: KObject): PolicyRule[] {
   return out;
 }
 
-function hasAggregationRule(obj: KObject): boolean {
+export function hasAggregationRule(obj: KObject): boolean {
   const agg = obj.aggregationRule;
   return isObject(agg) && Array.isArray(agg.clusterRoleSelectors) && agg.clusterRoleSelectors.length > 0;
 }

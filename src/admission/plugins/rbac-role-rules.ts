@@ -1,13 +1,13 @@
-// What a binding's roleRef resolves to, for escalation prevention (rbac-escalation.ts): a Role is
-// read from storage in the binding's namespace (the write path reads the stored truth, as kube's
-// registry reads through its role getter); a ClusterRole is asked of `clusterRoleRules` when the
-// composition root has one (the RBAC policy index: kube's default ClusterRoles, which are not
-// stored, and aggregated rules), else read from storage too.
+// What a binding's roleRef resolves to, for escalation prevention (rbac-escalation.ts). Roles and
+// ClusterRoles are read from storage (the stored truth: a role created a moment ago may not have
+// reached the policy index's watch yet). A ClusterRole that is not stored (kube's defaults) or
+// that aggregates others is asked of `clusterRoleRules` when the composition root has one (the
+// RBAC policy index, which holds the defaults and computes aggregation).
 
 import type { ObjectStore } from "../../apis/store.ts";
 import type { ResourceDef } from "../../apis/types.ts";
 import type { PolicyRule } from "../../auth/rbac/policy-rule.ts";
-import { type RoleRules, rulesIn } from "./rbac-escalation.ts";
+import { hasAggregationRule, type RoleRules, rulesIn } from "./rbac-escalation.ts";
 
 export function storedRoleRules(
   reader: ObjectStore,
@@ -15,12 +15,15 @@ export function storedRoleRules(
   clusterRoleRules?: (cluster: string, name: string) => PolicyRule[] | undefined,
 ): RoleRules {
   return {
-    rulesOf(cluster, kind, namespace, name) {
-      if (kind === "ClusterRole" && clusterRoleRules) return clusterRoleRules(cluster, name) ?? null;
-      const def = kind === "Role" ? defs.roles : defs.clusterRoles;
-      return reader
-        .tryGet(def, cluster, kind === "Role" ? namespace : undefined, name)
-        .then((obj) => (obj ? rulesIn(obj) : null));
+    async rulesOf(cluster, kind, namespace, name) {
+      if (kind === "Role") {
+        const role = await reader.tryGet(defs.roles, cluster, namespace, name);
+        return role ? rulesIn(role) : null;
+      }
+      const role = await reader.tryGet(defs.clusterRoles, cluster, undefined, name);
+      if (role && !hasAggregationRule(role)) return rulesIn(role);
+      if (clusterRoleRules) return clusterRoleRules(cluster, name) ?? (role ? rulesIn(role) : null);
+      return role ? rulesIn(role) : null;
     },
   };
 }
