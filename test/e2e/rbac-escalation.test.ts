@@ -185,4 +185,33 @@ describe("the access reviews tell the truth", () => {
     expect(elsewhere).not.toContain("rolebindings");
     expect(elsewhere).toContain("selfsubjectrulesreviews.authorization.k8s.io");
   });
+
+  test("SelfSubjectRulesReview reports a binding whose role is missing", async () => {
+    // Only a system:masters user may bind a role that does not exist.
+    await ok(["-n", "team", "create", "rolebinding", "ghostly", "--clusterrole=ghost", "--serviceaccount=team:lone"]);
+    const review = JSON.stringify({
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SelfSubjectRulesReview",
+      spec: { namespace: "team" },
+    });
+    const deadline = Date.now() + 5000;
+    let status: Record<string, any> = {};
+    while (!status.evaluationError && Date.now() < deadline) {
+      const r = await kubectl(kcp, ["--token", loneToken, "create", "--validate=false", "-o", "json", "-f", "-"], {
+        kubeconfig,
+        stdin: review,
+      });
+      expect(r.code).toBe(0);
+      status = JSON.parse(r.stdout).status;
+      if (!status.evaluationError) await Bun.sleep(50);
+    }
+    expect(status.evaluationError).toBe('clusterrole.rbac.authorization.k8s.io "ghost" not found');
+    expect(status.incomplete).toBe(true);
+    // What it does hold is still listed: every authenticated user's questions about itself.
+    expect(status.resourceRules).toContainEqual({
+      verbs: ["create"],
+      apiGroups: ["authorization.k8s.io"],
+      resources: ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+    });
+  });
 });

@@ -90,6 +90,13 @@ export class RBACAuthorizer implements Authorizer {
         if (!errors.includes(message)) errors.push(message);
       },
     });
-    return { resourceRules, nonResourceRules, incomplete: errors.length > 0 };
+    // evaluationError as kube's aggregate error: the one message, or several in brackets.
+    const evaluationError = errors.length === 1 ? errors[0] : errors.length ? `[${errors.join(", ")}]` : undefined;
+    return {
+      resourceRules,
+      nonResourceRules,
+      incomplete: errors.length > 0,
+      ...(evaluationError ? { evaluationError } : {}),
+    };
   }
 }
