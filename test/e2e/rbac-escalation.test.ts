@@ -96,6 +96,52 @@ describe("escalation prevention", () => {
     );
   });
 
+  test("every way of writing is checked: apply, server-side apply, patch, server dry run", async () => {
+    const role = (verbs: string[]) =>
+      JSON.stringify({
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: { name: "via-apply", namespace: "team" },
+        rules: [{ apiGroups: [""], resources: ["secrets"], verbs }],
+      });
+    const held = await kubectl(kcp, ["--token", adminToken, "apply", "--validate=false", "-f", "-"], {
+      kubeconfig,
+      stdin: role(["get"]),
+    });
+    expect(held.stdout).toBe("role.rbac.authorization.k8s.io/via-apply created\n");
+    for (const args of [
+      ["apply", "--validate=false", "-f", "-"],
+      ["apply", "--server-side", "--validate=false", "-f", "-"],
+    ]) {
+      const r = await kubectl(kcp, ["--token", adminToken, ...args], { kubeconfig, stdin: role(["get", "escalate"]) });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        'is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["secrets"], Verbs:["escalate"]}',
+      );
+    }
+    const patch = await run(
+      [
+        "-n",
+        "team",
+        "patch",
+        "role",
+        "via-apply",
+        "--type=json",
+        '-p=[{"op":"add","path":"/rules/0/verbs/-","value":"impersonate"}]',
+      ],
+      adminToken,
+    );
+    expect(patch.code).toBe(1);
+    expect(patch.stderr).toContain('Verbs:["impersonate"]}');
+    expect(await ok(["-n", "team", "get", "role", "via-apply", "-o", "jsonpath={.rules[0].verbs}"])).toBe('["get"]');
+    const dry = await run(
+      ["-n", "team", "create", "rolebinding", "dry", "--clusterrole=cluster-admin", "--user=x", "--dry-run=server"],
+      adminToken,
+    );
+    expect(dry.code).toBe(1);
+    expect(dry.stderr).toContain('rolebindings.rbac.authorization.k8s.io "dry" is forbidden');
+  });
+
   test("bind on a named ClusterRole lets it bind that role, and only that one", async () => {
     await ok([
       "create",
