@@ -131,28 +131,24 @@ describe("the pull-mode syncer's credential", () => {
     expect(syncer.syncedResources()).toEqual(["configmaps", "widgets.example.com"]);
     const up = new DynamicClient(admin.forCluster("team"));
     const labels = { "kcp.dev/cluster": "edge" };
-    await up
-      .resource(CONFIGMAPS)
-      .create(
-        {
-          apiVersion: "v1",
-          kind: "ConfigMap",
-          metadata: { name: "c1", namespace: "default", labels },
-          data: { a: "b" },
-        },
-        { namespace: "default" },
-      );
-    await up
-      .resource(WIDGETS)
-      .create(
-        {
-          apiVersion: "example.com/v1",
-          kind: "Widget",
-          metadata: { name: "w1", namespace: "default", labels },
-          spec: { replicas: 2 },
-        },
-        { namespace: "default" },
-      );
+    await up.resource(CONFIGMAPS).create(
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "c1", namespace: "default", labels },
+        data: { a: "b" },
+      },
+      { namespace: "default" },
+    );
+    await up.resource(WIDGETS).create(
+      {
+        apiVersion: "example.com/v1",
+        kind: "Widget",
+        metadata: { name: "w1", namespace: "default", labels },
+        spec: { replicas: 2 },
+      },
+      { namespace: "default" },
+    );
     const down = await until("the configmap downstream", () =>
       new DynamicClient(edge).resource(CONFIGMAPS).get("c1", "default"),
     );
