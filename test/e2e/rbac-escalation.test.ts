@@ -232,6 +232,55 @@ describe("the access reviews tell the truth", () => {
     expect(elsewhere).toContain("selfsubjectrulesreviews.authorization.k8s.io");
   });
 
+  test("SubjectAccessReview and LocalSubjectAccessReview answer from RBAC, and need permission", async () => {
+    const review = (kind: string, spec: object, namespace?: string) =>
+      JSON.stringify({
+        apiVersion: "authorization.k8s.io/v1",
+        kind,
+        ...(namespace ? { metadata: { namespace } } : {}),
+        spec,
+      });
+    const ask = async (body: string, token?: string) => {
+      const r = await kubectl(
+        kcp,
+        [...(token ? ["--token", token] : []), "create", "--validate=false", "-o", "json", "-f", "-"],
+        { kubeconfig, stdin: body },
+      );
+      return { code: r.code, stderr: r.stderr, status: r.code === 0 ? JSON.parse(r.stdout).status : undefined };
+    };
+    const about = (user: string, verb: string, resource: string) => ({
+      user,
+      groups: ["system:serviceaccounts", "system:serviceaccounts:team", "system:authenticated"],
+      resourceAttributes: { namespace: "team", verb, resource, group: "rbac.authorization.k8s.io" },
+    });
+    // The admin token asks about the namespace admin: allowed, with the binding that allows it.
+    const yes = await ask(
+      review("SubjectAccessReview", about("system:serviceaccount:team:lead", "create", "rolebindings")),
+    );
+    expect(yes.status).toEqual({
+      allowed: true,
+      reason: 'RBAC: allowed by RoleBinding "lead-admin/team" of ClusterRole "admin" to ServiceAccount "lead/team"',
+    });
+    const no = await ask(
+      review("SubjectAccessReview", about("system:serviceaccount:team:lone", "create", "rolebindings")),
+    );
+    expect(no.status.allowed).toBe(false);
+    // A namespace admin may ask about others in its namespace (kube's admin role), not cluster-wide.
+    const local = await ask(
+      review("LocalSubjectAccessReview", about("system:serviceaccount:team:lone", "get", "roles"), "team"),
+      adminToken,
+    );
+    expect(local.status.allowed).toBe(false);
+    const cluster = await ask(
+      review("SubjectAccessReview", about("system:serviceaccount:team:lone", "get", "roles")),
+      adminToken,
+    );
+    expect(cluster.code).toBe(1);
+    expect(cluster.stderr).toContain(
+      'cannot create resource "subjectaccessreviews" in API group "authorization.k8s.io" at the cluster scope',
+    );
+  });
+
   test("SelfSubjectRulesReview reports a binding whose role is missing", async () => {
     // Only a system:masters user may bind a role that does not exist.
     await ok(["-n", "team", "create", "rolebinding", "ghostly", "--clusterrole=ghost", "--serviceaccount=team:lone"]);
