@@ -201,6 +201,21 @@ describe("roles", () => {
     await s.create(alice, "clusterroles", aggregated);
   });
 
+  test("updating an aggregated ClusterRole needs cluster-admin only when the aggregationRule changes", async () => {
+    const s = await setup();
+    const selectors = (value: string) => ({ clusterRoleSelectors: [{ matchLabels: { "example.com/agg": value } }] });
+    await s.create(adminUser(), "clusterroles", clusterRole("gathers", [], { aggregationRule: selectors("a") }));
+    s.authz.grant("alice", "", writeRoles, podsRead);
+    const ctx = requestContext(CLUSTER, alice, new URLSearchParams());
+    const update = (change: (cur: KObject) => KObject) =>
+      s.app.deps.store.update(s.def("clusterroles"), ctx, undefined, "gathers", change);
+    // A label and rules alice holds: the aggregationRule stays as it was, so only the rules are checked.
+    await update((cur) => ({ ...cur, metadata: { ...cur.metadata, labels: { team: "x" } }, rules: [podsRead] }));
+    const e = await s.failure(update((cur) => ({ ...cur, aggregationRule: selectors("b") })));
+    expect(e.code).toBe(403);
+    expect(e.message).toEndWith("must have cluster-admin privileges to use the aggregationRule");
+  });
+
   test("an update is checked too, unless it only touches finalizers or ownerReferences", async () => {
     const s = await setup();
     await s.create(

@@ -88,7 +88,7 @@ function checkRole(authorizer: Authorizer, a: AdmissionAttributes, obj: KObject)
   confirmNoEscalation(authorizer, a, obj, namespace, rulesIn(obj));
   if (a.def.plural === "clusterroles" && hasAggregationRule(obj)) {
     const old = a.oldObject;
-    const changed = !old || JSON.stringify(old.aggregationRule ?? null) !== JSON.stringify(obj.aggregationRule ?? null);
+    const changed = !old || canonical(old.aggregationRule ?? null) !== canonical(obj.aggregationRule ?? null);
     if (changed && missingRules(authorizer, a.user, a.ctx.cluster, "", FULL_AUTHORITY).length > 0) {
       throw forbidden(a, obj, "must have cluster-admin privileges to use the aggregationRule");
     }
