@@ -49,12 +49,16 @@ _kcp() {
           COMPREPLY=($(compgen -W "push pull none" -- "$cur"))
           return
           ;;
+        --authorization-mode)
+          COMPREPLY=($(compgen -W "RBAC AlwaysAllow" -- "$cur"))
+          return
+          ;;
         --cluster-resources | --cluster-heartbeat-timeout | --cluster-syncer-image | --cluster-kcp-url | --cluster-import-interval)
           COMPREPLY=()
           return
           ;;
       esac
-      COMPREPLY=($(compgen -W "--root-dir --listen --tls-sans --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --install-workload-crds --auto-publish-apis --client-certificates --no-client-certificates --token-auth-file --audit-log-path --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-deny-private --cluster-import-interval --api-negotiation --no-api-negotiation --deployment-splitter --no-deployment-splitter --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--root-dir --listen --tls-sans --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --install-workload-crds --auto-publish-apis --authorization-mode --client-certificates --no-client-certificates --token-auth-file --audit-log-path --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-deny-private --cluster-import-interval --api-negotiation --no-api-negotiation --deployment-splitter --no-deployment-splitter --help" -- "$cur"))
       ;;
     migrate)
       case "$prev" in

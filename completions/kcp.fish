@@ -30,6 +30,7 @@ complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd-client-p
 complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd-peer-port -x -d 'Peer port of the embedded etcd'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l install-workload-crds -d 'Create the ready-made workload CRDs in admin if missing'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l auto-publish-apis -d 'Publish new negotiated API resources as CRDs at once'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l authorization-mode -x -a "RBAC AlwaysAllow" -d 'How requests are authorized'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l client-certificates -d 'Accept TLS client certificates signed by kcp CA (default)'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l no-client-certificates -d 'Serve TLS from Bun.serve alone, without client certificates'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l token-auth-file -r -F -d 'Static bearer tokens (kube-apiserver CSV)'

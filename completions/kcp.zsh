@@ -45,6 +45,7 @@ _kcp() {
             '--embedded-etcd-peer-port=[Peer port of the embedded etcd]:port:' \
             '--install-workload-crds[Create the ready-made workload CRDs in admin if missing]' \
             '--auto-publish-apis[Publish new negotiated API resources as CRDs at once]' \
+            '--authorization-mode=[How requests are authorized]:mode:(RBAC AlwaysAllow)' \
             '(--no-client-certificates)--client-certificates[Accept TLS client certificates signed by the kcp CA]' \
             '(--client-certificates)--no-client-certificates[Serve TLS without client certificates]' \
             '--token-auth-file=[Static bearer tokens (kube-apiserver CSV)]:file:_files' \

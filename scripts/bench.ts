@@ -18,6 +18,7 @@ import { clustersWorkload } from "./bench/clusters.ts";
 import { createsWorkload } from "./bench/creates.ts";
 import { etcdWorkload } from "./bench/etcd.ts";
 import { gcWorkload } from "./bench/gc.ts";
+import { rbacWorkload } from "./bench/rbac.ts";
 import { REPO } from "./bench/kcp-launcher.ts";
 import { latencyWorkload } from "./bench/latency.ts";
 import { list10kWorkload } from "./bench/list-10k.ts";
@@ -58,6 +59,7 @@ export const WORKLOADS: Workload[] = [
   syncerWorkload,
   pushSyncersWorkload,
   gcWorkload,
+  rbacWorkload,
   etcdWorkload,
   storageWorkload,
   breakdownWorkload,

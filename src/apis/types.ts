@@ -129,6 +129,13 @@ export interface ResourceDef {
    * from the object as this definition serves it. The result may share parts with `obj`.
    */
   toStorage?(obj: KObject): KObject;
+  /**
+   * Objects every logical cluster has without storing them (kube's default ClusterRoles and
+   * ClusterRoleBindings, src/auth/rbac/default-policy.ts): GET and LIST in a logical cluster serve
+   * them, unless the cluster stores an object of the same name, which is served instead. Shared:
+   * served as copies.
+   */
+  builtinObjects?(): readonly KObject[];
 }
 
 /**

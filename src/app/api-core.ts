@@ -1,6 +1,6 @@
 // The API without its listener: the resource registry, the admission chain (namespace lifecycle
-// over its in-memory namespace view, resource quota over its in-memory counts, then the embedding
-// program's plugins), the object store and the logical clusters, with `admin` bootstrapped.
+// over its in-memory namespace view, RBAC escalation prevention, resource quota over its in-memory
+// counts, then the embedding program's plugins), the object store and the logical clusters, with `admin` bootstrapped.
 // `kcp start` (start-server.ts) adds the controllers and the HTTPS server around it; tests serve
 // it through `app.request(...)`.
 
@@ -8,6 +8,9 @@ import { AdmissionChain } from "../admission/chain.ts";
 import { NamespaceView } from "../admission/namespace-view.ts";
 import { namespaceLifecycle } from "../admission/plugins/namespace-lifecycle.ts";
 import { resourceQuota } from "../admission/plugins/resource-quota.ts";
+import { rbacEscalation } from "../admission/plugins/rbac-escalation.ts";
+import { storedRoleRules } from "../admission/plugins/rbac-role-rules.ts";
+import type { PolicyRule } from "../auth/rbac/policy-rule.ts";
 import { QuotaUsage } from "../controllers/quota/quota-usage.ts";
 import type { AdmissionPlugin } from "../apis/admission.ts";
 import { builtinResources } from "../apis/builtin/index.ts";
@@ -32,6 +35,11 @@ export interface ApiCoreOptions {
   serviceAccountTokens?: ServiceAccountJWT;
   /** Admission plugins of the embedding program, run after kcp's own (NamespaceLifecycle), in this order. */
   admission?: AdmissionPlugin[];
+  /**
+   * A ClusterRole's effective rules in a logical cluster (defaults and aggregation included), for
+   * escalation prevention of bindings; without it, the stored ClusterRole's rules.
+   */
+  clusterRoleRules?: (cluster: string, name: string) => PolicyRule[] | undefined;
 }
 
 export interface ApiCore {
@@ -78,8 +86,18 @@ export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
   const quotaUsage = new QuotaUsage(reader, registry, builtinDef(registry, "", "resourcequotas"));
   try {
     await quotaUsage.start();
+    // Escalation prevention before quota: a refused role or binding is never counted.
+    const roleRules = storedRoleRules(
+      reader,
+      {
+        roles: builtinDef(registry, "rbac.authorization.k8s.io", "roles"),
+        clusterRoles: builtinDef(registry, "rbac.authorization.k8s.io", "clusterroles"),
+      },
+      opts.clusterRoleRules,
+    );
     const admission = new AdmissionChain([
       namespaceLifecycle(namespaceView),
+      rbacEscalation(opts.authorizer, roleRules),
       resourceQuota(quotaUsage),
       ...(opts.admission ?? []),
     ]);

@@ -37,6 +37,10 @@ import type { AdmissionPlugin } from "../apis/admission.ts";
 import type { ResourceRegistry } from "../apis/registry.ts";
 import type { ObjectStore } from "../apis/store.ts";
 import { AllowAllAuthorizer } from "../auth/allow-all-authorizer.ts";
+import { PolicyIndex } from "../auth/rbac/policy-index.ts";
+import { RBACAuthorizer } from "../auth/rbac/rbac-authorizer.ts";
+import type { Authorizer } from "../auth/types.ts";
+import { PolicyFeed } from "./policy-feed.ts";
 import { ServiceAccountTokenAuthenticator, storageLookup } from "../auth/service-account-authenticator.ts";
 import { ServiceAccountJWT } from "../auth/service-account-jwt.ts";
 import { adminUser, StaticTokenAuthenticator } from "../auth/token-authenticator.ts";
@@ -81,7 +85,15 @@ export interface ServerOptions {
   tokenAuthFile?: string;
   /** Append kube's audit.k8s.io/v1 events (Metadata level) as JSON lines to this file; `-`: stdout. */
   auditLogPath?: string;
+  /**
+   * How requests are authorized: "RBAC" (the default; each logical cluster's Roles and bindings,
+   * see docs/security.md) or "AlwaysAllow" (every authenticated request is allowed).
+   */
+  authorizationMode?: AuthorizationMode;
 }
+
+export type AuthorizationMode = "AlwaysAllow" | "RBAC";
+export const AUTHORIZATION_MODES: readonly AuthorizationMode[] = ["AlwaysAllow", "RBAC"];
 
 export interface RunningServer {
   /** https://host:port */
@@ -167,7 +179,9 @@ async function serve(
     ...(tokenFile ? [tokenFile] : []),
     new ServiceAccountTokenAuthenticator(serviceAccountTokens, storageLookup(storage, keyPrefix)),
   );
-  const authorizer = new AllowAllAuthorizer();
+  // RBAC's index is filled from the store below, before the server listens.
+  const policy = opts.authorizationMode === "AlwaysAllow" ? undefined : new PolicyIndex();
+  const authorizer: Authorizer = policy ? new RBACAuthorizer(policy) : new AllowAllAuthorizer();
   const core = await startApiCore({
     storage,
     keyPrefix,
@@ -175,9 +189,16 @@ async function serve(
     authorizer,
     serviceAccountTokens,
     admission: opts.admission,
+    clusterRoleRules: policy ? (cluster, name) => policy.clusterRoleRules(cluster, name) : undefined,
   });
   undo.push(() => core.stop());
   const { registry, store, clusters, namespaceDef, crdDef } = core;
+  // No request may be authorized from an empty index: every stored RBAC object is in it before serving.
+  const policyFeed = policy ? new PolicyFeed(store, registry, policy) : undefined;
+  if (policyFeed) {
+    undo.push(() => policyFeed.stop());
+    await policyFeed.start();
+  }
   const namespaces = new NamespaceDeletionController(store, registry, namespaceDef, core.namespaces, {
     lastContentDelete: core.lastContentDelete,
   });
@@ -399,6 +420,7 @@ async function serve(
       await (await clusterControllerStarted)?.stop();
       await csrsStarted;
       csrs?.stop();
+      policyFeed?.stop();
       core.stop();
       stopCompaction();
       // In-flight requests get 10 s; the timer must not keep a stopped process alive.

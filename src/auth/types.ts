@@ -38,6 +38,8 @@ export interface AuthorizationDecision {
   allowed: boolean;
   denied?: boolean;
   reason: string;
+  /** Something went wrong while deciding (e.g. a binding's role is missing): SubjectAccessReview's status.evaluationError. */
+  evaluationError?: string;
 }
 
 export interface Authorizer {
@@ -51,5 +53,7 @@ export interface Authorizer {
     resourceRules: { verbs: string[]; apiGroups?: string[]; resources?: string[]; resourceNames?: string[] }[];
     nonResourceRules: { verbs: string[]; nonResourceURLs?: string[] }[];
     incomplete: boolean;
+    /** What went wrong while gathering the rules: SelfSubjectRulesReview's status.evaluationError. */
+    evaluationError?: string;
   };
 }

@@ -262,7 +262,7 @@ async function printManifests(
     warn(
       "Warning: the kcp kubeconfig names no CA (insecure-skip-tls-verify or system roots): the syncer's kubeconfig has none either and trusts the system's roots",
     );
-  const { token } = await mintSyncerToken(kcp, name);
+  const { token } = await mintSyncerToken(kcp, name, resources);
   const manifests = pullManifests({
     logicalCluster: decodeURIComponent(lc),
     clusterName: name,

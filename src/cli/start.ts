@@ -47,6 +47,13 @@ export default defineCommand({
       default: "info",
       description: "How much to log",
     },
+    "authorization-mode": {
+      type: "enum",
+      options: ["RBAC", "AlwaysAllow"],
+      default: "RBAC",
+      description:
+        "How requests are authorized: RBAC (each logical cluster's Roles and bindings) or AlwaysAllow (any authenticated request)",
+    },
     "client-certificates": {
       type: "boolean",
       default: false,
@@ -121,6 +128,7 @@ export default defineCommand({
       ...(args["client-certificates"] === true ? { clientCertificates: true } : {}),
       ...(tokenAuthFile ? { tokenAuthFile } : {}),
       ...(auditLogPath ? { auditLogPath } : {}),
+      authorizationMode: args["authorization-mode"] === "AlwaysAllow" ? "AlwaysAllow" : "RBAC",
     });
   },
 });

@@ -118,6 +118,13 @@ describe("CSR signing", () => {
     expect(lifetime).toBeLessThanOrEqual(60 * 60 * 1000);
 
     const kubeconfig = await certKubeconfig("alice.kubeconfig", certPem, key.keyPem);
+    // RBAC: the certificate's groups are bound as any user's: group dev may view.
+    const bound = await kubectl(kcp, ["create", "clusterrolebinding", "dev-view", "--clusterrole=view", "--group=dev"]);
+    expect(bound.stderr).toBe("");
+    for (let i = 0; i < 100; i++) {
+      if ((await kubectl(kcp, ["auth", "can-i", "list", "namespaces"], { kubeconfig })).code === 0) break;
+      await Bun.sleep(50);
+    }
     const ns = await kubectl(kcp, ["get", "ns", "default", "-o", "name"], { kubeconfig });
     expect(ns.stderr).toBe("");
     expect(ns.stdout).toBe("namespace/default\n");

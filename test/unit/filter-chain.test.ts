@@ -174,10 +174,34 @@ describe("authorization", () => {
       apiVersion: "v1",
       metadata: {},
       status: "Failure",
-      message: 'forbidden: User "kcp-admin" cannot create resource "configmaps" in API group "": no RBAC rule',
+      message:
+        'configmaps is forbidden: User "kcp-admin" cannot create resource "configmaps" in API group "" in the namespace "default": no RBAC rule',
       reason: "Forbidden",
+      details: { kind: "configmaps" },
       code: 403,
     });
+    // Named, cluster-scoped, in a group, with a subresource; a namespace is in its own namespace.
+    const cases: [string, string][] = [
+      [
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles/admin",
+        'clusterroles.rbac.authorization.k8s.io "admin" is forbidden: User "kcp-admin" cannot get resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope: no RBAC rule',
+      ],
+      [
+        "/api/v1/namespaces/d/serviceaccounts/sa/token",
+        'serviceaccounts "sa" is forbidden: User "kcp-admin" cannot get resource "serviceaccounts/token" in API group "" in the namespace "d": no RBAC rule',
+      ],
+      [
+        "/api/v1/namespaces/d",
+        'namespaces "d" is forbidden: User "kcp-admin" cannot get resource "namespaces" in API group "" in the namespace "d": no RBAC rule',
+      ],
+    ];
+    for (const [path, message] of cases) {
+      const r = await app.request(path, { headers: AUTH });
+      expect(r.status).toBe(403);
+      expect((await json(r)).message).toBe(message);
+    }
+    const named = await json(await app.request(cases[0][0], { headers: AUTH }));
+    expect(named.details).toEqual({ name: "admin", group: "rbac.authorization.k8s.io", kind: "clusterroles" });
   });
 
   test("a denied non-resource request names the path; without a reason the message ends there", async () => {

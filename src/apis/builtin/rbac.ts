@@ -14,6 +14,7 @@ import { validateLabels } from "../../machinery/validation/object-meta.ts";
 import { goStringSlice, goStruct } from "./go-values.ts";
 import { builtin, type JsonObject, objectAt, objects, STORED_VERBS, str, strings } from "./strategy-helpers.ts";
 import { WireDecoder } from "./wire-decode.ts";
+import { defaultPolicy } from "../../auth/rbac/default-policy.ts";
 import { isObject } from "../../machinery/object.ts";
 
 export const RBAC_GROUP = "rbac.authorization.k8s.io";
@@ -180,8 +181,9 @@ function rbacKind(
   kind: string,
   namespaced: boolean,
   strategy: Omit<Strategy, "hasStatus" | "tracksGeneration">,
+  builtinObjects?: () => readonly KObject[],
 ): ResourceDef {
-  return builtin({
+  const def = builtin({
     group: RBAC_GROUP,
     version: "v1",
     plural,
@@ -192,6 +194,9 @@ function rbacKind(
     allowCreateOnUpdate: true,
     strategy: { ...strategy, hasStatus: false, tracksGeneration: false, nameValidation: "path-segment" },
   });
+  // kube's default ClusterRoles and ClusterRoleBindings, in every logical cluster without copies.
+  if (builtinObjects) def.builtinObjects = builtinObjects;
+  return def;
 }
 
 export function rbacResources(): ResourceDef[] {
@@ -214,18 +219,30 @@ export function rbacResources(): ResourceDef[] {
       );
   };
   return [
-    rbacKind("clusterrolebindings", "ClusterRoleBinding", false, {
-      prepareForCreate: (obj) => decodeBinding(crbWire, obj),
-      prepareForUpdate: (obj) => decodeBinding(crbWire, obj),
-      validate: (obj) => validateBinding(obj, false),
-      validateUpdate: (obj, old) => validateBindingUpdate(obj, old, false),
-    }),
-    rbacKind("clusterroles", "ClusterRole", false, {
-      prepareForCreate: decodeClusterRole,
-      prepareForUpdate: decodeClusterRole,
-      validate: (obj) => [...validateRules(obj, false), ...validateAggregationRule(obj)],
-      validateUpdate: (obj) => [...validateRules(obj, false), ...validateAggregationRule(obj)],
-    }),
+    rbacKind(
+      "clusterrolebindings",
+      "ClusterRoleBinding",
+      false,
+      {
+        prepareForCreate: (obj) => decodeBinding(crbWire, obj),
+        prepareForUpdate: (obj) => decodeBinding(crbWire, obj),
+        validate: (obj) => validateBinding(obj, false),
+        validateUpdate: (obj, old) => validateBindingUpdate(obj, old, false),
+      },
+      () => defaultPolicy().clusterRoleBindings,
+    ),
+    rbacKind(
+      "clusterroles",
+      "ClusterRole",
+      false,
+      {
+        prepareForCreate: decodeClusterRole,
+        prepareForUpdate: decodeClusterRole,
+        validate: (obj) => [...validateRules(obj, false), ...validateAggregationRule(obj)],
+        validateUpdate: (obj) => [...validateRules(obj, false), ...validateAggregationRule(obj)],
+      },
+      () => defaultPolicy().clusterRoles,
+    ),
     rbacKind("rolebindings", "RoleBinding", true, {
       prepareForCreate: (obj) => decodeBinding(rbWire, obj),
       prepareForUpdate: (obj) => decodeBinding(rbWire, obj),

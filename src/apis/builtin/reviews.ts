@@ -175,6 +175,7 @@ function accessStatus(deps: ReviewDeps, attrs: AuthorizationAttributes): JsonObj
   const status: JsonObject = { allowed: d.allowed };
   if (d.denied) status.denied = true;
   if (d.reason) status.reason = d.reason;
+  if (d.evaluationError) status.evaluationError = d.evaluationError;
   return status;
 }
 
@@ -290,6 +291,7 @@ function selfSubjectRulesReview(deps: ReviewDeps, obj: KObject, ctx: RequestCont
         ...omitEmpty({ nonResourceURLs: r.nonResourceURLs }),
       })),
       incomplete: rules.incomplete,
+      ...(rules.evaluationError ? { evaluationError: rules.evaluationError } : {}),
     },
   };
 }

@@ -790,7 +790,7 @@ export class ClusterController<C extends KubeRequester> {
     }
     // A new service account (a new uid): tokens given to earlier installs stop working.
     await removeSyncerServiceAccount(upstream, name);
-    const credential = await mintSyncerToken(upstream, name);
+    const credential = await mintSyncerToken(upstream, name, want.resources);
     const manifests = pullManifests({
       logicalCluster: lc,
       clusterName: name,

@@ -24,6 +24,8 @@ const PLURALS: Record<string, string> = {
   Secret: "secrets",
   ClusterRole: "clusterroles",
   ClusterRoleBinding: "clusterrolebindings",
+  Role: "roles",
+  RoleBinding: "rolebindings",
   Deployment: "deployments",
   Lease: "leases",
 };

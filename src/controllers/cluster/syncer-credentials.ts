@@ -3,9 +3,17 @@
 // subresource, and a kubeconfig with that token for the logical cluster's URL. The syncer never
 // gets the admin token (the seed handed it out in a ConfigMap). Removing the ServiceAccount
 // revokes the token: kcp's token authenticator checks that the account still exists.
+//
+// With RBAC, the account is given only what the syncer does in its logical cluster (syncerPolicy):
+// read the synced resources everywhere and write their status, report Events, read the
+// kube-system namespace (its uid names the kcp), create kcp-system, keep its heartbeat Lease
+// there, and follow CRDs (a synced type may arrive later). Nothing else: no secrets, no RBAC,
+// no writes to the resources' spec.
 
 import { yamlModule } from "../../util/lazy-modules.ts";
+import { heartbeatLeaseName } from "../syncer/heartbeat.ts";
 import { applyManifest, deleteManifest, isNotFound, type KubeRequester } from "./kube-requests.ts";
+import { parseGroupResource } from "./pull-manifests.ts";
 
 export const SYNCER_NAMESPACE_IN_KCP = "kcp-system";
 /**
@@ -25,6 +33,61 @@ const serviceAccount = (clusterName: string) => ({
   kind: "ServiceAccount",
   metadata: { name: syncerServiceAccountName(clusterName), namespace: SYNCER_NAMESPACE_IN_KCP },
 });
+
+const RBAC_V1 = "rbac.authorization.k8s.io/v1";
+
+/**
+ * The RBAC objects of a syncer's service account, in the order to create them: a ClusterRole and
+ * ClusterRoleBinding for what spans namespaces, a Role and RoleBinding in kcp-system for its Lease.
+ * All named after the service account.
+ */
+export function syncerPolicy(clusterName: string, resources: readonly string[]) {
+  const name = syncerServiceAccountName(clusterName);
+  const subjects = [{ kind: "ServiceAccount", name, namespace: SYNCER_NAMESPACE_IN_KCP }];
+  const byGroup = new Map<string, string[]>();
+  for (const gr of resources) {
+    const { group, resource } = parseGroupResource(gr);
+    byGroup.set(group, [...(byGroup.get(group) ?? []), resource]);
+  }
+  const synced = [...byGroup].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const clusterRules = [
+    { apiGroups: [""], resources: ["namespaces"], verbs: ["get"], resourceNames: ["kube-system"] },
+    { apiGroups: [""], resources: ["namespaces"], verbs: ["create"] },
+    { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
+    { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["get", "list", "watch"] },
+    ...synced.map(([group, rs]) => ({
+      apiGroups: [group],
+      resources: [...rs].sort(),
+      verbs: ["get", "list", "watch"],
+    })),
+    ...synced.map(([group, rs]) => ({
+      apiGroups: [group],
+      resources: rs.map((r) => `${r}/status`).sort(),
+      verbs: ["get", "patch", "update"],
+    })),
+  ];
+  const roleRef = (kind: string) => ({ apiGroup: "rbac.authorization.k8s.io", kind, name });
+  const inKcpSystem = { name, namespace: SYNCER_NAMESPACE_IN_KCP };
+  return [
+    { apiVersion: RBAC_V1, kind: "ClusterRole", metadata: { name }, rules: clusterRules },
+    { apiVersion: RBAC_V1, kind: "ClusterRoleBinding", metadata: { name }, roleRef: roleRef("ClusterRole"), subjects },
+    {
+      apiVersion: RBAC_V1,
+      kind: "Role",
+      metadata: inKcpSystem,
+      rules: [
+        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+        {
+          apiGroups: ["coordination.k8s.io"],
+          resources: ["leases"],
+          verbs: ["get", "patch", "update"],
+          resourceNames: [heartbeatLeaseName(clusterName)],
+        },
+      ],
+    },
+    { apiVersion: RBAC_V1, kind: "RoleBinding", metadata: inKcpSystem, roleRef: roleRef("Role"), subjects },
+  ];
+}
 
 /** A syncer's token, and what tells when it stops working: its expiry and its service account's uid. */
 export interface SyncerCredential {
@@ -52,10 +115,18 @@ export async function syncerServiceAccountUid(
   }
 }
 
-/** Ensures the service account and returns a fresh token for it. `upstream` is scoped to the logical cluster. */
-export async function mintSyncerToken(upstream: KubeRequester, clusterName: string): Promise<SyncerCredential> {
+/**
+ * Ensures the service account with its RBAC (for `resources`, "deployments.apps" …) and returns a
+ * fresh token for it. `upstream` is scoped to the logical cluster.
+ */
+export async function mintSyncerToken(
+  upstream: KubeRequester,
+  clusterName: string,
+  resources: readonly string[],
+): Promise<SyncerCredential> {
   await applyManifest(upstream, namespace());
   await applyManifest(upstream, serviceAccount(clusterName));
+  for (const m of syncerPolicy(clusterName, resources)) await applyManifest(upstream, m);
   const sa = syncerServiceAccountName(clusterName);
   const uid = await syncerServiceAccountUid(upstream, clusterName);
   if (!uid)
@@ -80,9 +151,10 @@ export async function mintSyncerToken(upstream: KubeRequester, clusterName: stri
   };
 }
 
-/** Removes the service account (and with it the validity of every token minted for it). */
+/** Removes the service account (and with it the validity of every token minted for it), then its RBAC. */
 export async function removeSyncerServiceAccount(upstream: KubeRequester, clusterName: string): Promise<void> {
   await deleteManifest(upstream, serviceAccount(clusterName));
+  for (const m of syncerPolicy(clusterName, []).reverse()) await deleteManifest(upstream, m);
 }
 
 export interface KcpEndpoint {

@@ -1,7 +1,8 @@
 // GET of one object and LIST of a collection.
 
-import type { ListOptions, ObjectStore } from "../../apis/store.ts";
-import type { ResourceDef } from "../../apis/types.ts";
+import { type ListOptions, matchesSelectors, type ObjectStore } from "../../apis/store.ts";
+import type { KObject, ResourceDef } from "../../apis/types.ts";
+import { errors } from "../../machinery/status.ts";
 import { apiVersionOf } from "../../apis/object-codec.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { negotiateOutput, transformList, transformObject } from "../table/table-output.ts";
@@ -18,7 +19,7 @@ export async function handleGet(
 ): Promise<Response> {
   // A Table or metadata-only answer, when the Accept header asks for one (406 before any read when impossible).
   const target = negotiateOutput(def, req.headers.get("accept"));
-  const obj = await store.get(def, info.cluster, info.namespace, info.name as string);
+  const obj = await getOrBuiltin(store, def, info);
   // A subresource served as another kind (a custom resource's Scale) shows its own view.
   const sub = info.subresource === undefined ? undefined : def.subresources.find((s) => s.name === info.subresource);
   if (sub?.view) return jsonResponse(sub.view(obj));
@@ -35,8 +36,11 @@ export async function handleList(
   const target = negotiateOutput(def, req.headers.get("accept"));
   const opts = parseListOptions(def, query);
   // The objects themselves, all of them: written as they are read, never held whole.
-  if (target.kind === "object" && !(opts.limit && opts.limit > 0)) return streamList(store, def, info, opts);
+  // (Not kinds with built-in objects: those are merged into a list of the stored ones, few by nature.)
+  if (target.kind === "object" && !(opts.limit && opts.limit > 0) && !def.builtinObjects)
+    return streamList(store, def, info, opts);
   const res = await store.list(def, info.wildcard ? undefined : info.cluster, info.namespace, opts);
+  if (def.builtinObjects && !info.wildcard && !res.continue) await addBuiltins(store, def, info, opts, res.items);
   const metadata: Record<string, unknown> = { resourceVersion: res.resourceVersion };
   if (res.continue) metadata.continue = res.continue;
   if (res.remainingItemCount !== undefined) metadata.remainingItemCount = res.remainingItemCount;
@@ -48,6 +52,39 @@ export async function handleList(
       query,
     ),
   );
+}
+
+/** The stored object, else the built-in object of that name (ResourceDef.builtinObjects), else 404. */
+async function getOrBuiltin(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo): Promise<KObject> {
+  const name = info.name as string;
+  if (!def.builtinObjects) return store.get(def, info.cluster, info.namespace, name);
+  const stored = await store.tryGet(def, info.cluster, info.namespace, name);
+  if (stored) return stored;
+  const builtin = def.builtinObjects().find((o) => o.metadata.name === name);
+  if (!builtin) throw errors.notFound({ group: def.group, resource: def.plural }, name);
+  return structuredClone(builtin) as KObject;
+}
+
+/**
+ * Adds to the last page of a list the built-in objects the cluster does not store under their
+ * name (a paged list looks those up, its other pages being gone), matching the selectors.
+ */
+async function addBuiltins(
+  store: ObjectStore,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  opts: ListOptions,
+  items: KObject[],
+): Promise<void> {
+  const listed = new Set(items.map((o) => o.metadata.name));
+  const paged = Boolean(opts.continue) || Boolean(opts.limit && opts.limit > 0);
+  for (const b of def.builtinObjects?.() ?? []) {
+    const name = b.metadata.name ?? "";
+    if (listed.has(name) || !matchesSelectors(def, b, opts.labelSelector, opts.fieldSelector)) continue;
+    if (paged && (await store.tryGet(def, info.cluster, info.namespace, name))) continue;
+    items.push(structuredClone(b) as KObject);
+  }
+  items.sort((a, b) => ((a.metadata.name ?? "") < (b.metadata.name ?? "") ? -1 : 1));
 }
 
 /**
