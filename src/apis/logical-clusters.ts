@@ -1,6 +1,6 @@
 // Logical clusters come into being on first use by someone who may create them (the logical
-// cluster filter decides who): a marker object and the namespaces `default`, `kube-system` and
-// `kube-public`. Before that a cluster costs nothing; after, a few rows and one
+// cluster filter decides who): a marker object and the namespaces `default`, `kube-system`,
+// `kube-public` and `kube-node-lease` (kube's system namespaces; the last may be deleted, as in kube). Before that a cluster costs nothing; after, a few rows and one
 // entry in the `known` set.
 
 import type { ObjectStore } from "./store.ts";
@@ -13,7 +13,7 @@ import { StatusError } from "../machinery/status.ts";
 /** The logical cluster of a path without `/clusters/<name>`; its CRDs are served in every cluster. */
 export const DEFAULT_CLUSTER = "admin";
 
-export const INITIAL_NAMESPACES = ["default", "kube-system", "kube-public"];
+export const INITIAL_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 const SYSTEM_USER = { username: "system:kcp", groups: ["system:masters"] };
 

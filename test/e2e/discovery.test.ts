@@ -137,6 +137,7 @@ describe("other discovery commands", () => {
     expect(ns.code).toBe(0);
     expect(ns.stdout.trim().split("\n")).toEqual([
       "namespace/default",
+      "namespace/kube-node-lease",
       "namespace/kube-public",
       "namespace/kube-system",
     ]);

@@ -75,7 +75,7 @@ if (missing) {
       expect((await call(a, "GET", "/clusters/team-x/api/v1/namespaces/default")).status).toBe(200);
       expect(
         (await call(b, "GET", "/clusters/team-x/api/v1/namespaces")).body.items.map((o: any) => o.metadata.name),
-      ).toEqual(["default", "kube-public", "kube-system"]);
+      ).toEqual(["default", "kube-node-lease", "kube-public", "kube-system"]);
     });
 
     test("a watch on either replica sees every write through both, in order, exactly once", async () => {

@@ -31,13 +31,18 @@ const cm = (name: string, data: Record<string, string>) =>
   stringifyYaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data });
 
 describe("isolation", () => {
-  test("each logical cluster starts with default, kube-public and kube-system", async () => {
+  test("each logical cluster starts with default, kube-node-lease, kube-public and kube-system", async () => {
     for (const [cluster, opts] of Object.entries(targets)) {
       const r = await kubectl(kcp, ["get", "ns", "-o", "name"], opts);
       expect(r.stderr).toBe("");
       expect({ cluster, namespaces: r.stdout.trim().split("\n") }).toEqual({
         cluster,
-        namespaces: ["namespace/default", "namespace/kube-public", "namespace/kube-system"],
+        namespaces: [
+          "namespace/default",
+          "namespace/kube-node-lease",
+          "namespace/kube-public",
+          "namespace/kube-system",
+        ],
       });
     }
   });

@@ -250,6 +250,15 @@ describe("namespaces", () => {
     expect(imperative.stderr).toContain('namespaces "nowhere" not found');
   });
 
+  test("kube-node-lease is seeded but, as in kube, may be deleted", async () => {
+    expect((await kubectl(kcp, ["get", "ns", "kube-node-lease", "-o", "jsonpath={.status.phase}"])).stdout).toBe(
+      "Active",
+    );
+    const r = await kubectl(kcp, ["delete", "ns", "kube-node-lease", "--wait=false"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
   test("the initial namespaces cannot be deleted", async () => {
     for (const name of ["default", "kube-system", "kube-public"]) {
       const r = await kubectl(kcp, ["delete", "ns", name]);

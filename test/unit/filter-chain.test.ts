@@ -320,6 +320,7 @@ describe("logical cluster and handler", () => {
     const names = await json(await app.request("/clusters/fresh/api/v1/namespaces", { headers: AUTH }));
     expect(names.items.map((n: { metadata: { name: string } }) => n.metadata.name).sort()).toEqual([
       "default",
+      "kube-node-lease",
       "kube-public",
       "kube-system",
     ]);

@@ -82,7 +82,7 @@ describe("logical cluster creation", () => {
     const res = await get("/clusters/by-carol/api/v1/namespaces", "carol-token");
     expect(res.status).toBe(200);
     const names = ((await res.json()) as { items: { metadata: { name: string } }[] }).items.map((n) => n.metadata.name);
-    expect(names.sort()).toEqual(["default", "kube-public", "kube-system"]);
+    expect(names.sort()).toEqual(["default", "kube-node-lease", "kube-public", "kube-system"]);
     expect(await clusterNames()).toContain("by-carol");
     // Once it exists, others' requests go on to authorization as in any cluster.
     asked.length = 0;

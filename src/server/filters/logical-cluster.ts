@@ -3,7 +3,7 @@
 // for one that does not, the user must be in system:masters or be allowed, in the `admin` logical
 // cluster, to `create` the `logicalclusters` resource of group tenancy.kcp.io with the cluster's
 // name. Then a resource request creates it (its marker and the namespaces default, kube-system,
-// kube-public) and a non-resource one (discovery) passes without creating anything. Anyone else
+// kube-public, kube-node-lease) and a non-resource one (discovery) passes without creating anything. Anyone else
 // gets 403 and nothing is written. Wildcard (`/clusters/*`) requests name no cluster.
 
 import type { MiddlewareHandler } from "hono";

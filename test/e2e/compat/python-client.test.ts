@@ -123,7 +123,7 @@ describe("python kubernetes client", () => {
   });
 
   test("the kubeconfig's user context reaches another logical cluster", () => {
-    expect(result.user_namespaces).toEqual(["default", "kube-public", "kube-system"]);
+    expect(result.user_namespaces).toEqual(["default", "kube-node-lease", "kube-public", "kube-system"]);
   });
 
   test("DynamicClient: discovery, then create, get, merge patch and list of a custom resource", () => {
