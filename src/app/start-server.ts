@@ -3,7 +3,7 @@
 
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { writeAdminKubeconfig } from "../config/kubeconfig.ts";
+import { removeServerKubeconfig, writeServerKubeconfig } from "./admin-kubeconfig.ts";
 import { CrdController } from "../controllers/crd/crd-controller.ts";
 import { GarbageCollector, storageKeyOf } from "../controllers/gc/garbage-collector.ts";
 import { NamespaceDeletionController } from "../controllers/namespace-deletion.ts";
@@ -304,8 +304,15 @@ async function serve(
   }
   const port = front ? front.port : (server.port as number);
   const url = `https://${displayHost(opts.listen.host === "0.0.0.0" || opts.listen.host === "" ? "127.0.0.1" : opts.listen.host === "::" ? "::1" : opts.listen.host)}:${port}`;
-  const kubeconfigPath = join(dataDir, "admin.kubeconfig");
-  await writeAdminKubeconfig(kubeconfigPath, { server: url, caCertPem: certs.caCertPem, token });
+  // Replicas on one etcd may share the root directory: each keeps to its own kubeconfig then.
+  const kubeconfigPlan = await writeServerKubeconfig(dataDir, {
+    server: url,
+    caCertPem: certs.caCertPem,
+    token,
+    port,
+    shared: opts.storage?.backend === "etcd",
+  });
+  const kubeconfigPath = kubeconfigPlan.path;
   ready = true;
   gc?.start().catch((e) => log.error(`garbage collector: ${(e as Error).stack ?? e}`));
   let stopping: Promise<void> | undefined;
@@ -430,6 +437,7 @@ async function serve(
       // Requests are done: their events are queued; write them all.
       await audit?.close();
       await opened.close();
+      await removeServerKubeconfig(kubeconfigPlan);
       log.info("kcp stopped");
     })();
     return stopping;

@@ -4,10 +4,22 @@
 // while both controllers run, and both compact etcd's history without complaint. The replicas
 // share their root directory, hence the CA, serving certificate, service-account key and token.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
 import { type EtcdCluster, etcdMissingReason, startEtcd } from "../helpers/etcd-process.ts";
 import { call, configMap, etcdArgs, problems, until } from "../helpers/etcd-kcp.ts";
-import { api, type KcpProcess, removeDir, startKcp, tempDir } from "../helpers/kcp-process.ts";
+import { api, type KcpProcess, kubectl, removeDir, startKcp, tempDir } from "../helpers/kcp-process.ts";
 import { WatchStream } from "../helpers/watch-stream.ts";
+
+function hostnameForFile(): string {
+  return (
+    hostname()
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, "_")
+      .slice(0, 63) || "host"
+  );
+}
 
 const missing = etcdMissingReason();
 
@@ -31,9 +43,27 @@ if (missing) {
     }, 60_000);
 
     afterAll(async () => {
+      const own = b?.kubeconfig;
       await Promise.all([a?.stop(), b?.stop()]);
+      // A replica's own kubeconfig goes with it; admin.kubeconfig stays.
+      if (own) expect(existsSync(own)).toBe(false);
+      if (root) expect(existsSync(join(root, "data", "admin.kubeconfig"))).toBe(true);
       await etcd?.stop();
       if (root) removeDir(root);
+    });
+
+    test("sharing a root directory, each replica's kubeconfig names itself; kubectl reaches each", async () => {
+      // The first keeps admin.kubeconfig; the second, finding it names a replica that answers, writes its own.
+      expect(a.kubeconfig).toBe(join(root, "data", "admin.kubeconfig"));
+      expect(b.kubeconfig).toBe(join(root, "data", `admin-${hostnameForFile()}-${b.port}.kubeconfig`));
+      expect(b.output()).toContain(`admin.kubeconfig names the replica at ${a.url}, which answers: kept as it is`);
+      for (const k of [a, b]) {
+        const r = await kubectl(k, ["config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"]);
+        expect(r.stdout).toBe(k.url);
+        const ns = await kubectl(k, ["get", "ns", "default", "-o", "name"]);
+        expect(ns.stderr).toBe("");
+        expect(ns.stdout.trim()).toBe("namespace/default");
+      }
     });
 
     test("a write through one replica is read through the other at once", async () => {

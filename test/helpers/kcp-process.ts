@@ -83,7 +83,8 @@ export async function startKcp(opts: StartOptions = {}): Promise<KcpProcess> {
     rootDir,
     url: `https://127.0.0.1:${port}`,
     port,
-    kubeconfig: join(rootDir, "data", "admin.kubeconfig"),
+    // The one the server says it wrote: a replica sharing a root directory writes its own.
+    kubeconfig: /Admin kubeconfig: (\S+)/.exec(out)?.[1] ?? join(rootDir, "data", "admin.kubeconfig"),
     token,
     output: () => out,
     async stop(signal: NodeJS.Signals = "SIGTERM") {
