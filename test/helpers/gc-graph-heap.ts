@@ -1,7 +1,7 @@
 // Heap bytes the garbage collector's owner graph takes per dependent, measured in a process of
 // its own (test/unit/gc-graph.test.ts runs it): 100,000 dependents of 1,000 owners (100 each, as
 // the bench's owned-objects run), each as the store's watch decodes it (a whole object parsed
-// from JSON). Prints {"edge": …, "object": …}:
+// from JSON). Prints {"edge": …} or {"object": …}, as the argument asks:
 //  - edge: with the decoded objects kept alive (their uid and name strings not counted): the
 //    node, its entry in the graph's map and in its owner's dependents;
 //  - object: with them dropped once observed: all the graph keeps of an owned object.
@@ -45,6 +45,12 @@ function perDependent(keepDecoded: boolean): number {
   return bytes;
 }
 
-const edge = perDependent(true);
-const object = perDependent(false);
-console.log(JSON.stringify({ edge, object }));
+// One measurement per process: the heap a first measurement frees (its graph, its decoded objects)
+// shrinks the heap during a second one and made it read below zero.
+const mode = process.argv[2];
+if (mode === "edge") console.log(JSON.stringify({ edge: perDependent(true) }));
+else if (mode === "object") console.log(JSON.stringify({ object: perDependent(false) }));
+else {
+  console.error("usage: gc-graph-heap.ts edge|object");
+  process.exit(2);
+}

@@ -180,24 +180,20 @@ describe("owner graph", () => {
 describe("owner graph memory", () => {
   // Measured in a process of its own (test/helpers/gc-graph-heap.ts): in this one, work left over
   // by other test files (stopped servers, timers) allocates and frees during the measurement.
-  let measured: { edge: number; object: number } | undefined;
-  async function measure(): Promise<{ edge: number; object: number }> {
-    if (!measured) {
-      const proc = Bun.spawn([process.execPath, join(import.meta.dir, "../helpers/gc-graph-heap.ts")], {
-        stdout: "pipe",
-        stderr: "inherit",
-      });
-      const out = await new Response(proc.stdout).text();
-      expect(await proc.exited).toBe(0);
-      measured = JSON.parse(out) as { edge: number; object: number };
-    }
-    return measured;
+  async function measure(mode: "edge" | "object"): Promise<number> {
+    const proc = Bun.spawn([process.execPath, join(import.meta.dir, "../helpers/gc-graph-heap.ts"), mode], {
+      stdout: "pipe",
+      stderr: "inherit",
+    });
+    const out = await new Response(proc.stdout).text();
+    expect(await proc.exited).toBe(0);
+    return (JSON.parse(out) as Record<string, number>)[mode] as number;
   }
 
   test("an edge costs at most 250 bytes of heap besides the object's uid and name (docs/performance.md)", async () => {
     // The decoded objects stay alive: what is measured is the node, its entry in the graph's map
     // and in its owner's dependents (as this test measured before the graph kept the fields).
-    const { edge } = await measure();
+    const edge = await measure("edge");
     // Measured about 145 bytes; the bound leaves room for the allocator's noise.
     expect(edge).toBeLessThan(250);
     expect(edge).toBeGreaterThan(0);
@@ -206,7 +202,7 @@ describe("owner graph memory", () => {
   test("all the collector keeps of an owned object: at most 350 bytes of heap (docs/performance.md)", async () => {
     // The decoded objects are dropped once observed, as the collector's watch drops them: the
     // uid and name strings the nodes keep of them count, and nothing else of them may stay.
-    const { object } = await measure();
+    const object = await measure("object");
     // Measured about 260 bytes (before the graph kept the fields itself: the graph's 190 bytes,
     // the informer's trimmed copy, ~230, and its cache entry).
     expect(object).toBeLessThan(350);
