@@ -1,6 +1,6 @@
 // Identities end to end: the static token file's users through a real kcp and the real kubectl.
 
-import { describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { api, type KcpProcess, kubectl, removeDir, startKcp, tempDir, useKcp } from "../helpers/kcp-process.ts";
@@ -15,6 +15,38 @@ useKcp((k) => (kcp = k), {
     return dir;
   })(),
   args: ["--token-auth-file", "tokens.csv", "--audit-log-path", "audit.log"],
+});
+
+// RBAC decides what these users may do: alice may impersonate (users, groups, service accounts),
+// and bob may read in default. (test/e2e/rbac-identities.test.ts checks the refusals.)
+beforeAll(async () => {
+  const grants = [
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: "impersonator" },
+      rules: [{ apiGroups: [""], resources: ["users", "groups", "serviceaccounts"], verbs: ["impersonate"] }],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "alice-impersonates" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "impersonator" },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" }],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: "bob-view", namespace: "default" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "bob" }],
+    },
+  ];
+  const r = await kubectl(kcp, ["apply", "-f", "-"], {
+    stdin: JSON.stringify({ apiVersion: "v1", kind: "List", items: grants }),
+  });
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
 });
 
 async function whoami(
@@ -83,7 +115,7 @@ describe("identity headers and impersonation", () => {
     });
   });
 
-  test("kubectl --as/--as-group: whoami tells the impersonated user (the authorizer allows it here)", async () => {
+  test("kubectl --as/--as-group: whoami tells the impersonated user (RBAC allows it here)", async () => {
     expect(await whoami(kcp.token, ["--as", "bob", "--as-group", "g1", "--as-group", "g2"])).toEqual({
       username: "bob",
       groups: ["g1", "g2", "system:authenticated"],
