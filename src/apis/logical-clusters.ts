@@ -63,14 +63,28 @@ export class LogicalClusters {
     if (this.known.has(name)) return undefined;
     let p = this.pending.get(name);
     if (!p) {
-      p = this.bootstrap(name).finally(() => this.pending.delete(name));
+      p = this.bootstrap(name)
+        .then(() => undefined)
+        .finally(() => this.pending.delete(name));
       this.pending.set(name, p);
     }
     return p;
   }
 
-  private async bootstrap(name: string): Promise<void> {
+  /**
+   * Create `name` for a user who may create it, as `ensure` does, but saying whether this call made
+   * it: of concurrent creators exactly one writes the marker and gets true (its creator rights
+   * follow from that), the others false.
+   */
+  async create(name: string): Promise<boolean> {
+    if (this.known.has(name)) return false;
+    return this.bootstrap(name);
+  }
+
+  /** Makes the cluster; true when this call wrote its marker. */
+  private async bootstrap(name: string): Promise<boolean> {
     const key = this.markerKey(name);
+    let created = false;
     if (!(await this.storage.get(key))) {
       const ctx: RequestContext = { cluster: name, user: SYSTEM_USER, dryRun: false, warnings: [] };
       for (const ns of INITIAL_NAMESPACES) {
@@ -82,11 +96,13 @@ export class LogicalClusters {
       }
       try {
         await this.storage.create(key, JSON.stringify({ name, creationTimestamp: nowTimestamp() }));
+        created = true;
       } catch (e) {
         if (!(e instanceof KeyExistsError)) throw e;
       }
     }
     this.known.add(name);
+    return created;
   }
 
   /** Names of every logical cluster that exists. */

@@ -4,6 +4,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { removeServerKubeconfig, writeServerKubeconfig } from "./admin-kubeconfig.ts";
+import { clusterCreatorHook } from "./cluster-creator.ts";
 import { CrdController } from "../controllers/crd/crd-controller.ts";
 import { GarbageCollector, storageKeyOf } from "../controllers/gc/garbage-collector.ts";
 import { NamespaceDeletionController } from "../controllers/namespace-deletion.ts";
@@ -270,6 +271,7 @@ async function serve(
     liveChecks: [{ name: "ping", check: () => true }],
     watch: { ...DEFAULT_WATCH_SETTINGS, ...opts.watch, active: activeWatches },
     ...(audit ? { audit } : {}),
+    clusterCreated: clusterCreatorHook(store, registry, policy),
   });
   const loopback = loopbackClientConfig(app, loopbackToken);
 

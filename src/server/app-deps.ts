@@ -5,7 +5,7 @@ import type { ResourceRegistry } from "../apis/registry.ts";
 import type { ObjectStore } from "../apis/store.ts";
 import type { LogicalClusters } from "../apis/logical-clusters.ts";
 import type { ClientCertAuthenticator } from "../auth/client-cert-authenticator.ts";
-import type { Authenticator, Authorizer } from "../auth/types.ts";
+import type { Authenticator, Authorizer, UserInfo } from "../auth/types.ts";
 import type { AuditBackend } from "./audit/audit-log.ts";
 import type { HealthCheck } from "./health.ts";
 import type { WatchSettings } from "./rest/watch.ts";
@@ -23,6 +23,11 @@ export interface AppDeps {
   readyChecks: HealthCheck[];
   liveChecks: HealthCheck[];
   watch?: WatchSettings;
+  /**
+   * Called when a user who is not in system:masters created a logical cluster by a request (the
+   * logical cluster filter): the app gives the creator its rights there before the request goes on.
+   */
+  clusterCreated?: (cluster: string, creator: UserInfo) => Promise<void>;
   /** Where each request's audit event goes (`--audit-log-path`); absent: no audit log. */
   audit?: AuditBackend;
 }

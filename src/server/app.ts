@@ -9,9 +9,10 @@
 //   2. authentication  — bearer token → user, or system:anonymous on the public health/version paths;
 //                        else 401; identity headers of clients (X-Remote-*) are never read;
 //   2b. impersonation  — Impersonate-* headers, each part allowed by the authorizer, else 403;
-//   3. authorization   — the authorizer's decision on user + request info; 403 when denied;
-//   4. logical cluster — an unknown cluster: 403 unless the user may create logical clusters, then
-//                        its first resource request creates it;
+//   3. logical cluster — an unknown cluster: 403 unless the user may create logical clusters, then
+//                        its first resource request creates it (and makes its creator its admin;
+//                        for system:masters, once authorization allowed the request);
+//   4. authorization   — the authorizer's decision on user + request info; 403 when denied;
 // and then the handler: resource requests go to dispatchResource (src/server/rest/), the rest to
 // the non-resource endpoints (version, OpenAPI, health, discovery). A filter that throws a
 // StatusError ends the request there, through onError.
@@ -24,7 +25,7 @@ import { authenticationFilter } from "./filters/authentication.ts";
 import { authorizationFilter } from "./filters/authorization.ts";
 import type { Env } from "./filters/env.ts";
 import { impersonationFilter } from "./filters/impersonation.ts";
-import { logicalClusterFilter } from "./filters/logical-cluster.ts";
+import { logicalClusterCreation, logicalClusterFilter } from "./filters/logical-cluster.ts";
 import { requestInfoFilter } from "./filters/request-info.ts";
 import { nonResourceResponse } from "./non-resource.ts";
 import { OpenAPIDocuments } from "./openapi/openapi-documents.ts";
@@ -55,8 +56,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
   // As kube-apiserver's WithImpersonation: after authentication (it acts on the authenticated user's
   // Impersonate-* headers) and before authorization (which then judges the impersonated user).
   app.use("*", impersonationFilter(deps.authorizer));
+  // Before authorization: a cluster that does not exist has no RBAC to judge by, and its creator
+  // is given its rights there on creation.
+  app.use("*", logicalClusterFilter(deps.clusters, deps.authorizer, deps.clusterCreated));
   app.use("*", authorizationFilter(deps.authorizer));
-  app.use("*", logicalClusterFilter(deps.clusters, deps.authorizer));
+  app.use("*", logicalClusterCreation(deps.clusters));
 
   app.all("*", (c) => {
     const info = c.get("requestInfo");

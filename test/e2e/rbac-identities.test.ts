@@ -83,6 +83,63 @@ describe("a token-file user under RBAC", () => {
   });
 });
 
+describe("creating a logical cluster", () => {
+  test("a user allowed to create one name creates it with its first request and is its admin there", async () => {
+    await admin(
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "List",
+        items: [
+          {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRole",
+            metadata: { name: "alice-team-creator" },
+            rules: [
+              {
+                apiGroups: ["tenancy.kcp.io"],
+                resources: ["logicalclusters"],
+                verbs: ["create"],
+                resourceNames: ["alice-team"],
+              },
+            ],
+          },
+          {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRoleBinding",
+            metadata: { name: "alice-creates" },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "alice-team-creator" },
+            subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice" }],
+          },
+        ],
+      }),
+    );
+    const team = `${kcp.url}/clusters/alice-team`;
+    const created = await as("alice-token", ["create", "configmap", "first", "-n", "default"], team);
+    expect(created.stderr).toBe("");
+    expect(created.stdout.trim()).toBe("configmap/first created");
+    const binding = await as(
+      "alice-token",
+      ["get", "clusterrolebinding", "kcp:creator", "-o", "jsonpath={.roleRef.name} {.subjects[0].name}"],
+      team,
+    );
+    expect(binding.stdout).toBe("cluster-admin alice");
+    // Admin there: namespaces and RBAC of its own.
+    expect((await as("alice-token", ["create", "namespace", "work"], team)).code).toBe(0);
+    // Not another name, and nothing of admin's.
+    const other = await api(kcp, "/clusters/alice-other/api/v1/namespaces/default/configmaps", {
+      token: "alice-token",
+    });
+    expect(other.status).toBe(403);
+    expect((await clustersWithNamespaces()).has("alice-other")).toBe(false);
+    expect((await as("alice-token", ["get", "secrets", "-n", "default"])).code).toBe(1);
+    // Bob, with no such permission, has nothing in alice's cluster.
+    const bob = await as("bob-token", ["get", "configmaps", "-n", "default"], team);
+    expect(bob.code).toBe(1);
+    expect(bob.stderr).toContain('User "bob" cannot list resource "configmaps"');
+  });
+});
+
 describe("impersonation under RBAC", () => {
   test("--as without the impersonate verb is 403; with it, whoami and can-i answer for bob", async () => {
     // (kubectl's whoami words any 403 as "not enabled"; get shows the server's message.)

@@ -25,6 +25,8 @@ export type Env = {
     user: UserInfo;
     /** Set by the impersonation filter when the request impersonates: the authenticated user (`user` is then the impersonated one). */
     originalUser?: UserInfo;
+    /** Set by the logical cluster filter: make the (unknown) cluster once authorization allowed the request. */
+    createCluster?: boolean;
     /** The authorizer's answer that let the request through or ended it (for the audit log). */
     authorization?: { allowed: boolean; reason: string };
   };

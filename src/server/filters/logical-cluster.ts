@@ -1,10 +1,12 @@
-// Filter 4, logical cluster (kcp's own): a logical cluster comes into being only through a request
-// that may create it. A request for a cluster that exists passes (known clusters cost no await);
-// for one that does not, the user must be in system:masters or be allowed, in the `admin` logical
-// cluster, to `create` the `logicalclusters` resource of group tenancy.kcp.io with the cluster's
-// name. Then a resource request creates it (its marker and the namespaces default, kube-system,
-// kube-public, kube-node-lease) and a non-resource one (discovery) passes without creating anything. Anyone else
-// gets 403 and nothing is written. Wildcard (`/clusters/*`) requests name no cluster.
+// Filter 3, logical cluster (kcp's own), before authorization: a logical cluster comes into being
+// only through a request that may create it. A request for a cluster that exists passes (known
+// clusters cost no await); for one that does not, the user must be in system:masters or be
+// allowed, in the `admin` logical cluster, to `create` the `logicalclusters` resource of group
+// tenancy.kcp.io with the cluster's name. Then a resource request creates it (its marker and the
+// namespaces default, kube-system, kube-public, kube-node-lease) and a non-resource one
+// (discovery) passes without creating anything. A creator outside system:masters becomes the
+// cluster's admin (AppDeps.clusterCreated), or authorization would refuse it in its own cluster.
+// Anyone else gets 403 and nothing is written. Wildcard (`/clusters/*`) requests name no cluster.
 
 import type { MiddlewareHandler } from "hono";
 import { DEFAULT_CLUSTER, type LogicalClusters } from "../../apis/logical-clusters.ts";
@@ -28,14 +30,19 @@ export function createClusterAttributes(user: UserInfo, cluster: string): Author
   };
 }
 
-export function logicalClusterFilter(clusters: LogicalClusters, authorizer: Authorizer): MiddlewareHandler<Env> {
+export function logicalClusterFilter(
+  clusters: LogicalClusters,
+  authorizer: Authorizer,
+  clusterCreated?: (cluster: string, creator: UserInfo) => Promise<void>,
+): MiddlewareHandler<Env> {
   return (c, next) => {
     const info = c.get("requestInfo");
     if (info.wildcard || clusters.isKnown(info.cluster)) return next();
     return (async () => {
       if (await clusters.exists(info.cluster)) return next();
       const user = c.get("user");
-      if (!user.groups.includes("system:masters")) {
+      const master = user.groups.includes("system:masters");
+      if (!master) {
         const attrs = createClusterAttributes(user, info.cluster);
         const decision = authorizer.authorize(attrs);
         if (!decision.allowed) {
@@ -43,8 +50,24 @@ export function logicalClusterFilter(clusters: LogicalClusters, authorizer: Auth
           throw forbiddenStatus(attrs, decision.reason || `logical cluster "${info.cluster}" does not exist`);
         }
       }
-      if (info.kind === "resource") await clusters.ensure(info.cluster);
+      if (info.kind === "resource") {
+        // system:masters may do anything anywhere: the cluster is made after authorization (below),
+        // so that a request the authorizer refuses still makes nothing.
+        if (master) c.set("createCluster", true);
+        // The one request that made it gives its user the cluster (cluster-admin there) before
+        // authorization judges the request in it; a racing creator that lost gets nothing.
+        else if ((await clusters.create(info.cluster)) && clusterCreated) await clusterCreated(info.cluster, user);
+      }
       return next();
     })();
+  };
+}
+
+/** After authorization: make the cluster a system:masters request was let into (see above). */
+export function logicalClusterCreation(clusters: LogicalClusters): MiddlewareHandler<Env> {
+  return (c, next) => {
+    if (!c.get("createCluster")) return next();
+    const pending = clusters.ensure(c.get("requestInfo").cluster);
+    return pending ? pending.then(() => next()) : next();
   };
 }
