@@ -162,6 +162,34 @@ describe("RBAC per logical cluster", () => {
   });
 });
 
+describe("changing a default role in one logical cluster", () => {
+  test("an object of its name wins there; deleted, the default is back", async () => {
+    const own = `${kcp.url}/clusters/own-view`;
+    const run = (args: string[]) => ok(["--server", own, ...args]);
+    await run(["create", "clusterrole", "view", "--verb=get", "--resource=secrets"]);
+    const stored = JSON.parse(await run(["get", "clusterrole", "view", "-o", "json"]));
+    expect(stored.rules).toEqual([{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }]);
+    expect(stored.aggregationRule).toBeUndefined();
+    // Listed once, the stored one.
+    const names = (await run(["get", "clusterroles", "-o", "name"])).split("\n");
+    expect(names.filter((n) => n === "clusterrole.rbac.authorization.k8s.io/view")).toHaveLength(1);
+    await run(["delete", "clusterrole", "view"]);
+    const back = JSON.parse(await run(["get", "clusterrole", "view", "-o", "json"]));
+    expect(back.aggregationRule).toBeDefined();
+    // Server-side apply creates the override as well.
+    const applied = await kubectl(kcp, ["--server", own, "apply", "--server-side", "-f", "-"], {
+      stdin: JSON.stringify({
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: "edit" },
+        rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get"] }],
+      }),
+    });
+    expect(applied.stderr).toBe("");
+    expect(applied.stdout).toBe("clusterrole.rbac.authorization.k8s.io/edit serverside-applied\n");
+  });
+});
+
 describe("--authorization-mode=AlwaysAllow", () => {
   test("any authenticated user is allowed", async () => {
     const open = await startKcp({ args: ["--authorization-mode", "AlwaysAllow"] });
