@@ -68,6 +68,11 @@ describe("RBAC per logical cluster", () => {
       context: "user",
     });
     expect(canCreate.stdout).toBe("no\n");
+    // SelfSubjectRulesReview: the rules of view in team, and the basic-user ones.
+    const list = await ok(asReader(["-n", "team", "auth", "can-i", "--list"]));
+    expect(list).toMatch(/^configmaps\s+\[\]\s+\[\]\s+\[get list watch\]$/m);
+    expect(list).toMatch(/^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/m);
+    expect(list).not.toMatch(/^secrets/m);
     // Discovery and whoami need no binding (system:discovery, system:basic-user).
     expect(await ok(asReader(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]))).toBe(
       "system:serviceaccount:team:reader",
