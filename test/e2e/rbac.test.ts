@@ -192,6 +192,17 @@ describe("changing a default role in one logical cluster", () => {
     });
     expect(applied.stderr).toBe("");
     expect(applied.stdout).toBe("clusterrole.rbac.authorization.k8s.io/edit serverside-applied\n");
+    // A patch (client-side apply, kubectl edit) of a default changes a stored copy of it, here only.
+    const patched = await kubectl(kcp, ["--server", own, "label", "clusterrole", "admin", "team=ours"]);
+    expect(patched.stderr).toBe("");
+    const copy = JSON.parse(await run(["get", "clusterrole", "admin", "-o", "json"]));
+    expect(copy.metadata.labels.team).toBe("ours");
+    expect(copy.aggregationRule).toBeDefined();
+    expect(copy.metadata.uid).not.toBe(back.metadata.uid);
+    const elsewhere = JSON.parse(
+      await ok(["--server", `${kcp.url}/clusters/fresh-two`, "get", "clusterrole", "admin", "-o", "json"]),
+    );
+    expect(elsewhere.metadata.labels.team).toBeUndefined();
   });
 });
 
