@@ -312,6 +312,22 @@ export class PolicyIndex {
         if (b.kind === "RoleBinding" && b.namespace === namespace && visitBinding(b, key)) return;
   }
 
+  /**
+   * The effective rules of a Role (in `namespace`) or ClusterRole (aggregated ones computed, the
+   * defaults included) of a logical cluster, or undefined when it does not exist: what a binding to
+   * it grants (escalation prevention compares them with the binder's own).
+   */
+  rulesOfRole(
+    cluster: string,
+    kind: "Role" | "ClusterRole",
+    namespace: string,
+    name: string,
+  ): PolicyRule[] | undefined {
+    const cp = this.clusters.get(cluster);
+    if (kind === "Role") return cp?.roles?.get(`${namespace}/${name}`)?.rules;
+    return this.clusterRoleRules(cp, name);
+  }
+
   private roleRules(cp: ClusterPolicy | undefined, b: BindingEntry, namespace: string): PolicyRule[] | undefined {
     if (b.roleKind === "Role") return cp?.roles?.get(`${namespace}/${b.roleName}`)?.rules;
     return this.clusterRoleRules(cp, b.roleName);
