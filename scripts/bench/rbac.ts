@@ -8,16 +8,17 @@
 //    holding 10,000 logical clusters' RBAC objects.
 //  - memory: N logical clusters each with a namespace, a Role, a RoleBinding and a
 //    ClusterRoleBinding, written to two servers, one with --authorization-mode=AlwaysAllow (no
-//    index) and one with RBAC; the difference of their RSS growth per cluster is what RBAC keeps.
-//    Target ≤ 2 KiB per cluster (at 1,000 clusters and more: below, RSS noise dominates). And the
-//    same in process, exactly: the policy index's heap per cluster at 10,000 clusters.
+//    index) and one with RBAC; the difference of their RSS growth per cluster (information only:
+//    RSS also holds the RBAC server's not yet collected garbage of decoding the watch events). And
+//    exactly, in process: the policy index's heap per cluster at 10,000 clusters, target ≤ 2 KiB.
 
 import { PolicyIndex } from "../../src/auth/rbac/policy-index.ts";
 import { RBACAuthorizer } from "../../src/auth/rbac/rbac-authorizer.ts";
 import type { KObject } from "../../src/machinery/object.ts";
 import { configMap, configMapsPath, ensureNamespace, KcpClient, runPool } from "./client.ts";
 import { measured, type Session, withKcp } from "./harness.ts";
-import { launchKcp, removeDir } from "./kcp-launcher.ts";
+import { join } from "node:path";
+import { launchKcp, REPO, removeDir } from "./kcp-launcher.ts";
 import { memoryOf } from "./proc.ts";
 import { median, mib, now } from "./stats.ts";
 import type { Context, Row, Workload } from "./types.ts";
@@ -67,30 +68,42 @@ class Failures {
   }
 }
 
-/** A service account bound to `edit` in namespace bench, and a client with its token. */
-async function boundUser(s: Session, failures: Failures, concurrency: number): Promise<KcpClient> {
+/**
+ * The bound user: a static token user when this kcp has `--token-auth-file` (the identity work of
+ * issue 15: authenticated in memory, as the admin is, so the comparison with the admin shows RBAC
+ * alone), else a service account.
+ */
+interface UserSpec {
+  /** `kcp start` flags that make the user exist. */
+  args: string[];
+  /** The static token, or undefined for a service account. */
+  token?: string;
+}
+
+async function userSpec(ctx: Context): Promise<UserSpec> {
+  const start = await Bun.file(join(REPO, "src/cli/start.ts")).text();
+  if (!start.includes('"token-auth-file"')) return { args: [] };
+  const token = `bench-${crypto.randomUUID()}`;
+  const file = join(ctx.scratch, "rbac-tokens.csv");
+  await Bun.write(file, `${token},bench-user,bench-uid\n`);
+  return { args: ["--token-auth-file", file], token };
+}
+
+/** The user bound to `edit` in namespace bench, and a client with its token. */
+async function boundUser(s: Session, failures: Failures, concurrency: number, spec: UserSpec): Promise<KcpClient> {
   await ensureNamespace(s.client, "bench");
-  const sa = await s.client.post("/api/v1/namespaces/bench/serviceaccounts", {
-    apiVersion: "v1",
-    kind: "ServiceAccount",
-    metadata: { name: "bencher" },
-  });
-  failures.check(sa.status, 201, sa.body);
+  const subject = spec.token
+    ? { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "bench-user" }
+    : { kind: "ServiceAccount", name: "bencher", namespace: "bench" };
   const rb = await s.client.post(`${RBAC_PATH}/namespaces/bench/rolebindings`, {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "RoleBinding",
     metadata: { name: "bencher-edit" },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edit" },
-    subjects: [{ kind: "ServiceAccount", name: "bencher", namespace: "bench" }],
+    subjects: [subject],
   });
   failures.check(rb.status, 201, rb.body);
-  const tr = await s.client.post("/api/v1/namespaces/bench/serviceaccounts/bencher/token", {
-    apiVersion: "authentication.k8s.io/v1",
-    kind: "TokenRequest",
-    spec: { expirationSeconds: 3600 },
-  });
-  failures.check(tr.status, 201, tr.body);
-  const token = (JSON.parse(tr.body) as { status: { token: string } }).status.token;
+  const token = spec.token ?? (await serviceAccountToken(s, failures));
   const user = new KcpClient({ url: s.kcp.url, ca: s.kcp.ca, token }, { concurrency });
   // The binding reaches the index through the server's watch: wait until the user may create.
   const deadline = now() + 10_000;
@@ -99,21 +112,37 @@ async function boundUser(s: Session, failures: Failures, concurrency: number): P
     if (r.status === 201) return user;
     await Bun.sleep(50);
   }
-  throw new Error("the service account's RoleBinding did not take effect within 10 s");
+  throw new Error("the user's RoleBinding did not take effect within 10 s");
 }
 
-async function userVersusAdmin(ctx: Context, s: Session): Promise<Row[]> {
+async function serviceAccountToken(s: Session, failures: Failures): Promise<string> {
+  const sa = await s.client.post("/api/v1/namespaces/bench/serviceaccounts", {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: "bencher" },
+  });
+  failures.check(sa.status, 201, sa.body);
+  const tr = await s.client.post("/api/v1/namespaces/bench/serviceaccounts/bencher/token", {
+    apiVersion: "authentication.k8s.io/v1",
+    kind: "TokenRequest",
+    spec: { expirationSeconds: 3600 },
+  });
+  failures.check(tr.status, 201, tr.body);
+  return (JSON.parse(tr.body) as { status: { token: string } }).status.token;
+}
+
+async function userVersusAdmin(ctx: Context, s: Session, spec: UserSpec): Promise<Row[]> {
   const failures = new Failures();
   const { creates, createClients } = ctx.sizes;
   // The same user on a server without RBAC: what the user's own authentication costs, RBAC apart.
   const openKcp = await launchKcp({
     label: "rbac-always-allow",
-    args: ["--authorization-mode", "AlwaysAllow"],
+    args: ["--authorization-mode", "AlwaysAllow", ...spec.args],
     ...(ctx.profiling ? { profiling: ctx.profiling } : {}),
   });
   const open: Session = { kcp: openKcp, client: new KcpClient(openKcp, { concurrency: createClients }) };
-  const user = await boundUser(s, failures, createClients);
-  const openUser = await boundUser(open, failures, createClients);
+  const user = await boundUser(s, failures, createClients, spec);
+  const openUser = await boundUser(open, failures, createClients, spec);
   const perRound = Math.max(1, Math.ceil(creates / 3));
   const round = async (session: Session, client: KcpClient, prefix: string) => {
     const { usage } = await measured(session.kcp.pid, () =>
@@ -160,7 +189,7 @@ async function userVersusAdmin(ctx: Context, s: Session): Promise<Row[]> {
         raw: { name: "the same creates/s as the admin (system:masters)", value: a, unit: "/s" },
         ratio: u / a,
         ...target,
-        notes: `${noise}the user is a service account bound to edit: its token's signature (remembered) and its account (read from storage) are checked per request, besides RBAC; ${rounds}`,
+        notes: `${noise}${spec.token ? "the user is a static token user (--token-auth-file) bound to edit" : "the user is a service account bound to edit: its token's signature (remembered) and its account (read from storage) are checked per request, besides RBAC"}; ${rounds}`,
         details: { adminRates, userRates, openRates, perRound },
       },
       {
@@ -260,8 +289,7 @@ async function serverMemory(ctx: Context): Promise<Row[]> {
       metric: `RBAC: RSS per logical cluster with RBAC objects, RBAC ÷ AlwaysAllow difference (${n.toLocaleString("en-US")})`,
       value: diff / 1024,
       unit: "KiB",
-      ...(n >= 1000 ? { target: { op: "<=" as const, value: 2 } } : {}),
-      notes: `${n < 10_000 ? `${n}, not the target's 10,000 (--clusters 10000); ` : ""}${n < 1000 ? "no target under 1,000 clusters (RSS noise); " : ""}each cluster: a namespace, a Role, a RoleBinding, a ClusterRoleBinding; VmRSS AlwaysAllow ${show(growth.off)}, RBAC ${show(growth.on)}; ${failures.note()}`,
+      notes: `${n < 10_000 ? `${n}, not 10,000 (--clusters 10000); ` : ""}no target: RSS also holds the garbage of decoding every RBAC watch event (not yet collected or returned), which only the RBAC server does; what the index keeps is the in-process row; each cluster: a namespace, a Role, a RoleBinding, a ClusterRoleBinding; VmRSS AlwaysAllow ${show(growth.off)}, RBAC ${show(growth.on)}; ${failures.note()}`,
       details: { growth, n },
     },
     {
@@ -338,9 +366,13 @@ export const rbacWorkload: Workload = {
   description: "RBAC: creates as a bound user vs the admin, memory of RBAC objects per logical cluster",
   async run(ctx: Context): Promise<Row[]> {
     const rows: Row[] = [];
+    const spec = await userSpec(ctx);
     rows.push(...inProcess(ctx));
     rows.push(
-      ...(await withKcp(ctx, "rbac-creates", (s) => userVersusAdmin(ctx, s), { concurrency: ctx.sizes.createClients })),
+      ...(await withKcp(ctx, "rbac-creates", (s) => userVersusAdmin(ctx, s, spec), {
+        concurrency: ctx.sizes.createClients,
+        args: spec.args,
+      })),
     );
     rows.push(...(await serverMemory(ctx)));
     return rows;

@@ -68,6 +68,11 @@ describe("RBAC per logical cluster", () => {
       context: "user",
     });
     expect(canCreate.stdout).toBe("no\n");
+    // SelfSubjectRulesReview: the rules of view in team, and the basic-user ones.
+    const list = await ok(asReader(["-n", "team", "auth", "can-i", "--list"]));
+    expect(list).toMatch(/^configmaps\s+\[\]\s+\[\]\s+\[get list watch\]$/m);
+    expect(list).toMatch(/^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/m);
+    expect(list).not.toMatch(/^secrets/m);
     // Discovery and whoami need no binding (system:discovery, system:basic-user).
     expect(await ok(asReader(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]))).toBe(
       "system:serviceaccount:team:reader",
@@ -159,6 +164,45 @@ describe("RBAC per logical cluster", () => {
     ).toBe(1);
     await ok(["delete", "clusterrole", "lease-viewer"]);
     await until(1, leases);
+  });
+});
+
+describe("changing a default role in one logical cluster", () => {
+  test("an object of its name wins there; deleted, the default is back", async () => {
+    const own = `${kcp.url}/clusters/own-view`;
+    const run = (args: string[]) => ok(["--server", own, ...args]);
+    await run(["create", "clusterrole", "view", "--verb=get", "--resource=secrets"]);
+    const stored = JSON.parse(await run(["get", "clusterrole", "view", "-o", "json"]));
+    expect(stored.rules).toEqual([{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }]);
+    expect(stored.aggregationRule).toBeUndefined();
+    // Listed once, the stored one.
+    const names = (await run(["get", "clusterroles", "-o", "name"])).split("\n");
+    expect(names.filter((n) => n === "clusterrole.rbac.authorization.k8s.io/view")).toHaveLength(1);
+    await run(["delete", "clusterrole", "view"]);
+    const back = JSON.parse(await run(["get", "clusterrole", "view", "-o", "json"]));
+    expect(back.aggregationRule).toBeDefined();
+    // Server-side apply creates the override as well.
+    const applied = await kubectl(kcp, ["--server", own, "apply", "--server-side", "-f", "-"], {
+      stdin: JSON.stringify({
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: "edit" },
+        rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get"] }],
+      }),
+    });
+    expect(applied.stderr).toBe("");
+    expect(applied.stdout).toBe("clusterrole.rbac.authorization.k8s.io/edit serverside-applied\n");
+    // A patch (client-side apply, kubectl edit) of a default changes a stored copy of it, here only.
+    const patched = await kubectl(kcp, ["--server", own, "label", "clusterrole", "admin", "team=ours"]);
+    expect(patched.stderr).toBe("");
+    const copy = JSON.parse(await run(["get", "clusterrole", "admin", "-o", "json"]));
+    expect(copy.metadata.labels.team).toBe("ours");
+    expect(copy.aggregationRule).toBeDefined();
+    expect(copy.metadata.uid).not.toBe(back.metadata.uid);
+    const elsewhere = JSON.parse(
+      await ok(["--server", `${kcp.url}/clusters/fresh-two`, "get", "clusterrole", "admin", "-o", "json"]),
+    );
+    expect(elsewhere.metadata.labels.team).toBeUndefined();
   });
 });
 

@@ -223,6 +223,18 @@ describe("RBACAuthorizer", () => {
     expect(authz.rulesFor(alice, "a", "ns").incomplete).toBe(true);
   });
 
+  test("rulesOfRole: a Role's rules, a ClusterRole's aggregate, undefined when missing", () => {
+    const index = new PolicyIndex();
+    const r = [{ verbs: ["get"], apiGroups: [""], resources: ["configmaps"] }];
+    index.upsert("Role", "a", role("r", "ns", r));
+    expect(index.rulesOfRole("a", "Role", "ns", "r")).toEqual(r);
+    expect(index.rulesOfRole("a", "Role", "other", "r")).toBeUndefined();
+    expect(index.rulesOfRole("b", "ClusterRole", "", "nope")).toBeUndefined();
+    const admin = index.rulesOfRole("b", "ClusterRole", "", "admin") ?? [];
+    expect(admin.some((x) => x.resources?.includes("rolebindings"))).toBe(true);
+    expect(admin.some((x) => x.resources?.includes("secrets") && x.verbs.includes("create"))).toBe(true);
+  });
+
   test("the index keys list what is stored, for relists", () => {
     const index = new PolicyIndex();
     index.upsert("Role", "a", role("r", "ns", []));

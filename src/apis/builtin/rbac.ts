@@ -181,9 +181,8 @@ function rbacKind(
   kind: string,
   namespaced: boolean,
   strategy: Omit<Strategy, "hasStatus" | "tracksGeneration">,
-  builtinObjects?: () => readonly KObject[],
 ): ResourceDef {
-  const def = builtin({
+  return builtin({
     group: RBAC_GROUP,
     version: "v1",
     plural,
@@ -194,9 +193,6 @@ function rbacKind(
     allowCreateOnUpdate: true,
     strategy: { ...strategy, hasStatus: false, tracksGeneration: false, nameValidation: "path-segment" },
   });
-  // kube's default ClusterRoles and ClusterRoleBindings, in every logical cluster without copies.
-  if (builtinObjects) def.builtinObjects = builtinObjects;
-  return def;
 }
 
 export function rbacResources(): ResourceDef[] {
@@ -218,31 +214,19 @@ export function rbacResources(): ResourceDef[] {
         "v1.LabelSelector",
       );
   };
-  return [
-    rbacKind(
-      "clusterrolebindings",
-      "ClusterRoleBinding",
-      false,
-      {
-        prepareForCreate: (obj) => decodeBinding(crbWire, obj),
-        prepareForUpdate: (obj) => decodeBinding(crbWire, obj),
-        validate: (obj) => validateBinding(obj, false),
-        validateUpdate: (obj, old) => validateBindingUpdate(obj, old, false),
-      },
-      () => defaultPolicy().clusterRoleBindings,
-    ),
-    rbacKind(
-      "clusterroles",
-      "ClusterRole",
-      false,
-      {
-        prepareForCreate: decodeClusterRole,
-        prepareForUpdate: decodeClusterRole,
-        validate: (obj) => [...validateRules(obj, false), ...validateAggregationRule(obj)],
-        validateUpdate: (obj) => [...validateRules(obj, false), ...validateAggregationRule(obj)],
-      },
-      () => defaultPolicy().clusterRoles,
-    ),
+  return withDefaultPolicy([
+    rbacKind("clusterrolebindings", "ClusterRoleBinding", false, {
+      prepareForCreate: (obj) => decodeBinding(crbWire, obj),
+      prepareForUpdate: (obj) => decodeBinding(crbWire, obj),
+      validate: (obj) => validateBinding(obj, false),
+      validateUpdate: (obj, old) => validateBindingUpdate(obj, old, false),
+    }),
+    rbacKind("clusterroles", "ClusterRole", false, {
+      prepareForCreate: decodeClusterRole,
+      prepareForUpdate: decodeClusterRole,
+      validate: (obj) => [...validateRules(obj, false), ...validateAggregationRule(obj)],
+      validateUpdate: (obj) => [...validateRules(obj, false), ...validateAggregationRule(obj)],
+    }),
     rbacKind("rolebindings", "RoleBinding", true, {
       prepareForCreate: (obj) => decodeBinding(rbWire, obj),
       prepareForUpdate: (obj) => decodeBinding(rbWire, obj),
@@ -255,5 +239,14 @@ export function rbacResources(): ResourceDef[] {
       validate: (obj) => validateRules(obj, true),
       validateUpdate: (obj) => validateRules(obj, true),
     }),
-  ];
+  ]);
+}
+
+/** kube's default ClusterRoles and ClusterRoleBindings, served in every logical cluster without copies. */
+function withDefaultPolicy(defs: ResourceDef[]): ResourceDef[] {
+  for (const def of defs) {
+    if (def.plural === "clusterroles") def.builtinObjects = () => defaultPolicy().clusterRoles;
+    if (def.plural === "clusterrolebindings") def.builtinObjects = () => defaultPolicy().clusterRoleBindings;
+  }
+  return defs;
 }

@@ -38,8 +38,8 @@ export interface BindingEntry {
   name: string;
   roleKind: "Role" | "ClusterRole";
   roleName: string;
-  /** Index keys of the subjects ("u:<user>", "g:<group>"), and how each is named in a reason. */
-  subjects: { key: string; text: string }[];
+  /** Index keys of the subjects: "u:<user name>" (a service account is its user name), "g:<group>". */
+  subjects: string[];
 }
 
 /** One logical cluster's stored RBAC objects. */
@@ -59,7 +59,7 @@ class ClusterPolicy {
 
 /** What a visit of a user's rules reports besides the rules: bindings whose role does not exist. */
 export interface RuleVisitor {
-  /** Return true to stop the visit. */
+  /** Return true to stop the visit. `subject` is the binding's subject that matched (describeSubject names it). */
   rule(rule: PolicyRule, binding: BindingEntry, subject: string): boolean;
   error(message: string): void;
 }
@@ -69,6 +69,24 @@ const ROLE_NOT_FOUND = (kind: "Role" | "ClusterRole", name: string) =>
 
 function stringArray(v: unknown): string[] | undefined {
   return Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : undefined;
+}
+
+/**
+ * Equal rules are shared between roles and logical clusters (tenants' roles are often copies of
+ * one another): a rule is kept once, up to MAX_INTERNED distinct rules, beyond which rules are
+ * kept per role. Shared rules are frozen.
+ */
+const MAX_INTERNED = 4096;
+const interned = new Map<string, PolicyRule>();
+
+function intern(rule: PolicyRule): PolicyRule {
+  const key = JSON.stringify(rule);
+  const known = interned.get(key);
+  if (known) return known;
+  if (interned.size >= MAX_INTERNED) return rule;
+  Object.freeze(rule);
+  interned.set(key, rule);
+  return rule;
 }
 
 function rulesOf(obj: KObject): PolicyRule[] {
@@ -85,7 +103,7 @@ function rulesOf(obj: KObject): PolicyRule[] {
     if (resources?.length) rule.resources = resources;
     if (names?.length) rule.resourceNames = names;
     if (urls?.length) rule.nonResourceURLs = urls;
-    out.push(rule);
+    out.push(intern(rule));
   }
   return out;
 }
@@ -118,12 +136,12 @@ function bindingEntry(kind: "RoleBinding" | "ClusterRoleBinding", obj: KObject):
   const subjects: BindingEntry["subjects"] = [];
   for (const s of Array.isArray(obj.subjects) ? obj.subjects : []) {
     if (!isObject(s) || typeof s.name !== "string") continue;
-    if (s.kind === "User") subjects.push({ key: `u:${s.name}`, text: `User "${s.name}"` });
-    else if (s.kind === "Group") subjects.push({ key: `g:${s.name}`, text: `Group "${s.name}"` });
+    if (s.kind === "User") subjects.push(`u:${s.name}`);
+    else if (s.kind === "Group") subjects.push(`g:${s.name}`);
     else if (s.kind === "ServiceAccount") {
       // As kube's appliesTo: a service account subject without a namespace is in the binding's.
       const ns = typeof s.namespace === "string" && s.namespace !== "" ? s.namespace : (namespace ?? "");
-      subjects.push({ key: `u:system:serviceaccount:${ns}:${s.name}`, text: `ServiceAccount "${s.name}/${ns}"` });
+      subjects.push(`${SA_KEY}${ns}:${s.name}`);
     }
   }
   const entry: BindingEntry = { kind, name: obj.metadata.name ?? "", roleKind, roleName: ref.name, subjects };
@@ -131,23 +149,36 @@ function bindingEntry(kind: "RoleBinding" | "ClusterRoleBinding", obj: KObject):
   return entry;
 }
 
+const SA_KEY = "u:system:serviceaccount:";
+
+/** How a subject index key is named in a reason, as kube's describeSubject. */
+function describeSubject(key: string): string {
+  if (key.startsWith(SA_KEY)) {
+    const [ns, name] = key.slice(SA_KEY.length).split(":", 2) as [string, string];
+    return `ServiceAccount "${name}/${ns}"`;
+  }
+  return `${key.startsWith("g:") ? "Group" : "User"} ${JSON.stringify(key.slice(2))}`;
+}
+
 function addBySubject(index: Map<string, BindingEntry[]>, b: BindingEntry): void {
-  for (const s of b.subjects) {
-    const list = index.get(s.key);
-    if (!list) index.set(s.key, [b]);
+  for (const key of b.subjects) {
+    const list = index.get(key);
+    if (!list) index.set(key, [b]);
     else if (!list.includes(b)) list.push(b);
   }
 }
 
 function removeBySubject(index: Map<string, BindingEntry[]>, b: BindingEntry): void {
-  for (const s of b.subjects) {
-    const list = index.get(s.key);
+  for (const key of b.subjects) {
+    const list = index.get(key);
     if (!list) continue;
     const i = list.indexOf(b);
     if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) index.delete(s.key);
+    if (list.length === 0) index.delete(key);
   }
 }
+
+export { describeSubject };
 
 function dedupeRules(rules: PolicyRule[]): PolicyRule[] {
   const seen = new Set<string>();
@@ -263,8 +294,7 @@ export class PolicyIndex {
         visitor.error(ROLE_NOT_FOUND(b.roleKind, b.roleName));
         return false;
       }
-      const subject = b.subjects.find((s) => s.key === key)?.text ?? "";
-      for (const r of rules) if (visitor.rule(r, b, subject)) return true;
+      for (const r of rules) if (visitor.rule(r, b, key)) return true;
       return false;
     };
     // Cluster-wide bindings: the stored ones, then the defaults the cluster does not override.
@@ -280,6 +310,22 @@ export class PolicyIndex {
     for (const key of keys)
       for (const b of cp.bySubject.get(key) ?? [])
         if (b.kind === "RoleBinding" && b.namespace === namespace && visitBinding(b, key)) return;
+  }
+
+  /**
+   * The effective rules of a Role (in `namespace`) or ClusterRole (aggregated ones computed, the
+   * defaults included) of a logical cluster, or undefined when it does not exist: what a binding to
+   * it grants (escalation prevention compares them with the binder's own).
+   */
+  rulesOfRole(
+    cluster: string,
+    kind: "Role" | "ClusterRole",
+    namespace: string,
+    name: string,
+  ): PolicyRule[] | undefined {
+    const cp = this.clusters.get(cluster);
+    if (kind === "Role") return cp?.roles?.get(`${namespace}/${name}`)?.rules;
+    return this.clusterRoleRules(cp, name);
   }
 
   private roleRules(cp: ClusterPolicy | undefined, b: BindingEntry, namespace: string): PolicyRule[] | undefined {

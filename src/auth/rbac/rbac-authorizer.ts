@@ -10,7 +10,7 @@
 // looked up: no logical cluster is called that.
 
 import type { AuthorizationAttributes, AuthorizationDecision, Authorizer, UserInfo } from "../types.ts";
-import type { BindingEntry, PolicyIndex } from "./policy-index.ts";
+import { type BindingEntry, describeSubject, type PolicyIndex } from "./policy-index.ts";
 import { type PolicyRule, ruleAllows } from "./policy-rule.ts";
 
 export const MASTERS_GROUP = "system:masters";
@@ -24,9 +24,9 @@ export const WILDCARD_PERMISSION_SUBRESOURCE = "wildcard";
 type ResourceRules = ReturnType<Authorizer["rulesFor"]>["resourceRules"];
 type NonResourceRules = ReturnType<Authorizer["rulesFor"]>["nonResourceRules"];
 
-function allowedReason(b: BindingEntry, subject: string): string {
+function allowedReason(b: BindingEntry, subjectKey: string): string {
   const where = b.kind === "RoleBinding" ? `RoleBinding "${b.name}/${b.namespace}"` : `ClusterRoleBinding "${b.name}"`;
-  return `RBAC: allowed by ${where} of ${b.roleKind} "${b.roleName}" to ${subject}`;
+  return `RBAC: allowed by ${where} of ${b.roleKind} "${b.roleName}" to ${describeSubject(subjectKey)}`;
 }
 
 export class RBACAuthorizer implements Authorizer {

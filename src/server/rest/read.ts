@@ -57,7 +57,7 @@ export async function handleList(
 /** The stored object, else the built-in object of that name (ResourceDef.builtinObjects), else 404. */
 async function getOrBuiltin(store: ObjectStore, def: ResourceDef, info: ResourceRequestInfo): Promise<KObject> {
   const name = info.name as string;
-  if (!def.builtinObjects) return store.get(def, info.cluster, info.namespace, name);
+  if (!def.builtinObjects || info.wildcard) return store.get(def, info.cluster, info.namespace, name);
   const stored = await store.tryGet(def, info.cluster, info.namespace, name);
   if (stored) return stored;
   const builtin = def.builtinObjects().find((o) => o.metadata.name === name);

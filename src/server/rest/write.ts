@@ -12,7 +12,7 @@ import { handleApply } from "./apply-patch.ts";
 import { checkPatchedFields } from "./patch-field-validation.ts";
 import { validateWriteOptions } from "./write-options.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
-import { errors } from "../../machinery/status.ts";
+import { errors, isStatusError } from "../../machinery/status.ts";
 import { mediaType, PATCH_TYPES, parseDocument, readBodyText, readObjectBody } from "./body.ts";
 import { jsonResponse, jsonTextResponse } from "./respond.ts";
 import { capabilitiesOf } from "../../apis/capabilities.ts";
@@ -152,6 +152,31 @@ function decodeStrategicPatch(raw: unknown): Record<string, unknown> {
   throw errors.badRequest(`json: cannot unmarshal ${type} into Go value of type map[string]interface {}`);
 }
 
+/**
+ * A patch of a built-in object the logical cluster does not store (kube's default ClusterRoles,
+ * ResourceDef.builtinObjects) patches a stored copy of it, made now: `kubectl edit clusterrole view`
+ * and client-side `kubectl apply` change the default in this logical cluster only. Not on dry run.
+ */
+async function storeBuiltinCopy(
+  store: ObjectStore,
+  def: ResourceDef,
+  info: ResourceRequestInfo,
+  ctx: RequestContext,
+): Promise<void> {
+  if (!def.builtinObjects || info.wildcard || ctx.dryRun || info.subresource) return;
+  const name = info.name as string;
+  const builtin = def.builtinObjects().find((o) => o.metadata.name === name);
+  if (!builtin || (await store.tryGet(def, info.cluster, info.namespace, name))) return;
+  const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, ...meta } = builtin.metadata;
+  const copy = { ...structuredClone(builtin), metadata: structuredClone(meta) } as KObject;
+  try {
+    await store.create(def, ctx, copy, info.namespace);
+  } catch (e) {
+    // Made by a concurrent request meanwhile: patch that one.
+    if (!(isStatusError(e) && e.code === 409)) throw e;
+  }
+}
+
 export async function handlePatch(
   store: ObjectStore,
   def: ResourceDef,
@@ -176,6 +201,7 @@ export async function handlePatch(
       : type === PATCH_TYPES.strategic
         ? decodeStrategicPatch(raw)
         : decodeMergePatch(raw);
+  await storeBuiltinCopy(store, def, info, ctx);
   const name = info.name as string;
   const view = viewOf(def, info);
   // A patch that names a resourceVersion makes it a precondition; otherwise the patch is retried
