@@ -140,6 +140,56 @@ describe("creating a logical cluster", () => {
   });
 });
 
+describe("the cross-cluster view", () => {
+  test("/clusters/* is 403 for a user until clusters/wildcard is granted in admin; then it reads", async () => {
+    const path = "/clusters/*/api/v1/configmaps";
+    await admin(["create", "configmap", "seen-everywhere", "-n", "default"]);
+    const before = await api(kcp, path, { token: "bob-token" });
+    expect(before.status).toBe(403);
+    await admin(
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "List",
+        items: [
+          {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRole",
+            metadata: { name: "all-clusters-reader" },
+            rules: [{ apiGroups: ["tenancy.kcp.io"], resources: ["clusters/wildcard"], verbs: ["list", "watch"] }],
+          },
+          {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRoleBinding",
+            metadata: { name: "bob-all-clusters" },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "all-clusters-reader" },
+            subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "bob" }],
+          },
+        ],
+      }),
+    );
+    const after = await api(kcp, path, { token: "bob-token" });
+    expect(after.status).toBe(200);
+    const items = ((await after.json()) as { items: { metadata: { annotations?: Record<string, string> } }[] }).items;
+    expect(
+      items.some(
+        (i) =>
+          i.metadata.annotations?.["kcp.io/cluster"] === "admin" &&
+          (i.metadata as { name?: string }).name === "seen-everywhere",
+      ),
+    ).toBe(true);
+    // Read-only: the view takes no writes, whoever asks.
+    const write = await api(kcp, "/clusters/*/api/v1/namespaces/default/configmaps", {
+      method: "POST",
+      token: "bob-token",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }),
+    });
+    expect(write.status).toBeGreaterThanOrEqual(400);
+    expect(write.status).toBeLessThan(500);
+  });
+});
+
 describe("impersonation under RBAC", () => {
   test("--as without the impersonate verb is 403; with it, whoami and can-i answer for bob", async () => {
     // (kubectl's whoami words any 403 as "not enabled"; get shows the server's message.)

@@ -105,3 +105,12 @@ describe("logical cluster creation", () => {
     expect(await storedKeysOf("elsewhere")).toBe(1);
   });
 });
+
+describe("LogicalClusters.create", () => {
+  test("of creators racing for one name exactly one makes it; later calls make nothing", async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => env.deps.clusters.create("raced")));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await env.deps.clusters.create("raced")).toBe(false);
+    expect(await clusterNames()).toContain("raced");
+  });
+});
