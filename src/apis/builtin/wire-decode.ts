@@ -107,7 +107,8 @@ export class WireDecoder {
   bytesMap(v: unknown, at: FieldRef): Record<string, Buffer> | undefined {
     const obj = this.object(v, at, "map[string][]uint8");
     if (!obj) return undefined;
-    const out: Record<string, Buffer> = {};
+    // Keys come from the request: a null prototype keeps `__proto__` a key and `in` tests honest.
+    const out: Record<string, Buffer> = Object.create(null);
     for (const [k, e] of Object.entries(obj)) out[k] = this.bytes(e, at) ?? Buffer.alloc(0);
     return out;
   }
