@@ -54,6 +54,9 @@ describe("raw request targets", () => {
     `/clusters/cb/${"x/".repeat(20)}${"../".repeat(20)}../ca/api/v1/configmaps`,
     "/api/v1/namespaces/default/configmaps/a%2Fb",
     "/clusters/c%61/api/v1/configmaps",
+    // The absolute form of a request target, too.
+    "https://127.0.0.1/clusters/cb/../ca/api/v1/configmaps",
+    "https://127.0.0.1/clusters/cb/%2e%2e/ca/api/v1/configmaps",
   ])("%s is 400", async (target) => {
     await expectBadRequest(target);
   });

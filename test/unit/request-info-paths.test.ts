@@ -170,5 +170,18 @@ describe("through the app", () => {
     ).toEqual(["one/cm-one"]);
     const all = await names("/clusters/*/api/v1/configmaps");
     expect(all).toContain("two/cm-two");
+    // A watch (its initial ADDED events, then it times out) keeps to the namespace too.
+    const res = await a.app.request("/clusters/*/api/v1/namespaces/two/configmaps?watch=1&timeoutSeconds=1", {
+      headers: JSON_HEADERS,
+    });
+    expect(res.status).toBe(200);
+    const events = (await res.text())
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l));
+    const watched = events
+      .filter((e) => e.type === "ADDED")
+      .map((e) => `${e.object.metadata.namespace}/${e.object.metadata.name}`);
+    expect(watched).toEqual(["two/cm-two"]);
   });
 });
