@@ -211,6 +211,23 @@ describe("ConfigMap data keys", () => {
   });
 });
 
+test("managedFields from a client with prototype names in fieldsV1: the object is kept, apply works", async () => {
+  const fields = `{"f:data":${objectText(
+    NAMES.map((k) => `f:${k}`),
+    () => ({}),
+  )},${objectText(NAMES, () => ({ "f:x": {} })).slice(1, -1)}}`;
+  const managed = `[{"manager":"__proto__","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":${fields}}]`;
+  const body = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"managed","managedFields":${managed}},"data":${objectText(NAMES, () => "v")}}`;
+  // Whatever becomes of managedFields it cannot decode, the object is kept as sent.
+  const created = expectCreated(await call("POST", CMS, body));
+  expect(entries(created.data)).toEqual(expected(NAMES, () => "v"));
+  const apply = `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"managed"},"data":${objectText(NAMES, () => "w")}}`;
+  const path = `${CMS}/managed?fieldManager=constructor&force=true`;
+  const applied = expectCreated(await call("PATCH", path, apply, "application/apply-patch+yaml"), 200);
+  expect(entries(applied.data)).toEqual(expected(NAMES, () => "w"));
+  expect(applied.metadata.managedFields.some((m: Obj) => m.manager === "constructor")).toBe(true);
+});
+
 describe("labels, annotations and selectors", () => {
   test("each name as a label and an annotation key: kept, or 422 where kube refuses the key", async () => {
     for (const [i, k] of NAMES.entries()) {
