@@ -31,6 +31,7 @@ import { ensureAdminToken } from "../pki/tokens.ts";
 import type { Storage } from "../storage/interface.ts";
 import { type OpenedStorage, openStorage, type StorageOptions } from "../storage/open-storage.ts";
 import { createApp } from "../server/app.ts";
+import { rawPathRoutes, unroutedPath } from "../server/raw-path-routes.ts";
 import { startApiCore } from "./api-core.ts";
 import { loopbackClientConfig, loopbackUser, newLoopbackToken } from "./loopback-client.ts";
 import type { ClientConfig } from "../client/client-config.ts";
@@ -290,7 +291,9 @@ async function serve(
     // Watches switch this off for their own request; other idle connections are closed after 2 minutes.
     idleTimeout: 120,
     maxRequestBodySize: 16 * 1024 * 1024,
-    fetch: (req) => app.fetch(req, bindings),
+    // Each request's raw path is checked before the app sees the resolved one (raw-path-routes.ts).
+    routes: rawPathRoutes((req) => app.fetch(req, bindings)),
+    fetch: unroutedPath((req) => app.fetch(req, bindings)),
   });
   undo.push(() => void server.stop(true));
   if (clientCertificates) {

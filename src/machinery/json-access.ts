@@ -1,7 +1,7 @@
 // Reading parsed JSON the way Go reads an unstructured object: a missing or mistyped field reads as
 // the zero value ("" for a string, {} for an object, [] for a list), never as an exception.
 
-import { isObject } from "./object.ts";
+import { isObject, setOwn } from "./object.ts";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -12,15 +12,15 @@ export function obj(v: unknown): JsonObject {
 
 /** The object at `o[key]`, or an empty object to read from (not attached). */
 export function objectAt(o: JsonObject, key: string): JsonObject {
-  return obj(o[key]);
+  return obj(Object.hasOwn(o, key) ? o[key] : undefined);
 }
 
 /** The object at `o[key]`, created when absent, to write into. */
 export function ensureObject(o: JsonObject, key: string): JsonObject {
-  const v = o[key];
+  const v = Object.hasOwn(o, key) ? o[key] : undefined;
   if (isObject(v)) return v;
   const created: JsonObject = {};
-  o[key] = created;
+  setOwn(o, key, created);
   return created;
 }
 
@@ -43,6 +43,6 @@ export function objects(v: unknown): JsonObject[] {
 export function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isObject(v)) return out;
-  for (const [k, s] of Object.entries(v)) if (typeof s === "string") out[k] = s;
+  for (const [k, s] of Object.entries(v)) if (typeof s === "string") setOwn(out, k, s);
   return out;
 }

@@ -216,7 +216,7 @@ function applyStep(values: unknown[], step: Step): unknown[] {
   for (const v of values) {
     switch (step.kind) {
       case "field":
-        if (isObject(v) && step.name in v) out.push(v[step.name]);
+        if (isObject(v) && Object.hasOwn(v, step.name)) out.push(v[step.name]);
         break;
       case "wildcard":
         if (Array.isArray(v)) out.push(...v);
@@ -230,7 +230,7 @@ function applyStep(values: unknown[], step: Step): unknown[] {
           if (typeof i === "number" && Array.isArray(v)) {
             const at = i < 0 ? v.length + i : i;
             if (at >= 0 && at < v.length) out.push(v[at]);
-          } else if (isObject(v) && String(i) in v) {
+          } else if (isObject(v) && Object.hasOwn(v, String(i))) {
             out.push(v[String(i)]);
           }
         }

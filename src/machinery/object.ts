@@ -30,3 +30,20 @@ export interface KObject {
 export function isObject<T = unknown>(v: unknown): v is Record<string, T> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+
+/**
+ * `obj[key] = value` as an own data property for every key. Keys come from requests, and plain
+ * assignment of `__proto__` would set obj's prototype instead (the key silently dropped).
+ */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    obj[key] = value;
+  }
+}
+
+/** `obj[key]` when obj has it as its own member: never a value inherited from Object.prototype. */
+export function getOwn(obj: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}

@@ -75,8 +75,10 @@ function split(str: string): Parts {
 }
 
 function interpretSuffix(suffix: string): { base: 2 | 10; exponent: number; format: QuantityFormat } {
-  if (suffix in DEC_SUFFIXES) return { base: 10, exponent: DEC_SUFFIXES[suffix] as number, format: "DecimalSI" };
-  if (suffix in BIN_SUFFIXES) return { base: 2, exponent: BIN_SUFFIXES[suffix] as number, format: "BinarySI" };
+  if (Object.hasOwn(DEC_SUFFIXES, suffix))
+    return { base: 10, exponent: DEC_SUFFIXES[suffix] as number, format: "DecimalSI" };
+  if (Object.hasOwn(BIN_SUFFIXES, suffix))
+    return { base: 2, exponent: BIN_SUFFIXES[suffix] as number, format: "BinarySI" };
   if (suffix.length > 1 && (suffix[0] === "e" || suffix[0] === "E") && /^[+-]?\d+$/.test(suffix.slice(1))) {
     return { base: 10, exponent: Number(suffix.slice(1)), format: "DecimalExponent" };
   }

@@ -68,7 +68,8 @@ function parseAcceptUncached(header: string): readonly AcceptEntry[] {
     else if (sp.length === 2) subtype = (sp[1] ?? "").trim().toLowerCase();
     else continue;
     if (!type || !subtype) continue;
-    const params: Record<string, string> = {};
+    // Parameter names come from the client: no prototype to find `constructor` or `__proto__` on.
+    const params: Record<string, string> = Object.create(null);
     let q = 1;
     for (const p of paramParts) {
       const eq = p.indexOf("=");

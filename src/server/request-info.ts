@@ -1,7 +1,7 @@
 // Request info: what a URL and method ask for, as kube-apiserver's RequestInfoFactory works it out,
 // plus the logical cluster taken from a `/clusters/<name>` prefix.
 
-import { StatusError } from "../machinery/status.ts";
+import { errors, StatusError } from "../machinery/status.ts";
 import { DEFAULT_CLUSTER } from "../apis/logical-clusters.ts";
 
 export const WILDCARD_CLUSTER = "*";
@@ -43,8 +43,37 @@ export type RequestInfo = ResourceRequestInfo | NonResourceRequestInfo;
 
 const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);
 
-function splitPath(path: string): string[] {
-  return path.split("/").filter((p) => p !== "");
+/**
+ * The segments of a path, each percent-decoded exactly once. One spelling per object: a malformed
+ * escape, an empty segment (`//`), a `.` or `..` segment (plain or escaped) and an escaped slash are
+ * 400, so a proxy in front that judges the path prefix and kcp read the same path. Only a trailing
+ * slash is let through, as kube-apiserver does.
+ */
+export function splitPath(path: string): string[] {
+  const raw = path.split("/");
+  // The leading slash gives an empty first segment; a trailing slash an empty last one.
+  if (raw[0] === "") raw.shift();
+  if (raw.length > 0 && raw[raw.length - 1] === "") raw.pop();
+  return raw.map(decodeSegment);
+}
+
+function decodeSegment(raw: string): string {
+  if (raw === "") throw badPath('an empty path segment ("//") is not allowed');
+  let seg = raw;
+  if (raw.includes("%")) {
+    try {
+      seg = decodeURIComponent(raw);
+    } catch {
+      throw badPath(`malformed percent escape in path segment "${raw}"`);
+    }
+    if (seg.includes("/")) throw badPath(`an escaped "/" in path segment "${raw}" is not allowed`);
+  }
+  if (seg === "." || seg === "..") throw badPath(`a "${seg}" path segment is not allowed`);
+  return seg;
+}
+
+function badPath(why: string) {
+  return errors.badRequest(`invalid request path: ${why}`);
 }
 
 /**
@@ -55,8 +84,14 @@ export function splitClusterPrefix(rawPath: string): { cluster: string; wildcard
   if (!rawPath.startsWith("/clusters/")) return { cluster: DEFAULT_CLUSTER, wildcard: false, path: rawPath };
   const rest = rawPath.slice("/clusters/".length);
   const slash = rest.indexOf("/");
-  const name = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
+  const spelled = slash < 0 ? rest : rest.slice(0, slash);
   const path = slash < 0 ? "" : rest.slice(slash);
+  // Cluster names never need escaping, so the prefix a proxy may filter on has one spelling; only
+  // the wildcard has two, as client-go escapes `*` (`/clusters/%2A`) and it is read-only.
+  const name = /^%2a$/i.test(spelled) ? WILDCARD_CLUSTER : spelled;
+  if (name.includes("%")) {
+    throw badPath(`a logical cluster name is spelled without percent escapes, not "${name}"`);
+  }
   if (name === WILDCARD_CLUSTER) {
     if (path === "" || path === "/") throw unknownCluster(name);
     return { cluster: WILDCARD_CLUSTER, wildcard: true, path };

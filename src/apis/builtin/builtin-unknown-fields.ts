@@ -52,7 +52,7 @@ function walk(value: unknown, schema: Schema | undefined, steps: Step[], found: 
   if (isObject(s.properties) && isObject(value)) {
     const props = s.properties as Record<string, Schema>;
     for (const key of Object.keys(value)) {
-      if (!(key in props)) {
+      if (!Object.hasOwn(props, key)) {
         found.push(pathOf(steps, key));
         delete value[key];
       } else {

@@ -9,7 +9,7 @@ import type { KObject, RequestContext, ResourceDef, UserInfo } from "../types.ts
 import { builtin, CREATE_ONLY, isZero, type JsonObject, objectAt, str, strings } from "./strategy-helpers.ts";
 import { nowTime } from "./timestamps.ts";
 import { WireDecoder } from "./wire-decode.ts";
-import { isObject } from "../../machinery/object.ts";
+import { isObject, setOwn } from "../../machinery/object.ts";
 
 export interface ReviewDeps {
   authenticator: Authenticator;
@@ -32,7 +32,7 @@ function echoMetadata(obj: KObject): KObject["metadata"] {
 /** Go's omitempty: drop empty strings, lists and maps from a flat object. */
 function omitEmpty(o: JsonObject): JsonObject {
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(o)) if (!isZero(v) || typeof v === "boolean") out[k] = v;
+  for (const [k, v] of Object.entries(o)) if (!isZero(v) || typeof v === "boolean") setOwn(out, k, v);
   return out;
 }
 
@@ -182,7 +182,7 @@ function accessStatus(deps: ReviewDeps, attrs: AuthorizationAttributes): JsonObj
 function extraOf(v: unknown): Record<string, string[]> | undefined {
   if (!isObject(v)) return undefined;
   const out: Record<string, string[]> = {};
-  for (const [k, vals] of Object.entries(v)) out[k] = strings(vals);
+  for (const [k, vals] of Object.entries(v)) setOwn(out, k, strings(vals));
   return out;
 }
 

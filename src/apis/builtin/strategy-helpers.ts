@@ -3,7 +3,7 @@
 
 import { clone } from "../object-codec.ts";
 import type { KObject, ResourceDef, SubresourceDef, Verb } from "../types.ts";
-import { isObject } from "../../machinery/object.ts";
+import { isObject, setOwn } from "../../machinery/object.ts";
 import { BUILTIN_CAPABILITIES } from "../capabilities.ts";
 
 /** The verbs of a kind kept in storage (sorted, as discovery lists them). */
@@ -49,7 +49,7 @@ export function keepStatus(obj: KObject, old: KObject): void {
 export function keepAllButStatus(obj: KObject, old: KObject): void {
   const kept = (k: string) => k === "apiVersion" || k === "kind" || k === "metadata" || k === "status";
   for (const k of Object.keys(obj)) if (!kept(k)) delete obj[k];
-  for (const [k, v] of Object.entries(old)) if (!kept(k)) obj[k] = clone(v);
+  for (const [k, v] of Object.entries(old)) if (!kept(k)) setOwn(obj, k, clone(v));
 }
 
 // ---- JSON access ----

@@ -4,6 +4,7 @@
 //   Lease in version "v1" cannot be handled as a Lease: json: cannot unmarshal string into Go struct field LeaseSpec.spec.leaseDurationSeconds of type int32
 // Each check returns the decoded (and, for times and quantities, canonical) value; null and absent pass as undefined.
 
+import { setOwn } from "../../machinery/object.ts";
 import { errors, type StatusError } from "../../machinery/status.ts";
 import { formatQuantity, QuantityError, quantityFromJSON } from "../../machinery/quantity.ts";
 import { normalizeGoTime, TimeParseError, type TimeLayout } from "./timestamps.ts";
@@ -107,7 +108,8 @@ export class WireDecoder {
   bytesMap(v: unknown, at: FieldRef): Record<string, Buffer> | undefined {
     const obj = this.object(v, at, "map[string][]uint8");
     if (!obj) return undefined;
-    const out: Record<string, Buffer> = {};
+    // Keys come from the request: a null prototype keeps `__proto__` a key and `in` tests honest.
+    const out: Record<string, Buffer> = Object.create(null);
     for (const [k, e] of Object.entries(obj)) out[k] = this.bytes(e, at) ?? Buffer.alloc(0);
     return out;
   }
@@ -128,7 +130,7 @@ export class WireDecoder {
     const obj = this.object(v, at, "v1.ResourceList");
     if (!obj) return undefined;
     const out: Record<string, string> = {};
-    for (const [k, e] of Object.entries(obj)) out[k] = this.quantity(e) ?? "0";
+    for (const [k, e] of Object.entries(obj)) setOwn(out, k, this.quantity(e) ?? "0");
     return out;
   }
 

@@ -5,6 +5,7 @@
 
 import { field, type FieldError, fieldErrorText } from "../../machinery/status.ts";
 import { deepEqual } from "../object-codec.ts";
+import { setOwn } from "../../machinery/object.ts";
 import { celModule } from "../../util/lazy-modules.ts";
 import { celEnvironment } from "./cel-environment.ts";
 import { child, index, key } from "./field-path.ts";
@@ -16,6 +17,7 @@ import {
   type JSONSchemaProps,
   someSchema,
   type ValidationRule,
+  propertySchema,
 } from "./schema-types.ts";
 
 type Program = (ctx: Record<string, unknown>) => unknown;
@@ -164,7 +166,7 @@ function toCel(v: unknown, s: JSONSchemaProps | undefined): unknown {
   }
   if (typeof v === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toCel(x, fieldSchema(s, k));
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) setOwn(out, k, toCel(x, fieldSchema(s, k)));
     return out;
   }
   return v;
@@ -272,7 +274,7 @@ function walk(node: CelNode, value: unknown, old: unknown, path: string, out: Ce
     for (const [k, v] of Object.entries(obj)) {
       const sub = node.properties.get(k);
       if (sub) walk(sub, v, oldObj?.[k], child(path, k), out);
-      else if (node.additionalProperties && !node.schema.properties?.[k])
+      else if (node.additionalProperties && !propertySchema(node.schema, k))
         walk(node.additionalProperties, v, oldObj?.[k], key(path, k), out);
     }
   }

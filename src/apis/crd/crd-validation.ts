@@ -12,7 +12,7 @@ import { isConditionTrue } from "./crd-spec.ts";
 import { CORE_GROUP_VERSION, isCoreGroupCRD, isKubeDotlessGroup } from "./kube-groups.ts";
 import { index, key } from "./field-path.ts";
 import { validateVersionSchema } from "./openapi-schema-checks.ts";
-import { isSchema, type JSONSchemaProps } from "./schema-types.ts";
+import { isSchema, type JSONSchemaProps, propertySchema } from "./schema-types.ts";
 import { type JsonObject, obj, objects, str, strings } from "../../machinery/json-access.ts";
 
 type Json = JsonObject;
@@ -325,7 +325,7 @@ export function schemaAtPath(s: JSONSchemaProps | undefined, jsonPath: string): 
   for (const part of jsonPath.replace(/^\./, "").split(".")) {
     if (!cur || !part) return undefined;
     const next: unknown =
-      cur.properties?.[part] ?? (isSchema(cur.additionalProperties) ? cur.additionalProperties : undefined);
+      propertySchema(cur, part) ?? (isSchema(cur.additionalProperties) ? cur.additionalProperties : undefined);
     cur = isSchema(next) ? next : undefined;
   }
   return cur;

@@ -2,8 +2,15 @@
 // reading from storage: first nulls of non-nullable fields without a default are dropped, then
 // every absent (or null, non-nullable) field with a default gets a copy of it, recursively.
 
-import { additionalPropertiesOf, fieldSchema, isSchema, type JSONSchemaProps, someSchema } from "./schema-types.ts";
-import { isObject } from "../../machinery/object.ts";
+import {
+  additionalPropertiesOf,
+  fieldSchema,
+  isSchema,
+  type JSONSchemaProps,
+  someSchema,
+  propertySchema,
+} from "./schema-types.ts";
+import { isObject, setOwn } from "../../machinery/object.ts";
 
 function nonNullableNull(v: unknown, s: JSONSchemaProps | undefined): boolean {
   return v === null && isSchema(s) && s.nullable !== true;
@@ -29,11 +36,11 @@ export function applyDefaults(x: unknown, s: JSONSchemaProps | undefined): void 
   if (isObject(x)) {
     for (const [k, prop] of Object.entries(s.properties ?? {})) {
       if (!isSchema(prop) || prop.default === undefined) continue;
-      if (!(k in x) || nonNullableNull(x[k], prop)) x[k] = structuredClone(prop.default);
+      if (!Object.hasOwn(x, k) || nonNullableNull(x[k], prop)) setOwn(x, k, structuredClone(prop.default));
     }
     const ap = additionalPropertiesOf(s);
     for (const [k, v] of Object.entries(x)) {
-      const prop = s.properties?.[k];
+      const prop = propertySchema(s, k);
       if (isSchema(prop)) applyDefaults(v, prop);
       else if (ap) {
         if (nonNullableNull(v, ap) && ap.default !== undefined) x[k] = structuredClone(ap.default);

@@ -4,7 +4,7 @@
 
 import { field, type FieldError } from "../../machinery/status.ts";
 import { goSharpV } from "./go-json-values.ts";
-import { fieldSchema, isSchema, type JSONSchemaProps, someSchema } from "./schema-types.ts";
+import { fieldSchema, isSchema, type JSONSchemaProps, someSchema, propertySchema } from "./schema-types.ts";
 import { isObject } from "../../machinery/object.ts";
 
 /** A canonical text of a JSON value, so equal values compare equal whatever their key order. */
@@ -44,7 +44,7 @@ export function validateListTypes(x: unknown, s: JSONSchemaProps | undefined, pa
       x.forEach((v, i) => {
         if (!isObject(v)) return;
         const composite: Record<string, unknown> = {};
-        for (const k of keys) composite[k] = k in v ? v[k] : (items?.properties?.[k]?.default ?? null);
+        for (const k of keys) composite[k] = Object.hasOwn(v, k) ? v[k] : (propertySchema(items, k)?.default ?? null);
         const c = canonical(composite);
         if (seen.has(c)) errs.push(duplicate(`${path}[${i}]`, composite));
         seen.add(c);

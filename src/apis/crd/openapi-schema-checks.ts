@@ -8,7 +8,7 @@ import { celRuleCompileErrors } from "./cel-rules.ts";
 import { child, index, key } from "./field-path.ts";
 import { goSharpV } from "./go-json-values.ts";
 import { prune } from "./pruning.ts";
-import { isEmbeddedResource, isSchema, type JSONSchemaProps } from "./schema-types.ts";
+import { isEmbeddedResource, isSchema, type JSONSchemaProps, propertySchema } from "./schema-types.ts";
 import { compileSchemaValidator } from "./schema-validator.ts";
 import { validateStructural } from "./structural-schema.ts";
 
@@ -79,7 +79,7 @@ export function validateVersionSchema(schema: JSONSchemaProps, path: string, opt
         }
         continue;
       }
-      if (!(k in ROOT_FIELDS_WITH_STATUS)) {
+      if (!Object.hasOwn(ROOT_FIELDS_WITH_STATUS, k)) {
         const allowed = `[${Object.values(ROOT_FIELDS_WITH_STATUS).join(" ")}]`;
         errs.push({
           ...field.invalid(
@@ -334,7 +334,7 @@ function checkNode(
     if (items && items.type === "object") {
       const seen = new Set<string>();
       for (const k of mapKeys) {
-        const p = items.properties?.[k];
+        const p = propertySchema(items, k);
         if (isSchema(p)) {
           if (p.type === "array" || p.type === "object") {
             errs.push(
@@ -375,7 +375,7 @@ function checkNode(
     if (listType === "map") {
       const required = new Set(items.required ?? []);
       for (const k of mapKeys) {
-        const p = items.properties?.[k];
+        const p = propertySchema(items, k);
         if (!isSchema(p)) continue;
         const at = key(child(child(path, "items"), "properties"), k);
         if (!required.has(k) && p.default === undefined) {
@@ -446,7 +446,7 @@ function validFieldPath(s: JSONSchemaProps, fp: string): boolean {
   for (const t of tokens) {
     const name = t.startsWith(".") ? t.slice(1) : t.slice(2, -2);
     if (!cur) return false;
-    if (cur.properties) cur = cur.properties[name];
+    if (cur.properties) cur = Object.hasOwn(cur.properties, name) ? cur.properties[name] : undefined;
     else if (isSchema(cur.additionalProperties)) cur = cur.additionalProperties;
     else return false;
     if (!isSchema(cur)) return false;

@@ -9,6 +9,7 @@ import {
   isSchema,
   type JSONSchemaProps,
   preservesUnknownFields,
+  propertySchema,
 } from "./schema-types.ts";
 import { isObject } from "../../machinery/object.ts";
 
@@ -40,7 +41,7 @@ function walk(x: unknown, s: JSONSchemaProps | undefined, path: string, pruned: 
         if ((k === "apiVersion" || k === "kind") && typeof v === "string") continue;
         if (k === "metadata" && isObject(v)) continue;
       }
-      const prop = s?.properties?.[k];
+      const prop = propertySchema(s, k);
       if (isSchema(prop)) walk(v, prop, join(path, k), pruned, false);
       else if (isSchema(s) && s.additionalProperties !== undefined && s.additionalProperties !== false) {
         walk(v, additionalPropertiesOf(s), join(path, k), pruned, false);
@@ -62,7 +63,7 @@ function skipPrune(x: unknown, s: JSONSchemaProps, path: string, pruned: string[
   if (isObject(x)) {
     for (const [k, v] of Object.entries(x)) {
       if (isEmbeddedResource(s) && META_FIELDS.has(k)) continue;
-      const prop = s.properties?.[k];
+      const prop = propertySchema(s, k);
       if (isSchema(prop)) walk(v, prop, join(path, k), pruned, false);
       else if (isSchema(s.additionalProperties)) walk(v, s.additionalProperties, join(path, k), pruned, false);
     }

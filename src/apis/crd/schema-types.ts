@@ -76,10 +76,21 @@ export function additionalPropertiesOf(s: JSONSchemaProps | undefined): JSONSche
 }
 
 /** The schema a key of an object value falls under: a named property, else additionalProperties. */
+/**
+ * The schema `s` declares for property `key`, an own member only: keys come from request data, and
+ * `properties.constructor` or `properties.__proto__` would otherwise find Object.prototype's.
+ */
+export function propertySchema(s: JSONSchemaProps | undefined, key: string): JSONSchemaProps | undefined {
+  const props = s?.properties;
+  if (!isObject(props) || !Object.hasOwn(props, key)) return undefined;
+  const p = props[key];
+  return isSchema(p) ? p : undefined;
+}
+
 export function fieldSchema(s: JSONSchemaProps | undefined, key: string): JSONSchemaProps | undefined {
   if (!s) return undefined;
-  const p = s.properties?.[key];
-  if (isSchema(p)) return p;
+  const p = propertySchema(s, key);
+  if (p) return p;
   return additionalPropertiesOf(s);
 }
 

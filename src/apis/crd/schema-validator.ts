@@ -5,6 +5,7 @@
 
 import type { default as Ajv, ErrorObject, ValidateFunction } from "ajv";
 import { deepEqual } from "../object-codec.ts";
+import { setOwn } from "../../machinery/object.ts";
 import { field, type FieldError } from "../../machinery/status.ts";
 import { goNumber, goQuote, jsonTypeName } from "./go-json-values.ts";
 import { isIntOrString, isSchema, type JSONSchemaProps } from "./schema-types.ts";
@@ -22,6 +23,8 @@ function sharedAjv(): Ajv {
   const ajv = new AjvClass({
     allErrors: true,
     strict: false,
+    // Properties and required fields are looked up as own members: `{}` has no `toString` field.
+    ownProperties: true,
     verbose: true,
     validateFormats: true,
     unicodeRegExp: true,
@@ -106,7 +109,7 @@ function toAjv(s: JSONSchemaProps): Record<string, unknown> {
   if (Array.isArray(s.required)) out.required = s.required.filter((r) => typeof r === "string");
   if (s.properties && typeof s.properties === "object") {
     const props: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(s.properties)) if (isSchema(v)) props[k] = toAjv(v);
+    for (const [k, v] of Object.entries(s.properties)) if (isSchema(v)) setOwn(props, k, toAjv(v));
     out.properties = props;
   }
   if (isSchema(s.additionalProperties)) out.additionalProperties = toAjv(s.additionalProperties);

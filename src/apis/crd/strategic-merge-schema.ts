@@ -7,6 +7,8 @@
 // (containers by name, ports by containerPort, service ports by port, conditions by type — kube's
 // patchMergeKey in each case), a set list merges as a union, every other list is replaced.
 
+import { setOwn } from "../../machinery/object.ts";
+
 type Schema = Record<string, unknown>;
 
 function isSchema(v: unknown): v is Schema {
@@ -19,7 +21,7 @@ export function withDerivedPatchStrategies(schema: Schema): Schema {
   for (const [k, v] of Object.entries(schema)) {
     if (k === "properties" && isSchema(v)) {
       const props: Schema = {};
-      for (const [name, p] of Object.entries(v)) props[name] = isSchema(p) ? withDerivedPatchStrategies(p) : p;
+      for (const [name, p] of Object.entries(v)) setOwn(props, name, isSchema(p) ? withDerivedPatchStrategies(p) : p);
       out[k] = props;
     } else if ((k === "items" || k === "additionalProperties") && isSchema(v)) out[k] = withDerivedPatchStrategies(v);
     else if ((k === "allOf" || k === "anyOf" || k === "oneOf") && Array.isArray(v))

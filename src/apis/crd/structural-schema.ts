@@ -5,7 +5,7 @@
 
 import { field, type FieldError, fieldErrorText } from "../../machinery/status.ts";
 import { child, index, key } from "./field-path.ts";
-import { isSchema, type JSONSchemaProps } from "./schema-types.ts";
+import { isSchema, type JSONSchemaProps, propertySchema } from "./schema-types.ts";
 
 type Level = "root" | "item" | "field";
 
@@ -259,7 +259,7 @@ function nestedComplete(
       ...nestedComplete(v.items, isSchema(s.items) ? s.items : undefined, child(sPath, "items"), child(vPath, "items")),
     );
   for (const [k, p] of Object.entries(v.properties ?? {})) {
-    const sp = s.properties?.[k];
+    const sp = propertySchema(s, k);
     const at = key(child(sPath, "properties"), k);
     if (!isSchema(sp)) errs.push(field.required(at, `because it is defined in ${key(child(vPath, "properties"), k)}`));
     else errs.push(...nestedComplete(p, sp, at, key(child(vPath, "properties"), k)));

@@ -7,7 +7,7 @@
 import type { SchemaNode } from "../schema-node.ts";
 import { indexItems } from "./compare.ts";
 import { isGranularMap, isLeafPair } from "./typed-shape.ts";
-import { isObject } from "../../machinery/object.ts";
+import { isObject, setOwn } from "../../machinery/object.ts";
 
 export function mergeValues(live: unknown, config: unknown, node: SchemaNode): unknown {
   if (config === undefined) return structuredClone(live);
@@ -22,9 +22,13 @@ export function mergeValues(live: unknown, config: unknown, node: SchemaNode): u
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(live)) {
       const sub = node.field(k);
-      out[k] = Object.hasOwn(c, k) ? (sub ? mergeValues(v, c[k], sub) : structuredClone(c[k])) : structuredClone(v);
+      setOwn(
+        out,
+        k,
+        Object.hasOwn(c, k) ? (sub ? mergeValues(v, c[k], sub) : structuredClone(c[k])) : structuredClone(v),
+      );
     }
-    for (const [k, v] of Object.entries(c)) if (!Object.hasOwn(live, k)) out[k] = structuredClone(v);
+    for (const [k, v] of Object.entries(c)) if (!Object.hasOwn(live, k)) setOwn(out, k, structuredClone(v));
     return out;
   }
   return structuredClone(config);

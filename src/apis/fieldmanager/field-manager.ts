@@ -8,6 +8,7 @@
 //   never owned, nor are fields the request cannot change (status on the main resource of kinds
 //   with a status subresource, everything but status through /status).
 
+import { setOwn } from "../../machinery/object.ts";
 import { StatusError, errors } from "../../machinery/status.ts";
 import { apiVersionOf, deepEqual, nowTimestamp } from "../object-codec.ts";
 import { type SchemaNode, schemaNodeOf } from "../schema-node.ts";
@@ -232,7 +233,7 @@ function dropNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(dropNulls);
   if (typeof v === "object" && v !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNulls(x);
+    for (const [k, x] of Object.entries(v)) if (x !== null) setOwn(out, k, dropNulls(x));
     return out;
   }
   return v;

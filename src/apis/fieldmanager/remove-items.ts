@@ -1,6 +1,7 @@
 // Remove the paths of a field set from a value (structured-merge-diff's RemoveItems): a path in
 // the set goes with everything below it; a path with only descendants in the set is entered.
 
+import { setOwn } from "../../machinery/object.ts";
 import { SchemaNode } from "../schema-node.ts";
 import type { FieldSet } from "./field-set.ts";
 import { listItemElement } from "./list-item-element.ts";
@@ -14,7 +15,7 @@ export function removeItems(value: unknown, set: FieldSet, node: SchemaNode): un
       const pe = { field: k };
       if (set.hasMember(pe)) continue;
       const sub = set.withPrefix(pe);
-      out[k] = sub.isEmpty() ? v : removeItems(v, sub, node.field(k) ?? SchemaNode.untyped());
+      setOwn(out, k, sub.isEmpty() ? v : removeItems(v, sub, node.field(k) ?? SchemaNode.untyped()));
     }
     return out;
   }

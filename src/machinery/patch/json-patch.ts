@@ -3,7 +3,7 @@
 // (missing path, failed test, bad op) is the generic 422 kube answers, whose details are empty.
 
 import { StatusError, errors } from "../status.ts";
-import { isObject } from "../object.ts";
+import { isObject, setOwn } from "../object.ts";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 
@@ -135,7 +135,7 @@ function add(doc: JsonValue, pointer: string, value: JsonValue): JsonValue {
   if (tokens.length === 0) return value;
   const { parent, key } = parentOf(doc, tokens, pointer);
   if (Array.isArray(parent)) parent.splice(arrayIndex(key, parent.length, true, pointer), 0, value);
-  else parent[key] = value;
+  else setOwn(parent, key, value);
   return doc;
 }
 
@@ -161,7 +161,7 @@ function replace(doc: JsonValue, pointer: string, value: JsonValue): JsonValue {
   if (Array.isArray(parent)) parent[arrayIndex(key, parent.length, false, pointer)] = value;
   else if (!Object.hasOwn(parent, key))
     throw new JsonPatchApplyError(`replace operation does not apply: doc is missing key: ${pointer}: missing value`);
-  else parent[key] = value;
+  else setOwn(parent, key, value);
   return doc;
 }
 

@@ -1,7 +1,7 @@
 // JSON Merge Patch (RFC 7386): objects merge recursively, null deletes, anything else replaces.
 
 import { errors } from "../status.ts";
-import { isObject } from "../object.ts";
+import { getOwn, isObject, setOwn } from "../object.ts";
 
 /** Apply `patch` to `target` and return the result; neither argument is modified. */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
@@ -10,7 +10,7 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = applyMergePatch(out[k], v);
+    else setOwn(out, k, applyMergePatch(getOwn(out, k), v));
   }
   // Members the patch did not touch are still shared with `target`: copy them so the result is independent.
   for (const k of Object.keys(out)) if (!Object.hasOwn(patch, k)) out[k] = structuredClone(out[k]);

@@ -10,7 +10,7 @@
 // live list's.
 
 import { StatusError, errors } from "../status.ts";
-import { isObject } from "../object.ts";
+import { isObject, setOwn } from "../object.ts";
 
 /** What the patch needs to know of the schema at a point: the patch strategy and merge key. */
 export interface PatchSchema {
@@ -110,20 +110,20 @@ function mergeMap(original: Obj, patch: Obj, schema: PatchSchema | undefined): O
     }
     const sub = schema?.field(key);
     if (!Object.hasOwn(original, key) || original[key] === undefined) {
-      if (!deleteList) original[key] = fresh(value, sub);
+      if (!deleteList) setOwn(original, key, fresh(value, sub));
       continue;
     }
     const current = original[key];
     if (typeName(current) !== typeName(value)) {
-      if (!deleteList) original[key] = discardNulls(value);
+      if (!deleteList) setOwn(original, key, discardNulls(value));
       continue;
     }
     if (isObject(current)) {
-      original[key] = strategyOf(sub) === "replace" ? discardNulls(value) : mergeMap(current, value as Obj, sub);
+      setOwn(original, key, strategyOf(sub) === "replace" ? discardNulls(value) : mergeMap(current, value as Obj, sub));
     } else if (Array.isArray(current)) {
-      original[key] = mergeListField(current, value as unknown[], sub, deleteList);
+      setOwn(original, key, mergeListField(current, value as unknown[], sub, deleteList));
     } else {
-      original[key] = value;
+      setOwn(original, key, value);
     }
   }
   return original;

@@ -4,6 +4,7 @@
 import type { ResourceDef, UserInfo } from "../../apis/types.ts";
 import type { AppDeps } from "../app-deps.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
+import { escapeValue } from "../../machinery/selectors/field-selector.ts";
 import { errors } from "../../machinery/status.ts";
 import { handleDelete, handleDeleteCollection } from "./delete.ts";
 import { handleGet, handleList } from "./read.ts";
@@ -65,14 +66,18 @@ function dispatchVerb(
     asked.kind === "object"
       ? (res: Promise<Response>) => res
       : async (res: Promise<Response>) => respondAs(def, asked, query, await res);
+  // The view across clusters reads by resource prefix only: a namespace in its path narrows it as a
+  // field selector would, so `/clusters/*/api/v1/namespaces/x/secrets` holds namespace x's alone.
+  const readQuery =
+    info.wildcard && info.namespace !== undefined ? withNamespaceSelector(query, info.namespace) : query;
   switch (info.verb) {
     case "get":
       return handleGet(store, def, info, req, query);
     case "list":
-      return handleList(store, def, info, req, query);
+      return handleList(store, def, info, req, readQuery);
     case "watch":
       disableIdleTimeout(req);
-      return handleWatch(store, def, info, query, req, deps.watch);
+      return handleWatch(store, def, info, readQuery, req, deps.watch);
     case "create":
       if (info.namespace === undefined && def.namespaced) throw errors.methodNotAllowed();
       // A subresource that takes creates answers them itself (serviceaccounts/token).
@@ -85,8 +90,19 @@ function dispatchVerb(
     case "delete":
       return answer(handleDelete(store, def, info, req, query, ctx()));
     case "deletecollection":
+      // `DELETE /api/v1/configmaps` would empty every namespace: kube-apiserver has no such route.
+      if (info.namespace === undefined && def.namespaced) throw errors.methodNotAllowed();
       return handleDeleteCollection(store, def, info, req, query, ctx());
     default:
       throw errors.methodNotAllowed();
   }
+}
+
+/** `query` with `metadata.namespace=<namespace>` added to its field selector. */
+function withNamespaceSelector(query: URLSearchParams, namespace: string): URLSearchParams {
+  const out = new URLSearchParams(query);
+  const term = `metadata.namespace=${escapeValue(namespace)}`;
+  const asked = query.get("fieldSelector");
+  out.set("fieldSelector", asked ? `${asked},${term}` : term);
+  return out;
 }

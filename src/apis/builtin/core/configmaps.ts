@@ -31,7 +31,8 @@ function validateConfigMap(obj: KObject): FieldError[] {
   let total = 0;
   for (const [key, value] of Object.entries(data)) {
     for (const msg of isConfigMapKey(key)) errs.push(field.invalid(`data[${key}]`, key, msg));
-    if (key in binary) errs.push(field.invalid(`data[${key}]`, key, "duplicate of key present in binaryData"));
+    if (Object.hasOwn(binary, key))
+      errs.push(field.invalid(`data[${key}]`, key, "duplicate of key present in binaryData"));
     total += Buffer.byteLength(value, "utf8");
   }
   for (const [key, value] of Object.entries(binary)) {

@@ -21,10 +21,11 @@ function decodeAndNormalize(obj: KObject): void {
   const data = wire.bytesMap(obj.data, { struct: "Secret", path: "data" });
   const stringData = wire.stringMap(obj.stringData, { struct: "Secret", path: "stringData" });
   // Re-encoding also gives data the canonical base64 kube would write back.
-  const merged: Record<string, string> = {};
-  for (const [k, v] of Object.entries(data ?? {})) merged[k] = v.toString("base64");
-  for (const [k, v] of Object.entries(stringData ?? {})) merged[k] = Buffer.from(v ?? "", "utf8").toString("base64");
-  if (data || Object.keys(merged).length > 0) obj.data = merged;
+  // A Map, so that a `__proto__` key is a key like any other (assigning it on `{}` would drop it).
+  const merged = new Map<string, string>();
+  for (const [k, v] of Object.entries(data ?? {})) merged.set(k, v.toString("base64"));
+  for (const [k, v] of Object.entries(stringData ?? {})) merged.set(k, Buffer.from(v ?? "", "utf8").toString("base64"));
+  if (data || merged.size > 0) obj.data = Object.fromEntries(merged);
   delete obj.stringData;
   if (!str(obj.type)) obj.type = SECRET_TYPE_OPAQUE;
 }
@@ -60,7 +61,7 @@ function validateSecret(obj: KObject): FieldError[] {
   if (total > MAX_DATA_SIZE) errs.push(field.tooLong("data", "", MAX_DATA_SIZE));
 
   const requireKey = (key: string): boolean => {
-    if (key in data) return true;
+    if (Object.hasOwn(data, key)) return true;
     errs.push(field.required(`data[${key}]`));
     return false;
   };
@@ -85,7 +86,7 @@ function validateSecret(obj: KObject): FieldError[] {
       break;
     case "kubernetes.io/basic-auth":
       // Either may be empty, but one of them must be there.
-      if (!("username" in data) && !("password" in data)) {
+      if (!Object.hasOwn(data, "username") && !Object.hasOwn(data, "password")) {
         errs.push(field.required("data[username]"), field.required("data[password]"));
       }
       break;
