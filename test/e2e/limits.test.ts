@@ -1,0 +1,66 @@
+// Bounded work per request: documents nested past kube's depth, YAML aliases that expand past the
+// decoded limit, objects over the stored size limit, and patches that would grow without bound are
+// refused with a 4xx Status, and nothing is stored.
+import { describe, expect, test } from "bun:test";
+import { api, type KcpProcess, useKcp } from "../helpers/kcp-process.ts";
+
+let kcp: KcpProcess;
+
+useKcp((k) => (kcp = k));
+
+type Obj = Record<string, any>;
+const CM = "/api/v1/namespaces/default/configmaps";
+
+async function expectStatus(res: Response, code: number, reason: string): Promise<Obj> {
+  const body = (await res.json()) as Obj;
+  expect({ http: res.status, code: body.code, reason: body.reason, kind: body.kind }).toEqual({
+    http: code,
+    code,
+    reason,
+    kind: "Status",
+  });
+  return body;
+}
+
+async function expectAbsent(name: string): Promise<void> {
+  expect((await api(kcp, `${CM}/${name}`)).status).toBe(404);
+}
+
+const post = (body: string, type = "application/json") =>
+  api(kcp, CM, { method: "POST", body, headers: { "Content-Type": type } });
+
+describe("depth", () => {
+  test("a body nested 100,000 deep is kube's 400, and the server still answers", async () => {
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const res = await post(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"x":${deep}}`);
+    const body = await expectStatus(res, 400, "BadRequest");
+    expect(body.message).toContain("exceeded max depth");
+    await expectAbsent("deep");
+    expect((await api(kcp, "/readyz")).status).toBe(200);
+  });
+
+  test("a merge patch nested past the limit is 400 and changes nothing", async () => {
+    expect((await post('{"metadata":{"name":"patched"},"data":{"a":"1"}}')).status).toBe(201);
+    const deep = `${'{"a":'.repeat(20_000)}1${"}".repeat(20_000)}`;
+    const res = await api(kcp, `${CM}/patched`, {
+      method: "PATCH",
+      body: `{"data":{"a":"2"},"x":${deep}}`,
+      headers: { "Content-Type": "application/merge-patch+json" },
+    });
+    await expectStatus(res, 400, "BadRequest");
+    const cm = (await (await api(kcp, `${CM}/patched`)).json()) as Obj;
+    expect(cm.data).toEqual({ a: "1" });
+  });
+});
+
+describe("YAML aliases", () => {
+  test("a 100 KB body whose aliases expand to 10 MB is 413 and not stored", async () => {
+    const lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: laughs}", "data:"];
+    lines.push(`  a: &a "${"x".repeat(100_000)}"`);
+    for (let i = 0; i < 99; i++) lines.push(`  b${i}: *a`);
+    const res = await post(lines.join("\n"), "application/yaml");
+    const body = await expectStatus(res, 413, "RequestEntityTooLarge");
+    expect(body.message).toContain("decoded document exceeds");
+    await expectAbsent("laughs");
+  });
+});
