@@ -6,7 +6,9 @@ import { api, type KcpProcess, useKcp } from "../helpers/kcp-process.ts";
 
 let kcp: KcpProcess;
 
-useKcp((k) => (kcp = k));
+// A smaller stored object limit than the default, so the test bodies stay small.
+const MAX_OBJECT = 512 * 1024;
+useKcp((k) => (kcp = k), { args: ["--max-object-size", "512Ki"] });
 
 type Obj = Record<string, any>;
 const CM = "/api/v1/namespaces/default/configmaps";
@@ -62,5 +64,36 @@ describe("YAML aliases", () => {
     const body = await expectStatus(res, 413, "RequestEntityTooLarge");
     expect(body.message).toContain("decoded document exceeds");
     await expectAbsent("laughs");
+  });
+});
+
+describe("stored object size (--max-object-size)", () => {
+  const cm = (name: string, bytes: number) =>
+    JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data: { a: "x".repeat(bytes) } });
+
+  test("an object over the limit is 413 and not stored; one under it is stored", async () => {
+    const body = await expectStatus(await post(cm("big", MAX_OBJECT + 1000)), 413, "RequestEntityTooLarge");
+    expect(body.message).toContain(`over the limit of ${MAX_OBJECT} bytes`);
+    await expectAbsent("big");
+    expect((await post(cm("fits", MAX_OBJECT - 1000))).status).toBe(201);
+  });
+
+  test("an update or patch that grows an object past the limit is 413 and leaves it as it was", async () => {
+    expect((await post(cm("grows", 100))).status).toBe(201);
+    const put = await api(kcp, `${CM}/grows`, {
+      method: "PUT",
+      body: cm("grows", MAX_OBJECT + 1),
+      headers: { "Content-Type": "application/json" },
+    });
+    await expectStatus(put, 413, "RequestEntityTooLarge");
+    const patch = await api(kcp, `${CM}/grows`, {
+      method: "PATCH",
+      body: JSON.stringify({ data: { b: "y".repeat(MAX_OBJECT) } }),
+      headers: { "Content-Type": "application/merge-patch+json" },
+    });
+    await expectStatus(patch, 413, "RequestEntityTooLarge");
+    const got = (await (await api(kcp, `${CM}/grows`)).json()) as Obj;
+    expect(Object.keys(got.data)).toEqual(["a"]);
+    expect(got.data.a).toHaveLength(100);
   });
 });
