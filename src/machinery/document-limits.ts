@@ -49,13 +49,15 @@ export function checkJsonDepth(text: string, max: number = MAX_JSON_DEPTH): void
   }
 }
 
-/** Why a decoded value is out of bounds, or null. Work stops at the first bound crossed. */
-export function decodedValueExcess(
-  value: unknown,
-  maxBytes: number = MAX_DECODED_BYTES,
-  maxDepth: number = MAX_JSON_DEPTH,
-): "size" | "depth" | null {
-  // A value reached twice (a YAML alias) counts twice: that is its size once served or stored.
+interface Measure {
+  /** The JSON size counted so far: the whole size when nothing was exceeded. */
+  bytes: number;
+  excess: "size" | "depth" | null;
+}
+
+/** About the length of `value` as JSON text, stopping as soon as it passes `maxBytes` or `maxDepth`. */
+function measure(value: unknown, maxBytes: number, maxDepth: number): Measure {
+  // A value reached twice (a YAML alias, a patch's copy) counts twice: that is its size once served or stored.
   const stack: [unknown, number][] = [[value, 0]];
   let bytes = 0;
   while (stack.length > 0) {
@@ -63,7 +65,7 @@ export function decodedValueExcess(
     if (typeof v === "string") bytes += v.length + 2;
     else if (v === null || typeof v !== "object") bytes += 5;
     else {
-      if (depth + 1 > maxDepth) return "depth";
+      if (depth + 1 > maxDepth) return { bytes, excess: "depth" };
       bytes += 2;
       if (Array.isArray(v)) {
         for (const item of v) {
@@ -77,9 +79,26 @@ export function decodedValueExcess(
         }
       }
     }
-    if (bytes > maxBytes) return "size";
+    if (bytes > maxBytes) return { bytes, excess: "size" };
   }
-  return null;
+  return { bytes, excess: null };
+}
+
+/** Why a decoded value is out of bounds, or null. Work stops at the first bound crossed. */
+export function decodedValueExcess(
+  value: unknown,
+  maxBytes: number = MAX_DECODED_BYTES,
+  maxDepth: number = MAX_JSON_DEPTH,
+): "size" | "depth" | null {
+  return measure(value, maxBytes, maxDepth).excess;
+}
+
+/**
+ * About the length of `value` as JSON text; past `stopAbove` the count stops early and returns a
+ * number above it, so measuring a huge value costs no more than the bound.
+ */
+export function jsonSize(value: unknown, stopAbove: number = Number.POSITIVE_INFINITY): number {
+  return measure(value, stopAbove, Number.POSITIVE_INFINITY).bytes;
 }
 
 /** A decoded YAML document within MAX_DECODED_BYTES and MAX_JSON_DEPTH: 413 or 400 otherwise. */

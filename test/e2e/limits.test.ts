@@ -97,3 +97,26 @@ describe("stored object size (--max-object-size)", () => {
     expect(got.data.a).toHaveLength(100);
   });
 });
+
+describe("JSON Patch", () => {
+  test("copying an array into itself 30 times is 422 at once, and the object is unchanged", async () => {
+    const finalizers = Array.from({ length: 1000 }, (_, i) => `example.com/f${i}`);
+    const created = await post(JSON.stringify({ metadata: { name: "doubling", finalizers }, data: { a: "1" } }));
+    expect(created.status).toBe(201);
+    const ops = Array.from({ length: 30 }, () => ({
+      op: "copy",
+      from: "/metadata/finalizers",
+      path: "/metadata/finalizers/-",
+    }));
+    const res = await api(kcp, `${CM}/doubling`, {
+      method: "PATCH",
+      body: JSON.stringify(ops),
+      headers: { "Content-Type": "application/json-patch+json" },
+    });
+    const body = await expectStatus(res, 422, "Invalid");
+    expect(body.details.causes[0].message).toContain("the accumulated size increase of copy is");
+    expect((await api(kcp, "/readyz")).status).toBe(200);
+    const got = (await (await api(kcp, `${CM}/doubling`)).json()) as Obj;
+    expect(got.metadata.finalizers).toEqual(finalizers);
+  });
+});
