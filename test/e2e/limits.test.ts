@@ -120,3 +120,27 @@ describe("JSON Patch", () => {
     expect(got.metadata.finalizers).toEqual(finalizers);
   });
 });
+
+describe("strategic merge patch", () => {
+  const smp = (name: string, body: unknown) =>
+    api(kcp, `${CM}/${name}`, {
+      method: "PATCH",
+      body: JSON.stringify(body),
+      headers: { "Content-Type": "application/strategic-merge-patch+json" },
+    });
+  const finalizers = (n: number) => Array.from({ length: n }, (_, i) => `example.com/f${i}`);
+
+  test("adding 100,001 finalizers is 422 and changes nothing; 5,000 are merged", async () => {
+    expect((await post('{"metadata":{"name":"fin"},"data":{"a":"1"}}')).status).toBe(201);
+    const body = await expectStatus(
+      await smp("fin", { metadata: { finalizers: finalizers(100_001) } }),
+      422,
+      "Invalid",
+    );
+    expect(body.details.causes[0].message).toContain("a merged list may hold at most 100000 items");
+    expect((await api(kcp, "/readyz")).status).toBe(200);
+    const res = await smp("fin", { metadata: { finalizers: finalizers(5_000) } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Obj).metadata.finalizers).toHaveLength(5_000);
+  });
+});
