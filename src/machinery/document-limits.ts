@@ -101,6 +101,20 @@ export function jsonSize(value: unknown, stopAbove: number = Number.POSITIVE_INF
   return measure(value, stopAbove, Number.POSITIVE_INFINITY).bytes;
 }
 
+/** The members of every map and the items of every list in `value`, counted no further than `stopAbove + 1`. */
+export function memberCount(value: unknown, stopAbove: number = Number.POSITIVE_INFINITY): number {
+  const stack: unknown[] = [value];
+  let n = 0;
+  while (stack.length > 0 && n <= stopAbove) {
+    const v = stack.pop();
+    if (v === null || typeof v !== "object") continue;
+    const members = Array.isArray(v) ? v : Object.values(v);
+    n += members.length;
+    for (const m of members) if (m !== null && typeof m === "object") stack.push(m);
+  }
+  return n;
+}
+
 /** A decoded YAML document within MAX_DECODED_BYTES and MAX_JSON_DEPTH: 413 or 400 otherwise. */
 export function checkDecodedValue(value: unknown, maxBytes: number = MAX_DECODED_BYTES): void {
   const excess = decodedValueExcess(value, maxBytes);

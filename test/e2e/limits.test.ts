@@ -144,3 +144,34 @@ describe("strategic merge patch", () => {
     expect(((await res.json()) as Obj).metadata.finalizers).toHaveLength(5_000);
   });
 });
+
+describe("server-side apply", () => {
+  const apply = (name: string, body: string) =>
+    api(kcp, `${CM}/${name}?fieldManager=limits-test`, {
+      method: "PATCH",
+      body,
+      headers: { "Content-Type": "application/apply-patch+yaml" },
+    });
+
+  test("a 1,500-deep apply configuration is 422 at once and creates nothing", async () => {
+    const deep = `${'{"a":'.repeat(1500)}1${"}".repeat(1500)}`;
+    const res = await apply(
+      "ssa-deep",
+      `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ssa-deep"},"x":${deep}}`,
+    );
+    const body = await expectStatus(res, 422, "Invalid");
+    expect(body.message).toContain("nested deeper than 100 levels");
+    await expectAbsent("ssa-deep");
+    expect((await api(kcp, "/readyz")).status).toBe(200);
+  });
+
+  test("an apply configuration of 60,000 keys is 422; one of 100 keys is applied", async () => {
+    const data = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, "v"]));
+    const cm = (n: number) =>
+      JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ssa-wide" }, data: data(n) });
+    const body = await expectStatus(await apply("ssa-wide", cm(60_000)), 422, "Invalid");
+    expect(body.message).toContain("has more than 50000 fields");
+    await expectAbsent("ssa-wide");
+    expect((await apply("ssa-wide", cm(100))).status).toBe(201);
+  });
+});

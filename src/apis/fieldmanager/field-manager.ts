@@ -8,6 +8,7 @@
 //   never owned, nor are fields the request cannot change (status on the main resource of kinds
 //   with a status subresource, everything but status through /status).
 
+import { checkApplyLimits } from "./apply-limits.ts";
 import { StatusError, errors } from "../../machinery/status.ts";
 import { apiVersionOf, deepEqual, nowTimestamp } from "../object-codec.ts";
 import { type SchemaNode, schemaNodeOf } from "../schema-node.ts";
@@ -250,6 +251,7 @@ function objectName(config: KObject): string {
  */
 export function trackApply(w: ManagedWrite, live: KObject | undefined, config: KObject, force: boolean): KObject {
   checkApplyConfiguration(w.def, config);
+  checkApplyLimits(config, live && withoutManagedFields(live));
   const now = w.now ?? nowTimestamp();
   const node = schemaNodeOf(w.def);
   let managed = decodeLive(live);
