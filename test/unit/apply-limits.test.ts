@@ -1,7 +1,7 @@
 // Server-side apply's bounds: depth and field counts of the apply configuration and of the object.
 import { expect, test } from "bun:test";
 import { MAX_APPLY_DEPTH, MAX_APPLY_FIELDS } from "../../src/apis/fieldmanager/apply-limits.ts";
-import { trackApply } from "../../src/apis/fieldmanager/field-manager.ts";
+import { trackApply, trackUpdate } from "../../src/apis/fieldmanager/field-manager.ts";
 import type { KObject, ResourceDef } from "../../src/apis/types.ts";
 import { StatusError } from "../../src/machinery/status.ts";
 
@@ -82,4 +82,17 @@ test("more fields than the limit in the configuration, or in the object applied 
   const small = statusOf(() => trackApply({ def: widgets, manager: "m2" }, live, widget({ a: 1 }), false));
   expect(small.code).toBe(422);
   expect(small.message).toContain(`the object has more than ${MAX_APPLY_FIELDS} fields`);
+});
+
+test("an update of an object deeper than the limit is not tracked: its managedFields are dropped, at once", () => {
+  const created = trackUpdate({ def: widgets, manager: "a" }, undefined, widget(nested(5000)), undefined);
+  expect(created).toHaveLength(1);
+  const live = { ...widget(nested(5000)), metadata: { name: "w", managedFields: created } } as KObject;
+  expect(trackUpdate({ def: widgets, manager: "b" }, live, widget(nested(5001)), undefined)).toBeUndefined();
+  // Within the limit, updates are tracked as before.
+  const first = trackUpdate({ def: widgets, manager: "a" }, undefined, widget(nested(10)), undefined);
+  const shallow = { ...widget(nested(10)), metadata: { name: "w", managedFields: first } } as KObject;
+  expect(trackUpdate({ def: widgets, manager: "b" }, shallow, widget(nested(11)), undefined)?.length).toBeGreaterThan(
+    0,
+  );
 });

@@ -8,7 +8,7 @@
 //   never owned, nor are fields the request cannot change (status on the main resource of kinds
 //   with a status subresource, everything but status through /status).
 
-import { checkApplyLimits } from "./apply-limits.ts";
+import { checkApplyLimits, tooDeepToTrack } from "./apply-limits.ts";
 import { StatusError, errors } from "../../machinery/status.ts";
 import { apiVersionOf, deepEqual, nowTimestamp } from "../object-codec.ts";
 import { type SchemaNode, schemaNodeOf } from "../schema-node.ts";
@@ -193,6 +193,7 @@ export function trackUpdate(
     entry.fieldsV1 = fieldsV1;
     return [entry];
   }
+  if (tooDeepToTrack(nextObj, live && withoutManagedFields(live))) return undefined;
   const liveObj = live ? withoutManagedFields(live) : {};
   try {
     recordUpdate(updaterContext(w, node, live, next), liveObj, nextObj, managed.fields, CURRENT_OPERATION);
