@@ -175,3 +175,58 @@ describe("server-side apply", () => {
     expect((await apply("ssa-wide", cm(100))).status).toBe(201);
   });
 });
+
+describe("custom resources nested deep", () => {
+  test("a custom resource 5,000 deep is created and updated (untracked), and the server keeps answering", async () => {
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "blobs.example.com" },
+      spec: {
+        group: "example.com",
+        scope: "Namespaced",
+        names: { plural: "blobs", singular: "blob", kind: "Blob", listKind: "BlobList" },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: "object",
+                properties: { spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+              },
+            },
+          },
+        ],
+      },
+    };
+    const created = await api(kcp, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+      method: "POST",
+      body: JSON.stringify(crd),
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(created.status).toBe(201);
+    const blobs = "/apis/example.com/v1/namespaces/default/blobs";
+    const deadline = Date.now() + 10_000;
+    while ((await api(kcp, blobs)).status !== 200 && Date.now() < deadline) await Bun.sleep(100);
+    const deep = (n: number) => `${'{"a":'.repeat(n)}1${"}".repeat(n)}`;
+    const body = (n: number) =>
+      `{"apiVersion":"example.com/v1","kind":"Blob","metadata":{"name":"deep"},"spec":${deep(n)}}`;
+    const res = await api(kcp, blobs, {
+      method: "POST",
+      body: body(5000),
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(res.status).toBe(201);
+    const patched = await api(kcp, `${blobs}/deep`, {
+      method: "PATCH",
+      body: `{"spec":${deep(5001)}}`,
+      headers: { "Content-Type": "application/merge-patch+json" },
+    });
+    expect(patched.status).toBe(200);
+    const got = (await patched.json()) as Obj;
+    expect(got.metadata.managedFields).toBeUndefined();
+    expect((await api(kcp, "/readyz")).status).toBe(200);
+  });
+});
