@@ -3,7 +3,8 @@
 //   - JSON nesting depth, checked on the text before JSON.parse (kube's decoder stops at 10,000, as
 //     Go's encoding/json does, with its "exceeded max depth" syntax error);
 //   - the size of a decoded YAML document: aliases make a small body decode to a large value (the
-//     yaml package's maxAliasCount bounds the number of aliases, not what they expand to).
+//     yaml package's maxAliasCount bounds the number of aliases, not what they expand to); and of a
+//     decoded protobuf message, whose defaults make it larger than sent.
 //
 // Both checks are loops with an explicit stack: a hostile document must not exhaust the call stack.
 
@@ -115,14 +116,14 @@ export function memberCount(value: unknown, stopAbove: number = Number.POSITIVE_
   return n;
 }
 
-/** A decoded YAML document within MAX_DECODED_BYTES and MAX_JSON_DEPTH: 413 or 400 otherwise. */
+/** A decoded YAML or protobuf document within MAX_DECODED_BYTES and MAX_JSON_DEPTH: 413 or 400 otherwise. */
 export function checkDecodedValue(value: unknown, maxBytes: number = MAX_DECODED_BYTES): void {
   const excess = decodedValueExcess(value, maxBytes);
   if (excess === "size") {
     throw new StatusError(
       413,
       "RequestEntityTooLarge",
-      `Request entity too large: the decoded document exceeds ${maxBytes} bytes (YAML aliases expand to copies)`,
+      `Request entity too large: the decoded document exceeds ${maxBytes} bytes`,
     );
   }
   if (excess === "depth") {
