@@ -153,14 +153,15 @@ describe("server-side apply", () => {
       headers: { "Content-Type": "application/apply-patch+yaml" },
     });
 
-  test("a 1,500-deep apply configuration is 422 at once and creates nothing", async () => {
-    const deep = `${'{"a":'.repeat(1500)}1${"}".repeat(1500)}`;
-    const res = await apply(
-      "ssa-deep",
-      `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ssa-deep"},"x":${deep}}`,
-    );
-    const body = await expectStatus(res, 422, "Invalid");
+  test("a 500-deep apply configuration is 422, a 1,500-deep one 400, at once, and nothing is created", async () => {
+    const deep = (n: number) => `${'{"a":'.repeat(n)}1${"}".repeat(n)}`;
+    const config = (n: number) =>
+      `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ssa-deep"},"x":${deep(n)}}`;
+    const body = await expectStatus(await apply("ssa-deep", config(500)), 422, "Invalid");
     expect(body.message).toContain("nested deeper than 100 levels");
+    // An apply body is YAML: past the yaml flow depth it is not even parsed.
+    const yaml = await expectStatus(await apply("ssa-deep", config(1500)), 400, "BadRequest");
+    expect(yaml.message).toBe("error decoding YAML: yaml: exceeded max depth of 1000");
     await expectAbsent("ssa-deep");
     expect((await api(kcp, "/readyz")).status).toBe(200);
   });

@@ -7,6 +7,8 @@ import {
   jsonDepthExcess,
   MAX_DECODED_BYTES,
   MAX_JSON_DEPTH,
+  MAX_YAML_FLOW_DEPTH,
+  yamlFlowDepthExceeds,
 } from "../../src/machinery/document-limits.ts";
 import { StatusError } from "../../src/machinery/status.ts";
 import { parseDocument } from "../../src/server/rest/body.ts";
@@ -69,6 +71,23 @@ test("YAML whose aliases expand past the decoded limit is 413, for bodies and ap
     expect(err.reason).toBe("RequestEntityTooLarge");
     expect(err.message).toContain(String(MAX_DECODED_BYTES));
   }
+});
+
+test("YAML flow nesting past 1,000 levels is a 400 before the yaml package recurses into it", () => {
+  const flow = (n: number) => `a: ${"[".repeat(n)}${"]".repeat(n)}`;
+  expect(() => parseDocument(flow(MAX_YAML_FLOW_DEPTH), "application/yaml")).not.toThrow();
+  for (const n of [MAX_YAML_FLOW_DEPTH + 1, 200_000]) {
+    const err = statusOf(() => parseDocument(flow(n), "application/yaml"));
+    expect({ code: err.code, message: err.message }).toEqual({
+      code: 400,
+      message: `error converting YAML to JSON: yaml: exceeded max depth of ${MAX_YAML_FLOW_DEPTH}`,
+    });
+  }
+  expect(statusOf(() => parseApplyConfiguration(`x: ${"{a: ".repeat(5000)}`)).message).toBe(
+    `error decoding YAML: yaml: exceeded max depth of ${MAX_YAML_FLOW_DEPTH}`,
+  );
+  // Balanced brackets in strings do not add up.
+  expect(yamlFlowDepthExceeds(`a: "${"[]".repeat(5000)}"`)).toBe(false);
 });
 
 test("YAML with a few aliases is decoded as before", () => {

@@ -11,7 +11,12 @@ import {
   protobufSupported,
   protobufSupportedForCustomResource,
 } from "../protobuf/decode-object.ts";
-import { checkDecodedValue, checkJsonDepth } from "../../machinery/document-limits.ts";
+import {
+  checkDecodedValue,
+  checkJsonDepth,
+  MAX_YAML_FLOW_DEPTH,
+  yamlFlowDepthExceeds,
+} from "../../machinery/document-limits.ts";
 import { errors } from "../../machinery/status.ts";
 import { yamlModule } from "../../util/lazy-modules.ts";
 import { capabilitiesOf } from "../../apis/capabilities.ts";
@@ -82,6 +87,9 @@ export const MAX_YAML_ALIASES = 100;
  * maxAliasCount bounds the number of aliases, checkDecodedValue what they expand to.
  */
 export function parseYaml(text: string, errorPrefix: string): unknown {
+  if (yamlFlowDepthExceeds(text)) {
+    throw errors.badRequest(`${errorPrefix}: yaml: exceeded max depth of ${MAX_YAML_FLOW_DEPTH}`);
+  }
   let doc: unknown;
   try {
     doc = yamlModule().parse(text, { maxAliasCount: MAX_YAML_ALIASES, uniqueKeys: false });
