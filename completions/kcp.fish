@@ -25,6 +25,7 @@ complete -c kcp -n "__fish_seen_subcommand_from start migrate" -l etcd-keyfile -
 complete -c kcp -n "__fish_seen_subcommand_from start migrate" -l etcd-prefix -x -d 'Key prefix of the data in etcd'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l etcd-compaction-interval -x -d 'How often to compact etcd history (0 disables)'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l etcd-request-timeout -x -d 'Deadline of each etcd call'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l max-object-size -x -d 'Largest object kcp stores (default 1.5Mi)'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd -d 'Run an etcd member from the etcd binary on PATH'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd-client-port -x -d 'Client port of the embedded etcd'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd-peer-port -x -d 'Peer port of the embedded etcd'

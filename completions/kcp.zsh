@@ -40,6 +40,7 @@ _kcp() {
             '--etcd-prefix=[Key prefix of the data in etcd]:prefix:' \
             '--etcd-compaction-interval=[How often to compact etcd history (0 disables)]:duration:' \
             '--etcd-request-timeout=[Deadline of each etcd call]:duration:' \
+            '--max-object-size=[Largest object kcp stores (default 1.5Mi)]:size:' \
             '(--etcd-servers)--embedded-etcd[Run an etcd member from the etcd binary on PATH]' \
             '--embedded-etcd-client-port=[Client port of the embedded etcd]:port:' \
             '--embedded-etcd-peer-port=[Peer port of the embedded etcd]:port:' \

@@ -65,6 +65,8 @@ export interface ServerOptions {
   compactionIntervalMs?: number;
   /** The storage backend (default: SQLite at `<rootDir>/data/kcp.db`). See src/storage/open-storage.ts. */
   storage?: StorageOptions;
+  /** The largest stored object in bytes, on every backend (`--max-object-size`; default etcd's 1.5 MiB). */
+  maxObjectBytes?: number;
   /** Admission plugins of the embedding program, run after kcp's own (NamespaceLifecycle), in this order. */
   admission?: AdmissionPlugin[];
   /** The cluster controller (physical clusters, src/controllers/cluster/); false: not started. Default: on, with its defaults. */
@@ -140,6 +142,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       path: join(dataDir, "kcp.db"),
       ...(opts.compactionIntervalMs !== undefined ? { compactionIntervalMs: opts.compactionIntervalMs } : {}),
     },
+    opts.maxObjectBytes ? { maxValueBytes: opts.maxObjectBytes } : {},
   );
   // What to stop should the start fail half-way; nothing may outlive it, above all not an embedded etcd.
   const undo: (() => void)[] = [];

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { LOG_LEVEL_NAMES, type LogLevelName, setLogLevel } from "../log.ts";
 import { servingHosts } from "../pki/certs.ts";
 import { parseListenAddress } from "./listen-address.ts";
+import { parseByteSizeFlag } from "./byte-size-flag.ts";
 import { startStorageArgs, storageFromFlags } from "./storage-flags.ts";
 import { clusterControllerArgs, clusterControllerFromFlags } from "./cluster-controller-flags.ts";
 
@@ -73,6 +74,13 @@ export default defineCommand({
         "Append an audit event per request (kube's audit.k8s.io/v1 Event, Metadata level, JSON lines, with the logical cluster) to this file; - for stdout",
     },
     ...startStorageArgs,
+    "max-object-size": {
+      type: "string",
+      default: "1.5Mi",
+      valueHint: "size",
+      description:
+        "Largest object kcp stores, on every backend (etcd's default request limit; an external etcd needs --max-request-bytes at least this); larger writes are 413",
+    },
     ...clusterControllerArgs,
     "api-negotiation": {
       type: "boolean",
@@ -106,6 +114,8 @@ export default defineCommand({
     const logLevel = args["log-level"] as LogLevelName;
     const tlsSans = tlsSansFromFlag(args["tls-sans"]);
     const storage = storageFromFlags(args, rootDir);
+    // Below 64 KiB the objects kcp creates for itself at start-up might not fit.
+    const maxObjectBytes = parseByteSizeFlag(args["max-object-size"] ?? "1.5Mi", "--max-object-size", 64 * 1024);
     const clusterController = clusterControllerFromFlags(args);
     if (args["token-auth-file"] === "") throw new Error("--token-auth-file must not be empty");
     const tokenAuthFile = args["token-auth-file"] ? resolve(args["token-auth-file"]) : undefined;
@@ -122,6 +132,7 @@ export default defineCommand({
       logLevel,
       clusterController,
       ...(storage ? { storage } : {}),
+      maxObjectBytes,
       installWorkloadCRDs,
       ...(args["deployment-splitter"] === false ? { deploymentSplitter: false } : {}),
       negotiation: args["api-negotiation"] === false ? false : { autoPublish: args["auto-publish-apis"] === true },

@@ -67,16 +67,23 @@ export function normalizeEtcdPrefix(raw: string): string {
   return p;
 }
 
+/** Limits every backend enforces the same way. */
+export interface StorageLimits {
+  /** The largest stored object, in bytes (`--max-object-size`; default etcd's 1.5 MiB). */
+  maxValueBytes?: number;
+}
+
 /** Open the configured backend (starting the embedded etcd first, if that is the one). */
-export async function openStorage(opts: StorageOptions): Promise<OpenedStorage> {
+export async function openStorage(opts: StorageOptions, limits: StorageLimits = {}): Promise<OpenedStorage> {
   switch (opts.backend) {
     case "sqlite":
-      return openSqlite(opts.path, opts.compactionIntervalMs);
+      return openSqlite(opts.path, opts.compactionIntervalMs, limits);
     case "etcd":
       return openEtcd(
         opts,
         { endpoints: opts.endpoints, caFile: opts.caFile, certFile: opts.certFile, keyFile: opts.keyFile },
         null,
+        limits,
       );
     case "embedded-etcd": {
       const member = await EmbeddedEtcd.start({
@@ -84,6 +91,10 @@ export async function openStorage(opts: StorageOptions): Promise<OpenedStorage> 
         pkiDir: join(opts.dataDir, "etcd-pki"),
         clientPort: opts.clientPort,
         peerPort: opts.peerPort,
+        // A larger --max-object-size than etcd's default needs the member to accept it (and the key).
+        ...(limits.maxValueBytes && limits.maxValueBytes > 1.5 * 1024 * 1024
+          ? { maxRequestBytes: limits.maxValueBytes + 64 * 1024 }
+          : {}),
       });
       try {
         return await openEtcd(
@@ -95,6 +106,7 @@ export async function openStorage(opts: StorageOptions): Promise<OpenedStorage> 
             keyFile: member.pki.clientKeyFile,
           },
           member,
+          limits,
         );
       } catch (err) {
         await member.stop();
@@ -104,9 +116,13 @@ export async function openStorage(opts: StorageOptions): Promise<OpenedStorage> 
   }
 }
 
-async function openSqlite(path: string, intervalMs = SQLITE_COMPACTION_INTERVAL_MS): Promise<OpenedStorage> {
+async function openSqlite(
+  path: string,
+  intervalMs = SQLITE_COMPACTION_INTERVAL_MS,
+  limits: StorageLimits = {},
+): Promise<OpenedStorage> {
   const { SqliteStorage } = await import("./sqlite/sqlite-storage.ts");
-  const storage = SqliteStorage.open(path);
+  const storage = SqliteStorage.open(path, limits.maxValueBytes ? { maxValueBytes: limits.maxValueBytes } : {});
   return {
     storage,
     keyPrefix: DEFAULT_PREFIX,
@@ -128,6 +144,7 @@ async function openEtcd(
   conn: EtcdConnection,
   where: EtcdEndpoints,
   member: EmbeddedEtcd | null,
+  limits: StorageLimits = {},
 ): Promise<OpenedStorage> {
   // Loaded only here: the SQLite default never pays for the gRPC client.
   const [{ EtcdStorage }, { startEtcdCompaction, DEFAULT_ETCD_COMPACTION_INTERVAL_MS }] = await Promise.all([
@@ -144,6 +161,7 @@ async function openEtcd(
       ...(where.keyFile ? { keyFile: where.keyFile } : {}),
       ...(conn.requestTimeoutMs ? { callTimeoutMs: conn.requestTimeoutMs } : {}),
       prefix: conn.prefix,
+      ...(limits.maxValueBytes ? { maxValueBytes: limits.maxValueBytes } : {}),
     });
   } catch (err) {
     throw new Error(`cannot connect to etcd at ${endpoints}`, { cause: err });

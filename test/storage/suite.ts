@@ -9,6 +9,7 @@ import {
   RevisionMismatchError,
   type Storage,
   StorageUnavailableError,
+  ValueTooLargeError,
   type WatchEvent,
   type WatchOptions,
 } from "../../src/storage/interface.ts";
@@ -102,6 +103,15 @@ export function runStorageSuite(name: string, open: () => Promise<OpenedStorage>
         expect((await s.get("/t/a"))?.value).toBe("v1");
         // A failed write takes no revision.
         expect(await s.currentRevision()).toBe(r1);
+      });
+
+      test("a value over the default size limit (etcd's 1.5 MiB) is refused, nothing stored", async () => {
+        const big = "x".repeat(1.5 * 1024 * 1024 + 1);
+        expect(await failure(s.create("/t/big", big))).toBeInstanceOf(ValueTooLargeError);
+        expect(await s.get("/t/big")).toBeNull();
+        const r1 = await s.create("/t/big", "small");
+        expect(await failure(s.update("/t/big", big, r1))).toBeInstanceOf(ValueTooLargeError);
+        expect((await s.get("/t/big"))?.value).toBe("small");
       });
 
       test("update with the right and a stale revision", async () => {

@@ -3,7 +3,9 @@ import {
   applyJsonPatch,
   decodeJsonPatch,
   JsonPatchApplyError,
+  JsonPatchCopyLimitError,
   jsonEqual,
+  MAX_JSON_PATCH_COPY_BYTES,
   parsePointer,
 } from "../../src/machinery/patch/json-patch.ts";
 import { StatusError } from "../../src/machinery/status.ts";
@@ -217,6 +219,37 @@ describe("applyJsonPatch", () => {
       a: doc.a,
       b: doc.a,
     });
+  });
+
+  test("copying an array into itself 30 times is refused at the default limit, measured no further", () => {
+    const doc = { a: Array.from({ length: 1000 }, (_, i) => `item-${i}`) };
+    const ops = Array.from({ length: 30 }, () => ({ op: "copy", from: "/a", path: "/a/-" }));
+    const err = errorOf(() => applyJsonPatch(doc, ops));
+    expect(err).toBeInstanceOf(JsonPatchCopyLimitError);
+    expect({ code: err.code, reason: err.reason }).toEqual({ code: 422, reason: "Invalid" });
+    const words = err.details?.causes?.[0]?.message ?? "";
+    const m = /accumulated size increase of copy is (\d+), exceeding the limit (\d+)$/.exec(words);
+    expect(Number(m?.[2])).toBe(MAX_JSON_PATCH_COPY_BYTES);
+    // The last copy was measured only until it crossed the limit (a whole one would be as big as
+    // everything copied before it).
+    expect(Number(m?.[1])).toBeLessThan(MAX_JSON_PATCH_COPY_BYTES + 100);
+    // The document handed in is untouched.
+    expect(doc.a).toHaveLength(1000);
+  });
+
+  test("many copies of a large map stop at the limit", () => {
+    const big = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, i]));
+    const ops = Array.from({ length: 1000 }, (_, i) => ({ op: "copy", from: "/big", path: `/c${i}` }));
+    expect(() => applyJsonPatch({ big }, ops)).toThrow(JsonPatchCopyLimitError);
+    // Within the limit, copies work as before.
+    expect(Object.keys(applyJsonPatch({ big }, ops.slice(0, 5)) as object)).toHaveLength(6);
+  });
+
+  test("a test of a small value against a large document compares no more than the value", () => {
+    const big = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
+    expect(jsonEqual({ k0: 0 }, big)).toBe(false);
+    expect(jsonEqual(big, { ...big })).toBe(true);
+    expect(jsonEqual({}, [])).toBe(false);
   });
 
   test("pointer decoding", () => {

@@ -766,3 +766,29 @@ describe("the envelope", () => {
     );
   });
 });
+
+describe("bounds", () => {
+  test("a message that decodes past the decoded-document limit (defaults filled in) is 413", () => {
+    // 600,000 empty ServicePorts: 1.2 MB sent, each decoded with its port and targetPort.
+    const emptyPort = msg(1);
+    const ports: number[] = [];
+    for (let i = 0; i < 600_000; i++) ports.push(...emptyPort);
+    const raw = [...kubectlMeta("many-ports"), ...len(2, ports)];
+    let err: unknown;
+    try {
+      decode("v1", "Service", raw);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StatusError);
+    expect({ code: (err as StatusError).code, reason: (err as StatusError).reason }).toEqual({
+      code: 413,
+      reason: "RequestEntityTooLarge",
+    });
+    // A few empty ports decode as before.
+    const few = decode("v1", "Service", [...kubectlMeta("few"), ...msg(2, ...emptyPort, ...emptyPort)]) as {
+      spec: { ports: unknown[] };
+    };
+    expect(few.spec.ports).toHaveLength(2);
+  });
+});

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { SchemaNode } from "../../src/apis/schema-node.ts";
 import { BUILTIN_SCHEMAS } from "../../src/apis/builtin/schemas/index.ts";
-import { applyStrategicMergePatch } from "../../src/machinery/patch/strategic-merge-patch.ts";
+import { applyStrategicMergePatch, MAX_MERGED_LIST_ITEMS } from "../../src/machinery/patch/strategic-merge-patch.ts";
 import { StatusError } from "../../src/machinery/status.ts";
 
+type Obj = Record<string, unknown>;
 const schemaOf = (name: string) => SchemaNode.of(BUILTIN_SCHEMAS[name]);
 const configMap = schemaOf("io.k8s.api.core.v1.ConfigMap");
 const serviceAccount = schemaOf("io.k8s.api.core.v1.ServiceAccount");
@@ -234,5 +235,51 @@ describe("strategic merge patch: lists", () => {
       a: [3],
       m: { x: 1, y: 2 },
     });
+  });
+});
+
+describe("strategic merge patch: bounded work", () => {
+  const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+  test("a merged list over MAX_MERGED_LIST_ITEMS is kube's generic 422, with the reason as its cause", () => {
+    const original = { metadata: { finalizers: names("example.com/a", 60_000) } };
+    const err = statusOf(() =>
+      applyStrategicMergePatch(original, { metadata: { finalizers: names("example.com/b", 50_000) } }, configMap),
+    );
+    expect({ code: err.code, reason: err.reason }).toEqual({ code: 422, reason: "Invalid" });
+    expect(err.details?.causes?.[0]?.message).toBe(
+      `a merged list may hold at most ${MAX_MERGED_LIST_ITEMS} items, this one would have 110000`,
+    );
+  });
+
+  test("large merge lists are merged by index: 40,000 finalizers, secrets by name, deletions", () => {
+    const a = names("example.com/a", 40_000);
+    const b = names("example.com/b", 40_000);
+    const merged = applyStrategicMergePatch(
+      { metadata: { finalizers: a } },
+      { metadata: { finalizers: b } },
+      configMap,
+    );
+    expect(merged.metadata).toEqual({ finalizers: [...b, ...a] });
+    const dropped = applyStrategicMergePatch(
+      { metadata: { finalizers: a } },
+      { metadata: { "$deleteFromPrimitiveList/finalizers": a.slice(1) } },
+      configMap,
+    );
+    expect(dropped.metadata).toEqual({ finalizers: [a[0]] });
+
+    const secrets = names("s", 20_000).map((name) => ({ name, note: "old" }));
+    const patch = {
+      secrets: [
+        ...names("s", 20_000)
+          .filter((_, i) => i % 2 === 0)
+          .map((name) => ({ name, note: "new" })),
+        { name: "s1", $patch: "delete" },
+      ],
+    };
+    const out = applyStrategicMergePatch({ secrets }, patch, serviceAccount) as { secrets: Obj[] };
+    expect(out.secrets).toHaveLength(19_999);
+    expect(out.secrets.filter((c) => c.note === "new")).toHaveLength(10_000);
+    expect(out.secrets.some((c) => c.name === "s1")).toBe(false);
   });
 });

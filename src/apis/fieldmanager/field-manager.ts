@@ -9,6 +9,7 @@
 //   with a status subresource, everything but status through /status).
 
 import { setOwn } from "../../machinery/object.ts";
+import { checkApplyLimits, tooDeepToTrack } from "./apply-limits.ts";
 import { StatusError, errors } from "../../machinery/status.ts";
 import { apiVersionOf, deepEqual, nowTimestamp } from "../object-codec.ts";
 import { type SchemaNode, schemaNodeOf } from "../schema-node.ts";
@@ -193,6 +194,7 @@ export function trackUpdate(
     entry.fieldsV1 = fieldsV1;
     return [entry];
   }
+  if (tooDeepToTrack(nextObj, live && withoutManagedFields(live))) return undefined;
   const liveObj = live ? withoutManagedFields(live) : {};
   try {
     recordUpdate(updaterContext(w, node, live, next), liveObj, nextObj, managed.fields, CURRENT_OPERATION);
@@ -251,6 +253,7 @@ function objectName(config: KObject): string {
  */
 export function trackApply(w: ManagedWrite, live: KObject | undefined, config: KObject, force: boolean): KObject {
   checkApplyConfiguration(w.def, config);
+  checkApplyLimits(config, live && withoutManagedFields(live));
   const now = w.now ?? nowTimestamp();
   const node = schemaNodeOf(w.def);
   let managed = decodeLive(live);

@@ -2,6 +2,7 @@
 // a body that is not a list of operation objects is a 400; an operation that cannot be applied
 // (missing path, failed test, bad op) is the generic 422 kube answers, whose details are empty.
 
+import { jsonSize } from "../document-limits.ts";
 import { StatusError, errors } from "../status.ts";
 import { isObject, setOwn } from "../object.ts";
 
@@ -29,11 +30,27 @@ export class JsonPatchApplyError extends StatusError {
   }
 }
 
+/**
+ * What the copies of one patch may add up to, as JSON: only `copy` multiplies a document (an `add`
+ * or `replace` value is part of the body, a `move` adds nothing), and a copy of an array into itself
+ * doubles it each time. kube-apiserver sets no limit (json-patch's AccumulatedCopySizeLimit is 0);
+ * kcp takes etcd's object size, beyond which the result could not be stored anyway.
+ */
+export const MAX_JSON_PATCH_COPY_BYTES = 1.5 * 1024 * 1024;
+
+/** A copy past the limit: 422 in kube's generic words, json-patch's own as the cause. */
+export class JsonPatchCopyLimitError extends JsonPatchApplyError {
+  constructor(accumulated: number, limit: number) {
+    const words = `Unable to complete the copy, the accumulated size increase of copy is ${accumulated}, exceeding the limit ${limit}`;
+    super(words);
+    (this.details as { causes?: { reason: string; message: string }[] }).causes = [
+      { reason: "UnexpectedServerResponse", message: words },
+    ];
+  }
+}
+
 export interface JsonPatchOptions {
-  /**
-   * Limit on the bytes (as JSON) that copy operations may duplicate in one patch. kube-apiserver sets
-   * none (json-patch's AccumulatedCopySizeLimit is 0), so neither does the default.
-   */
+  /** Limit on the bytes (as JSON) that copy operations may duplicate in one patch (default MAX_JSON_PATCH_COPY_BYTES). */
   maxCopyBytes?: number;
 }
 
@@ -165,14 +182,24 @@ function replace(doc: JsonValue, pointer: string, value: JsonValue): JsonValue {
   return doc;
 }
 
-/** JSON equality: key order does not matter, numbers compare by value. */
+/** The number of own keys of `o`, counting no further than `max + 1`. */
+function keyCountUpTo(o: object, max: number): number {
+  let n = 0;
+  for (const k in o) if (Object.hasOwn(o, k) && ++n > max) break;
+  return n;
+}
+
+/**
+ * JSON equality: key order does not matter, numbers compare by value. The work is bounded by `a`
+ * (a `test` operation's value, part of the body), however large `b` (the document) is.
+ */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
   if (isObject<JsonValue>(a)) {
-    if (!isObject<JsonValue>(b)) return false;
+    if (!isObject<JsonValue>(b) || Array.isArray(b)) return false;
     const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
+    if (keyCountUpTo(b, ka.length) !== ka.length) return false;
     return ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
   }
   return false;
@@ -197,6 +224,7 @@ function stringField(op: Record<string, unknown>, name: "path" | "from", index: 
  */
 export function applyJsonPatch(doc: unknown, ops: unknown, options: JsonPatchOptions = {}): unknown {
   const list = decodeJsonPatch(ops);
+  const maxCopyBytes = options.maxCopyBytes ?? MAX_JSON_PATCH_COPY_BYTES;
   let out = structuredClone(doc) as JsonValue;
   let copied = 0;
   list.forEach((raw, i) => {
@@ -233,13 +261,12 @@ export function applyJsonPatch(doc: unknown, ops: unknown, options: JsonPatchOpt
       case "copy": {
         const from = stringField(op, "from", i);
         const path = stringField(op, "path", i);
-        const value = structuredClone(get(out, from));
-        if (options.maxCopyBytes !== undefined) {
-          copied += Buffer.byteLength(JSON.stringify(value), "utf8");
-          if (copied > options.maxCopyBytes)
-            throw new JsonPatchApplyError(`copies exceed the limit of ${options.maxCopyBytes} bytes`);
-        }
-        out = add(out, path, value);
+        const source = get(out, from);
+        // Measured before it is cloned, and no further than the limit: a copy that would be too
+        // big costs no more than the limit to refuse.
+        copied += jsonSize(source, maxCopyBytes - copied);
+        if (copied > maxCopyBytes) throw new JsonPatchCopyLimitError(copied, maxCopyBytes);
+        out = add(out, path, structuredClone(source));
         break;
       }
       case "test": {

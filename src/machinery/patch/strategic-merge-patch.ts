@@ -8,6 +8,9 @@
 //   `$deleteFromPrimitiveList/<list>: [...]` (remove these scalars from a merge list).
 // Order of merged lists follows kube's rules: $setElementOrder, then the patch's order, then the
 // live list's.
+//
+// Bounded work: items are found through an index built once per list (never a scan per item, which
+// made 20,000 finalizers a 2.8 s stall), and a merged list holds at most MAX_MERGED_LIST_ITEMS.
 
 import { StatusError, errors } from "../status.ts";
 import { isObject, setOwn } from "../object.ts";
@@ -25,6 +28,19 @@ export interface PatchSchema {
 }
 
 type Obj = Record<string, unknown>;
+
+/** The most items a list merged by a strategic merge patch may hold (the live list's and the patch's). */
+export const MAX_MERGED_LIST_ITEMS = 100_000;
+
+const tooLongList = (n: number) =>
+  new StatusError(422, "Invalid", "the server rejected our request due to an error in our request", {
+    causes: [
+      {
+        reason: "UnexpectedServerResponse",
+        message: `a merged list may hold at most ${MAX_MERGED_LIST_ITEMS} items, this one would have ${n}`,
+      },
+    ],
+  });
 
 const DIRECTIVE = "$patch";
 const RETAIN_KEYS = "$retainKeys";
@@ -192,15 +208,18 @@ function mergeList(
   deleteList: boolean,
 ): unknown[] {
   if (originalIn.length === 0 && patchIn.length === 0) return originalIn;
+  if (originalIn.length + patchIn.length > MAX_MERGED_LIST_ITEMS) throw tooLongList(originalIn.length + patchIn.length);
   const kind = elementKind(originalIn, patchIn) ?? "scalar";
   let original = originalIn;
   let patch = patchIn;
   let merged: unknown[];
   const mergeKey = kind === "map" ? (schema?.patchMergeKey ?? "") : "";
   if (kind === "scalar") {
-    if (deleteList) return original.filter((v) => !patch.some((p) => p === v));
-    merged = [];
-    for (const v of [...original, ...patch]) if (!merged.some((m) => m === v)) merged.push(v);
+    if (deleteList) {
+      const gone = new Set(patch);
+      return original.filter((v) => !gone.has(v));
+    }
+    merged = [...new Set([...original, ...patch])];
   } else {
     if (!mergeKey) throw internalError("cannot merge lists without merge key");
     [original, patch] = applySpecialElements(original, patch, mergeKey);
@@ -214,7 +233,7 @@ function mergeList(
 function applySpecialElements(original: unknown[], patch: unknown[], mergeKey: string): [unknown[], unknown[]] {
   const plain: unknown[] = [];
   let replace = false;
-  let out = original;
+  const deleted = new Set<unknown>();
   for (const item of patch) {
     const m = item as Obj;
     if (!Object.hasOwn(m, DIRECTIVE)) {
@@ -224,7 +243,7 @@ function applySpecialElements(original: unknown[], patch: unknown[], mergeKey: s
     const directive = m[DIRECTIVE];
     if (directive === "delete") {
       if (!Object.hasOwn(m, mergeKey)) throw noMergeKey(m, mergeKey);
-      out = out.filter((o) => !(isObject(o) && o[mergeKey] === m[mergeKey]));
+      deleted.add(m[mergeKey]);
     } else if (directive === "replace") {
       replace = true;
     } else if (directive === "merge") {
@@ -233,7 +252,9 @@ function applySpecialElements(original: unknown[], patch: unknown[], mergeKey: s
       throw badPatchType(directive, m);
     }
   }
-  return replace ? [plain, []] : [out, plain];
+  if (replace) return [plain, []];
+  const out = deleted.size === 0 ? original : original.filter((o) => !(isObject(o) && deleted.has(o[mergeKey])));
+  return [out, plain];
 }
 
 function mergeByKey(
@@ -243,40 +264,56 @@ function mergeByKey(
   items: PatchSchema | undefined,
 ): unknown[] {
   const out = [...original];
+  // The first item of each merge key value.
+  const at = new Map<unknown, number>();
+  out.forEach((o, i) => {
+    if (!isObject(o)) throw internalError(`value for key ${i} is not a map`);
+    if (Object.hasOwn(o, mergeKey) && !at.has(o[mergeKey])) at.set(o[mergeKey], i);
+  });
   for (const item of patch) {
     const m = item as Obj;
     if (!Object.hasOwn(m, mergeKey)) throw noMergeKey(m, mergeKey);
-    let found = -1;
-    for (let i = 0; i < out.length; i++) {
-      const o = out[i];
-      if (!isObject(o)) throw internalError(`value for key ${i} is not a map`);
-      if (Object.hasOwn(o, mergeKey) && o[mergeKey] === m[mergeKey]) {
-        found = i;
-        break;
-      }
+    const found = at.get(m[mergeKey]);
+    if (found !== undefined) out[found] = mergeMap(out[found] as Obj, m, items);
+    else {
+      at.set(m[mergeKey], out.length);
+      out.push(mergeMap({}, m, items));
     }
-    if (found >= 0) out[found] = mergeMap(out[found] as Obj, m, items);
-    else out.push(mergeMap({}, m, items));
   }
   return out;
 }
 
-/** Where `item` sits in `list` (by merge key for maps, by value for scalars), or -1. */
-function indexIn(list: unknown[], item: unknown, mergeKey: string): number {
-  if (mergeKey) {
-    const want = (item as Obj)[mergeKey];
-    return list.findIndex((v) => isObject(v) && v[mergeKey] === want);
+/**
+ * Where items sit in `list` (by merge key for maps, by value for scalars): the first position of
+ * each, built once so that every lookup is constant time.
+ */
+class ListIndex {
+  private readonly first = new Map<unknown, number>();
+  constructor(
+    list: unknown[],
+    private readonly mergeKey: string,
+  ) {
+    list.forEach((v, i) => {
+      if (mergeKey && !isObject(v)) return;
+      const k = mergeKey ? (v as Obj)[mergeKey] : v;
+      if (!this.first.has(k)) this.first.set(k, i);
+    });
   }
-  return list.indexOf(item);
+
+  /** The position of `item`, or -1. */
+  of(item: unknown): number {
+    return this.first.get(this.mergeKey ? (item as Obj)[this.mergeKey] : item) ?? -1;
+  }
 }
 
 /** Split `list` into the items `by` has (by key or value) and the others. */
 function partition(list: unknown[], by: unknown[], mergeKey: string): [unknown[], unknown[]] {
   const inBy: unknown[] = [];
   const rest: unknown[] = [];
+  const index = new ListIndex(by, mergeKey);
   for (const item of list) {
     if (mergeKey && !(isObject(item) && Object.hasOwn(item, mergeKey))) throw noMergeKey(item, mergeKey);
-    (indexIn(by, item, mergeKey) >= 0 ? inBy : rest).push(item);
+    (index.of(item) >= 0 ? inBy : rest).push(item);
   }
   return [inBy, rest];
 }
@@ -287,8 +324,9 @@ function sortBy(items: unknown[], order: unknown[], mergeKey: string): unknown[]
     for (const v of [...items, ...order])
       if (!(isObject(v) && Object.hasOwn(v, mergeKey))) throw noMergeKey(v, mergeKey);
   }
+  const index = new ListIndex(order, mergeKey);
   const pos = (v: unknown) => {
-    const i = indexIn(order, v, mergeKey);
+    const i = index.of(v);
     return i < 0 ? Number.MAX_SAFE_INTEGER : i;
   };
   return items
@@ -312,14 +350,15 @@ function normalizeOrder(
   const right = sortBy(fromPatch, patchOrder, mergeKey);
   const left = sortBy(serverOnly, serverOrder, mergeKey);
   const out: unknown[] = [];
+  const index = new ListIndex(serverOrder, mergeKey);
   let i = 0;
   let j = 0;
   while (i < left.length || j < right.length) {
     if (i >= left.length) out.push(right[j++]);
     else if (j >= right.length) out.push(left[i++]);
     else {
-      const li = indexIn(serverOrder, left[i], mergeKey);
-      const ri = indexIn(serverOrder, right[j], mergeKey);
+      const li = index.of(left[i]);
+      const ri = index.of(right[j]);
       if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++]);
       else out.push(right[j++]);
     }

@@ -3,6 +3,7 @@
 // string contentType = 4; }, then the object in `raw` into the JSON object a JSON client would
 // have sent. Errors are worded as kube-apiserver's 400 answers for the same bodies.
 
+import { checkDecodedValue } from "../../machinery/document-limits.ts";
 import { errors, type StatusError } from "../../machinery/status.ts";
 import { decodeMessage } from "./decode-message.ts";
 import { isBuiltinProtobufKind, isCustomResourceProtobufKind, protobufMessageFor } from "./messages/index.ts";
@@ -166,5 +167,8 @@ export function decodeProtobufObject(body: Uint8Array, expected: ExpectedKind): 
     if (e instanceof ProtoError) throw cannot(e.message);
     throw e;
   }
+  // Defaults make a message larger decoded than sent (an empty ServicePort: 2 bytes in, a port
+  // and a targetPort out): the decoded object is held to the bound of a decoded YAML document.
+  checkDecodedValue(decoded);
   return { apiVersion: actualApiVersion, kind: actual.kind, ...(decoded as Record<string, unknown>) };
 }

@@ -8,17 +8,12 @@ import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors } from "../../machinery/status.ts";
-import { yamlModule } from "../../util/lazy-modules.ts";
+import { parseYaml } from "./body.ts";
 import { jsonResponse } from "./respond.ts";
 import { isObject } from "../../machinery/object.ts";
 
 export function parseApplyConfiguration(text: string): KObject {
-  let doc: unknown;
-  try {
-    doc = yamlModule().parse(text, { maxAliasCount: 100, uniqueKeys: false });
-  } catch (e) {
-    throw errors.badRequest(`error decoding YAML: ${(e as Error).message.split("\n")[0]}`);
-  }
+  let doc = parseYaml(text, "error decoding YAML");
   if (doc === null || doc === undefined) doc = {};
   if (!isObject(doc)) throw errors.badRequest("error decoding YAML: the apply configuration is not an object");
   if (doc.metadata !== undefined && doc.metadata !== null && !isObject(doc.metadata)) {

@@ -11,6 +11,12 @@ import {
   protobufSupported,
   protobufSupportedForCustomResource,
 } from "../protobuf/decode-object.ts";
+import {
+  checkDecodedValue,
+  checkJsonDepth,
+  MAX_YAML_FLOW_DEPTH,
+  yamlFlowDepthExceeds,
+} from "../../machinery/document-limits.ts";
 import { errors } from "../../machinery/status.ts";
 import { yamlModule } from "../../util/lazy-modules.ts";
 import { capabilitiesOf } from "../../apis/capabilities.ts";
@@ -73,16 +79,33 @@ export async function readBodyBytes(req: Request): Promise<Uint8Array> {
   return chunks.length === 1 ? (chunks[0] as Uint8Array) : new Uint8Array(Buffer.concat(chunks));
 }
 
-/** Parse a JSON or YAML document into a value; `what` names it in errors. */
+/** The yaml package's alias limit: guards against "billion laughs" documents (CVE-2019-11253). */
+export const MAX_YAML_ALIASES = 100;
+
+/**
+ * Parse a YAML document within the decoded-size and depth bounds (src/machinery/document-limits.ts):
+ * maxAliasCount bounds the number of aliases, checkDecodedValue what they expand to.
+ */
+export function parseYaml(text: string, errorPrefix: string): unknown {
+  if (yamlFlowDepthExceeds(text)) {
+    throw errors.badRequest(`${errorPrefix}: yaml: exceeded max depth of ${MAX_YAML_FLOW_DEPTH}`);
+  }
+  let doc: unknown;
+  try {
+    doc = yamlModule().parse(text, { maxAliasCount: MAX_YAML_ALIASES, uniqueKeys: false });
+  } catch (e) {
+    throw errors.badRequest(`${errorPrefix}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  checkDecodedValue(doc);
+  return doc;
+}
+
+/** Parse a JSON or YAML document into a value. */
 export function parseDocument(text: string, type: string): unknown {
   if (type === "application/yaml" || type === "application/apply-patch+yaml" || type === "text/yaml") {
-    try {
-      // maxAliasCount guards against "billion laughs" documents (CVE-2019-11253).
-      return yamlModule().parse(text, { maxAliasCount: 100, uniqueKeys: false });
-    } catch (e) {
-      throw errors.badRequest(`error converting YAML to JSON: ${(e as Error).message.split("\n")[0]}`);
-    }
+    return parseYaml(text, "error converting YAML to JSON");
   }
+  checkJsonDepth(text);
   try {
     return JSON.parse(text);
   } catch (e) {

@@ -36,6 +36,8 @@ export interface EmbeddedEtcdOptions {
   binary?: string;
   /** How long the first start may take to become healthy (default 60 s). */
   startTimeoutMs?: number;
+  /** etcd's --max-request-bytes (default etcd's 1.5 MiB): room for kcp's largest object and its key. */
+  maxRequestBytes?: number;
 }
 
 const MEMBER_NAME = "kcp";
@@ -155,6 +157,7 @@ export class EmbeddedEtcd {
       `${MEMBER_NAME}=${peerUrl}`,
       "--initial-cluster-state",
       "new",
+      ...(o.maxRequestBytes ? ["--max-request-bytes", String(o.maxRequestBytes)] : []),
       "--cert-file",
       serverCertFile,
       "--key-file",

@@ -65,6 +65,7 @@ import {
   type WatchOptions,
   WriteOutcomeUnknownError,
 } from "../interface.ts";
+import { checkValueSize, DEFAULT_MAX_VALUE_BYTES } from "../value-size.ts";
 import { DEFAULT_MAX_WATCHER_QUEUE } from "../watch-hub.ts";
 import { resolveCreate, resolveDelete, resolveUpdate } from "./ambiguous-write.ts";
 import {
@@ -92,6 +93,11 @@ export interface EtcdStorageOptions extends EtcdClientOptions {
   prefix?: string;
   /** Undelivered events a watcher may accumulate before it is dropped (default 10,000). */
   maxWatcherQueue?: number;
+  /**
+   * The largest value a write may store (default etcd's own 1.5 MiB), checked before it is sent:
+   * the same limit as on SQLite, whatever the members' --max-request-bytes.
+   */
+  maxValueBytes?: number;
   /** How often idle watchers get onProgress and the shared watch is checked (default 1,000 ms). */
   progressIntervalMs?: number;
   /** Recent events kept in memory for watchers that start in the past (default 4,096). */
@@ -259,6 +265,7 @@ export class EtcdStorage implements Storage {
   async create(key: string, value: string): Promise<number> {
     const k = this.codec.encodeForWrite(key);
     const v = Buffer.from(value, "utf8");
+    checkValueSize(v, this.opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
     return this.write(async () => {
       const floor = Math.max(this.seenRevision, this.feed.revision);
       return this.guardedWrite<number>(
@@ -286,6 +293,7 @@ export class EtcdStorage implements Storage {
   async update(key: string, value: string, expectedRevision: number): Promise<number> {
     const k = this.codec.encodeForWrite(key);
     const v = Buffer.from(value, "utf8");
+    checkValueSize(v, this.opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
     return this.write(() =>
       this.guardedWrite<number>(
         {

@@ -17,6 +17,7 @@ import {
   type Watch,
   type WatchOptions,
 } from "../interface.ts";
+import { checkValueSize, DEFAULT_MAX_VALUE_BYTES } from "../value-size.ts";
 import { type BacklogPage, DEFAULT_MAX_WATCHER_QUEUE, WatchHub } from "../watch-hub.ts";
 import { Compactor } from "./compactor.ts";
 import { type GroupCommitStats, GroupCommitter } from "./group-commit.ts";
@@ -33,6 +34,8 @@ export interface SqliteStorageOptions {
   maxBatch?: number;
   /** How often idle watchers get onProgress (default 1,000 ms; 0 disables). */
   progressIntervalMs?: number;
+  /** The largest value a write may store (default etcd's 1.5 MiB): ValueTooLargeError above it. */
+  maxValueBytes?: number;
 }
 
 export interface SqliteStorageStats extends GroupCommitStats {
@@ -122,10 +125,12 @@ export class SqliteStorage implements Storage {
   }
 
   async create(key: string, value: string): Promise<number> {
+    checkValueSize(value, this.opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
     return (await this.submit({ kind: "create", key, value })).revision;
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<number> {
+    checkValueSize(value, this.opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
     return (await this.submit({ kind: "update", key, value, expectedRevision })).revision;
   }
 
