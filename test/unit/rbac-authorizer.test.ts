@@ -49,6 +49,15 @@ describe("RBACAuthorizer", () => {
     expect(authz.authorize({ ...disc, user: anon, path: "/healthz" }).allowed).toBe(true);
   });
 
+  test("/metrics: the system:monitoring group may get it, other users may not", () => {
+    const authz = new RBACAuthorizer(new PolicyIndex());
+    const scrape = { user: alice, cluster: "a", verb: "get", resourceRequest: false, path: "/metrics" };
+    expect(authz.authorize(scrape).allowed).toBe(false);
+    const prometheus = { username: "prometheus", groups: ["system:monitoring", "system:authenticated"] };
+    expect(authz.authorize({ ...scrape, user: prometheus }).allowed).toBe(true);
+    expect(authz.authorize({ ...scrape, user: prometheus, verb: "post" }).allowed).toBe(false);
+  });
+
   test("a RoleBinding to a Role allows in its namespace and its cluster only", () => {
     const index = new PolicyIndex();
     const authz = new RBACAuthorizer(index);
@@ -257,6 +266,7 @@ describe("RBACAuthorizer", () => {
       "system:discovery",
       "system:basic-user",
       "system:public-info-viewer",
+      "system:monitoring",
     ])
       expect(names).toContain(n);
     expect(clusterRoleBindings.find((b) => b.metadata.name === "cluster-admin")?.subjects).toEqual([

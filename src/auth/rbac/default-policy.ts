@@ -207,6 +207,22 @@ function buildClusterRoles(): KObject[] {
       },
     ]),
     clusterRole("system:public-info-viewer", [{ nonResourceURLs: PUBLIC_INFO, verbs: ["get"] }]),
+    // As kube's: what a Prometheus scraping the control plane needs, bound to the group of the same name.
+    clusterRole("system:monitoring", [
+      {
+        nonResourceURLs: [
+          "/healthz",
+          "/healthz/*",
+          "/livez",
+          "/livez/*",
+          "/metrics",
+          "/metrics/slis",
+          "/readyz",
+          "/readyz/*",
+        ],
+        verbs: ["get"],
+      },
+    ]),
   ];
 }
 
@@ -215,6 +231,7 @@ function buildClusterRoleBindings(): KObject[] {
     groupBinding("cluster-admin", "cluster-admin", ["system:masters"]),
     groupBinding("system:basic-user", "system:basic-user", ["system:authenticated"]),
     groupBinding("system:discovery", "system:discovery", ["system:authenticated"]),
+    groupBinding("system:monitoring", "system:monitoring", ["system:monitoring"]),
     groupBinding("system:public-info-viewer", "system:public-info-viewer", [
       "system:authenticated",
       "system:unauthenticated",
