@@ -105,6 +105,11 @@ export class LogicalClusters {
     return created;
   }
 
+  /** How many logical clusters exist (one count of a key range, for /metrics). */
+  count(): Promise<number> {
+    return this.storage.count(`${this.prefix}/tenancy.kcp.io/logicalclusters/`);
+  }
+
   /** Names of every logical cluster that exists. */
   async list(): Promise<string[]> {
     const prefix = `${this.prefix}/tenancy.kcp.io/logicalclusters/`;

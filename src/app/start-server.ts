@@ -31,6 +31,9 @@ import { ensureAdminToken } from "../pki/tokens.ts";
 import type { Storage } from "../storage/interface.ts";
 import { type OpenedStorage, openStorage, type StorageOptions } from "../storage/open-storage.ts";
 import { createApp } from "../server/app.ts";
+import { countObjects } from "../server/metrics/object-counts.ts";
+import { RequestMetrics } from "../server/metrics/request-metrics.ts";
+import { TimedStorage } from "../storage/timed-storage.ts";
 import { rawPathRoutes, unroutedPath } from "../server/raw-path-routes.ts";
 import { startApiCore } from "./api-core.ts";
 import { loopbackClientConfig, loopbackUser, newLoopbackToken } from "./loopback-client.ts";
@@ -172,7 +175,10 @@ async function serve(
   log.info(`Storage: ${opened.description}`);
   const stopCompaction = opened.startCompaction();
   undo.push(stopCompaction);
-  const { storage, keyPrefix } = opened;
+  const { keyPrefix } = opened;
+  // Every storage call is timed for /metrics (kcp_storage_operation_duration_seconds).
+  const timedStorage = new TimedStorage(opened.storage);
+  const storage: Storage = timedStorage;
   const serviceAccountTokens = new ServiceAccountJWT(serviceAccountKey);
   // In-process controllers authenticate with a token that exists only in this process's memory.
   const loopbackToken = newLoopbackToken();
@@ -275,6 +281,13 @@ async function serve(
     liveChecks: [{ name: "ping", check: () => true }],
     watch: { ...DEFAULT_WATCH_SETTINGS, ...opts.watch, active: activeWatches },
     ...(audit ? { audit } : {}),
+    metrics: {
+      requests: new RequestMetrics(registry),
+      storageDurations: timedStorage.durations,
+      objectCounts: () => countObjects(storage, keyPrefix, registry),
+      logicalClusters: () => clusters.count(),
+      openWatches: () => activeWatches.size,
+    },
     clusterCreated: clusterCreatorHook(store, registry, policy),
   });
   const loopback = loopbackClientConfig(app, loopbackToken);

@@ -8,6 +8,7 @@ import type { ClientCertAuthenticator } from "../auth/client-cert-authenticator.
 import type { Authenticator, Authorizer, UserInfo } from "../auth/types.ts";
 import type { AuditBackend } from "./audit/audit-log.ts";
 import type { HealthCheck } from "./health.ts";
+import type { ServerMetrics } from "./metrics/metrics-endpoint.ts";
 import type { WatchSettings } from "./rest/watch.ts";
 
 export interface AppDeps {
@@ -30,4 +31,6 @@ export interface AppDeps {
   clusterCreated?: (cluster: string, creator: UserInfo) => Promise<void>;
   /** Where each request's audit event goes (`--audit-log-path`); absent: no audit log. */
   audit?: AuditBackend;
+  /** What GET /metrics serves, and where requests are recorded; absent: no /metrics. */
+  metrics?: ServerMetrics;
 }

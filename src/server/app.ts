@@ -2,7 +2,7 @@
 // call `app.request(...)` without a socket, as test/unit/filter-chain.test.ts does).
 //
 // Every request goes through the filters, one hono middleware each (src/server/filters/), in
-// kube-apiserver's order:
+// kube-apiserver's order (after the metrics filter, which counts and times every request):
 //   0. audit           — (with --audit-log-path) wraps the rest: one event per request, queued;
 //   1. request info    — parses the URL once, works out verb, resource and logical cluster (a bad
 //                        `/clusters/<name>` prefix is 404 here, before credentials are looked at);
@@ -26,6 +26,7 @@ import { authorizationFilter } from "./filters/authorization.ts";
 import type { Env } from "./filters/env.ts";
 import { impersonationFilter } from "./filters/impersonation.ts";
 import { logicalClusterCreation, logicalClusterFilter } from "./filters/logical-cluster.ts";
+import { metricsFilter } from "./filters/metrics.ts";
 import { requestInfoFilter } from "./filters/request-info.ts";
 import { nonResourceResponse } from "./non-resource.ts";
 import { OpenAPIDocuments } from "./openapi/openapi-documents.ts";
@@ -50,6 +51,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
   app.notFound(() => errorResponse(errors.pathNotFound()));
 
+  // Outermost, so that requests any filter refuses are counted too.
+  if (deps.metrics) app.use("*", metricsFilter(deps.metrics.requests));
   if (deps.audit) app.use("*", auditFilter(deps.audit));
   app.use("*", requestInfoFilter);
   app.use("*", authenticationFilter(deps.authenticator, deps.clientCertAuthenticator));

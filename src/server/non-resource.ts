@@ -1,9 +1,11 @@
 // The non-resource endpoints at the end of the filter chain: /version, the OpenAPI documents, the
-// health endpoints and discovery (/api, /apis and below). Anything else is 404.
+// health endpoints, /metrics and discovery (/api, /apis and below). Anything else is 404.
 
 import type { AppDeps } from "./app-deps.ts";
 import { discoveryResponse } from "./discovery-handlers.ts";
 import { healthResponse } from "./health.ts";
+import { metricsResponse } from "./metrics/metrics-endpoint.ts";
+import { DEFAULT_CLUSTER } from "../apis/logical-clusters.ts";
 import type { OpenAPIDocuments } from "./openapi/openapi-documents.ts";
 import { openAPIResponse } from "./openapi/openapi-handlers.ts";
 import type { NonResourceRequestInfo } from "./request-info.ts";
@@ -33,6 +35,11 @@ export async function nonResourceResponse(
   if (path === "/healthz" || path === "/livez" || path.startsWith("/livez/") || path.startsWith("/healthz/")) {
     const kind = path.startsWith("/livez") ? "livez" : "healthz";
     return healthResponse(kind, deps.liveChecks, query, path);
+  }
+  // The server's numbers, not a tenant's: only in the default logical cluster.
+  if (path === "/metrics" && deps.metrics && cluster === DEFAULT_CLUSTER && !info.wildcard) {
+    if (req.method !== "GET" && req.method !== "HEAD") throw errors.methodNotAllowed();
+    return metricsResponse(deps.metrics);
   }
   if (path === "/readyz" || path.startsWith("/readyz/")) return healthResponse("readyz", deps.readyChecks, query, path);
   if (path === "/api" || path.startsWith("/api/") || path === "/apis" || path.startsWith("/apis/")) {
