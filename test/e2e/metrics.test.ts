@@ -116,6 +116,13 @@ describe("/metrics", () => {
     expect(value(p, "apiserver_request_total", { verb: "LIST", resource: "", code: "404" })).toBeGreaterThanOrEqual(1);
   });
 
+  test("requests a filter refuses are counted too", async () => {
+    const refused = { verb: "LIST", resource: "namespaces", code: "401" };
+    const before = value(await scrape(), "apiserver_request_total", refused);
+    expect((await api(kcp, "/api/v1/namespaces", { token: "not-a-token" })).status).toBe(401);
+    expect(value(await scrape(), "apiserver_request_total", refused)).toBe(before + 1);
+  });
+
   test("open watches are counted while they run", async () => {
     const w = spawnKubectl(kcp, ["get", "configmaps", "--watch"]);
     try {
