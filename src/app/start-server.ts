@@ -288,7 +288,11 @@ async function serve(
     ],
     liveChecks: [{ name: "ping", check: () => true }],
     watch: { ...DEFAULT_WATCH_SETTINGS, ...opts.watch, active: activeWatches },
-    watchLimit: new WatchesPerUser(opts.maxWatchesPerUser ?? DEFAULT_MAX_WATCHES_PER_USER),
+    // In-process controllers (one watch per resource and cluster they follow) are never capped.
+    watchLimit: new WatchesPerUser(
+      opts.maxWatchesPerUser ?? DEFAULT_MAX_WATCHES_PER_USER,
+      new Set([loopbackUser().username]),
+    ),
     requestTimeoutMs,
     ...(audit ? { audit } : {}),
     clusterCreated: clusterCreatorHook(store, registry, policy),

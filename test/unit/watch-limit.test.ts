@@ -23,6 +23,12 @@ test("each user holds at most max watches; a release frees one place, once", () 
   expect(() => limit.acquire("alice")).toThrow();
 });
 
+test("exempt users are not counted", () => {
+  const limit = new WatchesPerUser(1, new Set(["system:apiserver"]));
+  for (let i = 0; i < 10; i++) limit.acquire("system:apiserver");
+  expect(limit.held("system:apiserver")).toBe(0);
+});
+
 test("0 is no cap", () => {
   const limit = new WatchesPerUser(0);
   for (let i = 0; i < 5000; i++) limit.acquire("alice");

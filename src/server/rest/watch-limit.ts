@@ -11,12 +11,15 @@ export class WatchesPerUser {
   // User names come from requests: a Map, so no name reaches Object.prototype.
   private readonly open = new Map<string, number>();
 
-  /** `max` 0: no cap. */
-  constructor(readonly max: number) {}
+  /** `max` 0: no cap. `exempt`: users never capped (the server's own in-process clients). */
+  constructor(
+    readonly max: number,
+    private readonly exempt: ReadonlySet<string> = new Set(),
+  ) {}
 
   /** Counts a new watch of `username`, or throws 429 when the user holds `max` already; returns its release. */
   acquire(username: string): () => void {
-    if (this.max <= 0) return () => {};
+    if (this.max <= 0 || this.exempt.has(username)) return () => {};
     const held = this.open.get(username) ?? 0;
     if (held >= this.max) throw errors.tooManyRequests("Too many requests, please try again later.", 1);
     this.open.set(username, held + 1);
