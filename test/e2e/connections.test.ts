@@ -5,7 +5,7 @@
 // with --request-timeout 2s so the deadlines come within seconds.
 
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type TLSSocket } from "node:tls";
@@ -219,4 +219,31 @@ describe("watches per user", () => {
       for (const c of [...held, ...others]) c.end();
     }
   }, 60_000);
+});
+
+describe("flags", () => {
+  test.each([
+    [["--request-timeout", "500ms"], "--request-timeout must be between 1s and 250s"],
+    [["--request-timeout", "5m"], "--request-timeout must be between 1s and 250s"],
+    [["--request-timeout", "soon"], "--request-timeout: invalid duration"],
+    [["--max-watches-per-user", "-1"], "--max-watches-per-user"],
+    [["--max-watches-per-user", "many"], "--max-watches-per-user"],
+  ])("kcp start %p exits 1 naming the flag", async (args, message) => {
+    const root = mkdtempSync(join(tmpdir(), "kcp-conns-flags-"));
+    try {
+      const proc = Bun.spawn(
+        [process.execPath, join(import.meta.dir, "../../src/main.ts"), "start", "--root-dir", root, ...args],
+        { stdout: "pipe", stderr: "pipe" },
+      );
+      const [out, err, code] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
+      expect(code).toBe(1);
+      expect(out + err).toContain(message);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
