@@ -36,7 +36,7 @@ _kcp() {
           COMPREPLY=($(compgen -f -- "$cur"))
           return
           ;;
-        --listen | --etcd-servers | --etcd-prefix | --etcd-compaction-interval | --etcd-request-timeout | --max-object-size | --embedded-etcd-client-port | --embedded-etcd-peer-port)
+        --listen | --etcd-servers | --etcd-prefix | --etcd-compaction-interval | --etcd-request-timeout | --max-object-size | --request-timeout | --max-watches-per-user | --embedded-etcd-client-port | --embedded-etcd-peer-port)
           # Free-form values (and ":" splits words in bash): nothing to offer.
           COMPREPLY=()
           return
@@ -58,7 +58,7 @@ _kcp() {
           return
           ;;
       esac
-      COMPREPLY=($(compgen -W "--root-dir --listen --tls-sans --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --max-object-size --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --install-workload-crds --auto-publish-apis --authorization-mode --client-certificates --no-client-certificates --token-auth-file --audit-log-path --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-deny-private --cluster-import-interval --api-negotiation --no-api-negotiation --deployment-splitter --no-deployment-splitter --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--root-dir --listen --tls-sans --log-level --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --max-object-size --request-timeout --max-watches-per-user --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --install-workload-crds --auto-publish-apis --authorization-mode --client-certificates --no-client-certificates --token-auth-file --audit-log-path --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-deny-private --cluster-import-interval --api-negotiation --no-api-negotiation --deployment-splitter --no-deployment-splitter --help" -- "$cur"))
       ;;
     migrate)
       case "$prev" in

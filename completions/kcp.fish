@@ -26,6 +26,8 @@ complete -c kcp -n "__fish_seen_subcommand_from start migrate" -l etcd-prefix -x
 complete -c kcp -n "__fish_seen_subcommand_from start" -l etcd-compaction-interval -x -d 'How often to compact etcd history (0 disables)'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l etcd-request-timeout -x -d 'Deadline of each etcd call'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l max-object-size -x -d 'Largest object kcp stores (default 1.5Mi)'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l request-timeout -x -d 'Answer 504 to a request that is not a watch after this (default 60s)'
+complete -c kcp -n "__fish_seen_subcommand_from start" -l max-watches-per-user -x -d 'Concurrent watches per user, more are 429 (default 1000)'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd -d 'Run an etcd member from the etcd binary on PATH'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd-client-port -x -d 'Client port of the embedded etcd'
 complete -c kcp -n "__fish_seen_subcommand_from start" -l embedded-etcd-peer-port -x -d 'Peer port of the embedded etcd'

@@ -41,6 +41,8 @@ _kcp() {
             '--etcd-compaction-interval=[How often to compact etcd history (0 disables)]:duration:' \
             '--etcd-request-timeout=[Deadline of each etcd call]:duration:' \
             '--max-object-size=[Largest object kcp stores (default 1.5Mi)]:size:' \
+            '--request-timeout=[Answer 504 to a request that is not a watch after this (default 60s)]:duration:' \
+            '--max-watches-per-user=[Concurrent watches per user, more are 429 (default 1000)]:count:' \
             '(--etcd-servers)--embedded-etcd[Run an etcd member from the etcd binary on PATH]' \
             '--embedded-etcd-client-port=[Client port of the embedded etcd]:port:' \
             '--embedded-etcd-peer-port=[Peer port of the embedded etcd]:port:' \

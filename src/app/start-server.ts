@@ -54,6 +54,8 @@ import { loadTokenFile, TokenFileAuthenticator } from "../auth/token-file.ts";
 import type { CsrController, CsrControllerOptions } from "../controllers/csr/csr-controller.ts";
 import type { ClientCertListener } from "./client-cert-listener.ts";
 import { DEFAULT_WATCH_SETTINGS, type WatchSettings } from "../server/rest/watch.ts";
+import { DEFAULT_MAX_WATCHES_PER_USER, WatchesPerUser } from "../server/rest/watch-limit.ts";
+import { DEFAULT_REQUEST_TIMEOUT_MS } from "../server/filters/request-timeout.ts";
 import type { ClusterControllerSettings, ElectedClusterController } from "./cluster-controller-wiring.ts";
 
 export interface ServerOptions {
@@ -97,7 +99,18 @@ export interface ServerOptions {
    * see docs/security.md) or "AlwaysAllow" (every authenticated request is allowed).
    */
   authorizationMode?: AuthorizationMode;
+  /** A request that is not a watch gets 504 when it has no answer within this (`--request-timeout`; default 60 s). */
+  requestTimeoutMs?: number;
+  /** Each user's cap on concurrent watches (`--max-watches-per-user`; default 1,000; 0: no cap). */
+  maxWatchesPerUser?: number;
 }
+
+/** Bun closes a connection idle this long at most (its idleTimeout's largest value, in seconds). */
+const MAX_IDLE_TIMEOUT_S = 255;
+/** The request timeout must answer before Bun's idle timeout (about 4 s coarse) cuts the connection. */
+const IDLE_MARGIN_S = 5;
+/** The longest --request-timeout: Bun's idle timeout, which must outlast it, stops at 255 s. */
+export const MAX_REQUEST_TIMEOUT_MS = (MAX_IDLE_TIMEOUT_S - IDLE_MARGIN_S) * 1000;
 
 export type AuthorizationMode = "AlwaysAllow" | "RBAC";
 export const AUTHORIZATION_MODES: readonly AuthorizationMode[] = ["AlwaysAllow", "RBAC"];
@@ -259,6 +272,7 @@ async function serve(
   }
 
   const activeWatches = new Set<() => void>();
+  const requestTimeoutMs = Math.min(opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, MAX_REQUEST_TIMEOUT_MS);
   let ready = false;
   const clientCertificates = opts.clientCertificates === true;
   const app = createApp({
@@ -280,6 +294,12 @@ async function serve(
     ],
     liveChecks: [{ name: "ping", check: () => true }],
     watch: { ...DEFAULT_WATCH_SETTINGS, ...opts.watch, active: activeWatches },
+    // In-process controllers (one watch per resource and cluster they follow) are never capped.
+    watchLimit: new WatchesPerUser(
+      opts.maxWatchesPerUser ?? DEFAULT_MAX_WATCHES_PER_USER,
+      new Set([loopbackUser().username]),
+    ),
+    requestTimeoutMs,
     ...(audit ? { audit } : {}),
     metrics: {
       requests: new RequestMetrics(registry),
@@ -304,8 +324,11 @@ async function serve(
     hostname: clientCertificates ? "127.0.0.1" : opts.listen.host || "0.0.0.0",
     port: clientCertificates ? 0 : opts.listen.port,
     ...(clientCertificates ? {} : { tls: { cert: certs.certPem, key: certs.keyPem } }),
-    // Watches switch this off for their own request; other idle connections are closed after 2 minutes.
-    idleTimeout: 120,
+    // Bun's idle timeout bounds a request's whole life, a body trickled a byte at a time included, and
+    // a kept-alive connection's silence. It outlasts the request timeout, so a slow request gets its
+    // 504 first; watches switch it off for their own request. (Bun closes a connection that has not
+    // sent its complete headers after about 10 s, whatever this says.)
+    idleTimeout: Math.ceil(requestTimeoutMs / 1000) + IDLE_MARGIN_S,
     maxRequestBodySize: 16 * 1024 * 1024,
     // Each request's raw path is checked before the app sees the resolved one (raw-path-routes.ts).
     routes: rawPathRoutes((req) => app.fetch(req, bindings)),

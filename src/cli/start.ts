@@ -6,6 +6,7 @@ import { LOG_LEVEL_NAMES, type LogLevelName, setLogLevel } from "../log.ts";
 import { servingHosts } from "../pki/certs.ts";
 import { parseListenAddress } from "./listen-address.ts";
 import { parseByteSizeFlag } from "./byte-size-flag.ts";
+import { parseDurationFlag } from "./duration-flag.ts";
 import { startStorageArgs, storageFromFlags } from "./storage-flags.ts";
 import { clusterControllerArgs, clusterControllerFromFlags } from "./cluster-controller-flags.ts";
 
@@ -81,6 +82,20 @@ export default defineCommand({
       description:
         "Largest object kcp stores, on every backend (etcd's default request limit; an external etcd needs --max-request-bytes at least this); larger writes are 413",
     },
+    "request-timeout": {
+      type: "string",
+      default: "60s",
+      valueHint: "duration",
+      description:
+        "Answer 504 Timeout to a request that is not a watch and has no answer within this (kube-apiserver's default; a body trickled a byte at a time included), 1s to 250s",
+    },
+    "max-watches-per-user": {
+      type: "string",
+      default: "1000",
+      valueHint: "count",
+      description:
+        "Concurrent watches one user may hold (across logical clusters); more are 429 TooManyRequests; 0: no cap",
+    },
     ...clusterControllerArgs,
     "api-negotiation": {
       type: "boolean",
@@ -117,6 +132,13 @@ export default defineCommand({
     // Below 64 KiB the objects kcp creates for itself at start-up might not fit.
     const maxObjectBytes = parseByteSizeFlag(args["max-object-size"] ?? "1.5Mi", "--max-object-size", 64 * 1024);
     const clusterController = clusterControllerFromFlags(args);
+    const requestTimeoutMs = parseDurationFlag(args["request-timeout"] ?? "60s", "--request-timeout");
+    // Bun's idle timeout (at most 255 s) must outlast it, so a slow request gets its 504 before the cut.
+    if (requestTimeoutMs < 1000 || requestTimeoutMs > 250_000)
+      throw new Error("--request-timeout must be between 1s and 250s");
+    const maxWatchesText = args["max-watches-per-user"] ?? "1000";
+    if (!/^[0-9]{1,9}$/.test(maxWatchesText))
+      throw new Error(`--max-watches-per-user: "${maxWatchesText}" is not a whole number (0: no cap)`);
     if (args["token-auth-file"] === "") throw new Error("--token-auth-file must not be empty");
     const tokenAuthFile = args["token-auth-file"] ? resolve(args["token-auth-file"]) : undefined;
     if (args["audit-log-path"] === "") throw new Error("--audit-log-path must not be empty");
@@ -133,6 +155,8 @@ export default defineCommand({
       clusterController,
       ...(storage ? { storage } : {}),
       maxObjectBytes,
+      requestTimeoutMs,
+      maxWatchesPerUser: Number(maxWatchesText),
       installWorkloadCRDs,
       ...(args["deployment-splitter"] === false ? { deploymentSplitter: false } : {}),
       negotiation: args["api-negotiation"] === false ? false : { autoPublish: args["auto-publish-apis"] === true },

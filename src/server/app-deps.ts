@@ -10,6 +10,7 @@ import type { AuditBackend } from "./audit/audit-log.ts";
 import type { HealthCheck } from "./health.ts";
 import type { ServerMetrics } from "./metrics/metrics-endpoint.ts";
 import type { WatchSettings } from "./rest/watch.ts";
+import type { WatchesPerUser } from "./rest/watch-limit.ts";
 
 export interface AppDeps {
   registry: ResourceRegistry;
@@ -24,6 +25,10 @@ export interface AppDeps {
   readyChecks: HealthCheck[];
   liveChecks: HealthCheck[];
   watch?: WatchSettings;
+  /** Each user's cap on concurrent watches (`--max-watches-per-user`); absent: no cap. */
+  watchLimit?: WatchesPerUser;
+  /** A request that is not a watch and has no answer within this gets 504 (`--request-timeout`); absent: no limit. */
+  requestTimeoutMs?: number;
   /**
    * Called when a user who is not in system:masters created a logical cluster by a request (the
    * logical cluster filter): the app gives the creator its rights there before the request goes on.

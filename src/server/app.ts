@@ -2,10 +2,13 @@
 // call `app.request(...)` without a socket, as test/unit/filter-chain.test.ts does).
 //
 // Every request goes through the filters, one hono middleware each (src/server/filters/), in
-// kube-apiserver's order (after the metrics filter, which counts and times every request):
-//   0. audit           — (with --audit-log-path) wraps the rest: one event per request, queued;
+// kube-apiserver's order:
+//   0a. unread body    — an answer given before the request body was read to its end closes the connection;
+//   0b. metrics        — (with /metrics) counts and times every request, refused ones too;
+//   0c. audit          — (with --audit-log-path) wraps the rest: one event per request, queued;
 //   1. request info    — parses the URL once, works out verb, resource and logical cluster (a bad
 //                        `/clusters/<name>` prefix is 404 here, before credentials are looked at);
+//   1b. request timeout — (--request-timeout) 504 for a request that is not a watch and has no answer in time;
 //   2. authentication  — bearer token → user, or system:anonymous on the public health/version paths;
 //                        else 401; identity headers of clients (X-Remote-*) are never read;
 //   2b. impersonation  — Impersonate-* headers, each part allowed by the authorizer, else 403;
@@ -28,6 +31,8 @@ import { impersonationFilter } from "./filters/impersonation.ts";
 import { logicalClusterCreation, logicalClusterFilter } from "./filters/logical-cluster.ts";
 import { metricsFilter } from "./filters/metrics.ts";
 import { requestInfoFilter } from "./filters/request-info.ts";
+import { requestTimeoutFilter } from "./filters/request-timeout.ts";
+import { unreadBodyFilter } from "./filters/unread-body.ts";
 import { nonResourceResponse } from "./non-resource.ts";
 import { OpenAPIDocuments } from "./openapi/openapi-documents.ts";
 import { dispatchResource } from "./rest/dispatch.ts";
@@ -51,10 +56,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
   app.notFound(() => errorResponse(errors.pathNotFound()));
 
-  // Outermost, so that requests any filter refuses are counted too.
+  app.use("*", unreadBodyFilter);
+  // Next, so that requests any later filter refuses are counted too.
   if (deps.metrics) app.use("*", metricsFilter(deps.metrics.requests));
   if (deps.audit) app.use("*", auditFilter(deps.audit));
   app.use("*", requestInfoFilter);
+  if (deps.requestTimeoutMs) app.use("*", requestTimeoutFilter(deps.requestTimeoutMs));
   app.use("*", authenticationFilter(deps.authenticator, deps.clientCertAuthenticator));
   // As kube-apiserver's WithImpersonation: after authentication (it acts on the authenticated user's
   // Impersonate-* headers) and before authorization (which then judges the impersonated user).

@@ -51,7 +51,20 @@ export async function readBodyText(req: Request): Promise<string> {
   return UTF8.decode(await readBodyBytes(req));
 }
 
+/** Requests whose body was read to its end: their connection may serve the next request. */
+const fullyRead = new WeakSet<Request>();
+
+export function bodyFullyRead(req: Request): boolean {
+  return fullyRead.has(req);
+}
+
 export async function readBodyBytes(req: Request): Promise<Uint8Array> {
+  const bytes = await readAllBytes(req);
+  fullyRead.add(req);
+  return bytes;
+}
+
+async function readAllBytes(req: Request): Promise<Uint8Array> {
   const len = declaredLength(req);
   // With a Content-Length within the limit, one read: no stream reader, no chunks (and not
   // even the `req.body` stream object, which Bun makes on first access).
@@ -156,4 +169,36 @@ export async function readObjectBody(
   // JSON.parse keeps the last of duplicated keys silently; the kind's strategy reports them (fieldValidation).
   if (type !== "application/yaml" && type !== "text/yaml") recordDuplicateFields(doc, text);
   return doc as Record<string, unknown>;
+}
+
+/**
+ * Reads and drops what is left of a body no handler read, for at most `graceMs`; true once it is
+ * read to its end. Bun then serves the next request on the connection; a body still arriving after
+ * the grace (a client trickling it) or one a handler stopped reading halfway cannot be, and its
+ * connection is closed instead.
+ */
+export async function discardBody(req: Request, graceMs: number): Promise<boolean> {
+  if (req.bodyUsed || !req.body) return req.body === null;
+  const reader = req.body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<"expired">((resolve) => {
+    timer = setTimeout(() => resolve("expired"), graceMs);
+  });
+  try {
+    for (;;) {
+      const step = await Promise.race([reader.read(), expired]);
+      if (step === "expired") {
+        reader.cancel().catch(() => {});
+        return false;
+      }
+      if (step.done) {
+        fullyRead.add(req);
+        return true;
+      }
+    }
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
 }

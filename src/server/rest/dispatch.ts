@@ -75,9 +75,16 @@ function dispatchVerb(
       return handleGet(store, def, info, req, query);
     case "list":
       return handleList(store, def, info, req, readQuery);
-    case "watch":
-      disableIdleTimeout(req);
-      return handleWatch(store, def, info, readQuery, req, deps.watch);
+    case "watch": {
+      const release = deps.watchLimit?.acquire(user.username) ?? (() => {});
+      try {
+        disableIdleTimeout(req);
+        return handleWatch(store, def, info, readQuery, req, deps.watch, release);
+      } catch (e) {
+        release();
+        throw e;
+      }
+    }
     case "create":
       if (info.namespace === undefined && def.namespaced) throw errors.methodNotAllowed();
       // A subresource that takes creates answers them itself (serviceaccounts/token).

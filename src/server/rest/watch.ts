@@ -40,6 +40,8 @@ export function handleWatch(
   query: URLSearchParams,
   req: Request,
   settings: WatchSettings = DEFAULT_WATCH_SETTINGS,
+  /** Called once when the watch ends (its place under the per-user cap is free again). */
+  onClose: () => void = () => {},
 ): Response {
   // Table and metadata-only watches re-encode each event's object; plain ones share the cached JSON.
   const asTarget = watchObjectEncoder(def, negotiateOutput(def, req.headers.get("accept")), query);
@@ -108,6 +110,7 @@ export function handleWatch(
         const close = () => {
           if (closed) return;
           closed = true;
+          onClose();
           settings.active?.delete(close);
           clearTimeout(timeout);
           if (bookmarkTimer) clearInterval(bookmarkTimer);
