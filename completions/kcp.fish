@@ -75,7 +75,7 @@ complete -c kcp -n '__kcp_at \'\'' -a 'cluster' -d 'Attach, list and detach phys
 complete -c kcp -n '__kcp_at \'\'' -a 'version' -d 'Print the kcp version and the Kubernetes API level it serves'
 complete -c kcp -n '__kcp_at \'\'' -a 'crds' -d 'Ready-made CRDs for Kubernetes workload kinds'
 complete -c kcp -n '__kcp_at \'\'' -a 'pull-crds' -d 'Print a cluster\'s resources as CRDs that kcp can serve'
-complete -c kcp -n '__kcp_at \'\'' -a 'completion' -d 'Print a shell completion script'
+complete -c kcp -n '__kcp_at \'\'' -a 'completion' -d 'Print the bash, zsh or fish completion script'
 complete -c kcp -n '__kcp_at \'\'' -a 'help' -d 'Show help for kcp or one of its commands'
 complete -c kcp -n '__kcp_at \'\'' -l help -s h -d 'Show help'
 complete -c kcp -n '__kcp_at \'\'' -l version -s v -d 'Print the version'

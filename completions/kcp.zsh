@@ -15,7 +15,7 @@ _kcp() {
     'version:Print the kcp version and the Kubernetes API level it serves'
     'crds:Ready-made CRDs for Kubernetes workload kinds'
     'pull-crds:Print a cluster'\''s resources as CRDs that kcp can serve'
-    'completion:Print a shell completion script'
+    'completion:Print the bash, zsh or fish completion script'
     'help:Show help for kcp or one of its commands'
   )
   _arguments -C \

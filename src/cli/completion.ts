@@ -25,11 +25,16 @@ export function completionCommand(root: CommandDef<any>): CommandDef<any> {
   return defineCommand({
     meta: {
       name: "completion",
-      description:
-        "Print a shell completion script: bash (source <(kcp completion bash)), zsh (source <(kcp completion zsh)) or fish (kcp completion fish | source)",
+      description: "Print the bash, zsh or fish completion script (e.g. source <(kcp completion bash))",
     },
     args: {
-      shell: { type: "positional", required: true, valueHint: COMPLETION_SHELLS.join("|"), description: "The shell" },
+      shell: {
+        type: "positional",
+        required: true,
+        valueHint: COMPLETION_SHELLS.join("|"),
+        description:
+          "bash: add source <(kcp completion bash) to ~/.bashrc; zsh: source <(kcp completion zsh) in ~/.zshrc (after compinit); fish: kcp completion fish > ~/.config/fish/completions/kcp.fish",
+      },
     },
     async run({ args }) {
       const shell = String(args.shell);
