@@ -83,8 +83,8 @@ _kcp_start() {
 
 _kcp_migrate() {
   _arguments -s \
-    '(--from)--from=[Where the data is]:value:{compadd -S '\'''\'' -- sqlite: etcd:}' \
-    '(--to)--to=[Where to copy it]:value:{compadd -S '\'''\'' -- sqlite: etcd:}' \
+    '(--from)--from=[Where the data is]:value:{compadd -S '\'''\'' -- sqlite\: etcd\:}' \
+    '(--to)--to=[Where to copy it]:value:{compadd -S '\'''\'' -- sqlite\: etcd\:}' \
     '(--etcd-cafile)--etcd-cafile=[CA bundle]:file:_files' \
     '(--etcd-certfile)--etcd-certfile=[Client certificate]:file:_files' \
     '(--etcd-keyfile)--etcd-keyfile=[Key]:file:_files' \

@@ -96,7 +96,8 @@ function action(value: ValueCompletion): string {
   switch (value.kind) {
     case "choices":
       return value.nospace
-        ? `{compadd -S '' -- ${value.values.map(quoteWordInSingle).join(" ")}}`.replace(/'/g, "'\\''")
+        ? // _arguments splits specs at colons, so "etcd:" is written etcd\: (it unescapes them).
+          `{compadd -S '' -- ${value.values.map(quoteWordInSingle).join(" ")}}`.replace(/'/g, "'\\''")
         : `(${value.values.map((v) => v.replace(/[\\:()\s']/g, "\\$&")).join(" ")})`;
     case "file":
       return "_files";
@@ -108,7 +109,7 @@ function action(value: ValueCompletion): string {
 }
 
 function quoteWordInSingle(word: string): string {
-  return word.replace(/[^\w.:-]/g, "\\$&");
+  return word.replace(/[^\w.-]/g, "\\$&");
 }
 
 /** Text inside an _arguments description or message: brackets and colons are syntax there. */

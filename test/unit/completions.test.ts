@@ -143,6 +143,44 @@ describe("shell completions", () => {
     await syntaxCheck("bash", BASH_FILE);
   });
 
+  test("zsh completes subcommands, flags and enum values at a real prompt", async () => {
+    if (!hasShell("zsh")) {
+      console.warn("zsh is not installed: not running zsh completions (apt-get install zsh)");
+      return;
+    }
+    // An interactive zsh on a pseudo-terminal (zsh/zpty): type the line and TAB, then wait until the
+    // screen shows the completed text; timeout(1) is the deadline when it never does.
+    const driver = join(tempDir("kcp-complete-"), "drive.zsh");
+    writeFileSync(
+      driver,
+      `zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z 'PROMPT="%% "; autoload -U compinit; compinit -u -D; source '"$1"'; echo RE""ADY'
+zpty -r z out '*READY*'
+zpty -w -n z "$2"$'\\t'
+zpty -r z out "*\${(b)3}*"
+zpty -d z
+`,
+    );
+    const cases: [string, string][] = [
+      ["kcp st", "kcp start"],
+      ["kcp start --lis", "kcp start --listen"],
+      ["kcp start --log-level d", "kcp start --log-level debug"],
+      ["kcp start --no-cl", "--no-cluster-controller"],
+      ["kcp cluster rem", "kcp cluster remove"],
+      ["kcp cluster add --mode pus", "--mode push"],
+      ["kcp migrate --to e", "--to etcd:"],
+      ["kcp help v", "kcp help version"],
+    ];
+    for (const [line, shown] of cases) {
+      const proc = Bun.spawn(["timeout", "20", "zsh", "-f", driver, join(DIR, "kcp.zsh"), line, shown], {
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      expect(await proc.exited, `zsh: ${line}<TAB> should show ${shown}`).toBe(0);
+    }
+  }, 60_000);
+
   test("fish completes subcommands, flags and enum values", async () => {
     if (!hasShell("fish")) {
       console.warn("fish is not installed: not running fish completions (apt-get install fish)");
