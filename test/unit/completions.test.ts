@@ -63,6 +63,8 @@ describe("shell completions", () => {
   });
 
   test("bash: subcommands, flags, enum values, files and directories", async () => {
+    const registered = Bun.spawnSync(["bash", "--norc", "--noprofile", "-c", `source '${BASH_FILE}'; complete -p kcp`]);
+    expect(registered.stdout.toString()).toBe("complete -F _kcp kcp\n");
     expect(await bashComplete("kcp st")).toEqual(["start"]);
     expect(await bashComplete("kcp start --lis")).toEqual(["--listen"]);
     expect(await bashComplete("kcp start --log-level d")).toEqual(["debug"]);
