@@ -19,9 +19,20 @@ describe("kcp CLI", () => {
   test("--help lists the commands and exits 0", async () => {
     const r = await kcp("--help");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("USAGE kcp start|migrate|sync|split|cluster|version|crds|pull-crds|help");
+    expect(r.stdout).toContain("USAGE kcp start|migrate|sync|split|cluster|version|crds|pull-crds|completion|help");
     expect(r.stdout).toContain(`kcp v${pkg.version}`);
-    for (const cmd of ["start", "migrate", "sync", "split", "cluster", "version", "crds", "pull-crds", "help"])
+    for (const cmd of [
+      "start",
+      "migrate",
+      "sync",
+      "split",
+      "cluster",
+      "version",
+      "crds",
+      "pull-crds",
+      "completion",
+      "help",
+    ])
       expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\s+\\S`, "m"));
   });
 
