@@ -350,6 +350,16 @@ describe("deployment splitter (in kcp start)", () => {
     await sharesBecome("web", { east: 15 });
   });
 
+  test("a root labelled for one cluster loses its leaves; unlabelled, it is split again", async () => {
+    await ok(["create", "-f", "-"], { stdin: deployment("pinned", 4) });
+    await sharesBecome("pinned", { east: 4 });
+    await ok(["label", "deployment", "pinned", "-n", NS, "kcp.dev/cluster=east"]);
+    await eventually("no leaves of pinned", async () => Object.keys(await shares("pinned")).length === 0);
+    await ok(["label", "deployment", "pinned", "-n", NS, "kcp.dev/cluster-"]);
+    await sharesBecome("pinned", { east: 4 });
+    await ok(["delete", "deployment", "pinned", "-n", NS]);
+  });
+
   test("deleting the root deletes its leaves (garbage collector)", async () => {
     await ok(["delete", "deployment", "web", "-n", NS]);
     await eventually("no leaves", async () => Object.keys(await shares("web")).length === 0);

@@ -172,6 +172,9 @@ export class DeploymentSplitter {
       if (!deleted) this.queue.add(keyOf(cluster, ns, obj.metadata.name as string));
       return;
     }
+    // A root labelled for one cluster is a root no more: its leaves must go (see reconcile).
+    if (!deleted && this.deployments.byIndex("owners", `${cluster}${SEP}${obj.metadata.uid}`).length > 0)
+      this.queue.add(keyOf(cluster, ns, name));
     const owner = obj.metadata.labels?.[OWNED_BY_LABEL];
     if (owner) this.queue.add(keyOf(cluster, ns, owner));
     for (const ref of ownerRefs(obj)) {
@@ -189,7 +192,8 @@ export class DeploymentSplitter {
   private async reconcile(key: string): Promise<boolean> {
     const [lc, ns, name] = key.split(SEP) as [string, string, string];
     const root = this.deployments.get(ns, name, lc);
-    if (!root || !isRoot(root) || root.metadata.deletionTimestamp) return true;
+    if (!root || root.metadata.deletionTimestamp) return true;
+    if (!isRoot(root)) return this.removeLeaves(root, lc, ns);
     const clusters: ClusterState[] = this.clusters
       .list(lc)
       // A Cluster being deleted counts as not Ready: its leaf is scaled to 0 while its syncer
@@ -250,6 +254,44 @@ export class DeploymentSplitter {
         this.counters.statusUpdates++;
       } catch (e) {
         fail(`updating the status of ${where}${name}`, e);
+      }
+    }
+    return ok;
+  }
+
+  /**
+   * A Deployment that was a root and now carries kcp.dev/cluster goes to that one cluster as it
+   * is; the leaves it still owns would run its replicas a second time. They are deleted (the
+   * garbage collector would only do so once the Deployment itself is gone).
+   */
+  private async removeLeaves(former: KObject, lc: string, ns: string): Promise<boolean> {
+    const uid = former.metadata.uid as string;
+    // Only what the splitter made: owned by it and marked as its leaf.
+    const leaves = this.deployments
+      .byIndex("owners", `${lc}${SEP}${uid}`)
+      .filter(
+        (d) =>
+          d.metadata.namespace === ns &&
+          ownedBy(d, uid) &&
+          d.metadata.labels?.[OWNED_BY_LABEL] === former.metadata.name,
+      );
+    const client = this.opts.clientFor(lc);
+    let ok = true;
+    for (const leaf of leaves) {
+      try {
+        await client.delete(leaf.metadata.name as string, {
+          namespace: ns,
+          preconditions: { uid: leaf.metadata.uid as string },
+        });
+        this.counters.deleted++;
+        log.info(
+          `deployment splitter: deleted leaf ${lc}|${ns}/${leaf.metadata.name} (${former.metadata.name} is labelled for one cluster now)`,
+        );
+      } catch (e) {
+        if (isStatusError(e) && e.code === 404) continue;
+        ok = false;
+        this.counters.failures++;
+        log.warn(`deployment splitter: deleting ${lc}|${ns}/${leaf.metadata.name}: ${(e as Error).message}`);
       }
     }
     return ok;
