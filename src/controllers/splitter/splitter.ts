@@ -199,32 +199,16 @@ export class DeploymentSplitter {
       // A Cluster being deleted counts as not Ready: its leaf is scaled to 0 while its syncer
       // still runs, and deleted once the Cluster is gone.
       .map((c) => ({ name: c.metadata.name as string, ready: isReady(c) && !c.metadata.deletionTimestamp }));
-    const owned = this.deployments
-      .byIndex("owners", `${lc}${SEP}${root.metadata.uid}`)
-      .filter((d) => d.metadata.namespace === ns && ownedBy(d, root.metadata.uid));
+    const owned = this.ownedDeployments(lc, ns, root.metadata.uid as string);
     const plan = planLeaves(root, clusters, owned, (n) => this.deployments.get(ns, n, lc));
     const client = this.opts.clientFor(lc);
     let ok = true;
     const fail = (what: string, e: unknown) => {
       ok = false;
-      this.counters.failures++;
-      const msg = (e as Error).message;
-      if (isStatusError(e) && (e.code === 409 || e.code === 404)) log.debug(`deployment splitter: ${what}: ${msg}`);
-      else log.warn(`deployment splitter: ${what}: ${msg}`);
+      this.failed(what, e);
     };
     const where = `${lc}|${ns}/`;
-    for (const leaf of plan.deletes) {
-      try {
-        await client.delete(leaf.metadata.name as string, {
-          namespace: ns,
-          preconditions: { uid: leaf.metadata.uid as string },
-        });
-        this.counters.deleted++;
-        log.info(`deployment splitter: deleted leaf ${where}${leaf.metadata.name}`);
-      } catch (e) {
-        if (!(isStatusError(e) && e.code === 404)) fail(`deleting ${where}${leaf.metadata.name}`, e);
-      }
-    }
+    for (const leaf of plan.deletes) if (!(await this.deleteLeaf(client, lc, ns, leaf))) ok = false;
     for (const leaf of plan.creates) {
       try {
         const made = await client.create(leaf, { namespace: ns, fieldManager: FIELD_MANAGER });
@@ -265,36 +249,48 @@ export class DeploymentSplitter {
    * garbage collector would only do so once the Deployment itself is gone).
    */
   private async removeLeaves(former: KObject, lc: string, ns: string): Promise<boolean> {
-    const uid = former.metadata.uid as string;
     // Only what the splitter made: owned by it and marked as its leaf.
-    const leaves = this.deployments
-      .byIndex("owners", `${lc}${SEP}${uid}`)
-      .filter(
-        (d) =>
-          d.metadata.namespace === ns &&
-          ownedBy(d, uid) &&
-          d.metadata.labels?.[OWNED_BY_LABEL] === former.metadata.name,
-      );
+    const leaves = this.ownedDeployments(lc, ns, former.metadata.uid as string).filter(
+      (d) => d.metadata.labels?.[OWNED_BY_LABEL] === former.metadata.name,
+    );
     const client = this.opts.clientFor(lc);
+    const why = ` (${former.metadata.name} is labelled for one cluster now)`;
     let ok = true;
-    for (const leaf of leaves) {
-      try {
-        await client.delete(leaf.metadata.name as string, {
-          namespace: ns,
-          preconditions: { uid: leaf.metadata.uid as string },
-        });
-        this.counters.deleted++;
-        log.info(
-          `deployment splitter: deleted leaf ${lc}|${ns}/${leaf.metadata.name} (${former.metadata.name} is labelled for one cluster now)`,
-        );
-      } catch (e) {
-        if (isStatusError(e) && e.code === 404) continue;
-        ok = false;
-        this.counters.failures++;
-        log.warn(`deployment splitter: deleting ${lc}|${ns}/${leaf.metadata.name}: ${(e as Error).message}`);
-      }
-    }
+    for (const leaf of leaves) if (!(await this.deleteLeaf(client, lc, ns, leaf, why))) ok = false;
     return ok;
+  }
+
+  /** The Deployments of namespace `ns` in logical cluster `lc` that name `uid` as an owner. */
+  private ownedDeployments(lc: string, ns: string, uid: string): KObject[] {
+    return this.deployments
+      .byIndex("owners", `${lc}${SEP}${uid}`)
+      .filter((d) => d.metadata.namespace === ns && ownedBy(d, uid));
+  }
+
+  /** Delete a leaf, the uid read as precondition; false (counted, logged) when that fails, gone already is done. */
+  private async deleteLeaf(client: ResourceClient, lc: string, ns: string, leaf: KObject, why = ""): Promise<boolean> {
+    const where = `${lc}|${ns}/${leaf.metadata.name}`;
+    try {
+      await client.delete(leaf.metadata.name as string, {
+        namespace: ns,
+        preconditions: { uid: leaf.metadata.uid as string },
+      });
+      this.counters.deleted++;
+      log.info(`deployment splitter: deleted leaf ${where}${why}`);
+      return true;
+    } catch (e) {
+      if (isStatusError(e) && e.code === 404) return true;
+      this.failed(`deleting ${where}`, e);
+      return false;
+    }
+  }
+
+  /** A write that failed: counted; a conflict or a vanished object (the next pass decides again) only at debug. */
+  private failed(what: string, e: unknown): void {
+    this.counters.failures++;
+    const msg = (e as Error).message;
+    if (isStatusError(e) && (e.code === 409 || e.code === 404)) log.debug(`deployment splitter: ${what}: ${msg}`);
+    else log.warn(`deployment splitter: ${what}: ${msg}`);
   }
 }
 
