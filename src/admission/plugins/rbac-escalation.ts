@@ -17,13 +17,13 @@
 import type { AdmissionAttributes, AdmissionOperation, AdmissionPlugin } from "../../apis/admission.ts";
 import type { KObject } from "../../apis/types.ts";
 import { type PolicyRule, rulesCover } from "../../auth/rbac/policy-rule.ts";
+import { MASTERS_GROUP } from "../../auth/rbac/rbac-authorizer.ts";
 import type { Authorizer, UserInfo } from "../../auth/types.ts";
 import { isObject } from "../../machinery/object.ts";
 import { errors } from "../../machinery/status.ts";
 
 export const RBAC_ESCALATION = "RBACEscalation";
 const RBAC_GROUP = "rbac.authorization.k8s.io";
-const MASTERS = "system:masters";
 
 /** What a role reference resolves to: the rules of a Role or ClusterRole in a logical cluster. */
 export interface RoleRules {
@@ -56,7 +56,7 @@ export function rbacEscalation(authorizer: Authorizer, roles: RoleRules): Admiss
       if (a.def.group !== RBAC_GROUP || a.subresource || !a.object) return;
       const isRole = ROLE_KINDS.has(a.def.plural);
       if (!isRole && !BINDING_KINDS.has(a.def.plural)) return;
-      if (a.user.groups.includes(MASTERS)) return;
+      if (a.user.groups.includes(MASTERS_GROUP)) return;
       if (a.oldObject && onlyGCFieldsChange(a.object, a.oldObject)) return;
       return isRole ? checkRole(authorizer, a, a.object) : checkBinding(authorizer, roles, a, a.object);
     },

@@ -10,6 +10,7 @@
 
 import type { MiddlewareHandler } from "hono";
 import { DEFAULT_CLUSTER, type LogicalClusters } from "../../apis/logical-clusters.ts";
+import { MASTERS_GROUP } from "../../auth/rbac/rbac-authorizer.ts";
 import type { AuthorizationAttributes, Authorizer, UserInfo } from "../../auth/types.ts";
 import { forbiddenStatus } from "./forbidden-status.ts";
 import type { Env } from "./env.ts";
@@ -41,7 +42,7 @@ export function logicalClusterFilter(
     return (async () => {
       if (await clusters.exists(info.cluster)) return next();
       const user = c.get("user");
-      const master = user.groups.includes("system:masters");
+      const master = user.groups.includes(MASTERS_GROUP);
       if (!master) {
         const attrs = createClusterAttributes(user, info.cluster);
         const decision = authorizer.authorize(attrs);
