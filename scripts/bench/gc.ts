@@ -19,6 +19,7 @@ import { type Kcp, launchKcp, removeDir } from "./kcp-launcher.ts";
 import { memoryOf } from "./proc.ts";
 import { kib, median, mib, now } from "./stats.ts";
 import type { Context, Row, Workload } from "./types.ts";
+import { Failures } from "./failures.ts";
 
 const W = "gc";
 const CLIENTS = (ctx: Context) => Math.max(ctx.sizes.createClients, ctx.sizes.clusterClients);
@@ -61,20 +62,6 @@ async function createOwner(client: KcpClient, path: string, name: string): Promi
   });
   if (r.status !== 201) throw new Error(`creating owner ${name}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
   return { name, uid: (JSON.parse(r.body) as { metadata: { uid: string } }).metadata.uid };
-}
-
-/** Count of failed requests and the first failure. */
-class Failures {
-  count = 0;
-  sample = "";
-  check(status: number, want: number, body: string): void {
-    if (status === want) return;
-    this.count++;
-    this.sample ||= `HTTP ${status} ${body.slice(0, 200)}`;
-  }
-  note(): string {
-    return `${this.count} errors${this.sample ? ` (${this.sample})` : ""}`;
-  }
 }
 
 /**

@@ -22,6 +22,7 @@ import { launchKcp, REPO, removeDir } from "./kcp-launcher.ts";
 import { memoryOf } from "./proc.ts";
 import { median, mib, now } from "./stats.ts";
 import type { Context, Row, Workload } from "./types.ts";
+import { Failures } from "./failures.ts";
 
 const W = "rbac";
 const RBAC_PATH = "/apis/rbac.authorization.k8s.io/v1";
@@ -53,19 +54,6 @@ function rbacObjects(user: string) {
       subjects,
     },
   };
-}
-
-class Failures {
-  count = 0;
-  sample = "";
-  check(status: number, want: number, body: string): void {
-    if (status === want) return;
-    this.count++;
-    this.sample ||= `HTTP ${status} ${body.slice(0, 200)}`;
-  }
-  note(): string {
-    return `${this.count} errors${this.sample ? ` (${this.sample})` : ""}`;
-  }
 }
 
 /**
