@@ -24,6 +24,8 @@ export const MAX_DECODED_BYTES = 6 * 1024 * 1024;
  * (brackets inside them do not count); the text need not be valid JSON (JSON.parse judges that).
  */
 export function jsonDepthExcess(text: string, max: number = MAX_JSON_DEPTH): number {
+  // Nesting deeper than `max` takes more than `max` characters: the usual small body is not scanned.
+  if (text.length <= max) return -1;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -53,6 +55,7 @@ export const MAX_YAML_FLOW_DEPTH = 1000;
  * is refused without being deep).
  */
 export function yamlFlowDepthExceeds(text: string, max: number = MAX_YAML_FLOW_DEPTH): boolean {
+  if (text.length <= max) return false; // as for JSON: too short to nest that deep
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
