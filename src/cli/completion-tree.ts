@@ -1,6 +1,7 @@
-// The citty command tree as plain data for the shell completion writers (completion-bash/zsh/fish.ts).
-// Everything a shell offers is read from the commands' own definitions, so a new command, flag or
-// enum value shows up in the completions once they are regenerated (scripts/gen-completions.ts).
+// The citty command tree as plain data for the shell completion writers (completion-bash/zsh/fish.ts)
+// and the CLI reference (cli-reference.ts). Everything a shell offers is read from the commands' own
+// definitions, so a new command, flag or enum value shows up in the completions and docs/cli.md once
+// they are regenerated (scripts/gen-completions.ts, scripts/gen-cli-reference.ts).
 import type { ArgDef, CommandDef } from "citty";
 
 /** What a flag's value (or a positional argument) completes to. */
@@ -18,6 +19,15 @@ export interface FlagSpec {
   value?: ValueCompletion;
   /** The `--no-` form is offered for boolean flags that default to true. */
   negatable: boolean;
+  /** For the CLI reference (cli-reference.ts): the whole description, the default and the value's name. */
+  doc: { description: string; default?: string; valueName?: string; required: boolean };
+}
+
+/** A positional argument, for the CLI reference. */
+export interface ArgumentSpec {
+  name: string;
+  description: string;
+  required: boolean;
 }
 
 export interface CommandSpec {
@@ -28,6 +38,8 @@ export interface CommandSpec {
   flags: FlagSpec[];
   /** What positional arguments complete to, when the command says. */
   positional?: ValueCompletion;
+  /** The whole description and the positional arguments, for the CLI reference. */
+  doc: { description: string; arguments: ArgumentSpec[] };
   subcommands: CommandSpec[];
 }
 
@@ -57,30 +69,60 @@ async function describeCommand(cmd: CommandDef<any>, path: string[], isRoot: boo
   const subs = ((await resolveValue(cmd.subCommands ?? {})) ?? {}) as Record<string, Resolvable<CommandDef<any>>>;
 
   const flags: FlagSpec[] = [];
+  const positionals: ArgumentSpec[] = [];
   let positional: ValueCompletion | undefined;
   for (const [name, arg] of Object.entries(args)) {
     if (arg.type === "positional") {
       const value = valueCompletion(arg);
       if (value.kind !== "text") positional ??= value;
+      positionals.push({ name, description: flat(arg.description ?? ""), required: arg.required !== false });
       continue;
     }
+    const valueName = (arg as { valueHint?: string }).valueHint;
     flags.push({
       name,
       short: aliases(arg).filter((a) => a.length === 1),
       description: oneLine(arg.description ?? ""),
       value: arg.type === "boolean" ? undefined : valueCompletion(arg),
       negatable: arg.type === "boolean" && arg.default === true,
+      doc: {
+        description: flat(arg.description ?? ""),
+        default: arg.default === undefined ? undefined : String(arg.default),
+        valueName:
+          arg.type === "boolean"
+            ? undefined
+            : arg.type === "enum"
+              ? (arg.options ?? []).join("|")
+              : valueName || "value",
+        required: arg.required === true,
+      },
     });
   }
-  flags.push({ name: "help", short: ["h"], description: "Show help", negatable: false });
-  if (isRoot) flags.push({ name: "version", short: ["v"], description: "Print the version", negatable: false });
+  const builtin = (name: string, short: string, description: string): FlagSpec => ({
+    name,
+    short: [short],
+    description,
+    negatable: false,
+    doc: { description, required: false },
+  });
+  flags.push(builtin("help", "h", "Show help"));
+  if (isRoot) flags.push(builtin("version", "v", "Print the version"));
 
   const subcommands: CommandSpec[] = [];
   for (const [name, sub] of Object.entries(subs)) {
     subcommands.push(await describeCommand(await resolveValue(sub), [...path, name], false));
     (subcommands.at(-1) as CommandSpec).name = name; // an alias (cluster register) keeps its own name
   }
-  return { name: meta.name ?? "", path, description: oneLine(meta.description ?? ""), flags, positional, subcommands };
+  const description = meta.description ?? "";
+  return {
+    name: meta.name ?? "",
+    path,
+    description: oneLine(description),
+    flags,
+    positional,
+    doc: { description: flat(description), arguments: positionals },
+    subcommands,
+  };
 }
 
 function aliases(arg: ArgDef): string[] {
@@ -107,11 +149,16 @@ function valueCompletion(arg: ArgDef): ValueCompletion {
   return { kind: "text", hint: hint || "value" };
 }
 
+/** The text without line breaks or runs of spaces. */
+function flat(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
 /** Shells show one line: the description up to its first clause, without line breaks. */
 function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  const cut = flat.search(/ \(|; |: |\. /);
-  return cut > 0 ? flat.slice(0, cut) : flat.replace(/\.$/, "");
+  const whole = flat(text);
+  const cut = whole.search(/ \(|; |: |\. /);
+  return cut > 0 ? whole.slice(0, cut) : whole.replace(/\.$/, "");
 }
 
 /** Every command of the tree, depth first, root first. */
