@@ -100,6 +100,7 @@ complete -c kcp -n '__kcp_at \'start\'' -l embedded-etcd-peer-port -x -d 'Peer p
 complete -c kcp -n '__kcp_at \'start\'' -l max-object-size -x -d 'Largest object kcp stores, on every backend'
 complete -c kcp -n '__kcp_at \'start\'' -l request-timeout -x -d 'Answer 504 Timeout to a request that is not a watch and has no answer within this'
 complete -c kcp -n '__kcp_at \'start\'' -l max-watches-per-user -x -d 'Concurrent watches one user may hold'
+complete -c kcp -n '__kcp_at \'start\'' -l metrics-cluster-label -d 'Label the request metrics on /metrics with the logical cluster'
 complete -c kcp -n '__kcp_at \'start\'' -l cluster-controller -d 'Run the cluster controller, which syncs to the physical clusters of Cluster objects'
 complete -c kcp -n '__kcp_at \'start\'' -l no-cluster-controller -d 'Turn off --cluster-controller'
 complete -c kcp -n '__kcp_at \'start\'' -l cluster-syncer-mode -x -a 'push pull none' -d 'Where the syncer of a Cluster that names no spec.mode runs'

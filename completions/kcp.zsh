@@ -65,6 +65,7 @@ _kcp_start() {
     '(--max-object-size)--max-object-size=[Largest object kcp stores, on every backend]:size: ' \
     '(--request-timeout)--request-timeout=[Answer 504 Timeout to a request that is not a watch and has no answer within this]:duration: ' \
     '(--max-watches-per-user)--max-watches-per-user=[Concurrent watches one user may hold]:count: ' \
+    '(--metrics-cluster-label)--metrics-cluster-label[Label the request metrics on /metrics with the logical cluster]' \
     '(--cluster-controller --no-cluster-controller)--cluster-controller[Run the cluster controller, which syncs to the physical clusters of Cluster objects]' \
     '(--cluster-controller --no-cluster-controller)--no-cluster-controller[Turn off --cluster-controller]' \
     '(--cluster-syncer-mode)--cluster-syncer-mode=[Where the syncer of a Cluster that names no spec.mode runs]:value:(push pull none)' \

@@ -103,6 +103,8 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   /** Each user's cap on concurrent watches (`--max-watches-per-user`; default 1,000; 0: no cap). */
   maxWatchesPerUser?: number;
+  /** A `logical_cluster` label on the request metrics (`--metrics-cluster-label`; off by default). */
+  metricsClusterLabel?: boolean;
 }
 
 /** Bun closes a connection idle this long at most (its idleTimeout's largest value, in seconds). */
@@ -302,7 +304,7 @@ async function serve(
     requestTimeoutMs,
     ...(audit ? { audit } : {}),
     metrics: {
-      requests: new RequestMetrics(registry),
+      requests: new RequestMetrics(registry, { clusterLabel: opts.metricsClusterLabel === true }),
       storageDurations: timedStorage.durations,
       objectCounts: () => countObjects(storage, keyPrefix, registry),
       logicalClusters: () => clusters.count(),

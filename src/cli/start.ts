@@ -96,6 +96,12 @@ export default defineCommand({
       description:
         "Concurrent watches one user may hold (across logical clusters); more are 429 TooManyRequests; 0: no cap",
     },
+    "metrics-cluster-label": {
+      type: "boolean",
+      default: false,
+      description:
+        "Label the request metrics on /metrics with the logical cluster (logical_cluster); off by default, as every tenant adds series (2,000 at most)",
+    },
     ...clusterControllerArgs,
     "api-negotiation": {
       type: "boolean",
@@ -157,6 +163,7 @@ export default defineCommand({
       maxObjectBytes,
       requestTimeoutMs,
       maxWatchesPerUser: Number(maxWatchesText),
+      ...(args["metrics-cluster-label"] === true ? { metricsClusterLabel: true } : {}),
       installWorkloadCRDs,
       ...(args["deployment-splitter"] === false ? { deploymentSplitter: false } : {}),
       negotiation: args["api-negotiation"] === false ? false : { autoPublish: args["auto-publish-apis"] === true },

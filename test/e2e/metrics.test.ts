@@ -4,7 +4,7 @@
 // resources do not become labels, and a user without `get` on the /metrics URL gets 403 until
 // bound to system:monitoring.
 import { describe, expect, test } from "bun:test";
-import { type KcpProcess, api, kubectl, spawnKubectl, useKcp } from "../helpers/kcp-process.ts";
+import { type KcpProcess, api, kubectl, spawnKubectl, startKcp, useKcp } from "../helpers/kcp-process.ts";
 
 let kcp: KcpProcess;
 useKcp((k) => (kcp = k));
@@ -26,8 +26,8 @@ interface Parsed {
   samples: [string, Record<string, string>, number][];
 }
 
-async function scrape(): Promise<Parsed> {
-  const r = await kubectl(kcp, ["get", "--raw", "/metrics"]);
+async function scrape(from: KcpProcess = kcp): Promise<Parsed> {
+  const r = await kubectl(from, ["get", "--raw", "/metrics"]);
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   const py = Bun.spawn([PYTHON, "-c", PARSE], {
@@ -174,5 +174,26 @@ describe("/metrics", () => {
     expect((await api(kcp, "/clusters/other-tenant/version")).status).toBe(200);
     const r = await api(kcp, "/clusters/other-tenant/metrics");
     expect(r.status).toBe(404);
+  });
+});
+
+describe("/metrics --metrics-cluster-label", () => {
+  test("request series carry logical_cluster, one per tenant", async () => {
+    const labelled = await startKcp({ args: ["--metrics-cluster-label"] });
+    try {
+      for (const cluster of ["team-m", "team-m", "team-n"]) {
+        const r = await api(labelled, `/clusters/${cluster}/api/v1/namespaces/default/configmaps`);
+        expect(r.status).toBe(200);
+      }
+      const p = await scrape(labelled);
+      const list = { verb: "LIST", resource: "configmaps", code: "200" };
+      expect(value(p, "apiserver_request_total", { ...list, logical_cluster: "team-m" })).toBe(2);
+      expect(value(p, "apiserver_request_total", { ...list, logical_cluster: "team-n" })).toBe(1);
+    } finally {
+      await labelled.stop();
+    }
+    // Without the flag (the shared server) no series has the label.
+    const plain = await scrape();
+    expect(plain.samples.some(([, l]) => "logical_cluster" in l)).toBe(false);
   });
 });

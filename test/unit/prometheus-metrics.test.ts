@@ -6,10 +6,10 @@ import { MAX_SERIES, RequestMetrics, reportedVerb } from "../../src/server/metri
 import type { ResourceRequestInfo } from "../../src/server/request-info.ts";
 import { ExpositionWriter, Histogram, labelSet } from "../../src/util/prometheus.ts";
 
-function info(resource: string, verb = "get", subresource?: string): ResourceRequestInfo {
+function info(resource: string, verb = "get", subresource?: string, cluster = "admin"): ResourceRequestInfo {
   return {
     kind: "resource",
-    cluster: "admin",
+    cluster,
     wildcard: false,
     verb,
     apiPrefix: "api",
@@ -68,5 +68,40 @@ describe("RequestMetrics", () => {
     expect(lines.length).toBe(MAX_SERIES + 1);
     // The rest are counted, under the empty resource.
     expect(lines.find((l) => l.includes(',resource="",'))).toEndWith(" 50");
+  });
+
+  test("no logical_cluster label by default; --metrics-cluster-label keeps tenants apart, within the cap", () => {
+    const requests = (m: RequestMetrics) => {
+      for (const cluster of ["admin", "team-a", "team-a", "team-b"])
+        m.record("GET", null, info("configmaps", "list", undefined, cluster), 200, 0.001);
+      const w = new ExpositionWriter();
+      m.write(w);
+      return w
+        .text()
+        .split("\n")
+        .filter((l) => l.startsWith("apiserver_request_total{"));
+    };
+    const plain = requests(new RequestMetrics());
+    expect(plain).toHaveLength(1);
+    expect(plain[0]).not.toContain("logical_cluster");
+    expect(plain[0]).toEndWith(" 4");
+
+    const labelled = requests(new RequestMetrics(undefined, { clusterLabel: true }));
+    expect(labelled).toHaveLength(3);
+    expect(labelled.find((l) => l.includes('logical_cluster="team-a"'))).toEndWith(" 2");
+    expect(labelled.find((l) => l.includes('logical_cluster="team-b"'))).toEndWith(" 1");
+
+    // Many tenants: past MAX_SERIES they fold into the unlabelled, resource-less series.
+    const m = new RequestMetrics(undefined, { clusterLabel: true });
+    for (let i = 0; i < MAX_SERIES + 30; i++)
+      m.record("GET", null, info("pods", "get", undefined, `t${i}`), 200, 0.001);
+    const w = new ExpositionWriter();
+    m.write(w);
+    const lines = w
+      .text()
+      .split("\n")
+      .filter((l) => l.startsWith("apiserver_request_total{"));
+    expect(lines.length).toBe(MAX_SERIES + 1);
+    expect(lines.find((l) => l.includes('logical_cluster=""'))).toEndWith(" 30");
   });
 });

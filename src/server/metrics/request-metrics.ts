@@ -1,7 +1,8 @@
 // apiserver_request_total and apiserver_request_duration_seconds, as kube-apiserver names and
 // labels them (verb, group, version, resource, subresource; code on the counter only, as kube's
-// histogram has none). There is no logical cluster label: a series per tenant would grow without
-// bound, and the audit log already says who asked for what where.
+// histogram has none). By default there is no logical cluster label: a series per tenant would grow
+// without bound, and the audit log already says who asked for what where. `--metrics-cluster-label`
+// adds `logical_cluster` for those who want per-tenant numbers; the series cap below still holds.
 //
 // Recording is on every request's path, so it costs a few Map lookups and increments: the series
 // live in nested Maps keyed by the label values the request info already holds, and a new label
@@ -40,18 +41,30 @@ const APPLY_PATCH = "application/apply-patch+yaml";
 
 type Level<T> = Map<string, T>;
 
-export class RequestMetrics {
-  // verb → group → version → resource → subresource → series
-  private readonly tree: Level<Level<Level<Level<Level<Series>>>>> = new Map();
-  private readonly all: Series[] = [];
+export interface RequestMetricsOptions {
+  /** Label each series with the request's logical cluster (`logical_cluster`); off by default. */
+  clusterLabel?: boolean;
+}
 
-  constructor(private readonly registry?: ResourceRegistry) {}
+export class RequestMetrics {
+  // logical cluster ("" without the label) → verb → group → version → resource → subresource → series
+  private readonly tree: Level<Level<Level<Level<Level<Level<Series>>>>>> = new Map();
+  private readonly all: Series[] = [];
+  private readonly clusterLabel: boolean;
+
+  constructor(
+    private readonly registry?: ResourceRegistry,
+    opts: RequestMetricsOptions = {},
+  ) {
+    this.clusterLabel = opts.clusterLabel === true;
+  }
 
   /** Count one answered request and observe how long it took (seconds). */
   record(method: string, contentType: string | null, info: RequestInfo | undefined, code: number, seconds: number) {
     const verb = reportedVerb(method, contentType, info);
     const resource = info?.kind === "resource" ? info : undefined;
     const series = this.series(
+      this.clusterLabel ? (info?.cluster ?? "") : "",
       verb,
       resource?.group ?? "",
       resource?.version ?? "",
@@ -63,23 +76,33 @@ export class RequestMetrics {
     series.duration.observe(seconds);
   }
 
-  private series(verb: string, group: string, version: string, resource: string, sub: string, cluster?: string) {
-    const found = this.tree.get(verb)?.get(group)?.get(version)?.get(resource)?.get(sub);
+  private series(
+    label: string,
+    verb: string,
+    group: string,
+    version: string,
+    resource: string,
+    sub: string,
+    cluster?: string,
+  ) {
+    const found = this.tree.get(label)?.get(verb)?.get(group)?.get(version)?.get(resource)?.get(sub);
     if (found) return found;
-    // First sight of this combination (or one that is never kept): judge it.
-    if (resource === "" || this.all.length >= MAX_SERIES) return this.make(verb, "", "", "", "");
+    // First sight of this combination (or one that is never kept): judge it. Past the cap, a new
+    // logical cluster folds into the unlabelled series as a new resource does.
+    if (this.all.length >= MAX_SERIES) return this.make("", verb, "", "", "", "");
+    if (resource === "") return this.make(label, verb, "", "", "", "");
     if (this.registry) {
       const def = cluster === undefined ? undefined : this.registry.lookup(cluster, group, version, resource);
-      if (!def) return this.make(verb, "", "", "", "");
+      if (!def) return this.make(label, verb, "", "", "", "");
       // A subresource the resource does not have keeps the resource, not the made-up name.
       if (sub !== "" && !def.subresources.some((s) => s.name === sub))
-        return this.make(verb, group, version, resource, "");
+        return this.make(label, verb, group, version, resource, "");
     }
-    return this.make(verb, group, version, resource, sub);
+    return this.make(label, verb, group, version, resource, sub);
   }
 
-  private make(verb: string, group: string, version: string, resource: string, sub: string): Series {
-    const groups = child(this.tree, verb);
+  private make(label: string, verb: string, group: string, version: string, resource: string, sub: string): Series {
+    const groups = child(child(this.tree, label), verb);
     const versions = child(groups, group);
     const resources = child(versions, version);
     const subs = child(resources, resource);
@@ -93,6 +116,7 @@ export class RequestMetrics {
           ["resource", resource],
           ["subresource", sub],
           ["component", "apiserver"],
+          ...(this.clusterLabel ? [["logical_cluster", label] as const] : []),
         ],
         codes: new Map(),
         duration: new Histogram(KUBE_REQUEST_DURATION_BUCKETS),
