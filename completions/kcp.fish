@@ -72,7 +72,7 @@ complete -c kcp -n '__kcp_at \'\'' -a 'migrate' -d 'Copy all data from one stora
 complete -c kcp -n '__kcp_at \'\'' -a 'sync' -d 'Sync objects labelled kcp.dev/cluster=<cluster> from a kcp logical cluster to a physical cluster, and their status back'
 complete -c kcp -n '__kcp_at \'\'' -a 'split' -d 'Split each Deployment of a logical cluster into one leaf per Ready Cluster, and sum the leaves\' status into it'
 complete -c kcp -n '__kcp_at \'\'' -a 'cluster' -d 'Attach, list and detach physical clusters'
-complete -c kcp -n '__kcp_at \'\'' -a 'version' -d 'Print the kcp version and the Kubernetes API level it serves'
+complete -c kcp -n '__kcp_at \'\'' -a 'version' -d 'Print the kcp version, the git commit it was built from and the Kubernetes API level it serves'
 complete -c kcp -n '__kcp_at \'\'' -a 'crds' -d 'Ready-made CRDs for Kubernetes workload kinds'
 complete -c kcp -n '__kcp_at \'\'' -a 'pull-crds' -d 'Print a cluster\'s resources as CRDs that kcp can serve'
 complete -c kcp -n '__kcp_at \'\'' -a 'completion' -d 'Print the bash, zsh or fish completion script'

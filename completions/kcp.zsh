@@ -12,7 +12,7 @@ _kcp() {
     'sync:Sync objects labelled kcp.dev/cluster=<cluster> from a kcp logical cluster to a physical cluster, and their status back'
     'split:Split each Deployment of a logical cluster into one leaf per Ready Cluster, and sum the leaves'\'' status into it'
     'cluster:Attach, list and detach physical clusters'
-    'version:Print the kcp version and the Kubernetes API level it serves'
+    'version:Print the kcp version, the git commit it was built from and the Kubernetes API level it serves'
     'crds:Ready-made CRDs for Kubernetes workload kinds'
     'pull-crds:Print a cluster'\''s resources as CRDs that kcp can serve'
     'completion:Print the bash, zsh or fish completion script'

@@ -19,6 +19,7 @@ import { createsWorkload } from "./bench/creates.ts";
 import { etcdWorkload } from "./bench/etcd.ts";
 import { gcWorkload } from "./bench/gc.ts";
 import { rbacWorkload } from "./bench/rbac.ts";
+import { smallDeviceWorkload } from "./bench/small-device.ts";
 import { REPO } from "./bench/kcp-launcher.ts";
 import { latencyWorkload } from "./bench/latency.ts";
 import { list10kWorkload } from "./bench/list-10k.ts";
@@ -64,6 +65,7 @@ export const WORKLOADS: Workload[] = [
   storageWorkload,
   breakdownWorkload,
   binaryWorkload,
+  smallDeviceWorkload,
 ];
 
 const DATASET_WORKLOADS = new Set(["start-100k", "list-100k", "list-10k", "page-500"]);

@@ -2,10 +2,13 @@
 // Same as `bun build --compile --minify --bytecode --format=esm --no-compile-autoload-dotenv
 // --no-compile-autoload-bunfig src/main.ts --outfile dist/kcp`, through the API so plugins can join.
 //
+// The binary carries its commit, tree state and build date (`kcp version`, `/version`): see buildStamp.
+//
 // Usage: bun scripts/build.ts [--outfile <path>] [--target <bun-target>]
 import { stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { type BuildInfo, readCheckout } from "../src/version.ts";
 import { etcd3CompilePlugin } from "./etcd3-compile-plugin.ts";
 
 const root = join(import.meta.dir, "..");
@@ -17,7 +20,29 @@ const root = join(import.meta.dir, "..");
  */
 const plugins: Bun.BunPlugin[] = [etcd3CompilePlugin];
 
-export async function buildBinary(outfile: string, target?: Bun.Build.CompileTarget): Promise<number> {
+/**
+ * What a build stamps into the binary: the checkout's HEAD and tree state (git), and the build
+ * time, or SOURCE_DATE_EPOCH when set so that a rebuild of one commit can carry the same date.
+ * Built outside a git checkout, the commit is "unknown".
+ */
+export function buildStamp(): BuildInfo {
+  const checkout = readCheckout(root);
+  const epoch = Number(process.env.SOURCE_DATE_EPOCH);
+  const date = Number.isInteger(epoch) && epoch > 0 ? new Date(epoch * 1000) : new Date();
+  return { ...checkout, buildDate: date.toISOString().replace(/\.\d+Z$/, "Z") };
+}
+
+/** The file Bun writes: it appends ".exe" for Windows targets when the name lacks it. */
+export function compiledPath(outfile: string, target?: string): string {
+  return target?.startsWith("bun-windows") && !outfile.endsWith(".exe") ? `${outfile}.exe` : outfile;
+}
+
+/** Compile kcp to `outfile` (for `target`, this machine by default); returns the file's size. */
+export async function buildBinary(
+  outfile: string,
+  target?: Bun.Build.CompileTarget,
+  stamp: BuildInfo = buildStamp(),
+): Promise<number> {
   const result = await Bun.build({
     entrypoints: [join(root, "src/main.ts")],
     compile: {
@@ -31,10 +56,12 @@ export async function buildBinary(outfile: string, target?: Bun.Build.CompileTar
     bytecode: true,
     format: "esm",
     target: "bun",
+    // src/version.ts reads the stamp through this name.
+    define: { KCP_BUILD_STAMP: JSON.stringify(stamp) },
     plugins,
   });
   if (!result.success) throw new AggregateError(result.logs, "Bundle failed");
-  return (await stat(outfile)).size;
+  return (await stat(compiledPath(outfile, target))).size;
 }
 
 async function main(): Promise<void> {
@@ -44,10 +71,13 @@ async function main(): Promise<void> {
   });
   const outfile = resolve(values.outfile ?? "dist/kcp");
   const started = performance.now();
-  const size = await buildBinary(outfile, values.target as Bun.Build.CompileTarget | undefined);
+  const stamp = buildStamp();
+  const size = await buildBinary(outfile, values.target as Bun.Build.CompileTarget | undefined, stamp);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const written = compiledPath(outfile, values.target);
+  const commit = `${stamp.gitCommit.slice(0, 12)}${stamp.gitTreeState === "dirty" ? "-dirty" : ""}`;
   console.log(
-    `built ${relative(process.cwd(), outfile) || outfile}: ${(size / 1024 / 1024).toFixed(1)} MiB in ${seconds}s`,
+    `built ${relative(process.cwd(), written) || written} (commit ${commit}): ${(size / 1024 / 1024).toFixed(1)} MiB in ${seconds}s`,
   );
 }
 

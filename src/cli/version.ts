@@ -1,9 +1,13 @@
-// `kcp version`: what this binary is and which Kubernetes API level it serves.
+// `kcp version`: what this binary is, the commit it was built from, and which Kubernetes API level
+// it serves.
 import { defineCommand } from "citty";
-import { KCP_VERSION, KUBE_GIT_VERSION, KUBE_MAJOR, KUBE_MINOR } from "../version.ts";
+import { buildInfo, KCP_VERSION, KUBE_GIT_VERSION, KUBE_MAJOR, KUBE_MINOR } from "../version.ts";
 
 export default defineCommand({
-  meta: { name: "version", description: "Print the kcp version and the Kubernetes API level it serves" },
+  meta: {
+    name: "version",
+    description: "Print the kcp version, the git commit it was built from and the Kubernetes API level it serves",
+  },
   args: {
     output: {
       type: "enum",
@@ -14,16 +18,21 @@ export default defineCommand({
     },
   },
   run({ args }) {
+    const build = buildInfo();
     if (args.output === "json") {
       const info = {
         kcpVersion: KCP_VERSION,
+        gitCommit: build.gitCommit,
+        gitTreeState: build.gitTreeState,
+        buildDate: build.buildDate,
         kubernetes: { major: KUBE_MAJOR, minor: KUBE_MINOR, gitVersion: KUBE_GIT_VERSION },
         bunVersion: Bun.version,
         platform: `${process.platform}/${process.arch}`,
       };
       console.log(JSON.stringify(info, null, 2));
     } else {
-      console.log(`kcp ${KCP_VERSION} (Kubernetes API v${KUBE_MAJOR}.${KUBE_MINOR})`);
+      const commit = build.gitTreeState === "dirty" ? `${build.gitCommit}-dirty` : build.gitCommit;
+      console.log(`kcp ${KCP_VERSION} (commit ${commit}, Kubernetes API v${KUBE_MAJOR}.${KUBE_MINOR})`);
     }
   },
 });

@@ -2,7 +2,7 @@
 // picks a client from them), so they report the Kubernetes API level we serve; kcp's own version
 // rides along as semver build metadata (`v1.32.0+kcp-0.1.0`), which kube's version parser accepts.
 
-import { KCP_VERSION, KUBE_GIT_VERSION, KUBE_MAJOR, KUBE_MINOR } from "../version.ts";
+import { buildInfo, KCP_VERSION, KUBE_GIT_VERSION, KUBE_MAJOR, KUBE_MINOR } from "../version.ts";
 
 export interface VersionInfo {
   major: string;
@@ -20,25 +20,16 @@ export interface VersionInfo {
 const GO_OS: Record<string, string> = { win32: "windows" };
 const GO_ARCH: Record<string, string> = { x64: "amd64", ia32: "386", arm: "arm", arm64: "arm64" };
 
-/**
- * Build details. A release build inlines them (`bun build --env=KCP_*`); a dev checkout reports
- * them empty, with the epoch as build date, as an unstamped kube build does.
- */
-const BUILD = {
-  // Static property reads: the bundler inlines only those, not process.env[name].
-  gitCommit: process.env.KCP_GIT_COMMIT || "",
-  gitTreeState: process.env.KCP_GIT_TREE_STATE || "",
-  buildDate: process.env.KCP_BUILD_DATE || "1970-01-01T00:00:00Z",
-};
-
+/** The build's commit, tree state and date come from src/version.ts (stamped, or git from source). */
 export function versionInfo(): VersionInfo {
+  const build = buildInfo();
   return {
     major: KUBE_MAJOR,
     minor: KUBE_MINOR,
     gitVersion: `${KUBE_GIT_VERSION}+kcp-${KCP_VERSION}`,
-    gitCommit: BUILD.gitCommit,
-    gitTreeState: BUILD.gitTreeState,
-    buildDate: BUILD.buildDate,
+    gitCommit: build.gitCommit,
+    gitTreeState: build.gitTreeState,
+    buildDate: build.buildDate,
     goVersion: `bun-${Bun.version}`,
     compiler: "bun",
     platform: `${GO_OS[process.platform] ?? process.platform}/${GO_ARCH[process.arch] ?? process.arch}`,

@@ -5,16 +5,19 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
-import { buildBinary } from "../../scripts/build.ts";
+import { buildBinary, buildStamp } from "../../scripts/build.ts";
 
 const KUBECTL_DIR = "/usr/lib/google-cloud-sdk/bin";
 let workDir: string;
 let binary: string;
+/** The stamp the build took from this checkout. */
+let stamp: ReturnType<typeof buildStamp>;
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), "kcp-binary-"));
   binary = join(workDir, "bin", "kcp");
-  await buildBinary(binary);
+  stamp = buildStamp();
+  await buildBinary(binary, undefined, stamp);
   // Traps: the binary was built with autoload of both switched off, so neither may matter.
   writeFileSync(join(workDir, "bunfig.toml"), 'preload = ["./does-not-exist.ts"]\n');
   writeFileSync(join(workDir, ".env"), "NO_COLOR=\n");
@@ -63,7 +66,12 @@ describe("dist/kcp", () => {
     const r = await run(["version"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`kcp ${pkg.version} (Kubernetes API v1.32)\n`);
+    const commit = `${stamp.gitCommit}${stamp.gitTreeState === "dirty" ? "-dirty" : ""}`;
+    expect(stamp.gitCommit).toMatch(/^[0-9a-f]{40}$/);
+    expect(r.stdout).toBe(`kcp ${pkg.version} (commit ${commit}, Kubernetes API v1.32)\n`);
+    // The stamp is baked in: the binary runs where there is no checkout (HOME, cwd: a temp dir).
+    const json = JSON.parse((await run(["version", "-o", "json"])).stdout);
+    expect(json).toMatchObject({ gitCommit: stamp.gitCommit, buildDate: stamp.buildDate });
   });
 
   test("--help and start --help", async () => {

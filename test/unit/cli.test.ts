@@ -36,10 +36,18 @@ describe("kcp CLI", () => {
       expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\s+\\S`, "m"));
   });
 
-  test("version prints the kcp version and the Kubernetes API level", async () => {
+  test("version prints the kcp version, the checkout's commit and the Kubernetes API level", async () => {
+    const git = (...args: string[]) =>
+      Bun.spawnSync(["git", ...args], { cwd: import.meta.dir })
+        .stdout.toString()
+        .trim();
+    const head = git("rev-parse", "HEAD");
+    expect(head).toMatch(/^[0-9a-f]{40}$/);
     const r = await kcp("version");
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`kcp ${pkg.version} (Kubernetes API v1.32)\n`);
+    // Read after the run: the tree state is what git says while the test runs.
+    const dirty = git("status", "--porcelain", "--untracked-files=no") !== "";
+    expect(r.stdout).toBe(`kcp ${pkg.version} (commit ${head}${dirty ? "-dirty" : ""}, Kubernetes API v1.32)\n`);
   });
 
   test("version --output json", async () => {
@@ -49,6 +57,8 @@ describe("kcp CLI", () => {
       const info = JSON.parse(r.stdout);
       expect(info.kcpVersion).toBe(pkg.version);
       expect(info.kubernetes).toEqual({ major: "1", minor: "32", gitVersion: "v1.32.0" });
+      expect(info.gitCommit).toMatch(/^[0-9a-f]{40}$/);
+      expect(["clean", "dirty"]).toContain(info.gitTreeState);
     }
   });
 

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { versionInfo } from "../../src/server/version-info.ts";
-import { KCP_VERSION } from "../../src/version.ts";
+import { buildInfo, KCP_VERSION, readCheckout } from "../../src/version.ts";
 
 // k8s.io/apimachinery/pkg/util/version's ParseSemantic, which kubectl's version-skew check uses.
 const KUBE_SEMVER =
@@ -34,4 +34,14 @@ test("describes the runtime in Go's terms", () => {
     "compiler",
     "platform",
   ]);
+});
+
+test("from source, the commit is the checkout's HEAD; outside a checkout it is unknown", () => {
+  const head = Bun.spawnSync(["git", "rev-parse", "HEAD"], { cwd: import.meta.dir })
+    .stdout.toString()
+    .trim();
+  expect(versionInfo().gitCommit).toBe(head);
+  expect(buildInfo().gitCommit).toBe(head);
+  const outside = readCheckout("/");
+  expect(outside).toEqual({ gitCommit: "unknown", gitTreeState: "", buildDate: "1970-01-01T00:00:00Z" });
 });
