@@ -2,11 +2,13 @@
 // new root directory and a kcp started there: it holds exactly the objects whose creation
 // revision is at or below the backup's revision, with their resourceVersions; a watch (or an
 // exact list) from a revision the old server reached after the backup gets 410 Expired, and a
-// watch from the restored server's own revision works.
+// watch from the restored server's own revision works. The same from a kcp on etcd (an external
+// member, and the embedded one of a running kcp).
 import { afterAll, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { call, configMap, until } from "../helpers/etcd-kcp.ts";
+import { call, configMap, etcdArgs, until } from "../helpers/etcd-kcp.ts";
+import { etcdMissingReason, freePort, startEtcd } from "../helpers/etcd-process.ts";
 import { api, type KcpProcess, removeDir, startKcp, tempDir } from "../helpers/kcp-process.ts";
 import { WatchStream } from "../helpers/watch-stream.ts";
 
@@ -55,110 +57,118 @@ function startWriters(kcp: KcpProcess, namespace: string, count: number) {
   };
 }
 
-describe("kcp backup and restore (SQLite)", () => {
-  const dirs: string[] = [];
-  const servers: KcpProcess[] = [];
-  afterAll(async () => {
-    for (const s of servers) await s.stop();
-    for (const d of dirs) removeDir(d);
-  });
+const dirs: string[] = [];
+const servers: KcpProcess[] = [];
+afterAll(async () => {
+  for (const s of servers) await s.stop();
+  for (const d of dirs) removeDir(d);
+});
 
+/**
+ * The whole story on a running kcp `old`: writers, a backup with `backupArgs` during them, a
+ * restore into a new root directory, a kcp there, and the checks.
+ */
+async function backupDuringWritesAndRestore(old: KcpProcess, backupArgs: string[], backend: string): Promise<void> {
+  expect((await call(old, "POST", "/api/v1/namespaces", { metadata: { name: "load" } })).status).toBe(201);
+  // Enough objects for the backup to read many pages (--page-size 10) while the writers go on.
+  const writers = startWriters(old, "load", 3);
+  await until("150 objects before the backup", async () => (writers.created.size >= 150 ? true : undefined), 60_000);
+
+  const backupDir = tempDir("kcp-backup-");
+  dirs.push(backupDir);
+  const file = join(backupDir, "kcp.backup");
+  const atBackupStart = writers.created.size;
+  const backup = await kcpCli(["backup", ...backupArgs, "--to", file, "--page-size", "10"]);
+  expect(backup.code, backup.out).toBe(0);
+  expect(backup.out).toMatch(/Backed up \d+ keys at revision \d+ to /);
+  const afterBackup = writers.created.size;
+  await until("30 more objects after the backup", async () =>
+    writers.created.size >= afterBackup + 30 ? true : undefined,
+  );
+  await writers.stop();
+  expect(writers.failures).toEqual([]);
+  // The writers kept going while the backup process ran.
+  expect(afterBackup).toBeGreaterThan(atBackupStart);
+  // Nothing beside the backup: no temporary file left.
+  expect(readdirSync(backupDir)).toEqual(["kcp.backup"]);
+
+  const info = await kcpCli(["restore", "--from", file, "--dry-run"]);
+  expect(info.code, info.out).toBe(0);
+  const meta = JSON.parse(info.stdout);
+  expect(meta.backend).toBe(backend);
+  expect(meta.kcpVersion).toMatch(/^\d+\.\d+\.\d+/);
+  const revision: number = meta.revision;
+  const inBackup = [...writers.created].filter(([, rv]) => rv <= revision);
+  const later = [...writers.created].filter(([, rv]) => rv > revision);
+  expect(inBackup.length).toBeGreaterThan(0);
+  expect(later.length).toBeGreaterThanOrEqual(30);
+  const newestSeen = Math.max(...writers.created.values());
+
+  const restoredRoot = tempDir("kcp-restored-");
+  dirs.push(restoredRoot);
+  const restore = await kcpCli(["restore", "--from", file, "--root-dir", restoredRoot]);
+  expect(restore.code, restore.out).toBe(0);
+  expect(restore.out).toContain(`continues at revision ${revision + 1_000_000_000}`);
+  // A second restore into the same place is refused, and --force replaces.
+  const again = await kcpCli(["restore", "--from", file, "--root-dir", restoredRoot]);
+  expect(again.code).toBe(1);
+  expect(again.out).toContain("already exists");
+  const forced = await kcpCli(["restore", "--from", file, "--root-dir", restoredRoot, "--force"]);
+  expect(forced.code, forced.out).toBe(0);
+
+  const restored = await startKcp({ rootDir: restoredRoot });
+  servers.push(restored);
+  const list = await call(restored, "GET", "/api/v1/namespaces/load/configmaps");
+  expect(list.status).toBe(200);
+  const got = new Map<string, number>(
+    list.body.items.map((cm: any) => [cm.metadata.name, Number(cm.metadata.resourceVersion)]),
+  );
+  // Exactly the objects created at or before the backup's revision, each with its resourceVersion.
+  expect([...got].sort()).toEqual(inBackup.sort());
+  const listRevision = Number(list.body.metadata.resourceVersion);
+  expect(listRevision).toBeGreaterThanOrEqual(revision + 1_000_000_000);
+
+  // A revision the old server reached after the backup: 410 Expired, for a watch and an exact list.
+  const stale = await api(
+    restored,
+    `/api/v1/namespaces/load/configmaps?watch=1&resourceVersion=${newestSeen}&allowWatchBookmarks=true`,
+  );
+  // As kube-apiserver: the watch opens, and its one event is an ERROR carrying the Status.
+  expect(stale.status).toBe(200);
+  const staleEvent = await new WatchStream(stale).next();
+  expect(staleEvent.type).toBe("ERROR");
+  const staleStatus = staleEvent.object;
+  expect(staleStatus.code).toBe(410);
+  expect(staleStatus.reason).toBe("Expired");
+  const exact = await call(
+    restored,
+    "GET",
+    `/api/v1/namespaces/load/configmaps?resourceVersion=${newestSeen}&resourceVersionMatch=Exact`,
+  );
+  expect(exact.status).toBe(410);
+  expect(exact.body.reason).toBe("Expired");
+
+  // From the restored server's own revision, watches work and new writes get revisions past the jump.
+  const res = await api(restored, `/api/v1/namespaces/load/configmaps?watch=1&resourceVersion=${listRevision}`, {
+    signal: AbortSignal.timeout(20_000),
+  });
+  expect(res.status).toBe(200);
+  const watch = new WatchStream(res);
+  const made = await call(restored, "POST", "/api/v1/namespaces/load/configmaps", configMap("after-restore"));
+  expect(made.status).toBe(201);
+  const ev = await watch.next();
+  expect(ev.type).toBe("ADDED");
+  expect(ev.object.metadata.name).toBe("after-restore");
+  expect(Number(ev.object.metadata.resourceVersion)).toBeGreaterThan(listRevision);
+  watch.close();
+}
+
+describe("kcp backup and restore (SQLite)", () => {
   test("a backup taken during writes restores exactly the objects up to its revision; later revisions get 410", async () => {
     const old = await startKcp();
     servers.push(old);
     dirs.push(old.rootDir);
-    expect((await call(old, "POST", "/api/v1/namespaces", { metadata: { name: "load" } })).status).toBe(201);
-    // Enough objects for the backup to read many pages (--page-size 10) while the writers go on.
-    const writers = startWriters(old, "load", 3);
-    await until("150 objects before the backup", async () => (writers.created.size >= 150 ? true : undefined), 60_000);
-
-    const backupDir = tempDir("kcp-backup-");
-    dirs.push(backupDir);
-    const file = join(backupDir, "kcp.backup");
-    const atBackupStart = writers.created.size;
-    const backup = await kcpCli(["backup", "--root-dir", old.rootDir, "--to", file, "--page-size", "10"]);
-    expect(backup.code, backup.out).toBe(0);
-    expect(backup.out).toMatch(/Backed up \d+ keys at revision \d+ to /);
-    const afterBackup = writers.created.size;
-    await until("30 more objects after the backup", async () =>
-      writers.created.size >= afterBackup + 30 ? true : undefined,
-    );
-    await writers.stop();
-    expect(writers.failures).toEqual([]);
-    // The writers kept going while the backup process ran.
-    expect(afterBackup).toBeGreaterThan(atBackupStart);
-    // Nothing beside the backup: no temporary file left.
-    expect(readdirSync(backupDir)).toEqual(["kcp.backup"]);
-
-    const info = await kcpCli(["restore", "--from", file, "--dry-run"]);
-    expect(info.code, info.out).toBe(0);
-    const meta = JSON.parse(info.stdout);
-    expect(meta.backend).toBe("sqlite");
-    expect(meta.kcpVersion).toMatch(/^\d+\.\d+\.\d+/);
-    const revision: number = meta.revision;
-    const inBackup = [...writers.created].filter(([, rv]) => rv <= revision);
-    const later = [...writers.created].filter(([, rv]) => rv > revision);
-    expect(inBackup.length).toBeGreaterThan(0);
-    expect(later.length).toBeGreaterThanOrEqual(30);
-    const newestSeen = Math.max(...writers.created.values());
-
-    const restoredRoot = tempDir("kcp-restored-");
-    dirs.push(restoredRoot);
-    const restore = await kcpCli(["restore", "--from", file, "--root-dir", restoredRoot]);
-    expect(restore.code, restore.out).toBe(0);
-    expect(restore.out).toContain(`continues at revision ${revision + 1_000_000_000}`);
-    // A second restore into the same place is refused, and --force replaces.
-    const again = await kcpCli(["restore", "--from", file, "--root-dir", restoredRoot]);
-    expect(again.code).toBe(1);
-    expect(again.out).toContain("already exists");
-    const forced = await kcpCli(["restore", "--from", file, "--root-dir", restoredRoot, "--force"]);
-    expect(forced.code, forced.out).toBe(0);
-
-    const restored = await startKcp({ rootDir: restoredRoot });
-    servers.push(restored);
-    const list = await call(restored, "GET", "/api/v1/namespaces/load/configmaps");
-    expect(list.status).toBe(200);
-    const got = new Map<string, number>(
-      list.body.items.map((cm: any) => [cm.metadata.name, Number(cm.metadata.resourceVersion)]),
-    );
-    // Exactly the objects created at or before the backup's revision, each with its resourceVersion.
-    expect([...got].sort()).toEqual(inBackup.sort());
-    const listRevision = Number(list.body.metadata.resourceVersion);
-    expect(listRevision).toBeGreaterThanOrEqual(revision + 1_000_000_000);
-
-    // A revision the old server reached after the backup: 410 Expired, for a watch and an exact list.
-    const stale = await api(
-      restored,
-      `/api/v1/namespaces/load/configmaps?watch=1&resourceVersion=${newestSeen}&allowWatchBookmarks=true`,
-    );
-    // As kube-apiserver: the watch opens, and its one event is an ERROR carrying the Status.
-    expect(stale.status).toBe(200);
-    const staleEvent = await new WatchStream(stale).next();
-    expect(staleEvent.type).toBe("ERROR");
-    const staleStatus = staleEvent.object;
-    expect(staleStatus.code).toBe(410);
-    expect(staleStatus.reason).toBe("Expired");
-    const exact = await call(
-      restored,
-      "GET",
-      `/api/v1/namespaces/load/configmaps?resourceVersion=${newestSeen}&resourceVersionMatch=Exact`,
-    );
-    expect(exact.status).toBe(410);
-    expect(exact.body.reason).toBe("Expired");
-
-    // From the restored server's own revision, watches work and new writes get revisions past the jump.
-    const res = await api(restored, `/api/v1/namespaces/load/configmaps?watch=1&resourceVersion=${listRevision}`, {
-      signal: AbortSignal.timeout(20_000),
-    });
-    expect(res.status).toBe(200);
-    const watch = new WatchStream(res);
-    const made = await call(restored, "POST", "/api/v1/namespaces/load/configmaps", configMap("after-restore"));
-    expect(made.status).toBe(201);
-    const ev = await watch.next();
-    expect(ev.type).toBe("ADDED");
-    expect(ev.object.metadata.name).toBe("after-restore");
-    expect(Number(ev.object.metadata.resourceVersion)).toBeGreaterThan(listRevision);
-    watch.close();
+    await backupDuringWritesAndRestore(old, ["--root-dir", old.rootDir], "sqlite");
   }, 120_000);
 
   test("backup fails with a non-zero exit and writes nothing when there is no database", async () => {
@@ -171,4 +181,49 @@ describe("kcp backup and restore (SQLite)", () => {
     const bad = await kcpCli(["restore", "--from", join(dir, "nothing"), "--dry-run"]);
     expect(bad.code).toBe(1);
   });
+});
+
+describe("kcp backup of etcd, restored to SQLite", () => {
+  const missing = etcdMissingReason();
+  if (missing) {
+    test("etcd is installed", () => {
+      throw new Error(missing);
+    });
+    return;
+  }
+
+  test("--etcd-servers: a backup during writes has exactly the objects up to its revision", async () => {
+    const etcd = await startEtcd();
+    try {
+      const old = await startKcp({ args: etcdArgs(etcd) });
+      servers.push(old);
+      dirs.push(old.rootDir);
+      await backupDuringWritesAndRestore(old, etcdArgs(etcd), "etcd");
+    } finally {
+      for (const s of servers.splice(0)) await s.stop();
+      await etcd.stop();
+    }
+  }, 120_000);
+
+  test("--embedded-etcd: the member of the running kcp is backed up through its PKI", async () => {
+    const clientPort = await freePort();
+    let peerPort = await freePort();
+    while (peerPort === clientPort) peerPort = await freePort();
+    const old = await startKcp({
+      args: [
+        "--embedded-etcd",
+        "--embedded-etcd-client-port",
+        String(clientPort),
+        "--embedded-etcd-peer-port",
+        String(peerPort),
+      ],
+    });
+    servers.push(old);
+    dirs.push(old.rootDir);
+    await backupDuringWritesAndRestore(
+      old,
+      ["--root-dir", old.rootDir, "--embedded-etcd", "--embedded-etcd-client-port", String(clientPort)],
+      "etcd",
+    );
+  }, 120_000);
 });
