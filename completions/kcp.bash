@@ -18,7 +18,7 @@ _kcp_flags() {
     "start") echo "--root-dir --listen --tls-sans --log-level --authorization-mode --client-certificates --token-auth-file --audit-log-path --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --max-object-size --request-timeout --max-watches-per-user --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-deny-private --cluster-import-interval --api-negotiation --no-api-negotiation --auto-publish-apis --install-workload-crds --deployment-splitter --no-deployment-splitter --help" ;;
     "migrate") echo "--from --to --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --force --help" ;;
     "backup") echo "--to --root-dir --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --embedded-etcd --embedded-etcd-client-port --page-size --force --help" ;;
-    "restore") echo "--from --root-dir --bump-revision --force --dry-run --help" ;;
+    "restore") echo "--from --root-dir --bump-revision --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --force --dry-run --help" ;;
     "sync") echo "--from-kubeconfig --from-context --to-kubeconfig --to-context --cluster --logical-cluster --heartbeat-interval --workers --log-level --help" ;;
     "split") echo "--kubeconfig --context --workers --log-level --help" ;;
     "cluster") echo "--help" ;;
@@ -42,7 +42,7 @@ _kcp_valued() {
     "start") echo "--root-dir --listen --tls-sans --log-level --authorization-mode --token-auth-file --audit-log-path --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd-client-port --embedded-etcd-peer-port --max-object-size --request-timeout --max-watches-per-user --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-import-interval" ;;
     "migrate") echo "--from --to --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix" ;;
     "backup") echo "--to --root-dir --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --embedded-etcd-client-port --page-size" ;;
-    "restore") echo "--from --root-dir --bump-revision" ;;
+    "restore") echo "--from --root-dir --bump-revision --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix" ;;
     "sync") echo "--from-kubeconfig --from-context --to-kubeconfig --to-context --cluster --logical-cluster --heartbeat-interval --workers --log-level" ;;
     "split") echo "--kubeconfig --context --workers --log-level" ;;
     "cluster add") echo "--cluster-kubeconfig --cluster-context --mode --resources --timeout --syncer-image --kcp-url --kubeconfig --context" ;;
@@ -203,6 +203,24 @@ _kcp_value() {
       compopt -o filenames 2>/dev/null
       ;;
     "restore|--bump-revision")
+      COMPREPLY=()
+      ;;
+    "restore|--etcd-servers")
+      COMPREPLY=()
+      ;;
+    "restore|--etcd-cafile")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "restore|--etcd-certfile")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "restore|--etcd-keyfile")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "restore|--etcd-prefix")
       COMPREPLY=()
       ;;
     "sync|--from-kubeconfig")

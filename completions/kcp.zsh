@@ -120,7 +120,12 @@ _kcp_restore() {
     '(--from)--from=[The backup file]:file:_files' \
     '(--root-dir)--root-dir=[The kcp root directory to restore into]:directory:_directories' \
     '(--bump-revision)--bump-revision=[Start the restored store this many revisions after the backup'\''s and mark all before compacted]:count: ' \
-    '(--force)--force[Replace an existing database in --root-dir]' \
+    '(--etcd-servers)--etcd-servers=[Restore into these etcd members]:urls: ' \
+    '(--etcd-cafile)--etcd-cafile=[CA bundle]:file:_files' \
+    '(--etcd-certfile)--etcd-certfile=[Client certificate]:file:_files' \
+    '(--etcd-keyfile)--etcd-keyfile=[Key]:file:_files' \
+    '(--etcd-prefix)--etcd-prefix=[Key prefix of kcp'\''s data in etcd]:prefix: ' \
+    '(--force)--force[Replace an existing database in --root-dir, or the keys under --etcd-prefix]' \
     '(--dry-run)--dry-run[Check the file and print what it holds]' \
     '(- *)'{--help,-h}'[Show help]'
 }

@@ -4,12 +4,18 @@
 // Objects keep their resourceVersions; the store's revision jumps by --bump-revision and every
 // revision before the jump is compacted, so clients that saw newer revisions on the old server
 // get 410 Gone and relist instead of silently wrong answers (src/storage/sqlite/restore-database.ts).
+//
+// With --etcd-servers the keys are written into etcd instead, with new resourceVersions, if
+// etcd's revision is already past the backup's plus --bump-revision (src/storage/restore-storage.ts).
 import { defineCommand } from "citty";
 import { join, resolve } from "node:path";
 import { log } from "../log.ts";
 import { BackupFileReader } from "../storage/backup-file.ts";
+import { openStorage } from "../storage/open-storage.ts";
+import { restoreIntoStorage } from "../storage/restore-storage.ts";
 import { DEFAULT_BUMP_REVISION, restoreSqliteDatabase } from "../storage/sqlite/restore-database.ts";
 import { progressReporter } from "./progress.ts";
+import { etcdConnectionArgs, startStorageArgs, storageFromFlags } from "./storage-flags.ts";
 
 export default defineCommand({
   meta: {
@@ -36,10 +42,17 @@ export default defineCommand({
       description:
         "Start the restored store this many revisions after the backup's and mark all before compacted (old resourceVersions get 410); more than the writes made after the backup",
     },
+    "etcd-servers": {
+      ...startStorageArgs["etcd-servers"],
+      description:
+        "Restore into these etcd members (under --etcd-prefix; new resourceVersions) instead of --root-dir's SQLite database",
+    },
+    ...etcdConnectionArgs,
     force: {
       type: "boolean",
       default: false,
-      description: "Replace an existing database in --root-dir (stop the kcp using it first)",
+      description:
+        "Replace an existing database in --root-dir, or the keys under --etcd-prefix (stop the kcp using it first)",
     },
     "dry-run": {
       type: "boolean",
@@ -60,6 +73,8 @@ export default defineCommand({
         return;
       }
       if (args["root-dir"] === "") throw new Error("--root-dir must not be empty");
+      const target = storageFromFlags(args, resolve(args["root-dir"]));
+      if (target?.backend === "etcd") return await restoreIntoEtcd(backup, target, bumpRevision, args.force);
       const dbPath = join(resolve(args["root-dir"]), "data", "kcp.db");
       const { info } = backup;
       log.info(
@@ -84,3 +99,29 @@ export default defineCommand({
     }
   },
 });
+
+async function restoreIntoEtcd(
+  backup: BackupFileReader,
+  target: Parameters<typeof openStorage>[0],
+  bumpRevision: number,
+  force: boolean,
+): Promise<void> {
+  const { info } = backup;
+  const opened = await openStorage({ ...target, compactionIntervalMs: 0 });
+  try {
+    log.info(
+      `Restoring ${info.keys} keys at revision ${info.revision} (a backup of ${info.backend}, kcp ${info.kcpVersion}, taken ${info.created}) into ${opened.description}`,
+    );
+    const result = await restoreIntoStorage(backup, opened, {
+      bumpRevision,
+      replace: force,
+      onReplace: (n) => log.warn(`--force: deleting the ${n} keys under the prefix`),
+      onProgress: progressReporter("restored"),
+    });
+    log.success(
+      `Restored ${result.keys} keys with new resourceVersions; etcd is at revision ${result.revision}, compacted there (older resourceVersions get 410 Gone)`,
+    );
+  } finally {
+    await opened.close();
+  }
+}

@@ -64,11 +64,18 @@ afterAll(async () => {
   for (const d of dirs) removeDir(d);
 });
 
-/**
- * The whole story on a running kcp `old`: writers, a backup with `backupArgs` during them, a
- * restore into a new root directory, a kcp there, and the checks.
- */
-async function backupDuringWritesAndRestore(old: KcpProcess, backupArgs: string[], backend: string): Promise<void> {
+interface TakenBackup {
+  file: string;
+  /** The backup's revision. */
+  revision: number;
+  /** Objects created at or below it: name and resourceVersion. */
+  inBackup: [string, number][];
+  /** The newest resourceVersion a client of the old server saw (after the backup's). */
+  newestSeen: number;
+}
+
+/** Writers on a running kcp `old`, and a backup with `backupArgs` taken while they write. */
+async function backupDuringWrites(old: KcpProcess, backupArgs: string[], backend: string): Promise<TakenBackup> {
   expect((await call(old, "POST", "/api/v1/namespaces", { metadata: { name: "load" } })).status).toBe(201);
   // Enough objects for the backup to read many pages (--page-size 10) while the writers go on.
   const writers = startWriters(old, "load", 3);
@@ -103,7 +110,16 @@ async function backupDuringWritesAndRestore(old: KcpProcess, backupArgs: string[
   expect(inBackup.length).toBeGreaterThan(0);
   expect(later.length).toBeGreaterThanOrEqual(30);
   const newestSeen = Math.max(...writers.created.values());
+  return { file, revision, inBackup, newestSeen };
+}
 
+/**
+ * The whole story on a running kcp `old`: writers, a backup with `backupArgs` during them, a
+ * restore into a new root directory, a kcp there, and the checks.
+ */
+async function backupDuringWritesAndRestore(old: KcpProcess, backupArgs: string[], backend: string): Promise<void> {
+  const taken = await backupDuringWrites(old, backupArgs, backend);
+  const { file, revision } = taken;
   const restoredRoot = tempDir("kcp-restored-");
   dirs.push(restoredRoot);
   const restore = await kcpCli(["restore", "--from", file, "--root-dir", restoredRoot]);
@@ -118,15 +134,27 @@ async function backupDuringWritesAndRestore(old: KcpProcess, backupArgs: string[
 
   const restored = await startKcp({ rootDir: restoredRoot });
   servers.push(restored);
+  await checkRestored(restored, taken, true);
+}
+
+/** A kcp serving a restored backup: exactly its objects; 410 from the old server's revisions; watches from its own. */
+async function checkRestored(restored: KcpProcess, taken: TakenBackup, keepsVersions: boolean): Promise<void> {
+  const { revision, inBackup, newestSeen } = taken;
   const list = await call(restored, "GET", "/api/v1/namespaces/load/configmaps");
   expect(list.status).toBe(200);
   const got = new Map<string, number>(
     list.body.items.map((cm: any) => [cm.metadata.name, Number(cm.metadata.resourceVersion)]),
   );
-  // Exactly the objects created at or before the backup's revision, each with its resourceVersion.
-  expect([...got].sort()).toEqual(inBackup.sort());
   const listRevision = Number(list.body.metadata.resourceVersion);
-  expect(listRevision).toBeGreaterThanOrEqual(revision + 1_000_000_000);
+  if (keepsVersions) {
+    // Exactly the objects created at or before the backup's revision, each with its resourceVersion.
+    expect([...got].sort()).toEqual([...inBackup].sort());
+    expect(listRevision).toBeGreaterThanOrEqual(revision + 1_000_000_000);
+  } else {
+    // Exactly those objects, rewritten: every resourceVersion past what the old server's clients saw.
+    expect([...got.keys()].sort()).toEqual(inBackup.map(([name]) => name).sort());
+    for (const rv of got.values()) expect(rv).toBeGreaterThan(newestSeen);
+  }
 
   // A revision the old server reached after the backup: 410 Expired, for a watch and an exact list.
   const stale = await api(
@@ -183,7 +211,7 @@ describe("kcp backup and restore (SQLite)", () => {
   });
 });
 
-describe("kcp backup of etcd, restored to SQLite", () => {
+describe("kcp backup and restore with etcd", () => {
   const missing = etcdMissingReason();
   if (missing) {
     test("etcd is installed", () => {
@@ -225,5 +253,41 @@ describe("kcp backup of etcd, restored to SQLite", () => {
       ["--root-dir", old.rootDir, "--embedded-etcd", "--embedded-etcd-client-port", String(clientPort)],
       "etcd",
     );
+  }, 120_000);
+
+  test("--etcd-servers restore: into the etcd the backup came from, with new resourceVersions and 410 for old ones", async () => {
+    const etcd = await startEtcd();
+    try {
+      const old = await startKcp({ args: etcdArgs(etcd) });
+      servers.push(old);
+      dirs.push(old.rootDir);
+      const taken = await backupDuringWrites(old, etcdArgs(etcd), "etcd");
+      await old.stop();
+      // The default jump (1e9) is past anything this etcd's counter has reached: refused, with the way out.
+      const refused = await kcpCli([
+        "restore",
+        "--from",
+        taken.file,
+        ...etcdArgs(etcd, ["--etcd-prefix", "/restored"]),
+      ]);
+      expect(refused.code).toBe(1);
+      expect(refused.out).toContain(`below the backup's revision ${taken.revision} plus --bump-revision 1000000000`);
+      // 30 writes followed the backup: a jump of 20 is below etcd's revision.
+      const into = etcdArgs(etcd, ["--etcd-prefix", "/restored", "--bump-revision", "20"]);
+      const restore = await kcpCli(["restore", "--from", taken.file, ...into]);
+      expect(restore.code, restore.out).toBe(0);
+      expect(restore.out).toMatch(/Restored \d+ keys with new resourceVersions/);
+      const again = await kcpCli(["restore", "--from", taken.file, ...into]);
+      expect(again.code).toBe(1);
+      expect(again.out).toContain("the destination already holds");
+
+      const restored = await startKcp({ args: etcdArgs(etcd, ["--etcd-prefix", "/restored"]) });
+      servers.push(restored);
+      dirs.push(restored.rootDir);
+      await checkRestored(restored, taken, false);
+    } finally {
+      for (const s of servers.splice(0)) await s.stop();
+      await etcd.stop();
+    }
   }, 120_000);
 });
