@@ -10,7 +10,7 @@ _kcp() {
     'start:Start the API server'
     'migrate:Copy all data from one storage backend to another'
     'backup:Write a consistent snapshot of a kcp'\''s data'
-    'restore:Restore a backup made by kcp backup into a root directory'\''s SQLite database'
+    'restore:Restore a backup made by kcp backup into a root directory'\''s SQLite database, or into etcd'
     'sync:Sync objects labelled kcp.dev/cluster=<cluster> from a kcp logical cluster to a physical cluster, and their status back'
     'split:Split each Deployment of a logical cluster into one leaf per Ready Cluster, and sum the leaves'\'' status into it'
     'cluster:Attach, list and detach physical clusters'
@@ -103,7 +103,7 @@ _kcp_backup() {
   _arguments -s \
     '(--to)--to=[The backup file to write]:file:_files' \
     '(--root-dir)--root-dir=[The kcp root directory whose data/kcp.db to back up]:directory:_directories' \
-    '(--etcd-servers)--etcd-servers=[Store data in these etcd members]:urls: ' \
+    '(--etcd-servers)--etcd-servers=[Back up kcp'\''s keys in these etcd members]:urls: ' \
     '(--etcd-cafile)--etcd-cafile=[CA bundle]:file:_files' \
     '(--etcd-certfile)--etcd-certfile=[Client certificate]:file:_files' \
     '(--etcd-keyfile)--etcd-keyfile=[Key]:file:_files' \

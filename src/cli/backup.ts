@@ -38,7 +38,11 @@ export default defineCommand({
       valueHint: "dir",
       description: "The kcp root directory whose data/kcp.db to back up (or whose embedded etcd, with --embedded-etcd)",
     },
-    "etcd-servers": startStorageArgs["etcd-servers"],
+    "etcd-servers": {
+      ...startStorageArgs["etcd-servers"],
+      description:
+        "Back up kcp's keys in these etcd members (comma-separated https://host:port or http://host:port) instead of --root-dir's SQLite database",
+    },
     ...etcdConnectionArgs,
     "embedded-etcd": {
       type: "boolean",

@@ -20,7 +20,8 @@ import { etcdConnectionArgs, startStorageArgs, storageFromFlags } from "./storag
 export default defineCommand({
   meta: {
     name: "restore",
-    description: "Restore a backup made by kcp backup into a root directory's SQLite database (kcp must not run there)",
+    description:
+      "Restore a backup made by kcp backup into a root directory's SQLite database, or into etcd (no kcp may use the target meanwhile)",
   },
   args: {
     from: {
