@@ -68,12 +68,13 @@ describe("backup", () => {
       await storage.create("/registry/core/configmaps/admin/default/b", "b");
       await storage.delete("/registry/core/configmaps/admin/default/b");
       await storage.create("/elsewhere/x", "not kcp's");
+      await storage.create("/registry!x", "sorts between /registry and /registry/");
       const snapshot = openSqliteSnapshot(join(d, "kcp.db"));
       // Written after the snapshot began: not in it.
       await storage.create("/registry/core/configmaps/admin/default/c", "late");
       const info = await writeBackup(snapshot, join(d, "out.backup"), { pageSize: 1 });
       await snapshot.close();
-      expect(info).toMatchObject({ backend: "sqlite", revision: 6, keys: 1 });
+      expect(info).toMatchObject({ backend: "sqlite", revision: 7, keys: 1 });
       const reader = BackupFileReader.open(join(d, "out.backup"));
       expect([...reader.pages()].flat()).toEqual([
         { key: "/core/configmaps/admin/default/a", value: "a2", modRevision: rev, createRevision: 2 },

@@ -24,7 +24,7 @@ export function openSqliteSnapshot(path: string): StoreSnapshot {
     const lo = `${DEFAULT_PREFIX}/`;
     const hi = prefixEnd(lo);
     const total = db
-      .query<{ n: number }, [string, string]>("SELECT count(*) AS n FROM current WHERE key >= ? AND key < ?")
+      .query<{ n: number }, [string, string]>("SELECT count(*) AS n FROM current WHERE key > ? AND key < ?")
       .get(lo, hi)?.n as number;
     const page = db.query<BackupObject, [string, string, number]>(
       `SELECT c.key AS key, l.value AS value, c.rev AS modRevision, c.create_rev AS createRevision
@@ -38,8 +38,8 @@ export function openSqliteSnapshot(path: string): StoreSnapshot {
       total,
       source: `SQLite database ${path}`,
       async *pages(pageSize: number) {
-        // Just below the first key of the range: keys start with lo, which sorts after lo minus its last character.
-        let after = lo.slice(0, -1);
+        // Every object key starts with "/registry/" and is longer: all sort after it.
+        let after = lo;
         for (;;) {
           const items = page.all(after, hi, pageSize);
           if (items.length > 0) {
