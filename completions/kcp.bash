@@ -5,7 +5,7 @@
 # The subcommands of a command, named by its path ("" for kcp itself).
 _kcp_subcommands() {
   case "$1" in
-    "") echo "start migrate sync split cluster version crds pull-crds completion help" ;;
+    "") echo "start migrate backup restore sync split cluster version crds pull-crds completion help" ;;
     "cluster") echo "add register list remove" ;;
     "crds") echo "print list" ;;
   esac
@@ -17,6 +17,8 @@ _kcp_flags() {
     "") echo "--help --version" ;;
     "start") echo "--root-dir --listen --tls-sans --log-level --authorization-mode --client-certificates --token-auth-file --audit-log-path --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --max-object-size --request-timeout --max-watches-per-user --metrics-cluster-label --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-deny-private --cluster-import-interval --api-negotiation --no-api-negotiation --auto-publish-apis --install-workload-crds --deployment-splitter --no-deployment-splitter --help" ;;
     "migrate") echo "--from --to --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --force --help" ;;
+    "backup") echo "--to --root-dir --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --embedded-etcd --embedded-etcd-client-port --page-size --force --help" ;;
+    "restore") echo "--from --root-dir --bump-revision --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --force --dry-run --help" ;;
     "sync") echo "--from-kubeconfig --from-context --to-kubeconfig --to-context --cluster --logical-cluster --heartbeat-interval --workers --log-level --help" ;;
     "split") echo "--kubeconfig --context --workers --log-level --help" ;;
     "cluster") echo "--help" ;;
@@ -39,6 +41,8 @@ _kcp_valued() {
   case "$1" in
     "start") echo "--root-dir --listen --tls-sans --log-level --authorization-mode --token-auth-file --audit-log-path --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd-client-port --embedded-etcd-peer-port --max-object-size --request-timeout --max-watches-per-user --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-import-interval" ;;
     "migrate") echo "--from --to --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix" ;;
+    "backup") echo "--to --root-dir --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --embedded-etcd-client-port --page-size" ;;
+    "restore") echo "--from --root-dir --bump-revision --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix" ;;
     "sync") echo "--from-kubeconfig --from-context --to-kubeconfig --to-context --cluster --logical-cluster --heartbeat-interval --workers --log-level" ;;
     "split") echo "--kubeconfig --context --workers --log-level" ;;
     "cluster add") echo "--cluster-kubeconfig --cluster-context --mode --resources --timeout --syncer-image --kcp-url --kubeconfig --context" ;;
@@ -156,6 +160,67 @@ _kcp_value() {
       compopt -o filenames 2>/dev/null
       ;;
     "migrate|--etcd-prefix")
+      COMPREPLY=()
+      ;;
+    "backup|--to")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "backup|--root-dir")
+      COMPREPLY=($(compgen -d -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "backup|--etcd-servers")
+      COMPREPLY=()
+      ;;
+    "backup|--etcd-cafile")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "backup|--etcd-certfile")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "backup|--etcd-keyfile")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "backup|--etcd-prefix")
+      COMPREPLY=()
+      ;;
+    "backup|--embedded-etcd-client-port")
+      COMPREPLY=()
+      ;;
+    "backup|--page-size")
+      COMPREPLY=()
+      ;;
+    "restore|--from")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "restore|--root-dir")
+      COMPREPLY=($(compgen -d -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "restore|--bump-revision")
+      COMPREPLY=()
+      ;;
+    "restore|--etcd-servers")
+      COMPREPLY=()
+      ;;
+    "restore|--etcd-cafile")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "restore|--etcd-certfile")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "restore|--etcd-keyfile")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "restore|--etcd-prefix")
       COMPREPLY=()
       ;;
     "sync|--from-kubeconfig")
@@ -307,7 +372,7 @@ _kcp_positional() {
       return 0
       ;;
     "help")
-      COMPREPLY=($(compgen -W "start migrate sync split cluster version crds pull-crds completion help" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate backup restore sync split cluster version crds pull-crds completion help" -- "$cur"))
       return 0
       ;;
   esac

@@ -9,6 +9,8 @@ _kcp() {
   commands=(
     'start:Start the API server'
     'migrate:Copy all data from one storage backend to another'
+    'backup:Write a consistent snapshot of a kcp'\''s data'
+    'restore:Restore a backup made by kcp backup into a root directory'\''s SQLite database, or into etcd'
     'sync:Sync objects labelled kcp.dev/cluster=<cluster> from a kcp logical cluster to a physical cluster, and their status back'
     'split:Split each Deployment of a logical cluster into one leaf per Ready Cluster, and sum the leaves'\'' status into it'
     'cluster:Attach, list and detach physical clusters'
@@ -29,6 +31,8 @@ _kcp() {
       case $line[1] in
         start) _kcp_start ;;
         migrate) _kcp_migrate ;;
+        backup) _kcp_backup ;;
+        restore) _kcp_restore ;;
         sync) _kcp_sync ;;
         split) _kcp_split ;;
         cluster) _kcp_cluster ;;
@@ -93,6 +97,37 @@ _kcp_migrate() {
     '(--etcd-keyfile)--etcd-keyfile=[Key]:file:_files' \
     '(--etcd-prefix)--etcd-prefix=[Key prefix of kcp'\''s data in etcd]:prefix: ' \
     '(--force)--force[Delete what the destination already holds]' \
+    '(- *)'{--help,-h}'[Show help]'
+}
+
+_kcp_backup() {
+  _arguments -s \
+    '(--to)--to=[The backup file to write]:file:_files' \
+    '(--root-dir)--root-dir=[The kcp root directory whose data/kcp.db to back up]:directory:_directories' \
+    '(--etcd-servers)--etcd-servers=[Back up kcp'\''s keys in these etcd members]:urls: ' \
+    '(--etcd-cafile)--etcd-cafile=[CA bundle]:file:_files' \
+    '(--etcd-certfile)--etcd-certfile=[Client certificate]:file:_files' \
+    '(--etcd-keyfile)--etcd-keyfile=[Key]:file:_files' \
+    '(--etcd-prefix)--etcd-prefix=[Key prefix of kcp'\''s data in etcd]:prefix: ' \
+    '(--embedded-etcd)--embedded-etcd[Back up the embedded etcd of the kcp running on --root-dir]' \
+    '(--embedded-etcd-client-port)--embedded-etcd-client-port=[Client port of the embedded etcd]:port: ' \
+    '(--page-size)--page-size=[Keys read and written at a time]:count: ' \
+    '(--force)--force[Replace --to if it exists]' \
+    '(- *)'{--help,-h}'[Show help]'
+}
+
+_kcp_restore() {
+  _arguments -s \
+    '(--from)--from=[The backup file]:file:_files' \
+    '(--root-dir)--root-dir=[The kcp root directory to restore into]:directory:_directories' \
+    '(--bump-revision)--bump-revision=[Start the restored store this many revisions after the backup'\''s and mark all before compacted]:count: ' \
+    '(--etcd-servers)--etcd-servers=[Restore into these etcd members]:urls: ' \
+    '(--etcd-cafile)--etcd-cafile=[CA bundle]:file:_files' \
+    '(--etcd-certfile)--etcd-certfile=[Client certificate]:file:_files' \
+    '(--etcd-keyfile)--etcd-keyfile=[Key]:file:_files' \
+    '(--etcd-prefix)--etcd-prefix=[Key prefix of kcp'\''s data in etcd]:prefix: ' \
+    '(--force)--force[Replace an existing database in --root-dir, or the keys under --etcd-prefix]' \
+    '(--dry-run)--dry-run[Check the file and print what it holds]' \
     '(- *)'{--help,-h}'[Show help]'
 }
 
@@ -247,7 +282,7 @@ _kcp_completion() {
 _kcp_help() {
   _arguments -s \
     '(- *)'{--help,-h}'[Show help]' \
-    '*: :(start migrate sync split cluster version crds pull-crds completion help)'
+    '*: :(start migrate backup restore sync split cluster version crds pull-crds completion help)'
 }
 
 # Autoloaded from $fpath, the file's body is the completion function; sourced, it registers one.

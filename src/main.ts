@@ -9,6 +9,8 @@ import { KCP_VERSION } from "./version.ts";
 const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   start: () => import("./cli/start.ts").then((m) => m.default),
   migrate: () => import("./cli/migrate.ts").then((m) => m.default),
+  backup: () => import("./cli/backup.ts").then((m) => m.default),
+  restore: () => import("./cli/restore.ts").then((m) => m.default),
   sync: () => import("./cli/sync.ts").then((m) => m.default),
   split: () => import("./cli/split.ts").then((m) => m.default),
   cluster: () => import("./cli/cluster.ts").then((m) => m.default),

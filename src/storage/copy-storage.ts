@@ -91,7 +91,12 @@ export async function copyStorage(from: CopyEnd, to: CopyEnd, opts: CopyOptions 
 }
 
 /** Delete every key under `prefix`; returns how many. */
-async function deleteAll(storage: Storage, prefix: string, pageSize: number, concurrency: number): Promise<number> {
+export async function deleteAll(
+  storage: Storage,
+  prefix: string,
+  pageSize: number,
+  concurrency: number,
+): Promise<number> {
   let deleted = 0;
   for (;;) {
     const page = await storage.list({ prefix, limit: pageSize });
@@ -104,7 +109,7 @@ async function deleteAll(storage: Storage, prefix: string, pageSize: number, con
 }
 
 /** Run `fn` over `items` with at most `limit` calls in flight; the first failure fails it all. */
-async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

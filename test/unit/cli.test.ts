@@ -19,11 +19,15 @@ describe("kcp CLI", () => {
   test("--help lists the commands and exits 0", async () => {
     const r = await kcp("--help");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("USAGE kcp start|migrate|sync|split|cluster|version|crds|pull-crds|completion|help");
+    expect(r.stdout).toContain(
+      "USAGE kcp start|migrate|backup|restore|sync|split|cluster|version|crds|pull-crds|completion|help",
+    );
     expect(r.stdout).toContain(`kcp v${pkg.version}`);
     for (const cmd of [
       "start",
       "migrate",
+      "backup",
+      "restore",
       "sync",
       "split",
       "cluster",
