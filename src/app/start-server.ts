@@ -104,7 +104,7 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   /** Each user's cap on concurrent watches (`--max-watches-per-user`; default 1,000; 0: no cap). */
   maxWatchesPerUser?: number;
-  /** Flow control's seats (`--max-requests-inflight` and friends; kube's totals, a share of 8 per flow by default; 0: off). */
+  /** Flow control's seats (`--max-requests-inflight` and friends; kube's totals, a share of 4 per flow by default; 0: off). */
   fairness?: { maxRequestsInflight: number; maxMutatingRequestsInflight: number; perFlow: number };
 }
 

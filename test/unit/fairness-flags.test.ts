@@ -2,8 +2,8 @@ import { expect, test } from "bun:test";
 import { fairnessFromFlags } from "../../src/cli/fairness-flags.ts";
 import { flowControlFor } from "../../src/server/fairness/flow-control.ts";
 
-test("kcp start's flow control flags: kube's totals and a share of 8 by default, whole numbers only", () => {
-  expect(fairnessFromFlags({})).toEqual({ maxRequestsInflight: 400, maxMutatingRequestsInflight: 200, perFlow: 8 });
+test("kcp start's flow control flags: kube's totals and a share of 4 by default, whole numbers only", () => {
+  expect(fairnessFromFlags({})).toEqual({ maxRequestsInflight: 400, maxMutatingRequestsInflight: 200, perFlow: 4 });
   expect(
     fairnessFromFlags({
       "max-requests-inflight": "0",
@@ -22,6 +22,6 @@ test("all three 0 switch flow control off; the wait for a seat is a quarter of t
     flowControlFor({ maxRequestsInflight: 0, maxMutatingRequestsInflight: 0, perFlow: 0 }, 60_000),
   ).toBeUndefined();
   const fc = flowControlFor(undefined, 60_000);
-  expect(fc?.pools.mutating.opts).toMatchObject({ seats: 200, perFlow: 8, queueLength: 50, waitLimitMs: 15_000 });
+  expect(fc?.pools.mutating.opts).toMatchObject({ seats: 200, perFlow: 4, queueLength: 50, waitLimitMs: 15_000 });
   expect(fc?.pools.readOnly.opts.seats).toBe(400);
 });
