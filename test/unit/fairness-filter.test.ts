@@ -1,6 +1,7 @@
 // The fairness filter (src/server/filters/fairness.ts) in the app's chain, through `app.request(...)`:
 // a flow over its share with a full queue gets kube's 429 Status with Retry-After; other flows,
-// system:masters, watches and health checks pass; a released seat serves the waiting request.
+// system:masters, watches and health checks pass; a released seat serves the waiting request; a
+// client that disconnects while waiting leaves the queue.
 // Seats are taken by the test itself (flows.acquire), so nothing depends on timing.
 
 import { afterEach, expect, test } from "bun:test";
@@ -51,7 +52,7 @@ async function setUp(seats = 10) {
       for (const q of queued) (await q)();
     };
   };
-  return { flows, create, get, fill };
+  return { flows, app, create, get, fill };
 }
 
 test("a flow over its share with a full queue gets 429 TooManyRequests, Retry-After: 1", async () => {
@@ -119,4 +120,31 @@ test("a request waiting for a seat is served when one frees", async () => {
   held();
   expect((await pending).status).toBe(201);
   expect(flows.pools.mutating.inFlight).toBe(0);
+});
+
+test("a client that goes away while waiting leaves its flow's queue (over a real socket)", async () => {
+  const { flows, app } = await setUp();
+  // Bun aborts a request's signal when its connection closes; app.request has no connection.
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (req) => app.fetch(req) });
+  try {
+    const held = flows.acquire("readOnly", "team-a alice") as Release;
+    const ac = new AbortController();
+    const gone = fetch(`http://127.0.0.1:${server.port}${CONFIGMAPS("team-a")}`, {
+      headers: { authorization: "Bearer alice-token" },
+      signal: ac.signal,
+    }).catch(() => "aborted");
+    const queued = Date.now() + 5000;
+    while (flows.pools.readOnly.waiting === 0 && Date.now() < queued) await Bun.sleep(5);
+    expect(flows.pools.readOnly.waiting).toBe(1);
+    ac.abort();
+    expect(await gone).toBe("aborted");
+    const left = Date.now() + 5000;
+    while (flows.pools.readOnly.waiting > 0 && Date.now() < left) await Bun.sleep(5);
+    expect(flows.pools.readOnly.waiting).toBe(0);
+    expect(flows.rejected).toBe(1);
+    held();
+    expect(flows.pools.readOnly.inFlight).toBe(0);
+  } finally {
+    server.stop(true);
+  }
 });
