@@ -15,7 +15,7 @@ _kcp_subcommands() {
 _kcp_flags() {
   case "$1" in
     "") echo "--help --version" ;;
-    "start") echo "--root-dir --listen --tls-sans --log-level --authorization-mode --client-certificates --token-auth-file --audit-log-path --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --max-object-size --request-timeout --max-watches-per-user --metrics-cluster-label --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-deny-private --cluster-import-interval --api-negotiation --no-api-negotiation --auto-publish-apis --install-workload-crds --deployment-splitter --no-deployment-splitter --help" ;;
+    "start") echo "--root-dir --listen --tls-sans --log-level --authorization-mode --client-certificates --token-auth-file --audit-log-path --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --max-object-size --request-timeout --max-watches-per-user --metrics-cluster-label --max-requests-inflight --max-mutating-requests-inflight --max-requests-inflight-per-flow --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-deny-private --cluster-import-interval --api-negotiation --no-api-negotiation --auto-publish-apis --install-workload-crds --deployment-splitter --no-deployment-splitter --help" ;;
     "migrate") echo "--from --to --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --force --help" ;;
     "backup") echo "--to --root-dir --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --embedded-etcd --embedded-etcd-client-port --page-size --force --help" ;;
     "restore") echo "--from --root-dir --bump-revision --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --force --dry-run --help" ;;
@@ -39,7 +39,7 @@ _kcp_flags() {
 # The flags of a command that take a value (the next word).
 _kcp_valued() {
   case "$1" in
-    "start") echo "--root-dir --listen --tls-sans --log-level --authorization-mode --token-auth-file --audit-log-path --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd-client-port --embedded-etcd-peer-port --max-object-size --request-timeout --max-watches-per-user --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-import-interval" ;;
+    "start") echo "--root-dir --listen --tls-sans --log-level --authorization-mode --token-auth-file --audit-log-path --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd-client-port --embedded-etcd-peer-port --max-object-size --request-timeout --max-watches-per-user --max-requests-inflight --max-mutating-requests-inflight --max-requests-inflight-per-flow --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-import-interval" ;;
     "migrate") echo "--from --to --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix" ;;
     "backup") echo "--to --root-dir --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --embedded-etcd-client-port --page-size" ;;
     "restore") echo "--from --root-dir --bump-revision --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix" ;;
@@ -119,6 +119,15 @@ _kcp_value() {
       COMPREPLY=()
       ;;
     "start|--max-watches-per-user")
+      COMPREPLY=()
+      ;;
+    "start|--max-requests-inflight")
+      COMPREPLY=()
+      ;;
+    "start|--max-mutating-requests-inflight")
+      COMPREPLY=()
+      ;;
+    "start|--max-requests-inflight-per-flow")
       COMPREPLY=()
       ;;
     "start|--cluster-syncer-mode")

@@ -17,7 +17,7 @@ end
 function __kcp_valued
     switch "$argv[1]"
         case 'start'
-            printf '%s\n' '--root-dir' '--listen' '--tls-sans' '--log-level' '--authorization-mode' '--token-auth-file' '--audit-log-path' '--etcd-servers' '--etcd-cafile' '--etcd-certfile' '--etcd-keyfile' '--etcd-prefix' '--etcd-compaction-interval' '--etcd-request-timeout' '--embedded-etcd-client-port' '--embedded-etcd-peer-port' '--max-object-size' '--request-timeout' '--max-watches-per-user' '--cluster-syncer-mode' '--cluster-resources' '--cluster-heartbeat-timeout' '--cluster-syncer-image' '--cluster-kcp-url' '--cluster-import-interval'
+            printf '%s\n' '--root-dir' '--listen' '--tls-sans' '--log-level' '--authorization-mode' '--token-auth-file' '--audit-log-path' '--etcd-servers' '--etcd-cafile' '--etcd-certfile' '--etcd-keyfile' '--etcd-prefix' '--etcd-compaction-interval' '--etcd-request-timeout' '--embedded-etcd-client-port' '--embedded-etcd-peer-port' '--max-object-size' '--request-timeout' '--max-watches-per-user' '--max-requests-inflight' '--max-mutating-requests-inflight' '--max-requests-inflight-per-flow' '--cluster-syncer-mode' '--cluster-resources' '--cluster-heartbeat-timeout' '--cluster-syncer-image' '--cluster-kcp-url' '--cluster-import-interval'
         case 'migrate'
             printf '%s\n' '--from' '--to' '--etcd-cafile' '--etcd-certfile' '--etcd-keyfile' '--etcd-prefix'
         case 'backup'
@@ -107,6 +107,9 @@ complete -c kcp -n '__kcp_at \'start\'' -l max-object-size -x -d 'Largest object
 complete -c kcp -n '__kcp_at \'start\'' -l request-timeout -x -d 'Answer 504 Timeout to a request that is not a watch and has no answer within this'
 complete -c kcp -n '__kcp_at \'start\'' -l max-watches-per-user -x -d 'Concurrent watches one user may hold'
 complete -c kcp -n '__kcp_at \'start\'' -l metrics-cluster-label -d 'Label the request metrics on /metrics with the logical cluster'
+complete -c kcp -n '__kcp_at \'start\'' -l max-requests-inflight -x -d 'Read-only requests'
+complete -c kcp -n '__kcp_at \'start\'' -l max-mutating-requests-inflight -x -d 'Mutating requests served at once, shared fairly among users and logical clusters'
+complete -c kcp -n '__kcp_at \'start\'' -l max-requests-inflight-per-flow -x -d 'Requests of each kind one user may have served at once in one logical cluster'
 complete -c kcp -n '__kcp_at \'start\'' -l cluster-controller -d 'Run the cluster controller, which syncs to the physical clusters of Cluster objects'
 complete -c kcp -n '__kcp_at \'start\'' -l no-cluster-controller -d 'Turn off --cluster-controller'
 complete -c kcp -n '__kcp_at \'start\'' -l cluster-syncer-mode -x -a 'push pull none' -d 'Where the syncer of a Cluster that names no spec.mode runs'

@@ -70,6 +70,9 @@ _kcp_start() {
     '(--request-timeout)--request-timeout=[Answer 504 Timeout to a request that is not a watch and has no answer within this]:duration: ' \
     '(--max-watches-per-user)--max-watches-per-user=[Concurrent watches one user may hold]:count: ' \
     '(--metrics-cluster-label)--metrics-cluster-label[Label the request metrics on /metrics with the logical cluster]' \
+    '(--max-requests-inflight)--max-requests-inflight=[Read-only requests]:count: ' \
+    '(--max-mutating-requests-inflight)--max-mutating-requests-inflight=[Mutating requests served at once, shared fairly among users and logical clusters]:count: ' \
+    '(--max-requests-inflight-per-flow)--max-requests-inflight-per-flow=[Requests of each kind one user may have served at once in one logical cluster]:count: ' \
     '(--cluster-controller --no-cluster-controller)--cluster-controller[Run the cluster controller, which syncs to the physical clusters of Cluster objects]' \
     '(--cluster-controller --no-cluster-controller)--no-cluster-controller[Turn off --cluster-controller]' \
     '(--cluster-syncer-mode)--cluster-syncer-mode=[Where the syncer of a Cluster that names no spec.mode runs]:value:(push pull none)' \

@@ -17,6 +17,7 @@ import { breakdownWorkload } from "./bench/breakdown.ts";
 import { clustersWorkload } from "./bench/clusters.ts";
 import { createsWorkload } from "./bench/creates.ts";
 import { etcdWorkload } from "./bench/etcd.ts";
+import { fairnessWorkload } from "./bench/fairness.ts";
 import { gcWorkload } from "./bench/gc.ts";
 import { rbacWorkload } from "./bench/rbac.ts";
 import { smallDeviceWorkload } from "./bench/small-device.ts";
@@ -61,6 +62,7 @@ export const WORKLOADS: Workload[] = [
   pushSyncersWorkload,
   gcWorkload,
   rbacWorkload,
+  fairnessWorkload,
   etcdWorkload,
   storageWorkload,
   breakdownWorkload,

@@ -56,6 +56,7 @@ import type { ClientCertListener } from "./client-cert-listener.ts";
 import { DEFAULT_WATCH_SETTINGS, type WatchSettings } from "../server/rest/watch.ts";
 import { DEFAULT_MAX_WATCHES_PER_USER, WatchesPerUser } from "../server/rest/watch-limit.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "../server/filters/request-timeout.ts";
+import { flowControlFor } from "../server/fairness/flow-control.ts";
 import type { ClusterControllerSettings, ElectedClusterController } from "./cluster-controller-wiring.ts";
 
 export interface ServerOptions {
@@ -105,6 +106,8 @@ export interface ServerOptions {
   maxWatchesPerUser?: number;
   /** A `logical_cluster` label on the request metrics (`--metrics-cluster-label`; off by default). */
   metricsClusterLabel?: boolean;
+  /** Flow control's seats (`--max-requests-inflight` and friends; kube's totals, a share of 4 per flow by default; 0: off). */
+  fairness?: { maxRequestsInflight: number; maxMutatingRequestsInflight: number; perFlow: number };
 }
 
 /** Bun closes a connection idle this long at most (its idleTimeout's largest value, in seconds). */
@@ -275,6 +278,7 @@ async function serve(
 
   const activeWatches = new Set<() => void>();
   const requestTimeoutMs = Math.min(opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, MAX_REQUEST_TIMEOUT_MS);
+  const flowControl = flowControlFor(opts.fairness, requestTimeoutMs);
   let ready = false;
   const clientCertificates = opts.clientCertificates === true;
   const app = createApp({
@@ -302,6 +306,7 @@ async function serve(
       new Set([loopbackUser().username]),
     ),
     requestTimeoutMs,
+    ...(flowControl ? { flowControl } : {}),
     ...(audit ? { audit } : {}),
     metrics: {
       requests: new RequestMetrics(registry, { clusterLabel: opts.metricsClusterLabel === true }),
@@ -309,6 +314,7 @@ async function serve(
       objectCounts: () => countObjects(storage, keyPrefix, registry),
       logicalClusters: () => clusters.count(),
       openWatches: () => activeWatches.size,
+      ...(flowControl ? { flowControl } : {}),
     },
     clusterCreated: clusterCreatorHook(store, registry, policy),
   });

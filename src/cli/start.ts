@@ -9,6 +9,7 @@ import { parseByteSizeFlag } from "./byte-size-flag.ts";
 import { parseDurationFlag } from "./duration-flag.ts";
 import { startStorageArgs, storageFromFlags } from "./storage-flags.ts";
 import { clusterControllerArgs, clusterControllerFromFlags } from "./cluster-controller-flags.ts";
+import { fairnessArgs, fairnessFromFlags } from "./fairness-flags.ts";
 
 // Contract with src/app/start-server.ts (the server side of start-up):
 //   export function runServer(opts: {
@@ -102,6 +103,7 @@ export default defineCommand({
       description:
         "Label the request metrics on /metrics with the logical cluster (logical_cluster); off by default, as every tenant adds series (2,000 at most)",
     },
+    ...fairnessArgs,
     ...clusterControllerArgs,
     "api-negotiation": {
       type: "boolean",
@@ -138,6 +140,7 @@ export default defineCommand({
     // Below 64 KiB the objects kcp creates for itself at start-up might not fit.
     const maxObjectBytes = parseByteSizeFlag(args["max-object-size"] ?? "1.5Mi", "--max-object-size", 64 * 1024);
     const clusterController = clusterControllerFromFlags(args);
+    const fairness = fairnessFromFlags(args);
     const requestTimeoutMs = parseDurationFlag(args["request-timeout"] ?? "60s", "--request-timeout");
     // Bun's idle timeout (at most 255 s) must outlast it, so a slow request gets its 504 before the cut.
     if (requestTimeoutMs < 1000 || requestTimeoutMs > 250_000)
@@ -164,6 +167,7 @@ export default defineCommand({
       requestTimeoutMs,
       maxWatchesPerUser: Number(maxWatchesText),
       ...(args["metrics-cluster-label"] === true ? { metricsClusterLabel: true } : {}),
+      fairness,
       installWorkloadCRDs,
       ...(args["deployment-splitter"] === false ? { deploymentSplitter: false } : {}),
       negotiation: args["api-negotiation"] === false ? false : { autoPublish: args["auto-publish-apis"] === true },

@@ -10,6 +10,7 @@ import type { AuditBackend } from "./audit/audit-log.ts";
 import type { HealthCheck } from "./health.ts";
 import type { ServerMetrics } from "./metrics/metrics-endpoint.ts";
 import type { WatchSettings } from "./rest/watch.ts";
+import type { FlowControl } from "./fairness/flow-control.ts";
 import type { WatchesPerUser } from "./rest/watch-limit.ts";
 
 export interface AppDeps {
@@ -36,6 +37,8 @@ export interface AppDeps {
   clusterCreated?: (cluster: string, creator: UserInfo) => Promise<void>;
   /** Where each request's audit event goes (`--audit-log-path`); absent: no audit log. */
   audit?: AuditBackend;
+  /** Seats per flow for requests that are not watches (`--max-requests-inflight` and friends); absent: no limits. */
+  flowControl?: FlowControl;
   /** What GET /metrics serves, and where requests are recorded; absent: no /metrics. */
   metrics?: ServerMetrics;
 }

@@ -16,6 +16,8 @@
 //                        its first resource request creates it (and makes its creator its admin;
 //                        for system:masters, once authorization allowed the request);
 //   4. authorization   — the authorizer's decision on user + request info; 403 when denied;
+//   4b. fairness       — (--max-requests-inflight and friends) a seat within the flow's share (one
+//                        user in one logical cluster), else wait in its queue, else 429;
 // and then the handler: resource requests go to dispatchResource (src/server/rest/), the rest to
 // the non-resource endpoints (version, OpenAPI, health, discovery). A filter that throws a
 // StatusError ends the request there, through onError.
@@ -38,6 +40,7 @@ import { OpenAPIDocuments } from "./openapi/openapi-documents.ts";
 import { dispatchResource } from "./rest/dispatch.ts";
 import { errorResponse } from "./rest/respond.ts";
 import { errors, isStatusError } from "../machinery/status.ts";
+import { fairnessFilter } from "./filters/fairness.ts";
 import { storageStatusError } from "./storage-errors.ts";
 
 export function createApp(deps: AppDeps): Hono<Env> {
@@ -70,6 +73,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
   // is given its rights there on creation.
   app.use("*", logicalClusterFilter(deps.clusters, deps.authorizer, deps.clusterCreated));
   app.use("*", authorizationFilter(deps.authorizer));
+  // After authorization, unlike kube's (which guards webhook authorizers): ours is an in-memory
+  // lookup, and only requests it allowed open a flow, so requests aimed at logical clusters a user
+  // has no rights in cannot mint shares. Before cluster creation, which writes to storage.
+  if (deps.flowControl) app.use("*", fairnessFilter(deps.flowControl));
   app.use("*", logicalClusterCreation(deps.clusters));
 
   app.all("*", (c) => {

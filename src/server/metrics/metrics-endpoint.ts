@@ -16,6 +16,8 @@ export interface ServerMetrics {
   objectCounts?: () => Promise<[string, number][]>;
   logicalClusters?: () => Promise<number>;
   openWatches?: () => number;
+  /** Seats in use, requests waiting and rejected by flow control (src/server/fairness/). */
+  flowControl?: { write(w: ExpositionWriter): void };
 }
 
 export async function metricsResponse(m: ServerMetrics): Promise<Response> {
@@ -39,6 +41,7 @@ export async function metricsResponse(m: ServerMetrics): Promise<Response> {
     w.family("kcp_open_watches", "gauge", "Number of watch requests being served.");
     w.sample("kcp_open_watches", "", m.openWatches());
   }
+  m.flowControl?.write(w);
   if (clusters !== undefined) {
     w.family("kcp_logical_clusters", "gauge", "Number of logical clusters that exist.");
     w.sample("kcp_logical_clusters", "", clusters);
