@@ -69,7 +69,9 @@ describe("dist/kcp", () => {
   test("--help and start --help", async () => {
     const root = await run(["--help"]);
     expect(root.code).toBe(0);
-    expect(root.stdout).toContain("USAGE kcp start|migrate|sync|split|cluster|version|crds|pull-crds|completion|help");
+    expect(root.stdout).toContain(
+      "USAGE kcp start|migrate|sync|split|cluster|version|crds|pull-crds|workspace|ws|completion|help",
+    );
     const start = await run(["start", "--help"]);
     expect(start.code).toBe(0);
     expect(start.stdout).toContain("--listen=<host:port>");

@@ -19,7 +19,9 @@ describe("kcp CLI", () => {
   test("--help lists the commands and exits 0", async () => {
     const r = await kcp("--help");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("USAGE kcp start|migrate|sync|split|cluster|version|crds|pull-crds|completion|help");
+    expect(r.stdout).toContain(
+      "USAGE kcp start|migrate|sync|split|cluster|version|crds|pull-crds|workspace|ws|completion|help",
+    );
     expect(r.stdout).toContain(`kcp v${pkg.version}`);
     for (const cmd of [
       "start",
@@ -30,6 +32,8 @@ describe("kcp CLI", () => {
       "version",
       "crds",
       "pull-crds",
+      "workspace",
+      "ws",
       "completion",
       "help",
     ])
