@@ -1,9 +1,9 @@
 // The logical cluster controller: keeps each LogicalCluster's status (objects per resource, bytes
 // in storage) and, for one being deleted, removes all of its data and then the object.
 //
-// Counts are re-measured every `refreshMs` (30 s by default) and written when they change, or at
-// least every ten refreshes: `status.observedTime` says when they were taken. A measurement is
-// one count per resource range plus, for bytes, a bounded read of values (storage-usage.ts).
+// Counts are re-measured every `refreshMs` (30 s by default), one count per resource range; when
+// they change, or at least every ten periods, bytes too (a bounded read of values:
+// storage-usage.ts) and the status is written: `status.observedTime` says when.
 //
 // Deletion (phase Terminating, set by the strategy when the delete marked the object): the
 // logical cluster filter refuses writes to the cluster from then on; after a quiet second (writes
@@ -95,15 +95,19 @@ export class LogicalClusterController {
   private async refresh(obj: KObject): Promise<void> {
     const name = obj.metadata.name as string;
     const ranges = await storedResources(this.store.storage, this.store.prefix);
-    const usage = await clusterUsage(this.store.storage, ranges, name);
     const status = (isObject(obj.status) ? obj.status : {}) as LogicalClusterStatus;
     const observed = status.observedTime ? Date.parse(status.observedTime) : 0;
+    const stale = Date.now() - observed >= this.refreshMs * 10;
+    // Counts every period (one count per resource range); bytes, which read values, only when the
+    // counts moved or the last measurement is ten periods old.
+    const counts = await clusterUsage(this.store.storage, ranges, name, { bytes: false });
     const unchanged =
       status.phase === "Ready" &&
-      status.objects === usage.objects &&
-      status.storageBytes === usage.bytes &&
-      deepEqual(status.resources ?? {}, usage.resources);
-    if (unchanged && Date.now() - observed < this.refreshMs * 10) return;
+      status.objects === counts.objects &&
+      typeof status.storageBytes === "number" &&
+      deepEqual(status.resources ?? {}, counts.resources);
+    if (unchanged && !stale) return;
+    const usage = await clusterUsage(this.store.storage, ranges, name);
     await this.writeStatus(name, (cur) => {
       if (cur.metadata.deletionTimestamp) return false;
       cur.status = {

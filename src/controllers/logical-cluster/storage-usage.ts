@@ -50,8 +50,17 @@ export interface ClusterUsage {
   estimated: boolean;
 }
 
-/** Counts (exact: one count per resource range) and bytes (values read in pages, bounded) of `cluster`. */
-export async function clusterUsage(storage: Storage, ranges: ResourceRange[], cluster: string): Promise<ClusterUsage> {
+/**
+ * Counts (exact: one count per resource range) and bytes (values read in pages, bounded) of
+ * `cluster`. With `bytes: false` only counts are taken (bytes 0, estimated false).
+ */
+export async function clusterUsage(
+  storage: Storage,
+  ranges: ResourceRange[],
+  cluster: string,
+  opts: { bytes?: boolean } = {},
+): Promise<ClusterUsage> {
+  const sizing = opts.bytes ?? true;
   const resources: Record<string, number> = Object.create(null);
   let objects = 0;
   let sizedKeys = 0;
@@ -63,7 +72,7 @@ export async function clusterUsage(storage: Storage, ranges: ResourceRange[], cl
     resources[r.name] = n;
     objects += n;
     let after: string | undefined;
-    while (sizedKeys < MAX_SIZED_KEYS) {
+    while (sizing && sizedKeys < MAX_SIZED_KEYS) {
       const limit = Math.min(PAGE, MAX_SIZED_KEYS - sizedKeys);
       const page = await storage.list({ prefix, after, limit, skipRemaining: true });
       for (const kv of page.items) sizedBytes += Buffer.byteLength(kv.key) + Buffer.byteLength(kv.value);
