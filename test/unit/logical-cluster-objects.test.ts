@@ -87,6 +87,16 @@ describe("the LogicalCluster API in one process", () => {
         reason: "Forbidden",
         details: { name: "t1", group: "tenancy.kcp.io", kind: "logicalclusters" },
       });
+      // Only the deletion controller, once the data is gone, may let the object go.
+      const unfinalize = await env.app.request(`${lc}/t1`, {
+        method: "PATCH",
+        headers: { Authorization: `Bearer ${TEST_TOKEN}`, "Content-Type": "application/merge-patch+json" },
+        body: JSON.stringify({ metadata: { finalizers: null } }),
+      });
+      expect(unfinalize.status).toBe(422);
+      expect(((await unfinalize.json()) as { details: { causes: { field: string }[] } }).details.causes).toEqual([
+        expect.objectContaining({ field: "metadata.finalizers" }),
+      ]);
       expect((await req("GET", "/clusters/t1/api/v1/namespaces/default/configmaps/x")).status).toBe(200);
       expect((await req("DELETE", "/clusters/t1/api/v1/namespaces/default/configmaps/x")).status).toBe(200);
       expect((await req("POST", lc, { metadata: { name: "t1" } })).status).toBe(409);

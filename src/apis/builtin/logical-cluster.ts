@@ -19,6 +19,8 @@ export const LOGICAL_CLUSTER_PLURAL = "logicalclusters";
 export const LOGICAL_CLUSTER_KIND = "LogicalCluster";
 /** Holds a deleted cluster's object until its data is gone. */
 export const LOGICAL_CLUSTER_FINALIZER = "tenancy.kcp.io/logical-cluster";
+/** The only user who may remove that finalizer: the deletion controller, once the data is gone. */
+export const LOGICAL_CLUSTER_CONTROLLER_USER = "system:kcp:logical-cluster-controller";
 
 export type LogicalClusterPhase = "Ready" | "Terminating";
 
@@ -100,6 +102,22 @@ function validateName(obj: KObject): FieldError[] {
   ];
 }
 
+/**
+ * The finalizer goes only when the data has gone: removed by anyone else, the name would be free
+ * while the old cluster's objects are still stored, and a new cluster of that name would see them.
+ */
+function validateFinalizer(obj: KObject, old: KObject, ctx: RequestContext): FieldError[] {
+  const had = old.metadata.finalizers?.includes(LOGICAL_CLUSTER_FINALIZER) ?? false;
+  const has = obj.metadata.finalizers?.includes(LOGICAL_CLUSTER_FINALIZER) ?? false;
+  if (!had || has || ctx.user.username === LOGICAL_CLUSTER_CONTROLLER_USER) return [];
+  return [
+    field.forbidden(
+      "metadata.finalizers",
+      `${LOGICAL_CLUSTER_FINALIZER} is removed by kcp once the logical cluster's data is deleted`,
+    ),
+  ];
+}
+
 function validateStatus(obj: KObject): FieldError[] {
   const s = obj.status;
   if (s === undefined || s === null) return [];
@@ -157,7 +175,8 @@ export function logicalClusterResources(): ResourceDef[] {
           keepAllButStatus(obj, old);
         },
         validate: (obj) => validateName(obj),
-        validateStatusUpdate: (obj) => validateStatus(obj),
+        validateUpdate: (obj, old, ctx) => validateFinalizer(obj, old, ctx),
+        validateStatusUpdate: (obj, old, ctx) => [...validateStatus(obj), ...validateFinalizer(obj, old, ctx)],
         beforeDelete(name) {
           if (isUndeletableCluster(name)) {
             throw errors.forbidden(

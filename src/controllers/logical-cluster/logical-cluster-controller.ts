@@ -13,7 +13,11 @@
 // graph forget the cluster through them). When a count finds nothing left the finalizer goes,
 // the store removes the object, and the name is free: a new cluster of that name starts empty.
 
-import { LOGICAL_CLUSTER_FINALIZER, type LogicalClusterStatus } from "../../apis/builtin/logical-cluster.ts";
+import {
+  LOGICAL_CLUSTER_CONTROLLER_USER,
+  LOGICAL_CLUSTER_FINALIZER,
+  type LogicalClusterStatus,
+} from "../../apis/builtin/logical-cluster.ts";
 import { DEFAULT_CLUSTER, type LogicalClusters } from "../../apis/logical-clusters.ts";
 import { deepEqual, nowTimestamp } from "../../apis/object-codec.ts";
 import type { ObjectStore } from "../../apis/store.ts";
@@ -25,7 +29,7 @@ import { isObject } from "../../machinery/object.ts";
 import { StatusError } from "../../machinery/status.ts";
 import { clusterUsage, deleteClusterRange, storedResources } from "./storage-usage.ts";
 
-const SYSTEM_USER = { username: "system:kcp:logical-cluster-controller", groups: ["system:masters"] };
+const SYSTEM_USER = { username: LOGICAL_CLUSTER_CONTROLLER_USER, groups: ["system:masters"] };
 
 export const DEFAULT_REFRESH_MS = 30_000;
 /** How long a cluster is left alone after it was first seen terminating. */
