@@ -27,7 +27,7 @@ import { WorkQueue } from "../../client/work-queue.ts";
 import { log } from "../../log.ts";
 import { isObject } from "../../machinery/object.ts";
 import { StatusError } from "../../machinery/status.ts";
-import { clusterUsage, deleteClusterRange, storedResources } from "./storage-usage.ts";
+import { clusterUsage, deleteClusterRange, type ResourceRange, storedResources } from "./storage-usage.ts";
 
 const SYSTEM_USER = { username: LOGICAL_CLUSTER_CONTROLLER_USER, groups: ["system:masters"] };
 
@@ -47,6 +47,7 @@ export class LogicalClusterController {
   private readonly seenTerminating = new Map<string, number>();
   private readonly refreshMs: number;
   private readonly quietPeriodMs: number;
+  private ranges?: { at: number; value: ResourceRange[] };
 
   constructor(
     private readonly store: ObjectStore,
@@ -98,7 +99,7 @@ export class LogicalClusterController {
 
   private async refresh(obj: KObject): Promise<void> {
     const name = obj.metadata.name as string;
-    const ranges = await storedResources(this.store.storage, this.store.prefix);
+    const ranges = await this.rangesForRefresh();
     const status = (isObject(obj.status) ? obj.status : {}) as LogicalClusterStatus;
     const observed = status.observedTime ? Date.parse(status.observedTime) : 0;
     const stale = Date.now() - observed >= this.refreshMs * 10;
@@ -123,6 +124,18 @@ export class LogicalClusterController {
       } satisfies LogicalClusterStatus;
       return true;
     });
+  }
+
+  /**
+   * The resource ranges for measuring, shared by every cluster's refresh within half a period (one
+   * skip scan per round, not one per cluster). Deletion always scans afresh.
+   */
+  private async rangesForRefresh(): Promise<ResourceRange[]> {
+    const now = Date.now();
+    if (this.ranges && now - this.ranges.at < this.refreshMs / 2) return this.ranges.value;
+    const value = await storedResources(this.store.storage, this.store.prefix);
+    this.ranges = { at: now, value };
+    return value;
   }
 
   private async terminate(obj: KObject): Promise<boolean> {
