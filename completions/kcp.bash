@@ -5,9 +5,11 @@
 # The subcommands of a command, named by its path ("" for kcp itself).
 _kcp_subcommands() {
   case "$1" in
-    "") echo "start migrate backup restore sync split cluster version crds pull-crds completion help" ;;
+    "") echo "start migrate backup restore sync split cluster version crds pull-crds workspace ws completion help" ;;
     "cluster") echo "add register list remove" ;;
     "crds") echo "print list" ;;
+    "workspace") echo "list create use current delete" ;;
+    "ws") echo "list create use current delete" ;;
   esac
 }
 
@@ -31,6 +33,18 @@ _kcp_flags() {
     "crds print") echo "--output --help" ;;
     "crds list") echo "--help" ;;
     "pull-crds") echo "--kubeconfig --context --output --output-dir --help" ;;
+    "workspace") echo "--help" ;;
+    "workspace list") echo "--kubeconfig --output --help" ;;
+    "workspace create") echo "--enter --ignore-existing --kubeconfig --help" ;;
+    "workspace use") echo "--kubeconfig --help" ;;
+    "workspace current") echo "--kubeconfig --help" ;;
+    "workspace delete") echo "--wait --no-wait --timeout --kubeconfig --help" ;;
+    "ws") echo "--help" ;;
+    "ws list") echo "--kubeconfig --output --help" ;;
+    "ws create") echo "--enter --ignore-existing --kubeconfig --help" ;;
+    "ws use") echo "--kubeconfig --help" ;;
+    "ws current") echo "--kubeconfig --help" ;;
+    "ws delete") echo "--wait --no-wait --timeout --kubeconfig --help" ;;
     "completion") echo "--help" ;;
     "help") echo "--help" ;;
   esac
@@ -52,6 +66,16 @@ _kcp_valued() {
     "version") echo "--output -o" ;;
     "crds print") echo "--output -o" ;;
     "pull-crds") echo "--kubeconfig --context --output -o --output-dir" ;;
+    "workspace list") echo "--kubeconfig --output -o" ;;
+    "workspace create") echo "--kubeconfig" ;;
+    "workspace use") echo "--kubeconfig" ;;
+    "workspace current") echo "--kubeconfig" ;;
+    "workspace delete") echo "--timeout --kubeconfig" ;;
+    "ws list") echo "--kubeconfig --output -o" ;;
+    "ws create") echo "--kubeconfig" ;;
+    "ws use") echo "--kubeconfig" ;;
+    "ws current") echo "--kubeconfig" ;;
+    "ws delete") echo "--timeout --kubeconfig" ;;
   esac
 }
 
@@ -369,6 +393,58 @@ _kcp_value() {
       COMPREPLY=($(compgen -d -- "$cur"))
       compopt -o filenames 2>/dev/null
       ;;
+    "workspace list|--kubeconfig")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "workspace list|--output" | "workspace list|-o")
+      COMPREPLY=($(compgen -W "table name json" -- "$cur"))
+      ;;
+    "workspace create|--kubeconfig")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "workspace use|--kubeconfig")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "workspace current|--kubeconfig")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "workspace delete|--timeout")
+      COMPREPLY=()
+      ;;
+    "workspace delete|--kubeconfig")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "ws list|--kubeconfig")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "ws list|--output" | "ws list|-o")
+      COMPREPLY=($(compgen -W "table name json" -- "$cur"))
+      ;;
+    "ws create|--kubeconfig")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "ws use|--kubeconfig")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "ws current|--kubeconfig")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
+    "ws delete|--timeout")
+      COMPREPLY=()
+      ;;
+    "ws delete|--kubeconfig")
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+      ;;
     *) return 1 ;;
   esac
 }
@@ -381,7 +457,7 @@ _kcp_positional() {
       return 0
       ;;
     "help")
-      COMPREPLY=($(compgen -W "start migrate backup restore sync split cluster version crds pull-crds completion help" -- "$cur"))
+      COMPREPLY=($(compgen -W "start migrate backup restore sync split cluster version crds pull-crds workspace ws completion help" -- "$cur"))
       return 0
       ;;
   esac

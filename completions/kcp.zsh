@@ -17,6 +17,8 @@ _kcp() {
     'version:Print the kcp version, the git commit it was built from and the Kubernetes API level it serves'
     'crds:Ready-made CRDs for Kubernetes workload kinds'
     'pull-crds:Print a cluster'\''s resources as CRDs that kcp can serve'
+    'workspace:List, create, use and delete logical clusters'
+    'ws:List, create, use and delete logical clusters'
     'completion:Print the bash, zsh or fish completion script'
     'help:Show help for kcp or one of its commands'
   )
@@ -39,6 +41,8 @@ _kcp() {
         version) _kcp_version ;;
         crds) _kcp_crds ;;
         pull-crds) _kcp_pull_crds ;;
+        workspace) _kcp_workspace ;;
+        ws) _kcp_ws ;;
         completion) _kcp_completion ;;
         help) _kcp_help ;;
       esac
@@ -276,6 +280,134 @@ _kcp_pull_crds() {
     '(- *)'{--help,-h}'[Show help]'
 }
 
+_kcp_workspace() {
+  local curcontext="$curcontext" state line
+  local -a commands
+  commands=(
+    'list:List logical clusters with their phase, object count, size and age'
+    'create:Create a logical cluster'
+    'use:Point the kubeconfig at a workspace'
+    'current:Print the workspace the kubeconfig'\''s current context is in'
+    'delete:Delete a logical cluster and all of its data'
+  )
+  _arguments -C \
+    '(- *)'{--help,-h}'[Show help]' \
+    '1: :->command' \
+    '*:: :->args'
+  case $state in
+    command) _describe -t commands 'kcp workspace command' commands ;;
+    args)
+      case $line[1] in
+        list) _kcp_workspace_list ;;
+        create) _kcp_workspace_create ;;
+        use) _kcp_workspace_use ;;
+        current) _kcp_workspace_current ;;
+        delete) _kcp_workspace_delete ;;
+      esac
+      ;;
+  esac
+}
+
+_kcp_workspace_list() {
+  _arguments -s \
+    '(--kubeconfig)--kubeconfig=[kubeconfig to use and change]:file:_files' \
+    '(--output -o)'{--output=,-o+}'[Output format]:value:(table name json)' \
+    '(- *)'{--help,-h}'[Show help]'
+}
+
+_kcp_workspace_create() {
+  _arguments -s \
+    '(--enter)--enter[Use it afterwards]' \
+    '(--ignore-existing)--ignore-existing[Succeed if it exists already]' \
+    '(--kubeconfig)--kubeconfig=[kubeconfig to use and change]:file:_files' \
+    '(- *)'{--help,-h}'[Show help]'
+}
+
+_kcp_workspace_use() {
+  _arguments -s \
+    '(--kubeconfig)--kubeconfig=[kubeconfig to use and change]:file:_files' \
+    '(- *)'{--help,-h}'[Show help]'
+}
+
+_kcp_workspace_current() {
+  _arguments -s \
+    '(--kubeconfig)--kubeconfig=[kubeconfig to use and change]:file:_files' \
+    '(- *)'{--help,-h}'[Show help]'
+}
+
+_kcp_workspace_delete() {
+  _arguments -s \
+    '(--wait --no-wait)--wait[Wait until its data is gone]' \
+    '(--wait --no-wait)--no-wait[Turn off --wait]' \
+    '(--timeout)--timeout=[How long to wait]:duration: ' \
+    '(--kubeconfig)--kubeconfig=[kubeconfig to use and change]:file:_files' \
+    '(- *)'{--help,-h}'[Show help]'
+}
+
+_kcp_ws() {
+  local curcontext="$curcontext" state line
+  local -a commands
+  commands=(
+    'list:List logical clusters with their phase, object count, size and age'
+    'create:Create a logical cluster'
+    'use:Point the kubeconfig at a workspace'
+    'current:Print the workspace the kubeconfig'\''s current context is in'
+    'delete:Delete a logical cluster and all of its data'
+  )
+  _arguments -C \
+    '(- *)'{--help,-h}'[Show help]' \
+    '1: :->command' \
+    '*:: :->args'
+  case $state in
+    command) _describe -t commands 'kcp ws command' commands ;;
+    args)
+      case $line[1] in
+        list) _kcp_ws_list ;;
+        create) _kcp_ws_create ;;
+        use) _kcp_ws_use ;;
+        current) _kcp_ws_current ;;
+        delete) _kcp_ws_delete ;;
+      esac
+      ;;
+  esac
+}
+
+_kcp_ws_list() {
+  _arguments -s \
+    '(--kubeconfig)--kubeconfig=[kubeconfig to use and change]:file:_files' \
+    '(--output -o)'{--output=,-o+}'[Output format]:value:(table name json)' \
+    '(- *)'{--help,-h}'[Show help]'
+}
+
+_kcp_ws_create() {
+  _arguments -s \
+    '(--enter)--enter[Use it afterwards]' \
+    '(--ignore-existing)--ignore-existing[Succeed if it exists already]' \
+    '(--kubeconfig)--kubeconfig=[kubeconfig to use and change]:file:_files' \
+    '(- *)'{--help,-h}'[Show help]'
+}
+
+_kcp_ws_use() {
+  _arguments -s \
+    '(--kubeconfig)--kubeconfig=[kubeconfig to use and change]:file:_files' \
+    '(- *)'{--help,-h}'[Show help]'
+}
+
+_kcp_ws_current() {
+  _arguments -s \
+    '(--kubeconfig)--kubeconfig=[kubeconfig to use and change]:file:_files' \
+    '(- *)'{--help,-h}'[Show help]'
+}
+
+_kcp_ws_delete() {
+  _arguments -s \
+    '(--wait --no-wait)--wait[Wait until its data is gone]' \
+    '(--wait --no-wait)--no-wait[Turn off --wait]' \
+    '(--timeout)--timeout=[How long to wait]:duration: ' \
+    '(--kubeconfig)--kubeconfig=[kubeconfig to use and change]:file:_files' \
+    '(- *)'{--help,-h}'[Show help]'
+}
+
 _kcp_completion() {
   _arguments -s \
     '(- *)'{--help,-h}'[Show help]' \
@@ -285,7 +417,7 @@ _kcp_completion() {
 _kcp_help() {
   _arguments -s \
     '(- *)'{--help,-h}'[Show help]' \
-    '*: :(start migrate backup restore sync split cluster version crds pull-crds completion help)'
+    '*: :(start migrate backup restore sync split cluster version crds pull-crds workspace ws completion help)'
 }
 
 # Autoloaded from $fpath, the file's body is the completion function; sourced, it registers one.

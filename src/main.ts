@@ -17,6 +17,8 @@ const subCommands: Record<string, () => Promise<CommandDef<any>>> = {
   version: () => import("./cli/version.ts").then((m) => m.default),
   crds: () => import("./cli/crds.ts").then((m) => m.default),
   "pull-crds": () => import("./cli/pull-crds.ts").then((m) => m.default),
+  workspace: () => import("./cli/workspace.ts").then((m) => m.default),
+  ws: () => import("./cli/workspace.ts").then((m) => m.default),
   completion: () => import("./cli/completion.ts").then((m) => m.completionCommand(main)),
   help: async () => helpCommand,
 };

@@ -6,6 +6,7 @@
 // defines its own CRD for the same group and resource (or kind), which then wins there. A cluster
 // without CRDs of its own shares admin's list and index, so a new logical cluster costs nothing.
 // `*` (the `/clusters/*` view) serves the union of every cluster's CRDs, admin's first.
+// A few built-in kinds are served in `admin` alone (`logicalclusters`: the clusters themselves).
 
 import { DEFAULT_CLUSTER } from "./logical-clusters.ts";
 import type { ResourceDef } from "./types.ts";
@@ -43,11 +44,15 @@ export class ResourceRegistry {
   private readonly served = new Map<string, Served>();
   /** What a cluster without own defs serves: built-ins plus admin's CRDs. */
   private inherited: Served;
+  /** Kinds served in admin alone, after the built-ins (none: admin serves what it lends). */
+  private readonly adminOnly: ResourceDef[];
+  private admin?: Served;
   private wildcard?: Served;
   private readonly listeners = new Set<(cluster: string) => void>();
 
-  constructor(builtins: ResourceDef[]) {
+  constructor(builtins: ResourceDef[], adminOnly: ResourceDef[] = []) {
     this.builtins = builtins;
+    this.adminOnly = adminOnly;
     this.inherited = { defs: builtins, index: indexOf(builtins) };
   }
 
@@ -56,7 +61,14 @@ export class ResourceRegistry {
       this.wildcard ??= this.buildWildcard();
       return this.wildcard;
     }
-    if (cluster === INHERITED_FROM) return this.inherited;
+    if (cluster === INHERITED_FROM) {
+      if (this.adminOnly.length === 0) return this.inherited;
+      if (!this.admin) {
+        const defs = [...this.builtins, ...this.adminOnly, ...this.inherited.defs.slice(this.builtins.length)];
+        this.admin = { defs, index: indexOf(defs) };
+      }
+      return this.admin;
+    }
     const own = this.own.get(cluster);
     return own ? this.servedOwn(cluster, own) : this.inherited;
   }
@@ -133,6 +145,7 @@ export class ResourceRegistry {
     if (cluster === INHERITED_FROM) {
       const defs = [...this.builtins, ...(this.own.get(INHERITED_FROM) ?? [])];
       this.inherited = { defs: defs.length === this.builtins.length ? this.builtins : defs, index: indexOf(defs) };
+      this.admin = undefined;
       this.served.clear();
     } else {
       this.served.delete(cluster);

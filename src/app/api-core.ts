@@ -9,6 +9,7 @@ import { NamespaceView } from "../admission/namespace-view.ts";
 import { namespaceLifecycle } from "../admission/plugins/namespace-lifecycle.ts";
 import { resourceQuota } from "../admission/plugins/resource-quota.ts";
 import { rbacEscalation } from "../admission/plugins/rbac-escalation.ts";
+import { logicalClusterBootstrap } from "../admission/plugins/logical-cluster-bootstrap.ts";
 import { storedRoleRules } from "../admission/plugins/rbac-role-rules.ts";
 import type { PolicyRule } from "../auth/rbac/policy-rule.ts";
 import { QuotaUsage } from "../controllers/quota/quota-usage.ts";
@@ -16,6 +17,7 @@ import type { AdmissionPlugin } from "../apis/admission.ts";
 import { builtinResources } from "../apis/builtin/index.ts";
 import { clusterResources } from "../apis/builtin/cluster.ts";
 import { apiResourceResources } from "../apis/builtin/apiresource.ts";
+import { logicalClusterResources } from "../apis/builtin/logical-cluster.ts";
 import { DEFAULT_CLUSTER, LogicalClusters } from "../apis/logical-clusters.ts";
 import { ResourceRegistry } from "../apis/registry.ts";
 import { ObjectStore } from "../apis/store.ts";
@@ -66,16 +68,19 @@ function builtinDef(registry: ResourceRegistry, group: string, resource: string)
 
 export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
   const { storage, keyPrefix } = opts;
-  const registry = new ResourceRegistry([
-    ...builtinResources({
-      authenticator: opts.authenticator,
-      authorizer: opts.authorizer,
-      serviceAccountTokens: opts.serviceAccountTokens,
-    }),
-    // kcp's own kinds, served in every logical cluster after kube's.
-    ...clusterResources(),
-    ...apiResourceResources(),
-  ]);
+  const registry = new ResourceRegistry(
+    [
+      ...builtinResources({
+        authenticator: opts.authenticator,
+        authorizer: opts.authorizer,
+        serviceAccountTokens: opts.serviceAccountTokens,
+      }),
+      // kcp's own kinds, served in every logical cluster after kube's.
+      ...clusterResources(),
+      ...apiResourceResources(),
+    ],
+    logicalClusterResources(),
+  );
   const namespaceDef = builtinDef(registry, "", "namespaces");
   const crdDef = builtinDef(registry, "apiextensions.k8s.io", "customresourcedefinitions");
   // The namespaces admission answers from: listed and watched before the API serves. It reads
@@ -84,6 +89,7 @@ export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
   const namespaceView = new NamespaceView(reader, namespaceDef);
   await namespaceView.start();
   const quotaUsage = new QuotaUsage(reader, registry, builtinDef(registry, "", "resourcequotas"));
+  let clusters: LogicalClusters | undefined;
   try {
     await quotaUsage.start();
     // Escalation prevention before quota: a refused role or binding is never counted.
@@ -99,10 +105,12 @@ export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
       namespaceLifecycle(namespaceView),
       rbacEscalation(opts.authorizer, roleRules),
       resourceQuota(quotaUsage),
+      logicalClusterBootstrap(() => clusters),
       ...(opts.admission ?? []),
     ]);
     const store = new ObjectStore(storage, keyPrefix, admission);
-    const clusters = new LogicalClusters(storage, store, keyPrefix, namespaceDef);
+    clusters = new LogicalClusters(storage, store, keyPrefix, namespaceDef);
+    await clusters.start();
     await clusters.ensure(DEFAULT_CLUSTER);
     return {
       registry,
@@ -116,11 +124,13 @@ export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
       stop: () => {
         namespaceView.stop();
         quotaUsage.stop();
+        clusters?.stop();
       },
     };
   } catch (err) {
     namespaceView.stop();
     quotaUsage.stop();
+    clusters?.stop();
     throw err;
   }
 }

@@ -8,9 +8,11 @@ import { clusterCreatorHook } from "./cluster-creator.ts";
 import { CrdController } from "../controllers/crd/crd-controller.ts";
 import { GarbageCollector, storageKeyOf } from "../controllers/gc/garbage-collector.ts";
 import { NamespaceDeletionController } from "../controllers/namespace-deletion.ts";
+import { LogicalClusterController } from "../controllers/logical-cluster/logical-cluster-controller.ts";
+import { LOGICAL_CLUSTER_PLURAL, LOGICAL_CLUSTER_VERSION, TENANCY_GROUP } from "../apis/builtin/logical-cluster.ts";
 import { ServiceAccountsController } from "../controllers/service-accounts.ts";
 import { ResourceQuotaController } from "../controllers/quota/quota-controller.ts";
-import { DEFAULT_CLUSTER } from "../apis/logical-clusters.ts";
+import { DEFAULT_CLUSTER, type LogicalClusters } from "../apis/logical-clusters.ts";
 import { type ObjectWatch, watchObjects } from "../apis/object-watch.ts";
 import type { ResourceDef } from "../apis/types.ts";
 import { CLUSTER_GROUP, CLUSTER_RESOURCE, CLUSTER_VERSION } from "../apis/builtin/cluster.ts";
@@ -253,6 +255,8 @@ async function serve(
   const quotas = new ResourceQuotaController(store, core.quotaUsage, quotaDef);
   undo.push(() => quotas.stop());
   quotas.start();
+  const logicalClusters = startLogicalClusterController(store, registry, clusters);
+  undo.push(() => void logicalClusters.stop());
   // The garbage collector follows every stored resource (sharing the namespaces informer). As
   // kube-controller-manager's, it does not hold up readiness: it starts once the server serves
   // (its first lists decode every object: 0.8 s for 110,000) and decides nothing before they are in.
@@ -469,6 +473,7 @@ async function serve(
       crds.stop();
       serviceAccounts.stop();
       quotas.stop();
+      await logicalClusters.stop();
       gc?.stop();
       firstCluster?.stop();
       firstCsr?.stop();
@@ -495,6 +500,23 @@ async function serve(
     return stopping;
   };
   return { url, port, kubeconfigPath, token, caCertPem: certs.caCertPem, storage, loopback, stop };
+}
+
+/**
+ * The LogicalCluster status and deletion controller. KCP_LOGICAL_CLUSTER_REFRESH_MS changes how
+ * often counts are measured (tests; docs/logical-clusters.md).
+ */
+function startLogicalClusterController(
+  store: ObjectStore,
+  registry: ResourceRegistry,
+  clusters: LogicalClusters,
+): LogicalClusterController {
+  const def = registry.lookup(DEFAULT_CLUSTER, TENANCY_GROUP, LOGICAL_CLUSTER_VERSION, LOGICAL_CLUSTER_PLURAL);
+  if (!def) throw new Error("the logicalclusters resource is not registered");
+  const refreshMs = Number(process.env.KCP_LOGICAL_CLUSTER_REFRESH_MS) || undefined;
+  const controller = new LogicalClusterController(store, def, clusters, { refreshMs });
+  controller.start().catch((e) => log.warn(`logical cluster controller: ${e}`));
+  return controller;
 }
 
 /**

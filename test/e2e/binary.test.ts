@@ -78,7 +78,7 @@ describe("dist/kcp", () => {
     const root = await run(["--help"]);
     expect(root.code).toBe(0);
     expect(root.stdout).toContain(
-      "USAGE kcp start|migrate|backup|restore|sync|split|cluster|version|crds|pull-crds|completion|help",
+      "USAGE kcp start|migrate|backup|restore|sync|split|cluster|version|crds|pull-crds|workspace|ws|completion|help",
     );
     const start = await run(["start", "--help"]);
     expect(start.code).toBe(0);

@@ -36,6 +36,8 @@ const EXPECTED_RESOURCES = [
   ["clusterroles", "", "rbac.authorization.k8s.io/v1", "false", "ClusterRole"],
   ["rolebindings", "", "rbac.authorization.k8s.io/v1", "true", "RoleBinding"],
   ["roles", "", "rbac.authorization.k8s.io/v1", "true", "Role"],
+  // Served in admin alone (docs/logical-clusters.md).
+  ["logicalclusters", "lc", "tenancy.kcp.io/v1alpha1", "false", "LogicalCluster"],
 ];
 
 const CRUD_VERBS = "create,delete,deletecollection,get,list,patch,update,watch";
@@ -128,6 +130,7 @@ describe("other discovery commands", () => {
       "coordination.k8s.io/v1",
       "events.k8s.io/v1",
       "rbac.authorization.k8s.io/v1",
+      "tenancy.kcp.io/v1alpha1",
       "v1",
     ]);
   });

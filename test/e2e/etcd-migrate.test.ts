@@ -174,8 +174,8 @@ if (missing) {
       expect(keys).toHaveLength(keysIntoEtcd);
       expect(keys).toContain("/mig/core/configmaps/admin/apps/cm-0");
       // The logical-cluster markers came along.
-      expect(keys).toContain("/mig/tenancy.kcp.io/logicalclusters/admin/cluster");
-      expect(keys).toContain("/mig/tenancy.kcp.io/logicalclusters/team-a/cluster");
+      expect(keys).toContain("/mig/tenancy.kcp.io/logicalclusters/admin/admin");
+      expect(keys).toContain("/mig/tenancy.kcp.io/logicalclusters/admin/team-a");
 
       const again = await migrate([
         "--from",

@@ -20,7 +20,7 @@ describe("kcp CLI", () => {
     const r = await kcp("--help");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      "USAGE kcp start|migrate|backup|restore|sync|split|cluster|version|crds|pull-crds|completion|help",
+      "USAGE kcp start|migrate|backup|restore|sync|split|cluster|version|crds|pull-crds|workspace|ws|completion|help",
     );
     expect(r.stdout).toContain(`kcp v${pkg.version}`);
     for (const cmd of [
@@ -34,6 +34,8 @@ describe("kcp CLI", () => {
       "version",
       "crds",
       "pull-crds",
+      "workspace",
+      "ws",
       "completion",
       "help",
     ])

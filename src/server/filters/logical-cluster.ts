@@ -7,12 +7,15 @@
 // (discovery) passes without creating anything. A creator outside system:masters becomes the
 // cluster's admin (AppDeps.clusterCreated), or authorization would refuse it in its own cluster.
 // Anyone else gets 403 and nothing is written. Wildcard (`/clusters/*`) requests name no cluster.
+// A cluster being deleted (its LogicalCluster Terminating) takes reads and deletes but no writes:
+// 403, as kube answers a create in a terminating namespace.
 
 import type { MiddlewareHandler } from "hono";
 import { DEFAULT_CLUSTER, type LogicalClusters } from "../../apis/logical-clusters.ts";
 import { MASTERS_GROUP } from "../../auth/rbac/rbac-authorizer.ts";
 import type { AuthorizationAttributes, Authorizer, UserInfo } from "../../auth/types.ts";
 import { forbiddenStatus } from "./forbidden-status.ts";
+import { StatusError } from "../../machinery/status.ts";
 import type { Env } from "./env.ts";
 
 export const LOGICAL_CLUSTER_GROUP = "tenancy.kcp.io";
@@ -38,7 +41,13 @@ export function logicalClusterFilter(
 ): MiddlewareHandler<Env> {
   return (c, next) => {
     const info = c.get("requestInfo");
-    if (info.wildcard || clusters.isKnown(info.cluster)) return next();
+    if (info.wildcard) return next();
+    if (clusters.isKnown(info.cluster)) {
+      if (info.kind === "resource" && WRITES.has(info.verb) && clusters.isTerminating(info.cluster)) {
+        throw terminatingStatus(info.cluster);
+      }
+      return next();
+    }
     return (async () => {
       if (await clusters.exists(info.cluster)) return next();
       const user = c.get("user");
@@ -62,6 +71,24 @@ export function logicalClusterFilter(
       return next();
     })();
   };
+}
+
+/** The verbs a terminating cluster refuses: everything that writes but deletes. */
+const WRITES = new Set(["create", "update", "patch"]);
+
+/** kube's NamespaceTerminating answer, for a logical cluster. */
+export function terminatingStatus(cluster: string): StatusError {
+  return new StatusError(
+    403,
+    "Forbidden",
+    `unable to create or change content in logical cluster ${cluster} because it is being terminated`,
+    {
+      name: cluster,
+      group: LOGICAL_CLUSTER_GROUP,
+      kind: LOGICAL_CLUSTER_RESOURCE,
+      causes: [{ reason: "LogicalClusterTerminating", message: `logical cluster ${cluster} is being terminated` }],
+    },
+  );
 }
 
 /** After authorization: make the cluster a system:masters request was let into (see above). */
