@@ -566,7 +566,10 @@ export class ObjectStore {
       const stepwise = kv.value.length > STEPWISE_MIN_STORED_BYTES;
       const current = this.decode(def, kv, false);
       if (stepwise) await yieldToEventLoop();
-      const desired = await mutate(clone(current));
+      // Decoding the stored text again is about twice as fast as structuredClone for a large object.
+      const copy = stepwise ? this.decode(def, kv, false) : clone(current);
+      if (stepwise) await yieldToEventLoop();
+      const desired = await mutate(copy);
       if (stepwise) await yieldToEventLoop();
       if (!desired || typeof desired !== "object" || !desired.metadata || typeof desired.metadata !== "object") {
         throw errors.badRequest("the object has no metadata");

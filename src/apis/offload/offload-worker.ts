@@ -17,8 +17,9 @@ self.onmessage = (ev: MessageEvent<Request>) => {
   const { id, task, input } = ev.data;
   try {
     if (!Object.hasOwn(TASKS, task)) throw new Error(`unknown task ${String(task)}`);
-    const value = (TASKS[task] as (i: unknown) => unknown)(input);
-    self.postMessage({ id, ok: true, value });
+    // Input and value cross as JSON text (offload.ts says why); "" is undefined.
+    const value = (TASKS[task] as (i: unknown) => unknown)(typeof input === "string" ? JSON.parse(input) : input);
+    self.postMessage({ id, ok: true, value: value === undefined ? "" : JSON.stringify(value) });
   } catch (e) {
     const error = isStatusError(e)
       ? { status: e.toStatus(), headers: e.headers }

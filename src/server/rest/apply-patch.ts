@@ -3,7 +3,13 @@
 // exist (201). Field ownership, conflicts and managedFields are the field manager's business
 // (src/apis/fieldmanager); a resourceVersion in the body is a precondition.
 
-import { isLarge, OFFLOAD_MIN_YAML_BYTES, runTask } from "../../apis/offload/offload.ts";
+import {
+  isLarge,
+  OFFLOAD_MIN_YAML_BYTES,
+  runTask,
+  STEPWISE_MIN_STORED_BYTES,
+  yieldToEventLoop,
+} from "../../apis/offload/offload.ts";
 import { toPortableDef } from "../../apis/offload/portable-def.ts";
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
@@ -45,6 +51,7 @@ export async function handleApply(
   force: boolean,
 ): Promise<Response> {
   const config = await readApplyConfiguration(text);
+  if (text.length > STEPWISE_MIN_STORED_BYTES) await yieldToEventLoop();
   const name = info.name as string;
   const manager = ctx.fieldManager ?? "";
   const meta = (config.metadata ?? {}) as KObject["metadata"];

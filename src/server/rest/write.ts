@@ -5,7 +5,7 @@ import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef, SubresourceDef } from "../../apis/types.ts";
 import { decodeJsonPatch } from "../../machinery/patch/json-patch.ts";
 import { decodeMergePatch } from "../../machinery/patch/merge-patch.ts";
-import { isLarge, runTask } from "../../apis/offload/offload.ts";
+import { isLarge, runTask, STEPWISE_MIN_STORED_BYTES, yieldToEventLoop } from "../../apis/offload/offload.ts";
 import { toPortableDef } from "../../apis/offload/portable-def.ts";
 import { queryBool } from "../../machinery/parse-bool.ts";
 import { handleApply } from "./apply-patch.ts";
@@ -195,6 +195,8 @@ export async function handlePatch(
     return handleApply(store, def, info, text, ctx, queryBool(query.get("force")));
   }
   const raw = parseDocument(text, "application/json");
+  // A large patch: let others be served between parsing it and reading the object.
+  if (text.length > STEPWISE_MIN_STORED_BYTES) await yieldToEventLoop();
   const patch: unknown =
     type === PATCH_TYPES.json
       ? decodeJsonPatch(raw)
