@@ -102,12 +102,16 @@ const blobsCrd = {
   },
 };
 
+/** 1 for the sizes the notes name; the smoke test's tiny size scales every count down (and the 413s become 2xx). */
+let scale = 1;
+const n = (count: number) => Math.max(50, Math.round(count * scale));
+
 const CASES: Case[] = [
   {
     name: "apply-49k-force",
     what: "server-side apply, 49,000 data keys, forced over another manager's (413 after the merge: with its managed fields the object is over 1.5 MiB)",
     setup: async (c) => {
-      const body = configMapWith("ssa", { data: keys(49_000) });
+      const body = configMapWith("ssa", { data: keys(n(49_000)) });
       await must(
         c.request("PATCH", `${CM}/ssa?fieldManager=a`, body, "application/apply-patch+yaml"),
         [201],
@@ -115,7 +119,7 @@ const CASES: Case[] = [
       );
     },
     heavy: () => {
-      const data = keys(49_000);
+      const data = keys(n(49_000));
       for (const k of Object.keys(data)) data[k] = `w${k}`;
       return {
         method: "PATCH",
@@ -131,7 +135,7 @@ const CASES: Case[] = [
     what: "JSON Patch, 10,000 removes at the head of a 40,000-item list (the longest a stored object holds with its managed fields)",
     setup: async (c) => {
       await must(
-        c.request("POST", CM, configMapWith("jp", { metadata: { name: "jp", finalizers: finalizers(40_000) } })),
+        c.request("POST", CM, configMapWith("jp", { metadata: { name: "jp", finalizers: finalizers(n(40_000)) } })),
         [201],
         "create",
       );
@@ -139,7 +143,7 @@ const CASES: Case[] = [
     heavy: () => ({
       method: "PATCH",
       path: `${CM}/jp`,
-      body: JSON.stringify(Array.from({ length: 10_000 }, () => ({ op: "remove", path: "/metadata/finalizers/0" }))),
+      body: JSON.stringify(Array.from({ length: n(10_000) }, () => ({ op: "remove", path: "/metadata/finalizers/0" }))),
       contentType: "application/json-patch+json",
       want: 200,
     }),
@@ -153,7 +157,7 @@ const CASES: Case[] = [
           apiVersion: `${CRD_GROUP}/v1`,
           kind: "Blob",
           metadata: { name: "copies" },
-          spec: { src: keys(5_000, "copy-source-key-") },
+          spec: { src: keys(n(5_000), "copy-source-key-") },
         }),
         [201],
         "create",
@@ -175,7 +179,7 @@ const CASES: Case[] = [
     what: "strategic merge patch, 50,000 finalizers merged into 20,000 (70,000 items, 413 after the merge)",
     setup: async (c) => {
       await must(
-        c.request("POST", CM, configMapWith("smp", { metadata: { name: "smp", finalizers: finalizers(20_000) } })),
+        c.request("POST", CM, configMapWith("smp", { metadata: { name: "smp", finalizers: finalizers(n(20_000)) } })),
         [201],
         "create",
       );
@@ -183,7 +187,7 @@ const CASES: Case[] = [
     heavy: () => ({
       method: "PATCH",
       path: `${CM}/smp`,
-      body: JSON.stringify({ metadata: { finalizers: finalizers(50_000, 50_000) } }),
+      body: JSON.stringify({ metadata: { finalizers: finalizers(n(50_000), n(50_000)) } }),
       contentType: "application/strategic-merge-patch+json",
       want: 413,
     }),
@@ -192,10 +196,10 @@ const CASES: Case[] = [
     name: "merge-patch-40k-map",
     what: "merge patch replacing every value of a 40,000-key map",
     setup: async (c) => {
-      await must(c.request("POST", CM, configMapWith("mp", { data: keys(40_000) })), [201], "create");
+      await must(c.request("POST", CM, configMapWith("mp", { data: keys(n(40_000)) })), [201], "create");
     },
     heavy: () => {
-      const data = keys(40_000);
+      const data = keys(n(40_000));
       for (const k of Object.keys(data)) data[k] = `m${k}`;
       return {
         method: "PATCH",
@@ -211,7 +215,7 @@ const CASES: Case[] = [
     what: "create from a 1.4 MiB YAML body (45,000 data keys; 413 after decoding and tracking)",
     heavy: () => {
       const lines = ["apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: yaml", "data:"];
-      for (let i = 0; i < 45_000; i++) lines.push(`  key-${String(i).padStart(6, "0")}: value-${i}-abcdef`);
+      for (let i = 0; i < n(45_000); i++) lines.push(`  key-${String(i).padStart(6, "0")}: value-${i}-abcdef`);
       return { method: "POST", path: CM, body: lines.join("\n"), contentType: "application/yaml", want: 413 };
     },
   },
@@ -220,7 +224,7 @@ const CASES: Case[] = [
     what: "create from a 1.4 MiB protobuf body (45,000 data keys; 413 after decoding and tracking)",
     heavy: () => {
       const data: Record<string, string> = {};
-      for (let i = 0; i < 45_000; i++) data[`key-${String(i).padStart(6, "0")}`] = `value-${i}-abcdef`;
+      for (let i = 0; i < n(45_000); i++) data[`key-${String(i).padStart(6, "0")}`] = `value-${i}-abcdef`;
       return {
         method: "POST",
         path: CM,
@@ -235,8 +239,8 @@ const CASES: Case[] = [
     what: "list of 2,000 ConfigMaps of 10 KiB (20 MiB)",
     setup: async (c) => {
       await ensureNamespace(c, "stall-list");
-      const value = "x".repeat(10_000);
-      await runPool(2000, 8, async (i) => {
+      const value = "x".repeat(n(10_000));
+      await runPool(n(2000), 8, async (i) => {
         await must(
           c.post(configMapsPath("stall-list"), {
             apiVersion: "v1",
@@ -285,7 +289,7 @@ async function runCase(c: Case, client: KcpClient, heavyClient: KcpClient, polle
   const reply = await heavy;
   const heavyMs = now() - t0;
   const s = summarize(samples);
-  const ok = reply.status === h.want;
+  const ok = reply.status === h.want || (scale < 1 && reply.status >= 200 && reply.status < 300);
   return {
     workload: W,
     metric: `stall: ${c.name}`,
@@ -302,6 +306,7 @@ export const stallWorkload: Workload = {
   description:
     "the longest /readyz answer while one worst bounded request (apply, patches, big bodies, a big list) runs",
   async run(ctx: Context): Promise<Row[]> {
+    scale = ctx.sizeName === "tiny" ? 0.05 : 1;
     return withKcp(ctx, W, async (s) => {
       const heavyClient = new KcpClient(s.kcp);
       const poller = new KcpClient(s.kcp);
