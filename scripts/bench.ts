@@ -29,6 +29,7 @@ import { page500Workload } from "./bench/page-500.ts";
 import { loadAverage, machineInfo } from "./bench/proc.ts";
 import { type Header, renderMarkdown, renderTerminal } from "./bench/report.ts";
 import { start100kWorkload } from "./bench/start-100k.ts";
+import { stallWorkload } from "./bench/stall.ts";
 import { startupWorkload } from "./bench/startup.ts";
 import { storageWorkload } from "./bench/storage.ts";
 import { syncerWorkload } from "./bench/syncer.ts";
@@ -63,6 +64,7 @@ export const WORKLOADS: Workload[] = [
   gcWorkload,
   rbacWorkload,
   fairnessWorkload,
+  stallWorkload,
   etcdWorkload,
   storageWorkload,
   breakdownWorkload,

@@ -44,7 +44,9 @@ export async function buildBinary(
   stamp: BuildInfo = buildStamp(),
 ): Promise<number> {
   const result = await Bun.build({
-    entrypoints: [join(root, "src/main.ts")],
+    // The offload worker is an entry point of its own: Bun bundles a Worker's module only when told
+    // (it lands at /$bunfs/root/apis/offload/, where src/apis/offload/offload.ts looks for it).
+    entrypoints: [join(root, "src/main.ts"), join(root, "src/apis/offload/offload-worker.ts")],
     compile: {
       outfile,
       ...(target ? { target } : {}),

@@ -33,6 +33,7 @@ import type { KObject, RequestContext, ResourceDef, SubresourceDef, UserInfo } f
 import type { Admission, AdmissionAttributes, AdmissionOperation } from "./admission.ts";
 import { decodeContinue, encodeContinue } from "./continue-token.ts";
 import { recordManagedFields } from "./fieldmanager/store-hook.ts";
+import { STEPWISE_MIN_STORED_BYTES, yieldToEventLoop } from "./offload/offload.ts";
 
 export interface ListOptions {
   labelSelector?: LabelSelector;
@@ -476,7 +477,8 @@ export class ObjectStore {
     else delete meta.generation;
     if (def.strategy.hasStatus) delete obj.status;
     def.strategy.prepareForCreate?.(obj, ctx);
-    recordManagedFields(def, ctx, undefined, obj, requestedManagedFields);
+    const tracking = recordManagedFields(def, ctx, undefined, obj, requestedManagedFields);
+    if (tracking) await tracking;
     dropEmptyMetadata(meta);
     const errs: FieldError[] = validateObjectMeta(meta, {
       namespaced: def.namespaced,
@@ -560,8 +562,15 @@ export class ObjectStore {
         }
         throw errors.notFound(ref, name);
       }
+      // A large object is worked on in steps (its patch or apply in the offload worker): others are served between them.
+      const stepwise = kv.value.length > STEPWISE_MIN_STORED_BYTES;
       const current = this.decode(def, kv, false);
-      const desired = await mutate(clone(current));
+      if (stepwise) await yieldToEventLoop();
+      // Decoding the stored text again is about twice as fast as structuredClone for a large object.
+      const copy = stepwise ? this.decode(def, kv, false) : clone(current);
+      if (stepwise) await yieldToEventLoop();
+      const desired = await mutate(copy);
+      if (stepwise) await yieldToEventLoop();
       if (!desired || typeof desired !== "object" || !desired.metadata || typeof desired.metadata !== "object") {
         throw errors.badRequest("the object has no metadata");
       }
@@ -592,12 +601,13 @@ export class ObjectStore {
         const pending = admission.admit(attributes);
         if (pending) await pending;
       }
-      const next = this.prepareUpdate(def, ctx, desired, current, opts.subresource);
+      const next = await this.prepareUpdate(def, ctx, desired, current, opts.subresource, stepwise);
       if (attributes && admission?.validates("UPDATE")) {
         // The prepared object is what will be written; plugins validate that one.
         const pending = admission.validate(attributes.object === next ? attributes : attributes.withObject(next));
         if (pending) await pending;
       }
+      if (stepwise) await yieldToEventLoop();
       if (deepEqual(stripRV(next), stripRV(current))) return { object: current, created: false };
       if (shouldFinishDeletion(def, next)) {
         if (ctx.dryRun) return { object: next, created: false };
@@ -623,16 +633,18 @@ export class ObjectStore {
   }
 
   /** Apply system-field rules, the strategy and validation to an update. */
-  private prepareUpdate(
+  private async prepareUpdate(
     def: ResourceDef,
     ctx: RequestContext,
     desired: KObject,
     current: KObject,
     subresource?: string,
-  ): KObject {
+    stepwise = false,
+  ): Promise<KObject> {
     const requestedManagedFields = desired.metadata.managedFields;
     const rules = updateRules(def, subresource);
     const next = rules.prepare(def, desired, current, ctx);
+    if (stepwise) await yieldToEventLoop();
     next.apiVersion = apiVersionOf(def);
     next.kind = def.kind;
     const m = next.metadata;
@@ -656,7 +668,9 @@ export class ObjectStore {
         ? gen
         : gen + 1;
     } else delete m.generation;
-    recordManagedFields(def, ctx, current, next, requestedManagedFields, subresource);
+    const tracking = recordManagedFields(def, ctx, current, next, requestedManagedFields, subresource);
+    if (tracking) await tracking;
+    else if (stepwise) await yieldToEventLoop();
     const errs: FieldError[] = validateObjectMeta(m, {
       namespaced: def.namespaced,
       nameValidation: def.strategy.nameValidation ?? "subdomain",

@@ -1,6 +1,7 @@
 // Start-up and shutdown of `kcp start`: the data directory, PKI and token, storage, the registry,
 // the HTTP server, the admin kubeconfig, the in-process controllers, and a clean stop on signals.
 
+import { stopOffload } from "../apis/offload/offload.ts";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { removeServerKubeconfig, writeServerKubeconfig } from "./admin-kubeconfig.ts";
@@ -491,6 +492,8 @@ async function serve(
       let grace: Timer | undefined;
       await Promise.race([drained, new Promise<void>((resolve) => (grace = setTimeout(resolve, 10_000)))]);
       clearTimeout(grace);
+      // Large requests still in the offload worker after the grace fail with 503.
+      stopOffload();
       // Requests are done: their events are queued; write them all.
       await audit?.close();
       await opened.close();

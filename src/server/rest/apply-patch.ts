@@ -3,17 +3,37 @@
 // exist (201). Field ownership, conflicts and managedFields are the field manager's business
 // (src/apis/fieldmanager); a resourceVersion in the body is a precondition.
 
-import { trackApply } from "../../apis/fieldmanager/field-manager.ts";
+import {
+  isLarge,
+  OFFLOAD_MIN_YAML_BYTES,
+  runTask,
+  STEPWISE_MIN_STORED_BYTES,
+  yieldToEventLoop,
+} from "../../apis/offload/offload.ts";
+import { toPortableDef } from "../../apis/offload/portable-def.ts";
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors } from "../../machinery/status.ts";
-import { parseYaml } from "./body.ts";
 import { jsonResponse } from "./respond.ts";
+import { parseYaml } from "../../machinery/yaml-document.ts";
 import { isObject } from "../../machinery/object.ts";
 
+const YAML_ERROR = "error decoding YAML";
+
 export function parseApplyConfiguration(text: string): KObject {
-  let doc = parseYaml(text, "error decoding YAML");
+  return applyConfigurationOf(parseYaml(text, YAML_ERROR));
+}
+
+/** parseApplyConfiguration, in the offload worker for a large body. */
+async function readApplyConfiguration(text: string): Promise<KObject> {
+  // JSON (kubectl's apply bodies) is parsed inline by JSON.parse in milliseconds; only YAML goes to the worker.
+  const large = text.length > OFFLOAD_MIN_YAML_BYTES && !/^\s*\{/.test(text);
+  return applyConfigurationOf(await runTask("parseYaml", { text, errorPrefix: YAML_ERROR }, large));
+}
+
+function applyConfigurationOf(parsed: unknown): KObject {
+  let doc = parsed;
   if (doc === null || doc === undefined) doc = {};
   if (!isObject(doc)) throw errors.badRequest("error decoding YAML: the apply configuration is not an object");
   if (doc.metadata !== undefined && doc.metadata !== null && !isObject(doc.metadata)) {
@@ -30,7 +50,8 @@ export async function handleApply(
   ctx: RequestContext,
   force: boolean,
 ): Promise<Response> {
-  const config = parseApplyConfiguration(text);
+  const config = await readApplyConfiguration(text);
+  if (text.length > STEPWISE_MIN_STORED_BYTES) await yieldToEventLoop();
   const name = info.name as string;
   const manager = ctx.fieldManager ?? "";
   const meta = (config.metadata ?? {}) as KObject["metadata"];
@@ -42,7 +63,7 @@ export async function handleApply(
     applyCtx,
     info.namespace,
     name,
-    (current) => {
+    async (current) => {
       // The store hands a stand-in without a uid when the object does not exist.
       const exists = current.metadata.uid !== undefined;
       if (!exists && typeof meta.uid === "string" && meta.uid !== "") {
@@ -52,12 +73,14 @@ export async function handleApply(
           `uid mismatch: the provided object specified uid ${meta.uid}, and no existing object was found`,
         );
       }
-      const out = trackApply(
-        { def, subresource: info.subresource, manager },
-        exists ? current : undefined,
-        config,
-        force,
-      );
+      // A large apply is merged and tracked in the offload worker, off the event loop.
+      const write = {
+        def: toPortableDef(def),
+        manager,
+        ...(info.subresource ? { subresource: info.subresource } : {}),
+      };
+      const live = exists ? current : undefined;
+      const out = await runTask("apply", { write, live, config, force }, isLarge(live, config));
       if (!pinsRV) delete out.metadata.resourceVersion;
       return out;
     },

@@ -3,10 +3,10 @@
 import type { ResourceRegistry } from "../../apis/registry.ts";
 import type { ObjectStore } from "../../apis/store.ts";
 import type { KObject, RequestContext, ResourceDef, SubresourceDef } from "../../apis/types.ts";
-import { applyJsonPatch, decodeJsonPatch } from "../../machinery/patch/json-patch.ts";
-import { applyMergePatch, decodeMergePatch } from "../../machinery/patch/merge-patch.ts";
-import { applyStrategicMergePatch } from "../../machinery/patch/strategic-merge-patch.ts";
-import { schemaNodeOf } from "../../apis/schema-node.ts";
+import { decodeJsonPatch } from "../../machinery/patch/json-patch.ts";
+import { decodeMergePatch } from "../../machinery/patch/merge-patch.ts";
+import { isLarge, runTask, STEPWISE_MIN_STORED_BYTES, yieldToEventLoop } from "../../apis/offload/offload.ts";
+import { toPortableDef } from "../../apis/offload/portable-def.ts";
 import { queryBool } from "../../machinery/parse-bool.ts";
 import { handleApply } from "./apply-patch.ts";
 import { checkPatchedFields } from "./patch-field-validation.ts";
@@ -195,6 +195,8 @@ export async function handlePatch(
     return handleApply(store, def, info, text, ctx, queryBool(query.get("force")));
   }
   const raw = parseDocument(text, "application/json");
+  // A large patch: let others be served between parsing it and reading the object.
+  if (text.length > STEPWISE_MIN_STORED_BYTES) await yieldToEventLoop();
   const patch: unknown =
     type === PATCH_TYPES.json
       ? decodeJsonPatch(raw)
@@ -210,21 +212,19 @@ export async function handlePatch(
     type === PATCH_TYPES.json
       ? (patch as { path?: unknown }[]).some((op) => op && op.path === "/metadata/resourceVersion")
       : (patch as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion != null;
-  const apply = (target: KObject): unknown => {
-    if (type === PATCH_TYPES.json) return applyJsonPatch(target, patch);
-    if (type === PATCH_TYPES.strategic)
-      return applyStrategicMergePatch(target, patch as Record<string, unknown>, schemaNodeOf(def));
-    return applyMergePatch(target, patch);
-  };
+  // A large object or patch is patched in the offload worker (src/apis/offload), off the event loop.
+  const patchType = type === PATCH_TYPES.json ? "json" : type === PATCH_TYPES.strategic ? "strategic" : "merge";
+  const apply = (target: KObject): Promise<unknown> =>
+    runTask("patch", { type: patchType, def: toPortableDef(def), target, patch }, isLarge(target, patch));
   const { object } = await store.update(
     def,
     ctx,
     info.namespace,
     name,
-    (current) => {
+    async (current) => {
       // A subresource served as another kind is patched in that kind, then applied to the parent.
       const target = view?.view ? view.view(current) : current;
-      const patched = apply(target) as KObject;
+      const patched = (await apply(target)) as KObject;
       if (patched === null || typeof patched !== "object" || Array.isArray(patched))
         throw errors.badRequest("the patched object is not a JSON object");
       checkTypeMeta(bodyTypeOf(def, view), patched as Record<string, unknown>);

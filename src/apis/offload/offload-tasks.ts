@@ -1,0 +1,62 @@
+// The work kcp may move off the event loop, by name: each task is a pure function of plain data,
+// run in the offload worker for large inputs and inline for small ones (offload.ts decides).
+
+import { applyJsonPatch } from "../../machinery/patch/json-patch.ts";
+import { applyMergePatch } from "../../machinery/patch/merge-patch.ts";
+import { applyStrategicMergePatch } from "../../machinery/patch/strategic-merge-patch.ts";
+import { parseYaml } from "../../machinery/yaml-document.ts";
+import { trackApply, trackUpdate } from "../fieldmanager/field-manager.ts";
+import type { ManagedFieldsEntry } from "../fieldmanager/managed-fields.ts";
+import { schemaNodeOf } from "../schema-node.ts";
+import type { KObject } from "../types.ts";
+import { fromPortableDef, type PortableDef } from "./portable-def.ts";
+
+export interface PortableWrite {
+  def: PortableDef;
+  subresource?: string;
+  manager: string;
+  now?: string;
+}
+
+export interface Tasks {
+  /** A JSON, merge or strategic merge patch applied to `target`. */
+  patch(input: { type: "json" | "merge" | "strategic"; def: PortableDef; target: unknown; patch: unknown }): unknown;
+  /** Server-side apply (trackApply). */
+  apply(input: { write: PortableWrite; live: KObject | undefined; config: KObject; force: boolean }): KObject;
+  /** The managed fields of a create, update or patch (trackUpdate). */
+  trackUpdate(input: {
+    write: PortableWrite;
+    live: KObject | undefined;
+    next: KObject;
+    requested: unknown;
+  }): ManagedFieldsEntry[] | undefined;
+  /** One YAML document (parseYaml). */
+  parseYaml(input: { text: string; errorPrefix: string }): unknown;
+}
+
+export type TaskName = keyof Tasks;
+
+const write = (w: PortableWrite) => ({
+  def: fromPortableDef(w.def),
+  manager: w.manager,
+  ...(w.subresource !== undefined ? { subresource: w.subresource } : {}),
+  ...(w.now !== undefined ? { now: w.now } : {}),
+});
+
+export const TASKS: Tasks = {
+  patch({ type, def, target, patch }) {
+    if (type === "json") return applyJsonPatch(target, patch);
+    if (type === "strategic")
+      return applyStrategicMergePatch(target, patch as Record<string, unknown>, schemaNodeOf(fromPortableDef(def)));
+    return applyMergePatch(target, patch);
+  },
+  apply({ write: w, live, config, force }) {
+    return trackApply(write(w), live, config, force);
+  },
+  trackUpdate({ write: w, live, next, requested }) {
+    return trackUpdate(write(w), live, next, requested);
+  },
+  parseYaml({ text, errorPrefix }) {
+    return parseYaml(text, errorPrefix);
+  },
+};

@@ -1,0 +1,115 @@
+// Large requests' CPU work off the event loop: server-side apply, patches and the managed fields
+// of writes of large objects, and large YAML bodies run in a worker (offload-worker.ts) so that
+// /readyz, watches and other tenants keep being served meanwhile. Small inputs, nearly every
+// request, stay inline: crossing to a worker (a structured clone each way) costs more than they do.
+//
+// One pool per process, made on first use: one worker, two on machines with 4 cores or more,
+// and a bounded queue (a request over it is a 429). A worker that dies fails its request with a
+// 503; stopOffload (server shutdown) ends the workers and fails what they were doing the same way.
+
+import { availableParallelism } from "node:os";
+import { memberCount } from "../../machinery/document-limits.ts";
+import { errors, type Status, StatusError } from "../../machinery/status.ts";
+import { PoolError, TaskError, WorkerPool } from "../../util/worker-pool.ts";
+import { TASKS, type TaskName, type Tasks } from "./offload-tasks.ts";
+
+/** Objects (and patches) with more map members and list items than this are worked on in the worker. */
+export const OFFLOAD_MIN_FIELDS = 2_000;
+/** YAML bodies longer than this are parsed in the worker. */
+export const OFFLOAD_MIN_YAML_BYTES = 64 * 1024;
+/** Large requests waiting for the worker at most; more are answered 429. */
+export const OFFLOAD_MAX_QUEUE = 16;
+
+let pool: WorkerPool | undefined;
+let inlineOnly = false;
+
+/** The worker's module: beside this file when run from source, the binary's own entry point when compiled. */
+function workerUrl(): string {
+  // `bun build --compile` puts every entry point under /$bunfs/root/, by its path below src/.
+  if (import.meta.url.includes("$bunfs")) return "/$bunfs/root/apis/offload/offload-worker.ts";
+  return new URL("./offload-worker.ts", import.meta.url).href;
+}
+
+function thePool(): WorkerPool {
+  pool ??= new WorkerPool({
+    url: workerUrl(),
+    size: availableParallelism() >= 4 ? 2 : 1,
+    maxQueue: OFFLOAD_MAX_QUEUE,
+  });
+  return pool;
+}
+
+/** Whether `values` together hold more than OFFLOAD_MIN_FIELDS members (counted no further). */
+export function isLarge(...values: unknown[]): boolean {
+  let left = OFFLOAD_MIN_FIELDS;
+  for (const v of values) {
+    if (v === null || typeof v !== "object") continue;
+    left -= memberCount(v, left);
+    if (left < 0) return true;
+  }
+  return false;
+}
+
+/** The StatusError a worker reported, or a 500 for anything else it threw. */
+function fromTaskError(payload: unknown): StatusError {
+  const p = (payload ?? {}) as { status?: Status; headers?: Record<string, string>; message?: string };
+  if (p.status) {
+    const s = p.status;
+    return new StatusError(s.code, s.reason ?? "", s.message ?? "", s.details, p.headers);
+  }
+  return errors.internal(p.message ?? "the offloaded task failed");
+}
+
+function fromPoolError(e: PoolError): StatusError {
+  if (e.failure === "busy")
+    return errors.tooManyRequests("Too many large requests are being processed, please try again later", 1);
+  if (e.failure === "stopped") return errors.serviceUnavailable("The server is shutting down");
+  return errors.serviceUnavailable(`The server could not finish this request: ${e.message}`);
+}
+
+/**
+ * Run `task` in the worker when `large`, else inline. Either way the result is the task's; what
+ * it throws is the same StatusError (the worker's crosses as its Status).
+ */
+export async function runTask<N extends TaskName>(
+  task: N,
+  input: Parameters<Tasks[N]>[0],
+  large: boolean,
+): Promise<ReturnType<Tasks[N]>> {
+  const inline = TASKS[task] as (i: typeof input) => ReturnType<Tasks[N]>;
+  if (!large || inlineOnly) return inline(input);
+  try {
+    // As JSON text: a string crosses to the worker as one copy, where the structured clone of an
+    // object of 40,000 keys took 150 ms of the event loop; JSON.stringify and JSON.parse take ~10 ms.
+    const out = await thePool().run<string>(task, JSON.stringify(input));
+    return (out === "" ? undefined : JSON.parse(out)) as ReturnType<Tasks[N]>;
+  } catch (e) {
+    if (e instanceof TaskError) throw fromTaskError(e.payload);
+    if (e instanceof PoolError) throw fromPoolError(e);
+    throw e;
+  }
+}
+
+/** Work everything inline (tests comparing both paths; embedders without workers). */
+export function setOffloadInline(inline: boolean): void {
+  inlineOnly = inline;
+}
+
+/** End the workers (server shutdown): requests they were working on fail with 503; a later large request starts a new one. */
+export function stopOffload(): void {
+  pool?.stop();
+  pool = undefined;
+}
+
+/** Tasks running in and waiting for the worker now. */
+export function offloadLoad(): { running: number; queued: number } {
+  return pool?.load ?? { running: 0, queued: 0 };
+}
+
+/** Stored objects longer than this (JSON text) are written in steps, with the event loop served between them. */
+export const STEPWISE_MIN_STORED_BYTES = 128 * 1024;
+
+/** Let timers and I/O run (a macrotask turn): long main-thread work split into steps between these. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
