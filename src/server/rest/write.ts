@@ -31,8 +31,25 @@ function bodyTypeOf(def: ResourceDef, sub: SubresourceDef | undefined): Resource
     : def;
 }
 
+/** The JSON type of a value as Go's encoding/json names it in errors. */
+function jsonTypeName(v: unknown): string {
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "object") return "object";
+  return typeof v === "boolean" ? "bool" : typeof v;
+}
+
 /** Check that a body's apiVersion/kind, when given, are those of the resource. */
 function checkTypeMeta(def: ResourceDef, body: Record<string, unknown>): void {
+  // kube reads apiVersion and kind as Go strings before anything else: any other JSON type is a 400
+  // (and String() of an object whose `toString` is not a function would throw).
+  for (const field of ["apiVersion", "kind"] as const) {
+    const v = body[field];
+    if (v !== undefined && v !== null && typeof v !== "string") {
+      throw errors.badRequest(
+        `couldn't get version/kind; json parse error: json: cannot unmarshal ${jsonTypeName(v)} into Go struct field .${field} of type string`,
+      );
+    }
+  }
   const want = def.group ? `${def.group}/${def.version}` : def.version;
   if (body.apiVersion !== undefined && body.apiVersion !== "" && body.apiVersion !== want) {
     throw errors.badRequest(
@@ -43,6 +60,17 @@ function checkTypeMeta(def: ResourceDef, body: Record<string, unknown>): void {
     throw errors.badRequest(
       `${String(body.kind)} in version "${def.version}" cannot be handled as a ${def.kind}: the kind in the data does not match the expected kind ${def.kind}`,
     );
+  }
+  // The metadata strings every later step reads as strings (names are validated, hashed, keyed on).
+  if (body.metadata && typeof body.metadata === "object" && !Array.isArray(body.metadata)) {
+    const meta = body.metadata as Record<string, unknown>;
+    for (const field of ["name", "generateName", "namespace", "uid", "resourceVersion"]) {
+      const v = Object.hasOwn(meta, field) ? meta[field] : undefined;
+      if (v !== undefined && v !== null && typeof v !== "string")
+        throw errors.badRequest(
+          `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${jsonTypeName(v)} into Go struct field ObjectMeta.metadata.${field} of type string`,
+        );
+    }
   }
   if (
     body.metadata !== undefined &&
