@@ -38,10 +38,11 @@ function jsonTypeName(v: unknown): string {
   return typeof v === "boolean" ? "bool" : typeof v;
 }
 
-/** Check that a body's apiVersion/kind, when given, are those of the resource. */
-function checkTypeMeta(def: ResourceDef, body: Record<string, unknown>): void {
-  // kube reads apiVersion and kind as Go strings before anything else: any other JSON type is a 400
-  // (and String() of an object whose `toString` is not a function would throw).
+/**
+ * kube reads apiVersion and kind as Go strings before anything else: any other JSON type is a 400
+ * (and String() of an object whose `toString` is not a function would throw).
+ */
+function checkTypeMetaStrings(body: Record<string, unknown>): void {
   for (const field of ["apiVersion", "kind"] as const) {
     const v = body[field];
     if (v !== undefined && v !== null && typeof v !== "string") {
@@ -50,6 +51,11 @@ function checkTypeMeta(def: ResourceDef, body: Record<string, unknown>): void {
       );
     }
   }
+}
+
+/** Check that a body's apiVersion/kind, when given, are those of the resource. */
+function checkTypeMeta(def: ResourceDef, body: Record<string, unknown>): void {
+  checkTypeMetaStrings(body);
   const want = def.group ? `${def.group}/${def.version}` : def.version;
   if (body.apiVersion !== undefined && body.apiVersion !== "" && body.apiVersion !== want) {
     throw errors.badRequest(
@@ -119,6 +125,7 @@ export async function handleSubresourceCreate(
   const sub = def.subresources.find((s) => s.name === info.subresource);
   if (!sub?.create) throw errors.methodNotAllowed();
   const body = await readObjectBody(req, def, info.subresource);
+  checkTypeMetaStrings(body);
   if (!isObject(body.metadata)) body.metadata = {};
   await store.admitSubresourceCreate(def, sub.name, info.name as string, info.namespace, body as KObject, ctx);
   const out = await sub.create({
