@@ -119,7 +119,7 @@ export const REGRESSIONS: Regression[] = [
     ],
   },
   {
-    name: "metadata.name, generateName or namespace of another JSON type than string is 400, not a 500 in name validation",
+    name: "metadata strings and string maps of another JSON type are 400, not a 500 in name validation or admission",
     steps: [
       { method: "POST", target: CM, headers: JSON_TYPE, body: '{"metadata":{"name":{"a":1}}}', expect: 400 },
       {
@@ -127,6 +127,20 @@ export const REGRESSIONS: Regression[] = [
         target: "/clusters/{c}/apis/cluster.example.dev/v1alpha1/clusters",
         headers: JSON_TYPE,
         body: '{"metadata":{"name":"x","generateName":[1]},"spec":{"kubeconfig":"x"}}',
+        expect: 400,
+      },
+      {
+        method: "POST",
+        target: "/clusters/{c}/api/v1/namespaces/default/serviceaccounts",
+        headers: JSON_TYPE,
+        body: '{"metadata":{"name":"sa","annotations":"-Infinity"}}',
+        expect: 400,
+      },
+      {
+        method: "POST",
+        target: CM,
+        headers: JSON_TYPE,
+        body: '{"metadata":{"name":"x","labels":{"a":1}}}',
         expect: 400,
       },
       { method: "POST", target: CM, headers: JSON_TYPE, body: cm("typed-meta"), expect: 201 },

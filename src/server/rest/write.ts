@@ -70,12 +70,21 @@ function checkTypeMeta(def: ResourceDef, body: Record<string, unknown>): void {
   // The metadata strings every later step reads as strings (names are validated, hashed, keyed on).
   if (body.metadata && typeof body.metadata === "object" && !Array.isArray(body.metadata)) {
     const meta = body.metadata as Record<string, unknown>;
+    const wrongType = (field: string, v: unknown, goType: string) =>
+      errors.badRequest(
+        `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${jsonTypeName(v)} into Go struct field ObjectMeta.metadata.${field} of type ${goType}`,
+      );
     for (const field of ["name", "generateName", "namespace", "uid", "resourceVersion"]) {
       const v = Object.hasOwn(meta, field) ? meta[field] : undefined;
-      if (v !== undefined && v !== null && typeof v !== "string")
-        throw errors.badRequest(
-          `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${jsonTypeName(v)} into Go struct field ObjectMeta.metadata.${field} of type string`,
-        );
+      if (v !== undefined && v !== null && typeof v !== "string") throw wrongType(field, v, "string");
+    }
+    // Labels and annotations are read as string maps everywhere (`in`, selectors, admission).
+    for (const field of ["labels", "annotations"]) {
+      const v = Object.hasOwn(meta, field) ? meta[field] : undefined;
+      if (v === undefined || v === null) continue;
+      if (typeof v !== "object" || Array.isArray(v)) throw wrongType(field, v, "map[string]string");
+      for (const value of Object.values(v))
+        if (value !== null && typeof value !== "string") throw wrongType(field, value, "string");
     }
   }
   if (
