@@ -337,9 +337,15 @@ function protobufMutate(rng: Rng, body: Uint8Array, notes: string[]): Uint8Array
       return tail([0x12, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]);
     case "deep nesting": {
       // Field 1 (metadata, a message) nested in itself: each level is a length-delimited field 1.
-      let inner: number[] = [];
+      // Lengths from the innermost level out, then the headers written outermost first.
       const depth = rng.pick([50, 199, 200, 201, 1000]);
-      for (let i = 0; i < depth; i++) inner = [0x0a, ...varintBytes(inner.length), ...inner];
+      const lengths = [0];
+      for (let i = 1; i <= depth; i++) {
+        const prev = lengths[i - 1] as number;
+        lengths.push(prev + 1 + varintBytes(prev).length);
+      }
+      const inner: number[] = [];
+      for (let i = depth - 1; i >= 0; i--) inner.push(0x0a, ...varintBytes(lengths[i] as number));
       const raw = [0x12, ...varintBytes(inner.length), ...inner];
       return new Uint8Array([0x6b, 0x38, 0x73, 0x00, 0x0a, 0x06, 0x0a, 0x02, 0x76, 0x31, 0x12, 0x00, ...raw]);
     }
