@@ -95,6 +95,14 @@ async function main(): Promise<number> {
     if (!rep.alive)
       console.log(`the server is not ready after the run; its output ends:\n${kcp.output().slice(-3000)}`);
     if (rep.rss.endMiB > rep.rss.boundMiB) console.log("RSS stayed above its bound after the run");
+    // Errors the server logged: not failures by themselves (a controller may log a peer it cannot
+    // reach), but where an answer hid a problem, the stack is here.
+    const logged = kcp
+      .output()
+      .split("\n")
+      .filter((l) => / (ERROR|FATAL) /.test(l));
+    if (logged.length)
+      console.log(`the server logged ${logged.length} errors, the first:\n${logged.slice(0, 5).join("\n")}`);
     console.log(summary(rep));
     const ok = rep.failures.length === 0 && rep.outside.length === 0 && rep.alive && rep.rss.endMiB <= rep.rss.boundMiB;
     if (!ok) console.log(`FAILED (seed ${seed}); server log: ${join(kcp.rootDir)}`);

@@ -5,7 +5,7 @@
 import type { Answer } from "./send.ts";
 import type { FuzzRequest } from "./requests.ts";
 
-const HEALTH_CHECK = /^(\/clusters\/[^/]+)?\/(healthz|livez|readyz)\/[^/?]+(\?|$)/;
+const HEALTH_CHECK = /^(https?:\/\/[^/]+)?(\/clusters\/[^/]+)?\/(healthz|livez|readyz)\//;
 
 /**
  * kube's answer to a read at a resourceVersion the store has not reached: 504 Timeout with cause
