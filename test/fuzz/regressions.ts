@@ -174,6 +174,48 @@ export const REGRESSIONS: Regression[] = [
       { method: "GET", target: `${CM}/typed-delete`, expect: 200 },
     ],
   },
+  {
+    name: "a CRD schema field of another JSON type (list-map-keys: false) is 400, not a 500 in schema checks",
+    steps: [
+      {
+        method: "POST",
+        target: "/clusters/{c}/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+        headers: JSON_TYPE,
+        body: JSON.stringify({
+          apiVersion: "apiextensions.k8s.io/v1",
+          kind: "CustomResourceDefinition",
+          metadata: { name: "things.reg.example.com" },
+          spec: {
+            group: "reg.example.com",
+            scope: "Namespaced",
+            names: { plural: "things", kind: "Thing" },
+            versions: [
+              {
+                name: "v1",
+                served: true,
+                storage: true,
+                schema: {
+                  openAPIV3Schema: {
+                    type: "object",
+                    properties: {
+                      ports: {
+                        type: "array",
+                        "x-kubernetes-list-type": "map",
+                        "x-kubernetes-list-map-keys": false,
+                        items: { type: "object", properties: { name: { type: "string" } } },
+                      },
+                      n: { type: "integer", maximum: "a" },
+                    },
+                  },
+                },
+              },
+            ],
+          },
+        }),
+        expect: 400,
+      },
+    ],
+  },
   // Issue 16's list (most are also tested in test/e2e/limits.test.ts and request-paths.test.ts).
   {
     name: "JSON Patch copying an array into itself 30 times is 422 at once",

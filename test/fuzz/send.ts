@@ -106,11 +106,16 @@ async function sendRaw(server: Server, req: FuzzRequest, timeoutMs: number): Pro
       sock.destroy();
       resolve(v);
     };
-    const timer = setTimeout(
-      () => done(chunks.length ? Buffer.concat(chunks) : `no answer within ${timeoutMs} ms`),
-      req.watch ? WATCH_READ_MS * 4 : timeoutMs,
-    );
-    sock.on("data", (d: Buffer) => chunks.push(d));
+    const finish = () => done(chunks.length ? Buffer.concat(chunks) : `no answer within ${timeoutMs} ms`);
+    let timer = setTimeout(finish, timeoutMs);
+    sock.on("data", (d: Buffer) => {
+      // A watch streams until its timeout: once it has begun, a moment more of it is enough.
+      if (req.watch && chunks.length === 0) {
+        clearTimeout(timer);
+        timer = setTimeout(finish, WATCH_READ_MS);
+      }
+      chunks.push(d);
+    });
     sock.on("end", () => done(Buffer.concat(chunks)));
     sock.on("error", (e) => done(chunks.length ? Buffer.concat(chunks) : String(e)));
   });
