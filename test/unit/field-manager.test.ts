@@ -514,7 +514,7 @@ describe("server-side apply", () => {
     expect(again).toEqual(first);
   });
 
-  test("the body must be of the URL's kind and version, without managedFields; unknown fields fail typed conversion", () => {
+  test("the body must be of the URL's kind and version, without managedFields; unknown fields fail typed conversion (400)", () => {
     expect(statusError(() => checkApplyConfiguration(configMaps, { apiVersion: "v1", kind: "Secret" })).message).toBe(
       "invalid object type: /v1, Kind=Secret",
     );
@@ -527,11 +527,11 @@ describe("server-side apply", () => {
       ).message,
     ).toBe("metadata.managedFields must be nil");
     const e = statusError(() => apply(undefined, { ...cm({}), spec: { x: 1 } }));
-    expect(e.code).toBe(500);
+    expect(e.code).toBe(400);
     expect(e.message).toBe(
       "failed to create typed patch object (default/c; /v1, Kind=ConfigMap): .spec: field not declared in schema",
     );
-    expect(e.toStatus().reason).toBeUndefined();
+    expect(e.toStatus().reason).toBe("BadRequest");
   });
 });
 

@@ -78,9 +78,9 @@ describe("strategic merge patch: maps", () => {
     });
   });
 
-  test("an unknown $patch directive in a map is kube's 500", () => {
+  test("an unknown $patch directive in a map is 400 (kube: 500)", () => {
     const e = statusOf(() => applyStrategicMergePatch({ data: { a: "1" } }, { data: { $patch: "merge" } }, configMap));
-    expect(e.code).toBe(500);
+    expect(e.code).toBe(400);
     expect(e.message).toBe("unknown patch type: merge in map: map[$patch:merge]");
   });
 
@@ -193,11 +193,11 @@ describe("strategic merge patch: lists", () => {
     ]);
   });
 
-  test("an item without the merge key is kube's 500", () => {
+  test("an item without the merge key is 400 (kube: 500)", () => {
     const e = statusOf(() =>
       applyStrategicMergePatch({ items: [{ name: "a" }] }, { items: [{ value: "1" }] }, fixture),
     );
-    expect(e.code).toBe(500);
+    expect(e.code).toBe(400);
     expect(e.message).toBe("map: map[value:1] does not contain declared merge key: name");
   });
 

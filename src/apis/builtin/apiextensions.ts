@@ -51,8 +51,80 @@ function decode(obj: KObject): void {
     wire.string(v.name, vat("name"));
     wire.bool(v.served, vat("served"));
     wire.bool(v.storage, vat("storage"));
-    wire.object(v.schema, vat("schema"), "v1.CustomResourceValidation");
+    const validation = wire.object(v.schema, vat("schema"), "v1.CustomResourceValidation");
+    if (validation) decodeSchema(validation.openAPIV3Schema, "spec.versions.schema.openAPIV3Schema", 0);
   }
+}
+
+/** The Go types of JSONSchemaProps' scalar and list fields, by JSON name. */
+const SCHEMA_STRINGS = [
+  "id",
+  "$schema",
+  "$ref",
+  "description",
+  "type",
+  "format",
+  "title",
+  "pattern",
+  "x-kubernetes-list-type",
+  "x-kubernetes-map-type",
+];
+const SCHEMA_BOOLS = [
+  "exclusiveMaximum",
+  "exclusiveMinimum",
+  "uniqueItems",
+  "nullable",
+  "x-kubernetes-preserve-unknown-fields",
+  "x-kubernetes-embedded-resource",
+  "x-kubernetes-int-or-string",
+];
+const SCHEMA_INTS = ["maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties"];
+const SCHEMA_NUMBERS = ["maximum", "minimum", "multipleOf"];
+const SCHEMA_STRING_LISTS = ["required", "x-kubernetes-list-map-keys"];
+const SCHEMA_MAPS = ["properties", "patternProperties", "definitions"];
+const SCHEMA_LISTS = ["allOf", "oneOf", "anyOf"];
+/** Deeper than this, schemas are left to the structural checks (which bound their own depth). */
+const MAX_SCHEMA_DECODE_DEPTH = 200;
+
+/**
+ * Decode a JSONSchemaProps as kube's typed decoding does: a field of another JSON type (a bool
+ * for `x-kubernetes-list-map-keys`) is a 400 here, before any check reads it as its Go type.
+ */
+function decodeSchema(v: unknown, path: string, depth: number): void {
+  if (depth > MAX_SCHEMA_DECODE_DEPTH) return;
+  const s = wire.object(v, { struct: "CustomResourceValidation", path }, "v1.JSONSchemaProps");
+  if (!s) return;
+  const at = (f: string) => ({ struct: "JSONSchemaProps", path: `${path}.${f}` });
+  const has = (f: string) => Object.hasOwn(s, f);
+  for (const f of SCHEMA_STRINGS) if (has(f)) wire.string(s[f], at(f));
+  for (const f of SCHEMA_BOOLS) if (has(f)) wire.bool(s[f], at(f));
+  for (const f of SCHEMA_INTS) if (has(f)) wire.int(s[f], at(f), 64);
+  for (const f of SCHEMA_NUMBERS)
+    if (has(f) && s[f] !== null && typeof s[f] !== "number")
+      throw wire.fail(
+        `json: cannot unmarshal ${typeof s[f]} into Go struct field JSONSchemaProps.${path}.${f} of type float64`,
+      );
+  for (const f of SCHEMA_STRING_LISTS) if (has(f)) wire.strings(s[f], at(f));
+  for (const f of SCHEMA_MAPS) {
+    const m = has(f) ? wire.object(s[f], at(f), "map[string]v1.JSONSchemaProps") : undefined;
+    for (const k of Object.keys(m ?? {})) decodeSchema(m?.[k], `${path}.${f}.${k}`, depth + 1);
+  }
+  for (const f of SCHEMA_LISTS)
+    for (const sub of (has(f) ? wire.array(s[f], at(f), "[]v1.JSONSchemaProps") : undefined) ?? [])
+      decodeSchema(sub, `${path}.${f}`, depth + 1);
+  if (has("items") && !Array.isArray(s.items)) decodeSchema(s.items, `${path}.items`, depth + 1);
+  if (has("not")) decodeSchema(s.not, `${path}.not`, depth + 1);
+  if (has("additionalProperties") && typeof s.additionalProperties !== "boolean")
+    decodeSchema(s.additionalProperties, `${path}.additionalProperties`, depth + 1);
+  if (has("enum")) wire.array(s.enum, at("enum"), "[]v1.JSON");
+  if (has("x-kubernetes-validations"))
+    for (const rule of wire.objectList(
+      s["x-kubernetes-validations"],
+      at("x-kubernetes-validations"),
+      "v1.ValidationRule",
+    ) ?? [])
+      for (const f of ["rule", "message", "messageExpression", "reason", "fieldPath"])
+        wire.string(rule[f], { struct: "ValidationRule", path: `${path}.x-kubernetes-validations.${f}` });
 }
 
 /** SetDefaults_CustomResourceDefinitionSpec. */

@@ -284,8 +284,10 @@ export function trackApply(w: ManagedWrite, live: KObject | undefined, config: K
       result = attempt(true);
     }
   } catch (e) {
+    // The apply configuration does not fit the schema: the client's mistake, so 400 with kube's words
+    // (kube itself answers 500 here, kubernetes/kubernetes#139253; its fix, #139255, makes it 400).
     if (e instanceof TypedValueError)
-      throw new PlainServerError(
+      throw errors.badRequest(
         `failed to create typed patch object (${objectName(config)}; ${gvkString(config)}): ${e.message}`,
       );
     throw e;

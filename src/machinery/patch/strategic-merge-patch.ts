@@ -60,9 +60,12 @@ function goValue(v: unknown): string {
   return String(v);
 }
 
-/** An error kube answers with a 500 (a plain Go error from the patch code). */
-function internalError(message: string): StatusError {
-  return new StatusError(500, "InternalError", message);
+/**
+ * A patch the engine cannot apply. kube answers these with a 500 (plain Go errors of its patch
+ * code), but the fault is in the client's patch, and no request may get a 5xx: 400, kube's words.
+ */
+function patchError(message: string): StatusError {
+  return errors.badRequest(message);
 }
 
 const noListOfLists = () =>
@@ -72,9 +75,8 @@ const noListOfLists = () =>
 const badRetainKeys = () => errors.badRequest("invalid patch format of retainKeys");
 const badSetOrder = () => errors.badRequest("invalid patch format of setElementOrder list");
 const noMergeKey = (m: unknown, key: string) =>
-  internalError(`map: ${goValue(m)} does not contain declared merge key: ${key}`);
-const badPatchType = (t: unknown, m: unknown) =>
-  internalError(`unknown patch type: ${String(t)} in map: ${goValue(m)}`);
+  patchError(`map: ${goValue(m)} does not contain declared merge key: ${key}`);
+const badPatchType = (t: unknown, m: unknown) => patchError(`unknown patch type: ${String(t)} in map: ${goValue(m)}`);
 
 /**
  * Apply `patch` to `original`; neither is modified. `schema` describes the original's type
@@ -88,7 +90,7 @@ export function applyStrategicMergePatch(original: unknown, patch: Obj, schema: 
 /** The part of a field's patch strategies that is not retainKeys (kube allows at most two). */
 function strategyOf(schema: PatchSchema | undefined): string {
   const s = (schema?.patchStrategies ?? []).filter((x) => x !== "retainKeys");
-  if (s.length > 1) throw internalError(`unexpected patch strategy: [${(schema?.patchStrategies ?? []).join(" ")}]`);
+  if (s.length > 1) throw patchError(`unexpected patch strategy: [${(schema?.patchStrategies ?? []).join(" ")}]`);
   return s[0] ?? "";
 }
 
@@ -193,7 +195,7 @@ function elementKind(...lists: unknown[][]): ElementKind | undefined {
         if (t === "slice") throw noListOfLists();
         seen = t;
       } else if (seen !== t) {
-        throw internalError(`list element types are not identical: ${goValue(lists)}`);
+        throw patchError(`list element types are not identical: ${goValue(lists)}`);
       }
     }
   }
@@ -221,7 +223,7 @@ function mergeList(
     }
     merged = [...new Set([...original, ...patch])];
   } else {
-    if (!mergeKey) throw internalError("cannot merge lists without merge key");
+    if (!mergeKey) throw patchError("cannot merge lists without merge key");
     [original, patch] = applySpecialElements(original, patch, mergeKey);
     merged = mergeByKey(original, patch, mergeKey, schema?.items());
   }
@@ -247,7 +249,7 @@ function applySpecialElements(original: unknown[], patch: unknown[], mergeKey: s
     } else if (directive === "replace") {
       replace = true;
     } else if (directive === "merge") {
-      throw internalError("merging lists cannot yet be specified in the patch");
+      throw patchError("merging lists cannot yet be specified in the patch");
     } else {
       throw badPatchType(directive, m);
     }
@@ -267,7 +269,7 @@ function mergeByKey(
   // The first item of each merge key value.
   const at = new Map<unknown, number>();
   out.forEach((o, i) => {
-    if (!isObject(o)) throw internalError(`value for key ${i} is not a map`);
+    if (!isObject(o)) throw patchError(`value for key ${i} is not a map`);
     if (Object.hasOwn(o, mergeKey) && !at.has(o[mergeKey])) at.set(o[mergeKey], i);
   });
   for (const item of patch) {
@@ -372,8 +374,8 @@ function checkOrderList(patchList: unknown[], order: unknown[], mergeKey: string
   const items = patchList.filter((v) => !(isObject(v) && Object.hasOwn(v, DIRECTIVE)));
   const sameKey = (a: unknown, b: unknown) => {
     if (!mergeKey) return a === b;
-    if (!isObject(a)) throw internalError(`invalid value for special key: ${DIRECTIVE}`);
-    if (!isObject(b)) throw internalError(`invalid value for special key: ${DIRECTIVE}`);
+    if (!isObject(a)) throw patchError(`invalid value for special key: ${DIRECTIVE}`);
+    if (!isObject(b)) throw patchError(`invalid value for special key: ${DIRECTIVE}`);
     return a[mergeKey] === b[mergeKey];
   };
   let p = 0;
@@ -383,7 +385,7 @@ function checkOrderList(patchList: unknown[], order: unknown[], mergeKey: string
     o++;
   }
   if (p < items.length) {
-    throw internalError(
+    throw patchError(
       `The order in patch list:\n${goValue(patchList)}\n doesn't match ${SET_ORDER} list:\n${goValue(order)}\n`,
     );
   }

@@ -21,6 +21,35 @@ interface DeleteOptionsBody {
 
 type Policy = "Orphan" | "Background" | "Foreground";
 
+/** The Go type of each DeleteOptions field, as kube decodes it: another JSON type is a 400. */
+const DELETE_OPTION_TYPES: Record<string, [string, (v: unknown) => boolean]> = {
+  dryRun: ["[]string", (v) => Array.isArray(v) && v.every((d) => typeof d === "string")],
+  propagationPolicy: ["v1.DeletionPropagation", (v) => typeof v === "string"],
+  orphanDependents: ["bool", (v) => typeof v === "boolean"],
+  gracePeriodSeconds: ["int64", (v) => Number.isSafeInteger(v)],
+  preconditions: [
+    "v1.Preconditions",
+    (v) =>
+      typeof v === "object" &&
+      !Array.isArray(v) &&
+      ["uid", "resourceVersion"].every(
+        (k) =>
+          !Object.hasOwn(v as object, k) ||
+          typeof (v as Record<string, unknown>)[k] === "string" ||
+          (v as Record<string, unknown>)[k] === null,
+      ),
+  ],
+};
+
+function checkDeleteOptionTypes(doc: Record<string, unknown>): void {
+  for (const [name, [goType, fits]] of Object.entries(DELETE_OPTION_TYPES)) {
+    if (!Object.hasOwn(doc, name) || doc[name] === null || fits(doc[name])) continue;
+    throw errors.badRequest(
+      `json: cannot unmarshal ${JSON.stringify(doc[name])?.slice(0, 64)} into Go struct field DeleteOptions.${name} of type ${goType}`,
+    );
+  }
+}
+
 /** DeleteOptions come as a body (JSON, YAML or protobuf; with or without TypeMeta) or as query parameters. */
 async function readDeleteOptions(req: Request, query: URLSearchParams): Promise<DeleteOptions> {
   const bytes = await readBodyBytes(req);
@@ -37,6 +66,7 @@ async function readDeleteOptions(req: Request, query: URLSearchParams): Promise<
     const doc = parseDocument(text, type);
     if (doc === null || typeof doc !== "object" || Array.isArray(doc))
       throw errors.badRequest("the DeleteOptions body is not a JSON object");
+    checkDeleteOptionTypes(doc as Record<string, unknown>);
     opts = doc as DeleteOptionsBody;
   }
   const policy = opts.propagationPolicy ?? query.get("propagationPolicy") ?? undefined;

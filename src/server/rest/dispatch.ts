@@ -10,6 +10,7 @@ import { handleDelete, handleDeleteCollection } from "./delete.ts";
 import { handleGet, handleList } from "./read.ts";
 import { requestContext } from "./request-context.ts";
 import { negotiateOutput, respondAs } from "../table/table-output.ts";
+import { warningHeaderValue } from "./respond.ts";
 import { handleWatch } from "./watch.ts";
 import { handleCreate, handlePatch, handleSubresourceCreate, handleUpdate } from "./write.ts";
 
@@ -28,7 +29,7 @@ export async function dispatchResource(
   if (!def.deprecationWarning) return dispatchVerb(deps, def, info, req, query, user, disableIdleTimeout);
   // A deprecated version (of a custom resource) says so on every response, as kube-apiserver does.
   const res = await dispatchVerb(deps, def, info, req, query, user, disableIdleTimeout);
-  res.headers.append("Warning", `299 - ${JSON.stringify(def.deprecationWarning)}`);
+  res.headers.append("Warning", warningHeaderValue(def.deprecationWarning));
   return res;
 }
 

@@ -6,6 +6,8 @@ import { parseFieldSelector, checkSupported } from "../../machinery/selectors/fi
 import { parseLabelSelector } from "../../machinery/selectors/label-selector.ts";
 import { errors } from "../../machinery/status.ts";
 
+const INT64_MAX = 2n ** 63n - 1n;
+
 export function supportedFields(def: ResourceDef): Set<string> {
   return new Set(["metadata.name", "metadata.namespace", ...Object.keys(def.selectableFields ?? {})]);
 }
@@ -23,7 +25,12 @@ export function parseListOptions(def: ResourceDef, q: URLSearchParams): ListOpti
   const limit = q.get("limit");
   if (limit) {
     if (!/^-?[0-9]+$/.test(limit)) throw errors.badRequest(`limit: Invalid value: "${limit}": must be an integer`);
-    opts.limit = Number(limit);
+    // An int64 in kube: beyond it the value does not parse. Within it, anything past 2^53 means "no
+    // limit" just as well, and is kept a safe integer so storage never sees a float.
+    const n = BigInt(limit);
+    if (n > INT64_MAX || n < -INT64_MAX - 1n)
+      throw errors.badRequest(`limit: Invalid value: "${limit}": must be a 64-bit integer`);
+    opts.limit = Number(n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : n);
   }
   const cont = q.get("continue");
   if (cont) opts.continue = cont;

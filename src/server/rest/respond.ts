@@ -22,9 +22,18 @@ export function jsonTextResponse(
   extra?: Record<string, string>,
 ): Response {
   const headers = new Headers({ "Content-Type": JSON_TYPE });
-  if (ctx) for (const w of ctx.warnings) headers.append("Warning", `299 - ${JSON.stringify(w)}`);
+  if (ctx) for (const w of ctx.warnings) headers.append("Warning", warningHeaderValue(w));
   if (extra) for (const [k, v] of Object.entries(extra)) headers.set(k, v);
   return new Response(json, { status, headers });
+}
+
+/**
+ * A Warning header (`299 - "<text>"`). Warnings quote what the client sent (unknown field names,
+ * values), which may be any Unicode: the header carries the text's UTF-8 bytes, as Go writes it,
+ * since a header value holds bytes only (a character past U+00FF would fail the whole answer).
+ */
+export function warningHeaderValue(text: string): string {
+  return Buffer.from(`299 - ${JSON.stringify(text)}`, "utf8").toString("latin1");
 }
 
 export function errorResponse(err: StatusError): Response {

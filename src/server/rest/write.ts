@@ -31,8 +31,31 @@ function bodyTypeOf(def: ResourceDef, sub: SubresourceDef | undefined): Resource
     : def;
 }
 
+/** The JSON type of a value as Go's encoding/json names it in errors. */
+function jsonTypeName(v: unknown): string {
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "object") return "object";
+  return typeof v === "boolean" ? "bool" : typeof v;
+}
+
+/**
+ * kube reads apiVersion and kind as Go strings before anything else: any other JSON type is a 400
+ * (and String() of an object whose `toString` is not a function would throw).
+ */
+function checkTypeMetaStrings(body: Record<string, unknown>): void {
+  for (const field of ["apiVersion", "kind"] as const) {
+    const v = body[field];
+    if (v !== undefined && v !== null && typeof v !== "string") {
+      throw errors.badRequest(
+        `couldn't get version/kind; json parse error: json: cannot unmarshal ${jsonTypeName(v)} into Go struct field .${field} of type string`,
+      );
+    }
+  }
+}
+
 /** Check that a body's apiVersion/kind, when given, are those of the resource. */
 function checkTypeMeta(def: ResourceDef, body: Record<string, unknown>): void {
+  checkTypeMetaStrings(body);
   const want = def.group ? `${def.group}/${def.version}` : def.version;
   if (body.apiVersion !== undefined && body.apiVersion !== "" && body.apiVersion !== want) {
     throw errors.badRequest(
@@ -43,6 +66,26 @@ function checkTypeMeta(def: ResourceDef, body: Record<string, unknown>): void {
     throw errors.badRequest(
       `${String(body.kind)} in version "${def.version}" cannot be handled as a ${def.kind}: the kind in the data does not match the expected kind ${def.kind}`,
     );
+  }
+  // The metadata strings every later step reads as strings (names are validated, hashed, keyed on).
+  if (body.metadata && typeof body.metadata === "object" && !Array.isArray(body.metadata)) {
+    const meta = body.metadata as Record<string, unknown>;
+    const wrongType = (field: string, v: unknown, goType: string) =>
+      errors.badRequest(
+        `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${jsonTypeName(v)} into Go struct field ObjectMeta.metadata.${field} of type ${goType}`,
+      );
+    for (const field of ["name", "generateName", "namespace", "uid", "resourceVersion"]) {
+      const v = Object.hasOwn(meta, field) ? meta[field] : undefined;
+      if (v !== undefined && v !== null && typeof v !== "string") throw wrongType(field, v, "string");
+    }
+    // Labels and annotations are read as string maps everywhere (`in`, selectors, admission).
+    for (const field of ["labels", "annotations"]) {
+      const v = Object.hasOwn(meta, field) ? meta[field] : undefined;
+      if (v === undefined || v === null) continue;
+      if (typeof v !== "object" || Array.isArray(v)) throw wrongType(field, v, "map[string]string");
+      for (const value of Object.values(v))
+        if (value !== null && typeof value !== "string") throw wrongType(field, value, "string");
+    }
   }
   if (
     body.metadata !== undefined &&
@@ -91,6 +134,7 @@ export async function handleSubresourceCreate(
   const sub = def.subresources.find((s) => s.name === info.subresource);
   if (!sub?.create) throw errors.methodNotAllowed();
   const body = await readObjectBody(req, def, info.subresource);
+  checkTypeMetaStrings(body);
   if (!isObject(body.metadata)) body.metadata = {};
   await store.admitSubresourceCreate(def, sub.name, info.name as string, info.namespace, body as KObject, ctx);
   const out = await sub.create({
