@@ -53,6 +53,28 @@ describe("markers of the old layout", () => {
       await storage.close();
     }
   });
+
+  test("two servers starting at once on one store both move them, and keep every marker", async () => {
+    const storage = SqliteStorage.open(":memory:", { progressIntervalMs: 0 });
+    const old = (name: string) => JSON.stringify({ name, creationTimestamp: "2026-01-02T03:04:05Z" });
+    await storage.create(`${OLD}/admin/cluster`, old("admin"));
+    await storage.create(`${OLD}/team-a/cluster`, old("team-a"));
+    await storage.create(`${OLD}/cluster/cluster`, old("cluster"));
+    const authenticator = new StaticTokenAuthenticator([{ token: TEST_TOKEN, user: adminUser() }]);
+    const start = () =>
+      startApiCore({ storage, keyPrefix: DEFAULT_PREFIX, authenticator, authorizer: new AllowAllAuthorizer() });
+    const results = await Promise.allSettled([start(), start()]);
+    try {
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled"]);
+      const keys = (await storage.list({ prefix: `${OLD}/` })).items.map((kv) => kv.key).sort();
+      expect(keys).toEqual([`${OLD}/admin/admin`, `${OLD}/admin/cluster`, `${OLD}/admin/team-a`]);
+      for (const kv of (await storage.list({ prefix: `${OLD}/` })).items)
+        expect(JSON.parse(kv.value).kind).toBe("LogicalCluster");
+    } finally {
+      for (const r of results) if (r.status === "fulfilled") r.value.stop();
+      await storage.close();
+    }
+  });
 });
 
 describe("the LogicalCluster API in one process", () => {
