@@ -98,11 +98,23 @@ export class LogicalClusters {
       onError: (err) => {
         if (this.stopped) return;
         log.debug(`logical clusters: marker watch lost (${err.message}), listing again`);
-        setTimeout(() => {
-          if (!this.stopped) this.follow().catch((e) => log.warn(`logical clusters: cannot list markers: ${e}`));
-        }, REWATCH_DELAY_MS);
+        this.followLater();
       },
     });
+  }
+
+  /**
+   * Follow again after a pause, until a list and watch succeed: a replica that stopped following
+   * would never see a cluster terminate or go, and take writes into it.
+   */
+  private followLater(): void {
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.follow().catch((e) => {
+        log.warn(`logical clusters: cannot list markers (${e}), trying again`);
+        this.followLater();
+      });
+    }, REWATCH_DELAY_MS);
   }
 
   private noteMarker(name: string, value: string): string {

@@ -77,6 +77,54 @@ describe("markers of the old layout", () => {
   });
 });
 
+describe("following the markers", () => {
+  test("a failed list after the watch was lost is tried again: a deletion is still noticed", async () => {
+    const storage = SqliteStorage.open(":memory:", { progressIntervalMs: 0 });
+    const markers = `${OLD}/admin/`;
+    // The real store, but the marker watch can be broken and the next lists of markers made to fail.
+    let failLists = 0;
+    let breakWatch: ((err: Error) => void) | undefined;
+    const flaky = Object.create(storage) as SqliteStorage;
+    flaky.list = (opts) => {
+      if (opts.prefix === markers && failLists > 0) {
+        failLists--;
+        return Promise.reject(new Error("etcd unavailable"));
+      }
+      return storage.list(opts);
+    };
+    flaky.watch = (opts) => {
+      const w = storage.watch(opts);
+      if (opts.prefix === markers)
+        breakWatch = (err) => {
+          w.stop();
+          opts.onError(err);
+        };
+      return w;
+    };
+    const authenticator = new StaticTokenAuthenticator([{ token: TEST_TOKEN, user: adminUser() }]);
+    const core = await startApiCore({
+      storage: flaky,
+      keyPrefix: DEFAULT_PREFIX,
+      authenticator,
+      authorizer: new AllowAllAuthorizer(),
+    });
+    try {
+      await core.clusters.ensure("team-a");
+      expect(core.clusters.isKnown("team-a")).toBe(true);
+      failLists = 1;
+      breakWatch?.(new Error("watch lost"));
+      await storage.delete(core.clusters.markerKey("team-a"));
+      const deadline = Date.now() + 10_000;
+      while (core.clusters.isKnown("team-a") && Date.now() < deadline) await Bun.sleep(50);
+      expect(failLists).toBe(0);
+      expect(core.clusters.isKnown("team-a")).toBe(false);
+    } finally {
+      core.stop();
+      await storage.close();
+    }
+  }, 15_000);
+});
+
 describe("the LogicalCluster API in one process", () => {
   test("served in admin only; a terminating cluster refuses writes with 403 and still reads", async () => {
     const env = await inMemoryApp();
