@@ -238,8 +238,10 @@ export class LogicalClusters {
       await pending;
       return true;
     }
-    if (!(await this.storage.get(this.markerKey(name)))) return false;
-    this.known.add(name);
+    const marker = await this.storage.get(this.markerKey(name));
+    if (!marker) return false;
+    // Terminating too, if it is: the marker watch may not have brought this cluster yet.
+    this.noteMarker(name, marker.value);
     return true;
   }
 

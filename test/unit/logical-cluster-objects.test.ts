@@ -126,6 +126,30 @@ describe("following the markers", () => {
 });
 
 describe("the LogicalCluster API in one process", () => {
+  test("a cluster first seen through a storage read (its marker watch behind) is refused writes when terminating", async () => {
+    const env = await inMemoryApp();
+    try {
+      // As a replica whose marker watch has not delivered the cluster yet: it reads the marker.
+      env.deps.clusters.stop();
+      const marker = {
+        apiVersion: "tenancy.kcp.io/v1alpha1",
+        kind: "LogicalCluster",
+        metadata: { name: "t2", uid: "u", deletionTimestamp: "2026-01-02T03:04:05Z", finalizers: ["x"] },
+        status: { phase: "Terminating" },
+      };
+      await env.storage.create(env.deps.clusters.markerKey("t2"), JSON.stringify(marker));
+      const res = await env.app.request("/clusters/t2/api/v1/namespaces", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${TEST_TOKEN}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ metadata: { name: "late" } }),
+      });
+      expect(res.status).toBe(403);
+      expect(env.deps.clusters.isTerminating("t2")).toBe(true);
+    } finally {
+      await env.close();
+    }
+  });
+
   test("served in admin only; a terminating cluster refuses writes with 403 and still reads", async () => {
     const env = await inMemoryApp();
     const req = (method: string, path: string, body?: unknown) =>
