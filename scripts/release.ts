@@ -44,6 +44,18 @@ export function releaseFileName(target: ReleaseTarget, version = KCP_VERSION): s
   return `kcp-${version}-${target.name}${target.bunTarget.startsWith("bun-windows") ? ".exe" : ""}`;
 }
 
+/**
+ * What a release run leaves in its output directory (a binary of any version for any target, and
+ * the sums): what the next run clears, and nothing else, as --out-dir may name a shared directory.
+ */
+export function isReleaseFile(file: string): boolean {
+  if (file === "SHA256SUMS") return true;
+  return RELEASE_TARGETS.some((t) => {
+    const suffix = releaseFileName(t, "").slice("kcp-".length);
+    return file.startsWith("kcp-") && file.endsWith(suffix) && file.length > "kcp-".length + suffix.length;
+  });
+}
+
 /** The targets a comma-separated --target value names (the standard set when empty). */
 export function selectTargets(spec: string | undefined): ReleaseTarget[] {
   if (spec === undefined || spec.trim() === "") return RELEASE_TARGETS.filter((t) => t.standard);
@@ -87,9 +99,7 @@ export async function release(
   log(`kcp ${KCP_VERSION}, commit ${commit}, built ${stamp.buildDate}: ${targets.length} target(s) → ${outDir}`);
   if (stamp.gitTreeState === "dirty") log("warning: uncommitted changes; the binaries report the commit as -dirty");
   mkdirSync(outDir, { recursive: true });
-  for (const f of readdirSync(outDir)) {
-    if (f.startsWith("kcp-") || f === "SHA256SUMS") rmSync(join(outDir, f), { force: true });
-  }
+  for (const f of readdirSync(outDir)) if (isReleaseFile(f)) rmSync(join(outDir, f), { force: true });
   const files: ReleaseResult["files"] = [];
   for (const [i, target] of targets.entries()) {
     const file = releaseFileName(target);

@@ -13,7 +13,15 @@
 import type { ObjectStore } from "./store.ts";
 import type { ResourceDef, RequestContext } from "./types.ts";
 import { randomUUID } from "node:crypto";
-import { KeyExistsError, type Storage, type Watch, type WatchEvent } from "../storage/interface.ts";
+import {
+  KeyExistsError,
+  KeyNotFoundError,
+  type KeyValue,
+  RevisionMismatchError,
+  type Storage,
+  type Watch,
+  type WatchEvent,
+} from "../storage/interface.ts";
 import { objectKey } from "../storage/keys.ts";
 import { encodeObject, nowTimestamp } from "./object-codec.ts";
 import { StatusError } from "../machinery/status.ts";
@@ -90,11 +98,23 @@ export class LogicalClusters {
       onError: (err) => {
         if (this.stopped) return;
         log.debug(`logical clusters: marker watch lost (${err.message}), listing again`);
-        setTimeout(() => {
-          if (!this.stopped) this.follow().catch((e) => log.warn(`logical clusters: cannot list markers: ${e}`));
-        }, REWATCH_DELAY_MS);
+        this.followLater();
       },
     });
+  }
+
+  /**
+   * Follow again after a pause, until a list and watch succeed: a replica that stopped following
+   * would never see a cluster terminate or go, and take writes into it.
+   */
+  private followLater(): void {
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.follow().catch((e) => {
+        log.warn(`logical clusters: cannot list markers (${e}), trying again`);
+        this.followLater();
+      });
+    }, REWATCH_DELAY_MS);
   }
 
   private noteMarker(name: string, value: string): string {
@@ -141,14 +161,26 @@ export class LogicalClusters {
     for (const kv of ordered) {
       const name = kv.key.slice(all.length).split("/")[0] as string;
       const v = JSON.parse(kv.value) as { creationTimestamp?: unknown };
-      if (kv.key === collides) await this.storage.delete(kv.key);
+      if (kv.key === collides) await this.deleteOldMarker(kv);
       try {
         await this.storage.create(this.markerKey(name), this.markerValue(name, v.creationTimestamp));
       } catch (e) {
         if (!(e instanceof KeyExistsError)) throw e;
       }
-      if (kv.key !== collides) await this.storage.delete(kv.key).catch(() => undefined);
+      if (kv.key !== collides) await this.deleteOldMarker(kv);
       log.info(`logical cluster ${name}: marker moved to ${this.markerKey(name)}`);
+    }
+  }
+
+  /**
+   * Delete an old marker only as it was listed: another replica starting at the same time may have
+   * moved it already, and admin's old key may by then hold the new marker of a cluster "cluster".
+   */
+  private async deleteOldMarker(kv: KeyValue): Promise<void> {
+    try {
+      await this.storage.delete(kv.key, kv.modRevision);
+    } catch (e) {
+      if (!(e instanceof KeyNotFoundError || e instanceof RevisionMismatchError)) throw e;
     }
   }
 
@@ -206,8 +238,10 @@ export class LogicalClusters {
       await pending;
       return true;
     }
-    if (!(await this.storage.get(this.markerKey(name)))) return false;
-    this.known.add(name);
+    const marker = await this.storage.get(this.markerKey(name));
+    if (!marker) return false;
+    // Terminating too, if it is: the marker watch may not have brought this cluster yet.
+    this.noteMarker(name, marker.value);
     return true;
   }
 

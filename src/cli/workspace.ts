@@ -14,7 +14,7 @@
 // Exit codes: 0 done; 1 failed or refused (the message says why).
 
 import { defineCommand } from "citty";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { parse, stringify } from "yaml";
@@ -26,6 +26,7 @@ import { log } from "../log.ts";
 import { ageSince } from "../machinery/human-duration.ts";
 import { isObject, type KObject } from "../machinery/object.ts";
 import { isStatusError } from "../machinery/status.ts";
+import { writeFileAtomic } from "../util/atomic-write.ts";
 import { pollUntil } from "./cluster-poll.ts";
 import { parseDurationFlag } from "./duration-flag.ts";
 import { currentWorkspace, serverOfWorkspace, usePrevious, useWorkspace } from "./workspace-kubeconfig.ts";
@@ -60,8 +61,13 @@ async function readDoc(path: string): Promise<Record<string, unknown>> {
   return doc;
 }
 
+/**
+ * Written beside the file and renamed over it, so a failed write (disk full, killed) leaves the old
+ * kubeconfig whole; into a symlink's target, keeping the file's mode (it holds credentials).
+ */
 async function writeDoc(path: string, doc: Record<string, unknown>): Promise<void> {
-  await writeFile(path, stringify(doc), { mode: 0o600 });
+  const file = await realpath(path);
+  await writeFileAtomic(file, stringify(doc), (await stat(file)).mode & 0o777);
 }
 
 /** A client for the current context's server, pointed at admin (where LogicalClusters are served). */

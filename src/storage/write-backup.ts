@@ -3,9 +3,10 @@
 // went away, the disk filled, the process was killed) leaves no file, or an old one, under the
 // destination name; never a partial one.
 
-import { closeSync, fsyncSync, openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { fsyncPath } from "../util/fsync-path.ts";
 import { KCP_VERSION } from "../version.ts";
 import { BackupFileWriter, type BackupInfo } from "./backup-file.ts";
 import type { StoreSnapshot } from "./store-snapshot.ts";
@@ -43,23 +44,13 @@ export async function writeBackup(
       source: snapshot.source,
     });
     writer = null;
-    syncFile(tmp);
+    fsyncPath(tmp);
     await rename(tmp, file);
-    syncFile(dirname(file));
+    fsyncPath(dirname(file));
     return info;
   } catch (err) {
     writer?.abort();
     await rm(tmp, { force: true });
     throw err;
-  }
-}
-
-/** fsync a file or directory (the directory: so the rename itself survives a power loss). */
-function syncFile(path: string): void {
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

@@ -148,3 +148,25 @@ test("a client that goes away while waiting leaves its flow's queue (over a real
     server.stop(true);
   }
 });
+
+test("system:masters gained by impersonation is not exempt: the identity that authenticated must be in it", async () => {
+  // Impersonation is authorized in the request's logical cluster, so any cluster-admin there (the
+  // creator of a cluster) may impersonate the group system:masters in it.
+  const { app, fill } = await setUp(1);
+  const undo = fill("mutating", "someone else");
+  const createAs = (token: string, name: string) =>
+    app.request(CONFIGMAPS("team-a"), {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        "impersonate-user": "alice",
+        "impersonate-group": "system:masters",
+      },
+      body: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name } }),
+    });
+  expect((await createAs("alice-token", "spoofed")).status).toBe(429);
+  // A member of system:masters impersonating it stays exempt.
+  expect((await createAs(TEST_TOKEN, "by-admin")).status).toBe(201);
+  await undo();
+});

@@ -53,9 +53,103 @@ describe("markers of the old layout", () => {
       await storage.close();
     }
   });
+
+  test("two servers starting at once on one store both move them, and keep every marker", async () => {
+    const storage = SqliteStorage.open(":memory:", { progressIntervalMs: 0 });
+    const old = (name: string) => JSON.stringify({ name, creationTimestamp: "2026-01-02T03:04:05Z" });
+    await storage.create(`${OLD}/admin/cluster`, old("admin"));
+    await storage.create(`${OLD}/team-a/cluster`, old("team-a"));
+    await storage.create(`${OLD}/cluster/cluster`, old("cluster"));
+    const authenticator = new StaticTokenAuthenticator([{ token: TEST_TOKEN, user: adminUser() }]);
+    const start = () =>
+      startApiCore({ storage, keyPrefix: DEFAULT_PREFIX, authenticator, authorizer: new AllowAllAuthorizer() });
+    const results = await Promise.allSettled([start(), start()]);
+    try {
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled"]);
+      const keys = (await storage.list({ prefix: `${OLD}/` })).items.map((kv) => kv.key).sort();
+      expect(keys).toEqual([`${OLD}/admin/admin`, `${OLD}/admin/cluster`, `${OLD}/admin/team-a`]);
+      for (const kv of (await storage.list({ prefix: `${OLD}/` })).items)
+        expect(JSON.parse(kv.value).kind).toBe("LogicalCluster");
+    } finally {
+      for (const r of results) if (r.status === "fulfilled") r.value.stop();
+      await storage.close();
+    }
+  });
+});
+
+describe("following the markers", () => {
+  test("a failed list after the watch was lost is tried again: a deletion is still noticed", async () => {
+    const storage = SqliteStorage.open(":memory:", { progressIntervalMs: 0 });
+    const markers = `${OLD}/admin/`;
+    // The real store, but the marker watch can be broken and the next lists of markers made to fail.
+    let failLists = 0;
+    let breakWatch: ((err: Error) => void) | undefined;
+    const flaky = Object.create(storage) as SqliteStorage;
+    flaky.list = (opts) => {
+      if (opts.prefix === markers && failLists > 0) {
+        failLists--;
+        return Promise.reject(new Error("etcd unavailable"));
+      }
+      return storage.list(opts);
+    };
+    flaky.watch = (opts) => {
+      const w = storage.watch(opts);
+      if (opts.prefix === markers)
+        breakWatch = (err) => {
+          w.stop();
+          opts.onError(err);
+        };
+      return w;
+    };
+    const authenticator = new StaticTokenAuthenticator([{ token: TEST_TOKEN, user: adminUser() }]);
+    const core = await startApiCore({
+      storage: flaky,
+      keyPrefix: DEFAULT_PREFIX,
+      authenticator,
+      authorizer: new AllowAllAuthorizer(),
+    });
+    try {
+      await core.clusters.ensure("team-a");
+      expect(core.clusters.isKnown("team-a")).toBe(true);
+      failLists = 1;
+      breakWatch?.(new Error("watch lost"));
+      await storage.delete(core.clusters.markerKey("team-a"));
+      const deadline = Date.now() + 10_000;
+      while (core.clusters.isKnown("team-a") && Date.now() < deadline) await Bun.sleep(50);
+      expect(failLists).toBe(0);
+      expect(core.clusters.isKnown("team-a")).toBe(false);
+    } finally {
+      core.stop();
+      await storage.close();
+    }
+  }, 15_000);
 });
 
 describe("the LogicalCluster API in one process", () => {
+  test("a cluster first seen through a storage read (its marker watch behind) is refused writes when terminating", async () => {
+    const env = await inMemoryApp();
+    try {
+      // As a replica whose marker watch has not delivered the cluster yet: it reads the marker.
+      env.deps.clusters.stop();
+      const marker = {
+        apiVersion: "tenancy.kcp.io/v1alpha1",
+        kind: "LogicalCluster",
+        metadata: { name: "t2", uid: "u", deletionTimestamp: "2026-01-02T03:04:05Z", finalizers: ["x"] },
+        status: { phase: "Terminating" },
+      };
+      await env.storage.create(env.deps.clusters.markerKey("t2"), JSON.stringify(marker));
+      const res = await env.app.request("/clusters/t2/api/v1/namespaces", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${TEST_TOKEN}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ metadata: { name: "late" } }),
+      });
+      expect(res.status).toBe(403);
+      expect(env.deps.clusters.isTerminating("t2")).toBe(true);
+    } finally {
+      await env.close();
+    }
+  });
+
   test("served in admin only; a terminating cluster refuses writes with 403 and still reads", async () => {
     const env = await inMemoryApp();
     const req = (method: string, path: string, body?: unknown) =>

@@ -6,9 +6,10 @@ import { describe, expect, test } from "bun:test";
 import {
   clusterUsage,
   deleteClusterRange,
+  MAX_SIZED_BYTES,
   storedResources,
 } from "../../src/controllers/logical-cluster/storage-usage.ts";
-import type { WatchEvent } from "../../src/storage/interface.ts";
+import type { ListOptions, ListResult, WatchEvent } from "../../src/storage/interface.ts";
 import { SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
 
 const P = "/registry";
@@ -57,6 +58,33 @@ describe("storage usage of a logical cluster", () => {
       expect(team.bytes).toBe(bytes);
       expect(await clusterUsage(s, ranges, "team-a")).toMatchObject({ objects: 1, resources: { configmaps: 1 } });
       expect(await clusterUsage(s, ranges, "team", { bytes: false })).toMatchObject({ objects: 1203, bytes: 0 });
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("bytes read for sizing are bounded by MAX_SIZED_BYTES, not only by keys; the rest is estimated", async () => {
+    const s = SqliteStorage.open(":memory:", { progressIntervalMs: 0 });
+    // Large values, as a tenant may store (each under the 1.5 MiB value limit): far more bytes
+    // than the budget in far fewer keys than MAX_SIZED_KEYS.
+    const value = JSON.stringify({ data: "x".repeat(1024 * 1024) });
+    const n = Math.ceil((2 * MAX_SIZED_BYTES) / value.length);
+    await Promise.all(Array.from({ length: n }, (_, i) => s.create(`${P}/core/secrets/big/default/s${i}`, value)));
+    // The real store, with the bytes of values each list hands back added up.
+    let valueBytes = 0;
+    const counted = Object.create(s) as SqliteStorage;
+    counted.list = async (opts: ListOptions): Promise<ListResult> => {
+      const res = await s.list(opts);
+      for (const kv of res.items) valueBytes += kv.value.length;
+      return res;
+    };
+    try {
+      const usage = await clusterUsage(counted, await storedResources(s, P), "big");
+      expect(usage.objects).toBe(n);
+      expect(valueBytes).toBeLessThanOrEqual(MAX_SIZED_BYTES + value.length);
+      expect(usage.estimated).toBe(true);
+      const exact = n * (value.length + `${P}/core/secrets/big/default/s0`.length);
+      expect(Math.abs(usage.bytes - exact) / exact).toBeLessThan(0.01);
     } finally {
       await s.close();
     }

@@ -13,9 +13,12 @@ export interface ResourceRange {
   name: string;
 }
 
-/** Values are read for their size up to this many keys per cluster; beyond, bytes are estimated. */
+/** Values are read for their size up to this many keys per cluster… */
 export const MAX_SIZED_KEYS = 20_000;
+/** …and up to about this many bytes (values may be 1.5 MiB each): beyond, bytes are estimated. */
+export const MAX_SIZED_BYTES = 32 * 1024 * 1024;
 const PAGE = 500;
+const FIRST_PAGE = 16;
 
 /** Every resource with at least one key in storage: one single-key list per resource. */
 export async function storedResources(storage: Storage, keyPrefix: string): Promise<ResourceRange[]> {
@@ -44,7 +47,7 @@ export interface ClusterUsage {
   /** Objects per resource (resources with none left out). */
   resources: Record<string, number>;
   objects: number;
-  /** Bytes of keys and values; estimated from the sized keys' average past MAX_SIZED_KEYS. */
+  /** Bytes of keys and values; estimated from the sized keys' average past MAX_SIZED_KEYS or MAX_SIZED_BYTES. */
   bytes: number;
   /** True when bytes is an estimate. */
   estimated: boolean;
@@ -65,6 +68,7 @@ export async function clusterUsage(
   let objects = 0;
   let sizedKeys = 0;
   let sizedBytes = 0;
+  let largest = 0;
   for (const r of ranges) {
     const prefix = `${r.prefix}${cluster}/`;
     const n = await storage.count(prefix);
@@ -72,10 +76,17 @@ export async function clusterUsage(
     resources[r.name] = n;
     objects += n;
     let after: string | undefined;
-    while (sizing && sizedKeys < MAX_SIZED_KEYS) {
-      const limit = Math.min(PAGE, MAX_SIZED_KEYS - sizedKeys);
+    while (sizing && sizedKeys < MAX_SIZED_KEYS && sizedBytes < MAX_SIZED_BYTES) {
+      // Pages sized so that the budget is not overrun by much: as many keys as the rest of it
+      // holds at the largest size seen (a few keys at first, when no size is known).
+      const fit = largest > 0 ? Math.floor((MAX_SIZED_BYTES - sizedBytes) / largest) : FIRST_PAGE;
+      const limit = Math.max(1, Math.min(PAGE, MAX_SIZED_KEYS - sizedKeys, fit));
       const page = await storage.list({ prefix, after, limit, skipRemaining: true });
-      for (const kv of page.items) sizedBytes += Buffer.byteLength(kv.key) + Buffer.byteLength(kv.value);
+      for (const kv of page.items) {
+        const size = Buffer.byteLength(kv.key) + Buffer.byteLength(kv.value);
+        sizedBytes += size;
+        if (size > largest) largest = size;
+      }
       sizedKeys += page.items.length;
       const last = page.items.at(-1);
       if (!page.more || !last) break;

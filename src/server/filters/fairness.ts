@@ -6,7 +6,8 @@
 //
 // Exempt, as kube's are: long-running requests (watches: they hold a connection, not the event
 // loop; --max-watches-per-user bounds them), system:masters (kube's mandatory `exempt` FlowSchema
-// matches that group: the admin and the server's own loopback clients always get an answer), and
+// matches that group: the admin and the server's own loopback clients always get an answer; not
+// when only impersonated, see `exempt`), and
 // the health endpoints (kube's `probes` FlowSchema puts /healthz, /livez and /readyz in `exempt`).
 
 import type { MiddlewareHandler } from "hono";
@@ -14,6 +15,7 @@ import { MASTERS_GROUP } from "../../auth/rbac/rbac-authorizer.ts";
 import { errors } from "../../machinery/status.ts";
 import type { FlowControl, RequestKind } from "../fairness/flow-control.ts";
 import { type Release, SeatRejection } from "../fairness/seat-pool.ts";
+import type { UserInfo } from "../../auth/types.ts";
 import type { RequestInfo } from "../request-info.ts";
 import type { Env } from "./env.ts";
 
@@ -22,17 +24,22 @@ const READ_ONLY_VERBS = new Set(["get", "head", "list", "watch"]);
 
 const HEALTH_PATH = /^\/(healthz|livez|readyz)(\/|$)/;
 
-function exempt(info: RequestInfo, groups: readonly string[]): boolean {
+/**
+ * system:masters counts only when the identity that authenticated is in it too: impersonation is
+ * authorized in the request's logical cluster, so any cluster-admin there (a cluster's creator)
+ * may impersonate the group, unlike in kube, where that takes the power of the group itself.
+ */
+function exempt(info: RequestInfo, user: UserInfo, original: UserInfo | undefined): boolean {
   if (info.kind === "resource" && info.verb === "watch") return true;
   if (info.kind === "nonresource" && HEALTH_PATH.test(info.path)) return true;
-  return groups.includes(MASTERS_GROUP);
+  return user.groups.includes(MASTERS_GROUP) && (original ?? user).groups.includes(MASTERS_GROUP);
 }
 
 export function fairnessFilter(flows: FlowControl): MiddlewareHandler<Env> {
   return async (c, next) => {
     const info = c.get("requestInfo");
     const user = c.get("user");
-    if (exempt(info, user.groups)) return next();
+    if (exempt(info, user, c.get("originalUser"))) return next();
     const kind: RequestKind = READ_ONLY_VERBS.has(info.verb) ? "readOnly" : "mutating";
     // A space cannot occur in a logical cluster name, so no two (cluster, user) pairs share a key.
     const key = `${info.cluster} ${user.username}`;

@@ -42,14 +42,16 @@ export function logicalClusterFilter(
   return (c, next) => {
     const info = c.get("requestInfo");
     if (info.wildcard) return next();
+    const refuseWrite = () => info.kind === "resource" && WRITES.has(info.verb) && clusters.isTerminating(info.cluster);
     if (clusters.isKnown(info.cluster)) {
-      if (info.kind === "resource" && WRITES.has(info.verb) && clusters.isTerminating(info.cluster)) {
-        throw terminatingStatus(info.cluster);
-      }
+      if (refuseWrite()) throw terminatingStatus(info.cluster);
       return next();
     }
     return (async () => {
-      if (await clusters.exists(info.cluster)) return next();
+      if (await clusters.exists(info.cluster)) {
+        if (refuseWrite()) throw terminatingStatus(info.cluster);
+        return next();
+      }
       const user = c.get("user");
       const master = user.groups.includes(MASTERS_GROUP);
       if (!master) {

@@ -15,11 +15,12 @@
 // The database is built under a temporary name in the destination's directory and renamed into
 // place when complete, so a failed restore leaves no half database under the real name.
 
-import { closeSync, existsSync, fsyncSync, openSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { BackupFileReader, BackupObject } from "../backup-file.ts";
 import { DEFAULT_PREFIX } from "../keys.ts";
+import { fsyncPath } from "../../util/fsync-path.ts";
 import { openDatabase, writeMeta } from "./schema.ts";
 
 export const DEFAULT_BUMP_REVISION = 1_000_000_000;
@@ -117,23 +118,14 @@ export async function restoreSqliteDatabase(
     }
     // Closing the last connection checkpointed and removed the WAL; make sure nothing of it stays.
     await Promise.all([`${tmp}-wal`, `${tmp}-shm`].map((f) => rm(f, { force: true })));
-    syncPath(tmp);
+    fsyncPath(tmp);
     // A replaced database's WAL would be replayed onto the new file: it goes first.
     await Promise.all([`${dbPath}-wal`, `${dbPath}-shm`].map((f) => rm(f, { force: true })));
     await rename(tmp, dbPath);
-    syncPath(dirname(dbPath));
+    fsyncPath(dirname(dbPath));
     return { keys: restored, backupRevision: R, revision, renumbered };
   } catch (err) {
     await removeTmp();
     throw err;
-  }
-}
-
-function syncPath(path: string): void {
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
