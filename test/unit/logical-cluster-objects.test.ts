@@ -181,6 +181,19 @@ describe("the LogicalCluster API in one process", () => {
         reason: "Forbidden",
         details: { name: "t1", group: "tenancy.kcp.io", kind: "logicalclusters" },
       });
+      // Reviews store nothing: `kubectl auth can-i` and whoami still work there.
+      const review = await req("POST", "/clusters/t1/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
+        apiVersion: "authorization.k8s.io/v1",
+        kind: "SelfSubjectAccessReview",
+        spec: { resourceAttributes: { verb: "get", resource: "configmaps", namespace: "default" } },
+      });
+      expect(review.status).toBe(201);
+      expect(await review.json()).toMatchObject({ status: { allowed: true } });
+      const whoami = await req("POST", "/clusters/t1/apis/authentication.k8s.io/v1/selfsubjectreviews", {
+        apiVersion: "authentication.k8s.io/v1",
+        kind: "SelfSubjectReview",
+      });
+      expect(whoami.status).toBe(201);
       // Only the deletion controller, once the data is gone, may let the object go.
       const unfinalize = await env.app.request(`${lc}/t1`, {
         method: "PATCH",

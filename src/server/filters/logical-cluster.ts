@@ -7,8 +7,8 @@
 // (discovery) passes without creating anything. A creator outside system:masters becomes the
 // cluster's admin (AppDeps.clusterCreated), or authorization would refuse it in its own cluster.
 // Anyone else gets 403 and nothing is written. Wildcard (`/clusters/*`) requests name no cluster.
-// A cluster being deleted (its LogicalCluster Terminating) takes reads and deletes but no writes:
-// 403, as kube answers a create in a terminating namespace.
+// A cluster being deleted (its LogicalCluster Terminating) takes reads, deletes and reviews but no
+// writes: 403, as kube answers a create in a terminating namespace.
 
 import type { MiddlewareHandler } from "hono";
 import { DEFAULT_CLUSTER, type LogicalClusters } from "../../apis/logical-clusters.ts";
@@ -42,7 +42,11 @@ export function logicalClusterFilter(
   return (c, next) => {
     const info = c.get("requestInfo");
     if (info.wildcard) return next();
-    const refuseWrite = () => info.kind === "resource" && WRITES.has(info.verb) && clusters.isTerminating(info.cluster);
+    const refuseWrite = () =>
+      info.kind === "resource" &&
+      WRITES.has(info.verb) &&
+      !REVIEW_GROUPS.has(info.group) &&
+      clusters.isTerminating(info.cluster);
     if (clusters.isKnown(info.cluster)) {
       if (refuseWrite()) throw terminatingStatus(info.cluster);
       return next();
@@ -77,6 +81,13 @@ export function logicalClusterFilter(
 
 /** The verbs a terminating cluster refuses: everything that writes but deletes. */
 const WRITES = new Set(["create", "update", "patch"]);
+
+/**
+ * Reviews (access reviews, token reviews, whoami) are creates that store nothing: a terminating
+ * cluster still answers them, as kube's namespace lifecycle lets access reviews into a terminating
+ * namespace, so `kubectl auth can-i` keeps working there.
+ */
+const REVIEW_GROUPS = new Set(["authorization.k8s.io", "authentication.k8s.io"]);
 
 /** kube's NamespaceTerminating answer, for a logical cluster. */
 export function terminatingStatus(cluster: string): StatusError {
