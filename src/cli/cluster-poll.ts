@@ -1,4 +1,5 @@
-// The waiting of `kcp cluster add` (until Ready) and `remove` (until gone): a probe every half
+// The waiting of `kcp cluster add` (until Ready), `cluster remove` and `workspace delete` (until
+// gone): a probe every half
 // second until it has an answer or the --timeout passes. A transient failure (kcp restarting,
 // a 5xx, 429, a connection reset) is remembered and the next probe tried, not the end of the
 // wait; each probe gets a signal that aborts when the deadline passes, so no request runs past
@@ -41,4 +42,26 @@ export async function pollUntil<T>(
     }
     await Bun.sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
   }
+}
+
+/**
+ * Polls with `get` until it answers 404: the object is gone (its finalizers done). Each answer
+ * before that is handed to `seen` (for progress).
+ */
+export function pollUntilGone<T>(
+  timeoutMs: number,
+  get: (signal: AbortSignal) => Promise<T>,
+  seen?: (obj: T) => void,
+): Promise<PollResult<true>> {
+  return pollUntil(timeoutMs, async (signal) => {
+    let obj: T;
+    try {
+      obj = await get(signal);
+    } catch (e) {
+      if (isStatusError(e) && e.code === 404) return true;
+      throw e;
+    }
+    seen?.(obj);
+    return undefined;
+  });
 }

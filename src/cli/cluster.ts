@@ -34,7 +34,7 @@ import { log } from "../log.ts";
 import { isStatusError } from "../machinery/status.ts";
 import type { KObject } from "../machinery/object.ts";
 import { selfContainedKubeconfig } from "./cluster-kubeconfig.ts";
-import { pollUntil } from "./cluster-poll.ts";
+import { pollUntil, pollUntilGone } from "./cluster-poll.ts";
 import { parseDurationFlag } from "./duration-flag.ts";
 import { KCP_VERSION } from "../version.ts";
 
@@ -330,15 +330,9 @@ const remove = defineCommand({
       throw e;
     }
     log.start(`Removing cluster ${args.name} (stopping its syncer)`);
-    const { value: gone, lastError } = await pollUntil(timeoutMs, async (signal) => {
-      try {
-        await kcp.request({ method: "GET", path, signal });
-        return undefined;
-      } catch (e) {
-        if (isStatusError(e) && e.code === 404) return true;
-        throw e;
-      }
-    });
+    const { value: gone, lastError } = await pollUntilGone(timeoutMs, (signal) =>
+      kcp.request({ method: "GET", path, signal }),
+    );
     if (!gone)
       throw new Error(
         `cluster ${args.name} is still being removed after ${args.timeout}${lastError ? ` (kcp did not answer: ${lastError.message})` : ""}. ` +

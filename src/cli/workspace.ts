@@ -27,7 +27,7 @@ import { ageSince } from "../machinery/human-duration.ts";
 import { isObject, type KObject } from "../machinery/object.ts";
 import { isStatusError } from "../machinery/status.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
-import { pollUntil } from "./cluster-poll.ts";
+import { pollUntilGone } from "./cluster-poll.ts";
 import { parseDurationFlag } from "./duration-flag.ts";
 import { currentWorkspace, serverOfWorkspace, usePrevious, useWorkspace } from "./workspace-kubeconfig.ts";
 
@@ -254,18 +254,15 @@ const del = defineCommand({
     }
     log.start(`Deleting workspace "${args.name}" and its data`);
     let lastLeft = -1;
-    const { value: gone, lastError } = await pollUntil(timeoutMs, async (signal) => {
-      try {
-        const lc = await admin.request<KObject>({ method: "GET", path, signal });
+    const { value: gone, lastError } = await pollUntilGone(
+      timeoutMs,
+      (signal) => admin.request<KObject>({ method: "GET", path, signal }),
+      (lc) => {
         const left = isObject(lc.status) && typeof lc.status.objects === "number" ? lc.status.objects : -1;
         if (left >= 0 && left !== lastLeft) log.info(`${left} objects left`);
         lastLeft = left;
-        return undefined;
-      } catch (e) {
-        if (isStatusError(e) && e.code === 404) return true;
-        throw e;
-      }
-    });
+      },
+    );
     if (!gone)
       throw new Error(
         `workspace "${args.name}" is still being deleted after ${args.timeout}${lastError ? ` (kcp did not answer: ${lastError.message})` : ""}; its status says what is left`,
