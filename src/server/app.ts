@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.use("*", impersonationFilter(deps.authorizer));
   // Before authorization: a cluster that does not exist has no RBAC to judge by, and its creator
   // is given its rights there on creation.
-  app.use("*", logicalClusterFilter(deps.clusters, deps.authorizer, deps.clusterCreated));
+  app.use("*", logicalClusterFilter(deps.clusters, deps.registry, deps.authorizer, deps.clusterCreated));
   app.use("*", authorizationFilter(deps.authorizer));
   // After authorization, unlike kube's (which guards webhook authorizers): ours is an in-memory
   // lookup, and only requests it allowed open a flow, so requests aimed at logical clusters a user

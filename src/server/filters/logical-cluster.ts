@@ -12,6 +12,7 @@
 
 import type { MiddlewareHandler } from "hono";
 import { DEFAULT_CLUSTER, type LogicalClusters } from "../../apis/logical-clusters.ts";
+import type { ResourceRegistry } from "../../apis/registry.ts";
 import { MASTERS_GROUP } from "../../auth/rbac/rbac-authorizer.ts";
 import type { AuthorizationAttributes, Authorizer, UserInfo } from "../../auth/types.ts";
 import { forbiddenStatus } from "./forbidden-status.ts";
@@ -36,17 +37,21 @@ export function createClusterAttributes(user: UserInfo, cluster: string): Author
 
 export function logicalClusterFilter(
   clusters: LogicalClusters,
+  registry: ResourceRegistry,
   authorizer: Authorizer,
   clusterCreated?: (cluster: string, creator: UserInfo) => Promise<void>,
 ): MiddlewareHandler<Env> {
   return (c, next) => {
     const info = c.get("requestInfo");
     if (info.wildcard) return next();
+    // Virtual kinds (access and token reviews, whoami) are creates that store nothing: a terminating
+    // cluster still answers them, as kube's namespace lifecycle lets access reviews into a
+    // terminating namespace, so `kubectl auth can-i` keeps working there.
     const refuseWrite = () =>
       info.kind === "resource" &&
       WRITES.has(info.verb) &&
-      !REVIEW_GROUPS.has(info.group) &&
-      clusters.isTerminating(info.cluster);
+      clusters.isTerminating(info.cluster) &&
+      registry.lookup(info.cluster, info.group, info.version, info.resource)?.mode !== "virtual";
     if (clusters.isKnown(info.cluster)) {
       if (refuseWrite()) throw terminatingStatus(info.cluster);
       return next();
@@ -81,13 +86,6 @@ export function logicalClusterFilter(
 
 /** The verbs a terminating cluster refuses: everything that writes but deletes. */
 const WRITES = new Set(["create", "update", "patch"]);
-
-/**
- * Reviews (access reviews, token reviews, whoami) are creates that store nothing: a terminating
- * cluster still answers them, as kube's namespace lifecycle lets access reviews into a terminating
- * namespace, so `kubectl auth can-i` keeps working there.
- */
-const REVIEW_GROUPS = new Set(["authorization.k8s.io", "authentication.k8s.io"]);
 
 /** kube's NamespaceTerminating answer, for a logical cluster. */
 export function terminatingStatus(cluster: string): StatusError {
