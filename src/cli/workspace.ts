@@ -18,7 +18,11 @@ import { readFile, realpath, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { parse, stringify } from "yaml";
-import { LOGICAL_CLUSTER_API_VERSION, LOGICAL_CLUSTER_KIND } from "../apis/builtin/logical-cluster.ts";
+import {
+  isLogicalClusterName,
+  LOGICAL_CLUSTER_API_VERSION,
+  LOGICAL_CLUSTER_KIND,
+} from "../apis/builtin/logical-cluster.ts";
 import { DEFAULT_CLUSTER } from "../apis/logical-clusters.ts";
 import { loadClientConfig } from "../client/kubeconfig-loader.ts";
 import { RestClient } from "../client/rest-client.ts";
@@ -32,7 +36,6 @@ import { parseDurationFlag } from "./duration-flag.ts";
 import { currentWorkspace, serverOfWorkspace, usePrevious, useWorkspace } from "./workspace-kubeconfig.ts";
 
 const PATH = "/apis/tenancy.kcp.io/v1alpha1/logicalclusters";
-const NAME = /^[a-z0-9][a-z0-9-]{0,78}[a-z0-9]$/;
 
 const commonArgs = {
   kubeconfig: {
@@ -83,7 +86,7 @@ async function adminClient(kubeconfig: string | undefined): Promise<RestClient> 
 }
 
 function checkName(name: string): void {
-  if (!NAME.test(name))
+  if (!isLogicalClusterName(name))
     throw new Error(
       `invalid workspace name "${name}": 2 to 80 lowercase letters, digits or '-', starting and ending with a letter or digit`,
     );

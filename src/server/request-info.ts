@@ -2,16 +2,10 @@
 // plus the logical cluster taken from a `/clusters/<name>` prefix.
 
 import { errors, StatusError } from "../machinery/status.ts";
+import { isLogicalClusterName } from "../apis/builtin/logical-cluster.ts";
 import { DEFAULT_CLUSTER } from "../apis/logical-clusters.ts";
 
 export const WILDCARD_CLUSTER = "*";
-
-/** 2–80 characters, lowercase alphanumerics and '-', starting and ending with an alphanumeric. */
-const CLUSTER_NAME = /^[a-z0-9][a-z0-9-]{0,78}[a-z0-9]$/;
-
-export function isValidClusterName(name: string): boolean {
-  return CLUSTER_NAME.test(name);
-}
 
 export interface ResourceRequestInfo {
   kind: "resource";
@@ -96,7 +90,7 @@ export function splitClusterPrefix(rawPath: string): { cluster: string; wildcard
     if (path === "" || path === "/") throw unknownCluster(name);
     return { cluster: WILDCARD_CLUSTER, wildcard: true, path };
   }
-  if (!isValidClusterName(name) || path === "" || path === "/") throw unknownCluster(name);
+  if (!isLogicalClusterName(name) || path === "" || path === "/") throw unknownCluster(name);
   return { cluster: name, wildcard: false, path };
 }
 

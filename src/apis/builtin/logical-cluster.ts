@@ -42,7 +42,12 @@ export function isUndeletableCluster(name: string): boolean {
   return name === "admin" || name.startsWith("system-");
 }
 
+/** A logical cluster's name (`/clusters/<name>`): 2–80 lowercase alphanumerics and '-', alphanumeric at both ends. */
 const NAME = /^[a-z0-9][a-z0-9-]{0,78}[a-z0-9]$/;
+
+export function isLogicalClusterName(name: string): boolean {
+  return NAME.test(name);
+}
 
 const SCHEMA: Record<string, unknown> = {
   type: "object",
@@ -92,7 +97,7 @@ function prune(obj: KObject, ctx: RequestContext): void {
 
 function validateName(obj: KObject): FieldError[] {
   const name = obj.metadata.name ?? "";
-  if (name === "" || NAME.test(name)) return [];
+  if (name === "" || isLogicalClusterName(name)) return [];
   return [
     field.invalid(
       "metadata.name",
