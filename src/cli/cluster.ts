@@ -36,6 +36,7 @@ import type { KObject } from "../machinery/object.ts";
 import { selfContainedKubeconfig } from "./cluster-kubeconfig.ts";
 import { pollUntil, pollUntilGone } from "./cluster-poll.ts";
 import { parseDurationFlag } from "./duration-flag.ts";
+import { printColumns } from "./table-output.ts";
 import { KCP_VERSION } from "../version.ts";
 
 const CLUSTERS_PATH = "/apis/cluster.example.dev/v1alpha1/clusters";
@@ -297,14 +298,7 @@ const list = defineCommand({
       process.stdout.write("No clusters\n");
       return;
     }
-    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-    for (const r of rows)
-      process.stdout.write(
-        `${r
-          .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-          .join("   ")
-          .trimEnd()}\n`,
-      );
+    printColumns(rows);
   },
 });
 

@@ -33,6 +33,7 @@ import { isStatusError } from "../machinery/status.ts";
 import { writeFileAtomic } from "../util/atomic-write.ts";
 import { pollUntilGone } from "./cluster-poll.ts";
 import { parseDurationFlag } from "./duration-flag.ts";
+import { printColumns } from "./table-output.ts";
 import { currentWorkspace, serverOfWorkspace, usePrevious, useWorkspace } from "./workspace-kubeconfig.ts";
 
 const PATH = "/apis/tenancy.kcp.io/v1alpha1/logicalclusters";
@@ -102,17 +103,6 @@ function humanBytes(n: unknown): string {
     u++;
   }
   return u === 0 ? `${v}B` : `${v.toFixed(v < 10 ? 1 : 0)}${units[u]}`;
-}
-
-function printTable(rows: string[][]): void {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  for (const r of rows)
-    process.stdout.write(
-      `${r
-        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-        .join("   ")
-        .trimEnd()}\n`,
-    );
 }
 
 /** Switch the kubeconfig to `target` (a name, `-`, `admin` or `~`) after checking it exists. */
@@ -185,7 +175,7 @@ const list = defineCommand({
         ageSince(lc.metadata.creationTimestamp, now),
       ]);
     }
-    printTable(rows);
+    printColumns(rows);
   },
 });
 
