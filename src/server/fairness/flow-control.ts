@@ -1,9 +1,12 @@
 // Flow control for the whole server: two seat pools, as kube-apiserver's in-flight limits split
 // them — mutating requests (`--max-mutating-requests-inflight`, 200) and read-only ones
 // (`--max-requests-inflight`, 400) — each shared fairly among flows (seat-pool.ts), and the
-// counts /metrics shows. Which requests are exempt is the filter's business (filters/fairness.ts).
+// counts /metrics shows. With a share per flow, one usage ledger for both pools (flow-usage.ts):
+// a flow yields to a much lighter one, whichever pool their requests are in, since both share the
+// one event loop. Which requests are exempt is the filter's business (filters/fairness.ts).
 
 import { type ExpositionWriter, labelSet } from "../../util/prometheus.ts";
+import { type Clock, FlowUsage } from "./flow-usage.ts";
 import { type RejectReason, type Release, SeatPool, type Timers } from "./seat-pool.ts";
 
 /** kube-apiserver's --max-requests-inflight default. */
@@ -32,6 +35,7 @@ export interface FlowControlOptions {
   /** The longest wait for a seat. */
   waitLimitMs: number;
   timers?: Timers;
+  clock?: Clock;
 }
 
 /**
@@ -56,7 +60,12 @@ export class FlowControl {
   /** Rejections by kind and reason: `${kind} ${reason}` → count. */
   private readonly rejections = new Map<string, number>();
 
+  /** Seat time per flow, shared by both pools; only with a share per flow. */
+  readonly usage: FlowUsage | undefined;
+
   constructor(opts: FlowControlOptions) {
+    this.usage = opts.perFlow > 0 ? new FlowUsage(opts.clock ? { clock: opts.clock } : {}) : undefined;
+    const usage = this.usage;
     const pool = (seats: number) =>
       new SeatPool({
         seats,
@@ -67,6 +76,7 @@ export class FlowControl {
         maxWaiting: seats > 0 ? Math.max(seats, FLOW_QUEUE_LENGTH) : 8 * FLOW_QUEUE_LENGTH,
         waitLimitMs: opts.waitLimitMs,
         ...(opts.timers ? { timers: opts.timers } : {}),
+        ...(usage ? { usage } : {}),
       });
     this.pools = {
       mutating: pool(opts.maxMutatingRequestsInflight),

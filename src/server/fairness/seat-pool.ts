@@ -10,6 +10,11 @@
 // tenant with 200 requests in flight has all of them in flight, and another tenant's one request
 // waits behind them all. A share of a few seats keeps the noisy tenant's work in flight small;
 // the rest waits here, where it costs a queue entry, and the quiet tenant's request starts at once.
+//
+// With a FlowUsage (flow-usage.ts), shared by the server's two pools, a flow that yields to a
+// much lighter one is also paced: one request in progress at a time, and a rest as long as the
+// last one took before the next. Seats bound a flow's requests in progress; this bounds its share
+// of the event loop while someone lighter is being served.
 
 /** Why a request got no seat. */
 export type RejectReason = "queue-full" | "time-out" | "cancelled";
@@ -22,6 +27,8 @@ export class SeatRejection extends Error {
 
 /** Gives back a seat; calling it twice gives back one. */
 export type Release = () => void;
+
+import type { FlowUsage } from "./flow-usage.ts";
 
 export interface Timers {
   set(fn: () => void, ms: number): unknown;
@@ -46,6 +53,8 @@ export interface SeatPoolOptions {
   waitLimitMs: number;
   /** Tests pass fake timers; the real ones otherwise. */
   timers?: Timers;
+  /** The usage ledger shared with the other pool; without it no flow yields to another. */
+  usage?: FlowUsage;
 }
 
 interface Waiter {
@@ -74,9 +83,16 @@ export class SeatPool {
   private served = 0;
   private held = 0;
   private queued = 0;
+  private readonly usage: FlowUsage | undefined;
+  /** The timer that dispatches again when a paced flow's rest is over, and when it fires. */
+  private restTimer: unknown;
+  private restTimerAt = Number.POSITIVE_INFINITY;
 
   constructor(readonly opts: SeatPoolOptions) {
     this.timers = opts.timers ?? REAL_TIMERS;
+    this.usage = opts.usage;
+    // A request ending in either pool may let a paced flow of this one go on.
+    this.usage?.onEnd(() => this.dispatch());
   }
 
   /** Seats held now. */
@@ -106,8 +122,10 @@ export class SeatPool {
       this.flows.set(key, flow);
     }
     // Nobody of another flow can be waiting while a seat is free and that flow is within its share
-    // (dispatch would have served it), so taking a free seat here jumps no one.
-    if (flow.waiting.length === 0 && this.eligible(flow) && this.seatFree()) return this.grant(flow);
+    // and not paced (dispatch would have served it), so taking a free seat here jumps no one. A
+    // yielding flow queues, and dispatch paces it.
+    if (flow.waiting.length === 0 && this.eligible(flow) && this.seatFree() && !this.usage?.yields(key))
+      return this.grant(flow);
     if (flow.waiting.length >= this.opts.queueLength || this.queued >= this.opts.maxWaiting) {
       this.forgetIfIdle(flow);
       throw new SeatRejection("queue-full");
@@ -127,6 +145,8 @@ export class SeatPool {
       f.waiting.push(waiter);
       this.queued++;
       this.waitingFlows.add(f);
+      // A yielding flow with a seat free: dispatch serves it now or when its rest is over.
+      if (this.usage && this.seatFree()) this.dispatch();
     });
   }
 
@@ -142,29 +162,60 @@ export class SeatPool {
     flow.inFlight++;
     flow.lastServed = ++this.served;
     this.held++;
+    const endUsage = this.usage?.begin(flow.key);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       flow.inFlight--;
       this.held--;
-      this.dispatch();
+      // Ending the usage dispatches every pool sharing the ledger, this one included.
+      if (endUsage) endUsage();
+      else this.dispatch();
       this.forgetIfIdle(flow);
     };
   }
 
-  /** Hand free seats to waiting flows: the fewest seats held first, then the longest unserved. */
+  /**
+   * Hand free seats to waiting flows: the fewest seats held first, then the longest unserved. A
+   * flow that yields to a lighter one is passed over while it has a request in progress or rests;
+   * a timer dispatches again when the first rest is over.
+   */
   private dispatch(): void {
+    let resumeAt = Number.POSITIVE_INFINITY;
+    const usage = this.usage;
     while (this.waitingFlows.size > 0 && this.seatFree()) {
+      const yields = usage?.yieldTest();
+      const t = usage?.now ?? 0;
       let best: Flow | undefined;
       for (const f of this.waitingFlows) {
         if (!this.eligible(f)) continue;
+        if (usage && yields?.(f.key)) {
+          const from = usage.restUntil(f.key);
+          if (t < from) {
+            resumeAt = Math.min(resumeAt, from);
+            continue;
+          }
+        }
         if (!best || f.inFlight < best.inFlight || (f.inFlight === best.inFlight && f.lastServed < best.lastServed))
           best = f;
       }
-      if (!best) return;
+      if (!best) break;
       const waiter = this.dequeue(best);
       waiter.resolve(this.grant(best));
+    }
+    // A rest of Infinity ends with a request, whose end dispatches: no timer for that.
+    if (usage && resumeAt < this.restTimerAt && resumeAt !== Number.POSITIVE_INFINITY) {
+      if (this.restTimer !== undefined) this.timers.clear(this.restTimer);
+      this.restTimerAt = resumeAt;
+      this.restTimer = this.timers.set(
+        () => {
+          this.restTimer = undefined;
+          this.restTimerAt = Number.POSITIVE_INFINITY;
+          this.dispatch();
+        },
+        Math.max(0, resumeAt - usage.now),
+      );
     }
   }
 
