@@ -1,6 +1,12 @@
 import { expect, test } from "bun:test";
 import { FlowControl } from "../../src/server/fairness/flow-control.ts";
-import { ACTIVE_MS, FlowUsage, MIN_YIELDING_MS, USAGE_HALF_LIFE_MS } from "../../src/server/fairness/flow-usage.ts";
+import {
+  ACTIVE_MS,
+  FlowUsage,
+  MAX_REST_MS,
+  MIN_YIELDING_MS,
+  USAGE_HALF_LIFE_MS,
+} from "../../src/server/fairness/flow-usage.ts";
 import { type Release, SeatPool, type Timers } from "../../src/server/fairness/seat-pool.ts";
 
 class FakeClock {
@@ -116,6 +122,9 @@ test("a yielding flow rests as long as its last request held its seat, and not w
   r();
   expect(u.restUntil("noisy")).toBe(clock.t + 7);
   expect(u.restUntil("never-seen")).toBe(0);
+  // A request that held its seat long mostly waited: the rest is at most MAX_REST_MS.
+  spend(u, clock, "noisy", 5000);
+  expect(u.restUntil("noisy")).toBe(clock.t + MAX_REST_MS);
 });
 
 test("idle flows with no usage left are forgotten", () => {

@@ -7,8 +7,9 @@
 // collector's pauses for the noisy one's garbage. So on top of the seats: while a flow that used
 // at most half as much is active (a request in progress, or one answered within ACTIVE_MS), a
 // flow *yields*: the pools give it one request in progress at a time and, after each, a rest as
-// long as that request held its seat. It then has at most about half of the loop, and the light
-// flow finds it mostly free. Alone, or beside flows as heavy as itself, a flow never yields.
+// long as that request held its seat (up to MAX_REST_MS). It then has at most about half of the
+// loop, and the light flow finds it mostly free. Alone, or beside flows as heavy as itself, a flow
+// never yields.
 //
 // Usage is the time a flow's requests held their seats, decaying with a half-life of a second
 // (requests in progress count as they go), so it follows what the flow does now. A flow that used
@@ -20,6 +21,13 @@ export const USAGE_HALF_LIFE_MS = 1000;
 export const MIN_YIELDING_MS = 250;
 /** How long after its last answer a flow still counts as active (others may yield to it). */
 export const ACTIVE_MS = 1000;
+/**
+ * The longest rest: a request that held its seat long mostly waited (for storage, a big list's
+ * client), not held the loop, so its flow rests no longer than this.
+ */
+export const MAX_REST_MS = 100;
+/** How long a yieldTest's two lightest flows serve later tests when no request began or ended. */
+const TEST_REUSE_MS = 1;
 
 /** Usage smaller than this on an idle flow is forgotten. */
 const FORGET_BELOW_MS = 0.01;
@@ -53,6 +61,9 @@ export class FlowUsage {
   private readonly clock: Clock;
   private readonly decayPerMs: number;
   private ended = 0;
+  /** Bumped by every begin and end: a cached yieldTest is stale when it moved. */
+  private version = 0;
+  private cached: { version: number; at: number; test: (key: string) => boolean } | undefined;
 
   constructor(opts: { halfLifeMs?: number; clock?: Clock } = {}) {
     this.clock = opts.clock ?? REAL_CLOCK;
@@ -79,6 +90,7 @@ export class FlowUsage {
     e.inFlight++;
     e.startedSum += t;
     this.active.add(e);
+    this.version++;
     const entry = e;
     let done = false;
     return () => {
@@ -96,6 +108,7 @@ export class FlowUsage {
     e.inFlight--;
     e.startedSum -= started;
     if (e.inFlight === 0) e.startedSum = 0;
+    this.version++;
     if (++this.ended % SWEEP_EVERY === 0) this.sweep(t);
     for (const fn of this.listeners) fn();
   }
@@ -127,10 +140,13 @@ export class FlowUsage {
 
   /**
    * A test of `yields` for many flows at one moment: the two lightest active flows are found once
-   * (linear in them, dropping those no longer active), then each flow is one comparison.
+   * (linear in them, dropping those no longer active), then each flow is one comparison. Every
+   * request asks, so a test is reused for TEST_REUSE_MS while no request begins or ends.
    */
   yieldTest(): (key: string) => boolean {
     const t = this.clock.now();
+    const c = this.cached;
+    if (c && c.version === this.version && t - c.at < TEST_REUSE_MS) return c.test;
     let first: Entry | undefined;
     let firstUsage = Number.POSITIVE_INFINITY;
     let secondUsage = Number.POSITIVE_INFINITY;
@@ -146,7 +162,7 @@ export class FlowUsage {
         firstUsage = u;
       } else if (u < secondUsage) secondUsage = u;
     }
-    return (key) => {
+    const test = (key: string) => {
       const e = this.entries.get(key);
       if (!e || first === undefined) return false;
       const mine = this.usageAt(e, t);
@@ -155,16 +171,19 @@ export class FlowUsage {
       const lightest = e === first ? secondUsage : firstUsage;
       return lightest * 2 <= mine;
     };
+    this.cached = { version: this.version, at: t, test };
+    return test;
   }
 
   /**
    * When a yielding `key` may start its next request: after a rest as long as its last request
-   * held its seat; never while one is in progress (Infinity: its end dispatches again).
+   * held its seat (at most MAX_REST_MS); never while one is in progress (Infinity: its end
+   * dispatches again).
    */
   restUntil(key: string): number {
     const e = this.entries.get(key);
     if (!e) return 0;
-    return e.inFlight > 0 ? Number.POSITIVE_INFINITY : e.at + e.lastHeld;
+    return e.inFlight > 0 ? Number.POSITIVE_INFINITY : e.at + Math.min(e.lastHeld, MAX_REST_MS);
   }
 
   /** Flows remembered now (in progress or with usage left). */
