@@ -141,6 +141,9 @@ describe("fairness between tenants", () => {
         metrics,
       );
     expect(Number(rejected?.[1])).toBeGreaterThanOrEqual(tooMany.length);
+    // The flooder used far more than the calm tenant, active throughout: it was paced.
+    const paced = /kcp_flowcontrol_paced_requests_total\{request_kind="mutating"\} (\d+)/.exec(metrics);
+    expect(Number(paced?.[1])).toBeGreaterThan(0);
   });
 
   test("system:masters is never refused", async () => {

@@ -121,6 +121,13 @@ export class FlowControl {
         this.pools[kind].waiting,
       );
     w.family(
+      "kcp_flowcontrol_paced_requests_total",
+      "counter",
+      "Number of requests started paced: their flow yielded to a much lighter active flow.",
+    );
+    for (const kind of ["mutating", "readOnly"] as const)
+      w.sample("kcp_flowcontrol_paced_requests_total", labelSet([["request_kind", kind]]), this.pools[kind].pacedTotal);
+    w.family(
       "apiserver_flowcontrol_rejected_requests_total",
       "counter",
       "Number of requests rejected by API Priority and Fairness subsystem.",

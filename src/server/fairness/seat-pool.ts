@@ -87,6 +87,7 @@ export class SeatPool {
   /** The timer that dispatches again when a paced flow's rest is over, and when it fires. */
   private restTimer: unknown;
   private restTimerAt = Number.POSITIVE_INFINITY;
+  private paced = 0;
 
   constructor(readonly opts: SeatPoolOptions) {
     this.timers = opts.timers ?? REAL_TIMERS;
@@ -103,6 +104,11 @@ export class SeatPool {
   /** Requests waiting now. */
   get waiting(): number {
     return this.queued;
+  }
+
+  /** Requests started so far by flows that yielded (paced). */
+  get pacedTotal(): number {
+    return this.paced;
   }
 
   /** Seats `key`'s flow holds now. */
@@ -188,19 +194,24 @@ export class SeatPool {
       const yields = usage?.yieldTest();
       const t = usage?.now ?? 0;
       let best: Flow | undefined;
+      let bestPaced = false;
       for (const f of this.waitingFlows) {
         if (!this.eligible(f)) continue;
-        if (usage && yields?.(f.key)) {
+        const paced = usage !== undefined && yields?.(f.key) === true;
+        if (usage && paced) {
           const from = usage.restUntil(f.key);
           if (t < from) {
             resumeAt = Math.min(resumeAt, from);
             continue;
           }
         }
-        if (!best || f.inFlight < best.inFlight || (f.inFlight === best.inFlight && f.lastServed < best.lastServed))
+        if (!best || f.inFlight < best.inFlight || (f.inFlight === best.inFlight && f.lastServed < best.lastServed)) {
           best = f;
+          bestPaced = paced;
+        }
       }
       if (!best) break;
+      if (bestPaced) this.paced++;
       const waiter = this.dequeue(best);
       waiter.resolve(this.grant(best));
     }
