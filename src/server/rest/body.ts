@@ -10,7 +10,7 @@ import {
   PROTOBUF_MEDIA_TYPE,
   protobufSupported,
   protobufSupportedForCustomResource,
-} from "../protobuf/decode-object.ts";
+} from "../../apis/protobuf/decode-object.ts";
 import { checkJsonDepth } from "../../machinery/document-limits.ts";
 import { parseYaml } from "../../machinery/yaml-document.ts";
 import { errors } from "../../machinery/status.ts";
