@@ -13,7 +13,7 @@ import { checkPatchedFields } from "./patch-field-validation.ts";
 import { validateWriteOptions } from "./write-options.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors, isStatusError } from "../../machinery/status.ts";
-import { mediaType, PATCH_TYPES, parseDocument, readBodyText, readObjectBody } from "./body.ts";
+import { mediaType, PATCH_TYPES, parseJsonDocument, readBodyText, readObjectBody } from "./body.ts";
 import { jsonResponse, jsonTextResponse } from "./respond.ts";
 import { capabilitiesOf } from "../../apis/capabilities.ts";
 import { isObject } from "../../machinery/object.ts";
@@ -238,7 +238,7 @@ export async function handlePatch(
     if (viewOf(def, info)) throw errors.unsupportedMediaType(type, [PATCH_TYPES.json, PATCH_TYPES.merge]);
     return handleApply(store, def, info, text, ctx, queryBool(query.get("force")));
   }
-  const raw = parseDocument(text, "application/json");
+  const raw = await parseJsonDocument(text);
   // A large patch: let others be served between parsing it and reading the object.
   if (text.length > STEPWISE_MIN_STORED_BYTES) await yieldToEventLoop();
   const patch: unknown =
