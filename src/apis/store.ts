@@ -67,14 +67,21 @@ export interface ListResult {
 export interface ListStream {
   /** The revision every page is read at: the list's resourceVersion. */
   resourceVersion: string;
-  /** True when the first page held every item (one `next` call gives them all). */
+  /** True when one `next` call gives every item (the first page held them all, within one chunk). */
   complete: boolean;
-  /** The next page's items as served JSON joined by commas ("" when none matched), or null after the last page. */
+  /**
+   * The next items as served JSON joined by commas ("" when none matched), about
+   * LIST_STREAM_CHUNK_BYTES of stored text at a time; null after the last.
+   */
   next(): Promise<string | null>;
 }
 
-/** Keys per storage read of a streamed list. */
+/** Keys per storage read of a streamed list at most. */
 export const LIST_STREAM_PAGE = 1000;
+/** Stored bytes per storage read of a streamed list, about (after the first read, which is LIST_STREAM_PAGE keys). */
+export const LIST_STREAM_PAGE_BYTES = 4 * 1024 * 1024;
+/** Stored bytes per ListStream.next() call, about (at least one object). */
+export const LIST_STREAM_CHUNK_BYTES = 1024 * 1024;
 
 export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
@@ -352,7 +359,14 @@ export class ObjectStore {
         limit: limit ? Math.max(limit - items.length, filtering || accepts ? 100 : 0) : 0,
       });
       readRevision = res.revision;
+      // A page of large objects is decoded with others served every LIST_STREAM_CHUNK_BYTES.
+      let decoded = 0;
       for (const kv of res.items) {
+        if (decoded > LIST_STREAM_CHUNK_BYTES) {
+          decoded = 0;
+          await yieldToEventLoop();
+        }
+        decoded += kv.value.length;
         lastKey = kv.key;
         scanned++;
         if (accepts && !accepts(kv.value)) continue;
@@ -395,8 +409,8 @@ export class ObjectStore {
     const wildcard = cluster === undefined;
     const resPrefix = this.resourcePrefix(def);
     const filtering = hasSelectors(opts);
-    const read = (rev: number, after: string | undefined) =>
-      this.readListPage(opts, revision, { prefix, revision: rev, after, limit: pageSize, skipRemaining: true });
+    const read = (rev: number, after: string | undefined, limit: number) =>
+      this.readListPage(opts, revision, { prefix, revision: rev, after, limit, skipRemaining: true });
     const encode = (kvs: KeyValue[]): string => {
       const out: string[] = [];
       for (const kv of kvs) {
@@ -412,22 +426,37 @@ export class ObjectStore {
       }
       return out.join(",");
     };
-    const first = await read(revision, start);
+    const first = await read(revision, start, pageSize);
     const readRevision = first.revision;
-    let page: StorageListResult | null = first;
-    let lastKey = start;
-    let done = false;
+    const bytesOf = (kvs: KeyValue[]) => kvs.reduce((n, kv) => n + kv.value.length, 0);
+    let pending = first.items;
+    let pendingBytes = bytesOf(pending);
+    let at = 0;
+    let more = first.more && pending.length > 0;
+    let lastKey = pending[pending.length - 1]?.key ?? start;
+    let size = pageSize;
     return {
       resourceVersion: String(readRevision),
-      complete: !first.more,
+      complete: !more && pendingBytes <= LIST_STREAM_CHUNK_BYTES,
       async next(): Promise<string | null> {
-        if (done) return null;
-        const p = page ?? (await read(readRevision, lastKey));
-        page = null;
-        const last = p.items[p.items.length - 1];
-        if (!p.more || !last) done = true;
-        else lastKey = last.key;
-        return encode(p.items);
+        if (at >= pending.length) {
+          if (!more) return null;
+          // Pages of large objects are read fewer at a time: about LIST_STREAM_PAGE_BYTES each.
+          size = Math.max(16, Math.min(pageSize, Math.floor((pending.length * LIST_STREAM_PAGE_BYTES) / pendingBytes)));
+          const p = await read(readRevision, lastKey, size);
+          pending = p.items;
+          pendingBytes = bytesOf(pending);
+          at = 0;
+          more = p.more && pending.length > 0;
+          lastKey = pending[pending.length - 1]?.key ?? lastKey;
+        }
+        // About LIST_STREAM_CHUNK_BYTES of the page per call: the caller serves others between calls.
+        let end = at;
+        for (let bytes = 0; end < pending.length && (bytes < LIST_STREAM_CHUNK_BYTES || end === at); end++)
+          bytes += (pending[end] as KeyValue).value.length;
+        const chunk = pending.slice(at, end);
+        at = end;
+        return encode(chunk);
       },
     };
   }
