@@ -206,6 +206,61 @@ const CASES: Case[] = [
       body: configMap("up", { data: keys(26_000, (i) => `u${round}-${i}`) }),
     }),
   },
+  {
+    // The stall bench's worst cases (scripts/bench/stall.ts), each 413 after the work but the JSON Patch.
+    name: "apply-49k-force",
+    setup: async (app) =>
+      void (await call(
+        app,
+        "PATCH",
+        `${CM}/ssa49?fieldManager=a`,
+        configMap("ssa49", { data: keys(49_000, (i) => `v${i}`) }),
+        APPLY,
+      )),
+    request: () => ({
+      method: "PATCH",
+      path: `${CM}/ssa49?fieldManager=b&force=true`,
+      body: configMap("ssa49", { data: keys(49_000, (i) => `w${round}-${i}`) }),
+      type: APPLY,
+    }),
+  },
+  {
+    name: "json-patch-10k-removes",
+    before: async (app) => {
+      await call(app, "DELETE", `${CM}/jp`);
+      const finalizers = Array.from({ length: 40_000 }, (_, i) => `x/f${String(i).padStart(6, "0")}`);
+      await call(app, "POST", CM, configMap("jp", { metadata: { name: "jp", namespace: "default", finalizers } }));
+    },
+    request: () => ({
+      method: "PATCH",
+      path: `${CM}/jp`,
+      body: JSON.stringify(Array.from({ length: 10_000 }, () => ({ op: "remove", path: "/metadata/finalizers/0" }))),
+      type: "application/json-patch+json",
+    }),
+  },
+  {
+    name: "strategic-50k-into-20k",
+    setup: async (app) => {
+      const finalizers = Array.from({ length: 20_000 }, (_, i) => `x/f${String(i).padStart(6, "0")}`);
+      await call(app, "POST", CM, configMap("smp", { metadata: { name: "smp", namespace: "default", finalizers } }));
+    },
+    request: () => ({
+      method: "PATCH",
+      path: `${CM}/smp`,
+      body: JSON.stringify({
+        metadata: { finalizers: Array.from({ length: 50_000 }, (_, i) => `x/f${String(50_000 + i).padStart(6, "0")}`) },
+      }),
+      type: "application/strategic-merge-patch+json",
+    }),
+  },
+  {
+    name: "yaml-create-1.4mib",
+    request: () => {
+      const lines = ["apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: yaml", "data:"];
+      for (let i = 0; i < 45_000; i++) lines.push(`  key-${String(i).padStart(6, "0")}: value-${i}-abcdef`);
+      return { method: "POST", path: CM, body: lines.join("\n"), type: "application/yaml" };
+    },
+  },
   { name: "list-2000x10kib", setup: fillList, request: () => ({ method: "GET", path: LIST_NS }) },
   { name: "list-2000x10kib-limit-1000", request: () => ({ method: "GET", path: `${LIST_NS}?limit=1000` }) },
   { name: "list-2000x10kib-limit-500", request: () => ({ method: "GET", path: `${LIST_NS}?limit=500` }) },
