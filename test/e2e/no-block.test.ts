@@ -216,6 +216,24 @@ describe("large bodies and lists", () => {
     expect(Object.keys(created.data as object).length).toBe(5_000);
   }, 60_000);
 
+  test("a large JSON body parsed in the worker: the same duplicate-field and syntax errors as a small one", async () => {
+    const body = (n: number, tail: string) => {
+      const data = Array.from({ length: n }, (_, i) => `"k${i}":"v${i}"`).join(",");
+      return `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup${n}"},"data":{${data},"k1":"again"}${tail}`;
+    };
+    const answers: unknown[] = [];
+    for (const n of [10, 10_000])
+      for (const tail of ["}", "}x"]) {
+        const r = await api(kcp, `${CM}?fieldValidation=Strict`, { method: "POST", body: body(n, tail) });
+        const status = (await r.json()) as { code: number; message: string };
+        answers.push([r.status, status.code, status.message.replace(`dup${n}`, "dup")]);
+      }
+    expect((answers[0] as unknown[])[0]).toBe(400);
+    expect(String((answers[0] as unknown[])[2])).toContain('duplicate field "data.k1"');
+    expect((answers[1] as unknown[])[0]).toBe(400);
+    expect(answers.slice(2)).toEqual(answers.slice(0, 2));
+  }, 60_000);
+
   test("a 20 MiB list: /readyz answers while it is read, and every client sees the same objects", async () => {
     const ns = "/api/v1/namespaces/big/configmaps";
     await ok(
