@@ -442,7 +442,8 @@ export class ObjectStore {
         if (at >= pending.length) {
           if (!more) return null;
           // Pages of large objects are read fewer at a time: about LIST_STREAM_PAGE_BYTES each.
-          size = Math.max(16, Math.min(pageSize, Math.floor((pending.length * LIST_STREAM_PAGE_BYTES) / pendingBytes)));
+          const fit = Math.floor((pending.length * LIST_STREAM_PAGE_BYTES) / Math.max(1, pendingBytes));
+          size = Math.max(Math.min(16, pageSize), Math.min(pageSize, fit));
           const p = await read(readRevision, lastKey, size);
           pending = p.items;
           pendingBytes = bytesOf(pending);
