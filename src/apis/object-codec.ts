@@ -32,7 +32,11 @@ export function encodeObject(obj: KObject): string {
 
 /** Parse a stored value into an object of `def`, with its resourceVersion and type meta set. */
 export function decodeObject(def: ResourceDef, value: string, revision: number, cluster?: string): KObject {
-  const obj = JSON.parse(value) as KObject;
+  return finishDecoding(def, JSON.parse(value) as KObject, revision, cluster);
+}
+
+/** What decodeObject does after JSON.parse, for a stored value parsed elsewhere (the offload worker). */
+export function finishDecoding(def: ResourceDef, obj: KObject, revision: number, cluster?: string): KObject {
   obj.apiVersion = apiVersionOf(def);
   obj.kind = def.kind;
   if (!obj.metadata) obj.metadata = {};

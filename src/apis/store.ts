@@ -24,6 +24,7 @@ import {
   CLUSTER_ANNOTATION,
   clone,
   decodeKeyValue,
+  finishDecoding,
   deepEqual,
   encodeObject,
   nowTimestamp,
@@ -33,7 +34,13 @@ import type { KObject, RequestContext, ResourceDef, SubresourceDef, UserInfo } f
 import type { Admission, AdmissionAttributes, AdmissionOperation } from "./admission.ts";
 import { decodeContinue, encodeContinue } from "./continue-token.ts";
 import { recordManagedFields } from "./fieldmanager/store-hook.ts";
-import { STEPWISE_MIN_STORED_BYTES, yieldToEventLoop } from "./offload/offload.ts";
+import {
+  isLarge,
+  jsonIsLarge,
+  parseStoredJson,
+  STEPWISE_MIN_STORED_BYTES,
+  yieldToEventLoop,
+} from "./offload/offload.ts";
 
 export interface ListOptions {
   labelSelector?: LabelSelector;
@@ -60,14 +67,21 @@ export interface ListResult {
 export interface ListStream {
   /** The revision every page is read at: the list's resourceVersion. */
   resourceVersion: string;
-  /** True when the first page held every item (one `next` call gives them all). */
+  /** True when one `next` call gives every item (the first page held them all, within one chunk). */
   complete: boolean;
-  /** The next page's items as served JSON joined by commas ("" when none matched), or null after the last page. */
+  /**
+   * The next items as served JSON joined by commas ("" when none matched), about
+   * LIST_STREAM_CHUNK_BYTES of stored text at a time; null after the last.
+   */
   next(): Promise<string | null>;
 }
 
-/** Keys per storage read of a streamed list. */
+/** Keys per storage read of a streamed list at most. */
 export const LIST_STREAM_PAGE = 1000;
+/** Stored bytes per storage read of a streamed list, about (after the first read, which is LIST_STREAM_PAGE keys). */
+export const LIST_STREAM_PAGE_BYTES = 4 * 1024 * 1024;
+/** Stored bytes per ListStream.next() call, about (at least one object). */
+export const LIST_STREAM_CHUNK_BYTES = 1024 * 1024;
 
 export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
@@ -345,7 +359,14 @@ export class ObjectStore {
         limit: limit ? Math.max(limit - items.length, filtering || accepts ? 100 : 0) : 0,
       });
       readRevision = res.revision;
+      // A page of large objects is decoded with others served every LIST_STREAM_CHUNK_BYTES.
+      let decoded = 0;
       for (const kv of res.items) {
+        if (decoded > LIST_STREAM_CHUNK_BYTES) {
+          decoded = 0;
+          await yieldToEventLoop();
+        }
+        decoded += kv.value.length;
         lastKey = kv.key;
         scanned++;
         if (accepts && !accepts(kv.value)) continue;
@@ -388,8 +409,8 @@ export class ObjectStore {
     const wildcard = cluster === undefined;
     const resPrefix = this.resourcePrefix(def);
     const filtering = hasSelectors(opts);
-    const read = (rev: number, after: string | undefined) =>
-      this.readListPage(opts, revision, { prefix, revision: rev, after, limit: pageSize, skipRemaining: true });
+    const read = (rev: number, after: string | undefined, limit: number) =>
+      this.readListPage(opts, revision, { prefix, revision: rev, after, limit, skipRemaining: true });
     const encode = (kvs: KeyValue[]): string => {
       const out: string[] = [];
       for (const kv of kvs) {
@@ -405,22 +426,38 @@ export class ObjectStore {
       }
       return out.join(",");
     };
-    const first = await read(revision, start);
+    const first = await read(revision, start, pageSize);
     const readRevision = first.revision;
-    let page: StorageListResult | null = first;
-    let lastKey = start;
-    let done = false;
+    const bytesOf = (kvs: KeyValue[]) => kvs.reduce((n, kv) => n + kv.value.length, 0);
+    let pending = first.items;
+    let pendingBytes = bytesOf(pending);
+    let at = 0;
+    let more = first.more && pending.length > 0;
+    let lastKey = pending[pending.length - 1]?.key ?? start;
+    let size = pageSize;
     return {
       resourceVersion: String(readRevision),
-      complete: !first.more,
+      complete: !more && pendingBytes <= LIST_STREAM_CHUNK_BYTES,
       async next(): Promise<string | null> {
-        if (done) return null;
-        const p = page ?? (await read(readRevision, lastKey));
-        page = null;
-        const last = p.items[p.items.length - 1];
-        if (!p.more || !last) done = true;
-        else lastKey = last.key;
-        return encode(p.items);
+        if (at >= pending.length) {
+          if (!more) return null;
+          // Pages of large objects are read fewer at a time: about LIST_STREAM_PAGE_BYTES each.
+          const fit = Math.floor((pending.length * LIST_STREAM_PAGE_BYTES) / Math.max(1, pendingBytes));
+          size = Math.max(Math.min(16, pageSize), Math.min(pageSize, fit));
+          const p = await read(readRevision, lastKey, size);
+          pending = p.items;
+          pendingBytes = bytesOf(pending);
+          at = 0;
+          more = p.more && pending.length > 0;
+          lastKey = pending[pending.length - 1]?.key ?? lastKey;
+        }
+        // About LIST_STREAM_CHUNK_BYTES of the page per call: the caller serves others between calls.
+        let end = at;
+        for (let bytes = 0; end < pending.length && (bytes < LIST_STREAM_CHUNK_BYTES || end === at); end++)
+          bytes += (pending[end] as KeyValue).value.length;
+        const chunk = pending.slice(at, end);
+        at = end;
+        return encode(chunk);
       },
     };
   }
@@ -456,6 +493,8 @@ export class ObjectStore {
       delete meta.namespace;
     }
     if (meta.resourceVersion) throw errors.internal("resourceVersion should not be set on objects to be created");
+    // A large object is created in steps, others served between them (as update does).
+    const stepwise = isLarge(obj);
     const admission = this.admission;
     const attributes =
       admission && (admission.mutates("CREATE") || admission.validates("CREATE"))
@@ -476,20 +515,26 @@ export class ObjectStore {
     if (def.strategy.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
     if (def.strategy.hasStatus) delete obj.status;
+    if (stepwise) await yieldToEventLoop();
     def.strategy.prepareForCreate?.(obj, ctx);
+    if (stepwise) await yieldToEventLoop();
     const tracking = recordManagedFields(def, ctx, undefined, obj, requestedManagedFields);
     if (tracking) await tracking;
+    if (stepwise) await yieldToEventLoop();
     dropEmptyMetadata(meta);
     const errs: FieldError[] = validateObjectMeta(meta, {
       namespaced: def.namespaced,
       nameValidation: def.strategy.nameValidation ?? "subdomain",
     });
+    if (stepwise) await yieldToEventLoop();
     errs.push(...(def.strategy.validate?.(obj, ctx) ?? []));
     if (errs.length) throw errors.invalid(def.kind, def.group, meta.name ?? meta.generateName ?? "", errs);
     if (attributes && admission?.validates("CREATE")) {
+      if (stepwise) await yieldToEventLoop();
       const pending = admission.validate(attributes);
       if (pending) await pending;
     }
+    if (stepwise) await yieldToEventLoop();
     const key = this.key(def, ctx.cluster, meta.namespace, meta.name as string);
     if (ctx.dryRun) {
       if (await this.storage.get(key))
@@ -564,10 +609,7 @@ export class ObjectStore {
       }
       // A large object is worked on in steps (its patch or apply in the offload worker): others are served between them.
       const stepwise = kv.value.length > STEPWISE_MIN_STORED_BYTES;
-      const current = this.decode(def, kv, false);
-      if (stepwise) await yieldToEventLoop();
-      // Decoding the stored text again is about twice as fast as structuredClone for a large object.
-      const copy = stepwise ? this.decode(def, kv, false) : clone(current);
+      const [current, copy] = stepwise ? await this.decodeTwice(def, kv) : this.decodeAndCopy(def, kv);
       if (stepwise) await yieldToEventLoop();
       const desired = await mutate(copy);
       if (stepwise) await yieldToEventLoop();
@@ -632,6 +674,27 @@ export class ObjectStore {
     }
   }
 
+  private decodeAndCopy(def: ResourceDef, kv: KeyValue): [KObject, KObject] {
+    const current = this.decode(def, kv, false);
+    return [current, clone(current)];
+  }
+
+  /**
+   * A large stored object and a private copy, decoded with the event loop served between steps:
+   * text of many members is parsed in the offload worker and each copy assembled in pieces (a
+   * JSON.parse of 40,000 keys holds the loop 50-150 ms); other large text (a few long strings) is
+   * parsed here, twice (twice as fast as structuredClone).
+   */
+  private async decodeTwice(def: ResourceDef, kv: KeyValue): Promise<[KObject, KObject]> {
+    if (!jsonIsLarge(kv.value)) {
+      const current = this.decode(def, kv, false);
+      await yieldToEventLoop();
+      return [current, this.decode(def, kv, false)];
+    }
+    const [a, b] = (await parseStoredJson(kv.value, 2)) as [KObject, KObject];
+    return [finishDecoding(def, a, kv.modRevision), finishDecoding(def, b, kv.modRevision)];
+  }
+
   /** Apply system-field rules, the strategy and validation to an update. */
   private async prepareUpdate(
     def: ResourceDef,
@@ -670,12 +733,14 @@ export class ObjectStore {
     } else delete m.generation;
     const tracking = recordManagedFields(def, ctx, current, next, requestedManagedFields, subresource);
     if (tracking) await tracking;
-    else if (stepwise) await yieldToEventLoop();
+    if (stepwise) await yieldToEventLoop();
     const errs: FieldError[] = validateObjectMeta(m, {
       namespaced: def.namespaced,
       nameValidation: def.strategy.nameValidation ?? "subdomain",
     });
     errs.push(...validateObjectMetaUpdate(m, o));
+    // Metadata of 70,000 finalizers and the kind's checks of 40,000 keys take tens of ms each.
+    if (stepwise) await yieldToEventLoop();
     const kindErrs = rules.validate(def, next, current, ctx);
     if (kindErrs) errs.push(...kindErrs);
     if (errs.length) throw errors.invalid(def.kind, def.group, o.name ?? "", errs);

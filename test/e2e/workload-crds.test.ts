@@ -4,7 +4,7 @@
 // subresource), `run`, `expose`, `get` with printer columns, `apply -f` of a realistic manifest
 // twice (create, then a strategic merge patch), `set image`, server-side validation that refuses a
 // bad manifest, and `explain`. kubectl 1.32 and 1.33 send protobuf bodies for the typed commands
-// (decoded by src/server/protobuf/, tested in depth by workload-protobuf.test.ts). Last, `kcp start
+// (decoded by src/apis/protobuf/, tested in depth by workload-protobuf.test.ts). Last, `kcp start
 // --install-workload-crds` installs them itself, once.
 import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";

@@ -13,7 +13,7 @@ import { stringify as stringifyYaml } from "yaml";
 import { api, type KcpProcess, kubectl, type KubectlOptions, useKcp } from "../helpers/kcp-process.ts";
 import { selectWorkloadCRDs } from "../../src/apis/workload-crds/workload-crds.ts";
 import { envelope, int, msg, str, time } from "../helpers/protobuf-encoder.ts";
-import { decodeProtobufObject } from "../../src/server/protobuf/decode-object.ts";
+import { decodeProtobufObject } from "../../src/apis/protobuf/decode-object.ts";
 
 let kcp: KcpProcess;
 type Obj = Record<string, any>;

@@ -1,8 +1,8 @@
-// Encode a JSON object as the protobuf message kcp's decoder reads (src/server/protobuf), driven by
+// Encode a JSON object as the protobuf message kcp's decoder reads (src/apis/protobuf), driven by
 // the same message descriptors: a valid protobuf body built from a fixture, for the byte mutations
 // to start from. Values of the wrong type for their field are left out (the descriptor says what fits).
 
-import { type FieldDesc, isMessageType, type MessageDesc, type ValueType } from "../../src/server/protobuf/schema.ts";
+import { type FieldDesc, isMessageType, type MessageDesc, type ValueType } from "../../src/apis/protobuf/schema.ts";
 import { type Bytes, double, entry, envelope, int, len, str } from "../helpers/protobuf-encoder.ts";
 
 type Obj = Record<string, unknown>;

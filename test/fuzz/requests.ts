@@ -5,7 +5,7 @@
 // (seed, case number, worker count) alone.
 
 import { gzipSync } from "node:zlib";
-import { protobufMessageFor } from "../../src/server/protobuf/messages/index.ts";
+import { protobufMessageFor } from "../../src/apis/protobuf/messages/index.ts";
 import { fixtureFor, type JsonObject, subresourceFixture } from "./fixtures.ts";
 import {
   clone,

@@ -2,8 +2,8 @@
 // protobuf bodies are valid before they are damaged (the server's own decoder reads them back).
 
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { decodeProtobufObject } from "../../src/server/protobuf/decode-object.ts";
-import { protobufMessageFor } from "../../src/server/protobuf/messages/index.ts";
+import { decodeProtobufObject } from "../../src/apis/protobuf/decode-object.ts";
+import { protobufMessageFor } from "../../src/apis/protobuf/messages/index.ts";
 import { fixtureFor } from "../fuzz/fixtures.ts";
 import { protobufBody } from "../fuzz/protobuf-encode.ts";
 import { Rng } from "../fuzz/random.ts";

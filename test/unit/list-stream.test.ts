@@ -3,7 +3,7 @@
 // whether items are spliced from the stored JSON or parsed (onRead, selectors, wildcard with
 // annotations, values stored in another key order), across several storage pages, at one
 // snapshot while writes happen during the stream, and with 410 for a compacted revision.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -309,4 +309,121 @@ test("a compacted resourceVersion or continue token is 410 before anything is st
   expect((limited.body as { items: unknown[] }).items).toEqual(
     ((await materialised(widgets, inf, "limit=7")) as { items: unknown[] }).items,
   );
+});
+
+describe("lists of large objects are written in chunks, with the bytes of the whole", () => {
+  const big = "x".repeat(20_000);
+  let bigSeeded = false;
+  async function seedBig(): Promise<void> {
+    if (bigSeeded) return;
+    bigSeeded = true;
+    for (let i = 0; i < 400; i++) {
+      await store.create(
+        widgets,
+        ctx(),
+        {
+          metadata: { name: `b-${String(i).padStart(4, "0")}`, labels: { n: String(i % 4) } },
+          spec: { big },
+        } as KObject,
+        "bigs",
+      );
+    }
+  }
+
+  async function chunksOf(res: Response): Promise<string[]> {
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const out: string[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) out.push(Buffer.from(r.value).toString("utf8"));
+    return out;
+  }
+
+  test("a page (limit) is JSON.stringify of the list byte for byte, continue token and count included", async () => {
+    await seedBig();
+    const inf = info(widgets, "admin", "bigs");
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const query = `limit=150${token ? `&continue=${encodeURIComponent(token)}` : ""}`;
+      const opts = parseListOptions(widgets, new URLSearchParams(query));
+      const res = await store.list(widgets, "admin", "bigs", opts);
+      const metadata: Record<string, unknown> = { resourceVersion: res.resourceVersion };
+      if (res.continue) metadata.continue = res.continue;
+      if (res.remainingItemCount !== undefined) metadata.remainingItemCount = res.remainingItemCount;
+      const old = JSON.stringify({ kind: "WidgetList", apiVersion: "example.com/v1", metadata, items: res.items });
+      const req = new Request("https://127.0.0.1/x", { headers: { accept: "application/json" } });
+      const served = await handleList(store, widgets, inf, req, new URLSearchParams(query));
+      const chunks = await chunksOf(served);
+      // 150 objects of 20 KiB: 3 MiB, more than one chunk.
+      expect(chunks.length).toBeGreaterThan(2);
+      expect(chunks.join("")).toBe(old);
+      token = res.continue;
+      pages++;
+    } while (token);
+    expect(pages).toBe(3);
+  });
+
+  test("an unlimited list reads pages by bytes and writes about 1 MiB per chunk", async () => {
+    await seedBig();
+    const inf = info(widgets, "admin", "bigs");
+    const reads: (number | undefined)[] = [];
+    const list = storage.list.bind(storage);
+    storage.list = (opts) => {
+      reads.push(opts.limit);
+      return list(opts);
+    };
+    try {
+      for (const query of ["", "labelSelector=n%3D1"]) {
+        reads.length = 0;
+        const req = new Request("https://127.0.0.1/x", { headers: { accept: "application/json" } });
+        const chunks = await chunksOf(await handleList(store, widgets, inf, req, new URLSearchParams(query)));
+        expect(JSON.parse(chunks.join(""))).toEqual(await materialised(widgets, inf, query));
+        // The first read is 1,000 keys (all 400 here); 8 MiB then go out in chunks of about 1 MiB.
+        expect(reads[0]).toBe(1000);
+        if (query === "") expect(chunks.length).toBeGreaterThan(8);
+      }
+      // With more than a page: the first read is 300 keys (6 MiB), the next about 4 MiB (~200 objects).
+      reads.length = 0;
+      const s = await store.openListStream(widgets, "admin", "bigs", {}, 300);
+      while ((await s.next()) !== null) {}
+      expect(reads[0]).toBe(300);
+      expect(reads[1]).toBeLessThan(250);
+      expect(reads[1]).toBeGreaterThan(150);
+    } finally {
+      storage.list = list;
+    }
+  });
+
+  test("a client that goes away mid-list stops the reads and the encoding", async () => {
+    await seedBig();
+    let reads = 0;
+    const list = storage.list.bind(storage);
+    storage.list = (opts) => {
+      reads++;
+      return list(opts);
+    };
+    try {
+      const inf = info(widgets, "admin", "bigs");
+      const req = new Request("https://127.0.0.1/x", { headers: { accept: "application/json" } });
+      const s = await store.openListStream(widgets, "admin", "bigs", {}, 50);
+      await s.next();
+      reads = 0;
+      const res = await handleList(store, widgets, inf, req, new URLSearchParams());
+      const readsAtStart = reads;
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read();
+      await reader.read();
+      await reader.cancel();
+      await Bun.sleep(50);
+      // The first page (all 400 objects) was read; nothing after the cancel.
+      expect(reads).toBe(readsAtStart);
+      const paged = await handleList(store, widgets, inf, req, new URLSearchParams("limit=300"));
+      const pagedReader = (paged.body as ReadableStream<Uint8Array>).getReader();
+      const first = await pagedReader.read();
+      expect(first.done).toBe(false);
+      await pagedReader.cancel();
+      expect((await pagedReader.read()).done).toBe(true);
+    } finally {
+      storage.list = list;
+    }
+  });
 });

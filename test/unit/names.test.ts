@@ -67,6 +67,11 @@ describe("isQualifiedName", () => {
   test("prefix part errors", () => {
     expect(isQualifiedName("/a")).toEqual(["prefix part must be non-empty"]);
     expect(isQualifiedName("Example.com/a")).toEqual([`prefix part ${SUBDOMAIN_MSG}`]);
+    // A prefix that only its length makes wrong, at the limit and one past it.
+    const prefix = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}`;
+    expect(isQualifiedName(`${prefix}/a`)).toEqual([]);
+    expect(isQualifiedName(`${prefix}d/a`)).toEqual(["prefix part must be no more than 253 characters"]);
+    expect(isQualifiedName(`${prefix}/${"n".repeat(64)}`)).toEqual(["name part must be no more than 63 characters"]);
   });
   test("more than one slash", () => {
     expect(isQualifiedName("a/b/c")).toEqual([

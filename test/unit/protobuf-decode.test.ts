@@ -2,8 +2,8 @@
 // kinds must become the JSON object a JSON client would have sent, and malformed bodies must give
 // kube-apiserver's 400 answers.
 import { describe, expect, test } from "bun:test";
-import { decodeMessage } from "../../src/server/protobuf/decode-message.ts";
-import { decodeProtobufObject, protobufSupported } from "../../src/server/protobuf/decode-object.ts";
+import { decodeMessage } from "../../src/apis/protobuf/decode-message.ts";
+import { decodeProtobufObject, protobufSupported } from "../../src/apis/protobuf/decode-object.ts";
 import {
   bytes,
   int32,
@@ -14,8 +14,8 @@ import {
   msgs,
   string,
   strings,
-} from "../../src/server/protobuf/schema.ts";
-import { IntOrString, Quantity, RawExtension } from "../../src/server/protobuf/messages/values.ts";
+} from "../../src/apis/protobuf/schema.ts";
+import { IntOrString, Quantity, RawExtension } from "../../src/apis/protobuf/messages/values.ts";
 import { StatusError } from "../../src/machinery/status.ts";
 import {
   bool,

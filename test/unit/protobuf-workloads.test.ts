@@ -9,7 +9,7 @@ import type { ResourceDef } from "../../src/apis/types.ts";
 import { AllowAllAuthorizer } from "../../src/auth/allow-all-authorizer.ts";
 import { StaticTokenAuthenticator } from "../../src/auth/token-authenticator.ts";
 import { StatusError } from "../../src/machinery/status.ts";
-import { decodeProtobufObject } from "../../src/server/protobuf/decode-object.ts";
+import { decodeProtobufObject } from "../../src/apis/protobuf/decode-object.ts";
 import { readObjectBody } from "../../src/server/rest/body.ts";
 import {
   bool,

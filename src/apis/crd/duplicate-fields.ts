@@ -117,20 +117,29 @@ function countParsedKeys(v: unknown): number {
 }
 
 /**
- * Remember the duplicates of the text `doc` was parsed from. Counting the keys on both sides
- * shows whether there are any without building anything; only then is the text scanned for them.
+ * The duplicated keys of the text `doc` was parsed from. Counting the keys on both sides shows
+ * whether there are any without building anything; only then is the text scanned for them.
  */
-export function recordDuplicateFields(doc: unknown, text: string): void {
-  if (typeof doc !== "object" || doc === null) return;
+export function duplicateFieldsIn(doc: unknown, text: string): string[] {
+  if (typeof doc !== "object" || doc === null) return [];
   let parsedKeys: number;
   try {
     parsedKeys = countParsedKeys(doc);
   } catch {
     parsedKeys = -1; // nested too deep to count by recursion: scan for the paths
   }
-  if (countKeys(text) === parsedKeys) return;
-  const dups = findDuplicateFields(text);
-  if (dups.length > 0) recorded.set(doc, dups);
+  if (countKeys(text) === parsedKeys) return [];
+  return findDuplicateFields(text);
+}
+
+/** Remember the duplicates of the text `doc` was parsed from (duplicateFieldsIn). */
+export function recordDuplicateFields(doc: unknown, text: string): void {
+  rememberDuplicateFields(doc, duplicateFieldsIn(doc, text));
+}
+
+/** Remember duplicates found elsewhere (the offload worker parsed the text). */
+export function rememberDuplicateFields(doc: unknown, dups: string[]): void {
+  if (typeof doc === "object" && doc !== null && dups.length > 0) recorded.set(doc, dups);
 }
 
 export function duplicateFieldsOf(obj: object): string[] {

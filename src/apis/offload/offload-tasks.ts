@@ -4,9 +4,13 @@
 import { applyJsonPatch } from "../../machinery/patch/json-patch.ts";
 import { applyMergePatch } from "../../machinery/patch/merge-patch.ts";
 import { applyStrategicMergePatch } from "../../machinery/patch/strategic-merge-patch.ts";
+import { duplicateFieldsIn } from "../crd/duplicate-fields.ts";
+import { checkJsonDepth } from "../../machinery/document-limits.ts";
+import { errors } from "../../machinery/status.ts";
 import { parseYaml } from "../../machinery/yaml-document.ts";
 import { trackApply, trackUpdate } from "../fieldmanager/field-manager.ts";
 import type { ManagedFieldsEntry } from "../fieldmanager/managed-fields.ts";
+import { decodeProtobufObject, type ExpectedKind } from "../protobuf/decode-object.ts";
 import { schemaNodeOf } from "../schema-node.ts";
 import type { KObject } from "../types.ts";
 import { fromPortableDef, type PortableDef } from "./portable-def.ts";
@@ -32,7 +36,20 @@ export interface Tasks {
   }): ManagedFieldsEntry[] | undefined;
   /** One YAML document (parseYaml). */
   parseYaml(input: { text: string; errorPrefix: string }): unknown;
+  /**
+   * One JSON document within the depth limit, and its duplicated keys (duplicateFieldsIn); a
+   * syntax error is a 400 whose message starts with `errorPrefix`.
+   */
+  parseJson(input: { text: string; errorPrefix: string; duplicates: boolean }): {
+    value: unknown;
+    duplicates: string[];
+  };
+  /** A protobuf request body of the expected kind (decodeProtobufObject, every bound and error included). */
+  decodeProtobuf(input: { body: Uint8Array; expected: ExpectedKind }): Record<string, unknown>;
 }
+
+/** Tasks whose input is text or bytes: it crosses to the worker as it is (one copy), not as JSON. */
+export const RAW_INPUT: ReadonlySet<TaskName> = new Set<TaskName>(["parseYaml", "parseJson", "decodeProtobuf"]);
 
 export type TaskName = keyof Tasks;
 
@@ -58,5 +75,18 @@ export const TASKS: Tasks = {
   },
   parseYaml({ text, errorPrefix }) {
     return parseYaml(text, errorPrefix);
+  },
+  parseJson({ text, errorPrefix, duplicates }) {
+    checkJsonDepth(text);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw errors.badRequest(`${errorPrefix}: ${(e as Error).message}`);
+    }
+    return { value, duplicates: duplicates ? duplicateFieldsIn(value, text) : [] };
+  },
+  decodeProtobuf({ body, expected }) {
+    return decodeProtobufObject(body, expected);
   },
 };

@@ -4,6 +4,7 @@
 
 import { isStatusError } from "../../machinery/status.ts";
 import { TASKS, type TaskName } from "./offload-tasks.ts";
+import { splitValue } from "./split-value.ts";
 
 declare const self: Worker;
 
@@ -17,9 +18,10 @@ self.onmessage = (ev: MessageEvent<Request>) => {
   const { id, task, input } = ev.data;
   try {
     if (!Object.hasOwn(TASKS, task)) throw new Error(`unknown task ${String(task)}`);
-    // Input and value cross as JSON text (offload.ts says why); "" is undefined.
+    // Input crosses as JSON text or as it is (text and bytes); the value as JSON text in pieces
+    // (offload.ts and split-value.ts say why).
     const value = (TASKS[task] as (i: unknown) => unknown)(typeof input === "string" ? JSON.parse(input) : input);
-    self.postMessage({ id, ok: true, value: value === undefined ? "" : JSON.stringify(value) });
+    self.postMessage({ id, ok: true, value: splitValue(value) });
   } catch (e) {
     const error = isStatusError(e)
       ? { status: e.toStatus(), headers: e.headers }

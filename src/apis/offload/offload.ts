@@ -11,12 +11,15 @@ import { availableParallelism } from "node:os";
 import { memberCount } from "../../machinery/document-limits.ts";
 import { errors, type Status, StatusError } from "../../machinery/status.ts";
 import { PoolError, TaskError, WorkerPool } from "../../util/worker-pool.ts";
-import { TASKS, type TaskName, type Tasks } from "./offload-tasks.ts";
+import { RAW_INPUT, TASKS, type TaskName, type Tasks } from "./offload-tasks.ts";
+import { assembleValue, SPLIT_MEMBERS, type SplitValue } from "./split-value.ts";
 
 /** Objects (and patches) with more map members and list items than this are worked on in the worker. */
 export const OFFLOAD_MIN_FIELDS = 2_000;
-/** YAML bodies longer than this are parsed in the worker. */
+/** YAML bodies longer than this are parsed in the worker; protobuf bodies are decoded there. */
 export const OFFLOAD_MIN_YAML_BYTES = 64 * 1024;
+/** Protobuf bodies longer than this are decoded in the worker. */
+export const OFFLOAD_MIN_PROTOBUF_BYTES = OFFLOAD_MIN_YAML_BYTES;
 /** Large requests waiting for the worker at most; more are answered 429. */
 export const OFFLOAD_MAX_QUEUE = 16;
 
@@ -80,14 +83,75 @@ export async function runTask<N extends TaskName>(
   if (!large || inlineOnly) return inline(input);
   try {
     // As JSON text: a string crosses to the worker as one copy, where the structured clone of an
-    // object of 40,000 keys took 150 ms of the event loop; JSON.stringify and JSON.parse take ~10 ms.
-    const out = await thePool().run<string>(task, JSON.stringify(input));
-    return (out === "" ? undefined : JSON.parse(out)) as ReturnType<Tasks[N]>;
+    // object of 40,000 keys took 150 ms of the event loop; JSON.stringify takes ~10 ms. Text and
+    // bytes cross as they are. The value comes back in pieces, parsed one per turn of the loop.
+    const text = RAW_INPUT.has(task) ? input : await stringifyInSteps(input as Record<string, unknown>);
+    const out = await thePool().run<SplitValue>(task, text);
+    return (await assembleValue(out, yieldToEventLoop)) as ReturnType<Tasks[N]>;
   } catch (e) {
     if (e instanceof TaskError) throw fromTaskError(e.payload);
     if (e instanceof PoolError) throw fromPoolError(e);
     throw e;
   }
+}
+
+/**
+ * Whether JSON text is long and holds more than SPLIT_MEMBERS members, judged by its `:` and `,`
+ * (counted no further): JSON.parse of it would hold the loop for more than a few milliseconds.
+ */
+export function jsonIsLarge(text: string): boolean {
+  if (text.length <= OFFLOAD_MIN_YAML_BYTES) return false;
+  let n = 0;
+  for (const sep of [":", ","]) {
+    for (let i = text.indexOf(sep); i !== -1; i = text.indexOf(sep, i + 1)) if (++n > SPLIT_MEMBERS) return true;
+  }
+  return false;
+}
+
+/**
+ * A JSON body (jsonIsLarge) parsed in the worker and assembled on the loop in steps, with its
+ * duplicated keys; syntax and depth errors are the 400 JSON.parse's would be, after `errorPrefix`.
+ */
+export function parseJsonBody(text: string, errorPrefix: string): Promise<{ value: unknown; duplicates: string[] }> {
+  return runTask("parseJson", { text, errorPrefix, duplicates: true }, true);
+}
+
+/**
+ * `copies` independent values of large JSON text that is known to be valid (a stored object):
+ * parsed once in the worker, each copy assembled on the loop in steps.
+ */
+export async function parseStoredJson(text: string, copies: number): Promise<unknown[]> {
+  const input = { text, errorPrefix: "the stored object", duplicates: false };
+  if (inlineOnly) return Array.from({ length: copies }, () => TASKS.parseJson(input).value);
+  let split: SplitValue;
+  try {
+    split = await thePool().run<SplitValue>("parseJson", input);
+  } catch (e) {
+    if (e instanceof TaskError) throw fromTaskError(e.payload);
+    if (e instanceof PoolError) throw fromPoolError(e);
+    throw e;
+  }
+  const out: unknown[] = [];
+  for (let i = 0; i < copies; i++) {
+    if (i > 0) await yieldToEventLoop();
+    out.push(((await assembleValue(split, yieldToEventLoop)) as { value: unknown }).value);
+  }
+  return out;
+}
+
+/**
+ * JSON.stringify(input), one member at a time with a turn of the loop after each large one (a
+ * patch's target and the patch, apply's live object and configuration: ~10 ms each at 1 MiB).
+ */
+async function stringifyInSteps(input: Record<string, unknown>): Promise<string> {
+  const parts: string[] = [];
+  for (const key of Object.keys(input)) {
+    const json = JSON.stringify(input[key]);
+    if (json === undefined) continue;
+    parts.push(`${JSON.stringify(key)}:${json}`);
+    if (json.length > STEPWISE_MIN_STORED_BYTES) await yieldToEventLoop();
+  }
+  return `{${parts.join(",")}}`;
 }
 
 /** Work everything inline (tests comparing both paths; embedders without workers). */
@@ -109,7 +173,28 @@ export function offloadLoad(): { running: number; queued: number } {
 /** Stored objects longer than this (JSON text) are written in steps, with the event loop served between them. */
 export const STEPWISE_MIN_STORED_BYTES = 128 * 1024;
 
+let onYield: ((where: string) => void) | undefined;
+
+/**
+ * Have `hook` called at every yieldToEventLoop, before and after the turn, with the caller's
+ * place (scripts/bench/loop-hold.ts: which step holds the loop longest); undefined removes it.
+ */
+export function traceYields(hook: ((where: string) => void) | undefined): void {
+  onYield = hook;
+}
+
 /** Let timers and I/O run (a macrotask turn): long main-thread work split into steps between these. */
 export function yieldToEventLoop(): Promise<void> {
+  if (onYield) {
+    const hook = onYield;
+    const where = (new Error().stack ?? "").split("\n")[2]?.trim().replace(/^at /, "") ?? "";
+    hook(`yield in ${where}`);
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        hook(`turn after ${where}`);
+        resolve();
+      }),
+    );
+  }
   return new Promise((resolve) => setImmediate(resolve));
 }

@@ -2,7 +2,7 @@
 // protobuf, and the media types each verb accepts. Malformed input is a 400 Status, an oversized
 // body a 413, an unaccepted media type a 415.
 
-import { recordDuplicateFields } from "../../apis/crd/duplicate-fields.ts";
+import { recordDuplicateFields, rememberDuplicateFields } from "../../apis/crd/duplicate-fields.ts";
 import type { ResourceDef } from "../../apis/types.ts";
 import {
   decodeProtobufObject,
@@ -10,12 +10,18 @@ import {
   PROTOBUF_MEDIA_TYPE,
   protobufSupported,
   protobufSupportedForCustomResource,
-} from "../protobuf/decode-object.ts";
+} from "../../apis/protobuf/decode-object.ts";
 import { checkJsonDepth } from "../../machinery/document-limits.ts";
 import { parseYaml } from "../../machinery/yaml-document.ts";
 import { errors } from "../../machinery/status.ts";
 import { capabilitiesOf } from "../../apis/capabilities.ts";
-import { OFFLOAD_MIN_YAML_BYTES, runTask } from "../../apis/offload/offload.ts";
+import {
+  jsonIsLarge,
+  OFFLOAD_MIN_PROTOBUF_BYTES,
+  OFFLOAD_MIN_YAML_BYTES,
+  parseJsonBody,
+  runTask,
+} from "../../apis/offload/offload.ts";
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -90,6 +96,8 @@ async function readAllBytes(req: Request): Promise<Uint8Array> {
 
 export { MAX_YAML_ALIASES, parseYaml } from "../../machinery/yaml-document.ts";
 
+const JSON_ERROR = "couldn't get version/kind; json parse error";
+
 /** Parse a JSON or YAML document into a value. */
 export function parseDocument(text: string, type: string): unknown {
   if (type === "application/yaml" || type === "application/apply-patch+yaml" || type === "text/yaml") {
@@ -99,8 +107,13 @@ export function parseDocument(text: string, type: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw errors.badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+    throw errors.badRequest(`${JSON_ERROR}: ${(e as Error).message}`);
   }
+}
+
+/** parseDocument of a JSON document, in the offload worker when it is large (the same value and errors). */
+export async function parseJsonDocument(text: string): Promise<unknown> {
+  return jsonIsLarge(text) ? (await parseJsonBody(text, JSON_ERROR)).value : parseDocument(text, "application/json");
 }
 
 /** The kind a body sent to a resource (or one of its subresources) must be. */
@@ -127,7 +140,11 @@ export async function readObjectBody(
     ? protobufSupported(expected)
     : protobufSupportedForCustomResource(expected);
   if (type === PROTOBUF_MEDIA_TYPE && protobuf) {
-    return decodeProtobufObject(await readBodyBytes(req), expected);
+    const bytes = await readBodyBytes(req);
+    // A large body is decoded in the offload worker, with the same bounds and errors.
+    if (bytes.byteLength > OFFLOAD_MIN_PROTOBUF_BYTES)
+      return runTask("decodeProtobuf", { body: bytes, expected: { ...expected } }, true);
+    return decodeProtobufObject(bytes, expected);
   }
   if (type !== "application/json" && type !== "application/yaml" && type !== "text/yaml" && type !== "*/*") {
     throw errors.unsupportedMediaType(
@@ -139,17 +156,21 @@ export async function readObjectBody(
   }
   const text = await readBodyText(req);
   if (text.trim() === "") throw errors.badRequest("the body of the request was empty");
-  // A large YAML body is parsed in the offload worker (the yaml package takes about 1 ms per KiB).
+  // A large YAML body is parsed in the offload worker (the yaml package takes about 1 ms per KiB),
+  // and so is JSON of many members (JSON.parse of 40,000 keys holds the loop 50-150 ms).
   const yaml = type === "application/yaml" || type === "text/yaml";
-  const doc =
-    yaml && text.length > OFFLOAD_MIN_YAML_BYTES
-      ? await runTask("parseYaml", { text, errorPrefix: "error converting YAML to JSON" }, true)
-      : parseDocument(text, type);
+  let doc: unknown;
+  let duplicates: string[] | undefined;
+  if (yaml && text.length > OFFLOAD_MIN_YAML_BYTES)
+    doc = await runTask("parseYaml", { text, errorPrefix: "error converting YAML to JSON" }, true);
+  else if (!yaml && jsonIsLarge(text)) ({ value: doc, duplicates } = await parseJsonBody(text, JSON_ERROR));
+  else doc = parseDocument(text, type);
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
-    throw errors.badRequest("couldn't get version/kind; json parse error: the body is not a JSON object");
+    throw errors.badRequest(`${JSON_ERROR}: the body is not a JSON object`);
   }
   // JSON.parse keeps the last of duplicated keys silently; the kind's strategy reports them (fieldValidation).
-  if (type !== "application/yaml" && type !== "text/yaml") recordDuplicateFields(doc, text);
+  if (duplicates) rememberDuplicateFields(doc, duplicates);
+  else if (!yaml) recordDuplicateFields(doc, text);
   return doc as Record<string, unknown>;
 }
 

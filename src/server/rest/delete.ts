@@ -5,7 +5,7 @@ import { apiVersionOf } from "../../apis/object-codec.ts";
 import type { KObject, RequestContext, ResourceDef } from "../../apis/types.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors, field } from "../../machinery/status.ts";
-import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "../protobuf/decode-object.ts";
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "../../apis/protobuf/decode-object.ts";
 import { mediaType, parseDocument, readBodyBytes } from "./body.ts";
 import { parseListOptions } from "./list-query.ts";
 import { jsonResponse, successStatus } from "./respond.ts";

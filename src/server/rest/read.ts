@@ -8,6 +8,8 @@ import type { ResourceRequestInfo } from "../request-info.ts";
 import { negotiateOutput, transformList, transformObject } from "../table/table-output.ts";
 import { parseListOptions } from "./list-query.ts";
 import { jsonResponse } from "./respond.ts";
+import { jsonListResponse } from "./list-response.ts";
+import { yieldToEventLoop } from "../../apis/offload/offload.ts";
 import { log } from "../../log.ts";
 
 export async function handleGet(
@@ -44,14 +46,14 @@ export async function handleList(
   const metadata: Record<string, unknown> = { resourceVersion: res.resourceVersion };
   if (res.continue) metadata.continue = res.continue;
   if (res.remainingItemCount !== undefined) metadata.remainingItemCount = res.remainingItemCount;
-  return jsonResponse(
-    transformList(
-      def,
-      { kind: def.listKind, apiVersion: apiVersionOf(def), metadata, items: res.items },
-      target,
-      query,
-    ),
-  );
+  const list = transformList(
+    def,
+    { kind: def.listKind, apiVersion: apiVersionOf(def), metadata, items: res.items },
+    target,
+    query,
+  ) as Record<string, unknown>;
+  // Written in chunks when large (a page of 1,000 objects of 10 KiB is 10 MiB of JSON).
+  return jsonListResponse(list, target.kind === "Table" ? "rows" : "items");
 }
 
 /** The stored object, else the built-in object of that name (ResourceDef.builtinObjects), else 404. */
@@ -105,7 +107,12 @@ async function streamList(
   const encoder = new TextEncoder();
   let started = false;
   let empty = true;
+  let cancelled = false;
   const body = new ReadableStream<Uint8Array>({
+    cancel() {
+      // The client went away: read no further page.
+      cancelled = true;
+    },
     async pull(controller) {
       if (!started) {
         started = true;
@@ -114,8 +121,10 @@ async function streamList(
       }
       try {
         // Every pull enqueues something (a page whose items all missed the selector reads the next),
-        // or the stream would wait for a pull that never comes.
+        // or the stream would wait for a pull that never comes. Others are served between two reads.
         for (;;) {
+          await yieldToEventLoop();
+          if (cancelled) return;
           const items = await list.next();
           if (items === null) {
             controller.enqueue(encoder.encode("]}"));

@@ -13,7 +13,7 @@ import { checkPatchedFields } from "./patch-field-validation.ts";
 import { validateWriteOptions } from "./write-options.ts";
 import type { ResourceRequestInfo } from "../request-info.ts";
 import { errors, isStatusError } from "../../machinery/status.ts";
-import { mediaType, PATCH_TYPES, parseDocument, readBodyText, readObjectBody } from "./body.ts";
+import { mediaType, PATCH_TYPES, parseJsonDocument, readBodyText, readObjectBody } from "./body.ts";
 import { jsonResponse, jsonTextResponse } from "./respond.ts";
 import { capabilitiesOf } from "../../apis/capabilities.ts";
 import { isObject } from "../../machinery/object.ts";
@@ -238,7 +238,7 @@ export async function handlePatch(
     if (viewOf(def, info)) throw errors.unsupportedMediaType(type, [PATCH_TYPES.json, PATCH_TYPES.merge]);
     return handleApply(store, def, info, text, ctx, queryBool(query.get("force")));
   }
-  const raw = parseDocument(text, "application/json");
+  const raw = await parseJsonDocument(text);
   // A large patch: let others be served between parsing it and reading the object.
   if (text.length > STEPWISE_MIN_STORED_BYTES) await yieldToEventLoop();
   const patch: unknown =
@@ -258,8 +258,6 @@ export async function handlePatch(
       : (patch as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion != null;
   // A large object or patch is patched in the offload worker (src/apis/offload), off the event loop.
   const patchType = type === PATCH_TYPES.json ? "json" : type === PATCH_TYPES.strategic ? "strategic" : "merge";
-  const apply = (target: KObject): Promise<unknown> =>
-    runTask("patch", { type: patchType, def: toPortableDef(def), target, patch }, isLarge(target, patch));
   const { object } = await store.update(
     def,
     ctx,
@@ -268,7 +266,14 @@ export async function handlePatch(
     async (current) => {
       // A subresource served as another kind is patched in that kind, then applied to the parent.
       const target = view?.view ? view.view(current) : current;
-      const patched = (await apply(target)) as KObject;
+      const large = isLarge(target, patch);
+      const patched = (await runTask(
+        "patch",
+        { type: patchType, def: toPortableDef(def), target, patch },
+        large,
+      )) as KObject;
+      // The checks below walk the whole patched object: let others in first.
+      if (large) await yieldToEventLoop();
       if (patched === null || typeof patched !== "object" || Array.isArray(patched))
         throw errors.badRequest("the patched object is not a JSON object");
       checkTypeMeta(bodyTypeOf(def, view), patched as Record<string, unknown>);

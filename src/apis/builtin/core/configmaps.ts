@@ -4,7 +4,8 @@
 import { field, type FieldError } from "../../../machinery/status.ts";
 import type { KObject, ResourceDef } from "../../types.ts";
 import { isConfigMapKey } from "../../../machinery/validation/names.ts";
-import { builtin, STORED_VERBS, stringMap } from "../strategy-helpers.ts";
+import { builtin, STORED_VERBS } from "../strategy-helpers.ts";
+import { isObject } from "../../../machinery/object.ts";
 import { WireDecoder } from "../wire-decode.ts";
 import { immutableFieldErrors, MAX_DATA_SIZE } from "./data-limits.ts";
 
@@ -26,10 +27,14 @@ function canonicalize(obj: KObject): void {
 
 function validateConfigMap(obj: KObject): FieldError[] {
   const errs: FieldError[] = [];
-  const data = stringMap(obj.data);
   const binary = decode(obj);
+  // The string values of data (decode refused any other but null), read in place: a copy of a
+  // map of 40,000 keys took longer than the checks themselves.
+  const data = isObject(obj.data) ? obj.data : {};
   let total = 0;
-  for (const [key, value] of Object.entries(data)) {
+  for (const key of Object.keys(data)) {
+    const value = data[key];
+    if (typeof value !== "string") continue;
     for (const msg of isConfigMapKey(key)) errs.push(field.invalid(`data[${key}]`, key, msg));
     if (Object.hasOwn(binary, key))
       errs.push(field.invalid(`data[${key}]`, key, "duplicate of key present in binaryData"));
