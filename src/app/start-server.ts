@@ -60,6 +60,7 @@ import { DEFAULT_WATCH_SETTINGS, type WatchSettings } from "../server/rest/watch
 import { DEFAULT_MAX_WATCHES_PER_USER, WatchesPerUser } from "../server/rest/watch-limit.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "../server/filters/request-timeout.ts";
 import { flowControlFor } from "../server/fairness/flow-control.ts";
+import { requestLimitsFor } from "../machinery/request-limits.ts";
 import type { ClusterControllerSettings, ElectedClusterController } from "./cluster-controller-wiring.ts";
 
 export interface ServerOptions {
@@ -342,7 +343,8 @@ async function serve(
     // 504 first; watches switch it off for their own request. (Bun closes a connection that has not
     // sent its complete headers after about 10 s, whatever this says.)
     idleTimeout: Math.ceil(requestTimeoutMs / 1000) + IDLE_MARGIN_S,
-    maxRequestBodySize: 16 * 1024 * 1024,
+    // Beyond kcp's own body limit (src/machinery/request-limits.ts), so a body over that gets kcp's 413 Status.
+    maxRequestBodySize: Math.max(16 * 1024 * 1024, 2 * requestLimitsFor(storage.maxValueBytes).maxBodyBytes),
     // Each request's raw path is checked before the app sees the resolved one (raw-path-routes.ts).
     routes: rawPathRoutes((req) => app.fetch(req, bindings)),
     fetch: unroutedPath((req) => app.fetch(req, bindings)),

@@ -19,8 +19,14 @@ export interface PortableWrite {
 }
 
 export interface Tasks {
-  /** A JSON, merge or strategic merge patch applied to `target`. */
-  patch(input: { type: "json" | "merge" | "strategic"; def: PortableDef; target: unknown; patch: unknown }): unknown;
+  /** A JSON, merge or strategic merge patch applied to `target` (a JSON Patch's copies within `maxCopyBytes`). */
+  patch(input: {
+    type: "json" | "merge" | "strategic";
+    def: PortableDef;
+    target: unknown;
+    patch: unknown;
+    maxCopyBytes?: number;
+  }): unknown;
   /** Server-side apply (trackApply). */
   apply(input: { write: PortableWrite; live: KObject | undefined; config: KObject; force: boolean }): KObject;
   /** The managed fields of a create, update or patch (trackUpdate). */
@@ -31,7 +37,7 @@ export interface Tasks {
     requested: unknown;
   }): ManagedFieldsEntry[] | undefined;
   /** One YAML document (parseYaml). */
-  parseYaml(input: { text: string; errorPrefix: string }): unknown;
+  parseYaml(input: { text: string; errorPrefix: string; maxDecodedBytes?: number }): unknown;
 }
 
 export type TaskName = keyof Tasks;
@@ -44,8 +50,8 @@ const write = (w: PortableWrite) => ({
 });
 
 export const TASKS: Tasks = {
-  patch({ type, def, target, patch }) {
-    if (type === "json") return applyJsonPatch(target, patch);
+  patch({ type, def, target, patch, maxCopyBytes }) {
+    if (type === "json") return applyJsonPatch(target, patch, maxCopyBytes !== undefined ? { maxCopyBytes } : {});
     if (type === "strategic")
       return applyStrategicMergePatch(target, patch as Record<string, unknown>, schemaNodeOf(fromPortableDef(def)));
     return applyMergePatch(target, patch);
@@ -56,7 +62,7 @@ export const TASKS: Tasks = {
   trackUpdate({ write: w, live, next, requested }) {
     return trackUpdate(write(w), live, next, requested);
   },
-  parseYaml({ text, errorPrefix }) {
-    return parseYaml(text, errorPrefix);
+  parseYaml({ text, errorPrefix, maxDecodedBytes }) {
+    return parseYaml(text, errorPrefix, maxDecodedBytes);
   },
 };

@@ -34,7 +34,8 @@ export class JsonPatchApplyError extends StatusError {
  * What the copies of one patch may add up to, as JSON: only `copy` multiplies a document (an `add`
  * or `replace` value is part of the body, a `move` adds nothing), and a copy of an array into itself
  * doubles it each time. kube-apiserver sets no limit (json-patch's AccumulatedCopySizeLimit is 0);
- * kcp takes etcd's object size, beyond which the result could not be stored anyway.
+ * kcp takes the stored object size, beyond which the result could not be stored anyway: this is
+ * etcd's default, the server passes its `--max-object-size` (src/machinery/request-limits.ts).
  */
 export const MAX_JSON_PATCH_COPY_BYTES = 1.5 * 1024 * 1024;
 
