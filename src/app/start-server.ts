@@ -9,8 +9,11 @@ import { clusterCreatorHook } from "./cluster-creator.ts";
 import { CrdController } from "../controllers/crd/crd-controller.ts";
 import { GarbageCollector, storageKeyOf } from "../controllers/gc/garbage-collector.ts";
 import { NamespaceDeletionController } from "../controllers/namespace-deletion.ts";
-import { LogicalClusterController } from "../controllers/logical-cluster/logical-cluster-controller.ts";
-import { LOGICAL_CLUSTER_PLURAL, LOGICAL_CLUSTER_VERSION, TENANCY_GROUP } from "../apis/builtin/logical-cluster.ts";
+import {
+  type ElectedLogicalClusterController,
+  electionTimings,
+  startElectedLogicalClusterController,
+} from "./logical-cluster-wiring.ts";
 import { ServiceAccountsController } from "../controllers/service-accounts.ts";
 import { ResourceQuotaController } from "../controllers/quota/quota-controller.ts";
 import { DEFAULT_CLUSTER, type LogicalClusters } from "../apis/logical-clusters.ts";
@@ -257,8 +260,6 @@ async function serve(
   const quotas = new ResourceQuotaController(store, core.quotaUsage, quotaDef);
   undo.push(() => quotas.stop());
   quotas.start();
-  const logicalClusters = startLogicalClusterController(store, registry, clusters);
-  undo.push(() => void logicalClusters.stop());
   // The garbage collector follows every stored resource (sharing the namespaces informer). As
   // kube-controller-manager's, it does not hold up readiness: it starts once the server serves
   // (its first lists decode every object: 0.8 s for 110,000) and decides nothing before they are in.
@@ -325,6 +326,9 @@ async function serve(
     clusterCreated: clusterCreatorHook(store, registry, policy),
   });
   const loopback = loopbackClientConfig(app, loopbackToken);
+  // Elected among the servers of one etcd (a Lease, over the loopback): one counts and deletes.
+  const logicalClusters = startLogicalClusterController(store, registry, clusters, loopback);
+  undo.push(() => void logicalClusters.stop());
 
   // With client certificates, Bun.serve speaks plain HTTP on a loopback port and the TLS listener
   // in front of it passes each connection through (Bun.serve cannot show the handler a certificate).
@@ -508,20 +512,22 @@ async function serve(
 }
 
 /**
- * The LogicalCluster status and deletion controller. KCP_LOGICAL_CLUSTER_REFRESH_MS changes how
- * often counts are measured (tests; docs/logical-clusters.md).
+ * The LogicalCluster status and deletion controller, on the server that holds its Lease.
+ * KCP_LOGICAL_CLUSTER_REFRESH_MS changes how often counts are measured, KCP_LOGICAL_CLUSTER_LEASE_MS
+ * the lease duration (tests; docs/logical-clusters.md).
  */
 function startLogicalClusterController(
   store: ObjectStore,
   registry: ResourceRegistry,
   clusters: LogicalClusters,
-): LogicalClusterController {
-  const def = registry.lookup(DEFAULT_CLUSTER, TENANCY_GROUP, LOGICAL_CLUSTER_VERSION, LOGICAL_CLUSTER_PLURAL);
-  if (!def) throw new Error("the logicalclusters resource is not registered");
+  loopback: ClientConfig,
+): ElectedLogicalClusterController {
   const refreshMs = Number(process.env.KCP_LOGICAL_CLUSTER_REFRESH_MS) || undefined;
-  const controller = new LogicalClusterController(store, def, clusters, { refreshMs });
-  controller.start().catch((e) => log.warn(`logical cluster controller: ${e}`));
-  return controller;
+  const leaseMs = Number(process.env.KCP_LOGICAL_CLUSTER_LEASE_MS) || undefined;
+  return startElectedLogicalClusterController(store, registry, clusters, loopback, {
+    controller: { refreshMs },
+    ...(leaseMs ? { election: electionTimings(leaseMs) } : {}),
+  });
 }
 
 /**
