@@ -28,6 +28,7 @@ import { StatusError } from "../machinery/status.ts";
 import { isObject } from "../machinery/object.ts";
 import { log } from "../log.ts";
 import { LOGICAL_CLUSTER_API_VERSION, LOGICAL_CLUSTER_KIND } from "./builtin/logical-cluster.ts";
+import { AdmittedWrites } from "./admitted-writes.ts";
 
 /** The logical cluster of a path without `/clusters/<name>`; its CRDs are served in every cluster. */
 export const DEFAULT_CLUSTER = "admin";
@@ -46,6 +47,8 @@ export class LogicalClusters {
   private readonly pending = new Map<string, Promise<void>>();
   private watch?: Watch;
   private stopped = false;
+  /** Writes the logical cluster filter admitted, by the marker revision seen then (admitted-writes.ts). */
+  readonly writes = new AdmittedWrites();
 
   constructor(
     private readonly storage: Storage,
@@ -86,6 +89,7 @@ export class LogicalClusters {
     for (const kv of listed.items) seen.add(this.noteMarker(kv.key.slice(prefix.length), kv.value));
     // A cluster deleted while the watch was lost.
     for (const name of [...this.known]) if (!seen.has(name) && !this.pending.has(name)) this.forget(name);
+    this.writes.observe(listed.revision);
     if (this.stopped) return;
     this.watch = this.storage.watch({
       prefix,
@@ -94,6 +98,7 @@ export class LogicalClusters {
         const name = ev.key.slice(prefix.length);
         if (ev.type === "DELETE") this.forget(name);
         else this.noteMarker(name, ev.value);
+        this.writes.observe(ev.revision);
       },
       onError: (err) => {
         if (this.stopped) return;

@@ -35,6 +35,9 @@ export const DEFAULT_REFRESH_MS = 30_000;
 /** How long a cluster is left alone after it was first seen terminating. */
 export const DEFAULT_QUIET_PERIOD_MS = 1000;
 
+/** How often a terminating cluster's deletion looks again for writes admitted before it still in flight. */
+const DRAIN_POLL_MS = 100;
+
 export interface LogicalClusterControllerOptions {
   refreshMs?: number;
   quietPeriodMs?: number;
@@ -145,6 +148,13 @@ export class LogicalClusterController {
     this.seenTerminating.set(name, seen);
     if (now - seen < this.quietPeriodMs) {
       this.work.addLater(name, this.quietPeriodMs - (now - seen));
+      return true;
+    }
+    // Writes this server admitted before it saw the cluster Terminating may still be on their way
+    // (a body sent slowly, a large patch): the keys go only once none is left (admitted-writes.ts).
+    const marked = Number(obj.metadata.resourceVersion);
+    if (this.clusters.writes.drained(name) < marked) {
+      this.work.addLater(name, DRAIN_POLL_MS);
       return true;
     }
     const ranges = await storedResources(this.store.storage, this.store.prefix);

@@ -52,14 +52,21 @@ export function logicalClusterFilter(
       WRITES.has(info.verb) &&
       clusters.isTerminating(info.cluster) &&
       registry.lookup(info.cluster, info.group, info.version, info.resource)?.mode !== "virtual";
+    // A write is followed until it has finished: the deleter of a cluster waits for the writes
+    // admitted before this server saw the cluster Terminating (src/apis/admitted-writes.ts).
+    const admitted = () => {
+      if (info.kind !== "resource" || !WRITES.has(info.verb)) return next();
+      const done = clusters.writes.admit(info.cluster);
+      return next().finally(done);
+    };
     if (clusters.isKnown(info.cluster)) {
       if (refuseWrite()) throw terminatingStatus(info.cluster);
-      return next();
+      return admitted();
     }
     return (async () => {
       if (await clusters.exists(info.cluster)) {
         if (refuseWrite()) throw terminatingStatus(info.cluster);
-        return next();
+        return admitted();
       }
       const user = c.get("user");
       const master = user.groups.includes(MASTERS_GROUP);
@@ -79,7 +86,7 @@ export function logicalClusterFilter(
         // authorization judges the request in it; a racing creator that lost gets nothing.
         else if ((await clusters.create(info.cluster)) && clusterCreated) await clusterCreated(info.cluster, user);
       }
-      return next();
+      return admitted();
     })();
   };
 }

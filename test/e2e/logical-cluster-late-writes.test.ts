@@ -1,0 +1,68 @@
+// A write admitted into a logical cluster before it was deleted, but landing after (its body sent
+// slowly here; a large patch or a slow store do the same), must not survive the deletion: the
+// controller waits for it before its last count and removes it with the rest. Before, it could
+// land after the finalizer was removed and show up in the next cluster of that name.
+import { expect, test } from "bun:test";
+import { call, until } from "../helpers/etcd-kcp.ts";
+import { type KcpProcess, useKcp } from "../helpers/kcp-process.ts";
+
+let kcp: KcpProcess;
+useKcp((k) => (kcp = k), { env: { KCP_LOGICAL_CLUSTER_REFRESH_MS: "300" } });
+
+const LC = "/apis/tenancy.kcp.io/v1alpha1/logicalclusters";
+
+/** A POST whose body is sent in two halves, the second when `release` resolves. */
+async function slowPost(path: string, body: string, release: Promise<void>): Promise<Response> {
+  const ca = await Bun.file(`${kcp.rootDir}/data/ca.crt`).text();
+  const bytes = new TextEncoder().encode(body);
+  const half = Math.floor(bytes.length / 2);
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      controller.enqueue(bytes.slice(0, half));
+      await release;
+      controller.enqueue(bytes.slice(half));
+      controller.close();
+    },
+  });
+  return fetch(`${kcp.url}${path}`, {
+    method: "POST",
+    body: stream,
+    duplex: "half",
+    headers: { Authorization: `Bearer ${kcp.token}`, "Content-Type": "application/json" },
+    tls: { ca },
+  } as RequestInit);
+}
+
+test("a write admitted before the deletion and landing after it is deleted with the cluster", async () => {
+  expect((await call(kcp, "POST", LC, { metadata: { name: "slowpoke" } })).status).toBe(201);
+  let send!: () => void;
+  const release = new Promise<void>((r) => (send = r));
+  const late = slowPost(
+    "/clusters/slowpoke/api/v1/namespaces",
+    JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "late" } }),
+    release,
+  );
+  // The request is admitted when its headers arrive; its body is still on its way.
+  await Bun.sleep(500);
+  expect((await call(kcp, "DELETE", `${LC}/slowpoke`)).status).toBe(200);
+  // Longer than the quiet period and a deletion pass: before, the cluster was gone by now.
+  await Bun.sleep(2500);
+  const waiting = await call(kcp, "GET", `${LC}/slowpoke`);
+  expect(waiting.status).toBe(200);
+  expect(waiting.body.status.phase).toBe("Terminating");
+  send();
+  // Admitted before the deletion: it is stored, then deleted with the cluster.
+  expect((await late).status).toBe(201);
+  await until("slowpoke deleted", async () =>
+    (await call(kcp, "GET", `${LC}/slowpoke`)).status === 404 ? true : undefined,
+  );
+  // The next cluster of the name starts empty.
+  expect((await call(kcp, "GET", "/clusters/slowpoke/api/v1/namespaces/late")).status).toBe(404);
+  const namespaces = await call(kcp, "GET", "/clusters/slowpoke/api/v1/namespaces");
+  expect((namespaces.body.items as { metadata: { name: string } }[]).map((n) => n.metadata.name).sort()).toEqual([
+    "default",
+    "kube-node-lease",
+    "kube-public",
+    "kube-system",
+  ]);
+}, 30_000);
