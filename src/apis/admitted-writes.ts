@@ -51,6 +51,21 @@ export class AdmittedWrites {
     return low;
   }
 
+  /** drained() over every cluster: what this server tells the others (src/app/replica-lease.ts). */
+  drainedAll(): number {
+    let low = this.observed;
+    for (const byRevision of this.inflight.values())
+      for (const revision of byRevision.keys()) if (revision < low) low = revision;
+    return low;
+  }
+
+  /** Writes in flight into every cluster. */
+  inflightTotal(): number {
+    let n = 0;
+    for (const byRevision of this.inflight.values()) for (const c of byRevision.values()) n += c;
+    return n;
+  }
+
   /** Writes in flight into `cluster` (tests, logs). */
   inflightCount(cluster: string): number {
     let n = 0;

@@ -49,6 +49,8 @@ export class LogicalClusters {
   private stopped = false;
   /** Writes the logical cluster filter admitted, by the marker revision seen then (admitted-writes.ts). */
   readonly writes = new AdmittedWrites();
+  /** Told of each cluster seen turning Terminating, with the revision that showed it. */
+  private readonly terminatingListeners = new Set<(name: string, revision: number) => void>();
 
   constructor(
     private readonly storage: Storage,
@@ -86,7 +88,12 @@ export class LogicalClusters {
     const prefix = this.markersPrefix();
     const listed = await this.storage.list({ prefix, skipRemaining: true });
     const seen = new Set<string>();
-    for (const kv of listed.items) seen.add(this.noteMarker(kv.key.slice(prefix.length), kv.value));
+    for (const kv of listed.items) {
+      const name = kv.key.slice(prefix.length);
+      const was = this.terminating.has(name);
+      seen.add(this.noteMarker(name, kv.value));
+      if (!was && this.terminating.has(name)) this.tellTerminating(name, listed.revision);
+    }
     // A cluster deleted while the watch was lost.
     for (const name of [...this.known]) if (!seen.has(name) && !this.pending.has(name)) this.forget(name);
     this.writes.observe(listed.revision);
@@ -96,9 +103,11 @@ export class LogicalClusters {
       afterRevision: listed.revision,
       onEvent: (ev: WatchEvent) => {
         const name = ev.key.slice(prefix.length);
+        const was = this.terminating.has(name);
         if (ev.type === "DELETE") this.forget(name);
         else this.noteMarker(name, ev.value);
         this.writes.observe(ev.revision);
+        if (!was && this.terminating.has(name)) this.tellTerminating(name, ev.revision);
       },
       onError: (err) => {
         if (this.stopped) return;
@@ -134,6 +143,22 @@ export class LogicalClusters {
     if (deleting) this.terminating.add(name);
     else this.terminating.delete(name);
     return name;
+  }
+
+  /** Call `fn` for each cluster this server sees turning Terminating (after it refuses its writes). */
+  onTerminating(fn: (name: string, revision: number) => void): () => void {
+    this.terminatingListeners.add(fn);
+    return () => this.terminatingListeners.delete(fn);
+  }
+
+  private tellTerminating(name: string, revision: number): void {
+    for (const fn of this.terminatingListeners) {
+      try {
+        fn(name, revision);
+      } catch (e) {
+        log.warn(`logical clusters: a Terminating listener failed: ${e}`);
+      }
+    }
   }
 
   /** Forget `name` at once (its marker is gone): the next request for it finds no cluster. */

@@ -24,6 +24,7 @@ import {
   type LogicalClusterControllerOptions,
 } from "../controllers/logical-cluster/logical-cluster-controller.ts";
 import { log } from "../log.ts";
+import { ReplicaLease, replicasBehind } from "./replica-lease.ts";
 import { KCP_VERSION } from "../version.ts";
 
 /** The Lease the servers of one etcd elect the LogicalCluster controller's leader on (logical cluster admin). */
@@ -55,16 +56,21 @@ export interface ElectedLogicalClusterController {
 export interface LogicalClusterWiringOptions {
   controller?: LogicalClusterControllerOptions;
   election?: LeaderElectionTimings;
+  /**
+   * Several servers may share the storage (etcd): each keeps a Lease saying how far its writes
+   * have drained (replica-lease.ts), and deletion waits for all of them. Lease duration in ms.
+   */
+  replicaLeaseMs?: number;
 }
 
 /** Campaigns for the Lease and runs the LogicalCluster controller while this server holds it. */
-export function startElectedLogicalClusterController(
+export async function startElectedLogicalClusterController(
   store: ObjectStore,
   registry: ResourceRegistry,
   clusters: LogicalClusters,
   loopback: ClientConfig,
   opts: LogicalClusterWiringOptions = {},
-): ElectedLogicalClusterController {
+): Promise<ElectedLogicalClusterController> {
   const def = registry.lookup(DEFAULT_CLUSTER, TENANCY_GROUP, LOGICAL_CLUSTER_VERSION, LOGICAL_CLUSTER_PLURAL);
   if (!def) throw new Error("the logicalclusters resource is not registered");
   const rest = new RestClient({ ...loopback, userAgent: `kcp/${KCP_VERSION} logical-cluster-controller` });
@@ -87,6 +93,20 @@ export function startElectedLogicalClusterController(
     resource: "leases",
     namespaced: true,
   });
+  // This server's own Lease is published before it serves: no server takes writes unannounced.
+  const replica =
+    opts.replicaLeaseMs !== undefined
+      ? new ReplicaLease(leases, clusters.writes, { durationMs: opts.replicaLeaseMs })
+      : undefined;
+  let stopAcks = () => {};
+  if (replica) {
+    await replica.start();
+    stopAcks = clusters.onTerminating((_name, revision) => replica.acknowledge(revision));
+  }
+  const controllerOptions: LogicalClusterControllerOptions = {
+    ...opts.controller,
+    ...(replica ? { replicasBehind: (revision: number) => replicasBehind(leases, replica.name, revision) } : {}),
+  };
   const elector: LeaderElector = runLeaderElection({
     client: leases,
     ...LOGICAL_CLUSTER_CONTROLLER_LEASE,
@@ -95,7 +115,7 @@ export function startElectedLogicalClusterController(
     onStartedLeading(signal) {
       transitions = transitions.then(() => {
         if (stopped || signal.aborted) return;
-        const c = new LogicalClusterController(store, def, clusters, opts.controller);
+        const c = new LogicalClusterController(store, def, clusters, controllerOptions);
         active = c;
         c.start().catch((e) => log.warn(`logical cluster controller: ${e}`));
         log.info("logical cluster controller: started (this server is the leader)");
@@ -114,6 +134,8 @@ export function startElectedLogicalClusterController(
       await transitions;
       await elector.stop();
       await transitions;
+      stopAcks();
+      await replica?.stop();
     },
   };
 }

@@ -9,6 +9,7 @@ import { clusterCreatorHook } from "./cluster-creator.ts";
 import { CrdController } from "../controllers/crd/crd-controller.ts";
 import { GarbageCollector, storageKeyOf } from "../controllers/gc/garbage-collector.ts";
 import { NamespaceDeletionController } from "../controllers/namespace-deletion.ts";
+import { DEFAULT_REPLICA_LEASE_MS } from "./replica-lease.ts";
 import {
   type ElectedLogicalClusterController,
   electionTimings,
@@ -327,7 +328,7 @@ async function serve(
   });
   const loopback = loopbackClientConfig(app, loopbackToken);
   // Elected among the servers of one etcd (a Lease, over the loopback): one counts and deletes.
-  const logicalClusters = startLogicalClusterController(store, registry, clusters, loopback);
+  const logicalClusters = await startLogicalClusterController(store, registry, clusters, loopback, opts.storage);
   undo.push(() => void logicalClusters.stop());
 
   // With client certificates, Bun.serve speaks plain HTTP on a loopback port and the TLS listener
@@ -521,12 +522,16 @@ function startLogicalClusterController(
   registry: ResourceRegistry,
   clusters: LogicalClusters,
   loopback: ClientConfig,
-): ElectedLogicalClusterController {
+  storage: StorageOptions | undefined,
+): Promise<ElectedLogicalClusterController> {
   const refreshMs = Number(process.env.KCP_LOGICAL_CLUSTER_REFRESH_MS) || undefined;
   const leaseMs = Number(process.env.KCP_LOGICAL_CLUSTER_LEASE_MS) || undefined;
+  // Other servers can share an etcd (the embedded one too, through its client port); not SQLite.
+  const shared = storage?.backend === "etcd" || storage?.backend === "embedded-etcd";
   return startElectedLogicalClusterController(store, registry, clusters, loopback, {
     controller: { refreshMs },
     ...(leaseMs ? { election: electionTimings(leaseMs) } : {}),
+    ...(shared ? { replicaLeaseMs: leaseMs ?? DEFAULT_REPLICA_LEASE_MS } : {}),
   });
 }
 

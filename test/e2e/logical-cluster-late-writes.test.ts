@@ -5,39 +5,19 @@
 import { expect, test } from "bun:test";
 import { call, until } from "../helpers/etcd-kcp.ts";
 import { type KcpProcess, useKcp } from "../helpers/kcp-process.ts";
+import { slowPost } from "../helpers/slow-body.ts";
 
 let kcp: KcpProcess;
 useKcp((k) => (kcp = k), { env: { KCP_LOGICAL_CLUSTER_REFRESH_MS: "300" } });
 
 const LC = "/apis/tenancy.kcp.io/v1alpha1/logicalclusters";
 
-/** A POST whose body is sent in two halves, the second when `release` resolves. */
-async function slowPost(path: string, body: string, release: Promise<void>): Promise<Response> {
-  const ca = await Bun.file(`${kcp.rootDir}/data/ca.crt`).text();
-  const bytes = new TextEncoder().encode(body);
-  const half = Math.floor(bytes.length / 2);
-  const stream = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      controller.enqueue(bytes.slice(0, half));
-      await release;
-      controller.enqueue(bytes.slice(half));
-      controller.close();
-    },
-  });
-  return fetch(`${kcp.url}${path}`, {
-    method: "POST",
-    body: stream,
-    duplex: "half",
-    headers: { Authorization: `Bearer ${kcp.token}`, "Content-Type": "application/json" },
-    tls: { ca },
-  } as RequestInit);
-}
-
 test("a write admitted before the deletion and landing after it is deleted with the cluster", async () => {
   expect((await call(kcp, "POST", LC, { metadata: { name: "slowpoke" } })).status).toBe(201);
   let send!: () => void;
   const release = new Promise<void>((r) => (send = r));
   const late = slowPost(
+    kcp,
     "/clusters/slowpoke/api/v1/namespaces",
     JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "late" } }),
     release,

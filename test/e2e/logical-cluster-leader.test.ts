@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type EtcdCluster, etcdMissingReason, startEtcd } from "../helpers/etcd-process.ts";
 import { call, configMap, etcdArgs, until } from "../helpers/etcd-kcp.ts";
 import { type KcpProcess, removeDir, startKcp, tempDir } from "../helpers/kcp-process.ts";
+import { slowPost } from "../helpers/slow-body.ts";
 
 const missing = etcdMissingReason();
 const LC = "/apis/tenancy.kcp.io/v1alpha1/logicalclusters";
@@ -72,6 +73,34 @@ if (missing) {
       expect(leader.output()).toContain(STARTED);
       expect(standby.output()).not.toContain(STARTED);
       expect(leaderIdentity(standby)).toBeUndefined();
+    }, 30_000);
+
+    test("a write admitted by the standby before a deletion holds the leader's deletion until it lands", async () => {
+      expect((await call(standby, "POST", LC, { metadata: { name: "late" } })).status).toBe(201);
+      let send!: () => void;
+      const release = new Promise<void>((r) => (send = r));
+      const write = slowPost(
+        standby,
+        "/clusters/late/api/v1/namespaces",
+        JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "straggler" } }),
+        release,
+      );
+      // Admitted by the standby when its headers arrive; the body is still on its way.
+      await Bun.sleep(500);
+      expect((await call(leader, "DELETE", `${LC}/late`)).status).toBe(200);
+      // The leader sees the standby's Lease behind the marking revision and waits.
+      await until("the leader to wait for the standby", async () =>
+        leader.output().includes("logical cluster late: waiting for kcp-replica-") ? true : undefined,
+      );
+      expect((await call(leader, "GET", `${LC}/late`)).body.status.phase).toBe("Terminating");
+      send();
+      expect((await write).status).toBe(201);
+      await until("late deleted", async () =>
+        (await call(leader, "GET", `${LC}/late`)).status === 404 ? true : undefined,
+      );
+      // The next cluster of the name starts empty, on either server.
+      expect((await call(leader, "GET", "/clusters/late/api/v1/namespaces/straggler")).status).toBe(404);
+      expect((await call(standby, "GET", "/clusters/late/api/v1/namespaces/straggler")).status).toBe(404);
     }, 30_000);
 
     test("the standby takes over after the holder is killed, and counts and deletes", async () => {
