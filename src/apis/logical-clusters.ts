@@ -27,7 +27,12 @@ import { encodeObject, nowTimestamp } from "./object-codec.ts";
 import { StatusError } from "../machinery/status.ts";
 import { isObject } from "../machinery/object.ts";
 import { log } from "../log.ts";
-import { LOGICAL_CLUSTER_API_VERSION, LOGICAL_CLUSTER_KIND } from "./builtin/logical-cluster.ts";
+import {
+  LOGICAL_CLUSTER_API_VERSION,
+  LOGICAL_CLUSTER_KIND,
+  LOGICAL_CLUSTER_PLURAL,
+  TENANCY_GROUP,
+} from "./builtin/logical-cluster.ts";
 import { AdmittedWrites } from "./admitted-writes.ts";
 
 /** The logical cluster of a path without `/clusters/<name>`; its CRDs are served in every cluster. */
@@ -39,6 +44,21 @@ const SYSTEM_USER = { username: "system:kcp", groups: ["system:masters"] };
 
 /** How long the marker watch waits before it lists again after losing its watch. */
 const REWATCH_DELAY_MS = 1000;
+
+/** kube's NamespaceTerminating answer, for a logical cluster. */
+export function terminatingStatus(cluster: string): StatusError {
+  return new StatusError(
+    403,
+    "Forbidden",
+    `unable to create or change content in logical cluster ${cluster} because it is being terminated`,
+    {
+      name: cluster,
+      group: TENANCY_GROUP,
+      kind: LOGICAL_CLUSTER_PLURAL,
+      causes: [{ reason: "LogicalClusterTerminating", message: `logical cluster ${cluster} is being terminated` }],
+    },
+  );
+}
 
 export class LogicalClusters {
   private readonly known = new Set<string>();

@@ -1,7 +1,8 @@
-// A write admitted into a logical cluster before it was deleted, but landing after (its body sent
+// A write admitted into a logical cluster before it was deleted, but worked after (its body sent
 // slowly here; a large patch or a slow store do the same), must not survive the deletion: the
-// controller waits for it before its last count and removes it with the rest. Before, it could
-// land after the finalizer was removed and show up in the next cluster of that name.
+// controller waits for it before deleting, and its create, reaching the store while the cluster
+// is Terminating, is refused there. Before, it landed after the finalizer was removed and showed
+// up in the next cluster of that name.
 import { expect, test } from "bun:test";
 import { call, until } from "../helpers/etcd-kcp.ts";
 import { type KcpProcess, useKcp } from "../helpers/kcp-process.ts";
@@ -12,7 +13,7 @@ useKcp((k) => (kcp = k), { env: { KCP_LOGICAL_CLUSTER_REFRESH_MS: "300" } });
 
 const LC = "/apis/tenancy.kcp.io/v1alpha1/logicalclusters";
 
-test("a write admitted before the deletion and landing after it is deleted with the cluster", async () => {
+test("a write admitted before the deletion holds it up, is refused when it reaches the store, and leaves nothing", async () => {
   expect((await call(kcp, "POST", LC, { metadata: { name: "slowpoke" } })).status).toBe(201);
   let send!: () => void;
   const release = new Promise<void>((r) => (send = r));
@@ -31,8 +32,12 @@ test("a write admitted before the deletion and landing after it is deleted with 
   expect(waiting.status).toBe(200);
   expect(waiting.body.status.phase).toBe("Terminating");
   send();
-  // Admitted before the deletion: it is stored, then deleted with the cluster.
-  expect((await late).status).toBe(201);
+  // Its create reaches the store while the cluster is Terminating: refused there (LogicalClusterLifecycle).
+  const answer = await late;
+  expect(answer.status).toBe(403);
+  expect(((await answer.json()) as { message: string }).message).toBe(
+    "unable to create or change content in logical cluster slowpoke because it is being terminated",
+  );
   await until("slowpoke deleted", async () =>
     (await call(kcp, "GET", `${LC}/slowpoke`)).status === 404 ? true : undefined,
   );

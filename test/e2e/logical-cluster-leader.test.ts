@@ -75,7 +75,7 @@ if (missing) {
       expect(leaderIdentity(standby)).toBeUndefined();
     }, 30_000);
 
-    test("a write admitted by the standby before a deletion holds the leader's deletion until it lands", async () => {
+    test("a write admitted by the standby before a deletion holds the leader's deletion until it has finished", async () => {
       expect((await call(standby, "POST", LC, { metadata: { name: "late" } })).status).toBe(201);
       let send!: () => void;
       const release = new Promise<void>((r) => (send = r));
@@ -94,7 +94,8 @@ if (missing) {
       );
       expect((await call(leader, "GET", `${LC}/late`)).body.status.phase).toBe("Terminating");
       send();
-      expect((await write).status).toBe(201);
+      // Worked once the standby knows: refused at the store, as it would be at the door.
+      expect((await write).status).toBe(403);
       await until("late deleted", async () =>
         (await call(leader, "GET", `${LC}/late`)).status === 404 ? true : undefined,
       );

@@ -11,12 +11,11 @@
 // writes: 403, as kube answers a create in a terminating namespace.
 
 import type { MiddlewareHandler } from "hono";
-import { DEFAULT_CLUSTER, type LogicalClusters } from "../../apis/logical-clusters.ts";
+import { DEFAULT_CLUSTER, type LogicalClusters, terminatingStatus } from "../../apis/logical-clusters.ts";
 import type { ResourceRegistry } from "../../apis/registry.ts";
 import { MASTERS_GROUP } from "../../auth/rbac/rbac-authorizer.ts";
 import type { AuthorizationAttributes, Authorizer, UserInfo } from "../../auth/types.ts";
 import { forbiddenStatus } from "./forbidden-status.ts";
-import { StatusError } from "../../machinery/status.ts";
 import type { Env } from "./env.ts";
 
 export const LOGICAL_CLUSTER_GROUP = "tenancy.kcp.io";
@@ -94,20 +93,7 @@ export function logicalClusterFilter(
 /** The verbs a terminating cluster refuses: everything that writes but deletes. */
 const WRITES = new Set(["create", "update", "patch"]);
 
-/** kube's NamespaceTerminating answer, for a logical cluster. */
-export function terminatingStatus(cluster: string): StatusError {
-  return new StatusError(
-    403,
-    "Forbidden",
-    `unable to create or change content in logical cluster ${cluster} because it is being terminated`,
-    {
-      name: cluster,
-      group: LOGICAL_CLUSTER_GROUP,
-      kind: LOGICAL_CLUSTER_RESOURCE,
-      causes: [{ reason: "LogicalClusterTerminating", message: `logical cluster ${cluster} is being terminated` }],
-    },
-  );
-}
+export { terminatingStatus } from "../../apis/logical-clusters.ts";
 
 /** After authorization: make the cluster a system:masters request was let into (see above). */
 export function logicalClusterCreation(clusters: LogicalClusters): MiddlewareHandler<Env> {
