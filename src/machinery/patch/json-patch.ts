@@ -3,6 +3,7 @@
 // (missing path, failed test, bad op) is the generic 422 kube answers, whose details are empty.
 
 import { jsonSize } from "../document-limits.ts";
+import { DEFAULT_MAX_OBJECT_BYTES } from "../request-limits.ts";
 import { StatusError, errors } from "../status.ts";
 import { isObject, setOwn } from "../object.ts";
 
@@ -37,7 +38,7 @@ export class JsonPatchApplyError extends StatusError {
  * kcp takes the stored object size, beyond which the result could not be stored anyway: this is
  * etcd's default, the server passes its `--max-object-size` (src/machinery/request-limits.ts).
  */
-export const MAX_JSON_PATCH_COPY_BYTES = 1.5 * 1024 * 1024;
+export const MAX_JSON_PATCH_COPY_BYTES = DEFAULT_MAX_OBJECT_BYTES;
 
 /** A copy past the limit: 422 in kube's generic words, json-patch's own as the cause. */
 export class JsonPatchCopyLimitError extends JsonPatchApplyError {
