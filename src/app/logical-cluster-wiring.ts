@@ -30,6 +30,16 @@ import { KCP_VERSION } from "../version.ts";
 /** The Lease the servers of one etcd elect the LogicalCluster controller's leader on (logical cluster admin). */
 export const LOGICAL_CLUSTER_CONTROLLER_LEASE = { namespace: "kube-system", name: "kcp-logical-cluster-controller" };
 
+/** The longest a shutdown step that writes to storage may take: unreachable storage must not hold up SIGTERM. */
+const STOP_STEP_MS = 2000;
+
+/** `p`, or nothing after `ms` (it goes on in the background). */
+async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([p.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 export interface LeaderElectionTimings {
   leaseDurationMs: number;
   renewDeadlineMs: number;
@@ -49,8 +59,16 @@ export interface ElectedLogicalClusterController {
   /** The controller while this server leads, else undefined. */
   readonly active: LogicalClusterController | undefined;
   isLeader(): boolean;
-  /** Stops the controller (its sync in flight finishes), then gives up the Lease. */
+  /**
+   * Stops the controller (its sync in flight finishes), then gives up the Lease (for at most
+   * STOP_STEP_MS: with etcd unreachable the Lease simply expires).
+   */
   stop(): Promise<void>;
+  /**
+   * Deletes this server's replica Lease (for at most STOP_STEP_MS): call once its requests have
+   * finished (the server's shutdown grace), so that no deleter stops waiting for a write of it.
+   */
+  leave(): Promise<void>;
 }
 
 export interface LogicalClusterWiringOptions {
@@ -130,12 +148,14 @@ export async function startElectedLogicalClusterController(
     isLeader: () => elector.isLeader(),
     async stop() {
       stopped = true;
+      stopAcks();
       transitions = transitions.then(stopActive);
       await transitions;
-      await elector.stop();
+      await atMost(elector.stop(), STOP_STEP_MS);
       await transitions;
-      stopAcks();
-      await replica?.stop();
+    },
+    async leave() {
+      if (replica) await atMost(replica.stop(), STOP_STEP_MS);
     },
   };
 }

@@ -499,6 +499,8 @@ async function serve(
       let grace: Timer | undefined;
       await Promise.race([drained, new Promise<void>((resolve) => (grace = setTimeout(resolve, 10_000)))]);
       clearTimeout(grace);
+      // Only now may the other servers stop waiting for this one's writes (replica-lease.ts).
+      await logicalClusters.leave();
       // Large requests still in the offload worker after the grace fail with 503.
       stopOffload();
       // Requests are done: their events are queued; write them all.
