@@ -18,9 +18,9 @@ _kcp_flags() {
   case "$1" in
     "") echo "--help --version" ;;
     "start") echo "--root-dir --listen --tls-sans --log-level --authorization-mode --client-certificates --token-auth-file --audit-log-path --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd --embedded-etcd-client-port --embedded-etcd-peer-port --max-object-size --request-timeout --max-watches-per-user --metrics-cluster-label --max-requests-inflight --max-mutating-requests-inflight --max-requests-inflight-per-flow --cluster-controller --no-cluster-controller --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-deny-private --cluster-import-interval --api-negotiation --no-api-negotiation --auto-publish-apis --install-workload-crds --deployment-splitter --no-deployment-splitter --help" ;;
-    "migrate") echo "--from --to --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --force --help" ;;
+    "migrate") echo "--from --to --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --max-object-size --force --help" ;;
     "backup") echo "--to --root-dir --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --embedded-etcd --embedded-etcd-client-port --page-size --force --help" ;;
-    "restore") echo "--from --root-dir --bump-revision --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --force --dry-run --help" ;;
+    "restore") echo "--from --root-dir --bump-revision --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --max-object-size --force --dry-run --help" ;;
     "sync") echo "--from-kubeconfig --from-context --to-kubeconfig --to-context --cluster --logical-cluster --heartbeat-interval --workers --log-level --help" ;;
     "split") echo "--kubeconfig --context --workers --log-level --help" ;;
     "cluster") echo "--help" ;;
@@ -54,9 +54,9 @@ _kcp_flags() {
 _kcp_valued() {
   case "$1" in
     "start") echo "--root-dir --listen --tls-sans --log-level --authorization-mode --token-auth-file --audit-log-path --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --etcd-compaction-interval --etcd-request-timeout --embedded-etcd-client-port --embedded-etcd-peer-port --max-object-size --request-timeout --max-watches-per-user --max-requests-inflight --max-mutating-requests-inflight --max-requests-inflight-per-flow --cluster-syncer-mode --cluster-resources --cluster-heartbeat-timeout --cluster-syncer-image --cluster-kcp-url --cluster-import-interval" ;;
-    "migrate") echo "--from --to --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix" ;;
+    "migrate") echo "--from --to --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --max-object-size" ;;
     "backup") echo "--to --root-dir --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --embedded-etcd-client-port --page-size" ;;
-    "restore") echo "--from --root-dir --bump-revision --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix" ;;
+    "restore") echo "--from --root-dir --bump-revision --etcd-servers --etcd-cafile --etcd-certfile --etcd-keyfile --etcd-prefix --max-object-size" ;;
     "sync") echo "--from-kubeconfig --from-context --to-kubeconfig --to-context --cluster --logical-cluster --heartbeat-interval --workers --log-level" ;;
     "split") echo "--kubeconfig --context --workers --log-level" ;;
     "cluster add") echo "--cluster-kubeconfig --cluster-context --mode --resources --timeout --syncer-image --kcp-url --kubeconfig --context" ;;
@@ -195,6 +195,9 @@ _kcp_value() {
     "migrate|--etcd-prefix")
       COMPREPLY=()
       ;;
+    "migrate|--max-object-size")
+      COMPREPLY=()
+      ;;
     "backup|--to")
       COMPREPLY=($(compgen -f -- "$cur"))
       compopt -o filenames 2>/dev/null
@@ -254,6 +257,9 @@ _kcp_value() {
       compopt -o filenames 2>/dev/null
       ;;
     "restore|--etcd-prefix")
+      COMPREPLY=()
+      ;;
+    "restore|--max-object-size")
       COMPREPLY=()
       ;;
     "sync|--from-kubeconfig")

@@ -103,6 +103,7 @@ _kcp_migrate() {
     '(--etcd-certfile)--etcd-certfile=[Client certificate]:file:_files' \
     '(--etcd-keyfile)--etcd-keyfile=[Key]:file:_files' \
     '(--etcd-prefix)--etcd-prefix=[Key prefix of kcp'\''s data in etcd]:prefix: ' \
+    '(--max-object-size)--max-object-size=[Largest object the destination accepts]:size: ' \
     '(--force)--force[Delete what the destination already holds]' \
     '(- *)'{--help,-h}'[Show help]'
 }
@@ -133,6 +134,7 @@ _kcp_restore() {
     '(--etcd-certfile)--etcd-certfile=[Client certificate]:file:_files' \
     '(--etcd-keyfile)--etcd-keyfile=[Key]:file:_files' \
     '(--etcd-prefix)--etcd-prefix=[Key prefix of kcp'\''s data in etcd]:prefix: ' \
+    '(--max-object-size)--max-object-size=[With --etcd-servers, the largest object etcd is given]:size: ' \
     '(--force)--force[Replace an existing database in --root-dir, or the keys under --etcd-prefix]' \
     '(--dry-run)--dry-run[Check the file and print what it holds]' \
     '(- *)'{--help,-h}'[Show help]'

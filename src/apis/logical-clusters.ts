@@ -27,7 +27,13 @@ import { encodeObject, nowTimestamp } from "./object-codec.ts";
 import { StatusError } from "../machinery/status.ts";
 import { isObject } from "../machinery/object.ts";
 import { log } from "../log.ts";
-import { LOGICAL_CLUSTER_API_VERSION, LOGICAL_CLUSTER_KIND } from "./builtin/logical-cluster.ts";
+import {
+  LOGICAL_CLUSTER_API_VERSION,
+  LOGICAL_CLUSTER_KIND,
+  LOGICAL_CLUSTER_PLURAL,
+  TENANCY_GROUP,
+} from "./builtin/logical-cluster.ts";
+import { AdmittedWrites } from "./admitted-writes.ts";
 
 /** The logical cluster of a path without `/clusters/<name>`; its CRDs are served in every cluster. */
 export const DEFAULT_CLUSTER = "admin";
@@ -39,6 +45,21 @@ const SYSTEM_USER = { username: "system:kcp", groups: ["system:masters"] };
 /** How long the marker watch waits before it lists again after losing its watch. */
 const REWATCH_DELAY_MS = 1000;
 
+/** kube's NamespaceTerminating answer, for a logical cluster. */
+export function terminatingStatus(cluster: string): StatusError {
+  return new StatusError(
+    403,
+    "Forbidden",
+    `unable to create or change content in logical cluster ${cluster} because it is being terminated`,
+    {
+      name: cluster,
+      group: TENANCY_GROUP,
+      kind: LOGICAL_CLUSTER_PLURAL,
+      causes: [{ reason: "LogicalClusterTerminating", message: `logical cluster ${cluster} is being terminated` }],
+    },
+  );
+}
+
 export class LogicalClusters {
   private readonly known = new Set<string>();
   /** Clusters whose marker has a deletionTimestamp: their data is being removed. */
@@ -46,6 +67,10 @@ export class LogicalClusters {
   private readonly pending = new Map<string, Promise<void>>();
   private watch?: Watch;
   private stopped = false;
+  /** Writes the logical cluster filter admitted, by the marker revision seen then (admitted-writes.ts). */
+  readonly writes = new AdmittedWrites();
+  /** Told of each cluster seen turning Terminating, with the revision that showed it. */
+  private readonly terminatingListeners = new Set<(name: string, revision: number) => void>();
 
   constructor(
     private readonly storage: Storage,
@@ -83,17 +108,26 @@ export class LogicalClusters {
     const prefix = this.markersPrefix();
     const listed = await this.storage.list({ prefix, skipRemaining: true });
     const seen = new Set<string>();
-    for (const kv of listed.items) seen.add(this.noteMarker(kv.key.slice(prefix.length), kv.value));
+    for (const kv of listed.items) {
+      const name = kv.key.slice(prefix.length);
+      const was = this.terminating.has(name);
+      seen.add(this.noteMarker(name, kv.value));
+      if (!was && this.terminating.has(name)) this.tellTerminating(name, listed.revision);
+    }
     // A cluster deleted while the watch was lost.
     for (const name of [...this.known]) if (!seen.has(name) && !this.pending.has(name)) this.forget(name);
+    this.writes.observe(listed.revision);
     if (this.stopped) return;
     this.watch = this.storage.watch({
       prefix,
       afterRevision: listed.revision,
       onEvent: (ev: WatchEvent) => {
         const name = ev.key.slice(prefix.length);
+        const was = this.terminating.has(name);
         if (ev.type === "DELETE") this.forget(name);
         else this.noteMarker(name, ev.value);
+        this.writes.observe(ev.revision);
+        if (!was && this.terminating.has(name)) this.tellTerminating(name, ev.revision);
       },
       onError: (err) => {
         if (this.stopped) return;
@@ -129,6 +163,22 @@ export class LogicalClusters {
     if (deleting) this.terminating.add(name);
     else this.terminating.delete(name);
     return name;
+  }
+
+  /** Call `fn` for each cluster this server sees turning Terminating (after it refuses its writes). */
+  onTerminating(fn: (name: string, revision: number) => void): () => void {
+    this.terminatingListeners.add(fn);
+    return () => this.terminatingListeners.delete(fn);
+  }
+
+  private tellTerminating(name: string, revision: number): void {
+    for (const fn of this.terminatingListeners) {
+      try {
+        fn(name, revision);
+      } catch (e) {
+        log.warn(`logical clusters: a Terminating listener failed: ${e}`);
+      }
+    }
   }
 
   /** Forget `name` at once (its marker is gone): the next request for it finds no cluster. */

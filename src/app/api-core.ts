@@ -10,6 +10,7 @@ import { namespaceLifecycle } from "../admission/plugins/namespace-lifecycle.ts"
 import { resourceQuota } from "../admission/plugins/resource-quota.ts";
 import { rbacEscalation } from "../admission/plugins/rbac-escalation.ts";
 import { logicalClusterBootstrap } from "../admission/plugins/logical-cluster-bootstrap.ts";
+import { logicalClusterLifecycle } from "../admission/plugins/logical-cluster-lifecycle.ts";
 import { storedRoleRules } from "../admission/plugins/rbac-role-rules.ts";
 import type { PolicyRule } from "../auth/rbac/policy-rule.ts";
 import { QuotaUsage } from "../controllers/quota/quota-usage.ts";
@@ -106,6 +107,7 @@ export async function startApiCore(opts: ApiCoreOptions): Promise<ApiCore> {
       rbacEscalation(opts.authorizer, roleRules),
       resourceQuota(quotaUsage),
       logicalClusterBootstrap(() => clusters),
+      logicalClusterLifecycle(() => clusters),
       ...(opts.admission ?? []),
     ]);
     const store = new ObjectStore(storage, keyPrefix, admission);

@@ -9,8 +9,12 @@ import { clusterCreatorHook } from "./cluster-creator.ts";
 import { CrdController } from "../controllers/crd/crd-controller.ts";
 import { GarbageCollector, storageKeyOf } from "../controllers/gc/garbage-collector.ts";
 import { NamespaceDeletionController } from "../controllers/namespace-deletion.ts";
-import { LogicalClusterController } from "../controllers/logical-cluster/logical-cluster-controller.ts";
-import { LOGICAL_CLUSTER_PLURAL, LOGICAL_CLUSTER_VERSION, TENANCY_GROUP } from "../apis/builtin/logical-cluster.ts";
+import { DEFAULT_REPLICA_LEASE_MS } from "./replica-lease.ts";
+import {
+  type ElectedLogicalClusterController,
+  electionTimings,
+  startElectedLogicalClusterController,
+} from "./logical-cluster-wiring.ts";
 import { ServiceAccountsController } from "../controllers/service-accounts.ts";
 import { ResourceQuotaController } from "../controllers/quota/quota-controller.ts";
 import { DEFAULT_CLUSTER, type LogicalClusters } from "../apis/logical-clusters.ts";
@@ -60,6 +64,7 @@ import { DEFAULT_WATCH_SETTINGS, type WatchSettings } from "../server/rest/watch
 import { DEFAULT_MAX_WATCHES_PER_USER, WatchesPerUser } from "../server/rest/watch-limit.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS } from "../server/filters/request-timeout.ts";
 import { flowControlFor } from "../server/fairness/flow-control.ts";
+import { requestLimitsFor } from "../machinery/request-limits.ts";
 import type { ClusterControllerSettings, ElectedClusterController } from "./cluster-controller-wiring.ts";
 
 export interface ServerOptions {
@@ -256,8 +261,6 @@ async function serve(
   const quotas = new ResourceQuotaController(store, core.quotaUsage, quotaDef);
   undo.push(() => quotas.stop());
   quotas.start();
-  const logicalClusters = startLogicalClusterController(store, registry, clusters);
-  undo.push(() => void logicalClusters.stop());
   // The garbage collector follows every stored resource (sharing the namespaces informer). As
   // kube-controller-manager's, it does not hold up readiness: it starts once the server serves
   // (its first lists decode every object: 0.8 s for 110,000) and decides nothing before they are in.
@@ -324,6 +327,9 @@ async function serve(
     clusterCreated: clusterCreatorHook(store, registry, policy),
   });
   const loopback = loopbackClientConfig(app, loopbackToken);
+  // Elected among the servers of one etcd (a Lease, over the loopback): one counts and deletes.
+  const logicalClusters = await startLogicalClusterController(store, registry, clusters, loopback, opts.storage);
+  undo.push(() => void logicalClusters.stop());
 
   // With client certificates, Bun.serve speaks plain HTTP on a loopback port and the TLS listener
   // in front of it passes each connection through (Bun.serve cannot show the handler a certificate).
@@ -342,7 +348,8 @@ async function serve(
     // 504 first; watches switch it off for their own request. (Bun closes a connection that has not
     // sent its complete headers after about 10 s, whatever this says.)
     idleTimeout: Math.ceil(requestTimeoutMs / 1000) + IDLE_MARGIN_S,
-    maxRequestBodySize: 16 * 1024 * 1024,
+    // Beyond kcp's own body limit (src/machinery/request-limits.ts), so a body over that gets kcp's 413 Status.
+    maxRequestBodySize: Math.max(16 * 1024 * 1024, 2 * requestLimitsFor(storage.maxValueBytes).maxBodyBytes),
     // Each request's raw path is checked before the app sees the resolved one (raw-path-routes.ts).
     routes: rawPathRoutes((req) => app.fetch(req, bindings)),
     fetch: unroutedPath((req) => app.fetch(req, bindings)),
@@ -492,6 +499,8 @@ async function serve(
       let grace: Timer | undefined;
       await Promise.race([drained, new Promise<void>((resolve) => (grace = setTimeout(resolve, 10_000)))]);
       clearTimeout(grace);
+      // Only now may the other servers stop waiting for this one's writes (replica-lease.ts).
+      await logicalClusters.leave();
       // Large requests still in the offload worker after the grace fail with 503.
       stopOffload();
       // Requests are done: their events are queued; write them all.
@@ -506,20 +515,26 @@ async function serve(
 }
 
 /**
- * The LogicalCluster status and deletion controller. KCP_LOGICAL_CLUSTER_REFRESH_MS changes how
- * often counts are measured (tests; docs/logical-clusters.md).
+ * The LogicalCluster status and deletion controller, on the server that holds its Lease.
+ * KCP_LOGICAL_CLUSTER_REFRESH_MS changes how often counts are measured, KCP_LOGICAL_CLUSTER_LEASE_MS
+ * the lease duration (tests; docs/logical-clusters.md).
  */
 function startLogicalClusterController(
   store: ObjectStore,
   registry: ResourceRegistry,
   clusters: LogicalClusters,
-): LogicalClusterController {
-  const def = registry.lookup(DEFAULT_CLUSTER, TENANCY_GROUP, LOGICAL_CLUSTER_VERSION, LOGICAL_CLUSTER_PLURAL);
-  if (!def) throw new Error("the logicalclusters resource is not registered");
+  loopback: ClientConfig,
+  storage: StorageOptions | undefined,
+): Promise<ElectedLogicalClusterController> {
   const refreshMs = Number(process.env.KCP_LOGICAL_CLUSTER_REFRESH_MS) || undefined;
-  const controller = new LogicalClusterController(store, def, clusters, { refreshMs });
-  controller.start().catch((e) => log.warn(`logical cluster controller: ${e}`));
-  return controller;
+  const leaseMs = Number(process.env.KCP_LOGICAL_CLUSTER_LEASE_MS) || undefined;
+  // Other servers can share an etcd (the embedded one too, through its client port); not SQLite.
+  const shared = storage?.backend === "etcd" || storage?.backend === "embedded-etcd";
+  return startElectedLogicalClusterController(store, registry, clusters, loopback, {
+    controller: { refreshMs },
+    ...(leaseMs ? { election: electionTimings(leaseMs) } : {}),
+    ...(shared ? { replicaLeaseMs: leaseMs ?? DEFAULT_REPLICA_LEASE_MS } : {}),
+  });
 }
 
 /**

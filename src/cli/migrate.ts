@@ -13,7 +13,14 @@ import { dirname, join, resolve } from "node:path";
 import { log } from "../log.ts";
 import { copyStorage } from "../storage/copy-storage.ts";
 import { normalizeEtcdPrefix, openStorage, type StorageOptions } from "../storage/open-storage.ts";
-import { etcdConnectionArgs, etcdTls, parseEtcdServers } from "./storage-flags.ts";
+import {
+  etcdConnectionArgs,
+  etcdTls,
+  explainTooLarge,
+  maxObjectSizeArgs,
+  maxObjectSizeFromFlag,
+  parseEtcdServers,
+} from "./storage-flags.ts";
 
 type Side = { kind: "sqlite"; path: string } | { kind: "etcd"; endpoints: string[] };
 
@@ -36,6 +43,7 @@ export default defineCommand({
       description: "Where to copy it: sqlite:<root-dir or .db file> or etcd:<comma-separated member URLs>",
     },
     ...etcdConnectionArgs,
+    ...maxObjectSizeArgs,
     force: {
       type: "boolean",
       default: false,
@@ -49,6 +57,8 @@ export default defineCommand({
     const etcdSide = from.kind === "etcd" ? from : (to as Extract<Side, { kind: "etcd" }>);
     const tls = etcdTls(args, etcdSide.endpoints);
     const prefix = normalizeEtcdPrefix(args["etcd-prefix"] ?? "/registry");
+    // The destination refuses larger values as kcp start would; the source is only read.
+    const maxValueBytes = maxObjectSizeFromFlag(args["max-object-size"]);
     const optionsFor = (side: Side): StorageOptions =>
       side.kind === "sqlite"
         ? { backend: "sqlite", path: side.path, compactionIntervalMs: 0 }
@@ -57,7 +67,7 @@ export default defineCommand({
 
     const source = await openStorage(optionsFor(from));
     try {
-      const destination = await openStorage(optionsFor(to));
+      const destination = await openStorage(optionsFor(to), { maxValueBytes });
       try {
         log.info(`Copying from ${source.description} to ${destination.description}`);
         const started = Date.now();
@@ -70,6 +80,8 @@ export default defineCommand({
             lastReport = Date.now();
             log.info(`copied ${copied}/${total} keys (${total ? Math.floor((copied * 100) / total) : 100}%)`);
           },
+        }).catch((e) => {
+          throw explainTooLarge(e);
         });
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         log.success(

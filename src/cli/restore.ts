@@ -15,7 +15,14 @@ import { openStorage } from "../storage/open-storage.ts";
 import { restoreIntoStorage } from "../storage/restore-storage.ts";
 import { DEFAULT_BUMP_REVISION, restoreSqliteDatabase } from "../storage/sqlite/restore-database.ts";
 import { progressReporter } from "./progress.ts";
-import { etcdConnectionArgs, startStorageArgs, storageFromFlags } from "./storage-flags.ts";
+import {
+  etcdConnectionArgs,
+  explainTooLarge,
+  maxObjectSizeArgs,
+  maxObjectSizeFromFlag,
+  startStorageArgs,
+  storageFromFlags,
+} from "./storage-flags.ts";
 
 export default defineCommand({
   meta: {
@@ -49,6 +56,11 @@ export default defineCommand({
         "Restore into these etcd members (under --etcd-prefix; new resourceVersions) instead of --root-dir's SQLite database",
     },
     ...etcdConnectionArgs,
+    "max-object-size": {
+      ...maxObjectSizeArgs["max-object-size"],
+      description:
+        "With --etcd-servers, the largest object etcd is given: the --max-object-size of the kcp start that serves it (the members need --max-request-bytes at least this); a SQLite restore takes every object",
+    },
     force: {
       type: "boolean",
       default: false,
@@ -75,7 +87,10 @@ export default defineCommand({
       }
       if (args["root-dir"] === "") throw new Error("--root-dir must not be empty");
       const target = storageFromFlags(args, resolve(args["root-dir"]));
-      if (target?.backend === "etcd") return await restoreIntoEtcd(backup, target, bumpRevision, args.force);
+      if (target?.backend === "etcd") {
+        const maxValueBytes = maxObjectSizeFromFlag(args["max-object-size"]);
+        return await restoreIntoEtcd(backup, target, bumpRevision, args.force, maxValueBytes);
+      }
       const dbPath = join(resolve(args["root-dir"]), "data", "kcp.db");
       const { info } = backup;
       log.info(
@@ -106,9 +121,10 @@ async function restoreIntoEtcd(
   target: Parameters<typeof openStorage>[0],
   bumpRevision: number,
   force: boolean,
+  maxValueBytes: number,
 ): Promise<void> {
   const { info } = backup;
-  const opened = await openStorage({ ...target, compactionIntervalMs: 0 });
+  const opened = await openStorage({ ...target, compactionIntervalMs: 0 }, { maxValueBytes });
   try {
     log.info(
       `Restoring ${info.keys} keys at revision ${info.revision} (a backup of ${info.backend}, kcp ${info.kcpVersion}, taken ${info.created}) into ${opened.description}`,
@@ -118,6 +134,8 @@ async function restoreIntoEtcd(
       replace: force,
       onReplace: (n) => log.warn(`--force: deleting the ${n} keys under the prefix`),
       onProgress: progressReporter("restored"),
+    }).catch((e) => {
+      throw explainTooLarge(e);
     });
     log.success(
       `Restored ${result.keys} keys with new resourceVersions; etcd is at revision ${result.revision}, compacted there (older resourceVersions get 410 Gone)`,

@@ -10,6 +10,8 @@ import {
   normalizeEtcdPrefix,
   type StorageOptions,
 } from "../storage/open-storage.ts";
+import { ValueTooLargeError } from "../storage/interface.ts";
+import { parseByteSizeFlag } from "./byte-size-flag.ts";
 import { parseDurationFlag } from "./duration-flag.ts";
 
 /** Flags that say how to reach an external etcd (shared by `start` and `migrate`). */
@@ -36,6 +38,34 @@ export const etcdConnectionArgs = {
     description: "Key prefix of kcp's data in etcd (keys are <prefix>/<group>/<resource>/<cluster>/...)",
   },
 } as const;
+
+/**
+ * `--max-object-size` of the commands that write a store for `kcp start` to serve (migrate, restore
+ * into etcd): without it, objects stored under a raised `kcp start --max-object-size` could not be copied.
+ */
+export const maxObjectSizeArgs = {
+  "max-object-size": {
+    type: "string",
+    default: "1.5Mi",
+    valueHint: "size",
+    description:
+      "Largest object the destination accepts: the --max-object-size of the kcp start that serves it (an etcd destination needs --max-request-bytes at least this)",
+  },
+} as const;
+
+/** Bytes of `--max-object-size`, with kcp start's parser and floor. */
+export function maxObjectSizeFromFlag(text: string | undefined): number {
+  return parseByteSizeFlag(text ?? "1.5Mi", "--max-object-size", 64 * 1024);
+}
+
+/** A write refused for its size, told as what to do about it. */
+export function explainTooLarge(err: unknown): unknown {
+  if (!(err instanceof ValueTooLargeError)) return err;
+  return new Error(
+    `${err.message}: give --max-object-size the value of the kcp start that stores it (an etcd destination needs --max-request-bytes at least that)`,
+    { cause: err },
+  );
+}
 
 export const startStorageArgs = {
   "etcd-servers": {

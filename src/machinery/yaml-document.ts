@@ -13,7 +13,7 @@ export const MAX_YAML_ALIASES = 100;
  * Parse a YAML document within the decoded-size and depth bounds (src/machinery/document-limits.ts):
  * maxAliasCount bounds the number of aliases, checkDecodedValue what they expand to.
  */
-export function parseYaml(text: string, errorPrefix: string): unknown {
+export function parseYaml(text: string, errorPrefix: string, maxDecodedBytes?: number): unknown {
   // JSON is YAML, and what clients send most (kubectl's apply bodies): JSON.parse reads it to the
   // same value some hundred times faster than the yaml package. Anything else is parsed as YAML.
   const json = asJson(text);
@@ -27,7 +27,7 @@ export function parseYaml(text: string, errorPrefix: string): unknown {
   } catch (e) {
     throw errors.badRequest(`${errorPrefix}: ${(e as Error).message.split("\n")[0]}`);
   }
-  checkDecodedValue(doc);
+  checkDecodedValue(doc, maxDecodedBytes);
   return doc;
 }
 

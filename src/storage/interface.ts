@@ -77,6 +77,8 @@ export interface Watch {
 }
 
 export interface Storage {
+  /** The largest value a write may store, in bytes (`--max-object-size`): larger ones throw ValueTooLargeError. */
+  readonly maxValueBytes: number;
   /** The current revision (the revision of the last write, or of the store's creation). */
   currentRevision(): Promise<number>;
   /** The oldest revision that can still be listed or watched from (everything <= it was compacted). */

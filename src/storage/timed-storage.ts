@@ -31,6 +31,9 @@ export class TimedStorage implements Storage {
     }
   }
 
+  get maxValueBytes(): number {
+    return this.inner.maxValueBytes;
+  }
   currentRevision(): Promise<number> {
     return this.inner.currentRevision();
   }

@@ -3,10 +3,11 @@
 // object that is stored on one backend is stored on the other. kcp checks it before the write on
 // both (`kcp start --max-object-size`); the HTTP layer answers 413 (src/server/storage-errors.ts).
 
+import { DEFAULT_MAX_OBJECT_BYTES } from "../machinery/request-limits.ts";
 import { ValueTooLargeError } from "./interface.ts";
 
 /** etcd's default request size limit. */
-export const DEFAULT_MAX_VALUE_BYTES = 1.5 * 1024 * 1024;
+export const DEFAULT_MAX_VALUE_BYTES = DEFAULT_MAX_OBJECT_BYTES;
 
 /** Throws ValueTooLargeError when `value` (as UTF-8) is over `max` bytes. */
 export function checkValueSize(value: string | Uint8Array, max: number): void {

@@ -121,6 +121,42 @@ describe("JSON Patch", () => {
   });
 });
 
+describe("JSON Patch copies follow --max-object-size (512Ki here)", () => {
+  // 2,500 small keys make the object large enough to be patched in the offload worker.
+  const many = Object.fromEntries(Array.from({ length: 2500 }, (_, i) => [`k${i}`, "v"]));
+  const copyPatch = (name: string, ops: unknown[]) =>
+    api(kcp, `${CM}/${name}`, {
+      method: "PATCH",
+      body: JSON.stringify(ops),
+      headers: { "Content-Type": "application/json-patch+json" },
+    });
+
+  test("copies adding up to just over the object size are 422 naming that limit; a copy under it is applied", async () => {
+    const half = "h".repeat(MAX_OBJECT / 2);
+    expect((await post(JSON.stringify({ metadata: { name: "copy-over" }, data: { ...many, half } }))).status).toBe(201);
+    // Two copies of half the limit (each with its quotes): two bytes over. Before, the copy limit
+    // stayed 1.5 MiB and the result was refused only when stored, as 413.
+    const over = await copyPatch("copy-over", [
+      { op: "copy", from: "/data/half", path: "/data/b" },
+      { op: "remove", path: "/data/b" },
+      { op: "copy", from: "/data/half", path: "/data/c" },
+      { op: "remove", path: "/data/c" },
+    ]);
+    const body = await expectStatus(over, 422, "Invalid");
+    expect(body.details.causes[0].message).toContain(`exceeding the limit ${MAX_OBJECT}`);
+    const big = "b".repeat(MAX_OBJECT - 64 * 1024);
+    expect((await post(JSON.stringify({ metadata: { name: "copy-under" }, data: { ...many, big } }))).status).toBe(201);
+    const under = await copyPatch("copy-under", [
+      { op: "copy", from: "/data/big", path: "/data/moved" },
+      { op: "remove", path: "/data/big" },
+    ]);
+    expect(under.status).toBe(200);
+    const got = (await under.json()) as Obj;
+    expect(got.data.moved).toBe(big);
+    expect(got.data.big).toBeUndefined();
+  });
+});
+
 describe("strategic merge patch", () => {
   const smp = (name: string, body: unknown) =>
     api(kcp, `${CM}/${name}`, {

@@ -63,6 +63,8 @@ export interface EtcdCluster {
 export interface EtcdStartOptions {
   /** Serve clients over TLS and require client certificates. */
   tls?: boolean;
+  /** etcd's --max-request-bytes (its default: 1.5 MiB). */
+  maxRequestBytes?: number;
 }
 
 /** A free loopback port (the kernel picks; it is released before etcd binds it). */
@@ -112,6 +114,7 @@ export async function startEtcdCluster(size = 3, opts: EtcdStartOptions = {}): P
         initialCluster,
         token,
         tls,
+        maxRequestBytes: opts.maxRequestBytes,
       }),
   );
   try {
@@ -153,6 +156,7 @@ interface MemberSpec {
   initialCluster: string;
   token: string;
   tls: EtcdTls | undefined;
+  maxRequestBytes: number | undefined;
 }
 
 class MemberProcess implements EtcdMember {
@@ -212,6 +216,7 @@ class MemberProcess implements EtcdMember {
       "--log-level",
       "warn",
     ];
+    if (s.maxRequestBytes) args.push("--max-request-bytes", String(s.maxRequestBytes));
     if (s.tls)
       args.push(
         "--cert-file",

@@ -161,6 +161,31 @@ describe("the worker computes what the inline path computes", () => {
   });
 });
 
+test("the worker holds a JSON Patch's copies to the maxCopyBytes it is given, and YAML to maxDecodedBytes", async () => {
+  const target = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { a: "x".repeat(1000) } };
+  const copy = [{ op: "copy", from: "/data/a", path: "/data/b" }];
+  // 1,002 bytes as JSON (the string and its quotes): just over a 1,001-byte limit, within a 1,002-byte one.
+  const e = await runTask("patch", { type: "json", def, target, patch: copy, maxCopyBytes: 1001 }, true).catch(
+    (x) => x,
+  );
+  expect(e).toBeInstanceOf(StatusError);
+  expect((e as StatusError).code).toBe(422);
+  expect(JSON.stringify((e as StatusError).details)).toContain("exceeding the limit 1001");
+  const out = (await runTask("patch", { type: "json", def, target, patch: copy, maxCopyBytes: 1002 }, true)) as {
+    data: Record<string, string>;
+  };
+  expect(out.data.b).toBe(target.data.a);
+  const yaml = { text: `a: &a "${"y".repeat(100)}"\nb: *a\nc: *a\n`, errorPrefix: "p" };
+  const big = await runTask("parseYaml", { ...yaml, maxDecodedBytes: 200 }, true).catch((x) => x);
+  expect((big as StatusError).code).toBe(413);
+  expect((big as StatusError).message).toContain("exceeds 200 bytes");
+  expect(await runTask("parseYaml", { ...yaml, maxDecodedBytes: 400 }, true)).toEqual({
+    a: "y".repeat(100),
+    b: "y".repeat(100),
+    c: "y".repeat(100),
+  });
+});
+
 test("keys named after Object.prototype's members cross to the worker and back as own data", async () => {
   const names = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"];
   const data = JSON.parse(`{${names.map((n) => `"${n}":"v-${n}"`).join(",")}}`) as Record<string, string>;

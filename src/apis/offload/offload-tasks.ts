@@ -23,8 +23,14 @@ export interface PortableWrite {
 }
 
 export interface Tasks {
-  /** A JSON, merge or strategic merge patch applied to `target`. */
-  patch(input: { type: "json" | "merge" | "strategic"; def: PortableDef; target: unknown; patch: unknown }): unknown;
+  /** A JSON, merge or strategic merge patch applied to `target` (a JSON Patch's copies within `maxCopyBytes`). */
+  patch(input: {
+    type: "json" | "merge" | "strategic";
+    def: PortableDef;
+    target: unknown;
+    patch: unknown;
+    maxCopyBytes?: number;
+  }): unknown;
   /** Server-side apply (trackApply). */
   apply(input: { write: PortableWrite; live: KObject | undefined; config: KObject; force: boolean }): KObject;
   /** The managed fields of a create, update or patch (trackUpdate). */
@@ -35,7 +41,7 @@ export interface Tasks {
     requested: unknown;
   }): ManagedFieldsEntry[] | undefined;
   /** One YAML document (parseYaml). */
-  parseYaml(input: { text: string; errorPrefix: string }): unknown;
+  parseYaml(input: { text: string; errorPrefix: string; maxDecodedBytes?: number }): unknown;
   /**
    * One JSON document within the depth limit, and its duplicated keys (duplicateFieldsIn); a
    * syntax error is a 400 whose message starts with `errorPrefix`.
@@ -45,7 +51,11 @@ export interface Tasks {
     duplicates: string[];
   };
   /** A protobuf request body of the expected kind (decodeProtobufObject, every bound and error included). */
-  decodeProtobuf(input: { body: Uint8Array; expected: ExpectedKind }): Record<string, unknown>;
+  decodeProtobuf(input: {
+    body: Uint8Array;
+    expected: ExpectedKind;
+    maxDecodedBytes?: number;
+  }): Record<string, unknown>;
 }
 
 /** Tasks whose input is text or bytes: it crosses to the worker as it is (one copy), not as JSON. */
@@ -61,8 +71,8 @@ const write = (w: PortableWrite) => ({
 });
 
 export const TASKS: Tasks = {
-  patch({ type, def, target, patch }) {
-    if (type === "json") return applyJsonPatch(target, patch);
+  patch({ type, def, target, patch, maxCopyBytes }) {
+    if (type === "json") return applyJsonPatch(target, patch, maxCopyBytes !== undefined ? { maxCopyBytes } : {});
     if (type === "strategic")
       return applyStrategicMergePatch(target, patch as Record<string, unknown>, schemaNodeOf(fromPortableDef(def)));
     return applyMergePatch(target, patch);
@@ -73,8 +83,8 @@ export const TASKS: Tasks = {
   trackUpdate({ write: w, live, next, requested }) {
     return trackUpdate(write(w), live, next, requested);
   },
-  parseYaml({ text, errorPrefix }) {
-    return parseYaml(text, errorPrefix);
+  parseYaml({ text, errorPrefix, maxDecodedBytes }) {
+    return parseYaml(text, errorPrefix, maxDecodedBytes);
   },
   parseJson({ text, errorPrefix, duplicates }) {
     checkJsonDepth(text);
@@ -86,7 +96,7 @@ export const TASKS: Tasks = {
     }
     return { value, duplicates: duplicates ? duplicateFieldsIn(value, text) : [] };
   },
-  decodeProtobuf({ body, expected }) {
-    return decodeProtobufObject(body, expected);
+  decodeProtobuf({ body, expected, maxDecodedBytes }) {
+    return decodeProtobufObject(body, expected, maxDecodedBytes);
   },
 };

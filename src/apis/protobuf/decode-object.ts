@@ -117,7 +117,11 @@ function readEnvelope(data: Uint8Array): Envelope {
  * kind). The envelope's TypeMeta may leave out what the URL implies; what it names must match.
  * A DeleteOptions body may name any group version.
  */
-export function decodeProtobufObject(body: Uint8Array, expected: ExpectedKind): Record<string, unknown> {
+export function decodeProtobufObject(
+  body: Uint8Array,
+  expected: ExpectedKind,
+  maxDecodedBytes?: number,
+): Record<string, unknown> {
   if (body.length === 0) throw unrecognized(expected, "empty data", body);
   if (body.length < PREFIX.length || PREFIX.some((b, i) => body[i] !== b)) {
     throw unrecognized(
@@ -169,6 +173,6 @@ export function decodeProtobufObject(body: Uint8Array, expected: ExpectedKind): 
   }
   // Defaults make a message larger decoded than sent (an empty ServicePort: 2 bytes in, a port
   // and a targetPort out): the decoded object is held to the bound of a decoded YAML document.
-  checkDecodedValue(decoded);
+  checkDecodedValue(decoded, maxDecodedBytes);
   return { apiVersion: actualApiVersion, kind: actual.kind, ...(decoded as Record<string, unknown>) };
 }

@@ -35,9 +35,19 @@ export const DEFAULT_REFRESH_MS = 30_000;
 /** How long a cluster is left alone after it was first seen terminating. */
 export const DEFAULT_QUIET_PERIOD_MS = 1000;
 
+/** How often a terminating cluster's deletion looks again for writes admitted before it still in flight. */
+const DRAIN_POLL_MS = 100;
+/** How often it asks again whether the other servers have drained theirs (one list of their Leases). */
+const REPLICA_POLL_MS = 200;
+
 export interface LogicalClusterControllerOptions {
   refreshMs?: number;
   quietPeriodMs?: number;
+  /**
+   * The other servers on the storage that may still have a write on its way admitted before
+   * `revision` (src/app/replica-lease.ts); none on SQLite. Deletion waits until it is empty.
+   */
+  replicasBehind?: (revision: number) => Promise<string[]>;
 }
 
 export class LogicalClusterController {
@@ -47,6 +57,9 @@ export class LogicalClusterController {
   private readonly seenTerminating = new Map<string, number>();
   private readonly refreshMs: number;
   private readonly quietPeriodMs: number;
+  private readonly replicasBehind?: (revision: number) => Promise<string[]>;
+  /** name → the servers the last look found it waiting for (logged when that changes). */
+  private readonly waitingFor = new Map<string, string>();
   private ranges?: { at: number; value: ResourceRange[] };
 
   constructor(
@@ -57,6 +70,7 @@ export class LogicalClusterController {
   ) {
     this.refreshMs = opts.refreshMs ?? DEFAULT_REFRESH_MS;
     this.quietPeriodMs = opts.quietPeriodMs ?? DEFAULT_QUIET_PERIOD_MS;
+    if (opts.replicasBehind) this.replicasBehind = opts.replicasBehind;
     this.work = new WorkQueue("logical cluster controller", (name) => this.sync(name), { maxDelayMs: 10_000 });
     this.informer = new Informer(store, def, {
       name: "logicalclusters",
@@ -65,7 +79,10 @@ export class LogicalClusterController {
       onUpdate: (_old, obj) => {
         if (obj.metadata.deletionTimestamp) this.work.add(obj.metadata.name as string);
       },
-      onDelete: (obj) => this.seenTerminating.delete(obj.metadata.name as string),
+      onDelete: (obj) => {
+        this.seenTerminating.delete(obj.metadata.name as string);
+        this.waitingFor.delete(obj.metadata.name as string);
+      },
     });
   }
 
@@ -147,6 +164,24 @@ export class LogicalClusterController {
       this.work.addLater(name, this.quietPeriodMs - (now - seen));
       return true;
     }
+    // Writes this server admitted before it saw the cluster Terminating may still be on their way
+    // (a body sent slowly, a large patch): the keys go only once none is left (admitted-writes.ts).
+    const marked = Number(obj.metadata.resourceVersion);
+    if (this.clusters.writes.drained(name) < marked) {
+      this.work.addLater(name, DRAIN_POLL_MS);
+      return true;
+    }
+    // And so may the other servers' (each says how far it has drained, on its own Lease).
+    const behind = this.replicasBehind ? await this.replicasBehind(marked) : [];
+    if (behind.length > 0) {
+      const who = behind.join(", ");
+      if (this.waitingFor.get(name) !== who)
+        log.info(`logical cluster ${name}: waiting for ${who} to drain its writes`);
+      this.waitingFor.set(name, who);
+      this.work.addLater(name, REPLICA_POLL_MS);
+      return true;
+    }
+    this.waitingFor.delete(name);
     const ranges = await storedResources(this.store.storage, this.store.prefix);
     let deleted = 0;
     for (const range of ranges) deleted += await deleteClusterRange(this.store.storage, range, name);

@@ -3,6 +3,7 @@
 // (missing path, failed test, bad op) is the generic 422 kube answers, whose details are empty.
 
 import { jsonSize } from "../document-limits.ts";
+import { DEFAULT_MAX_OBJECT_BYTES } from "../request-limits.ts";
 import { StatusError, errors } from "../status.ts";
 import { isObject, setOwn } from "../object.ts";
 
@@ -34,9 +35,10 @@ export class JsonPatchApplyError extends StatusError {
  * What the copies of one patch may add up to, as JSON: only `copy` multiplies a document (an `add`
  * or `replace` value is part of the body, a `move` adds nothing), and a copy of an array into itself
  * doubles it each time. kube-apiserver sets no limit (json-patch's AccumulatedCopySizeLimit is 0);
- * kcp takes etcd's object size, beyond which the result could not be stored anyway.
+ * kcp takes the stored object size, beyond which the result could not be stored anyway: this is
+ * etcd's default, the server passes its `--max-object-size` (src/machinery/request-limits.ts).
  */
-export const MAX_JSON_PATCH_COPY_BYTES = 1.5 * 1024 * 1024;
+export const MAX_JSON_PATCH_COPY_BYTES = DEFAULT_MAX_OBJECT_BYTES;
 
 /** A copy past the limit: 422 in kube's generic words, json-patch's own as the cause. */
 export class JsonPatchCopyLimitError extends JsonPatchApplyError {

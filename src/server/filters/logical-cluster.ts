@@ -11,12 +11,11 @@
 // writes: 403, as kube answers a create in a terminating namespace.
 
 import type { MiddlewareHandler } from "hono";
-import { DEFAULT_CLUSTER, type LogicalClusters } from "../../apis/logical-clusters.ts";
+import { DEFAULT_CLUSTER, type LogicalClusters, terminatingStatus } from "../../apis/logical-clusters.ts";
 import type { ResourceRegistry } from "../../apis/registry.ts";
 import { MASTERS_GROUP } from "../../auth/rbac/rbac-authorizer.ts";
 import type { AuthorizationAttributes, Authorizer, UserInfo } from "../../auth/types.ts";
 import { forbiddenStatus } from "./forbidden-status.ts";
-import { StatusError } from "../../machinery/status.ts";
 import type { Env } from "./env.ts";
 
 export const LOGICAL_CLUSTER_GROUP = "tenancy.kcp.io";
@@ -52,14 +51,21 @@ export function logicalClusterFilter(
       WRITES.has(info.verb) &&
       clusters.isTerminating(info.cluster) &&
       registry.lookup(info.cluster, info.group, info.version, info.resource)?.mode !== "virtual";
+    // A write is followed until it has finished: the deleter of a cluster waits for the writes
+    // admitted before this server saw the cluster Terminating (src/apis/admitted-writes.ts).
+    const admitted = () => {
+      if (info.kind !== "resource" || !WRITES.has(info.verb)) return next();
+      const done = clusters.writes.admit(info.cluster);
+      return next().finally(done);
+    };
     if (clusters.isKnown(info.cluster)) {
       if (refuseWrite()) throw terminatingStatus(info.cluster);
-      return next();
+      return admitted();
     }
     return (async () => {
       if (await clusters.exists(info.cluster)) {
         if (refuseWrite()) throw terminatingStatus(info.cluster);
-        return next();
+        return admitted();
       }
       const user = c.get("user");
       const master = user.groups.includes(MASTERS_GROUP);
@@ -79,7 +85,7 @@ export function logicalClusterFilter(
         // authorization judges the request in it; a racing creator that lost gets nothing.
         else if ((await clusters.create(info.cluster)) && clusterCreated) await clusterCreated(info.cluster, user);
       }
-      return next();
+      return admitted();
     })();
   };
 }
@@ -87,20 +93,7 @@ export function logicalClusterFilter(
 /** The verbs a terminating cluster refuses: everything that writes but deletes. */
 const WRITES = new Set(["create", "update", "patch"]);
 
-/** kube's NamespaceTerminating answer, for a logical cluster. */
-export function terminatingStatus(cluster: string): StatusError {
-  return new StatusError(
-    403,
-    "Forbidden",
-    `unable to create or change content in logical cluster ${cluster} because it is being terminated`,
-    {
-      name: cluster,
-      group: LOGICAL_CLUSTER_GROUP,
-      kind: LOGICAL_CLUSTER_RESOURCE,
-      causes: [{ reason: "LogicalClusterTerminating", message: `logical cluster ${cluster} is being terminated` }],
-    },
-  );
-}
+export { terminatingStatus } from "../../apis/logical-clusters.ts";
 
 /** After authorization: make the cluster a system:masters request was let into (see above). */
 export function logicalClusterCreation(clusters: LogicalClusters): MiddlewareHandler<Env> {

@@ -19,6 +19,7 @@ import { errors } from "../../machinery/status.ts";
 import { jsonResponse } from "./respond.ts";
 import { parseYaml } from "../../machinery/yaml-document.ts";
 import { isObject } from "../../machinery/object.ts";
+import { requestLimitsFor } from "../../machinery/request-limits.ts";
 
 const YAML_ERROR = "error decoding YAML";
 
@@ -27,11 +28,11 @@ export function parseApplyConfiguration(text: string): KObject {
 }
 
 /** parseApplyConfiguration, in the offload worker for a large body. */
-async function readApplyConfiguration(text: string): Promise<KObject> {
+async function readApplyConfiguration(text: string, maxDecodedBytes: number): Promise<KObject> {
   // JSON (kubectl's apply bodies) is parsed inline by JSON.parse in milliseconds, unless it holds
   // many members (40,000 keys: 50-150 ms); YAML over 64 KiB goes to the worker.
   const large = text.length > OFFLOAD_MIN_YAML_BYTES && (!/^\s*\{/.test(text) || jsonIsLarge(text));
-  return applyConfigurationOf(await runTask("parseYaml", { text, errorPrefix: YAML_ERROR }, large));
+  return applyConfigurationOf(await runTask("parseYaml", { text, errorPrefix: YAML_ERROR, maxDecodedBytes }, large));
 }
 
 function applyConfigurationOf(parsed: unknown): KObject {
@@ -52,7 +53,7 @@ export async function handleApply(
   ctx: RequestContext,
   force: boolean,
 ): Promise<Response> {
-  const config = await readApplyConfiguration(text);
+  const config = await readApplyConfiguration(text, requestLimitsFor(store.storage.maxValueBytes).maxDecodedBytes);
   if (text.length > STEPWISE_MIN_STORED_BYTES) await yieldToEventLoop();
   const name = info.name as string;
   const manager = ctx.fieldManager ?? "";

@@ -1,4 +1,5 @@
-// Reading request bodies: a size limit (kube-apiserver's 3 MiB), JSON, YAML or (built-in kinds)
+// Reading request bodies: a size limit (kube-apiserver's 3 MiB, more for a larger --max-object-size:
+// src/machinery/request-limits.ts), JSON, YAML or (built-in kinds)
 // protobuf, and the media types each verb accepts. Malformed input is a 400 Status, an oversized
 // body a 413, an unaccepted media type a 415.
 
@@ -12,6 +13,7 @@ import {
   protobufSupportedForCustomResource,
 } from "../../apis/protobuf/decode-object.ts";
 import { checkJsonDepth } from "../../machinery/document-limits.ts";
+import { MIN_MAX_BODY_BYTES, type RequestLimits, requestLimitsFor } from "../../machinery/request-limits.ts";
 import { parseYaml } from "../../machinery/yaml-document.ts";
 import { errors } from "../../machinery/status.ts";
 import { capabilitiesOf } from "../../apis/capabilities.ts";
@@ -23,7 +25,8 @@ import {
   runTask,
 } from "../../apis/offload/offload.ts";
 
-export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+/** The body limit of the default object size (kube-apiserver's). */
+export const MAX_BODY_BYTES = MIN_MAX_BODY_BYTES;
 
 export const PATCH_TYPES = {
   json: "application/json-patch+json",
@@ -39,18 +42,18 @@ export function mediaType(contentType: string | null): string {
 }
 
 /** The Content-Length of a request when it is a valid one within the limit, else null (413 above it). */
-function declaredLength(req: Request): number | null {
+function declaredLength(req: Request, maxBytes: number): number | null {
   const header = req.headers.get("content-length");
   const len = Number(header ?? "0");
-  if (len > MAX_BODY_BYTES) throw errors.requestEntityTooLarge(MAX_BODY_BYTES);
+  if (len > maxBytes) throw errors.requestEntityTooLarge(maxBytes);
   return header !== null && Number.isSafeInteger(len) && len >= 0 ? len : null;
 }
 
 /** UTF-8 as Go reads it: a leading byte order mark is kept (so JSON with one is refused, as kube does). */
 const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
-export async function readBodyText(req: Request): Promise<string> {
-  return UTF8.decode(await readBodyBytes(req));
+export async function readBodyText(req: Request, maxBytes: number = MAX_BODY_BYTES): Promise<string> {
+  return UTF8.decode(await readBodyBytes(req, maxBytes));
 }
 
 /** Requests whose body was read to its end: their connection may serve the next request. */
@@ -60,20 +63,20 @@ export function bodyFullyRead(req: Request): boolean {
   return fullyRead.has(req);
 }
 
-export async function readBodyBytes(req: Request): Promise<Uint8Array> {
-  const bytes = await readAllBytes(req);
+export async function readBodyBytes(req: Request, maxBytes: number = MAX_BODY_BYTES): Promise<Uint8Array> {
+  const bytes = await readAllBytes(req, maxBytes);
   fullyRead.add(req);
   return bytes;
 }
 
-async function readAllBytes(req: Request): Promise<Uint8Array> {
-  const len = declaredLength(req);
+async function readAllBytes(req: Request, maxBytes: number): Promise<Uint8Array> {
+  const len = declaredLength(req, maxBytes);
   // With a Content-Length within the limit, one read: no stream reader, no chunks (and not
   // even the `req.body` stream object, which Bun makes on first access).
   if (len !== null) {
     if (len === 0) return new Uint8Array(0);
     const bytes = await req.bytes();
-    if (bytes.byteLength > MAX_BODY_BYTES) throw errors.requestEntityTooLarge(MAX_BODY_BYTES);
+    if (bytes.byteLength > maxBytes) throw errors.requestEntityTooLarge(maxBytes);
     return bytes;
   }
   if (!req.body) return new Uint8Array(0);
@@ -85,9 +88,9 @@ async function readAllBytes(req: Request): Promise<Uint8Array> {
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
-    if (total > MAX_BODY_BYTES) {
+    if (total > maxBytes) {
       await reader.cancel().catch(() => {});
-      throw errors.requestEntityTooLarge(MAX_BODY_BYTES);
+      throw errors.requestEntityTooLarge(maxBytes);
     }
     chunks.push(value);
   }
@@ -98,10 +101,10 @@ export { MAX_YAML_ALIASES, parseYaml } from "../../machinery/yaml-document.ts";
 
 const JSON_ERROR = "couldn't get version/kind; json parse error";
 
-/** Parse a JSON or YAML document into a value. */
-export function parseDocument(text: string, type: string): unknown {
+/** Parse a JSON or YAML document into a value (a YAML one within `maxDecodedBytes` as JSON). */
+export function parseDocument(text: string, type: string, maxDecodedBytes?: number): unknown {
   if (type === "application/yaml" || type === "application/apply-patch+yaml" || type === "text/yaml") {
-    return parseYaml(text, "error converting YAML to JSON");
+    return parseYaml(text, "error converting YAML to JSON", maxDecodedBytes);
   }
   checkJsonDepth(text);
   try {
@@ -133,6 +136,7 @@ export async function readObjectBody(
   req: Request,
   def: ResourceDef,
   subresource?: string,
+  limits: RequestLimits = requestLimitsFor(),
 ): Promise<Record<string, unknown>> {
   const type = mediaType(req.headers.get("content-type")) || "application/json";
   const expected = bodyKind(def, subresource);
@@ -140,11 +144,15 @@ export async function readObjectBody(
     ? protobufSupported(expected)
     : protobufSupportedForCustomResource(expected);
   if (type === PROTOBUF_MEDIA_TYPE && protobuf) {
-    const bytes = await readBodyBytes(req);
+    const bytes = await readBodyBytes(req, limits.maxBodyBytes);
     // A large body is decoded in the offload worker, with the same bounds and errors.
     if (bytes.byteLength > OFFLOAD_MIN_PROTOBUF_BYTES)
-      return runTask("decodeProtobuf", { body: bytes, expected: { ...expected } }, true);
-    return decodeProtobufObject(bytes, expected);
+      return runTask(
+        "decodeProtobuf",
+        { body: bytes, expected: { ...expected }, maxDecodedBytes: limits.maxDecodedBytes },
+        true,
+      );
+    return decodeProtobufObject(bytes, expected, limits.maxDecodedBytes);
   }
   if (type !== "application/json" && type !== "application/yaml" && type !== "text/yaml" && type !== "*/*") {
     throw errors.unsupportedMediaType(
@@ -154,7 +162,7 @@ export async function readObjectBody(
         : ["application/json", "application/yaml"],
     );
   }
-  const text = await readBodyText(req);
+  const text = await readBodyText(req, limits.maxBodyBytes);
   if (text.trim() === "") throw errors.badRequest("the body of the request was empty");
   // A large YAML body is parsed in the offload worker (the yaml package takes about 1 ms per KiB),
   // and so is JSON of many members (JSON.parse of 40,000 keys holds the loop 50-150 ms).
@@ -162,9 +170,13 @@ export async function readObjectBody(
   let doc: unknown;
   let duplicates: string[] | undefined;
   if (yaml && text.length > OFFLOAD_MIN_YAML_BYTES)
-    doc = await runTask("parseYaml", { text, errorPrefix: "error converting YAML to JSON" }, true);
+    doc = await runTask(
+      "parseYaml",
+      { text, errorPrefix: "error converting YAML to JSON", maxDecodedBytes: limits.maxDecodedBytes },
+      true,
+    );
   else if (!yaml && jsonIsLarge(text)) ({ value: doc, duplicates } = await parseJsonBody(text, JSON_ERROR));
-  else doc = parseDocument(text, type);
+  else doc = parseDocument(text, type, limits.maxDecodedBytes);
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
     throw errors.badRequest(`${JSON_ERROR}: the body is not a JSON object`);
   }

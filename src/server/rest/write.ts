@@ -17,6 +17,12 @@ import { mediaType, PATCH_TYPES, parseJsonDocument, readBodyText, readObjectBody
 import { jsonResponse, jsonTextResponse } from "./respond.ts";
 import { capabilitiesOf } from "../../apis/capabilities.ts";
 import { isObject } from "../../machinery/object.ts";
+import { type RequestLimits, requestLimitsFor } from "../../machinery/request-limits.ts";
+
+/** What a request may send and build: it follows the storage's object size limit (`--max-object-size`). */
+export function requestLimitsOf(store: ObjectStore): RequestLimits {
+  return requestLimitsFor(store.storage.maxValueBytes);
+}
 
 /** The subresource a request is for, when it is served as another kind (a custom resource's Scale). */
 function viewOf(def: ResourceDef, info: ResourceRequestInfo): SubresourceDef | undefined {
@@ -106,7 +112,7 @@ export async function handleCreate(
   query: URLSearchParams,
 ): Promise<Response> {
   validateWriteOptions("CreateOptions", query);
-  const body = await readObjectBody(req, def, info.subresource);
+  const body = await readObjectBody(req, def, info.subresource, requestLimitsOf(store));
   checkTypeMeta(def, body);
   const obj = body as KObject;
   if (!obj.metadata) obj.metadata = {};
@@ -133,7 +139,7 @@ export async function handleSubresourceCreate(
 ): Promise<Response> {
   const sub = def.subresources.find((s) => s.name === info.subresource);
   if (!sub?.create) throw errors.methodNotAllowed();
-  const body = await readObjectBody(req, def, info.subresource);
+  const body = await readObjectBody(req, def, info.subresource, requestLimitsOf(store));
   checkTypeMetaStrings(body);
   if (!isObject(body.metadata)) body.metadata = {};
   await store.admitSubresourceCreate(def, sub.name, info.name as string, info.namespace, body as KObject, ctx);
@@ -158,7 +164,7 @@ export async function handleUpdate(
   query: URLSearchParams,
 ): Promise<Response> {
   validateWriteOptions("UpdateOptions", query);
-  const body = await readObjectBody(req, def, info.subresource);
+  const body = await readObjectBody(req, def, info.subresource, requestLimitsOf(store));
   const view = viewOf(def, info);
   checkTypeMeta(bodyTypeOf(def, view), body);
   const desired = body as KObject;
@@ -233,7 +239,8 @@ export async function handlePatch(
   const accepted = patchTypesOf(def);
   if (!accepted.includes(type)) throw errors.unsupportedMediaType(type, accepted);
   validateWriteOptions("PatchOptions", query, type);
-  const text = await readBodyText(req);
+  const limits = requestLimitsOf(store);
+  const text = await readBodyText(req, limits.maxBodyBytes);
   if (type === PATCH_TYPES.apply) {
     if (viewOf(def, info)) throw errors.unsupportedMediaType(type, [PATCH_TYPES.json, PATCH_TYPES.merge]);
     return handleApply(store, def, info, text, ctx, queryBool(query.get("force")));
@@ -269,7 +276,7 @@ export async function handlePatch(
       const large = isLarge(target, patch);
       const patched = (await runTask(
         "patch",
-        { type: patchType, def: toPortableDef(def), target, patch },
+        { type: patchType, def: toPortableDef(def), target, patch, maxCopyBytes: limits.maxCopyBytes },
         large,
       )) as KObject;
       // The checks below walk the whole patched object: let others in first.

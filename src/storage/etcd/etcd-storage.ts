@@ -137,6 +137,7 @@ export class EtcdStorage implements Storage {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly watchers = new Set<EtcdWatch>();
   private resolvedWrites = 0;
+  readonly maxValueBytes: number;
 
   /** Unary calls (grpc-kv.ts). */
   private readonly client: GrpcKv;
@@ -150,6 +151,7 @@ export class EtcdStorage implements Storage {
     this.client = clients.unary;
     this.streams = clients.streams;
     this.codec = new EtcdKeyCodec(opts.prefix ?? "");
+    this.maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
     this.callTimeoutMs = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.retryBudgetMs = opts.retryBudgetMs ?? 2 * this.callTimeoutMs;
   }
@@ -265,7 +267,7 @@ export class EtcdStorage implements Storage {
   async create(key: string, value: string): Promise<number> {
     const k = this.codec.encodeForWrite(key);
     const v = Buffer.from(value, "utf8");
-    checkValueSize(v, this.opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
+    checkValueSize(v, this.maxValueBytes);
     return this.write(async () => {
       const floor = Math.max(this.seenRevision, this.feed.revision);
       return this.guardedWrite<number>(
@@ -293,7 +295,7 @@ export class EtcdStorage implements Storage {
   async update(key: string, value: string, expectedRevision: number): Promise<number> {
     const k = this.codec.encodeForWrite(key);
     const v = Buffer.from(value, "utf8");
-    checkValueSize(v, this.opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
+    checkValueSize(v, this.maxValueBytes);
     return this.write(() =>
       this.guardedWrite<number>(
         {

@@ -56,11 +56,13 @@ export class SqliteStorage implements Storage {
   private revision: number;
   private closed = false;
   private readonly timers: Timer[] = [];
+  readonly maxValueBytes: number;
 
   private constructor(
     private readonly db: Database,
     private readonly opts: SqliteStorageOptions,
   ) {
+    this.maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
     this.reader = new LogReader(db);
     this.writer = new LogWriter(db);
     this.compactor = new Compactor(db);
@@ -125,12 +127,12 @@ export class SqliteStorage implements Storage {
   }
 
   async create(key: string, value: string): Promise<number> {
-    checkValueSize(value, this.opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
+    checkValueSize(value, this.maxValueBytes);
     return (await this.submit({ kind: "create", key, value })).revision;
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<number> {
-    checkValueSize(value, this.opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES);
+    checkValueSize(value, this.maxValueBytes);
     return (await this.submit({ kind: "update", key, value, expectedRevision })).revision;
   }
 
