@@ -44,9 +44,13 @@ export async function buildBinary(
   stamp: BuildInfo = buildStamp(),
 ): Promise<number> {
   const result = await Bun.build({
-    // The offload worker is an entry point of its own: Bun bundles a Worker's module only when told
-    // (it lands at /$bunfs/root/apis/offload/, where src/apis/offload/offload.ts looks for it).
-    entrypoints: [join(root, "src/main.ts"), join(root, "src/apis/offload/offload-worker.ts")],
+    // The workers are entry points of their own: Bun bundles a Worker's module only when told (they
+    // land under /$bunfs/root/ by their path below src/, where offload.ts and checkpointer.ts look).
+    entrypoints: [
+      join(root, "src/main.ts"),
+      join(root, "src/apis/offload/offload-worker.ts"),
+      join(root, "src/storage/sqlite/checkpoint-worker.ts"),
+    ],
     compile: {
       outfile,
       ...(target ? { target } : {}),

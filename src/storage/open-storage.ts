@@ -122,7 +122,10 @@ async function openSqlite(
   limits: StorageLimits = {},
 ): Promise<OpenedStorage> {
   const { SqliteStorage } = await import("./sqlite/sqlite-storage.ts");
-  const storage = SqliteStorage.open(path, limits.maxValueBytes ? { maxValueBytes: limits.maxValueBytes } : {});
+  const storage = SqliteStorage.open(path, {
+    checkpointInWorker: true,
+    ...(limits.maxValueBytes ? { maxValueBytes: limits.maxValueBytes } : {}),
+  });
   return {
     storage,
     keyPrefix: DEFAULT_PREFIX,

@@ -1,7 +1,7 @@
 // The compiled binary must run on its own: no node_modules, no package.json, and it must not pick
 // up .env or bunfig.toml from the directory it is started in.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
@@ -93,7 +93,7 @@ describe("dist/kcp", () => {
 
   test("start serves kubectl and stops cleanly on SIGTERM", async () => {
     const rootDir = join(workDir, "root");
-    const { proc, pumped, waitFor } = spawnKcp(["start", "--root-dir", rootDir, "--listen", "127.0.0.1:0"]);
+    const { proc, pumped, waitFor, output } = spawnKcp(["start", "--root-dir", rootDir, "--listen", "127.0.0.1:0"]);
     try {
       expect(await waitFor(/Serving securely on \S+:\d+/)).not.toBeNull();
 
@@ -117,5 +117,9 @@ describe("dist/kcp", () => {
     }
     expect(await proc.exited).toBe(0);
     await pumped;
+    // The WAL checkpoint worker is bundled too: it started (no fallback to the main thread) and
+    // closed its connection, so the server's, the last, removed the WAL.
+    expect(output()).not.toContain("checkpoint worker");
+    expect(existsSync(join(rootDir, "data", "kcp.db-wal"))).toBe(false);
   }, 60_000);
 });

@@ -29,6 +29,7 @@ export class GroupCommitter<Op, R> {
   private queue: Pending<Op, R>[] = [];
   private scheduled = false;
   private flushing = false;
+  private held = false;
   readonly stats: GroupCommitStats = { commits: 0, ops: 0 };
 
   constructor(
@@ -56,10 +57,25 @@ export class GroupCommitter<Op, R> {
     });
   }
 
-  /** Commit everything queued, now, in batches of at most `maxBatch`. */
-  flush(): void {
+  /**
+   * Holds commits back: ops queue until release() (the WAL checkpointer's catch-up, which needs a
+   * moment without writes to finish; checkpointer.ts). Nothing else waits: reads go on.
+   */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Ends a hold and commits what queued meanwhile. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.flush();
+  }
+
+  /** Commit everything queued, now, in batches of at most `maxBatch` (not while held, unless `force`). */
+  flush(force = false): void {
     // Re-entry (an op settled inside a batch submitting more) waits for the scheduled flush.
-    if (this.flushing) return;
+    if (this.flushing || (this.held && !force)) return;
     this.flushing = true;
     try {
       while (this.queue.length > 0) {

@@ -23,6 +23,7 @@ import { Compactor } from "./compactor.ts";
 import { type GroupCommitStats, GroupCommitter } from "./group-commit.ts";
 import { keyRange, LogReader } from "./log-reader.ts";
 import { type AppliedBatch, LogWriter, type WriteOp, type WriteResult } from "./log-writer.ts";
+import { WalCheckpointer } from "./checkpointer.ts";
 import { openDatabase } from "./schema.ts";
 
 export interface SqliteStorageOptions {
@@ -36,6 +37,8 @@ export interface SqliteStorageOptions {
   progressIntervalMs?: number;
   /** The largest value a write may store (default etcd's 1.5 MiB): ValueTooLargeError above it. */
   maxValueBytes?: number;
+  /** Checkpoint the WAL in a worker thread, off the event loop (checkpointer.ts; the server's store). */
+  checkpointInWorker?: boolean;
 }
 
 export interface SqliteStorageStats extends GroupCommitStats {
@@ -57,10 +60,13 @@ export class SqliteStorage implements Storage {
   private closed = false;
   private readonly timers: Timer[] = [];
   readonly maxValueBytes: number;
+  /** Checkpoints the WAL off the event loop, when asked for. */
+  readonly checkpointer: WalCheckpointer | undefined;
 
   private constructor(
     private readonly db: Database,
     private readonly opts: SqliteStorageOptions,
+    path: string,
   ) {
     this.maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
     this.reader = new LogReader(db);
@@ -68,6 +74,8 @@ export class SqliteStorage implements Storage {
     this.compactor = new Compactor(db);
     this.hub = new WatchHub({ maxQueue: opts.maxWatcherQueue ?? DEFAULT_MAX_WATCHER_QUEUE });
     this.committer = new GroupCommitter((ops) => this.commit(ops), opts.maxBatch ?? 1000);
+    this.checkpointer =
+      opts.checkpointInWorker && path !== ":memory:" ? WalCheckpointer.start(db, path, this.committer) : undefined;
     // Deletes and compaction may have removed the newest rows; the compacted revision still
     // bounds what was ever written. A new store starts at 1, like etcd, so no list reports 0.
     this.revision = Math.max(this.reader.maxRevision(), this.compactor.revision, 1);
@@ -77,7 +85,7 @@ export class SqliteStorage implements Storage {
 
   /** Open (or create) the store at `path`. */
   static open(path: string, opts: SqliteStorageOptions = {}): SqliteStorage {
-    return new SqliteStorage(openDatabase(path), opts);
+    return new SqliteStorage(openDatabase(path), opts, path);
   }
 
   async currentRevision(): Promise<number> {
@@ -200,8 +208,9 @@ export class SqliteStorage implements Storage {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
-    this.committer.flush();
+    this.committer.flush(true);
     this.hub.closeAll(new StorageUnavailableError("storage is closed"));
+    await this.checkpointer?.stop();
     this.db.close();
   }
 
