@@ -298,10 +298,12 @@ export const fairnessWorkload: Workload = {
     });
     out.push({
       workload: W,
-      metric: "fairness: 429s answered to the noisy tenant with flow control on (want some)",
+      // Its 200 requests fit its share (4) and its flow's queue (300): it is queued and paced, not
+      // refused (test/e2e/fairness.test.ts floods past the queue for the 429s).
+      metric: "fairness: 429s answered to the noisy tenant with flow control on (its 200 fit the queue)",
       value: noisyTooMany.on,
       unit: "",
-      target: { op: ">=", value: 1 },
+      target: { op: "==", value: 0 },
     });
     return out;
   },
