@@ -28,7 +28,7 @@ test("the worker checkpoints: the WAL stays small while 24 MiB are written, and 
       const before = cp?.completed ?? 0;
       await storage.create(`/registry/configmaps/default/cm-${i}`, value);
       // Every 2 MiB, wait for a checkpoint since (the server's connection would only checkpoint
-      // after SAFETY_AUTOCHECKPOINT_PAGES, about 80 MiB).
+      // after SAFETY_AUTOCHECKPOINT_PAGES, about 96 MiB).
       if (i % 4 === 3) {
         const deadline = Date.now() + 10_000;
         while ((cp?.completed ?? 0) === before && Date.now() < deadline) await Bun.sleep(5);
@@ -55,7 +55,8 @@ test("the worker checkpoints: the WAL stays small while 24 MiB are written, and 
 test("under a stream of writes the store holds its commits for catch-ups, and SQLite starts the WAL over", async () => {
   const { dir, path } = tempDb();
   try {
-    const storage = SqliteStorage.open(path, { checkpointInWorker: true });
+    // Catch-ups every 1,000 frames (SQLite's own cadence) rather than the server's 16,000.
+    const storage = SqliteStorage.open(path, { checkpointInWorker: true, walCatchUpFrames: 1000 });
     const value = "y".repeat(4096);
     let next = 0;
     let maxWal = 0;
@@ -70,7 +71,7 @@ test("under a stream of writes the store holds its commits for catch-ups, and SQ
       }),
     );
     expect(storage.checkpointer?.catchUps).toBeGreaterThan(0);
-    // Far below the safety net's 80 MiB, where the server's own connection would checkpoint.
+    // Far below the safety net's 96 MiB, where the server's own connection would checkpoint.
     expect(maxWal).toBeLessThan(64 * 1024 * 1024);
     expect((await storage.count("/registry/configmaps/")) as number).toBe(20_000);
     await storage.close();

@@ -39,6 +39,8 @@ export interface SqliteStorageOptions {
   maxValueBytes?: number;
   /** Checkpoint the WAL in a worker thread, off the event loop (checkpointer.ts; the server's store). */
   checkpointInWorker?: boolean;
+  /** WAL frames past which commits are held for the worker to catch up (default CATCH_UP_FRAMES; tests). */
+  walCatchUpFrames?: number;
 }
 
 export interface SqliteStorageStats extends GroupCommitStats {
@@ -75,7 +77,14 @@ export class SqliteStorage implements Storage {
     this.hub = new WatchHub({ maxQueue: opts.maxWatcherQueue ?? DEFAULT_MAX_WATCHER_QUEUE });
     this.committer = new GroupCommitter((ops) => this.commit(ops), opts.maxBatch ?? 1000);
     this.checkpointer =
-      opts.checkpointInWorker && path !== ":memory:" ? WalCheckpointer.start(db, path, this.committer) : undefined;
+      opts.checkpointInWorker && path !== ":memory:"
+        ? WalCheckpointer.start(
+            db,
+            path,
+            this.committer,
+            opts.walCatchUpFrames ? { catchUpFrames: opts.walCatchUpFrames } : {},
+          )
+        : undefined;
     // Deletes and compaction may have removed the newest rows; the compacted revision still
     // bounds what was ever written. A new store starts at 1, like etcd, so no list reports 0.
     this.revision = Math.max(this.reader.maxRevision(), this.compactor.revision, 1);
