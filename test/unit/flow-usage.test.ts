@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { FlowControl } from "../../src/server/fairness/flow-control.ts";
 import {
   ACTIVE_MS,
+  REST_FACTOR,
   FlowUsage,
   MAX_REST_MS,
   MIN_YIELDING_MS,
@@ -109,18 +110,18 @@ test("a light request in progress long enough stops holding others up", () => {
   long();
 });
 
-test("a yielding flow rests as long as its last request held its seat, and not while one is in progress", () => {
+test("a yielding flow rests REST_FACTOR times as long as its last request held its seat, and not while one is in progress", () => {
   const clock = new FakeClock();
   const u = new FlowUsage({ clock });
   spend(u, clock, "noisy", 30);
   const ended = clock.t;
-  expect(u.restUntil("noisy")).toBe(ended + 30);
+  expect(u.restUntil("noisy")).toBe(ended + 30 * REST_FACTOR);
   const r = u.begin("noisy");
   expect(u.restUntil("noisy")).toBe(Number.POSITIVE_INFINITY);
   expect(u.inFlightOf("noisy")).toBe(1);
   clock.t += 7;
   r();
-  expect(u.restUntil("noisy")).toBe(clock.t + 7);
+  expect(u.restUntil("noisy")).toBe(clock.t + 7 * REST_FACTOR);
   expect(u.restUntil("never-seen")).toBe(0);
   // A request that held its seat long mostly waited: the rest is at most MAX_REST_MS.
   spend(u, clock, "noisy", 5000);
@@ -175,9 +176,9 @@ test("alone, a heavy flow is never paced: it gets its whole share at once", () =
   expect(p.inFlightOf("noisy")).toBe(4);
 });
 
-test("beside an active light flow, a heavy flow has one request at a time and rests as long as the last took", async () => {
+test("beside an active light flow, a heavy flow has one request at a time and rests after each", async () => {
   const { clock, timers, p } = pacedPool();
-  busyFor(p, clock, "noisy", 10, 100); // the last held its seat 100 ms
+  busyFor(p, clock, "noisy", 10, 100); // the last held its seat 100 ms: the rest is the cap, MAX_REST_MS
   const quiet = seatNow(p.acquire("quiet"));
   const granted: number[] = [];
   const releases: Release[] = [];
@@ -186,7 +187,7 @@ test("beside an active light flow, a heavy flow has one request at a time and re
       granted.push(i);
       releases.push(r);
     });
-  timers.advance(99);
+  timers.advance(MAX_REST_MS - 1);
   await Bun.sleep(0);
   expect(granted).toEqual([]);
   timers.advance(1);
@@ -195,12 +196,12 @@ test("beside an active light flow, a heavy flow has one request at a time and re
   // quiet is answered now, and stays active for ACTIVE_MS.
   quiet();
   // One in progress: the next waits for it, however long it takes.
-  timers.advance(50);
+  timers.advance(20);
   await Bun.sleep(0);
   expect(granted).toEqual([0]);
-  // It held its seat 50 ms: the rest is 50 ms.
+  // It held its seat 20 ms: the rest is REST_FACTOR times that.
   releases[0]?.();
-  timers.advance(49);
+  timers.advance(20 * REST_FACTOR - 1);
   await Bun.sleep(0);
   expect(granted).toEqual([0]);
   timers.advance(1);
