@@ -13,18 +13,14 @@ import type { ObjectStore } from "../apis/store.ts";
 import type { SyncerMode } from "../apis/builtin/cluster.ts";
 import type { ClientConfig } from "../client/client-config.ts";
 import { createHash } from "node:crypto";
-import { hostname } from "node:os";
-import { DEFAULT_CLUSTER } from "../apis/logical-clusters.ts";
-import { DynamicClient } from "../client/dynamic-client.ts";
 import { clientConfigFromKubeconfigText } from "../client/kubeconfig-loader.ts";
-import { type LeaderElector, runLeaderElection } from "../client/leader-election.ts";
 import { RestClient } from "../client/rest-client.ts";
-import { log } from "../log.ts";
 import { ClusterController } from "../controllers/cluster/cluster-controller.ts";
 import { checkPublicServer } from "../controllers/cluster/server-policy.ts";
 import { CrdPuller } from "../controllers/crd-puller/crd-puller.ts";
 import { startSyncer } from "../controllers/syncer/syncer.ts";
 import { KCP_VERSION } from "../version.ts";
+import { type LeaderElectionTimings, leasesOf, runWhileLeader, type WhileLeader } from "./while-leader.ts";
 
 export interface ClusterControllerSettings {
   defaultMode: SyncerMode;
@@ -38,7 +34,7 @@ export interface ClusterControllerSettings {
   /** How often the API importer pulls each Cluster's resources again (default a minute). */
   importIntervalMs?: number;
   /** Leader election among the kcp servers of one etcd (tests shorten it). */
-  leaderElection?: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+  leaderElection?: LeaderElectionTimings;
 }
 
 /** How long the controller's own requests to a physical cluster may take. */
@@ -48,13 +44,8 @@ export const CONTROLLER_REQUEST_TIMEOUT_MS = 10_000;
 export const CLUSTER_CONTROLLER_LEASE = { namespace: "kube-system", name: "kcp-cluster-controller" };
 
 /** The cluster controller under leader election: it runs while this server holds the Lease. */
-export interface ElectedClusterController {
-  /** The controller while this server leads, else undefined. */
-  readonly active: ClusterController<RestClient> | undefined;
-  isLeader(): boolean;
-  /** Stops the controller (push syncers), then gives up the Lease so another server takes over. */
-  stop(): Promise<void>;
-}
+/** Stops the controller (push syncers), then gives up the Lease so another server takes over. */
+export type ElectedClusterController = WhileLeader<ClusterController<RestClient>>;
 
 export const DEFAULT_CLUSTER_CONTROLLER_SETTINGS: ClusterControllerSettings = {
   defaultMode: "push",
@@ -121,56 +112,14 @@ export async function startClusterController(
       },
     );
 
-  let active: ClusterController<RestClient> | undefined;
-  let stopped = false;
-  // Starting and stopping happen one after the other, never interleaved.
-  let transitions: Promise<void> = Promise.resolve();
-  const stopActive = async () => {
-    const c = active;
-    active = undefined;
-    if (c) {
-      await c.stop();
-      log.info("cluster controller: stopped (no longer the leader)");
-    }
-  };
-  const leases = new DynamicClient(loopback.forCluster(DEFAULT_CLUSTER)).resource({
-    group: "coordination.k8s.io",
-    version: "v1",
-    resource: "leases",
-    namespaced: true,
+  return runWhileLeader({
+    name: "cluster controller",
+    lease: CLUSTER_CONTROLLER_LEASE,
+    leases: leasesOf(loopback),
+    election: s.leaderElection,
+    build,
+    // Our syncers start within the term and stop before the Lease is released: two servers never
+    // run them at once.
+    awaitStart: true,
   });
-  const elector: LeaderElector = runLeaderElection({
-    client: leases,
-    ...CLUSTER_CONTROLLER_LEASE,
-    identity: `${hostname()}_${process.pid}_${crypto.randomUUID().slice(0, 8)}`,
-    ...s.leaderElection,
-    onStartedLeading(signal) {
-      transitions = transitions.then(async () => {
-        if (stopped || signal.aborted) return;
-        const c = build();
-        active = c;
-        try {
-          await c.start();
-          log.info("cluster controller: started (this server is the leader)");
-        } catch (e) {
-          log.error(`cluster controller: cannot start: ${(e as Error).stack ?? e}`);
-        }
-      });
-      signal.addEventListener("abort", () => (transitions = transitions.then(stopActive)), { once: true });
-    },
-  });
-  return {
-    get active() {
-      return active;
-    },
-    isLeader: () => elector.isLeader(),
-    async stop() {
-      stopped = true;
-      // Our syncers stop before the Lease is released: two servers never run them at once.
-      transitions = transitions.then(stopActive);
-      await transitions;
-      await elector.stop();
-      await transitions;
-    },
-  };
 }

@@ -10,22 +10,19 @@
 // docs/logical-clusters.md ("Deletion and lagging replicas"). Every server still forgets a deleted
 // cluster on its own, through the marker watch of src/apis/logical-clusters.ts.
 
-import { hostname } from "node:os";
 import { LOGICAL_CLUSTER_PLURAL, LOGICAL_CLUSTER_VERSION, TENANCY_GROUP } from "../apis/builtin/logical-cluster.ts";
 import { DEFAULT_CLUSTER, type LogicalClusters } from "../apis/logical-clusters.ts";
 import type { ResourceRegistry } from "../apis/registry.ts";
 import type { ObjectStore } from "../apis/store.ts";
 import type { ClientConfig } from "../client/client-config.ts";
-import { DynamicClient } from "../client/dynamic-client.ts";
-import { type LeaderElector, runLeaderElection } from "../client/leader-election.ts";
 import { RestClient } from "../client/rest-client.ts";
 import {
   LogicalClusterController,
   type LogicalClusterControllerOptions,
 } from "../controllers/logical-cluster/logical-cluster-controller.ts";
-import { log } from "../log.ts";
 import { ReplicaLease, replicasBehind } from "./replica-lease.ts";
 import { KCP_VERSION } from "../version.ts";
+import { atMost, type LeaderElectionTimings, leasesOf, runWhileLeader, type WhileLeader } from "./while-leader.ts";
 
 /** The Lease the servers of one etcd elect the LogicalCluster controller's leader on (logical cluster admin). */
 export const LOGICAL_CLUSTER_CONTROLLER_LEASE = { namespace: "kube-system", name: "kcp-logical-cluster-controller" };
@@ -33,37 +30,7 @@ export const LOGICAL_CLUSTER_CONTROLLER_LEASE = { namespace: "kube-system", name
 /** The longest a shutdown step that writes to storage may take: unreachable storage must not hold up SIGTERM. */
 const STOP_STEP_MS = 2000;
 
-/** `p`, or nothing after `ms` (it goes on in the background). */
-async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([p.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
-
-export interface LeaderElectionTimings {
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
-}
-
-/** client-go's proportions (15 s, 10 s, 2 s) for a lease of `leaseDurationMs`. */
-export function electionTimings(leaseDurationMs: number): LeaderElectionTimings {
-  return {
-    leaseDurationMs,
-    renewDeadlineMs: Math.floor((leaseDurationMs * 2) / 3),
-    retryPeriodMs: Math.max(50, Math.floor((leaseDurationMs * 2) / 15)),
-  };
-}
-
-export interface ElectedLogicalClusterController {
-  /** The controller while this server leads, else undefined. */
-  readonly active: LogicalClusterController | undefined;
-  isLeader(): boolean;
-  /**
-   * Stops the controller (its sync in flight finishes), then gives up the Lease (for at most
-   * STOP_STEP_MS: with etcd unreachable the Lease simply expires).
-   */
-  stop(): Promise<void>;
+export interface ElectedLogicalClusterController extends WhileLeader<LogicalClusterController> {
   /**
    * Deletes this server's replica Lease (for at most STOP_STEP_MS): call once its requests have
    * finished (the server's shutdown grace), so that no deleter stops waiting for a write of it.
@@ -92,25 +59,7 @@ export async function startElectedLogicalClusterController(
   const def = registry.lookup(DEFAULT_CLUSTER, TENANCY_GROUP, LOGICAL_CLUSTER_VERSION, LOGICAL_CLUSTER_PLURAL);
   if (!def) throw new Error("the logicalclusters resource is not registered");
   const rest = new RestClient({ ...loopback, userAgent: `kcp/${KCP_VERSION} logical-cluster-controller` });
-  let active: LogicalClusterController | undefined;
-  let stopped = false;
-  // Starting and stopping happen one after the other, never interleaved: a new term's controller
-  // starts only once the last term's has stopped.
-  let transitions: Promise<void> = Promise.resolve();
-  const stopActive = async () => {
-    const c = active;
-    active = undefined;
-    if (c) {
-      await c.stop();
-      log.info("logical cluster controller: stopped");
-    }
-  };
-  const leases = new DynamicClient(rest.forCluster(DEFAULT_CLUSTER)).resource({
-    group: "coordination.k8s.io",
-    version: "v1",
-    resource: "leases",
-    namespaced: true,
-  });
+  const leases = leasesOf(rest);
   // This server's own Lease is published before it serves: no server takes writes unannounced.
   const replica =
     opts.replicaLeaseMs !== undefined
@@ -125,35 +74,23 @@ export async function startElectedLogicalClusterController(
     ...opts.controller,
     ...(replica ? { replicasBehind: (revision: number) => replicasBehind(leases, replica.name, revision) } : {}),
   };
-  const elector: LeaderElector = runLeaderElection({
-    client: leases,
-    ...LOGICAL_CLUSTER_CONTROLLER_LEASE,
-    identity: `${hostname()}_${process.pid}_${crypto.randomUUID().slice(0, 8)}`,
-    ...opts.election,
-    onStartedLeading(signal) {
-      transitions = transitions.then(() => {
-        if (stopped || signal.aborted) return;
-        const c = new LogicalClusterController(store, def, clusters, controllerOptions);
-        active = c;
-        c.start().catch((e) => log.warn(`logical cluster controller: ${e}`));
-        log.info("logical cluster controller: started (this server is the leader)");
-      });
-      signal.addEventListener("abort", () => (transitions = transitions.then(stopActive)), { once: true });
-    },
+  const elected = runWhileLeader({
+    name: "logical cluster controller",
+    lease: LOGICAL_CLUSTER_CONTROLLER_LEASE,
+    leases,
+    election: opts.election,
+    build: () => new LogicalClusterController(store, def, clusters, controllerOptions),
+    startFailure: "warn",
+    // With etcd unreachable the Lease simply expires.
+    releaseWithinMs: STOP_STEP_MS,
+    onStop: () => stopAcks(),
   });
   return {
     get active() {
-      return active;
+      return elected.active;
     },
-    isLeader: () => elector.isLeader(),
-    async stop() {
-      stopped = true;
-      stopAcks();
-      transitions = transitions.then(stopActive);
-      await transitions;
-      await atMost(elector.stop(), STOP_STEP_MS);
-      await transitions;
-    },
+    isLeader: () => elected.isLeader(),
+    stop: () => elected.stop(),
     async leave() {
       if (replica) await atMost(replica.stop(), STOP_STEP_MS);
     },

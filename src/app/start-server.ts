@@ -12,9 +12,9 @@ import { NamespaceDeletionController } from "../controllers/namespace-deletion.t
 import { DEFAULT_REPLICA_LEASE_MS } from "./replica-lease.ts";
 import {
   type ElectedLogicalClusterController,
-  electionTimings,
   startElectedLogicalClusterController,
 } from "./logical-cluster-wiring.ts";
+import { electionTimings } from "./while-leader.ts";
 import { ServiceAccountsController } from "../controllers/service-accounts.ts";
 import { ResourceQuotaController } from "../controllers/quota/quota-controller.ts";
 import { DEFAULT_CLUSTER, type LogicalClusters } from "../apis/logical-clusters.ts";
