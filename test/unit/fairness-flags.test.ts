@@ -22,6 +22,6 @@ test("all three 0 switch flow control off; the wait for a seat is a quarter of t
     flowControlFor({ maxRequestsInflight: 0, maxMutatingRequestsInflight: 0, perFlow: 0 }, 60_000),
   ).toBeUndefined();
   const fc = flowControlFor(undefined, 60_000);
-  expect(fc?.pools.mutating.opts).toMatchObject({ seats: 200, perFlow: 4, queueLength: 50, waitLimitMs: 15_000 });
+  expect(fc?.pools.mutating.opts).toMatchObject({ seats: 200, perFlow: 4, queueLength: 300, waitLimitMs: 15_000 });
   expect(fc?.pools.readOnly.opts.seats).toBe(400);
 });
