@@ -12,9 +12,11 @@
 // the rest waits here, where it costs a queue entry, and the quiet tenant's request starts at once.
 //
 // With a FlowUsage (flow-usage.ts), shared by the server's two pools, a flow that yields to a
-// much lighter one is also paced: one request in progress at a time, and a rest as long as the
-// last one took before the next. Seats bound a flow's requests in progress; this bounds its share
-// of the event loop while someone lighter is being served.
+// much lighter one is also paced: one request in progress at a time, and a rest of REST_FACTOR
+// times the last one's seat time before the next. Seats bound a flow's requests in progress; this
+// bounds its share of the event loop while someone lighter is being served.
+
+import type { FlowUsage } from "./flow-usage.ts";
 
 /** Why a request got no seat. */
 export type RejectReason = "queue-full" | "time-out" | "cancelled";
@@ -27,8 +29,6 @@ export class SeatRejection extends Error {
 
 /** Gives back a seat; calling it twice gives back one. */
 export type Release = () => void;
-
-import type { FlowUsage } from "./flow-usage.ts";
 
 export interface Timers {
   set(fn: () => void, ms: number): unknown;
@@ -198,8 +198,8 @@ export class SeatPool {
       for (const f of this.waitingFlows) {
         if (!this.eligible(f)) continue;
         const paced = usage !== undefined && yields?.(f.key) === true;
-        if (usage && paced) {
-          const from = usage.restUntil(f.key);
+        if (paced) {
+          const from = (usage as FlowUsage).restUntil(f.key);
           if (t < from) {
             resumeAt = Math.min(resumeAt, from);
             continue;
