@@ -47,6 +47,19 @@ function cli(args: string[], kubeconfig = kcp.kubeconfig): Promise<Run> {
   return spawnKcp(args, kubeconfig).result;
 }
 
+/**
+ * PUT of a Cluster built from its current state; the controller updates its status meanwhile, so
+ * read and write again on a conflict, as client-go's RetryOnConflict does. The last status.
+ */
+async function updateCluster(path: string, change: (cur: any) => unknown): Promise<number> {
+  let status = 0;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    status = (await send(kcp, "PUT", path, change(await getJson(kcp, path)))).status;
+    if (status !== 409) break;
+  }
+  return status;
+}
+
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -161,9 +174,11 @@ users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, com
 contexts: [{name: c, context: {cluster: c, user: u}}]
 current-context: c
 `;
-  const cur = await getJson(kcp, clusterPath("admin", "my-cluster"));
-  const upd = await send(kcp, "PUT", clusterPath("admin", "my-cluster"), { ...cur, spec: { kubeconfig: exec } });
-  expect(upd.status).toBe(200);
+  const upd = await updateCluster(clusterPath("admin", "my-cluster"), (cur) => ({
+    ...cur,
+    spec: { kubeconfig: exec },
+  }));
+  expect(upd).toBe(200);
   const execCond = await waitFor("exec refused", async () => {
     const c = await ready("admin", "my-cluster");
     return c?.message?.includes("uses an exec credential plugin, which is not allowed here") && c;
@@ -232,12 +247,11 @@ describe("push mode", () => {
   });
 
   test("changing a Cluster's resources restarts its syncer with them", async () => {
-    const cur = await getJson(kcp, clusterPath("admin", "west"));
-    const res = await send(kcp, "PUT", clusterPath("admin", "west"), {
+    const status = await updateCluster(clusterPath("admin", "west"), (cur) => ({
       ...cur,
       spec: { ...cur.spec, resources: ["configmaps", "deployments.apps"] },
-    });
-    expect(res.status).toBe(200);
+    }));
+    expect(status).toBe(200);
     // The new syncer says "starting" in its first heartbeat, then Ready with both types.
     const c = await waitFor("west syncs deployments too, Ready", async () => {
       const c = await getJson(kcp, clusterPath("admin", "west"));
