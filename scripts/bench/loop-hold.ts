@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { traceYields } from "../../src/apis/offload/offload.ts";
 import { inMemoryApp, TEST_TOKEN } from "../../test/helpers/in-memory-app.ts";
+import { envelope, msg, str, stringMap } from "../../test/helpers/protobuf-encoder.ts";
 
 const MAIN_THREAD = `/proc/self/task/${process.pid}/schedstat`;
 
@@ -104,24 +105,9 @@ function keys(n: number, value: (i: number) => string): Record<string, string> {
 const configMap = (name: string, extra: Record<string, unknown>) =>
   JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default" }, ...extra });
 
-// A protobuf ConfigMap (as scripts/bench/stall.ts builds it).
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return out;
-}
-const field = (no: number, bytes: number[]) => [(no << 3) | 2, ...varint(bytes.length), ...bytes];
-const utf8 = (s: string) => Array.from(new TextEncoder().encode(s));
+/** A protobuf ConfigMap in namespace default (test/helpers/protobuf-encoder.ts). */
 function protobufConfigMap(name: string, data: Record<string, string>): Uint8Array {
-  const parts: number[] = field(1, [...field(1, utf8(name)), ...field(3, utf8("default"))]);
-  for (const [k, v] of Object.entries(data))
-    for (const b of field(2, [...field(1, utf8(k)), ...field(2, utf8(v))])) parts.push(b);
-  const envelope = [...field(1, [...field(1, utf8("v1")), ...field(2, utf8("ConfigMap"))]), ...field(2, parts)];
-  return new Uint8Array([0x6b, 0x38, 0x73, 0x00, ...envelope]);
+  return envelope("v1", "ConfigMap", [...msg(1, str(1, name), str(3, "default")), ...stringMap(2, data)]);
 }
 
 interface Case {

@@ -8,6 +8,7 @@ import { applyJsonPatch } from "../../src/machinery/patch/json-patch.ts";
 import { decodeProtobufObject } from "../../src/apis/protobuf/decode-object.ts";
 import type { StatusError } from "../../src/machinery/status.ts";
 import { api, type KcpProcess, kubectl, startKcp, useKcp } from "../helpers/kcp-process.ts";
+import { envelope, msg, str, stringMap } from "../helpers/protobuf-encoder.ts";
 
 let kcp: KcpProcess;
 useKcp((k) => (kcp = k));
@@ -159,28 +160,11 @@ async function readyzDuring<T>(heavy: Promise<T>): Promise<{ answers: number; va
   return { answers, value: await done };
 }
 
-// A protobuf ConfigMap: "k8s\0", runtime.Unknown{typeMeta=1{apiVersion=1,kind=2}, raw=2}, the
-// ConfigMap{metadata=1{name=1}, data=2 (map entries key=1,value=2)}, and `tail` raw bytes after it.
+/** A protobuf ConfigMap of `entries` data keys, and `tail` raw bytes after it (in the envelope's raw). */
 function protobufConfigMap(name: string, entries: number, tail: number[] = []): Uint8Array {
-  const enc = new TextEncoder();
-  const varint = (n: number) => {
-    const out: number[] = [];
-    while (n > 0x7f) {
-      out.push((n & 0x7f) | 0x80);
-      n >>>= 7;
-    }
-    out.push(n);
-    return out;
-  };
-  const field = (no: number, bytes: number[]) => [(no << 3) | 2, ...varint(bytes.length), ...bytes];
-  const s = (t: string) => Array.from(enc.encode(t));
-  const raw: number[] = field(1, field(1, s(name)));
-  for (let i = 0; i < entries; i++)
-    for (const b of field(2, [...field(1, s(`key-${String(i).padStart(6, "0")}`)), ...field(2, s(`value-${i}`))]))
-      raw.push(b);
-  raw.push(...tail);
-  const envelope = [...field(1, [...field(1, s("v1")), ...field(2, s("ConfigMap"))]), ...field(2, raw)];
-  return new Uint8Array([0x6b, 0x38, 0x73, 0x00, ...envelope]);
+  const data: Record<string, string> = {};
+  for (let i = 0; i < entries; i++) data[`key-${String(i).padStart(6, "0")}`] = `value-${i}`;
+  return envelope("v1", "ConfigMap", [...msg(1, str(1, name)), ...stringMap(2, data), ...tail]);
 }
 
 describe("large bodies and lists", () => {
