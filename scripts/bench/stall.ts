@@ -11,6 +11,7 @@ import { withKcp } from "./harness.ts";
 import { loadAverage } from "./proc.ts";
 import { now, summarize } from "./stats.ts";
 import type { Context, Row, Workload } from "./types.ts";
+import { envelope, msg, str, stringMap } from "../../test/helpers/protobuf-encoder.ts";
 
 const W = "stall";
 const NS = "stall";
@@ -54,28 +55,9 @@ function configMapWith(name: string, extra: Record<string, unknown>): string {
   return JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: NS }, ...extra });
 }
 
-// A protobuf ConfigMap: "k8s\0", runtime.Unknown{typeMeta=1{apiVersion=1,kind=2}, raw=2}, the
-// ConfigMap{metadata=1{name=1,namespace=3}, data=2 (map entries key=1,value=2)}.
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return out;
-}
-function field(no: number, bytes: Uint8Array | number[]): number[] {
-  return [(no << 3) | 2, ...varint(bytes.length), ...bytes];
-}
-const utf8 = (s: string) => Array.from(new TextEncoder().encode(s));
-
+/** A protobuf ConfigMap in NS (test/helpers/protobuf-encoder.ts). */
 function protobufConfigMap(name: string, data: Record<string, string>): Uint8Array {
-  const parts: number[][] = [field(1, [...field(1, utf8(name)), ...field(3, utf8(NS))])];
-  for (const [k, v] of Object.entries(data)) parts.push(field(2, [...field(1, utf8(k)), ...field(2, utf8(v))]));
-  const raw = parts.flat();
-  const envelope = [...field(1, [...field(1, utf8("v1")), ...field(2, utf8("ConfigMap"))]), ...field(2, raw)];
-  return new Uint8Array([0x6b, 0x38, 0x73, 0x00, ...envelope]);
+  return envelope("v1", "ConfigMap", [...msg(1, str(1, name), str(3, NS)), ...stringMap(2, data)]);
 }
 
 const blobsCrd = {
